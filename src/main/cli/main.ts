@@ -1,0 +1,58 @@
+import { STATION_VERSION } from '../station/version.ts';
+import { COMMANDS } from './commands/index.ts';
+import { CliError, EXIT_USAGE, processIo, type CliIo } from './io.ts';
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  return [
+    `Lockstep ${STATION_VERSION} - provisioning station for secure handsets`,
+    '',
+    'Usage: lockstep <command> [options]',
+    '       lockstep <command> --help',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options:',
+    '  -h, --help     Show this help',
+    '  -v, --version  Print the version',
+    '',
+  ].join('\n');
+}
+
+/** Runs one command line and returns the exit code; never throws. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    io.out(helpText());
+    return first === undefined ? EXIT_USAGE : 0;
+  }
+  if (first === '-v' || first === '--version') {
+    io.out(`${STATION_VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === first);
+  if (!command) {
+    io.err(`lockstep: unknown command '${first.slice(0, 40)}'. Run 'lockstep --help' for the list.\n`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`${command.summary}\n\nUsage: ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`lockstep ${command.name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      io.err(`lockstep ${command.name}: ${error.message}\nUsage: ${command.usage}\n`);
+      return EXIT_USAGE;
+    }
+    io.err(`lockstep ${command.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 70;
+  }
+}

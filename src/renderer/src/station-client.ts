@@ -1,0 +1,30 @@
+import type { ApiResult, StationApi, StationBridge } from '../../shared/api.ts';
+import { API_CHANNELS, type ApiChannel } from '../../shared/channels.ts';
+
+declare global {
+  interface Window {
+    readonly lockstep?: StationBridge;
+  }
+}
+
+/** A failed station call, carrying the core's own explanation for the operator. */
+export class StationError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'StationError';
+    this.code = code;
+  }
+}
+
+/** Turns the bridge's result objects back into ordinary promises that reject with StationError. */
+export function createStationClient(bridge: StationBridge): StationApi {
+  const call = async (channel: ApiChannel, request: unknown) => {
+    const result = await (bridge[channel] as (request: unknown) => Promise<ApiResult<ApiChannel>>)(request);
+    if (result.ok) return result.value;
+    throw new StationError(result.error.code, result.error.message);
+  };
+  return Object.fromEntries(
+    API_CHANNELS.map((channel) => [channel, (request: unknown) => call(channel, request)]),
+  ) as unknown as StationApi;
+}

@@ -1,0 +1,56 @@
+// The test bridge: the built renderer runs in Chromium, and `window.lockstep` is wired through
+// Playwright to a real station core in this process, exactly where the preload would wire it to
+// IPC. Calls go through the same dispatcher (schema validation included) as the Electron app.
+import { resolve } from 'node:path';
+import { test as base, type Page } from '@playwright/test';
+import { preview, type PreviewServer } from 'vite';
+import type { StationApi } from '../../src/shared/api.ts';
+import { API_CHANNELS } from '../../src/shared/channels.ts';
+import { dispatch } from '../../src/main/api/dispatch.ts';
+import { createStation } from '../../src/main/station/station.ts';
+import { openSystemUsbBus } from '../../src/main/usb/system-bus.ts';
+
+const RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
+
+export async function attachStation(page: Page, station: StationApi): Promise<void> {
+  await page.exposeBinding('__lockstepDispatch', (_source, channel: unknown, payload: unknown) =>
+    dispatch(station, channel, payload),
+  );
+  await page.addInitScript((channels: readonly string[]) => {
+    const target = window as unknown as Record<string, unknown> & {
+      __lockstepDispatch: (channel: string, payload: unknown) => Promise<unknown>;
+    };
+    target['lockstep'] = Object.freeze(
+      Object.fromEntries(channels.map((channel) => [channel, (payload: unknown) => target.__lockstepDispatch(channel, payload)])),
+    );
+  }, API_CHANNELS);
+}
+
+export const test = base.extend<{ station: StationApi }, { rendererUrl: string }>({
+  rendererUrl: [
+    async ({}, use) => {
+      const server: PreviewServer = await preview({
+        configFile: false,
+        logLevel: 'silent',
+        root: RENDERER_DIR,
+        build: { outDir: RENDERER_DIR },
+        preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+      });
+      const url = server.resolvedUrls?.local[0];
+      if (!url) throw new Error('vite preview did not report a URL for out/renderer (run `npm run build` first)');
+      await use(url);
+      await server.close();
+    },
+    { scope: 'worker' },
+  ],
+  station: async ({}, use) => {
+    await use(createStation({ mode: 'hardware', usb: openSystemUsbBus() }));
+  },
+  page: async ({ page, station, rendererUrl }, use) => {
+    await attachStation(page, station);
+    await page.goto(rendererUrl);
+    await use(page);
+  },
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,54 @@
+import { expect, test } from './fixtures.ts';
+
+test('a click in the UI reaches the station core and its answer is rendered', async ({ page, station }, testInfo) => {
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+
+  const info = await station['station.info'](undefined);
+  await expect(page.getByTestId('station-meta')).toContainText(`v${info.version}`);
+  await expect(page.getByTestId('station-meta')).toContainText(`Node ${info.runtime.node}`);
+
+  await page.getByRole('button', { name: 'Scan for handsets' }).click();
+  const result = page.getByTestId('scan-result');
+  await expect(result).toBeVisible();
+
+  // What the UI shows must be what the core says about this machine's USB, whatever that is.
+  const expected = await station['devices.scan'](undefined);
+  for (const transport of expected.transports) {
+    await expect(result.getByRole('list', { name: 'Transports' })).toContainText(transport.detail);
+  }
+  if (expected.handsets.length === 0) await expect(result).toContainText('No handsets in fastboot mode were found');
+
+  await page.screenshot({ path: testInfo.outputPath('roundtrip.png'), fullPage: true });
+  await testInfo.attach('roundtrip', { path: testInfo.outputPath('roundtrip.png'), contentType: 'image/png' });
+  expect(consoleErrors).toEqual([]);
+});
+
+test('the page runs under its Content-Security-Policy with no inline script allowed', async ({ page }) => {
+  const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(policy).toContain("default-src 'none'");
+  expect(policy).toContain("script-src 'self'");
+  expect(policy).not.toContain('unsafe-inline');
+  expect(policy).not.toContain('unsafe-eval');
+  const inlineRan = await page.evaluate(() => {
+    const marker = '__inlineScriptRan';
+    const script = document.createElement('script');
+    script.textContent = `window.${marker} = true;`;
+    document.head.append(script);
+    return Boolean((window as unknown as Record<string, unknown>)[marker]);
+  });
+  expect(inlineRan).toBe(false);
+});
+
+test('a request the API does not declare is refused by the core with a reason', async ({ page }) => {
+  const answer = await page.evaluate(() =>
+    (window as unknown as { __lockstepDispatch: (channel: string, payload: unknown) => Promise<unknown> }).__lockstepDispatch(
+      'fuses.burnEverything',
+      { all: true },
+    ),
+  );
+  expect(answer).toEqual({ ok: false, error: { code: 'unknown-channel', message: 'Unknown station API call: fuses.burnEverything' } });
+});
