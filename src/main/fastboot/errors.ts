@@ -1,0 +1,97 @@
+// Every failure of a fastboot exchange names the device and the command, so that an operator
+// looking at one line of a batch log knows which handset did what.
+
+export abstract class FastbootError extends Error {
+  /** The device as its transport names it, e.g. `tcp:127.0.0.1:5554` or `usb:18d1:4ee0 LSIM0001`. */
+  readonly device: string;
+  /** The command being run, or null when the failure is not tied to one (connecting, closing). */
+  readonly command: string | null;
+  constructor(device: string, command: string | null, message: string, options?: ErrorOptions) {
+    super(`${device}${command === null ? '' : ` '${command}'`}: ${message}`, options);
+    this.device = device;
+    this.command = command;
+  }
+}
+
+/** The device answered FAIL; `reason` is its text (control bytes escaped). */
+export class FastbootFailError extends FastbootError {
+  readonly reason: string;
+  constructor(device: string, command: string, reason: string) {
+    super(device, command, `the device refused: ${reason === '' ? '(no reason given)' : reason}`);
+    this.name = 'FastbootFailError';
+    this.reason = reason;
+  }
+}
+
+/** The device broke the protocol (garbage, over-long or unknown response, wrong DATA size, bad handshake). */
+export class FastbootProtocolError extends FastbootError {
+  constructor(device: string, command: string | null, message: string) {
+    super(device, command, `${message}. The connection was closed; reconnect the device and retry`);
+    this.name = 'FastbootProtocolError';
+  }
+}
+
+/** The station could not reach the device at all (refused, unreachable, USB interface busy). */
+export class FastbootConnectError extends FastbootError {
+  constructor(device: string, message: string, options?: ErrorOptions) {
+    super(device, null, message, options);
+    this.name = 'FastbootConnectError';
+  }
+}
+
+/** The device went away (unplugged, rebooted, connection reset) in the middle of an exchange. */
+export class DeviceDisconnectedError extends FastbootError {
+  constructor(device: string, command: string | null, detail: string, options?: ErrorOptions) {
+    super(device, command, `the device disconnected (${detail}). Check the cable or network link and reconnect it`, options);
+    this.name = 'DeviceDisconnectedError';
+  }
+}
+
+/** The device stayed silent longer than the command's timeout. */
+export class FastbootTimeoutError extends FastbootError {
+  readonly timeoutMs: number;
+  constructor(device: string, command: string | null, timeoutMs: number) {
+    super(device, command, `no answer within ${formatSeconds(timeoutMs)}; the connection was closed. Power-cycle the device into fastboot and retry`);
+    this.name = 'FastbootTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller cancelled (AbortSignal); the connection is closed because the device's state is unknown. */
+export class FastbootCancelledError extends FastbootError {
+  constructor(device: string, command: string | null, options?: ErrorOptions) {
+    super(device, command, 'cancelled; the connection was closed', options);
+    this.name = 'FastbootCancelledError';
+  }
+}
+
+/** A command the client refuses to send (too long, control bytes, bad argument); nothing was sent. */
+export class FastbootUsageError extends FastbootError {
+  constructor(device: string, command: string, message: string) {
+    super(device, command, `${message}; nothing was sent`);
+    this.name = 'FastbootUsageError';
+  }
+}
+
+/** The image being flashed is unusable or changed while it was read; the partition was not flashed with it. */
+export class FlashImageError extends FastbootError {
+  constructor(device: string, command: string, message: string, options?: ErrorOptions) {
+    super(device, command, message, options);
+    this.name = 'FlashImageError';
+  }
+}
+
+/** The caller's per-piece check rejected a downloaded piece, so `flash:` was not sent for it. */
+export class FlashCheckError extends FastbootError {
+  readonly piece: number;
+  constructor(device: string, command: string, piece: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(device, command, `piece ${piece} failed its check before flashing (${reason}); it was not flashed`, { cause });
+    this.name = 'FlashCheckError';
+    this.piece = piece;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
