@@ -1,0 +1,143 @@
+// Supervisor authorisations for the irreversible steps of a batch (fuse, lock), and the question
+// the pipeline asks before each such step. An authorised answer reserves one of the
+// authorisation's device slots for that device in the same transaction, so two handsets asking at
+// once cannot both take the last slot; asking again for the same device reuses its slot.
+import type { DatabaseSync } from 'node:sqlite';
+import { z } from 'zod';
+import type { AuthorisationDecision, AuthorisationSummary, IrreversibleStep } from '../../shared/records.ts';
+import { RecordsError } from './errors.ts';
+import type { Credentials, Operators } from './operators.ts';
+import { inWriteTransaction } from './transactions.ts';
+import { parseInput } from './validation.ts';
+
+const fuseNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a fuse name is 1 to 64 letters, digits, dot, dash or underscore');
+
+export const newAuthorisationSchema = z.strictObject({
+  batchId: z.int().positive(),
+  fuses: z.array(fuseNameSchema).max(64),
+  lock: z.boolean(),
+  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits'),
+  deviceCap: z.int().positive().max(100_000),
+  expiresAt: z.iso.datetime(),
+});
+export type NewAuthorisation = z.infer<typeof newAuthorisationSchema>;
+
+export interface AuthorisationQuery {
+  readonly batchId: number;
+  readonly deviceSerial: string;
+  readonly step: IrreversibleStep;
+  /** For step 'fuse': the fuse names about to be burned. */
+  readonly fuses?: readonly string[];
+  readonly bundleHash: string;
+  readonly at: Date;
+}
+
+interface AuthorisationRow {
+  id: number;
+  batch_id: number;
+  supervisor_id: string;
+  fuses_json: string;
+  lock: number;
+  bundle_hash: string;
+  device_cap: number;
+  created_at: string;
+  expires_at: string;
+  devices_used: number;
+}
+
+function summary(row: AuthorisationRow): AuthorisationSummary {
+  return {
+    id: row.id,
+    batchId: row.batch_id,
+    supervisorId: row.supervisor_id,
+    fuses: JSON.parse(row.fuses_json) as string[],
+    lock: row.lock === 1,
+    bundleHash: row.bundle_hash,
+    deviceCap: row.device_cap,
+    devicesUsed: row.devices_used,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** Why `row` does not cover the query, or null if it does. */
+function refusal(row: AuthorisationSummary, query: AuthorisationQuery, alreadyCounted: boolean): string | null {
+  const at = query.at.toISOString();
+  if (at < row.createdAt) return `authorisation ${row.id} starts at ${row.createdAt}, after ${at}`;
+  if (at >= row.expiresAt) return `authorisation ${row.id} expired at ${row.expiresAt}; a supervisor must authorise the batch again`;
+  if (row.bundleHash !== query.bundleHash) return `authorisation ${row.id} covers bundle ${row.bundleHash}, not ${query.bundleHash}`;
+  if (query.step === 'lock' && !row.lock) return `authorisation ${row.id} does not authorise locking the bootloader`;
+  if (query.step === 'fuse') {
+    const requested = query.fuses ?? [];
+    if (requested.length === 0) return 'a fuse step must name the fuses it burns';
+    const missing = requested.filter((fuse) => !row.fuses.includes(fuse));
+    if (missing.length > 0) return `authorisation ${row.id} does not authorise fuse(s) ${missing.join(', ')}`;
+  }
+  if (!alreadyCounted && row.devicesUsed >= row.deviceCap) return `authorisation ${row.id} has reached its cap of ${row.deviceCap} devices`;
+  return null;
+}
+
+export function createAuthorisations(db: DatabaseSync, operators: Operators, now: () => Date) {
+  const select = `SELECT a.*, (SELECT COUNT(*) FROM authorisation_uses u WHERE u.authorisation_id = a.id) AS devices_used FROM authorisations a`;
+  const forBatch = db.prepare(`${select} WHERE a.batch_id = ? ORDER BY a.id DESC`);
+  const byId = db.prepare(`${select} WHERE a.id = ?`);
+  const used = db.prepare('SELECT 1 FROM authorisation_uses WHERE authorisation_id = ? AND device_serial = ?');
+  const use = db.prepare('INSERT INTO authorisation_uses (authorisation_id, device_serial, first_used_at) VALUES (?, ?, ?)');
+
+  return {
+    /** A supervisor (or admin), authenticated by PIN, authorises the irreversible steps of a batch. */
+    authorise(supervisor: Credentials, input: NewAuthorisation): AuthorisationSummary {
+      const request = parseInput(newAuthorisationSchema, input, 'authorisation');
+      const by = operators.authenticate(supervisor, ['supervisor', 'admin']);
+      const createdAt = now().toISOString();
+      const expiresAt = new Date(request.expiresAt).toISOString();
+      if (expiresAt <= createdAt) throw new RecordsError(`the expiry ${request.expiresAt} is already past; choose a later one.`);
+      return inWriteTransaction(db, () => {
+        const batch = db.prepare('SELECT bundle_hash FROM batches WHERE id = ?').get(request.batchId) as { bundle_hash: string } | undefined;
+        if (!batch) throw new RecordsError(`there is no batch ${request.batchId}.`);
+        if (batch.bundle_hash !== request.bundleHash) {
+          throw new RecordsError(`batch ${request.batchId} flashes bundle ${batch.bundle_hash}, not ${request.bundleHash}; authorise the batch's own bundle.`);
+        }
+        const { lastInsertRowid } = db
+          .prepare(
+            'INSERT INTO authorisations (batch_id, supervisor_id, fuses_json, lock, bundle_hash, device_cap, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(request.batchId, by.id, JSON.stringify([...new Set(request.fuses)]), request.lock ? 1 : 0, request.bundleHash, request.deviceCap, createdAt, expiresAt);
+        return summary(byId.get(lastInsertRowid) as unknown as AuthorisationRow);
+      });
+    },
+
+    /**
+     * Whether the irreversible `step` may run on this device now. Tries the batch's authorisations
+     * newest first; when none covers the step, the reason given is the newest one's.
+     */
+    isAuthorised(query: AuthorisationQuery): AuthorisationDecision {
+      return inWriteTransaction(db, () => {
+        const rows = (forBatch.all(query.batchId) as unknown as AuthorisationRow[]).map(summary);
+        if (rows.length === 0) return { authorised: false, reason: `batch ${query.batchId} has no supervisor authorisation` };
+        let firstReason: string | null = null;
+        for (const row of rows) {
+          const counted = used.get(row.id, query.deviceSerial) !== undefined;
+          const reason = refusal(row, query, counted);
+          if (reason === null) {
+            if (!counted) use.run(row.id, query.deviceSerial, query.at.toISOString());
+            return { authorised: true, authorisationId: row.id };
+          }
+          firstReason ??= reason;
+        }
+        return { authorised: false, reason: firstReason ?? 'not authorised' };
+      });
+    },
+
+    get(id: number): AuthorisationSummary | null {
+      const row = byId.get(id) as AuthorisationRow | undefined;
+      return row ? summary(row) : null;
+    },
+
+    listForBatch(batchId: number): AuthorisationSummary[] {
+      return (forBatch.all(batchId) as unknown as AuthorisationRow[]).map(summary);
+    },
+  };
+}
+
+export type Authorisations = ReturnType<typeof createAuthorisations>;

@@ -1,0 +1,53 @@
+// CSV export (RFC 4180, CRLF line ends) for spreadsheets. Every text cell is shown as a person
+// should see it: control and bidi characters escaped, capped below a spreadsheet's cell limit,
+// formula triggers neutralised and quoted. The JSON Lines export is the exact, verifiable copy;
+// the CSV carries each record's hashes so a row can be matched to it.
+import type { ProvisioningRecordBody } from '../../shared/records.ts';
+import { csvCell, displaySafe } from '../../shared/untrusted.ts';
+import { inChunks, writeFileAtomically } from './export-file.ts';
+import { fromSnapshot, type ExportRequest, type ExportSummary } from './export-source.ts';
+import { fuseReadbackText } from './record-text.ts';
+
+/** Excel holds at most 32 767 characters in a cell; keep room for the truncation marker. */
+const CELL_LIMIT = 32_000;
+
+const text = (value: string | null): string => (value === null ? '' : csvCell(displaySafe(value, CELL_LIMIT)));
+
+const COLUMNS: readonly [string, (record: ProvisioningRecordBody) => string][] = [
+  ['seq', (r) => String(r.seq)],
+  ['recorded_at', (r) => text(r.recordedAt)],
+  ['batch_id', (r) => String(r.batchId)],
+  ['device_serial', (r) => text(r.deviceSerial)],
+  ['product', (r) => text(r.product)],
+  ['hw_revision', (r) => text(r.hwRevision)],
+  ['bootloader_version', (r) => text(r.bootloaderVersion)],
+  ['imei', (r) => text(r.imei)],
+  ['firmware_version', (r) => text(r.firmwareVersion)],
+  ['bundle_version', (r) => text(r.bundleVersion)],
+  ['bundle_hash', (r) => text(r.bundleHash)],
+  ['fuses_burned', (r) => text(r.fusesBurned.join(';'))],
+  ['fuse_readback', (r) => text(fuseReadbackText(r.fuseReadback))],
+  ['locked', (r) => (r.locked ? 'yes' : 'no')],
+  ['outcome', (r) => text(r.outcome)],
+  ['failed_step', (r) => text(r.failedStep)],
+  ['failure_reason', (r) => text(r.failureReason)],
+  ['operator_id', (r) => text(r.operatorId)],
+  ['authorisation_id', (r) => (r.authorisationId === null ? '' : String(r.authorisationId))],
+];
+
+export async function exportCsv({ source, filter, out }: ExportRequest): Promise<ExportSummary> {
+  const summary: ExportSummary = { records: 0, headSeq: 0, headHash: '' };
+  const rows = fromSnapshot(source, function* (_db, log) {
+    yield `${[...COLUMNS.map(([name]) => name), 'prev_hash', 'hash'].join(',')}\r\n`;
+    for (const row of log.rows(filter)) {
+      const record = JSON.parse(row.body_json) as ProvisioningRecordBody;
+      summary.records += 1;
+      yield `${COLUMNS.map(([, cell]) => cell(record)).join(',')},${row.prev_hash},${row.hash}\r\n`;
+    }
+    const head = log.head();
+    summary.headSeq = head.seq;
+    summary.headHash = head.hash;
+  });
+  await writeFileAtomically(out, inChunks(rows));
+  return summary;
+}

@@ -1,0 +1,163 @@
+// PDF batch report (pdf-lib, standard fonts): scope and summary, a per-device table over as many
+// pages as needed, the failures with their reasons, and the chain head with the station key's
+// fingerprint and signature. Device strings pass through winAnsiSafe: the standard fonts can only
+// draw WinAnsi, so anything else is shown as a visible escape rather than dropped or mis-drawn.
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import type { BatchSummary, ProvisioningRecordBody, RecordFilter } from '../../shared/records.ts';
+import { winAnsiSafe } from '../../shared/untrusted.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { writeFileAtomically } from './export-file.ts';
+import { withSnapshot, type ExportRequest, type ExportSummary } from './export-source.ts';
+import { createJournal } from './journal.ts';
+import type { ProvisioningLog } from './provisioning-log.ts';
+
+const PAGE = { width: 595.28, height: 841.89, margin: 40 } as const;
+const LINE = 12;
+const SIZE = 8;
+
+interface Fonts {
+  readonly regular: PDFFont;
+  readonly bold: PDFFont;
+  readonly mono: PDFFont;
+}
+
+/** Shortens `text` with an ellipsis until it fits `width` points. */
+function fit(text: string, font: PDFFont, size: number, width: number): string {
+  if (font.widthOfTextAtSize(text, size) <= width) return text;
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (font.widthOfTextAtSize(`${text.slice(0, middle)}…`, size) <= width) low = middle;
+    else high = middle - 1;
+  }
+  return `${text.slice(0, low)}…`;
+}
+
+/** Draws top to bottom, starting a new page whenever the next line would not fit. */
+function createWriter(doc: PDFDocument, fonts: Fonts) {
+  let page: PDFPage = doc.addPage([PAGE.width, PAGE.height]);
+  let y = PAGE.height - PAGE.margin;
+  let onNewPage: (() => void) | null = null;
+  const usable = PAGE.width - 2 * PAGE.margin;
+
+  const writer = {
+    ensure(lines: number): void {
+      if (y - lines * LINE >= PAGE.margin + LINE) return;
+      page = doc.addPage([PAGE.width, PAGE.height]);
+      y = PAGE.height - PAGE.margin;
+      onNewPage?.();
+    },
+    /** One line of text; `untrusted` values go through winAnsiSafe first. */
+    line(text: string, options: { font?: PDFFont; size?: number; untrusted?: boolean } = {}): void {
+      const font = options.font ?? fonts.regular;
+      const size = options.size ?? SIZE;
+      writer.ensure(1);
+      const safe = options.untrusted === false ? text : winAnsiSafe(text, 2000);
+      page.drawText(fit(safe, font, size, usable), { x: PAGE.margin, y, size, font, color: rgb(0, 0, 0) });
+      y -= size + 4;
+    },
+    gap(): void {
+      y -= LINE / 2;
+    },
+    /** A table row: every cell is untrusted and cut to its column's width. */
+    row(cells: readonly string[], widths: readonly number[], font: PDFFont = fonts.regular): void {
+      writer.ensure(1);
+      let x = PAGE.margin;
+      cells.forEach((cell, index) => {
+        const width = widths[index] ?? 0;
+        page.drawText(fit(winAnsiSafe(cell, 500), font, SIZE, width - 4), { x, y, size: SIZE, font });
+        x += width;
+      });
+      y -= LINE;
+    },
+    /** Repeats a table's header on each page the table continues on. */
+    repeatOnNewPage(draw: (() => void) | null): void {
+      onNewPage = draw;
+    },
+  };
+  return writer;
+}
+
+const TABLE = { headers: ['Seq', 'Recorded (UTC)', 'Serial', 'IMEI', 'Firmware', 'Outcome', 'Operator'], widths: [40, 100, 110, 90, 70, 55, 50] };
+const FAILURES = { headers: ['Seq', 'Serial', 'Failed step', 'Reason'], widths: [40, 110, 60, 305] };
+
+function scopeLines(filter: RecordFilter, batch: BatchSummary | null): string[] {
+  const lines = [
+    `Filter: batch ${filter.batchId ?? 'all'}, from ${filter.since ?? 'the start'}, until ${filter.until ?? 'now'}, status ${filter.status ?? 'any'}`,
+  ];
+  if (batch) {
+    lines.push(`Batch ${batch.id}: ${batch.name}`, `Product ${batch.product}, bundle ${batch.bundleVersion}`, `Bundle manifest SHA-256 ${batch.bundleHash}`);
+    lines.push(`Started ${batch.startedAt} by ${batch.operatorId}`);
+  }
+  return lines;
+}
+
+function* bodies(log: ProvisioningLog, filter: RecordFilter): Generator<ProvisioningRecordBody> {
+  for (const row of log.rows(filter)) yield JSON.parse(row.body_json) as ProvisioningRecordBody;
+}
+
+export async function exportPdf({ source, filter, out }: ExportRequest): Promise<ExportSummary> {
+  const doc = await PDFDocument.create();
+  doc.setTitle('Lockstep provisioning report');
+  doc.setProducer('Lockstep');
+  const fonts: Fonts = {
+    regular: await doc.embedFont(StandardFonts.Helvetica),
+    bold: await doc.embedFont(StandardFonts.HelveticaBold),
+    mono: await doc.embedFont(StandardFonts.Courier),
+  };
+  const write = createWriter(doc, fonts);
+  const exportedAt = source.now().toISOString();
+  const summary: ExportSummary = { records: 0, headSeq: 0, headHash: '' };
+
+  withSnapshot(source, (db, log) => {
+    const counts = { total: log.count(filter), failed: log.count({ ...filter, status: 'failed' }) };
+    write.line('Lockstep provisioning report', { font: fonts.bold, size: 14 });
+    write.line(`Exported ${exportedAt} by station ${source.identity.fingerprint}`, { untrusted: false });
+    write.gap();
+    for (const line of scopeLines(filter, filter.batchId === undefined ? null : createJournal(db, source.now).getBatch(filter.batchId))) write.line(line);
+    write.line(`Records: ${counts.total}   provisioned: ${counts.total - counts.failed}   failed: ${counts.failed}`, { font: fonts.bold });
+    write.gap();
+
+    const tableHeader = (table: typeof TABLE): void => write.row(table.headers, table.widths, fonts.bold);
+    write.line('Devices', { font: fonts.bold, size: 11 });
+    tableHeader(TABLE);
+    write.repeatOnNewPage(() => tableHeader(TABLE));
+    for (const r of bodies(log, filter)) {
+      summary.records += 1;
+      write.row([String(r.seq), r.recordedAt, r.deviceSerial, r.imei ?? '-', r.firmwareVersion ?? '-', r.outcome, r.operatorId], TABLE.widths);
+    }
+    write.repeatOnNewPage(null);
+    write.gap();
+
+    write.line(`Failures (${counts.failed})`, { font: fonts.bold, size: 11 });
+    tableHeader(FAILURES);
+    write.repeatOnNewPage(() => tableHeader(FAILURES));
+    for (const r of bodies(log, { ...filter, status: 'failed' })) {
+      write.row([String(r.seq), r.deviceSerial, r.failedStep ?? '-', r.failureReason ?? '-'], FAILURES.widths);
+    }
+    write.repeatOnNewPage(null);
+    write.gap();
+
+    const head = log.head();
+    summary.headSeq = head.seq;
+    summary.headHash = head.hash;
+    const attestation = { purpose: 'lockstep-pdf-report', exportedAt, headSeq: head.seq, headHash: head.hash, stationFingerprint: source.identity.fingerprint };
+    write.ensure(8);
+    write.line('Chain', { font: fonts.bold, size: 11 });
+    write.line(`Chain head: record ${head.seq}`, { untrusted: false });
+    write.line(`Head hash: ${head.hash}`, { font: fonts.mono, untrusted: false });
+    write.line(`Station key fingerprint (SHA-256): ${source.identity.fingerprint}`, { font: fonts.mono, size: 7, untrusted: false });
+    write.line(`Station public key (Ed25519, base64): ${source.identity.publicKey}`, { font: fonts.mono, size: 7, untrusted: false });
+    write.line('Signature (Ed25519, base64) over the canonical JSON of {exportedAt, headHash, headSeq, purpose, stationFingerprint}:', { untrusted: false });
+    write.line(source.identity.sign(canonicalJson(attestation)), { font: fonts.mono, size: 7, untrusted: false });
+    write.line('Verify the JSON Lines export of the same records with `lockstep records verify` for a full, offline check.', { untrusted: false });
+  });
+
+  const pages = doc.getPages();
+  pages.forEach((page, index) => {
+    page.drawText(`Lockstep report ${exportedAt} - page ${index + 1} of ${pages.length}`, { x: PAGE.margin, y: PAGE.margin / 2, size: 7, font: fonts.regular });
+  });
+  await writeFileAtomically(out, [await doc.save()]);
+  return summary;
+}

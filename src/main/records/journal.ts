@@ -1,0 +1,217 @@
+// The working journal of the station: batches, the devices seen in each, every step event, and
+// the labels printed. Step events and labels are append-only (the schema's triggers refuse changes);
+// an irreversible step's event carries the authorisation decision it ran under.
+import type { DatabaseSync } from 'node:sqlite';
+import { z } from 'zod';
+import { STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent } from '../../shared/records.ts';
+import { RecordsError } from './errors.ts';
+import { inWriteTransaction } from './transactions.ts';
+import { parseInput } from './validation.ts';
+
+const decisionSchema = z.union([
+  z.strictObject({ authorised: z.literal(true), authorisationId: z.int().positive() }),
+  z.strictObject({ authorised: z.literal(false), reason: z.string().min(1) }),
+]);
+
+export const newBatchSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  product: z.string().min(1),
+  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits'),
+  bundleVersion: z.string().min(1),
+  operatorId: z.string(),
+});
+
+export const newDeviceSchema = z.strictObject({
+  batchId: z.int().positive(),
+  serial: z.string(),
+  /** The identify step's readback ("before" state), values exactly as the handset sent them. */
+  identity: z.record(z.string(), z.string().nullable()),
+});
+
+export const newStepEventSchema = z.strictObject({
+  deviceId: z.int().positive(),
+  step: z.enum(STEP_NAMES),
+  status: z.enum(STEP_STATUSES),
+  detail: z.string().nullable().default(null),
+  operatorId: z.string(),
+  authorisation: decisionSchema.nullable().default(null),
+});
+
+export const newLabelSchema = z.strictObject({
+  recordSeq: z.int().positive(),
+  printer: z.string(),
+  status: z.enum(['accepted', 'failed']),
+  detail: z.string().nullable().default(null),
+  operatorId: z.string(),
+});
+
+export interface DeviceEntry {
+  readonly id: number;
+  readonly batchId: number;
+  readonly serial: string;
+  readonly identity: Readonly<Record<string, string | null>>;
+  readonly registeredAt: string;
+}
+
+interface StepRow {
+  id: number;
+  device_id: number;
+  step: StepEvent['step'];
+  status: StepEvent['status'];
+  detail: string | null;
+  operator_id: string;
+  at: string;
+  authorised: number | null;
+  authorisation_id: number | null;
+  authorisation_reason: string | null;
+}
+
+function stepEvent(row: StepRow): StepEvent {
+  const authorisation: AuthorisationDecision | null =
+    row.authorised === null
+      ? null
+      : row.authorised === 1
+        ? { authorised: true, authorisationId: row.authorisation_id ?? 0 }
+        : { authorised: false, reason: row.authorisation_reason ?? '' };
+  return { id: row.id, deviceId: row.device_id, step: row.step, status: row.status, detail: row.detail, operatorId: row.operator_id, at: row.at, authorisation };
+}
+
+interface BatchRow {
+  id: number;
+  name: string;
+  product: string;
+  bundle_hash: string;
+  bundle_version: string;
+  operator_id: string;
+  started_at: string;
+}
+
+function batchSummary(row: BatchRow): BatchSummary {
+  return { id: row.id, name: row.name, product: row.product, bundleHash: row.bundle_hash, bundleVersion: row.bundle_version, operatorId: row.operator_id, startedAt: row.started_at };
+}
+
+export function createJournal(db: DatabaseSync, now: () => Date) {
+  const batchById = db.prepare('SELECT * FROM batches WHERE id = ?');
+  const deviceById = db.prepare('SELECT * FROM devices WHERE id = ?');
+  const deviceBySerial = db.prepare('SELECT * FROM devices WHERE batch_id = ? AND serial = ?');
+
+  function requireActiveOperator(id: string): void {
+    const row = db.prepare('SELECT disabled_at FROM operators WHERE id = ?').get(id) as { disabled_at: string | null } | undefined;
+    if (!row) throw new RecordsError(`there is no operator '${id.slice(0, 32)}'.`);
+    if (row.disabled_at) throw new RecordsError(`operator ${id} is disabled and cannot work on handsets.`);
+  }
+
+  function device(row: Record<string, unknown>): DeviceEntry {
+    return {
+      id: row.id as number,
+      batchId: row.batch_id as number,
+      serial: row.serial as string,
+      identity: JSON.parse(row.identity_json as string) as Record<string, string | null>,
+      registeredAt: row.registered_at as string,
+    };
+  }
+
+  function requireDevice(id: number): DeviceEntry {
+    const row = deviceById.get(id);
+    if (!row) throw new RecordsError(`there is no device ${id} in the journal.`);
+    return device(row);
+  }
+
+  /** An authorised decision must be one `isAuthorised` issued for this device's batch and serial. */
+  function checkDecision(target: DeviceEntry, decision: AuthorisationDecision): void {
+    if (!decision.authorised) return;
+    const issued = db
+      .prepare(
+        'SELECT 1 FROM authorisation_uses u JOIN authorisations a ON a.id = u.authorisation_id WHERE u.authorisation_id = ? AND u.device_serial = ? AND a.batch_id = ?',
+      )
+      .get(decision.authorisationId, target.serial, target.batchId);
+    if (!issued) throw new RecordsError(`authorisation ${decision.authorisationId} was not granted to device ${target.id}; ask isAuthorised before an irreversible step.`);
+  }
+
+  return {
+    startBatch(input: z.input<typeof newBatchSchema>): BatchSummary {
+      const batch = parseInput(newBatchSchema, input, 'batch');
+      requireActiveOperator(batch.operatorId);
+      return inWriteTransaction(db, () => {
+        const { lastInsertRowid } = db
+          .prepare('INSERT INTO batches (name, product, bundle_hash, bundle_version, operator_id, started_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(batch.name, batch.product, batch.bundleHash, batch.bundleVersion, batch.operatorId, now().toISOString());
+        return batchSummary(batchById.get(lastInsertRowid) as unknown as BatchRow);
+      });
+    },
+
+    getBatch(id: number): BatchSummary | null {
+      const row = batchById.get(id) as BatchRow | undefined;
+      return row ? batchSummary(row) : null;
+    },
+
+    listBatches(): BatchSummary[] {
+      return (db.prepare('SELECT * FROM batches ORDER BY id').all() as unknown as BatchRow[]).map(batchSummary);
+    },
+
+    /** Registers a handset in a batch; a handset that comes back (reconnect, restart) gets its entry back. */
+    registerDevice(input: z.input<typeof newDeviceSchema>): DeviceEntry {
+      const entry = parseInput(newDeviceSchema, input, 'device');
+      return inWriteTransaction(db, () => {
+        const known = deviceBySerial.get(entry.batchId, entry.serial);
+        if (known) return device(known);
+        if (!batchById.get(entry.batchId)) throw new RecordsError(`there is no batch ${entry.batchId}.`);
+        const { lastInsertRowid } = db
+          .prepare('INSERT INTO devices (batch_id, serial, identity_json, registered_at) VALUES (?, ?, ?, ?)')
+          .run(entry.batchId, entry.serial, JSON.stringify(entry.identity), now().toISOString());
+        return device(deviceById.get(lastInsertRowid) ?? {});
+      });
+    },
+
+    getDevice: requireDevice,
+
+    appendStepEvent(input: z.input<typeof newStepEventSchema>): StepEvent {
+      const event = parseInput(newStepEventSchema, input, 'step event');
+      const target = requireDevice(event.deviceId);
+      requireActiveOperator(event.operatorId);
+      if ((event.step === 'fuse' || event.step === 'lock') && event.authorisation === null) {
+        throw new RecordsError(`a ${event.step} step event must carry the authorisation decision it ran under.`);
+      }
+      if (event.authorisation) checkDecision(target, event.authorisation);
+      const decision = event.authorisation;
+      return inWriteTransaction(db, () => {
+        const { lastInsertRowid } = db
+          .prepare(
+            'INSERT INTO step_events (device_id, step, status, detail, operator_id, at, authorised, authorisation_id, authorisation_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            event.deviceId,
+            event.step,
+            event.status,
+            event.detail,
+            event.operatorId,
+            now().toISOString(),
+            decision === null ? null : decision.authorised ? 1 : 0,
+            decision?.authorised ? decision.authorisationId : null,
+            decision && !decision.authorised ? decision.reason : null,
+          );
+        return stepEvent(db.prepare('SELECT * FROM step_events WHERE id = ?').get(lastInsertRowid) as unknown as StepRow);
+      });
+    },
+
+    stepEvents(deviceId: number): StepEvent[] {
+      return (db.prepare('SELECT * FROM step_events WHERE device_id = ? ORDER BY id').all(deviceId) as unknown as StepRow[]).map(stepEvent);
+    },
+
+    recordLabel(input: z.input<typeof newLabelSchema>): number {
+      const label = parseInput(newLabelSchema, input, 'label');
+      requireActiveOperator(label.operatorId);
+      return inWriteTransaction(db, () => {
+        if (!db.prepare('SELECT 1 FROM provisioning_records WHERE seq = ?').get(label.recordSeq)) {
+          throw new RecordsError(`there is no provisioning record ${label.recordSeq} to label.`);
+        }
+        const { lastInsertRowid } = db
+          .prepare('INSERT INTO labels (record_seq, printer, status, detail, operator_id, at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(label.recordSeq, label.printer, label.status, label.detail, label.operatorId, now().toISOString());
+        return Number(lastInsertRowid);
+      });
+    },
+  };
+}
+
+export type Journal = ReturnType<typeof createJournal>;

@@ -1,0 +1,150 @@
+// Versioned schema migrations. `PRAGMA user_version` holds the version the file is at; each
+// pending migration runs in its own transaction together with the version bump, so a crash leaves
+// the file at the old version or the new one, never in between.
+import type { DatabaseSync } from 'node:sqlite';
+import { ROLES, STEP_NAMES, STEP_STATUSES, RECORD_OUTCOMES } from '../../shared/records.ts';
+import { RecordsError } from './errors.ts';
+import { inWriteTransaction } from './transactions.ts';
+
+const sqlList = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
+
+/** Triggers that make a table append-only: the database itself refuses UPDATE and DELETE. */
+function appendOnly(table: string): string {
+  return `
+    CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table}
+      BEGIN SELECT RAISE(ABORT, '${table} is append-only: rows cannot be changed'); END;
+    CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table}
+      BEGIN SELECT RAISE(ABORT, '${table} is append-only: rows cannot be deleted'); END;`;
+}
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE operators (
+    id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN (${sqlList(ROLES)})),
+    pin_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT REFERENCES operators(id),
+    disabled_at TEXT,
+    disabled_by TEXT REFERENCES operators(id),
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_at TEXT
+  ) STRICT;
+  CREATE TRIGGER operators_no_delete BEFORE DELETE ON operators
+    BEGIN SELECT RAISE(ABORT, 'operators are disabled, never deleted'); END;
+
+  CREATE TABLE station_identity (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    public_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('station_identity')}
+
+  CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    product TEXT NOT NULL,
+    bundle_hash TEXT NOT NULL,
+    bundle_version TEXT NOT NULL,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    started_at TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('batches')}
+
+  CREATE TABLE devices (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    serial TEXT NOT NULL,
+    identity_json TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    UNIQUE (batch_id, serial)
+  ) STRICT;
+  ${appendOnly('devices')}
+
+  CREATE TABLE authorisations (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    supervisor_id TEXT NOT NULL REFERENCES operators(id),
+    fuses_json TEXT NOT NULL,
+    lock INTEGER NOT NULL CHECK (lock IN (0, 1)),
+    bundle_hash TEXT NOT NULL,
+    device_cap INTEGER NOT NULL CHECK (device_cap > 0),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('authorisations')}
+
+  CREATE TABLE authorisation_uses (
+    authorisation_id INTEGER NOT NULL REFERENCES authorisations(id),
+    device_serial TEXT NOT NULL,
+    first_used_at TEXT NOT NULL,
+    PRIMARY KEY (authorisation_id, device_serial)
+  ) STRICT;
+  ${appendOnly('authorisation_uses')}
+
+  CREATE TABLE step_events (
+    id INTEGER PRIMARY KEY,
+    device_id INTEGER NOT NULL REFERENCES devices(id),
+    step TEXT NOT NULL CHECK (step IN (${sqlList(STEP_NAMES)})),
+    status TEXT NOT NULL CHECK (status IN (${sqlList(STEP_STATUSES)})),
+    detail TEXT,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    at TEXT NOT NULL,
+    authorised INTEGER CHECK (authorised IN (0, 1)),
+    authorisation_id INTEGER REFERENCES authorisations(id),
+    authorisation_reason TEXT,
+    CHECK (step NOT IN ('fuse', 'lock') OR authorised IS NOT NULL),
+    CHECK (authorised IS NOT 1 OR authorisation_id IS NOT NULL),
+    CHECK (authorised IS NOT 0 OR authorisation_reason IS NOT NULL)
+  ) STRICT;
+  CREATE INDEX step_events_device ON step_events (device_id, id);
+  ${appendOnly('step_events')}
+
+  CREATE TABLE provisioning_records (
+    seq INTEGER PRIMARY KEY,
+    device_id INTEGER NOT NULL REFERENCES devices(id),
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    recorded_at TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN (${sqlList(RECORD_OUTCOMES)})),
+    body_json TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE
+  ) STRICT;
+  CREATE INDEX provisioning_records_batch ON provisioning_records (batch_id, seq);
+  CREATE INDEX provisioning_records_time ON provisioning_records (recorded_at);
+  ${appendOnly('provisioning_records')}
+
+  CREATE TABLE labels (
+    id INTEGER PRIMARY KEY,
+    record_seq INTEGER NOT NULL REFERENCES provisioning_records(seq),
+    printer TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'failed')),
+    detail TEXT,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    at TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('labels')}
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function applyMigrations(db: DatabaseSync, path: string): void {
+  const { user_version: current } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  if (current > SCHEMA_VERSION) {
+    throw new RecordsError(
+      `the records database ${path} is at schema version ${current}, newer than this Lockstep understands (${SCHEMA_VERSION}). Update Lockstep; do not open it with this version.`,
+    );
+  }
+  for (let version = current + 1; version <= SCHEMA_VERSION; version += 1) {
+    inWriteTransaction(db, () => {
+      // Another process may have migrated while we waited for the write lock.
+      const { user_version: now } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+      if (now >= version) return;
+      db.exec(MIGRATIONS[version - 1] ?? '');
+      db.exec(`PRAGMA user_version = ${version}`);
+    });
+  }
+}

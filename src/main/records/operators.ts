@@ -1,0 +1,162 @@
+// Operators, their roles and PINs. Operators are never deleted (records name them for years);
+// they are disabled. Repeated wrong PINs lock the account until an admin unlocks it, and the
+// failure count lives in the database so restarting the station does not reset it.
+import type { DatabaseSync } from 'node:sqlite';
+import { z } from 'zod';
+import { ROLES, type OperatorSummary, type Role } from '../../shared/records.ts';
+import { isUnsafeCodePoint } from '../../shared/untrusted.ts';
+import { RecordsError } from './errors.ts';
+import { decoyPinHash, hashPin, pinMatches } from './pin-hash.ts';
+import { inWriteTransaction } from './transactions.ts';
+import { parseInput } from './validation.ts';
+
+export const MAX_PIN_FAILURES = 5;
+
+export interface Credentials {
+  readonly id: string;
+  readonly pin: string;
+}
+
+export const operatorIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'an operator id is 2 to 32 characters: lower-case letters, digits, dot, dash, underscore');
+export const pinSchema = z.string().regex(/^[0-9]{6,12}$/, 'a PIN is 6 to 12 digits');
+const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'a display name is required')
+  .max(80, 'a display name is at most 80 characters')
+  .refine((name) => ![...name].some((char) => isUnsafeCodePoint(char.codePointAt(0) ?? 0)), 'a display name cannot hold control or bidi characters');
+
+export const newOperatorSchema = z.strictObject({
+  id: operatorIdSchema,
+  displayName: displayNameSchema,
+  role: z.enum(ROLES),
+  pin: pinSchema,
+});
+export type NewOperator = z.infer<typeof newOperatorSchema>;
+
+interface OperatorRow {
+  id: string;
+  display_name: string;
+  role: Role;
+  pin_hash: string;
+  created_at: string;
+  created_by: string | null;
+  disabled_at: string | null;
+  locked_at: string | null;
+  failed_attempts: number;
+}
+
+function summary(row: OperatorRow): OperatorSummary {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    role: row.role,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    disabledAt: row.disabled_at,
+    lockedAt: row.locked_at,
+    failedAttempts: row.failed_attempts,
+  };
+}
+
+export type Operators = ReturnType<typeof createOperators>;
+
+export function createOperators(db: DatabaseSync, now: () => Date) {
+  const byId = db.prepare('SELECT * FROM operators WHERE id = ?');
+  const insert = db.prepare(
+    'INSERT INTO operators (id, display_name, role, pin_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const recordFailure = db.prepare(
+    'UPDATE operators SET failed_attempts = failed_attempts + 1, locked_at = CASE WHEN failed_attempts + 1 >= ? THEN ? ELSE locked_at END WHERE id = ?',
+  );
+  const recordSuccess = db.prepare('UPDATE operators SET failed_attempts = 0 WHERE id = ?');
+  const find = (id: string): OperatorRow | undefined => byId.get(id) as OperatorRow | undefined;
+
+  function authenticate(credentials: Credentials, roles: readonly Role[] = ROLES): OperatorSummary {
+    const row = find(credentials.id);
+    const matches = pinMatches(credentials.pin, row?.pin_hash ?? decoyPinHash());
+    if (!row) throw new RecordsError(`unknown operator or wrong PIN for '${credentials.id.slice(0, 32)}'.`);
+    if (row.disabled_at) throw new RecordsError(`operator ${row.id} is disabled; ask an admin.`);
+    if (row.locked_at) throw new RecordsError(`operator ${row.id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`);
+    if (!matches) {
+      inWriteTransaction(db, () => recordFailure.run(MAX_PIN_FAILURES, now().toISOString(), row.id));
+      const left = MAX_PIN_FAILURES - row.failed_attempts - 1;
+      throw new RecordsError(
+        left > 0 ? `unknown operator or wrong PIN for '${row.id}' (${left} attempts left before lock-out).` : `wrong PIN: operator ${row.id} is now locked; an admin must unlock it.`,
+      );
+    }
+    if (row.failed_attempts > 0) inWriteTransaction(db, () => recordSuccess.run(row.id));
+    if (!roles.includes(row.role)) throw new RecordsError(`operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`);
+    return summary({ ...row, failed_attempts: 0 });
+  }
+
+  function existing(id: string): OperatorRow {
+    const row = find(id);
+    if (!row) throw new RecordsError(`there is no operator '${id.slice(0, 32)}'; see lockstep operators list.`);
+    return row;
+  }
+
+  return {
+    authenticate,
+
+    isEmpty(): boolean {
+      return db.prepare('SELECT 1 FROM operators LIMIT 1').get() === undefined;
+    },
+
+    list(): OperatorSummary[] {
+      return (db.prepare('SELECT * FROM operators ORDER BY created_at, id').all() as unknown as OperatorRow[]).map(summary);
+    },
+
+    get(id: string): OperatorSummary | null {
+      const row = find(id);
+      return row ? summary(row) : null;
+    },
+
+    /** First run: the first operator is the admin, created without anyone to authorise it. */
+    createFirstAdmin(input: Omit<NewOperator, 'role'>): OperatorSummary {
+      const operator = parseInput(newOperatorSchema, { ...input, role: 'admin' }, 'operator');
+      const pinHash = hashPin(operator.pin);
+      return inWriteTransaction(db, () => {
+        if (db.prepare('SELECT 1 FROM operators LIMIT 1').get()) {
+          throw new RecordsError('this station already has operators; an admin adds new ones with `lockstep operators add --as ADMIN`.');
+        }
+        insert.run(operator.id, operator.displayName, 'admin', pinHash, now().toISOString(), null);
+        return summary(existing(operator.id));
+      });
+    },
+
+    add(admin: Credentials, input: NewOperator): OperatorSummary {
+      const operator = parseInput(newOperatorSchema, input, 'operator');
+      const by = authenticate(admin, ['admin']);
+      const pinHash = hashPin(operator.pin);
+      return inWriteTransaction(db, () => {
+        if (find(operator.id)) throw new RecordsError(`operator '${operator.id}' already exists; pick another id (disabled operators keep theirs).`);
+        insert.run(operator.id, operator.displayName, operator.role, pinHash, now().toISOString(), by.id);
+        return summary(existing(operator.id));
+      });
+    },
+
+    disable(admin: Credentials, id: string): OperatorSummary {
+      const by = authenticate(admin, ['admin']);
+      return inWriteTransaction(db, () => {
+        const row = existing(id);
+        if (row.disabled_at) return summary(row);
+        const otherAdmins = db.prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?").get(id) as { n: number };
+        if (row.role === 'admin' && otherAdmins.n === 0) throw new RecordsError(`operator ${id} is the last active admin; add another admin before disabling it.`);
+        db.prepare('UPDATE operators SET disabled_at = ?, disabled_by = ? WHERE id = ?').run(now().toISOString(), by.id, id);
+        return summary(existing(id));
+      });
+    },
+
+    unlock(admin: Credentials, id: string): OperatorSummary {
+      authenticate(admin, ['admin']);
+      return inWriteTransaction(db, () => {
+        existing(id);
+        db.prepare('UPDATE operators SET failed_attempts = 0, locked_at = NULL WHERE id = ?').run(id);
+        return summary(existing(id));
+      });
+    },
+  };
+}

@@ -1,0 +1,153 @@
+// The provisioning log: one hash-chained, append-only record per handset outcome. A record's
+// content is stored as the exact canonical JSON that was hashed, so exports copy those bytes and
+// an auditor recomputes the same hash.
+import type { DatabaseSync } from 'node:sqlite';
+import { z } from 'zod';
+import {
+  RECORD_OUTCOMES,
+  STEP_NAMES,
+  fuseReadbackSchema,
+  type ProvisioningRecord,
+  type ProvisioningRecordBody,
+  type RecordFilter,
+} from '../../shared/records.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { GENESIS_HASH, chainHash, linkBreak, type ChainLink } from './chain.ts';
+import { RecordsError } from './errors.ts';
+import { filterSql } from './record-filter.ts';
+import { inWriteTransaction } from './transactions.ts';
+import { parseInput } from './validation.ts';
+
+export const newRecordSchema = z
+  .strictObject({
+    deviceId: z.int().positive(),
+    product: z.string(),
+    hwRevision: z.string().nullable(),
+    bootloaderVersion: z.string().nullable(),
+    imei: z.string().nullable(),
+    firmwareVersion: z.string().nullable(),
+    bundleHash: z.string(),
+    bundleVersion: z.string(),
+    fusesBurned: z.array(z.string()),
+    fuseReadback: z.array(fuseReadbackSchema),
+    locked: z.boolean(),
+    outcome: z.enum(RECORD_OUTCOMES),
+    failedStep: z.enum(STEP_NAMES).nullable().default(null),
+    failureReason: z.string().nullable().default(null),
+    operatorId: z.string(),
+    authorisationId: z.int().positive().nullable(),
+  })
+  .refine((record) => (record.outcome === 'failed') === (record.failedStep !== null && record.failureReason !== null), {
+    message: 'a failed record names its failed step and reason; a provisioned one names neither',
+  });
+export type NewRecord = z.input<typeof newRecordSchema>;
+
+/** A stored record as the exports read it: the hashed bytes and the columns filters use. */
+export interface RecordRow {
+  seq: number;
+  batch_id: number;
+  recorded_at: string;
+  outcome: string;
+  body_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function recordFromRow(row: RecordRow): ProvisioningRecord {
+  return { ...(JSON.parse(row.body_json) as ProvisioningRecordBody), prevHash: row.prev_hash, hash: row.hash };
+}
+
+export type ChainCheck =
+  | { readonly intact: true; readonly records: number; readonly head: ChainLink }
+  | { readonly intact: false; readonly seq: number; readonly message: string };
+
+const COLUMNS = 'seq, batch_id, recorded_at, outcome, body_json, prev_hash, hash';
+
+export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
+  const headQuery = db.prepare('SELECT seq, prev_hash AS prevHash, hash FROM provisioning_records ORDER BY seq DESC LIMIT 1');
+  const insert = db.prepare(
+    'INSERT INTO provisioning_records (seq, device_id, batch_id, recorded_at, outcome, body_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+
+  function head(): ChainLink {
+    return (headQuery.get() as ChainLink | undefined) ?? { seq: 0, prevHash: GENESIS_HASH, hash: GENESIS_HASH };
+  }
+
+  return {
+    head,
+
+    /** Appends a record to the chain; returns once it is durably committed. */
+    commit(input: NewRecord): ProvisioningRecord {
+      const record = parseInput(newRecordSchema, input, 'provisioning record');
+      return inWriteTransaction(db, () => {
+        const device = db.prepare('SELECT batch_id, serial FROM devices WHERE id = ?').get(record.deviceId) as { batch_id: number; serial: string } | undefined;
+        if (!device) throw new RecordsError(`there is no device ${record.deviceId} in the journal; register it first.`);
+        if (!db.prepare('SELECT 1 FROM operators WHERE id = ? AND disabled_at IS NULL').get(record.operatorId)) {
+          throw new RecordsError(`operator '${record.operatorId.slice(0, 32)}' does not exist or is disabled.`);
+        }
+        if (record.authorisationId !== null && !db.prepare('SELECT 1 FROM authorisations WHERE id = ? AND batch_id = ?').get(record.authorisationId, device.batch_id)) {
+          throw new RecordsError(`authorisation ${record.authorisationId} does not belong to batch ${device.batch_id}.`);
+        }
+        const previous = head();
+        const body: ProvisioningRecordBody = {
+          seq: previous.seq + 1,
+          recordedAt: now().toISOString(),
+          batchId: device.batch_id,
+          deviceSerial: device.serial,
+          product: record.product,
+          hwRevision: record.hwRevision,
+          bootloaderVersion: record.bootloaderVersion,
+          imei: record.imei,
+          firmwareVersion: record.firmwareVersion,
+          bundleHash: record.bundleHash,
+          bundleVersion: record.bundleVersion,
+          fusesBurned: record.fusesBurned,
+          fuseReadback: record.fuseReadback,
+          locked: record.locked,
+          outcome: record.outcome,
+          failedStep: record.failedStep,
+          failureReason: record.failureReason,
+          operatorId: record.operatorId,
+          authorisationId: record.authorisationId,
+        };
+        const canonical = canonicalJson(body);
+        const hash = chainHash(previous.hash, canonical);
+        insert.run(body.seq, record.deviceId, body.batchId, body.recordedAt, body.outcome, canonical, previous.hash, hash);
+        return { ...body, prevHash: previous.hash, hash };
+      });
+    },
+
+    get(seq: number): ProvisioningRecord | null {
+      const row = db.prepare(`SELECT ${COLUMNS} FROM provisioning_records WHERE seq = ?`).get(seq) as RecordRow | undefined;
+      return row ? recordFromRow(row) : null;
+    },
+
+    /** Records matching `filter` in chain order, read from SQLite one row at a time. */
+    rows(filter: RecordFilter, afterSeq = 0): Iterable<RecordRow> {
+      const { where, params } = filterSql(filter);
+      return db.prepare(`SELECT ${COLUMNS} FROM provisioning_records WHERE seq > ? AND ${where} ORDER BY seq`).iterate(afterSeq, ...params) as Iterable<RecordRow>;
+    },
+
+    count(filter: RecordFilter): number {
+      const { where, params } = filterSql(filter);
+      return (db.prepare(`SELECT COUNT(*) AS n FROM provisioning_records WHERE ${where}`).get(...params) as { n: number }).n;
+    },
+
+    /** Recomputes every hash and link of the stored chain, from the genesis to the head. */
+    verifyChain(): ChainCheck {
+      let previous: ChainLink = { seq: 0, prevHash: GENESIS_HASH, hash: GENESIS_HASH };
+      for (const row of db.prepare(`SELECT ${COLUMNS} FROM provisioning_records ORDER BY seq`).iterate() as Iterable<RecordRow>) {
+        const link: ChainLink = { seq: row.seq, prevHash: row.prev_hash, hash: row.hash };
+        const broken = linkBreak(previous, link);
+        if (broken) return { intact: false, seq: row.seq, message: `record ${row.seq} does not follow record ${previous.seq} (${broken.kind})` };
+        if (chainHash(row.prev_hash, row.body_json) !== row.hash || (JSON.parse(row.body_json) as { seq: unknown }).seq !== row.seq) {
+          return { intact: false, seq: row.seq, message: `record ${row.seq}'s content does not match its hash` };
+        }
+        previous = link;
+      }
+      return { intact: true, records: previous.seq, head: previous };
+    },
+  };
+}
+
+export type ProvisioningLog = ReturnType<typeof createProvisioningLog>;

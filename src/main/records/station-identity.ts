@@ -1,0 +1,109 @@
+// The station's Ed25519 identity. The private key lives in a 0600 file in the station data dir,
+// never in the database, so a copied database cannot sign; the database keeps the public key and
+// its fingerprint so the two cannot be swapped silently.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import type { DatabaseSync } from 'node:sqlite';
+import { RecordsError } from './errors.ts';
+import { inWriteTransaction } from './transactions.ts';
+
+export interface StationIdentity {
+  /** Raw 32-byte Ed25519 public key, base64. */
+  readonly publicKey: string;
+  /** SHA-256 of the raw public key, lower-case hex. */
+  readonly fingerprint: string;
+  readonly publicKeyPem: string;
+  /** Ed25519 signature (base64) over the UTF-8 bytes of `message`. */
+  readonly sign: (message: string) => string;
+}
+
+/** The raw key is the last 32 bytes of an Ed25519 SubjectPublicKeyInfo. */
+export function rawPublicKey(key: KeyObject): Buffer {
+  return key.export({ format: 'der', type: 'spki' }).subarray(-32);
+}
+
+export function publicKeyFromRaw(base64: string): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(base64, 'base64').toString('base64url') }, format: 'jwk' });
+}
+
+export function fingerprintOf(rawKey: Buffer): string {
+  return createHash('sha256').update(rawKey).digest('hex');
+}
+
+function createKeyFile(path: string): KeyObject {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  // 'wx': never overwrite a key that appeared meanwhile; fsync: a key that signed an export must
+  // still exist after a power cut.
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    // Another station process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path);
+    throw new RecordsError(`cannot create the station key ${path}: ${(error as Error).message}. Check the data directory's permissions.`);
+  }
+  try {
+    writeSync(fd, pem);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return privateKey;
+}
+
+function readKeyFile(path: string): KeyObject {
+  if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
+    throw new RecordsError(`the station key ${path} is readable by other users; run \`chmod 600 ${path}\` and retry.`);
+  }
+  try {
+    const key = createPrivateKey(readFileSync(path));
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it is a ${key.asymmetricKeyType ?? 'unknown'} key`);
+    return key;
+  } catch (error) {
+    throw new RecordsError(`the station key ${path} is not an Ed25519 private key (${(error as Error).message}); restore it from backup.`);
+  }
+}
+
+function fileExists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Loads the station identity, creating the key and its database row on first run. */
+export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () => Date): StationIdentity {
+  const stored = db.prepare('SELECT public_key, fingerprint FROM station_identity WHERE id = 1').get() as
+    | { public_key: string; fingerprint: string }
+    | undefined;
+  if (stored && !fileExists(keyPath)) {
+    throw new RecordsError(
+      `the station key ${keyPath} is missing but this database belongs to station ${stored.fingerprint}. Restore the key file from backup; a new key would make exports unverifiable against the old one.`,
+    );
+  }
+  const privateKey = fileExists(keyPath) ? readKeyFile(keyPath) : createKeyFile(keyPath);
+  const publicKey = createPublicKey(privateKey);
+  const raw = rawPublicKey(publicKey);
+  const identity: StationIdentity = {
+    publicKey: raw.toString('base64'),
+    fingerprint: fingerprintOf(raw),
+    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('base64'),
+  };
+  if (stored && stored.fingerprint !== identity.fingerprint) {
+    throw new RecordsError(
+      `the station key ${keyPath} (fingerprint ${identity.fingerprint}) is not the key of this database (station ${stored.fingerprint}). Use the data directory the database came from.`,
+    );
+  }
+  if (!stored) {
+    inWriteTransaction(db, () =>
+      db
+        .prepare('INSERT OR IGNORE INTO station_identity (id, public_key, fingerprint, created_at) VALUES (1, ?, ?, ?)')
+        .run(identity.publicKey, identity.fingerprint, now().toISOString()),
+    );
+  }
+  return identity;
+}

@@ -1,0 +1,173 @@
+// Station records as the front ends see them: operators, batches, step events, authorisation
+// decisions, provisioning records and the lines of a JSON Lines export. Types and zod schemas only;
+// the store lives in src/main/records. String fields hold values exactly as the handset sent them,
+// so render them with src/shared/untrusted.ts.
+import { z } from 'zod';
+
+export const ROLES = ['technician', 'supervisor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const STEP_NAMES = ['detect', 'identify', 'precheck', 'flash', 'verify', 'fuse', 'lock', 'reboot', 'checks', 'record', 'label'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+export const STEP_STATUSES = ['started', 'passed', 'failed', 'skipped'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/** The steps that cannot be undone, and so need a supervisor's authorisation. */
+export type IrreversibleStep = 'fuse' | 'lock';
+
+export const RECORD_OUTCOMES = ['provisioned', 'failed'] as const;
+export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
+
+export interface OperatorSummary {
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  readonly disabledAt: string | null;
+  readonly lockedAt: string | null;
+  readonly failedAttempts: number;
+}
+
+export interface BatchSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly product: string;
+  readonly bundleHash: string;
+  readonly bundleVersion: string;
+  readonly operatorId: string;
+  readonly startedAt: string;
+}
+
+export interface AuthorisationSummary {
+  readonly id: number;
+  readonly batchId: number;
+  readonly supervisorId: string;
+  readonly fuses: readonly string[];
+  readonly lock: boolean;
+  readonly bundleHash: string;
+  readonly deviceCap: number;
+  readonly devicesUsed: number;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+/** The answer to "may this irreversible step run on this device now?", stored with the step. */
+export type AuthorisationDecision =
+  | { readonly authorised: true; readonly authorisationId: number }
+  | { readonly authorised: false; readonly reason: string };
+
+export interface StepEvent {
+  readonly id: number;
+  readonly deviceId: number;
+  readonly step: StepName;
+  readonly status: StepStatus;
+  readonly detail: string | null;
+  readonly operatorId: string;
+  readonly at: string;
+  readonly authorisation: AuthorisationDecision | null;
+}
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in 64 lower-case hex digits');
+const isoTime = z.iso.datetime();
+
+export const fuseReadbackSchema = z.strictObject({
+  bank: z.int().nonnegative(),
+  word: z.int().nonnegative(),
+  value: z.int().min(0).max(0xffffffff),
+});
+export type FuseReadback = z.infer<typeof fuseReadbackSchema>;
+
+/**
+ * The content of one provisioning record: exactly the object that is hashed into the chain (see
+ * docs/records.md for the canonical encoding). Changing a field here changes the export format.
+ */
+export const provisioningRecordBodySchema = z.strictObject({
+  seq: z.int().positive(),
+  recordedAt: isoTime,
+  batchId: z.int().positive(),
+  deviceSerial: z.string(),
+  product: z.string(),
+  hwRevision: z.string().nullable(),
+  bootloaderVersion: z.string().nullable(),
+  imei: z.string().nullable(),
+  firmwareVersion: z.string().nullable(),
+  bundleHash: z.string(),
+  bundleVersion: z.string(),
+  fusesBurned: z.array(z.string()),
+  fuseReadback: z.array(fuseReadbackSchema),
+  locked: z.boolean(),
+  outcome: z.enum(RECORD_OUTCOMES),
+  failedStep: z.enum(STEP_NAMES).nullable(),
+  failureReason: z.string().nullable(),
+  operatorId: z.string(),
+  authorisationId: z.int().positive().nullable(),
+});
+export type ProvisioningRecordBody = z.infer<typeof provisioningRecordBodySchema>;
+
+export interface ProvisioningRecord extends ProvisioningRecordBody {
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** Which records an export or a listing covers; every field narrows it. */
+export interface RecordFilter {
+  readonly batchId?: number;
+  readonly since?: string;
+  readonly until?: string;
+  readonly status?: RecordOutcome;
+}
+
+export const EXPORT_FORMAT = 'lockstep-records/1';
+
+export const recordLineSchema = z.strictObject({
+  type: z.literal('record'),
+  seq: z.int().positive(),
+  prevHash: sha256Hex,
+  hash: sha256Hex,
+  record: provisioningRecordBodySchema,
+});
+
+/** A record of the chain outside the export's filter: its place in the chain, not its content. */
+export const elidedLineSchema = z.strictObject({
+  type: z.literal('elided'),
+  seq: z.int().positive(),
+  prevHash: sha256Hex,
+  hash: sha256Hex,
+});
+
+export const chainHeadFieldsSchema = z.strictObject({
+  type: z.literal('chain-head'),
+  format: z.literal(EXPORT_FORMAT),
+  exportedAt: isoTime,
+  filter: z.strictObject({
+    batchId: z.int().positive().nullable(),
+    since: z.string().nullable(),
+    until: z.string().nullable(),
+    status: z.enum(RECORD_OUTCOMES).nullable(),
+  }),
+  lines: z.int().nonnegative(),
+  records: z.int().nonnegative(),
+  firstPrevHash: sha256Hex,
+  headSeq: z.int().nonnegative(),
+  headHash: sha256Hex,
+  stationFingerprint: sha256Hex,
+  stationPublicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 Ed25519 public key'),
+});
+export type ChainHeadFields = z.infer<typeof chainHeadFieldsSchema>;
+
+export const chainHeadLineSchema = chainHeadFieldsSchema.extend({
+  signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'a base64 Ed25519 signature'),
+});
+export type ChainHeadLine = z.infer<typeof chainHeadLineSchema>;
+
+export type RecordLine = z.infer<typeof recordLineSchema>;
+export type ElidedLine = z.infer<typeof elidedLineSchema>;
+
+/** What `records verify` found: intact, or the first line that breaks and why. */
+export type VerifyOutcome =
+  | { readonly intact: true; readonly lines: number; readonly records: number; readonly head: ChainHeadLine; readonly keyPinned: boolean }
+  | { readonly intact: false; readonly line: number; readonly problem: VerifyProblem; readonly message: string };
+
+export type VerifyProblem = 'malformed' | 'edited' | 'deleted' | 'reordered' | 'inserted' | 'truncated' | 'signature' | 'untrusted-key';
