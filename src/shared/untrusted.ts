@@ -30,6 +30,18 @@ function hex(codePoint: number, digits: number): string {
   return codePoint.toString(16).toUpperCase().padStart(digits, '0');
 }
 
+/** The code points of INVISIBLE_OR_REORDERING plus DEL and C1, as a pattern over JSON text. */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+
+/**
+ * JSON text (from JSON.stringify, which already escapes C0 controls and lone surrogates) with DEL,
+ * C1 and bidi/invisible characters also written as `\uXXXX` escapes: the same JSON value, safe to
+ * print to a terminal.
+ */
+export function terminalSafeJson(json: string): string {
+  return json.replace(UNSAFE_IN_JSON, (char) => `\\u${hex(char.charCodeAt(0), 4).toLowerCase()}`);
+}
+
 /** The visible escape for a code point: `\x00` below 0x100, `\u202E` above. */
 export function escapeCodePoint(codePoint: number): string {
   return codePoint < 0x100 ? `\\x${hex(codePoint, 2)}` : `\\u${hex(codePoint, 4)}`;

@@ -79,7 +79,7 @@ function createWriter(doc: PDFDocument, fonts: Fonts) {
   return writer;
 }
 
-const TABLE = { headers: ['Seq', 'Recorded (UTC)', 'Serial', 'IMEI', 'Firmware', 'Outcome', 'Operator'], widths: [40, 100, 110, 90, 70, 55, 50] };
+const TABLE = { headers: ['Seq', 'Recorded (UTC)', 'Serial', 'IMEI', 'Firmware', 'Outcome', 'Operator'], widths: [35, 85, 120, 85, 75, 55, 60] };
 const FAILURES = { headers: ['Seq', 'Serial', 'Failed step', 'Reason'], widths: [40, 110, 60, 305] };
 
 function scopeLines(filter: RecordFilter, batch: BatchSummary | null): string[] {
@@ -125,7 +125,7 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
     write.repeatOnNewPage(() => tableHeader(TABLE));
     for (const r of bodies(log, filter)) {
       summary.records += 1;
-      write.row([String(r.seq), r.recordedAt, r.deviceSerial, r.imei ?? '-', r.firmwareVersion ?? '-', r.outcome, r.operatorId], TABLE.widths);
+      write.row([String(r.seq), r.recordedAt.replace('T', ' ').slice(0, 19), r.deviceSerial, r.imei ?? '-', r.firmwareVersion ?? '-', r.outcome, r.operatorId], TABLE.widths);
     }
     write.repeatOnNewPage(null);
     write.gap();

@@ -165,6 +165,11 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
 
     getDevice: requireDevice,
 
+    findDevice(batchId: number, serial: string): DeviceEntry | null {
+      const row = deviceBySerial.get(batchId, serial);
+      return row ? device(row) : null;
+    },
+
     appendStepEvent(input: z.input<typeof newStepEventSchema>): StepEvent {
       const event = parseInput(newStepEventSchema, input, 'step event');
       const target = requireDevice(event.deviceId);

@@ -128,6 +128,13 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
       return db.prepare(`SELECT ${COLUMNS} FROM provisioning_records WHERE seq > ? AND ${where} ORDER BY seq`).iterate(afterSeq, ...params) as Iterable<RecordRow>;
     },
 
+    /** The newest `limit` records matching `filter`, in chain order. */
+    latest(filter: RecordFilter, limit: number): ProvisioningRecord[] {
+      const { where, params } = filterSql(filter);
+      const rows = db.prepare(`SELECT ${COLUMNS} FROM provisioning_records WHERE ${where} ORDER BY seq DESC LIMIT ?`).all(...params, limit) as unknown as RecordRow[];
+      return rows.reverse().map(recordFromRow);
+    },
+
     count(filter: RecordFilter): number {
       const { where, params } = filterSql(filter);
       return (db.prepare(`SELECT COUNT(*) AS n FROM provisioning_records WHERE ${where}`).get(...params) as { n: number }).n;

@@ -1,5 +1,7 @@
 import type { CliCommand } from '../command.ts';
+import { operatorsCommand } from './operators.ts';
+import { recordsCommand } from './records.ts';
 import { scanCommand } from './scan.ts';
 
 /** Every subcommand of `lockstep`, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [scanCommand];
+export const COMMANDS: readonly CliCommand[] = [scanCommand, recordsCommand, operatorsCommand];

@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { ROLES, type OperatorSummary, type Role } from '../../../shared/records.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import type { CliCommand } from '../command.ts';
+import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
+import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
+
+const USAGE = `lockstep operators add --db FILE --id ID --name NAME [--role technician|supervisor|admin] [--as ADMIN]
+       lockstep operators list --db FILE [--json]
+       lockstep operators disable --db FILE --id ID --as ADMIN
+       lockstep operators unlock --db FILE --id ID --as ADMIN
+PINs are typed at a prompt, or read from stdin one per line (the admin's first, then the new one).
+The first operator added to a new station is its admin and needs no --as.`;
+
+function describe(operator: OperatorSummary): string {
+  const state = operator.disabledAt ? `disabled ${operator.disabledAt}` : operator.lockedAt ? `LOCKED ${operator.lockedAt}` : 'active';
+  return `${operator.id}\t${operator.role}\t${state}\t${displaySafe(operator.displayName, 80)}\n`;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      db: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      as: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+}
+
+function roleOf(value: string | undefined, fallback: Role): Role {
+  if (value === undefined) return fallback;
+  if (!(ROLES as readonly string[]).includes(value)) throw new CliError(`--role is one of ${ROLES.join(', ')}, not '${displaySafe(value, 40)}'.`, EXIT_USAGE);
+  return value as Role;
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  refusePinInArgv(argv);
+  const { values, positionals } = parse(argv);
+  const [action, ...extra] = positionals;
+  if (extra.length > 0) throw new CliError(`unexpected argument '${displaySafe(extra[0] ?? '', 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
+  const records = openCliRecords(values.db);
+  try {
+    const pins = createPinSource();
+    const admin = async () => {
+      const id = requireOption(values.as, '--as ADMIN (the admin authorising this)');
+      return { id, pin: await pins.read(`PIN of admin ${id}: `) };
+    };
+    switch (action) {
+      case 'list': {
+        const operators = records.operators.list();
+        if (values.json) io.out(`${JSON.stringify(operators, null, 2)}\n`);
+        else if (operators.length === 0) io.out('No operators yet. Create the admin with: lockstep operators add --db FILE --id ID --name NAME\n');
+        else for (const operator of operators) io.out(describe(operator));
+        return 0;
+      }
+      case 'add': {
+        const id = requireOption(values.id, '--id ID');
+        const displayName = requireOption(values.name, '--name NAME');
+        if (records.operators.isEmpty()) {
+          if (roleOf(values.role, 'admin') !== 'admin') throw new CliError('the first operator of a station is its admin: add it with --role admin (or no --role).');
+          const pin = await pins.read(`New PIN for ${id} (6-12 digits): `, { confirm: true });
+          io.out(`Created the station's first admin: ${describe(records.operators.createFirstAdmin({ id, displayName, pin }))}`);
+          return 0;
+        }
+        const by = await admin();
+        const pin = await pins.read(`New PIN for ${id} (6-12 digits): `, { confirm: true });
+        io.out(`Added ${describe(records.operators.add(by, { id, displayName, role: roleOf(values.role, 'technician'), pin }))}`);
+        return 0;
+      }
+      case 'disable':
+      case 'unlock': {
+        const id = requireOption(values.id, '--id ID');
+        const by = await admin();
+        const operator = action === 'disable' ? records.operators.disable(by, id) : records.operators.unlock(by, id);
+        io.out(describe(operator));
+        return 0;
+      }
+      default:
+        throw new CliError(`say what to do: add, list, disable or unlock.\nUsage: ${USAGE}`, EXIT_USAGE);
+    }
+  } finally {
+    records.close();
+  }
+}
+
+export const operatorsCommand: CliCommand = {
+  name: 'operators',
+  summary: 'Add, list, disable and unlock the operators of a station (PINs from a prompt or stdin)',
+  usage: USAGE,
+  run: (argv, io) => asCliErrors(() => run(argv, io)),
+};

@@ -1,0 +1,99 @@
+// A station with realistic records, for the records tests: an admin, a supervisor, a technician,
+// one batch of the reference model authorised for camera and GPS fuses and lock, and handsets
+// committed through the same calls the pipeline makes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStationRecords, type StationRecords } from '../../../src/main/records/station-records.ts';
+import type { ProvisioningRecord } from '../../../src/shared/records.ts';
+
+export const BUNDLE_HASH = 'a3f1c9e07b5d2846f0e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081';
+export const ADMIN = { id: 'admin', pin: '4711235' } as const;
+export const SUPERVISOR = { id: 'sup.kowalski', pin: '90210044' } as const;
+export const TECHNICIAN = { id: 'tech.ng', pin: '55550001' } as const;
+
+export interface Handset {
+  readonly serial: string;
+  readonly imei: string | null;
+  readonly fail?: { readonly step: 'flash' | 'verify' | 'checks'; readonly reason: string };
+}
+
+export interface StationFixture {
+  readonly dir: string;
+  readonly records: StationRecords;
+  readonly batchId: number;
+  readonly authorisationId: number;
+  readonly provision: (handset: Handset) => ProvisioningRecord;
+  readonly cleanup: () => void;
+}
+
+export function createStationFixture(options: { deviceCap?: number } = {}): StationFixture {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-records-'));
+  const records = openStationRecords(dir);
+  records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
+  records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
+  records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
+  const batch = records.startBatch({ name: 'Depot 7 / Nov intake', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id });
+  const authorisation = records.authorisations.authorise(SUPERVISOR, {
+    batchId: batch.id,
+    fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
+    lock: true,
+    bundleHash: BUNDLE_HASH,
+    deviceCap: options.deviceCap ?? 500,
+    expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
+  });
+
+  function provision(handset: Handset): ProvisioningRecord {
+    const device = records.registerDevice({ batchId: batch.id, serial: handset.serial, identity: { product: 'lockstep-ref', 'hw-revision': 'B2', unlocked: 'yes' } });
+    for (const step of ['identify', 'precheck', 'flash', 'verify'] as const) {
+      const failed = handset.fail?.step === step;
+      records.appendStepEvent({ deviceId: device.id, step, status: failed ? 'failed' : 'passed', detail: failed ? (handset.fail?.reason ?? null) : null, operatorId: TECHNICIAN.id });
+      if (failed) break;
+    }
+    const reachedFuse = handset.fail === undefined || handset.fail.step === 'checks';
+    if (reachedFuse) {
+      const decision = records.isAuthorised({ batchId: batch.id, deviceSerial: handset.serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH, at: new Date() });
+      records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: decision.authorised ? 'passed' : 'skipped', operatorId: TECHNICIAN.id, authorisation: decision });
+    }
+    return records.commitProvisioningRecord({
+      deviceId: device.id,
+      product: 'lockstep-ref',
+      hwRevision: 'B2',
+      bootloaderVersion: 'LSB-3.1.7',
+      imei: handset.imei,
+      firmwareVersion: reachedFuse ? 'LSR-14.2.0' : null,
+      bundleHash: BUNDLE_HASH,
+      bundleVersion: 'LSR-14.2.0',
+      fusesBurned: reachedFuse ? ['CAMERA_DISABLE', 'GPS_DISABLE'] : [],
+      fuseReadback: [{ bank: 3, word: 0, value: reachedFuse ? 0x31 : 0x01 }],
+      locked: reachedFuse,
+      outcome: handset.fail ? 'failed' : 'provisioned',
+      failedStep: handset.fail?.step ?? null,
+      failureReason: handset.fail?.reason ?? null,
+      operatorId: TECHNICIAN.id,
+      authorisationId: reachedFuse ? authorisation.id : null,
+    });
+  }
+
+  return {
+    dir,
+    records,
+    batchId: batch.id,
+    authorisationId: authorisation.id,
+    provision,
+    cleanup: () => {
+      records.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Luhn-valid IMEIs: 35 209 900 176148 + check digit, counting up. */
+export function imei(n: number): string {
+  const body = `35209900${String(176148 + n).padStart(6, '0')}`;
+  const sum = [...body].reverse().reduce((total, digit, index) => {
+    const value = Number(digit) * (index % 2 === 0 ? 2 : 1);
+    return total + (value > 9 ? value - 9 : value);
+  }, 0);
+  return body + String((10 - (sum % 10)) % 10);
+}
