@@ -76,15 +76,17 @@ function checkHead(head: ChainHeadLine, headLine: number, links: { first: ChainL
     signatureOk = false;
   }
   if (!signatureOk) return { line: headLine, problem: 'signature', message: "the chain head's signature does not verify: the head line was edited, or it was not signed by the station key it names." };
-  if (links.lines !== head.lines) {
-    const problem = links.lines < head.lines ? 'deleted' : 'inserted';
-    return { line: headLine, problem, message: `the signed head counts ${head.lines} chain lines but the file has ${links.lines}: lines were ${problem}.` };
-  }
   if (links.first === null || links.last === null) {
-    return head.firstPrevHash === head.headHash ? null : { line: headLine, problem: 'edited', message: 'the signed head describes records but the file holds none.' };
+    return head.lines === 0 && head.firstPrevHash === head.headHash
+      ? null
+      : { line: headLine, problem: 'deleted', message: `the signed head counts ${head.lines} chain lines but the file holds none: they were deleted.` };
   }
   if (links.first.prevHash !== head.firstPrevHash) {
     return { line: 1, problem: 'deleted', message: 'the first line does not start where the signed head says the export starts: lines were deleted from the beginning, or line 1 was replaced.' };
+  }
+  if (links.lines !== head.lines) {
+    const problem = links.lines < head.lines ? 'deleted' : 'inserted';
+    return { line: headLine, problem, message: `the signed head counts ${head.lines} chain lines but the file has ${links.lines}: lines were ${problem}.` };
   }
   if (links.last.hash !== head.headHash || links.last.seq !== head.headSeq) {
     return { line: links.lastLine, problem: 'edited', message: `the last chain line does not match the signed head (record ${head.headSeq}, hash ${head.headHash}): it was edited, or lines after it were deleted.` };

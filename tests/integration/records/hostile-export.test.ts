@@ -1,0 +1,138 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyJsonlExport } from '../../../src/main/records/verify-export.ts';
+import { BUNDLE_HASH, TECHNICIAN, createStationFixture, imei, type StationFixture } from './fixture.ts';
+
+const MEGABYTE_SERIAL = `LS${'9'.repeat(1024 * 1024)}`;
+
+/** Identity strings a hostile or broken handset could report. */
+const HOSTILE = [
+  "=cmd|' /C calc'!A0",
+  '+SUM(1,2)',
+  '-2+3',
+  '@SUM(A1:A9)',
+  '\tTAB-LEADING',
+  '\rCR-LEADING',
+  'comma, "quotes" and\nnewlines\r\n',
+  'NUL\u0000BEL\u0007ESC\u001b[2J',
+  '^XA^FO50,50^FDpwned^FS^XZ~JA~JR',
+  'LS7A\u202Eexe.1000',
+  '\u2066isolate\u2069\u200b',
+  'C1\u0085\u009b',
+  '序列号📱',
+  MEGABYTE_SERIAL,
+];
+
+/** A strict RFC 4180 reader: fields, quoted fields with doubled quotes, CRLF records. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let field = '';
+    if (text[i] === '"') {
+      i += 1;
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        if (quote === -1) throw new Error('unterminated quoted field');
+        field += text.slice(i, quote);
+        i = quote + 1;
+        if (text[i] !== '"') break;
+        field += '"';
+        i += 1;
+      }
+    } else {
+      const end = text.slice(i).search(/[,\r\n]/);
+      field = end === -1 ? text.slice(i) : text.slice(i, i + end);
+      i = end === -1 ? text.length : i + end;
+      if (field.includes('"')) throw new Error(`bare quote in unquoted field ${field.slice(0, 40)}`);
+    }
+    row.push(field);
+    if (text[i] === ',') i += 1;
+    else if (text.startsWith('\r\n', i) || i >= text.length) {
+      rows.push(row);
+      row = [];
+      i += 2;
+    } else throw new Error(`unexpected ${JSON.stringify(text[i])} at ${i}`);
+  }
+  return rows;
+}
+
+describe('exports of hostile identity strings', () => {
+  let station: StationFixture;
+
+  beforeAll(() => {
+    station = createStationFixture();
+    HOSTILE.forEach((value, index) => {
+      const device = station.records.registerDevice({ batchId: station.batchId, serial: value, identity: { serialno: value } });
+      station.records.commitProvisioningRecord({
+        deviceId: device.id,
+        product: value,
+        hwRevision: value,
+        bootloaderVersion: value,
+        imei: index % 2 === 0 ? value : imei(index),
+        firmwareVersion: value,
+        bundleHash: BUNDLE_HASH,
+        bundleVersion: 'LSR-14.2.0',
+        fusesBurned: [],
+        fuseReadback: [{ bank: 3, word: 0, value: 0x01 }],
+        locked: false,
+        outcome: 'failed',
+        failedStep: 'checks',
+        failureReason: `AT+CGSN answered ${value}`,
+        operatorId: TECHNICIAN.id,
+        authorisationId: null,
+      });
+    });
+  });
+  afterAll(() => station.cleanup());
+
+  it('writes a CSV in which no cell would execute, one row per record, hostile text escaped and capped', async () => {
+    const out = join(station.dir, 'records.csv');
+    await station.records.export('csv', { batchId: station.batchId }, out);
+    const rows = parseCsv(readFileSync(out, 'utf8'));
+    expect(rows).toHaveLength(HOSTILE.length + 1);
+    const header = rows[0] ?? [];
+    expect(rows.every((row) => row.length === header.length)).toBe(true);
+    for (const cell of rows.flat()) {
+      expect(cell.charAt(0), `cell ${JSON.stringify(cell.slice(0, 40))}`).not.toMatch(/[=+\-@\t\r]/);
+      expect(cell).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      expect(cell.length).toBeLessThan(32_767);
+    }
+    const serials = rows.slice(1).map((row) => row[header.indexOf('device_serial')]);
+    expect(serials).toContain("'=cmd|' /C calc'!A0");
+    expect(serials).toContain('LS7A\\u202Eexe.1000');
+    expect(serials).toContain('NUL\\x00BEL\\x07ESC\\x1B[2J');
+    expect(serials.find((serial) => serial?.startsWith('LS999'))).toMatch(/…\[truncated \d+ chars\]$/);
+  });
+
+  it('writes JSON Lines that verify and keep every value exactly as the handset sent it', async () => {
+    const out = join(station.dir, 'records.jsonl');
+    await station.records.export('jsonl', {}, out);
+    const outcome = await verifyJsonlExport(out, station.records.identity.publicKey);
+    expect(outcome).toMatchObject({ intact: true, records: HOSTILE.length, keyPinned: true });
+    const serials = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => (JSON.parse(line) as { record: { deviceSerial: string } }).record.deviceSerial);
+    expect(serials).toEqual(HOSTILE);
+  });
+
+  it('writes a PDF report that renders and shows the chain head and the station fingerprint', async () => {
+    const out = join(station.dir, 'report.pdf');
+    const summary = await station.records.export('pdf', { batchId: station.batchId }, out);
+    const render = spawnSync('pdftoppm', ['-r', '50', '-png', out, join(station.dir, 'page')], { encoding: 'utf8' });
+    expect(render.status, render.stderr).toBe(0);
+    expect(readdirSync(station.dir).filter((name) => /^page-\d+\.png$/.test(name)).length).toBeGreaterThan(0);
+    const text = spawnSync('pdftotext', ['-layout', out, '-'], { encoding: 'utf8' });
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain(summary.headHash);
+    expect(text.stdout).toContain(station.records.identity.fingerprint);
+    expect(text.stdout).toContain('Failures (14)');
+    expect(text.stdout).toContain('LS7A\\u202Eexe.1000');
+    expect(text.stdout).not.toContain('\u202E');
+  });
+});
