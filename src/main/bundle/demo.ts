@@ -1,0 +1,99 @@
+// The demo bundle: deterministic pseudo-random images (one raw, one sparse) signed with the DEMO
+// key, so `npm run demo`, the tests and a depot's training station have a bundle without any
+// image binary in the repository. Same options, same bytes, same bundle.
+import { createCipheriv, createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CHUNK_TYPE } from '../sparse/reader.ts';
+import { encodeChunk, encodeSparseHeader } from '../sparse/writer.ts';
+import { createBundle, type BundleCreateOptions } from './create.ts';
+import { demoKey } from './demo-key.ts';
+import type { VerifiedBundle } from './verify.ts';
+
+const SPARSE_BLOCK_BYTES = 4096;
+const GENERATOR_CHUNK_BYTES = 1024 * 1024;
+
+export const DEMO_DEFAULTS = {
+  product: 'lockstep-ref',
+  hardwareRevisions: ['B1', 'B2'],
+  version: '1.0.0-demo',
+  bootImageBytes: 2 * 1024 * 1024,
+  systemImageBytes: 16 * 1024 * 1024,
+} as const;
+
+export interface DemoBundleOptions {
+  readonly out: string;
+  readonly product?: string;
+  readonly version?: string;
+  /** Size of the raw boot image. */
+  readonly bootImageBytes?: number;
+  /** Expanded size of the sparse system image (rounded up to whole 4 KiB blocks, at least 8 of them). */
+  readonly systemImageBytes?: number;
+  readonly onProgress?: BundleCreateOptions['onProgress'];
+}
+
+export async function generateDemoBundle(options: DemoBundleOptions): Promise<VerifiedBundle> {
+  const staging = await mkdtemp(join(tmpdir(), 'lockstep-demo-'));
+  try {
+    const boot = join(staging, 'boot.img');
+    const system = join(staging, 'system.simg');
+    await pipeline(Readable.from(pseudoRandom('boot', options.bootImageBytes ?? DEMO_DEFAULTS.bootImageBytes)), createWriteStream(boot));
+    await pipeline(Readable.from(demoSparseImage(options.systemImageBytes ?? DEMO_DEFAULTS.systemImageBytes)), createWriteStream(system));
+    return await createBundle({
+      products: [options.product ?? DEMO_DEFAULTS.product],
+      hardwareRevisions: DEMO_DEFAULTS.hardwareRevisions,
+      version: options.version ?? DEMO_DEFAULTS.version,
+      buildId: 'DEMO-NOT-FOR-PRODUCTION',
+      createdAt: new Date('2026-01-01T00:00:00.000Z'),
+      minBootloaderVersion: 'LSBL-1.0.0',
+      rollbackIndex: 1,
+      partitions: [
+        { name: 'boot', path: boot, sparse: false, slot: 'active' },
+        { name: 'system', path: system, sparse: true, slot: 'active' },
+      ],
+      fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
+      lockBootloader: true,
+      signingKeys: [demoKey().privateKey],
+      out: options.out,
+      onProgress: options.onProgress,
+      demo: true,
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** AES-256-CTR over zeros with a key derived from `label`: fast, deterministic, incompressible. */
+function* pseudoRandom(label: string, length: number): Generator<Uint8Array> {
+  const key = createHash('sha256').update(`lockstep demo image ${label}`).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  const zeros = Buffer.alloc(GENERATOR_CHUNK_BYTES);
+  for (let left = length; left > 0; left -= GENERATOR_CHUNK_BYTES) {
+    yield cipher.update(left >= GENERATOR_CHUNK_BYTES ? zeros : zeros.subarray(0, left));
+  }
+}
+
+/**
+ * A sparse image with every chunk kind a real one has: RAW data, a FILL run, DONT_CARE gaps (which
+ * the partition must read back as zeros) and a final RAW tail.
+ */
+function* demoSparseImage(expandedBytes: number): Generator<Uint8Array> {
+  const blocks = Math.max(8, Math.ceil(expandedBytes / SPARSE_BLOCK_BYTES));
+  const head = Math.floor(blocks / 4);
+  const fill = Math.floor(blocks / 8);
+  const gap = Math.floor(blocks / 4);
+  const tail = Math.floor(blocks / 8);
+  const trailingGap = blocks - head - fill - gap - tail;
+  yield encodeSparseHeader(SPARSE_BLOCK_BYTES, blocks, 5);
+  yield encodeChunk(CHUNK_TYPE.RAW, head, head * SPARSE_BLOCK_BYTES);
+  yield* pseudoRandom('system head', head * SPARSE_BLOCK_BYTES);
+  yield encodeChunk(CHUNK_TYPE.FILL, fill, 4, Uint8Array.of(0x4c, 0x53, 0x54, 0x50));
+  yield encodeChunk(CHUNK_TYPE.DONT_CARE, gap, 0);
+  yield encodeChunk(CHUNK_TYPE.RAW, tail, tail * SPARSE_BLOCK_BYTES);
+  yield* pseudoRandom('system tail', tail * SPARSE_BLOCK_BYTES);
+  yield encodeChunk(CHUNK_TYPE.DONT_CARE, trailingGap, 0);
+}

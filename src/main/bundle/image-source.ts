@@ -1,0 +1,96 @@
+// The only way the flasher reads an image: each block is held back until the hash of everything
+// read so far equals the checkpoint recorded when the bundle was verified, so a byte that changed
+// after verification is never handed out, never downloaded, and `flash:` is never sent for it.
+import type { ManifestPartition } from '../../shared/bundle.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import { openContainer } from './container.ts';
+import { BundleError, ImageChangedError } from './errors.ts';
+import { PrefixDigester, type FileDigests } from './prefix-digest.ts';
+import type { VerifiedBundle } from './verify.ts';
+
+/** Fits the flasher's image source (src/main/sparse/image-source.ts): each `open()` is a fresh, checked read. */
+export interface VerifiedImage {
+  readonly partition: ManifestPartition;
+  readonly size: number;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+export function verifiedImage(bundle: VerifiedBundle, partitionName: string, signal?: AbortSignal): VerifiedImage {
+  const verified = bundle.partitions.find((entry) => entry.partition.name === partitionName);
+  if (!verified) throw new BundleError('FILE_MISSING', `the verified bundle has no partition ${displaySafe(partitionName)}.`);
+  return {
+    partition: verified.partition,
+    size: verified.digests.size,
+    open: () => checkedRead(bundle.location, verified.partition, verified.digests, signal),
+  };
+}
+
+async function* checkedRead(location: string, partition: ManifestPartition, trusted: FileDigests, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const digester = new PrefixDigester(trusted.blockSize);
+  const block = new BlockBuffer();
+  const container = await openContainer(location);
+  try {
+    for await (const chunk of readOrChanged(container.read(partition.file, signal), partition, () => digester.size)) {
+      for (let at = 0; at < chunk.length; ) {
+        const piece = chunk.subarray(at, at + trusted.blockSize - block.length);
+        at += piece.length;
+        if (digester.size + piece.length > trusted.size) {
+          throw new ImageChangedError(partition.name, trusted.size, `the file is now longer than the ${trusted.size} bytes verified`);
+        }
+        digester.update(piece);
+        block.add(piece);
+        if (block.length === trusted.blockSize) {
+          const index = digester.checkpoints.length - 1;
+          if (!digester.checkpoints[index]?.equals(trusted.checkpoints[index] ?? Buffer.alloc(0))) {
+            throw new ImageChangedError(partition.name, index * trusted.blockSize, `block ${index} differs from the verified image`);
+          }
+          yield block.take();
+        }
+      }
+    }
+    const whole = digester.finish();
+    if (whole.size !== trusted.size) {
+      throw new ImageChangedError(partition.name, whole.size, `the file ended after ${whole.size} of the ${trusted.size} bytes verified`);
+    }
+    if (whole.sha256 !== trusted.sha256) {
+      throw new ImageChangedError(partition.name, whole.size - block.length, 'the last block differs from the verified image');
+    }
+    if (block.length > 0) yield block.take();
+  } finally {
+    await container.close();
+  }
+}
+
+/** A failure to read the file again (gone, zip rewritten) is the image changing, unless the caller cancelled. */
+async function* readOrChanged(source: AsyncIterable<Uint8Array>, partition: ManifestPartition, position: () => number): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source;
+  } catch (error) {
+    if (error instanceof BundleError && error.code !== 'CANCELLED' && !(error instanceof ImageChangedError)) {
+      throw new ImageChangedError(partition.name, position(), error.message);
+    }
+    throw error;
+  }
+}
+
+/** Collects the pieces of one block; hands them out as one buffer, copying only when the block straddled reads. */
+class BlockBuffer {
+  #pieces: Uint8Array[] = [];
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  add(piece: Uint8Array): void {
+    this.#pieces.push(piece);
+    this.#length += piece.length;
+  }
+
+  take(): Uint8Array {
+    const out = this.#pieces.length === 1 ? (this.#pieces[0] as Uint8Array) : Buffer.concat(this.#pieces, this.#length);
+    this.#pieces = [];
+    this.#length = 0;
+    return out;
+  }
+}

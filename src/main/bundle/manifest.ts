@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { displaySafe } from '../../shared/untrusted.ts';
+import { manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
+import { BundleError } from './errors.ts';
+import { MAX_MANIFEST_BYTES } from './layout.ts';
+
+/** How many schema problems one error message lists; the rest are counted. */
+const ISSUES_SHOWN = 5;
+
+/** The exact bytes serialised for signing: what is signed is what is parsed, byte for byte. */
+export function serializeManifest(manifest: BundleManifest): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(manifestSchema.parse(manifest), null, 2)}\n`);
+}
+
+export function manifestSha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Parses manifest bytes (already size-capped by the container) into a validated manifest. */
+export function parseManifest(bytes: Uint8Array): BundleManifest {
+  if (bytes.length > MAX_MANIFEST_BYTES) {
+    throw new BundleError('MANIFEST_TOO_LARGE', `manifest.json is ${bytes.length} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit: this is not a bundle the station will read.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw new BundleError('MANIFEST_INVALID', `manifest.json is not valid UTF-8 JSON (${displaySafe(error instanceof Error ? error.message : String(error), 120)}). Rebuild the bundle with 'lockstep bundle create'.`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const shown = issues.slice(0, ISSUES_SHOWN).map((issue) => `${fieldPath(issue.path)}: ${displaySafe(issue.message, 160)}`);
+    const more = issues.length > ISSUES_SHOWN ? ` (and ${issues.length - ISSUES_SHOWN} more)` : '';
+    throw new BundleError('MANIFEST_INVALID', `manifest.json does not match the bundle manifest schema v1: ${shown.join('; ')}${more}. See docs/bundles.md.`);
+  }
+  const names = new Set<string>();
+  for (const partition of parsed.data.partitions) {
+    if (names.has(partition.name)) {
+      throw new BundleError('DUPLICATE_PARTITION', `manifest.json lists partition '${partition.name}' twice; a bundle flashes each partition once. Rebuild the bundle.`);
+    }
+    names.add(partition.name);
+  }
+  return parsed.data;
+}
+
+/** `partitions[1].sha256`, the way a person looking at the JSON would name the field. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${displaySafe(String(key), 64)}`))
+    .join('');
+}

@@ -1,0 +1,100 @@
+// Detached Ed25519 signatures over the exact bytes of manifest.json. The signature file may hold
+// several signatures (old and new key during a rotation); one valid signature by a trusted key
+// is enough.
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import type { BundleSigner } from '../../shared/bundle.ts';
+import { demoKey } from './demo-key.ts';
+import { BundleError } from './errors.ts';
+import { keyIdOf } from './keys.ts';
+import { SIGNATURE_FILE } from './layout.ts';
+import type { TrustedKey, TrustStore } from './trust-store.ts';
+
+const SIGNATURE_FORMAT = 'lockstep-bundle-signatures';
+const MAX_SIGNATURES = 16;
+const ED25519_SIGNATURE_BYTES = 64;
+
+const signatureFileSchema = z.strictObject({
+  format: z.literal(SIGNATURE_FORMAT),
+  version: z.literal(1),
+  signatures: z
+    .array(
+      z.strictObject({
+        keyId: z.string().regex(/^[0-9a-f]{64}$/, 'keyId: 64 lowercase hex digits'),
+        algorithm: z.literal('ed25519'),
+        signature: z.base64().refine((text) => Buffer.from(text, 'base64').length === ED25519_SIGNATURE_BYTES, 'an Ed25519 signature is 64 bytes'),
+      }),
+    )
+    .max(MAX_SIGNATURES),
+});
+
+/** The signature file's bytes: one signature per key, over exactly `manifestBytes`. */
+export function signManifest(manifestBytes: Uint8Array, privateKeys: readonly KeyObject[]): Uint8Array {
+  const signatures = privateKeys.map((privateKey) => ({
+    keyId: keyIdOf(createPublicKey(privateKey)),
+    algorithm: 'ed25519' as const,
+    signature: sign(null, manifestBytes, privateKey).toString('base64'),
+  }));
+  return new TextEncoder().encode(`${JSON.stringify({ format: SIGNATURE_FORMAT, version: 1, signatures }, null, 2)}\n`);
+}
+
+/**
+ * Checks the signature file against the trust store before anything else in the bundle is
+ * believed. Returns the signer; a non-demo signer is preferred when both kinds signed.
+ */
+export function checkSignatures(manifestBytes: Uint8Array, signatureFile: Uint8Array | null, trust: TrustStore): BundleSigner {
+  if (signatureFile === null) {
+    throw new BundleError('UNSIGNED', `the bundle has no ${SIGNATURE_FILE}: it is unsigned and will not be flashed. Sign it with 'lockstep bundle create --key KEY'.`);
+  }
+  const signatures = parseSignatureFile(signatureFile);
+  if (signatures.length === 0) {
+    throw new BundleError('UNSIGNED', `${SIGNATURE_FILE} holds no signature: the bundle is unsigned and will not be flashed.`);
+  }
+  const trusted = signatures.flatMap((entry) => {
+    const key = trust.keys.get(entry.keyId);
+    return key ? [{ key, signature: Buffer.from(entry.signature, 'base64') }] : [];
+  });
+  if (trusted.length === 0) throw untrustedKeys(signatures.map((entry) => entry.keyId), trust);
+  const valid = trusted.filter(({ key, signature }) => verify(null, manifestBytes, key.publicKey, signature)).map(({ key }) => key);
+  const signer = valid.find((key) => !key.demo) ?? valid[0];
+  if (!signer) {
+    throw new BundleError(
+      'BAD_SIGNATURE',
+      `the signature by trusted key ${trusted.map(({ key }) => key.keyId.slice(0, 16)).join(', ')} does not match manifest.json: the manifest was altered or damaged after signing. Do not flash it; get the bundle again from its publisher.`,
+    );
+  }
+  return describeSigner(signer);
+}
+
+function parseSignatureFile(bytes: Uint8Array): z.infer<typeof signatureFileSchema>['signatures'] {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not valid JSON: the bundle cannot be checked. Re-sign it with 'lockstep bundle create'.`);
+  }
+  const parsed = signatureFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') || '(top level)' : '(top level)';
+    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not a Lockstep signature file (field ${where}: ${issue?.message ?? 'invalid'}).`);
+  }
+  return parsed.data.signatures;
+}
+
+function untrustedKeys(keyIds: readonly string[], trust: TrustStore): BundleError {
+  if (!trust.demo && keyIds.includes(demoKey().keyId)) {
+    return new BundleError(
+      'DEMO_KEY_NOT_TRUSTED',
+      'the bundle is signed only with the DEMO KEY — NOT FOR PRODUCTION, which anyone can sign with; it is trusted only in demo mode (--demo). Use a bundle signed by your publisher\'s key.',
+    );
+  }
+  return new BundleError(
+    'UNKNOWN_KEY',
+    `the bundle is signed by key ${keyIds.join(', ')}, which is not in this station's trust store (${trust.keys.size} key(s)). If you trust the publisher, add their public key with --trust DIR or to resources/keys.`,
+  );
+}
+
+export function describeSigner(key: TrustedKey): BundleSigner {
+  return { keyId: key.keyId, label: key.label, demo: key.demo };
+}

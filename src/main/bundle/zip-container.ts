@@ -1,0 +1,141 @@
+// A bundle stored as a zip, read through yauzl's central directory and entry streams. The whole
+// central directory is checked when the zip is opened, so a zip holding an unsafe name, a
+// symlink or a duplicate is refused as a whole, even for entries the manifest does not name.
+import type { Stats } from 'node:fs';
+import type { Readable } from 'node:stream';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { isSafeBundlePath } from '../../shared/bundle.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import type { BundleContainer } from './container.ts';
+import { BundleError } from './errors.ts';
+
+/** A bundle holds a manifest, a signature and a few images; thousands of entries is not a bundle. */
+const MAX_ENTRIES = 1024;
+const UTF8_NAME_FLAG = 0x800;
+const UNIX_HOST = 3;
+const FILE_TYPE_MASK = 0o170000;
+const SYMLINK_TYPE = 0o120000;
+
+export async function openZipContainer(location: string, info: Stats): Promise<BundleContainer> {
+  let zip: ZipFile;
+  try {
+    zip = await yauzl.openPromise(location, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+  } catch (error) {
+    throw new BundleError('CONTAINER_INVALID', `${location} is not a readable zip file (${displaySafe((error as Error).message, 120)}): pass a bundle directory or a bundle .zip.`);
+  }
+  let entries: Map<string, Entry>;
+  try {
+    entries = await readCentralDirectory(zip);
+  } catch (error) {
+    zip.close();
+    throw error;
+  }
+  const zipIdentity = `zip:${location}:${info.size}:${info.mtimeMs}:${info.dev}:${info.ino}`;
+  const entryFor = (path: string): Entry => {
+    const entry = entries.get(path);
+    if (!entry) throw new BundleError('FILE_MISSING', `the bundle zip has no entry ${displaySafe(path)}, which the manifest names: the bundle is incomplete.`);
+    return entry;
+  };
+  return {
+    kind: 'zip',
+    location,
+    async readSmallFile(path, maxBytes, tooLarge) {
+      const entry = entries.get(path);
+      if (!entry) return null;
+      if (entry.uncompressedSize > maxBytes) throw tooLarge(entry.uncompressedSize);
+      const parts: Uint8Array[] = [];
+      for await (const part of entryStream(zip, entry, path)) parts.push(part);
+      return Buffer.concat(parts);
+    },
+    async stat(path) {
+      const entry = entryFor(path);
+      return { size: entry.uncompressedSize, identity: `${zipIdentity}:${path}:${entry.relativeOffsetOfLocalHeader}:${entry.crc32}` };
+    },
+    read(path, signal) {
+      return entryStream(zip, entryFor(path), path, signal);
+    },
+    async close() {
+      zip.close();
+    },
+  };
+}
+
+function readCentralDirectory(zip: ZipFile): Promise<Map<string, Entry>> {
+  if (zip.entryCount > MAX_ENTRIES) {
+    return Promise.reject(new BundleError('CONTAINER_INVALID', `the bundle zip holds ${zip.entryCount} entries, more than a bundle ever needs (${MAX_ENTRIES}): refused.`));
+  }
+  return new Promise((resolve, reject) => {
+    const entries = new Map<string, Entry>();
+    zip.on('entry', (entry: Entry) => {
+      try {
+        const name = checkedName(entry);
+        if (name !== null) {
+          if (entries.has(name)) throw new BundleError('DUPLICATE_ENTRY', `the bundle zip holds two entries named ${displaySafe(name)}: which one would be flashed is ambiguous, so the zip is refused.`);
+          entries.set(name, entry);
+        }
+        zip.readEntry();
+      } catch (error) {
+        reject(error);
+      }
+    });
+    zip.on('end', () => resolve(entries));
+    zip.on('error', (error: Error) => reject(zipError(error, 'the zip directory')));
+    zip.readEntry();
+  });
+}
+
+/** The entry's name once proven safe; null for a directory entry. */
+function checkedName(entry: Entry): string | null {
+  const raw = entry.fileNameRaw;
+  let name: string;
+  try {
+    if ((entry.generalPurposeBitFlag & UTF8_NAME_FLAG) === 0 && raw.some((byte) => byte >= 0x80)) throw new Error('not ASCII');
+    name = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw new BundleError('UNSAFE_PATH', 'the bundle zip holds an entry whose name is neither ASCII nor flagged UTF-8: refused.');
+  }
+  const isDirectory = name.endsWith('/');
+  const path = isDirectory ? name.slice(0, -1) : name;
+  if (!isSafeBundlePath(path)) {
+    throw new BundleError('UNSAFE_PATH', `the bundle zip holds the entry ${displaySafe(name)}, which is absolute, contains "..", or has forbidden characters: refused.`);
+  }
+  if (entry.versionMadeBy >> 8 === UNIX_HOST && ((entry.externalFileAttributes >>> 16) & FILE_TYPE_MASK) === SYMLINK_TYPE) {
+    throw new BundleError('SYMLINK', `the bundle zip entry ${displaySafe(name)} is a symbolic link: bundles must hold real files only. Refused.`);
+  }
+  if (entry.isEncrypted()) throw new BundleError('ZIP_UNSUPPORTED', `the bundle zip entry ${displaySafe(name)} is encrypted: bundles are signed, not encrypted. Rebuild the zip without a password.`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw new BundleError('ZIP_UNSUPPORTED', `the bundle zip entry ${displaySafe(name)} uses compression method ${entry.compressionMethod}; only stored and deflated entries are read.`);
+  }
+  return isDirectory ? null : path;
+}
+
+/** yauzl checks that an entry yields exactly its declared size; its complaints become ZIP_SIZE_MISMATCH. */
+function zipError(error: unknown, what: string): BundleError {
+  if (error instanceof BundleError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/bytes in the stream|size mismatch/.test(message)) {
+    return new BundleError('ZIP_SIZE_MISMATCH', `${displaySafe(what)} in the bundle zip does not hold the size its header declares (${displaySafe(message, 120)}): a damaged or malicious zip. Refused.`);
+  }
+  return new BundleError('CONTAINER_INVALID', `cannot read ${displaySafe(what)} from the bundle zip (${displaySafe(message, 120)}).`);
+}
+
+async function* entryStream(zip: ZipFile, entry: Entry, path: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  let stream: Readable;
+  try {
+    stream = await zip.openReadStreamPromise(entry);
+  } catch (error) {
+    throw zipError(error, path);
+  }
+  const abort = (): void => {
+    stream.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+  };
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array;
+  } catch (error) {
+    throw zipError(error, path);
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    stream.destroy();
+  }
+}

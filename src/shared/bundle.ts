@@ -1,0 +1,128 @@
+// The signed bundle manifest (format reference: docs/bundles.md) and the bundle facts the front
+// ends show. Pure zod and types: the parser with its size cap lives in src/main/bundle/manifest.ts.
+// Every string here ends up in a fastboot command, a label or a log, so the schema only admits
+// characters that are inert in all of them.
+import { z } from 'zod';
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+/** Identifiers that go into fastboot commands (`flash:<name>`): no colon, space or control byte. */
+const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Fuse names as device profiles spell them (`CAMERA_DISABLE`). */
+const FUSE_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+/** Versions and build ids: compared with what the handset reports and printed on labels. */
+const VERSION_TEXT = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+const identifier = (what: string) => z.string().regex(IDENTIFIER, `${what}: 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`);
+const versionText = (what: string) => z.string().regex(VERSION_TEXT, `${what}: 1-128 of A-Z a-z 0-9 . _ + ~ -, starting with a letter or digit`);
+const sha256 = z.string().regex(SHA256_HEX, 'SHA-256: 64 lowercase hex digits');
+const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A path inside the bundle: relative, '/'-separated, no empty, '.' or '..' segment, no backslash or
+ * control byte. Checked again by each container, but a manifest naming such a path is already refused.
+ */
+export function isSafeBundlePath(path: string): boolean {
+  if (path.length === 0 || path.length > 255 || path.startsWith('/') || /[\\\u0000-\u001f\u007f:]/.test(path)) return false;
+  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+export const SLOT_HANDLING = ['none', 'active', 'both'] as const;
+export type SlotHandling = (typeof SLOT_HANDLING)[number];
+
+export const partitionSchema = z.strictObject({
+  name: identifier('partition name'),
+  file: z.string().refine(isSafeBundlePath, 'file: a relative path inside the bundle without "..", a leading "/", "\\" or control bytes'),
+  size: byteCount,
+  sha256,
+  sparse: z.boolean(),
+  /** What the partition holds after flashing: a sparse image expanded, DONT_CARE counted as zeros. */
+  expanded: z.strictObject({ size: byteCount, sha256 }),
+  slot: z.enum(SLOT_HANDLING),
+});
+export type ManifestPartition = z.infer<typeof partitionSchema>;
+
+export const manifestSchema = z
+  .strictObject({
+    schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
+    products: z.array(identifier('product')).min(1).max(64),
+    /** `"any"` must be written out: a bundle never fits every revision by omission. */
+    hardwareRevisions: z.union([z.literal('any'), z.array(identifier('hardware revision')).min(1).max(256)]),
+    version: versionText('version'),
+    buildId: versionText('build id'),
+    createdAt: z.iso.datetime({ offset: false }),
+    minBootloaderVersion: versionText('minimum bootloader version').nullable(),
+    rollbackIndex: z.number().int().min(0).max(0xffff_ffff),
+    partitions: z.array(partitionSchema).min(1).max(64),
+    policy: z.strictObject({
+      fuses: z.array(z.string().regex(FUSE_NAME, 'fuse name: A-Z 0-9 _, starting with a letter')).max(64),
+      lockBootloader: z.boolean(),
+    }),
+  })
+  .superRefine((manifest, context) => {
+    const seen = new Set<string>();
+    manifest.policy.fuses.forEach((fuse, index) => {
+      if (seen.has(fuse)) context.addIssue({ code: 'custom', path: ['policy', 'fuses', index], message: `fuse ${fuse} is listed twice` });
+      seen.add(fuse);
+    });
+    manifest.partitions.forEach((partition, index) => {
+      const raw = !partition.sparse;
+      if (raw && (partition.expanded.size !== partition.size || partition.expanded.sha256 !== partition.sha256)) {
+        context.addIssue({ code: 'custom', path: ['partitions', index, 'expanded'], message: 'a raw (non-sparse) image expands to itself: size and sha256 must equal the file\'s' });
+      }
+    });
+  });
+export type BundleManifest = z.infer<typeof manifestSchema>;
+
+/** Why a bundle or one of its files was refused. Each bad input has its own code (docs/bundles.md). */
+export const BUNDLE_ERROR_CODES = [
+  'BUNDLE_NOT_FOUND',
+  'CONTAINER_INVALID',
+  'MANIFEST_MISSING',
+  'MANIFEST_TOO_LARGE',
+  'MANIFEST_INVALID',
+  'DUPLICATE_PARTITION',
+  'UNSIGNED',
+  'SIGNATURE_FILE_INVALID',
+  'BAD_SIGNATURE',
+  'UNKNOWN_KEY',
+  'DEMO_KEY_NOT_TRUSTED',
+  'UNSAFE_PATH',
+  'SYMLINK',
+  'DUPLICATE_ENTRY',
+  'ZIP_SIZE_MISMATCH',
+  'ZIP_UNSUPPORTED',
+  'FILE_MISSING',
+  'FILE_SIZE_MISMATCH',
+  'FILE_HASH_MISMATCH',
+  'SPARSE_INVALID',
+  'EXPANDED_MISMATCH',
+  'CANCELLED',
+  'IMAGE_CHANGED',
+] as const;
+export type BundleErrorCode = (typeof BUNDLE_ERROR_CODES)[number];
+
+/** Why a valid bundle does not fit one handset (precheck). */
+export const FIT_PROBLEM_CODES = ['WRONG_PRODUCT', 'WRONG_HARDWARE_REVISION', 'BOOTLOADER_TOO_OLD', 'ROLLBACK'] as const;
+export type FitProblemCode = (typeof FIT_PROBLEM_CODES)[number];
+
+export interface FitProblem {
+  readonly code: FitProblemCode;
+  readonly message: string;
+}
+
+/** The signer of a verified bundle as shown to an operator; `demo` keys are labelled everywhere. */
+export interface BundleSigner {
+  readonly keyId: string;
+  readonly label: string;
+  readonly demo: boolean;
+}
+
+export interface BundleVerificationProgress {
+  readonly partition: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export const DEMO_KEY_LABEL = 'DEMO KEY — NOT FOR PRODUCTION';
