@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DOWNLOAD_SIZE, parseMaxDownloadSize, PROTOCOL_MAX_DOWNLOAD 
 import {
   DeviceDisconnectedError,
   FastbootCancelledError,
-  FastbootError,
+  type FastbootError,
   FastbootFailError,
   FastbootProtocolError,
   FastbootTimeoutError,
@@ -249,6 +249,7 @@ export class FastbootClient {
   /** Runs one transport step under the command's timeout and the caller's AbortSignal. */
   async #guard<T>(command: string, options: CommandOptions, step: (timeoutMs: number) => Promise<T>): Promise<T> {
     const timeoutMs = options.timeoutMs ?? (SLOW_COMMANDS.test(command) ? (this.#options.slowCommandTimeoutMs ?? DEFAULT_SLOW_COMMAND_TIMEOUT_MS) : (this.#options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS));
+    if (options.signal?.aborted) throw await this.#fatal(new FastbootCancelledError(this.device, command, { cause: options.signal.reason }));
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const stop = new Promise<never>((_, reject) => {

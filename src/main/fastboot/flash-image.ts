@@ -1,0 +1,103 @@
+// "Flash this image into that partition": ask the device how much it takes per download, cut the
+// image into pieces that fit, and for each piece download it, let the caller check it, then flash.
+import { imageSourceFromPath, type ImageSource } from '../sparse/image-source.ts';
+import { SparseFormatError } from '../sparse/reader.ts';
+import { splitImage, SparseSplitError } from '../sparse/split.ts';
+import type { FastbootClient } from './client.ts';
+import { FastbootError, FastbootUsageError, FlashCheckError, FlashImageError } from './errors.ts';
+
+export interface FlashProgress {
+  readonly partition: string;
+  readonly phase: 'download' | 'flash';
+  /** 1-based index of the piece being sent. */
+  readonly piece: number;
+  readonly pieceBytesSent: number;
+  readonly pieceBytes: number;
+  /** How far through the image file the station has read: the honest overall progress. */
+  readonly imageBytesRead: number;
+  readonly imageBytes: number;
+}
+
+export interface PieceToCheck {
+  readonly partition: string;
+  readonly piece: number;
+  readonly size: number;
+  /** True for the last piece: by then the whole image has been read (and seen by `onImageBytes`). */
+  readonly last: boolean;
+}
+
+export interface FlashImageOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: FlashProgress) => void;
+  /** Sees every byte of the image read for sending, in order: hash it here. */
+  readonly onImageBytes?: (bytes: Uint8Array) => void;
+  /**
+   * Runs after a piece is downloaded and before `flash:` commits it. Throwing stops the flash:
+   * the piece is not flashed and a FlashCheckError carries the reason.
+   */
+  readonly checkPiece?: (piece: PieceToCheck) => void | Promise<void>;
+  /** Overrides the device's max-download-size (as AOSP fastboot's `-S`), e.g. to force small pieces. */
+  readonly maxDownloadSize?: number;
+  readonly onInfo?: (text: string) => void;
+}
+
+export interface FlashImageResult {
+  readonly partition: string;
+  readonly pieces: number;
+  readonly bytesSent: number;
+  readonly imageBytes: number;
+  readonly info: readonly string[];
+}
+
+/** AOSP partition names: letters, digits, `_`, `-`, `.`; short enough for `flash:` to fit 64 bytes. */
+const PARTITION_NAME = /^[A-Za-z0-9_.-]{1,58}$/;
+
+export async function flashImage(client: FastbootClient, partition: string, image: string | ImageSource, options: FlashImageOptions = {}): Promise<FlashImageResult> {
+  const command = `flash:${partition}`;
+  if (!PARTITION_NAME.test(partition)) throw new FastbootUsageError(client.device, command.slice(0, 64), `'${partition.slice(0, 64)}' is not a partition name (letters, digits, '_', '-', '.', at most 58)`);
+  const source = await openImage(client.device, command, image);
+  const maxDownload = options.maxDownloadSize ?? (await client.maxDownloadSize({ signal: options.signal }));
+  const info: string[] = [];
+  let imageBytesRead = 0;
+  let bytesSent = 0;
+  let pieces = 0;
+  const onImageBytes = (bytes: Uint8Array): void => {
+    imageBytesRead += bytes.length;
+    options.onImageBytes?.(bytes);
+  };
+  const report = (phase: FlashProgress['phase'], piece: number, pieceBytesSent: number, pieceBytes: number): void =>
+    options.onProgress?.({ partition, phase, piece, pieceBytesSent, pieceBytes, imageBytesRead, imageBytes: source.size });
+  const commandOptions = { signal: options.signal, onInfo: (text: string) => (info.push(text), options.onInfo?.(text)) };
+  try {
+    for await (const piece of splitImage(source, maxDownload, { onSourceBytes: onImageBytes })) {
+      await client.download(piece.bytes, piece.size, { ...commandOptions, onProgress: (done, total) => report('download', piece.index, done, total) });
+      if (options.checkPiece) {
+        try {
+          await options.checkPiece({ partition, piece: piece.index, size: piece.size, last: piece.last });
+        } catch (error) {
+          throw new FlashCheckError(client.device, command, piece.index, error);
+        }
+      }
+      report('flash', piece.index, piece.size, piece.size);
+      await client.flash(partition, commandOptions);
+      bytesSent += piece.size;
+      pieces = piece.index;
+    }
+  } catch (error) {
+    if (error instanceof FastbootError) throw error;
+    if (error instanceof SparseSplitError || error instanceof SparseFormatError) {
+      throw new FlashImageError(client.device, command, `${error.message}; ${pieces === 0 ? 'nothing was flashed' : `only ${pieces} piece(s) were flashed, so the partition holds a partial image`}`, { cause: error });
+    }
+    throw new FlashImageError(client.device, command, `reading the image failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return { partition, pieces, bytesSent, imageBytes: source.size, info };
+}
+
+async function openImage(device: string, command: string, image: string | ImageSource): Promise<ImageSource> {
+  if (typeof image !== 'string') return image;
+  try {
+    return await imageSourceFromPath(image);
+  } catch (error) {
+    throw new FlashImageError(device, command, `cannot read the image ${image}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
