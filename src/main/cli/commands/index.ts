@@ -1,7 +1,8 @@
 import type { CliCommand } from '../command.ts';
+import { fastbootCommand } from './fastboot.ts';
 import { operatorsCommand } from './operators.ts';
 import { recordsCommand } from './records.ts';
 import { scanCommand } from './scan.ts';
 
 /** Every subcommand of `lockstep`, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [scanCommand, recordsCommand, operatorsCommand];
+export const COMMANDS: readonly CliCommand[] = [scanCommand, recordsCommand, operatorsCommand, fastbootCommand];

@@ -1,0 +1,160 @@
+import { parseArgs } from 'node:util';
+import { FastbootClient } from '../../fastboot/client.ts';
+import { connectDevice, parseDeviceAddress } from '../../fastboot/connect.ts';
+import { FastbootError } from '../../fastboot/errors.ts';
+import { flashImage, type FlashProgress } from '../../fastboot/flash-image.ts';
+import { openSystemUsbBus } from '../../usb/system-bus.ts';
+import type { CliCommand } from '../command.ts';
+import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+
+const USAGE = `lockstep fastboot -s tcp:HOST[:PORT]|usb[:SERIAL] [-S SIZE] [--timeout SECONDS] COMMAND
+  getvar NAME | getvar all        print a variable, or all of them
+  flash PARTITION FILE            flash a raw or Android sparse image (split to the download size)
+  erase PARTITION
+  oem ARGS...                     a vendor command, e.g. oem sha256 system_a 0x1000
+  flashing lock | flashing unlock
+  set_active SLOT
+  reboot | reboot-bootloader | continue
+-S SIZE overrides the device's max-download-size (bytes, 0x hex, or with K/M/G).`;
+
+export const fastbootCommand: CliCommand = {
+  name: 'fastboot',
+  summary: 'Run one fastboot command against a handset or simulator (bench client)',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        serial: { type: 'string', short: 's' },
+        'max-download-size': { type: 'string', short: 'S' },
+        timeout: { type: 'string' },
+      },
+    });
+    if (values.serial === undefined) throw new CliError(`name the device with -s (e.g. -s tcp:127.0.0.1:5554)\nUsage: ${USAGE}`, EXIT_USAGE);
+    const address = parseDeviceAddress(values.serial);
+    if ('problem' in address) throw new CliError(address.problem, EXIT_USAGE);
+    const action = toAction(positionals);
+    const maxDownloadSize = values['max-download-size'] === undefined ? undefined : parseSize(values['max-download-size']);
+    const timeoutMs = values.timeout === undefined ? undefined : parseSeconds(values.timeout) * 1000;
+
+    try {
+      const transport = await connectDevice(address, { usb: address.transport === 'usb' ? openSystemUsbBus() : undefined });
+      const client = new FastbootClient(transport, { commandTimeoutMs: timeoutMs, slowCommandTimeoutMs: timeoutMs, onInfo: (line) => io.out(`(bootloader) ${line}\n`) });
+      try {
+        await perform(client, action, io, maxDownloadSize);
+      } finally {
+        await client.close();
+      }
+    } catch (error) {
+      if (error instanceof FastbootError) throw new CliError(error.message);
+      throw error;
+    }
+    return 0;
+  },
+};
+
+type Action = { readonly kind: 'getvar'; readonly name: string } | { readonly kind: 'flash'; readonly partition: string; readonly file: string } | { readonly kind: 'command'; readonly command: string };
+
+function toAction(words: readonly string[]): Action {
+  const [verb, ...rest] = words;
+  const arity = (count: number, shape: string): void => {
+    if (rest.length !== count) throw new CliError(`'${verb}' takes ${shape}\nUsage: ${USAGE}`, EXIT_USAGE);
+  };
+  switch (verb) {
+    case 'getvar':
+      arity(1, 'one variable name (or all)');
+      return { kind: 'getvar', name: rest[0] as string };
+    case 'flash':
+      arity(2, 'a partition and an image file');
+      return { kind: 'flash', partition: rest[0] as string, file: rest[1] as string };
+    case 'erase':
+      arity(1, 'a partition');
+      return { kind: 'command', command: `erase:${rest[0]}` };
+    case 'set_active':
+      arity(1, 'a slot (a or b)');
+      return { kind: 'command', command: `set_active:${rest[0]}` };
+    case 'oem':
+      if (rest.length === 0) throw new CliError(`'oem' needs at least one argument\nUsage: ${USAGE}`, EXIT_USAGE);
+      return { kind: 'command', command: `oem ${rest.join(' ')}` };
+    case 'flashing':
+      if (rest.length !== 1 || (rest[0] !== 'lock' && rest[0] !== 'unlock')) throw new CliError(`'flashing' takes lock or unlock\nUsage: ${USAGE}`, EXIT_USAGE);
+      return { kind: 'command', command: `flashing ${rest[0]}` };
+    case 'reboot':
+    case 'reboot-bootloader':
+    case 'continue':
+      arity(0, 'no arguments');
+      return { kind: 'command', command: verb };
+    default:
+      throw new CliError(verb === undefined ? `name a fastboot command\nUsage: ${USAGE}` : `unknown fastboot command '${verb.slice(0, 40)}'\nUsage: ${USAGE}`, EXIT_USAGE);
+  }
+}
+
+async function perform(client: FastbootClient, action: Action, io: CliIo, maxDownloadSize: number | undefined): Promise<void> {
+  const started = performance.now();
+  switch (action.kind) {
+    case 'getvar':
+      if (action.name === 'all') {
+        const { variables } = await client.getvarAll({ onInfo: () => undefined });
+        for (const variable of variables) io.out(`${variable.name}: ${variable.value}\n`);
+      } else {
+        io.out(`${action.name}: ${await client.getvar(action.name)}\n`);
+      }
+      return;
+    case 'command': {
+      const result = await client.command(action.command);
+      if (result.value !== '') io.out(`${result.value}\n`);
+      io.err(`OKAY [${seconds(started)}]\n`);
+      return;
+    }
+    case 'flash': {
+      const progress = progressPrinter(io, action.partition);
+      const result = await flashImage(client, action.partition, action.file, { maxDownloadSize, onProgress: progress });
+      progress.done();
+      io.err(`Flashed ${action.file} into '${action.partition}': ${result.imageBytes} bytes in ${result.pieces} piece(s), ${seconds(started)}\n`);
+    }
+  }
+}
+
+/** A bar redrawn in place on a terminal; one line per piece and phase otherwise (logs, pipes). */
+function progressPrinter(io: CliIo, partition: string): ((progress: FlashProgress) => void) & { done(): void } {
+  let lastLine = '';
+  let lastDraw = 0;
+  const started = performance.now();
+  const print = (progress: FlashProgress): void => {
+    if (!io.isTty) {
+      const line = progress.phase === 'download' ? `Sending '${partition}' piece ${progress.piece} (${Math.ceil(progress.pieceBytes / 1024)} KiB)` : `Writing '${partition}' piece ${progress.piece}`;
+      if (line !== lastLine && (progress.phase === 'flash' || progress.pieceBytesSent === progress.pieceBytes)) io.err(`${line}\n`);
+      lastLine = line;
+      return;
+    }
+    const now = performance.now();
+    if (now - lastDraw < 100 && progress.phase === 'download' && progress.pieceBytesSent < progress.pieceBytes) return;
+    lastDraw = now;
+    const fraction = progress.imageBytes === 0 ? 1 : progress.imageBytesRead / progress.imageBytes;
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const rate = progress.imageBytesRead / 1e6 / Math.max((now - started) / 1000, 0.001);
+    const label = progress.phase === 'download' ? 'sending' : 'writing';
+    io.err(`\r${partition} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% piece ${progress.piece} ${label} ${rate.toFixed(1)} MB/s `);
+  };
+  return Object.assign(print, { done: () => io.isTty && io.err('\n') });
+}
+
+function parseSize(text: string): number {
+  const match = /^(0x[0-9a-f]+|[0-9]+)([kmg]?)$/i.exec(text);
+  if (!match) throw new CliError(`-S '${text.slice(0, 40)}' is not a size (e.g. 268435456, 0x10000000, 256M)`, EXIT_USAGE);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] as string).toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(match[1]) * unit;
+}
+
+function parseSeconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > 86_400) throw new CliError(`--timeout '${text.slice(0, 40)}' is not a number of seconds (0-86400)`, EXIT_USAGE);
+  return value;
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(3)} s`;
+}
