@@ -1,0 +1,259 @@
+import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { SLOT_HANDLING, type BundleManifest, type BundleSigner, type SlotHandling } from '../../../shared/bundle.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import { withContainer } from '../../bundle/container.ts';
+import { BundleCreateError, createBundle, type PartitionInput } from '../../bundle/create.ts';
+import { DEMO_DEFAULTS, generateDemoBundle } from '../../bundle/demo.ts';
+import { BundleError } from '../../bundle/errors.ts';
+import { KeyFileError, parseKeyPem } from '../../bundle/keys.ts';
+import { readSignedManifest } from '../../bundle/signed-manifest.ts';
+import { loadTrustStore, type TrustStore } from '../../bundle/trust-store.ts';
+import { verifyBundle, type VerifiedBundle } from '../../bundle/verify.ts';
+import type { CliCommand } from '../command.ts';
+import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+
+const USAGE = [
+  'lockstep bundle create --product P [--hw-rev R]... --version V --partition NAME=FILE... [--sparse NAME]... [--slot NAME=none|active|both]...',
+  '                       [--fuse NAME]... [--lock] [--min-bootloader V] [--rollback-index N] [--build-id ID] --key KEY.pem... --out DIR|FILE.zip',
+  'lockstep bundle verify BUNDLE [--trust DIR]... [--demo] [--json]',
+  'lockstep bundle inspect BUNDLE [--trust DIR]... [--demo] [--json]',
+  'lockstep bundle demo --out DIR|FILE.zip [--boot-size BYTES] [--system-size BYTES] [--product P]',
+].join('\n       ');
+
+export const TRUST_OPTIONS = {
+  trust: { type: 'string', multiple: true, default: [] },
+  demo: { type: 'boolean', default: false },
+} as const;
+
+export async function loadTrustFromArgs(values: { trust: string[]; demo: boolean }, io: CliIo): Promise<TrustStore> {
+  try {
+    const trust = await loadTrustStore({ userDirs: values.trust, demo: values.demo });
+    for (const warning of trust.warnings) io.err(`warning: ${warning}\n`);
+    return trust;
+  } catch (error) {
+    if (error instanceof KeyFileError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+export const bundleCommand: CliCommand = {
+  name: 'bundle',
+  summary: 'Create, verify and inspect signed firmware bundles',
+  usage: USAGE,
+  async run(argv, io) {
+    const [action, ...rest] = argv;
+    try {
+      switch (action) {
+        case 'create':
+          return await create(rest, io);
+        case 'verify':
+          return await verify(rest, io);
+        case 'inspect':
+          return await inspect(rest, io);
+        case 'demo':
+          return await demo(rest, io);
+        default:
+          throw new CliError(`unknown action '${displaySafe(String(action ?? ''), 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
+      }
+    } catch (error) {
+      if (error instanceof BundleError) throw new CliError(`bundle refused [${error.code}]: ${error.message}`);
+      if (error instanceof BundleCreateError || error instanceof KeyFileError) throw new CliError(error.message);
+      throw error;
+    }
+  },
+};
+
+async function create(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      product: { type: 'string', multiple: true, default: [] },
+      'hw-rev': { type: 'string', multiple: true, default: [] },
+      version: { type: 'string' },
+      'build-id': { type: 'string' },
+      partition: { type: 'string', multiple: true, default: [] },
+      sparse: { type: 'string', multiple: true, default: [] },
+      slot: { type: 'string', multiple: true, default: [] },
+      fuse: { type: 'string', multiple: true, default: [] },
+      lock: { type: 'boolean', default: false },
+      'min-bootloader': { type: 'string' },
+      'rollback-index': { type: 'string', default: '0' },
+      key: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const missing = [values.product.length === 0 && '--product', !values.version && '--version', values.partition.length === 0 && '--partition', values.key.length === 0 && '--key', !values.out && '--out'].filter(Boolean);
+  if (missing.length > 0 || !values.version || !values.out) throw new CliError(`missing ${missing.join(', ')}.\nUsage: ${USAGE}`, EXIT_USAGE);
+  const slots = keyedValues(values.slot, '--slot');
+  const partitions: PartitionInput[] = values.partition.map((spec) => {
+    const [name, path] = splitPair(spec, '--partition');
+    const slot = slots.get(name) ?? 'none';
+    if (!(SLOT_HANDLING as readonly string[]).includes(slot)) throw new CliError(`--slot ${name}=${slot}: use none, active or both.`, EXIT_USAGE);
+    return { name, path, slot: slot as SlotHandling, sparse: values.sparse.includes(name) ? true : undefined };
+  });
+  for (const name of [...values.sparse, ...slots.keys()]) {
+    if (!partitions.some((partition) => partition.name === name)) throw new CliError(`--sparse/--slot name '${displaySafe(name, 64)}' is not a --partition.`, EXIT_USAGE);
+  }
+  const rollbackIndex = Number(values['rollback-index']);
+  if (!/^\d+$/.test(values['rollback-index'])) throw new CliError('--rollback-index: a whole number (0 or more).', EXIT_USAGE);
+  const signingKeys = await Promise.all(values.key.map(readPrivateKey));
+  const progress = progressLine(io);
+  const bundle = await createBundle({
+    products: values.product,
+    hardwareRevisions: values['hw-rev'].length === 0 ? 'any' : values['hw-rev'],
+    version: values.version,
+    buildId: values['build-id'],
+    minBootloaderVersion: values['min-bootloader'] ?? null,
+    rollbackIndex,
+    partitions,
+    fuses: values.fuse,
+    lockBootloader: values.lock,
+    signingKeys,
+    out: values.out,
+    onProgress: progress.update,
+  });
+  progress.done();
+  io.out(`Created ${bundle.kind} bundle ${bundle.location}\n`);
+  io.out(describe(bundle.manifest, bundle.signer, bundle.manifestSha256));
+  return 0;
+}
+
+async function verify(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { ...TRUST_OPTIONS, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const location = onlyBundle(positionals);
+  const trust = await loadTrustFromArgs(values, io);
+  const progress = progressLine(io);
+  let bundle: VerifiedBundle;
+  try {
+    bundle = await verifyBundle(location, { trust, onProgress: (step) => progress.update(step.partition, step.overallDone, step.overallTotal) });
+  } catch (error) {
+    progress.done();
+    if (values.json && error instanceof BundleError) {
+      io.out(`${JSON.stringify({ valid: false, location, code: error.code, message: error.message }, null, 2)}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  progress.done();
+  if (values.json) {
+    const { manifest, signer, manifestSha256, kind } = bundle;
+    io.out(`${JSON.stringify({ valid: true, location, kind, manifestSha256, signer, demo: signer.demo, manifest }, null, 2)}\n`);
+    return 0;
+  }
+  io.out(`VALID ${bundle.kind} bundle ${location}${bundle.signer.demo ? ' — signed with the DEMO KEY — NOT FOR PRODUCTION' : ''}\n`);
+  io.out(describe(bundle.manifest, bundle.signer, bundle.manifestSha256));
+  return 0;
+}
+
+/** The manifest and its signer, without hashing the images: quick, and says plainly that files were not checked. */
+async function inspect(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { ...TRUST_OPTIONS, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const location = onlyBundle(positionals);
+  const trust = await loadTrustFromArgs(values, io);
+  const signed = await withContainer(location, (container) => readSignedManifest(container, trust));
+  if (values.json) {
+    io.out(`${JSON.stringify({ location, signatureValid: true, filesChecked: false, manifestSha256: signed.sha256, signer: signed.signer, manifest: signed.manifest }, null, 2)}\n`);
+    return 0;
+  }
+  io.out(`Bundle ${location}: signature valid; image files NOT checked (run 'lockstep bundle verify' for that)\n`);
+  io.out(describe(signed.manifest, signed.signer, signed.sha256));
+  return 0;
+}
+
+async function demo(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { out: { type: 'string' }, 'boot-size': { type: 'string' }, 'system-size': { type: 'string' }, product: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.out) throw new CliError(`--out is required.\nUsage: ${USAGE}`, EXIT_USAGE);
+  const progress = progressLine(io);
+  const bundle = await generateDemoBundle({
+    out: values.out,
+    product: values.product,
+    bootImageBytes: values['boot-size'] === undefined ? DEMO_DEFAULTS.bootImageBytes : parseByteSize(values['boot-size'], '--boot-size'),
+    systemImageBytes: values['system-size'] === undefined ? DEMO_DEFAULTS.systemImageBytes : parseByteSize(values['system-size'], '--system-size'),
+    onProgress: progress.update,
+  });
+  progress.done();
+  io.out(`Created DEMO bundle ${bundle.location} — signed with the DEMO KEY — NOT FOR PRODUCTION; it verifies only with --demo\n`);
+  io.out(describe(bundle.manifest, bundle.signer, bundle.manifestSha256));
+  return 0;
+}
+
+function describe(manifest: BundleManifest, signer: BundleSigner, manifestSha256: string): string {
+  const lines = [
+    `  signed by    ${signer.keyId}  ${displaySafe(signer.label)}`,
+    `  manifest     sha256 ${manifestSha256}`,
+    `  products     ${manifest.products.join(', ')}  (hardware revisions: ${manifest.hardwareRevisions === 'any' ? 'any' : manifest.hardwareRevisions.join(', ')})`,
+    `  version      ${manifest.version}  build ${manifest.buildId}  created ${manifest.createdAt}`,
+    `  bootloader   ${manifest.minBootloaderVersion === null ? 'any version' : `at least ${manifest.minBootloaderVersion}`};  anti-rollback index ${manifest.rollbackIndex}`,
+    `  policy       fuses: ${manifest.policy.fuses.length === 0 ? 'none' : manifest.policy.fuses.join(', ')};  lock bootloader: ${manifest.policy.lockBootloader ? 'yes' : 'no'}`,
+    '  partitions',
+    ...manifest.partitions.map(
+      (partition) =>
+        `    ${partition.name.padEnd(12)} ${partition.file}  ${partition.size} bytes  ${partition.sparse ? `sparse → ${partition.expanded.size} bytes` : 'raw'}  slot ${partition.slot}  sha256 ${partition.sha256}`,
+    ),
+  ];
+  if (signer.demo) lines.push('  !! DEMO KEY — NOT FOR PRODUCTION: anyone can sign with this key; never flash such a bundle onto a real handset.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** A status line on a terminal, redrawn at most a few times a second; silent when output is piped. */
+function progressLine(io: CliIo): { update: (label: string, done: number, total: number) => void; done: () => void } {
+  let last = 0;
+  let shown = false;
+  return {
+    update(label, done, total) {
+      const now = Date.now();
+      if (!io.isTty || (now - last < 200 && done < total)) return;
+      last = now;
+      shown = true;
+      const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+      io.err(`\r  hashing ${label}: ${(done / 1048576).toFixed(0)} of ${(total / 1048576).toFixed(0)} MiB (${percent}%)   `);
+    },
+    done() {
+      if (shown) io.err('\n');
+    },
+  };
+}
+
+function onlyBundle(positionals: string[]): string {
+  const [location, ...extra] = positionals;
+  if (!location || extra.length > 0) throw new CliError(`pass exactly one bundle (a directory or a .zip).\nUsage: ${USAGE}`, EXIT_USAGE);
+  return location;
+}
+
+function splitPair(spec: string, option: string): [string, string] {
+  const at = spec.indexOf('=');
+  if (at <= 0 || at === spec.length - 1) throw new CliError(`${option} ${displaySafe(spec, 80)}: expected NAME=VALUE.`, EXIT_USAGE);
+  return [spec.slice(0, at), spec.slice(at + 1)];
+}
+
+function keyedValues(specs: readonly string[], option: string): Map<string, string> {
+  return new Map(specs.map((spec) => splitPair(spec, option)));
+}
+
+async function readPrivateKey(path: string): Promise<KeyObject> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read signing key ${path} (${(error as Error).message}). Create one with 'lockstep keys generate --out DIR'.`);
+  }
+  const parsed = parseKeyPem(text, path);
+  if (parsed.kind !== 'private') throw new CliError(`${path} is a public key; --key needs the private key (NAME.key.pem) to sign.`);
+  return parsed.key;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+function parseByteSize(text: string, option: string): number {
+  const match = /^(\d+)([KMG]?)i?B?$/i.exec(text);
+  const bytes = match ? Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new CliError(`${option} ${displaySafe(text, 40)}: a size in bytes, e.g. 4096, 64M or 1G.`, EXIT_USAGE);
+  return bytes;
+}

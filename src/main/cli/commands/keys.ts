@@ -1,0 +1,46 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateSigningKeyPair } from '../../bundle/keys.ts';
+import type { CliCommand } from '../command.ts';
+import { CliError, EXIT_USAGE } from '../io.ts';
+import { loadTrustFromArgs, TRUST_OPTIONS } from './bundle.ts';
+
+const USAGE = ['lockstep keys generate --out DIR [--name NAME]', 'lockstep keys list [--trust DIR]... [--demo]'].join('\n       ');
+
+export const keysCommand: CliCommand = {
+  name: 'keys',
+  summary: 'Generate bundle signing keys and list the keys this station trusts',
+  usage: USAGE,
+  async run(argv, io) {
+    const [action, ...rest] = argv;
+    if (action === 'generate') {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, name: { type: 'string', default: 'signing' } }, strict: true });
+      if (!values.out) throw new CliError(`--out DIR is required.\nUsage: ${USAGE}`, EXIT_USAGE);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(values.name)) throw new CliError('--name: 1-64 of A-Z a-z 0-9 _ . -', EXIT_USAGE);
+      const pair = generateSigningKeyPair();
+      const privatePath = join(values.out, `${values.name}.key.pem`);
+      const publicPath = join(values.out, `${values.name}.pub.pem`);
+      await mkdir(values.out, { recursive: true, mode: 0o700 });
+      try {
+        // 'wx' never overwrites a key; the mode is set again because the umask may have narrowed it differently.
+        await writeFile(privatePath, pair.privateKeyPem, { flag: 'wx', mode: 0o600 });
+        await chmod(privatePath, 0o600);
+        await writeFile(publicPath, pair.publicKeyPem, { flag: 'wx', mode: 0o644 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new CliError(`a key named '${values.name}' already exists in ${values.out}: pick another --name; keys are never overwritten.`);
+        throw error;
+      }
+      io.out(`Key id: ${pair.keyId}\nPrivate key (keep secret, mode 0600): ${privatePath}\nPublic key (give to stations' trust folders): ${publicPath}\n`);
+      return 0;
+    }
+    if (action === 'list') {
+      const { values } = parseArgs({ args: rest, options: TRUST_OPTIONS, strict: true });
+      const trust = await loadTrustFromArgs(values, io);
+      if (trust.keys.size === 0) io.out('No trusted keys: add public keys to resources/keys or pass --trust DIR.\n');
+      for (const key of trust.keys.values()) io.out(`${key.keyId}  ${key.label}\n`);
+      return 0;
+    }
+    throw new CliError(`unknown action '${String(action ?? '').slice(0, 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
+  },
+};
