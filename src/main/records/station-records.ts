@@ -72,8 +72,9 @@ export function openStationRecords(location: string | StationRecordsLocation) {
         return { database: problems, chain: log.verifyChain() };
       },
 
+      /** Closes the database; closing twice is harmless. */
       close(): void {
-        db.close();
+        if (db.isOpen) db.close();
       },
     };
   } catch (error) {

@@ -1,0 +1,201 @@
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/main/records/database.ts';
+import { SCHEMA_VERSION } from '../../../src/main/records/migrations.ts';
+import { MAX_PIN_FAILURES } from '../../../src/main/records/operators.ts';
+import { DATABASE_FILE, STATION_KEY_FILE, openStationRecords } from '../../../src/main/records/station-records.ts';
+import { ADMIN, BUNDLE_HASH, SUPERVISOR, TECHNICIAN, createStationFixture, imei, type StationFixture } from './fixture.ts';
+
+describe('records database', () => {
+  let station: StationFixture;
+  beforeEach(() => {
+    station = createStationFixture({ deviceCap: 2 });
+  });
+  afterEach(() => station.cleanup());
+
+  it('runs in WAL mode with synchronous=FULL, foreign keys on, a busy timeout, at the current schema version', () => {
+    const db = openDatabase(join(station.dir, DATABASE_FILE));
+    try {
+      expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+      expect(db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 2 });
+      expect(db.prepare('PRAGMA foreign_keys').get()).toEqual({ foreign_keys: 1 });
+      expect(db.prepare('PRAGMA busy_timeout').get()).toEqual({ timeout: 5000 });
+      expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses UPDATE and DELETE on step events, records, labels, authorisations and devices', () => {
+    const record = station.provision({ serial: 'LS7A3000', imei: imei(1) });
+    station.records.recordLabel({ recordSeq: record.seq, printer: 'zebra-zd421', status: 'accepted', operatorId: TECHNICIAN.id });
+    const db = new DatabaseSync(join(station.dir, DATABASE_FILE));
+    try {
+      for (const table of ['step_events', 'provisioning_records', 'labels', 'authorisations', 'authorisation_uses', 'devices', 'batches']) {
+        expect(() => db.exec(`DELETE FROM ${table}`), table).toThrow(/append-only/);
+        expect(() => db.exec(`UPDATE ${table} SET rowid = rowid`), table).toThrow(/append-only/);
+      }
+      expect(() => db.exec('DELETE FROM operators')).toThrow(/never deleted/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database written by a newer schema', () => {
+    const path = join(station.dir, DATABASE_FILE);
+    const db = new DatabaseSync(path);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => openStationRecords(station.dir)).toThrow(/newer than this Lockstep understands/);
+  });
+
+  it('detects a record edited behind the store’s back', () => {
+    station.provision({ serial: 'LS7A3001', imei: imei(2) });
+    station.provision({ serial: 'LS7A3002', imei: imei(3) });
+    const db = new DatabaseSync(join(station.dir, DATABASE_FILE));
+    db.exec('DROP TRIGGER provisioning_records_no_update');
+    db.exec(`UPDATE provisioning_records SET body_json = replace(body_json, 'LS7A3001', 'LS7A9999') WHERE seq = 1`);
+    db.close();
+    expect(station.records.checkIntegrity().chain).toEqual({ intact: false, seq: 1, message: "record 1's content does not match its hash" });
+  });
+});
+
+describe('operators', () => {
+  let station: StationFixture;
+  beforeEach(() => {
+    station = createStationFixture();
+  });
+  afterEach(() => station.cleanup());
+
+  it('stores PINs as salted scrypt hashes with their parameters', () => {
+    const db = new DatabaseSync(join(station.dir, DATABASE_FILE));
+    try {
+      const rows = db.prepare('SELECT pin_hash FROM operators').all() as { pin_hash: string }[];
+      const salts = new Set(rows.map((row) => row.pin_hash.split('$')[4]));
+      expect(salts.size).toBe(rows.length);
+      for (const row of rows) expect(row.pin_hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/);
+      expect(rows.some((row) => row.pin_hash.includes(TECHNICIAN.pin))).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('locks an operator out after repeated wrong PINs, across restarts, until an admin unlocks it', () => {
+    for (let attempt = 1; attempt < MAX_PIN_FAILURES; attempt += 1) {
+      expect(() => station.records.operators.authenticate({ id: TECHNICIAN.id, pin: '000000' })).toThrow(/attempts left/);
+    }
+    station.records.close();
+    const reopened = openStationRecords(station.dir);
+    try {
+      expect(() => reopened.operators.authenticate({ id: TECHNICIAN.id, pin: '000000' })).toThrow(/now locked/);
+      expect(() => reopened.operators.authenticate(TECHNICIAN)).toThrow(/locked after 5 wrong PINs/);
+      expect(reopened.operators.unlock(ADMIN, TECHNICIAN.id)).toMatchObject({ lockedAt: null, failedAttempts: 0 });
+      expect(reopened.operators.authenticate(TECHNICIAN).id).toBe(TECHNICIAN.id);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('disables instead of deleting, keeps the last admin, and checks roles', () => {
+    expect(() => station.records.operators.add(TECHNICIAN, { id: 'tech.x', displayName: 'X', role: 'technician', pin: '123123' })).toThrow(/needs a admin/);
+    expect(() => station.records.operators.disable(ADMIN, ADMIN.id)).toThrow(/last active admin/);
+    expect(station.records.operators.disable(ADMIN, TECHNICIAN.id).disabledAt).not.toBeNull();
+    expect(() => station.records.operators.authenticate(TECHNICIAN)).toThrow(/disabled/);
+    expect(() => station.records.appendStepEvent({ deviceId: 1, step: 'identify', status: 'passed', operatorId: TECHNICIAN.id })).toThrow();
+    expect(station.records.operators.list().map((operator) => operator.id)).toContain(TECHNICIAN.id);
+    expect(() => station.records.operators.createFirstAdmin({ id: 'admin2', displayName: 'B', pin: '123456' })).toThrow(/already has operators/);
+    expect(() => station.records.operators.add(ADMIN, { id: 'Bad Id', displayName: 'x\u202E', role: 'technician', pin: '12' })).toThrow(/operator id.*display name.*PIN/s);
+  });
+
+  it('answers a wrong PIN and an unknown operator alike', () => {
+    expect(() => station.records.operators.authenticate({ id: 'nobody', pin: '123456' })).toThrow(/unknown operator or wrong PIN/);
+    expect(() => station.records.operators.authenticate({ id: SUPERVISOR.id, pin: '123456' })).toThrow(/unknown operator or wrong PIN/);
+  });
+});
+
+describe('authorisations', () => {
+  let station: StationFixture;
+  beforeEach(() => {
+    station = createStationFixture({ deviceCap: 2 });
+  });
+  afterEach(() => station.cleanup());
+
+  const ask = (serial: string, extra: Partial<Parameters<StationFixture['records']['isAuthorised']>[0]> = {}) =>
+    station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH, at: new Date(), ...extra });
+
+  it('counts distinct devices against the cap; asking again for the same device reuses its slot', () => {
+    expect(ask('LS7A0001')).toEqual({ authorised: true, authorisationId: station.authorisationId });
+    expect(ask('LS7A0001', { step: 'lock' })).toEqual({ authorised: true, authorisationId: station.authorisationId });
+    expect(ask('LS7A0002')).toMatchObject({ authorised: true });
+    expect(ask('LS7A0003')).toEqual({ authorised: false, reason: `authorisation ${station.authorisationId} has reached its cap of 2 devices` });
+    expect(ask('LS7A0002')).toMatchObject({ authorised: true });
+    expect(station.records.authorisations.get(station.authorisationId)?.devicesUsed).toBe(2);
+  });
+
+  it('refuses fuses, bundles and times it does not cover, and batches without one', () => {
+    expect(ask('LS7A0001', { fuses: ['CAMERA_DISABLE', 'SECURE_BOOT'] })).toMatchObject({ authorised: false, reason: expect.stringContaining('fuse(s) SECURE_BOOT') });
+    expect(ask('LS7A0001', { bundleHash: 'f'.repeat(64) })).toMatchObject({ authorised: false, reason: expect.stringContaining('covers bundle') });
+    expect(ask('LS7A0001', { at: new Date(Date.now() + 9 * 3600_000) })).toMatchObject({ authorised: false, reason: expect.stringContaining('expired') });
+    expect(ask('LS7A0001', { fuses: [] })).toMatchObject({ authorised: false });
+    const other = station.records.startBatch({ name: 'unauthorised', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id });
+    expect(ask('LS7A0001', { batchId: other.id })).toEqual({ authorised: false, reason: `batch ${other.id} has no supervisor authorisation` });
+  });
+
+  it('needs a supervisor PIN, a lock flag to lock, and the batch’s own bundle', () => {
+    const input = { batchId: station.batchId, fuses: ['GPS_DISABLE'], lock: false, bundleHash: BUNDLE_HASH, deviceCap: 5, expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+    expect(() => station.records.authorisations.authorise(TECHNICIAN, input)).toThrow(/supervisor or admin/);
+    expect(() => station.records.authorisations.authorise({ ...SUPERVISOR, pin: '111111' }, input)).toThrow(/wrong PIN/);
+    expect(() => station.records.authorisations.authorise(SUPERVISOR, { ...input, bundleHash: 'e'.repeat(64) })).toThrow(/authorise the batch's own bundle/);
+    expect(() => station.records.authorisations.authorise(SUPERVISOR, { ...input, expiresAt: '2020-01-01T00:00:00Z' })).toThrow(/already past/);
+    const gpsOnly = station.records.authorisations.authorise(SUPERVISOR, input);
+    // The newest authorisation is asked first; it does not cover locking, the older one does.
+    expect(ask('LS7A0009', { step: 'lock' })).toEqual({ authorised: true, authorisationId: station.authorisationId });
+    expect(ask('LS7A0009', { fuses: ['GPS_DISABLE'] })).toEqual({ authorised: true, authorisationId: gpsOnly.id });
+  });
+
+  it('records the decision with the irreversible step and refuses decisions it did not issue', () => {
+    const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0100', identity: {} });
+    expect(() => station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'started', operatorId: TECHNICIAN.id })).toThrow(/must carry the authorisation decision/);
+    expect(() =>
+      station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'started', operatorId: TECHNICIAN.id, authorisation: { authorised: true, authorisationId: station.authorisationId } }),
+    ).toThrow(/was not granted to device/);
+    const refused = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0100', step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: 'f'.repeat(64), at: new Date() });
+    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'skipped', operatorId: TECHNICIAN.id, authorisation: refused });
+    const granted = ask('LS7A0100');
+    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', detail: 'bank 3 word 0 = 0x00000031', operatorId: TECHNICIAN.id, authorisation: granted });
+    const events = station.records.journal.stepEvents(device.id);
+    expect(events.map((event) => [event.status, event.authorisation])).toEqual([
+      ['skipped', refused],
+      ['passed', { authorised: true, authorisationId: station.authorisationId }],
+    ]);
+  });
+});
+
+describe('station identity', () => {
+  it('creates an Ed25519 key 0600 outside the database and refuses a missing or foreign key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-identity-'));
+    const other = mkdtempSync(join(tmpdir(), 'lockstep-identity-'));
+    try {
+      const first = openStationRecords(dir);
+      const fingerprint = first.identity.fingerprint;
+      first.close();
+      expect(statSync(join(dir, STATION_KEY_FILE)).mode & 0o777).toBe(0o600);
+      const again = openStationRecords(dir);
+      expect(again.identity.fingerprint).toBe(fingerprint);
+      again.close();
+
+      openStationRecords(other).close();
+      expect(() => openStationRecords({ database: join(dir, DATABASE_FILE), stationKey: join(other, STATION_KEY_FILE) })).toThrow(/is not the key of this database/);
+      rmSync(join(dir, STATION_KEY_FILE));
+      expect(() => openStationRecords(dir)).toThrow(/is missing but this database belongs to station/);
+      chmodSync(join(other, STATION_KEY_FILE), 0o644);
+      expect(() => openStationRecords(other)).toThrow(/chmod 600/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
