@@ -24,7 +24,11 @@ const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  * control byte. Checked again by each container, but a manifest naming such a path is already refused.
  */
 export function isSafeBundlePath(path: string): boolean {
-  if (path.length === 0 || path.length > 255 || path.startsWith('/') || /[\\\u0000-\u001f\u007f:]/.test(path)) return false;
+  if (path.length === 0 || path.length > 255 || path.startsWith('/')) return false;
+  for (let index = 0; index < path.length; index++) {
+    const code = path.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f || path[index] === '\\' || path[index] === ':') return false;
+  }
   return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }
 

@@ -17,7 +17,7 @@ export type FitResult = { readonly fits: true } | { readonly fits: false; readon
 export function checkBundleFits(manifest: BundleManifest, device: HandsetFacts): FitResult {
   const problems: FitProblem[] = [];
   if (!manifest.products.includes(device.product)) {
-    problems.push({ code: 'WRONG_PRODUCT', message: `the handset is a ${displaySafe(device.product, 64)}; this bundle is for ${manifest.products.join(', ')}. Use the bundle built for this product.` });
+    problems.push({ code: 'WRONG_PRODUCT', message: `the handset's product is ${displaySafe(device.product, 64)}; this bundle is for ${manifest.products.join(', ')}. Use the bundle built for this product.` });
   }
   if (manifest.hardwareRevisions !== 'any' && !manifest.hardwareRevisions.includes(device.hwRevision)) {
     problems.push({

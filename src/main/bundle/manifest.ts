@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
+import { isSafeBundlePath, manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
 import { BundleError } from './errors.ts';
 import { MAX_MANIFEST_BYTES } from './layout.ts';
 
@@ -27,6 +27,7 @@ export function parseManifest(bytes: Uint8Array): BundleManifest {
   } catch (error) {
     throw new BundleError('MANIFEST_INVALID', `manifest.json is not valid UTF-8 JSON (${displaySafe(error instanceof Error ? error.message : String(error), 120)}). Rebuild the bundle with 'lockstep bundle create'.`);
   }
+  refuseUnsafePaths(json);
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues;
@@ -42,6 +43,18 @@ export function parseManifest(bytes: Uint8Array): BundleManifest {
     names.add(partition.name);
   }
   return parsed.data;
+}
+
+/** A file path that escapes the bundle gets its own error, ahead of the general schema check. */
+function refuseUnsafePaths(json: unknown): void {
+  const partitions = (json as { partitions?: unknown } | null)?.partitions;
+  if (!Array.isArray(partitions)) return;
+  for (const [index, partition] of partitions.entries()) {
+    const file = (partition as { file?: unknown } | null)?.file;
+    if (typeof file === 'string' && !isSafeBundlePath(file)) {
+      throw new BundleError('UNSAFE_PATH', `manifest.json field partitions[${index}].file names ${displaySafe(file, 120)}, which is absolute, contains "..", or has forbidden characters: a bundle may only name files inside itself. Refused.`);
+    }
+  }
 }
 
 /** `partitions[1].sha256`, the way a person looking at the JSON would name the field. */

@@ -7,6 +7,7 @@ import { withContainer } from '../../bundle/container.ts';
 import { BundleCreateError, createBundle, type PartitionInput } from '../../bundle/create.ts';
 import { DEMO_DEFAULTS, generateDemoBundle } from '../../bundle/demo.ts';
 import { BundleError } from '../../bundle/errors.ts';
+import { checkBundleFits, type HandsetFacts } from '../../bundle/fit.ts';
 import { KeyFileError, parseKeyPem } from '../../bundle/keys.ts';
 import { readSignedManifest } from '../../bundle/signed-manifest.ts';
 import { loadTrustStore, type TrustStore } from '../../bundle/trust-store.ts';
@@ -17,15 +18,15 @@ import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 const USAGE = [
   'lockstep bundle create --product P [--hw-rev R]... --version V --partition NAME=FILE... [--sparse NAME]... [--slot NAME=none|active|both]...',
   '                       [--fuse NAME]... [--lock] [--min-bootloader V] [--rollback-index N] [--build-id ID] --key KEY.pem... --out DIR|FILE.zip',
-  'lockstep bundle verify BUNDLE [--trust DIR]... [--demo] [--json]',
+  'lockstep bundle verify BUNDLE [--trust DIR]... [--demo] [--json] [--product P --hw-rev R --bootloader V [--rollback-index N]]',
   'lockstep bundle inspect BUNDLE [--trust DIR]... [--demo] [--json]',
   'lockstep bundle demo --out DIR|FILE.zip [--boot-size BYTES] [--system-size BYTES] [--product P]',
 ].join('\n       ');
 
 export const TRUST_OPTIONS = {
-  trust: { type: 'string', multiple: true, default: [] },
-  demo: { type: 'boolean', default: false },
-} as const;
+  trust: { type: 'string' as const, multiple: true as const, default: [] as string[] },
+  demo: { type: 'boolean' as const, default: false },
+};
 
 export async function loadTrustFromArgs(values: { trust: string[]; demo: boolean }, io: CliIo): Promise<TrustStore> {
   try {
@@ -121,9 +122,17 @@ async function create(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+const HANDSET_OPTIONS = {
+  product: { type: 'string' },
+  'hw-rev': { type: 'string' },
+  bootloader: { type: 'string' },
+  'rollback-index': { type: 'string' },
+} as const;
+
 async function verify(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { ...TRUST_OPTIONS, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { ...TRUST_OPTIONS, ...HANDSET_OPTIONS, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   const location = onlyBundle(positionals);
+  const handset = handsetFacts(values);
   const trust = await loadTrustFromArgs(values, io);
   const progress = progressLine(io);
   let bundle: VerifiedBundle;
@@ -138,14 +147,31 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
   progress.done();
+  const fit = handset ? checkBundleFits(bundle.manifest, handset) : null;
+  const problems = fit && !fit.fits ? fit.problems : [];
   if (values.json) {
     const { manifest, signer, manifestSha256, kind } = bundle;
-    io.out(`${JSON.stringify({ valid: true, location, kind, manifestSha256, signer, demo: signer.demo, manifest }, null, 2)}\n`);
-    return 0;
+    io.out(`${JSON.stringify({ valid: true, location, kind, manifestSha256, signer, demo: signer.demo, manifest, ...(fit ? { fits: fit.fits, problems } : {}) }, null, 2)}\n`);
+    return problems.length === 0 ? 0 : 1;
   }
   io.out(`VALID ${bundle.kind} bundle ${location}${bundle.signer.demo ? ' — signed with the DEMO KEY — NOT FOR PRODUCTION' : ''}\n`);
   io.out(describe(bundle.manifest, bundle.signer, bundle.manifestSha256));
+  if (problems.length > 0) {
+    throw new CliError(`the bundle is valid but does not fit this handset:\n${problems.map((problem) => `  [${problem.code}] ${problem.message}`).join('\n')}`);
+  }
+  if (fit) io.out('  fits the handset described.\n');
   return 0;
+}
+
+function handsetFacts(values: { product?: string; 'hw-rev'?: string; bootloader?: string; 'rollback-index'?: string }): HandsetFacts | null {
+  const given = [values.product, values['hw-rev'], values.bootloader, values['rollback-index']].some((value) => value !== undefined);
+  if (!given) return null;
+  if (values.product === undefined || values['hw-rev'] === undefined || values.bootloader === undefined) {
+    throw new CliError('to check that the bundle fits a handset, pass --product, --hw-rev and --bootloader together (and --rollback-index if the handset reports one).', EXIT_USAGE);
+  }
+  const rollback = values['rollback-index'];
+  if (rollback !== undefined && !/^\d{1,10}$/.test(rollback)) throw new CliError('--rollback-index: a whole number (0 or more).', EXIT_USAGE);
+  return { product: values.product, hwRevision: values['hw-rev'], bootloaderVersion: values.bootloader, ...(rollback === undefined ? {} : { rollbackIndex: Number(rollback) }) };
 }
 
 /** The manifest and its signer, without hashing the images: quick, and says plainly that files were not checked. */
