@@ -147,12 +147,19 @@ export function winAnsiSafe(text: string, limit = DEFAULT_DISPLAY_LIMIT): string
  * surrogates become U+FFFD.
  */
 export function zplFieldData(text: string, limit = DEFAULT_DISPLAY_LIMIT): string {
-  const capped = capLength(text, limit);
-  const bytes = new TextEncoder().encode(capped);
   let out = '';
-  for (const byte of bytes) {
-    const plain = byte >= 0x20 && byte <= 0x7e && byte !== 0x5e && byte !== 0x7e && byte !== 0x5f;
-    out += plain ? String.fromCharCode(byte) : `_${hex(byte, 2)}`;
+  for (const char of capLength(text, limit)) {
+    const codePoint = char.codePointAt(0) ?? 0;
+    const plain = codePoint >= 0x20 && codePoint <= 0x7e && char !== '^' && char !== '~' && char !== '_';
+    out += plain ? char : utf8Bytes(isLoneSurrogate(codePoint) ? 0xfffd : codePoint).map((byte) => `_${hex(byte, 2)}`).join('');
   }
   return out;
+}
+
+/** The UTF-8 encoding of one code point (src/shared has no TextEncoder). */
+function utf8Bytes(codePoint: number): number[] {
+  if (codePoint < 0x80) return [codePoint];
+  if (codePoint < 0x800) return [0xc0 | (codePoint >> 6), 0x80 | (codePoint & 0x3f)];
+  if (codePoint < 0x10000) return [0xe0 | (codePoint >> 12), 0x80 | ((codePoint >> 6) & 0x3f), 0x80 | (codePoint & 0x3f)];
+  return [0xf0 | (codePoint >> 18), 0x80 | ((codePoint >> 12) & 0x3f), 0x80 | ((codePoint >> 6) & 0x3f), 0x80 | (codePoint & 0x3f)];
 }

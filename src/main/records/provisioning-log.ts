@@ -69,6 +69,10 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
     'INSERT INTO provisioning_records (seq, device_id, batch_id, recorded_at, outcome, body_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
 
+  const deviceById = db.prepare('SELECT batch_id, serial FROM devices WHERE id = ?');
+  const activeOperator = db.prepare('SELECT 1 FROM operators WHERE id = ? AND disabled_at IS NULL');
+  const batchAuthorisation = db.prepare('SELECT 1 FROM authorisations WHERE id = ? AND batch_id = ?');
+
   function head(): ChainLink {
     return (headQuery.get() as ChainLink | undefined) ?? { seq: 0, prevHash: GENESIS_HASH, hash: GENESIS_HASH };
   }
@@ -80,12 +84,12 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
     commit(input: NewRecord): ProvisioningRecord {
       const record = parseInput(newRecordSchema, input, 'provisioning record');
       return inWriteTransaction(db, () => {
-        const device = db.prepare('SELECT batch_id, serial FROM devices WHERE id = ?').get(record.deviceId) as { batch_id: number; serial: string } | undefined;
+        const device = deviceById.get(record.deviceId) as { batch_id: number; serial: string } | undefined;
         if (!device) throw new RecordsError(`there is no device ${record.deviceId} in the journal; register it first.`);
-        if (!db.prepare('SELECT 1 FROM operators WHERE id = ? AND disabled_at IS NULL').get(record.operatorId)) {
+        if (!activeOperator.get(record.operatorId)) {
           throw new RecordsError(`operator '${record.operatorId.slice(0, 32)}' does not exist or is disabled.`);
         }
-        if (record.authorisationId !== null && !db.prepare('SELECT 1 FROM authorisations WHERE id = ? AND batch_id = ?').get(record.authorisationId, device.batch_id)) {
+        if (record.authorisationId !== null && !batchAuthorisation.get(record.authorisationId, device.batch_id)) {
           throw new RecordsError(`authorisation ${record.authorisationId} does not belong to batch ${device.batch_id}.`);
         }
         const previous = head();

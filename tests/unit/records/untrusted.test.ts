@@ -51,7 +51,7 @@ describe('untrusted strings', () => {
 
   it('hex-escapes ZPL command prefixes, the hex indicator and non-ASCII bytes in field data', () => {
     expect(zplFieldData('^XA^FDpwn^FS~JA_x')).toBe('_5EXA_5EFDpwn_5EFS_7EJA_5Fx');
-    expect(zplFieldData('Ü\n')).toBe('_C3_9C_0A');
+    expect(zplFieldData('Ü\n📱\ud800')).toBe('_C3_9C_0A_F0_9F_93_B1_EF_BF_BD');
     expect(zplFieldData('LS7A-1000')).toBe('LS7A-1000');
     expect(zplFieldData('x'.repeat(300), 4)).toBe('xxxx…[truncated 296 chars]'.replace('…', '_E2_80_A6'));
   });

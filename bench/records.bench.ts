@@ -1,0 +1,108 @@
+// Records benchmark: 100 000 provisioning records committed through the station's API (each its
+// own durable transaction, as the pipeline commits them), then exported to CSV and to JSON Lines,
+// and the JSON Lines verified offline. Target: each export and the verification under 2 s.
+// References measured in the same run: SQLite's floor for a durable one-row commit, a bare read of
+// every stored row, and reading + SHA-256 of the export file.
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../src/main/records/database.ts';
+import { openStationRecords } from '../src/main/records/station-records.ts';
+import { verifyJsonlExport } from '../src/main/records/verify-export.ts';
+
+const RECORDS = 100_000;
+const REFERENCE_COMMITS = 10_000;
+const BUNDLE_HASH = 'a3f1c9e07b5d2846f0e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081';
+const TARGET_MS = 2000;
+
+const dir = mkdtempSync(join(tmpdir(), 'lockstep-records-bench-'));
+const peakMiB = (): string => (process.resourceUsage().maxRSS / 1024).toFixed(0);
+
+async function timed<T>(work: () => T | Promise<T>): Promise<{ ms: number; result: T }> {
+  const start = performance.now();
+  const result = await work();
+  return { ms: performance.now() - start, result };
+}
+
+/** `referenceMs` null: the line is itself a reference or has no target. */
+function report(name: string, ms: number, referenceMs: number | null, extra = ''): void {
+  const ratio = referenceMs === null ? '' : `  ${(ms / referenceMs).toFixed(2)}x reference`;
+  const verdict = referenceMs === null ? '' : ms <= TARGET_MS ? '  (target < 2 s: met)' : '  (target < 2 s: MISSED)';
+  process.stdout.write(`${name.padEnd(34)} ${ms.toFixed(0).padStart(7)} ms${ratio}${verdict}${extra}  peak RSS ${peakMiB()} MiB\n`);
+}
+
+try {
+  // Reference: SQLite's durable one-row commit with the station's settings.
+  const scratch = openDatabase(join(dir, 'scratch.sqlite'));
+  scratch.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  const bare = scratch.prepare('INSERT INTO t (body) VALUES (?)');
+  const commitFloor = await timed(() => {
+    for (let n = 0; n < REFERENCE_COMMITS; n += 1) {
+      scratch.exec('BEGIN IMMEDIATE');
+      bare.run(`{"serial":"LS7B${n}"}`);
+      scratch.exec('COMMIT');
+    }
+  });
+  scratch.close();
+  const floorPerCommit = commitFloor.ms / REFERENCE_COMMITS;
+
+  const records = openStationRecords(dir);
+  records.operators.createFirstAdmin({ id: 'admin', displayName: 'Bench Admin', pin: '4711235' });
+  const batch = records.startBatch({ name: 'bench', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: 'admin' });
+  const insert = await timed(() => {
+    for (let n = 0; n < RECORDS; n += 1) {
+      const serial = `LS7B${String(n).padStart(7, '0')}`;
+      const device = records.registerDevice({ batchId: batch.id, serial, identity: { serialno: serial } });
+      const failed = n % 50 === 49;
+      records.commitProvisioningRecord({
+        deviceId: device.id,
+        product: 'lockstep-ref',
+        hwRevision: 'B2',
+        bootloaderVersion: 'LSB-3.1.7',
+        imei: `35209900${String(n).padStart(7, '0')}`,
+        firmwareVersion: 'LSR-14.2.0',
+        bundleHash: BUNDLE_HASH,
+        bundleVersion: 'LSR-14.2.0',
+        fusesBurned: failed ? [] : ['CAMERA_DISABLE', 'GPS_DISABLE'],
+        fuseReadback: [{ bank: 3, word: 0, value: failed ? 0x01 : 0x31 }],
+        locked: !failed,
+        outcome: failed ? 'failed' : 'provisioned',
+        failedStep: failed ? 'checks' : null,
+        failureReason: failed ? 'AT+XCAPS? reported CAMERA=PRESENT' : null,
+        operatorId: 'admin',
+        authorisationId: null,
+      });
+    }
+  });
+  const perRecord = insert.ms / RECORDS;
+  report(`insert ${RECORDS} records`, insert.ms, null, `  ${(perRecord * 1000).toFixed(0)} us/record (register + commit: 2 durable commits; floor ${(floorPerCommit * 1000).toFixed(0)} us/commit, ${(perRecord / (2 * floorPerCommit)).toFixed(2)}x)`);
+
+  const readAll = await timed(() => {
+    let bytes = 0;
+    for (const row of records.log.rows({})) bytes += row.body_json.length;
+    return bytes;
+  });
+  report('reference: read every row', readAll.ms, null);
+
+  const csv = await timed(() => records.export('csv', {}, join(dir, 'records.csv')));
+  report('export CSV', csv.ms, readAll.ms, `  ${(statSync(join(dir, 'records.csv')).size / 2 ** 20).toFixed(1)} MiB`);
+  const jsonl = await timed(() => records.export('jsonl', {}, join(dir, 'records.jsonl')));
+  report('export JSON Lines', jsonl.ms, readAll.ms, `  ${(statSync(join(dir, 'records.jsonl')).size / 2 ** 20).toFixed(1)} MiB`);
+
+  const hashFile = await timed(async () => {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(join(dir, 'records.jsonl'))) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  });
+  report('reference: read + SHA-256 of file', hashFile.ms, null);
+  const verified = await timed(() => verifyJsonlExport(join(dir, 'records.jsonl'), records.identity.publicKey));
+  if (!verified.result.intact) throw new Error(`the export does not verify: ${verified.result.message}`);
+  report('verify JSON Lines', verified.ms, hashFile.ms, `  ${verified.result.records} records intact`);
+
+  const filtered = await timed(() => records.export('jsonl', { status: 'failed' }, join(dir, 'failed.jsonl')));
+  report('export JSON Lines, failed only', filtered.ms, readAll.ms, `  ${filtered.result.records} records`);
+  records.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

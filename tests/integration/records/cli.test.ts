@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isUnsafeCodePoint } from '../../../src/shared/untrusted.ts';
+import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
+import { BUNDLE_HASH, TECHNICIAN, createStationFixture, type StationFixture } from './fixture.ts';
+
+const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
+
+function lockstep(args: readonly string[], input = '') {
+  return spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8' });
+}
+
+describe('lockstep operators', () => {
+  let dir: string;
+  let db: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lockstep-operators-'));
+    db = join(dir, 'station.sqlite');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a PIN on the command line and says why', () => {
+    for (const flag of [['--pin', '123456'], ['--pin=123456']]) {
+      const run = lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin', ...flag]);
+      expect(run.status).toBe(64);
+      expect(run.stderr).toContain('PINs are never accepted on the command line');
+    }
+  });
+
+  it('creates the first admin from a PIN on stdin, then adds operators only with an admin PIN', () => {
+    const first = lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Depot Admin'], '4711235\n');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain("Created the station's first admin: admin\tadmin\tactive");
+
+    expect(lockstep(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A'], '12345678\n').stderr).toContain('missing --as ADMIN');
+    const wrong = lockstep(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--as', 'admin'], '000000\n12345678\n');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('wrong PIN');
+    const noPin = lockstep(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--as', 'admin'], '4711235\n');
+    expect(noPin.status).toBe(1);
+    expect(noPin.stderr).toContain('no PIN on stdin for "New PIN for tech.a (6-12 digits)"');
+
+    const added = lockstep(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--role', 'supervisor', '--as', 'admin'], '4711235\n12345678\n');
+    expect(added.status, added.stderr).toBe(0);
+    const disabled = lockstep(['operators', 'disable', '--db', db, '--id', 'tech.a', '--as', 'admin'], '4711235\n');
+    expect(disabled.stdout).toMatch(/^tech\.a\tsupervisor\tdisabled /);
+    const list = lockstep(['operators', 'list', '--db', db, '--json']);
+    expect((JSON.parse(list.stdout) as { id: string; disabledAt: string | null }[]).map((operator) => [operator.id, operator.disabledAt !== null])).toEqual([
+      ['admin', false],
+      ['tech.a', true],
+    ]);
+  });
+});
+
+describe('lockstep records', () => {
+  let station: StationFixture;
+  let db: string;
+  beforeAll(() => {
+    station = createStationFixture();
+    db = join(station.dir, DATABASE_FILE);
+    station.provision({ serial: 'LS7A5000', imei: '352099001761481' });
+    station.provision({ serial: 'LS\u001b]0;pwned\u0007\u202Egnp.exe', imei: null, fail: { step: 'flash', reason: 'FAIL\u0000remote: \u001b[2Jerase' } });
+  });
+  afterAll(() => station.cleanup());
+
+  it('lists and shows records with terminal control sequences and bidi overrides escaped', () => {
+    const list = lockstep(['records', 'list', '--db', db]);
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toContain('LS7A5000');
+    expect(list.stdout).toContain('LS\\x1B]0;pwned\\x07\\u202Egnp.exe');
+    expect(list.stdout).toContain('flash: FAIL\\x00remote: \\x1B[2Jerase');
+    const show = lockstep(['records', 'show', '--db', db, '2']);
+    expect(show.status, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/Failure reason: +FAIL\\x00remote/);
+    expect(show.stdout).toMatch(/flash +failed/);
+    const json = lockstep(['records', 'show', '--db', db, '2', '--json']);
+    expect((JSON.parse(json.stdout) as { deviceSerial: string }).deviceSerial).toBe('LS\u001b]0;pwned\u0007\u202Egnp.exe');
+    for (const output of [list.stdout, show.stdout, json.stdout]) {
+      expect([...output].filter((char) => char !== '\n' && isUnsafeCodePoint(char.codePointAt(0) ?? 0))).toEqual([]);
+    }
+  });
+
+  it('filters by status and exports each format, refusing bad options with the usage code', () => {
+    const failed = lockstep(['records', 'list', '--db', db, '--status', 'failed', '--since', '2020-01-01']);
+    expect(failed.stdout.trim().split('\n')).toHaveLength(1);
+    for (const format of ['csv', 'jsonl', 'pdf']) {
+      const out = join(station.dir, `cli.${format}`);
+      const run = lockstep(['records', 'export', '--db', db, '--format', format, '--out', out, '--batch', String(station.batchId)]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^Wrote 2 records to .* \(chain head record 2 [0-9a-f]{64}\)\.$/m);
+    }
+    expect(lockstep(['records', 'export', '--db', db, '--format', 'xlsx', '--out', 'x']).status).toBe(64);
+    expect(lockstep(['records', 'list', '--db', db, '--since', 'yesterday']).stderr).toContain('ISO 8601');
+    expect(lockstep(['records', 'list', '--db', join(station.dir, 'missing.sqlite')]).stderr).toContain('there is no records database');
+  });
+
+  it('pins the station key printed by station-key', () => {
+    const key = lockstep(['records', 'station-key', '--db', db]);
+    expect(key.stdout).toContain('-----BEGIN PUBLIC KEY-----');
+    const base64 = /^Base64: (\S+)$/m.exec(key.stdout)?.[1] ?? '';
+    expect(base64).toBe(station.records.identity.publicKey);
+    const verified = lockstep(['records', 'verify', join(station.dir, 'cli.jsonl'), '--station-key', base64]);
+    expect(verified.status, verified.stderr).toBe(0);
+    expect(verified.stdout).not.toContain('taken from the file itself');
+  });
+
+  it('keeps records linked to the batch they were authorised for', () => {
+    expect(station.records.authorisations.listForBatch(station.batchId)[0]).toMatchObject({ bundleHash: BUNDLE_HASH, supervisorId: 'sup.kowalski' });
+    expect(station.records.log.latest({ batchId: station.batchId }, 10).map((record) => record.operatorId)).toEqual([TECHNICIAN.id, TECHNICIAN.id]);
+  });
+});
