@@ -1,0 +1,90 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, ScenarioError, type Scenario } from '../../../sim/index.ts';
+import type { CliCommand } from '../command.ts';
+import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+
+/** AOSP fastboot's default TCP port, so `fastboot -s tcp:127.0.0.1` finds the first handset. */
+const DEFAULT_TCP_PORT = 5554;
+
+export const simCommand: CliCommand = {
+  name: 'sim',
+  summary: 'Run a fleet of virtual handsets that speak fastboot over TCP, until Ctrl-C',
+  usage: 'lockstep sim [--scenario FILE | --count N] [--tcp PORT] [--state DIR] [--demo]',
+  async run(argv, io) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        scenario: { type: 'string' },
+        count: { type: 'string' },
+        tcp: { type: 'string' },
+        state: { type: 'string' },
+        demo: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+    if (values.scenario !== undefined && values.count !== undefined) throw new CliError('--scenario and --count both describe the fleet; give one of them', EXIT_USAGE);
+    const scenario = await readScenario(values.scenario, values.count);
+    const firstPort = values.tcp === undefined ? DEFAULT_TCP_PORT : integerOption('--tcp', values.tcp, 0, 65535);
+    const stateDir = resolve(values.state ?? defaultStateDir());
+    const timing = values.demo ? accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) : {};
+
+    const fleet = await createSimFleet({ scenario, stateDir, timing }).catch((error: unknown) => {
+      throw new CliError(`cannot start the virtual handsets: ${(error as Error).message}`);
+    });
+    try {
+      const ports = await fleet.serveTcp(firstPort).catch((error: unknown) => {
+        throw new CliError(`cannot serve fastboot over TCP: ${(error as Error).message}`);
+      });
+      io.out(`State directory: ${stateDir}${values.demo ? ` (demo mode: ${DEMO_SPEEDUP}x faster)` : ''}\n`);
+      fleet.handsets.forEach((handset, index) => {
+        io.out(`${displaySafe(handset.serial, 64)}\ttcp:127.0.0.1:${ports[index]}\n`);
+        handset.onModeChange((mode) => io.out(`${displaySafe(handset.serial, 64)}: ${mode}\n`));
+      });
+      io.out(`Serving ${fleet.handsets.length} virtual handset(s). Press Ctrl-C to stop.\n`);
+      await untilStopped(io);
+    } finally {
+      await fleet.close();
+    }
+    io.out('Stopped; handset state is saved.\n');
+    return 0;
+  },
+};
+
+async function readScenario(path: string | undefined, count: string | undefined): Promise<Scenario> {
+  try {
+    if (path !== undefined) return await loadScenario(path);
+    return defaultScenario(count === undefined ? 1 : integerOption('--count', count, 1, Number.MAX_SAFE_INTEGER));
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function integerOption(name: string, text: string, min: number, max: number): number {
+  if (!/^[0-9]{1,6}$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new CliError(`${name} takes a whole number from ${min} to ${Math.min(max, 999_999)}, not '${displaySafe(text, 20)}'`, EXIT_USAGE);
+  }
+  return Number(text);
+}
+
+function defaultStateDir(): string {
+  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'lockstep', 'sim');
+}
+
+function untilStopped(io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      io.out(`${signal}: stopping…\n`);
+      resolve();
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}

@@ -1,0 +1,77 @@
+// The bootloader's download buffer. A real handset holds it in RAM; the virtual one keeps it in a
+// file next to its state so that a fleet of handsets with 256 MiB buffers costs no memory.
+import { createReadStream } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+
+const READ_PIECE = 1024 * 1024;
+
+export class DownloadBuffer {
+  readonly capacity: number;
+  readonly #path: string;
+  #file: FileHandle | null = null;
+  #expected = 0;
+  #received = 0;
+
+  constructor(path: string, capacity: number) {
+    this.#path = path;
+    this.capacity = capacity;
+  }
+
+  /** Bytes of the last completed download; 0 while none is complete. */
+  get size(): number {
+    return this.#received === this.#expected ? this.#expected : 0;
+  }
+
+  /** Bytes still to come for the download in progress. */
+  get remaining(): number {
+    return this.#expected - this.#received;
+  }
+
+  /** Starts a download of `size` bytes, dropping what the buffer held. */
+  async begin(size: number): Promise<void> {
+    if (size <= 0 || size > this.capacity) throw new RangeError(`download of ${size} bytes does not fit the ${this.capacity}-byte buffer`);
+    this.#file ??= await open(this.#path, 'w+', 0o600);
+    await this.#file.truncate(0);
+    this.#expected = size;
+    this.#received = 0;
+  }
+
+  /** Appends data of the download in progress (the caller never passes more than `remaining`). */
+  async append(data: Uint8Array): Promise<void> {
+    if (!this.#file || data.length > this.remaining) throw new RangeError(`${data.length} bytes arrived but the download expects ${this.remaining}`);
+    for (let done = 0; done < data.length; ) {
+      const { bytesWritten } = await this.#file.write(data, done, data.length - done, this.#received);
+      done += bytesWritten;
+      this.#received += bytesWritten;
+    }
+  }
+
+  /** The first bytes of the completed download (fewer if it is shorter). */
+  async head(length: number): Promise<Uint8Array> {
+    const bytes = new Uint8Array(Math.min(length, this.size));
+    if (this.#file && bytes.length > 0) await this.#file.read(bytes, 0, bytes.length, 0);
+    return bytes;
+  }
+
+  /** The completed download as a stream of pieces. */
+  content(): AsyncIterable<Uint8Array> {
+    if (this.size === 0) throw new RangeError('no download is complete');
+    return createReadStream(this.#path, { start: 0, end: this.size - 1, highWaterMark: READ_PIECE });
+  }
+
+  /** Forgets the content, as a reboot clears a bootloader's RAM. */
+  async clear(): Promise<void> {
+    this.#expected = 0;
+    this.#received = 0;
+    await this.#file?.truncate(0);
+  }
+
+  async dispose(): Promise<void> {
+    const file = this.#file;
+    this.#file = null;
+    this.#expected = 0;
+    this.#received = 0;
+    await file?.close();
+    await rm(this.#path, { force: true });
+  }
+}

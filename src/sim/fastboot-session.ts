@@ -1,0 +1,230 @@
+// The device side of the fastboot protocol for one link (a TCP connection or a claimed USB
+// interface): commands in, response packets out, download data into the handset's buffer. The
+// transport decides what is a command packet and what is download data, using `awaitingData`.
+import { allVariables, variable } from './fastboot-variables.ts';
+import { flashImage } from './flash-image.ts';
+import type { AttachedSession, SimHandset } from './handset.ts';
+import { runOem } from './oem-commands.ts';
+import { Pacer } from './pacer.ts';
+import { FASTBOOT_PACKET_LIMIT, SLOTS, type Slot } from './reference-model.ts';
+import { Refusal } from './refusal.ts';
+import { responsePacket, type ResponseCode } from './response-packet.ts';
+
+/** Where a session's responses go: one packet per USB transfer or TCP frame. */
+export interface FastbootLink {
+  send(packet: Uint8Array): void;
+  /** Resolves when everything sent so far has reached the host (or cannot anymore). */
+  flushed(): Promise<void>;
+  /** The handset left the bus: end the connection now. */
+  drop(): void;
+}
+
+const LOCKED = 'Flashing is not allowed in Lock State';
+
+export class FastbootSession implements AttachedSession {
+  readonly #handset: SimHandset;
+  readonly #link: FastbootLink;
+  readonly #abort = new AbortController();
+  readonly #unregister: () => void;
+  #downloading = false;
+  /** A stalled session swallows everything: the host hears nothing until it opens a new link. */
+  #stalled = false;
+  #expected = 0;
+  #linkPacer: Pacer | null = null;
+
+  constructor(handset: SimHandset, link: FastbootLink) {
+    this.#handset = handset;
+    this.#link = link;
+    this.#unregister = handset.addSession(this);
+  }
+
+  /** Aborted when the link ends or the handset leaves the bus. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Bytes of download data the session expects before the next command. */
+  get awaitingData(): number {
+    return this.#downloading ? this.#handset.download.remaining : 0;
+  }
+
+  /** One command packet from the host. Never throws: every problem becomes a FAIL. */
+  async command(packet: Uint8Array): Promise<void> {
+    if (this.signal.aborted || this.#stalled) return;
+    if (packet.length > FASTBOOT_PACKET_LIMIT) return this.#reply('FAIL', `command longer than ${FASTBOOT_PACKET_LIMIT} bytes`);
+    // Latin-1 maps every byte to one character, so nothing the host sends is lost or rejected in decoding.
+    const command = Buffer.from(packet).toString('latin1');
+    const fault = this.#handset.faults.takeCommandFault(command);
+    if (fault?.kind === 'fail') return this.#reply('FAIL', fault.message);
+    if (fault?.kind === 'stall') {
+      this.#stalled = true;
+      return;
+    }
+    try {
+      await this.#handset.exclusive(() => this.#dispatch(command));
+    } catch (error) {
+      this.#reply('FAIL', error instanceof Refusal ? error.message : `internal error: ${(error as Error).message}`);
+    }
+  }
+
+  /** Download data; the transport passes at most `awaitingData` bytes, in as many pieces as it likes. */
+  async data(piece: Uint8Array): Promise<void> {
+    if (this.signal.aborted || this.#stalled || !this.#downloading) return;
+    const buffer = this.#handset.download;
+    if (piece.length > buffer.remaining) {
+      this.#downloading = false;
+      await buffer.clear();
+      return this.#reply('FAIL', `received ${piece.length - buffer.remaining} bytes more than the download announced`);
+    }
+    const detach = this.#handset.faults.pendingDetach();
+    const received = this.#expected - buffer.remaining;
+    if (detach && received + piece.length >= detach.afterDownloadBytes) {
+      await buffer.append(piece.subarray(0, Math.max(0, detach.afterDownloadBytes - received)));
+      this.#handset.faults.consumeDetach(detach);
+      this.#handset.unplug(detach.reattachAfterMs);
+      return;
+    }
+    await buffer.append(piece);
+    await this.#linkPacer?.account(piece.length);
+    if (buffer.remaining === 0 && !this.signal.aborted) {
+      this.#downloading = false;
+      this.#reply('OKAY');
+    }
+  }
+
+  /** The handset left the bus. */
+  detach(): void {
+    this.#end();
+    this.#link.drop();
+  }
+
+  /** The host closed the link. */
+  close(): void {
+    this.#end();
+  }
+
+  #end(): void {
+    this.#abort.abort();
+    this.#unregister();
+    if (this.#downloading) {
+      this.#downloading = false;
+      void this.#handset.exclusive(() => this.#handset.download.clear());
+    }
+  }
+
+  async #dispatch(command: string): Promise<void> {
+    const colon = command.indexOf(':');
+    const argument = command.slice(colon + 1);
+    switch (colon < 0 ? null : command.slice(0, colon)) {
+      case 'getvar':
+        return this.#getvar(argument);
+      case 'download':
+        return this.#download(argument);
+      case 'flash':
+        return this.#flash(argument);
+      case 'erase':
+        return this.#erase(argument);
+      case 'set_active':
+        return this.#setActive(argument);
+    }
+    const [verb, ...args] = words(command);
+    if (verb === 'oem') {
+      await runOem(this.#handset, args, (text) => this.#reply('INFO', text));
+      return this.#reply('OKAY');
+    }
+    if (verb === 'flashing') return this.#flashing(args);
+    if (args.length === 0 && (verb === 'reboot' || verb === 'continue')) return this.#reboot('system');
+    if (args.length === 0 && verb === 'reboot-bootloader') return this.#reboot('bootloader');
+    throw new Refusal('unknown command');
+  }
+
+  #getvar(name: string): void {
+    const source = this.#handset.variables();
+    if (name === 'all') {
+      for (const [key, value] of allVariables(source)) this.#reply('INFO', `${key}:${value}`);
+      return this.#reply('OKAY');
+    }
+    const value = variable(source, name);
+    if (value === null) throw new Refusal('unknown variable');
+    this.#reply('OKAY', value);
+  }
+
+  async #download(sizeText: string): Promise<void> {
+    if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw new Refusal('download size must be 1 to 8 hex digits');
+    const size = Number.parseInt(sizeText, 16);
+    const buffer = this.#handset.download;
+    if (size === 0) throw new Refusal('download size is zero');
+    if (size > buffer.capacity) throw new Refusal(`data too large: 0x${size.toString(16)} > max-download-size 0x${buffer.capacity.toString(16)}`);
+    await buffer.begin(size);
+    this.#expected = size;
+    this.#downloading = true;
+    this.#linkPacer = new Pacer(this.#handset.faults.linkBytesPerSecond(this.#handset.timing.linkBytesPerSecond), this.signal);
+    this.#reply('DATA', size.toString(16).padStart(8, '0'));
+  }
+
+  async #flash(name: string): Promise<void> {
+    const partition = this.#writablePartition(name);
+    const writer = await this.#handset.partitions.openWriter(partition.name);
+    try {
+      await flashImage(this.#handset.download, partition, writer, new Pacer(this.#handset.timing.flashBytesPerSecond, this.signal));
+    } finally {
+      await writer.close();
+    }
+    this.#reply('OKAY');
+  }
+
+  async #erase(name: string): Promise<void> {
+    await this.#handset.partitions.erase(this.#writablePartition(name).name);
+    this.#reply('OKAY');
+  }
+
+  #writablePartition(name: string) {
+    if (!this.#handset.state.unlocked) throw new Refusal(LOCKED);
+    const partition = this.#handset.resolvePartition(name);
+    if (!partition) throw new Refusal(`partition ${name} does not exist`);
+    return partition;
+  }
+
+  async #setActive(slotText: string): Promise<void> {
+    const slot = slotText.replace(/^_/, '');
+    if (!(SLOTS as readonly string[]).includes(slot)) throw new Refusal(`invalid slot '${slotText}'`);
+    await this.#handset.state.setCurrentSlot(slot as Slot);
+    this.#reply('OKAY');
+  }
+
+  async #flashing(args: readonly string[]): Promise<void> {
+    const [action, ...rest] = args;
+    if (rest.length > 0) throw new Refusal('unknown flashing command');
+    const state = this.#handset.state;
+    switch (action) {
+      case 'lock':
+        if (!state.unlocked) throw new Refusal('Device already : locked!');
+        await state.setUnlocked(false);
+        return this.#reply('OKAY');
+      case 'unlock':
+        if (state.unlocked) throw new Refusal('Device already : unlocked!');
+        // Unlocking wipes user data on every Android bootloader, so a stolen handset's data is not exposed.
+        await this.#handset.partitions.erase('userdata');
+        await state.setUnlocked(true);
+        return this.#reply('OKAY');
+      case 'get_unlock_ability':
+        this.#reply('INFO', 'get_unlock_ability: 1');
+        return this.#reply('OKAY');
+    }
+    throw new Refusal('unknown flashing command');
+  }
+
+  async #reboot(into: 'bootloader' | 'system'): Promise<void> {
+    this.#reply('OKAY');
+    await this.#link.flushed();
+    this.#handset.reboot(into);
+  }
+
+  #reply(code: ResponseCode, text = ''): void {
+    if (!this.signal.aborted) this.#link.send(responsePacket(code, text));
+  }
+}
+
+function words(command: string): string[] {
+  return command.split(' ').filter((word) => word.length > 0);
+}

@@ -1,0 +1,227 @@
+// One virtual handset: its identity, persistent state, partitions and download buffer, whether it
+// is on the bus in fastboot mode, and the link (TCP connection or claimed USB interface) talking
+// to it. Protocol engines and transports hang off this object; it knows neither protocol.
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DownloadBuffer } from './download-buffer.ts';
+import type { VariableSource } from './fastboot-variables.ts';
+import { FaultPlan } from './faults.ts';
+import { HandsetState } from './handset-state.ts';
+import { PartitionStore } from './partition-store.ts';
+import { REFERENCE_PARTITIONS, SLOTTED_PARTITIONS, type PartitionSpec } from './reference-model.ts';
+import type { ScenarioDevice, SimTiming } from './scenario.ts';
+import { SimUsbDevice } from './usb-device.ts';
+
+/** fastboot: on the bus, answering fastboot. rebooting: off the bus for the reboot time. booted: running its OS. unplugged: off the bus until plugged in. */
+export type HandsetMode = 'fastboot' | 'rebooting' | 'booted' | 'unplugged';
+
+/** What a protocol session needs to hear when the handset drops off the bus. */
+export interface AttachedSession {
+  detach(): void;
+}
+
+type ModeListener = (mode: HandsetMode) => void;
+
+export class SimHandset {
+  readonly serial: string;
+  readonly device: ScenarioDevice;
+  readonly timing: SimTiming;
+  readonly state: HandsetState;
+  readonly partitions: PartitionStore;
+  readonly download: DownloadBuffer;
+  readonly faults: FaultPlan;
+  #mode: HandsetMode = 'fastboot';
+  #usbDevice: SimUsbDevice | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+  readonly #listeners = new Set<ModeListener>();
+  readonly #sessions = new Set<AttachedSession>();
+  /** Commands run one at a time, as on a single-threaded bootloader. */
+  #work: Promise<unknown> = Promise.resolve();
+  #linkHeld = false;
+  readonly #linkWaiters: (() => void)[] = [];
+
+  private constructor(device: ScenarioDevice, timing: SimTiming, state: HandsetState, partitions: PartitionStore) {
+    this.serial = device.serial;
+    this.device = device;
+    this.timing = timing;
+    this.state = state;
+    this.partitions = partitions;
+    this.download = new DownloadBuffer(join(state.directory, 'download.buffer'), device.maxDownloadSize);
+    this.faults = new FaultPlan(device.faults);
+    this.#usbDevice = new SimUsbDevice(this);
+  }
+
+  static async create(device: ScenarioDevice, stateDir: string, timing: SimTiming): Promise<SimHandset> {
+    const state = await HandsetState.open(stateDir, device.serial, { unlocked: device.unlocked, fuses: device.fuses });
+    const partitions = await PartitionStore.open(join(state.directory, 'partitions'), REFERENCE_PARTITIONS);
+    // A download buffer left by a crashed run is RAM content of a handset that has since lost power.
+    for (const name of await readdir(state.directory)) if (name.startsWith('download.buffer')) await rm(join(state.directory, name), { force: true });
+    return new SimHandset(device, timing, state, partitions);
+  }
+
+  get mode(): HandsetMode {
+    return this.#mode;
+  }
+
+  /** On the bus in fastboot mode. */
+  get attached(): boolean {
+    return this.#mode === 'fastboot';
+  }
+
+  get usbDevice(): USBDevice | null {
+    return this.#usbDevice;
+  }
+
+  get unlocked(): boolean {
+    return this.state.unlocked;
+  }
+
+  fuseWord(bank: number, word: number): number {
+    return this.state.fuseWord(bank, word);
+  }
+
+  partitionSha256(name: string, bytes: number): Promise<string> {
+    return this.partitions.sha256(name, bytes);
+  }
+
+  /** A partition by its full name, or by a slotted base name on the active slot (as bootloaders accept `flash:boot`). */
+  resolvePartition(name: string): PartitionSpec | null {
+    return this.partitions.spec(name) ?? (SLOTTED_PARTITIONS.includes(name) ? (this.partitions.spec(`${name}_${this.state.currentSlot}`) ?? null) : null);
+  }
+
+  variables(): VariableSource {
+    return {
+      serial: this.serial,
+      product: this.device.product,
+      hwRevision: this.device.hwRevision,
+      bootloaderVersion: this.device.bootloaderVersion,
+      batteryVoltage: this.device.batteryVoltage,
+      maxDownloadSize: this.device.maxDownloadSize,
+      unlocked: this.state.unlocked,
+      currentSlot: this.state.currentSlot,
+      fuseWord: (bank, word) => this.state.fuseWord(bank, word),
+      partitions: this.partitions.partitions,
+      overrides: this.device.getvarOverrides,
+    };
+  }
+
+  /** Runs `work` after every earlier command of this handset has finished. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#work.then(work);
+    this.#work = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Takes the handset's one link, waiting while another connection holds it. */
+  async acquireLink(signal: AbortSignal): Promise<() => void> {
+    while (this.#linkHeld) {
+      signal.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        this.#linkWaiters.push(resolve);
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    signal.throwIfAborted();
+    return this.#holdLink();
+  }
+
+  /** Takes the link if it is free (claiming a USB interface does not queue), else null. */
+  tryAcquireLink(): (() => void) | null {
+    return this.#linkHeld ? null : this.#holdLink();
+  }
+
+  /** Registers a session to be told when the handset leaves the bus; returns the unregister function. */
+  addSession(session: AttachedSession): () => void {
+    this.#sessions.add(session);
+    return () => this.#sessions.delete(session);
+  }
+
+  onModeChange(listener: ModeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Leaves the bus now and is up again after the reboot time, in fastboot or in its OS. */
+  reboot(into: 'bootloader' | 'system'): void {
+    this.#leave('rebooting');
+    this.#after(this.timing.rebootMs, () => (into === 'bootloader' ? this.#enterFastboot() : this.#setMode('booted')));
+  }
+
+  /** Pulls the cable; with a delay, the operator plugs it back in that much later. */
+  unplug(reattachAfterMs: number | null = null): void {
+    this.#leave('unplugged');
+    if (reattachAfterMs !== null) this.#after(reattachAfterMs, () => this.#enterFastboot());
+  }
+
+  /** Plugs the handset in with the button held, so it starts in fastboot mode. */
+  plugIn(): void {
+    if (this.#closed || this.#mode === 'fastboot') return;
+    this.#clearTimer();
+    this.#enterFastboot();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#clearTimer();
+    for (const session of [...this.#sessions]) session.detach();
+    this.#usbDevice?.detach();
+    this.#usbDevice = null;
+    this.#listeners.clear();
+    await this.#work;
+    await this.download.dispose();
+  }
+
+  #holdLink(): () => void {
+    this.#linkHeld = true;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#linkHeld = false;
+      // Every waiter re-checks: one may have given up (its connection closed) since it queued.
+      for (const wake of this.#linkWaiters.splice(0)) wake();
+    };
+  }
+
+  #leave(mode: HandsetMode): void {
+    if (this.#closed) return;
+    this.#clearTimer();
+    const wasAttached = this.attached;
+    this.#mode = mode;
+    if (!wasAttached) return this.#notify();
+    for (const session of [...this.#sessions]) session.detach();
+    this.#usbDevice?.detach();
+    this.#usbDevice = null;
+    // A bootloader's download buffer is RAM: gone with the power.
+    void this.exclusive(() => this.download.clear());
+    this.#notify();
+  }
+
+  #enterFastboot(): void {
+    if (this.#closed) return;
+    this.#usbDevice = new SimUsbDevice(this);
+    this.#setMode('fastboot');
+  }
+
+  #setMode(mode: HandsetMode): void {
+    this.#mode = mode;
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) listener(this.#mode);
+  }
+
+  #after(ms: number, action: () => void): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      action();
+    }, ms);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}

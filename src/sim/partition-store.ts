@@ -1,0 +1,150 @@
+// Partition content of one virtual handset: one sparse file per partition, created at full size
+// with ftruncate, so a 4 GiB userdata costs neither RAM nor disk until something is written.
+// Zeros are written only over bytes that are not zero already, so flashing an image that is mostly
+// empty (the usual case) keeps the file sparse too.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { PartitionSpec } from './reference-model.ts';
+
+const PIECE = 1024 * 1024;
+const ZEROS = new Uint8Array(PIECE);
+
+export class PartitionStore {
+  readonly #directory: string;
+  readonly #specs: ReadonlyMap<string, PartitionSpec>;
+
+  private constructor(directory: string, specs: readonly PartitionSpec[]) {
+    this.#directory = directory;
+    this.#specs = new Map(specs.map((spec) => [spec.name, spec]));
+  }
+
+  /** Opens (creating where missing) the partition files under `directory`, keeping existing content. */
+  static async open(directory: string, specs: readonly PartitionSpec[]): Promise<PartitionStore> {
+    await mkdir(directory, { recursive: true, mode: 0o700 });
+    const store = new PartitionStore(directory, specs);
+    for (const spec of specs) {
+      const file = await open(store.#path(spec.name), 'a+', 0o600);
+      try {
+        if ((await file.stat()).size !== spec.size) await file.truncate(spec.size);
+      } finally {
+        await file.close();
+      }
+    }
+    return store;
+  }
+
+  get partitions(): readonly PartitionSpec[] {
+    return [...this.#specs.values()];
+  }
+
+  spec(name: string): PartitionSpec | undefined {
+    return this.#specs.get(name);
+  }
+
+  /** Makes the whole partition read as zeros, returning its blocks to the file system. */
+  async erase(name: string): Promise<void> {
+    const spec = this.#require(name);
+    const file = await open(this.#path(name), 'r+');
+    try {
+      await file.truncate(0);
+      await file.truncate(spec.size);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  async openWriter(name: string): Promise<PartitionWriter> {
+    const spec = this.#require(name);
+    return new PartitionWriter(spec, await open(this.#path(name), 'r+'));
+  }
+
+  /** SHA-256 (hex) of the first `bytes` bytes of the partition, read as a stream. */
+  async sha256(name: string, bytes: number): Promise<string> {
+    const spec = this.#require(name);
+    if (bytes < 0 || bytes > spec.size) throw new RangeError(`${bytes} bytes is outside ${name} (${spec.size} bytes)`);
+    const hash = createHash('sha256');
+    if (bytes > 0) await pipeline(createReadStream(this.#path(name), { start: 0, end: bytes - 1, highWaterMark: PIECE }), hash);
+    else hash.end();
+    return hash.digest('hex');
+  }
+
+  #require(name: string): PartitionSpec {
+    const spec = this.#specs.get(name);
+    if (!spec) throw new RangeError(`no partition ${name}`);
+    return spec;
+  }
+
+  #path(name: string): string {
+    return join(this.#directory, `${name}.img`);
+  }
+}
+
+/** Writes into one partition; `close` makes what was written durable. */
+export class PartitionWriter {
+  readonly #spec: PartitionSpec;
+  readonly #file: FileHandle;
+  readonly #scratch = new Uint8Array(PIECE);
+
+  constructor(spec: PartitionSpec, file: FileHandle) {
+    this.#spec = spec;
+    this.#file = file;
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    this.#check(offset, data.length);
+    for (let done = 0; done < data.length; done += PIECE) {
+      const piece = data.subarray(done, done + PIECE);
+      if (isZero(piece)) await this.#zero(offset + done, piece.length);
+      else await this.#writeAll(offset + done, piece);
+    }
+  }
+
+  /** Writes `length` bytes of a repeated 4-byte pattern (a sparse FILL chunk). */
+  async fill(offset: number, length: number, pattern: Uint8Array): Promise<void> {
+    this.#check(offset, length);
+    if (isZero(pattern)) {
+      for (let done = 0; done < length; done += PIECE) await this.#zero(offset + done, Math.min(PIECE, length - done));
+      return;
+    }
+    const repeated = new Uint8Array(Math.min(PIECE, length));
+    for (let at = 0; at < repeated.length; at += pattern.length) repeated.set(pattern.subarray(0, repeated.length - at), at);
+    for (let done = 0; done < length; done += PIECE) await this.#writeAll(offset + done, repeated.subarray(0, Math.min(PIECE, length - done)));
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#file.datasync();
+    } finally {
+      await this.#file.close();
+    }
+  }
+
+  #check(offset: number, length: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > this.#spec.size) {
+      throw new RangeError(`write of ${length} bytes at ${offset} does not fit ${this.#spec.name} (${this.#spec.size} bytes)`);
+    }
+  }
+
+  /** Writes zeros only where the partition holds something else, so holes stay holes. */
+  async #zero(offset: number, length: number): Promise<void> {
+    const current = this.#scratch.subarray(0, length);
+    const { bytesRead } = await this.#file.read(current, 0, length, offset);
+    if (bytesRead === length && isZero(current)) return;
+    await this.#writeAll(offset, ZEROS.subarray(0, length));
+  }
+
+  async #writeAll(offset: number, data: Uint8Array): Promise<void> {
+    for (let done = 0; done < data.length; ) {
+      const { bytesWritten } = await this.#file.write(data, done, data.length - done, offset + done);
+      done += bytesWritten;
+    }
+  }
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  return Buffer.compare(bytes, ZEROS.subarray(0, bytes.length)) === 0 || (bytes.length > PIECE && bytes.every((byte) => byte === 0));
+}
