@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { openDatabase } from '../src/main/records/database.ts';
 import { openStationRecords } from '../src/main/records/station-records.ts';
 import { verifyJsonlExport } from '../src/main/records/verify-export.ts';
+import { BUNDLE_HASH, recordFor } from '../tests/integration/records/fixture.ts';
 
 const RECORDS = 100_000;
 const REFERENCE_COMMITS = 10_000;
-const BUNDLE_HASH = 'a3f1c9e07b5d2846f0e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081';
 const TARGET_MS = 2000;
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-records-bench-'));
@@ -54,25 +54,15 @@ try {
     for (let n = 0; n < RECORDS; n += 1) {
       const serial = `LS7B${String(n).padStart(7, '0')}`;
       const device = records.registerDevice({ batchId: batch.id, serial, identity: { serialno: serial } });
-      const failed = n % 50 === 49;
-      records.commitProvisioningRecord({
-        deviceId: device.id,
-        product: 'lockstep-ref',
-        hwRevision: 'B2',
-        bootloaderVersion: 'LSB-3.1.7',
-        imei: `35209900${String(n).padStart(7, '0')}`,
-        firmwareVersion: 'LSR-14.2.0',
-        bundleHash: BUNDLE_HASH,
-        bundleVersion: 'LSR-14.2.0',
-        fusesBurned: failed ? [] : ['CAMERA_DISABLE', 'GPS_DISABLE'],
-        fuseReadback: [{ bank: 3, word: 0, value: failed ? 0x01 : 0x31 }],
-        locked: !failed,
-        outcome: failed ? 'failed' : 'provisioned',
-        failedStep: failed ? 'checks' : null,
-        failureReason: failed ? 'AT+XCAPS? reported CAMERA=PRESENT' : null,
-        operatorId: 'admin',
-        authorisationId: null,
-      });
+      records.commitProvisioningRecord(
+        recordFor(device.id, {
+          imei: `35209900${String(n).padStart(7, '0')}`,
+          operatorId: 'admin',
+          ...(n % 50 === 49
+            ? {}
+            : { outcome: 'provisioned', failedStep: null, failureReason: null, fusesBurned: ['CAMERA_DISABLE', 'GPS_DISABLE'], fuseReadback: [{ bank: 3, word: 0, value: 0x31 }], locked: true }),
+        }),
+      );
     }
   });
   const perRecord = insert.ms / RECORDS;

@@ -4,9 +4,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import {
-  RECORD_OUTCOMES,
-  STEP_NAMES,
-  fuseReadbackSchema,
+  provisioningRecordBodySchema,
   type ProvisioningRecord,
   type ProvisioningRecordBody,
   type RecordFilter,
@@ -18,24 +16,13 @@ import { filterSql } from './record-filter.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
 
-export const newRecordSchema = z
-  .strictObject({
+/** What the pipeline commits: the record minus what the store assigns (seq, time, batch and serial of the device). */
+export const newRecordSchema = provisioningRecordBodySchema
+  .omit({ seq: true, recordedAt: true, batchId: true, deviceSerial: true })
+  .extend({
     deviceId: z.int().positive(),
-    product: z.string(),
-    hwRevision: z.string().nullable(),
-    bootloaderVersion: z.string().nullable(),
-    imei: z.string().nullable(),
-    firmwareVersion: z.string().nullable(),
-    bundleHash: z.string(),
-    bundleVersion: z.string(),
-    fusesBurned: z.array(z.string()),
-    fuseReadback: z.array(fuseReadbackSchema),
-    locked: z.boolean(),
-    outcome: z.enum(RECORD_OUTCOMES),
-    failedStep: z.enum(STEP_NAMES).nullable().default(null),
-    failureReason: z.string().nullable().default(null),
-    operatorId: z.string(),
-    authorisationId: z.int().positive().nullable(),
+    failedStep: provisioningRecordBodySchema.shape.failedStep.default(null),
+    failureReason: provisioningRecordBodySchema.shape.failureReason.default(null),
   })
   .refine((record) => (record.outcome === 'failed') === (record.failedStep !== null && record.failureReason !== null), {
     message: 'a failed record names its failed step and reason; a provisioned one names neither',

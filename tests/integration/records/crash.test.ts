@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
-import { TECHNICIAN, createStationFixture } from './fixture.ts';
+import { TECHNICIAN, createStationFixture, recordFor } from './fixture.ts';
 
 const WRITER = join(import.meta.dirname, 'crash-writer.ts');
 const KILL_AFTER_ACKS = 150;
@@ -36,11 +36,7 @@ describe('crash safety', () => {
         // It keeps working after the crash: the next record links to the recovered head.
         const head = reopened.log.head();
         const device = reopened.registerDevice({ batchId: station.batchId, serial: 'LS7C-AFTER', identity: {} });
-        const next = reopened.commitProvisioningRecord({
-          deviceId: device.id, product: 'lockstep-ref', hwRevision: null, bootloaderVersion: null, imei: null, firmwareVersion: null,
-          bundleHash: 'a3f1c9e07b5d2846f0e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081', bundleVersion: 'LSR-14.2.0', fusesBurned: [], fuseReadback: [],
-          locked: false, outcome: 'failed', failedStep: 'flash', failureReason: 'unplugged', operatorId: TECHNICIAN.id, authorisationId: null,
-        });
+        const next = reopened.commitProvisioningRecord(recordFor(device.id, { failedStep: 'flash', failureReason: 'unplugged' }));
         expect(next).toMatchObject({ seq: head.seq + 1, prevHash: head.hash });
       } finally {
         reopened.close();

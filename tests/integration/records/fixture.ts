@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStationRecords, type StationRecords } from '../../../src/main/records/station-records.ts';
+import type { NewRecord } from '../../../src/main/records/provisioning-log.ts';
 import type { ProvisioningRecord } from '../../../src/shared/records.ts';
 
 export const BUNDLE_HASH = 'a3f1c9e07b5d2846f0e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081';
@@ -55,24 +56,19 @@ export function createStationFixture(options: { deviceCap?: number } = {}): Stat
       const decision = records.isAuthorised({ batchId: batch.id, deviceSerial: handset.serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH, at: new Date() });
       records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: decision.authorised ? 'passed' : 'skipped', operatorId: TECHNICIAN.id, authorisation: decision });
     }
-    return records.commitProvisioningRecord({
-      deviceId: device.id,
-      product: 'lockstep-ref',
-      hwRevision: 'B2',
-      bootloaderVersion: 'LSB-3.1.7',
-      imei: handset.imei,
-      firmwareVersion: reachedFuse ? 'LSR-14.2.0' : null,
-      bundleHash: BUNDLE_HASH,
-      bundleVersion: 'LSR-14.2.0',
-      fusesBurned: reachedFuse ? ['CAMERA_DISABLE', 'GPS_DISABLE'] : [],
-      fuseReadback: [{ bank: 3, word: 0, value: reachedFuse ? 0x31 : 0x01 }],
-      locked: reachedFuse,
-      outcome: handset.fail ? 'failed' : 'provisioned',
-      failedStep: handset.fail?.step ?? null,
-      failureReason: handset.fail?.reason ?? null,
-      operatorId: TECHNICIAN.id,
-      authorisationId: reachedFuse ? authorisation.id : null,
-    });
+    return records.commitProvisioningRecord(
+      recordFor(device.id, {
+        imei: handset.imei,
+        firmwareVersion: reachedFuse ? 'LSR-14.2.0' : null,
+        fusesBurned: reachedFuse ? ['CAMERA_DISABLE', 'GPS_DISABLE'] : [],
+        fuseReadback: [{ bank: 3, word: 0, value: reachedFuse ? 0x31 : 0x01 }],
+        locked: reachedFuse,
+        outcome: handset.fail ? 'failed' : 'provisioned',
+        failedStep: handset.fail?.step ?? null,
+        failureReason: handset.fail?.reason ?? null,
+        authorisationId: reachedFuse ? authorisation.id : null,
+      }),
+    );
   }
 
   return {
@@ -96,4 +92,30 @@ export function imei(n: number): string {
     return total + (value > 9 ? value - 9 : value);
   }, 0);
   return body + String((10 - (sum % 10)) % 10);
+}
+
+/**
+ * What the pipeline commits for a handset of the reference model that failed its AT checks
+ * before the irreversible steps; tests override the fields they exercise.
+ */
+export function recordFor(deviceId: number, overrides: Partial<NewRecord> = {}): NewRecord {
+  return {
+    deviceId,
+    product: 'lockstep-ref',
+    hwRevision: 'B2',
+    bootloaderVersion: 'LSB-3.1.7',
+    imei: null,
+    firmwareVersion: 'LSR-14.2.0',
+    bundleHash: BUNDLE_HASH,
+    bundleVersion: 'LSR-14.2.0',
+    fusesBurned: [],
+    fuseReadback: [{ bank: 3, word: 0, value: 0x01 }],
+    locked: false,
+    outcome: 'failed',
+    failedStep: 'checks',
+    failureReason: 'AT+XCAPS? reported CAMERA=PRESENT',
+    operatorId: TECHNICIAN.id,
+    authorisationId: null,
+    ...overrides,
+  };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUnsafeCodePoint } from '../../../src/shared/untrusted.ts';
 import { verifyJsonlExport } from '../../../src/main/records/verify-export.ts';
-import { BUNDLE_HASH, TECHNICIAN, createStationFixture, imei, type StationFixture } from './fixture.ts';
+import { createStationFixture, imei, recordFor, type StationFixture } from './fixture.ts';
 
 const MEGABYTE_SERIAL = `LS${'9'.repeat(1024 * 1024)}`;
 
@@ -68,24 +68,16 @@ describe('exports of hostile identity strings', () => {
     station = createStationFixture();
     HOSTILE.forEach((value, index) => {
       const device = station.records.registerDevice({ batchId: station.batchId, serial: value, identity: { serialno: value } });
-      station.records.commitProvisioningRecord({
-        deviceId: device.id,
-        product: value,
-        hwRevision: value,
-        bootloaderVersion: value,
-        imei: index % 2 === 0 ? value : imei(index),
-        firmwareVersion: value,
-        bundleHash: BUNDLE_HASH,
-        bundleVersion: 'LSR-14.2.0',
-        fusesBurned: [],
-        fuseReadback: [{ bank: 3, word: 0, value: 0x01 }],
-        locked: false,
-        outcome: 'failed',
-        failedStep: 'checks',
-        failureReason: `AT+CGSN answered ${value}`,
-        operatorId: TECHNICIAN.id,
-        authorisationId: null,
-      });
+      station.records.commitProvisioningRecord(
+        recordFor(device.id, {
+          product: value,
+          hwRevision: value,
+          bootloaderVersion: value,
+          imei: index % 2 === 0 ? value : imei(index),
+          firmwareVersion: value,
+          failureReason: `AT+CGSN answered ${value}`,
+        }),
+      );
     });
   });
   afterAll(() => station.cleanup());
