@@ -59,6 +59,7 @@ export function patternBytes(length: number, seed: number): Buffer {
 
 /** A raw image and a sparse one made by AOSP's img2simg from a raw image with a zero gap. */
 export function writeImages(dir: string): { boot: string; system: string; systemRaw: string } {
+  mkdirSync(dir, { recursive: true });
   const boot = join(dir, 'boot.img');
   const systemRaw = join(dir, 'system.raw');
   const system = join(dir, 'system.simg');

@@ -1,0 +1,111 @@
+// Verification beyond the CLI: progress, cancellation, the batch cache, containers, and sparse
+// images whose structure or expansion does not match the signed manifest.
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BundleError } from '../../../src/main/bundle/errors.ts';
+import { VerificationCache } from '../../../src/main/bundle/verification-cache.ts';
+import { verifyBundle, type VerificationProgress } from '../../../src/main/bundle/verify.ts';
+import { buildBundle, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
+import { entriesOf, zipBytes } from './zip-craft.ts';
+
+const work = tempDir('bundle-verify');
+afterAll(() => work.remove());
+
+let signing: SigningSetup;
+let images: ReturnType<typeof writeImages>;
+let bundle: string;
+let counter = 0;
+
+beforeAll(async () => {
+  signing = await signingSetup(work.path);
+  images = writeImages(work.path);
+  bundle = join(work.path, 'bundle');
+  await buildBundle(bundle, images, signing.privateKey);
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return error instanceof BundleError ? `${error.code}: ${error.message}` : `unexpected ${String(error)}`;
+  }
+  return 'accepted';
+}
+
+async function variant(edit: (manifest: Record<string, unknown>) => unknown): Promise<string> {
+  const out = join(work.path, `variant-${counter++}`);
+  await buildBundle(out, images, signing.privateKey);
+  resign(out, signing.privateKey, edit);
+  return out;
+}
+
+describe('verifyBundle', () => {
+  it('reports progress per partition up to the total, then the signer and manifest', async () => {
+    const steps: VerificationProgress[] = [];
+    const result = await verifyBundle(bundle, { trust: signing.trust, onProgress: (step) => steps.push(step) });
+    expect(result.signer.keyId).toBe(signing.keyId);
+    expect(result.fromCache).toBe(false);
+    const total = result.manifest.partitions.reduce((sum, partition) => sum + partition.size, 0);
+    expect(steps.at(-1)).toMatchObject({ partition: 'system', overallDone: total, overallTotal: total });
+    expect(steps.every((step, index) => index === 0 || step.overallDone >= (steps[index - 1]?.overallDone ?? 0))).toBe(true);
+  });
+
+  it('stops with CANCELLED when the signal fires, before or during hashing', async () => {
+    const before = new AbortController();
+    before.abort();
+    expect(await codeOf(verifyBundle(bundle, { trust: signing.trust, signal: before.signal }))).toMatch(/^CANCELLED: /);
+    const during = new AbortController();
+    const run = verifyBundle(bundle, { trust: signing.trust, signal: during.signal, onProgress: () => during.abort() });
+    expect(await codeOf(run)).toMatch(/^CANCELLED: /);
+  });
+
+  it('reuses a batch cache entry only while every file keeps its identity', async () => {
+    const cache = new VerificationCache();
+    const copy = join(work.path, 'cached');
+    await buildBundle(copy, images, signing.privateKey);
+    expect((await verifyBundle(copy, { trust: signing.trust, cache })).fromCache).toBe(false);
+    let progressed = false;
+    const second = await verifyBundle(copy, { trust: signing.trust, cache, onProgress: () => (progressed = true) });
+    expect(second.fromCache).toBe(true);
+    expect(progressed).toBe(false);
+    utimesSync(join(copy, 'images', 'boot.img'), new Date(), new Date(Date.now() + 5_000));
+    expect((await verifyBundle(copy, { trust: signing.trust, cache })).fromCache).toBe(false);
+    const path = join(copy, 'images', 'boot.img');
+    const bytes = readFileSync(path);
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    writeFileSync(path, bytes);
+    expect(await codeOf(verifyBundle(copy, { trust: signing.trust, cache }))).toMatch(/^FILE_HASH_MISMATCH: /);
+  });
+
+  it('reads a zip whose entries are deflated as well as one whose entries are stored', async () => {
+    const deflated = join(work.path, 'deflated.zip');
+    writeFileSync(deflated, await zipBytes(entriesOf(bundle).map((entry) => ({ ...entry, compress: true }))));
+    const stored = join(work.path, 'stored.zip');
+    await buildBundle(stored, images, signing.privateKey);
+    for (const zip of [deflated, stored]) expect((await verifyBundle(zip, { trust: signing.trust })).kind).toBe('zip');
+  });
+
+  it('refuses a file marked sparse that is not a sparse image, and an expansion other than the signed one', async () => {
+    const notSparse = await variant((manifest) => {
+      const boot = (manifest.partitions as Record<string, unknown>[])[0]!;
+      boot.sparse = true;
+      boot.expanded = { size: 300_000, sha256: 'b'.repeat(64) };
+    });
+    expect(await codeOf(verifyBundle(notSparse, { trust: signing.trust }))).toMatch(/^SPARSE_INVALID: images\/boot\.img .* is marked sparse but is not a valid sparse image/);
+    const wrongHash = await variant((manifest) => {
+      (manifest.partitions as { expanded: { sha256: string } }[])[1]!.expanded.sha256 = 'c'.repeat(64);
+    });
+    expect(await codeOf(verifyBundle(wrongHash, { trust: signing.trust }))).toMatch(/^EXPANDED_MISMATCH: /);
+    const wrongSize = await variant((manifest) => {
+      (manifest.partitions as { expanded: { size: number } }[])[1]!.expanded.size = 1024 ** 4;
+    });
+    expect(await codeOf(verifyBundle(wrongSize, { trust: signing.trust }))).toMatch(new RegExp(`^EXPANDED_MISMATCH: .*expands to ${statSync(images.systemRaw).size} bytes`));
+  });
+
+  it('says what is wrong with something that is not a bundle', async () => {
+    expect(await codeOf(verifyBundle(join(work.path, 'nothing-here'), { trust: signing.trust }))).toMatch(/^BUNDLE_NOT_FOUND: /);
+    expect(await codeOf(verifyBundle(images.boot, { trust: signing.trust }))).toMatch(/^CONTAINER_INVALID: .* is not a readable zip file/);
+    expect(await codeOf(verifyBundle(join(work.path, 'keys'), { trust: signing.trust }))).toMatch(/^MANIFEST_MISSING: /);
+  });
+});
