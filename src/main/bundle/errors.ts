@@ -31,3 +31,15 @@ export class ImageChangedError extends BundleError {
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new BundleError('CANCELLED', 'bundle verification was cancelled; nothing was accepted.', { cause: signal.reason });
 }
+
+/**
+ * The ImageChangedError behind a flashing failure, however many layers wrapped it (the flasher
+ * reports a failed read as its own error with the original as `cause`), so the pipeline can mark
+ * the handset "image changed during flashing". Null when the failure had another reason.
+ */
+export function findImageChange(error: unknown): ImageChangedError | null {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
+    if (current instanceof ImageChangedError) return current;
+  }
+  return null;
+}

@@ -1,0 +1,133 @@
+// End to end: a bundle is verified, then one byte of an image changes on disk, then the station
+// flashes it into the virtual handset over real fastboot (TCP). The changed block never leaves the
+// verified image source, so `flash:` is never sent for the piece that would hold it, and the
+// handset's partition does not receive it.
+import { closeSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findImageChange } from '../../../src/main/bundle/errors.ts';
+import { verifiedImage } from '../../../src/main/bundle/image-source.ts';
+import { CHECKPOINT_BLOCK_BYTES } from '../../../src/main/bundle/prefix-digest.ts';
+import { verifyBundle } from '../../../src/main/bundle/verify.ts';
+import { FastbootClient } from '../../../src/main/fastboot/client.ts';
+import { connectDevice } from '../../../src/main/fastboot/connect.ts';
+import { flashImage } from '../../../src/main/fastboot/flash-image.ts';
+import type { FastbootTransport } from '../../../src/main/fastboot/transport.ts';
+import { createSimFleet, defaultScenario, type SimFleet } from '../../../src/sim/index.ts';
+import { buildBundle, patternBytes, signingSetup, tempDir, writeImages } from './fixture.ts';
+
+const work = tempDir('bundle-flash');
+const BLOCK = CHECKPOINT_BLOCK_BYTES;
+/** Five checkpoint blocks, sent in pieces of about two blocks each. */
+const boot = patternBytes(5 * BLOCK, 2026);
+const MAX_DOWNLOAD = 2 * BLOCK + 64 * 1024;
+const FAST = { linkBytesPerSecond: 4_000_000_000, flashBytesPerSecond: 4_000_000_000, rebootMs: 10 };
+
+let fleet: SimFleet;
+let port: number;
+let counter = 0;
+
+beforeAll(async () => {
+  fleet = await createSimFleet({ scenario: defaultScenario(1), stateDir: join(work.path, 'sim'), timing: FAST });
+  [port] = (await fleet.serveTcp(0)) as [number];
+});
+
+afterAll(async () => {
+  await fleet.close();
+  work.remove();
+});
+
+/** Remembers every command packet the station sends, so the test can prove what was never sent. */
+function recording(transport: FastbootTransport, commands: string[]): FastbootTransport {
+  return {
+    name: transport.name,
+    send(parts, timeoutMs) {
+      const first = parts[0];
+      if (parts.length === 1 && first && first.length <= 64) {
+        const text = Buffer.from(first).toString('latin1');
+        if (/^(download|flash|erase|getvar|oem|reboot)[:\s]/.test(text)) commands.push(text);
+      }
+      return transport.send(parts, timeoutMs);
+    },
+    receive: (timeoutMs) => transport.receive(timeoutMs),
+    close: () => transport.close(),
+  };
+}
+
+async function flashAfterFlip(flipAt: number | null) {
+  const signing = await signingSetup(join(work.path, `keys-${counter}`));
+  const images = writeImages(join(work.path, `images-${counter}`));
+  writeFileSync(images.boot, boot);
+  const location = join(work.path, `bundle-${counter++}`);
+  await buildBundle(location, images, signing.privateKey);
+  const bundle = await verifyBundle(location, { trust: signing.trust });
+  if (flipAt !== null) {
+    const fd = openSync(join(location, 'images', 'boot.img'), 'r+');
+    writeSync(fd, Uint8Array.of((boot[flipAt] ?? 0) ^ 0x01), 0, 1, flipAt);
+    closeSync(fd);
+  }
+  const commands: string[] = [];
+  const client = new FastbootClient(recording(await connectDevice({ transport: 'tcp', host: '127.0.0.1', port }), commands));
+  try {
+    await client.erase('boot_a');
+    const result = await flashImage(client, 'boot_a', verifiedImage(bundle, 'boot'), { maxDownloadSize: MAX_DOWNLOAD }).then(
+      (value) => ({ value, error: null }),
+      (error: unknown) => ({ value: null, error }),
+    );
+    return { ...result, commands };
+  } finally {
+    await client.close();
+  }
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const handset = () => fleet.handsets[0] as NonNullable<SimFleet['handsets'][0]>;
+const handsetHash = (bytes: number): Promise<string> => handset().partitions.sha256('boot_a', bytes);
+
+/** The first `bytes` of the handset's boot_a as stored by the simulator. */
+function readPartition(bytes: number): Buffer {
+  const fd = openSync(join(handset().state.directory, 'partitions', 'boot_a.img'), 'r');
+  try {
+    const out = Buffer.alloc(bytes);
+    readSync(fd, out, 0, bytes, 0);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('an image changed after verification, flashed into the virtual handset', () => {
+  it('flashes the untouched image completely (the control case)', async () => {
+    const { value, error, commands } = await flashAfterFlip(null);
+    expect(error).toBeNull();
+    expect(value?.pieces).toBeGreaterThan(2);
+    expect(commands.filter((command) => command === 'flash:boot_a')).toHaveLength(value?.pieces ?? -1);
+    expect(await handsetHash(boot.length)).toBe(sha256(boot));
+  });
+
+  it('sends no flash: at all when the first block changed', async () => {
+    const { error, commands } = await flashAfterFlip(100);
+    const changed = findImageChange(error);
+    expect(changed?.message).toMatch(/^image changed during flashing: boot at byte 0 \(block 0 differs/);
+    expect(commands.some((command) => command.startsWith('flash:'))).toBe(false);
+    expect(await handsetHash(boot.length)).toBe(sha256(new Uint8Array(boot.length)));
+  });
+
+  it('stops before the flash: of the piece that holds a changed later block; that block never reaches the handset', async () => {
+    const flipAt = 3 * BLOCK + 12_345;
+    const { error, commands } = await flashAfterFlip(flipAt);
+    expect(findImageChange(error)?.offset).toBe(3 * BLOCK);
+    const flashed = commands.filter((command) => command === 'flash:boot_a').length;
+    const downloads = commands.filter((command) => command.startsWith('download:')).length;
+    // Every flash: follows a complete download; the last download (the piece with the changed block) has none.
+    expect(downloads).toBe(flashed + 1);
+    expect(flashed).toBeGreaterThan(0);
+    // The partition holds a verified prefix of the image followed by the erased zeros: nothing from the changed block onwards.
+    const partition = readPartition(boot.length);
+    const committed = partition.findIndex((byte, index) => byte !== boot[index]);
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBeLessThanOrEqual(3 * BLOCK);
+    expect(partition.subarray(committed).every((byte) => byte === 0)).toBe(true);
+  });
+});
