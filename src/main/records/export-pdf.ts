@@ -34,6 +34,20 @@ function fit(text: string, font: PDFFont, size: number, width: number): string {
   return `${text.slice(0, low)}…`;
 }
 
+/** Splits `text` into at most `maxLines` lines that fit `width`; the last is cut with an ellipsis. */
+function wrap(text: string, font: PDFFont, size: number, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > 0 && lines.length < maxLines - 1 && font.widthOfTextAtSize(rest, size) > width) {
+    const cut = fit(rest, font, size, width).length - 1;
+    const space = rest.lastIndexOf(' ', cut);
+    const end = space > cut / 2 ? space + 1 : Math.max(1, cut);
+    lines.push(rest.slice(0, end).trimEnd());
+    rest = rest.slice(end);
+  }
+  return [...lines, fit(rest, font, size, width)];
+}
+
 /** Draws top to bottom, starting a new page whenever the next line would not fit. */
 function createWriter(doc: PDFDocument, fonts: Fonts) {
   let page: PDFPage = doc.addPage([PAGE.width, PAGE.height]);
@@ -60,16 +74,24 @@ function createWriter(doc: PDFDocument, fonts: Fonts) {
     gap(): void {
       y -= LINE / 2;
     },
-    /** A table row: every cell is untrusted and cut to its column's width. */
-    row(cells: readonly string[], widths: readonly number[], font: PDFFont = fonts.regular): void {
-      writer.ensure(1);
+    /**
+     * A table row: every cell is untrusted and cut to its column's width; the last column wraps
+     * over up to `lastColumnLines` lines.
+     */
+    row(cells: readonly string[], widths: readonly number[], options: { font?: PDFFont; lastColumnLines?: number } = {}): void {
+      const font = options.font ?? fonts.regular;
+      const lastLines = options.lastColumnLines ?? 1;
+      const wrapped = cells.map((cell, index) =>
+        wrap(winAnsiSafe(cell, 2000), font, SIZE, (widths[index] ?? 0) - 4, index === cells.length - 1 ? lastLines : 1),
+      );
+      const height = Math.max(...wrapped.map((lines) => lines.length));
+      writer.ensure(height);
       let x = PAGE.margin;
-      cells.forEach((cell, index) => {
-        const width = widths[index] ?? 0;
-        page.drawText(fit(winAnsiSafe(cell, 500), font, SIZE, width - 4), { x, y, size: SIZE, font });
-        x += width;
+      wrapped.forEach((lines, index) => {
+        lines.forEach((line, at) => page.drawText(line, { x, y: y - at * LINE, size: SIZE, font }));
+        x += widths[index] ?? 0;
       });
-      y -= LINE;
+      y -= height * LINE;
     },
     /** Repeats a table's header on each page the table continues on. */
     repeatOnNewPage(draw: (() => void) | null): void {
@@ -119,7 +141,7 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
     write.line(`Records: ${counts.total}   provisioned: ${counts.total - counts.failed}   failed: ${counts.failed}`, { font: fonts.bold });
     write.gap();
 
-    const tableHeader = (table: typeof TABLE): void => write.row(table.headers, table.widths, fonts.bold);
+    const tableHeader = (table: typeof TABLE): void => write.row(table.headers, table.widths, { font: fonts.bold });
     write.line('Devices', { font: fonts.bold, size: 11 });
     tableHeader(TABLE);
     write.repeatOnNewPage(() => tableHeader(TABLE));
@@ -134,7 +156,7 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
     tableHeader(FAILURES);
     write.repeatOnNewPage(() => tableHeader(FAILURES));
     for (const r of bodies(log, { ...filter, status: 'failed' })) {
-      write.row([String(r.seq), r.deviceSerial, r.failedStep ?? '-', r.failureReason ?? '-'], FAILURES.widths);
+      write.row([String(r.seq), r.deviceSerial, r.failedStep ?? '-', r.failureReason ?? '-'], FAILURES.widths, { lastColumnLines: 4 });
     }
     write.repeatOnNewPage(null);
     write.gap();
