@@ -4,8 +4,7 @@ import { app, BrowserWindow, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { registerStationIpc } from './ipc.ts';
-import { createStation } from './station/station.ts';
-import { openSystemUsbBus } from './usb/system-bus.ts';
+import { openStation, type OpenedStation } from './station/open-station.ts';
 
 const rendererDevUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(import.meta.dirname, '../renderer/index.html');
@@ -51,10 +50,17 @@ app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
-void app.whenReady().then(() => {
+// `--demo` (npm run demo) forces the simulated fleet at demo speed; `--hardware` forces the USB bus;
+// otherwise the station uses the USB bus when the host has one and the simulated fleet when not.
+const demo = process.argv.includes('--demo');
+const fleet = demo ? 'simulated' : process.argv.includes('--hardware') ? 'hardware' : 'auto';
+let opened: OpenedStation | null = null;
+
+void app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  registerStationIpc(createStation({ mode: 'hardware', usb: openSystemUsbBus() }), isTrustedUrl);
+  opened = await openStation({ dataDir: app.getPath('userData'), fleet, demo });
+  registerStationIpc(opened.station, isTrustedUrl);
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
@@ -63,4 +69,13 @@ void app.whenReady().then(() => {
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', (event) => {
+  if (!opened) return;
+  // Let the simulated fleet persist its handsets' state before the process exits.
+  event.preventDefault();
+  const closing = opened;
+  opened = null;
+  void closing.close().finally(() => app.quit());
 });

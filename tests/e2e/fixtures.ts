@@ -1,14 +1,15 @@
 // The test bridge: the built renderer runs in Chromium, and `window.lockstep` is wired through
 // Playwright to a real station core in this process, exactly where the preload would wire it to
 // IPC. Calls go through the same dispatcher (schema validation included) as the Electron app.
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test as base, type Page } from '@playwright/test';
 import { preview, type PreviewServer } from 'vite';
 import type { StationApi } from '../../src/shared/api.ts';
 import { API_CHANNELS } from '../../src/shared/channels.ts';
 import { dispatch } from '../../src/main/api/dispatch.ts';
-import { createStation } from '../../src/main/station/station.ts';
-import { openSystemUsbBus } from '../../src/main/usb/system-bus.ts';
+import { openStation } from '../../src/main/station/open-station.ts';
 
 const RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
 
@@ -43,8 +44,13 @@ export const test = base.extend<{ station: StationApi }, { rendererUrl: string }
     },
     { scope: 'worker' },
   ],
+  // The station's embedded default: a simulated fleet on the virtual USB bus, state in a temp dir.
   station: async ({}, use) => {
-    await use(createStation({ mode: 'hardware', usb: openSystemUsbBus() }));
+    const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-e2e-'));
+    const opened = await openStation({ dataDir, fleet: 'simulated' });
+    await use(opened.station);
+    await opened.close();
+    rmSync(dataDir, { recursive: true, force: true });
   },
   page: async ({ page, station, rendererUrl }, use) => {
     await attachStation(page, station);

@@ -10,17 +10,23 @@ test('a click in the UI reaches the station core and its answer is rendered', as
   const info = await station['station.info'](undefined);
   await expect(page.getByTestId('station-meta')).toContainText(`v${info.version}`);
   await expect(page.getByTestId('station-meta')).toContainText(`Node ${info.runtime.node}`);
+  await expect(page.getByTestId('station-meta')).toContainText('simulated fleet');
 
   await page.getByRole('button', { name: 'Scan for handsets' }).click();
   const result = page.getByTestId('scan-result');
   await expect(result).toBeVisible();
 
-  // What the UI shows must be what the core says about this machine's USB, whatever that is.
+  // What the UI shows must be what the core says about the (simulated) USB bus.
   const expected = await station['devices.scan'](undefined);
   for (const transport of expected.transports) {
     await expect(result.getByRole('list', { name: 'Transports' })).toContainText(transport.detail);
   }
-  if (expected.handsets.length === 0) await expect(result).toContainText('No handsets in fastboot mode were found');
+  expect(expected.handsets.map((handset) => handset.serialNumber)).toEqual(['LSIM0001', 'LSIM0002', 'LSIM0003', 'LSIM0004']);
+  const rows = result.getByRole('row');
+  await expect(rows).toHaveCount(1 + expected.handsets.length);
+  for (const handset of expected.handsets) {
+    await expect(result.getByRole('row', { name: new RegExp(`${handset.serialNumber}`) })).toContainText(handset.address);
+  }
 
   await page.screenshot({ path: testInfo.outputPath('roundtrip.png'), fullPage: true });
   await testInfo.attach('roundtrip', { path: testInfo.outputPath('roundtrip.png'), contentType: 'image/png' });

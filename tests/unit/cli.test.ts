@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/main/cli/main.ts';
 import type { CliIo } from '../../src/main/cli/io.ts';
@@ -31,14 +33,25 @@ describe('lockstep CLI', () => {
     const run = spawnSync(process.execPath, [BIN, 'scan', '--bogus'], { encoding: 'utf8' });
     expect(run.status).toBe(64);
     expect(run.stderr).toContain("Unknown option '--bogus'");
-    expect(run.stderr).toContain('Usage: lockstep scan [--json]');
+    expect(run.stderr).toContain('Usage: lockstep scan [--json] [--fleet auto|hardware|simulated]');
   });
 
-  it('scans as JSON with the same shape the UI gets', async () => {
+  it('scans the simulated fleet as JSON, with the same shape the UI gets', async () => {
     const io = capture();
-    expect(await main(['scan', '--json'], io)).toBe(0);
+    const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-cli-'));
+    try {
+      expect(await main(['scan', '--json', '--fleet', 'simulated', '--data', dataDir], io)).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
     const result = JSON.parse(io.stdout());
-    expect(result.transports[0].transport).toBe('usb');
-    expect(Array.isArray(result.handsets)).toBe(true);
+    expect(result.transports[0]).toMatchObject({ transport: 'usb', available: true });
+    expect(result.handsets.map((handset: { serialNumber: string }) => handset.serialNumber)).toEqual(['LSIM0001', 'LSIM0002', 'LSIM0003', 'LSIM0004']);
+  });
+
+  it('refuses a fleet it does not know', async () => {
+    const io = capture();
+    expect(await main(['scan', '--fleet', 'cloud'], io)).toBe(64);
+    expect(io.stderr()).toBe("lockstep scan: --fleet must be auto, hardware or simulated, not 'cloud'\n");
   });
 });

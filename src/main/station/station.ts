@@ -23,7 +23,8 @@ export function createStation(options: StationOptions): StationApi {
     }),
     'devices.scan': async () => {
       const usb = await scanUsb(options.usb);
-      return { scannedAt: new Date().toISOString(), handsets: usb.handsets, transports: [usb.status] };
+      const status = options.mode === 'simulated' ? { ...usb.status, detail: `Simulated fleet on a virtual USB bus: ${usb.status.detail}` } : usb.status;
+      return { scannedAt: new Date().toISOString(), handsets: usb.handsets, transports: [status] };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ScanResult } from '../../shared/types.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 
 export function HandsetList({ scan }: { readonly scan: ScanResult | null }) {
   if (!scan) return <p className="hint">No scan yet. Plug handsets into the hub in fastboot mode, then scan.</p>;
@@ -26,7 +27,7 @@ export function HandsetList({ scan }: { readonly scan: ScanResult | null }) {
             {scan.handsets.map((handset) => (
               <tr key={handset.address}>
                 <td>{handset.address}</td>
-                <td>{handset.serialNumber ?? '—'}</td>
+                <td>{handset.serialNumber === null ? '—' : displaySafe(handset.serialNumber)}</td>
                 <td>{formatIds(handset.vendorId, handset.productId)}</td>
               </tr>
             ))}
