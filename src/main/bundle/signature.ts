@@ -66,6 +66,11 @@ export function checkSignatures(manifestBytes: Uint8Array, signatureFile: Uint8A
   return describeSigner(signer);
 }
 
+/** The key ids a (well-formed) signature file names, trusted or not. */
+export function signingKeyIds(signatureFile: Uint8Array): string[] {
+  return parseSignatureFile(signatureFile).map((entry) => entry.keyId);
+}
+
 function parseSignatureFile(bytes: Uint8Array): z.infer<typeof signatureFileSchema>['signatures'] {
   let json: unknown;
   try {

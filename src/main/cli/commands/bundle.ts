@@ -9,7 +9,7 @@ import { DEMO_DEFAULTS, generateDemoBundle } from '../../bundle/demo.ts';
 import { BundleError } from '../../bundle/errors.ts';
 import { checkBundleFits, type HandsetFacts } from '../../bundle/fit.ts';
 import { KeyFileError, parseKeyPem } from '../../bundle/keys.ts';
-import { readSignedManifest } from '../../bundle/signed-manifest.ts';
+import { inspectManifest } from '../../bundle/signed-manifest.ts';
 import { loadTrustStore, type TrustStore } from '../../bundle/trust-store.ts';
 import { verifyBundle, type VerifiedBundle } from '../../bundle/verify.ts';
 import type { CliCommand } from '../command.ts';
@@ -174,18 +174,29 @@ function handsetFacts(values: { product?: string; 'hw-rev'?: string; bootloader?
   return { product: values.product, hwRevision: values['hw-rev'], bootloaderVersion: values.bootloader, ...(rollback === undefined ? {} : { rollbackIndex: Number(rollback) }) };
 }
 
-/** The manifest and its signer, without hashing the images: quick, and says plainly that files were not checked. */
+/**
+ * The manifest and its signer without hashing the images: quick, says plainly that files were not
+ * checked, and still shows a manifest whose signature is refused (marked so, exit 1).
+ */
 async function inspect(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { ...TRUST_OPTIONS, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   const location = onlyBundle(positionals);
   const trust = await loadTrustFromArgs(values, io);
-  const signed = await withContainer(location, (container) => readSignedManifest(container, trust));
+  const inspected = await withContainer(location, (container) => inspectManifest(container, trust));
+  const problem = inspected.signatureProblem;
   if (values.json) {
-    io.out(`${JSON.stringify({ location, signatureValid: true, filesChecked: false, manifestSha256: signed.sha256, signer: signed.signer, manifest: signed.manifest }, null, 2)}\n`);
-    return 0;
+    const signature = problem ? { valid: false, code: problem.code, message: problem.message } : { valid: true };
+    io.out(`${JSON.stringify({ location, signature, filesChecked: false, signatureKeyIds: inspected.signatureKeyIds, manifestSha256: inspected.sha256, signer: inspected.signer, manifest: inspected.manifest }, null, 2)}\n`);
+    return problem ? 1 : 0;
+  }
+  if (problem) {
+    io.out(`Bundle ${location}: SIGNATURE REFUSED [${problem.code}] — the manifest below is NOT trusted and this bundle will not be flashed\n`);
+    io.out(`  signed by    ${inspected.signatureKeyIds.length === 0 ? '(nobody)' : inspected.signatureKeyIds.join(', ')}\n`);
+    io.out(describeManifest(inspected.manifest, inspected.sha256));
+    throw problem;
   }
   io.out(`Bundle ${location}: signature valid; image files NOT checked (run 'lockstep bundle verify' for that)\n`);
-  io.out(describe(signed.manifest, signed.signer, signed.sha256));
+  io.out(describe(inspected.manifest, inspected.signer as BundleSigner, inspected.sha256));
   return 0;
 }
 
@@ -211,8 +222,14 @@ async function demo(argv: string[], io: CliIo): Promise<number> {
 }
 
 function describe(manifest: BundleManifest, signer: BundleSigner, manifestSha256: string): string {
+  const lines = [`  signed by    ${signer.keyId}  ${displaySafe(signer.label)}`, describeManifest(manifest, manifestSha256).trimEnd()];
+  if (signer.demo) lines.push('  !! DEMO KEY — NOT FOR PRODUCTION: anyone can sign with this key; never flash such a bundle onto a real handset.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** A manifest's fields, all schema-checked (so free of control characters) before they get here. */
+function describeManifest(manifest: BundleManifest, manifestSha256: string): string {
   const lines = [
-    `  signed by    ${signer.keyId}  ${displaySafe(signer.label)}`,
     `  manifest     sha256 ${manifestSha256}`,
     `  products     ${manifest.products.join(', ')}  (hardware revisions: ${manifest.hardwareRevisions === 'any' ? 'any' : manifest.hardwareRevisions.join(', ')})`,
     `  version      ${manifest.version}  build ${manifest.buildId}  created ${manifest.createdAt}`,
@@ -224,7 +241,6 @@ function describe(manifest: BundleManifest, signer: BundleSigner, manifestSha256
         `    ${partition.name.padEnd(12)} ${partition.file}  ${partition.size} bytes  ${partition.sparse ? `sparse → ${partition.expanded.size} bytes` : 'raw'}  slot ${partition.slot}  sha256 ${partition.sha256}`,
     ),
   ];
-  if (signer.demo) lines.push('  !! DEMO KEY — NOT FOR PRODUCTION: anyone can sign with this key; never flash such a bundle onto a real handset.');
   return `${lines.join('\n')}\n`;
 }
 
