@@ -16,11 +16,13 @@ export function manifestSha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+export function manifestTooLarge(size: number): BundleError {
+  return new BundleError('MANIFEST_TOO_LARGE', `manifest.json is ${size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit: this is not a bundle the station will read.`);
+}
+
 /** Parses manifest bytes (already size-capped by the container) into a validated manifest. */
 export function parseManifest(bytes: Uint8Array): BundleManifest {
-  if (bytes.length > MAX_MANIFEST_BYTES) {
-    throw new BundleError('MANIFEST_TOO_LARGE', `manifest.json is ${bytes.length} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit: this is not a bundle the station will read.`);
-  }
+  if (bytes.length > MAX_MANIFEST_BYTES) throw manifestTooLarge(bytes.length);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -3,7 +3,7 @@ import type { BundleManifest, BundleSigner } from '../../shared/bundle.ts';
 import type { BundleContainer } from './container.ts';
 import { BundleError } from './errors.ts';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_SIGNATURE_FILE_BYTES, SIGNATURE_FILE } from './layout.ts';
-import { manifestSha256, parseManifest } from './manifest.ts';
+import { manifestSha256, manifestTooLarge, parseManifest } from './manifest.ts';
 import { checkSignatures, signingKeyIds } from './signature.ts';
 import type { TrustStore } from './trust-store.ts';
 
@@ -51,9 +51,7 @@ export async function inspectManifest(container: BundleContainer, trust: TrustSt
 }
 
 async function readManifestFiles(container: BundleContainer): Promise<{ bytes: Uint8Array; signatureFile: Uint8Array | null }> {
-  const bytes = await container.readSmallFile(MANIFEST_FILE, MAX_MANIFEST_BYTES, (size) =>
-    new BundleError('MANIFEST_TOO_LARGE', `${MANIFEST_FILE} is ${size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit: this is not a bundle the station will read.`),
-  );
+  const bytes = await container.readSmallFile(MANIFEST_FILE, MAX_MANIFEST_BYTES, manifestTooLarge);
   if (!bytes) throw new BundleError('MANIFEST_MISSING', `${container.location} has no ${MANIFEST_FILE}: it is not a Lockstep bundle.`);
   const signatureFile = await container.readSmallFile(SIGNATURE_FILE, MAX_SIGNATURE_FILE_BYTES, (size) =>
     new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is ${size} bytes, over the ${MAX_SIGNATURE_FILE_BYTES}-byte limit: not a signature file.`),
