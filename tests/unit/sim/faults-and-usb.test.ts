@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanUsb } from '../../../src/main/usb/discovery.ts';
-import { UsbHost, startFleet } from './usb-host.ts';
+import { UsbHost, startFleet, transferIn } from './usb-host.ts';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -108,7 +108,7 @@ describe('fault injection', () => {
     expect(await host.flash('boot_a', before)).toMatchObject({ code: 'OKAY' });
     const connected = nextEvent(sim.fleet.usb, 'connect');
     expect(await host.command('download:00100000')).toMatchObject({ code: 'DATA' });
-    const pendingIn = host.device.transferIn(1, 64, 0);
+    const pendingIn = transferIn(host.device, 64, 0);
     const error = await rejection((async () => {
       for (let at = 0; at < 0x100000; at += 65536) await host.send(new Uint8Array(65536).fill(0xee));
     })());

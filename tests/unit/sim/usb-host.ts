@@ -13,6 +13,11 @@ export interface Reply {
   readonly packets: Uint8Array[];
 }
 
+/** transferIn with usb 3.x's third argument, the per-transfer timeout (0 = none), which the simulator honours too. */
+export function transferIn(device: USBDevice, length: number, timeoutMs: number): Promise<USBInTransferResult> {
+  return (device.transferIn as (endpoint: number, length: number, timeout: number) => Promise<USBInTransferResult>).call(device, 1, length, timeoutMs);
+}
+
 export class UsbHost {
   readonly device: USBDevice;
   constructor(device: USBDevice) {
@@ -42,8 +47,7 @@ export class UsbHost {
     const info: string[] = [];
     const packets: Uint8Array[] = [];
     for (;;) {
-      // The third argument is usb 3.x's per-transfer timeout, which the simulator honours.
-      const result = await (this.device.transferIn as (endpoint: number, length: number, timeout: number) => Promise<USBInTransferResult>)(1, 64, timeoutMs);
+      const result = await transferIn(this.device, 64, timeoutMs);
       const packet = new Uint8Array(result.data?.buffer ?? new ArrayBuffer(0));
       packets.push(packet);
       const code = Buffer.from(packet.subarray(0, 4)).toString('latin1');

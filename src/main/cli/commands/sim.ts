@@ -12,7 +12,12 @@ const DEFAULT_TCP_PORT = 5554;
 export const simCommand: CliCommand = {
   name: 'sim',
   summary: 'Run a fleet of virtual handsets that speak fastboot over TCP, until Ctrl-C',
-  usage: 'lockstep sim [--scenario FILE | --count N] [--tcp PORT] [--state DIR] [--demo]',
+  usage: `lockstep sim [--scenario FILE | --count N] [--tcp PORT] [--state DIR] [--demo]
+  --scenario FILE  the fleet as a scenario JSON file (docs/simulator.md); default: --count reference handsets
+  --count N        N reference handsets, serials LSIM0001… (default 1)
+  --tcp PORT       first TCP port; handset i listens on PORT+i (default ${DEFAULT_TCP_PORT}; 0 = any free ports)
+  --state DIR      where partitions, fuses and lock state persist (default $XDG_STATE_HOME/lockstep/sim)
+  --demo           ${DEMO_SPEEDUP}x faster link, flash and reboot, for demonstrations`,
   async run(argv, io) {
     const { values } = parseArgs({
       args: [...argv],

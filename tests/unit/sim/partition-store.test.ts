@@ -1,0 +1,54 @@
+import { randomBytes, createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PartitionStore } from '../../../src/sim/partition-store.ts';
+import { REFERENCE_PARTITIONS } from '../../../src/sim/reference-model.ts';
+
+const MIB = 1024 * 1024;
+const work = mkdtempSync(join(tmpdir(), 'lockstep-partitions-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Bytes the file system really allocated for a file. */
+const allocated = (path: string): number => statSync(path).blocks * 512;
+
+describe('partition store', () => {
+  it('holds the reference partitions at full size (4 GiB userdata) without allocating them', async () => {
+    await PartitionStore.open(work, REFERENCE_PARTITIONS);
+    const userdata = join(work, 'userdata.img');
+    expect(statSync(userdata).size).toBe(4096 * MIB);
+    expect(allocated(userdata)).toBeLessThan(MIB);
+  });
+
+  it('writes zeros only over non-zero bytes, so zero data and zero fills keep holes', async () => {
+    const store = await PartitionStore.open(work, REFERENCE_PARTITIONS);
+    const writer = await store.openWriter('system_a');
+    await writer.write(0, new Uint8Array(8 * MIB));
+    await writer.fill(8 * MIB, 64 * MIB, new Uint8Array(4));
+    const data = randomBytes(MIB);
+    await writer.write(100 * MIB, data);
+    await writer.close();
+    const path = join(work, 'system_a.img');
+    expect(allocated(path)).toBeLessThan(4 * MIB);
+
+    const overwrite = await store.openWriter('system_a');
+    await overwrite.fill(100 * MIB, MIB, new Uint8Array(4));
+    await overwrite.close();
+    expect(await store.sha256('system_a', 101 * MIB)).toBe(createHash('sha256').update(Buffer.alloc(101 * MIB)).digest('hex'));
+  });
+
+  it('erases by returning the blocks, and refuses writes outside the partition', async () => {
+    const store = await PartitionStore.open(work, REFERENCE_PARTITIONS);
+    const writer = await store.openWriter('misc');
+    await writer.write(0, randomBytes(MIB));
+    await expect(writer.write(MIB - 1, new Uint8Array(2))).rejects.toThrow(RangeError);
+    await expect(writer.fill(-4, 4, new Uint8Array([1, 2, 3, 4]))).rejects.toThrow(RangeError);
+    await writer.close();
+    expect(allocated(join(work, 'misc.img'))).toBeGreaterThanOrEqual(MIB);
+    await store.erase('misc');
+    expect(allocated(join(work, 'misc.img'))).toBe(0);
+    expect(statSync(join(work, 'misc.img')).size).toBe(MIB);
+    await expect(store.sha256('misc', MIB + 1)).rejects.toThrow(RangeError);
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { accelerate, defaultScenario, DEFAULT_TIMING, loadScenario, parseScenario, ScenarioError } from '../../../src/sim/index.ts';
+import { MAX_SCENARIO_FILE_BYTES } from '../../../src/sim/scenario.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'lockstep-scenario-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function problems(value: unknown): string {
+  try {
+    parseScenario(value, 'fleet.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScenarioError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the scenario to be refused');
+}
+
+describe('scenario schema', () => {
+  it('fills in the reference handset for everything a device leaves out', () => {
+    const [device] = parseScenario({ devices: [{ serial: 'S1' }] }).devices;
+    expect(device).toEqual({
+      serial: 'S1',
+      product: 'lockstep-ref',
+      hwRevision: 'B2',
+      bootloaderVersion: 'LSBL-1.4.2',
+      batteryVoltage: '4100',
+      unlocked: true,
+      maxDownloadSize: 256 * 1024 * 1024,
+      fuses: [{ bank: 3, word: 0, value: 1 }],
+      usb: { vendorId: 0x18d1, productId: 0x4ee0 },
+      getvarOverrides: {},
+      faults: [],
+    });
+  });
+
+  it('builds default fleets with serials LSIM0001… and refuses impossible sizes', () => {
+    expect(defaultScenario(3).devices.map((device) => device.serial)).toEqual(['LSIM0001', 'LSIM0002', 'LSIM0003']);
+    expect(() => defaultScenario(0)).toThrow(ScenarioError);
+    expect(() => defaultScenario(65)).toThrow(ScenarioError);
+  });
+
+  it('names the field at fault in every error', () => {
+    expect(problems({ devices: [{ serial: 'A', maxDownloadSize: 0x1_0000_0000 }] })).toMatch(/^fleet\.json is not a valid scenario:\n {2}devices\[0\]\.maxDownloadSize: /);
+    expect(problems({ devices: [{ serial: 'A' }, { serial: 'A' }] })).toContain('devices[1].serial: serial number is used by an earlier device');
+    expect(problems({ devices: [{ serial: 'A', colour: 'red' }] })).toMatch(/devices\[0\]: .*colour/);
+    expect(problems({ devices: [{ serial: 'A', faults: [{ kind: 'explode' }] }] })).toContain('devices[0].faults[0].kind');
+    expect(problems({ devices: [{ serial: 'A', faults: [{ kind: 'fail', command: 'flash:' }] }] })).toContain('devices[0].faults[0].message');
+    expect(problems({ devices: [{ serial: 'A', fuses: [{ bank: 8, word: 0, value: 1 }] }] })).toContain('devices[0].fuses[0].bank');
+    expect(problems({ devices: [{ serial: 'A', faults: [{ kind: 'fuse-readback', bank: 3, word: 0, clearBits: 0 }] }] })).toContain('devices[0].faults[0].clearBits: must name at least one bit');
+    expect(problems({ timing: { rebootMs: -1 }, devices: [{ serial: 'A' }] })).toContain('timing.rebootMs');
+    expect(problems({ devices: [] })).toContain('devices: ');
+    expect(problems([])).toContain('(top level)');
+  });
+
+  it('accepts hostile identity strings, which are the point of a scenario, up to a bound', () => {
+    const serial = `=cmd|'/C calc'!A0^XA\x00\x1b[2J${'é'.repeat(100_000)}`;
+    expect(parseScenario({ devices: [{ serial, product: '^FS^XZ' }] }).devices[0]?.serial).toBe(serial);
+    expect(problems({ devices: [{ serial: 'x'.repeat(4 * 1024 * 1024 + 1) }] })).toContain('devices[0].serial');
+  });
+
+  it('accelerates timing for demos', () => {
+    expect(accelerate(DEFAULT_TIMING, 5)).toEqual({ linkBytesPerSecond: 200_000_000, flashBytesPerSecond: 400_000_000, rebootMs: 1600 });
+  });
+});
+
+describe('loadScenario', () => {
+  it('loads the example demo fleet shipped in resources/scenarios', async () => {
+    const scenario = await loadScenario(resolve(import.meta.dirname, '../../../resources/scenarios/demo-fleet.json'));
+    expect(scenario.devices).toHaveLength(4);
+    expect(scenario.devices.some((device) => /[\x00-\x1f]/.test(device.serial))).toBe(true);
+    expect(scenario.devices.flatMap((device) => device.faults)).toHaveLength(1);
+  });
+
+  it('says what is wrong with a missing, malformed or oversized file', async () => {
+    await expect(loadScenario(join(work, 'missing.json'))).rejects.toThrow(/cannot read scenario file .*missing\.json/);
+    writeFileSync(join(work, 'broken.json'), '{"devices": [');
+    await expect(loadScenario(join(work, 'broken.json'))).rejects.toThrow(/broken\.json is not valid JSON/);
+    writeFileSync(join(work, 'huge.json'), '');
+    truncateSync(join(work, 'huge.json'), MAX_SCENARIO_FILE_BYTES + 1);
+    await expect(loadScenario(join(work, 'huge.json'))).rejects.toThrow(/the limit is/);
+  });
+});
