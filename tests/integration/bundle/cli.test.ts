@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/main/cli/main.ts';
 import { buildBundle, capture, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
-import { declareSize, entriesOf, renameEntry, zipBytes, type CraftEntry } from './zip-craft.ts';
+import { declareMethod, declareSize, entriesOf, renameEntry, zipBytes, type CraftEntry } from './zip-craft.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
 const work = tempDir('bundle-cli');
@@ -184,6 +184,18 @@ describe('bad bundles: each refused by `lockstep bundle verify` with its own cod
       /\[ZIP_SIZE_MISMATCH\].*images\/boot\.img in the bundle zip does not hold the size its header declares/,
     );
     expect(await refused(await writeZip(entries, (zip) => declareSize(zip, 'images/boot.img', boot.data.length + 10, 'compressed')))).toMatch(/\[ZIP_SIZE_MISMATCH\]/);
+  });
+
+  it('zip entries that are encrypted or use another compression method', async () => {
+    const entries = entriesOf(good).map((entry) => ({ ...entry, compress: true }));
+    expect(await refused(await writeZip(entries, (zip) => declareMethod(zip, 'images/boot.img', 12)))).toMatch(/\[ZIP_UNSUPPORTED\].*images\/boot\.img uses compression method 12/);
+    const encrypted = (zip: Buffer): Buffer => {
+      const out = Buffer.from(zip);
+      const central = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+      out.writeUInt16LE(out.readUInt16LE(central + 8) | 1, central + 8);
+      return out;
+    };
+    expect(await refused(await writeZip(entries, encrypted))).toMatch(/\[ZIP_UNSUPPORTED\].*is encrypted/);
   });
 
   it('a manifest over 1 MiB, in a directory and as a tiny deflated zip entry', async () => {

@@ -42,16 +42,30 @@ export function renameEntry(zip: Buffer, from: string, to: string): Buffer {
   return out;
 }
 
-/** Overwrites the declared uncompressed size of `name` in its central directory record and local header. */
-export function declareSize(zip: Buffer, name: string, size: number, field: 'uncompressed' | 'compressed' = 'uncompressed'): Buffer {
-  const out = Buffer.from(zip);
-  for (let at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at >= 0; at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
-    const nameLength = out.readUInt16LE(at + 28);
-    if (out.toString('latin1', at + 46, at + 46 + nameLength) !== name) continue;
-    out.writeUInt32LE(size, at + (field === 'uncompressed' ? 24 : 20));
-    const local = out.readUInt32LE(at + 42);
-    out.writeUInt32LE(size, local + (field === 'uncompressed' ? 22 : 18));
-    return out;
+/** Where `name`'s central directory record and local header start. */
+function headersOf(zip: Buffer, name: string): { central: number; local: number } {
+  const signature = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
+  for (let at = zip.indexOf(signature); at >= 0; at = zip.indexOf(signature, at + 4)) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    if (zip.toString('latin1', at + 46, at + 46 + nameLength) === name) return { central: at, local: zip.readUInt32LE(at + 42) };
   }
   throw new Error(`${name} not in the central directory`);
+}
+
+/** Overwrites the declared (un)compressed size of `name` in its central directory record and local header. */
+export function declareSize(zip: Buffer, name: string, size: number, field: 'uncompressed' | 'compressed' = 'uncompressed'): Buffer {
+  const out = Buffer.from(zip);
+  const { central, local } = headersOf(out, name);
+  out.writeUInt32LE(size, central + (field === 'uncompressed' ? 24 : 20));
+  out.writeUInt32LE(size, local + (field === 'uncompressed' ? 22 : 18));
+  return out;
+}
+
+/** Declares another compression method for `name` (e.g. 12, bzip2). */
+export function declareMethod(zip: Buffer, name: string, method: number): Buffer {
+  const out = Buffer.from(zip);
+  const { central, local } = headersOf(out, name);
+  out.writeUInt16LE(method, central + 10);
+  out.writeUInt16LE(method, local + 8);
+  return out;
 }
