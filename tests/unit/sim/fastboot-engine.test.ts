@@ -1,19 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { UsbHost, startFleet } from './usb-host.ts';
+import { describe, expect, it } from 'vitest';
+import { fleetPerTest, UsbHost } from './usb-host.ts';
 
 const MIB = 1024 * 1024;
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-let cleanup: (() => Promise<void>) | null = null;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = null;
-});
+const fleetOf = fleetPerTest();
 
 async function oneHandset(device: Record<string, unknown> = {}) {
-  const sim = await startFleet({ devices: [{ serial: 'LSIM0001', ...device }] });
-  cleanup = sim.dispose;
+  const sim = await fleetOf([{ serial: 'LSIM0001', ...device }]);
   const handset = sim.fleet.handsets[0];
   if (!handset) throw new Error('no handset');
   return { sim, handset, host: await UsbHost.connect(handset.usbDevice) };

@@ -1,21 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scanUsb } from '../../../src/main/usb/discovery.ts';
-import { UsbHost, startFleet, transferIn } from './usb-host.ts';
+import { fleetPerTest, transferIn, UsbHost } from './usb-host.ts';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-let cleanup: (() => Promise<void>) | null = null;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = null;
-});
-
-async function fleetOf(devices: Record<string, unknown>[]) {
-  const sim = await startFleet({ devices });
-  cleanup = sim.dispose;
-  return sim;
-}
+const fleetOf = fleetPerTest();
 
 function nextEvent(bus: EventTarget, type: 'connect' | 'disconnect'): Promise<USBDevice> {
   return new Promise((resolve) => bus.addEventListener(type, (event) => resolve((event as unknown as { device: USBDevice }).device), { once: true }));

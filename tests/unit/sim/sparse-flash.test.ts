@@ -1,16 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHUNK_TYPE, SPARSE_HEADER_MAGIC } from '../../../src/main/sparse/reader.ts';
-import { UsbHost, startFleet } from './usb-host.ts';
+import { fleetPerTest, UsbHost } from './usb-host.ts';
 
 const BLOCK = 4096;
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-let cleanup: (() => Promise<void>) | null = null;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = null;
-});
+const fleetOf = fleetPerTest();
 
 type Chunk = { type: 'raw'; data: Buffer } | { type: 'fill'; blocks: number; pattern: number } | { type: 'skip'; blocks: number };
 
@@ -39,8 +35,7 @@ function sparse(chunks: Chunk[]): Buffer {
 
 describe('sparse flashing', () => {
   it('applies sparse pieces cumulatively: DONT_CARE keeps what was there, FILL (zero or not) overwrites it', async () => {
-    const sim = await startFleet({ devices: [{ serial: 'LSIM0001' }] });
-    cleanup = sim.dispose;
+    const sim = await fleetOf([{ serial: 'LSIM0001' }]);
     const host = await UsbHost.connect(sim.fleet.handsets[0]?.usbDevice ?? null);
     const old = randomBytes(6 * BLOCK);
     expect(await host.flash('boot_a', old)).toMatchObject({ code: 'OKAY' });
@@ -55,8 +50,7 @@ describe('sparse flashing', () => {
   });
 
   it('refuses a sparse image that expands past the partition', async () => {
-    const sim = await startFleet({ devices: [{ serial: 'LSIM0001' }] });
-    cleanup = sim.dispose;
+    const sim = await fleetOf([{ serial: 'LSIM0001' }]);
     const host = await UsbHost.connect(sim.fleet.handsets[0]?.usbDevice ?? null);
     const tooBig = sparse([{ type: 'skip', blocks: 256 }, { type: 'fill', blocks: 1, pattern: 1 }]);
     expect(await host.flash('misc', tooBig)).toMatchObject({ code: 'FAIL', text: expect.stringMatching(/^sparse image expands to 1052672 bytes/) });

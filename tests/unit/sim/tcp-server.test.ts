@@ -1,17 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../../../src/main/sparse/byte-reader.ts';
-import { startFleet } from './usb-host.ts';
+import { fleetPerTest } from './usb-host.ts';
 
-let cleanup: (() => Promise<void>) | null = null;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = null;
-});
+const fleetOf = fleetPerTest();
 
 async function servedFleet(devices: Record<string, unknown>[]) {
-  const sim = await startFleet({ devices });
-  cleanup = sim.dispose;
+  const sim = await fleetOf(devices);
   const ports = await sim.fleet.serveTcp(0);
   return { sim, ports };
 }

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { createSimFleet, parseScenario, type SimFleet } from '../../../src/sim/index.ts';
 
 export interface Reply {
@@ -77,8 +78,15 @@ export class UsbHost {
   }
 }
 
+export interface TestFleet {
+  readonly fleet: SimFleet;
+  readonly stateDir: string;
+  reopen(): Promise<SimFleet>;
+  dispose(): Promise<void>;
+}
+
 /** A fleet in a fresh state directory with an unthrottled link; `reopen` restarts it on the same state. */
-export async function startFleet(scenario: unknown): Promise<{ fleet: SimFleet; stateDir: string; reopen: () => Promise<SimFleet>; dispose: () => Promise<void> }> {
+async function startFleet(scenario: unknown): Promise<TestFleet> {
   const stateDir = mkdtempSync(join(tmpdir(), 'lockstep-sim-'));
   const parsed = parseScenario({ timing: { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 50 }, ...(scenario as object) });
   let fleet = await createSimFleet({ scenario: parsed, stateDir });
@@ -96,5 +104,18 @@ export async function startFleet(scenario: unknown): Promise<{ fleet: SimFleet; 
       await fleet.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Call at the top of a test file: fleets started through the returned function are disposed after each test. */
+export function fleetPerTest(): (devices: Record<string, unknown>[]) => Promise<TestFleet> {
+  const started: TestFleet[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((sim) => sim.dispose()));
+  });
+  return async (devices) => {
+    const sim = await startFleet({ devices });
+    started.push(sim);
+    return sim;
   };
 }
