@@ -3,16 +3,15 @@
 // after verification is never handed out, never downloaded, and `flash:` is never sent for it.
 import type { ManifestPartition } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import type { ImageSource } from '../sparse/image-source.ts';
 import { openContainer } from './container.ts';
 import { BundleError, ImageChangedError } from './errors.ts';
 import { PrefixDigester, type FileDigests } from './prefix-digest.ts';
 import type { VerifiedBundle } from './verify.ts';
 
-/** Fits the flasher's image source (src/main/sparse/image-source.ts): each `open()` is a fresh, checked read. */
-export interface VerifiedImage {
+/** The flasher's image source, where each `open()` is a fresh, checked read. */
+export interface VerifiedImage extends ImageSource {
   readonly partition: ManifestPartition;
-  readonly size: number;
-  open(): AsyncIterable<Uint8Array>;
 }
 
 export function verifiedImage(bundle: VerifiedBundle, partitionName: string, signal?: AbortSignal): VerifiedImage {

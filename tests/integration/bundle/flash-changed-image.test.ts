@@ -106,6 +106,24 @@ describe('an image changed after verification, flashed into the virtual handset'
     expect(await handsetHash(boot.length)).toBe(sha256(boot));
   });
 
+  it('flashes the sparse image in pieces so the partition holds exactly the signed expanded content', async () => {
+    const signing = await signingSetup(join(work.path, 'sparse-keys'));
+    const images = writeImages(join(work.path, 'sparse-images'));
+    const location = join(work.path, 'sparse-bundle');
+    await buildBundle(location, images, signing.privateKey);
+    const bundle = await verifyBundle(location, { trust: signing.trust });
+    const system = verifiedImage(bundle, 'system');
+    const client = new FastbootClient(await connectDevice({ transport: 'tcp', host: '127.0.0.1', port }));
+    try {
+      await client.erase('system_a');
+      const result = await flashImage(client, 'system_a', system, { maxDownloadSize: 64 * 1024 });
+      expect(result.pieces).toBeGreaterThan(1);
+    } finally {
+      await client.close();
+    }
+    expect(await handset().partitions.sha256('system_a', system.partition.expanded.size)).toBe(system.partition.expanded.sha256);
+  });
+
   it('sends no flash: at all when the first block changed', async () => {
     const { error, commands } = await flashAfterFlip(100);
     const changed = findImageChange(error);
