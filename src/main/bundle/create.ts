@@ -82,13 +82,14 @@ export async function createBundle(options: BundleCreateOptions): Promise<Verifi
 
 /** Checks every field the operator gave before any image is hashed, so a typo costs nothing. */
 function draftManifest(options: BundleCreateOptions): BundleManifest {
+  const createdAt = options.createdAt ?? new Date();
   const draft = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     products: [...options.products],
     hardwareRevisions: options.hardwareRevisions === 'any' ? 'any' : [...options.hardwareRevisions],
     version: options.version,
-    buildId: options.buildId ?? `${options.version}-${(options.createdAt ?? new Date()).toISOString().replace(/[-:.]/g, '').slice(0, 15)}`,
-    createdAt: (options.createdAt ?? new Date()).toISOString(),
+    buildId: options.buildId ?? `${options.version.slice(0, 100)}-${createdAt.toISOString().replace(/[-:.]/g, '').slice(0, 15)}`,
+    createdAt: createdAt.toISOString(),
     minBootloaderVersion: options.minBootloaderVersion ?? null,
     rollbackIndex: options.rollbackIndex ?? 0,
     partitions: options.partitions.map((input) => ({
