@@ -19,17 +19,17 @@ const versionText = (what: string) => z.string().regex(VERSION_TEXT, `${what}: 1
 const sha256 = z.string().regex(SHA256_HEX, 'SHA-256: 64 lowercase hex digits');
 const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** A path inside a bundle: '/'-separated segments of letters, digits, '.', '_' and '-'. */
+const BUNDLE_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
 /**
- * A path inside the bundle: relative, '/'-separated, no empty, '.' or '..' segment, no backslash or
- * control byte. Checked again by each container, but a manifest naming such a path is already refused.
+ * Whether `path` may name a file in a bundle: relative, no '.' or '..' segment, at most 255
+ * characters, and only characters that cannot reorder, hide or inject anything where a path is
+ * shown (no bidi controls, spaces, backslashes or control bytes). Checked by each container as well
+ * as the manifest schema.
  */
 export function isSafeBundlePath(path: string): boolean {
-  if (path.length === 0 || path.length > 255 || path.startsWith('/')) return false;
-  for (let index = 0; index < path.length; index++) {
-    const code = path.charCodeAt(index);
-    if (code < 0x20 || code === 0x7f || path[index] === '\\' || path[index] === ':') return false;
-  }
-  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  return path.length <= 255 && BUNDLE_PATH.test(path) && path.split('/').every((segment) => segment !== '.' && segment !== '..');
 }
 
 export const SLOT_HANDLING = ['none', 'active', 'both'] as const;
@@ -37,7 +37,7 @@ export type SlotHandling = (typeof SLOT_HANDLING)[number];
 
 export const partitionSchema = z.strictObject({
   name: identifier('partition name'),
-  file: z.string().refine(isSafeBundlePath, 'file: a relative path inside the bundle without "..", a leading "/", "\\" or control bytes'),
+  file: z.string().refine(isSafeBundlePath, 'file: a relative path inside the bundle, segments of A-Z a-z 0-9 . _ -, no ".."'),
   size: byteCount,
   sha256,
   sparse: z.boolean(),

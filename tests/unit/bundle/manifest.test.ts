@@ -56,7 +56,9 @@ describe('bundle manifest', () => {
   it('refuses bytes that are not UTF-8 JSON, duplicates and oversize input with distinct codes', () => {
     expect(failure('{"schemaVersion":')).toMatch(/^MANIFEST_INVALID: manifest\.json is not valid UTF-8 JSON/);
     expect(failure({ ...valid, partitions: [valid.partitions[0], valid.partitions[0]] })).toMatch(/^DUPLICATE_PARTITION: /);
-    expect(failure({ ...valid, partitions: [{ ...valid.partitions[0], file: '/dev/sda' }] })).toMatch(/^UNSAFE_PATH: /);
+    for (const file of ['/dev/sda', 'images/../../x', 'images\\boot.img', 'images/\u202Egmi.exe', 'C:/boot.img', 'images//boot.img']) {
+      expect(failure({ ...valid, partitions: [{ ...valid.partitions[0], file }] })).toMatch(/^UNSAFE_PATH: /);
+    }
     expect(failure(' '.repeat(1024 * 1024 + 1))).toMatch(/^MANIFEST_TOO_LARGE: /);
     let invalidUtf8 = 'accepted';
     try {
