@@ -106,6 +106,11 @@ describe('demo bundle', () => {
     expect(made.stdout()).toContain(DEMO_LABEL);
     expect(existsSync(join(out, 'manifest.sig'))).toBe(true);
 
+    const terminal = { ...capture(), isTty: true };
+    expect(await main(['bundle', 'verify', out, '--demo'], terminal)).toBe(0);
+    expect(terminal.stderr()).toMatch(/^\r {2}hashing bundle \(now boot\): 0\.\d of 0\.\d MiB \(\d+%\)/);
+    expect(terminal.stderr()).toMatch(/\(100%\) {3}\n$/);
+
     const refused = capture();
     expect(await main(['bundle', 'verify', out], refused)).toBe(1);
     expect(refused.stderr()).toMatch(/\[DEMO_KEY_NOT_TRUSTED\]/);

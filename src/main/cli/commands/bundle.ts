@@ -137,7 +137,7 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   const progress = progressLine(io);
   let bundle: VerifiedBundle;
   try {
-    bundle = await verifyBundle(location, { trust, onProgress: (step) => progress.update(step.partition, step.overallDone, step.overallTotal) });
+    bundle = await verifyBundle(location, { trust, onProgress: (step) => progress.update(`bundle (now ${step.partition})`, step.overallDone, step.overallTotal) });
   } catch (error) {
     progress.done();
     if (values.json && error instanceof BundleError) {
@@ -255,7 +255,7 @@ function progressLine(io: CliIo): { update: (label: string, done: number, total:
       last = now;
       shown = true;
       const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-      io.err(`\r  hashing ${label}: ${(done / 1048576).toFixed(0)} of ${(total / 1048576).toFixed(0)} MiB (${percent}%)   `);
+      io.err(`\r  hashing ${label}: ${(done / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB (${percent}%)   `);
     },
     done() {
       if (shown) io.err('\n');
