@@ -1,6 +1,5 @@
 // The bootloader's download buffer. A real handset holds it in RAM; the virtual one keeps it in a
 // file next to its state so that a fleet of handsets with 256 MiB buffers costs no memory.
-import { createReadStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 
 const READ_PIECE = 1024 * 1024;
@@ -53,10 +52,23 @@ export class DownloadBuffer {
     return bytes;
   }
 
-  /** The completed download as a stream of pieces. */
-  content(): AsyncIterable<Uint8Array> {
-    if (this.size === 0) throw new RangeError('no download is complete');
-    return createReadStream(this.#path, { start: 0, end: this.size - 1, highWaterMark: READ_PIECE });
+  /**
+   * The completed download in pieces read into two buffers used in turn, so reading a 256 MiB
+   * download allocates nothing per piece. A piece stays valid until the one after the next is
+   * requested, which covers a reader that joins a header straddling two pieces.
+   */
+  async *content(): AsyncGenerator<Uint8Array> {
+    const file = this.#file;
+    const size = this.size;
+    if (!file || size === 0) throw new RangeError('no download is complete');
+    const buffers = [new Uint8Array(READ_PIECE), new Uint8Array(READ_PIECE)] as const;
+    for (let done = 0, turn = 0; done < size; turn ^= 1) {
+      const buffer = buffers[turn] as Uint8Array;
+      const { bytesRead } = await file.read(buffer, 0, Math.min(READ_PIECE, size - done), done);
+      if (bytesRead === 0) throw new RangeError(`the download buffer ended after ${done} of ${size} bytes`);
+      done += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
   }
 
   /** Forgets the content, as a reboot clears a bootloader's RAM. */

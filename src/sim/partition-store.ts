@@ -3,10 +3,8 @@
 // Zeros are written only over bytes that are not zero already, so flashing an image that is mostly
 // empty (the usual case) keeps the file sparse too.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { PartitionSpec } from './reference-model.ts';
 
 const PIECE = 1024 * 1024;
@@ -62,13 +60,23 @@ export class PartitionStore {
     return new PartitionWriter(spec, await open(this.#path(name), 'r+'));
   }
 
-  /** SHA-256 (hex) of the first `bytes` bytes of the partition, read as a stream. */
+  /** SHA-256 (hex) of the first `bytes` bytes of the partition, read through one reused buffer. */
   async sha256(name: string, bytes: number): Promise<string> {
     const spec = this.#require(name);
     if (bytes < 0 || bytes > spec.size) throw new RangeError(`${bytes} bytes is outside ${name} (${spec.size} bytes)`);
     const hash = createHash('sha256');
-    if (bytes > 0) await pipeline(createReadStream(this.#path(name), { start: 0, end: bytes - 1, highWaterMark: PIECE }), hash);
-    else hash.end();
+    const file = await open(this.#path(name), 'r');
+    try {
+      const piece = new Uint8Array(PIECE);
+      for (let done = 0; done < bytes; ) {
+        const { bytesRead } = await file.read(piece, 0, Math.min(PIECE, bytes - done), done);
+        if (bytesRead === 0) throw new RangeError(`${name} ended after ${done} bytes`);
+        hash.update(piece.subarray(0, bytesRead));
+        done += bytesRead;
+      }
+    } finally {
+      await file.close();
+    }
     return hash.digest('hex');
   }
 
