@@ -67,15 +67,21 @@ export class FastbootSession implements AttachedSession {
     }
   }
 
-  /** Download data; the transport passes at most `awaitingData` bytes, in as many pieces as it likes. */
+  /** Download data, in as many pieces as the transport likes. Never throws: a problem ends the download with FAIL. */
   async data(piece: Uint8Array): Promise<void> {
     if (this.signal.aborted || this.#stalled || !this.#downloading) return;
-    const buffer = this.#handset.download;
-    if (piece.length > buffer.remaining) {
+    try {
+      await this.#receive(piece);
+    } catch (error) {
       this.#downloading = false;
-      await buffer.clear();
-      return this.#reply('FAIL', `received ${piece.length - buffer.remaining} bytes more than the download announced`);
+      await this.#handset.download.clear().catch(() => undefined);
+      this.#reply('FAIL', error instanceof Refusal ? error.message : `download failed: ${(error as Error).message}`);
     }
+  }
+
+  async #receive(piece: Uint8Array): Promise<void> {
+    const buffer = this.#handset.download;
+    if (piece.length > buffer.remaining) throw new Refusal(`received ${piece.length - buffer.remaining} bytes more than the download announced`);
     const detach = this.#handset.faults.pendingDetach();
     const received = this.#expected - buffer.remaining;
     if (detach && received + piece.length >= detach.afterDownloadBytes) {

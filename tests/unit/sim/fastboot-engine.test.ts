@@ -187,7 +187,8 @@ describe('hostile host input', () => {
     const { host } = await oneHandset();
     expect(await host.command('download:00000010')).toMatchObject({ code: 'DATA' });
     await host.send(new Uint8Array(32));
-    expect(await host.reply()).toMatchObject({ code: 'FAIL' });
+    expect(await host.reply()).toMatchObject({ code: 'FAIL', text: 'received 16 bytes more than the download announced' });
+    expect(await host.command('flash:boot_a')).toMatchObject({ code: 'FAIL', text: 'no image downloaded; send download: first' });
     const badSparse = Buffer.alloc(64);
     badSparse.writeUInt32LE(0xed26ff3a, 0);
     badSparse.writeUInt16LE(1, 4);
