@@ -114,7 +114,7 @@ export class FastbootSession implements AttachedSession {
     this.#unregister();
     if (this.#downloading) {
       this.#downloading = false;
-      void this.#handset.exclusive(() => this.#handset.download.clear());
+      this.#handset.forgetDownload();
     }
   }
 

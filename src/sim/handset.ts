@@ -113,6 +113,11 @@ export class SimHandset {
     return run;
   }
 
+  /** Drops the download buffer's content once the running command is done. */
+  forgetDownload(): void {
+    this.exclusive(() => this.download.clear()).catch(() => undefined);
+  }
+
   /** Takes the handset's one link, waiting while another connection holds it. */
   async acquireLink(signal: AbortSignal): Promise<() => void> {
     while (this.#linkHeld) {
@@ -194,7 +199,7 @@ export class SimHandset {
     this.#usbDevice?.detach();
     this.#usbDevice = null;
     // A bootloader's download buffer is RAM: gone with the power.
-    void this.exclusive(() => this.download.clear());
+    this.forgetDownload();
     this.#notify();
   }
 
@@ -210,7 +215,16 @@ export class SimHandset {
   }
 
   #notify(): void {
-    for (const listener of [...this.#listeners]) listener(this.#mode);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(this.#mode);
+      } catch (error) {
+        // Like EventTarget: a failing listener is reported, and the others still hear the change.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   #after(ms: number, action: () => void): void {
