@@ -1,6 +1,6 @@
 // "Flash this image into that partition": ask the device how much it takes per download, cut the
 // image into pieces that fit, and for each piece download it, let the caller check it, then flash.
-import { imageSourceFromPath, type ImageSource } from '../sparse/image-source.ts';
+import { recyclingImageSourceFromPath, type ImageSource } from '../sparse/image-source.ts';
 import { SparseFormatError } from '../sparse/reader.ts';
 import { splitImage, SparseSplitError } from '../sparse/split.ts';
 import type { FastbootClient } from './client.ts';
@@ -29,7 +29,7 @@ export interface PieceToCheck {
 export interface FlashImageOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: FlashProgress) => void;
-  /** Sees every byte of the image read for sending, in order: hash it here. */
+  /** Sees every byte of the image read for sending, in order: hash it here. The chunk may be reused after the call returns. */
   readonly onImageBytes?: (bytes: Uint8Array) => void;
   /**
    * Runs after a piece is downloaded and before `flash:` commits it. Throwing stops the flash:
@@ -96,7 +96,8 @@ export async function flashImage(client: FastbootClient, partition: string, imag
 async function openImage(device: string, command: string, image: string | ImageSource): Promise<ImageSource> {
   if (typeof image !== 'string') return image;
   try {
-    return await imageSourceFromPath(image);
+    // Safe here: a download is done with each chunk once its send resolves.
+    return await recyclingImageSourceFromPath(image);
   } catch (error) {
     throw new FlashImageError(device, command, `cannot read the image ${image}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }

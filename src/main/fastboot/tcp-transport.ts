@@ -65,11 +65,14 @@ class TcpTransport implements FastbootTransport {
     const header = Buffer.alloc(FRAME_HEADER_SIZE);
     header.writeBigUInt64BE(BigInt(parts.reduce((sum, part) => sum + part.length, 0)));
     this.#stream.failIfClosed();
-    this.#socket.cork();
-    this.#socket.write(header);
-    for (const part of parts) this.#socket.write(part);
-    this.#socket.uncork();
-    if (this.#socket.writableNeedDrain) await this.#stream.drained();
+    // Resolves once the socket has handed the bytes to the kernel, so the caller may reuse its buffers.
+    const written = new Promise<void>((resolve, reject) => {
+      this.#socket.cork();
+      this.#socket.write(header);
+      parts.forEach((part, index) => this.#socket.write(part, index === parts.length - 1 ? (error) => (error ? reject(error) : resolve()) : undefined));
+      this.#socket.uncork();
+    });
+    await this.#stream.settled(written);
   }
 
   async receive(): Promise<Uint8Array> {
@@ -89,7 +92,7 @@ class FrameSocket {
   #buffered: Buffer[] = [];
   #length = 0;
   #failure: TransportError | null = null;
-  #wake: (() => void) | null = null;
+  #waiters: (() => void)[] = [];
 
   constructor(socket: Socket) {
     this.#socket = socket;
@@ -101,7 +104,6 @@ class FrameSocket {
     });
     socket.on('error', (error) => this.#fail(new TransportError('disconnected', `connection error: ${describeError(error)}`, { cause: error })));
     socket.on('close', () => this.#fail(new TransportError('disconnected', 'the connection was closed by the device')));
-    socket.on('drain', () => this.#notify());
   }
 
   failIfClosed(): void {
@@ -111,7 +113,7 @@ class FrameSocket {
   async readExact(length: number): Promise<Uint8Array> {
     while (this.#length < length) {
       this.failIfClosed();
-      await new Promise<void>((resolve) => (this.#wake = resolve));
+      await this.#changed();
     }
     const joined = this.#buffered.length === 1 ? (this.#buffered[0] as Buffer) : Buffer.concat(this.#buffered, this.#length);
     this.#buffered = joined.length > length ? [joined.subarray(length)] : [];
@@ -120,11 +122,22 @@ class FrameSocket {
     return joined.subarray(0, length);
   }
 
-  async drained(): Promise<void> {
-    while (this.#socket.writableNeedDrain) {
+  /** Waits for a write, failing with the socket's error if the connection goes first. */
+  async settled(write: Promise<void>): Promise<void> {
+    let done = false;
+    let failed = false;
+    const finished = write.then(
+      () => void (done = true),
+      (error: unknown) => {
+        done = failed = true;
+        this.#fail(new TransportError('disconnected', `write failed: ${describeError(error)}`, { cause: error }));
+      },
+    );
+    while (!done) {
       this.failIfClosed();
-      await new Promise<void>((resolve) => (this.#wake = resolve));
+      await Promise.race([finished, this.#changed()]);
     }
+    if (failed) this.failIfClosed();
   }
 
   closeByStation(): void {
@@ -138,9 +151,12 @@ class FrameSocket {
   }
 
   #notify(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Resolves at the next data, failure or close. */
+  #changed(): Promise<void> {
+    return new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 }
 
