@@ -1,12 +1,14 @@
 // One virtual handset: its identity, persistent state, partitions and download buffer, whether it
 // is on the bus in fastboot mode, and the link (TCP connection or claimed USB interface) talking
 // to it. Protocol engines and transports hang off this object; it knows neither protocol.
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { displaySafe } from '../shared/untrusted.ts';
 import { DownloadBuffer } from './download-buffer.ts';
 import type { VariableSource } from './fastboot-variables.ts';
 import { FaultPlan } from './faults.ts';
-import { HandsetState } from './handset-state.ts';
+import { lockHandsetDirectory } from './handset-lock.ts';
+import { handsetDirectoryName, HandsetState } from './handset-state.ts';
 import { PartitionStore } from './partition-store.ts';
 import { REFERENCE_PARTITIONS, SLOTTED_PARTITIONS, type PartitionSpec } from './reference-model.ts';
 import type { ScenarioDevice, SimTiming } from './scenario.ts';
@@ -30,6 +32,7 @@ export class SimHandset {
   readonly partitions: PartitionStore;
   readonly download: DownloadBuffer;
   readonly faults: FaultPlan;
+  readonly #unlock: () => Promise<void>;
   #mode: HandsetMode = 'fastboot';
   #usbDevice: SimUsbDevice | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -41,8 +44,9 @@ export class SimHandset {
   #linkHeld = false;
   readonly #linkWaiters: (() => void)[] = [];
 
-  private constructor(device: ScenarioDevice, timing: SimTiming, state: HandsetState, partitions: PartitionStore) {
+  private constructor(device: ScenarioDevice, timing: SimTiming, state: HandsetState, partitions: PartitionStore, unlock: () => Promise<void>) {
     this.serial = device.serial;
+    this.#unlock = unlock;
     this.device = device;
     this.timing = timing;
     this.state = state;
@@ -53,11 +57,19 @@ export class SimHandset {
   }
 
   static async create(device: ScenarioDevice, stateDir: string, timing: SimTiming): Promise<SimHandset> {
-    const state = await HandsetState.open(stateDir, device.serial, { unlocked: device.unlocked, fuses: device.fuses });
-    const partitions = await PartitionStore.open(join(state.directory, 'partitions'), REFERENCE_PARTITIONS);
-    // A download buffer left by a crashed run is RAM content of a handset that has since lost power.
-    for (const name of await readdir(state.directory)) if (name.startsWith('download.buffer')) await rm(join(state.directory, name), { force: true });
-    return new SimHandset(device, timing, state, partitions);
+    const directory = join(stateDir, handsetDirectoryName(device.serial));
+    await mkdir(directory, { recursive: true, mode: 0o700 });
+    const unlock = await lockHandsetDirectory(directory, displaySafe(device.serial, 64));
+    try {
+      const state = await HandsetState.open(stateDir, device.serial, { unlocked: device.unlocked, fuses: device.fuses });
+      const partitions = await PartitionStore.open(join(state.directory, 'partitions'), REFERENCE_PARTITIONS);
+      // A download buffer left by a crashed run is RAM content of a handset that has since lost power.
+      for (const name of await readdir(state.directory)) if (name.startsWith('download.buffer')) await rm(join(state.directory, name), { force: true });
+      return new SimHandset(device, timing, state, partitions, unlock);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
   }
 
   get mode(): HandsetMode {
@@ -175,6 +187,7 @@ export class SimHandset {
     this.#listeners.clear();
     await this.#work;
     await this.download.dispose();
+    await this.#unlock();
   }
 
   #holdLink(): () => void {

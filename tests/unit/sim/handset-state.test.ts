@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSimFleet, defaultScenario } from '../../../src/sim/index.ts';
 import { handsetDirectoryName, HandsetState, StateFileError } from '../../../src/sim/handset-state.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-state-'));
@@ -30,5 +31,19 @@ describe('handset state', () => {
     await expect(HandsetState.open(work, 'DAMAGED', factory)).rejects.toThrow(StateFileError);
     await expect(HandsetState.open(work, 'DAMAGED', factory)).rejects.toThrow(/delete .* to return this virtual handset to factory state/);
     expect(readdirSync(state.directory)).toEqual(['state.json']);
+  });
+});
+
+describe('state directory ownership', () => {
+  it('refuses a second simulator on the same handset folder until the first closes, and takes over a dead owner’s claim', async () => {
+    const stateDir = join(work, 'owned');
+    const first = await createSimFleet({ scenario: defaultScenario(1), stateDir });
+    await expect(createSimFleet({ scenario: defaultScenario(2), stateDir })).rejects.toThrow(/virtual handset LSIM0001 is already run by process \d+/);
+    await first.close();
+    // A process id far above any kernel's pid_max stands for an owner that crashed long ago.
+    writeFileSync(join(stateDir, handsetDirectoryName('LSIM0001'), 'owner.pid'), '2147483646');
+    const second = await createSimFleet({ scenario: defaultScenario(2), stateDir });
+    expect(second.handsets.map((handset) => handset.serial)).toEqual(['LSIM0001', 'LSIM0002']);
+    await second.close();
   });
 });
