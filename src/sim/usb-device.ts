@@ -8,7 +8,7 @@ import type { SimHandset } from './handset.ts';
 const FASTBOOT_ENDPOINT = 1;
 const PACKET_SIZE = 512;
 /** `usb` 3.x gives every transfer this timeout unless the caller passes one; 0 waits forever. */
-export const DEFAULT_TRANSFER_TIMEOUT_MS = 1000;
+const DEFAULT_TRANSFER_TIMEOUT_MS = 1000;
 /** A USB string descriptor holds at most 126 UTF-16 code units. */
 const STRING_DESCRIPTOR_LIMIT = 126;
 /** How long a rebooting handset waits for the host to collect its last response. */
