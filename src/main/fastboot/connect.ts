@@ -3,7 +3,7 @@ import type { UsbBus } from '../usb/discovery.ts';
 import { findFastbootInterface } from '../usb/fastboot-interface.ts';
 import { FastbootConnectError } from './errors.ts';
 import { connectTcp } from './tcp-transport.ts';
-import type { FastbootTransport } from './transport.ts';
+import { describeError, type FastbootTransport } from './transport.ts';
 import { openUsb } from './usb-transport.ts';
 
 /** AOSP's default fastboot TCP port. */
@@ -35,7 +35,13 @@ export async function connectDevice(address: DeviceAddress, options: ConnectOpti
   if (address.transport === 'tcp') return connectTcp(address.host, address.port, options);
   const name = address.serial === null ? 'usb' : `usb:${address.serial}`;
   if (!options.usb) throw new FastbootConnectError(name, 'no USB bus is available to this station');
-  const candidates = (await options.usb.getDevices()).filter((device) => findFastbootInterface(device) !== null && (address.serial === null || device.serialNumber === address.serial));
+  let devices: USBDevice[];
+  try {
+    devices = await options.usb.getDevices();
+  } catch (error) {
+    throw new FastbootConnectError(name, `no USB bus is reachable (${describeError(error)}); use tcp:HOST:PORT, or run where the handsets are plugged in`, { cause: error });
+  }
+  const candidates = devices.filter((device) => findFastbootInterface(device) !== null && (address.serial === null || device.serialNumber === address.serial));
   if (candidates.length === 0) throw new FastbootConnectError(name, 'no handset in fastboot mode matches; check the cable and that the handset shows its fastboot screen');
   if (candidates.length > 1) throw new FastbootConnectError(name, `${candidates.length} handsets in fastboot mode match; name one with usb:SERIAL`);
   return openUsb(candidates[0] as USBDevice);

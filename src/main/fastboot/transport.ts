@@ -5,7 +5,7 @@
 export interface FastbootTransport {
   /** How the device is named in errors and logs, e.g. `tcp:127.0.0.1:5554`. */
   readonly name: string;
-  /** Sends the parts as one write (one USB transfer, one TCP frame). */
+  /** Sends the parts as one write (one USB transfer, one TCP frame); resolves once the parts may be reused. */
   send(parts: readonly Uint8Array[], timeoutMs: number): Promise<void>;
   /** Receives one response packet. It may be longer than the protocol allows: the client judges. */
   receive(timeoutMs: number): Promise<Uint8Array>;

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FastbootClient } from '../../../src/main/fastboot/client.ts';
+import { connectDevice } from '../../../src/main/fastboot/connect.ts';
 import { DeviceDisconnectedError, FastbootFailError, FlashImageError } from '../../../src/main/fastboot/errors.ts';
 import { flashImage } from '../../../src/main/fastboot/flash-image.ts';
 import { connectTcp } from '../../../src/main/fastboot/tcp-transport.ts';
@@ -169,6 +170,20 @@ describe.each(transports)('fastboot client against the virtual handset over %s',
     expect(failure).toBeInstanceOf(DeviceDisconnectedError);
     expect((failure as Error).message).toMatch(/'download:00c00000': the device disconnected/);
     expect(await device.partitionSha256('boot_a', raw.length)).toBe(previous);
+  });
+});
+
+describe('choosing a handset on the simulated USB bus', () => {
+  it('connects to usb:SERIAL among several handsets', async () => {
+    const serial = serialOf('usb', 'small');
+    const client = new FastbootClient(await connectDevice({ transport: 'usb', serial }, { usb: fleet.usb }));
+    try {
+      expect(await client.getvar('serialno')).toBe(serial);
+      expect(client.device).toBe(`usb:18d1:4ee0 ${serial}`);
+    } finally {
+      await client.close();
+    }
+    await expect(connectDevice({ transport: 'usb', serial: null }, { usb: fleet.usb })).rejects.toThrow(/\d+ handsets in fastboot mode match; name one with usb:SERIAL/);
   });
 });
 
