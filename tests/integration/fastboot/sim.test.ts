@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/main/cli/main.ts';
 import { FastbootClient } from '../../../src/main/fastboot/client.ts';
 import { connectDevice } from '../../../src/main/fastboot/connect.ts';
 import { DeviceDisconnectedError, FastbootFailError, FlashImageError } from '../../../src/main/fastboot/errors.ts';
@@ -196,6 +197,15 @@ describe('lockstep fastboot (CLI) against the virtual handset over TCP', () => {
     expect(flashed.stderr).toMatch(/Sending 'system_b' piece 13 \(\d+ KiB\)\nWriting 'system_b' piece 13\nFlashed .* 12582912 bytes in 13 piece\(s\)/);
     const hash = await run(process.execPath, [LOCKSTEP, 'fastboot', '-s', address(), 'oem', 'sha256', 'system_b', String(raw.length)]);
     expect(hash.stdout.replace(/\(bootloader\) |\n/g, '')).toBe(sha256(raw));
+  });
+
+  it('draws a progress bar in place on a terminal', async () => {
+    let stderr = '';
+    const io = { out: () => undefined, err: (text: string) => void (stderr += text), isTty: true };
+    expect(await main(['fastboot', '-s', address(), 'flash', 'system_b', rawFile], io)).toBe(0);
+    const frames = stderr.split('\r').filter((frame) => frame.startsWith('system_b ['));
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames.at(-1)).toMatch(/^system_b \[#{30}\] 100% piece 13 writing [\d.]+ MB\/s/);
   });
 
   it('exits 1 with the device text when the device refuses', async () => {
