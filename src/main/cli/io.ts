@@ -5,9 +5,24 @@ export interface CliIo {
   readonly isTty: boolean;
 }
 
+/**
+ * Writes to a process stream unless its reader has gone away (`lockstep sim | head`): a closed pipe
+ * discards further output instead of crashing the command half-way through its work.
+ */
+function pipeWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
 export const processIo: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out: pipeWriter(process.stdout),
+  err: pipeWriter(process.stderr),
   isTty: Boolean(process.stdout.isTTY),
 };
 

@@ -13,3 +13,8 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Lockstep');
   return join(env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'lockstep');
 }
+
+/** Where the simulated fleet keeps its handsets' state: shared by the station and `lockstep sim`. */
+export function simulatorStateDir(dataDir: string): string {
+  return join(dataDir, 'simulator');
+}

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import type { StationApi } from '../../shared/api.ts';
 import type { StationMode } from '../../shared/types.ts';
 import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, type SimFleet } from '../../sim/index.ts';
 import type { UsbBus } from '../usb/discovery.ts';
 import { openSystemUsbBus } from '../usb/system-bus.ts';
+import { simulatorStateDir } from './data-dir.ts';
 import { createStation } from './station.ts';
 
 /** Handsets in the simulated fleet when no scenario file is named. */
@@ -40,7 +40,7 @@ export async function openStation(options: OpenStationOptions): Promise<OpenedSt
   const scenario = options.scenarioPath ? await loadScenario(options.scenarioPath) : defaultScenario(DEFAULT_FLEET_SIZE);
   const simulated: SimFleet = await createSimFleet({
     scenario,
-    stateDir: join(options.dataDir, 'simulator'),
+    stateDir: simulatorStateDir(options.dataDir),
     ...(options.demo ? { timing: accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) } : {}),
   });
   return { station: createStation({ mode: 'simulated', usb: simulated.usb }), mode: 'simulated', close: () => simulated.close() };

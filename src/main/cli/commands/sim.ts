@@ -1,13 +1,12 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, ScenarioError, type Scenario } from '../../../sim/index.ts';
+import { DEFAULT_TCP_PORT } from '../../fastboot/connect.ts';
+import { defaultDataDir, simulatorStateDir } from '../../station/data-dir.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 
-/** AOSP fastboot's default TCP port, so `fastboot -s tcp:127.0.0.1` finds the first handset. */
-const DEFAULT_TCP_PORT = 5554;
 
 export const simCommand: CliCommand = {
   name: 'sim',
@@ -16,7 +15,7 @@ export const simCommand: CliCommand = {
   --scenario FILE  the fleet as a scenario JSON file (docs/simulator.md); default: --count reference handsets
   --count N        N reference handsets, serials LSIM0001… (default 1)
   --tcp PORT       first TCP port; handset i listens on PORT+i (default ${DEFAULT_TCP_PORT}; 0 = any free ports)
-  --state DIR      where partitions, fuses and lock state persist (default $XDG_STATE_HOME/lockstep/sim)
+  --state DIR      where partitions, fuses and lock state persist (default: the station's, $LOCKSTEP_DATA_DIR or ~/.local/share/lockstep, then simulator/)
   --demo           ${DEMO_SPEEDUP}x faster link, flash and reboot, for demonstrations`,
   async run(argv, io) {
     const { values } = parseArgs({
@@ -33,7 +32,7 @@ export const simCommand: CliCommand = {
     if (values.scenario !== undefined && values.count !== undefined) throw new CliError('--scenario and --count both describe the fleet; give one of them', EXIT_USAGE);
     const scenario = await readScenario(values.scenario, values.count);
     const firstPort = values.tcp === undefined ? DEFAULT_TCP_PORT : integerOption('--tcp', values.tcp, 0, 65535);
-    const stateDir = resolve(values.state ?? defaultStateDir());
+    const stateDir = resolve(values.state ?? simulatorStateDir(defaultDataDir()));
     const timing = values.demo ? accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) : {};
 
     const fleet = await createSimFleet({ scenario, stateDir, timing }).catch((error: unknown) => {
@@ -73,10 +72,6 @@ function integerOption(name: string, text: string, min: number, max: number): nu
     throw new CliError(`${name} takes a whole number from ${min} to ${Math.min(max, 999_999)}, not '${displaySafe(text, 20)}'`, EXIT_USAGE);
   }
   return Number(text);
-}
-
-function defaultStateDir(): string {
-  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'lockstep', 'sim');
 }
 
 function untilStopped(io: CliIo): Promise<void> {
