@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { sparseSkeleton } from './skeleton.ts';
 
 /**
  * An image to flash: its size in bytes and a way to read it from the start. Splitting a sparse
@@ -9,6 +10,11 @@ import { open, stat } from 'node:fs/promises';
 export interface ImageSource {
   readonly size: number;
   open(): AsyncIterable<Uint8Array>;
+  /**
+   * Optional, for files: the same bytes with RAW chunk payloads as zeros (see sparse/skeleton.ts),
+   * far cheaper to read. The splitter then plans from it and validates the whole layout up front.
+   */
+  openLayout?(): AsyncIterable<Uint8Array>;
 }
 
 /** Read size: large enough that per-chunk overhead vanishes, small enough to keep memory flat. */
@@ -17,7 +23,16 @@ const READ_CHUNK = 1024 * 1024;
 export async function imageSourceFromPath(path: string): Promise<ImageSource> {
   const info = await stat(path);
   if (!info.isFile()) throw new Error(`${path} is not a regular file`);
-  return { size: info.size, open: () => createReadStream(path, { highWaterMark: READ_CHUNK }) };
+  return { size: info.size, open: () => createReadStream(path, { highWaterMark: READ_CHUNK }), openLayout: () => layoutOf(path, info.size) };
+}
+
+async function* layoutOf(path: string, size: number): AsyncGenerator<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    yield* sparseSkeleton(file, size);
+  } finally {
+    await file.close();
+  }
 }
 
 /** Buffers in a recycling reader's ring: a chunk stays valid while this many minus one more are read. */
@@ -31,9 +46,10 @@ export const RECYCLED_CHUNKS = 8;
  * a gigabyte of garbage buffers between two collections, which is what would drive peak memory.
  */
 export async function recyclingImageSourceFromPath(path: string): Promise<ImageSource> {
-  const { size } = await imageSourceFromPath(path);
+  const { size, openLayout } = await imageSourceFromPath(path);
   return {
     size,
+    openLayout,
     open: async function* () {
       const file = await open(path, 'r');
       try {

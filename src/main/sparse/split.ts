@@ -68,7 +68,11 @@ export async function* splitImage(source: ImageSource, maxPieceSize: number, opt
       yield* pieces(planPieces(shapes, layout, maxPieceSize), layout, new ExtentCursor(rawEvents(bytes, source.size, layout)));
       return;
     }
-    planner = closable(source.open());
+    if (source.openLayout) {
+      // Cheap enough to read in full first: a malformed image is refused before any piece is sent.
+      for await (const event of readSparse(source.openLayout())) void event;
+    }
+    planner = closable((source.openLayout ?? source.open)());
     const planEvents = readSparse(planner.iterable);
     const events = readSparse(bytes);
     const layout = await headerOf(planEvents);

@@ -159,6 +159,22 @@ describe('splitImage', () => {
     expect(reassemble('tiny', pieces).sha256).toBe(sha256(expanded));
   });
 
+  it('refuses a malformed sparse file before yielding any piece, reading only its chunk headers', async () => {
+    const data = randomBytes(300 * 4096);
+    const good = Buffer.concat([encodeSparseHeader(4096, 400, 2), encodeChunk(CHUNK_TYPE.RAW, 300, data.length), data, encodeChunk(CHUNK_TYPE.DONT_CARE, 100, 0)]);
+    const cases: [string, Buffer, RegExp][] = [
+      ['lying.simg', Buffer.concat([good.subarray(0, 16), Buffer.from([0x91, 1, 0, 0]), good.subarray(20)]), /chunks cover 400 blocks but the header declares 401/],
+      ['truncated.simg', good.subarray(0, good.length - 20), /file ends inside chunk 0's data|file ends inside chunk 1's header/],
+      ['bad-type.simg', Buffer.concat([good.subarray(0, good.length - 12), Buffer.from([0xc5, 0xca, 0, 0, 100, 0, 0, 0, 12, 0, 0, 0])]), /chunk 1 has unknown type 0xcac5/],
+    ];
+    for (const [name, bytes, problem] of cases) {
+      const file = join(work, name);
+      writeFileSync(file, bytes);
+      const pieces = splitImage(await imageSourceFromPath(file), 256 * 1024);
+      await expect(pieces.next()).rejects.toThrow(problem);
+    }
+  });
+
   it('refuses a limit too small for one block with its headers', async () => {
     await expect(split(fromBuffer(randomBytes(100_000)), 4000)).rejects.toThrow(/cannot carry one 4096-byte block/);
   });
