@@ -51,7 +51,7 @@ const DEFAULT_SLOW_COMMAND_TIMEOUT_MS = 10 * 60_000;
 const DATA_WRITE_SIZE = 1024 * 1024;
 /** A device that sends more INFO/TEXT lines than this for one command is flooding, not reporting. */
 const MAX_MESSAGES_PER_COMMAND = 100_000;
-const SLOW_COMMANDS = /^(flash:|erase:|oem |flashing |snapshot-update|update-super:)/;
+const SLOW_COMMANDS = /^(flash:|erase:|oem |flashing )/;
 
 export class FastbootClient {
   readonly #transport: FastbootTransport;
