@@ -118,6 +118,15 @@ describe('fastboot client over TCP', () => {
     expect(await client.getvar('serialno')).toBe('\\x1b[31m=cmd|\\x00\\x5c\\xc3\\xa9');
   });
 
+  it('cuts off a device that floods INFO lines instead of answering', async () => {
+    const { client } = await connectTo(async (device) => {
+      await expectCommand(device, 'getvar:all');
+      const frame = Buffer.from([0, 0, 0, 0, 0, 0, 0, 8, ...Buffer.from('INFOspam')]);
+      device.raw(Buffer.concat(Array.from({ length: 100_001 }, () => frame)));
+    });
+    await expect(client.getvarAll()).rejects.toThrow(/sent more than 100000 INFO\/TEXT lines/);
+  });
+
   it('refuses a frame announcing an absurd length without waiting for it', async () => {
     const { client } = await connectTo(async (device) => {
       await expectCommand(device, 'getvar:product');
