@@ -32,27 +32,28 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.out(`${STATION_VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === first);
-  if (!command) {
+  const entry = COMMANDS.find((candidate) => candidate.name === first);
+  if (!entry) {
     io.err(`lockstep: unknown command '${first.slice(0, 40)}'. Run 'lockstep --help' for the list.\n`);
     return EXIT_USAGE;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`${command.summary}\n\nUsage: ${command.usage}\n`);
+    io.out(`${entry.summary}\n\nUsage: ${command.usage}\n`);
     return 0;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(`lockstep ${command.name}: ${error.message}\n`);
+      io.err(`lockstep ${entry.name}: ${error.message}\n`);
       return error.exitCode;
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      io.err(`lockstep ${command.name}: ${error.message}\nUsage: ${command.usage}\n`);
+      io.err(`lockstep ${entry.name}: ${error.message}\nUsage: ${command.usage}\n`);
       return EXIT_USAGE;
     }
-    io.err(`lockstep ${command.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err(`lockstep ${entry.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 70;
   }
 }

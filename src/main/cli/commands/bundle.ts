@@ -40,8 +40,6 @@ export async function loadTrustFromArgs(values: { trust: string[]; demo: boolean
 }
 
 export const bundleCommand: CliCommand = {
-  name: 'bundle',
-  summary: 'Create, verify and inspect signed firmware bundles',
   usage: USAGE,
   async run(argv, io) {
     const [action, ...rest] = argv;

@@ -18,8 +18,6 @@ const USAGE = `lockstep fastboot -s tcp:HOST[:PORT]|usb[:SERIAL] [-S SIZE] [--ti
 -S SIZE overrides the device's max-download-size (bytes, 0x hex, or with K/M/G).`;
 
 export const fastbootCommand: CliCommand = {
-  name: 'fastboot',
-  summary: 'Run one fastboot command against a handset or simulator (bench client)',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseArgs({

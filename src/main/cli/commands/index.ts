@@ -1,11 +1,16 @@
-import type { CliCommand } from '../command.ts';
-import { bundleCommand } from './bundle.ts';
-import { fastbootCommand } from './fastboot.ts';
-import { keysCommand } from './keys.ts';
-import { operatorsCommand } from './operators.ts';
-import { recordsCommand } from './records.ts';
-import { scanCommand } from './scan.ts';
-import { simCommand } from './sim.ts';
+import type { CliCommandEntry } from '../command.ts';
 
-/** Every subcommand of `lockstep`, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [scanCommand, recordsCommand, operatorsCommand, fastbootCommand, bundleCommand, keysCommand, simCommand];
+/**
+ * Every subcommand of `lockstep`, in the order `--help` lists them. A command's module (and what it
+ * pulls in: SQLite, pdf-lib, the simulator…) is loaded only when that command runs, so that
+ * `lockstep --help` or a flash does not pay for all the others in start-up time and memory.
+ */
+export const COMMANDS: readonly CliCommandEntry[] = [
+  { name: 'scan', summary: 'List handsets attached in fastboot mode and the state of each transport', load: async () => (await import('./scan.ts')).scanCommand },
+  { name: 'sim', summary: 'Run a fleet of virtual handsets that speak fastboot over TCP, until Ctrl-C', load: async () => (await import('./sim.ts')).simCommand },
+  { name: 'fastboot', summary: 'Run one fastboot command against a handset or simulator (bench client)', load: async () => (await import('./fastboot.ts')).fastbootCommand },
+  { name: 'keys', summary: 'Generate bundle signing keys and list the keys this station trusts', load: async () => (await import('./keys.ts')).keysCommand },
+  { name: 'bundle', summary: 'Create, verify and inspect signed firmware bundles', load: async () => (await import('./bundle.ts')).bundleCommand },
+  { name: 'operators', summary: 'Add, list, disable and unlock the operators of a station (PINs from a prompt or stdin)', load: async () => (await import('./operators.ts')).operatorsCommand },
+  { name: 'records', summary: 'List, show and export provisioning records; verify an export offline', load: async () => (await import('./records.ts')).recordsCommand },
+];

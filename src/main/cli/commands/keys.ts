@@ -9,8 +9,6 @@ import { loadTrustFromArgs, TRUST_OPTIONS } from './bundle.ts';
 const USAGE = ['lockstep keys generate --out DIR [--name NAME]', 'lockstep keys list [--trust DIR]... [--demo]'].join('\n       ');
 
 export const keysCommand: CliCommand = {
-  name: 'keys',
-  summary: 'Generate bundle signing keys and list the keys this station trusts',
   usage: USAGE,
   async run(argv, io) {
     const [action, ...rest] = argv;

@@ -91,8 +91,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 export const operatorsCommand: CliCommand = {
-  name: 'operators',
-  summary: 'Add, list, disable and unlock the operators of a station (PINs from a prompt or stdin)',
   usage: USAGE,
   run: (argv, io) => asCliErrors(() => run(argv, io)),
 };

@@ -151,8 +151,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 export const recordsCommand: CliCommand = {
-  name: 'records',
-  summary: 'List, show and export provisioning records; verify an export offline',
   usage: USAGE,
   run: (argv, io) => asCliErrors(() => run(argv, io)),
 };

@@ -5,8 +5,6 @@ import { STATION_OPTIONS, STATION_USAGE, stationOptions } from '../station-optio
 import { displaySafe } from '../../../shared/untrusted.ts';
 
 export const scanCommand: CliCommand = {
-  name: 'scan',
-  summary: 'List handsets attached in fastboot mode and the state of each transport',
   usage: `lockstep scan [--json] ${STATION_USAGE}`,
   async run(argv, io) {
     const { values } = parseArgs({ args: [...argv], options: { json: { type: 'boolean', default: false }, ...STATION_OPTIONS }, strict: true });

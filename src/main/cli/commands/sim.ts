@@ -9,8 +9,6 @@ import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 
 
 export const simCommand: CliCommand = {
-  name: 'sim',
-  summary: 'Run a fleet of virtual handsets that speak fastboot over TCP, until Ctrl-C',
   usage: `lockstep sim [--scenario FILE | --count N] [--tcp PORT] [--state DIR] [--demo]
   --scenario FILE  the fleet as a scenario JSON file (docs/simulator.md); default: --count reference handsets
   --count N        N reference handsets, serials LSIM0001… (default 1)
