@@ -49,6 +49,12 @@ export class ByteReader {
     return this.#pending.length === 0 && !(await this.#fill());
   }
 
+  /** Ends the source early (closing a file it reads) when the consumer stops before its end. */
+  async close(): Promise<void> {
+    this.#pending = new Uint8Array(0);
+    await this.#source.return?.();
+  }
+
   async #fill(): Promise<boolean> {
     for (;;) {
       const next = await this.#source.next();

@@ -71,6 +71,15 @@ export function parseSparseHeader(bytes: Uint8Array): SparseHeader {
  */
 export async function* readSparse(source: AsyncIterable<Uint8Array>): AsyncGenerator<SparseEvent> {
   const reader = new ByteReader(source);
+  try {
+    yield* sparseEvents(reader);
+  } finally {
+    // A malformed image or a consumer that stops early must not leave the source's file open.
+    await reader.close();
+  }
+}
+
+async function* sparseEvents(reader: ByteReader): AsyncGenerator<SparseEvent> {
   const headerBytes = await readOrFail(reader, SPARSE_HEADER_SIZE, 'the file header');
   const header = parseSparseHeader(headerBytes);
   await skip(reader, header.fileHeaderSize - SPARSE_HEADER_SIZE, 'the file header');

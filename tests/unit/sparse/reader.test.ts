@@ -86,6 +86,20 @@ describe('sparse reader', () => {
     expect((error as SparseFormatError).message).toMatch(message);
   });
 
+  it('closes its source when the image is malformed or the consumer stops early', async () => {
+    let closed = 0;
+    async function* tracked(bytes: Buffer): AsyncGenerator<Uint8Array> {
+      try {
+        yield* pieces(bytes, 16);
+      } finally {
+        closed += 1;
+      }
+    }
+    await expect(expand(tracked(Buffer.concat([header(4096, 1, 1), chunk(0xcac9, 1, Buffer.alloc(0))])))).rejects.toThrow(SparseFormatError);
+    for await (const event of readSparse(tracked(image))) if (event.type === 'header') break;
+    expect(closed).toBe(2);
+  });
+
   it("expands what AOSP's img2simg writes to exactly the original image", async () => {
     const original = Buffer.concat([randomBytes(3 * 4096), Buffer.alloc(64 * 4096), Buffer.alloc(8 * 4096, 0x5a), randomBytes(4096)]);
     const rawPath = join(work, 'original.img');
