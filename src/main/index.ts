@@ -1,6 +1,6 @@
 // Electron entry: window and lifecycle only. The station core is built by createStation and
 // reached solely through the typed IPC channels in ipc.ts.
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { registerStationIpc } from './ipc.ts';
@@ -59,7 +59,14 @@ let opened: OpenedStation | null = null;
 void app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  opened = await openStation({ dataDir: app.getPath('userData'), fleet, demo });
+  try {
+    opened = await openStation({ dataDir: app.getPath('userData'), fleet, demo });
+  } catch (error) {
+    // e.g. another Lockstep (or `lockstep sim`) already runs the simulated handsets of this data folder.
+    dialog.showErrorBox('Lockstep cannot start', `The station could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+    app.exit(1);
+    return;
+  }
   registerStationIpc(opened.station, isTrustedUrl);
   createWindow();
   app.on('activate', () => {
