@@ -303,10 +303,16 @@ function commandProblem(command: string): string | null {
   return null;
 }
 
-/** `partition-size:system_a: 0x80000000` → name `partition-size:system_a`, value `0x80000000`. */
+/** Variables that take an argument (`partition-size:system_a`): their name holds one colon. */
+const ARGUMENT_VARIABLES = /^(has-slot|partition-size|partition-type|is-logical|slot-successful|slot-unbootable|slot-retry-count):[^:]*/;
+
+/**
+ * `product:lockstep-ref` (AOSP) or `partition-size:system_a: 0x80000000` (LK): the name ends at
+ * its first colon (its second for a variable with an argument), so a value may hold colons.
+ */
 function splitVariable(line: string): Variable[] {
-  const spaced = line.lastIndexOf(': ');
-  if (spaced > 0) return [{ name: line.slice(0, spaced), value: line.slice(spaced + 2) }];
-  const colon = line.lastIndexOf(':');
-  return colon > 0 ? [{ name: line.slice(0, colon), value: line.slice(colon + 1) }] : [];
+  const nameEnd = ARGUMENT_VARIABLES.exec(line)?.[0].length ?? line.indexOf(':');
+  if (nameEnd <= 0 || line[nameEnd] !== ':') return [];
+  const value = line.slice(nameEnd + 1);
+  return [{ name: line.slice(0, nameEnd), value: value.startsWith(' ') ? value.slice(1) : value }];
 }

@@ -63,6 +63,20 @@ describe('fastboot client over TCP', () => {
     expect(info).toHaveLength(4);
   });
 
+  it('keeps colons inside getvar:all values: only the variable name (and its argument) is split off', async () => {
+    const { client } = await connectTo(async (device) => {
+      await expectCommand(device, 'getvar:all');
+      for (const line of ['serialno:A:B', 'version-bootloader: LSBL: 1.4', 'partition-type:system_a:ext4:x', 'slot-retry-count:a: 3']) device.reply(`INFO${line}`);
+      device.reply('OKAY');
+    });
+    expect((await client.getvarAll()).variables).toEqual([
+      { name: 'serialno', value: 'A:B' },
+      { name: 'version-bootloader', value: 'LSBL: 1.4' },
+      { name: 'partition-type:system_a', value: 'ext4:x' },
+      { name: 'slot-retry-count:a', value: '3' },
+    ]);
+  });
+
   it('hands the device FAIL text to the caller in a typed error naming device and command, and stays usable', async () => {
     const { client, peer } = await connectTo(async (device) => {
       await expectCommand(device, 'erase:misc');
@@ -297,6 +311,12 @@ describe('fastboot client over TCP', () => {
       const peer = await scriptedPeer(async () => undefined, 'FB00');
       peers.push(peer);
       await expect(connectTcp('127.0.0.1', peer.port)).rejects.toThrow(/offers TCP protocol version '00'/);
+    });
+
+    it.each(['FB 1', 'FB+1', 'FB1.', 'FB1 '])('refuses a version that is not two digits (%s)', async (hello) => {
+      const peer = await scriptedPeer(async () => undefined, hello);
+      peers.push(peer);
+      await expect(connectTcp('127.0.0.1', peer.port)).rejects.toThrow(/offers TCP protocol version/);
     });
 
     it('accepts a newer protocol version', async () => {
