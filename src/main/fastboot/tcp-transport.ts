@@ -38,8 +38,9 @@ export async function connectTcp(host: string, port: number, options: TcpConnect
     socket.write('FB01');
     const reply = await raceSignal(stream.readExact(4), signal);
     if (reply[0] !== 0x46 || reply[1] !== 0x42) throw new FastbootProtocolError(name, null, `answered the FB01 handshake with '${printable(reply)}', not FBnn: it does not speak fastboot over TCP`);
-    const version = Number(String.fromCharCode(reply[2] ?? 0, reply[3] ?? 0));
-    if (!Number.isInteger(version) || version < HOST_VERSION) throw new FastbootProtocolError(name, null, `offers TCP protocol version '${printable(reply.subarray(2))}'; this station needs ${HOST_VERSION} or newer`);
+    const digits = String.fromCharCode(reply[2] ?? 0, reply[3] ?? 0);
+    // Two ASCII digits exactly: Number() alone would also take ' 1', '+1' or '1.'.
+    if (!/^[0-9]{2}$/.test(digits) || Number(digits) < HOST_VERSION) throw new FastbootProtocolError(name, null, `offers TCP protocol version '${printable(reply.subarray(2))}'; this station needs ${HOST_VERSION} or newer`);
   } catch (error) {
     socket.destroy();
     if (error instanceof FastbootProtocolError) throw error;
