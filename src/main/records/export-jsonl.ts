@@ -6,6 +6,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { EXPORT_FORMAT, type ChainHeadFields, type RecordFilter } from '../../shared/records.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { inChunks, writeFileAtomically } from './export-file.ts';
+import { elidedLineText, recordLineText } from './export-line.ts';
 import { fromSnapshot, type ExportRequest, type ExportSource, type ExportSummary } from './export-source.ts';
 import type { ProvisioningLog, RecordRow } from './provisioning-log.ts';
 import { filterSql } from './record-filter.ts';
@@ -23,12 +24,12 @@ function* lines(db: DatabaseSync, log: ProvisioningLog, source: ExportSource, fi
     for (const row of rows) {
       if (lineCount === 0) firstPrevHash = row.prev_hash;
       lineCount += 1;
-      const link = `"seq":${row.seq},"prevHash":"${row.prev_hash}","hash":"${row.hash}"`;
+      const link = { seq: row.seq, prevHash: row.prev_hash, hash: row.hash };
       if (row.matches === 1) {
         summary.records += 1;
-        yield `{"type":"record",${link},"record":${row.body_json}}\n`;
+        yield `${recordLineText(link, row.body_json)}\n`;
       } else {
-        yield `{"type":"elided",${link}}\n`;
+        yield `${elidedLineText(link)}\n`;
       }
     }
   }

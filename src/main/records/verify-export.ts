@@ -12,6 +12,7 @@ import {
 } from '../../shared/records.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { chainHash, linkBreak, type ChainLink, type LinkBreak } from './chain.ts';
+import { elidedLineText, recordLineText } from './export-line.ts';
 import { readLines } from './line-reader.ts';
 import { fingerprintOf, publicKeyFromRaw } from './station-identity.ts';
 
@@ -30,6 +31,15 @@ interface PendingBreak {
   readonly link: ChainLink;
   readonly previousLine: number;
   readonly cause: LinkBreak;
+}
+
+/** A line that parses to a valid value but is not the text the station wrote (duplicate keys, spacing, escapes). */
+function notAsWritten(line: number): Break {
+  return {
+    line,
+    problem: 'edited',
+    message: 'is not byte for byte the line the station wrote (duplicate keys, spacing, key order or escapes differ): it was edited.',
+  };
 }
 
 function failure(found: Break): VerifyOutcome {
@@ -142,14 +152,21 @@ export async function verifyJsonlExport(path: string, pinnedKey?: string): Promi
       return failure({ line: lineNumber, problem: 'malformed', message: `is not a Lockstep export line${detail ? ` (${detail.path.join('.')}: ${detail.message})` : ''}: the file was edited or damaged.` });
     }
     if (parsed.data.type === 'chain-head') {
+      if (text !== canonicalJson(parsed.data)) return failure(notAsWritten(lineNumber));
       head = parsed.data;
       headLine = lineNumber;
       continue;
     }
     const line = parsed.data;
     const link: ChainLink = { seq: line.seq, prevHash: line.prevHash, hash: line.hash };
-    if (line.type === 'record' && (line.record.seq !== line.seq || chainHash(line.prevHash, canonicalJson(line.record)) !== line.hash)) {
-      return failure({ line: lineNumber, problem: 'edited', message: `record ${line.seq} was edited: its content does not match its hash.` });
+    if (line.type === 'record') {
+      const body = canonicalJson(line.record);
+      if (line.record.seq !== line.seq || chainHash(line.prevHash, body) !== line.hash) {
+        return failure({ line: lineNumber, problem: 'edited', message: `record ${line.seq} was edited: its content does not match its hash.` });
+      }
+      if (text !== recordLineText(link, body)) return failure(notAsWritten(lineNumber));
+    } else if (text !== elidedLineText(link)) {
+      return failure(notAsWritten(lineNumber));
     }
     const broken = previous ? linkBreak(previous, link) : null;
     if (broken) {

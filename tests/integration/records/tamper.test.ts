@@ -88,6 +88,22 @@ describe('tampered JSON Lines exports', () => {
     expectBroken(await verifyLines([...lines.slice(0, 2), forged, ...lines.slice(2)]), 4, 'inserted');
   });
 
+  it('names a line whose bytes are not the ones the station wrote, even when its parsed value still hashes right', async () => {
+    // JSON.parse keeps the last of duplicate keys, so a forged first "deviceSerial" would be what a
+    // person or another tool reads while the hash still covers the original.
+    const duplicated = lines.map((line, at) => (at === 2 ? line.replace('"record":{', '"record":{"deviceSerial":"LS7A-FORGED",') : line));
+    expectBroken(await verifyLines(duplicated), 3, 'edited');
+    const spaced = lines.map((line, at) => (at === 4 ? line.replace('"seq":', '"seq": ') : line));
+    expectBroken(await verifyLines(spaced), 5, 'edited');
+    const reescaped = lines.map((line, at) => (at === 1 ? line.replace('"outcome":"p', '"outcome":"\\u0070') : line));
+    expectBroken(await verifyLines(reescaped), 2, 'edited');
+    const head = lines[records()] ?? '';
+    expectBroken(await verifyLines([...lines.slice(0, -1), head.replace('{', '{"records":99,')]), records() + 1, 'edited');
+    const elided = JSON.parse(lines[0] ?? '') as { seq: number; prevHash: string; hash: string };
+    const elidedSpaced = `{"type":"elided", "seq":${elided.seq},"prevHash":"${elided.prevHash}","hash":"${elided.hash}"}`;
+    expect((await verifyLines([elidedSpaced, ...lines.slice(1)])).intact).toBe(false);
+  });
+
   it('refuses an edited head, another station key, and garbage', async () => {
     const head = lines[records()] ?? '';
     expectBroken(await verifyLines([...lines.slice(0, -1), head.replace('"records":8', '"records":7')]), records() + 1, 'signature');
