@@ -10,6 +10,7 @@ import {
   type VerifyOutcome,
   type VerifyProblem,
 } from '../../shared/records.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { chainHash, linkBreak, type ChainLink, type LinkBreak } from './chain.ts';
 import { elidedLineText, recordLineText } from './export-line.ts';
@@ -148,8 +149,10 @@ export async function verifyJsonlExport(path: string, pinnedKey?: string): Promi
     const schema = type === 'record' ? recordLineSchema : type === 'elided' ? elidedLineSchema : type === 'chain-head' ? chainHeadLineSchema : null;
     const parsed = schema?.safeParse(json);
     if (!parsed?.success) {
+      // zod quotes unknown keys in its messages, and the keys come from the file.
       const detail = parsed?.error.issues[0];
-      return failure({ line: lineNumber, problem: 'malformed', message: `is not a Lockstep export line${detail ? ` (${detail.path.join('.')}: ${detail.message})` : ''}: the file was edited or damaged.` });
+      const where = detail ? ` (${displaySafe(`${detail.path.join('.')}: ${detail.message}`, 200)})` : '';
+      return failure({ line: lineNumber, problem: 'malformed', message: `is not a Lockstep export line${where}: the file was edited or damaged.` });
     }
     if (parsed.data.type === 'chain-head') {
       if (text !== canonicalJson(parsed.data)) return failure(notAsWritten(lineNumber));

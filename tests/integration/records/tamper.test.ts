@@ -6,6 +6,7 @@ import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
 import { chainHash } from '../../../src/main/records/chain.ts';
 import { verifyJsonlExport } from '../../../src/main/records/verify-export.ts';
 import type { VerifyOutcome, VerifyProblem } from '../../../src/shared/records.ts';
+import { isUnsafeCodePoint } from '../../../src/shared/untrusted.ts';
 import { createStationFixture, imei, type StationFixture } from './fixture.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
@@ -115,6 +116,17 @@ describe('tampered JSON Lines exports', () => {
     }
     expectBroken(await verifyLines(['{"type":"record"', ...lines.slice(1)]), 1, 'malformed');
     expectBroken(await verifyLines([...lines.slice(0, 3), '', ...lines.slice(3)]), 4, 'malformed');
+  });
+
+  it('reports a hostile line without passing its control characters or its length through', async () => {
+    const hostileKey = `\u001b]0;pwned\u0007\u202E${'K'.repeat(100_000)}`;
+    const line = (lines[1] ?? '').replace('"record":{', `"record":{${JSON.stringify(hostileKey)}:1,`);
+    const outcome = await verifyLines([lines[0] ?? '', line, ...lines.slice(2)]);
+    expectBroken(outcome, 2, 'malformed');
+    if (outcome.intact) return;
+    expect([...outcome.message].filter((char) => isUnsafeCodePoint(char.codePointAt(0) ?? 0))).toEqual([]);
+    expect(outcome.message).toContain('\\x1B]0;pwned');
+    expect(outcome.message.length).toBeLessThan(1000);
   });
 
   it('exits 0 from `lockstep records verify` only when the file is intact, naming the broken line', () => {
