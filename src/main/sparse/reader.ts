@@ -61,6 +61,10 @@ export function parseSparseHeader(bytes: Uint8Array): SparseHeader {
   if (header.blockSize === 0 || header.blockSize % 4 !== 0 || header.blockSize > MAX_BLOCK_SIZE) {
     throw new SparseFormatError(12, `block size ${header.blockSize} is not a positive multiple of 4 up to ${MAX_BLOCK_SIZE}`);
   }
+  // Up to 2^58 bytes fit the fields; past 2^53 offsets would silently lose precision in JavaScript numbers.
+  if (header.totalBlocks * header.blockSize > Number.MAX_SAFE_INTEGER) {
+    throw new SparseFormatError(16, `${header.totalBlocks} blocks of ${header.blockSize} bytes expands to more than any partition holds`);
+  }
   return header;
 }
 

@@ -79,6 +79,7 @@ describe('sparse reader', () => {
     ['an unknown chunk type', Buffer.concat([header(4096, 1, 1), chunk(0xcac9, 1, Buffer.alloc(0))]), 28, /unknown type 0xcac9/],
     ['trailing garbage', Buffer.concat([image, Buffer.from('x')]), image.length, /trailing bytes/],
     ['a zero block size', Buffer.concat([header(0, 1, 0)]), 12, /block size 0/],
+    ['an expanded size beyond exact arithmetic', header(64 * 1024 * 1024, 0xffff_ffff, 0), 16, /expands to more than/],
   ])('rejects %s with the offset and reason', async (_name, bytes, offset, message) => {
     const error = await expand(pieces(bytes, 64)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SparseFormatError);
