@@ -1,7 +1,8 @@
 // Writing an export file so that a crash or a full disk never leaves a half-written file under the
 // final name: write a sibling temporary file, fsync it, then rename it into place.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, realpathSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RecordsError } from './errors.ts';
@@ -19,6 +20,30 @@ export function* inChunks(parts: Iterable<string>): Generator<string> {
     }
   }
   if (pending.length > 0) yield pending;
+}
+
+/** `path` with its directory resolved through symlinks, so two spellings of one file compare equal. */
+function canonicalPath(path: string): string {
+  const absolute = resolve(path);
+  let directory = dirname(absolute);
+  try {
+    directory = realpathSync(directory);
+  } catch {
+    // A directory that does not exist holds none of the station's files; the write reports it.
+  }
+  const full = join(directory, basename(absolute));
+  return process.platform === 'win32' || process.platform === 'darwin' ? full.toLowerCase() : full;
+}
+
+/**
+ * Refuses an export path that names one of the station's own files: the rename at the end of an
+ * export would replace the records database or the station key with the export.
+ */
+export function refuseOwnFile(out: string, ownFiles: readonly string[]): void {
+  const target = canonicalPath(out);
+  if (ownFiles.some((file) => canonicalPath(file) === target)) {
+    throw new RecordsError(`${out} would overwrite the station's own records database or key; write the export to another file.`);
+  }
 }
 
 export async function writeFileAtomically(path: string, content: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {

@@ -7,6 +7,7 @@ import type { RecordFilter } from '../../shared/records.ts';
 import { createAuthorisations } from './authorisations.ts';
 import { openDatabase } from './database.ts';
 import { exportCsv } from './export-csv.ts';
+import { refuseOwnFile } from './export-file.ts';
 import { exportJsonl } from './export-jsonl.ts';
 import { exportPdf } from './export-pdf.ts';
 import type { ExportSummary } from './export-source.ts';
@@ -61,8 +62,10 @@ export function openStationRecords(location: string | StationRecordsLocation) {
       recordLabel: journal.recordLabel,
 
       /** Writes an export of the records matching `filter`; the file appears only once complete. */
-      export(format: ExportFormat, filter: RecordFilter, out: string): Promise<ExportSummary> {
-        return EXPORTERS[format]({ source: { databasePath: options.database, identity, now }, filter, out });
+      async export(format: ExportFormat, filter: RecordFilter, out: string): Promise<ExportSummary> {
+        const database = options.database;
+        refuseOwnFile(out, [database, `${database}-wal`, `${database}-shm`, `${database}-journal`, keyPath]);
+        return EXPORTERS[format]({ source: { databasePath: database, identity, now }, filter, out });
       },
 
       /** Checks the integrity of the database file and recomputes the whole chain. */

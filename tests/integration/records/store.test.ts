@@ -63,6 +63,27 @@ describe('records database', () => {
   });
 });
 
+describe('exports', () => {
+  it('refuses to write an export over the database, its WAL files or the station key', async () => {
+    const station = createStationFixture();
+    try {
+      station.provision({ serial: 'LS7A3100', imei: imei(1) });
+      const database = join(station.dir, DATABASE_FILE);
+      const protectedFiles = [database, `${database}-wal`, `${database}-shm`, join(station.dir, STATION_KEY_FILE), join(station.dir, 'sub', '..', DATABASE_FILE)];
+      for (const out of protectedFiles) {
+        await expect(station.records.export('csv', {}, out), out).rejects.toThrow(/would overwrite the station's own/);
+      }
+      expect(station.records.checkIntegrity()).toEqual({ database: [], chain: { intact: true, records: 1, head: station.records.log.head() } });
+      station.records.close();
+      const reopened = openStationRecords(station.dir);
+      expect(reopened.log.head().seq).toBe(1);
+      reopened.close();
+    } finally {
+      station.cleanup();
+    }
+  });
+});
+
 describe('operators', () => {
   let station: StationFixture;
   beforeEach(() => {
