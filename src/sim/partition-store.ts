@@ -156,6 +156,7 @@ export class PartitionWriter {
   }
 }
 
+/** For at most PIECE bytes: writes and fills are cut into pieces of that size first. */
 function isZero(bytes: Uint8Array): boolean {
-  return Buffer.compare(bytes, ZEROS.subarray(0, bytes.length)) === 0 || (bytes.length > PIECE && bytes.every((byte) => byte === 0));
+  return Buffer.compare(bytes, ZEROS.subarray(0, bytes.length)) === 0;
 }
