@@ -63,6 +63,7 @@ async function keysInFolder(dir: string, required: boolean, warnings: string[]):
     throw new KeyFileError(`cannot read trust folder ${dir} (${(error as Error).message}). Pass a folder holding the public keys (*.pem) you trust.`);
   }
   const keys: TrustedKey[] = [];
+  const demoKeyId = demoKey().keyId;
   for (const name of names.filter((entry) => entry.endsWith('.pem')).sort()) {
     const path = join(dir, name);
     const info = await stat(path);
@@ -73,7 +74,13 @@ async function keysInFolder(dir: string, required: boolean, warnings: string[]):
       warnings.push(`${path} is a private key and was ignored: a trust folder holds public keys only; move the private key somewhere safe.`);
       continue;
     }
-    keys.push({ keyId: keyIdOf(parsed.key), publicKey: parsed.key, label: path, demo: false });
+    const keyId = keyIdOf(parsed.key);
+    // A copy of the published DEMO key in a trust folder would otherwise be trusted as a production key.
+    if (keyId === demoKeyId) {
+      warnings.push(`${path} is the ${DEMO_KEY_LABEL} (anyone can sign with it) and was ignored: it is trusted only in demo mode (--demo). Delete it from the trust folder.`);
+      continue;
+    }
+    keys.push({ keyId, publicKey: parsed.key, label: path, demo: false });
   }
   return keys;
 }

@@ -35,6 +35,22 @@ describe('trust store', () => {
     expect((await loadTrustStore({ stationDir: station, demo: true })).keys.get(demoKey().keyId)?.label).toBe(DEMO_LABEL);
   });
 
+  it('never trusts a copy of the DEMO key found in a trust folder as a production key', async () => {
+    const dir = join(work.path, 'demo-copy');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'publisher.pub.pem'), demoKey().publicKey.export({ type: 'spki', format: 'pem' }));
+    const trust = await loadTrustStore({ stationDir: dir });
+    expect(trust.keys.size).toBe(0);
+    expect(trust.warnings).toEqual([expect.stringContaining(`publisher.pub.pem is the ${DEMO_LABEL} (anyone can sign with it) and was ignored`)]);
+    expect((await loadTrustStore({ stationDir: dir, demo: true })).keys.get(demoKey().keyId)).toMatchObject({ label: DEMO_LABEL, demo: true });
+
+    const bundle = join(dir, 'demo-bundle');
+    await generateDemoBundle({ out: bundle, bootImageBytes: 4096, systemImageBytes: 64 * 1024 });
+    const io = capture();
+    expect(await main(['bundle', 'verify', bundle, '--trust', dir], io)).toBe(1);
+    expect(io.stderr()).toMatch(/\[DEMO_KEY_NOT_TRUSTED\]/);
+  });
+
   it('refuses an unreadable PEM, a non-Ed25519 key and a missing user folder, naming the file', async () => {
     const dir = join(work.path, 'broken');
     mkdirSync(dir);
