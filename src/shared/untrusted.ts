@@ -42,6 +42,9 @@ export function terminalSafeJson(json: string): string {
   return json.replace(UNSAFE_IN_JSON, (char) => `\\u${hex(char.charCodeAt(0), 4).toLowerCase()}`);
 }
 
+/** The most characters escapeControlChars writes for one UTF-16 unit (`\u202E`, `\uD800`). */
+export const MAX_ESCAPE_EXPANSION = 6;
+
 /** The visible escape for a code point: `\x00` below 0x100, `\u202E` above. */
 export function escapeCodePoint(codePoint: number): string {
   return codePoint < 0x100 ? `\\x${hex(codePoint, 2)}` : `\\u${hex(codePoint, 4)}`;
@@ -92,16 +95,19 @@ export function displaySafe(text: string, limit = DEFAULT_DISPLAY_LIMIT): string
   return keep === text.length ? shown : shown + truncationMarker(text.length - keep);
 }
 
-/** First characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula. */
-const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r']);
+/**
+ * Cells that Excel, LibreOffice or Google Sheets may treat as a formula: starting with tab or CR, or
+ * with `=`, `+`, `-`, `@` (or their full-width forms, which some locales accept) after any leading
+ * whitespace or quotes, which importers can trim.
+ */
+const FORMULA_TRIGGER = /^(?:[\t\r]|[\s"']*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/;
 
 /**
- * A spreadsheet executes a cell starting with `=`, `+`, `-`, `@`, tab or CR (OWASP "CSV
- * injection"); a leading apostrophe makes it text. The value stays readable and the change is
- * visible.
+ * A spreadsheet executes a cell starting with a formula sign (OWASP "CSV injection"); a leading
+ * apostrophe makes it text. The value stays readable and the change is visible.
  */
 export function neutraliseFormula(cell: string): string {
-  return FORMULA_TRIGGERS.has(cell.charAt(0)) ? `'${cell}` : cell;
+  return FORMULA_TRIGGER.test(cell) ? `'${cell}` : cell;
 }
 
 /** RFC 4180 field: quoted when it holds a quote, comma, CR or LF; quotes doubled. */

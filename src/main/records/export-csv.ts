@@ -3,13 +3,17 @@
 // formula triggers neutralised and quoted. The JSON Lines export is the exact, verifiable copy;
 // the CSV carries each record's hashes so a row can be matched to it.
 import type { ProvisioningRecordBody } from '../../shared/records.ts';
-import { csvCell, displaySafe } from '../../shared/untrusted.ts';
+import { MAX_ESCAPE_EXPANSION, csvCell, displaySafe } from '../../shared/untrusted.ts';
 import { inChunks, writeFileAtomically } from './export-file.ts';
 import { fromSnapshot, type ExportRequest, type ExportSummary } from './export-source.ts';
 import { fuseReadbackText } from './record-text.ts';
 
-/** Excel holds at most 32 767 characters in a cell; keep room for the truncation marker. */
-const CELL_LIMIT = 32_000;
+/**
+ * Excel holds at most 32 767 characters in a cell. The cap counts the value before escaping, and an
+ * escaped character takes up to six, so this keeps even a value of nothing but escapes (and the
+ * truncation marker) inside the limit.
+ */
+const CELL_LIMIT = Math.floor(32_000 / MAX_ESCAPE_EXPANSION);
 
 const text = (value: string | null): string => (value === null ? '' : csvCell(displaySafe(value, CELL_LIMIT)));
 

@@ -7,6 +7,8 @@ import { verifyJsonlExport } from '../../../src/main/records/verify-export.ts';
 import { createStationFixture, imei, recordFor, type StationFixture } from './fixture.ts';
 
 const MEGABYTE_SERIAL = `LS${'9'.repeat(1024 * 1024)}`;
+/** Each character of it is written as a six-character escape wherever it is shown. */
+const MEGABYTE_OF_OVERRIDES = '\u202E'.repeat(1024 * 1024);
 
 /** Identity strings a hostile or broken handset could report. */
 const HOSTILE = [
@@ -24,6 +26,9 @@ const HOSTILE = [
   'C1\u0085\u009b',
   '序列号📱',
   MEGABYTE_SERIAL,
+  MEGABYTE_OF_OVERRIDES,
+  ' =1+1',
+  '"=cmd|\' /C calc\'!A0"',
 ];
 
 /** A strict RFC 4180 reader: fields, quoted fields with doubled quotes, CRLF records. */
@@ -91,6 +96,7 @@ describe('exports of hostile identity strings', () => {
     expect(rows.every((row) => row.length === header.length)).toBe(true);
     for (const cell of rows.flat()) {
       expect(cell.charAt(0), `cell ${JSON.stringify(cell.slice(0, 40))}`).not.toMatch(/[=+\-@\t\r]/);
+      expect(cell, 'a formula sign behind leading spaces or quotes').not.toMatch(/^(?!')[\s"']*[=+\-@]/);
       expect([...cell].some((char) => isUnsafeCodePoint(char.codePointAt(0) ?? 0))).toBe(false);
       expect(cell.length).toBeLessThan(32_767);
     }
@@ -124,7 +130,7 @@ describe('exports of hostile identity strings', () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toContain(summary.headHash);
     expect(text.stdout).toContain(station.records.identity.fingerprint);
-    expect(text.stdout).toContain('Failures (14)');
+    expect(text.stdout).toContain(`Failures (${HOSTILE.length})`);
     expect(text.stdout).toContain('LS7A\\u202Eexe.1000');
     expect(text.stdout).not.toContain('\u202E');
   });

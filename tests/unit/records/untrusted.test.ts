@@ -43,6 +43,13 @@ describe('untrusted strings', () => {
     expect(csvCell('line\r\nbreak')).toBe('"line\r\nbreak"');
   });
 
+  it('neutralises a formula behind leading spaces or quotes, and full-width formula signs', () => {
+    for (const cell of [' =1+1', '  \u00a0@SUM(A1)', '"=cmd|\' /C calc\'!A0"', "'=1+1", '" -2+3', '\u3000=1', '＝1+1', '＋1', '－1', '＠SUM(A1)', '\n=1+1']) {
+      expect(neutraliseFormula(cell), JSON.stringify(cell)).toBe(`'${cell}`);
+    }
+    for (const cell of ['  LS7A1000', '"quoted" serial', "O'Brien", '']) expect(neutraliseFormula(cell)).toBe(cell);
+  });
+
   it('draws only WinAnsi characters in PDFs and shows the others as escapes', () => {
     expect(winAnsiSafe('Café €5 – ok')).toBe('Café €5 – ok');
     expect(winAnsiSafe('序列号📱\u202E')).toBe('\\u{5E8F}\\u{5217}\\u{53F7}\\u{1F4F1}\\u202E');
