@@ -3,6 +3,7 @@ import { displaySafe } from '../../shared/untrusted.ts';
 import { isSafeBundlePath, manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
 import { BundleError } from './errors.ts';
 import { MAX_MANIFEST_BYTES } from './layout.ts';
+import { DuplicateKeyError, parseStrictJson } from './strict-json.ts';
 
 /** How many schema problems one error message lists; the rest are counted. */
 const ISSUES_SHOWN = 5;
@@ -25,8 +26,11 @@ export function parseManifest(bytes: Uint8Array): BundleManifest {
   if (bytes.length > MAX_MANIFEST_BYTES) throw manifestTooLarge(bytes.length);
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    json = parseStrictJson(bytes);
   } catch (error) {
+    if (error instanceof DuplicateKeyError) {
+      throw new BundleError('MANIFEST_INVALID', `manifest.json gives the field ${displaySafe(error.field, 120)} twice: readers disagree on which value counts, so the manifest is refused. Rebuild the bundle with 'lockstep bundle create'.`);
+    }
     throw new BundleError('MANIFEST_INVALID', `manifest.json is not valid UTF-8 JSON (${displaySafe(error instanceof Error ? error.message : String(error), 120)}). Rebuild the bundle with 'lockstep bundle create'.`);
   }
   refuseUnsafePaths(json);

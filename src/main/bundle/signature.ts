@@ -4,10 +4,12 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { BundleSigner } from '../../shared/bundle.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { demoKey } from './demo-key.ts';
 import { BundleError } from './errors.ts';
 import { keyIdOf } from './keys.ts';
 import { SIGNATURE_FILE } from './layout.ts';
+import { DuplicateKeyError, parseStrictJson } from './strict-json.ts';
 import type { TrustedKey, TrustStore } from './trust-store.ts';
 
 const SIGNATURE_FORMAT = 'lockstep-bundle-signatures';
@@ -74,9 +76,10 @@ export function signingKeyIds(signatureFile: Uint8Array): string[] {
 function parseSignatureFile(bytes: Uint8Array): z.infer<typeof signatureFileSchema>['signatures'] {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not valid JSON: the bundle cannot be checked. Re-sign it with 'lockstep bundle create'.`);
+    json = parseStrictJson(bytes);
+  } catch (error) {
+    const problem = error instanceof DuplicateKeyError ? `gives the field ${displaySafe(error.field, 120)} twice` : 'is not valid JSON';
+    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} ${problem}: the bundle cannot be checked. Re-sign it with 'lockstep bundle create'.`);
   }
   const parsed = signatureFileSchema.safeParse(json);
   if (!parsed.success) {

@@ -45,6 +45,11 @@ describe('bundle manifest', () => {
     expect(failure({ ...valid, policy: { ...valid.policy, skipFuses: true } })).toMatch(/^MANIFEST_INVALID: .*policy: Unrecognized key/);
   });
 
+  it('refuses a key given twice, so the policy the station reads is the one every reader sees', () => {
+    const text = JSON.stringify(valid).replace('"lockBootloader":true', '"lockBootloader":true,"lockBootloader":false');
+    expect(failure(text)).toMatch(/^MANIFEST_INVALID: manifest\.json gives the field policy\.lockBootloader twice/);
+  });
+
   it('requires a raw image to expand to itself', () => {
     expect(failure({ ...valid, partitions: [{ ...valid.partitions[0], expanded: { size: 11, sha256: hash } }] })).toMatch(/partitions\[0\]\.expanded: a raw/);
   });

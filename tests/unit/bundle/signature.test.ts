@@ -69,6 +69,8 @@ describe('bundle signatures', () => {
     const tampered = new TextEncoder().encode('{"schemaVersion":2}\n');
     expect(codeOf(() => checkSignatures(tampered, signManifest(manifest, [key.privateKey]), trust))).toMatch(/^BAD_SIGNATURE: /);
     expect(codeOf(() => checkSignatures(manifest, new TextEncoder().encode('=cmd|/c calc'), trust))).toMatch(/^SIGNATURE_FILE_INVALID: manifest\.sig is not valid JSON/);
+    const doubled = new TextDecoder().decode(signManifest(manifest, [key.privateKey])).replace('"version": 1,', '"version": 1,\n  "signatures": [],');
+    expect(codeOf(() => checkSignatures(manifest, new TextEncoder().encode(doubled), trust))).toMatch(/^SIGNATURE_FILE_INVALID: manifest\.sig gives the field signatures twice/);
     const short = JSON.parse(new TextDecoder().decode(signManifest(manifest, [key.privateKey])));
     short.signatures[0].signature = Buffer.alloc(10).toString('base64');
     expect(codeOf(() => checkSignatures(manifest, new TextEncoder().encode(JSON.stringify(short)), trust))).toMatch(/^SIGNATURE_FILE_INVALID: .*signatures\.0\.signature: an Ed25519 signature is 64 bytes/);
