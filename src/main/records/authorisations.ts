@@ -5,6 +5,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import type { AuthorisationDecision, AuthorisationSummary, IrreversibleStep } from '../../shared/records.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
 import type { Credentials, Operators } from './operators.ts';
 import { inWriteTransaction } from './transactions.ts';
@@ -74,6 +75,23 @@ function refusal(row: AuthorisationSummary, query: AuthorisationQuery, alreadyCo
     if (missing.length > 0) return `authorisation ${row.id} does not authorise fuse(s) ${missing.join(', ')}`;
   }
   if (!alreadyCounted && row.devicesUsed >= row.deviceCap) return `authorisation ${row.id} has reached its cap of ${row.deviceCap} devices`;
+  return null;
+}
+
+/**
+ * Why a stored step or record may not cite `authorisationId` for this device, or null if it may:
+ * `isAuthorised` must have granted it to this serial in this batch and, for a step, it must cover
+ * that step (a fuse-only authorisation does not make a lock authorised).
+ */
+export function citationProblem(db: DatabaseSync, authorisationId: number, device: { batchId: number; serial: string }, step?: IrreversibleStep): string | null {
+  const granted = db
+    .prepare(
+      'SELECT a.lock, a.fuses_json FROM authorisation_uses u JOIN authorisations a ON a.id = u.authorisation_id WHERE u.authorisation_id = ? AND u.device_serial = ? AND a.batch_id = ?',
+    )
+    .get(authorisationId, device.serial, device.batchId) as { lock: number; fuses_json: string } | undefined;
+  if (!granted) return `authorisation ${authorisationId} was not granted to device ${displaySafe(device.serial, 64)}; ask isAuthorised before an irreversible step.`;
+  if (step === 'lock' && granted.lock !== 1) return `authorisation ${authorisationId} does not authorise locking the bootloader.`;
+  if (step === 'fuse' && (JSON.parse(granted.fuses_json) as string[]).length === 0) return `authorisation ${authorisationId} does not authorise burning fuses.`;
   return null;
 }
 

@@ -3,7 +3,8 @@
 // an irreversible step's event carries the authorisation decision it ran under.
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
-import { STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent } from '../../shared/records.ts';
+import { STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName } from '../../shared/records.ts';
+import { citationProblem } from './authorisations.ts';
 import { RecordsError } from './errors.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
@@ -117,15 +118,11 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
     return device(row);
   }
 
-  /** An authorised decision must be one `isAuthorised` issued for this device's batch and serial. */
-  function checkDecision(target: DeviceEntry, decision: AuthorisationDecision): void {
+  /** An authorised decision must be one `isAuthorised` issued for this device, covering this step. */
+  function checkDecision(target: DeviceEntry, step: StepName, decision: AuthorisationDecision): void {
     if (!decision.authorised) return;
-    const issued = db
-      .prepare(
-        'SELECT 1 FROM authorisation_uses u JOIN authorisations a ON a.id = u.authorisation_id WHERE u.authorisation_id = ? AND u.device_serial = ? AND a.batch_id = ?',
-      )
-      .get(decision.authorisationId, target.serial, target.batchId);
-    if (!issued) throw new RecordsError(`authorisation ${decision.authorisationId} was not granted to device ${target.id}; ask isAuthorised before an irreversible step.`);
+    const problem = citationProblem(db, decision.authorisationId, target, step === 'fuse' || step === 'lock' ? step : undefined);
+    if (problem) throw new RecordsError(problem);
   }
 
   return {
@@ -177,7 +174,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       if ((event.step === 'fuse' || event.step === 'lock') && event.authorisation === null) {
         throw new RecordsError(`a ${event.step} step event must carry the authorisation decision it ran under.`);
       }
-      if (event.authorisation) checkDecision(target, event.authorisation);
+      if (event.authorisation) checkDecision(target, event.step, event.authorisation);
       const decision = event.authorisation;
       return inWriteTransaction(db, () => {
         const { lastInsertRowid } = db

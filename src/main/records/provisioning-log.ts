@@ -9,6 +9,7 @@ import {
   type ProvisioningRecordBody,
   type RecordFilter,
 } from '../../shared/records.ts';
+import { citationProblem } from './authorisations.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { GENESIS_HASH, chainHash, linkBreak, type ChainLink } from './chain.ts';
 import { RecordsError } from './errors.ts';
@@ -58,7 +59,6 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
 
   const deviceById = db.prepare('SELECT batch_id, serial FROM devices WHERE id = ?');
   const activeOperator = db.prepare('SELECT 1 FROM operators WHERE id = ? AND disabled_at IS NULL');
-  const batchAuthorisation = db.prepare('SELECT 1 FROM authorisations WHERE id = ? AND batch_id = ?');
 
   function head(): ChainLink {
     return (headQuery.get() as ChainLink | undefined) ?? { seq: 0, prevHash: GENESIS_HASH, hash: GENESIS_HASH };
@@ -76,9 +76,8 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
         if (!activeOperator.get(record.operatorId)) {
           throw new RecordsError(`operator '${record.operatorId.slice(0, 32)}' does not exist or is disabled.`);
         }
-        if (record.authorisationId !== null && !batchAuthorisation.get(record.authorisationId, device.batch_id)) {
-          throw new RecordsError(`authorisation ${record.authorisationId} does not belong to batch ${device.batch_id}.`);
-        }
+        const problem = record.authorisationId === null ? null : citationProblem(db, record.authorisationId, { batchId: device.batch_id, serial: device.serial });
+        if (problem) throw new RecordsError(problem);
         const previous = head();
         const body: ProvisioningRecordBody = {
           seq: previous.seq + 1,

@@ -7,7 +7,7 @@ import { openDatabase } from '../../../src/main/records/database.ts';
 import { SCHEMA_VERSION } from '../../../src/main/records/migrations.ts';
 import { MAX_PIN_FAILURES } from '../../../src/main/records/operators.ts';
 import { DATABASE_FILE, STATION_KEY_FILE, openStationRecords } from '../../../src/main/records/station-records.ts';
-import { ADMIN, BUNDLE_HASH, SUPERVISOR, TECHNICIAN, createStationFixture, imei, type StationFixture } from './fixture.ts';
+import { ADMIN, BUNDLE_HASH, SUPERVISOR, TECHNICIAN, createStationFixture, imei, recordFor, type StationFixture } from './fixture.ts';
 
 describe('records database', () => {
   let station: StationFixture;
@@ -192,6 +192,42 @@ describe('authorisations', () => {
       ['skipped', refused],
       ['passed', { authorised: true, authorisationId: station.authorisationId }],
     ]);
+  });
+});
+
+describe('authorisation decisions recorded with steps and records', () => {
+  let station: StationFixture;
+  beforeEach(() => {
+    station = createStationFixture();
+  });
+  afterEach(() => station.cleanup());
+
+  it('refuses a lock event under an authorisation that does not cover locking', () => {
+    const gpsOnly = station.records.authorisations.authorise(SUPERVISOR, {
+      batchId: station.batchId,
+      fuses: ['GPS_DISABLE'],
+      lock: false,
+      bundleHash: BUNDLE_HASH,
+      deviceCap: 5,
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0200', identity: {} });
+    const decision = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0200', step: 'fuse', fuses: ['GPS_DISABLE'], bundleHash: BUNDLE_HASH, at: new Date() });
+    expect(decision).toEqual({ authorised: true, authorisationId: gpsOnly.id });
+    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', operatorId: TECHNICIAN.id, authorisation: decision });
+    expect(() => station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'passed', operatorId: TECHNICIAN.id, authorisation: decision })).toThrow(
+      /does not authorise locking/,
+    );
+  });
+
+  it('refuses a record naming an authorisation that was never granted to its device', () => {
+    const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0201', identity: {} });
+    expect(() =>
+      station.records.commitProvisioningRecord(
+        recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureReason: null, locked: true, authorisationId: station.authorisationId }),
+      ),
+    ).toThrow(/was not granted to device/);
+    expect(station.records.log.head().seq).toBe(0);
   });
 });
 
