@@ -31,13 +31,25 @@ export async function digestImage(source: AsyncIterable<Uint8Array>, options: Im
   let expanded: ImageDigest['expanded'] = null;
   if (options.sparse) {
     try {
-      expanded = await expandedDigest(stream, options.expectedExpandedSize);
+      expanded = await expandedDigest(withoutEarlyClose(stream), options.expectedExpandedSize);
     } catch (error) {
-      if (!(error instanceof SparseFormatError || error instanceof ExpandedSizeError)) throw error;
+      if (!(error instanceof SparseFormatError || error instanceof ExpandedSizeError)) {
+        await stream.return(undefined);
+        throw error;
+      }
       expanded = error;
     }
   }
   // Read to the end even when the sparse structure is bad, so the file's own hash is always known.
   for await (const chunk of stream) void chunk;
   return { file: digester.finish(), expanded };
+}
+
+/**
+ * The sparse reader closes its source when it stops early (a malformed image, a header declaring
+ * another size); the file must still be hashed to its end, or a large image would be reported as
+ * truncated at the chunk where the sparse structure went wrong.
+ */
+function withoutEarlyClose(stream: AsyncGenerator<Uint8Array>): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => stream.next() }) };
 }

@@ -1,12 +1,14 @@
 // Verification beyond the CLI: progress, cancellation, the batch cache, containers, and sparse
 // images whose structure or expansion does not match the signed manifest.
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleError } from '../../../src/main/bundle/errors.ts';
+import { READ_CHUNK_BYTES } from '../../../src/main/bundle/layout.ts';
 import { VerificationCache } from '../../../src/main/bundle/verification-cache.ts';
 import { verifyBundle, type VerificationProgress } from '../../../src/main/bundle/verify.ts';
-import { buildBundle, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
+import { buildBundle, patternBytes, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
 import { entriesOf, zipBytes } from './zip-craft.ts';
 
 const work = tempDir('bundle-verify');
@@ -101,6 +103,31 @@ describe('verifyBundle', () => {
       (manifest.partitions as { expanded: { size: number } }[])[1]!.expanded.size = 1024 ** 4;
     });
     expect(await codeOf(verifyBundle(wrongSize, { trust: signing.trust }))).toMatch(new RegExp(`^EXPANDED_MISMATCH: .*expands to ${statSync(images.systemRaw).size} bytes`));
+  });
+
+  it('names the sparse problem, not a truncation, for images larger than one read', async () => {
+    const dir = join(work.path, 'large');
+    mkdirSync(dir);
+    const raw = join(dir, 'large.img');
+    const sparse = join(dir, 'large.simg');
+    writeFileSync(raw, patternBytes(READ_CHUNK_BYTES + 512 * 1024, 5));
+    execFileSync('img2simg', [raw, sparse]);
+    const large = { boot: raw, system: sparse };
+    const edit = async (change: (partitions: { sparse: boolean; expanded: { size: number; sha256: string } }[]) => void): Promise<string> => {
+      const out = join(work.path, `variant-${counter++}`);
+      await buildBundle(out, large, signing.privateKey);
+      resign(out, signing.privateKey, (manifest) => change(manifest.partitions as never));
+      return out;
+    };
+    const notSparse = await edit(([boot]) => {
+      boot!.sparse = true;
+      boot!.expanded = { size: boot!.expanded.size, sha256: 'b'.repeat(64) };
+    });
+    expect(await codeOf(verifyBundle(notSparse, { trust: signing.trust }))).toMatch(/^SPARSE_INVALID: images\/boot\.img .* is marked sparse but is not a valid sparse image/);
+    const wrongSize = await edit(([, system]) => {
+      system!.expanded.size += 4096;
+    });
+    expect(await codeOf(verifyBundle(wrongSize, { trust: signing.trust }))).toMatch(new RegExp(`^EXPANDED_MISMATCH: images/system\\.img .* expands to ${statSync(raw).size} bytes`));
   });
 
   it('says what is wrong with something that is not a bundle', async () => {
