@@ -57,15 +57,16 @@ export function checkSignatures(manifestBytes: Uint8Array, signatureFile: Uint8A
     return key ? [{ key, signature: Buffer.from(entry.signature, 'base64') }] : [];
   });
   if (trusted.length === 0) throw untrustedKeys(signatures.map((entry) => entry.keyId), trust);
-  const valid = trusted.filter(({ key, signature }) => verify(null, manifestBytes, key.publicKey, signature)).map(({ key }) => key);
-  const signer = valid.find((key) => !key.demo) ?? valid[0];
-  if (!signer) {
+  // Every signature claiming a trusted key must hold, even beside a valid one: a bad one is a sign of tampering.
+  const bad = trusted.filter(({ key, signature }) => !verify(null, manifestBytes, key.publicKey, signature));
+  if (bad.length > 0) {
     throw new BundleError(
       'BAD_SIGNATURE',
-      `the signature by trusted key ${trusted.map(({ key }) => key.keyId.slice(0, 16)).join(', ')} does not match manifest.json: the manifest was altered or damaged after signing. Do not flash it; get the bundle again from its publisher.`,
+      `the signature by trusted key ${bad.map(({ key }) => key.keyId.slice(0, 16)).join(', ')} does not match manifest.json: the manifest was altered or damaged after signing. Do not flash it; get the bundle again from its publisher.`,
     );
   }
-  return describeSigner(signer);
+  const signers = trusted.map(({ key }) => key);
+  return describeSigner(signers.find((key) => !key.demo) ?? (signers[0] as TrustedKey));
 }
 
 /** The key ids a (well-formed) signature file names, trusted or not. */

@@ -83,4 +83,14 @@ describe('bundle signatures', () => {
     file.signatures[0].keyId = victim.trusted.keyId;
     expect(codeOf(() => checkSignatures(manifest, new TextEncoder().encode(JSON.stringify(file)), store([victim.trusted])))).toMatch(/^BAD_SIGNATURE: /);
   });
+
+  it('refuses a bundle where one trusted key\'s signature fails, even beside a valid one', () => {
+    const good = newKey('good');
+    const other = newKey('other');
+    const file = JSON.parse(new TextDecoder().decode(signManifest(manifest, [good.privateKey, other.privateKey])));
+    file.signatures[1].signature = file.signatures[0].signature;
+    const forged = new TextEncoder().encode(JSON.stringify(file));
+    expect(codeOf(() => checkSignatures(manifest, forged, store([good.trusted, other.trusted])))).toMatch(new RegExp(`^BAD_SIGNATURE: the signature by trusted key ${other.trusted.keyId.slice(0, 16)} does not match`));
+    expect(checkSignatures(manifest, forged, store([good.trusted])).keyId).toBe(good.trusted.keyId);
+  });
 });
