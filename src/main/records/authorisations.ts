@@ -23,15 +23,16 @@ export const newAuthorisationSchema = z.strictObject({
 });
 export type NewAuthorisation = z.infer<typeof newAuthorisationSchema>;
 
-export interface AuthorisationQuery {
-  readonly batchId: number;
-  readonly deviceSerial: string;
-  readonly step: IrreversibleStep;
+/** The pipeline's question; the answer is taken on the station's clock, never on a time it passes. */
+export const authorisationQuerySchema = z.strictObject({
+  batchId: z.int().positive(),
+  deviceSerial: z.string(),
+  step: z.enum(['fuse', 'lock']),
   /** For step 'fuse': the fuse names about to be burned. */
-  readonly fuses?: readonly string[];
-  readonly bundleHash: string;
-  readonly at: Date;
-}
+  fuses: z.array(z.string()).readonly().optional(),
+  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits'),
+});
+export type AuthorisationQuery = z.input<typeof authorisationQuerySchema>;
 
 interface AuthorisationRow {
   id: number;
@@ -44,6 +45,7 @@ interface AuthorisationRow {
   created_at: string;
   expires_at: string;
   devices_used: number;
+  supervisor_disabled: number;
 }
 
 function summary(row: AuthorisationRow): AuthorisationSummary {
@@ -61,9 +63,9 @@ function summary(row: AuthorisationRow): AuthorisationSummary {
   };
 }
 
-/** Why `row` does not cover the query, or null if it does. */
-function refusal(row: AuthorisationSummary, query: AuthorisationQuery, alreadyCounted: boolean): string | null {
-  const at = query.at.toISOString();
+/** Why `row` does not cover the query at time `at`, or null if it does. */
+function refusal(row: AuthorisationSummary, supervisorDisabled: boolean, query: AuthorisationQuery, at: string, alreadyCounted: boolean): string | null {
+  if (supervisorDisabled) return `authorisation ${row.id} was given by ${row.supervisorId}, who has since been disabled; a supervisor must authorise the batch again`;
   if (at < row.createdAt) return `authorisation ${row.id} starts at ${row.createdAt}, after ${at}`;
   if (at >= row.expiresAt) return `authorisation ${row.id} expired at ${row.expiresAt}; a supervisor must authorise the batch again`;
   if (row.bundleHash !== query.bundleHash) return `authorisation ${row.id} covers bundle ${row.bundleHash}, not ${query.bundleHash}`;
@@ -96,7 +98,8 @@ export function citationProblem(db: DatabaseSync, authorisationId: number, devic
 }
 
 export function createAuthorisations(db: DatabaseSync, operators: Operators, now: () => Date) {
-  const select = `SELECT a.*, (SELECT COUNT(*) FROM authorisation_uses u WHERE u.authorisation_id = a.id) AS devices_used FROM authorisations a`;
+  const select = `SELECT a.*, (SELECT COUNT(*) FROM authorisation_uses u WHERE u.authorisation_id = a.id) AS devices_used,
+    (SELECT o.disabled_at IS NOT NULL FROM operators o WHERE o.id = a.supervisor_id) AS supervisor_disabled FROM authorisations a`;
   const forBatch = db.prepare(`${select} WHERE a.batch_id = ? ORDER BY a.id DESC`);
   const byId = db.prepare(`${select} WHERE a.id = ?`);
   const used = db.prepare('SELECT 1 FROM authorisation_uses WHERE authorisation_id = ? AND device_serial = ?');
@@ -129,16 +132,18 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
      * Whether the irreversible `step` may run on this device now. Tries the batch's authorisations
      * newest first; when none covers the step, the reason given is the newest one's.
      */
-    isAuthorised(query: AuthorisationQuery): AuthorisationDecision {
+    isAuthorised(input: AuthorisationQuery): AuthorisationDecision {
+      const query = parseInput(authorisationQuerySchema, input, 'authorisation query');
       return inWriteTransaction(db, () => {
-        const rows = (forBatch.all(query.batchId) as unknown as AuthorisationRow[]).map(summary);
+        const at = now().toISOString();
+        const rows = forBatch.all(query.batchId) as unknown as AuthorisationRow[];
         if (rows.length === 0) return { authorised: false, reason: `batch ${query.batchId} has no supervisor authorisation` };
         let firstReason: string | null = null;
         for (const row of rows) {
           const counted = used.get(row.id, query.deviceSerial) !== undefined;
-          const reason = refusal(row, query, counted);
+          const reason = refusal(summary(row), row.supervisor_disabled === 1, query, at, counted);
           if (reason === null) {
-            if (!counted) use.run(row.id, query.deviceSerial, query.at.toISOString());
+            if (!counted) use.run(row.id, query.deviceSerial, at);
             return { authorised: true, authorisationId: row.id };
           }
           firstReason ??= reason;

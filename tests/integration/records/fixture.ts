@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStationRecords, type StationRecords } from '../../../src/main/records/station-records.ts';
+import { DATABASE_FILE, openStationRecords, type StationRecords } from '../../../src/main/records/station-records.ts';
 import type { NewRecord } from '../../../src/main/records/provisioning-log.ts';
 import type { ProvisioningRecord } from '../../../src/shared/records.ts';
 
@@ -28,9 +28,10 @@ export interface StationFixture {
   readonly cleanup: () => void;
 }
 
-export function createStationFixture(options: { deviceCap?: number } = {}): StationFixture {
+/** `now` is the station clock; tests that cross an expiry pass one they can move. */
+export function createStationFixture(options: { deviceCap?: number; now?: () => Date } = {}): StationFixture {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-records-'));
-  const records = openStationRecords(dir);
+  const records = openStationRecords({ database: join(dir, DATABASE_FILE), now: options.now });
   records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
   records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
   records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
@@ -53,7 +54,7 @@ export function createStationFixture(options: { deviceCap?: number } = {}): Stat
     }
     const reachedFuse = handset.fail === undefined || handset.fail.step === 'checks';
     if (reachedFuse) {
-      const decision = records.isAuthorised({ batchId: batch.id, deviceSerial: handset.serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH, at: new Date() });
+      const decision = records.isAuthorised({ batchId: batch.id, deviceSerial: handset.serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH });
       records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: decision.authorised ? 'passed' : 'skipped', operatorId: TECHNICIAN.id, authorisation: decision });
     }
     return records.commitProvisioningRecord(

@@ -139,13 +139,15 @@ describe('operators', () => {
 
 describe('authorisations', () => {
   let station: StationFixture;
+  let clockOffsetMs = 0;
   beforeEach(() => {
-    station = createStationFixture({ deviceCap: 2 });
+    clockOffsetMs = 0;
+    station = createStationFixture({ deviceCap: 2, now: () => new Date(Date.now() + clockOffsetMs) });
   });
   afterEach(() => station.cleanup());
 
   const ask = (serial: string, extra: Partial<Parameters<StationFixture['records']['isAuthorised']>[0]> = {}) =>
-    station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH, at: new Date(), ...extra });
+    station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH, ...extra });
 
   it('counts distinct devices against the cap; asking again for the same device reuses its slot', () => {
     expect(ask('LS7A0001')).toEqual({ authorised: true, authorisationId: station.authorisationId });
@@ -159,10 +161,28 @@ describe('authorisations', () => {
   it('refuses fuses, bundles and times it does not cover, and batches without one', () => {
     expect(ask('LS7A0001', { fuses: ['CAMERA_DISABLE', 'SECURE_BOOT'] })).toMatchObject({ authorised: false, reason: expect.stringContaining('fuse(s) SECURE_BOOT') });
     expect(ask('LS7A0001', { bundleHash: 'f'.repeat(64) })).toMatchObject({ authorised: false, reason: expect.stringContaining('covers bundle') });
-    expect(ask('LS7A0001', { at: new Date(Date.now() + 9 * 3600_000) })).toMatchObject({ authorised: false, reason: expect.stringContaining('expired') });
     expect(ask('LS7A0001', { fuses: [] })).toMatchObject({ authorised: false });
     const other = station.records.startBatch({ name: 'unauthorised', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id });
     expect(ask('LS7A0001', { batchId: other.id })).toEqual({ authorised: false, reason: `batch ${other.id} has no supervisor authorisation` });
+  });
+
+  it('decides on the station clock, not on a time the caller supplies', () => {
+    expect(ask('LS7A0001')).toMatchObject({ authorised: true });
+    clockOffsetMs = 9 * 3600_000;
+    expect(ask('LS7A0001')).toMatchObject({ authorised: false, reason: expect.stringContaining('expired') });
+    const stale = { at: new Date() } as unknown as Partial<Parameters<StationFixture['records']['isAuthorised']>[0]>;
+    expect(() => ask('LS7A0001', stale)).toThrow(/invalid authorisation query/);
+  });
+
+  it('stops honouring an authorisation once its supervisor is disabled', () => {
+    expect(ask('LS7A0001')).toMatchObject({ authorised: true });
+    station.records.operators.disable(ADMIN, SUPERVISOR.id);
+    expect(ask('LS7A0001')).toEqual({ authorised: false, reason: `authorisation ${station.authorisationId} was given by ${SUPERVISOR.id}, who has since been disabled; a supervisor must authorise the batch again` });
+  });
+
+  it('refuses a malformed query with a clear error instead of crashing', () => {
+    const malformed = { fuses: 'CAMERA_DISABLE', bundleHash: 'not-a-hash' } as unknown as Partial<Parameters<StationFixture['records']['isAuthorised']>[0]>;
+    expect(() => ask('LS7A0001', malformed)).toThrow(/invalid authorisation query: fuses: .*bundleHash/);
   });
 
   it('needs a supervisor PIN, a lock flag to lock, and the batch’s own bundle', () => {
@@ -183,7 +203,7 @@ describe('authorisations', () => {
     expect(() =>
       station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'started', operatorId: TECHNICIAN.id, authorisation: { authorised: true, authorisationId: station.authorisationId } }),
     ).toThrow(/was not granted to device/);
-    const refused = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0100', step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: 'f'.repeat(64), at: new Date() });
+    const refused = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0100', step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: 'f'.repeat(64) });
     station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'skipped', operatorId: TECHNICIAN.id, authorisation: refused });
     const granted = ask('LS7A0100');
     station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', detail: 'bank 3 word 0 = 0x00000031', operatorId: TECHNICIAN.id, authorisation: granted });
@@ -212,7 +232,7 @@ describe('authorisation decisions recorded with steps and records', () => {
       expiresAt: new Date(Date.now() + 3600_000).toISOString(),
     });
     const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0200', identity: {} });
-    const decision = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0200', step: 'fuse', fuses: ['GPS_DISABLE'], bundleHash: BUNDLE_HASH, at: new Date() });
+    const decision = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0200', step: 'fuse', fuses: ['GPS_DISABLE'], bundleHash: BUNDLE_HASH });
     expect(decision).toEqual({ authorised: true, authorisationId: gpsOnly.id });
     station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', operatorId: TECHNICIAN.id, authorisation: decision });
     expect(() => station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'passed', operatorId: TECHNICIAN.id, authorisation: decision })).toThrow(
