@@ -143,8 +143,13 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       return inWriteTransaction(db, () => {
         const row = existing(id);
         if (row.disabled_at) return summary(row);
-        const otherAdmins = db.prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?").get(id) as { n: number };
-        if (row.role === 'admin' && otherAdmins.n === 0) throw new RecordsError(`operator ${id} is the last active admin; add another admin before disabling it.`);
+        // A locked-out admin cannot unlock anyone, itself included, so it does not count.
+        const otherAdmins = db
+          .prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'admin' AND disabled_at IS NULL AND locked_at IS NULL AND id <> ?")
+          .get(id) as { n: number };
+        if (row.role === 'admin' && otherAdmins.n === 0) {
+          throw new RecordsError(`operator ${id} is the last active admin that is not locked out; add or unlock another admin before disabling it.`);
+        }
         db.prepare('UPDATE operators SET disabled_at = ?, disabled_by = ? WHERE id = ?').run(now().toISOString(), by.id, id);
         return summary(existing(id));
       });

@@ -131,6 +131,17 @@ describe('operators', () => {
     expect(() => station.records.operators.add(ADMIN, { id: 'Bad Id', displayName: 'x\u202E', role: 'technician', pin: '12' })).toThrow(/operator id.*display name.*PIN/s);
   });
 
+  it('keeps an admin who can still log in: a locked-out admin does not count', () => {
+    const second = { id: 'admin2', pin: '24682468' };
+    station.records.operators.add(ADMIN, { ...second, displayName: 'Second Admin', role: 'admin' });
+    for (let attempt = 0; attempt < MAX_PIN_FAILURES; attempt += 1) {
+      expect(() => station.records.operators.authenticate({ id: second.id, pin: '000000' })).toThrow(/wrong PIN/);
+    }
+    expect(() => station.records.operators.disable(ADMIN, ADMIN.id)).toThrow(/last active admin/);
+    station.records.operators.unlock(ADMIN, second.id);
+    expect(station.records.operators.disable(ADMIN, ADMIN.id).disabledAt).not.toBeNull();
+  });
+
   it('answers a wrong PIN and an unknown operator alike', () => {
     expect(() => station.records.operators.authenticate({ id: 'nobody', pin: '123456' })).toThrow(/unknown operator or wrong PIN/);
     expect(() => station.records.operators.authenticate({ id: SUPERVISOR.id, pin: '123456' })).toThrow(/unknown operator or wrong PIN/);
