@@ -5,7 +5,7 @@ import type { ManifestPartition } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { ImageSource } from '../sparse/image-source.ts';
 import { openContainer } from './container.ts';
-import { BundleError, ImageChangedError } from './errors.ts';
+import { BundleError, ImageChangedError, throwIfCancelled } from './errors.ts';
 import { PrefixDigester, type FileDigests } from './prefix-digest.ts';
 import type { VerifiedBundle } from './verify.ts';
 
@@ -27,45 +27,46 @@ export function verifiedImage(bundle: VerifiedBundle, partitionName: string, sig
 async function* checkedRead(location: string, partition: ManifestPartition, trusted: FileDigests, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   const digester = new PrefixDigester(trusted.blockSize);
   const block = new BlockBuffer();
-  const container = await openContainer(location);
-  try {
-    for await (const chunk of readOrChanged(container.read(partition.file, signal), partition, () => digester.size)) {
-      for (let at = 0; at < chunk.length; ) {
-        const piece = chunk.subarray(at, at + trusted.blockSize - block.length);
-        at += piece.length;
-        if (digester.size + piece.length > trusted.size) {
-          throw new ImageChangedError(partition.name, trusted.size, `the file is now longer than the ${trusted.size} bytes verified`);
+  for await (const chunk of reread(location, partition, () => digester.size, signal)) {
+    for (let at = 0; at < chunk.length; ) {
+      const piece = chunk.subarray(at, at + trusted.blockSize - block.length);
+      at += piece.length;
+      if (digester.size + piece.length > trusted.size) {
+        throw new ImageChangedError(partition.name, trusted.size, `the file is now longer than the ${trusted.size} bytes verified`);
+      }
+      digester.update(piece);
+      block.add(piece);
+      if (block.length === trusted.blockSize) {
+        const index = digester.checkpoints.length - 1;
+        if (!digester.checkpoints[index]?.equals(trusted.checkpoints[index] ?? Buffer.alloc(0))) {
+          throw new ImageChangedError(partition.name, index * trusted.blockSize, `block ${index} differs from the verified image`);
         }
-        digester.update(piece);
-        block.add(piece);
-        if (block.length === trusted.blockSize) {
-          const index = digester.checkpoints.length - 1;
-          if (!digester.checkpoints[index]?.equals(trusted.checkpoints[index] ?? Buffer.alloc(0))) {
-            throw new ImageChangedError(partition.name, index * trusted.blockSize, `block ${index} differs from the verified image`);
-          }
-          yield block.take();
-        }
+        yield block.take();
       }
     }
-    const whole = digester.finish();
-    if (whole.size !== trusted.size) {
-      throw new ImageChangedError(partition.name, whole.size, `the file ended after ${whole.size} of the ${trusted.size} bytes verified`);
-    }
-    if (whole.sha256 !== trusted.sha256) {
-      throw new ImageChangedError(partition.name, whole.size - block.length, 'the last block differs from the verified image');
-    }
-    if (block.length > 0) yield block.take();
-  } finally {
-    await container.close();
   }
+  const whole = digester.finish();
+  if (whole.size !== trusted.size) {
+    throw new ImageChangedError(partition.name, whole.size, `the file ended after ${whole.size} of the ${trusted.size} bytes verified`);
+  }
+  if (whole.sha256 !== trusted.sha256) {
+    throw new ImageChangedError(partition.name, whole.size - block.length, 'the last block differs from the verified image');
+  }
+  if (block.length > 0) yield block.take();
 }
 
-/** A failure to read the file again (gone, zip rewritten) is the image changing, unless the caller cancelled. */
-async function* readOrChanged(source: AsyncIterable<Uint8Array>, partition: ManifestPartition, position: () => number): AsyncGenerator<Uint8Array> {
+/** The file read again. Failing to (bundle gone, zip rewritten or damaged) is the image changing; a cancelled read is CANCELLED. */
+async function* reread(location: string, partition: ManifestPartition, position: () => number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   try {
-    yield* source;
+    const container = await openContainer(location);
+    try {
+      yield* container.read(partition.file, signal);
+    } finally {
+      await container.close();
+    }
   } catch (error) {
-    if (error instanceof BundleError && error.code !== 'CANCELLED' && !(error instanceof ImageChangedError)) {
+    throwIfCancelled(signal);
+    if (error instanceof BundleError && !(error instanceof ImageChangedError)) {
       throw new ImageChangedError(partition.name, position(), error.message);
     }
     throw error;

@@ -4,7 +4,7 @@
 import { appendFileSync, closeSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageChangedError } from '../../../src/main/bundle/errors.ts';
+import { findImageChange, ImageChangedError } from '../../../src/main/bundle/errors.ts';
 import { verifiedImage } from '../../../src/main/bundle/image-source.ts';
 import { CHECKPOINT_BLOCK_BYTES } from '../../../src/main/bundle/prefix-digest.ts';
 import { verifyBundle, type VerifiedBundle } from '../../../src/main/bundle/verify.ts';
@@ -87,6 +87,34 @@ describe('verified image source', () => {
     const { received, error } = await drain(verifiedImage(bundle, 'boot').open());
     expect((error as ImageChangedError).message).toContain(`boot at byte ${2 * BLOCK} (the last block differs`);
     expect(received.length).toBe(2 * BLOCK);
+  });
+
+  it('reports a bundle that vanished or was overwritten after verification as an image change', async () => {
+    const removed = await freshBundle('dir');
+    rmSync(removed.location, { recursive: true });
+    const overwritten = await freshBundle('zip');
+    writeFileSync(overwritten.location, '=cmd|/c calc');
+    for (const bundle of [removed, overwritten]) {
+      const { received, error } = await drain(verifiedImage(bundle, 'boot').open());
+      expect(findImageChange(error)?.message).toMatch(/^image changed during flashing: boot at byte 0 \(/);
+      expect(received.length).toBe(0);
+    }
+  });
+
+  it.each(['dir', 'zip'] as const)('reports cancellation while reading as CANCELLED, not as an image change (%s bundle)', async (kind) => {
+    const bundle = await freshBundle(kind);
+    const controller = new AbortController();
+    let error: unknown = null;
+    try {
+      for await (const block of verifiedImage(bundle, 'boot', controller.signal).open()) {
+        void block;
+        controller.abort();
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    expect(findImageChange(error)).toBeNull();
+    expect(error).toMatchObject({ code: 'CANCELLED' });
   });
 
   it('notices a file that grew, shrank or vanished', async () => {
