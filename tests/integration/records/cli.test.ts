@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,17 @@ describe('lockstep operators', () => {
       const run = lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin', ...flag]);
       expect(run.status).toBe(64);
       expect(run.stderr).toContain('PINs are never accepted on the command line');
+    }
+  });
+
+  it('creates a station only for `add`: other actions on a mistyped --db say so and create nothing', () => {
+    const typo = join(dir, 'typo.sqlite');
+    for (const args of [['list'], ['disable', '--id', 'x', '--as', 'admin'], ['unlock', '--id', 'x', '--as', 'admin']]) {
+      const run = lockstep(['operators', ...args, '--db', typo], '4711235\n');
+      expect(run.status, args.join(' ')).toBe(1);
+      expect(run.stderr).toContain('there is no records database');
+      expect(existsSync(typo)).toBe(false);
+      expect(existsSync(join(dir, 'station-key.pem'))).toBe(false);
     }
   });
 

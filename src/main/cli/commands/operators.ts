@@ -45,7 +45,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(argv);
   const [action, ...extra] = positionals;
   if (extra.length > 0) throw new CliError(`unexpected argument '${displaySafe(extra[0] ?? '', 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
-  const records = openCliRecords(values.db);
+  // Only `add` may create a station: any other action on a mistyped --db would create an empty one.
+  const records = openCliRecords(values.db, { mustExist: action !== 'add' });
   try {
     const pins = createPinSource();
     const admin = async () => {
