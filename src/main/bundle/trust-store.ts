@@ -6,6 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_KEY_LABEL } from '../../shared/bundle.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { demoKey } from './demo-key.ts';
 import { KeyFileError, keyIdOf, MAX_KEY_FILE_BYTES, parseKeyPem } from './keys.ts';
 
@@ -66,21 +67,23 @@ async function keysInFolder(dir: string, required: boolean, warnings: string[]):
   const demoKeyId = demoKey().keyId;
   for (const name of names.filter((entry) => entry.endsWith('.pem')).sort()) {
     const path = join(dir, name);
+    // File names are shown in messages and listings: escape anything that could rewrite a terminal.
+    const shown = displaySafe(path);
     const info = await stat(path);
     if (!info.isFile()) continue;
-    if (info.size > MAX_KEY_FILE_BYTES) throw new KeyFileError(`${path} is ${info.size} bytes: not a PEM key. Remove it from the trust folder.`);
-    const parsed = parseKeyPem(await readFile(path, 'utf8'), path);
+    if (info.size > MAX_KEY_FILE_BYTES) throw new KeyFileError(`${shown} is ${info.size} bytes: not a PEM key. Remove it from the trust folder.`);
+    const parsed = parseKeyPem(await readFile(path, 'utf8'), shown);
     if (parsed.kind === 'private') {
-      warnings.push(`${path} is a private key and was ignored: a trust folder holds public keys only; move the private key somewhere safe.`);
+      warnings.push(`${shown} is a private key and was ignored: a trust folder holds public keys only; move the private key somewhere safe.`);
       continue;
     }
     const keyId = keyIdOf(parsed.key);
     // A copy of the published DEMO key in a trust folder would otherwise be trusted as a production key.
     if (keyId === demoKeyId) {
-      warnings.push(`${path} is the ${DEMO_KEY_LABEL} (anyone can sign with it) and was ignored: it is trusted only in demo mode (--demo). Delete it from the trust folder.`);
+      warnings.push(`${shown} is the ${DEMO_KEY_LABEL} (anyone can sign with it) and was ignored: it is trusted only in demo mode (--demo). Delete it from the trust folder.`);
       continue;
     }
-    keys.push({ keyId, publicKey: parsed.key, label: path, demo: false });
+    keys.push({ keyId, publicKey: parsed.key, label: shown, demo: false });
   }
   return keys;
 }

@@ -78,6 +78,28 @@ describe('lockstep keys', () => {
     expect(list.stdout()).toContain(`${keyId}  ${join(dir, 'signing.pub.pem')}`);
     expect(list.stdout()).toContain(`${demoKey().keyId}  ${DEMO_LABEL}`);
   });
+
+  it('leaves no private key behind when its public half cannot be written', async () => {
+    const dir = join(work.path, 'half-pair');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'depot.pub.pem'), 'someone else\'s key');
+    const io = capture();
+    expect(await main(['keys', 'generate', '--out', dir, '--name', 'depot'], io)).toBe(1);
+    expect(io.stderr()).toContain("a key named 'depot' already exists");
+    expect(readdirSync(dir)).toEqual(['depot.pub.pem']);
+  });
+
+  it('shows hostile trust-folder file names escaped', async () => {
+    const dir = join(work.path, 'hostile-names');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '\u001b]0;pwned\u0007.pub.pem'), generateSigningKeyPair().publicKeyPem);
+    writeFileSync(join(dir, '\u202egnp.key.pem'), generateSigningKeyPair().privateKeyPem);
+    const list = capture();
+    expect(await main(['keys', 'list', '--trust', dir], list)).toBe(0);
+    expect(list.stdout()).toContain('\\x1B]0;pwned\\x07.pub.pem');
+    expect(list.stderr()).toContain('warning: ');
+    expect(`${list.stdout()}${list.stderr()}`).not.toMatch(/[\u001b\u0007\u202e]/);
+  });
 });
 
 describe('bundle create', () => {

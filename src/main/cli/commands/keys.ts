@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSigningKeyPair } from '../../bundle/keys.ts';
@@ -20,14 +20,19 @@ export const keysCommand: CliCommand = {
       const privatePath = join(values.out, `${values.name}.key.pem`);
       const publicPath = join(values.out, `${values.name}.pub.pem`);
       await mkdir(values.out, { recursive: true, mode: 0o700 });
+      let wrotePrivate = false;
       try {
         // 'wx' never overwrites a key; the mode is set again because the umask may have narrowed it differently.
         await writeFile(privatePath, pair.privateKeyPem, { flag: 'wx', mode: 0o600 });
+        wrotePrivate = true;
         await chmod(privatePath, 0o600);
         await writeFile(publicPath, pair.publicKeyPem, { flag: 'wx', mode: 0o644 });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new CliError(`a key named '${values.name}' already exists in ${values.out}: pick another --name; keys are never overwritten.`);
-        throw error;
+        // A private key without its public half would only block the next attempt under this name.
+        if (wrotePrivate) await rm(privatePath, { force: true });
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw new CliError(`a key named '${values.name}' already exists in ${values.out}: pick another --name; keys are never overwritten.`);
+        throw new CliError(`cannot write the key pair to ${values.out} (${(error as Error).message}): pick a folder you can write to.`);
       }
       io.out(`Key id: ${pair.keyId}\nPrivate key (keep secret, mode 0600): ${privatePath}\nPublic key (give to stations' trust folders): ${publicPath}\n`);
       return 0;
