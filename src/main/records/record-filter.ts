@@ -5,9 +5,12 @@ import { z } from 'zod';
 import { RECORD_OUTCOMES, type RecordFilter } from '../../shared/records.ts';
 import { parseInput } from './validation.ts';
 
+// Only ISO 8601 with a zone: Date.parse also takes '5' (May 2001) and reads a date-time without a
+// zone in the local time of whichever machine runs the export.
 const instant = z
-  .string()
-  .refine((text) => !Number.isNaN(Date.parse(text)), 'a time is an ISO 8601 date or date-time, e.g. 2026-11-24 or 2026-11-24T09:00:00Z')
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: 'a time is an ISO 8601 date or a date-time with Z or an offset, e.g. 2026-11-24 or 2026-11-24T09:00:00Z',
+  })
   .transform((text) => new Date(text).toISOString());
 
 export const recordFilterSchema = z.strictObject({

@@ -14,6 +14,7 @@ import type { ExportSummary } from './export-source.ts';
 import { createJournal } from './journal.ts';
 import { createOperators } from './operators.ts';
 import { createProvisioningLog } from './provisioning-log.ts';
+import { parseRecordFilter } from './record-filter.ts';
 import { loadStationIdentity } from './station-identity.ts';
 
 export const DATABASE_FILE = 'records.sqlite';
@@ -65,7 +66,7 @@ export function openStationRecords(location: string | StationRecordsLocation) {
       async export(format: ExportFormat, filter: RecordFilter, out: string): Promise<ExportSummary> {
         const database = options.database;
         refuseOwnFile(out, [database, `${database}-wal`, `${database}-shm`, `${database}-journal`, keyPath]);
-        return EXPORTERS[format]({ source: { databasePath: database, identity, now }, filter, out });
+        return EXPORTERS[format]({ source: { databasePath: database, identity, now }, filter: parseRecordFilter(filter), out });
       },
 
       /** Checks the integrity of the database file and recomputes the whole chain. */

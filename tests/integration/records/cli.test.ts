@@ -104,7 +104,11 @@ describe('lockstep records', () => {
       expect(run.stdout).toMatch(/^Wrote 2 records to .* \(chain head record 2 [0-9a-f]{64}\)\.$/m);
     }
     expect(lockstep(['records', 'export', '--db', db, '--format', 'xlsx', '--out', 'x']).status).toBe(64);
-    expect(lockstep(['records', 'list', '--db', db, '--since', 'yesterday']).stderr).toContain('ISO 8601');
+    for (const since of ['yesterday', '5', '2026-11-24T09:00', '2026-02-30']) {
+      const run = lockstep(['records', 'list', '--db', db, '--since', since]);
+      expect(run.status, since).toBe(1);
+      expect(run.stderr, since).toContain('ISO 8601');
+    }
     expect(lockstep(['records', 'list', '--db', join(station.dir, 'missing.sqlite')]).stderr).toContain('there is no records database');
   });
 

@@ -64,7 +64,7 @@ describe('records database', () => {
 });
 
 describe('exports', () => {
-  it('refuses to write an export over the database, its WAL files or the station key', async () => {
+  it('refuses to write an export over the database, its WAL files or the station key, or with a malformed filter', async () => {
     const station = createStationFixture();
     try {
       station.provision({ serial: 'LS7A3100', imei: imei(1) });
@@ -73,6 +73,7 @@ describe('exports', () => {
       for (const out of protectedFiles) {
         await expect(station.records.export('csv', {}, out), out).rejects.toThrow(/would overwrite the station's own/);
       }
+      await expect(station.records.export('csv', { since: '5', status: 'lost' } as never, join(station.dir, 'bad.csv'))).rejects.toThrow(/invalid record filter: since: .*ISO 8601.*status/);
       expect(station.records.checkIntegrity()).toEqual({ database: [], chain: { intact: true, records: 1, head: station.records.log.head() } });
       station.records.close();
       const reopened = openStationRecords(station.dir);
