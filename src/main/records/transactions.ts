@@ -11,17 +11,9 @@ export function inWriteTransaction<T>(db: DatabaseSync, work: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (error) {
-    db.exec('ROLLBACK');
+    // Some errors (disk full, I/O) end the transaction inside SQLite; a ROLLBACK then fails and
+    // would hide the error the operator needs to see.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
-  }
-}
-
-/** Runs `work` on one consistent snapshot (a WAL read transaction), e.g. an export. */
-export function inReadSnapshot<T>(db: DatabaseSync, work: () => T): T {
-  db.exec('BEGIN DEFERRED');
-  try {
-    return work();
-  } finally {
-    db.exec('COMMIT');
   }
 }
