@@ -133,8 +133,7 @@ async function describeImage(input: PartitionInput, onProgress: BundleCreateOpti
   if (expanded instanceof Error) {
     throw new BundleCreateError(`${input.path} (partition ${input.name}) is not a valid sparse image: ${expanded.message}. Pass a raw image, or rebuild it with img2simg.`);
   }
-  const content = expanded && !(expanded instanceof Error) ? expanded : { size: file.size, sha256: file.sha256 };
-  return { size: file.size, sha256: file.sha256, sparse, expanded: content };
+  return { size: file.size, sha256: file.sha256, sparse, expanded: expanded ?? { size: file.size, sha256: file.sha256 } };
 }
 
 async function startsWithSparseMagic(path: string): Promise<boolean> {
