@@ -115,13 +115,18 @@ describe('bundle create', () => {
     expect(readdirSync(join(work.path, 'create')).filter((name) => name.includes('.partial'))).toEqual([]);
   });
 
-  it('refuses a public key as --key and a --sparse name that is not a partition', async () => {
+  it('refuses a public key as --key and a --sparse name that is not a partition, and warns about a key others can read', async () => {
     const signing = await signingSetup(join(work.path, 'create-cli'));
     const images = writeImages(join(work.path, 'create-cli'));
     const base = ['bundle', 'create', '--product', 'lockstep-ref', '--version', '1.0', '--partition', `boot=${images.boot}`, '--out', join(work.path, 'create-cli', 'b')];
     const publicKey = capture();
     expect(await main([...base, '--key', join(signing.trustDir, 'signing.pub.pem')], publicKey)).toBe(1);
     expect(publicKey.stderr()).toContain('is a public key; --key needs the private key');
+    const shared = join(work.path, 'create-cli', 'shared.key.pem');
+    writeFileSync(shared, readFileSync(signing.privateKeyPath), { mode: 0o644 });
+    const loose = capture();
+    expect(await main([...base, '--key', shared], loose)).toBe(0);
+    expect(loose.stderr()).toContain(`warning: signing key ${shared} is readable by other users (mode 644); restrict it with 'chmod 600 ${shared}'`);
     const sparse = capture();
     expect(await main([...base, '--key', signing.privateKeyPath, '--sparse', 'system'], sparse)).toBe(64);
     expect(sparse.stderr()).toContain("--sparse/--slot name 'system' is not a --partition");

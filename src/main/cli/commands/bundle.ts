@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SLOT_HANDLING, type BundleManifest, type BundleSigner, type SlotHandling } from '../../../shared/bundle.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
@@ -98,7 +98,7 @@ async function create(argv: string[], io: CliIo): Promise<number> {
   }
   const rollbackIndex = Number(values['rollback-index']);
   if (!/^\d+$/.test(values['rollback-index'])) throw new CliError('--rollback-index: a whole number (0 or more).', EXIT_USAGE);
-  const signingKeys = await Promise.all(values.key.map(readPrivateKey));
+  const signingKeys = await Promise.all(values.key.map((path) => readPrivateKey(path, io)));
   const progress = progressLine(io);
   const bundle = await createBundle({
     products: values.product,
@@ -277,15 +277,20 @@ function keyedValues(specs: readonly string[], option: string): Map<string, stri
   return new Map(specs.map((spec) => splitPair(spec, option)));
 }
 
-async function readPrivateKey(path: string): Promise<KeyObject> {
+async function readPrivateKey(path: string, io: CliIo): Promise<KeyObject> {
   let text: string;
+  let mode: number;
   try {
-    text = await readFile(path, 'utf8');
+    [text, { mode }] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
   } catch (error) {
     throw new CliError(`cannot read signing key ${path} (${(error as Error).message}). Create one with 'lockstep keys generate --out DIR'.`);
   }
   const parsed = parseKeyPem(text, path);
   if (parsed.kind !== 'private') throw new CliError(`${path} is a public key; --key needs the private key (NAME.key.pem) to sign.`);
+  // Like ssh: a signing key others can read may already be someone else's signing key too.
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    io.err(`warning: signing key ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); restrict it with 'chmod 600 ${path}'.\n`);
+  }
   return parsed.key;
 }
 
