@@ -1,8 +1,9 @@
 // The station's Ed25519 identity. The private key lives in a 0600 file in the station data dir,
 // never in the database, so a copied database cannot sign; the database keeps the public key and
 // its fingerprint so the two cannot be swapped silently.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { RecordsError } from './errors.ts';
 import { inWriteTransaction } from './transactions.ts';
@@ -30,26 +31,44 @@ export function fingerprintOf(rawKey: Buffer): string {
   return createHash('sha256').update(rawKey).digest('hex');
 }
 
+/**
+ * Writes a new key so that the key file is either absent or complete, even if the station is
+ * killed or the disk fills meanwhile: write and fsync a temporary file, then link it into place
+ * (link, unlike rename, never replaces a key another station process created first).
+ */
 function createKeyFile(path: string): KeyObject {
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-  // 'wx': never overwrite a key that appeared meanwhile; fsync: a key that signed an export must
-  // still exist after a power cut.
-  let fd: number;
+  const partial = `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    const fd = openSync(partial, 'wx', 0o600);
+    try {
+      writeSync(fd, pem);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(partial, path);
+    syncDirectory(dirname(path));
   } catch (error) {
     // Another station process created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path);
-    throw new RecordsError(`cannot create the station key ${path}: ${(error as Error).message}. Check the data directory's permissions.`);
+    throw new RecordsError(`cannot create the station key ${path}: ${(error as Error).message}. Check the data directory's permissions and free space.`);
+  } finally {
+    rmSync(partial, { force: true });
   }
+  return privateKey;
+}
+
+/** Makes a new directory entry durable: a key that signed an export must still exist after a power cut. */
+function syncDirectory(directory: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(directory, 'r');
   try {
-    writeSync(fd, pem);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  return privateKey;
 }
 
 function readKeyFile(path: string): KeyObject {
@@ -65,12 +84,11 @@ function readKeyFile(path: string): KeyObject {
   }
 }
 
-function fileExists(path: string): boolean {
+function fileSize(path: string): number | null {
   try {
-    statSync(path);
-    return true;
+    return statSync(path).size;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -79,12 +97,17 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
   const stored = db.prepare('SELECT public_key, fingerprint FROM station_identity WHERE id = 1').get() as
     | { public_key: string; fingerprint: string }
     | undefined;
-  if (stored && !fileExists(keyPath)) {
+  const size = fileSize(keyPath);
+  if (stored && size === null) {
     throw new RecordsError(
       `the station key ${keyPath} is missing but this database belongs to station ${stored.fingerprint}. Restore the key file from backup; a new key would make exports unverifiable against the old one.`,
     );
   }
-  const privateKey = fileExists(keyPath) ? readKeyFile(keyPath) : createKeyFile(keyPath);
+  // An empty key file with no identity in the database is what an older, non-atomic first start
+  // left when it was killed: nothing was ever signed with it, so it is replaced.
+  const interrupted = !stored && size === 0;
+  if (interrupted) rmSync(keyPath);
+  const privateKey = size === null || interrupted ? createKeyFile(keyPath) : readKeyFile(keyPath);
   const publicKey = createPublicKey(privateKey);
   const raw = rawPublicKey(publicKey);
   const identity: StationIdentity = {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,6 +264,23 @@ describe('authorisation decisions recorded with steps and records', () => {
 });
 
 describe('station identity', () => {
+  it('replaces an empty key file left by an interrupted first start, but never a key a database knows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-identity-'));
+    try {
+      writeFileSync(join(dir, STATION_KEY_FILE), '', { mode: 0o600 });
+      const first = openStationRecords(dir);
+      const fingerprint = first.identity.fingerprint;
+      first.close();
+      expect(statSync(join(dir, STATION_KEY_FILE)).size).toBeGreaterThan(0);
+      writeFileSync(join(dir, STATION_KEY_FILE), '', { mode: 0o600 });
+      expect(() => openStationRecords(dir)).toThrow(new RegExp(`not an Ed25519 private key.*restore it from backup`));
+      expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+
   it('creates an Ed25519 key 0600 outside the database and refuses a missing or foreign key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-identity-'));
     const other = mkdtempSync(join(tmpdir(), 'lockstep-identity-'));
