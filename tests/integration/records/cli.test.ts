@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,11 @@ describe('lockstep records', () => {
     const verified = lockstep(['records', 'verify', join(station.dir, 'cli.jsonl'), '--station-key', base64]);
     expect(verified.status, verified.stderr).toBe(0);
     expect(verified.stdout).not.toContain('taken from the file itself');
+    const rsa = join(station.dir, 'rsa.pub.pem');
+    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }));
+    const wrongKind = lockstep(['records', 'verify', join(station.dir, 'cli.jsonl'), '--station-key', rsa]);
+    expect(wrongKind.status).toBe(64);
+    expect(wrongKind.stderr).toContain('is an rsa key, not the Ed25519 key');
   });
 
   it('keeps records linked to the batch they were authorised for', () => {

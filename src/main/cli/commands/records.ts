@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ProvisioningRecord } from '../../../shared/records.ts';
@@ -94,11 +94,16 @@ function showRecord(records: StationRecords, record: ProvisioningRecord, io: Cli
 function pinnedKeyOf(value: string): string {
   if (/^[A-Za-z0-9+/]{43}=$/.test(value)) return value;
   if (!existsSync(value)) throw new CliError(`--station-key is a PEM public key file or the base64 key from 'lockstep records station-key'; '${displaySafe(value, 80)}' is neither.`, EXIT_USAGE);
+  let key: KeyObject;
   try {
-    return rawPublicKey(createPublicKey(readFileSync(value))).toString('base64');
+    key = createPublicKey(readFileSync(value));
   } catch (error) {
     throw new CliError(`--station-key ${displaySafe(value, 80)} is not a public key file: ${(error as Error).message}.`, EXIT_USAGE);
   }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new CliError(`--station-key ${displaySafe(value, 80)} is an ${key.asymmetricKeyType ?? 'unknown'} key, not the Ed25519 key that 'lockstep records station-key' prints.`, EXIT_USAGE);
+  }
+  return rawPublicKey(key).toString('base64');
 }
 
 async function verify(positionals: readonly string[], values: Values, io: CliIo): Promise<number> {
