@@ -31,7 +31,7 @@ export async function expandedDigest(source: AsyncIterable<Uint8Array>, expected
   const hash = createHash('sha256');
   let size = 0;
   const repeat = (pattern: Uint8Array, length: number): void => {
-    const buffer = pattern === ZEROS ? ZEROS : patternBuffer(pattern);
+    const buffer = pattern === ZEROS ? ZEROS : patternBuffer(pattern, length);
     for (let left = length; left > 0; left -= buffer.length) hash.update(left >= buffer.length ? buffer : buffer.subarray(0, left));
   };
   for await (const event of readSparse(source)) {
@@ -60,8 +60,14 @@ export async function expandedDigest(source: AsyncIterable<Uint8Array>, expected
   return { size, sha256: hash.digest('hex') };
 }
 
-function patternBuffer(pattern: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(PATTERN_BUFFER_BYTES);
-  for (let at = 0; at < buffer.length; at += pattern.length) buffer.set(pattern, at);
+/**
+ * The pattern repeated over at most `length` bytes, filled by doubling: a FILL chunk of one block
+ * costs one block, not a megabyte written four bytes at a time (which let a small hostile image of
+ * many tiny FILL chunks keep verification busy for minutes before its hash could be refused).
+ */
+function patternBuffer(pattern: Uint8Array, length: number): Uint8Array {
+  const buffer = new Uint8Array(Math.min(length, PATTERN_BUFFER_BYTES));
+  buffer.set(pattern.subarray(0, buffer.length));
+  for (let filled = pattern.length; filled < buffer.length; filled *= 2) buffer.copyWithin(filled, 0, filled);
   return buffer;
 }
