@@ -2,7 +2,7 @@
 // pages as needed, the failures with their reasons, and the chain head with the station key's
 // fingerprint and signature. Device strings pass through winAnsiSafe: the standard fonts can only
 // draw WinAnsi, so anything else is shown as a visible escape rather than dropped or mis-drawn.
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { PDFDocument, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { BatchSummary, ProvisioningRecordBody, RecordFilter } from '../../shared/records.ts';
 import { winAnsiSafe } from '../../shared/untrusted.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -48,16 +48,40 @@ function wrap(text: string, font: PDFFont, size: number, width: number, maxLines
   return [...lines, fit(rest, font, size, width)];
 }
 
-/** Draws top to bottom, starting a new page whenever the next line would not fit. */
+/**
+ * Draws top to bottom, starting a new page whenever the next line would not fit. Each page's text
+ * is written as one content stream of PDF text operators, compressed once the page is full: pdf-lib's
+ * drawText keeps an object per operator until the document is saved, which for 100 000 records took
+ * gigabytes.
+ */
 function createWriter(doc: PDFDocument, fonts: Fonts) {
   let page: PDFPage = doc.addPage([PAGE.width, PAGE.height]);
+  let content: string[] = [];
+  let fontKeys = new Map<PDFFont, string>();
   let y = PAGE.height - PAGE.margin;
   let onNewPage: (() => void) | null = null;
   const usable = PAGE.width - 2 * PAGE.margin;
 
+  /** `text` must already be WinAnsi-safe (font.encodeText throws on anything else). */
+  function draw(text: string, x: number, at: number, font: PDFFont, size: number): void {
+    let key = fontKeys.get(font);
+    if (key === undefined) {
+      key = page.node.newFontDictionary(font.name, font.ref).toString();
+      fontKeys.set(font, key);
+    }
+    content.push(`BT ${key} ${size} Tf ${x.toFixed(2)} ${at.toFixed(2)} Td ${font.encodeText(text).toString()} Tj ET`);
+  }
+
+  function finishPage(): void {
+    page.node.addContentStream(doc.context.register(doc.context.flateStream(content.join('\n'))));
+    content = [];
+    fontKeys = new Map();
+  }
+
   const writer = {
     ensure(lines: number): void {
       if (y - lines * LINE >= PAGE.margin + LINE) return;
+      finishPage();
       page = doc.addPage([PAGE.width, PAGE.height]);
       y = PAGE.height - PAGE.margin;
       onNewPage?.();
@@ -68,7 +92,7 @@ function createWriter(doc: PDFDocument, fonts: Fonts) {
       const size = options.size ?? SIZE;
       writer.ensure(1);
       const safe = options.untrusted === false ? text : winAnsiSafe(text, 2000);
-      page.drawText(fit(safe, font, size, usable), { x: PAGE.margin, y, size, font, color: rgb(0, 0, 0) });
+      draw(fit(safe, font, size, usable), PAGE.margin, y, font, size);
       y -= size + 4;
     },
     gap(): void {
@@ -88,15 +112,17 @@ function createWriter(doc: PDFDocument, fonts: Fonts) {
       writer.ensure(height);
       let x = PAGE.margin;
       wrapped.forEach((lines, index) => {
-        lines.forEach((line, at) => page.drawText(line, { x, y: y - at * LINE, size: SIZE, font }));
+        lines.forEach((line, at) => draw(line, x, y - at * LINE, font, SIZE));
         x += widths[index] ?? 0;
       });
       y -= height * LINE;
     },
     /** Repeats a table's header on each page the table continues on. */
-    repeatOnNewPage(draw: (() => void) | null): void {
-      onNewPage = draw;
+    repeatOnNewPage(drawHeader: (() => void) | null): void {
+      onNewPage = drawHeader;
     },
+    /** Writes out the last page; call once, after the last line. */
+    finish: finishPage,
   };
   return writer;
 }
@@ -174,6 +200,7 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
     write.line('Signature (Ed25519, base64) over the canonical JSON of {exportedAt, headHash, headSeq, purpose, stationFingerprint}:', { untrusted: false });
     write.line(source.identity.sign(canonicalJson(attestation)), { font: fonts.mono, size: 7, untrusted: false });
     write.line('Verify the JSON Lines export of the same records with `lockstep records verify` for a full, offline check.', { untrusted: false });
+    write.finish();
   });
 
   const pages = doc.getPages();
