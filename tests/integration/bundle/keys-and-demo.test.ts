@@ -87,6 +87,9 @@ describe('lockstep keys', () => {
     expect(await main(['keys', 'generate', '--out', dir, '--name', 'depot'], io)).toBe(1);
     expect(io.stderr()).toContain("a key named 'depot' already exists");
     expect(readdirSync(dir)).toEqual(['depot.pub.pem']);
+    const notFolder = capture();
+    expect(await main(['keys', 'generate', '--out', join(dir, 'depot.pub.pem')], notFolder)).toBe(1);
+    expect(notFolder.stderr()).toMatch(/cannot create the folder .*depot\.pub\.pem \(.*\): pass a folder path for --out/);
   });
 
   it('shows hostile trust-folder file names escaped', async () => {

@@ -19,7 +19,9 @@ export const keysCommand: CliCommand = {
       const pair = generateSigningKeyPair();
       const privatePath = join(values.out, `${values.name}.key.pem`);
       const publicPath = join(values.out, `${values.name}.pub.pem`);
-      await mkdir(values.out, { recursive: true, mode: 0o700 });
+      await mkdir(values.out, { recursive: true, mode: 0o700 }).catch((error: Error) => {
+        throw new CliError(`cannot create the folder ${values.out} (${error.message}): pass a folder path for --out.`);
+      });
       let wrotePrivate = false;
       try {
         // 'wx' never overwrites a key; the mode is set again because the umask may have narrowed it differently.
