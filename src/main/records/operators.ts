@@ -68,26 +68,38 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
   const insert = db.prepare(
     'INSERT INTO operators (id, display_name, role, pin_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const recordFailure = db.prepare(
-    'UPDATE operators SET failed_attempts = failed_attempts + 1, locked_at = CASE WHEN failed_attempts + 1 >= ? THEN ? ELSE locked_at END WHERE id = ?',
+  // An attempt is counted before its PIN is checked, and only while fewer than MAX_PIN_FAILURES are
+  // counted: guesses made in parallel (several processes on one station) cannot exceed the limit.
+  const claimAttempt = db.prepare(
+    'UPDATE operators SET failed_attempts = failed_attempts + 1 WHERE id = ? AND disabled_at IS NULL AND locked_at IS NULL AND failed_attempts < ?',
   );
-  const recordSuccess = db.prepare('UPDATE operators SET failed_attempts = 0 WHERE id = ?');
+  const lockIfExhausted = db.prepare('UPDATE operators SET locked_at = ? WHERE id = ? AND locked_at IS NULL AND failed_attempts >= ?');
+  const recordSuccess = db.prepare('UPDATE operators SET failed_attempts = 0 WHERE id = ? AND locked_at IS NULL');
   const find = (id: string): OperatorRow | undefined => byId.get(id) as OperatorRow | undefined;
+  const lockedOut = (id: string): RecordsError =>
+    new RecordsError(`operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`);
 
   function authenticate(credentials: Credentials, roles: readonly Role[] = ROLES): OperatorSummary {
     const row = find(credentials.id);
-    const matches = pinMatches(credentials.pin, row?.pin_hash ?? decoyPinHash());
-    if (!row) throw new RecordsError(`unknown operator or wrong PIN for '${credentials.id.slice(0, 32)}'.`);
+    if (!row) {
+      pinMatches(credentials.pin, decoyPinHash());
+      throw new RecordsError(`unknown operator or wrong PIN for '${credentials.id.slice(0, 32)}'.`);
+    }
     if (row.disabled_at) throw new RecordsError(`operator ${row.id} is disabled; ask an admin.`);
-    if (row.locked_at) throw new RecordsError(`operator ${row.id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`);
-    if (!matches) {
-      inWriteTransaction(db, () => recordFailure.run(MAX_PIN_FAILURES, now().toISOString(), row.id));
-      const left = MAX_PIN_FAILURES - row.failed_attempts - 1;
+    const claimed = inWriteTransaction(db, () => Number(claimAttempt.run(row.id, MAX_PIN_FAILURES).changes));
+    if (claimed === 0) throw lockedOut(row.id);
+    if (!pinMatches(credentials.pin, row.pin_hash)) {
+      const failures = inWriteTransaction(db, () => {
+        lockIfExhausted.run(now().toISOString(), row.id, MAX_PIN_FAILURES);
+        return (find(row.id) as OperatorRow).failed_attempts;
+      });
+      const left = MAX_PIN_FAILURES - failures;
       throw new RecordsError(
         left > 0 ? `unknown operator or wrong PIN for '${row.id}' (${left} attempts left before lock-out).` : `wrong PIN: operator ${row.id} is now locked; an admin must unlock it.`,
       );
     }
-    if (row.failed_attempts > 0) inWriteTransaction(db, () => recordSuccess.run(row.id));
+    // A wrong guess made in parallel may have locked the account while this PIN was being checked.
+    if (Number(inWriteTransaction(db, () => recordSuccess.run(row.id)).changes) === 0) throw lockedOut(row.id);
     if (!roles.includes(row.role)) throw new RecordsError(`operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`);
     return summary({ ...row, failed_attempts: 0 });
   }

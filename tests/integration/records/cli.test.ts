@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,39 @@ describe('lockstep operators', () => {
     ]);
   });
 });
+
+describe('lockstep operators under parallel guessing', () => {
+  it('checks at most five PINs of an account however many processes guess at once, then refuses even the right one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-guess-'));
+    const db = join(dir, 'station.sqlite');
+    try {
+      expect(lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin'], '4711235\n').status).toBe(0);
+      const guesses = await Promise.all(
+        Array.from({ length: 8 }, (_, index) => lockstepAsync(['operators', 'unlock', '--db', db, '--id', 'admin', '--as', 'admin'], `00000${index}\n`)),
+      );
+      const checked = guesses.filter((run) => /attempts left before lock-out|is now locked/.test(run.stderr));
+      const refused = guesses.filter((run) => /locked after 5 wrong PINs/.test(run.stderr));
+      expect(checked.length).toBe(5);
+      expect(refused.length).toBe(3);
+      const right = lockstep(['operators', 'unlock', '--db', db, '--id', 'admin', '--as', 'admin'], '4711235\n');
+      expect(right.status).toBe(1);
+      expect(right.stderr).toContain('locked after 5 wrong PINs');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function lockstepAsync(args: readonly string[], input: string): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', reject);
+    child.on('close', (status) => resolvePromise({ status, stderr }));
+    child.stdin.end(input);
+  });
+}
 
 describe('lockstep records', () => {
   let station: StationFixture;
