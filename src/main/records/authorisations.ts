@@ -1,7 +1,8 @@
 // Supervisor authorisations for the irreversible steps of a batch (fuse, lock), and the question
 // the pipeline asks before each such step. An authorised answer reserves one of the
 // authorisation's device slots for that device in the same transaction, so two handsets asking at
-// once cannot both take the last slot; asking again for the same device reuses its slot.
+// once cannot both take the last slot; asking again for the same device reuses its slot. Only a
+// device registered in the batch can take a slot.
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import type { AuthorisationDecision, AuthorisationSummary, IrreversibleStep } from '../../shared/records.ts';
@@ -102,6 +103,7 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
     (SELECT o.disabled_at IS NOT NULL FROM operators o WHERE o.id = a.supervisor_id) AS supervisor_disabled FROM authorisations a`;
   const forBatch = db.prepare(`${select} WHERE a.batch_id = ? ORDER BY a.id DESC`);
   const byId = db.prepare(`${select} WHERE a.id = ?`);
+  const registered = db.prepare('SELECT 1 FROM devices WHERE batch_id = ? AND serial = ?');
   const used = db.prepare('SELECT 1 FROM authorisation_uses WHERE authorisation_id = ? AND device_serial = ?');
   const use = db.prepare('INSERT INTO authorisation_uses (authorisation_id, device_serial, first_used_at) VALUES (?, ?, ?)');
 
@@ -136,6 +138,14 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
       const query = parseInput(authorisationQuerySchema, input, 'authorisation query');
       return inWriteTransaction(db, () => {
         const at = now().toISOString();
+        // Only a handset the batch has identified may take a slot: a mistyped or hostile serial
+        // would otherwise use up the cap and lock real handsets out.
+        if (registered.get(query.batchId, query.deviceSerial) === undefined) {
+          return {
+            authorised: false,
+            reason: `device ${displaySafe(query.deviceSerial, 64)} is not registered in batch ${query.batchId}; register it (identify step) before asking to run ${query.step} on it`,
+          };
+        }
         const rows = forBatch.all(query.batchId) as unknown as AuthorisationRow[];
         if (rows.length === 0) return { authorised: false, reason: `batch ${query.batchId} has no supervisor authorisation` };
         let firstReason: string | null = null;

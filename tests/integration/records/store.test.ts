@@ -158,8 +158,26 @@ describe('authorisations', () => {
   });
   afterEach(() => station.cleanup());
 
-  const ask = (serial: string, extra: Partial<Parameters<StationFixture['records']['isAuthorised']>[0]> = {}) =>
-    station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH, ...extra });
+  /** Asks for a device registered in the batch asked about, as the pipeline does after identify. */
+  const ask = (serial: string, extra: Partial<Parameters<StationFixture['records']['isAuthorised']>[0]> = {}) => {
+    const batchId = typeof extra.batchId === 'number' ? extra.batchId : station.batchId;
+    station.records.registerDevice({ batchId, serial, identity: {} });
+    return station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH, ...extra });
+  };
+
+  it('refuses a serial not registered in the batch, without using up a slot of the cap', () => {
+    const unregistered = ['LS7A0O01', '=cmd|calc', 'x'.repeat(300)];
+    for (const serial of unregistered) {
+      const decision = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH });
+      expect(decision).toMatchObject({ authorised: false, reason: expect.stringContaining(`is not registered in batch ${station.batchId}`) });
+    }
+    const other = station.records.startBatch({ name: 'other', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id });
+    station.records.registerDevice({ batchId: other.id, serial: 'LS7A0050', identity: {} });
+    expect(station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0050', step: 'lock', bundleHash: BUNDLE_HASH })).toMatchObject({ authorised: false });
+    expect(station.records.authorisations.get(station.authorisationId)?.devicesUsed).toBe(0);
+    expect(ask('LS7A0001')).toMatchObject({ authorised: true });
+    expect(ask('LS7A0002')).toMatchObject({ authorised: true });
+  });
 
   it('counts distinct devices against the cap; asking again for the same device reuses its slot', () => {
     expect(ask('LS7A0001')).toEqual({ authorised: true, authorisationId: station.authorisationId });
