@@ -1,7 +1,7 @@
 // A bundle's files, wherever they are stored. Both containers refuse unsafe paths and symlinks
 // and hand out files as streams, so a multi-gigabyte image is never loaded whole.
 import { stat } from 'node:fs/promises';
-import { BundleError } from './errors.ts';
+import { BundleError, fileAccessError } from './errors.ts';
 import { openDirectoryContainer } from './directory-container.ts';
 import { openZipContainer } from './zip-container.ts';
 
@@ -27,8 +27,10 @@ export async function openContainer(location: string): Promise<BundleContainer> 
   let info;
   try {
     info = await stat(location);
-  } catch {
-    throw new BundleError('BUNDLE_NOT_FOUND', `no bundle at ${location}: pass a bundle directory or a .zip file.`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BundleError('BUNDLE_NOT_FOUND', `no bundle at ${location}: pass a bundle directory or a .zip file.`);
+    throw fileAccessError(`the bundle ${location}`, error);
   }
   if (info.isDirectory()) return openDirectoryContainer(location);
   if (info.isFile()) return openZipContainer(location, info);

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { isSafeBundlePath } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { BundleContainer, ContainerFile } from './container.ts';
-import { BundleError } from './errors.ts';
+import { BundleError, fileAccessError } from './errors.ts';
 import { READ_CHUNK_BYTES } from './layout.ts';
 
 export function openDirectoryContainer(location: string): BundleContainer {
@@ -24,6 +24,8 @@ export function openDirectoryContainer(location: string): BundleContainer {
         const bytes = Buffer.alloc(size);
         const { bytesRead } = await handle.read(bytes, 0, size, 0);
         return bytes.subarray(0, bytesRead);
+      } catch (error) {
+        throw fileAccessError(inBundle(path), error);
       } finally {
         await handle.close();
       }
@@ -38,7 +40,11 @@ export function openDirectoryContainer(location: string): BundleContainer {
     },
     async *read(path, signal) {
       const handle = await mustOpen(root, path);
-      yield* createReadStream('', { fd: handle, highWaterMark: READ_CHUNK_BYTES, signal });
+      try {
+        yield* createReadStream('', { fd: handle, highWaterMark: READ_CHUNK_BYTES, signal });
+      } catch (error) {
+        throw fileAccessError(inBundle(path), error);
+      }
     },
     async close() {},
   };
@@ -68,7 +74,7 @@ async function openInside(root: string, path: string): Promise<FileHandle | null
       info = await lstat(current);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
+      throw fileAccessError(inBundle(path), error);
     }
     if (info.isSymbolicLink()) {
       throw new BundleError('SYMLINK', `${displaySafe(segments.slice(0, index + 1).join('/'))} in the bundle is a symbolic link: bundles must hold real files only. Refused.`);
@@ -78,5 +84,13 @@ async function openInside(root: string, path: string): Promise<FileHandle | null
       throw new BundleError('CONTAINER_INVALID', `${displaySafe(segments.slice(0, index + 1).join('/'))} in the bundle is not a ${last ? 'regular file' : 'directory'}.`);
     }
   }
-  return open(current, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await open(current, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    throw fileAccessError(inBundle(path), error);
+  }
+}
+
+function inBundle(path: string): string {
+  return `${displaySafe(path)} in the bundle`;
 }

@@ -43,3 +43,28 @@ export function findImageChange(error: unknown): ImageChangedError | null {
   }
   return null;
 }
+
+/**
+ * What the operating system said when a bundle file could not be opened or read, as the
+ * BundleError an operator can act on, naming the file (`what`). Errors that are not system errors
+ * (a BundleError, a bug) are returned unchanged.
+ */
+export function fileAccessError(what: string, error: unknown): unknown {
+  if (error instanceof BundleError || !isSystemError(error)) return error;
+  const [code, advice] = SYSTEM_ERROR_ADVICE[error.code] ?? ['FILE_UNREADABLE', `the system refused to read it (${error.code}): check the disk and the bundle's permissions, then try again.`];
+  return new BundleError(code, `cannot read ${what}: ${advice}`, { cause: error });
+}
+
+const SYSTEM_ERROR_ADVICE: Readonly<Record<string, readonly [BundleErrorCode, string]>> = {
+  EACCES: ['FILE_UNREADABLE', "permission denied. Give the station's user read access to the whole bundle (or copy it to a folder it can read) and try again."],
+  EPERM: ['FILE_UNREADABLE', "the operation is not permitted. Give the station's user read access to the whole bundle (or copy it to a folder it can read) and try again."],
+  EIO: ['FILE_UNREADABLE', 'the disk or medium reported an I/O error. Copy the bundle to a healthy disk and verify it again.'],
+  ENOENT: ['FILE_MISSING', 'it vanished while the station was reading it. Something is changing the bundle: stop it, copy the bundle again and verify it again.'],
+  ENOTDIR: ['CONTAINER_INVALID', 'a folder on its path is not a folder any more. Something is changing the bundle: stop it, copy the bundle again and verify it again.'],
+  EISDIR: ['CONTAINER_INVALID', 'it is a folder, not a file. Copy the bundle again from its source.'],
+  ELOOP: ['SYMLINK', 'it is a symbolic link, and bundles must hold real files only. Refused.'],
+};
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}

@@ -7,7 +7,7 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { isSafeBundlePath } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { BundleContainer } from './container.ts';
-import { BundleError } from './errors.ts';
+import { BundleError, fileAccessError } from './errors.ts';
 
 /** A bundle holds a manifest, a signature and a few images; thousands of entries is not a bundle. */
 const MAX_ENTRIES = 1024;
@@ -21,6 +21,8 @@ export async function openZipContainer(location: string, info: Stats): Promise<B
   try {
     zip = await yauzl.openPromise(location, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
   } catch (error) {
+    const unreadable = fileAccessError(`the bundle zip ${location}`, error);
+    if (unreadable instanceof BundleError) throw unreadable;
     throw new BundleError('CONTAINER_INVALID', `${location} is not a readable zip file (${displaySafe((error as Error).message, 120)}): pass a bundle directory or a bundle .zip.`);
   }
   let entries: Map<string, Entry>;
@@ -111,7 +113,8 @@ function checkedName(entry: Entry): string | null {
 
 /** yauzl checks that an entry yields exactly its declared size; its complaints become ZIP_SIZE_MISMATCH. */
 function zipError(error: unknown, what: string): BundleError {
-  if (error instanceof BundleError) return error;
+  const unreadable = fileAccessError(`${displaySafe(what)} from the bundle zip`, error);
+  if (unreadable instanceof BundleError) return unreadable;
   const message = error instanceof Error ? error.message : String(error);
   if (/bytes in the stream|size mismatch/.test(message)) {
     return new BundleError('ZIP_SIZE_MISMATCH', `${displaySafe(what)} in the bundle zip does not hold the size its header declares (${displaySafe(message, 120)}): a damaged or malicious zip. Refused.`);
