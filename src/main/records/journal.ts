@@ -3,11 +3,18 @@
 // an irreversible step's event carries the authorisation decision it ran under.
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
-import { STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName } from '../../shared/records.ts';
+import { STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { citationProblem } from './authorisations.ts';
 import { RecordsError } from './errors.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
+
+/**
+ * A refused authorisation means the step must not run, so its event can only say the step did not
+ * happen (skipped) or could not be completed (failed); never that it started or passed.
+ */
+const STATUSES_UNDER_REFUSAL: readonly StepStatus[] = ['skipped', 'failed'];
 
 const decisionSchema = z.union([
   z.strictObject({ authorised: z.literal(true), authorisationId: z.int().positive() }),
@@ -118,9 +125,17 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
     return device(row);
   }
 
-  /** An authorised decision must be one `isAuthorised` issued for this device, covering this step. */
-  function checkDecision(target: DeviceEntry, step: StepName, decision: AuthorisationDecision): void {
-    if (!decision.authorised) return;
+  /**
+   * An authorised decision must be one `isAuthorised` issued for this device, covering this step;
+   * a refused one can only accompany a step that did not run.
+   */
+  function checkDecision(target: DeviceEntry, step: StepName, status: StepStatus, decision: AuthorisationDecision): void {
+    if (!decision.authorised) {
+      if (STATUSES_UNDER_REFUSAL.includes(status)) return;
+      throw new RecordsError(
+        `a ${step} step cannot be recorded as ${status}: its authorisation was refused (${displaySafe(decision.reason, 200)}). The step must not run; record it as ${STATUSES_UNDER_REFUSAL.join(' or ')}.`,
+      );
+    }
     const problem = citationProblem(db, decision.authorisationId, target, step === 'fuse' || step === 'lock' ? step : undefined);
     if (problem) throw new RecordsError(problem);
   }
@@ -174,7 +189,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       if ((event.step === 'fuse' || event.step === 'lock') && event.authorisation === null) {
         throw new RecordsError(`a ${event.step} step event must carry the authorisation decision it ran under.`);
       }
-      if (event.authorisation) checkDecision(target, event.step, event.authorisation);
+      if (event.authorisation) checkDecision(target, event.step, event.status, event.authorisation);
       const decision = event.authorisation;
       return inWriteTransaction(db, () => {
         const { lastInsertRowid } = db

@@ -127,6 +127,13 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   ${appendOnly('labels')}
   `,
+  // 2: a step that ran under a refused authorisation can only be recorded as not having run.
+  // The status list is spelled out: a migration must mean the same thing forever.
+  `
+  CREATE TRIGGER step_events_refused_did_not_run BEFORE INSERT ON step_events
+    WHEN NEW.authorised = 0 AND NEW.status NOT IN ('skipped', 'failed')
+    BEGIN SELECT RAISE(ABORT, 'a step under a refused authorisation can only be skipped or failed'); END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -270,6 +270,36 @@ describe('authorisation decisions recorded with steps and records', () => {
     );
   });
 
+  it('refuses to record an irreversible step as started or passed under a refused authorisation, and keeps the refusal', () => {
+    const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0202', identity: {} });
+    const refused = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0202', step: 'fuse', fuses: ['SECURE_BOOT'], bundleHash: BUNDLE_HASH });
+    expect(refused).toMatchObject({ authorised: false });
+    for (const step of ['fuse', 'lock'] as const) {
+      for (const status of ['started', 'passed'] as const) {
+        expect(() => station.records.appendStepEvent({ deviceId: device.id, step, status, operatorId: TECHNICIAN.id, authorisation: refused }), `${step} ${status}`).toThrow(
+          new RegExp(`cannot be recorded as ${status}: its authorisation was refused .*record it as skipped or failed`),
+        );
+      }
+    }
+    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'skipped', operatorId: TECHNICIAN.id, authorisation: refused });
+    station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'failed', detail: 'not authorised', operatorId: TECHNICIAN.id, authorisation: refused });
+    expect(station.records.journal.stepEvents(device.id).map((event) => [event.step, event.status, event.authorisation])).toEqual([
+      ['fuse', 'skipped', refused],
+      ['lock', 'failed', refused],
+    ]);
+    // The database itself refuses it too, for a writer that bypasses the store.
+    const db = new DatabaseSync(join(station.dir, DATABASE_FILE));
+    try {
+      expect(() =>
+        db
+          .prepare("INSERT INTO step_events (device_id, step, status, operator_id, at, authorised, authorisation_reason) VALUES (?, 'fuse', 'passed', ?, ?, 0, 'refused')")
+          .run(device.id, TECHNICIAN.id, new Date().toISOString()),
+      ).toThrow(/refused authorisation/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a record naming an authorisation that was never granted to its device', () => {
     const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0201', identity: {} });
     expect(() =>
