@@ -1,7 +1,7 @@
 // Verification beyond the CLI: progress, cancellation, the batch cache, containers, and sparse
 // images whose structure or expansion does not match the signed manifest.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleError } from '../../../src/main/bundle/errors.ts';
@@ -128,6 +128,20 @@ describe('verifyBundle', () => {
       system!.expanded.size += 4096;
     });
     expect(await codeOf(verifyBundle(wrongSize, { trust: signing.trust }))).toMatch(new RegExp(`^EXPANDED_MISMATCH: images/system\\.img .* expands to ${statSync(raw).size} bytes`));
+  });
+
+  it('reports a sparse image that cannot be read as unreadable, not as a truncated or wrongly sized image', async () => {
+    const copy = join(work.path, `variant-${counter++}`);
+    await buildBundle(copy, images, signing.privateKey);
+    const system = join(copy, 'images', 'system.img');
+    let swapped = false;
+    const onProgress = (step: VerificationProgress): void => {
+      if (swapped || step.partition !== 'boot') return;
+      swapped = true;
+      rmSync(system);
+      mkdirSync(system);
+    };
+    expect(await codeOf(verifyBundle(copy, { trust: signing.trust, onProgress }))).toMatch(/^CONTAINER_INVALID: images\/system\.img in the bundle is not a regular file/);
   });
 
   it('says what is wrong with something that is not a bundle', async () => {
