@@ -1,7 +1,7 @@
-// A bundle stored as a plain directory. Every path component is checked with lstat, and the file
-// itself is opened with O_NOFOLLOW, so a symlink cannot point the station at a file outside the
-// bundle.
-import { constants, createReadStream } from 'node:fs';
+// A bundle stored as a plain directory. Files are opened with O_NOFOLLOW and checked through the
+// opened handle, and every folder on the way is checked with lstat, so a symlink cannot point the
+// station at a file outside the bundle, not even one swapped in while the station is looking.
+import { constants, createReadStream, type Stats } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isSafeBundlePath } from '../../shared/bundle.ts';
@@ -16,10 +16,11 @@ export function openDirectoryContainer(location: string): BundleContainer {
     kind: 'directory',
     location: root,
     async readSmallFile(path, maxBytes, tooLarge) {
-      const handle = await openInside(root, path);
-      if (!handle) return null;
+      const opened = await openInside(root, path);
+      if (!opened) return null;
+      const { handle, info } = opened;
       try {
-        const { size } = await handle.stat();
+        const { size } = info;
         if (size > maxBytes) throw tooLarge(size);
         const bytes = Buffer.alloc(size);
         const { bytesRead } = await handle.read(bytes, 0, size, 0);
@@ -31,15 +32,12 @@ export function openDirectoryContainer(location: string): BundleContainer {
       }
     },
     async stat(path) {
-      const handle = await mustOpen(root, path);
-      try {
-        return identityOf(path, await handle.stat());
-      } finally {
-        await handle.close();
-      }
+      const { handle, info } = await mustOpen(root, path);
+      await handle.close();
+      return identityOf(path, info);
     },
     async *read(path, signal) {
-      const handle = await mustOpen(root, path);
+      const { handle } = await mustOpen(root, path);
       try {
         yield* createReadStream('', { fd: handle, highWaterMark: READ_CHUNK_BYTES, signal });
       } catch (error) {
@@ -54,41 +52,87 @@ function identityOf(path: string, info: { size: number; mtimeMs: number; ino: nu
   return { size: info.size, identity: `dir:${path}:${info.size}:${info.mtimeMs}:${info.dev}:${info.ino}` };
 }
 
-async function mustOpen(root: string, path: string): Promise<FileHandle> {
-  const handle = await openInside(root, path);
-  if (!handle) throw new BundleError('FILE_MISSING', `the bundle has no file ${displaySafe(path)}, which the manifest names: the bundle is incomplete. Copy it again from its source.`);
-  return handle;
+async function mustOpen(root: string, path: string): Promise<OpenedFile> {
+  const opened = await openInside(root, path);
+  if (!opened) throw new BundleError('FILE_MISSING', `the bundle has no file ${displaySafe(path)}, which the manifest names: the bundle is incomplete. Copy it again from its source.`);
+  return opened;
 }
 
-/** Opens a regular file below `root` without following any symlink; null when it does not exist. */
-async function openInside(root: string, path: string): Promise<FileHandle | null> {
+interface OpenedFile {
+  readonly handle: FileHandle;
+  /** The opened file's own stat, not its path's. */
+  readonly info: Stats;
+}
+
+/** Never follow a link as the file itself, and never wait for a writer if the file is a FIFO. */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Opens a regular file below `root`; null when it does not exist. Checking a path and then opening
+ * it leaves a moment in which the file can be swapped, so the open itself refuses a symlink and the
+ * opened handle is what must be a regular file. O_NOFOLLOW covers only the last component: the
+ * folders on the way are checked after the open, and the path must then still lead to the very file
+ * opened, so a folder swapped for a link and back around the open is caught too.
+ */
+async function openInside(root: string, path: string): Promise<OpenedFile | null> {
   if (!isSafeBundlePath(path)) {
     throw new BundleError('UNSAFE_PATH', `the bundle names the file ${displaySafe(path)}, which is absolute, contains "..", or has forbidden characters: refused.`);
   }
   const segments = path.split('/');
+  const full = join(root, ...segments);
+  let handle: FileHandle;
+  try {
+    handle = await open(full, OPEN_FLAGS);
+  } catch (error) {
+    // A wrong folder on the way explains the failure better than the open's own error.
+    if (!(await foldersOnPath(root, segments))) return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    // Linux and macOS say ELOOP for an O_NOFOLLOW open of a link, FreeBSD says EMLINK.
+    if (code === 'ELOOP' || code === 'EMLINK') throw symlinkError(path);
+    throw fileAccessError(inBundle(path), error);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw wrongType(path, 'regular file');
+    await foldersOnPath(root, segments);
+    const now = await lstat(full);
+    if (now.isSymbolicLink()) throw symlinkError(path);
+    if (now.dev !== info.dev || now.ino !== info.ino) {
+      throw new BundleError('FILE_UNREADABLE', `cannot read ${inBundle(path)}: it was replaced while the station opened it. Something is changing the bundle: stop it, copy the bundle again and verify it again.`);
+    }
+    return { handle, info };
+  } catch (error) {
+    await handle.close();
+    throw fileAccessError(inBundle(path), error);
+  }
+}
+
+/** Checks, with lstat, that every folder on the way to the file is a real folder; false when one does not exist. */
+async function foldersOnPath(root: string, segments: readonly string[]): Promise<boolean> {
   let current = root;
-  for (const [index, segment] of segments.entries()) {
-    current = join(current, segment);
+  for (let index = 0; index < segments.length - 1; index++) {
+    current = join(current, segments[index] as string);
     let info;
     try {
       info = await lstat(current);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw fileAccessError(inBundle(path), error);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw fileAccessError(inBundle(segments.join('/')), error);
     }
-    if (info.isSymbolicLink()) {
-      throw new BundleError('SYMLINK', `${displaySafe(segments.slice(0, index + 1).join('/'))} in the bundle is a symbolic link: bundles must hold real files only. Refused.`);
-    }
-    const last = index === segments.length - 1;
-    if (last ? !info.isFile() : !info.isDirectory()) {
-      throw new BundleError('CONTAINER_INVALID', `${displaySafe(segments.slice(0, index + 1).join('/'))} in the bundle is not a ${last ? 'regular file' : 'directory'}.`);
-    }
+    const shown = segments.slice(0, index + 1).join('/');
+    if (info.isSymbolicLink()) throw symlinkError(shown);
+    if (!info.isDirectory()) throw wrongType(shown, 'directory');
   }
-  try {
-    return await open(current, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    throw fileAccessError(inBundle(path), error);
-  }
+  return true;
+}
+
+function symlinkError(path: string): BundleError {
+  return new BundleError('SYMLINK', `${displaySafe(path)} in the bundle is a symbolic link: bundles must hold real files only. Refused.`);
+}
+
+function wrongType(path: string, expected: string): BundleError {
+  return new BundleError('CONTAINER_INVALID', `${displaySafe(path)} in the bundle is not a ${expected}.`);
 }
 
 function inBundle(path: string): string {

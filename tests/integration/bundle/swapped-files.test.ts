@@ -1,0 +1,147 @@
+// A directory bundle changed by someone else at the worst moment: right around the station's open
+// of a file. The station's own fs calls are wrapped only to make the change at that instant; the
+// files, the links and the open are real.
+import { cpSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import type * as FsPromises from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BundleError, findImageChange } from '../../../src/main/bundle/errors.ts';
+import { verifiedImage } from '../../../src/main/bundle/image-source.ts';
+import { verifyBundle } from '../../../src/main/bundle/verify.ts';
+import { buildBundle, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
+
+/** Changes to make once, keyed by absolute path: just before the station opens it, or just after it inspected it with lstat. */
+const hooks = vi.hoisted(() => ({
+  beforeOpen: new Map<string, () => void>(),
+  afterOpen: new Map<string, () => void>(),
+  afterLstat: new Map<string, () => void>(),
+}));
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof FsPromises>();
+  const once = (table: Map<string, () => void>, path: unknown): void => {
+    const hook = table.get(String(path));
+    table.delete(String(path));
+    hook?.();
+  };
+  return {
+    ...real,
+    async lstat(...args: Parameters<typeof real.lstat>) {
+      const info = await real.lstat(...args);
+      once(hooks.afterLstat, args[0]);
+      return info;
+    },
+    async open(...args: Parameters<typeof real.open>) {
+      once(hooks.beforeOpen, args[0]);
+      try {
+        return await real.open(...args);
+      } finally {
+        once(hooks.afterOpen, args[0]);
+      }
+    },
+  };
+});
+
+const work = tempDir('bundle-swapped');
+afterAll(() => work.remove());
+
+let signing: SigningSetup;
+let good: string;
+let counter = 0;
+
+beforeAll(async () => {
+  signing = await signingSetup(work.path);
+  good = join(work.path, 'good');
+  await buildBundle(good, writeImages(work.path), signing.privateKey);
+});
+
+beforeEach(() => {
+  for (const table of Object.values(hooks)) table.clear();
+});
+
+/** A copy of the good bundle and the path of its system image. */
+function copyOfGood(): { bundle: string; image: string } {
+  const bundle = join(work.path, `case-${counter++}`);
+  cpSync(good, bundle, { recursive: true });
+  return { bundle, image: join(bundle, 'images', 'system.img') };
+}
+
+/** An identical copy of `image` outside the bundle: a link to it would pass every hash check. */
+function twinOutside(image: string): string {
+  const twin = join(work.path, `twin-${counter++}.img`);
+  cpSync(image, twin);
+  return twin;
+}
+
+function swapForSymlink(image: string): void {
+  const twin = twinOutside(image);
+  rmSync(image);
+  symlinkSync(twin, image);
+}
+
+function swapForFifo(image: string): void {
+  rmSync(image);
+  execFileSync('mkfifo', [image]);
+}
+
+async function refusal(run: Promise<unknown>): Promise<string> {
+  try {
+    await run;
+  } catch (error) {
+    return error instanceof BundleError ? `${error.code}: ${error.message}` : `unexpected ${String(error)}`;
+  }
+  return 'accepted';
+}
+
+describe.skipIf(process.platform === 'win32')('a directory bundle changed around the open of one of its files', () => {
+  it('refuses a file swapped for a symlink just before the open: the open itself refuses it', async () => {
+    const { bundle, image } = copyOfGood();
+    hooks.beforeOpen.set(image, () => swapForSymlink(image));
+    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^SYMLINK: images\/system\.img in the bundle is a symbolic link/);
+  });
+
+  it('refuses a file swapped for a FIFO after its path was inspected, without waiting for a writer', async () => {
+    const { bundle, image } = copyOfGood();
+    hooks.afterLstat.set(image, () => swapForFifo(image));
+    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^CONTAINER_INVALID: images\/system\.img in the bundle is not a regular file/);
+  });
+
+  it('refuses a file swapped for a folder just before the open, instead of reading the folder', async () => {
+    const { bundle, image } = copyOfGood();
+    hooks.beforeOpen.set(image, () => {
+      rmSync(image);
+      mkdirSync(image);
+    });
+    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^CONTAINER_INVALID: images\/system\.img in the bundle is not a regular file/);
+  });
+
+  it('refuses a file reached through a folder swapped for a symlink during the open and swapped back', async () => {
+    const { bundle, image } = copyOfGood();
+    const images = join(bundle, 'images');
+    const outside = join(work.path, `outside-${counter++}`);
+    cpSync(images, outside, { recursive: true });
+    hooks.beforeOpen.set(image, () => {
+      renameSync(images, `${images}.real`);
+      symlinkSync(outside, images);
+    });
+    hooks.afterOpen.set(image, () => {
+      rmSync(images);
+      renameSync(`${images}.real`, images);
+    });
+    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^FILE_UNREADABLE: cannot read images\/system\.img in the bundle: it was replaced while the station opened it/);
+  });
+
+  it('while flashing, refuses a verified file swapped for a FIFO as an image change, without waiting for a writer', async () => {
+    const { bundle, image } = copyOfGood();
+    const verified = await verifyBundle(bundle, { trust: signing.trust });
+    hooks.beforeOpen.set(image, () => swapForFifo(image));
+    let error: unknown = null;
+    try {
+      for await (const block of verifiedImage(verified, 'system').open()) void block;
+    } catch (caught) {
+      error = caught;
+    }
+    expect(findImageChange(error)?.message).toMatch(/^image changed during flashing: system at byte 0 \(images\/system\.img in the bundle is not a regular file/);
+  });
+});
