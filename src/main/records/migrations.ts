@@ -134,6 +134,22 @@ const MIGRATIONS: readonly string[] = [
     WHEN NEW.authorised = 0 AND NEW.status NOT IN ('skipped', 'failed')
     BEGIN SELECT RAISE(ABORT, 'a step under a refused authorisation can only be skipped or failed'); END;
   `,
+  // 3: admins unlocked without a PIN by someone holding the station key (admin-recovery.ts).
+  `
+  CREATE TABLE admin_recoveries (
+    id INTEGER PRIMARY KEY,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    at TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    host TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    failed_attempts_before INTEGER NOT NULL,
+    locked_at_before TEXT,
+    challenge TEXT NOT NULL,
+    signature TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('admin_recoveries')}
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

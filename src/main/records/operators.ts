@@ -21,12 +21,16 @@ export const operatorIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'an operator id is 2 to 32 characters: lower-case letters, digits, dot, dash, underscore');
 export const pinSchema = z.string().regex(/^[0-9]{6,12}$/, 'a PIN is 6 to 12 digits');
-const displayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'a display name is required')
-  .max(80, 'a display name is at most 80 characters')
-  .refine((name) => ![...name].some((char) => isUnsafeCodePoint(char.codePointAt(0) ?? 0)), 'a display name cannot hold control or bidi characters');
+/** One line of text a person types for other people to read: no controls, no bidi tricks. */
+export function plainTextSchema(what: string, maxLength: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, `${what} is required`)
+    .max(maxLength, `${what} is at most ${maxLength} characters`)
+    .refine((text) => ![...text].some((char) => isUnsafeCodePoint(char.codePointAt(0) ?? 0)), `${what} cannot hold control or bidi characters`);
+}
+const displayNameSchema = plainTextSchema('a display name', 80);
 
 export const newOperatorSchema = z.strictObject({
   id: operatorIdSchema,

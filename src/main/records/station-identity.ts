@@ -71,7 +71,7 @@ function syncDirectory(directory: string): void {
   }
 }
 
-function readKeyFile(path: string): KeyObject {
+export function readKeyFile(path: string): KeyObject {
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
     throw new RecordsError(`the station key ${path} is readable by other users; run \`chmod 600 ${path}\` and retry.`);
   }

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RecordFilter } from '../../shared/records.ts';
+import { createAdminRecovery } from './admin-recovery.ts';
 import { createAuthorisations } from './authorisations.ts';
 import { openDatabase } from './database.ts';
 import { exportCsv } from './export-csv.ts';
@@ -50,6 +51,8 @@ export function openStationRecords(location: string | StationRecordsLocation) {
       databasePath: options.database,
       identity,
       operators,
+      /** PIN-less unlocking of an admin for whoever holds the station key; not for the operator UI. */
+      adminRecovery: createAdminRecovery(db, keyPath, now),
       authorisations,
       journal,
       log,

@@ -11,6 +11,6 @@ export const COMMANDS: readonly CliCommandEntry[] = [
   { name: 'fastboot', summary: 'Run one fastboot command against a handset or simulator (bench client)', load: async () => (await import('./fastboot.ts')).fastbootCommand },
   { name: 'keys', summary: 'Generate bundle signing keys and list the keys this station trusts', load: async () => (await import('./keys.ts')).keysCommand },
   { name: 'bundle', summary: 'Create, verify and inspect signed firmware bundles', load: async () => (await import('./bundle.ts')).bundleCommand },
-  { name: 'operators', summary: 'Add, list, disable and unlock the operators of a station (PINs from a prompt or stdin)', load: async () => (await import('./operators.ts')).operatorsCommand },
+  { name: 'operators', summary: 'Add, list, disable, unlock and recover the operators of a station (PINs from a prompt or stdin)', load: async () => (await import('./operators.ts')).operatorsCommand },
   { name: 'records', summary: 'List, show and export provisioning records; verify an export offline', load: async () => (await import('./records.ts')).recordsCommand },
 ];

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ROLES, type OperatorSummary, type Role } from '../../../shared/records.ts';
-import { displaySafe } from '../../../shared/untrusted.ts';
+import { displaySafe, terminalSafeJson } from '../../../shared/untrusted.ts';
+import type { AdminRecovery } from '../../records/admin-recovery.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
@@ -10,12 +11,22 @@ const USAGE = `lockstep operators add --db FILE --id ID --name NAME [--role tech
        lockstep operators list --db FILE [--json]
        lockstep operators disable --db FILE --id ID --as ADMIN
        lockstep operators unlock --db FILE --id ID --as ADMIN
+       lockstep operators recover --db FILE --id ADMIN --reason TEXT
+       lockstep operators recoveries --db FILE [--json]
 PINs are typed at a prompt, or read from stdin one per line (the admin's first, then the new one).
-The first operator added to a new station is its admin and needs no --as.`;
+The first operator added to a new station is its admin and needs no --as.
+recover unlocks a locked-out admin without a PIN, for whoever can read the station key file
+(station-key.pem beside the database): it proves possession by signing a fresh challenge with it,
+and records who (OS account and host), when and why; recoveries lists them.`;
 
 function describe(operator: OperatorSummary): string {
   const state = operator.disabledAt ? `disabled ${operator.disabledAt}` : operator.lockedAt ? `LOCKED ${operator.lockedAt}` : 'active';
   return `${operator.id}\t${operator.role}\t${state}\t${displaySafe(operator.displayName, 80)}\n`;
+}
+
+/** Who ran a recovery: the OS account and host, as the OS reported them. */
+function performer(recovery: AdminRecovery): string {
+  return displaySafe(`${recovery.osUser}@${recovery.host}`, 120);
 }
 
 function parse(argv: readonly string[]) {
@@ -29,6 +40,7 @@ function parse(argv: readonly string[]) {
       name: { type: 'string' },
       role: { type: 'string' },
       as: { type: 'string' },
+      reason: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -83,8 +95,23 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         io.out(describe(operator));
         return 0;
       }
+      case 'recover': {
+        const id = requireOption(values.id, '--id ADMIN');
+        const reason = requireOption(values.reason, '--reason TEXT (why the admin is recovered, for the audit trail)');
+        const recovery = records.adminRecovery.recover({ adminId: id, reason });
+        const locked = recovery.lockedAtBefore ? `, locked since ${recovery.lockedAtBefore}` : '';
+        io.out(`Recovered admin ${recovery.operatorId}: unlocked, its ${recovery.failedAttemptsBefore} failed PINs cleared${locked}.\n`);
+        io.out(`Recorded as recovery ${recovery.id} by ${performer(recovery)} at ${recovery.at}.\n`);
+        return 0;
+      }
+      case 'recoveries': {
+        const recoveries = records.adminRecovery.list();
+        if (values.json) io.out(`${terminalSafeJson(JSON.stringify(recoveries, null, 2))}\n`);
+        else for (const recovery of recoveries) io.out(`${recovery.id}\t${recovery.at}\t${recovery.operatorId}\t${performer(recovery)}\t${displaySafe(recovery.reason, 500)}\n`);
+        return 0;
+      }
       default:
-        throw new CliError(`say what to do: add, list, disable or unlock.\nUsage: ${USAGE}`, EXIT_USAGE);
+        throw new CliError(`say what to do: add, list, disable, unlock, recover or recoveries.\nUsage: ${USAGE}`, EXIT_USAGE);
     }
   } finally {
     records.close();
