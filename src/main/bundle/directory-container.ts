@@ -20,11 +20,8 @@ export function openDirectoryContainer(location: string): BundleContainer {
       if (!opened) return null;
       const { handle, info } = opened;
       try {
-        const { size } = info;
-        if (size > maxBytes) throw tooLarge(size);
-        const bytes = Buffer.alloc(size);
-        const { bytesRead } = await handle.read(bytes, 0, size, 0);
-        return bytes.subarray(0, bytesRead);
+        if (info.size > maxBytes) throw tooLarge(info.size);
+        return await readWhole(handle, info.size, path);
       } catch (error) {
         throw fileAccessError(inBundle(path), error);
       } finally {
@@ -46,6 +43,28 @@ export function openDirectoryContainer(location: string): BundleContainer {
     },
     async close() {},
   };
+}
+
+/**
+ * All `size` bytes of a small file, through its open handle. A read may return fewer bytes than
+ * asked, so it loops; one byte more than `size` is asked for, so a file that grows or shrinks while
+ * it is read (its signature would then be refused for a misleading reason) is named as such.
+ */
+async function readWhole(handle: FileHandle, size: number, path: string): Promise<Uint8Array> {
+  const bytes = Buffer.alloc(size + 1);
+  let total = 0;
+  while (total <= size) {
+    const { bytesRead } = await handle.read(bytes, total, bytes.length - total, total);
+    if (bytesRead === 0) break;
+    total += bytesRead;
+  }
+  if (total !== size) {
+    throw new BundleError(
+      'FILE_UNREADABLE',
+      `cannot read ${inBundle(path)}: it changed while the station read it (${size} bytes when opened, ${total > size ? 'more' : total} when read). Something is writing into the bundle: wait until it has finished, or copy the bundle again.`,
+    );
+  }
+  return bytes.subarray(0, size);
 }
 
 function identityOf(path: string, info: { size: number; mtimeMs: number; ino: number; dev: number }): ContainerFile {

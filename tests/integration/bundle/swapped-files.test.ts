@@ -1,7 +1,7 @@
 // A directory bundle changed by someone else at the worst moment: right around the station's open
 // of a file. The station's own fs calls are wrapped only to make the change at that instant; the
 // files, the links and the open are real.
-import { cpSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, renameSync, rmSync, symlinkSync, truncateSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ const hooks = vi.hoisted(() => ({
   beforeOpen: new Map<string, () => void>(),
   afterOpen: new Map<string, () => void>(),
   afterLstat: new Map<string, () => void>(),
+  /** Files whose reads are cut short like a network file system may, with an action run on the first read. */
+  shortReads: new Map<string, { maxBytes: number; onFirstRead?: () => void }>(),
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -34,14 +36,28 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     },
     async open(...args: Parameters<typeof real.open>) {
       once(hooks.beforeOpen, args[0]);
+      let handle;
       try {
-        return await real.open(...args);
+        handle = await real.open(...args);
       } finally {
         once(hooks.afterOpen, args[0]);
       }
+      const short = hooks.shortReads.get(String(args[0]));
+      return short ? withShortReads(handle, short) : handle;
     },
   };
 });
+
+/** A handle whose positional reads return at most `maxBytes`: what POSIX allows any read to do. */
+function withShortReads(handle: FsPromises.FileHandle, short: { maxBytes: number; onFirstRead?: () => void }): FsPromises.FileHandle {
+  let first = true;
+  const read = (buffer: Uint8Array, offset: number, length: number, position: number) => {
+    if (first) short.onFirstRead?.();
+    first = false;
+    return handle.read(buffer, offset, Math.min(length, short.maxBytes), position);
+  };
+  return new Proxy(handle, { get: (target, key) => (key === 'read' ? read : Reflect.get(target, key, target)) });
+}
 
 const work = tempDir('bundle-swapped');
 afterAll(() => work.remove());
@@ -143,5 +159,25 @@ describe.skipIf(process.platform === 'win32')('a directory bundle changed around
       error = caught;
     }
     expect(findImageChange(error)?.message).toMatch(/^image changed during flashing: system at byte 0 \(images\/system\.img in the bundle is not a regular file/);
+  });
+});
+
+describe('reading the manifest', () => {
+  it('reads it whole when the system hands it out in short pieces', async () => {
+    const { bundle } = copyOfGood();
+    hooks.shortReads.set(join(bundle, 'manifest.json'), { maxBytes: 100 });
+    const verified = await verifyBundle(bundle, { trust: signing.trust });
+    expect(verified.manifest.partitions.map((partition) => partition.name)).toEqual(['boot', 'system']);
+  });
+
+  it('says so when it changes size while being read', async () => {
+    const { bundle } = copyOfGood();
+    const manifest = join(bundle, 'manifest.json');
+    hooks.shortReads.set(manifest, { maxBytes: 100, onFirstRead: () => appendFileSync(manifest, ' '.repeat(10)) });
+    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(
+      /^FILE_UNREADABLE: cannot read manifest\.json in the bundle: it changed while the station read it \(\d+ bytes when opened, more when read\)\. Something is writing into the bundle/,
+    );
+    hooks.shortReads.set(manifest, { maxBytes: 100, onFirstRead: () => truncateSync(manifest, 150) });
+    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^FILE_UNREADABLE: cannot read manifest\.json in the bundle: it changed while the station read it \(\d+ bytes when opened, 150 when read\)/);
   });
 });
