@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, type BundleCreateOptions } from '../../../src/main/bundle/create.ts';
+import { BundleError } from '../../../src/main/bundle/errors.ts';
 import { generateSigningKeyPair, parseKeyPem } from '../../../src/main/bundle/keys.ts';
 import { signManifest } from '../../../src/main/bundle/signature.ts';
 import { loadTrustStore, type TrustStore } from '../../../src/main/bundle/trust-store.ts';
@@ -96,3 +97,13 @@ export function resign(bundleDir: string, privateKey: KeyObject, edit: (manifest
   writeFileSync(join(bundleDir, 'manifest.sig'), signManifest(bytes, [privateKey]));
 }
 
+
+/** How a bundle operation ended: `CODE: message` for a BundleError, 'accepted' when it succeeded. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return error instanceof BundleError ? `${error.code}: ${error.message}` : `unexpected ${String(error)}`;
+  }
+  return 'accepted';
+}

@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BundleError, findImageChange } from '../../../src/main/bundle/errors.ts';
+import { findImageChange } from '../../../src/main/bundle/errors.ts';
 import { verifiedImage } from '../../../src/main/bundle/image-source.ts';
 import { verifyBundle } from '../../../src/main/bundle/verify.ts';
-import { buildBundle, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
+import { buildBundle, codeOf, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
 
 /** Changes to make once, keyed by absolute path: just before the station opens it, or just after it inspected it with lstat. */
 const hooks = vi.hoisted(() => ({
@@ -101,26 +101,18 @@ function swapForFifo(image: string): void {
   execFileSync('mkfifo', [image]);
 }
 
-async function refusal(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-  } catch (error) {
-    return error instanceof BundleError ? `${error.code}: ${error.message}` : `unexpected ${String(error)}`;
-  }
-  return 'accepted';
-}
 
 describe.skipIf(process.platform === 'win32')('a directory bundle changed around the open of one of its files', () => {
   it('refuses a file swapped for a symlink just before the open: the open itself refuses it', async () => {
     const { bundle, image } = copyOfGood();
     hooks.beforeOpen.set(image, () => swapForSymlink(image));
-    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^SYMLINK: images\/system\.img in the bundle is a symbolic link/);
+    expect(await codeOf(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^SYMLINK: images\/system\.img in the bundle is a symbolic link/);
   });
 
   it('refuses a file swapped for a FIFO after its path was inspected, without waiting for a writer', async () => {
     const { bundle, image } = copyOfGood();
     hooks.afterLstat.set(image, () => swapForFifo(image));
-    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^CONTAINER_INVALID: images\/system\.img in the bundle is not a regular file/);
+    expect(await codeOf(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^CONTAINER_INVALID: images\/system\.img in the bundle is not a regular file/);
   });
 
   it('refuses a file swapped for a folder just before the open, instead of reading the folder', async () => {
@@ -129,7 +121,7 @@ describe.skipIf(process.platform === 'win32')('a directory bundle changed around
       rmSync(image);
       mkdirSync(image);
     });
-    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^CONTAINER_INVALID: images\/system\.img in the bundle is not a regular file/);
+    expect(await codeOf(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^CONTAINER_INVALID: images\/system\.img in the bundle is not a regular file/);
   });
 
   it('refuses a file reached through a folder swapped for a symlink during the open and swapped back', async () => {
@@ -145,7 +137,7 @@ describe.skipIf(process.platform === 'win32')('a directory bundle changed around
       rmSync(images);
       renameSync(`${images}.real`, images);
     });
-    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^FILE_UNREADABLE: cannot read images\/system\.img in the bundle: it was replaced while the station opened it/);
+    expect(await codeOf(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^FILE_UNREADABLE: cannot read images\/system\.img in the bundle: it was replaced while the station opened it/);
   });
 
   it('while flashing, refuses a verified file swapped for a FIFO as an image change, without waiting for a writer', async () => {
@@ -174,10 +166,10 @@ describe('reading the manifest', () => {
     const { bundle } = copyOfGood();
     const manifest = join(bundle, 'manifest.json');
     hooks.shortReads.set(manifest, { maxBytes: 100, onFirstRead: () => appendFileSync(manifest, ' '.repeat(10)) });
-    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(
+    expect(await codeOf(verifyBundle(bundle, { trust: signing.trust }))).toMatch(
       /^FILE_UNREADABLE: cannot read manifest\.json in the bundle: it changed while the station read it \(\d+ bytes when opened, more when read\)\. Something is writing into the bundle/,
     );
     hooks.shortReads.set(manifest, { maxBytes: 100, onFirstRead: () => truncateSync(manifest, 150) });
-    expect(await refusal(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^FILE_UNREADABLE: cannot read manifest\.json in the bundle: it changed while the station read it \(\d+ bytes when opened, 150 when read\)/);
+    expect(await codeOf(verifyBundle(bundle, { trust: signing.trust }))).toMatch(/^FILE_UNREADABLE: cannot read manifest\.json in the bundle: it changed while the station read it \(\d+ bytes when opened, 150 when read\)/);
   });
 });

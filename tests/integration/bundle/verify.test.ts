@@ -4,11 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BundleError } from '../../../src/main/bundle/errors.ts';
 import { READ_CHUNK_BYTES } from '../../../src/main/bundle/layout.ts';
 import { VerificationCache } from '../../../src/main/bundle/verification-cache.ts';
 import { verifyBundle, type VerificationProgress } from '../../../src/main/bundle/verify.ts';
-import { buildBundle, patternBytes, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
+import { buildBundle, codeOf, patternBytes, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
 import { entriesOf, zipBytes } from './zip-craft.ts';
 
 const work = tempDir('bundle-verify');
@@ -26,14 +25,6 @@ beforeAll(async () => {
   await buildBundle(bundle, images, signing.privateKey);
 });
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof BundleError ? `${error.code}: ${error.message}` : `unexpected ${String(error)}`;
-  }
-  return 'accepted';
-}
 
 async function variant(edit: (manifest: Record<string, unknown>) => unknown): Promise<string> {
   const out = join(work.path, `variant-${counter++}`);
