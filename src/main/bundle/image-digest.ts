@@ -20,17 +20,11 @@ export interface ImageDigestOptions {
 
 export async function digestImage(source: AsyncIterable<Uint8Array>, options: ImageDigestOptions): Promise<ImageDigest> {
   const digester = new PrefixDigester();
-  let readFailure = null as { error: unknown } | null;
   async function* hashed(): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of source) {
-        digester.update(chunk);
-        options.onChunk?.(chunk, digester.size);
-        yield chunk;
-      }
-    } catch (error) {
-      readFailure = { error };
-      throw error;
+    for await (const chunk of source) {
+      digester.update(chunk);
+      options.onChunk?.(chunk, digester.size);
+      yield chunk;
     }
   }
   const stream = hashed();
@@ -46,9 +40,6 @@ export async function digestImage(source: AsyncIterable<Uint8Array>, options: Im
       expanded = error;
     }
   }
-  // The sparse reader reports any failed read as a file ending early; the read's own error (an
-  // unreadable file, a cancellation, a size limit) is the real reason and must not be masked.
-  if (readFailure) throw readFailure.error;
   // Read to the end even when the sparse structure is bad, so the file's own hash is always known.
   for await (const chunk of stream) void chunk;
   return { file: digester.finish(), expanded };

@@ -152,8 +152,9 @@ async function readOrFail(reader: ByteReader, length: number, what: string): Pro
   try {
     const bytes = await reader.readExact(length);
     if (bytes) return bytes;
-  } catch {
-    // A short read is reported below with the sparse-file context.
+  } catch (error) {
+    // Only a short read is a format problem; a failing source (permissions, I/O) keeps its own error.
+    if (!(error instanceof RangeError)) throw error;
   }
   throw new SparseFormatError(at, `file ends inside ${what}`);
 }

@@ -101,6 +101,14 @@ describe('sparse reader', () => {
     expect(closed).toBe(2);
   });
 
+  it('passes on the error of a failing source instead of calling the file short', async () => {
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield image.subarray(0, 20);
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }
+    await expect(expand(failing())).rejects.toThrow('EIO: i/o error, read');
+  });
+
   it("expands what AOSP's img2simg writes to exactly the original image", async () => {
     const original = Buffer.concat([randomBytes(3 * 4096), Buffer.alloc(64 * 4096), Buffer.alloc(8 * 4096, 0x5a), randomBytes(4096)]);
     const rawPath = join(work, 'original.img');
