@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileDurably } from './durable-file.ts';
+import { replaceFileDurably } from '../main/storage/replace-file.ts';
 import { FUSE_BANKS, FUSE_WORDS_PER_BANK, SLOTS, type Slot } from './reference-model.ts';
 
 const STATE_FILE = 'state.json';
@@ -123,7 +123,7 @@ export class HandsetState {
   #update(change: (current: SavedState) => Partial<SavedState>): Promise<SavedState> {
     const write = this.#writes.then(async () => {
       const next = { ...this.#saved, ...change(this.#saved) };
-      await writeFileDurably(join(this.directory, STATE_FILE), `${JSON.stringify(next, null, 2)}\n`);
+      await replaceFileDurably(join(this.directory, STATE_FILE), [`${JSON.stringify(next, null, 2)}\n`], 0o600);
       this.#saved = next;
       return next;
     });

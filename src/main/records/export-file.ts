@@ -1,10 +1,7 @@
-// Writing an export file so that a crash or a full disk never leaves a half-written file under the
-// final name: write a sibling temporary file, fsync it, then rename it into place.
-import { createWriteStream, realpathSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+// Writing an export file: never half-written under its final name, never over the station's own files.
+import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { replaceFileDurably } from '../storage/replace-file.ts';
 import { RecordsError } from './errors.ts';
 
 const CHUNK_CHARS = 1 << 16;
@@ -47,18 +44,9 @@ export function refuseOwnFile(out: string, ownFiles: readonly string[]): void {
 }
 
 export async function writeFileAtomically(path: string, content: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
-  const partial = `${path}.partial-${process.pid}`;
   try {
-    await pipeline(Readable.from(content), createWriteStream(partial, { flags: 'wx', mode: 0o644 }));
-    const handle = await open(partial, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(partial, path);
+    await replaceFileDurably(path, content, 0o644);
   } catch (error) {
-    await rm(partial, { force: true });
     if (error instanceof RecordsError) throw error;
     throw new RecordsError(`cannot write ${path}: ${(error as Error).message}. Check the path, its permissions and free space.`);
   }
