@@ -12,6 +12,7 @@ import { KeyFileError, parseKeyPem } from '../../bundle/keys.ts';
 import { inspectManifest } from '../../bundle/signed-manifest.ts';
 import { loadTrustStore, type TrustStore } from '../../bundle/trust-store.ts';
 import { verifyBundle, type VerifiedBundle } from '../../bundle/verify.ts';
+import { parseByteSize } from '../byte-size.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 
@@ -292,13 +293,4 @@ async function readPrivateKey(path: string, io: CliIo): Promise<KeyObject> {
     io.err(`warning: signing key ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); restrict it with 'chmod 600 ${path}'.\n`);
   }
   return parsed.key;
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
-
-function parseByteSize(text: string, option: string): number {
-  const match = /^(\d+)([KMG]?)i?B?$/i.exec(text);
-  const bytes = match ? Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1) : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new CliError(`${option} ${displaySafe(text, 40)}: a size in bytes, e.g. 4096, 64M or 1G.`, EXIT_USAGE);
-  return bytes;
 }

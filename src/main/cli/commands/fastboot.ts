@@ -4,6 +4,7 @@ import { connectDevice, parseDeviceAddress } from '../../fastboot/connect.ts';
 import { FastbootError } from '../../fastboot/errors.ts';
 import { flashImage, type FlashProgress } from '../../fastboot/flash-image.ts';
 import { openSystemUsbBus } from '../../usb/system-bus.ts';
+import { parseByteSize } from '../byte-size.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 
@@ -34,7 +35,7 @@ export const fastbootCommand: CliCommand = {
     const address = parseDeviceAddress(values.serial);
     if ('problem' in address) throw new CliError(address.problem, EXIT_USAGE);
     const action = toAction(positionals);
-    const maxDownloadSize = values['max-download-size'] === undefined ? undefined : parseSize(values['max-download-size']);
+    const maxDownloadSize = values['max-download-size'] === undefined ? undefined : parseByteSize(values['max-download-size'], '-S');
     const timeoutMs = values.timeout === undefined ? undefined : parseSeconds(values.timeout) * 1000;
 
     try {
@@ -138,13 +139,6 @@ function progressPrinter(io: CliIo, partition: string): ((progress: FlashProgres
     io.err(`\r${partition} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% piece ${progress.piece} ${label} ${rate.toFixed(1)} MB/s `);
   };
   return Object.assign(print, { done: () => io.isTty && io.err('\n') });
-}
-
-function parseSize(text: string): number {
-  const match = /^(0x[0-9a-f]+|[0-9]+)([kmg]?)$/i.exec(text);
-  if (!match) throw new CliError(`-S '${text.slice(0, 40)}' is not a size (e.g. 268435456, 0x10000000, 256M)`, EXIT_USAGE);
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] as string).toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(match[1]) * unit;
 }
 
 function parseSeconds(text: string): number {
