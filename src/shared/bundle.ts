@@ -3,20 +3,16 @@
 // Every string here ends up in a fastboot command, a label or a log, so the schema only admits
 // characters that are inert in all of them.
 import { z } from 'zod';
+import { fuseNameSchema, identifierSchema, partitionNameSchema, sha256HexSchema } from './identifiers.ts';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-/** Identifiers that go into fastboot commands (`flash:<name>`): no colon, space or control byte. */
-const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** Fuse names as device profiles spell them (`CAMERA_DISABLE`). */
-const FUSE_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 /** Versions and build ids: compared with what the handset reports and printed on labels. */
 const VERSION_TEXT = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-const identifier = (what: string) => z.string().regex(IDENTIFIER, `${what}: 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`);
+const identifier = identifierSchema;
 const versionText = (what: string) => z.string().regex(VERSION_TEXT, `${what}: 1-128 of A-Z a-z 0-9 . _ + ~ -, starting with a letter or digit`);
-const sha256 = z.string().regex(SHA256_HEX, 'SHA-256: 64 lowercase hex digits');
+const sha256 = sha256HexSchema;
 const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** A path inside a bundle: '/'-separated segments of letters, digits, '.', '_' and '-'. */
@@ -36,7 +32,7 @@ export const SLOT_HANDLING = ['none', 'active', 'both'] as const;
 export type SlotHandling = (typeof SLOT_HANDLING)[number];
 
 export const partitionSchema = z.strictObject({
-  name: identifier('partition name'),
+  name: partitionNameSchema,
   file: z.string().refine(isSafeBundlePath, 'file: a relative path inside the bundle, segments of A-Z a-z 0-9 . _ -, no ".."'),
   size: byteCount,
   sha256,
@@ -60,7 +56,7 @@ export const manifestSchema = z
     rollbackIndex: z.number().int().min(0).max(0xffff_ffff),
     partitions: z.array(partitionSchema).min(1).max(64),
     policy: z.strictObject({
-      fuses: z.array(z.string().regex(FUSE_NAME, 'fuse name: A-Z 0-9 _, starting with a letter')).max(64),
+      fuses: z.array(fuseNameSchema).max(64),
       lockBootloader: z.boolean(),
     }),
   })

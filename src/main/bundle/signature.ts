@@ -4,6 +4,7 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { BundleSigner } from '../../shared/bundle.ts';
+import { keyIdSchema } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { demoKey } from './demo-key.ts';
 import { BundleError } from './errors.ts';
@@ -22,7 +23,7 @@ const signatureFileSchema = z.strictObject({
   signatures: z
     .array(
       z.strictObject({
-        keyId: z.string().regex(/^[0-9a-f]{64}$/, 'keyId: 64 lowercase hex digits'),
+        keyId: keyIdSchema,
         algorithm: z.literal('ed25519'),
         signature: z.base64().refine((text) => Buffer.from(text, 'base64').length === ED25519_SIGNATURE_BYTES, 'an Ed25519 signature is 64 bytes'),
       }),

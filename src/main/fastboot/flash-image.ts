@@ -1,5 +1,6 @@
 // "Flash this image into that partition": ask the device how much it takes per download, cut the
 // image into pieces that fit, and for each piece download it, let the caller check it, then flash.
+import { PARTITION_NAME } from '../../shared/identifiers.ts';
 import { recyclingImageSourceFromPath, type ImageSource } from '../sparse/image-source.ts';
 import { SparseFormatError } from '../sparse/reader.ts';
 import { splitImage, SparseSplitError } from '../sparse/split.ts';
@@ -49,12 +50,9 @@ export interface FlashImageResult {
   readonly info: readonly string[];
 }
 
-/** AOSP partition names: letters, digits, `_`, `-`, `.`; short enough for `flash:` to fit 64 bytes. */
-const PARTITION_NAME = /^[A-Za-z0-9_.-]{1,58}$/;
-
 export async function flashImage(client: FastbootClient, partition: string, image: string | ImageSource, options: FlashImageOptions = {}): Promise<FlashImageResult> {
   const command = `flash:${partition}`;
-  if (!PARTITION_NAME.test(partition)) throw new FastbootUsageError(client.device, command.slice(0, 64), `'${partition.slice(0, 64)}' is not a partition name (letters, digits, '_', '-', '.', at most 58)`);
+  if (!PARTITION_NAME.test(partition)) throw new FastbootUsageError(client.device, command.slice(0, 64), `'${partition.slice(0, 64)}' is not a partition name (1-58 letters, digits, '_', '-', '.', starting with a letter or digit)`);
   const source = await openImage(client.device, command, image);
   const maxDownload = options.maxDownloadSize ?? (await client.maxDownloadSize({ signal: options.signal }));
   const info: string[] = [];

@@ -6,13 +6,13 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import type { AuthorisationDecision, AuthorisationSummary, IrreversibleStep } from '../../shared/records.ts';
+import { fuseNameSchema } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
 import type { Credentials, Operators } from './operators.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
 
-const fuseNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a fuse name is 1 to 64 letters, digits, dot, dash or underscore');
 
 export const newAuthorisationSchema = z.strictObject({
   batchId: z.int().positive(),

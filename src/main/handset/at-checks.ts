@@ -1,0 +1,83 @@
+// The checks step: with the handset booted into its OS, ask each of the profile's AT checks and
+// judge the answer. Every check is run and reported, so the operator sees the whole picture (an
+// IMEI problem and a camera still present are two findings, not one).
+import { isValidImei } from '../../shared/imei.ts';
+import type { AtCheck, DeviceProfile } from '../../shared/profile.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import type { AtAnswer, AtClient } from '../at/client.ts';
+import { describeFailure } from '../describe-failure.ts';
+
+/** Answer text kept per check: enough for an auditor to see what the handset said. */
+const MAX_ANSWER_CHARS = 512;
+const SYNC_ATTEMPTS = 3;
+
+export interface AtCheckResult {
+  readonly id: string;
+  readonly title: string;
+  readonly command: string;
+  readonly passed: boolean;
+  /** The answer lines, joined with ' | ', escaped and capped. */
+  readonly answer: string;
+  /** The captured value (IMEI, firmware version), exactly as sent; null when none was captured. */
+  readonly value: string | null;
+  /** Why it failed and what to do, in the profile's words; null when it passed. */
+  readonly reason: string | null;
+  readonly records: AtCheck['records'];
+}
+
+export interface CheckExpectations {
+  readonly bundleVersion: string;
+}
+
+/** `AT` until `OK`: lets a port that just booted flush its banner and noise before the first real command. */
+export async function syncAt(client: AtClient, profile: DeviceProfile, signal?: AbortSignal): Promise<void> {
+  let last: unknown = null;
+  for (let attempt = 0; attempt < SYNC_ATTEMPTS; attempt++) {
+    try {
+      const answer = await client.command('AT', { timeoutMs: profile.timeouts.atCommandMs, signal });
+      if (answer.final === 'ok') return;
+      last = new Error(`it answered ${displaySafe(answer.lines.join(' | '), 120)}`);
+    } catch (error) {
+      signal?.throwIfAborted();
+      last = error;
+    }
+  }
+  throw new Error(`${client.name}: the AT port does not answer AT with OK (${describeFailure(last)})`);
+}
+
+/** The serial number a hand-configured AT port reports, for matching it to its handset. */
+export async function readAtSerial(client: AtClient, profile: DeviceProfile, signal?: AbortSignal): Promise<string | null> {
+  const { command, pattern } = profile.at.serialNumber;
+  const answer = await client.command(command, { timeoutMs: profile.timeouts.atCommandMs, signal });
+  const regex = new RegExp(pattern);
+  for (const line of answer.lines) {
+    const match = regex.exec(line);
+    if (match?.[1] !== undefined) return match[1];
+  }
+  return null;
+}
+
+export async function runAtChecks(client: AtClient, profile: DeviceProfile, expected: CheckExpectations, signal?: AbortSignal): Promise<AtCheckResult[]> {
+  const results: AtCheckResult[] = [];
+  for (const check of profile.at.checks) {
+    const answer = await client.command(check.command, { timeoutMs: profile.timeouts.atCommandMs, signal });
+    results.push(judge(check, answer, expected));
+  }
+  return results;
+}
+
+export function judge(check: AtCheck, answer: AtAnswer, expected: CheckExpectations): AtCheckResult {
+  const shown = displaySafe(answer.lines.join(' | '), MAX_ANSWER_CHARS);
+  const base = { id: check.id, title: check.title, command: check.command, answer: shown, records: check.records };
+  const fail = (detail: string, value: string | null = null): AtCheckResult => ({ ...base, passed: false, value, reason: `${check.title}: ${detail}. ${check.failure}` });
+  if (answer.final !== check.final) return fail(`the handset answered ${answer.final === 'ok' ? 'OK' : 'with an error'} where ${check.final === 'ok' ? 'OK' : 'an error'} was expected (${shown})`);
+  const regex = new RegExp(check.pattern);
+  const match = answer.lines.map((line) => regex.exec(line)).find((candidate) => candidate !== null);
+  if (!match) return fail(`no line of the answer matches (${shown})`);
+  const value = match[1] ?? null;
+  if (check.expect === 'luhn-imei' && (value === null || !isValidImei(value))) return fail(`${displaySafe(value ?? '', 40)} is not a valid IMEI (Luhn check digit)`, value);
+  if (check.expect === 'bundle-version' && value !== expected.bundleVersion) {
+    return fail(`the handset reports ${displaySafe(value ?? '', 80)}, the bundle is ${expected.bundleVersion}`, value);
+  }
+  return { ...base, passed: true, value, reason: null };
+}

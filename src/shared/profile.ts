@@ -1,0 +1,164 @@
+// Device profiles (docs/profiles.md): everything that differs between handset models, as data. A
+// profile maps each abstract operation of the pipeline to the concrete fastboot or AT command of
+// one vendor dialect and the pattern its answer must match, names the fuses, and sets the limits
+// (battery floor, timeouts). A new handset model is a new JSON file, not new code.
+import { z } from 'zod';
+import { fuseNameSchema, identifierSchema } from './identifiers.ts';
+
+export const PROFILE_SCHEMA_VERSION = 1;
+
+/** Placeholders a command template may use, per operation. */
+export const TEMPLATE_PLACEHOLDERS = {
+  partitionHash: ['partition', 'bytes', 'bytes:hex'],
+  fuseRead: ['bank', 'word'],
+  fuseProgram: ['bank', 'word', 'mask', 'mask:hex'],
+  none: [],
+} as const;
+type PlaceholderSet = keyof typeof TEMPLATE_PLACEHOLDERS;
+
+/** Command text the profile author writes: printable ASCII, fits a 64-byte fastboot packet before expansion. */
+const COMMAND_TEXT = /^[\x20-\x7e]{1,64}$/;
+
+function template(set: PlaceholderSet) {
+  const allowed: readonly string[] = TEMPLATE_PLACEHOLDERS[set];
+  return z
+    .string()
+    .regex(COMMAND_TEXT, 'a command: 1-64 printable ASCII characters')
+    .superRefine((text, context) => {
+      for (const [, name] of text.matchAll(/\{([^}]*)\}/g)) {
+        if (!allowed.includes(name as string)) {
+          const known = allowed.length === 0 ? 'this command takes no placeholders' : `known here: ${allowed.map((p) => `{${p}}`).join(' ')}`;
+          context.addIssue({ code: 'custom', message: `unknown placeholder {${name}}; ${known}` });
+        }
+      }
+    });
+}
+
+/** How many capture groups a pattern has, or why it does not compile. */
+export function captureGroups(source: string): number | { readonly problem: string } {
+  try {
+    // With an empty alternative added, the pattern matches '' and the match lists every group.
+    return (new RegExp(`(?:${source})|`).exec('')?.length ?? 1) - 1;
+  } catch (error) {
+    return { problem: `not a valid regular expression (${(error as Error).message})` };
+  }
+}
+
+/** A regular expression from a profile: it must compile, and where a value is read, capture it in group 1. */
+function pattern(captures: boolean) {
+  return z
+    .string()
+    .min(1)
+    .max(512)
+    .superRefine((source, context) => {
+      const groups = captureGroups(source);
+      if (typeof groups !== 'number') context.addIssue({ code: 'custom', message: groups.problem });
+      else if (captures && groups < 1) context.addIssue({ code: 'custom', message: 'must capture the value in group 1, e.g. ^0x([0-9a-f]{8})$' });
+    });
+}
+
+/** Where a fastboot answer's value is: the OKAY payload, or the INFO lines of the command joined. */
+const answerSchema = z.strictObject({ from: z.enum(['okay', 'info']), pattern: pattern(true) });
+
+const getvarName = z.string().regex(/^[A-Za-z0-9_.:-]{1,57}$/, 'a getvar name: 1-57 of A-Z a-z 0-9 _ . : -');
+const u16 = z.int().min(0).max(0xffff);
+const timeout = (max: number) => z.int().min(100).max(max);
+
+export const fuseBitSchema = z.strictObject({ bank: z.int().min(0).max(255), word: z.int().min(0).max(255), bit: z.int().min(0).max(31) });
+export type FuseBit = z.infer<typeof fuseBitSchema>;
+
+/** What an AT check proves with the value it captures (group 1 of its pattern). */
+export const AT_CHECK_EXPECTATIONS = ['match', 'luhn-imei', 'bundle-version'] as const;
+
+export const atCheckSchema = z.strictObject({
+  id: identifierSchema('check id'),
+  /** Shown to the operator: "IMEI", "camera absent". */
+  title: z.string().min(1).max(80),
+  command: z.string().regex(/^AT[\x20-\x7e]{0,126}$/, 'an AT command: AT followed by up to 126 printable ASCII characters'),
+  /** The final result code the check expects: `OK`, or an error (a disabled GPS answers `+CME ERROR: 4`). */
+  final: z.enum(['ok', 'error']),
+  /** Must match one line of the answer, the final result line included. */
+  pattern: pattern(false),
+  expect: z.enum(AT_CHECK_EXPECTATIONS),
+  /** Which field of the provisioning record the captured value fills. */
+  records: z.enum(['imei', 'firmwareVersion']).nullable(),
+  /** What a failure means, in words a technician acts on. */
+  failure: z.string().min(1).max(400),
+});
+export type AtCheck = z.infer<typeof atCheckSchema>;
+
+export const profileSchema = z
+  .strictObject({
+    schemaVersion: z.literal(PROFILE_SCHEMA_VERSION),
+    id: identifierSchema('profile id'),
+    name: z.string().min(1).max(120),
+    match: z.strictObject({
+      usb: z.array(z.strictObject({ vendorId: u16, productId: u16 })).min(1).max(32),
+      /** `getvar:<identity.product>` must answer one of these. */
+      products: z.array(identifierSchema('product')).min(1).max(32),
+    }),
+    /** The getvar variable that answers each identity question. */
+    identity: z.strictObject({
+      serialNumber: getvarName,
+      product: getvarName,
+      hwRevision: getvarName,
+      bootloaderVersion: getvarName,
+      lockState: getvarName,
+      batteryMillivolts: getvarName,
+    }),
+    /** How `identity.lockState` spells the two states. */
+    lockStateValues: z.strictObject({ unlocked: z.string().min(1).max(32), locked: z.string().min(1).max(32) }),
+    fastboot: z.strictObject({
+      partitionHash: z.strictObject({ command: template('partitionHash'), answer: answerSchema }),
+      fuseRead: z.strictObject({ command: template('fuseRead'), answer: answerSchema }),
+      fuseProgram: z.strictObject({ command: template('fuseProgram') }),
+      lock: z.strictObject({ command: template('none') }),
+      reboot: z.strictObject({ command: template('none') }),
+    }),
+    fuses: z.record(fuseNameSchema, fuseBitSchema).refine((fuses) => Object.keys(fuses).length > 0, 'a profile names at least one fuse'),
+    batteryFloorMillivolts: z.int().min(0).max(10_000),
+    timeouts: z.strictObject({
+      /** Quick fastboot commands (getvar, fuse read/program, lock). */
+      commandMs: timeout(600_000),
+      /** Hashing a partition on the device. */
+      hashMs: timeout(3_600_000),
+      /** From `reboot` until the handset's AT port is back. */
+      rebootMs: timeout(3_600_000),
+      /** One AT command. */
+      atCommandMs: timeout(600_000),
+    }),
+    at: z.strictObject({
+      baudRate: z.int().min(1200).max(4_000_000),
+      /** Asks a hand-configured port which handset it is (a USB listing carries the serial itself). */
+      serialNumber: z.strictObject({ command: z.string().regex(/^AT[\x20-\x7e]{0,126}$/), pattern: pattern(true) }),
+      checks: z.array(atCheckSchema).min(1).max(32),
+    }),
+  })
+  .superRefine((profile, context) => {
+    const seen = new Map<string, string>();
+    for (const [name, bit] of Object.entries(profile.fuses)) {
+      const at = `${bit.bank}/${bit.word}/${bit.bit}`;
+      const other = seen.get(at);
+      if (other) context.addIssue({ code: 'custom', path: ['fuses', name], message: `bank ${bit.bank} word ${bit.word} bit ${bit.bit} is already ${other}` });
+      seen.set(at, name);
+    }
+    const ids = new Set<string>();
+    profile.at.checks.forEach((check, index) => {
+      if (ids.has(check.id)) context.addIssue({ code: 'custom', path: ['at', 'checks', index, 'id'], message: `check id ${check.id} is used twice` });
+      ids.add(check.id);
+      if (check.expect !== 'match' && captureGroups(check.pattern) === 0) {
+        context.addIssue({ code: 'custom', path: ['at', 'checks', index, 'pattern'], message: `a ${check.expect} check must capture the value in group 1` });
+      }
+    });
+  });
+
+export type DeviceProfile = z.infer<typeof profileSchema>;
+
+/** A profile as the station lists it: where it came from and what it matches. */
+export interface ProfileSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly products: readonly string[];
+  readonly fuses: readonly string[];
+  readonly source: string;
+}
