@@ -42,11 +42,12 @@ export async function generateDemoBundle(options: DemoBundleOptions): Promise<Ve
     const boot = join(staging, 'boot.img');
     const system = join(staging, 'system.simg');
     await pipeline(Readable.from(pseudoRandom('boot', options.bootImageBytes ?? DEMO_DEFAULTS.bootImageBytes)), createWriteStream(boot));
-    await pipeline(Readable.from(demoSparseImage(options.systemImageBytes ?? DEMO_DEFAULTS.systemImageBytes)), createWriteStream(system));
+    const version = options.version ?? DEMO_DEFAULTS.version;
+    await pipeline(Readable.from(demoSparseImage(options.systemImageBytes ?? DEMO_DEFAULTS.systemImageBytes, version)), createWriteStream(system));
     return await createBundle({
       products: [options.product ?? DEMO_DEFAULTS.product],
       hardwareRevisions: DEMO_DEFAULTS.hardwareRevisions,
-      version: options.version ?? DEMO_DEFAULTS.version,
+      version,
       buildId: 'DEMO-NOT-FOR-PRODUCTION',
       createdAt: new Date('2026-01-01T00:00:00.000Z'),
       minBootloaderVersion: 'LSBL-1.0.0',
@@ -79,9 +80,11 @@ function* pseudoRandom(label: string, length: number): Generator<Uint8Array> {
 
 /**
  * A sparse image with every chunk kind a real one has: RAW data, a FILL run, DONT_CARE gaps (which
- * the partition must read back as zeros) and a final RAW tail.
+ * the partition must read back as zeros) and a final RAW tail. It opens with the build property
+ * line that a booted handset reports as its firmware version (AT+CGMR), so the station's version
+ * check has something true to find.
  */
-function* demoSparseImage(expandedBytes: number): Generator<Uint8Array> {
+function* demoSparseImage(expandedBytes: number, version: string): Generator<Uint8Array> {
   const blocks = Math.max(8, Math.ceil(expandedBytes / SPARSE_BLOCK_BYTES));
   const head = Math.floor(blocks / 4);
   const fill = Math.floor(blocks / 8);
@@ -89,8 +92,10 @@ function* demoSparseImage(expandedBytes: number): Generator<Uint8Array> {
   const tail = Math.floor(blocks / 8);
   const trailingGap = blocks - head - fill - gap - tail;
   yield encodeSparseHeader(SPARSE_BLOCK_BYTES, blocks, 5);
+  const buildProperty = Buffer.from(`ro.build.display.id=${version}\n`, 'utf8');
   yield encodeChunk(CHUNK_TYPE.RAW, head, head * SPARSE_BLOCK_BYTES);
-  yield* pseudoRandom('system head', head * SPARSE_BLOCK_BYTES);
+  yield buildProperty;
+  yield* pseudoRandom('system head', head * SPARSE_BLOCK_BYTES - buildProperty.length);
   yield encodeChunk(CHUNK_TYPE.FILL, fill, 4, Uint8Array.of(0x4c, 0x53, 0x54, 0x50));
   yield encodeChunk(CHUNK_TYPE.DONT_CARE, gap, 0);
   yield encodeChunk(CHUNK_TYPE.RAW, tail, tail * SPARSE_BLOCK_BYTES);
