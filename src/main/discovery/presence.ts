@@ -1,0 +1,46 @@
+// What discovery reports: a handset present somewhere, in fastboot (USB or TCP) or booted into its
+// OS behind an AT serial port. A presence is where a handset can be reached now; the pipeline
+// decides which handset it is (by serial number) and what to do with it.
+import type { Duplex } from 'node:stream';
+import type { Slot } from '../../shared/handset.ts';
+import type { TransportStatus } from '../../shared/types.ts';
+import type { FastbootTransport } from '../fastboot/transport.ts';
+
+export interface FastbootPresence {
+  readonly kind: 'fastboot';
+  /** The slot, formatted: unique among presences. */
+  readonly id: string;
+  readonly slot: Slot;
+  /** The USB descriptor's serial number (the device's own claim), or null over TCP. */
+  readonly serialNumber: string | null;
+  readonly vendorId: number | null;
+  readonly productId: number | null;
+  connect(signal?: AbortSignal): Promise<FastbootTransport>;
+}
+
+export interface AtPresence {
+  readonly kind: 'at';
+  /** `at:<path>`: unique among presences. */
+  readonly id: string;
+  readonly path: string;
+  /** From the port listing (USB descriptor); null for a hand-configured path, which must be asked. */
+  readonly serialNumber: string | null;
+  readonly vendorId: number | null;
+  readonly productId: number | null;
+  open(): Promise<Duplex>;
+}
+
+export type Presence = FastbootPresence | AtPresence;
+
+export interface PresenceSink {
+  attach(presence: Presence): void;
+  detach(id: string): void;
+}
+
+/** One way of finding handsets (USB bus, serial ports, TCP endpoints, the simulator). */
+export interface DiscoveryBackend {
+  readonly transport: TransportStatus['transport'];
+  start(sink: PresenceSink): Promise<void>;
+  status(): TransportStatus;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+// The simulated fleet's AT ports, in-process: the handsets that booted into their OS, each with the
+// serial number its USB descriptor would carry, as a real serial port listing reports it.
+import type { TransportStatus } from '../../shared/types.ts';
+import type { SimSerialBus } from '../../sim/index.ts';
+import type { AtPresence, DiscoveryBackend, PresenceSink } from './presence.ts';
+
+export class SimSerialBackend implements DiscoveryBackend {
+  readonly transport = 'simulator' as const;
+  readonly #bus: SimSerialBus;
+  readonly #present = new Set<string>();
+  #stop: (() => void) | null = null;
+  #sink: PresenceSink | null = null;
+
+  constructor(bus: SimSerialBus) {
+    this.#bus = bus;
+  }
+
+  async start(sink: PresenceSink): Promise<void> {
+    this.#sink = sink;
+    this.#stop = this.#bus.onChange(() => this.#sync());
+    this.#sync();
+  }
+
+  status(): TransportStatus {
+    return { transport: 'simulator', available: true, detail: `Simulated AT ports: ${this.#present.size} handset(s) booted` };
+  }
+
+  async stop(): Promise<void> {
+    this.#stop?.();
+    this.#stop = null;
+    this.#sink = null;
+  }
+
+  #sync(): void {
+    const ports = this.#bus.list();
+    const now = new Set(ports.map((port) => `at:${port.path}`));
+    for (const id of this.#present) {
+      if (!now.has(id)) {
+        this.#present.delete(id);
+        this.#sink?.detach(id);
+      }
+    }
+    for (const port of ports) {
+      const id = `at:${port.path}`;
+      if (this.#present.has(id)) continue;
+      this.#present.add(id);
+      const presence: AtPresence = {
+        kind: 'at',
+        id,
+        path: port.path,
+        serialNumber: port.serialNumber,
+        vendorId: port.vendorId,
+        productId: port.productId,
+        open: async () => this.#bus.open(port.path),
+      };
+      this.#sink?.attach(presence);
+    }
+  }
+}

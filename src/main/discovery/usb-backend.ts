@@ -1,0 +1,105 @@
+// Handsets in fastboot on a USB bus (the host's, through `usb` 3.x, or the simulator's): the devices
+// present at start, then connect and disconnect events. Each is placed in its slot, the physical
+// port path, which stays the same when the handset re-enumerates.
+import { formatSlot, usbSlot, type Slot } from '../../shared/handset.ts';
+import type { TransportStatus } from '../../shared/types.ts';
+import { describeFailure } from '../describe-failure.ts';
+import { openUsb } from '../fastboot/usb-transport.ts';
+import { findFastbootInterface } from '../usb/fastboot-interface.ts';
+import type { DiscoveryBackend, FastbootPresence, PresenceSink } from './presence.ts';
+
+/** The WebUSB bus with events, as `usb` 3.x and the simulator provide it. */
+export type UsbEventBus = Pick<USB, 'getDevices' | 'addEventListener' | 'removeEventListener'>;
+
+/** `usb` 3.x adds the bus and the port chain to WebUSB's device; the simulator does the same. */
+interface PortPath {
+  readonly bus?: unknown;
+  readonly ports?: unknown;
+}
+
+/** The slot of a USB device, or null when the host does not say where it is plugged in. */
+export function slotOfUsbDevice(device: USBDevice): Slot | null {
+  const { bus, ports } = device as USBDevice & PortPath;
+  if (!Array.isArray(ports) || !ports.every((port): port is number => typeof port === 'number')) return null;
+  const busNumber = typeof bus === 'number' ? bus : typeof bus === 'string' ? Number(/^\d+/.exec(bus)?.[0] ?? Number.NaN) : Number.NaN;
+  return usbSlot(busNumber, ports);
+}
+
+export class UsbBackend implements DiscoveryBackend {
+  readonly transport = 'usb' as const;
+  readonly #bus: UsbEventBus;
+  readonly #label: string;
+  readonly #known = new Map<USBDevice, string>();
+  #status: TransportStatus;
+  #sink: PresenceSink | null = null;
+  #unplaced = 0;
+
+  /** `label` says which bus this is in the status line ("USB", "Simulated USB"). */
+  constructor(bus: UsbEventBus, label = 'USB') {
+    this.#bus = bus;
+    this.#label = label;
+    this.#status = { transport: 'usb', available: false, detail: `${label}: not started` };
+  }
+
+  readonly #onConnect = (event: Event): void => this.#add((event as USBConnectionEvent).device);
+  readonly #onDisconnect = (event: Event): void => this.#remove((event as USBConnectionEvent).device);
+
+  async start(sink: PresenceSink): Promise<void> {
+    this.#sink = sink;
+    let devices: USBDevice[];
+    try {
+      devices = await this.#bus.getDevices();
+    } catch (error) {
+      this.#status = { transport: 'usb', available: false, detail: `${this.#label}: no USB bus is reachable (${describeFailure(error)}); no USB handsets can be seen` };
+      return;
+    }
+    this.#bus.addEventListener('connect', this.#onConnect);
+    this.#bus.addEventListener('disconnect', this.#onDisconnect);
+    for (const device of devices) this.#add(device);
+    this.#refreshStatus();
+  }
+
+  status(): TransportStatus {
+    return this.#status;
+  }
+
+  async stop(): Promise<void> {
+    this.#bus.removeEventListener('connect', this.#onConnect);
+    this.#bus.removeEventListener('disconnect', this.#onDisconnect);
+    this.#sink = null;
+  }
+
+  #add(device: USBDevice): void {
+    if (findFastbootInterface(device) === null) return;
+    const slot = slotOfUsbDevice(device);
+    if (slot === null) {
+      this.#unplaced += 1;
+      return this.#refreshStatus();
+    }
+    const presence: FastbootPresence = {
+      kind: 'fastboot',
+      id: formatSlot(slot),
+      slot,
+      serialNumber: device.serialNumber ?? null,
+      vendorId: device.vendorId,
+      productId: device.productId,
+      connect: () => openUsb(device),
+    };
+    this.#known.set(device, presence.id);
+    this.#sink?.attach(presence);
+    this.#refreshStatus();
+  }
+
+  #remove(device: USBDevice): void {
+    const id = this.#known.get(device);
+    if (id === undefined) return;
+    this.#known.delete(device);
+    this.#sink?.detach(id);
+    this.#refreshStatus();
+  }
+
+  #refreshStatus(): void {
+    const unplaced = this.#unplaced > 0 ? `; ${this.#unplaced} without a port path were ignored` : '';
+    this.#status = { transport: 'usb', available: true, detail: `${this.#label}: ${this.#known.size} handset(s) in fastboot${unplaced}` };
+  }
+}

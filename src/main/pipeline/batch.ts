@@ -1,0 +1,223 @@
+// A provisioning batch: every handset that appears in fastboot gets a run in its slot; runs go on in
+// parallel and one handset's failure, hang or unplugging never holds up another. The batch owns the
+// operator's controls (retry, abort, pause, resume) and publishes the live state.
+import { slotLabel, type SlotNames } from '../../shared/handset.ts';
+import type { BatchInfo, PipelineSnapshot } from '../../shared/pipeline.ts';
+import type { DeviceProfile } from '../../shared/profile.ts';
+import { AtClient } from '../at/client.ts';
+import type { HandsetRegistry, RegistryEvent } from '../discovery/registry.ts';
+import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
+import { readAtSerial, syncAt } from '../handset/at-checks.ts';
+import type { ProfileSet } from '../profiles/profile-store.ts';
+import type { StationRecords } from '../records/station-records.ts';
+import { PauseGate, Permits } from './gate.ts';
+import { HandsetRun, type BatchPlan } from './handset-run.ts';
+import { NO_PRINTER, type LabelStep } from './labels.ts';
+import { CoalescedPublisher, type SnapshotListener } from './live-state.ts';
+
+export interface BatchOptions {
+  readonly plan: BatchPlan;
+  readonly info: BatchInfo;
+  readonly records: StationRecords;
+  readonly profiles: ProfileSet;
+  readonly registry: HandsetRegistry;
+  /** How many handsets flash at once; the other steps are not limited. */
+  readonly parallel: number;
+  readonly labels?: LabelStep;
+  readonly slotNames?: SlotNames;
+}
+
+interface AtWaiter {
+  readonly serial: string;
+  readonly profile: DeviceProfile;
+  readonly resolve: (presence: AtPresence) => void;
+}
+
+export class ProvisioningBatch {
+  readonly #options: BatchOptions;
+  readonly #runs = new Map<string, HandsetRun>();
+  readonly #gate = new PauseGate();
+  readonly #flashing: Permits;
+  readonly #publisher: CoalescedPublisher<PipelineSnapshot>;
+  readonly #atSerials = new Map<string, string | null>();
+  readonly #atWaiters = new Set<AtWaiter>();
+  #unsubscribe: (() => void) | null = null;
+  #stopped = false;
+
+  constructor(options: BatchOptions) {
+    this.#options = options;
+    this.#flashing = new Permits(options.parallel);
+    this.#publisher = new CoalescedPublisher((version) => this.#build(version));
+  }
+
+  /** Takes every handset present now and every one that appears from now on. */
+  start(): void {
+    this.#unsubscribe = this.#options.registry.subscribe((event) => this.#onRegistry(event));
+    for (const presence of this.#options.registry.list()) this.#onRegistry({ type: 'attach', presence });
+  }
+
+  get snapshot(): PipelineSnapshot {
+    return this.#publisher.latest;
+  }
+
+  subscribe(listener: SnapshotListener<PipelineSnapshot>): () => void {
+    return this.#publisher.subscribe(listener);
+  }
+
+  pause(): void {
+    this.#gate.pause();
+    this.#publisher.mark();
+  }
+
+  resume(): void {
+    this.#gate.resume();
+    this.#publisher.mark();
+  }
+
+  /** Runs a failed or aborted handset again if it is still attached; it resumes where its readback says. */
+  retry(serial: string): boolean {
+    const run = this.#runBySerial(serial);
+    const presence = run && this.#options.registry.list().find((candidate) => candidate.kind === 'fastboot' && candidate.id === run.slot);
+    if (!run || run.active || !presence || presence.kind !== 'fastboot') return false;
+    run.attach(presence);
+    return true;
+  }
+
+  abort(serial: string): boolean {
+    const run = this.#runBySerial(serial);
+    if (!run?.active) return false;
+    run.abort();
+    return true;
+  }
+
+  /** True while any handset is being worked on (not finished, failed, aborted or waiting to be plugged in). */
+  get busy(): boolean {
+    return [...this.#runs.values()].some((run) => run.active);
+  }
+
+  /** Stops taking handsets, aborts the running ones and waits for them to journal their state. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    this.#gate.resume();
+    for (const run of this.#runs.values()) run.abort();
+    await Promise.all([...this.#runs.values()].map((run) => run.settled()));
+    this.#publisher.flush();
+    this.#publisher.close();
+  }
+
+  /** Publishes the current state now, e.g. before a front end prints a summary. */
+  flush(): void {
+    this.#publisher.flush();
+  }
+
+  #onRegistry(event: RegistryEvent): void {
+    if (this.#stopped) return;
+    const { presence } = event;
+    if (presence.kind === 'at') {
+      if (event.type === 'attach') void this.#matchAtPort(presence);
+      else this.#atSerials.delete(presence.id);
+      return;
+    }
+    if (event.type === 'attach') this.#attachFastboot(presence);
+  }
+
+  #attachFastboot(presence: FastbootPresence): void {
+    let run = this.#runs.get(presence.id);
+    // A different handset plugged into a slot starts a new run there; the old result is replaced only now.
+    if (run && !run.active && presence.serialNumber !== null && run.serial !== null && run.serial !== presence.serialNumber) run = undefined;
+    if (!run) {
+      const names = this.#options.slotNames ?? {};
+      const label = slotLabel(presence.id, names);
+      run = new HandsetRun(presence.id, label === presence.id ? null : label, {
+        batch: this.#options.plan,
+        records: this.#options.records,
+        profiles: this.#options.profiles,
+        gate: this.#gate,
+        flashing: this.#flashing,
+        labels: this.#options.labels ?? NO_PRINTER,
+        waitForAtPort: (serial, profile, timeoutMs, signal) => this.#waitForAtPort(serial, profile, timeoutMs, signal),
+        changed: () => this.#publisher.mark(),
+      });
+      this.#runs.set(presence.id, run);
+    }
+    if (run.phase === 'provisioned' && !run.active) return this.#publisher.mark();
+    run.attach(presence);
+  }
+
+  #waitForAtPort(serial: string, profile: DeviceProfile, timeoutMs: number, signal: AbortSignal): Promise<AtPresence> {
+    return new Promise<AtPresence>((resolve, reject) => {
+      const waiter: AtWaiter = {
+        serial,
+        profile,
+        resolve: (presence) => {
+          cleanup();
+          resolve(presence);
+        },
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no AT port for ${serial} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onAbort = (): void => {
+        cleanup();
+        reject(signal.reason);
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.#atWaiters.delete(waiter);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#atWaiters.add(waiter);
+      for (const presence of this.#options.registry.list()) if (presence.kind === 'at') void this.#matchAtPort(presence);
+    });
+  }
+
+  /** Hands an AT port to the run waiting for its handset, asking a hand-configured port who it is. */
+  async #matchAtPort(presence: AtPresence): Promise<void> {
+    let serial = presence.serialNumber ?? this.#atSerials.get(presence.id) ?? null;
+    if (serial === null) {
+      const [asker] = this.#atWaiters;
+      if (!asker) return;
+      serial = await askSerial(presence, asker.profile);
+      this.#atSerials.set(presence.id, serial);
+    }
+    for (const waiter of this.#atWaiters) if (waiter.serial === serial) return waiter.resolve(presence);
+  }
+
+  #runBySerial(serial: string): HandsetRun | undefined {
+    return [...this.#runs.values()].find((run) => run.serial === serial);
+  }
+
+  #build(version: number): PipelineSnapshot {
+    const handsets = [...this.#runs.values()].map((run) => run.snapshot()).sort((a, b) => a.slot.localeCompare(b.slot, 'en', { numeric: true }));
+    const count = (phases: readonly string[]): number => handsets.filter((handset) => phases.includes(handset.phase)).length;
+    return {
+      version,
+      batch: this.#options.info,
+      paused: this.#gate.paused,
+      handsets,
+      counters: {
+        attached: handsets.length,
+        running: count(['running', 'queued', 'paused', 'waiting-for-handset']),
+        provisioned: count(['provisioned']),
+        failed: count(['failed', 'aborted']),
+      },
+      at: new Date().toISOString(),
+    };
+  }
+}
+
+async function askSerial(presence: AtPresence, profile: DeviceProfile): Promise<string | null> {
+  let client: AtClient | null = null;
+  try {
+    client = new AtClient(await presence.open(), presence.path);
+    await syncAt(client, profile);
+    return await readAtSerial(client, profile);
+  } catch {
+    return null;
+  } finally {
+    await client?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,568 @@
+// One handset's run through the lifecycle of DESIGN.md: detect, identify, precheck, flash, verify,
+// fuse, lock, reboot, checks, record, label. Each step has a precondition, an action and a readback
+// that proves it; every transition is journaled before the next step starts. An attempt that is
+// interrupted (unplugged, station restart) starts again from detect, and each step whose own
+// readback already proves it done is passed without acting, so nothing irreversible runs twice.
+import type { ManifestPartition } from '../../shared/bundle.ts';
+import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
+import type { DeviceProfile } from '../../shared/profile.ts';
+import type { AuthorisationDecision, StepName, StepStatus } from '../../shared/records.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import { AtClient } from '../at/client.ts';
+import { checkBundleFits } from '../bundle/fit.ts';
+import { verifiedImage } from '../bundle/image-source.ts';
+import type { VerifiedBundle } from '../bundle/verify.ts';
+import { FastbootClient } from '../fastboot/client.ts';
+import { flashImage } from '../fastboot/flash-image.ts';
+import { runAtChecks, syncAt, type AtCheckResult } from '../handset/at-checks.ts';
+import { ProfiledFastboot, type FastbootIdentity } from '../handset/fastboot-ops.ts';
+import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
+import type { LoadedProfile, ProfileSet } from '../profiles/profile-store.ts';
+import type { StationRecords } from '../records/station-records.ts';
+import { classifyFailure, StepFailure } from './failure.ts';
+import type { PauseGate, Permits } from './gate.ts';
+import type { LabelStep } from './labels.ts';
+import { RateMeter } from './rate-meter.ts';
+
+export interface BatchPlan {
+  readonly id: number;
+  readonly bundle: VerifiedBundle;
+  readonly operatorId: string;
+}
+
+export interface RunContext {
+  readonly batch: BatchPlan;
+  readonly records: StationRecords;
+  readonly profiles: ProfileSet;
+  readonly gate: PauseGate;
+  readonly flashing: Permits;
+  readonly labels: LabelStep;
+  /** Resolves with the handset's AT port once it is present, or rejects after `timeoutMs`. */
+  waitForAtPort(serial: string, profile: DeviceProfile, timeoutMs: number, signal: AbortSignal): Promise<AtPresence>;
+  /** The run's state changed: publish a snapshot (coalesced by the caller). */
+  changed(): void;
+}
+
+/** One partition write the bundle asks for on this handset (a slotted partition on the active slot, say). */
+interface FlashTarget {
+  readonly partition: ManifestPartition;
+  readonly target: string;
+}
+
+interface FuseWordPlan {
+  readonly bank: number;
+  readonly word: number;
+  readonly mask: number;
+}
+
+/** What the run learned, for the provisioning record. */
+interface RunFacts {
+  identity: FastbootIdentity | null;
+  fuseWordsAfter: { bank: number; word: number; value: number }[];
+  fusesBurned: string[];
+  locked: boolean;
+  checks: AtCheckResult[];
+  authorisationId: number | null;
+}
+
+const SLOTTED_SUFFIX = { none: [''], active: null, both: ['_a', '_b'] } as const;
+
+export class HandsetRun {
+  readonly slot: string;
+  slotName: string | null;
+  #serial: string | null = null;
+  #profile: LoadedProfile | null = null;
+  #deviceId: number | null = null;
+  #phase: RunPhase = 'queued';
+  #step: StepName | null = null;
+  #steps: Record<StepName, StepState> = initialSteps();
+  #progress: TransferProgress | null = null;
+  #reason: FailureReason | null = null;
+  #recordSeq: number | null = null;
+  #updatedAt = new Date().toISOString();
+  #abort = new AbortController();
+  #active: Promise<void> | null = null;
+  #pending: FastbootPresence | null = null;
+  /** The authorisation decision of the irreversible step under way, journaled with its outcome. */
+  #decision: AuthorisationDecision | null = null;
+  readonly #context: RunContext;
+
+  constructor(slot: string, slotName: string | null, context: RunContext) {
+    this.slot = slot;
+    this.slotName = slotName;
+    this.#context = context;
+  }
+
+  get serial(): string | null {
+    return this.#serial;
+  }
+
+  get phase(): RunPhase {
+    return this.#phase;
+  }
+
+  get active(): boolean {
+    return this.#active !== null;
+  }
+
+  snapshot(): HandsetSnapshot {
+    return {
+      slot: this.slot,
+      slotName: this.slotName,
+      serial: this.#serial,
+      profile: this.#profile?.profile.id ?? null,
+      phase: this.#phase,
+      step: this.#step,
+      steps: { ...this.#steps },
+      progress: this.#progress,
+      reason: this.#reason,
+      recordSeq: this.#recordSeq,
+      updatedAt: this.#updatedAt,
+    };
+  }
+
+  /** A handset is in this run's slot in fastboot: start an attempt, or queue it behind the running one. */
+  attach(presence: FastbootPresence): void {
+    if (this.#active) {
+      this.#pending = presence;
+      return;
+    }
+    this.#start(presence);
+  }
+
+  /** Stops the running attempt; the handset stays where its readback says until retried or plugged in again. */
+  abort(): void {
+    this.#abort.abort(new StepFailure('ABORTED', 'the operator aborted this handset', 'Retry it, or unplug it and set it aside.'));
+  }
+
+  /** Waits for the running attempt, if any, to end. */
+  async settled(): Promise<void> {
+    while (this.#active) await this.#active;
+  }
+
+  #start(presence: FastbootPresence): void {
+    this.#abort = new AbortController();
+    this.#active = this.#attempt(presence).finally(() => {
+      this.#active = null;
+      const next = this.#pending;
+      this.#pending = null;
+      if (next && this.#phase !== 'provisioned') this.#start(next);
+    });
+  }
+
+  #set(changes: { phase?: RunPhase; step?: StepName | null; progress?: TransferProgress | null; reason?: FailureReason | null }): void {
+    if (changes.phase !== undefined) this.#phase = changes.phase;
+    if (changes.step !== undefined) this.#step = changes.step;
+    if (changes.progress !== undefined) this.#progress = changes.progress;
+    if (changes.reason !== undefined) this.#reason = changes.reason;
+    this.#updatedAt = new Date().toISOString();
+    this.#context.changed();
+  }
+
+  #mark(step: StepName, state: StepState): void {
+    this.#steps[step] = state;
+    this.#set(state === 'running' ? { step } : {});
+  }
+
+  async #attempt(presence: FastbootPresence): Promise<void> {
+    const signal = this.#abort.signal;
+    this.#steps = initialSteps();
+    this.#recordSeq = null;
+    this.#decision = null;
+    this.#set({ phase: 'running', step: 'detect', reason: null, progress: null });
+    const facts: RunFacts = { identity: null, fuseWordsAfter: [], fusesBurned: [], locked: false, checks: [], authorisationId: null };
+    let client: FastbootClient | null = null;
+    try {
+      this.#mark('detect', 'running');
+      client = new FastbootClient(await presence.connect(signal));
+      const profile = await this.#profileFor(presence, client, signal);
+      const ops = new ProfiledFastboot(client, profile.profile);
+      this.#mark('identify', 'running');
+      const identity = await ops.readIdentity(signal);
+      facts.identity = identity;
+      this.#register(presence, identity);
+      await this.#journal('detect', 'passed', `slot ${this.slot}, profile ${profile.profile.id}`);
+      if (presence.serialNumber !== null && identity.serialNumber !== presence.serialNumber) {
+        throw new StepFailure(
+          'SERIAL_MISMATCH',
+          `the handset calls itself ${displaySafe(identity.serialNumber, 64)} over fastboot but ${displaySafe(presence.serialNumber, 64)} on USB`,
+          'Nothing was written. Set the handset aside: its identity cannot be trusted.',
+        );
+      }
+      await this.#journal('identify', 'passed', JSON.stringify({ ...identity, slot: this.slot }));
+      const history = this.#history();
+      if (history.provisioned) {
+        this.#markAll('passed');
+        this.#recordSeq = history.provisioned;
+        this.#set({ phase: 'provisioned', step: null });
+        return;
+      }
+      await this.#context.gate.pass(signal);
+      this.#mark('precheck', 'running');
+      this.#precheck(profile.profile, identity, history.steps);
+      await this.#journal('precheck', 'passed', null);
+      const currentSlot = await client.getvar('current-slot', { signal }).catch(() => 'a');
+      const targets = flashTargets(this.#context.batch.bundle, currentSlot);
+      await this.#flashAndVerify(ops, targets, identity, history.steps, signal);
+      await this.#context.gate.pass(signal);
+      await this.#fuse(ops, profile.profile, facts, signal);
+      await this.#context.gate.pass(signal);
+      await this.#lock(ops, profile.profile, facts, signal);
+      await this.#context.gate.pass(signal);
+      const port = await this.#reboot(ops, profile.profile, client, signal);
+      client = null;
+      await this.#checks(port, profile.profile, facts, signal);
+      await this.#finish(facts, null, signal);
+    } catch (error) {
+      await client?.close().catch(() => undefined);
+      const reason = classifyFailure(signal.aborted && signal.reason instanceof StepFailure ? signal.reason : error);
+      await this.#fail(reason, facts, signal);
+    }
+  }
+
+  async #profileFor(presence: FastbootPresence, client: FastbootClient, signal: AbortSignal): Promise<LoadedProfile> {
+    const profiles = this.#context.profiles;
+    // USB ids pick the profile; over TCP there are none, so the standard product variable does.
+    const found =
+      presence.vendorId !== null && presence.productId !== null
+        ? profiles.forUsb(presence.vendorId, presence.productId)
+        : profiles.forProduct(await client.getvar('product', { signal }));
+    if (!found) {
+      throw new StepFailure(
+        'NO_PROFILE',
+        'no device profile matches this handset',
+        'Nothing was written. Check that the handset is a supported model; a new model needs its profile in the station settings.',
+      );
+    }
+    this.#profile = found;
+    return found;
+  }
+
+  #register(presence: FastbootPresence, identity: FastbootIdentity): void {
+    const serial = presence.serialNumber ?? identity.serialNumber;
+    if (this.#serial !== null && this.#serial !== serial) this.#deviceId = null;
+    this.#serial = serial;
+    const entry = this.#context.records.registerDevice({
+      batchId: this.#context.batch.id,
+      serial,
+      identity: { ...identity, unlocked: identity.unlocked === null ? null : String(identity.unlocked), slot: this.slot },
+    });
+    this.#deviceId = entry.id;
+  }
+
+  /** What earlier attempts of this handset in this batch proved, from the journal. */
+  #history(): { steps: ReadonlySet<StepName>; provisioned: number | null } {
+    const events = this.#context.records.journal.stepEvents(this.#requireDevice());
+    const steps = new Set(events.filter((event) => event.status === 'passed').map((event) => event.step));
+    const recorded = events.findLast((event) => event.step === 'record' && event.status === 'passed' && event.detail?.startsWith('provisioned '));
+    return { steps, provisioned: recorded ? Number(recorded.detail?.split(' ')[1]) : null };
+  }
+
+  #precheck(profile: DeviceProfile, identity: FastbootIdentity, before: ReadonlySet<StepName>): void {
+    const manifest = this.#context.batch.bundle.manifest;
+    const fit = checkBundleFits(manifest, identity);
+    if (!fit.fits) {
+      const first = fit.problems[0];
+      throw new StepFailure(first?.code ?? 'WRONG_PRODUCT', fit.problems.map((problem) => problem.message).join(' '), 'Nothing was written. Set the handset aside for the right bundle.');
+    }
+    if (!profile.match.products.includes(identity.product)) {
+      throw new StepFailure('WRONG_PRODUCT', `the handset's product ${displaySafe(identity.product, 64)} is not one its profile ${profile.id} covers`, 'Nothing was written. Set the handset aside.');
+    }
+    const millivolts = /^\d{1,6}$/.test(identity.batteryMillivolts) ? Number(identity.batteryMillivolts) : Number.NaN;
+    if (Number.isNaN(millivolts)) {
+      throw new StepFailure('BATTERY_UNKNOWN', `the handset reports its battery as '${displaySafe(identity.batteryMillivolts, 40)}', not millivolts`, 'Nothing was written. Set the handset aside.');
+    }
+    if (millivolts < profile.batteryFloorMillivolts) {
+      throw new StepFailure(
+        'BATTERY_LOW',
+        `the battery is at ${millivolts} mV, below the ${profile.batteryFloorMillivolts} mV a safe flash needs`,
+        'Nothing was written. Charge the handset for 30 minutes, then plug it in again.',
+      );
+    }
+    if (identity.unlocked === null) {
+      throw new StepFailure('LOCK_STATE_UNKNOWN', `the handset reports its lock state as '${displaySafe(identity.lockState, 40)}'`, 'Nothing was written. Set the handset aside.');
+    }
+    for (const fuse of manifest.policy.fuses) {
+      if (!Object.hasOwn(profile.fuses, fuse)) {
+        throw new StepFailure('UNKNOWN_FUSE', `the bundle demands fuse ${fuse}, which profile ${profile.id} does not define`, 'Nothing was written. The bundle and the profile disagree; tell the supervisor.');
+      }
+    }
+    // Locked by us in an earlier attempt is expected; locked on arrival means someone else owned it.
+    if (!identity.unlocked && !before.has('lock')) {
+      throw new StepFailure('ARRIVES_LOCKED', 'the handset arrived with its bootloader locked, so it cannot be flashed', 'Nothing was written. Return it for unlocking by its previous owner.');
+    }
+  }
+
+  async #flashAndVerify(ops: ProfiledFastboot, targets: readonly FlashTarget[], identity: FastbootIdentity, before: ReadonlySet<StepName>, signal: AbortSignal): Promise<void> {
+    // A handset this batch never flashed is flashed at once; otherwise its own hashes decide.
+    if (before.has('flash') || !identity.unlocked) {
+      this.#mark('verify', 'running');
+      if ((await this.#mismatches(ops, targets, signal)).length === 0) {
+        await this.#journal('flash', 'passed', 'already flashed: every partition reads back the bundle\'s hash');
+        await this.#journal('verify', 'passed', 'readback matches the manifest');
+        return;
+      }
+      if (!identity.unlocked) {
+        throw new StepFailure('LOCKED_UNVERIFIED', 'the bootloader is locked but the partitions do not hold this bundle', 'Set the handset aside and tell the supervisor.');
+      }
+    }
+    await this.#context.gate.pass(signal);
+    this.#set({ phase: 'queued', step: 'flash' });
+    const release = await this.#context.flashing.take(signal);
+    try {
+      this.#set({ phase: 'running' });
+      this.#mark('flash', 'running');
+      await this.#journal('flash', 'started', targets.map((entry) => entry.target).join(', '));
+      const total = targets.reduce((sum, entry) => sum + entry.partition.size, 0);
+      const meter = new RateMeter(total);
+      for (const { partition, target } of targets) {
+        await ops.client.erase(target, { signal });
+        const done = meter.done;
+        await flashImage(ops.client, target, verifiedImage(this.#context.batch.bundle, partition.name, signal), {
+          signal,
+          onProgress: (progress) => {
+            if (meter.update(done + progress.imageBytesRead)) this.#set({ progress: meter.progress(target) });
+          },
+        });
+        meter.update(done + partition.size);
+      }
+      this.#set({ progress: null });
+      await this.#journal('flash', 'passed', `${targets.length} partition(s), ${total} bytes`);
+    } finally {
+      release();
+    }
+    this.#mark('verify', 'running');
+    const wrong = await this.#mismatches(ops, targets, signal);
+    if (wrong.length > 0) {
+      throw new StepFailure('VERIFY_MISMATCH', `the handset's hash of ${wrong.join(', ')} does not match the bundle`, 'Nothing irreversible was done. Retry the handset; if it fails again, set it aside.');
+    }
+    await this.#journal('verify', 'passed', 'readback matches the manifest');
+  }
+
+  async #mismatches(ops: ProfiledFastboot, targets: readonly FlashTarget[], signal: AbortSignal): Promise<string[]> {
+    const wrong: string[] = [];
+    for (const { partition, target } of targets) {
+      const hash = await ops.partitionHash(target, partition.expanded.size, signal);
+      if (hash !== partition.expanded.sha256) wrong.push(target);
+    }
+    return wrong;
+  }
+
+  async #fuse(ops: ProfiledFastboot, profile: DeviceProfile, facts: RunFacts, signal: AbortSignal): Promise<void> {
+    const { fuses } = this.#context.batch.bundle.manifest.policy;
+    this.#mark('fuse', 'running');
+    if (fuses.length === 0) {
+      await this.#journal('fuse', 'skipped', 'the bundle burns no fuses', { authorised: false, reason: 'the bundle policy burns no fuses' });
+      return;
+    }
+    const plans = fuseWordPlans(profile, fuses);
+    const decision = this.#authorise('fuse', fuses);
+    const before = await Promise.all(plans.map((plan) => ops.readFuseWord(plan.bank, plan.word, signal)));
+    await this.#journal('fuse', 'started', `words before: ${describeWords(plans, before)}`, decision);
+    for (const [index, plan] of plans.entries()) {
+      const was = before[index] as number;
+      const missing = (plan.mask & ~was) >>> 0;
+      // Never re-burn a bit the readback shows set: OTP programming is not idempotent on every part.
+      if (missing !== 0) await ops.programFuse(plan.bank, plan.word, missing, signal);
+      const after = await ops.readFuseWord(plan.bank, plan.word, signal);
+      const expected = (was | plan.mask) >>> 0;
+      facts.fuseWordsAfter.push({ bank: plan.bank, word: plan.word, value: after });
+      if (after !== expected) {
+        throw new StepFailure(
+          'FUSE_READBACK_MISMATCH',
+          `ALARM: fuse bank ${plan.bank} word ${plan.word} reads 0x${hex8(after)} after burning; 0x${hex8(expected)} was expected (${describeBits(after, expected)})`,
+          'Quarantine the handset now and tell the security officer: its fuses are not what the policy demands.',
+        );
+      }
+    }
+    facts.fusesBurned = [...fuses];
+    facts.authorisationId = decision.authorised ? decision.authorisationId : null;
+    await this.#journal('fuse', 'passed', `words after: ${describeWords(plans, facts.fuseWordsAfter.map((entry) => entry.value))}`, decision);
+  }
+
+  async #lock(ops: ProfiledFastboot, profile: DeviceProfile, facts: RunFacts, signal: AbortSignal): Promise<void> {
+    this.#mark('lock', 'running');
+    this.#decision = null;
+    if (!this.#context.batch.bundle.manifest.policy.lockBootloader) {
+      await this.#journal('lock', 'skipped', 'the bundle policy leaves the bootloader unlocked', { authorised: false, reason: 'the bundle policy does not lock' });
+      return;
+    }
+    const decision = this.#authorise('lock', []);
+    await this.#journal('lock', 'started', null, decision);
+    const state = async (): Promise<string> => ops.client.getvar(profile.identity.lockState, { signal });
+    if ((await state()) !== profile.lockStateValues.locked) await ops.lock(signal);
+    const after = await state();
+    if (after !== profile.lockStateValues.locked) {
+      throw new StepFailure('LOCK_READBACK_MISMATCH', `after locking, the handset reports its lock state as '${displaySafe(after, 40)}'`, 'Set the handset aside and tell the supervisor.');
+    }
+    facts.locked = true;
+    facts.authorisationId ??= decision.authorised ? decision.authorisationId : null;
+    await this.#journal('lock', 'passed', `${profile.identity.lockState}=${after}`, decision);
+  }
+
+  async #reboot(ops: ProfiledFastboot, profile: DeviceProfile, client: FastbootClient, signal: AbortSignal): Promise<AtPresence> {
+    this.#mark('reboot', 'running');
+    await this.#journal('reboot', 'started', null);
+    await ops.reboot(signal);
+    await client.close();
+    this.#set({ phase: 'waiting-for-handset' });
+    let port: AtPresence;
+    try {
+      port = await this.#context.waitForAtPort(this.#requireSerial(), profile, profile.timeouts.rebootMs, signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new StepFailure(
+        'REBOOT_TIMEOUT',
+        `the handset did not come back as an AT port within ${profile.timeouts.rebootMs / 1000} s of rebooting`,
+        'Unplug it, hold the fastboot button and plug it in again: it resumes after the lock step. If it never boots, set it aside.',
+      );
+    }
+    this.#set({ phase: 'running' });
+    await this.#journal('reboot', 'passed', `AT port ${displaySafe(port.path, 120)}`);
+    return port;
+  }
+
+  async #checks(port: AtPresence, profile: DeviceProfile, facts: RunFacts, signal: AbortSignal): Promise<void> {
+    this.#mark('checks', 'running');
+    const client = new AtClient(await port.open(), displaySafe(port.path, 120));
+    try {
+      await syncAt(client, profile, signal);
+      facts.checks = await runAtChecks(client, profile, { bundleVersion: this.#context.batch.bundle.manifest.version }, signal);
+    } finally {
+      await client.close();
+    }
+    const summary = facts.checks.map((check) => `${check.id}=${check.passed ? 'pass' : 'FAIL'}`).join(' ');
+    const failed = facts.checks.filter((check) => !check.passed);
+    if (failed.length > 0) {
+      await this.#journal('checks', 'failed', summary);
+      throw new StepFailure('CHECK_FAILED', failed.map((check) => check.reason).join(' '), failed[0]?.reason?.split('. ').slice(1).join('. ') || 'Set the handset aside.');
+    }
+    await this.#journal('checks', 'passed', summary);
+  }
+
+  async #finish(facts: RunFacts, reason: FailureReason | null, signal: AbortSignal): Promise<void> {
+    const failedStep = reason ? this.#step : null;
+    this.#mark('record', 'running');
+    const imei = facts.checks.find((check) => check.records === 'imei')?.value ?? null;
+    const firmware = facts.checks.find((check) => check.records === 'firmwareVersion')?.value ?? null;
+    const { bundle } = this.#context.batch;
+    const record = this.#context.records.commitProvisioningRecord({
+      deviceId: this.#requireDevice(),
+      product: facts.identity?.product ?? '',
+      hwRevision: facts.identity?.hwRevision ?? null,
+      bootloaderVersion: facts.identity?.bootloaderVersion ?? null,
+      imei,
+      firmwareVersion: firmware,
+      bundleHash: bundle.manifestSha256,
+      bundleVersion: bundle.manifest.version,
+      fusesBurned: facts.fusesBurned,
+      fuseReadback: facts.fuseWordsAfter,
+      locked: facts.locked,
+      outcome: reason ? 'failed' : 'provisioned',
+      failedStep: reason ? (failedStep ?? 'detect') : null,
+      failureReason: reason ? `[${reason.code}] ${reason.message}` : null,
+      operatorId: this.#context.batch.operatorId,
+      authorisationId: facts.authorisationId,
+    });
+    this.#recordSeq = record.seq;
+    await this.#journal('record', 'passed', `${record.outcome} ${record.seq}`);
+    if (reason) return;
+    this.#mark('label', 'running');
+    const label = await this.#context.labels.label(record, signal);
+    await this.#journal('label', label.status, label.detail);
+    this.#set({ phase: 'provisioned', step: null });
+  }
+
+  async #fail(reason: FailureReason, facts: RunFacts, signal: AbortSignal): Promise<void> {
+    const step = this.#step ?? 'detect';
+    this.#steps[step] = 'failed';
+    const interrupted = reason.code === 'DISCONNECTED' || reason.code === 'ABORTED';
+    this.#set({ phase: reason.code === 'ABORTED' ? 'aborted' : interrupted ? 'waiting-for-handset' : 'failed', reason, progress: null });
+    if (this.#deviceId === null) return;
+    try {
+      const irreversible = step === 'fuse' || step === 'lock';
+      // A refused step did not run: it is journaled as skipped under the refusal, never as failed under a grant.
+      const status = reason.code === 'NOT_AUTHORISED' ? 'skipped' : 'failed';
+      await this.#journal(step, status, `[${reason.code}] ${reason.message}`, irreversible ? (this.#decision ?? { authorised: false, reason: reason.message }) : null);
+      // An interrupted run is not an outcome: the handset comes back and its record is written then.
+      if (!interrupted) {
+        this.#step = step;
+        await this.#finish(facts, reason, signal);
+        this.#set({ phase: 'failed', step });
+      }
+    } catch (error) {
+      this.#set({ reason: { ...reason, message: `${reason.message} (and the station could not journal it: ${classifyFailure(error).message})` } });
+    }
+  }
+
+  #authorise(step: 'fuse' | 'lock', fuses: readonly string[]): AuthorisationDecision {
+    const decision = this.#context.records.isAuthorised({
+      batchId: this.#context.batch.id,
+      deviceSerial: this.#requireSerial(),
+      step,
+      ...(step === 'fuse' ? { fuses } : {}),
+      bundleHash: this.#context.batch.bundle.manifestSha256,
+    });
+    this.#decision = decision;
+    if (!decision.authorised) {
+      throw new StepFailure('NOT_AUTHORISED', `the ${step} step is not authorised: ${decision.reason}`, 'A supervisor must authorise the batch; then retry the handset.');
+    }
+    return decision;
+  }
+
+  async #journal(step: StepName, status: StepStatus, detail: string | null, authorisation: AuthorisationDecision | null = null): Promise<void> {
+    this.#context.records.appendStepEvent({ deviceId: this.#requireDevice(), step, status, detail, operatorId: this.#context.batch.operatorId, authorisation });
+    if (status !== 'started') this.#mark(step, status === 'failed' ? 'failed' : status === 'skipped' ? 'skipped' : 'passed');
+  }
+
+  #markAll(state: StepState): void {
+    for (const step of Object.keys(this.#steps) as StepName[]) this.#steps[step] = state;
+  }
+
+  #requireDevice(): number {
+    if (this.#deviceId === null) throw new Error('the handset is not registered yet');
+    return this.#deviceId;
+  }
+
+  #requireSerial(): string {
+    if (this.#serial === null) throw new Error('the handset has no serial number yet');
+    return this.#serial;
+  }
+}
+
+/** The partitions to write on this handset: slotted ones on its active slot (or both slots). */
+function flashTargets(bundle: VerifiedBundle, currentSlot: string): FlashTarget[] {
+  const slot = /^[ab]$/.test(currentSlot) ? currentSlot : 'a';
+  return bundle.manifest.partitions.flatMap((partition) => {
+    const suffixes = SLOTTED_SUFFIX[partition.slot] ?? [`_${slot}`];
+    return suffixes.map((suffix) => ({ partition, target: `${partition.name}${suffix}` }));
+  });
+}
+
+/** The fuse bits the policy names, grouped into one mask per fuse word. */
+function fuseWordPlans(profile: DeviceProfile, fuses: readonly string[]): FuseWordPlan[] {
+  const plans = new Map<string, { bank: number; word: number; mask: number }>();
+  for (const name of fuses) {
+    const bit = profile.fuses[name];
+    if (!bit) continue;
+    const key = `${bit.bank}/${bit.word}`;
+    const plan = plans.get(key) ?? { bank: bit.bank, word: bit.word, mask: 0 };
+    plan.mask = (plan.mask | (1 << bit.bit)) >>> 0;
+    plans.set(key, plan);
+  }
+  return [...plans.values()];
+}
+
+function hex8(value: number): string {
+  return value.toString(16).padStart(8, '0');
+}
+
+function describeWords(plans: readonly FuseWordPlan[], values: readonly number[]): string {
+  return plans.map((plan, index) => `bank ${plan.bank} word ${plan.word} = 0x${hex8(values[index] ?? 0)}`).join(', ');
+}
+
+function describeBits(actual: number, expected: number): string {
+  const missing = (expected & ~actual) >>> 0;
+  const extra = (actual & ~expected) >>> 0;
+  return [missing ? `missing bits 0x${hex8(missing)}` : '', extra ? `unexpected bits 0x${hex8(extra)}` : ''].filter(Boolean).join(', ');
+}

@@ -1,0 +1,85 @@
+// The live state of the provisioning pipeline as every front end sees it: versioned snapshots of
+// the batch and of each handset, published through the station API's subscription. The CLI's live
+// table and the operator UI render exactly these.
+import { z } from 'zod';
+import { STEP_NAMES, type StepName } from './records.ts';
+
+export const STEP_STATES = ['waiting', 'running', 'passed', 'failed', 'skipped'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+/**
+ * Where a handset's run stands. `waiting-for-handset`: its run is interrupted (unplugged, rebooting
+ * into its OS) and resumes when it is back; `queued`: waiting for a flashing place (--parallel).
+ */
+export const RUN_PHASES = ['queued', 'running', 'waiting-for-handset', 'paused', 'provisioned', 'failed', 'aborted'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+/** Why a handset stopped, for the operator: a stable code, what happened, and what to do next. */
+export interface FailureReason {
+  readonly code: string;
+  readonly message: string;
+  readonly action: string;
+}
+
+export interface TransferProgress {
+  readonly partition: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly bytesPerSecond: number;
+  /** Seconds left at the current rate; null until there is a rate. */
+  readonly etaSeconds: number | null;
+}
+
+export interface HandsetSnapshot {
+  /** The slot as formatted by src/shared/handset.ts (`1-3.2`, `tcp:127.0.0.1:5554`). */
+  readonly slot: string;
+  /** The depot's name for the slot, when it has one. */
+  readonly slotName: string | null;
+  /** The serial number exactly as the handset reported it; render with displaySafe. */
+  readonly serial: string | null;
+  readonly profile: string | null;
+  readonly phase: RunPhase;
+  readonly step: StepName | null;
+  readonly steps: Readonly<Record<StepName, StepState>>;
+  readonly progress: TransferProgress | null;
+  readonly reason: FailureReason | null;
+  /** The provisioning record's sequence number once one is committed. */
+  readonly recordSeq: number | null;
+  readonly updatedAt: string;
+}
+
+export interface BatchCounters {
+  readonly attached: number;
+  readonly running: number;
+  readonly provisioned: number;
+  readonly failed: number;
+}
+
+export interface BatchInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly bundleVersion: string;
+  readonly bundleHash: string;
+  readonly products: readonly string[];
+  readonly fuses: readonly string[];
+  readonly lockBootloader: boolean;
+  readonly demo: boolean;
+  readonly startedAt: string;
+}
+
+export interface PipelineSnapshot {
+  /** Increases with every published snapshot; a front end drops any older than the one it shows. */
+  readonly version: number;
+  readonly batch: BatchInfo | null;
+  readonly paused: boolean;
+  readonly handsets: readonly HandsetSnapshot[];
+  readonly counters: BatchCounters;
+  readonly at: string;
+}
+
+export function initialSteps(): Record<StepName, StepState> {
+  return Object.fromEntries(STEP_NAMES.map((step) => [step, 'waiting'])) as Record<StepName, StepState>;
+}
+
+/** What the operator's per-handset actions name: the handset by its serial number. */
+export const handsetActionSchema = z.strictObject({ serial: z.string().min(1).max(4096) });
