@@ -9,7 +9,7 @@ import { findFastbootInterface } from '../usb/fastboot-interface.ts';
 import type { DiscoveryBackend, FastbootPresence, PresenceSink } from './presence.ts';
 
 /** The WebUSB bus with events, as `usb` 3.x and the simulator provide it. */
-export type UsbEventBus = Pick<USB, 'getDevices' | 'addEventListener' | 'removeEventListener'>;
+export type UsbEventBus = Pick<USB, 'getDevices'> & EventTarget;
 
 /** `usb` 3.x adds the bus and the port chain to WebUSB's device; the simulator does the same. */
 interface PortPath {

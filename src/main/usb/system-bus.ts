@@ -1,10 +1,9 @@
 import { WebUSB } from 'usb';
-import type { UsbBus } from './discovery.ts';
 
 /**
  * The host's real USB bus. `allowAllDevices` because the station, not a browser permission
  * prompt, decides which devices it talks to (it filters on the fastboot interface).
  */
-export function openSystemUsbBus(): UsbBus {
+export function openSystemUsbBus(): WebUSB {
   return new WebUSB({ allowAllDevices: true });
 }

@@ -1,0 +1,224 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { PipelineSnapshot } from '../../../shared/pipeline.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import { createSimFleet, defaultScenario, loadScenario, ScenarioError, type SimFleet } from '../../../sim/index.ts';
+import { BundleError } from '../../bundle/errors.ts';
+import { describeFailure } from '../../describe-failure.ts';
+import { HandsetRegistry } from '../../discovery/registry.ts';
+import { SimSerialBackend } from '../../discovery/sim-serial-backend.ts';
+import { UsbBackend } from '../../discovery/usb-backend.ts';
+import { ProfileError } from '../../profiles/profile-store.ts';
+import { RecordsError } from '../../records/errors.ts';
+import { openStationRecords } from '../../records/station-records.ts';
+import { defaultDataDir } from '../../station/data-dir.ts';
+import { ensureDemoBundle, ensureDemoOperators, DEMO_OPERATOR, DEMO_SUPERVISOR } from '../../station/demo-station.ts';
+import { startProvisioning, type StartedBatch } from '../../station/provisioning.ts';
+import { openSystemUsbBus } from '../../usb/system-bus.ts';
+import type { CliCommand } from '../command.ts';
+import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
+import { LiveTable } from '../live-table.ts';
+import { eventLines } from '../provision-events.ts';
+
+/** Bundle, authorisation and usage errors: nothing was provisioned because the batch never started. */
+const EXIT_SETUP = 2;
+/** How long a simulated handset may stay unplugged before a headless run stops waiting for it. */
+const SIM_REPLUG_GRACE_MS = 60_000;
+
+export const provisionCommand: CliCommand = {
+  usage: `lockstep provision --bundle B [--trust DIR]... --db FILE --operator ID --supervisor ID [source] [--parallel N] [--json]
+  lockstep provision --sim N                     one-line demo: demo bundle, demo operators, demo database
+  sources: --sim N | --scenario FILE [--sim-state DIR]   a simulated fleet in this process
+           (default) the handsets on this station's USB bus, until Ctrl-C
+  --parallel N   handsets flashed at once (default 4)
+  --cap N        the most handsets the supervisor's authorisation covers (default: the fleet size, else 100)
+  --new-batch    open a new batch even if this database has one for the same bundle (default: continue it)
+  PINs come from LOCKSTEP_OPERATOR_PIN / LOCKSTEP_SUPERVISOR_PIN, else a prompt (or stdin lines)`,
+  async run(argv, io) {
+    refusePinInArgv(argv);
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        bundle: { type: 'string' },
+        trust: { type: 'string', multiple: true, default: [] },
+        db: { type: 'string' },
+        data: { type: 'string' },
+        operator: { type: 'string' },
+        supervisor: { type: 'string' },
+        sim: { type: 'string' },
+        scenario: { type: 'string' },
+        'sim-state': { type: 'string' },
+        parallel: { type: 'string', default: '4' },
+        cap: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'new-batch': { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+    if (values.sim !== undefined && values.scenario !== undefined) throw new CliError('--sim and --scenario both describe the fleet; give one of them', EXIT_USAGE);
+    const demo = values.bundle === undefined;
+    if (demo && values.sim === undefined && values.scenario === undefined) {
+      throw new CliError('name the bundle to flash with --bundle, or run the demo with --sim N (no --bundle)', EXIT_USAGE);
+    }
+    const parallel = wholeNumber('--parallel', values.parallel, 1, 64);
+    const dataDir = resolve(values.data ?? defaultDataDir());
+    const scenario = await readScenario(values.sim, values.scenario);
+    const cap = values.cap !== undefined ? wholeNumber('--cap', values.cap, 1, 100_000) : (scenario?.devices.length ?? 100);
+
+    const dbPath = values.db ?? (demo ? join(await mkdtemp(join(tmpdir(), 'lockstep-demo-')), 'records.sqlite') : undefined);
+    if (dbPath === undefined) throw new CliError('name the records database with --db FILE', EXIT_USAGE);
+    if (!demo && !existsSync(dbPath)) throw new CliError(`there is no records database at ${displaySafe(dbPath)}; create it with lockstep operators add`, EXIT_SETUP);
+    const records = setup(() => openStationRecords({ database: resolve(dbPath) }));
+    let fleet: SimFleet | null = null;
+    let registry: HandsetRegistry | null = null;
+    let started: StartedBatch | null = null;
+    try {
+      if (demo) {
+        ensureDemoOperators(records);
+        io.err(`DEMO MODE: demo bundle, demo operators, demo database ${displaySafe(records.databasePath)} — not for production\n`);
+      }
+      const operator = demo ? DEMO_OPERATOR : { id: required(values.operator, '--operator'), pin: await pin('LOCKSTEP_OPERATOR_PIN', 'Operator PIN: ') };
+      const supervisor = demo ? DEMO_SUPERVISOR : { id: required(values.supervisor, '--supervisor'), pin: await pin('LOCKSTEP_SUPERVISOR_PIN', 'Supervisor PIN: ') };
+      const bundlePath = demo ? await ensureDemoBundle(dataDir) : resolve(values.bundle as string);
+      if (scenario) {
+        const stateDir = values['sim-state'] ?? (await mkdtemp(join(tmpdir(), 'lockstep-sim-')));
+        fleet = await createSimFleet({ scenario, stateDir: resolve(stateDir) });
+        registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
+      } else {
+        registry = new HandsetRegistry([new UsbBackend(openSystemUsbBus())]);
+      }
+      await registry.start();
+      for (const status of registry.statuses()) io.err(`${status.transport}: ${status.detail}\n`);
+      started = await setupAsync(() =>
+        startProvisioning({
+          records,
+          registry: registry as HandsetRegistry,
+          bundlePath,
+          trustDirs: values.trust,
+          demo,
+          operator,
+          supervisor,
+          deviceCap: cap,
+          parallel,
+          continueBatch: !values['new-batch'],
+        }),
+      );
+      const { info } = started;
+      io.err(`${started.continued ? 'Continuing' : 'Started'} batch ${info.id} (${displaySafe(info.name)}): bundle ${info.bundleVersion}, fuses ${info.fuses.join(', ') || 'none'}, ${info.lockBootloader ? 'locks the bootloader' : 'leaves the bootloader unlocked'}\n`);
+      const final = await follow(started, io, values.json || !io.isTty, fleet);
+      io.out(summary(final));
+      return final.handsets.length > 0 && final.handsets.every((handset) => handset.phase === 'provisioned') ? 0 : 1;
+    } finally {
+      await started?.batch.stop();
+      await registry?.stop();
+      await fleet?.close();
+      records.close();
+    }
+  },
+};
+
+/** Renders the live state until the fleet is done (simulated) or the operator presses Ctrl-C (hardware). */
+async function follow(started: StartedBatch, io: CliIo, json: boolean, fleet: SimFleet | null): Promise<PipelineSnapshot> {
+  const table = json ? null : new LiveTable(io);
+  const previous = new Map<string, string>();
+  return new Promise<PipelineSnapshot>((done) => {
+    let waitingSince = new Map<string, number>();
+    const stop = (snapshot: PipelineSnapshot): void => {
+      unsubscribe();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      table?.finish(snapshot);
+      done(snapshot);
+    };
+    const onSignal = (): void => stop(started.batch.snapshot);
+    const unsubscribe = started.batch.subscribe((snapshot) => {
+      if (table) table.render(snapshot);
+      else for (const line of eventLines(snapshot, previous)) io.out(`${line}\n`);
+      if (fleet && fleetDone(snapshot, fleet.handsets.length, waitingSince)) queueMicrotask(() => stop(snapshot));
+      waitingSince = new Map([...waitingSince].filter(([slot]) => snapshot.handsets.some((h) => h.slot === slot && h.phase === 'waiting-for-handset')));
+    });
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** Every simulated handset has an outcome, or has stayed unplugged past the grace period. */
+function fleetDone(snapshot: PipelineSnapshot, fleetSize: number, waitingSince: Map<string, number>): boolean {
+  if (snapshot.handsets.length < fleetSize) return false;
+  const now = Date.now();
+  return snapshot.handsets.every((handset) => {
+    if (handset.phase === 'provisioned' || handset.phase === 'failed' || handset.phase === 'aborted') return true;
+    if (handset.phase !== 'waiting-for-handset' || handset.step === 'reboot') return false;
+    const since = waitingSince.get(handset.slot) ?? now;
+    waitingSince.set(handset.slot, since);
+    return now - since > SIM_REPLUG_GRACE_MS;
+  });
+}
+
+function summary(snapshot: PipelineSnapshot): string {
+  const { counters } = snapshot;
+  const lines = [`Provisioned ${counters.provisioned} of ${counters.attached} handset(s); ${counters.failed} failed.`];
+  for (const handset of snapshot.handsets) {
+    if (handset.phase === 'provisioned') continue;
+    const who = `${handset.slotName ?? handset.slot} ${handset.serial === null ? '(no serial)' : displaySafe(handset.serial, 64)}`;
+    lines.push(`  ${who}: ${handset.phase}${handset.reason ? ` [${handset.reason.code}] ${handset.reason.message} → ${handset.reason.action}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function readScenario(sim: string | undefined, scenarioPath: string | undefined) {
+  try {
+    if (scenarioPath !== undefined) return await loadScenario(scenarioPath);
+    if (sim !== undefined) return defaultScenario(wholeNumber('--sim', sim, 1, 64));
+    return null;
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new CliError(error.message, EXIT_SETUP);
+    throw error;
+  }
+}
+
+async function pin(variable: string, prompt: string): Promise<string> {
+  const fromEnv = process.env[variable];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return createPinSource().read(prompt);
+}
+
+function required(value: string | undefined, option: string): string {
+  if (value === undefined) throw new CliError(`${option} is required outside demo mode`, EXIT_USAGE);
+  return value;
+}
+
+function wholeNumber(option: string, text: string, min: number, max: number): number {
+  if (!/^\d{1,6}$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new CliError(`${option} takes a whole number from ${min} to ${max}, not '${displaySafe(text, 20)}'`, EXIT_USAGE);
+  }
+  return Number(text);
+}
+
+/** Set-up failures (bundle, profiles, operators, authorisation) exit 2: the batch never started. */
+function setup<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw asSetupError(error);
+  }
+}
+
+async function setupAsync<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asSetupError(error);
+  }
+}
+
+function asSetupError(error: unknown): unknown {
+  if (error instanceof BundleError) return new CliError(`[${error.code}]: ${describeFailure(error)}`, EXIT_SETUP);
+  if (error instanceof RecordsError || error instanceof ProfileError) return new CliError(describeFailure(error), EXIT_SETUP);
+  return error;
+}
+

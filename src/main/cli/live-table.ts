@@ -1,0 +1,45 @@
+// The live table on a terminal: one line per handset (slot, serial, step, progress, MB/s, ETA,
+// result), redrawn in place from each snapshot.
+import type { HandsetSnapshot, PipelineSnapshot } from '../../shared/pipeline.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import type { CliIo } from './io.ts';
+
+const CLEAR_LINE = '\u001b[2K';
+const up = (lines: number): string => (lines > 0 ? `\u001b[${lines}A` : '');
+
+export class LiveTable {
+  readonly #io: CliIo;
+  #drawn = 0;
+
+  constructor(io: CliIo) {
+    this.#io = io;
+  }
+
+  render(snapshot: PipelineSnapshot): void {
+    const lines = [header(snapshot), ...snapshot.handsets.map(row)];
+    this.#io.out(`${up(this.#drawn)}${lines.map((line) => `${CLEAR_LINE}\r${line}\n`).join('')}`);
+    this.#drawn = lines.length;
+  }
+
+  finish(snapshot: PipelineSnapshot): void {
+    this.render(snapshot);
+    this.#drawn = 0;
+  }
+}
+
+function header(snapshot: PipelineSnapshot): string {
+  const { counters } = snapshot;
+  return `${snapshot.paused ? 'PAUSED  ' : ''}attached ${counters.attached}  running ${counters.running}  provisioned ${counters.provisioned}  failed ${counters.failed}`;
+}
+
+function row(handset: HandsetSnapshot): string {
+  const slot = (handset.slotName ?? handset.slot).padEnd(10).slice(0, 24);
+  const serial = (handset.serial === null ? '-' : displaySafe(handset.serial, 20)).padEnd(20);
+  const step = (handset.step ?? '').padEnd(9);
+  const progress = handset.progress;
+  const transfer = progress
+    ? `${String(Math.floor((progress.bytesDone / Math.max(1, progress.bytesTotal)) * 100)).padStart(3)}% ${(progress.bytesPerSecond / 1e6).toFixed(1).padStart(5)} MB/s ETA ${progress.etaSeconds ?? '?'}s`
+    : ''.padEnd(26);
+  const result = handset.reason ? `${handset.phase} [${handset.reason.code}] ${handset.reason.message.slice(0, 60)}` : handset.phase;
+  return `${slot} ${serial} ${step} ${transfer.padEnd(26)} ${result}`;
+}

@@ -1,0 +1,36 @@
+// The headless form of the live state: one JSON object per line for each change of a handset's
+// phase, step or reason (progress at most once a second), so a script or a log collector can follow
+// a batch without parsing a table.
+import type { HandsetSnapshot, PipelineSnapshot } from '../../shared/pipeline.ts';
+import { terminalSafeJson } from '../../shared/untrusted.ts';
+
+const PROGRESS_EVERY_MS = 1000;
+
+/** Lines for what changed since `seen` (updated in place: slot → last key and time). */
+export function eventLines(snapshot: PipelineSnapshot, seen: Map<string, string>): string[] {
+  const lines: string[] = [];
+  for (const handset of snapshot.handsets) {
+    const key = `${handset.serial}|${handset.phase}|${handset.step}|${handset.reason?.code ?? ''}|${handset.recordSeq}`;
+    const last = seen.get(handset.slot);
+    const now = Date.parse(snapshot.at);
+    const progressDue = handset.progress !== null && (last === undefined || now - Number(last.split('@')[1] ?? 0) >= PROGRESS_EVERY_MS);
+    if (last?.split('@')[0] === key && !progressDue) continue;
+    seen.set(handset.slot, `${key}@${now}`);
+    lines.push(terminalSafeJson(JSON.stringify(event(handset, snapshot.at))));
+  }
+  return lines;
+}
+
+function event(handset: HandsetSnapshot, at: string) {
+  return {
+    at,
+    slot: handset.slot,
+    slotName: handset.slotName,
+    serial: handset.serial,
+    phase: handset.phase,
+    step: handset.step,
+    progress: handset.progress,
+    reason: handset.reason,
+    recordSeq: handset.recordSeq,
+  };
+}
