@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PipelineSnapshot } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { createSimFleet, defaultScenario, loadScenario, ScenarioError, type SimFleet } from '../../../sim/index.ts';
+import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, ScenarioError, type SimFleet } from '../../../sim/index.ts';
 import { BundleError } from '../../bundle/errors.ts';
 import { describeFailure } from '../../describe-failure.ts';
 import { HandsetRegistry } from '../../discovery/registry.ts';
@@ -86,7 +86,9 @@ export const provisionCommand: CliCommand = {
       const bundlePath = demo ? await ensureDemoBundle(dataDir) : resolve(values.bundle as string);
       if (scenario) {
         const stateDir = values['sim-state'] ?? (await mkdtemp(join(tmpdir(), 'lockstep-sim-')));
-        fleet = await createSimFleet({ scenario, stateDir: resolve(stateDir) });
+        // The demo runs at demo speed; a named scenario keeps the timing it describes.
+        const timing = demo ? accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) : {};
+        fleet = await createSimFleet({ scenario, stateDir: resolve(stateDir), timing });
         registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
       } else {
         registry = new HandsetRegistry([new UsbBackend(openSystemUsbBus())]);
