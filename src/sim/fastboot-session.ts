@@ -4,9 +4,8 @@
 import { allVariables, variable } from './fastboot-variables.ts';
 import { flashImage } from './flash-image.ts';
 import type { AttachedSession, SimHandset } from './handset.ts';
-import { runOem } from './oem-commands.ts';
 import { Pacer } from './pacer.ts';
-import { FASTBOOT_PACKET_LIMIT, SLOTS, type Slot } from './reference-model.ts';
+import { FASTBOOT_PACKET_LIMIT, SLOTS, type Slot } from './platform.ts';
 import { Refusal } from './refusal.ts';
 import { responsePacket, type ResponseCode } from './response-packet.ts';
 
@@ -50,11 +49,17 @@ export class FastbootSession implements AttachedSession {
 
   /** One command packet from the host. Never throws: every problem becomes a FAIL. */
   async command(packet: Uint8Array): Promise<void> {
-    if (this.signal.aborted || this.#stalled) return;
-    if (packet.length > FASTBOOT_PACKET_LIMIT) return this.#reply('FAIL', `command longer than ${FASTBOOT_PACKET_LIMIT} bytes`);
+    if (this.signal.aborted) return;
     // Latin-1 maps every byte to one character, so nothing the host sends is lost or rejected in decoding.
     const command = Buffer.from(packet).toString('latin1');
-    const fault = this.#handset.faults.takeCommandFault(command);
+    try {
+      await this.#handset.commandLog.append('fastboot', command);
+    } catch (error) {
+      return this.#reply('FAIL', `internal error: ${(error as Error).message}`);
+    }
+    if (this.signal.aborted || this.#stalled) return;
+    if (packet.length > FASTBOOT_PACKET_LIMIT) return this.#reply('FAIL', `command longer than ${FASTBOOT_PACKET_LIMIT} bytes`);
+    const fault = this.#handset.faults.takeCommandFault('fastboot', command);
     if (fault?.kind === 'fail') return this.#reply('FAIL', fault.message);
     if (fault?.kind === 'stall') {
       this.#stalled = true;
@@ -133,15 +138,12 @@ export class FastbootSession implements AttachedSession {
       case 'set_active':
         return this.#setActive(argument);
     }
-    const [verb, ...args] = words(command);
-    if (verb === 'oem') {
-      await runOem(this.#handset, args, (text) => this.#reply('INFO', text));
-      return this.#reply('OKAY');
-    }
-    if (verb === 'flashing') return this.#flashing(args);
-    if (args.length === 0 && (verb === 'reboot' || verb === 'continue')) return this.#reboot('system');
-    if (args.length === 0 && verb === 'reboot-bootloader') return this.#reboot('bootloader');
-    throw new Refusal('unknown command');
+    const split = words(command);
+    const [verb] = split;
+    if (split.length === 1 && (verb === 'reboot' || verb === 'continue')) return this.#reboot('system');
+    if (split.length === 1 && verb === 'reboot-bootloader') return this.#reboot('bootloader');
+    await this.#handset.model.vendorCommand(this.#handset, split, (text) => this.#reply('INFO', text));
+    this.#reply('OKAY');
   }
 
   #getvar(name: string): void {
@@ -196,28 +198,6 @@ export class FastbootSession implements AttachedSession {
     if (!(SLOTS as readonly string[]).includes(slot)) throw new Refusal(`invalid slot '${slotText}'`);
     await this.#handset.state.setCurrentSlot(slot as Slot);
     this.#reply('OKAY');
-  }
-
-  async #flashing(args: readonly string[]): Promise<void> {
-    const [action, ...rest] = args;
-    if (rest.length > 0) throw new Refusal('unknown flashing command');
-    const state = this.#handset.state;
-    switch (action) {
-      case 'lock':
-        if (!state.unlocked) throw new Refusal('Device already : locked!');
-        await state.setUnlocked(false);
-        return this.#reply('OKAY');
-      case 'unlock':
-        if (state.unlocked) throw new Refusal('Device already : unlocked!');
-        // Unlocking wipes user data on every Android bootloader, so a stolen handset's data is not exposed.
-        await this.#handset.partitions.erase('userdata');
-        await state.setUnlocked(true);
-        return this.#reply('OKAY');
-      case 'get_unlock_ability':
-        this.#reply('INFO', 'get_unlock_ability: 1');
-        return this.#reply('OKAY');
-    }
-    throw new Refusal('unknown flashing command');
   }
 
   async #reboot(into: 'bootloader' | 'system'): Promise<void> {

@@ -1,18 +1,18 @@
-// `getvar:<name>` of the reference handset, answered the way AOSP-compatible bootloaders answer:
-// sizes in hex with 0x (AOSP's client assumes hex), yes/no flags, per-partition variables.
-import { FASTBOOT_PROTOCOL_VERSION, FUSE_BITS, SECURE_BOOT_WORD, SLOTS, SLOTTED_PARTITIONS, type PartitionSpec } from './reference-model.ts';
+// `getvar:<name>`, answered the way AOSP-compatible bootloaders answer: sizes in hex with 0x
+// (AOSP's client assumes hex), yes/no flags, per-partition variables. The standard AOSP variables
+// are common to every model; each model adds the ones it names its own way (`vendor`).
+import { FASTBOOT_PROTOCOL_VERSION, SLOTS, SLOTTED_PARTITIONS, type PartitionSpec } from './platform.ts';
 
 /** What the variables are computed from: a snapshot of the handset. */
 export interface VariableSource {
   readonly serial: string;
   readonly product: string;
-  readonly hwRevision: string;
-  readonly bootloaderVersion: string;
-  readonly batteryVoltage: string;
   readonly maxDownloadSize: number;
-  readonly unlocked: boolean;
   readonly currentSlot: string;
-  readonly fuseWord: (bank: number, word: number) => number;
+  /** The model's SECURE_BOOT fuse is burned. */
+  readonly secure: boolean;
+  /** The model's own variables (identity, lock state, battery), in listing order. */
+  readonly vendor: readonly [string, string][];
   readonly partitions: readonly PartitionSpec[];
   readonly overrides: Readonly<Record<string, string>>;
 }
@@ -21,19 +21,15 @@ const yesNo = (value: boolean): string => (value ? 'yes' : 'no');
 const hex = (value: number): string => `0x${value.toString(16)}`;
 
 function deviceVariables(source: VariableSource): [string, string][] {
-  const secure = (source.fuseWord(SECURE_BOOT_WORD.bank, SECURE_BOOT_WORD.word) & FUSE_BITS.SECURE_BOOT) !== 0;
   return [
     ['version', FASTBOOT_PROTOCOL_VERSION],
-    ['version-bootloader', source.bootloaderVersion],
     ['product', source.product],
     ['serialno', source.serial],
-    ['hw-revision', source.hwRevision],
-    ['secure', yesNo(secure)],
-    ['unlocked', yesNo(source.unlocked)],
+    ...source.vendor,
+    ['secure', yesNo(source.secure)],
     ['max-download-size', hex(source.maxDownloadSize)],
     ['current-slot', source.currentSlot],
     ['slot-count', String(SLOTS.length)],
-    ['battery-voltage', source.batteryVoltage],
     ['is-userspace', 'no'],
   ];
 }

@@ -1,5 +1,7 @@
 // Fault injection for one handset: what the scenario says should go wrong, and how many times.
 // Counters live for one simulator run; a restart re-arms every fault.
+import type { CommandChannel } from './command-log.ts';
+import type { Capability } from './running-system.ts';
 import type { Fault } from './scenario.ts';
 
 export type CommandFault = { readonly kind: 'fail'; readonly message: string } | { readonly kind: 'stall' };
@@ -18,10 +20,10 @@ export class FaultPlan {
     for (const fault of faults) if ('times' in fault && fault.times !== 'always') this.#left.set(fault, fault.times);
   }
 
-  /** The FAIL or stall armed for this command (matched by prefix), consuming one of its times. */
-  takeCommandFault(command: string): CommandFault | null {
+  /** The FAIL or stall armed for this command of this engine (matched by prefix), consuming one of its times. */
+  takeCommandFault(channel: CommandChannel, command: string): CommandFault | null {
     for (const fault of this.#faults) {
-      if ((fault.kind === 'fail' || fault.kind === 'stall') && command.startsWith(fault.command) && this.#take(fault)) {
+      if ((fault.kind === 'fail' || fault.kind === 'stall') && fault.on === channel && command.startsWith(fault.command) && this.#take(fault)) {
         return fault.kind === 'fail' ? { kind: 'fail', message: fault.message } : { kind: 'stall' };
       }
     }
@@ -40,7 +42,22 @@ export class FaultPlan {
     if (fault) this.#take(fault);
   }
 
-  /** Bits that `oem fuse read` of this word reports as 0 whatever was burned. */
+  /** Whether this reboot into the system hangs (consuming one of the fault's times). */
+  takeRebootHang(): boolean {
+    return this.#faults.some((fault) => fault.kind === 'reboot-hang' && this.#take(fault));
+  }
+
+  /** The OS sends unsolicited lines and noise bytes on its AT port. */
+  get atNoise(): boolean {
+    return this.#faults.some((fault) => fault.kind === 'at-noise');
+  }
+
+  /** The OS reports this part present even when its disable fuse is burned. */
+  liesAbout(capability: Capability): boolean {
+    return this.#faults.some((fault) => fault.kind === 'capability-lie' && fault.capability === capability);
+  }
+
+  /** Bits that a fuse read of this word reports as 0 whatever was burned. */
   readbackClearBits(bank: number, word: number): number {
     let bits = 0;
     for (const fault of this.#faults) if (fault.kind === 'fuse-readback' && fault.bank === bank && fault.word === word) bits |= fault.clearBits;

@@ -6,7 +6,7 @@ import { Refusal } from './refusal.ts';
 import type { DownloadBuffer } from './download-buffer.ts';
 import type { Pacer } from './pacer.ts';
 import type { PartitionWriter } from './partition-store.ts';
-import type { PartitionSpec } from './reference-model.ts';
+import type { PartitionSpec } from './platform.ts';
 
 export async function flashImage(buffer: DownloadBuffer, partition: PartitionSpec, writer: PartitionWriter, flashRate: Pacer): Promise<void> {
   if (buffer.size === 0) throw new Refusal('no image downloaded; send download: first');

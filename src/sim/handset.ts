@@ -1,20 +1,29 @@
-// One virtual handset: its identity, persistent state, partitions and download buffer, whether it
-// is on the bus in fastboot mode, and the link (TCP connection or claimed USB interface) talking
-// to it. Protocol engines and transports hang off this object; it knows neither protocol.
+// One virtual handset: its model, identity, persistent state, partitions and download buffer, its
+// command log, whether it is on the bus in fastboot mode or running its OS (with an AT port), and
+// the link (TCP connection or claimed USB interface) talking to its bootloader. Protocol engines
+// and transports hang off this object; it knows neither protocol.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { displaySafe } from '../shared/untrusted.ts';
+import { SimAtPort } from './at-port.ts';
+import { CommandLog } from './command-log.ts';
 import { DownloadBuffer } from './download-buffer.ts';
 import type { VariableSource } from './fastboot-variables.ts';
 import { FaultPlan } from './faults.ts';
 import { lockHandsetDirectory } from './handset-lock.ts';
 import { handsetDirectoryName, HandsetState } from './handset-state.ts';
+import { notifyEach } from './listeners.ts';
+import { fuseMask, MODELS, type FuseName, type HandsetModel } from './models/index.ts';
 import { PartitionStore } from './partition-store.ts';
-import { REFERENCE_PARTITIONS, SLOTTED_PARTITIONS, type PartitionSpec } from './reference-model.ts';
+import { REFERENCE_PARTITIONS, SLOTTED_PARTITIONS, type PartitionSpec } from './platform.ts';
 import type { ScenarioDevice, SimTiming } from './scenario.ts';
 import { SimUsbDevice } from './usb-device.ts';
 
-/** fastboot: on the bus, answering fastboot. rebooting: off the bus for the reboot time. booted: running its OS. unplugged: off the bus until plugged in. */
+/**
+ * fastboot: on the bus, answering fastboot. rebooting: off the bus for the reboot time (for good
+ * when a reboot-hang fault strikes). booted: running its OS, with an AT port. unplugged: off the
+ * bus until plugged in.
+ */
 export type HandsetMode = 'fastboot' | 'rebooting' | 'booted' | 'unplugged';
 
 /** What a protocol session needs to hear when the handset drops off the bus. */
@@ -27,14 +36,17 @@ type ModeListener = (mode: HandsetMode) => void;
 export class SimHandset {
   readonly serial: string;
   readonly device: ScenarioDevice;
+  readonly model: HandsetModel;
   readonly timing: SimTiming;
   readonly state: HandsetState;
   readonly partitions: PartitionStore;
   readonly download: DownloadBuffer;
   readonly faults: FaultPlan;
+  readonly commandLog: CommandLog;
   readonly #unlock: () => Promise<void>;
   #mode: HandsetMode = 'fastboot';
   #usbDevice: SimUsbDevice | null = null;
+  #atPort: SimAtPort | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   readonly #listeners = new Set<ModeListener>();
@@ -44,11 +56,13 @@ export class SimHandset {
   #linkHeld = false;
   readonly #linkWaiters: (() => void)[] = [];
 
-  private constructor(device: ScenarioDevice, timing: SimTiming, state: HandsetState, partitions: PartitionStore, unlock: () => Promise<void>) {
+  private constructor(device: ScenarioDevice, timing: SimTiming, state: HandsetState, partitions: PartitionStore, commandLog: CommandLog, unlock: () => Promise<void>) {
     this.serial = device.serial;
     this.#unlock = unlock;
     this.device = device;
+    this.model = MODELS[device.model];
     this.timing = timing;
+    this.commandLog = commandLog;
     this.state = state;
     this.partitions = partitions;
     this.download = new DownloadBuffer(join(state.directory, 'download.buffer'), device.maxDownloadSize);
@@ -65,7 +79,7 @@ export class SimHandset {
       const partitions = await PartitionStore.open(join(state.directory, 'partitions'), REFERENCE_PARTITIONS);
       // A download buffer left by a crashed run is RAM content of a handset that has since lost power.
       for (const name of await readdir(state.directory)) if (name.startsWith('download.buffer')) await rm(join(state.directory, name), { force: true });
-      return new SimHandset(device, timing, state, partitions, unlock);
+      return new SimHandset(device, timing, state, partitions, await CommandLog.open(state.directory), unlock);
     } catch (error) {
       await unlock();
       throw error;
@@ -85,12 +99,23 @@ export class SimHandset {
     return this.#usbDevice;
   }
 
+  /** The OS's serial port while the handset is booted. */
+  get atPort(): SimAtPort | null {
+    return this.#atPort;
+  }
+
   get unlocked(): boolean {
     return this.state.unlocked;
   }
 
   fuseWord(bank: number, word: number): number {
     return this.state.fuseWord(bank, word);
+  }
+
+  /** Whether this model's fuse of that name is burned (the real word, not what a faulty readback says). */
+  fuseBurned(name: FuseName): boolean {
+    const fuse = this.model.fuses[name];
+    return (this.state.fuseWord(fuse.bank, fuse.word) & fuseMask(fuse)) !== 0;
   }
 
   partitionSha256(name: string, bytes: number): Promise<string> {
@@ -103,16 +128,14 @@ export class SimHandset {
   }
 
   variables(): VariableSource {
+    const { hwRevision, bootloaderVersion, batteryVoltage } = this.device;
     return {
       serial: this.serial,
       product: this.device.product,
-      hwRevision: this.device.hwRevision,
-      bootloaderVersion: this.device.bootloaderVersion,
-      batteryVoltage: this.device.batteryVoltage,
       maxDownloadSize: this.device.maxDownloadSize,
-      unlocked: this.state.unlocked,
       currentSlot: this.state.currentSlot,
-      fuseWord: (bank, word) => this.state.fuseWord(bank, word),
+      secure: this.fuseBurned('SECURE_BOOT'),
+      vendor: this.model.vendorVariables({ hwRevision, bootloaderVersion, batteryVoltage, unlocked: this.state.unlocked }),
       partitions: this.partitions.partitions,
       overrides: this.device.getvarOverrides,
     };
@@ -159,9 +182,10 @@ export class SimHandset {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Leaves the bus now and is up again after the reboot time, in fastboot or in its OS. */
+  /** Leaves the bus now and is up again after the reboot time, in fastboot or in its OS (unless a reboot-hang fault keeps it down). */
   reboot(into: 'bootloader' | 'system'): void {
     this.#leave('rebooting');
+    if (into === 'system' && this.faults.takeRebootHang()) return;
     this.#after(this.timing.rebootMs, () => (into === 'bootloader' ? this.#enterFastboot() : this.#setMode('booted')));
   }
 
@@ -184,9 +208,12 @@ export class SimHandset {
     for (const session of [...this.#sessions]) session.detach();
     this.#usbDevice?.detach();
     this.#usbDevice = null;
+    this.#atPort?.close();
+    this.#atPort = null;
     this.#listeners.clear();
     await this.#work;
     await this.download.dispose();
+    await this.commandLog.close();
     await this.#unlock();
   }
 
@@ -205,15 +232,14 @@ export class SimHandset {
   #leave(mode: HandsetMode): void {
     if (this.#closed) return;
     this.#clearTimer();
-    const wasAttached = this.attached;
-    this.#mode = mode;
-    if (!wasAttached) return this.#notify();
-    for (const session of [...this.#sessions]) session.detach();
-    this.#usbDevice?.detach();
-    this.#usbDevice = null;
-    // A bootloader's download buffer is RAM: gone with the power.
-    this.forgetDownload();
-    this.#notify();
+    if (this.attached) {
+      for (const session of [...this.#sessions]) session.detach();
+      this.#usbDevice?.detach();
+      this.#usbDevice = null;
+      // A bootloader's download buffer is RAM: gone with the power.
+      this.forgetDownload();
+    }
+    this.#setMode(mode);
   }
 
   #enterFastboot(): void {
@@ -222,22 +248,15 @@ export class SimHandset {
     this.#setMode('fastboot');
   }
 
+  /** Every mode change goes through here, so the AT port exists exactly while the OS runs. */
   #setMode(mode: HandsetMode): void {
-    this.#mode = mode;
-    this.#notify();
-  }
-
-  #notify(): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(this.#mode);
-      } catch (error) {
-        // Like EventTarget: a failing listener is reported, and the others still hear the change.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
+    if (this.#mode === 'booted' && mode !== 'booted') {
+      this.#atPort?.close();
+      this.#atPort = null;
     }
+    if (mode === 'booted' && this.#mode !== 'booted') this.#atPort = new SimAtPort(this);
+    this.#mode = mode;
+    notifyEach(this.#listeners, mode);
   }
 
   #after(ms: number, action: () => void): void {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PartitionSpec } from './reference-model.ts';
+import type { PartitionSpec } from './platform.ts';
 
 const PIECE = 1024 * 1024;
 const ZEROS = new Uint8Array(PIECE);
@@ -81,6 +81,23 @@ export class PartitionStore {
       await file.close();
     }
     return hash.digest('hex');
+  }
+
+  /** Up to `length` bytes from `offset` (fewer at the partition's end). */
+  async read(name: string, offset: number, length: number): Promise<Uint8Array> {
+    const spec = this.#require(name);
+    const bytes = new Uint8Array(Math.max(0, Math.min(length, spec.size - offset)));
+    const file = await open(this.#path(name), 'r');
+    try {
+      for (let done = 0; done < bytes.length; ) {
+        const { bytesRead } = await file.read(bytes, done, bytes.length - done, offset + done);
+        if (bytesRead === 0) throw new RangeError(`${name} ended after ${offset + done} bytes`);
+        done += bytesRead;
+      }
+    } finally {
+      await file.close();
+    }
+    return bytes;
   }
 
   #require(name: string): PartitionSpec {

@@ -1,4 +1,4 @@
-import { FASTBOOT_PACKET_LIMIT } from './reference-model.ts';
+import { FASTBOOT_PACKET_LIMIT } from './platform.ts';
 
 export type ResponseCode = 'OKAY' | 'FAIL' | 'INFO' | 'TEXT' | 'DATA';
 

@@ -1,8 +1,13 @@
 // The scenario file: a fleet of virtual handsets, their identities, timing and injected faults.
 // It is read from disk, so every field is validated and an error names the field at fault.
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { DEFAULT_USB_IDS, FUSE_BANKS, FUSE_WORDS_PER_BANK, FUSE_BITS } from './reference-model.ts';
+import { formatSlot, parseSlot } from '../shared/handset.ts';
+import { isValidImei } from '../shared/imei.ts';
+import { displaySafe } from '../shared/untrusted.ts';
+import { fuseMask, MODEL_IDS, MODELS } from './models/index.ts';
+import { FUSE_BANKS, FUSE_WORDS_PER_BANK } from './platform.ts';
 
 /** A scenario larger than this is not a fleet description; refuse it before reading it. */
 export const MAX_SCENARIO_FILE_BYTES = 32 * 1024 * 1024;
@@ -41,6 +46,18 @@ const commandPrefix = z.string().min(1).max(64);
 const times = z.union([z.number().int().positive(), z.literal('always')]).default(1);
 const bank = z.number().int().min(0).max(FUSE_BANKS - 1);
 const word = z.number().int().min(0).max(FUSE_WORDS_PER_BANK - 1);
+/** Which engine a command fault watches: the bootloader's fastboot commands or the OS's AT commands. */
+const channel = z.enum(['fastboot', 'at']).default('fastboot');
+
+/** A USB port path as the station spells slots (`1-3.2`), kept in that one spelling. */
+const usbPort = z.string().transform((text, context) => {
+  const slot = text.length <= 40 ? parseSlot(text) : null;
+  if (slot === null || 'problem' in slot || slot.kind !== 'usb') {
+    context.addIssue({ code: 'custom', message: 'a USB port path: bus-port(.port)…, e.g. 1-3.2, numbers up to 255, at most 7 ports' });
+    return z.NEVER;
+  }
+  return formatSlot(slot);
+});
 
 const timingSchema = z
   .object({ linkBytesPerSecond: count, flashBytesPerSecond: count, rebootMs: count.max(600_000) })
@@ -58,31 +75,54 @@ const faultSchema = z.discriminatedUnion('kind', [
       times,
     })
     .strict(),
-  z.object({ kind: z.literal('fail'), command: commandPrefix, message: z.string().max(1024), times }).strict(),
-  z.object({ kind: z.literal('stall'), command: commandPrefix, times }).strict(),
+  z.object({ kind: z.literal('fail'), on: channel, command: commandPrefix, message: z.string().max(1024), times }).strict(),
+  z.object({ kind: z.literal('stall'), on: channel, command: commandPrefix, times }).strict(),
   z.object({ kind: z.literal('fuse-readback'), bank, word, clearBits: uint32.refine((bits) => bits !== 0, 'must name at least one bit') }).strict(),
   z.object({ kind: z.literal('slow-link'), bytesPerSecond: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal('reboot-hang'), times }).strict(),
+  z.object({ kind: z.literal('at-noise') }).strict(),
+  z.object({ kind: z.literal('capability-lie'), capability: z.enum(['camera', 'gps']) }).strict(),
 ]);
 
 const deviceSchema = z
   .object({
     serial: identity,
-    product: identity.default('lockstep-ref'),
-    hwRevision: identity.default('B2'),
-    bootloaderVersion: identity.default('LSBL-1.4.2'),
-    /** Millivolts as the bootloader answers `getvar:battery-voltage` (a string, so it can be hostile too). */
-    batteryVoltage: identity.default('4100'),
+    /** Which firmware the handset runs: its fastboot and AT dialects, fuse map and factory identity. */
+    model: z.enum(MODEL_IDS).default('lockstep-ref'),
+    /** Identity fields left out take the model's factory values. */
+    product: identity.optional(),
+    hwRevision: identity.optional(),
+    bootloaderVersion: identity.optional(),
+    /** Millivolts as the bootloader answers its battery variable (a string, so it can be hostile too). */
+    batteryVoltage: identity.optional(),
+    /** What the OS answers for its IMEI; a string, so it can fail Luhn or be hostile. */
+    imei: identity.optional(),
     unlocked: z.boolean().default(true),
     /** 4 KiB up to what `download:%08x` can express. */
     maxDownloadSize: z.number().int().min(4096).max(UINT32_MAX).default(256 * 1024 * 1024),
     /** Fuse words as they leave the factory; only applied when the handset has no saved state yet. */
-    fuses: z.array(z.object({ bank, word, value: uint32 }).strict()).max(FUSE_BANKS * FUSE_WORDS_PER_BANK).default([{ bank: 3, word: 0, value: FUSE_BITS.SECURE_BOOT }]),
-    usb: z.object({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff) }).strict().default({ ...DEFAULT_USB_IDS }),
+    fuses: z.array(z.object({ bank, word, value: uint32 }).strict()).max(FUSE_BANKS * FUSE_WORDS_PER_BANK).optional(),
+    usb: z.object({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff) }).strict().optional(),
+    /** Where the handset is plugged in; the fleet gives device i `1-1.<i+1>` when left out. */
+    usbPort: usbPort.optional(),
     /** Answers that replace the bootloader's own for `getvar:<name>`, to play a misbehaving device. */
     getvarOverrides: z.record(z.string().min(1).max(64), identity).default({}),
     faults: z.array(faultSchema).max(64).default([]),
   })
-  .strict();
+  .strict()
+  .transform((device) => {
+    const { factory, fuses } = MODELS[device.model];
+    return {
+      ...device,
+      product: device.product ?? factory.product,
+      hwRevision: device.hwRevision ?? factory.hwRevision,
+      bootloaderVersion: device.bootloaderVersion ?? factory.bootloaderVersion,
+      batteryVoltage: device.batteryVoltage ?? factory.batteryVoltage,
+      imei: device.imei ?? defaultImei(device.serial),
+      fuses: device.fuses ?? [{ bank: fuses.SECURE_BOOT.bank, word: fuses.SECURE_BOOT.word, value: fuseMask(fuses.SECURE_BOOT) }],
+      usb: device.usb ?? { ...factory.usb },
+    };
+  });
 
 export const scenarioSchema = z
   .object({
@@ -90,17 +130,35 @@ export const scenarioSchema = z
     devices: z.array(deviceSchema).min(1).max(MAX_FLEET_SIZE),
   })
   .strict()
+  .transform((scenario) => ({
+    ...scenario,
+    devices: scenario.devices.map((device, index) => ({ ...device, usbPort: device.usbPort ?? `1-1.${index + 1}` })),
+  }))
   .superRefine((scenario, context) => {
-    const seen = new Set<string>();
+    const serials = new Set<string>();
+    const ports = new Set<string>();
     scenario.devices.forEach((device, index) => {
-      if (seen.has(device.serial)) context.addIssue({ code: 'custom', path: ['devices', index, 'serial'], message: 'serial number is used by an earlier device' });
-      seen.add(device.serial);
+      if (serials.has(device.serial)) context.addIssue({ code: 'custom', path: ['devices', index, 'serial'], message: 'serial number is used by an earlier device' });
+      if (ports.has(device.usbPort)) context.addIssue({ code: 'custom', path: ['devices', index, 'usbPort'], message: `port ${device.usbPort} is taken by an earlier device` });
+      serials.add(device.serial);
+      ports.add(device.usbPort);
     });
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioDevice = Scenario['devices'][number];
 export type Fault = ScenarioDevice['faults'][number];
+
+/**
+ * A valid IMEI that stays the same for a serial number: TAC prefix 35, twelve digits from the
+ * serial's SHA-256, and the Luhn check digit that makes it valid.
+ */
+export function defaultImei(serial: string): string {
+  const digest = createHash('sha256').update(serial, 'utf8').digest();
+  const body = `35${[...digest.subarray(0, 12)].map((byte) => byte % 10).join('')}`;
+  const check = [...'0123456789'].find((digit) => isValidImei(body + digit));
+  return body + (check as string);
+}
 
 export class ScenarioError extends Error {
   constructor(message: string) {
@@ -109,30 +167,42 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Validates a parsed scenario; the error lists each problem with the path of its field. */
+/**
+ * Validates a parsed scenario; the error lists each problem with the path of its field. `source`
+ * names the scenario in that error, already escaped for display.
+ */
 export function parseScenario(value: unknown, source = 'scenario'): Scenario {
   const result = scenarioSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.slice(0, 20).map((issue) => `  ${fieldPath(issue.path)}: ${issue.message}`);
+  // zod quotes unknown keys, and keys come from the file.
+  const problems = result.error.issues.slice(0, 20).map((issue) => `  ${fieldPath(issue.path)}: ${displaySafe(issue.message, 160)}`);
   const more = result.error.issues.length > 20 ? [`  … and ${result.error.issues.length - 20} more`] : [];
   throw new ScenarioError(`${source} is not a valid scenario:\n${[...problems, ...more].join('\n')}`);
 }
 
 export async function loadScenario(path: string): Promise<Scenario> {
-  let size: number;
+  const shown = displaySafe(path);
+  let text: string;
   try {
-    size = (await stat(path)).size;
+    const { size } = await stat(path);
+    if (size > MAX_SCENARIO_FILE_BYTES) throw new ScenarioError(`scenario file ${shown} is ${size} bytes; the limit is ${MAX_SCENARIO_FILE_BYTES}`);
+    text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ScenarioError(`cannot read scenario file ${path}: ${(error as Error).message}`);
+    if (error instanceof ScenarioError) throw error;
+    throw new ScenarioError(`cannot read scenario file ${shown}: ${displaySafe((error as Error).message)}`);
   }
-  if (size > MAX_SCENARIO_FILE_BYTES) throw new ScenarioError(`scenario file ${path} is ${size} bytes; the limit is ${MAX_SCENARIO_FILE_BYTES}`);
+  // JSON has no byte-order mark (RFC 8259 §8.1), and JSON.parse would only say "unexpected token".
+  if (text.startsWith('\uFEFF')) {
+    throw new ScenarioError(`scenario file ${shown} starts with a UTF-8 byte-order mark (EF BB BF): save it as UTF-8 without a BOM`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(path, 'utf8'));
+    value = JSON.parse(text);
   } catch (error) {
-    throw new ScenarioError(`scenario file ${path} is not valid JSON: ${(error as Error).message}`);
+    // Node's message quotes the text around the error, and the text comes from the file.
+    throw new ScenarioError(`scenario file ${shown} is not valid JSON: ${displaySafe((error as Error).message)}`);
   }
-  return parseScenario(value, path);
+  return parseScenario(value, shown);
 }
 
 /** `count` reference handsets with serials LSIM0001, LSIM0002, … */
@@ -143,5 +213,5 @@ export function defaultScenario(count: number): Scenario {
 
 function fieldPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
-  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${displaySafe(String(part), 64)}`)).join('');
 }

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { ByteReader } from '../main/sparse/byte-reader.ts';
 import { FastbootSession, type FastbootLink } from './fastboot-session.ts';
 import type { SimHandset } from './handset.ts';
-import { FASTBOOT_PACKET_LIMIT } from './reference-model.ts';
+import { FASTBOOT_PACKET_LIMIT } from './platform.ts';
 
 const PROTOCOL_VERSION = 1;
 const HANDSHAKE_TIMEOUT_MS = 10_000;

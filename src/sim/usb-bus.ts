@@ -16,8 +16,8 @@ export class SimUsbConnectionEvent extends Event {
 }
 
 export class SimUsbBus extends EventTarget implements USB {
-  onconnect: ((this: this, event: USBConnectionEvent) => unknown) | null = null;
-  ondisconnect: ((this: this, event: USBConnectionEvent) => unknown) | null = null;
+  onconnect: ((this: USB, event: USBConnectionEvent) => unknown) | null = null;
+  ondisconnect: ((this: USB, event: USBConnectionEvent) => unknown) | null = null;
   readonly #handsets: readonly SimHandset[];
   readonly #stops: (() => void)[] = [];
 
@@ -37,13 +37,13 @@ export class SimUsbBus extends EventTarget implements USB {
     }
   }
 
-  override addEventListener(type: 'connect' | 'disconnect', listener: (this: this, event: USBConnectionEvent) => unknown, options?: AddOptions): void;
+  override addEventListener(type: 'connect' | 'disconnect', listener: (this: USB, event: USBConnectionEvent) => unknown, options?: AddOptions): void;
   override addEventListener(type: string, listener: Listener, options?: AddOptions): void;
   override addEventListener(type: string, listener: unknown, options?: AddOptions): void {
     super.addEventListener(type, listener as Listener, options);
   }
 
-  override removeEventListener(type: 'connect' | 'disconnect', listener: (this: this, event: USBConnectionEvent) => unknown, options?: RemoveOptions): void;
+  override removeEventListener(type: 'connect' | 'disconnect', listener: (this: USB, event: USBConnectionEvent) => unknown, options?: RemoveOptions): void;
   override removeEventListener(type: string, listener: Listener, options?: RemoveOptions): void;
   override removeEventListener(type: string, listener: unknown, options?: RemoveOptions): void {
     super.removeEventListener(type, listener as Listener, options);

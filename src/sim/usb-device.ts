@@ -36,6 +36,10 @@ export class SimUsbDevice implements USBDevice {
   readonly productName: string;
   readonly serialNumber: string;
   readonly configurations: USBConfiguration[];
+  /** Bus number, as `usb` 3.1's UsbDevice extension reports it. */
+  readonly bus: string;
+  /** Port chain from the root hub; with `bus`, the handset's slot. Stays the same across re-enumeration. */
+  readonly ports: number[];
   readonly #handset: SimHandset;
   #opened = false;
   #claimed = false;
@@ -53,9 +57,12 @@ export class SimUsbDevice implements USBDevice {
     this.#handset = handset;
     this.vendorId = handset.device.usb.vendorId;
     this.productId = handset.device.usb.productId;
-    this.productName = handset.device.product.slice(0, STRING_DESCRIPTOR_LIMIT);
-    this.serialNumber = handset.serial.slice(0, STRING_DESCRIPTOR_LIMIT);
+    this.productName = usbDescriptorString(handset.device.product);
+    this.serialNumber = usbDescriptorString(handset.serial);
     this.configurations = [fastbootConfiguration(() => this.#claimed)];
+    const [bus = '', chain = ''] = handset.device.usbPort.split('-');
+    this.bus = bus;
+    this.ports = chain.split('.').map(Number);
   }
 
   get configuration(): USBConfiguration {
@@ -255,6 +262,11 @@ export class SimUsbDevice implements USBDevice {
     this.#requireClaimed(0);
     if (endpointNumber !== FASTBOOT_ENDPOINT) throw domError('NotFoundError', `The specified endpoint is not part of a claimed and selected alternate interface (${direction} ${endpointNumber}).`);
   }
+}
+
+/** A string as a USB string descriptor can carry it. */
+export function usbDescriptorString(text: string): string {
+  return text.slice(0, STRING_DESCRIPTOR_LIMIT);
 }
 
 function fastbootConfiguration(claimed: () => boolean): USBConfiguration {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PartitionStore } from '../../../src/sim/partition-store.ts';
-import { REFERENCE_PARTITIONS } from '../../../src/sim/reference-model.ts';
+import { REFERENCE_PARTITIONS } from '../../../src/sim/platform.ts';
 
 const MIB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'lockstep-partitions-'));

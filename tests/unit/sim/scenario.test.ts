@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { accelerate, defaultScenario, DEFAULT_TIMING, loadScenario, parseScenario, ScenarioError } from '../../../src/sim/index.ts';
+import { accelerate, defaultImei, defaultScenario, DEFAULT_TIMING, loadScenario, parseScenario, ScenarioError } from '../../../src/sim/index.ts';
 import { MAX_SCENARIO_FILE_BYTES } from '../../../src/sim/scenario.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-scenario-'));
@@ -23,6 +23,9 @@ describe('scenario schema', () => {
     const [device] = parseScenario({ devices: [{ serial: 'S1' }] }).devices;
     expect(device).toEqual({
       serial: 'S1',
+      model: 'lockstep-ref',
+      imei: defaultImei('S1'),
+      usbPort: '1-1.1',
       product: 'lockstep-ref',
       hwRevision: 'B2',
       bootloaderVersion: 'LSBL-1.4.2',
@@ -78,6 +81,10 @@ describe('loadScenario', () => {
     await expect(loadScenario(join(work, 'missing.json'))).rejects.toThrow(/cannot read scenario file .*missing\.json/);
     writeFileSync(join(work, 'broken.json'), '{"devices": [');
     await expect(loadScenario(join(work, 'broken.json'))).rejects.toThrow(/broken\.json is not valid JSON/);
+    writeFileSync(join(work, 'bom.json'), `\uFEFF${JSON.stringify({ devices: [{ serial: 'S1' }] })}`);
+    await expect(loadScenario(join(work, 'bom.json'))).rejects.toThrow(
+      /bom\.json starts with a UTF-8 byte-order mark \(EF BB BF\): save it as UTF-8 without a BOM/,
+    );
     writeFileSync(join(work, 'huge.json'), '');
     truncateSync(join(work, 'huge.json'), MAX_SCENARIO_FILE_BYTES + 1);
     await expect(loadScenario(join(work, 'huge.json'))).rejects.toThrow(/the limit is/);

@@ -1,7 +1,18 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, ScenarioError, type Scenario } from '../../../sim/index.ts';
+import {
+  accelerate,
+  createSimFleet,
+  defaultScenario,
+  DEFAULT_TIMING,
+  DEMO_SPEEDUP,
+  loadScenario,
+  ScenarioError,
+  type Scenario,
+  type SimFleet,
+  type SimPtyPort,
+} from '../../../sim/index.ts';
 import { DEFAULT_TCP_PORT } from '../../fastboot/connect.ts';
 import { defaultDataDir, simulatorStateDir } from '../../station/data-dir.ts';
 import type { CliCommand } from '../command.ts';
@@ -9,10 +20,11 @@ import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 
 
 export const simCommand: CliCommand = {
-  usage: `lockstep sim [--scenario FILE | --count N] [--tcp PORT] [--state DIR] [--demo]
+  usage: `lockstep sim [--scenario FILE | --count N] [--tcp PORT] [--pty DIR] [--state DIR] [--demo]
   --scenario FILE  the fleet as a scenario JSON file (docs/simulator.md); default: --count reference handsets
   --count N        N reference handsets, serials LSIM0001… (default 1)
   --tcp PORT       first TCP port; handset i listens on PORT+i (default ${DEFAULT_TCP_PORT}; 0 = any free ports)
+  --pty DIR        give each booted handset's AT port a real tty, linked in DIR (needs socat); prints each as it appears
   --state DIR      where partitions, fuses and lock state persist (default: the station's, $LOCKSTEP_DATA_DIR or ~/.local/share/lockstep, then simulator/)
   --demo           ${DEMO_SPEEDUP}x faster link, flash and reboot, for demonstrations`,
   async run(argv, io) {
@@ -22,6 +34,7 @@ export const simCommand: CliCommand = {
         scenario: { type: 'string' },
         count: { type: 'string' },
         tcp: { type: 'string' },
+        pty: { type: 'string' },
         state: { type: 'string' },
         demo: { type: 'boolean', default: false },
       },
@@ -34,17 +47,18 @@ export const simCommand: CliCommand = {
     const timing = values.demo ? accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) : {};
 
     const fleet = await createSimFleet({ scenario, stateDir, timing }).catch((error: unknown) => {
-      throw new CliError(`cannot start the virtual handsets: ${(error as Error).message}`);
+      throw new CliError(`cannot start the virtual handsets: ${displaySafe((error as Error).message)}`);
     });
     try {
       const ports = await fleet.serveTcp(firstPort).catch((error: unknown) => {
-        throw new CliError(`cannot serve fastboot over TCP: ${(error as Error).message}`);
+        throw new CliError(`cannot serve fastboot over TCP: ${displaySafe((error as Error).message)}`);
       });
-      io.out(`State directory: ${stateDir}${values.demo ? ` (demo mode: ${DEMO_SPEEDUP}x faster)` : ''}\n`);
+      io.out(`State directory: ${displaySafe(stateDir)}${values.demo ? ` (demo mode: ${DEMO_SPEEDUP}x faster)` : ''}\n`);
       fleet.handsets.forEach((handset, index) => {
         io.out(`${displaySafe(handset.serial, 64)}\ttcp:127.0.0.1:${ports[index]}\n`);
         handset.onModeChange((mode) => io.out(`${displaySafe(handset.serial, 64)}: ${mode}\n`));
       });
+      if (values.pty !== undefined) await announcePtys(fleet, resolve(values.pty), io);
       io.out(`Serving ${fleet.handsets.length} virtual handset(s). Press Ctrl-C to stop.\n`);
       await untilStopped(io);
     } finally {
@@ -54,6 +68,17 @@ export const simCommand: CliCommand = {
     return 0;
   },
 };
+
+/** Prints `<serial>\tat:<tty link>` for each AT port as it appears, and a line when it goes. */
+async function announcePtys(fleet: SimFleet, dir: string, io: CliIo): Promise<void> {
+  const server = await fleet.servePty(dir).catch((error: unknown) => {
+    throw new CliError(`cannot serve the AT ports on ttys: ${displaySafe((error as Error).message)}`);
+  });
+  const serial = (port: SimPtyPort): string => displaySafe(port.serialNumber, 64);
+  const appeared = (port: SimPtyPort): void => io.out(`${serial(port)}\tat:${displaySafe(port.path)}\n`);
+  server.list().forEach(appeared);
+  server.onChange((change) => (change.kind === 'added' ? appeared(change.port) : io.out(`${serial(change.port)}: AT port ${displaySafe(change.port.path)} removed\n`)));
+}
 
 async function readScenario(path: string | undefined, count: string | undefined): Promise<Scenario> {
   try {

@@ -1,5 +1,6 @@
-// The reference handset of DESIGN.md ("The handset contract"): what the virtual handset is, as
-// opposed to how a scenario configures one instance of it.
+// What every virtual handset shares whatever its model: the partition layout of the reference
+// handset (DESIGN.md, "The handset contract"), the A/B slots, the OTP fuse geometry and the
+// fastboot packet limits. What differs per model (dialects, fuse map, identity) is in models/.
 
 const MIB = 1024 * 1024;
 
@@ -27,15 +28,9 @@ export const SLOTTED_PARTITIONS: readonly string[] = ['boot', 'system', 'vendor'
 export const SLOTS = ['a', 'b'] as const;
 export type Slot = (typeof SLOTS)[number];
 
-/** OTP fuse geometry: banks × words of 32 bits. Bank 3 word 0 holds the reference fuse map. */
+/** OTP fuse geometry: banks × words of 32 bits. Each model's fuse map places its bits in it. */
 export const FUSE_BANKS = 8;
 export const FUSE_WORDS_PER_BANK = 8;
-
-export const FUSE_BITS = { SECURE_BOOT: 1 << 0, CAMERA_DISABLE: 1 << 4, GPS_DISABLE: 1 << 5 } as const;
-export const SECURE_BOOT_WORD = { bank: 3, word: 0 } as const;
-
-/** Google's fastboot USB identity, which AOSP's client and udev rules recognise. */
-export const DEFAULT_USB_IDS = { vendorId: 0x18d1, productId: 0x4ee0 } as const;
 
 /** The fastboot protocol version this bootloader reports (`getvar:version`). */
 export const FASTBOOT_PROTOCOL_VERSION = '0.4';
