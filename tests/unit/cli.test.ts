@@ -1,13 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/main/cli/main.ts';
 import type { CliIo } from '../../src/main/cli/io.ts';
 import packageJson from '../../package.json' with { type: 'json' };
-
-const BIN = resolve(import.meta.dirname, '../../bin/lockstep.js');
+import { runCli } from '../lockstep-cli.ts';
 
 function capture(): CliIo & { stdout: () => string; stderr: () => string } {
   let out = '';
@@ -17,10 +15,13 @@ function capture(): CliIo & { stdout: () => string; stderr: () => string } {
 
 describe('lockstep CLI', () => {
   it('prints its version and help from the installed bin', () => {
-    expect(execFileSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' })).toBe(`${packageJson.version}\n`);
-    const help = execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
-    expect(help).toContain('Usage: lockstep <command> [options]');
-    expect(help).toMatch(/^ {2}scan {2}/m);
+    const version = runCli(['--version']);
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout).toBe(`${packageJson.version}\n`);
+    const help = runCli(['--help']);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: lockstep <command> [options]');
+    expect(help.stdout).toMatch(/^ {2}scan {2}/m);
   });
 
   it('rejects an unknown command with the usage exit code and a pointer to --help', async () => {
@@ -30,7 +31,7 @@ describe('lockstep CLI', () => {
   });
 
   it('rejects an unknown option of a command with its usage', () => {
-    const run = spawnSync(process.execPath, [BIN, 'scan', '--bogus'], { encoding: 'utf8' });
+    const run = runCli(['scan', '--bogus']);
     expect(run.status).toBe(64);
     expect(run.stderr).toContain("Unknown option '--bogus'");
     expect(run.stderr).toContain('Usage: lockstep scan [--json] [--fleet auto|hardware|simulated]');

@@ -1,14 +1,14 @@
 // The bundle CLI end to end: a round trip through the real `lockstep` binary, then every bad
 // input the issue lists, each refused with exit 1 and its own error code and message.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/main/cli/main.ts';
+import { runCli } from '../../lockstep-cli.ts';
 import { buildBundle, capture, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
 import { declareMethod, declareSize, entriesOf, renameEntry, zipBytes, type CraftEntry } from './zip-craft.ts';
 
-const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
 const work = tempDir('bundle-cli');
 afterAll(() => work.remove());
 
@@ -17,23 +17,24 @@ describe('lockstep keys + bundle: round trip through the real binary', () => {
     const dir = join(work.path, 'roundtrip');
     const images = writeImages(join(work.path));
     const keys = join(dir, 'keys');
-    const generated = execFileSync(process.execPath, [BIN, 'keys', 'generate', '--out', keys, '--name', 'depot'], { encoding: 'utf8' });
-    const keyId = /Key id: ([0-9a-f]{64})/.exec(generated)?.[1];
+    const generated = runCli(['keys', 'generate', '--out', keys, '--name', 'depot']);
+    expect(generated.status, generated.stderr).toBe(0);
+    const keyId = /Key id: ([0-9a-f]{64})/.exec(generated.stdout)?.[1];
     expect(keyId).toBeDefined();
     expect(statSync(join(keys, 'depot.key.pem')).mode & 0o777).toBe(0o600);
 
     const trust = join(dir, 'trust');
     cpSync(join(keys, 'depot.pub.pem'), join(trust, 'depot.pub.pem'));
     for (const out of [join(dir, 'bundle'), join(dir, 'bundle.zip')]) {
-      const create = spawnSync(
-        process.execPath,
-        [BIN, 'bundle', 'create', '--product', 'lockstep-ref', '--hw-rev', 'B2', '--version', '3.0.1', '--partition', `boot=${images.boot}`, '--partition', `system=${images.system}`,
-          '--fuse', 'CAMERA_DISABLE', '--fuse', 'GPS_DISABLE', '--lock', '--min-bootloader', 'LSBL-1.0', '--rollback-index', '2', '--key', join(keys, 'depot.key.pem'), '--out', out],
-        { encoding: 'utf8' },
-      );
+      const create = runCli([
+        'bundle', 'create', '--product', 'lockstep-ref', '--hw-rev', 'B2', '--version', '3.0.1',
+        '--partition', `boot=${images.boot}`, '--partition', `system=${images.system}`,
+        '--fuse', 'CAMERA_DISABLE', '--fuse', 'GPS_DISABLE', '--lock', '--min-bootloader', 'LSBL-1.0', '--rollback-index', '2',
+        '--key', join(keys, 'depot.key.pem'), '--out', out,
+      ]);
       expect(create.stderr).toBe('');
       expect(create.status).toBe(0);
-      const verify = spawnSync(process.execPath, [BIN, 'bundle', 'verify', out, '--trust', trust, '--json'], { encoding: 'utf8' });
+      const verify = runCli(['bundle', 'verify', out, '--trust', trust, '--json']);
       expect(verify.status).toBe(0);
       const report = JSON.parse(verify.stdout);
       expect(report).toMatchObject({ valid: true, demo: false, signer: { keyId, demo: false } });

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/main/cli/main.ts';
@@ -15,9 +15,9 @@ import { flashImage } from '../../../src/main/fastboot/flash-image.ts';
 import { connectTcp } from '../../../src/main/fastboot/tcp-transport.ts';
 import { openUsb } from '../../../src/main/fastboot/usb-transport.ts';
 import { createSimFleet, defaultScenario, type SimFleet } from '../../../src/sim/index.ts';
+import { runCliAsync } from '../../lockstep-cli.ts';
 
 const MiB = 1024 * 1024;
-const LOCKSTEP = resolve(import.meta.dirname, '../../../bin/lockstep.js');
 const run = promisify(execFile);
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-fastboot-sim-'));
@@ -192,10 +192,14 @@ describe('lockstep fastboot (CLI) against the virtual handset over TCP', () => {
   const address = (): string => `tcp:127.0.0.1:${ports[fleet.handsets.findIndex((candidate) => candidate.serial === serialOf('tcp', 'small'))]}`;
 
   it('runs getvar, flash and oem sha256 and exits 0', async () => {
-    expect((await run(process.execPath, [LOCKSTEP, 'fastboot', '-s', address(), 'getvar', 'product'])).stdout).toBe('product: lockstep-ref\n');
-    const flashed = await run(process.execPath, [LOCKSTEP, 'fastboot', '-s', address(), 'flash', 'system_b', rawFile]);
+    const product = await runCliAsync(['fastboot', '-s', address(), 'getvar', 'product']);
+    expect(product.status, product.stderr).toBe(0);
+    expect(product.stdout).toBe('product: lockstep-ref\n');
+    const flashed = await runCliAsync(['fastboot', '-s', address(), 'flash', 'system_b', rawFile]);
+    expect(flashed.status, flashed.stderr).toBe(0);
     expect(flashed.stderr).toMatch(/Sending 'system_b' piece 13 \(\d+ KiB\)\nWriting 'system_b' piece 13\nFlashed .* 12582912 bytes in 13 piece\(s\)/);
-    const hash = await run(process.execPath, [LOCKSTEP, 'fastboot', '-s', address(), 'oem', 'sha256', 'system_b', String(raw.length)]);
+    const hash = await runCliAsync(['fastboot', '-s', address(), 'oem', 'sha256', 'system_b', String(raw.length)]);
+    expect(hash.status, hash.stderr).toBe(0);
     expect(hash.stdout.replace(/\(bootloader\) |\n/g, '')).toBe(sha256(raw));
   });
 
@@ -209,15 +213,15 @@ describe('lockstep fastboot (CLI) against the virtual handset over TCP', () => {
   });
 
   it('exits 1 with the device text when the device refuses', async () => {
-    const failure = await run(process.execPath, [LOCKSTEP, 'fastboot', '-s', address(), 'erase', 'nosuch']).catch((error: { code: number; stderr: string }) => error);
-    expect(failure).toMatchObject({ code: 1 });
-    expect((failure as { stderr: string }).stderr).toContain("'erase:nosuch': the device refused: partition nosuch does not exist");
+    const failure = await runCliAsync(['fastboot', '-s', address(), 'erase', 'nosuch']);
+    expect(failure.status).toBe(1);
+    expect(failure.stderr).toContain("'erase:nosuch': the device refused: partition nosuch does not exist");
   });
 
   it('refuses a file that is not there', async () => {
-    const failure = await run(process.execPath, [LOCKSTEP, 'fastboot', '-s', address(), 'flash', 'misc', join(work, 'missing.img')]).catch((error: { code: number; stderr: string }) => error);
-    expect(failure).toMatchObject({ code: 1 });
-    expect((failure as { stderr: string }).stderr).toMatch(/cannot read the image .*missing\.img/);
+    const failure = await runCliAsync(['fastboot', '-s', address(), 'flash', 'misc', join(work, 'missing.img')]);
+    expect(failure.status).toBe(1);
+    expect(failure.stderr).toMatch(/cannot read the image .*missing\.img/);
   });
 });
 

@@ -1,14 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_PIN_FAILURES } from '../../../src/main/records/operators.ts';
 import { DATABASE_FILE, STATION_KEY_FILE } from '../../../src/main/records/station-records.ts';
+import { runCli } from '../../lockstep-cli.ts';
 import { ADMIN, SUPERVISOR, createStationFixture, type StationFixture } from './fixture.ts';
 
-const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
 const REASON = 'sole admin locked out after wrong PINs on the kiosk, ticket 4411';
 
 describe('recovering a locked-out admin with the station key', () => {
@@ -91,16 +90,16 @@ describe('recovering a locked-out admin with the station key', () => {
   it('lockstep operators recover unlocks the admin without reading a PIN, and recoveries lists it', () => {
     lockOut(ADMIN.id);
     const db = join(station.dir, DATABASE_FILE);
-    const help = spawnSync(process.execPath, [BIN, 'operators', '--help'], { encoding: 'utf8' });
+    const help = runCli(['operators', '--help']);
     expect(help.stdout + help.stderr).toContain('lockstep operators recover --db FILE --id ADMIN --reason TEXT');
-    const missingReason = spawnSync(process.execPath, [BIN, 'operators', 'recover', '--db', db, '--id', ADMIN.id], { encoding: 'utf8' });
+    const missingReason = runCli(['operators', 'recover', '--db', db, '--id', ADMIN.id]);
     expect(missingReason.status).toBe(64);
     expect(missingReason.stderr).toContain('missing --reason');
-    const run = spawnSync(process.execPath, [BIN, 'operators', 'recover', '--db', db, '--id', ADMIN.id, '--reason', REASON], { input: '', encoding: 'utf8' });
+    const run = runCli(['operators', 'recover', '--db', db, '--id', ADMIN.id, '--reason', REASON], { input: '' });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^Recovered admin admin: unlocked, its 5 failed PINs cleared, locked since \S+Z\.\nRecorded as recovery 1 by \S+@\S+ at \S+Z\.\n$/);
     expect(station.records.operators.authenticate(ADMIN).id).toBe(ADMIN.id);
-    const list = spawnSync(process.execPath, [BIN, 'operators', 'recoveries', '--db', db], { encoding: 'utf8' });
+    const list = runCli(['operators', 'recoveries', '--db', db]);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toMatch(new RegExp(`^1\t\\S+\tadmin\t\\S+@\\S+\t${REASON}\n$`));
   });

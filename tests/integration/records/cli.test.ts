@@ -1,18 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUnsafeCodePoint } from '../../../src/shared/untrusted.ts';
 import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
+import { runCli, runCliAsync } from '../../lockstep-cli.ts';
 import { BUNDLE_HASH, TECHNICIAN, createStationFixture, type StationFixture } from './fixture.ts';
-
-const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
-
-function lockstep(args: readonly string[], input = '') {
-  return spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8' });
-}
 
 describe('lockstep operators', () => {
   let dir: string;
@@ -25,7 +19,7 @@ describe('lockstep operators', () => {
 
   it('refuses a PIN on the command line and says why', () => {
     for (const flag of [['--pin', '123456'], ['--pin=123456']]) {
-      const run = lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin', ...flag]);
+      const run = runCli(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin', ...flag]);
       expect(run.status).toBe(64);
       expect(run.stderr).toContain('PINs are never accepted on the command line');
     }
@@ -34,7 +28,7 @@ describe('lockstep operators', () => {
   it('creates a station only for `add`: other actions on a mistyped --db say so and create nothing', () => {
     const typo = join(dir, 'typo.sqlite');
     for (const args of [['list'], ['disable', '--id', 'x', '--as', 'admin'], ['unlock', '--id', 'x', '--as', 'admin']]) {
-      const run = lockstep(['operators', ...args, '--db', typo], '4711235\n');
+      const run = runCli(['operators', ...args, '--db', typo], { input: '4711235\n' });
       expect(run.status, args.join(' ')).toBe(1);
       expect(run.stderr).toContain('there is no records database');
       expect(existsSync(typo)).toBe(false);
@@ -43,23 +37,28 @@ describe('lockstep operators', () => {
   });
 
   it('creates the first admin from a PIN on stdin, then adds operators only with an admin PIN', () => {
-    const first = lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Depot Admin'], '4711235\n');
+    const first = runCli(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Depot Admin'], { input: '4711235\n' });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain("Created the station's first admin: admin\tadmin\tactive");
 
-    expect(lockstep(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A'], '12345678\n').stderr).toContain('missing --as ADMIN');
-    const wrong = lockstep(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--as', 'admin'], '000000\n12345678\n');
+    const noAdmin = runCli(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A'], { input: '12345678\n' });
+    expect(noAdmin.stderr).toContain('missing --as ADMIN');
+    const wrong = runCli(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--as', 'admin'], {
+      input: '000000\n12345678\n',
+    });
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain('wrong PIN');
-    const noPin = lockstep(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--as', 'admin'], '4711235\n');
+    const noPin = runCli(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--as', 'admin'], { input: '4711235\n' });
     expect(noPin.status).toBe(1);
     expect(noPin.stderr).toContain('no PIN on stdin for "New PIN for tech.a (6-12 digits)"');
 
-    const added = lockstep(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--role', 'supervisor', '--as', 'admin'], '4711235\n12345678\n');
+    const added = runCli(['operators', 'add', '--db', db, '--id', 'tech.a', '--name', 'Tech A', '--role', 'supervisor', '--as', 'admin'], {
+      input: '4711235\n12345678\n',
+    });
     expect(added.status, added.stderr).toBe(0);
-    const disabled = lockstep(['operators', 'disable', '--db', db, '--id', 'tech.a', '--as', 'admin'], '4711235\n');
+    const disabled = runCli(['operators', 'disable', '--db', db, '--id', 'tech.a', '--as', 'admin'], { input: '4711235\n' });
     expect(disabled.stdout).toMatch(/^tech\.a\tsupervisor\tdisabled /);
-    const list = lockstep(['operators', 'list', '--db', db, '--json']);
+    const list = runCli(['operators', 'list', '--db', db, '--json']);
     expect((JSON.parse(list.stdout) as { id: string; disabledAt: string | null }[]).map((operator) => [operator.id, operator.disabledAt !== null])).toEqual([
       ['admin', false],
       ['tech.a', true],
@@ -72,15 +71,17 @@ describe('lockstep operators under parallel guessing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-guess-'));
     const db = join(dir, 'station.sqlite');
     try {
-      expect(lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin'], '4711235\n').status).toBe(0);
+      expect(runCli(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin'], { input: '4711235\n' }).status).toBe(0);
       const guesses = await Promise.all(
-        Array.from({ length: 8 }, (_, index) => lockstepAsync(['operators', 'unlock', '--db', db, '--id', 'admin', '--as', 'admin'], `00000${index}\n`)),
+        Array.from({ length: 8 }, (_, index) =>
+          runCliAsync(['operators', 'unlock', '--db', db, '--id', 'admin', '--as', 'admin'], { input: `00000${index}\n` }),
+        ),
       );
       const checked = guesses.filter((run) => /attempts left before lock-out|is now locked/.test(run.stderr));
       const refused = guesses.filter((run) => /locked after 5 wrong PINs/.test(run.stderr));
       expect(checked.length).toBe(5);
       expect(refused.length).toBe(3);
-      const right = lockstep(['operators', 'unlock', '--db', db, '--id', 'admin', '--as', 'admin'], '4711235\n');
+      const right = runCli(['operators', 'unlock', '--db', db, '--id', 'admin', '--as', 'admin'], { input: '4711235\n' });
       expect(right.status).toBe(1);
       expect(right.stderr).toContain('locked after 5 wrong PINs');
     } finally {
@@ -88,17 +89,6 @@ describe('lockstep operators under parallel guessing', () => {
     }
   });
 });
-
-function lockstepAsync(args: readonly string[], input: string): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ status, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 describe('lockstep records', () => {
   let station: StationFixture;
@@ -112,16 +102,16 @@ describe('lockstep records', () => {
   afterAll(() => station.cleanup());
 
   it('lists and shows records with terminal control sequences and bidi overrides escaped', () => {
-    const list = lockstep(['records', 'list', '--db', db]);
+    const list = runCli(['records', 'list', '--db', db]);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toContain('LS7A5000');
     expect(list.stdout).toContain('LS\\x1B]0;pwned\\x07\\u202Egnp.exe');
     expect(list.stdout).toContain('flash: FAIL\\x00remote: \\x1B[2Jerase');
-    const show = lockstep(['records', 'show', '--db', db, '2']);
+    const show = runCli(['records', 'show', '--db', db, '2']);
     expect(show.status, show.stderr).toBe(0);
     expect(show.stdout).toMatch(/Failure reason: +FAIL\\x00remote/);
     expect(show.stdout).toMatch(/flash +failed/);
-    const json = lockstep(['records', 'show', '--db', db, '2', '--json']);
+    const json = runCli(['records', 'show', '--db', db, '2', '--json']);
     expect((JSON.parse(json.stdout) as { deviceSerial: string }).deviceSerial).toBe('LS\u001b]0;pwned\u0007\u202Egnp.exe');
     for (const output of [list.stdout, show.stdout, json.stdout]) {
       expect([...output].filter((char) => char !== '\n' && isUnsafeCodePoint(char.codePointAt(0) ?? 0))).toEqual([]);
@@ -129,34 +119,34 @@ describe('lockstep records', () => {
   });
 
   it('filters by status and exports each format, refusing bad options with the usage code', () => {
-    const failed = lockstep(['records', 'list', '--db', db, '--status', 'failed', '--since', '2020-01-01']);
+    const failed = runCli(['records', 'list', '--db', db, '--status', 'failed', '--since', '2020-01-01']);
     expect(failed.stdout.trim().split('\n')).toHaveLength(1);
     for (const format of ['csv', 'jsonl', 'pdf']) {
       const out = join(station.dir, `cli.${format}`);
-      const run = lockstep(['records', 'export', '--db', db, '--format', format, '--out', out, '--batch', String(station.batchId)]);
+      const run = runCli(['records', 'export', '--db', db, '--format', format, '--out', out, '--batch', String(station.batchId)]);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/^Wrote 2 records to .* \(chain head record 2 [0-9a-f]{64}\)\.$/m);
     }
-    expect(lockstep(['records', 'export', '--db', db, '--format', 'xlsx', '--out', 'x']).status).toBe(64);
+    expect(runCli(['records', 'export', '--db', db, '--format', 'xlsx', '--out', 'x']).status).toBe(64);
     for (const since of ['yesterday', '5', '2026-11-24T09:00', '2026-02-30']) {
-      const run = lockstep(['records', 'list', '--db', db, '--since', since]);
+      const run = runCli(['records', 'list', '--db', db, '--since', since]);
       expect(run.status, since).toBe(1);
       expect(run.stderr, since).toContain('ISO 8601');
     }
-    expect(lockstep(['records', 'list', '--db', join(station.dir, 'missing.sqlite')]).stderr).toContain('there is no records database');
+    expect(runCli(['records', 'list', '--db', join(station.dir, 'missing.sqlite')]).stderr).toContain('there is no records database');
   });
 
   it('pins the station key printed by station-key', () => {
-    const key = lockstep(['records', 'station-key', '--db', db]);
+    const key = runCli(['records', 'station-key', '--db', db]);
     expect(key.stdout).toContain('-----BEGIN PUBLIC KEY-----');
     const base64 = /^Base64: (\S+)$/m.exec(key.stdout)?.[1] ?? '';
     expect(base64).toBe(station.records.identity.publicKey);
-    const verified = lockstep(['records', 'verify', join(station.dir, 'cli.jsonl'), '--station-key', base64]);
+    const verified = runCli(['records', 'verify', join(station.dir, 'cli.jsonl'), '--station-key', base64]);
     expect(verified.status, verified.stderr).toBe(0);
     expect(verified.stdout).not.toContain('taken from the file itself');
     const rsa = join(station.dir, 'rsa.pub.pem');
     writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }));
-    const wrongKind = lockstep(['records', 'verify', join(station.dir, 'cli.jsonl'), '--station-key', rsa]);
+    const wrongKind = runCli(['records', 'verify', join(station.dir, 'cli.jsonl'), '--station-key', rsa]);
     expect(wrongKind.status).toBe(64);
     expect(wrongKind.stderr).toContain('is an rsa key, not the Ed25519 key');
   });

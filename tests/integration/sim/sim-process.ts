@@ -1,9 +1,6 @@
 // Runs `lockstep sim` as a child process, the way an operator or CI does, and reads the ports it
 // prints. `--tcp 0` lets the OS pick free ports, so parallel suites never collide.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-
-const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
+import { spawnCli } from '../../lockstep-cli.ts';
 
 export interface SimProcess {
   /** `tcp:127.0.0.1:PORT` of each handset, in fleet order. */
@@ -14,7 +11,7 @@ export interface SimProcess {
 }
 
 export async function startSimProcess(args: readonly string[]): Promise<SimProcess> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'sim', '--tcp', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli(['sim', '--tcp', '0', ...args], ['ignore', 'pipe', 'pipe']);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -28,6 +25,10 @@ export async function startSimProcess(args: readonly string[]): Promise<SimProce
       }
     };
     child.stdout?.on('data', check);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      fail(new Error(`lockstep sim did not start: ${error.message}`));
+    });
     void exited.then((code) => {
       clearTimeout(timer);
       fail(new Error(`lockstep sim exited with ${code}:\n${output}`));
