@@ -22,15 +22,15 @@ export interface SimPtyPort {
   readonly path: string;
 }
 
-export interface SimPtyChange {
-  readonly kind: 'added' | 'removed';
-  readonly port: SimPtyPort;
-}
+/** A tty appeared or went; or one could not be made (the in-process port still works then). */
+export type SimPtyChange =
+  | { readonly kind: 'added' | 'removed'; readonly port: SimPtyPort }
+  | { readonly kind: 'failed'; readonly port: SimPtyPort; readonly reason: string };
 
 export interface SimPtyServer {
   /** The ports mirrored now, each with its link in place. */
   list(): SimPtyPort[];
-  /** 'added' once a link exists, 'removed' once it is gone; returns the function that stops listening. */
+  /** 'added' once a link exists, 'removed' once it is gone, 'failed' when socat could not make one; returns the function that stops listening. */
   onChange(listener: (change: SimPtyChange) => void): () => void;
   close(): Promise<void>;
 }
@@ -69,9 +69,15 @@ export async function servePty(bus: SimSerialBus, directory: string): Promise<Si
   const start = (info: SimSerialPortInfo): Promise<void> =>
     inTurn(info.path, async () => {
       if (closed || mirrors.has(info.path) || !bus.list().some((port) => port.path === info.path)) return;
-      const mirror = await startMirror(bus, info, dir);
+      const port = { serialNumber: info.serialNumber, path: linkPath(dir, info) };
+      let mirror: Mirror;
+      try {
+        mirror = await startMirror(bus, info, port);
+      } catch (error) {
+        return notifyEach(listeners, { kind: 'failed', port, reason: (error as Error).message });
+      }
       mirrors.set(info.path, mirror);
-      notifyEach(listeners, { kind: 'added', port: mirror.port });
+      notifyEach(listeners, { kind: 'added', port });
       void mirror.exited.then(() => stop(info.path));
     });
   const stop = (path: string): Promise<void> =>
@@ -84,11 +90,7 @@ export async function servePty(bus: SimSerialBus, directory: string): Promise<Si
       notifyEach(listeners, { kind: 'removed', port: mirror.port });
     });
 
-  const stopFollowing = bus.onChange((change) => {
-    // A mirror that cannot start leaves that port without a tty; the in-process port still works.
-    if (change.kind === 'added') start(change.port).catch(() => undefined);
-    else void stop(change.port.path);
-  });
+  const stopFollowing = bus.onChange((change) => void (change.kind === 'added' ? start(change.port) : stop(change.port.path)));
   await Promise.all(bus.list().map(start));
 
   return {
@@ -117,9 +119,13 @@ function requireSocat(): Promise<void> {
   });
 }
 
+function linkPath(dir: string, info: SimSerialPortInfo): string {
+  return join(dir, info.path.replace(/^sim:/, ''));
+}
+
 /** socat with a PTY on one side and its stdio on the other, piped to the port's byte stream. */
-async function startMirror(bus: SimSerialBus, info: SimSerialPortInfo, dir: string): Promise<Mirror> {
-  const path = join(dir, info.path.replace(/^sim:/, ''));
+async function startMirror(bus: SimSerialBus, info: SimSerialPortInfo, port: SimPtyPort): Promise<Mirror> {
+  const { path } = port;
   const child = spawn('socat', ['-d', '-d', `PTY,link=${path},rawer,echo=0`, 'STDIO'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((done) => child.once('close', () => done()));
   let stderr = '';
@@ -156,5 +162,5 @@ async function startMirror(bus: SimSerialBus, info: SimSerialPortInfo, dir: stri
     await exited;
     throw error;
   }
-  return { port: { serialNumber: info.serialNumber, path }, child, exited };
+  return { port, child, exited };
 }

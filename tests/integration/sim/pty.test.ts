@@ -104,6 +104,16 @@ describe('fleet.servePty', () => {
     expect(existsSync(port.path)).toBe(false);
   });
 
+  it('reports a port it cannot mirror, e.g. one another program has open', async () => {
+    const fleet = await fleetOf([{ serial: 'LSIM0001' }]);
+    const servers = [await fleet.servePty(join(work, 'first')), await fleet.servePty(join(work, 'second'))];
+    const outcomes = servers.map((server) => new Promise<SimPtyChange>((resolve) => server.onChange(resolve)));
+    await bootIntoSystem(fleet.handsets[0] as SimHandset);
+    const changes = await Promise.all(outcomes);
+    expect(changes.map((change) => change.kind).sort()).toEqual(['added', 'failed']);
+    expect(changes.find((change) => change.kind === 'failed')).toMatchObject({ reason: expect.stringMatching(/is busy: another program has it open/) });
+  });
+
   it('says plainly when socat is missing or the folder is one socat cannot parse', async () => {
     const fleet = await fleetOf([{ serial: 'LSIM0001' }]);
     const emptyPath = join(work, 'no-socat');

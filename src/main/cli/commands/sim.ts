@@ -69,7 +69,7 @@ export const simCommand: CliCommand = {
   },
 };
 
-/** Prints `<serial>\tat:<tty link>` for each AT port as it appears, and a line when it goes. */
+/** Prints `<serial>\tat:<tty link>` for each AT port as it appears, and a line when it goes or cannot be made. */
 async function announcePtys(fleet: SimFleet, dir: string, io: CliIo): Promise<void> {
   const server = await fleet.servePty(dir).catch((error: unknown) => {
     throw new CliError(`cannot serve the AT ports on ttys: ${displaySafe((error as Error).message)}`);
@@ -77,7 +77,11 @@ async function announcePtys(fleet: SimFleet, dir: string, io: CliIo): Promise<vo
   const serial = (port: SimPtyPort): string => displaySafe(port.serialNumber, 64);
   const appeared = (port: SimPtyPort): void => io.out(`${serial(port)}\tat:${displaySafe(port.path)}\n`);
   server.list().forEach(appeared);
-  server.onChange((change) => (change.kind === 'added' ? appeared(change.port) : io.out(`${serial(change.port)}: AT port ${displaySafe(change.port.path)} removed\n`)));
+  server.onChange((change) => {
+    if (change.kind === 'failed') io.err(`${serial(change.port)}: no tty for the AT port: ${displaySafe(change.reason)}\n`);
+    else if (change.kind === 'added') appeared(change.port);
+    else io.out(`${serial(change.port)}: AT port ${displaySafe(change.port.path)} removed\n`);
+  });
 }
 
 async function readScenario(path: string | undefined, count: string | undefined): Promise<Scenario> {
