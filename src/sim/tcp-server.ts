@@ -102,9 +102,16 @@ async function serveFrames(reader: ByteReader, session: FastbootSession, socket:
       await session.command((await reader.readExact(Number(length))) ?? new Uint8Array(0));
     } else {
       if (length > BigInt(Number.MAX_SAFE_INTEGER)) return;
-      // Read past an over-long command without holding it, then refuse it like a bootloader would.
-      for await (const _ of reader.stream(Number(length)));
-      await session.command(new Uint8Array(FASTBOOT_PACKET_LIMIT + 1));
+      // Read past an over-long command holding only what a bootloader's buffer would (one byte too
+      // many, so the session refuses it), which is also what the command log shows of it.
+      const head = new Uint8Array(FASTBOOT_PACKET_LIMIT + 1);
+      let kept = 0;
+      for await (const piece of reader.stream(Number(length))) {
+        const part = piece.subarray(0, head.length - kept);
+        head.set(part, kept);
+        kept += part.length;
+      }
+      await session.command(head);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../../../src/main/sparse/byte-reader.ts';
+import { readCommandLog } from '../../../src/sim/index.ts';
 import { fleetPerTest } from './usb-host.ts';
 
 const fleetOf = fleetPerTest();
@@ -87,12 +88,13 @@ describe('fastboot TCP server', () => {
     }
   });
 
-  it('FAILs an over-long command frame without buffering it and keeps the connection', async () => {
-    const { ports } = await servedFleet([{ serial: 'LSIM0001' }]);
+  it('FAILs an over-long command frame without buffering it, logs its first 65 bytes, and keeps the connection', async () => {
+    const { sim, ports } = await servedFleet([{ serial: 'LSIM0001' }]);
     const peer = await Peer.handshaken(ports[0] as number);
     peer.frame(new Uint8Array(1024 * 1024).fill(0x41));
     expect(await peer.response()).toBe('FAILcommand longer than 64 bytes');
     expect(await peer.command('getvar:product')).toBe('OKAYlockstep-ref');
+    expect((await readCommandLog(sim.stateDir, 'LSIM0001')).map((entry) => entry.command)).toEqual(['A'.repeat(65), 'getvar:product']);
     peer.socket.destroy();
   });
 
