@@ -13,6 +13,17 @@ const MAX_LINES = 256;
 const FINAL_OK = /^OK$/;
 const FINAL_ERROR = /^(ERROR|\+CME ERROR: ?.*|\+CMS ERROR: ?.*|NO CARRIER)$/;
 
+/** An open AT port: its byte stream, and how to release it (a serial port must be closed, not just destroyed, to drop its lock). */
+export interface AtLink {
+  readonly stream: Duplex;
+  close(): Promise<void>;
+}
+
+/** The link of an in-process stream, which closing simply ends. */
+export function streamLink(stream: Duplex): AtLink {
+  return { stream, close: async () => void stream.destroy() };
+}
+
 export interface AtAnswer {
   /** Every line after the command up to the final result code, echo removed, final line included last. */
   readonly lines: readonly string[];
@@ -34,6 +45,7 @@ interface Pending {
 export class AtClient {
   /** How the port is named in errors, e.g. `/dev/ttyACM0` or `sim:LSIM0001-…`. */
   readonly name: string;
+  readonly #link: AtLink;
   readonly #stream: Duplex;
   #partial: Buffer = Buffer.alloc(0);
   #discarding = false;
@@ -41,7 +53,9 @@ export class AtClient {
   #queue: Promise<unknown> = Promise.resolve();
   #ended: Error | null = null;
 
-  constructor(stream: Duplex, name: string) {
+  constructor(link: AtLink, name: string) {
+    this.#link = link;
+    const stream = link.stream;
     this.#stream = stream;
     this.name = name;
     stream.on('data', (chunk: Buffer) => this.#receive(chunk));
@@ -60,11 +74,7 @@ export class AtClient {
 
   async close(): Promise<void> {
     this.#end(new HandsetError('AT_DISCONNECTED', `${this.name}: the AT port was closed by the station.`));
-    await new Promise<void>((resolve) => {
-      if (this.#stream.destroyed) return resolve();
-      this.#stream.once('close', () => resolve());
-      this.#stream.destroy();
-    });
+    await this.#link.close();
   }
 
   #run(command: string, options: AtCommandOptions): Promise<AtAnswer> {

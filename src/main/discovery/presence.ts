@@ -1,8 +1,8 @@
 // What discovery reports: a handset present somewhere, in fastboot (USB or TCP) or booted into its
 // OS behind an AT serial port. A presence is where a handset can be reached now; the pipeline
 // decides which handset it is (by serial number) and what to do with it.
-import type { Duplex } from 'node:stream';
 import type { Slot } from '../../shared/handset.ts';
+import type { AtLink } from '../at/client.ts';
 import type { TransportStatus } from '../../shared/types.ts';
 import type { FastbootTransport } from '../fastboot/transport.ts';
 
@@ -27,8 +27,9 @@ export interface AtPresence {
   readonly serialNumber: string | null;
   readonly vendorId: number | null;
   readonly productId: number | null;
-  open(): Promise<Duplex>;
+  open(): Promise<AtLink>;
 }
+
 
 export type Presence = FastbootPresence | AtPresence;
 

@@ -2,6 +2,7 @@
 // serial number its USB descriptor would carry, as a real serial port listing reports it.
 import type { TransportStatus } from '../../shared/types.ts';
 import type { SimSerialBus } from '../../sim/index.ts';
+import { streamLink } from '../at/client.ts';
 import type { AtPresence, DiscoveryBackend, PresenceSink } from './presence.ts';
 
 export class SimSerialBackend implements DiscoveryBackend {
@@ -51,7 +52,7 @@ export class SimSerialBackend implements DiscoveryBackend {
         serialNumber: port.serialNumber,
         vendorId: port.vendorId,
         productId: port.productId,
-        open: async () => this.#bus.open(port.path),
+        open: async () => streamLink(this.#bus.open(port.path)),
       };
       this.#sink?.attach(presence);
     }

@@ -40,6 +40,8 @@ export class ProvisioningBatch {
   readonly #flashing: Permits;
   readonly #publisher: CoalescedPublisher<PipelineSnapshot>;
   readonly #atSerials = new Map<string, string | null>();
+  /** One question at a time per port: a serial port opens for one reader only. */
+  readonly #asking = new Map<string, Promise<string | null>>();
   readonly #atWaiters = new Set<AtWaiter>();
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
@@ -177,13 +179,22 @@ export class ProvisioningBatch {
   /** Hands an AT port to the run waiting for its handset, asking a hand-configured port who it is. */
   async #matchAtPort(presence: AtPresence): Promise<void> {
     let serial = presence.serialNumber ?? this.#atSerials.get(presence.id) ?? null;
-    if (serial === null) {
-      const [asker] = this.#atWaiters;
-      if (!asker) return;
-      serial = await askSerial(presence, asker.profile);
-      this.#atSerials.set(presence.id, serial);
+    // A port that does not say who it is is asked in the dialect of each waiting handset's profile.
+    for (const profile of new Set([...this.#atWaiters].map((waiter) => waiter.profile))) {
+      if (serial !== null) break;
+      serial = await this.#askSerial(presence, profile);
+      if (serial !== null) this.#atSerials.set(presence.id, serial);
     }
     for (const waiter of this.#atWaiters) if (waiter.serial === serial) return waiter.resolve(presence);
+  }
+
+  #askSerial(presence: AtPresence, profile: DeviceProfile): Promise<string | null> {
+    const earlier = this.#asking.get(presence.id) ?? Promise.resolve(null);
+    const asked = earlier.then((known) => known ?? askSerial(presence, profile));
+    this.#asking.set(presence.id, asked);
+    return asked.finally(() => {
+      if (this.#asking.get(presence.id) === asked) this.#asking.delete(presence.id);
+    });
   }
 
   #runBySerial(serial: string): HandsetRun | undefined {

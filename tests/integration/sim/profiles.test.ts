@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AtClient } from '../../../src/main/at/client.ts';
+import { AtClient, streamLink } from '../../../src/main/at/client.ts';
 import { FastbootClient } from '../../../src/main/fastboot/client.ts';
 import { openUsb } from '../../../src/main/fastboot/usb-transport.ts';
 import { readAtSerial, runAtChecks, syncAt } from '../../../src/main/handset/at-checks.ts';
@@ -45,7 +45,7 @@ async function rebootToAt(fastboot: ProfiledFastboot, handset: SimHandset, fleet
   await fastboot.client.close();
   await booted;
   const [port] = fleet.serial.list();
-  return new AtClient(fleet.serial.open(port?.path ?? ''), port?.path ?? '');
+  return new AtClient(streamLink(fleet.serial.open(port?.path ?? '')), port?.path ?? '');
 }
 
 function fuseMask(profile: DeviceProfile, ...names: string[]): { bank: number; word: number; mask: number } {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { AtClient } from '../../../src/main/at/client.ts';
+import { AtClient, streamLink } from '../../../src/main/at/client.ts';
 import { readCommandLog, type SimHandset } from '../../../src/sim/index.ts';
 import { AtTerminal, bootIntoSystem, framed, modeReached } from './at-host.ts';
 import { fleetPerTest, UsbHost } from './usb-host.ts';
@@ -65,7 +65,7 @@ describe('at-noise', () => {
 
   it('is survived by the station’s AT client', async () => {
     const { open, path } = await oneBooted({ faults: [{ kind: 'at-noise' }] });
-    const client = new AtClient(open(), path);
+    const client = new AtClient(streamLink(open()), path);
     try {
       const answer = await client.command('AT+XSERIAL?', { timeoutMs: 5000 });
       expect(answer.final).toBe('ok');

@@ -7,14 +7,18 @@ import type { PipelineSnapshot } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, ScenarioError, type SimFleet } from '../../../sim/index.ts';
 import { BundleError } from '../../bundle/errors.ts';
+import { KeyFileError } from '../../bundle/keys.ts';
 import { describeFailure } from '../../describe-failure.ts';
 import { HandsetRegistry } from '../../discovery/registry.ts';
 import { SimSerialBackend } from '../../discovery/sim-serial-backend.ts';
+import { SerialBackend } from '../../discovery/serial-backend.ts';
+import { TcpBackend } from '../../discovery/tcp-backend.ts';
 import { UsbBackend } from '../../discovery/usb-backend.ts';
 import { ProfileError } from '../../profiles/profile-store.ts';
 import { RecordsError } from '../../records/errors.ts';
 import { openStationRecords } from '../../records/station-records.ts';
 import { defaultDataDir } from '../../station/data-dir.ts';
+import { loadSettings, parseTcpEndpoints, SettingsError } from '../../station/settings.ts';
 import { ensureDemoBundle, ensureDemoOperators, DEMO_OPERATOR, DEMO_SUPERVISOR } from '../../station/demo-station.ts';
 import { startProvisioning, type StartedBatch } from '../../station/provisioning.ts';
 import { openSystemUsbBus } from '../../usb/system-bus.ts';
@@ -26,14 +30,18 @@ import { eventLines } from '../provision-events.ts';
 
 /** Bundle, authorisation and usage errors: nothing was provisioned because the batch never started. */
 const EXIT_SETUP = 2;
-/** How long a simulated handset may stay unplugged before a headless run stops waiting for it. */
-const SIM_REPLUG_GRACE_MS = 60_000;
+/** How long an expected handset may stay unplugged before the run stops waiting for it. */
+const REPLUG_GRACE_MS = 60_000;
 
 export const provisionCommand: CliCommand = {
   usage: `lockstep provision --bundle B [--trust DIR]... --db FILE --operator ID --supervisor ID [source] [--parallel N] [--json]
   lockstep provision --sim N                     one-line demo: demo bundle, demo operators, demo database
   sources: --sim N | --scenario FILE [--sim-state DIR]   a simulated fleet in this process
-           (default) the handsets on this station's USB bus, until Ctrl-C
+           (default) the handsets on this station's USB bus and serial ports, plus
+           --tcp HOST:PORT[-LAST]...  fastboot TCP endpoints (a network bootloader, a lockstep sim --tcp fleet)
+           --serial PATH...           AT port paths, or folders of them, that no port listing shows (lockstep sim --pty DIR)
+           endpoints, port paths and slot names can also live in DATA/station-settings.json (docs/pipeline.md)
+  --expect N     stop once N handsets have an outcome (default: the simulated fleet's size; otherwise run until Ctrl-C)
   --parallel N   handsets flashed at once (default 4)
   --cap N        the most handsets the supervisor's authorisation covers (default: the fleet size, else 100)
   --new-batch    open a new batch even if this database has one for the same bundle (default: continue it)
@@ -52,6 +60,9 @@ export const provisionCommand: CliCommand = {
         sim: { type: 'string' },
         scenario: { type: 'string' },
         'sim-state': { type: 'string' },
+        tcp: { type: 'string', multiple: true, default: [] },
+        serial: { type: 'string', multiple: true, default: [] },
+        expect: { type: 'string' },
         parallel: { type: 'string', default: '4' },
         cap: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -67,7 +78,14 @@ export const provisionCommand: CliCommand = {
     const parallel = wholeNumber('--parallel', values.parallel, 1, 64);
     const dataDir = resolve(values.data ?? defaultDataDir());
     const scenario = await readScenario(values.sim, values.scenario);
-    const cap = values.cap !== undefined ? wholeNumber('--cap', values.cap, 1, 100_000) : (scenario?.devices.length ?? 100);
+    const expected = values.expect !== undefined ? wholeNumber('--expect', values.expect, 1, 100_000) : (scenario?.devices.length ?? null);
+    const cap = values.cap !== undefined ? wholeNumber('--cap', values.cap, 1, 100_000) : (expected ?? 100);
+    const settings = await setupAsync(() => loadSettings(dataDir));
+    const endpoints = [...settings.tcpEndpoints, ...values.tcp].flatMap((text) => {
+      const parsed = parseTcpEndpoints(text);
+      if ('problem' in parsed) throw new CliError(`--tcp ${parsed.problem}`, EXIT_USAGE);
+      return parsed;
+    });
 
     const dbPath = values.db ?? (demo ? join(await mkdtemp(join(tmpdir(), 'lockstep-demo-')), 'records.sqlite') : undefined);
     if (dbPath === undefined) throw new CliError('name the records database with --db FILE', EXIT_USAGE);
@@ -91,7 +109,11 @@ export const provisionCommand: CliCommand = {
         fleet = await createSimFleet({ scenario, stateDir: resolve(stateDir), timing });
         registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
       } else {
-        registry = new HandsetRegistry([new UsbBackend(openSystemUsbBus())]);
+        registry = new HandsetRegistry([
+          new UsbBackend(openSystemUsbBus()),
+          new SerialBackend({ paths: [...settings.serialPorts, ...values.serial.map((path) => resolve(path))], listSystemPorts: true }),
+          ...(endpoints.length > 0 ? [new TcpBackend(endpoints)] : []),
+        ]);
       }
       await registry.start();
       for (const status of registry.statuses()) io.err(`${status.transport}: ${status.detail}\n`);
@@ -107,11 +129,12 @@ export const provisionCommand: CliCommand = {
           deviceCap: cap,
           parallel,
           continueBatch: !values['new-batch'],
+          slotNames: settings.slotNames,
         }),
       );
       const { info } = started;
       io.err(`${started.continued ? 'Continuing' : 'Started'} batch ${info.id} (${displaySafe(info.name)}): bundle ${info.bundleVersion}, fuses ${info.fuses.join(', ') || 'none'}, ${info.lockBootloader ? 'locks the bootloader' : 'leaves the bootloader unlocked'}\n`);
-      const final = await follow(started, io, values.json || !io.isTty, fleet);
+      const final = await follow(started, io, values.json || !io.isTty, expected);
       io.out(summary(final));
       return final.handsets.length > 0 && final.handsets.every((handset) => handset.phase === 'provisioned') ? 0 : 1;
     } finally {
@@ -123,8 +146,8 @@ export const provisionCommand: CliCommand = {
   },
 };
 
-/** Renders the live state until the fleet is done (simulated) or the operator presses Ctrl-C (hardware). */
-async function follow(started: StartedBatch, io: CliIo, json: boolean, fleet: SimFleet | null): Promise<PipelineSnapshot> {
+/** Renders the live state until `expected` handsets have an outcome, or the operator presses Ctrl-C. */
+async function follow(started: StartedBatch, io: CliIo, json: boolean, expected: number | null): Promise<PipelineSnapshot> {
   const table = json ? null : new LiveTable(io);
   const previous = new Map<string, string>();
   return new Promise<PipelineSnapshot>((done) => {
@@ -140,7 +163,7 @@ async function follow(started: StartedBatch, io: CliIo, json: boolean, fleet: Si
     const unsubscribe = started.batch.subscribe((snapshot) => {
       if (table) table.render(snapshot);
       else for (const line of eventLines(snapshot, previous)) io.out(`${line}\n`);
-      if (fleet && fleetDone(snapshot, fleet.handsets.length, waitingSince)) queueMicrotask(() => stop(snapshot));
+      if (expected !== null && allDone(snapshot, expected, waitingSince)) queueMicrotask(() => stop(snapshot));
       waitingSince = new Map([...waitingSince].filter(([slot]) => snapshot.handsets.some((h) => h.slot === slot && h.phase === 'waiting-for-handset')));
     });
     process.on('SIGINT', onSignal);
@@ -148,16 +171,16 @@ async function follow(started: StartedBatch, io: CliIo, json: boolean, fleet: Si
   });
 }
 
-/** Every simulated handset has an outcome, or has stayed unplugged past the grace period. */
-function fleetDone(snapshot: PipelineSnapshot, fleetSize: number, waitingSince: Map<string, number>): boolean {
-  if (snapshot.handsets.length < fleetSize) return false;
+/** The expected handsets each have an outcome, or have stayed unplugged past the grace period. */
+function allDone(snapshot: PipelineSnapshot, expected: number, waitingSince: Map<string, number>): boolean {
+  if (snapshot.handsets.length < expected) return false;
   const now = Date.now();
   return snapshot.handsets.every((handset) => {
     if (handset.phase === 'provisioned' || handset.phase === 'failed' || handset.phase === 'aborted') return true;
     if (handset.phase !== 'waiting-for-handset' || handset.step === 'reboot') return false;
     const since = waitingSince.get(handset.slot) ?? now;
     waitingSince.set(handset.slot, since);
-    return now - since > SIM_REPLUG_GRACE_MS;
+    return now - since > REPLUG_GRACE_MS;
   });
 }
 
@@ -220,7 +243,7 @@ async function setupAsync<T>(work: () => Promise<T>): Promise<T> {
 
 function asSetupError(error: unknown): unknown {
   if (error instanceof BundleError) return new CliError(`[${error.code}]: ${describeFailure(error)}`, EXIT_SETUP);
-  if (error instanceof RecordsError || error instanceof ProfileError) return new CliError(describeFailure(error), EXIT_SETUP);
+  if (error instanceof RecordsError || error instanceof ProfileError || error instanceof SettingsError || error instanceof KeyFileError) return new CliError(describeFailure(error), EXIT_SETUP);
   return error;
 }
 

@@ -1,0 +1,142 @@
+// Handsets booted into their OS, behind a serial AT port: the ports `serialport` lists (USB modems
+// carry the handset's serial number in their descriptor) plus paths configured by hand, since PTYs
+// and some adapters never appear in a listing. A folder configured by hand stands for every port in
+// it (as `lockstep sim --pty DIR` makes them). Listing needs udevadm on Linux; without it the
+// configured paths still work and the status line says what is missing.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SerialPort } from 'serialport';
+import type { TransportStatus } from '../../shared/types.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import { describeFailure } from '../describe-failure.ts';
+import { HandsetError } from '../handset/errors.ts';
+import type { AtPresence, DiscoveryBackend, PresenceSink } from './presence.ts';
+
+const POLL_INTERVAL_MS = 1000;
+/** AT ports run at whatever rate; USB CDC ignores it and PTYs have none. */
+const BAUD_RATE = 115200;
+
+interface ListedPort {
+  readonly path: string;
+  readonly serialNumber: string | null;
+  readonly vendorId: number | null;
+  readonly productId: number | null;
+}
+
+export interface SerialBackendOptions {
+  /** Port paths or folders of ports configured by hand. */
+  readonly paths: readonly string[];
+  /** Also use the system's port listing (off for a station that only knows its configured ports). */
+  readonly listSystemPorts: boolean;
+}
+
+export class SerialBackend implements DiscoveryBackend {
+  readonly transport = 'serial' as const;
+  readonly #options: SerialBackendOptions;
+  readonly #present = new Map<string, ListedPort>();
+  readonly #stop = new AbortController();
+  #sink: PresenceSink | null = null;
+  #listingProblem: string | null = null;
+  #loop: Promise<void> | null = null;
+
+  constructor(options: SerialBackendOptions) {
+    this.#options = options;
+  }
+
+  async start(sink: PresenceSink): Promise<void> {
+    this.#sink = sink;
+    await this.#scan();
+    this.#loop = this.#watch();
+  }
+
+  status(): TransportStatus {
+    const listing = this.#listingProblem === null ? '' : `; the system port listing is unavailable (${this.#listingProblem}): install udev (udevadm), or configure port paths by hand`;
+    return { transport: 'serial', available: true, detail: `Serial: ${this.#present.size} AT port(s)${listing}` };
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#sink = null;
+    await this.#loop;
+  }
+
+  async #watch(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      if (!this.#stop.signal.aborted) await this.#scan();
+    }
+  }
+
+  async #scan(): Promise<void> {
+    const ports = new Map<string, ListedPort>();
+    for (const port of await this.#listed()) ports.set(port.path, port);
+    for (const port of await configuredPorts(this.#options.paths)) if (!ports.has(port.path)) ports.set(port.path, port);
+    for (const path of this.#present.keys()) {
+      if (!ports.has(path)) {
+        this.#present.delete(path);
+        this.#sink?.detach(`at:${path}`);
+      }
+    }
+    for (const port of ports.values()) {
+      if (this.#present.has(port.path)) continue;
+      this.#present.set(port.path, port);
+      this.#sink?.attach(presence(port));
+    }
+  }
+
+  async #listed(): Promise<ListedPort[]> {
+    if (!this.#options.listSystemPorts) return [];
+    try {
+      const listed = await SerialPort.list();
+      this.#listingProblem = null;
+      // Only USB ports can be handsets: a listing also holds the machine's own UARTs (ttyS0).
+      return listed
+        .filter((port) => port.vendorId !== undefined)
+        .map((port) => ({ path: port.path, serialNumber: port.serialNumber ?? null, vendorId: hexId(port.vendorId), productId: hexId(port.productId) }));
+    } catch (error) {
+      this.#listingProblem = describeFailure(error);
+      return [];
+    }
+  }
+}
+
+function presence(port: ListedPort): AtPresence {
+  return {
+    kind: 'at',
+    id: `at:${port.path}`,
+    path: port.path,
+    serialNumber: port.serialNumber,
+    vendorId: port.vendorId,
+    productId: port.productId,
+    open: () =>
+      new Promise((resolve, reject) => {
+        const serial = new SerialPort({ path: port.path, baudRate: BAUD_RATE, autoOpen: false });
+        serial.open((error) => {
+          if (!error) return resolve({ stream: serial, close: () => closePort(serial) });
+          const why = describeFailure(error);
+          reject(new HandsetError('AT_PORT_UNAVAILABLE', `cannot open the AT port ${displaySafe(port.path)} (${why}); another program (ModemManager, a terminal) may hold it`));
+        });
+      }),
+  };
+}
+
+function closePort(port: SerialPort): Promise<void> {
+  if (!port.isOpen) return Promise.resolve();
+  return new Promise((resolve) => port.close(() => resolve()));
+}
+
+/** The configured paths that exist now, a folder standing for the ports in it. */
+async function configuredPorts(paths: readonly string[]): Promise<ListedPort[]> {
+  const found: ListedPort[] = [];
+  for (const path of paths) {
+    const info = await stat(path).catch(() => null);
+    if (info === null) continue;
+    const members = info.isDirectory() ? (await readdir(path).catch(() => [])).sort().map((name) => join(path, name)) : [path];
+    for (const member of members) found.push({ path: member, serialNumber: null, vendorId: null, productId: null });
+  }
+  return found;
+}
+
+function hexId(text: string | undefined): number | null {
+  return text !== undefined && /^[0-9a-fA-F]{1,4}$/.test(text) ? Number.parseInt(text, 16) : null;
+}

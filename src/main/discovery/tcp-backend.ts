@@ -1,0 +1,104 @@
+// Fastboot over TCP at configured endpoints (a network bootloader, a `lockstep sim --tcp` fleet). An
+// endpoint is present while it accepts the FB01 handshake. It is probed only while no run holds a
+// connection to it (a bootloader has one link), so an endpoint behaves like a USB port: it appears
+// when a handset answers there and disappears when it stops answering.
+import { formatSlot, type Slot } from '../../shared/handset.ts';
+import type { TransportStatus } from '../../shared/types.ts';
+import { connectTcp } from '../fastboot/tcp-transport.ts';
+import type { FastbootTransport } from '../fastboot/transport.ts';
+import type { DiscoveryBackend, FastbootPresence, PresenceSink } from './presence.ts';
+
+const PROBE_INTERVAL_MS = 1000;
+const PROBE_TIMEOUT_MS = 2000;
+
+type TcpSlot = Extract<Slot, { kind: 'tcp' }>;
+
+interface Endpoint {
+  readonly slot: TcpSlot;
+  readonly id: string;
+  present: boolean;
+  inUse: number;
+}
+
+export class TcpBackend implements DiscoveryBackend {
+  readonly transport = 'tcp' as const;
+  readonly #endpoints: Endpoint[];
+  readonly #stop = new AbortController();
+  #sink: PresenceSink | null = null;
+  #loop: Promise<void> | null = null;
+
+  constructor(slots: readonly TcpSlot[]) {
+    this.#endpoints = slots.map((slot) => ({ slot, id: formatSlot(slot), present: false, inUse: 0 }));
+  }
+
+  async start(sink: PresenceSink): Promise<void> {
+    this.#sink = sink;
+    await Promise.all(this.#endpoints.map((endpoint) => this.#probe(endpoint)));
+    this.#loop = this.#watch();
+  }
+
+  status(): TransportStatus {
+    const present = this.#endpoints.filter((endpoint) => endpoint.present).length;
+    return { transport: 'tcp', available: true, detail: `TCP: ${present} of ${this.#endpoints.length} configured endpoint(s) answering fastboot` };
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#sink = null;
+    await this.#loop;
+  }
+
+  async #watch(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+      await Promise.all(this.#endpoints.filter((endpoint) => endpoint.inUse === 0).map((endpoint) => this.#probe(endpoint)));
+    }
+  }
+
+  async #probe(endpoint: Endpoint): Promise<void> {
+    const answering = await connectTcp(endpoint.slot.host, endpoint.slot.port, { timeoutMs: PROBE_TIMEOUT_MS, signal: this.#stop.signal }).then(
+      (transport) => transport.close().then(() => true),
+      () => false,
+    );
+    // A run may have taken the endpoint while the probe ran: its own connection decides then.
+    if (this.#stop.signal.aborted || endpoint.inUse > 0 || answering === endpoint.present) return;
+    endpoint.present = answering;
+    if (answering) this.#sink?.attach(this.#presence(endpoint));
+    else this.#sink?.detach(endpoint.id);
+  }
+
+  #presence(endpoint: Endpoint): FastbootPresence {
+    return {
+      kind: 'fastboot',
+      id: endpoint.id,
+      slot: endpoint.slot,
+      serialNumber: null,
+      vendorId: null,
+      productId: null,
+      connect: async (signal) => {
+        endpoint.inUse += 1;
+        try {
+          return held(await connectTcp(endpoint.slot.host, endpoint.slot.port, { signal }), () => (endpoint.inUse -= 1));
+        } catch (error) {
+          endpoint.inUse -= 1;
+          throw error;
+        }
+      },
+    };
+  }
+}
+
+/** The transport, telling the backend once when it is closed. */
+function held(transport: FastbootTransport, released: () => void): FastbootTransport {
+  let open = true;
+  return {
+    name: transport.name,
+    send: (parts, timeoutMs) => transport.send(parts, timeoutMs),
+    receive: (timeoutMs) => transport.receive(timeoutMs),
+    close: async () => {
+      await transport.close();
+      if (open) released();
+      open = false;
+    },
+  };
+}
