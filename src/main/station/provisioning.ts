@@ -29,6 +29,8 @@ export interface ProvisioningOptions {
   readonly parallel: number;
   /** Continue the newest batch of the same bundle (after a restart) instead of opening a new one. */
   readonly continueBatch: boolean;
+  /** The shipped profiles' folder, when not resources/profiles (a test with short timeouts). */
+  readonly stationProfilesDir?: string;
   readonly profileDirs?: readonly string[];
   readonly labels?: LabelStep;
   readonly slotNames?: SlotNames;
@@ -48,7 +50,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   // People first: a wrong PIN should not wait for a 2 GiB bundle to hash.
   const operator = records.operators.authenticate(options.operator);
   records.operators.authenticate(options.supervisor, ['supervisor', 'admin']);
-  const profiles = await loadProfiles({ userDirs: options.profileDirs ?? [] });
+  const profiles = await loadProfiles({ userDirs: options.profileDirs ?? [], ...(options.stationProfilesDir ? { stationDir: options.stationProfilesDir } : {}) });
   const trust = await loadTrustStore({ userDirs: options.trustDirs, demo: options.demo });
   const bundle = await verifyBundle(options.bundlePath, { trust, signal: options.signal, onProgress: options.onVerifyProgress });
   const { manifest } = bundle;
