@@ -1,6 +1,7 @@
 // A bundle's files, wherever they are stored. Both containers refuse unsafe paths and symlinks
 // and hand out files as streams, so a multi-gigabyte image is never loaded whole.
 import { stat } from 'node:fs/promises';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { BundleError, fileAccessError } from './errors.ts';
 import { openDirectoryContainer } from './directory-container.ts';
 import { openZipContainer } from './zip-container.ts';
@@ -29,12 +30,14 @@ export async function openContainer(location: string): Promise<BundleContainer> 
     info = await stat(location);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BundleError('BUNDLE_NOT_FOUND', `no bundle at ${location}: pass a bundle directory or a .zip file.`);
-    throw fileAccessError(`the bundle ${location}`, error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new BundleError('BUNDLE_NOT_FOUND', `no bundle at ${displaySafe(location)}: pass a bundle directory or a .zip file.`);
+    }
+    throw fileAccessError(`the bundle ${displaySafe(location)}`, error);
   }
   if (info.isDirectory()) return openDirectoryContainer(location);
   if (info.isFile()) return openZipContainer(location, info);
-  throw new BundleError('CONTAINER_INVALID', `${location} is neither a directory nor a zip file.`);
+  throw new BundleError('CONTAINER_INVALID', `${displaySafe(location)} is neither a directory nor a zip file.`);
 }
 
 /** Runs `work` with the container open, and always closes it. */

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { DEMO_KEY_LABEL, manifestSchema, MANIFEST_SCHEMA_VERSION, type BundleManifest, type ManifestPartition, type SlotHandling } from '../../shared/bundle.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { isSparseImage } from '../sparse/reader.ts';
 import { BundleError } from './errors.ts';
 import { digestImage } from './image-digest.ts';
@@ -118,20 +119,23 @@ async function refuseExisting(out: string): Promise<void> {
     () => true,
     () => false,
   );
-  if (exists) throw new BundleCreateError(`${out} already exists: choose a new output path (a bundle is never overwritten).`);
+  if (exists) throw new BundleCreateError(`${displaySafe(out)} already exists: choose a new output path (a bundle is never overwritten).`);
   await mkdir(dirname(out), { recursive: true });
 }
 
 async function describeImage(input: PartitionInput, onProgress: BundleCreateOptions['onProgress']): Promise<Pick<ManifestPartition, 'size' | 'sha256' | 'sparse' | 'expanded'>> {
   const info = await lstat(input.path).catch(() => null);
-  if (!info?.isFile()) throw new BundleCreateError(`image ${input.path} for partition ${input.name} is not a regular file.`);
+  const image = `${displaySafe(input.path)} (partition ${displaySafe(input.name)})`;
+  if (!info?.isFile()) throw new BundleCreateError(`image ${image} is not a regular file.`);
   const sparse = input.sparse ?? (await startsWithSparseMagic(input.path));
   const { file, expanded } = await digestImage(createReadStream(input.path, { highWaterMark: READ_CHUNK_BYTES }), {
     sparse,
     onChunk: (_chunk, done) => onProgress?.(input.name, done, info.size),
   });
   if (expanded instanceof Error) {
-    throw new BundleCreateError(`${input.path} (partition ${input.name}) is not a valid sparse image: ${expanded.message}. Pass a raw image, or rebuild it with img2simg.`);
+    throw new BundleCreateError(
+      `${image} is not a valid sparse image: ${expanded.message}. Pass a raw image, or rebuild it with img2simg.`,
+    );
   }
   return { size: file.size, sha256: file.sha256, sparse, expanded: expanded ?? { size: file.size, sha256: file.sha256 } };
 }

@@ -35,7 +35,7 @@ export function generateSigningKeyPair(): GeneratedKeyPair {
 
 export type ParsedKey = { readonly kind: 'public'; readonly key: KeyObject } | { readonly kind: 'private'; readonly key: KeyObject };
 
-/** Parses one PEM file's text; `where` names the file in errors. Only Ed25519 keys are accepted. */
+/** Parses one PEM file's text; `where` names the file in errors, already escaped for display. Only Ed25519 keys are accepted. */
 export function parseKeyPem(text: string, where: string): ParsedKey {
   if (text.length > MAX_KEY_FILE_BYTES) throw new KeyFileError(`${where} is ${text.length} bytes: not a PEM key.`);
   const isPrivate = /-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(text);

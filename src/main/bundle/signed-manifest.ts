@@ -1,5 +1,6 @@
 // Reading a bundle's manifest the only safe way round: size cap, then signature, then schema.
 import type { BundleManifest, BundleSigner } from '../../shared/bundle.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import type { BundleContainer } from './container.ts';
 import { BundleError } from './errors.ts';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_SIGNATURE_FILE_BYTES, SIGNATURE_FILE } from './layout.ts';
@@ -52,7 +53,9 @@ export async function inspectManifest(container: BundleContainer, trust: TrustSt
 
 async function readManifestFiles(container: BundleContainer): Promise<{ bytes: Uint8Array; signatureFile: Uint8Array | null }> {
   const bytes = await container.readSmallFile(MANIFEST_FILE, MAX_MANIFEST_BYTES, manifestTooLarge);
-  if (!bytes) throw new BundleError('MANIFEST_MISSING', `${container.location} has no ${MANIFEST_FILE}: it is not a Lockstep bundle.`);
+  if (!bytes) {
+    throw new BundleError('MANIFEST_MISSING', `${displaySafe(container.location)} has no ${MANIFEST_FILE}: it is not a Lockstep bundle.`);
+  }
   const signatureFile = await container.readSmallFile(SIGNATURE_FILE, MAX_SIGNATURE_FILE_BYTES, (size) =>
     new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is ${size} bytes, over the ${MAX_SIGNATURE_FILE_BYTES}-byte limit: not a signature file.`),
   );

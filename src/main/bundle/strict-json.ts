@@ -18,7 +18,10 @@ export class DuplicateKeyError extends Error {
  * JSON.parse's error for malformed text, DuplicateKeyError for a repeated key.
  */
 export function parseStrictJson(bytes: Uint8Array): unknown {
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  // The default decoder drops a leading byte-order mark, so the text parsed would not be the bytes
+  // signed; JSON has none (RFC 8259 §8.1) and other readers (Python's json.loads) refuse it.
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  if (text.startsWith('\uFEFF')) throw new SyntaxError('it starts with a UTF-8 byte-order mark (EF BB BF), which JSON does not allow');
   const value: unknown = JSON.parse(text);
   const duplicate = firstDuplicateKey(text);
   if (duplicate !== null) throw new DuplicateKeyError(duplicate);

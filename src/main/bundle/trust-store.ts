@@ -61,7 +61,10 @@ async function keysInFolder(dir: string, required: boolean, warnings: string[]):
     names = await readdir(dir);
   } catch (error) {
     if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new KeyFileError(`cannot read trust folder ${dir} (${(error as Error).message}). Pass a folder holding the public keys (*.pem) you trust.`);
+    const reason = displaySafe((error as Error).message);
+    throw new KeyFileError(
+      `cannot read trust folder ${displaySafe(dir)} (${reason}). Pass a folder holding the public keys (*.pem) you trust.`,
+    );
   }
   const keys: TrustedKey[] = [];
   const demoKeyId = demoKey().keyId;

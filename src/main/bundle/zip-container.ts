@@ -21,9 +21,13 @@ export async function openZipContainer(location: string, info: Stats): Promise<B
   try {
     zip = await yauzl.openPromise(location, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
   } catch (error) {
-    const unreadable = fileAccessError(`the bundle zip ${location}`, error);
+    const unreadable = fileAccessError(`the bundle zip ${displaySafe(location)}`, error);
     if (unreadable instanceof BundleError) throw unreadable;
-    throw new BundleError('CONTAINER_INVALID', `${location} is not a readable zip file (${displaySafe((error as Error).message, 120)}): pass a bundle directory or a bundle .zip.`);
+    const reason = displaySafe((error as Error).message, 120);
+    throw new BundleError(
+      'CONTAINER_INVALID',
+      `${displaySafe(location)} is not a readable zip file (${reason}): pass a bundle directory or a bundle .zip.`,
+    );
   }
   let entries: Map<string, Entry>;
   try {
@@ -92,7 +96,8 @@ function checkedName(entry: Entry): string | null {
   let name: string;
   try {
     if ((entry.generalPurposeBitFlag & UTF8_NAME_FLAG) === 0 && raw.some((byte) => byte >= 0x80)) throw new Error('not ASCII');
-    name = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    // The default decoder drops a leading BOM: an entry unzip extracts as "\uFEFFmanifest.json" would be read as the manifest.
+    name = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
   } catch {
     throw new BundleError('UNSAFE_PATH', 'the bundle zip holds an entry whose name is neither ASCII nor flagged UTF-8: refused.');
   }

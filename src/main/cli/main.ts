@@ -1,3 +1,4 @@
+import { displaySafe } from '../../shared/untrusted.ts';
 import { STATION_VERSION } from '../station/version.ts';
 import { COMMANDS } from './commands/index.ts';
 import { CliError, EXIT_USAGE, processIo, type CliIo } from './io.ts';
@@ -21,6 +22,18 @@ function helpText(): string {
   ].join('\n');
 }
 
+/**
+ * An error nobody anticipated, with its stack for the bug report. Its message may quote anything
+ * (Node's file errors quote the path as typed), so it is escaped whole, newlines included, before
+ * the stack frames, which V8 writes, are added line by line.
+ */
+function unexpectedFailure(error: unknown): string {
+  const header = String(error);
+  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  if (!stack.startsWith(header)) return displaySafe(stack || header, 8192);
+  return [header, ...stack.slice(header.length).split('\n').slice(1)].map((line) => displaySafe(line, 4096)).join('\n');
+}
+
 /** Runs one command line and returns the exit code; never throws. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [first, ...rest] = argv;
@@ -34,7 +47,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
   const entry = COMMANDS.find((candidate) => candidate.name === first);
   if (!entry) {
-    io.err(`lockstep: unknown command '${first.slice(0, 40)}'. Run 'lockstep --help' for the list.\n`);
+    io.err(`lockstep: unknown command '${displaySafe(first, 40)}'. Run 'lockstep --help' for the list.\n`);
     return EXIT_USAGE;
   }
   const command = await entry.load();
@@ -50,10 +63,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return error.exitCode;
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      io.err(`lockstep ${entry.name}: ${error.message}\nUsage: ${command.usage}\n`);
+      // Node quotes the unknown option as typed.
+      io.err(`lockstep ${entry.name}: ${displaySafe(error.message)}\nUsage: ${command.usage}\n`);
       return EXIT_USAGE;
     }
-    io.err(`lockstep ${entry.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err(`lockstep ${entry.name}: unexpected failure: ${unexpectedFailure(error)}\n`);
     return 70;
   }
 }

@@ -1,4 +1,5 @@
 import type { ParseArgsOptionsConfig } from 'node:util';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { defaultDataDir } from '../station/data-dir.ts';
 import type { OpenStationOptions } from '../station/open-station.ts';
 import { CliError } from './io.ts';
@@ -15,7 +16,7 @@ export const STATION_USAGE = '[--fleet auto|hardware|simulated] [--scenario FILE
 
 export function stationOptions(values: { fleet: string; scenario?: string | undefined; data?: string | undefined; demo: boolean }): OpenStationOptions {
   if (values.fleet !== 'auto' && values.fleet !== 'hardware' && values.fleet !== 'simulated') {
-    throw new CliError(`--fleet must be auto, hardware or simulated, not '${values.fleet.slice(0, 40)}'`, 64);
+    throw new CliError(`--fleet must be auto, hardware or simulated, not '${displaySafe(values.fleet, 40)}'`, 64);
   }
   return {
     dataDir: values.data ?? defaultDataDir(),

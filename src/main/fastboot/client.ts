@@ -1,4 +1,5 @@
 // The station's fastboot client (AOSP system/core/fastboot/README.md), over any transport.
+import { displaySafe } from '../../shared/untrusted.ts';
 import { DEFAULT_MAX_DOWNLOAD_SIZE, parseMaxDownloadSize, PROTOCOL_MAX_DOWNLOAD } from './download-limit.ts';
 import {
   DeviceDisconnectedError,
@@ -9,7 +10,7 @@ import {
   FastbootTimeoutError,
   FastbootUsageError,
 } from './errors.ts';
-import { MAX_PACKET_SIZE, parseResponse, printable } from './response.ts';
+import { MAX_PACKET_SIZE, parseResponse } from './response.ts';
 import { TransportError, type FastbootTransport } from './transport.ts';
 
 export interface CommandOptions {
@@ -175,7 +176,8 @@ export class FastbootClient {
 
   async #start(command: string, options: CommandOptions): Promise<Messages> {
     const problem = commandProblem(command);
-    if (problem) throw new FastbootUsageError(this.device, printable(new TextEncoder().encode(command.slice(0, MAX_PACKET_SIZE))), problem);
+    // The refused command is the caller's text (a partition or oem argument as typed), shown the way every argument is.
+    if (problem) throw new FastbootUsageError(this.device, displaySafe(command, MAX_PACKET_SIZE), problem);
     if (this.#closed) throw new DeviceDisconnectedError(this.device, command, 'the connection was already closed');
     if (options.signal?.aborted) throw new FastbootCancelledError(this.device, command, { cause: options.signal.reason });
     await this.#guard(command, options, (timeoutMs) => this.#transport.send([new TextEncoder().encode(command)], timeoutMs));

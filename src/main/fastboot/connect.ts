@@ -1,4 +1,5 @@
 // Device addresses as AOSP fastboot's `-s` takes them: `tcp:HOST[:PORT]`, or `usb[:SERIAL]`.
+import { displaySafe } from '../../shared/untrusted.ts';
 import type { UsbBus } from '../usb/discovery.ts';
 import { findFastbootInterface } from '../usb/fastboot-interface.ts';
 import { FastbootConnectError } from './errors.ts';
@@ -21,7 +22,7 @@ export function parseDeviceAddress(text: string): DeviceAddress | { readonly pro
   }
   const usb = /^usb(?::([\x21-\x7e]{1,64}))?$/.exec(text);
   if (usb) return { transport: 'usb', serial: usb[1] ?? null };
-  return { problem: `'${text.slice(0, 80)}' is not a device address; use tcp:HOST[:PORT] or usb[:SERIAL]` };
+  return { problem: `'${displaySafe(text, 80)}' is not a device address; use tcp:HOST[:PORT] or usb[:SERIAL]` };
 }
 
 export interface ConnectOptions {

@@ -1,6 +1,7 @@
 // "Flash this image into that partition": ask the device how much it takes per download, cut the
 // image into pieces that fit, and for each piece download it, let the caller check it, then flash.
 import { PARTITION_NAME } from '../../shared/identifiers.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { recyclingImageSourceFromPath, type ImageSource } from '../sparse/image-source.ts';
 import { SparseFormatError } from '../sparse/reader.ts';
 import { splitImage, SparseSplitError } from '../sparse/split.ts';
@@ -52,7 +53,13 @@ export interface FlashImageResult {
 
 export async function flashImage(client: FastbootClient, partition: string, image: string | ImageSource, options: FlashImageOptions = {}): Promise<FlashImageResult> {
   const command = `flash:${partition}`;
-  if (!PARTITION_NAME.test(partition)) throw new FastbootUsageError(client.device, command.slice(0, 64), `'${partition.slice(0, 64)}' is not a partition name (1-58 letters, digits, '_', '-', '.', starting with a letter or digit)`);
+  if (!PARTITION_NAME.test(partition)) {
+    throw new FastbootUsageError(
+      client.device,
+      displaySafe(command, 64),
+      `'${displaySafe(partition, 64)}' is not a partition name (1-58 letters, digits, '_', '-', '.', starting with a letter or digit)`,
+    );
+  }
   const source = await openImage(client.device, command, image);
   const maxDownload = options.maxDownloadSize ?? (await client.maxDownloadSize({ signal: options.signal }));
   const info: string[] = [];
@@ -97,6 +104,7 @@ async function openImage(device: string, command: string, image: string | ImageS
     // Safe here: a download is done with each chunk once its send resolves.
     return await recyclingImageSourceFromPath(image);
   } catch (error) {
-    throw new FlashImageError(device, command, `cannot read the image ${image}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const reason = displaySafe(error instanceof Error ? error.message : String(error));
+    throw new FlashImageError(device, command, `cannot read the image ${displaySafe(image)}: ${reason}`, { cause: error });
   }
 }

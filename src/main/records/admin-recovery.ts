@@ -10,6 +10,7 @@ import { randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { RecordsError } from './errors.ts';
 import { operatorIdSchema, plainTextSchema } from './operators.ts';
@@ -57,7 +58,8 @@ function stationKey(keyPath: string): KeyObject {
   } catch (error) {
     if (error instanceof RecordsError) throw error;
     throw new RecordsError(
-      `cannot read the station key ${keyPath} (${(error as Error).message}); recovery needs the station's own key file: run it as the account that runs the station, on the station.`,
+      `cannot read the station key ${displaySafe(keyPath)} (${displaySafe((error as Error).message)}); ` +
+        "recovery needs the station's own key file: run it as the account that runs the station, on the station.",
     );
   }
 }
@@ -74,7 +76,10 @@ export function createAdminRecovery(db: DatabaseSync, keyPath: string, now: () =
         const signature = sign(null, Buffer.from(challenge, 'utf8'), key);
         const stored = db.prepare('SELECT public_key, fingerprint FROM station_identity WHERE id = 1').get() as { public_key: string; fingerprint: string } | undefined;
         if (!stored || !verify(null, Buffer.from(challenge, 'utf8'), publicKeyFromRaw(stored.public_key), signature)) {
-          throw new RecordsError(`the key file ${keyPath} is not the key of this station (${stored?.fingerprint ?? 'no identity'}); recovery needs the station's own key file.`);
+          throw new RecordsError(
+            `the key file ${displaySafe(keyPath)} is not the key of this station (${stored?.fingerprint ?? 'no identity'}); ` +
+              "recovery needs the station's own key file.",
+          );
         }
         const admin = db.prepare('SELECT role, disabled_at, failed_attempts, locked_at FROM operators WHERE id = ?').get(request.adminId) as
           | { role: string; disabled_at: string | null; failed_attempts: number; locked_at: string | null }

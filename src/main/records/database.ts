@@ -2,6 +2,7 @@
 // why WAL with synchronous=FULL: a commit returns only once the WAL is on stable storage, so a
 // record the station reported as written survives a crash or a power cut.
 import { DatabaseSync } from 'node:sqlite';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
 import { applyMigrations } from './migrations.ts';
 
@@ -13,13 +14,16 @@ export function openDatabase(path: string): DatabaseSync {
   try {
     db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
-    throw new RecordsError(`cannot open the records database ${path}: ${(error as Error).message}. Check the path and its permissions.`);
+    const reason = displaySafe((error as Error).message);
+    throw new RecordsError(`cannot open the records database ${displaySafe(path)}: ${reason}. Check the path and its permissions.`);
   }
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
     if (mode.journal_mode.toLowerCase() !== 'wal') {
-      throw new RecordsError(`the records database ${path} cannot use write-ahead logging (got ${mode.journal_mode}); keep it on a local disk.`);
+      throw new RecordsError(
+        `the records database ${displaySafe(path)} cannot use write-ahead logging (got ${mode.journal_mode}); keep it on a local disk.`,
+      );
     }
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
@@ -28,6 +32,7 @@ export function openDatabase(path: string): DatabaseSync {
   } catch (error) {
     db.close();
     if (error instanceof RecordsError) throw error;
-    throw new RecordsError(`cannot use the records database ${path}: ${(error as Error).message}. Is it a Lockstep records database?`);
+    const reason = displaySafe((error as Error).message);
+    throw new RecordsError(`cannot use the records database ${displaySafe(path)}: ${reason}. Is it a Lockstep records database?`);
   }
 }

@@ -1,6 +1,7 @@
 // Writing an export file: never half-written under its final name, never over the station's own files.
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { replaceFileDurably } from '../storage/replace-file.ts';
 import { RecordsError } from './errors.ts';
 
@@ -39,7 +40,9 @@ function canonicalPath(path: string): string {
 export function refuseOwnFile(out: string, ownFiles: readonly string[]): void {
   const target = canonicalPath(out);
   if (ownFiles.some((file) => canonicalPath(file) === target)) {
-    throw new RecordsError(`${out} would overwrite the station's own records database or key; write the export to another file.`);
+    throw new RecordsError(
+      `${displaySafe(out)} would overwrite the station's own records database or key; write the export to another file.`,
+    );
   }
 }
 
@@ -48,6 +51,7 @@ export async function writeFileAtomically(path: string, content: Iterable<string
     await replaceFileDurably(path, content, 0o644);
   } catch (error) {
     if (error instanceof RecordsError) throw error;
-    throw new RecordsError(`cannot write ${path}: ${(error as Error).message}. Check the path, its permissions and free space.`);
+    const reason = displaySafe((error as Error).message);
+    throw new RecordsError(`cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`);
   }
 }

@@ -1,10 +1,18 @@
 // Reads a text file line by line as a stream, refusing lines beyond a bound: a hostile file with
 // one endless line must produce an error, not exhaust memory. Lines must be valid UTF-8.
 import { createReadStream } from 'node:fs';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
 
+/**
+ * Yields each line as exactly its bytes, so a caller comparing a line with the text it expects
+ * compares the file's bytes: a fatal decoder maps valid UTF-8 one to one onto text, and
+ * `ignoreBOM` keeps a leading EF BB BF as U+FEFF, which the default (each line being decoded on
+ * its own) would silently drop from the start of every line.
+ */
 export async function* readLines(path: string, maxLineBytes: number): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const shownPath = displaySafe(path);
   let parts: Buffer[] = [];
   let pendingBytes = 0;
   let lineNumber = 0;
@@ -16,7 +24,7 @@ export async function* readLines(path: string, maxLineBytes: number): AsyncGener
     try {
       return decoder.decode(bytes);
     } catch {
-      throw new RecordsError(`line ${lineNumber} of ${path} is not valid UTF-8: the file is damaged or not a Lockstep export.`);
+      throw new RecordsError(`line ${lineNumber} of ${shownPath} is not valid UTF-8: the file is damaged or not a Lockstep export.`);
     }
   };
   let stream;
@@ -34,12 +42,13 @@ export async function* readLines(path: string, maxLineBytes: number): AsyncGener
       parts.push(chunk.subarray(start));
       pendingBytes += chunk.length - start;
       if (pendingBytes > maxLineBytes) {
-        throw new RecordsError(`line ${lineNumber + 1} of ${path} is longer than ${maxLineBytes} bytes: not a Lockstep export, or damaged.`);
+        const tooLong = `is longer than ${maxLineBytes} bytes: not a Lockstep export, or damaged`;
+        throw new RecordsError(`line ${lineNumber + 1} of ${shownPath} ${tooLong}.`);
       }
     }
   } catch (error) {
     if (error instanceof RecordsError) throw error;
-    throw new RecordsError(`cannot read ${path}: ${(error as Error).message}.`);
+    throw new RecordsError(`cannot read ${shownPath}: ${displaySafe((error as Error).message)}.`);
   } finally {
     stream?.destroy();
   }

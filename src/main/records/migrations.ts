@@ -3,6 +3,7 @@
 // the file at the old version or the new one, never in between.
 import type { DatabaseSync } from 'node:sqlite';
 import { ROLES, STEP_NAMES, STEP_STATUSES, RECORD_OUTCOMES } from '../../shared/records.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
 import { inWriteTransaction } from './transactions.ts';
 
@@ -158,7 +159,8 @@ export function applyMigrations(db: DatabaseSync, path: string): void {
   const { user_version: current } = db.prepare('PRAGMA user_version').get() as { user_version: number };
   if (current > SCHEMA_VERSION) {
     throw new RecordsError(
-      `the records database ${path} is at schema version ${current}, newer than this Lockstep understands (${SCHEMA_VERSION}). Update Lockstep; do not open it with this version.`,
+      `the records database ${displaySafe(path)} is at schema version ${current}, ` +
+        `newer than this Lockstep understands (${SCHEMA_VERSION}). Update Lockstep; do not open it with this version.`,
     );
   }
   for (let version = current + 1; version <= SCHEMA_VERSION; version += 1) {

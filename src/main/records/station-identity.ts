@@ -5,6 +5,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
 import { inWriteTransaction } from './transactions.ts';
 
@@ -53,7 +54,10 @@ function createKeyFile(path: string): KeyObject {
   } catch (error) {
     // Another station process created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path);
-    throw new RecordsError(`cannot create the station key ${path}: ${(error as Error).message}. Check the data directory's permissions and free space.`);
+    const reason = displaySafe((error as Error).message);
+    throw new RecordsError(
+      `cannot create the station key ${displaySafe(path)}: ${reason}. Check the data directory's permissions and free space.`,
+    );
   } finally {
     rmSync(partial, { force: true });
   }
@@ -73,14 +77,16 @@ function syncDirectory(directory: string): void {
 
 export function readKeyFile(path: string): KeyObject {
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
-    throw new RecordsError(`the station key ${path} is readable by other users; run \`chmod 600 ${path}\` and retry.`);
+    const shown = displaySafe(path);
+    throw new RecordsError(`the station key ${shown} is readable by other users; run \`chmod 600 ${shown}\` and retry.`);
   }
   try {
     const key = createPrivateKey(readFileSync(path));
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it is a ${key.asymmetricKeyType ?? 'unknown'} key`);
     return key;
   } catch (error) {
-    throw new RecordsError(`the station key ${path} is not an Ed25519 private key (${(error as Error).message}); restore it from backup.`);
+    const reason = displaySafe((error as Error).message);
+    throw new RecordsError(`the station key ${displaySafe(path)} is not an Ed25519 private key (${reason}); restore it from backup.`);
   }
 }
 
@@ -100,7 +106,8 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
   const size = fileSize(keyPath);
   if (stored && size === null) {
     throw new RecordsError(
-      `the station key ${keyPath} is missing but this database belongs to station ${stored.fingerprint}. Restore the key file from backup; a new key would make exports unverifiable against the old one.`,
+      `the station key ${displaySafe(keyPath)} is missing but this database belongs to station ${stored.fingerprint}. ` +
+        'Restore the key file from backup; a new key would make exports unverifiable against the old one.',
     );
   }
   // An empty key file with no identity in the database is what an older, non-atomic first start
@@ -118,7 +125,8 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
   };
   if (stored && stored.fingerprint !== identity.fingerprint) {
     throw new RecordsError(
-      `the station key ${keyPath} (fingerprint ${identity.fingerprint}) is not the key of this database (station ${stored.fingerprint}). Use the data directory the database came from.`,
+      `the station key ${displaySafe(keyPath)} (fingerprint ${identity.fingerprint}) ` +
+        `is not the key of this database (station ${stored.fingerprint}). Use the data directory the database came from.`,
     );
   }
   if (!stored) {

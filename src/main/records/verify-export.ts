@@ -139,6 +139,14 @@ export async function verifyJsonlExport(path: string, pinnedKey?: string): Promi
       continue;
     }
     if (head) return failure({ line: lineNumber, problem: 'inserted', message: `follows the signed chain head (line ${headLine}): lines were added after it.` });
+    // Re-saving the export "as UTF-8 with BOM" in an editor adds exactly these bytes: name them, not just "not JSON".
+    if (text.startsWith('\uFEFF')) {
+      return failure({
+        line: lineNumber,
+        problem: 'edited',
+        message: 'starts with a byte-order mark (EF BB BF), which the station never writes: the file was edited or re-saved by an editor.',
+      });
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -1,10 +1,12 @@
 // Verification beyond the CLI: progress, cancellation, the batch cache, containers, and sparse
 // images whose structure or expansion does not match the signed manifest.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READ_CHUNK_BYTES } from '../../../src/main/bundle/layout.ts';
+import { signManifest } from '../../../src/main/bundle/signature.ts';
+import { loadTrustStore } from '../../../src/main/bundle/trust-store.ts';
 import { VerificationCache } from '../../../src/main/bundle/verification-cache.ts';
 import { verifyBundle, type VerificationProgress } from '../../../src/main/bundle/verify.ts';
 import { buildBundle, codeOf, patternBytes, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
@@ -139,5 +141,44 @@ describe('verifyBundle', () => {
     expect(await codeOf(verifyBundle(join(work.path, 'nothing-here'), { trust: signing.trust }))).toMatch(/^BUNDLE_NOT_FOUND: /);
     expect(await codeOf(verifyBundle(images.boot, { trust: signing.trust }))).toMatch(/^CONTAINER_INVALID: .* is not a readable zip file/);
     expect(await codeOf(verifyBundle(join(work.path, 'keys'), { trust: signing.trust }))).toMatch(/^MANIFEST_MISSING: /);
+  });
+});
+
+describe('a UTF-8 byte-order mark (EF BB BF)', () => {
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+  function withManifest(manifest: Buffer, sign: boolean): string {
+    const copy = join(work.path, `bom-${counter++}`);
+    cpSync(bundle, copy, { recursive: true });
+    writeFileSync(join(copy, 'manifest.json'), manifest);
+    if (sign) writeFileSync(join(copy, 'manifest.sig'), signManifest(manifest, [signing.privateKey]));
+    return copy;
+  }
+
+  it('before a manifest: refused, whether added after signing or signed with it', async () => {
+    const withBom = Buffer.concat([BOM, readFileSync(join(bundle, 'manifest.json'))]);
+    expect(await codeOf(verifyBundle(withManifest(withBom, false), { trust: signing.trust }))).toMatch(/^BAD_SIGNATURE: /);
+    // Signed over these exact bytes, yet JSON has no BOM and other readers refuse it: the station reads no other text than they do.
+    expect(await codeOf(verifyBundle(withManifest(withBom, true), { trust: signing.trust }))).toMatch(
+      /^MANIFEST_INVALID: manifest\.json is not valid UTF-8 JSON \(it starts with a UTF-8 byte-order mark \(EF BB BF\)/,
+    );
+  });
+
+  it('before a zip entry name: a different name, not the manifest', async () => {
+    const zip = join(work.path, `bom-${counter++}.zip`);
+    const entries = entriesOf(bundle).map((entry) => (entry.name === 'manifest.json' ? { ...entry, name: '\uFEFFmanifest.json' } : entry));
+    writeFileSync(zip, await zipBytes(entries));
+    expect(await codeOf(verifyBundle(zip, { trust: signing.trust }))).toMatch(
+      /^UNSAFE_PATH: the bundle zip holds the entry \\uFEFFmanifest\.json/,
+    );
+  });
+
+  it('before a trusted public key: accepted, since PEM ignores text outside its armour and the key id is of the key itself', async () => {
+    const trustDir = join(work.path, `bom-trust-${counter++}`);
+    mkdirSync(trustDir);
+    writeFileSync(join(trustDir, 'signing.pub.pem'), Buffer.concat([BOM, readFileSync(join(signing.trustDir, 'signing.pub.pem'))]));
+    const trust = await loadTrustStore({ stationDir: join(work.path, 'no-station-keys'), userDirs: [trustDir] });
+    expect([...trust.keys.keys()]).toEqual([signing.keyId]);
+    expect((await verifyBundle(bundle, { trust })).signer.keyId).toBe(signing.keyId);
   });
 });

@@ -7,6 +7,7 @@ import { chainHash } from '../../../src/main/records/chain.ts';
 import { verifyJsonlExport } from '../../../src/main/records/verify-export.ts';
 import type { VerifyOutcome, VerifyProblem } from '../../../src/shared/records.ts';
 import { isUnsafeCodePoint } from '../../../src/shared/untrusted.ts';
+import { runCli } from '../../lockstep-cli.ts';
 import { createStationFixture, imei, type StationFixture } from './fixture.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
@@ -103,6 +104,45 @@ describe('tampered JSON Lines exports', () => {
     const elided = JSON.parse(lines[0] ?? '') as { seq: number; prevHash: string; hash: string };
     const elidedSpaced = `{"type":"elided", "seq":${elided.seq},"prevHash":"${elided.prevHash}","hash":"${elided.hash}"}`;
     expect((await verifyLines([elidedSpaced, ...lines.slice(1)])).intact).toBe(false);
+  });
+
+  describe('a UTF-8 byte-order mark (EF BB BF) added by an editor', () => {
+    const BOM = '\uFEFF';
+    const withBom = (at: number): string[] => lines.map((line, index) => (index === at ? BOM + line : line));
+
+    it('names line 1, a middle line, and the signed head line', async () => {
+      expectBroken(await verifyLines(withBom(0)), 1, 'edited');
+      expectBroken(await verifyLines(withBom(6)), 7, 'edited');
+      expectBroken(await verifyLines(withBom(records())), records() + 1, 'edited');
+      expectBroken(await verifyLines(lines.map((line) => BOM + line)), 1, 'edited');
+    });
+
+    it('names line 1 of the whole file saved with a BOM, through `lockstep records verify`', () => {
+      const saved = join(station.dir, 'saved-with-bom.jsonl');
+      writeFileSync(saved, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(file)]));
+      const run = runCli(['records', 'verify', saved, '--station-key', station.records.identity.publicKey]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^NOT INTACT \(edited\): line 1: starts with a byte-order mark \(EF BB BF\)/);
+    });
+
+    it('is no edit before the --station-key PEM file, whose armour is what counts', () => {
+      const key = join(station.dir, 'station-with-bom.pub.pem');
+      writeFileSync(key, BOM + station.records.identity.publicKeyPem);
+      const run = runCli(['records', 'verify', file, '--station-key', key]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toContain('Intact: 9 lines, 8 records');
+    });
+
+    it('fails at the line wherever in it the mark is inserted', async () => {
+      for (const index of [1, records()]) {
+        const line = lines[index] ?? '';
+        for (let at = 0; at <= line.length; at += 1) {
+          const inserted = line.slice(0, at) + BOM + line.slice(at);
+          const outcome = await verifyLines(lines.map((text, where) => (where === index ? inserted : text)));
+          expect(outcome.intact ? 'intact' : outcome.line, `BOM at offset ${at} of line ${index + 1}`).toBe(index + 1);
+        }
+      }
+    });
   });
 
   it('refuses an edited head, another station key, and garbage', async () => {

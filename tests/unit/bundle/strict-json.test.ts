@@ -30,5 +30,6 @@ describe('strict JSON for signed files', () => {
   it('still refuses text that is not UTF-8 JSON', () => {
     expect(() => parseStrictJson(bytes('{"a":'))).toThrow(SyntaxError);
     expect(() => parseStrictJson(Uint8Array.of(0x22, 0xff, 0x22))).toThrow(TypeError);
+    expect(() => parseStrictJson(Uint8Array.of(0xef, 0xbb, 0xbf, ...bytes('{"a":1}')))).toThrow(/starts with a UTF-8 byte-order mark/);
   });
 });

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SLOT_HANDLING, type BundleManifest, type BundleSigner, type SlotHandling } from '../../../shared/bundle.ts';
-import { displaySafe } from '../../../shared/untrusted.ts';
+import { displaySafe, terminalSafeJson } from '../../../shared/untrusted.ts';
 import { withContainer } from '../../bundle/container.ts';
 import { BundleCreateError, createBundle, type PartitionInput } from '../../bundle/create.ts';
 import { DEMO_DEFAULTS, generateDemoBundle } from '../../bundle/demo.ts';
@@ -91,7 +91,9 @@ async function create(argv: string[], io: CliIo): Promise<number> {
   const partitions: PartitionInput[] = values.partition.map((spec) => {
     const [name, path] = splitPair(spec, '--partition');
     const slot = slots.get(name) ?? 'none';
-    if (!(SLOT_HANDLING as readonly string[]).includes(slot)) throw new CliError(`--slot ${name}=${slot}: use none, active or both.`, EXIT_USAGE);
+    if (!(SLOT_HANDLING as readonly string[]).includes(slot)) {
+      throw new CliError(`--slot ${displaySafe(`${name}=${slot}`, 80)}: use none, active or both.`, EXIT_USAGE);
+    }
     return { name, path, slot: slot as SlotHandling, sparse: values.sparse.includes(name) ? true : undefined };
   });
   for (const name of [...values.sparse, ...slots.keys()]) {
@@ -116,7 +118,7 @@ async function create(argv: string[], io: CliIo): Promise<number> {
     onProgress: progress.update,
   });
   progress.done();
-  io.out(`Created ${bundle.kind} bundle ${bundle.location}\n`);
+  io.out(`Created ${bundle.kind} bundle ${displaySafe(bundle.location)}\n`);
   io.out(describe(bundle.manifest, bundle.signer, bundle.manifestSha256));
   return 0;
 }
@@ -140,7 +142,7 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     progress.done();
     if (values.json && error instanceof BundleError) {
-      io.out(`${JSON.stringify({ valid: false, location, code: error.code, message: error.message }, null, 2)}\n`);
+      io.out(`${terminalSafeJson(JSON.stringify({ valid: false, location, code: error.code, message: error.message }, null, 2))}\n`);
       return 1;
     }
     throw error;
@@ -150,10 +152,12 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   const problems = fit && !fit.fits ? fit.problems : [];
   if (values.json) {
     const { manifest, signer, manifestSha256, kind } = bundle;
-    io.out(`${JSON.stringify({ valid: true, location, kind, manifestSha256, signer, demo: signer.demo, manifest, ...(fit ? { fits: fit.fits, problems } : {}) }, null, 2)}\n`);
+    const report = { valid: true, location, kind, manifestSha256, signer, demo: signer.demo, manifest };
+    io.out(`${terminalSafeJson(JSON.stringify(fit ? { ...report, fits: fit.fits, problems } : report, null, 2))}\n`);
     return problems.length === 0 ? 0 : 1;
   }
-  io.out(`VALID ${bundle.kind} bundle ${location}${bundle.signer.demo ? ' — signed with the DEMO KEY — NOT FOR PRODUCTION' : ''}\n`);
+  const demoWarning = bundle.signer.demo ? ' — signed with the DEMO KEY — NOT FOR PRODUCTION' : '';
+  io.out(`VALID ${bundle.kind} bundle ${displaySafe(location)}${demoWarning}\n`);
   io.out(describe(bundle.manifest, bundle.signer, bundle.manifestSha256));
   if (problems.length > 0) {
     throw new CliError(`the bundle is valid but does not fit this handset:\n${problems.map((problem) => `  [${problem.code}] ${problem.message}`).join('\n')}`);
@@ -185,16 +189,19 @@ async function inspect(argv: string[], io: CliIo): Promise<number> {
   const problem = inspected.signatureProblem;
   if (values.json) {
     const signature = problem ? { valid: false, code: problem.code, message: problem.message } : { valid: true };
-    io.out(`${JSON.stringify({ location, signature, filesChecked: false, signatureKeyIds: inspected.signatureKeyIds, manifestSha256: inspected.sha256, signer: inspected.signer, manifest: inspected.manifest }, null, 2)}\n`);
+    const { signatureKeyIds, sha256: manifestSha256, signer, manifest } = inspected;
+    const report = { location, signature, filesChecked: false, signatureKeyIds, manifestSha256, signer, manifest };
+    io.out(`${terminalSafeJson(JSON.stringify(report, null, 2))}\n`);
     return problem ? 1 : 0;
   }
   if (problem) {
-    io.out(`Bundle ${location}: SIGNATURE REFUSED [${problem.code}] — the manifest below is NOT trusted and this bundle will not be flashed\n`);
+    io.out(`Bundle ${displaySafe(location)}: SIGNATURE REFUSED [${problem.code}] — `);
+    io.out('the manifest below is NOT trusted and this bundle will not be flashed\n');
     io.out(`  signed by    ${inspected.signatureKeyIds.length === 0 ? '(nobody)' : inspected.signatureKeyIds.join(', ')}\n`);
     io.out(describeManifest(inspected.manifest, inspected.sha256));
     throw problem;
   }
-  io.out(`Bundle ${location}: signature valid; image files NOT checked (run 'lockstep bundle verify' for that)\n`);
+  io.out(`Bundle ${displaySafe(location)}: signature valid; image files NOT checked (run 'lockstep bundle verify' for that)\n`);
   io.out(describe(inspected.manifest, inspected.signer as BundleSigner, inspected.sha256));
   return 0;
 }
@@ -215,7 +222,8 @@ async function demo(argv: string[], io: CliIo): Promise<number> {
     onProgress: progress.update,
   });
   progress.done();
-  io.out(`Created DEMO bundle ${bundle.location} — signed with the DEMO KEY — NOT FOR PRODUCTION; it verifies only with --demo\n`);
+  io.out(`Created DEMO bundle ${displaySafe(bundle.location)} — signed with the DEMO KEY — NOT FOR PRODUCTION; `);
+  io.out('it verifies only with --demo\n');
   io.out(describe(bundle.manifest, bundle.signer, bundle.manifestSha256));
   return 0;
 }
@@ -279,18 +287,21 @@ function keyedValues(specs: readonly string[], option: string): Map<string, stri
 }
 
 async function readPrivateKey(path: string, io: CliIo): Promise<KeyObject> {
+  const shown = displaySafe(path);
   let text: string;
   let mode: number;
   try {
     [text, { mode }] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
   } catch (error) {
-    throw new CliError(`cannot read signing key ${path} (${(error as Error).message}). Create one with 'lockstep keys generate --out DIR'.`);
+    const reason = displaySafe((error as Error).message);
+    throw new CliError(`cannot read signing key ${shown} (${reason}). Create one with 'lockstep keys generate --out DIR'.`);
   }
-  const parsed = parseKeyPem(text, path);
-  if (parsed.kind !== 'private') throw new CliError(`${path} is a public key; --key needs the private key (NAME.key.pem) to sign.`);
+  const parsed = parseKeyPem(text, shown);
+  if (parsed.kind !== 'private') throw new CliError(`${shown} is a public key; --key needs the private key (NAME.key.pem) to sign.`);
   // Like ssh: a signing key others can read may already be someone else's signing key too.
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    io.err(`warning: signing key ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); restrict it with 'chmod 600 ${path}'.\n`);
+    const modeText = (mode & 0o777).toString(8);
+    io.err(`warning: signing key ${shown} is readable by other users (mode ${modeText}); restrict it with 'chmod 600 ${shown}'.\n`);
   }
   return parsed.key;
 }

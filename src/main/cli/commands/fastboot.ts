@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { displaySafe } from '../../../shared/untrusted.ts';
 import { FastbootClient } from '../../fastboot/client.ts';
 import { connectDevice, parseDeviceAddress } from '../../fastboot/connect.ts';
 import { FastbootError } from '../../fastboot/errors.ts';
@@ -86,7 +87,8 @@ function toAction(words: readonly string[]): Action {
       arity(0, 'no arguments');
       return { kind: 'command', command: verb };
     default:
-      throw new CliError(verb === undefined ? `name a fastboot command\nUsage: ${USAGE}` : `unknown fastboot command '${verb.slice(0, 40)}'\nUsage: ${USAGE}`, EXIT_USAGE);
+      if (verb === undefined) throw new CliError(`name a fastboot command\nUsage: ${USAGE}`, EXIT_USAGE);
+      throw new CliError(`unknown fastboot command '${displaySafe(verb, 40)}'\nUsage: ${USAGE}`, EXIT_USAGE);
   }
 }
 
@@ -111,7 +113,8 @@ async function perform(client: FastbootClient, action: Action, io: CliIo, maxDow
       const progress = progressPrinter(io, action.partition);
       const result = await flashImage(client, action.partition, action.file, { maxDownloadSize, onProgress: progress });
       progress.done();
-      io.err(`Flashed ${action.file} into '${action.partition}': ${result.imageBytes} bytes in ${result.pieces} piece(s), ${seconds(started)}\n`);
+      const took = `${result.imageBytes} bytes in ${result.pieces} piece(s), ${seconds(started)}`;
+      io.err(`Flashed ${displaySafe(action.file)} into '${action.partition}': ${took}\n`);
     }
   }
 }
@@ -143,7 +146,9 @@ function progressPrinter(io: CliIo, partition: string): ((progress: FlashProgres
 
 function parseSeconds(text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || value > 86_400) throw new CliError(`--timeout '${text.slice(0, 40)}' is not a number of seconds (0-86400)`, EXIT_USAGE);
+  if (!Number.isFinite(value) || value <= 0 || value > 86_400) {
+    throw new CliError(`--timeout '${displaySafe(text, 40)}' is not a number of seconds (0-86400)`, EXIT_USAGE);
+  }
   return value;
 }
 

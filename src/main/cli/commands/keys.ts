@@ -1,6 +1,7 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { displaySafe } from '../../../shared/untrusted.ts';
 import { generateSigningKeyPair } from '../../bundle/keys.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE } from '../io.ts';
@@ -19,8 +20,9 @@ export const keysCommand: CliCommand = {
       const pair = generateSigningKeyPair();
       const privatePath = join(values.out, `${values.name}.key.pem`);
       const publicPath = join(values.out, `${values.name}.pub.pem`);
+      const folder = displaySafe(values.out);
       await mkdir(values.out, { recursive: true, mode: 0o700 }).catch((error: Error) => {
-        throw new CliError(`cannot create the folder ${values.out} (${error.message}): pass a folder path for --out.`);
+        throw new CliError(`cannot create the folder ${folder} (${displaySafe(error.message)}): pass a folder path for --out.`);
       });
       let wrotePrivate = false;
       try {
@@ -33,10 +35,15 @@ export const keysCommand: CliCommand = {
         // A private key without its public half would only block the next attempt under this name.
         if (wrotePrivate) await rm(privatePath, { force: true });
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') throw new CliError(`a key named '${values.name}' already exists in ${values.out}: pick another --name; keys are never overwritten.`);
-        throw new CliError(`cannot write the key pair to ${values.out} (${(error as Error).message}): pick a folder you can write to.`);
+        if (code === 'EEXIST') {
+          throw new CliError(`a key named '${values.name}' already exists in ${folder}: pick another --name; keys are never overwritten.`);
+        }
+        const reason = displaySafe((error as Error).message);
+        throw new CliError(`cannot write the key pair to ${folder} (${reason}): pick a folder you can write to.`);
       }
-      io.out(`Key id: ${pair.keyId}\nPrivate key (keep secret, mode 0600): ${privatePath}\nPublic key (give to stations' trust folders): ${publicPath}\n`);
+      io.out(`Key id: ${pair.keyId}\n`);
+      io.out(`Private key (keep secret, mode 0600): ${displaySafe(privatePath)}\n`);
+      io.out(`Public key (give to stations' trust folders): ${displaySafe(publicPath)}\n`);
       return 0;
     }
     if (action === 'list') {
@@ -46,6 +53,6 @@ export const keysCommand: CliCommand = {
       for (const key of trust.keys.values()) io.out(`${key.keyId}  ${key.label}\n`);
       return 0;
     }
-    throw new CliError(`unknown action '${String(action ?? '').slice(0, 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
+    throw new CliError(`unknown action '${displaySafe(action ?? '', 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
   },
 };

@@ -63,12 +63,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const pins = createPinSource();
     const admin = async () => {
       const id = requireOption(values.as, '--as ADMIN (the admin authorising this)');
-      return { id, pin: await pins.read(`PIN of admin ${id}: `) };
+      return { id, pin: await pins.read(`PIN of admin ${displaySafe(id, 64)}: `) };
     };
     switch (action) {
       case 'list': {
         const operators = records.operators.list();
-        if (values.json) io.out(`${JSON.stringify(operators, null, 2)}\n`);
+        if (values.json) io.out(`${terminalSafeJson(JSON.stringify(operators, null, 2))}\n`);
         else if (operators.length === 0) io.out('No operators yet. Create the admin with: lockstep operators add --db FILE --id ID --name NAME\n');
         else for (const operator of operators) io.out(describe(operator));
         return 0;
@@ -76,14 +76,15 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       case 'add': {
         const id = requireOption(values.id, '--id ID');
         const displayName = requireOption(values.name, '--name NAME');
+        const newPin = () => pins.read(`New PIN for ${displaySafe(id, 64)} (6-12 digits): `, { confirm: true });
         if (records.operators.isEmpty()) {
           if (roleOf(values.role, 'admin') !== 'admin') throw new CliError('the first operator of a station is its admin: add it with --role admin (or no --role).');
-          const pin = await pins.read(`New PIN for ${id} (6-12 digits): `, { confirm: true });
+          const pin = await newPin();
           io.out(`Created the station's first admin: ${describe(records.operators.createFirstAdmin({ id, displayName, pin }))}`);
           return 0;
         }
         const by = await admin();
-        const pin = await pins.read(`New PIN for ${id} (6-12 digits): `, { confirm: true });
+        const pin = await newPin();
         io.out(`Added ${describe(records.operators.add(by, { id, displayName, role: roleOf(values.role, 'technician'), pin }))}`);
         return 0;
       }

@@ -98,7 +98,8 @@ function pinnedKeyOf(value: string): string {
   try {
     key = createPublicKey(readFileSync(value));
   } catch (error) {
-    throw new CliError(`--station-key ${displaySafe(value, 80)} is not a public key file: ${(error as Error).message}.`, EXIT_USAGE);
+    const reason = displaySafe((error as Error).message);
+    throw new CliError(`--station-key ${displaySafe(value, 80)} is not a public key file: ${reason}.`, EXIT_USAGE);
   }
   if (key.asymmetricKeyType !== 'ed25519') {
     throw new CliError(`--station-key ${displaySafe(value, 80)} is an ${key.asymmetricKeyType ?? 'unknown'} key, not the Ed25519 key that 'lockstep records station-key' prints.`, EXIT_USAGE);
@@ -145,7 +146,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new CliError(`--format is csv, jsonl or pdf, not '${displaySafe(format, 20)}'.`, EXIT_USAGE);
       const out = requireOption(values.out, '--out FILE');
       const summary = await records.export(format as ExportFormat, filterOf(values), out);
-      io.out(`Wrote ${summary.records} records to ${out} (chain head record ${summary.headSeq} ${summary.headHash}).\n`);
+      io.out(`Wrote ${summary.records} records to ${displaySafe(out)} (chain head record ${summary.headSeq} ${summary.headHash}).\n`);
     } else {
       io.out(`${records.identity.publicKeyPem.trimEnd()}\nBase64: ${records.identity.publicKey}\nFingerprint (SHA-256): ${records.identity.fingerprint}\n`);
     }

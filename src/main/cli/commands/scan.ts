@@ -1,18 +1,24 @@
 import { parseArgs } from 'node:util';
+import { displaySafe, terminalSafeJson } from '../../../shared/untrusted.ts';
+import { ScenarioError } from '../../../sim/index.ts';
 import { openStation } from '../../station/open-station.ts';
 import type { CliCommand } from '../command.ts';
+import { CliError } from '../io.ts';
 import { STATION_OPTIONS, STATION_USAGE, stationOptions } from '../station-options.ts';
-import { displaySafe } from '../../../shared/untrusted.ts';
 
 export const scanCommand: CliCommand = {
   usage: `lockstep scan [--json] ${STATION_USAGE}`,
   async run(argv, io) {
     const { values } = parseArgs({ args: [...argv], options: { json: { type: 'boolean', default: false }, ...STATION_OPTIONS }, strict: true });
-    const opened = await openStation(stationOptions(values));
+    // A scenario file or a data folder the station cannot use is the operator's to fix, not a bug.
+    const opened = await openStation(stationOptions(values)).catch((error: unknown) => {
+      if (error instanceof ScenarioError) throw new CliError(error.message);
+      throw new CliError(`cannot open the station: ${displaySafe((error as Error).message)}`);
+    });
     try {
       const result = await opened.station['devices.scan'](undefined);
       if (values.json) {
-        io.out(`${JSON.stringify(result, null, 2)}\n`);
+        io.out(`${terminalSafeJson(JSON.stringify(result, null, 2))}\n`);
         return 0;
       }
       for (const status of result.transports) {
