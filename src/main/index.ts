@@ -3,6 +3,7 @@
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { describeFailure } from '../shared/describe-failure.ts';
 import { registerStationIpc } from './ipc.ts';
 import { openStation, type OpenedStation } from './station/open-station.ts';
 
@@ -63,7 +64,7 @@ void app.whenReady().then(async () => {
     opened = await openStation({ dataDir: app.getPath('userData'), fleet, demo });
   } catch (error) {
     // e.g. another Lockstep (or `lockstep sim`) already runs the simulated handsets of this data folder.
-    dialog.showErrorBox('Lockstep cannot start', `The station could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+    dialog.showErrorBox('Lockstep cannot start', `The station could not be opened: ${describeFailure(error)}`);
     app.exit(1);
     return;
   }

@@ -1,9 +1,31 @@
-// The names of every call the station API offers. Kept free of any library so the sandboxed
-// preload (which may only require 'electron') can bundle it on its own.
-export const API_CHANNELS = ['station.info', 'devices.scan'] as const;
+// The names of every call the station API offers, and of the events it publishes. Kept free of any
+// library so the sandboxed preload (which may only require 'electron') can bundle it on its own.
+export const API_CHANNELS = [
+  'station.info',
+  'devices.scan',
+  'batch.start',
+  'batch.pause',
+  'batch.resume',
+  'handset.retry',
+  'handset.abort',
+  'pipeline.snapshot',
+] as const;
 
 export type ApiChannel = (typeof API_CHANNELS)[number];
 
 export function isApiChannel(value: unknown): value is ApiChannel {
   return typeof value === 'string' && (API_CHANNELS as readonly string[]).includes(value);
+}
+
+/** Events the station publishes to every front end; a subscriber gets the latest at once. */
+export const API_EVENTS = ['pipeline.snapshot'] as const;
+export type ApiEvent = (typeof API_EVENTS)[number];
+
+export function isApiEvent(value: unknown): value is ApiEvent {
+  return typeof value === 'string' && (API_EVENTS as readonly string[]).includes(value);
+}
+
+/** The IPC channel an event travels on from main to the renderer. */
+export function eventIpcChannel(event: ApiEvent): string {
+  return `lockstep:event:${event}`;
 }

@@ -16,12 +16,16 @@ export interface TransportStatus {
   readonly detail: string;
 }
 
-/** A handset seen on a transport, before it has been identified over fastboot. */
+/** A handset seen on a transport, before it has been identified: where it is and what it claims to be. */
 export interface AttachedHandset {
   readonly transport: TransportStatus['transport'];
-  readonly address: string;
+  /** Fastboot: the slot (`1-3.2`, `tcp:HOST:PORT`, src/shared/handset.ts); AT: the serial port's path. */
+  readonly slot: string;
+  /** In fastboot, or booted into its OS behind an AT port. */
+  readonly mode: 'fastboot' | 'at';
   readonly vendorId: number | null;
   readonly productId: number | null;
+  /** The handset's own claim (USB descriptor); render with displaySafe. */
   readonly serialNumber: string | null;
 }
 

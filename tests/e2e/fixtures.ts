@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { test as base, type Page } from '@playwright/test';
 import { preview, type PreviewServer } from 'vite';
 import type { StationApi } from '../../src/shared/api.ts';
-import { API_CHANNELS } from '../../src/shared/channels.ts';
+import { API_CHANNELS, API_EVENTS } from '../../src/shared/channels.ts';
 import { dispatch } from '../../src/main/api/dispatch.ts';
 import { openStation } from '../../src/main/station/open-station.ts';
 
@@ -17,13 +17,29 @@ export async function attachStation(page: Page, station: StationApi): Promise<vo
   await page.exposeBinding('__lockstepDispatch', (_source, channel: unknown, payload: unknown) =>
     dispatch(station, channel, payload),
   );
+  // Events travel as DOM events on the page, where the preload would relay IPC messages.
+  for (const name of API_EVENTS) {
+    station.subscribe(name, (payload) => {
+      void page.evaluate(([event, detail]) => window.dispatchEvent(new CustomEvent(`lockstep:${event}`, { detail })), [name, payload] as const).catch(() => undefined);
+    });
+  }
   await page.addInitScript((channels: readonly string[]) => {
     const target = window as unknown as Record<string, unknown> & {
       __lockstepDispatch: (channel: string, payload: unknown) => Promise<unknown>;
     };
-    target['lockstep'] = Object.freeze(
-      Object.fromEntries(channels.map((channel) => [channel, (payload: unknown) => target.__lockstepDispatch(channel, payload)])),
-    );
+    const subscribe = (event: string, listener: (payload: unknown) => void): (() => void) => {
+      const handler = (dom: Event): void => listener((dom as CustomEvent).detail);
+      window.addEventListener(`lockstep:${event}`, handler);
+      void target.__lockstepDispatch(event, undefined).then((result) => {
+        const answer = result as { ok: boolean; value?: unknown };
+        if (answer.ok && answer.value !== null && answer.value !== undefined) listener(answer.value);
+      });
+      return () => window.removeEventListener(`lockstep:${event}`, handler);
+    };
+    target['lockstep'] = Object.freeze({
+      ...Object.fromEntries(channels.map((channel) => [channel, (payload: unknown) => target.__lockstepDispatch(channel, payload)])),
+      subscribe,
+    });
   }, API_CHANNELS);
 }
 

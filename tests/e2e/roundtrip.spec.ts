@@ -25,7 +25,7 @@ test('a click in the UI reaches the station core and its answer is rendered', as
   const rows = result.getByRole('row');
   await expect(rows).toHaveCount(1 + expected.handsets.length);
   for (const handset of expected.handsets) {
-    await expect(result.getByRole('row', { name: new RegExp(`${handset.serialNumber}`) })).toContainText(handset.address);
+    await expect(result.getByRole('row', { name: new RegExp(`${handset.serialNumber}`) })).toContainText(handset.slot);
   }
 
   await page.screenshot({ path: testInfo.outputPath('roundtrip.png'), fullPage: true });

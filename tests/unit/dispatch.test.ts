@@ -1,10 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch.ts';
+import { HandsetRegistry } from '../../src/main/discovery/registry.ts';
+import { openStationRecords } from '../../src/main/records/station-records.ts';
 import type { StationApi } from '../../src/shared/api.ts';
 import { createStation } from '../../src/main/station/station.ts';
-import { openSystemUsbBus } from '../../src/main/usb/system-bus.ts';
 
-const station = createStation({ mode: 'hardware', usb: openSystemUsbBus() });
+const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-dispatch-'));
+const station = createStation({ mode: 'hardware', registry: new HandsetRegistry([]), dataDir, demo: false });
+afterAll(async () => {
+  await station.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('dispatch: the trust boundary in front of the core', () => {
   it('answers a declared call with the core value', async () => {
@@ -15,7 +24,7 @@ describe('dispatch: the trust boundary in front of the core', () => {
 
   it('refuses a channel the API does not declare, quoting at most 80 characters of it', async () => {
     const result = await dispatch(station, `evil${'x'.repeat(500)}`, undefined);
-    expect(result).toEqual({ ok: false, error: { code: 'unknown-channel', message: `Unknown station API call: evil${'x'.repeat(76)}` } });
+    expect(result).toEqual({ ok: false, error: { code: 'unknown-channel', failure: null, message: `Unknown station API call: evil${'x'.repeat(76)}` } });
   });
 
   it('refuses a payload that does not match the channel schema, before the core runs', async () => {
@@ -37,6 +46,25 @@ describe('dispatch: the trust boundary in front of the core', () => {
         throw new Error('hub 2 lost power');
       },
     };
-    expect(await dispatch(failing, 'devices.scan', undefined)).toEqual({ ok: false, error: { code: 'failed', message: 'hub 2 lost power' } });
+    expect(await dispatch(failing, 'devices.scan', undefined)).toEqual({ ok: false, error: { code: 'failed', failure: null, message: 'hub 2 lost power' } });
+  });
+
+  it("keeps a core failure's own code across the boundary (a bundle that is not there: BUNDLE_NOT_FOUND)", async () => {
+    const records = openStationRecords(dataDir);
+    records.operators.createFirstAdmin({ id: 'admin', displayName: 'Admin', pin: '4711235' });
+    records.close();
+    const request = { bundlePath: join(dataDir, 'missing-bundle'), operator: { id: 'admin', pin: '4711235' }, supervisor: { id: 'admin', pin: '4711235' }, deviceCap: 4 };
+    const result = await dispatch(station, 'batch.start', request);
+    expect(result).toMatchObject({ ok: false, error: { code: 'failed', failure: 'BUNDLE_NOT_FOUND' } });
+  });
+
+  it('escapes control and bidi characters in a failure message', async () => {
+    const failing: StationApi = {
+      ...station,
+      'devices.scan': async () => {
+        throw new Error('serial \u001b[2J\u202eevil');
+      },
+    };
+    expect(await dispatch(failing, 'devices.scan', undefined)).toMatchObject({ ok: false, error: { message: 'serial \\x1B[2J\\u202Eevil' } });
   });
 });

@@ -1,25 +1,27 @@
 import { apiRequestSchemas, type ApiResponses, type ApiResult, type StationApi } from '../../shared/api.ts';
 import { isApiChannel, type ApiChannel } from '../../shared/channels.ts';
+import { describeFailure, failureCode } from '../../shared/describe-failure.ts';
 
 /**
  * The single trust boundary between a front end and the core: the channel must be one the API
  * declares and the payload must match its schema, whoever sent it (IPC, the test bridge, the CLI).
- * Failures come back as data so they survive structured cloning across IPC intact.
+ * Failures come back as data so they survive structured cloning across IPC intact, with the
+ * failure's own code (a bundle error's, a pipeline's) so the operator sees what the core said.
  */
 export async function dispatch(station: StationApi, channel: unknown, payload: unknown): Promise<ApiResult<ApiChannel>> {
   if (!isApiChannel(channel)) {
-    return { ok: false, error: { code: 'unknown-channel', message: `Unknown station API call: ${String(channel).slice(0, 80)}` } };
+    return { ok: false, error: { code: 'unknown-channel', failure: null, message: `Unknown station API call: ${describeFailure(String(channel).slice(0, 80))}` } };
   }
   const parsed = apiRequestSchemas[channel].safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-    return { ok: false, error: { code: 'bad-request', message: `Invalid request to ${channel}${where}: ${issue?.message ?? 'rejected'}` } };
+    return { ok: false, error: { code: 'bad-request', failure: null, message: `Invalid request to ${channel}${where}: ${issue?.message ?? 'rejected'}` } };
   }
   try {
     const handler = station[channel] as (request: unknown) => Promise<unknown>;
     return { ok: true, value: (await handler(parsed.data)) as ApiResponses[ApiChannel] };
   } catch (error) {
-    return { ok: false, error: { code: 'failed', message: error instanceof Error ? error.message : String(error) } };
+    return { ok: false, error: { code: 'failed', failure: failureCode(error), message: describeFailure(error) } };
   }
 }

@@ -2,7 +2,7 @@
 // ya-webadb's device observer: added, removed, list changed). A backend that cannot start (no USB
 // bus, no udevadm) is a status line, never a crash.
 import type { TransportStatus } from '../../shared/types.ts';
-import { describeFailure } from '../describe-failure.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import type { DiscoveryBackend, Presence } from './presence.ts';
 
 export type RegistryEvent = { readonly type: 'attach'; readonly presence: Presence } | { readonly type: 'detach'; readonly presence: Presence };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { TransportStatus } from '../../shared/types.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { describeFailure } from '../describe-failure.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { HandsetError } from '../handset/errors.ts';
 import type { AtPresence, DiscoveryBackend, PresenceSink } from './presence.ts';
 

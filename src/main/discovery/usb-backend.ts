@@ -3,7 +3,7 @@
 // port path, which stays the same when the handset re-enumerates.
 import { formatSlot, usbSlot, type Slot } from '../../shared/handset.ts';
 import type { TransportStatus } from '../../shared/types.ts';
-import { describeFailure } from '../describe-failure.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { openUsb } from '../fastboot/usb-transport.ts';
 import { findFastbootInterface } from '../usb/fastboot-interface.ts';
 import type { DiscoveryBackend, FastbootPresence, PresenceSink } from './presence.ts';

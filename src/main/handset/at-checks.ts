@@ -5,7 +5,7 @@ import { isValidImei } from '../../shared/imei.ts';
 import type { AtCheck, DeviceProfile } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { AtAnswer, AtClient } from '../at/client.ts';
-import { describeFailure } from '../describe-failure.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 
 /** Answer text kept per check: enough for an auditor to see what the handset said. */
 const MAX_ANSWER_CHARS = 512;

@@ -68,12 +68,12 @@ export class ProvisioningBatch {
 
   pause(): void {
     this.#gate.pause();
-    this.#publisher.mark();
+    this.#publisher.flush();
   }
 
   resume(): void {
     this.#gate.resume();
-    this.#publisher.mark();
+    this.#publisher.flush();
   }
 
   /** Runs a failed or aborted handset again if it is still attached; it resumes where its readback says. */

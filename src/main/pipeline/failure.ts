@@ -3,7 +3,7 @@
 // finding) so the CLI, the UI and the records all say the same thing.
 import type { FailureReason } from '../../shared/pipeline.ts';
 import { BundleError } from '../bundle/errors.ts';
-import { describeFailure } from '../describe-failure.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import {
   DeviceDisconnectedError,
   FastbootCancelledError,

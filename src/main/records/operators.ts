@@ -81,15 +81,15 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
   const recordSuccess = db.prepare('UPDATE operators SET failed_attempts = 0 WHERE id = ? AND locked_at IS NULL');
   const find = (id: string): OperatorRow | undefined => byId.get(id) as OperatorRow | undefined;
   const lockedOut = (id: string): RecordsError =>
-    new RecordsError(`operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`);
+    new RecordsError(`operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`, 'OPERATOR_LOCKED');
 
   function authenticate(credentials: Credentials, roles: readonly Role[] = ROLES): OperatorSummary {
     const row = find(credentials.id);
     if (!row) {
       pinMatches(credentials.pin, decoyPinHash());
-      throw new RecordsError(`unknown operator or wrong PIN for '${credentials.id.slice(0, 32)}'.`);
+      throw new RecordsError(`unknown operator or wrong PIN for '${credentials.id.slice(0, 32)}'.`, 'SIGN_IN_FAILED');
     }
-    if (row.disabled_at) throw new RecordsError(`operator ${row.id} is disabled; ask an admin.`);
+    if (row.disabled_at) throw new RecordsError(`operator ${row.id} is disabled; ask an admin.`, 'OPERATOR_DISABLED');
     const claimed = inWriteTransaction(db, () => Number(claimAttempt.run(row.id, MAX_PIN_FAILURES).changes));
     if (claimed === 0) throw lockedOut(row.id);
     if (!pinMatches(credentials.pin, row.pin_hash)) {
@@ -100,11 +100,12 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       const left = MAX_PIN_FAILURES - failures;
       throw new RecordsError(
         left > 0 ? `unknown operator or wrong PIN for '${row.id}' (${left} attempts left before lock-out).` : `wrong PIN: operator ${row.id} is now locked; an admin must unlock it.`,
+        left > 0 ? 'SIGN_IN_FAILED' : 'OPERATOR_LOCKED',
       );
     }
     // A wrong guess made in parallel may have locked the account while this PIN was being checked.
     if (Number(inWriteTransaction(db, () => recordSuccess.run(row.id)).changes) === 0) throw lockedOut(row.id);
-    if (!roles.includes(row.role)) throw new RecordsError(`operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`);
+    if (!roles.includes(row.role)) throw new RecordsError(`operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`, 'ROLE_NOT_ALLOWED');
     return summary({ ...row, failed_attempts: 0 });
   }
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { StationApi } from '../../shared/api.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import type { ScanResult, StationInfo } from '../../shared/types.ts';
 import { StationHeader } from './StationHeader.tsx';
 import { HandsetList } from './HandsetList.tsx';
@@ -11,7 +12,7 @@ export function App({ station }: { readonly station: StationApi }) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    station['station.info'](undefined).then(setInfo, (cause: unknown) => setError(String(cause)));
+    station['station.info'](undefined).then(setInfo, (cause: unknown) => setError(describeFailure(cause)));
   }, [station]);
 
   const rescan = useCallback(async () => {
@@ -20,7 +21,7 @@ export function App({ station }: { readonly station: StationApi }) {
     try {
       setScan(await station['devices.scan'](undefined));
     } catch (cause) {
-      setError(cause instanceof Error ? cause.message : String(cause));
+      setError(describeFailure(cause));
     } finally {
       setScanning(false);
     }

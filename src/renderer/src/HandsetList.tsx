@@ -13,20 +13,22 @@ export function HandsetList({ scan }: { readonly scan: ScanResult | null }) {
         ))}
       </ul>
       {scan.handsets.length === 0 ? (
-        <p className="hint">No handsets in fastboot mode were found ({new Date(scan.scannedAt).toLocaleTimeString()}).</p>
+        <p className="hint">No handsets were found ({new Date(scan.scannedAt).toLocaleTimeString()}).</p>
       ) : (
         <table>
           <thead>
             <tr>
-              <th scope="col">Address</th>
+              <th scope="col">Slot</th>
+              <th scope="col">Mode</th>
               <th scope="col">Serial</th>
               <th scope="col">VID:PID</th>
             </tr>
           </thead>
           <tbody>
             {scan.handsets.map((handset) => (
-              <tr key={handset.address}>
-                <td>{handset.address}</td>
+              <tr key={`${handset.mode}:${handset.slot}`}>
+                <td>{displaySafe(handset.slot)}</td>
+                <td>{handset.mode === 'at' ? 'booted (AT)' : 'fastboot'}</td>
                 <td>{handset.serialNumber === null ? '—' : displaySafe(handset.serialNumber)}</td>
                 <td>{formatIds(handset.vendorId, handset.productId)}</td>
               </tr>

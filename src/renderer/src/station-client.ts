@@ -7,7 +7,7 @@ declare global {
   }
 }
 
-/** A failed station call, carrying the core's own explanation for the operator. */
+/** A failed station call, carrying the core's own code and explanation for the operator. */
 export class StationError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
@@ -22,9 +22,10 @@ export function createStationClient(bridge: StationBridge): StationApi {
   const call = async (channel: ApiChannel, request: unknown) => {
     const result = await (bridge[channel] as (request: unknown) => Promise<ApiResult<ApiChannel>>)(request);
     if (result.ok) return result.value;
-    throw new StationError(result.error.code, result.error.message);
+    throw new StationError(result.error.failure ?? result.error.code, result.error.message);
   };
-  return Object.fromEntries(
-    API_CHANNELS.map((channel) => [channel, (request: unknown) => call(channel, request)]),
-  ) as unknown as StationApi;
+  return {
+    ...Object.fromEntries(API_CHANNELS.map((channel) => [channel, (request: unknown) => call(channel, request)])),
+    subscribe: (event, listener) => bridge.subscribe(event, listener),
+  } as StationApi;
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { scanUsb } from '../../../src/main/usb/discovery.ts';
+import { HandsetRegistry } from '../../../src/main/discovery/registry.ts';
+import { UsbBackend } from '../../../src/main/discovery/usb-backend.ts';
 import { fleetPerTest, transferIn, UsbHost } from './usb-host.ts';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -23,11 +24,13 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe('simulated USB backend', () => {
   it('is found by the station’s own USB discovery, with the fastboot interface and bulk endpoints', async () => {
     const sim = await fleetOf([{ serial: 'LSIM0001' }, { serial: 'LSIM0002', usb: { vendorId: 0x1234, productId: 0x5678 } }]);
-    const scan = await scanUsb(sim.fleet.usb);
-    expect(scan.handsets.map((handset) => [handset.serialNumber, handset.vendorId, handset.productId])).toEqual([
-      ['LSIM0001', 0x18d1, 0x4ee0],
-      ['LSIM0002', 0x1234, 0x5678],
+    const registry = new HandsetRegistry([new UsbBackend(sim.fleet.usb)]);
+    await registry.start();
+    expect(registry.list().map((presence) => [presence.id, presence.serialNumber, presence.vendorId, presence.productId])).toEqual([
+      ['1-1.1', 'LSIM0001', 0x18d1, 0x4ee0],
+      ['1-1.2', 'LSIM0002', 0x1234, 0x5678],
     ]);
+    await registry.stop();
     const alternate = sim.fleet.handsets[0]?.usbDevice?.configurations[0]?.interfaces[0]?.alternates[0];
     expect(alternate).toMatchObject({ interfaceClass: 0xff, interfaceSubclass: 0x42, interfaceProtocol: 0x03 });
     expect(alternate?.endpoints).toEqual([

@@ -8,7 +8,7 @@ import { displaySafe } from '../../../shared/untrusted.ts';
 import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, ScenarioError, type SimFleet } from '../../../sim/index.ts';
 import { BundleError } from '../../bundle/errors.ts';
 import { KeyFileError } from '../../bundle/keys.ts';
-import { describeFailure } from '../../describe-failure.ts';
+import { describeFailure } from '../../../shared/describe-failure.ts';
 import { HandsetRegistry } from '../../discovery/registry.ts';
 import { SimSerialBackend } from '../../discovery/sim-serial-backend.ts';
 import { SerialBackend } from '../../discovery/serial-backend.ts';

@@ -24,8 +24,10 @@ export const scanCommand: CliCommand = {
       for (const status of result.transports) {
         io.out(`${status.transport}: ${status.available ? 'available' : 'unavailable'} - ${status.detail}\n`);
       }
-      if (result.handsets.length === 0) io.out('No handsets in fastboot mode.\n');
-      for (const handset of result.handsets) io.out(`${handset.address}\t${handset.serialNumber === null ? '(no serial)' : displaySafe(handset.serialNumber)}\n`);
+      if (result.handsets.length === 0) io.out('No handsets found.\n');
+      for (const handset of result.handsets) {
+        io.out(`${displaySafe(handset.slot)}\t${handset.mode}\t${handset.serialNumber === null ? '(no serial)' : displaySafe(handset.serialNumber)}\n`);
+      }
       return 0;
     } finally {
       await opened.close();

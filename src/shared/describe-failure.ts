@@ -2,7 +2,7 @@
 // hostile values they quote (so their backslashes are left alone here); anything that is still a
 // raw control byte, bidi override or lone surrogate, from whatever library or device, is escaped,
 // so it never reaches a terminal, a log or the UI raw.
-import { capLength, escapeCodePoint, isUnsafeCodePoint } from '../shared/untrusted.ts';
+import { capLength, escapeCodePoint, isUnsafeCodePoint } from './untrusted.ts';
 
 const MAX_MESSAGE_CHARS = 2000;
 
