@@ -3,6 +3,8 @@
 // a `lockstep sim --tcp` handset, its TCP endpoint. Scan prints slots, `fastboot -s` and
 // `provision` take them, records store them, and the UI lays out its grid by them.
 
+import { displaySafe } from './untrusted.ts';
+
 /** Where a handset sits. A USB slot survives the handset rebooting and re-enumerating; an address does not. */
 export type Slot =
   | { readonly kind: 'usb'; readonly bus: number; readonly ports: readonly number[] }
@@ -40,7 +42,7 @@ export function parseSlot(text: string): Slot | { readonly problem: string } {
   const usb = USB_PATH.exec(text.startsWith('usb:') ? text.slice(4) : text);
   if (usb) {
     const slot = usbSlot(Number(usb[1]), (usb[2] as string).split('.').map(Number));
-    return slot ?? { problem: `'${text}' names a bus or port number over 255` };
+    return slot ?? { problem: `'${displaySafe(text, 80)}' names a bus or port number over 255` };
   }
   const tcp = TCP_ENDPOINT.exec(text);
   if (tcp) {
@@ -48,7 +50,7 @@ export function parseSlot(text: string): Slot | { readonly problem: string } {
     if (port < 1 || port > 65535) return { problem: `port ${port} is out of range 1-65535` };
     return { kind: 'tcp', host: (tcp[1] as string).replace(/^\[|\]$/g, ''), port };
   }
-  return { problem: `'${text.slice(0, 80)}' is not a slot; use a USB port path such as 1-3.2, or tcp:HOST[:PORT]` };
+  return { problem: `'${displaySafe(text, 80)}' is not a slot; use a USB port path such as 1-3.2, or tcp:HOST[:PORT]` };
 }
 
 /** Which handset a command means: the one in a slot, the one with a serial number, or the only one on USB. */
@@ -68,7 +70,7 @@ export function parseHandsetSelector(text: string): HandsetSelector | { readonly
     return 'problem' in slot ? slot : { by: 'slot', slot };
   }
   if (SERIAL_SELECTOR.test(text)) return { by: 'serial', serial: text };
-  return { problem: `'${text.slice(0, 80)}' is not a handset; use a serial number, a USB port path such as 1-3.2, usb, or tcp:HOST[:PORT]` };
+  return { problem: `'${displaySafe(text, 80)}' is not a handset; use a serial number, a USB port path such as 1-3.2, usb, or tcp:HOST[:PORT]` };
 }
 
 /** Depot names for slots (`1-3.2` → `A4`), matching the labels on its hubs. */

@@ -1,29 +1,16 @@
 // Handsets in fastboot on a USB bus (the host's, through `usb` 3.x, or the simulator's): the devices
 // present at start, then connect and disconnect events. Each is placed in its slot, the physical
 // port path, which stays the same when the handset re-enumerates.
-import { formatSlot, usbSlot, type Slot } from '../../shared/handset.ts';
+import { formatSlot } from '../../shared/handset.ts';
 import type { TransportStatus } from '../../shared/types.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { openUsb } from '../fastboot/usb-transport.ts';
 import { findFastbootInterface } from '../usb/fastboot-interface.ts';
+import { slotOfUsbDevice } from '../usb/slot.ts';
 import type { DiscoveryBackend, FastbootPresence, PresenceSink } from './presence.ts';
 
 /** The WebUSB bus with events, as `usb` 3.x and the simulator provide it. */
 export type UsbEventBus = Pick<USB, 'getDevices'> & EventTarget;
-
-/** `usb` 3.x adds the bus and the port chain to WebUSB's device; the simulator does the same. */
-interface PortPath {
-  readonly bus?: unknown;
-  readonly ports?: unknown;
-}
-
-/** The slot of a USB device, or null when the host does not say where it is plugged in. */
-export function slotOfUsbDevice(device: USBDevice): Slot | null {
-  const { bus, ports } = device as USBDevice & PortPath;
-  if (!Array.isArray(ports) || !ports.every((port): port is number => typeof port === 'number')) return null;
-  const busNumber = typeof bus === 'number' ? bus : typeof bus === 'string' ? Number(/^\d+/.exec(bus)?.[0] ?? Number.NaN) : Number.NaN;
-  return usbSlot(busNumber, ports);
-}
 
 export class UsbBackend implements DiscoveryBackend {
   readonly transport = 'usb' as const;

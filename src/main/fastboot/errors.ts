@@ -2,7 +2,7 @@
 // looking at one line of a batch log knows which handset did what.
 
 export abstract class FastbootError extends Error {
-  /** The device as its transport names it, e.g. `tcp:127.0.0.1:5554` or `usb:18d1:4ee0 LSIM0001`. */
+  /** The device as its transport names it, e.g. `tcp:127.0.0.1:5554` or `usb:1-3.2 LSIM0001`. */
   readonly device: string;
   /** The command being run, or null when the failure is not tied to one (connecting, closing). */
   readonly command: string | null;

@@ -1,6 +1,8 @@
 // Fastboot over USB through the WebUSB `USBDevice` interface (`usb` 3.x on a real bus, or the
 // simulated handset): the vendor interface 0xFF/0x42/0x03 and its two bulk endpoints.
+import { formatSlot } from '../../shared/handset.ts';
 import { findFastbootInterface } from '../usb/fastboot-interface.ts';
+import { slotOfUsbDevice } from '../usb/slot.ts';
 import { FastbootConnectError } from './errors.ts';
 import { MAX_PACKET_SIZE, printable } from './response.ts';
 import { describeError, TransportError, type FastbootTransport } from './transport.ts';
@@ -41,11 +43,11 @@ export async function openUsb(device: USBDevice): Promise<FastbootTransport> {
   }
 }
 
-/** `usb:18d1:4ee0 SERIAL`; the serial is the device's own claim, so it is escaped and shortened. */
+/** `usb:1-3.2 SERIAL`: the slot as `-s` takes it; the serial is the device's own claim, so it is escaped and shortened. */
 export function usbName(device: USBDevice): string {
-  const hex4 = (value: number): string => value.toString(16).padStart(4, '0');
+  const slot = slotOfUsbDevice(device);
   const serial = device.serialNumber ? ` ${printable(new TextEncoder().encode(device.serialNumber.slice(0, 64)))}` : '';
-  return `usb:${hex4(device.vendorId)}:${hex4(device.productId)}${serial}`;
+  return `usb${slot === null ? '' : `:${formatSlot(slot)}`}${serial}`;
 }
 
 class UsbTransport implements FastbootTransport {

@@ -68,7 +68,7 @@ async function flashAfterFlip(flipAt: number | null) {
     closeSync(fd);
   }
   const commands: string[] = [];
-  const client = new FastbootClient(recording(await connectDevice({ transport: 'tcp', host: '127.0.0.1', port }), commands));
+  const client = new FastbootClient(recording(await connectDevice({ by: 'slot', slot: { kind: 'tcp', host: '127.0.0.1', port } }), commands));
   try {
     await client.erase('boot_a');
     const result = await flashImage(client, 'boot_a', verifiedImage(bundle, 'boot'), { maxDownloadSize: MAX_DOWNLOAD }).then(
@@ -113,7 +113,7 @@ describe('an image changed after verification, flashed into the virtual handset'
     await buildBundle(location, images, signing.privateKey);
     const bundle = await verifyBundle(location, { trust: signing.trust });
     const system = verifiedImage(bundle, 'system');
-    const client = new FastbootClient(await connectDevice({ transport: 'tcp', host: '127.0.0.1', port }));
+    const client = new FastbootClient(await connectDevice({ by: 'slot', slot: { kind: 'tcp', host: '127.0.0.1', port } }));
     try {
       await client.erase('system_a');
       const result = await flashImage(client, 'system_a', system, { maxDownloadSize: 64 * 1024 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/main/cli/main.ts';
 import { FastbootClient } from '../../../src/main/fastboot/client.ts';
 import { connectDevice } from '../../../src/main/fastboot/connect.ts';
+import { parseHandsetSelector } from '../../../src/shared/handset.ts';
 import { DeviceDisconnectedError, FastbootFailError, FlashImageError } from '../../../src/main/fastboot/errors.ts';
 import { flashImage } from '../../../src/main/fastboot/flash-image.ts';
 import { connectTcp } from '../../../src/main/fastboot/tcp-transport.ts';
@@ -175,16 +176,22 @@ describe.each(transports)('fastboot client against the virtual handset over %s',
 });
 
 describe('choosing a handset on the simulated USB bus', () => {
-  it('connects to usb:SERIAL among several handsets', async () => {
+  it('connects to a handset by serial number or by slot among several, named by its slot', async () => {
     const serial = serialOf('usb', 'small');
-    const client = new FastbootClient(await connectDevice({ transport: 'usb', serial }, { usb: fleet.usb }));
-    try {
-      expect(await client.getvar('serialno')).toBe(serial);
-      expect(client.device).toBe(`usb:18d1:4ee0 ${serial}`);
-    } finally {
-      await client.close();
+    const index = fleet.handsets.findIndex((candidate) => candidate.serial === serial);
+    const slot = `1-1.${index + 1}`;
+    for (const selector of [parseHandsetSelector(serial), parseHandsetSelector(slot), parseHandsetSelector(`usb:${slot}`)]) {
+      if ('problem' in selector) throw new Error(selector.problem);
+      const client = new FastbootClient(await connectDevice(selector, { usb: fleet.usb }));
+      try {
+        expect(await client.getvar('serialno')).toBe(serial);
+        expect(client.device).toBe(`usb:${slot} ${serial}`);
+      } finally {
+        await client.close();
+      }
     }
-    await expect(connectDevice({ transport: 'usb', serial: null }, { usb: fleet.usb })).rejects.toThrow(/\d+ handsets in fastboot mode match; name one with usb:SERIAL/);
+    await expect(connectDevice({ by: 'only-usb' }, { usb: fleet.usb })).rejects.toThrow(/\d+ handsets in fastboot mode match; name one by its slot or serial number/);
+    await expect(connectDevice({ by: 'slot', slot: { kind: 'usb', bus: 9, ports: [9] } }, { usb: fleet.usb })).rejects.toThrow(/9-9: no handset in fastboot mode matches/);
   });
 });
 

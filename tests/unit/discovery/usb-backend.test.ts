@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Presence } from '../../../src/main/discovery/presence.ts';
 import { HandsetRegistry, type RegistryEvent } from '../../../src/main/discovery/registry.ts';
-import { slotOfUsbDevice, UsbBackend } from '../../../src/main/discovery/usb-backend.ts';
+import { UsbBackend } from '../../../src/main/discovery/usb-backend.ts';
+import { slotOfUsbDevice } from '../../../src/main/usb/slot.ts';
 import { findFastbootInterface } from '../../../src/main/usb/fastboot-interface.ts';
 import { openSystemUsbBus } from '../../../src/main/usb/system-bus.ts';
 

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { FastbootClient } from '../../fastboot/client.ts';
-import { connectDevice, parseDeviceAddress } from '../../fastboot/connect.ts';
+import { connectDevice } from '../../fastboot/connect.ts';
+import { parseHandsetSelector } from '../../../shared/handset.ts';
 import { FastbootError } from '../../fastboot/errors.ts';
 import { flashImage, type FlashProgress } from '../../fastboot/flash-image.ts';
 import { openSystemUsbBus } from '../../usb/system-bus.ts';
@@ -9,7 +10,7 @@ import { parseByteSize } from '../byte-size.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 
-const USAGE = `lockstep fastboot -s tcp:HOST[:PORT]|usb[:SERIAL] [-S SIZE] [--timeout SECONDS] COMMAND
+const USAGE = `lockstep fastboot -s SLOT|SERIAL|usb [-S SIZE] [--timeout SECONDS] COMMAND
   getvar NAME | getvar all        print a variable, or all of them
   flash PARTITION FILE            flash a raw or Android sparse image (split to the download size)
   erase PARTITION
@@ -33,14 +34,15 @@ export const fastbootCommand: CliCommand = {
       },
     });
     if (values.serial === undefined) throw new CliError(`name the device with -s (e.g. -s tcp:127.0.0.1:5554)\nUsage: ${USAGE}`, EXIT_USAGE);
-    const address = parseDeviceAddress(values.serial);
-    if ('problem' in address) throw new CliError(address.problem, EXIT_USAGE);
+    const selector = parseHandsetSelector(values.serial);
+    if ('problem' in selector) throw new CliError(selector.problem, EXIT_USAGE);
     const action = toAction(positionals);
     const maxDownloadSize = values['max-download-size'] === undefined ? undefined : parseByteSize(values['max-download-size'], '-S');
     const timeoutMs = values.timeout === undefined ? undefined : parseSeconds(values.timeout) * 1000;
 
     try {
-      const transport = await connectDevice(address, { usb: address.transport === 'usb' ? openSystemUsbBus() : undefined });
+      const overTcp = selector.by === 'slot' && selector.slot.kind === 'tcp';
+      const transport = await connectDevice(selector, { usb: overTcp ? undefined : openSystemUsbBus() });
       const client = new FastbootClient(transport, { commandTimeoutMs: timeoutMs, slowCommandTimeoutMs: timeoutMs, onInfo: (line) => io.out(`(bootloader) ${line}\n`) });
       try {
         await perform(client, action, io, maxDownloadSize);

@@ -13,7 +13,7 @@ import {
   type SimFleet,
   type SimPtyPort,
 } from '../../../sim/index.ts';
-import { DEFAULT_TCP_PORT } from '../../fastboot/connect.ts';
+import { DEFAULT_FASTBOOT_TCP_PORT } from '../../../shared/handset.ts';
 import { defaultDataDir, simulatorStateDir } from '../../station/data-dir.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
@@ -23,7 +23,7 @@ export const simCommand: CliCommand = {
   usage: `lockstep sim [--scenario FILE | --count N] [--tcp PORT] [--pty DIR] [--state DIR] [--demo]
   --scenario FILE  the fleet as a scenario JSON file (docs/simulator.md); default: --count reference handsets
   --count N        N reference handsets, serials LSIM0001… (default 1)
-  --tcp PORT       first TCP port; handset i listens on PORT+i (default ${DEFAULT_TCP_PORT}; 0 = any free ports)
+  --tcp PORT       first TCP port; handset i listens on PORT+i (default ${DEFAULT_FASTBOOT_TCP_PORT}; 0 = any free ports)
   --pty DIR        give each booted handset's AT port a real tty, linked in DIR (needs socat); prints each as it appears
   --state DIR      where partitions, fuses and lock state persist (default: the station's, $LOCKSTEP_DATA_DIR or ~/.local/share/lockstep, then simulator/)
   --demo           ${DEMO_SPEEDUP}x faster link, flash and reboot, for demonstrations`,
@@ -42,7 +42,7 @@ export const simCommand: CliCommand = {
     });
     if (values.scenario !== undefined && values.count !== undefined) throw new CliError('--scenario and --count both describe the fleet; give one of them', EXIT_USAGE);
     const scenario = await readScenario(values.scenario, values.count);
-    const firstPort = values.tcp === undefined ? DEFAULT_TCP_PORT : integerOption('--tcp', values.tcp, 0, 65535);
+    const firstPort = values.tcp === undefined ? DEFAULT_FASTBOOT_TCP_PORT : integerOption('--tcp', values.tcp, 0, 65535);
     const stateDir = resolve(values.state ?? simulatorStateDir(defaultDataDir()));
     const timing = values.demo ? accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) : {};
 
