@@ -76,12 +76,24 @@ export class ProvisioningBatch {
     this.#publisher.flush();
   }
 
-  /** Runs a failed or aborted handset again if it is still attached; it resumes where its readback says. */
+  /**
+   * Runs a failed or aborted handset again: from detect if it is in fastboot in its slot (it resumes
+   * where its readback says), or only its AT checks if those failed and it is still booted.
+   */
   retry(serial: string): boolean {
     const run = this.#runBySerial(serial);
-    const presence = run && this.#options.registry.list().find((candidate) => candidate.kind === 'fastboot' && candidate.id === run.slot);
-    if (!run || run.active || !presence || presence.kind !== 'fastboot') return false;
-    run.attach(presence);
+    if (!run || run.active) return false;
+    const present = this.#options.registry.list();
+    const fastboot = present.find((presence): presence is FastbootPresence => presence.kind === 'fastboot' && presence.id === run.slot);
+    if (fastboot) {
+      run.attach(fastboot);
+      return true;
+    }
+    const port = present.find(
+      (presence): presence is AtPresence => presence.kind === 'at' && (presence.serialNumber ?? this.#atSerials.get(presence.id) ?? null) === serial,
+    );
+    if (!port || !run.canRecheck) return false;
+    run.recheck(port);
     return true;
   }
 

@@ -13,6 +13,7 @@ import { checkBundleFits } from '../bundle/fit.ts';
 import { verifiedImage } from '../bundle/image-source.ts';
 import type { VerifiedBundle } from '../bundle/verify.ts';
 import { FastbootClient } from '../fastboot/client.ts';
+import { FastbootFailError } from '../fastboot/errors.ts';
 import { flashImage } from '../fastboot/flash-image.ts';
 import { runAtChecks, syncAt, type AtCheckResult } from '../handset/at-checks.ts';
 import { ProfiledFastboot, type FastbootIdentity } from '../handset/fastboot-ops.ts';
@@ -67,6 +68,21 @@ interface RunFacts {
 
 const SLOTTED_SUFFIX = { none: [''], active: null, both: ['_a', '_b'] } as const;
 
+/** Findings that quarantine a handset: it gets no further writes, in this attempt or any later one. */
+const ALARM_CODES = ['FUSE_READBACK_MISMATCH', 'LOCK_READBACK_MISMATCH'] as const;
+/** The fuse step's write-ahead entries, as #program journals them. */
+const FUSE_JOURNAL = /^(program|refused) bank (\d+) word (\d+) mask 0x([0-9a-f]{8})$/;
+
+interface History {
+  readonly steps: ReadonlySet<StepName>;
+  /** The record sequence number if this handset was provisioned in this batch. */
+  readonly provisioned: number | null;
+  /** The journaled detail of an alarm an earlier attempt raised. */
+  readonly alarm: string | null;
+  /** Per `bank/word`, the bits sent to be burned and not refused by the device. */
+  readonly fuseMasksSent: ReadonlyMap<string, number>;
+}
+
 export class HandsetRun {
   readonly slot: string;
   slotName: string | null;
@@ -85,6 +101,8 @@ export class HandsetRun {
   #pending: FastbootPresence | null = null;
   /** The authorisation decision of the irreversible step under way, journaled with its outcome. */
   #decision: AuthorisationDecision | null = null;
+  /** What the latest attempt learned, for a re-run of its checks. */
+  #lastFacts: RunFacts | null = null;
   readonly #context: RunContext;
 
   constructor(slot: string, slotName: string | null, context: RunContext) {
@@ -140,9 +158,36 @@ export class HandsetRun {
     while (this.#active) await this.#active;
   }
 
+  /** Whether the last attempt got as far as the AT checks and failed there, so the checks alone can run again. */
+  get canRecheck(): boolean {
+    return !this.#active && this.#phase === 'failed' && this.#step === 'checks' && this.#lastFacts?.locked === true;
+  }
+
+  /** Runs the AT checks again on a handset whose checks failed, still booted behind `port`. */
+  recheck(port: AtPresence): void {
+    const facts = this.#lastFacts;
+    const profile = this.#profile;
+    if (!this.canRecheck || !facts || !profile) return;
+    this.#run(async (signal) => {
+      this.#steps = { ...this.#steps, checks: 'waiting', record: 'waiting', label: 'waiting' };
+      this.#recordSeq = null;
+      this.#set({ phase: 'running', reason: null });
+      try {
+        await this.#checks(port, profile.profile, facts, signal);
+        await this.#finish(facts, null, signal);
+      } catch (error) {
+        await this.#fail(classifyFailure(signal.aborted && signal.reason instanceof StepFailure ? signal.reason : error), facts, signal);
+      }
+    });
+  }
+
   #start(presence: FastbootPresence): void {
+    this.#run((signal) => this.#attempt(presence, signal));
+  }
+
+  #run(attempt: (signal: AbortSignal) => Promise<void>): void {
     this.#abort = new AbortController();
-    this.#active = this.#attempt(presence).finally(() => {
+    this.#active = attempt(this.#abort.signal).finally(() => {
       this.#active = null;
       const next = this.#pending;
       this.#pending = null;
@@ -164,13 +209,13 @@ export class HandsetRun {
     this.#set(state === 'running' ? { step } : {});
   }
 
-  async #attempt(presence: FastbootPresence): Promise<void> {
-    const signal = this.#abort.signal;
+  async #attempt(presence: FastbootPresence, signal: AbortSignal): Promise<void> {
     this.#steps = initialSteps();
     this.#recordSeq = null;
     this.#decision = null;
     this.#set({ phase: 'running', step: 'detect', reason: null, progress: null });
     const facts: RunFacts = { identity: null, fuseWordsAfter: [], fusesBurned: [], locked: false, checks: [], authorisationId: null };
+    this.#lastFacts = facts;
     let client: FastbootClient | null = null;
     try {
       this.#mark('detect', 'running');
@@ -191,6 +236,13 @@ export class HandsetRun {
       }
       await this.#journal('identify', 'passed', JSON.stringify({ ...identity, slot: this.slot }));
       const history = this.#history();
+      if (history.alarm !== null) {
+        throw new StepFailure(
+          'QUARANTINED',
+          `an earlier attempt raised an alarm on this handset (${history.alarm.slice(0, 300)}); it gets no further writes`,
+          'Keep the handset in quarantine and hand it to the security officer with this message.',
+        );
+      }
       if (history.provisioned) {
         this.#markAll('passed');
         this.#recordSeq = history.provisioned;
@@ -205,7 +257,7 @@ export class HandsetRun {
       const targets = flashTargets(this.#context.batch.bundle, currentSlot);
       await this.#flashAndVerify(ops, targets, identity, history.steps, signal);
       await this.#context.gate.pass(signal);
-      await this.#fuse(ops, profile.profile, facts, signal);
+      await this.#fuse(ops, profile.profile, facts, history.fuseMasksSent, signal);
       await this.#context.gate.pass(signal);
       await this.#lock(ops, profile.profile, facts, signal);
       await this.#context.gate.pass(signal);
@@ -251,11 +303,21 @@ export class HandsetRun {
   }
 
   /** What earlier attempts of this handset in this batch proved, from the journal. */
-  #history(): { steps: ReadonlySet<StepName>; provisioned: number | null } {
+  #history(): History {
     const events = this.#context.records.journal.stepEvents(this.#requireDevice());
     const steps = new Set(events.filter((event) => event.status === 'passed').map((event) => event.step));
     const recorded = events.findLast((event) => event.step === 'record' && event.status === 'passed' && event.detail?.startsWith('provisioned '));
-    return { steps, provisioned: recorded ? Number(recorded.detail?.split(' ')[1]) : null };
+    const alarm = events.find((event) => event.status === 'failed' && ALARM_CODES.some((code) => event.detail?.startsWith(`[${code}]`)));
+    // Write-ahead fuse journal: a mask sent and not refused may have burned, whatever it reads back now.
+    const sent = new Map<string, number>();
+    for (const event of events) {
+      const entry = event.step === 'fuse' ? FUSE_JOURNAL.exec(event.detail ?? '') : null;
+      if (!entry) continue;
+      const key = `${entry[2]}/${entry[3]}`;
+      const mask = Number.parseInt(entry[4] as string, 16);
+      sent.set(key, entry[1] === 'program' ? (sent.get(key) ?? 0) | mask : (sent.get(key) ?? 0) & ~mask);
+    }
+    return { steps, provisioned: recorded ? Number(recorded.detail?.split(' ')[1]) : null, alarm: alarm?.detail ?? null, fuseMasksSent: sent };
   }
 
   #precheck(profile: DeviceProfile, identity: FastbootIdentity, before: ReadonlySet<StepName>): void {
@@ -348,7 +410,7 @@ export class HandsetRun {
     return wrong;
   }
 
-  async #fuse(ops: ProfiledFastboot, profile: DeviceProfile, facts: RunFacts, signal: AbortSignal): Promise<void> {
+  async #fuse(ops: ProfiledFastboot, profile: DeviceProfile, facts: RunFacts, sentBefore: ReadonlyMap<string, number>, signal: AbortSignal): Promise<void> {
     const { fuses } = this.#context.batch.bundle.manifest.policy;
     this.#mark('fuse', 'running');
     if (fuses.length === 0) {
@@ -362,8 +424,17 @@ export class HandsetRun {
     for (const [index, plan] of plans.entries()) {
       const was = before[index] as number;
       const missing = (plan.mask & ~was) >>> 0;
-      // Never re-burn a bit the readback shows set: OTP programming is not idempotent on every part.
-      if (missing !== 0) await ops.programFuse(plan.bank, plan.word, missing, signal);
+      const resent = (missing & (sentBefore.get(`${plan.bank}/${plan.word}`) ?? 0)) >>> 0;
+      if (resent !== 0) {
+        throw new StepFailure(
+          'FUSE_READBACK_MISMATCH',
+          `ALARM: fuse bank ${plan.bank} word ${plan.word} reads 0x${hex8(was)}, but bits 0x${hex8(resent)} were sent to be burned in an earlier attempt`,
+          'Quarantine the handset now and tell the security officer: a burn that was sent does not read back, and it is never sent twice.',
+        );
+      }
+      // Never re-burn a bit the readback shows set, and journal each mask before it is sent (write-ahead),
+      // so an attempt after a crash knows what may already have burned.
+      if (missing !== 0) await this.#program(ops, plan, missing, decision, signal);
       const after = await ops.readFuseWord(plan.bank, plan.word, signal);
       const expected = (was | plan.mask) >>> 0;
       facts.fuseWordsAfter.push({ bank: plan.bank, word: plan.word, value: after });
@@ -378,6 +449,18 @@ export class HandsetRun {
     facts.fusesBurned = [...fuses];
     facts.authorisationId = decision.authorised ? decision.authorisationId : null;
     await this.#journal('fuse', 'passed', `words after: ${describeWords(plans, facts.fuseWordsAfter.map((entry) => entry.value))}`, decision);
+  }
+
+  async #program(ops: ProfiledFastboot, plan: FuseWordPlan, mask: number, decision: AuthorisationDecision, signal: AbortSignal): Promise<void> {
+    const what = `bank ${plan.bank} word ${plan.word} mask 0x${hex8(mask)}`;
+    await this.#journal('fuse', 'started', `program ${what}`, decision);
+    try {
+      await ops.programFuse(plan.bank, plan.word, mask, signal);
+    } catch (error) {
+      // A device that answered FAIL did not burn; anything else (a lost link) may have.
+      if (error instanceof FastbootFailError) await this.#journal('fuse', 'started', `refused ${what}`, decision);
+      throw error;
+    }
   }
 
   async #lock(ops: ProfiledFastboot, profile: DeviceProfile, facts: RunFacts, signal: AbortSignal): Promise<void> {
