@@ -1,0 +1,425 @@
+// Provisioning benchmark: one batch of 16 virtual handsets served by a separate `lockstep sim`
+// process (TCP fastboot, AT ports on socat ttys) at the simulator's default timing (40 MB/s link,
+// 80 MB/s flash, 8 s reboot), provisioned end to end by `lockstep provision --parallel 16` with a
+// signed bundle of a 16 MiB boot and a 320 MiB system image (raw, so the system image is split
+// into sparse pieces by the 256 MiB download buffer), two fuses and the lock.
+// References measured in the same run: the physical floor, the slowest handset's link + flash +
+// reboot time paced exactly as the simulator paces them (each download's bytes at the link rate;
+// then, not overlapping, each piece's RAW and FILL bytes at the flash rate; erase, hashing and the
+// commands themselves are not paced), from the downloads in its command log; reading the bundle's
+// images through one reused buffer into SHA-256 in this process (CPU per GiB: the least a station
+// that re-hashes every byte it sends can spend); `lockstep --version` (start-up RSS).
+// Printed: batch wall time ÷ floor (target ≤ 1.05); aggregate download throughput ÷ (16 × link
+// rate) (target ≥ 0.95); the station's CPU (GNU time: its own and its children's, e.g. udevadm)
+// per handset-GiB and its share of the wall time (target: under one core); its peak RSS per
+// handset; the simulator's CPU and RSS; per-phase times from the command logs; and per phase the
+// cores the station, the simulator and everything else on the machine kept busy (sampled from
+// /proc), since both processes share its cores with whatever else runs.
+// The images are 1 MiB of pseudo-random data in every 16 MiB, zeros elsewhere: the station reads,
+// hashes and sends every byte alike, but the 16 simulated eMMCs share this machine's one disk,
+// which would otherwise limit the simulator's writes and fdatasyncs rather than anything measured.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createCipheriv, createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { open, statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_TIMING, readCommandLog, type CommandLogEntry } from '../src/sim/index.ts';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const HANDSETS = 16;
+const BOOT_MIB = 16;
+const SYSTEM_MIB = 320;
+/** The simulator's default max-download-size (scenario `maxDownloadSize`). */
+const MAX_DOWNLOAD = 256 * MiB;
+const RAW_BLOCK = 4096;
+const VERSION = '2.0.0';
+const TIME = '/usr/bin/time';
+const LOCKSTEP = resolve(import.meta.dirname, '../bin/lockstep.js');
+const ADMIN_PIN = '73915284';
+const TECH_PIN = '46120937';
+const SUPERVISOR_PIN = '58204716';
+const CLOCK_TICKS = 100;
+const SAMPLE_MS = 200;
+const { linkBytesPerSecond: LINK, flashBytesPerSecond: FLASH, rebootMs: REBOOT_MS } = DEFAULT_TIMING;
+
+for (const tool of [TIME, '/usr/bin/socat']) {
+  if (!existsSync(tool)) {
+    process.stderr.write(`provision bench: ${tool} is missing (apt-get install ${tool.endsWith('time') ? 'time' : 'socat'})\n`);
+    process.exit(1);
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'lockstep-provision-bench-'));
+let sim: ChildProcess | null = null;
+let station: ChildProcess | null = null;
+try {
+  // Partitions keep only the non-zero data; each handset's download buffer holds up to a piece.
+  const imageBytes = (BOOT_MIB + SYSTEM_MIB) * MiB;
+  const needed = 3 * imageBytes + HANDSETS * (imageBytes / 16 + MAX_DOWNLOAD) + GiB;
+  const disk = await statfs(work);
+  if (disk.bavail * disk.bsize < needed) throw new Error(`${work} has ${(disk.bavail * disk.bsize / GiB).toFixed(1)} GiB free; the bench needs ${(needed / GiB).toFixed(1)} GiB`);
+
+  const boot = join(work, 'boot.img');
+  const system = join(work, 'system.img');
+  await writeImage(boot, BOOT_MIB, null);
+  await writeImage(system, SYSTEM_MIB, `ro.build.display.id=${VERSION}\n`);
+  await lockstep(['keys', 'generate', '--out', join(work, 'keys')]);
+  mkdirSync(join(work, 'trust'));
+  copyFileSync(join(work, 'keys', 'signing.pub.pem'), join(work, 'trust', 'signing.pub.pem'));
+  const bundle = join(work, 'bundle');
+  await lockstep(['bundle', 'create', '--product', 'lockstep-ref', '--hw-rev', 'B2', '--version', VERSION, '--partition', `boot=${boot}`, '--partition', `system=${system}`,
+    '--slot', 'boot=active', '--slot', 'system=active', '--fuse', 'CAMERA_DISABLE', '--fuse', 'GPS_DISABLE', '--lock', '--key', join(work, 'keys', 'signing.key.pem'), '--out', bundle]);
+  rmSync(boot);
+  rmSync(system);
+  const db = join(work, 'records.sqlite');
+  await lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin', '--role', 'admin'], `${ADMIN_PIN}\n`);
+  await lockstep(['operators', 'add', '--db', db, '--id', 'tech', '--name', 'Tech', '--role', 'technician', '--as', 'admin'], `${ADMIN_PIN}\n${TECH_PIN}\n`);
+  await lockstep(['operators', 'add', '--db', db, '--id', 'sup', '--name', 'Sup', '--role', 'supervisor', '--as', 'admin'], `${ADMIN_PIN}\n${SUPERVISOR_PIN}\n`);
+  const startup = await measured(process.execPath, [LOCKSTEP, '--version']);
+  const images = readdirSync(join(bundle, 'images')).map((name) => join(bundle, 'images', name));
+  const hashPerGiB = await readAndHashCpu(images) / (imageBytes / GiB);
+
+  const stateDir = join(work, 'state');
+  const ptyDir = join(work, 'pty');
+  // --tcp 0: each handset on a free port the OS picks, so no port can be taken by someone else.
+  sim = spawn(process.execPath, [LOCKSTEP, 'sim', '--count', String(HANDSETS), '--tcp', '0', '--pty', ptyDir, '--state', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const handsets = await simHandsets(sim);
+  const simPid = sim.pid ?? 0;
+
+  const samples: Sample[] = [];
+  const stationArgs = [LOCKSTEP, 'provision', '--bundle', bundle, '--trust', join(work, 'trust'), '--db', db, '--data', join(work, 'data'), '--operator', 'tech', '--supervisor', 'sup'];
+  for (const { port } of handsets) stationArgs.push('--tcp', `127.0.0.1:${port}`);
+  stationArgs.push('--serial', ptyDir, '--expect', String(HANDSETS), '--parallel', String(HANDSETS), '--json');
+  const started = Date.now();
+  const child = spawn(TIME, ['-f', 'lockstep-time wall=%e user=%U sys=%S rss-kib=%M', process.execPath, ...stationArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOCKSTEP_OPERATOR_PIN: TECH_PIN, LOCKSTEP_SUPERVISOR_PIN: SUPERVISOR_PIN },
+  });
+  station = child;
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
+  child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString('utf8')).slice(-16_384)));
+  const sample = (): void => {
+    const stationPid = childPid(child.pid ?? 0);
+    samples.push({ at: Date.now(), sim: cpuSeconds(simPid), station: stationPid === null ? null : cpuSeconds(stationPid), machine: machineTicks() });
+  };
+  sample();
+  const sampler = setInterval(sample, SAMPLE_MS);
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  clearInterval(sampler);
+  sample();
+  const ended = Date.now();
+  station = null;
+  const simPeakRss = peakRssMb(simPid);
+  const time = /lockstep-time wall=([\d.]+) user=([\d.]+) sys=([\d.]+) rss-kib=(\d+)/.exec(stderr);
+  if (code !== 0 || !time) throw new Error(`lockstep provision exited ${code}:\n${stderr}\n${stdout.slice(-4000)}`);
+  const events = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { phase: string; serial: string | null });
+  const provisioned = new Set(events.filter((event) => event.phase === 'provisioned').map((event) => event.serial));
+  if (provisioned.size !== HANDSETS) throw new Error(`only ${provisioned.size} of ${HANDSETS} handsets were provisioned:\n${stdout.slice(-4000)}`);
+
+  const logs = await Promise.all(handsets.map(async ({ serial }) => phasesOf(serial, await readCommandLog(stateDir, serial))));
+  const wall = Number(time[1]);
+  const stationCpu = Number(time[2]) + Number(time[3]);
+  const stationRss = (Number(time[4]) * 1024) / 1e6;
+  const simCpu = (samples.at(-1)?.sim ?? Number.NaN) - (samples[0]?.sim ?? Number.NaN);
+  const slowest = logs.reduce((a, b) => (a.floor >= b.floor ? a : b));
+  const firstCommand = Math.min(...logs.map((entry) => entry.first));
+  const lastCommand = Math.max(...logs.map((entry) => entry.last));
+
+  // Aggregate throughput: each handset's bytes over the time its downloads were in progress, summed
+  // (the 16 download at once); and, stricter, all bytes over the span in which any download ran.
+  const aggregate = logs.reduce((sum, entry) => sum + entry.linkBytes / entry.downloadSeconds, 0);
+  const union = unionSeconds(logs.flatMap((entry) => entry.downloads));
+  const allBytes = logs.reduce((sum, entry) => sum + entry.linkBytes, 0);
+  const handsetGiB = (HANDSETS * imageBytes) / GiB;
+  const windows: [string, number, number][] = [
+    ['start-up (until the first command)', started, firstCommand],
+    ['flash (first erase to last flash done)', Math.min(...logs.map((entry) => entry.flashStart)), Math.max(...logs.map((entry) => entry.flashEnd))],
+    ['verify + fuse + lock', Math.min(...logs.map((entry) => entry.flashEnd)), Math.max(...logs.map((entry) => entry.rebootAt))],
+    ['reboot, AT checks, records', Math.min(...logs.map((entry) => entry.rebootAt)), ended],
+    ['whole run', started, ended],
+  ];
+
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  const s = (seconds: number): string => `${seconds.toFixed(2)} s`;
+  const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
+  const spread = (pick: (entry: Phases) => number): string => {
+    const values = logs.map(pick).sort((a, b) => a - b);
+    return `${s(values[Math.floor(values.length / 2)] ?? 0)} / ${s(values.at(-1) ?? 0)}`;
+  };
+  out(`${HANDSETS} handsets from a separate lockstep sim (${LINK / 1e6} MB/s link, ${FLASH / 1e6} MB/s flash, ${REBOOT_MS / 1000} s reboot), bundle ${BOOT_MIB + SYSTEM_MIB} MiB (boot ${BOOT_MIB} + system ${SYSTEM_MIB} MiB raw), --parallel ${HANDSETS}, ${availableCores()} cores shared by both processes:`);
+  out(`  physical floor (slowest handset)   ${s(slowest.floor)} = ${(slowest.linkBytes / 1e6).toFixed(1)} MB sent / ${LINK / 1e6} MB/s + ${(slowest.flashBytes / 1e6).toFixed(1)} MB flashed / ${FLASH / 1e6} MB/s + ${s(REBOOT_MS / 1000)} reboot`);
+  out(`  batch wall time (provision process) ${s(wall)}  ratio ${(wall / slowest.floor).toFixed(3)} of the floor  (target ≤ 1.05: ${verdict(wall / slowest.floor <= 1.05)})`);
+  out(`    start-up to first fastboot command ${s((firstCommand - started) / 1000)}; first command to last AT command ${s((lastCommand - firstCommand) / 1000)} (ratio ${((lastCommand - firstCommand) / 1000 / slowest.floor).toFixed(3)}); then ${s((ended - lastCommand) / 1000)} to exit`);
+  out(`  per handset, median / slowest (from the command logs):`);
+  out(`    detect + identify + erase         ${spread((entry) => entry.beforeFlash)}`);
+  out(`    downloads (floor ${s(slowest.linkBytes / LINK)})         ${spread((entry) => entry.downloadSeconds)}`);
+  out(`    flash: commands (floor ${s(slowest.flashBytes / FLASH)})    ${spread((entry) => entry.flashSeconds)}`);
+  out(`    verify (oem sha256, unpaced)      ${spread((entry) => entry.verifySeconds)}`);
+  out(`    fuse + lock                       ${spread((entry) => entry.fuseLockSeconds)}`);
+  out(`    reboot to first AT command (floor ${s(REBOOT_MS / 1000)}) ${spread((entry) => entry.rebootSeconds)}`);
+  out(`    AT checks                         ${spread((entry) => entry.checksSeconds)}`);
+  out(`    first to last command             ${spread((entry) => (entry.last - entry.first) / 1000)}`);
+  out(`  aggregate download throughput      ${(aggregate / 1e6).toFixed(0)} MB/s  ratio ${(aggregate / (HANDSETS * LINK)).toFixed(3)} of ${HANDSETS} × ${LINK / 1e6} MB/s  (target ≥ 0.95: ${verdict(aggregate / (HANDSETS * LINK) >= 0.95)})`);
+  out(`    all ${(allBytes / 1e6).toFixed(0)} MB over the ${s(union)} in which any download ran: ${(allBytes / union / 1e6).toFixed(0)} MB/s, ratio ${(allBytes / union / (HANDSETS * LINK)).toFixed(3)}`);
+  out(`  station CPU                        ${s(stationCpu)} (user ${time[2]} s, sys ${time[3]} s) = ${(stationCpu / handsetGiB).toFixed(2)} s per handset-GiB (${handsetGiB.toFixed(2)} handset-GiB), ${(stationCpu / handsetGiB / hashPerGiB).toFixed(1)}x the ${hashPerGiB.toFixed(2)} s/GiB of reading + SHA-256`);
+  out(`    ${(stationCpu / wall).toFixed(2)} cores over the wall time (target < 1 core: ${verdict(stationCpu / wall < 1)}); at the floor's pace it would need ${(stationCpu / slowest.floor).toFixed(2)} cores`);
+  out(`  station peak RSS                   ${stationRss.toFixed(0)} MB = ${(stationRss / HANDSETS).toFixed(1)} MB per handset; ${((stationRss - startup.rssMb) / HANDSETS).toFixed(1)} MB per handset above start-up (lockstep --version: ${startup.rssMb.toFixed(0)} MB)`);
+  out(`  simulator CPU                      ${s(simCpu)} user+sys = ${(simCpu / handsetGiB).toFixed(2)} s per handset-GiB; ${(simCpu / ((ended - started) / 1000)).toFixed(2)} cores over the wall time; peak RSS ${simPeakRss.toFixed(0)} MB`);
+  out(`  CPU bound: station + simulator ${s(stationCpu + simCpu)} of CPU on ${availableCores()} cores take at least ${s((stationCpu + simCpu) / availableCores())} = ${((stationCpu + simCpu) / availableCores() / slowest.floor).toFixed(2)}x the floor`);
+  out(`  cores kept busy per phase (the machine has ${availableCores()}):            station  simulator  others`);
+  for (const [name, from, to] of windows) {
+    const share = busyShares(samples, from, to);
+    out(`    ${`${name} ${s((to - from) / 1000)}`.padEnd(52)} ${share.station.toFixed(2).padStart(7)} ${share.sim.toFixed(2).padStart(10)} ${share.others.toFixed(2).padStart(7)}`);
+  }
+  const others = busyShares(samples, started, ended).others;
+  if (others > 0.2) out(`  NOTE: other processes kept ${others.toFixed(2)} cores busy during the run; the wall-time figures are not representative of this machine`);
+} finally {
+  // The station runs under GNU time, which does not pass a signal on: stop the station itself.
+  const running = station !== null && station.exitCode === null ? childPid(station.pid ?? 0) : null;
+  if (running !== null) process.kill(running, 'SIGTERM');
+  station?.kill('SIGTERM');
+  if (sim && sim.exitCode === null) {
+    sim.kill('SIGTERM');
+    await new Promise((done) => sim?.once('exit', done));
+  }
+  rmSync(work, { recursive: true, force: true });
+}
+
+interface Sample {
+  readonly at: number;
+  readonly sim: number | null;
+  readonly station: number | null;
+  readonly machine: { busy: number; total: number };
+}
+
+interface Phases {
+  readonly linkBytes: number;
+  readonly flashBytes: number;
+  readonly floor: number;
+  readonly downloads: [number, number][];
+  readonly downloadSeconds: number;
+  readonly flashSeconds: number;
+  readonly first: number;
+  readonly last: number;
+  readonly flashStart: number;
+  readonly flashEnd: number;
+  readonly rebootAt: number;
+  readonly beforeFlash: number;
+  readonly verifySeconds: number;
+  readonly fuseLockSeconds: number;
+  readonly rebootSeconds: number;
+  readonly checksSeconds: number;
+}
+
+/**
+ * One handset's times from its command log. A command's time is when it reached the handset, so a
+ * download lasts from `download:` to the `flash:` that follows it (the data, then OKAY, then the
+ * station's next command), a flash from `flash:` to the next command.
+ */
+function phasesOf(serial: string, log: readonly CommandLogEntry[]): Phases {
+  const at = log.map((entry) => Date.parse(entry.time));
+  const index = (test: (entry: CommandLogEntry) => boolean, from = 0): number => {
+    const found = log.findIndex((entry, i) => i >= from && test(entry));
+    if (found < 0) throw new Error(`${serial}: the command log lacks an expected command`);
+    return found;
+  };
+  const fastboot = (prefix: string) => (entry: CommandLogEntry) => entry.channel === 'fastboot' && entry.command.startsWith(prefix);
+  const next = (i: number): number => at[i + 1] ?? at[i] ?? 0;
+  let linkBytes = 0;
+  let flashBytes = 0;
+  const downloads: [number, number][] = [];
+  let flashSeconds = 0;
+  log.forEach((entry, i) => {
+    if (fastboot('download:')(entry)) {
+      const size = Number.parseInt(entry.command.slice('download:'.length), 16);
+      linkBytes += size;
+      flashBytes += flashedBytes(size);
+      downloads.push([at[i] ?? 0, next(i)]);
+    }
+    if (fastboot('flash:')(entry)) flashSeconds += (next(i) - (at[i] ?? 0)) / 1000;
+  });
+  const firstErase = index(fastboot('erase:'));
+  const firstHash = index(fastboot('oem sha256'));
+  const firstFuse = index(fastboot('oem fuse'), firstHash);
+  const reboot = index(fastboot('reboot'), firstFuse);
+  const firstAt = index((entry) => entry.channel === 'at', reboot);
+  const first = at[0] ?? 0;
+  const last = at.at(-1) ?? 0;
+  return {
+    linkBytes,
+    flashBytes,
+    floor: linkBytes / LINK + flashBytes / FLASH + REBOOT_MS / 1000,
+    downloads,
+    downloadSeconds: downloads.reduce((sum, [from, to]) => sum + (to - from) / 1000, 0),
+    flashSeconds,
+    first,
+    last,
+    flashStart: at[firstErase] ?? 0,
+    flashEnd: at[firstHash] ?? 0,
+    rebootAt: at[reboot] ?? 0,
+    beforeFlash: ((at[firstErase] ?? 0) - first) / 1000,
+    verifySeconds: ((at[firstFuse] ?? 0) - (at[firstHash] ?? 0)) / 1000,
+    fuseLockSeconds: ((at[reboot] ?? 0) - (at[firstFuse] ?? 0)) / 1000,
+    rebootSeconds: ((at[firstAt] ?? 0) - (at[reboot] ?? 0)) / 1000,
+    checksSeconds: (last - (at[firstAt] ?? 0)) / 1000,
+  };
+}
+
+/**
+ * The bytes the simulator paces at the flash rate for one download of this size, for this bench's
+ * raw images: a piece that fits is flashed raw (all its bytes); a larger image goes as sparse pieces
+ * of one RAW chunk each (28-byte sparse header, 12-byte chunk headers, DONT_CARE before and/or after),
+ * of which only the RAW payload is written. The headers are read off as the few bytes short of a block.
+ */
+function flashedBytes(downloadSize: number): number {
+  return downloadSize % RAW_BLOCK === 0 ? downloadSize : Math.floor(downloadSize / RAW_BLOCK) * RAW_BLOCK;
+}
+
+function unionSeconds(intervals: readonly [number, number][]): number {
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const [from, to] of [...intervals].sort((a, b) => a[0] - b[0])) {
+    if (to <= end) continue;
+    total += to - Math.max(from, end);
+    end = to;
+  }
+  return total / 1000;
+}
+
+/** Average cores the station, the simulator and everything else kept busy between two times, from the samples. */
+function busyShares(samples: readonly Sample[], from: number, to: number): { station: number; sim: number; others: number } {
+  const inside = samples.filter((entry) => entry.at >= from - SAMPLE_MS / 2 && entry.at <= to + SAMPLE_MS / 2);
+  const share = (pick: (entry: Sample) => number | null): number => {
+    const known = inside.filter((entry) => pick(entry) !== null);
+    const [a, b] = [known[0], known.at(-1)];
+    return a && b && b.at > a.at ? ((pick(b) ?? 0) - (pick(a) ?? 0)) / ((b.at - a.at) / 1000) : 0;
+  };
+  const [a, b] = [inside[0], inside.at(-1)];
+  const machine = a && b && b.at > a.at ? ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * availableCores() : Number.NaN;
+  const station = share((entry) => entry.station);
+  const sim = share((entry) => entry.sim);
+  return { station, sim, others: Math.max(0, machine - station - sim) };
+}
+
+/** `count` MiB: one pseudo-random MiB (AES-CTR keystream) in every 16, zeros elsewhere; `head` over the start. */
+async function writeImage(path: string, count: number, head: string | null): Promise<void> {
+  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 3), Buffer.alloc(16, 0));
+  const zeros = Buffer.alloc(MiB);
+  const file = await open(path, 'w');
+  try {
+    for (let mib = 0; mib < count; mib++) {
+      const piece = mib % 16 === 0 ? cipher.update(zeros) : zeros;
+      if (mib === 0 && head !== null) piece.write(head, 0, 'utf8');
+      await file.write(piece, 0, MiB, mib * MiB);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** CPU seconds (user + sys) this process spends reading the files through one reused buffer into SHA-256. */
+async function readAndHashCpu(paths: readonly string[]): Promise<number> {
+  const buffer = Buffer.allocUnsafeSlow(4 * MiB);
+  const before = process.cpuUsage();
+  for (const path of paths) {
+    const hash = createHash('sha256');
+    const file = await open(path, 'r');
+    try {
+      for (let read = 1; read > 0; ) {
+        ({ bytesRead: read } = await file.read(buffer, 0, buffer.length, null));
+        hash.update(buffer.subarray(0, read));
+      }
+    } finally {
+      await file.close();
+    }
+    hash.digest();
+  }
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+/** Runs the CLI to completion (setup steps), with `input` on stdin. */
+function lockstep(args: readonly string[], input = ''): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = execFile(process.execPath, [LOCKSTEP, ...args], { encoding: 'utf8', maxBuffer: 16 * MiB }, (error, stdout, stderr) =>
+      error ? fail(new Error(`lockstep ${args.join(' ')}: ${stderr || error.message}`)) : done(stdout),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+/** Peak RSS (`%M`, KiB) and CPU seconds (user + sys) of one process as GNU time reports them. */
+function measured(command: string, args: readonly string[]): Promise<{ rssMb: number; cpu: number }> {
+  return new Promise((done, fail) => {
+    execFile(TIME, ['-f', 'lockstep-time rss-kib=%M cpu=%U+%S', command, ...args], { encoding: 'utf8' }, (error, _stdout, stderr) => {
+      if (error) return fail(error);
+      const match = /lockstep-time rss-kib=(\d+) cpu=([\d.]+)\+([\d.]+)/.exec(stderr);
+      if (!match) return fail(new Error(`no figures from GNU time for ${command}: ${stderr}`));
+      done({ rssMb: (Number(match[1]) * 1024) / 1e6, cpu: Number(match[2]) + Number(match[3]) });
+    });
+  });
+}
+
+/** Waits for `Serving N` and returns each handset's serial and port; keeps draining its output. */
+function simHandsets(child: ChildProcess): Promise<{ serial: string; port: number }[]> {
+  let output = '';
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString('utf8')).slice(-8192)));
+  let serving = false;
+  return new Promise((done, fail) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (serving) return;
+      output += chunk.toString('utf8');
+      if (!/^Serving \d+ /m.test(output)) return;
+      serving = true;
+      const found = [...output.matchAll(/^(\S+)\ttcp:127\.0\.0\.1:(\d+)$/gm)].map((match) => ({ serial: match[1] as string, port: Number(match[2]) }));
+      if (found.length === HANDSETS) done(found);
+      else fail(new Error(`lockstep sim served ${found.length} handsets, not ${HANDSETS}:\n${output}`));
+    });
+    child.once('exit', (code) => fail(new Error(`lockstep sim exited ${code} before serving:\n${output}${errors}`)));
+  });
+}
+
+/** The pid of GNU time's child (the station itself), once it exists. */
+function childPid(pid: number): number | null {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return children === '' ? null : Number(children.split(' ')[0]);
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of a live process and of its children that have ended (utime, stime, cutime, cstime); null once it is gone. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** The machine's busy and total CPU ticks (all cores) from /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+function availableCores(): number {
+  return readFileSync('/proc/stat', 'utf8').split('\n').filter((line) => /^cpu\d+ /.test(line)).length;
+}
+
+/** VmHWM of a live process: its peak resident set. */
+function peakRssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((entry) => entry.startsWith('VmHWM:')) ?? 'VmHWM: 0 kB';
+  return (Number(line.replace(/\D+/g, '')) * 1024) / 1e6;
+}
+
