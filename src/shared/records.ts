@@ -80,10 +80,10 @@ export const fuseReadbackSchema = z.strictObject({
 export type FuseReadback = z.infer<typeof fuseReadbackSchema>;
 
 /**
- * The content of one provisioning record: exactly the object that is hashed into the chain (see
- * docs/records.md for the canonical encoding). Changing a field here changes the export format.
+ * The content of one provisioning record of format 1: exactly the object that is hashed into the
+ * chain (see docs/records.md for the canonical encoding). Records written before format 2 keep it.
  */
-export const provisioningRecordBodySchema = z.strictObject({
+export const provisioningRecordBodyV1Schema = z.strictObject({
   seq: z.int().positive(),
   recordedAt: isoTime,
   batchId: z.int().positive(),
@@ -104,12 +104,39 @@ export const provisioningRecordBodySchema = z.strictObject({
   operatorId: z.string(),
   authorisationId: z.int().positive().nullable(),
 });
+
+/** What an auditor needs beyond format 1: where, who, when, and each readback the pipeline relied on. */
+export const recordEvidenceSchema = z.strictObject({
+  /** The slot the handset sat in (src/shared/handset.ts). */
+  slot: z.string(),
+  /** The supervisor whose authorisation the irreversible steps ran under. */
+  supervisorId: z.string().nullable(),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  /** The identify step's readback over fastboot, exactly as the handset answered. */
+  identityBefore: z.record(z.string(), z.string().nullable()),
+  /** What the booted handset reported over AT (IMEI, firmware version, …). */
+  identityAfter: z.record(z.string(), z.string().nullable()),
+  /** The handset's own hash of each written partition. */
+  partitions: z.array(z.strictObject({ name: z.string(), sha256: z.string() })),
+  fuseWordsBefore: z.array(fuseReadbackSchema),
+  /** The lock-state variable read back after locking, raw. */
+  lockState: z.string().nullable(),
+  checks: z.array(z.strictObject({ id: z.string(), passed: z.boolean(), command: z.string(), answer: z.string() })),
+});
+export type RecordEvidence = z.infer<typeof recordEvidenceSchema>;
+
+/** Format 2 (this version writes it): format 1 plus the evidence. */
+export const provisioningRecordBodyV2Schema = provisioningRecordBodyV1Schema.extend({
+  recordVersion: z.literal(2),
+  evidence: recordEvidenceSchema,
+});
+
+/** A record body as stored or exported: format 1 (older stations) or format 2. */
+export const provisioningRecordBodySchema = z.union([provisioningRecordBodyV2Schema, provisioningRecordBodyV1Schema]);
 export type ProvisioningRecordBody = z.infer<typeof provisioningRecordBodySchema>;
 
-export interface ProvisioningRecord extends ProvisioningRecordBody {
-  readonly prevHash: string;
-  readonly hash: string;
-}
+export type ProvisioningRecord = ProvisioningRecordBody & { readonly prevHash: string; readonly hash: string };
 
 /** Which records an export or a listing covers; every field narrows it. */
 export interface RecordFilter {
@@ -119,15 +146,21 @@ export interface RecordFilter {
   readonly status?: RecordOutcome;
 }
 
-export const EXPORT_FORMAT = 'lockstep-records/1';
+/** The JSON Lines export this version writes; `records verify` also accepts the formats before it. */
+export const EXPORT_FORMAT = 'lockstep-records/2';
+export const EXPORT_FORMATS_VERIFIED = ['lockstep-records/1', EXPORT_FORMAT] as const;
 
-export const recordLineSchema = z.strictObject({
-  type: z.literal('record'),
-  seq: z.int().positive(),
-  prevHash: sha256Hex,
-  hash: sha256Hex,
-  record: provisioningRecordBodySchema,
-});
+const recordLineFields = { type: z.literal('record'), seq: z.int().positive(), prevHash: sha256Hex, hash: sha256Hex } as const;
+
+/**
+ * The schema for one record line, chosen by the format its body declares, so a malformed body is
+ * reported field by field instead of as "matches neither format".
+ */
+export function recordLineSchemaFor(line: unknown) {
+  const record = (line as { record?: unknown } | null)?.record;
+  const v2 = typeof record === 'object' && record !== null && Object.hasOwn(record, 'recordVersion');
+  return z.strictObject({ ...recordLineFields, record: v2 ? provisioningRecordBodyV2Schema : provisioningRecordBodyV1Schema });
+}
 
 /** A record of the chain outside the export's filter: its place in the chain, not its content. */
 export const elidedLineSchema = z.strictObject({
@@ -139,7 +172,7 @@ export const elidedLineSchema = z.strictObject({
 
 export const chainHeadFieldsSchema = z.strictObject({
   type: z.literal('chain-head'),
-  format: z.literal(EXPORT_FORMAT),
+  format: z.enum(EXPORT_FORMATS_VERIFIED),
   exportedAt: isoTime,
   filter: z.strictObject({
     batchId: z.int().positive().nullable(),
@@ -162,7 +195,6 @@ export const chainHeadLineSchema = chainHeadFieldsSchema.extend({
 });
 export type ChainHeadLine = z.infer<typeof chainHeadLineSchema>;
 
-export type RecordLine = z.infer<typeof recordLineSchema>;
 export type ElidedLine = z.infer<typeof elidedLineSchema>;
 
 /** What `records verify` found: intact, or the first line that breaks and why. */

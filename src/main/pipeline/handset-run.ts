@@ -6,7 +6,7 @@
 import type { ManifestPartition } from '../../shared/bundle.ts';
 import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
-import type { AuthorisationDecision, StepName, StepStatus } from '../../shared/records.ts';
+import type { AuthorisationDecision, FuseReadback, RecordEvidence, StepName, StepStatus } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { AtClient } from '../at/client.ts';
 import { checkBundleFits } from '../bundle/fit.ts';
@@ -56,14 +56,23 @@ interface FuseWordPlan {
   readonly mask: number;
 }
 
-/** What the run learned, for the provisioning record. */
+/** What the run learned, for the provisioning record and its evidence. */
 interface RunFacts {
+  readonly startedAt: string;
   identity: FastbootIdentity | null;
-  fuseWordsAfter: { bank: number; word: number; value: number }[];
+  partitions: { name: string; sha256: string }[];
+  fuseWordsBefore: FuseReadback[];
+  fuseWordsAfter: FuseReadback[];
   fusesBurned: string[];
   locked: boolean;
+  lockState: string | null;
   checks: AtCheckResult[];
   authorisationId: number | null;
+}
+
+function newFacts(): RunFacts {
+  const startedAt = new Date().toISOString();
+  return { startedAt, identity: null, partitions: [], fuseWordsBefore: [], fuseWordsAfter: [], fusesBurned: [], locked: false, lockState: null, checks: [], authorisationId: null };
 }
 
 const SLOTTED_SUFFIX = { none: [''], active: null, both: ['_a', '_b'] } as const;
@@ -214,7 +223,7 @@ export class HandsetRun {
     this.#recordSeq = null;
     this.#decision = null;
     this.#set({ phase: 'running', step: 'detect', reason: null, progress: null });
-    const facts: RunFacts = { identity: null, fuseWordsAfter: [], fusesBurned: [], locked: false, checks: [], authorisationId: null };
+    const facts = newFacts();
     this.#lastFacts = facts;
     let client: FastbootClient | null = null;
     try {
@@ -255,7 +264,7 @@ export class HandsetRun {
       await this.#journal('precheck', 'passed', null);
       const currentSlot = await client.getvar('current-slot', { signal }).catch(() => 'a');
       const targets = flashTargets(this.#context.batch.bundle, currentSlot);
-      await this.#flashAndVerify(ops, targets, identity, history.steps, signal);
+      await this.#flashAndVerify(ops, targets, identity, history.steps, facts, signal);
       await this.#context.gate.pass(signal);
       await this.#fuse(ops, profile.profile, facts, history.fuseMasksSent, signal);
       await this.#context.gate.pass(signal);
@@ -297,7 +306,7 @@ export class HandsetRun {
     const entry = this.#context.records.registerDevice({
       batchId: this.#context.batch.id,
       serial,
-      identity: { ...identity, unlocked: identity.unlocked === null ? null : String(identity.unlocked), slot: this.slot },
+      identity: { ...identityRecord(identity), slot: this.slot },
     });
     this.#deviceId = entry.id;
   }
@@ -355,11 +364,18 @@ export class HandsetRun {
     }
   }
 
-  async #flashAndVerify(ops: ProfiledFastboot, targets: readonly FlashTarget[], identity: FastbootIdentity, before: ReadonlySet<StepName>, signal: AbortSignal): Promise<void> {
+  async #flashAndVerify(
+    ops: ProfiledFastboot,
+    targets: readonly FlashTarget[],
+    identity: FastbootIdentity,
+    before: ReadonlySet<StepName>,
+    facts: RunFacts,
+    signal: AbortSignal,
+  ): Promise<void> {
     // A handset this batch never flashed is flashed at once; otherwise its own hashes decide.
     if (before.has('flash') || !identity.unlocked) {
       this.#mark('verify', 'running');
-      if ((await this.#mismatches(ops, targets, signal)).length === 0) {
+      if ((await this.#mismatches(ops, targets, facts, signal)).length === 0) {
         await this.#journal('flash', 'passed', 'already flashed: every partition reads back the bundle\'s hash');
         await this.#journal('verify', 'passed', 'readback matches the manifest');
         return;
@@ -394,17 +410,20 @@ export class HandsetRun {
       release();
     }
     this.#mark('verify', 'running');
-    const wrong = await this.#mismatches(ops, targets, signal);
+    const wrong = await this.#mismatches(ops, targets, facts, signal);
     if (wrong.length > 0) {
       throw new StepFailure('VERIFY_MISMATCH', `the handset's hash of ${wrong.join(', ')} does not match the bundle`, 'Nothing irreversible was done. Retry the handset; if it fails again, set it aside.');
     }
     await this.#journal('verify', 'passed', 'readback matches the manifest');
   }
 
-  async #mismatches(ops: ProfiledFastboot, targets: readonly FlashTarget[], signal: AbortSignal): Promise<string[]> {
+  /** The written partitions whose device-side hash differs from the manifest's; every hash read lands in `facts`. */
+  async #mismatches(ops: ProfiledFastboot, targets: readonly FlashTarget[], facts: RunFacts, signal: AbortSignal): Promise<string[]> {
     const wrong: string[] = [];
+    facts.partitions = [];
     for (const { partition, target } of targets) {
       const hash = await ops.partitionHash(target, partition.expanded.size, signal);
+      facts.partitions.push({ name: target, sha256: hash });
       if (hash !== partition.expanded.sha256) wrong.push(target);
     }
     return wrong;
@@ -419,7 +438,9 @@ export class HandsetRun {
     }
     const plans = fuseWordPlans(profile, fuses);
     const decision = this.#authorise('fuse', fuses);
-    const before = await Promise.all(plans.map((plan) => ops.readFuseWord(plan.bank, plan.word, signal)));
+    const before: number[] = [];
+    for (const plan of plans) before.push(await ops.readFuseWord(plan.bank, plan.word, signal));
+    facts.fuseWordsBefore = plans.map((plan, index) => ({ bank: plan.bank, word: plan.word, value: before[index] as number }));
     await this.#journal('fuse', 'started', `words before: ${describeWords(plans, before)}`, decision);
     for (const [index, plan] of plans.entries()) {
       const was = before[index] as number;
@@ -479,6 +500,7 @@ export class HandsetRun {
       throw new StepFailure('LOCK_READBACK_MISMATCH', `after locking, the handset reports its lock state as '${displaySafe(after, 40)}'`, 'Set the handset aside and tell the supervisor.');
     }
     facts.locked = true;
+    facts.lockState = after;
     facts.authorisationId ??= decision.authorised ? decision.authorisationId : null;
     await this.#journal('lock', 'passed', `${profile.identity.lockState}=${after}`, decision);
   }
@@ -546,6 +568,7 @@ export class HandsetRun {
       failureReason: reason ? `[${reason.code}] ${reason.message}` : null,
       operatorId: this.#context.batch.operatorId,
       authorisationId: facts.authorisationId,
+      evidence: this.#evidence(facts),
     });
     this.#recordSeq = record.seq;
     await this.#journal('record', 'passed', `${record.outcome} ${record.seq}`);
@@ -554,6 +577,23 @@ export class HandsetRun {
     const label = await this.#context.labels.label(record, signal);
     await this.#journal('label', label.status, label.detail);
     this.#set({ phase: 'provisioned', step: null });
+  }
+
+  #evidence(facts: RunFacts): RecordEvidence {
+    const authorisation = facts.authorisationId === null ? null : this.#context.records.authorisations.get(facts.authorisationId);
+    const reported = (field: 'imei' | 'firmwareVersion'): string | null => facts.checks.find((check) => check.records === field)?.value ?? null;
+    return {
+      slot: this.slot,
+      supervisorId: authorisation?.supervisorId ?? null,
+      startedAt: facts.startedAt,
+      finishedAt: new Date().toISOString(),
+      identityBefore: facts.identity ? identityRecord(facts.identity) : {},
+      identityAfter: facts.checks.length === 0 ? {} : { imei: reported('imei'), firmwareVersion: reported('firmwareVersion') },
+      partitions: facts.partitions,
+      fuseWordsBefore: facts.fuseWordsBefore,
+      lockState: facts.lockState,
+      checks: facts.checks.map((check) => ({ id: check.id, passed: check.passed, command: check.command, answer: check.answer })),
+    };
   }
 
   async #fail(reason: FailureReason, facts: RunFacts, signal: AbortSignal): Promise<void> {
@@ -611,6 +651,11 @@ export class HandsetRun {
     if (this.#serial === null) throw new Error('the handset has no serial number yet');
     return this.#serial;
   }
+}
+
+/** The identify readback as the records store it: text values, exactly as the handset answered. */
+function identityRecord(identity: FastbootIdentity): Record<string, string | null> {
+  return { ...identity, unlocked: identity.unlocked === null ? null : String(identity.unlocked) };
 }
 
 /** The partitions to write on this handset: slotted ones on its active slot (or both slots). */

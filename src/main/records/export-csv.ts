@@ -2,7 +2,7 @@
 // should see it: control and bidi characters escaped, capped below a spreadsheet's cell limit,
 // formula triggers neutralised and quoted. The JSON Lines export is the exact, verifiable copy;
 // the CSV carries each record's hashes so a row can be matched to it.
-import type { ProvisioningRecordBody } from '../../shared/records.ts';
+import type { ProvisioningRecordBody, RecordEvidence } from '../../shared/records.ts';
 import { MAX_ESCAPE_EXPANSION, csvCell, displaySafe } from '../../shared/untrusted.ts';
 import { inChunks, writeFileAtomically } from './export-file.ts';
 import { fromSnapshot, type ExportRequest, type ExportSummary } from './export-source.ts';
@@ -37,7 +37,19 @@ const COLUMNS: readonly [string, (record: ProvisioningRecordBody) => string][] =
   ['failure_reason', (r) => text(r.failureReason)],
   ['operator_id', (r) => text(r.operatorId)],
   ['authorisation_id', (r) => (r.authorisationId === null ? '' : String(r.authorisationId))],
+  // Format 2's evidence; empty for records written before it.
+  ['slot', (r) => text(evidence(r)?.slot ?? null)],
+  ['supervisor_id', (r) => text(evidence(r)?.supervisorId ?? null)],
+  ['started_at', (r) => text(evidence(r)?.startedAt ?? null)],
+  ['partition_hashes', (r) => text(evidence(r)?.partitions.map((p) => `${p.name}=${p.sha256}`).join(';') ?? null)],
+  ['fuse_words_before', (r) => text(evidence(r) ? fuseReadbackText(evidence(r)?.fuseWordsBefore ?? []) : null)],
+  ['lock_state', (r) => text(evidence(r)?.lockState ?? null)],
+  ['checks', (r) => text(evidence(r)?.checks.map((c) => `${c.id}=${c.passed ? 'pass' : 'FAIL'}`).join(';') ?? null)],
 ];
+
+function evidence(record: ProvisioningRecordBody): RecordEvidence | null {
+  return 'evidence' in record ? record.evidence : null;
+}
 
 export async function exportCsv({ source, filter, out }: ExportRequest): Promise<ExportSummary> {
   const summary: ExportSummary = { records: 0, headSeq: 0, headHash: '' };

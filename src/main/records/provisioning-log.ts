@@ -4,7 +4,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import {
-  provisioningRecordBodySchema,
+  provisioningRecordBodyV1Schema,
+  recordEvidenceSchema,
   type ProvisioningRecord,
   type ProvisioningRecordBody,
   type RecordFilter,
@@ -18,12 +19,13 @@ import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
 
 /** What the pipeline commits: the record minus what the store assigns (seq, time, batch and serial of the device). */
-export const newRecordSchema = provisioningRecordBodySchema
+export const newRecordSchema = provisioningRecordBodyV1Schema
   .omit({ seq: true, recordedAt: true, batchId: true, deviceSerial: true })
   .extend({
     deviceId: z.int().positive(),
-    failedStep: provisioningRecordBodySchema.shape.failedStep.default(null),
-    failureReason: provisioningRecordBodySchema.shape.failureReason.default(null),
+    failedStep: provisioningRecordBodyV1Schema.shape.failedStep.default(null),
+    failureReason: provisioningRecordBodyV1Schema.shape.failureReason.default(null),
+    evidence: recordEvidenceSchema,
   })
   .refine((record) => (record.outcome === 'failed') === (record.failedStep !== null && record.failureReason !== null), {
     message: 'a failed record names its failed step and reason; a provisioned one names neither',
@@ -99,6 +101,8 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
           failureReason: record.failureReason,
           operatorId: record.operatorId,
           authorisationId: record.authorisationId,
+          recordVersion: 2,
+          evidence: record.evidence,
         };
         const canonical = canonicalJson(body);
         const hash = chainHash(previous.hash, canonical);

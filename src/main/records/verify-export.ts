@@ -5,7 +5,7 @@ import { verify } from 'node:crypto';
 import {
   chainHeadLineSchema,
   elidedLineSchema,
-  recordLineSchema,
+  recordLineSchemaFor,
   type ChainHeadLine,
   type VerifyOutcome,
   type VerifyProblem,
@@ -154,7 +154,7 @@ export async function verifyJsonlExport(path: string, pinnedKey?: string): Promi
       return failure({ line: lineNumber, problem: 'malformed', message: 'is not valid JSON: the file was edited or damaged.' });
     }
     const type = (json as { type?: unknown } | null)?.type;
-    const schema = type === 'record' ? recordLineSchema : type === 'elided' ? elidedLineSchema : type === 'chain-head' ? chainHeadLineSchema : null;
+    const schema = type === 'record' ? recordLineSchemaFor(json) : type === 'elided' ? elidedLineSchema : type === 'chain-head' ? chainHeadLineSchema : null;
     const parsed = schema?.safeParse(json);
     if (!parsed?.success) {
       // zod quotes unknown keys in its messages, and the keys come from the file.

@@ -117,6 +117,18 @@ export function recordFor(deviceId: number, overrides: Partial<NewRecord> = {}):
     failureReason: 'AT+XCAPS? reported CAMERA=PRESENT',
     operatorId: TECHNICIAN.id,
     authorisationId: null,
+    evidence: {
+      slot: '1-3.2',
+      supervisorId: null,
+      startedAt: '2026-11-25T08:00:00.000Z',
+      finishedAt: '2026-11-25T08:04:00.000Z',
+      identityBefore: { serialNumber: 'LS7A0001', product: 'lockstep-ref', hwRevision: 'B2', lockState: 'yes' },
+      identityAfter: { imei: null, firmwareVersion: 'LSR-14.2.0' },
+      partitions: [{ name: 'boot_a', sha256: BUNDLE_HASH }],
+      fuseWordsBefore: [{ bank: 3, word: 0, value: 0x01 }],
+      lockState: null,
+      checks: [{ id: 'camera-absent', passed: false, command: 'AT+XCAPS?', answer: '+XCAPS: CAMERA=PRESENT,GPS=ABSENT | OK' }],
+    },
     ...overrides,
   };
 }
