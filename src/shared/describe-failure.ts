@@ -6,8 +6,8 @@ import { capLength, escapeCodePoint, isUnsafeCodePoint } from './untrusted.ts';
 
 const MAX_MESSAGE_CHARS = 2000;
 
-export function describeFailure(error: unknown): string {
-  const text = capLength(error instanceof Error ? error.message : String(error), MAX_MESSAGE_CHARS);
+export function describeFailure(error: unknown, limit = MAX_MESSAGE_CHARS): string {
+  const text = capLength(error instanceof Error ? error.message : String(error), limit);
   let out = '';
   for (const char of text) {
     const codePoint = char.codePointAt(0) ?? 0;

@@ -1,6 +1,7 @@
 // Ed25519 signing keys. A key's id is its fingerprint: the SHA-256 of its SubjectPublicKeyInfo
 // DER, in hex, so an id can be recomputed from the PEM by anyone (`openssl pkey -pubin -outform
 // DER | sha256sum`).
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { displaySafe } from '../../shared/untrusted.ts';
 
@@ -43,8 +44,7 @@ export function parseKeyPem(text: string, where: string): ParsedKey {
   try {
     key = isPrivate ? createPrivateKey({ key: text, format: 'pem' }) : createPublicKey({ key: text, format: 'pem' });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new KeyFileError(`${where} is not a readable PEM key (${displaySafe(reason, 120)}). Expected an Ed25519 key written by 'lockstep keys generate'.`);
+    throw new KeyFileError(`${where} is not a readable PEM key (${describeFailure(error, 120)}). Expected an Ed25519 key written by 'lockstep keys generate'.`);
   }
   if (key.asymmetricKeyType !== 'ed25519') {
     throw new KeyFileError(`${where} holds a ${displaySafe(String(key.asymmetricKeyType), 20)} key; bundles are signed with Ed25519 keys only ('lockstep keys generate').`);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { isSafeBundlePath, manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
 import { BundleError } from './errors.ts';
@@ -31,7 +32,7 @@ export function parseManifest(bytes: Uint8Array): BundleManifest {
     if (error instanceof DuplicateKeyError) {
       throw new BundleError('MANIFEST_INVALID', `manifest.json gives the field ${displaySafe(error.field, 120)} twice: readers disagree on which value counts, so the manifest is refused. Rebuild the bundle with 'lockstep bundle create'.`);
     }
-    throw new BundleError('MANIFEST_INVALID', `manifest.json is not valid UTF-8 JSON (${displaySafe(error instanceof Error ? error.message : String(error), 120)}). Rebuild the bundle with 'lockstep bundle create'.`);
+    throw new BundleError('MANIFEST_INVALID', `manifest.json is not valid UTF-8 JSON (${describeFailure(error, 120)}). Rebuild the bundle with 'lockstep bundle create'.`);
   }
   refuseUnsafePaths(json);
   const parsed = manifestSchema.safeParse(json);

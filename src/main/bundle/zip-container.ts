@@ -1,6 +1,7 @@
 // A bundle stored as a zip, read through yauzl's central directory and entry streams. The whole
 // central directory is checked when the zip is opened, so a zip holding an unsafe name, a
 // symlink or a duplicate is refused as a whole, even for entries the manifest does not name.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
@@ -120,11 +121,11 @@ function checkedName(entry: Entry): string | null {
 function zipError(error: unknown, what: string): BundleError {
   const unreadable = fileAccessError(`${displaySafe(what)} from the bundle zip`, error);
   if (unreadable instanceof BundleError) return unreadable;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeFailure(error, 120);
   if (/bytes in the stream|size mismatch/.test(message)) {
-    return new BundleError('ZIP_SIZE_MISMATCH', `${displaySafe(what)} in the bundle zip does not hold the size its header declares (${displaySafe(message, 120)}): a damaged or malicious zip. Refused.`);
+    return new BundleError('ZIP_SIZE_MISMATCH', `${displaySafe(what)} in the bundle zip does not hold the size its header declares (${message}): a damaged or malicious zip. Refused.`);
   }
-  return new BundleError('CONTAINER_INVALID', `cannot read ${displaySafe(what)} from the bundle zip (${displaySafe(message, 120)}).`);
+  return new BundleError('CONTAINER_INVALID', `cannot read ${displaySafe(what)} from the bundle zip (${message}).`);
 }
 
 async function* entryStream(zip: ZipFile, entry: Entry, path: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {

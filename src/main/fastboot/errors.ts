@@ -1,5 +1,6 @@
 // Every failure of a fastboot exchange names the device and the command, so that an operator
 // looking at one line of a batch log knows which handset did what.
+import { describeFailure } from '../../shared/describe-failure.ts';
 
 export abstract class FastbootError extends Error {
   /** The device as its transport names it, e.g. `tcp:127.0.0.1:5554` or `usb:1-3.2 LSIM0001`. */
@@ -85,8 +86,7 @@ export class FlashImageError extends FastbootError {
 export class FlashCheckError extends FastbootError {
   readonly piece: number;
   constructor(device: string, command: string, piece: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super(device, command, `piece ${piece} failed its check before flashing (${reason}); it was not flashed`, { cause });
+    super(device, command, `piece ${piece} failed its check before flashing (${describeFailure(cause)}); it was not flashed`, { cause });
     this.name = 'FlashCheckError';
     this.piece = piece;
   }

@@ -1,5 +1,6 @@
 // "Flash this image into that partition": ask the device how much it takes per download, cut the
 // image into pieces that fit, and for each piece download it, let the caller check it, then flash.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { PARTITION_NAME } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { recyclingImageSourceFromPath, type ImageSource } from '../sparse/image-source.ts';
@@ -93,7 +94,7 @@ export async function flashImage(client: FastbootClient, partition: string, imag
     if (error instanceof SparseSplitError || error instanceof SparseFormatError) {
       throw new FlashImageError(client.device, command, `${error.message}; ${pieces === 0 ? 'nothing was flashed' : `only ${pieces} piece(s) were flashed, so the partition holds a partial image`}`, { cause: error });
     }
-    throw new FlashImageError(client.device, command, `reading the image failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new FlashImageError(client.device, command, `reading the image failed: ${describeFailure(error)}`, { cause: error });
   }
   return { partition, pieces, bytesSent, imageBytes: source.size, info };
 }
@@ -104,7 +105,6 @@ async function openImage(device: string, command: string, image: string | ImageS
     // Safe here: a download is done with each chunk once its send resolves.
     return await recyclingImageSourceFromPath(image);
   } catch (error) {
-    const reason = displaySafe(error instanceof Error ? error.message : String(error));
-    throw new FlashImageError(device, command, `cannot read the image ${displaySafe(image)}: ${reason}`, { cause: error });
+    throw new FlashImageError(device, command, `cannot read the image ${displaySafe(image)}: ${describeFailure(error)}`, { cause: error });
   }
 }

@@ -4,7 +4,8 @@
 import { connect, type Socket } from 'node:net';
 import { FastbootCancelledError, FastbootConnectError, FastbootProtocolError, FastbootTimeoutError } from './errors.ts';
 import { printable } from './response.ts';
-import { describeError, TransportError, type FastbootTransport } from './transport.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
+import { TransportError, type FastbootTransport } from './transport.ts';
 
 const HOST_VERSION = 1;
 const FRAME_HEADER_SIZE = 8;
@@ -46,7 +47,7 @@ export async function connectTcp(host: string, port: number, options: TcpConnect
     if (error instanceof FastbootProtocolError) throw error;
     if (error instanceof TransportError && error.failure === 'timeout') throw new FastbootTimeoutError(name, null, timeoutMs);
     if (error instanceof TransportError && error.failure === 'cancelled') throw new FastbootCancelledError(name, null, { cause: options.signal?.reason });
-    throw new FastbootConnectError(name, `could not connect (${describeError(error)}); check that the device or simulator is listening there`, { cause: error });
+    throw new FastbootConnectError(name, `could not connect (${describeFailure(error)}); check that the device or simulator is listening there`, { cause: error });
   }
   return new TcpTransport(name, stream, socket);
 }
@@ -103,7 +104,7 @@ class FrameSocket {
       if (this.#length > READ_HIGH_WATER) socket.pause();
       this.#notify();
     });
-    socket.on('error', (error) => this.#fail(new TransportError('disconnected', `connection error: ${describeError(error)}`, { cause: error })));
+    socket.on('error', (error) => this.#fail(new TransportError('disconnected', `connection error: ${describeFailure(error)}`, { cause: error })));
     socket.on('close', () => this.#fail(new TransportError('disconnected', 'the connection was closed by the device')));
   }
 
@@ -131,7 +132,7 @@ class FrameSocket {
       () => void (done = true),
       (error: unknown) => {
         done = failed = true;
-        this.#fail(new TransportError('disconnected', `write failed: ${describeError(error)}`, { cause: error }));
+        this.#fail(new TransportError('disconnected', `write failed: ${describeFailure(error)}`, { cause: error }));
       },
     );
     while (!done) {

@@ -24,8 +24,3 @@ export class TransportError extends Error {
     this.failure = failure;
   }
 }
-
-/** The text of an error from a lower layer (socket, libusb), for an error message. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

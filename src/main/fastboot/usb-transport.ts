@@ -5,7 +5,8 @@ import { findFastbootInterface } from '../usb/fastboot-interface.ts';
 import { slotOfUsbDevice } from '../usb/slot.ts';
 import { FastbootConnectError } from './errors.ts';
 import { MAX_PACKET_SIZE, printable } from './response.ts';
-import { describeError, TransportError, type FastbootTransport } from './transport.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
+import { TransportError, type FastbootTransport } from './transport.ts';
 
 /** `usb` 3.x takes a per-transfer timeout as a third argument (default 1 s); WebUSB ignores extra arguments. */
 interface TimedTransfers {
@@ -39,7 +40,7 @@ export async function openUsb(device: USBDevice): Promise<FastbootTransport> {
   } catch (error) {
     if (claimed) await device.releaseInterface(match.interfaceNumber).catch(() => undefined);
     await device.close().catch(() => undefined);
-    throw new FastbootConnectError(name, `could not claim the fastboot interface (${describeError(error)}); another program (adb, fastboot, ModemManager) may hold it, or udev denies access`, { cause: error });
+    throw new FastbootConnectError(name, `could not claim the fastboot interface (${describeFailure(error)}); another program (adb, fastboot, ModemManager) may hold it, or udev denies access`, { cause: error });
   }
 }
 
@@ -109,7 +110,7 @@ class UsbTransport implements FastbootTransport {
       return await run();
     } catch (error) {
       if (this.#closed) throw new TransportError('disconnected', 'the station released the device', { cause: error });
-      const text = describeError(error);
+      const text = describeFailure(error);
       const timedOut = /timed? ?out|TIMEOUT/i.test(text);
       throw new TransportError(timedOut ? 'timeout' : 'disconnected', timedOut ? text : `USB transfer failed: ${text}`, { cause: error });
     }
