@@ -12,12 +12,17 @@ import { describeFailure } from '../../shared/describe-failure.ts';
 import { HandsetError } from '../handset/errors.ts';
 import type { AtPresence, DiscoveryBackend, PresenceSink } from './presence.ts';
 
-const POLL_INTERVAL_MS = 1000;
+/** Configured paths are a stat each: cheap enough to watch closely, so a rebooted handset is met at once. */
+const PATH_POLL_MS = 250;
+/** The system listing runs udevadm (a process per call): often enough for a depot, not a load on the station. */
+const LISTING_POLL_MS = 3000;
 /** AT ports run at whatever rate; USB CDC ignores it and PTYs have none. */
 const BAUD_RATE = 115200;
 
 interface ListedPort {
   readonly path: string;
+  /** From the system listing (true) or a configured path (false). */
+  readonly listed: boolean;
   readonly serialNumber: string | null;
   readonly vendorId: number | null;
   readonly productId: number | null;
@@ -61,15 +66,21 @@ export class SerialBackend implements DiscoveryBackend {
   }
 
   async #watch(): Promise<void> {
+    let lastListing = Date.now();
     while (!this.#stop.signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-      if (!this.#stop.signal.aborted) await this.#scan();
+      await new Promise((resolve) => setTimeout(resolve, PATH_POLL_MS));
+      if (this.#stop.signal.aborted) return;
+      const listing = Date.now() - lastListing >= LISTING_POLL_MS;
+      if (listing) lastListing = Date.now();
+      await this.#scan(listing);
     }
   }
 
-  async #scan(): Promise<void> {
+  /** Compares what is present now with what was: the listing too when `listing`, else the configured paths only. */
+  async #scan(listing = true): Promise<void> {
     const ports = new Map<string, ListedPort>();
-    for (const port of await this.#listed()) ports.set(port.path, port);
+    const listed = listing ? await this.#listed() : [...this.#present.values()].filter((port) => port.listed);
+    for (const port of listed) ports.set(port.path, port);
     for (const port of await configuredPorts(this.#options.paths)) if (!ports.has(port.path)) ports.set(port.path, port);
     for (const path of this.#present.keys()) {
       if (!ports.has(path)) {
@@ -92,7 +103,7 @@ export class SerialBackend implements DiscoveryBackend {
       // Only USB ports can be handsets: a listing also holds the machine's own UARTs (ttyS0).
       return listed
         .filter((port) => port.vendorId !== undefined)
-        .map((port) => ({ path: port.path, serialNumber: port.serialNumber ?? null, vendorId: hexId(port.vendorId), productId: hexId(port.productId) }));
+        .map((port) => ({ path: port.path, listed: true, serialNumber: port.serialNumber ?? null, vendorId: hexId(port.vendorId), productId: hexId(port.productId) }));
     } catch (error) {
       this.#listingProblem = describeFailure(error);
       return [];
@@ -132,7 +143,7 @@ async function configuredPorts(paths: readonly string[]): Promise<ListedPort[]> 
     const info = await stat(path).catch(() => null);
     if (info === null) continue;
     const members = info.isDirectory() ? (await readdir(path).catch(() => [])).sort().map((name) => join(path, name)) : [path];
-    for (const member of members) found.push({ path: member, serialNumber: null, vendorId: null, productId: null });
+    for (const member of members) found.push({ path: member, listed: false, serialNumber: null, vendorId: null, productId: null });
   }
   return found;
 }
