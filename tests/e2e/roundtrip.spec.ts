@@ -56,5 +56,5 @@ test('a request the API does not declare is refused by the core with a reason', 
       { all: true },
     ),
   );
-  expect(answer).toEqual({ ok: false, error: { code: 'unknown-channel', message: 'Unknown station API call: fuses.burnEverything' } });
+  expect(answer).toEqual({ ok: false, error: { code: 'unknown-channel', failure: null, message: 'Unknown station API call: fuses.burnEverything' } });
 });
