@@ -60,7 +60,7 @@ async function* reread(location: string, partition: ManifestPartition, position:
   try {
     const container = await openContainer(location);
     try {
-      yield* container.read(partition.file, signal);
+      yield* container.read(partition.file, signal, { recycle: true });
     } finally {
       await container.close();
     }
