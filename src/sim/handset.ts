@@ -4,6 +4,7 @@
 // and transports hang off this object; it knows neither protocol.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { WaitList } from '../main/async/wait-list.ts';
 import { displaySafe } from '../shared/untrusted.ts';
 import { SimAtPort } from './at-port.ts';
 import { CommandLog } from './command-log.ts';
@@ -54,7 +55,7 @@ export class SimHandset {
   /** Commands run one at a time, as on a single-threaded bootloader. */
   #work: Promise<unknown> = Promise.resolve();
   #linkHeld = false;
-  readonly #linkWaiters: (() => void)[] = [];
+  readonly #linkWaiters = new WaitList();
 
   private constructor(device: ScenarioDevice, timing: SimTiming, state: HandsetState, partitions: PartitionStore, commandLog: CommandLog, unlock: () => Promise<void>) {
     this.serial = device.serial;
@@ -155,14 +156,7 @@ export class SimHandset {
 
   /** Takes the handset's one link, waiting while another connection holds it. */
   async acquireLink(signal: AbortSignal): Promise<() => void> {
-    while (this.#linkHeld) {
-      signal.throwIfAborted();
-      await new Promise<void>((resolve) => {
-        this.#linkWaiters.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
-    signal.throwIfAborted();
+    await this.#linkWaiters.until(() => !this.#linkHeld, signal);
     return this.#holdLink();
   }
 
@@ -224,8 +218,7 @@ export class SimHandset {
       if (released) return;
       released = true;
       this.#linkHeld = false;
-      // Every waiter re-checks: one may have given up (its connection closed) since it queued.
-      for (const wake of this.#linkWaiters.splice(0)) wake();
+      this.#linkWaiters.wakeAll();
     };
   }
 

@@ -1,9 +1,10 @@
 // Two small coordination tools of the batch: a gate that holds every handset at its next step
 // boundary while the batch is paused, and a counted permit for the flashing places (--parallel).
+import { WaitList } from '../async/wait-list.ts';
 
 export class PauseGate {
   #paused = false;
-  #waiters: (() => void)[] = [];
+  readonly #waiting = new WaitList();
 
   get paused(): boolean {
     return this.#paused;
@@ -15,25 +16,18 @@ export class PauseGate {
 
   resume(): void {
     this.#paused = false;
-    for (const wake of this.#waiters.splice(0)) wake();
+    this.#waiting.wakeAll();
   }
 
   /** Resolves at once unless paused; then when resumed, or rejects when `signal` aborts. */
-  async pass(signal: AbortSignal): Promise<void> {
-    while (this.#paused) {
-      signal.throwIfAborted();
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
-    signal.throwIfAborted();
+  pass(signal: AbortSignal): Promise<void> {
+    return this.#waiting.until(() => !this.#paused, signal);
   }
 }
 
 export class Permits {
   #free: number;
-  readonly #waiters: (() => void)[] = [];
+  readonly #waiting = new WaitList();
 
   constructor(count: number) {
     this.#free = count;
@@ -41,22 +35,14 @@ export class Permits {
 
   /** Waits for a permit; the returned function gives it back (once). */
   async take(signal: AbortSignal): Promise<() => void> {
-    while (this.#free === 0) {
-      signal.throwIfAborted();
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
-    signal.throwIfAborted();
+    await this.#waiting.until(() => this.#free > 0, signal);
     this.#free -= 1;
     let returned = false;
     return () => {
       if (returned) return;
       returned = true;
       this.#free += 1;
-      // Every waiter re-checks: one may have given up (aborted) since it queued.
-      for (const wake of this.#waiters.splice(0)) wake();
+      this.#waiting.wakeAll();
     };
   }
 }

@@ -1,17 +1,9 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { problems } from './scenario-problems.ts';
 import { isValidImei } from '../../../src/shared/imei.ts';
-import { defaultImei, loadScenario, parseScenario, ScenarioError } from '../../../src/sim/index.ts';
+import { defaultImei, loadScenario, parseScenario } from '../../../src/sim/index.ts';
 
-function problems(value: unknown): string {
-  try {
-    parseScenario(value, 'fleet.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScenarioError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the scenario to be refused');
-}
 
 describe('scenario models', () => {
   it('fills in the Kestrel K2’s own factory identity, USB ids and SECURE_BOOT fuse', () => {

@@ -2,21 +2,13 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { problems } from './scenario-problems.ts';
 import { accelerate, defaultImei, defaultScenario, DEFAULT_TIMING, loadScenario, parseScenario, ScenarioError } from '../../../src/sim/index.ts';
 import { MAX_SCENARIO_FILE_BYTES } from '../../../src/sim/scenario.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-scenario-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function problems(value: unknown): string {
-  try {
-    parseScenario(value, 'fleet.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScenarioError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the scenario to be refused');
-}
 
 describe('scenario schema', () => {
   it('fills in the reference handset for everything a device leaves out', () => {
