@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Extents } from './extents.ts';
 import type { PartitionSpec } from './platform.ts';
 
 const PIECE = 1024 * 1024;
@@ -13,6 +14,8 @@ const ZEROS = new Uint8Array(PIECE);
 export class PartitionStore {
   readonly #directory: string;
   readonly #specs: ReadonlyMap<string, PartitionSpec>;
+  /** What was written to each partition erased during this run; absent: unknown, read the file. */
+  readonly #written = new Map<string, Extents>();
 
   private constructor(directory: string, specs: readonly PartitionSpec[]) {
     this.#directory = directory;
@@ -53,11 +56,12 @@ export class PartitionStore {
     } finally {
       await file.close();
     }
+    this.#written.set(name, new Extents());
   }
 
   async openWriter(name: string): Promise<PartitionWriter> {
     const spec = this.#require(name);
-    return new PartitionWriter(spec, await open(this.#path(name), 'r+'));
+    return new PartitionWriter(spec, await open(this.#path(name), 'r+'), this.#written.get(name) ?? null);
   }
 
   /** SHA-256 (hex) of the first `bytes` bytes of the partition, read through one reused buffer. */
@@ -67,12 +71,19 @@ export class PartitionStore {
     const hash = createHash('sha256');
     const file = await open(this.#path(name), 'r');
     try {
-      // A file with no blocks allocated (an erased or never written partition) is all zeros:
-      // hashing zeros from memory spares the page cache gigabytes of zero pages.
+      // Holes (a file with no blocks allocated, or ranges not written since an erase this run) are
+      // zeros: hashing zeros from memory spares the page cache and the kernel gigabytes of zero pages.
       const empty = (await file.stat()).blocks === 0;
+      const written = this.#written.get(name);
       const piece = new Uint8Array(PIECE);
       for (let done = 0; done < bytes; ) {
-        const { bytesRead } = empty ? { bytesRead: Math.min(PIECE, bytes - done) } : await file.read(piece, 0, Math.min(PIECE, bytes - done), done);
+        const length = Math.min(PIECE, bytes - done);
+        if (empty || (written !== undefined && !written.touches(done, done + length))) {
+          hash.update(ZEROS.subarray(0, length));
+          done += length;
+          continue;
+        }
+        const { bytesRead } = await file.read(piece, 0, length, done);
         if (bytesRead === 0) throw new RangeError(`${name} ended after ${done} bytes`);
         hash.update(piece.subarray(0, bytesRead));
         done += bytesRead;
@@ -116,10 +127,13 @@ export class PartitionWriter {
   readonly #spec: PartitionSpec;
   readonly #file: FileHandle;
   readonly #scratch = new Uint8Array(PIECE);
+  readonly #written: Extents | null;
 
-  constructor(spec: PartitionSpec, file: FileHandle) {
+  /** `written`: the partition's extents since its erase, when known; the writer keeps them current. */
+  constructor(spec: PartitionSpec, file: FileHandle, written: Extents | null) {
     this.#spec = spec;
     this.#file = file;
+    this.#written = written;
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
@@ -159,6 +173,7 @@ export class PartitionWriter {
 
   /** Writes zeros only where the partition holds something else, so holes stay holes. */
   async #zero(offset: number, length: number): Promise<void> {
+    if (this.#written && !this.#written.touches(offset, offset + length)) return;
     const current = this.#scratch.subarray(0, length);
     const { bytesRead } = await this.#file.read(current, 0, length, offset);
     if (bytesRead === length && isZero(current)) return;
@@ -166,6 +181,7 @@ export class PartitionWriter {
   }
 
   async #writeAll(offset: number, data: Uint8Array): Promise<void> {
+    this.#written?.add(offset, offset + data.length);
     for (let done = 0; done < data.length; ) {
       const { bytesWritten } = await this.#file.write(data, done, data.length - done, offset + done);
       done += bytesWritten;
