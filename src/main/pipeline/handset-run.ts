@@ -13,7 +13,6 @@ import { checkBundleFits } from '../bundle/fit.ts';
 import { verifiedImage } from '../bundle/image-source.ts';
 import type { VerifiedBundle } from '../bundle/verify.ts';
 import { FastbootClient } from '../fastboot/client.ts';
-import { FastbootFailError } from '../fastboot/errors.ts';
 import { flashImage } from '../fastboot/flash-image.ts';
 import { runAtChecks, syncAt, type AtCheckResult } from '../handset/at-checks.ts';
 import { ProfiledFastboot, type FastbootIdentity } from '../handset/fastboot-ops.ts';
@@ -79,16 +78,17 @@ const SLOTTED_SUFFIX = { none: [''], active: null, both: ['_a', '_b'] } as const
 
 /** Findings that quarantine a handset: it gets no further writes, in this attempt or any later one. */
 const ALARM_CODES = ['FUSE_READBACK_MISMATCH', 'LOCK_READBACK_MISMATCH'] as const;
-/** The fuse step's write-ahead entries, as #program journals them. */
-const FUSE_JOURNAL = /^(program|refused) bank (\d+) word (\d+) mask 0x([0-9a-f]{8})$/;
+/** The fuse step's entries for masks the device acknowledged, as #program journals them. */
+const FUSE_JOURNAL = /^programmed bank (\d+) word (\d+) mask 0x([0-9a-f]{8})$/;
 
 interface History {
-  readonly steps: ReadonlySet<StepName>;
+  /** Steps an earlier attempt started (or passed): they may have acted. */
+  readonly started: ReadonlySet<StepName>;
   /** The record sequence number if this handset was provisioned in this batch. */
   readonly provisioned: number | null;
   /** The journaled detail of an alarm an earlier attempt raised. */
   readonly alarm: string | null;
-  /** Per `bank/word`, the bits sent to be burned and not refused by the device. */
+  /** Per `bank/word`, the bits the device acknowledged burning in an earlier attempt. */
   readonly fuseMasksSent: ReadonlyMap<string, number>;
 }
 
@@ -260,11 +260,11 @@ export class HandsetRun {
       }
       await this.#context.gate.pass(signal);
       this.#mark('precheck', 'running');
-      this.#precheck(profile.profile, identity, history.steps);
+      this.#precheck(profile.profile, identity, history.started);
       await this.#journal('precheck', 'passed', null);
       const currentSlot = await client.getvar('current-slot', { signal }).catch(() => 'a');
       const targets = flashTargets(this.#context.batch.bundle, currentSlot);
-      await this.#flashAndVerify(ops, targets, identity, history.steps, facts, signal);
+      await this.#flashAndVerify(ops, targets, identity, history.started, facts, signal);
       await this.#context.gate.pass(signal);
       await this.#fuse(ops, profile.profile, facts, history.fuseMasksSent, signal);
       await this.#context.gate.pass(signal);
@@ -314,22 +314,23 @@ export class HandsetRun {
   /** What earlier attempts of this handset in this batch proved, from the journal. */
   #history(): History {
     const events = this.#context.records.journal.stepEvents(this.#requireDevice());
-    const steps = new Set(events.filter((event) => event.status === 'passed').map((event) => event.step));
+    // A step that started may have acted before the station died, even if it never journaled an outcome.
+    const started = new Set(events.filter((event) => event.status === 'started' || event.status === 'passed').map((event) => event.step));
     const recorded = events.findLast((event) => event.step === 'record' && event.status === 'passed' && event.detail?.startsWith('provisioned '));
     const alarm = events.find((event) => event.status === 'failed' && ALARM_CODES.some((code) => event.detail?.startsWith(`[${code}]`)));
-    // Write-ahead fuse journal: a mask sent and not refused may have burned, whatever it reads back now.
+    // Masks the device acknowledged: if their bits read back unset later, the device lied, and they are not sent again.
     const sent = new Map<string, number>();
     for (const event of events) {
       const entry = event.step === 'fuse' ? FUSE_JOURNAL.exec(event.detail ?? '') : null;
       if (!entry) continue;
-      const key = `${entry[2]}/${entry[3]}`;
-      const mask = Number.parseInt(entry[4] as string, 16);
-      sent.set(key, entry[1] === 'program' ? (sent.get(key) ?? 0) | mask : (sent.get(key) ?? 0) & ~mask);
+      const key = `${entry[1]}/${entry[2]}`;
+      sent.set(key, (sent.get(key) ?? 0) | Number.parseInt(entry[3] as string, 16));
     }
-    return { steps, provisioned: recorded ? Number(recorded.detail?.split(' ')[1]) : null, alarm: alarm?.detail ?? null, fuseMasksSent: sent };
+    return { started, provisioned: recorded ? Number(recorded.detail?.split(' ')[1]) : null, alarm: alarm?.detail ?? null, fuseMasksSent: sent };
   }
 
-  #precheck(profile: DeviceProfile, identity: FastbootIdentity, before: ReadonlySet<StepName>): void {
+  /** `startedBefore`: the steps an earlier attempt of this batch started. */
+  #precheck(profile: DeviceProfile, identity: FastbootIdentity, startedBefore: ReadonlySet<StepName>): void {
     const manifest = this.#context.batch.bundle.manifest;
     const fit = checkBundleFits(manifest, identity);
     if (!fit.fits) {
@@ -358,8 +359,9 @@ export class HandsetRun {
         throw new StepFailure('UNKNOWN_FUSE', `the bundle demands fuse ${fuse}, which profile ${profile.id} does not define`, 'Nothing was written. The bundle and the profile disagree; tell the supervisor.');
       }
     }
-    // Locked by us in an earlier attempt is expected; locked on arrival means someone else owned it.
-    if (!identity.unlocked && !before.has('lock')) {
+    // Locked by us in an earlier attempt (even one that died before journaling it) is expected;
+    // locked on arrival means someone else owned it.
+    if (!identity.unlocked && !startedBefore.has('lock')) {
       throw new StepFailure('ARRIVES_LOCKED', 'the handset arrived with its bootloader locked, so it cannot be flashed', 'Nothing was written. Return it for unlocking by its previous owner.');
     }
   }
@@ -449,12 +451,12 @@ export class HandsetRun {
       if (resent !== 0) {
         throw new StepFailure(
           'FUSE_READBACK_MISMATCH',
-          `ALARM: fuse bank ${plan.bank} word ${plan.word} reads 0x${hex8(was)}, but bits 0x${hex8(resent)} were sent to be burned in an earlier attempt`,
-          'Quarantine the handset now and tell the security officer: a burn that was sent does not read back, and it is never sent twice.',
+          `ALARM: fuse bank ${plan.bank} word ${plan.word} reads 0x${hex8(was)}, but the handset acknowledged burning bits 0x${hex8(resent)} in an earlier attempt`,
+          'Quarantine the handset now and tell the security officer: a burn the handset acknowledged does not read back, and it is never sent twice.',
         );
       }
-      // Never re-burn a bit the readback shows set, and journal each mask before it is sent (write-ahead),
-      // so an attempt after a crash knows what may already have burned.
+      // Never re-burn a bit the readback shows set; bits it shows unset were not burned (an interrupted
+      // attempt never got the device's OKAY) and are burned now, as DESIGN's resume rule says.
       if (missing !== 0) await this.#program(ops, plan, missing, decision, signal);
       const after = await ops.readFuseWord(plan.bank, plan.word, signal);
       const expected = (was | plan.mask) >>> 0;
@@ -472,16 +474,10 @@ export class HandsetRun {
     await this.#journal('fuse', 'passed', `words after: ${describeWords(plans, facts.fuseWordsAfter.map((entry) => entry.value))}`, decision);
   }
 
+  /** Burns `mask` and journals that the device acknowledged it, so no later attempt sends those bits again. */
   async #program(ops: ProfiledFastboot, plan: FuseWordPlan, mask: number, decision: AuthorisationDecision, signal: AbortSignal): Promise<void> {
-    const what = `bank ${plan.bank} word ${plan.word} mask 0x${hex8(mask)}`;
-    await this.#journal('fuse', 'started', `program ${what}`, decision);
-    try {
-      await ops.programFuse(plan.bank, plan.word, mask, signal);
-    } catch (error) {
-      // A device that answered FAIL did not burn; anything else (a lost link) may have.
-      if (error instanceof FastbootFailError) await this.#journal('fuse', 'started', `refused ${what}`, decision);
-      throw error;
-    }
+    await ops.programFuse(plan.bank, plan.word, mask, signal);
+    await this.#journal('fuse', 'started', `programmed bank ${plan.bank} word ${plan.word} mask 0x${hex8(mask)}`, decision);
   }
 
   async #lock(ops: ProfiledFastboot, profile: DeviceProfile, facts: RunFacts, signal: AbortSignal): Promise<void> {
