@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { formatSlot, parseSlot } from '../shared/handset.ts';
 import { isValidImei } from '../shared/imei.ts';
 import { displaySafe } from '../shared/untrusted.ts';
+import { describeIssues } from '../shared/zod-issues.ts';
 import { fuseMask, MODEL_IDS, MODELS } from './models/index.ts';
 import { FUSE_BANKS, FUSE_WORDS_PER_BANK } from './platform.ts';
 
@@ -174,10 +175,7 @@ export class ScenarioError extends Error {
 export function parseScenario(value: unknown, source = 'scenario'): Scenario {
   const result = scenarioSchema.safeParse(value);
   if (result.success) return result.data;
-  // zod quotes unknown keys, and keys come from the file.
-  const problems = result.error.issues.slice(0, 20).map((issue) => `  ${fieldPath(issue.path)}: ${displaySafe(issue.message, 160)}`);
-  const more = result.error.issues.length > 20 ? [`  … and ${result.error.issues.length - 20} more`] : [];
-  throw new ScenarioError(`${source} is not a valid scenario:\n${[...problems, ...more].join('\n')}`);
+  throw new ScenarioError(`${source} is not a valid scenario:\n${describeIssues(result.error)}`);
 }
 
 export async function loadScenario(path: string): Promise<Scenario> {
@@ -209,9 +207,4 @@ export async function loadScenario(path: string): Promise<Scenario> {
 export function defaultScenario(count: number): Scenario {
   if (!Number.isInteger(count) || count < 1 || count > MAX_FLEET_SIZE) throw new ScenarioError(`a fleet has 1 to ${MAX_FLEET_SIZE} handsets, not ${count}`);
   return parseScenario({ devices: Array.from({ length: count }, (_, index) => ({ serial: `LSIM${String(index + 1).padStart(4, '0')}` })) });
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(top level)';
-  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${displaySafe(String(part), 64)}`)).join('');
 }

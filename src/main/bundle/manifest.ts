@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import { issueLines } from '../../shared/zod-issues.ts';
 import { isSafeBundlePath, manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
 import { BundleError } from './errors.ts';
 import { MAX_MANIFEST_BYTES } from './layout.ts';
@@ -37,10 +38,9 @@ export function parseManifest(bytes: Uint8Array): BundleManifest {
   refuseUnsafePaths(json);
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const shown = issues.slice(0, ISSUES_SHOWN).map((issue) => `${fieldPath(issue.path)}: ${displaySafe(issue.message, 160)}`);
-    const more = issues.length > ISSUES_SHOWN ? ` (and ${issues.length - ISSUES_SHOWN} more)` : '';
-    throw new BundleError('MANIFEST_INVALID', `manifest.json does not match the bundle manifest schema v1: ${shown.join('; ')}${more}. See docs/bundles.md.`);
+    const { lines, more } = issueLines(parsed.error, ISSUES_SHOWN);
+    const andMore = more > 0 ? ` (and ${more} more)` : '';
+    throw new BundleError('MANIFEST_INVALID', `manifest.json does not match the bundle manifest schema v1: ${lines.join('; ')}${andMore}. See docs/bundles.md.`);
   }
   const names = new Set<string>();
   for (const partition of parsed.data.partitions) {
@@ -62,12 +62,4 @@ function refuseUnsafePaths(json: unknown): void {
       throw new BundleError('UNSAFE_PATH', `manifest.json field partitions[${index}].file names ${displaySafe(file, 120)}, which is absolute, contains "..", or has forbidden characters: a bundle may only name files inside itself. Refused.`);
     }
   }
-}
-
-/** `partitions[1].sha256`, the way a person looking at the JSON would name the field. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(top level)';
-  return path
-    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${displaySafe(String(key), 64)}`))
-    .join('');
 }
