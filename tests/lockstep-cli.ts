@@ -36,8 +36,8 @@ export function runCli(args: readonly string[], options: CliRunOptions = {}): Cl
 }
 
 /** `lockstep ARGS` in the background, for runs the test's own event loop must keep serving meanwhile. */
-export function spawnCli(args: readonly string[], stdio: StdioOptions): ChildProcess {
-  return spawn(CHECKOUT_CLI.node, [CHECKOUT_CLI.bin, ...args], { stdio });
+export function spawnCli(args: readonly string[], stdio: StdioOptions, env: Readonly<Record<string, string>> = {}): ChildProcess {
+  return spawn(CHECKOUT_CLI.node, [CHECKOUT_CLI.bin, ...args], { stdio, env: { ...process.env, ...env } });
 }
 
 export function runCliAsync(args: readonly string[], options: Pick<CliRunOptions, 'input'> = {}): Promise<CliRun> {

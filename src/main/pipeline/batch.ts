@@ -137,26 +137,33 @@ export class ProvisioningBatch {
   }
 
   #attachFastboot(presence: FastbootPresence): void {
-    let run = this.#runs.get(presence.id);
+    const previous = this.#runs.get(presence.id);
     // A different handset plugged into a slot starts a new run there; the old result is replaced only now.
-    if (run && !run.active && presence.serialNumber !== null && run.serial !== null && run.serial !== presence.serialNumber) run = undefined;
-    if (!run) {
-      const names = this.#options.slotNames ?? {};
-      const label = slotLabel(presence.id, names);
-      run = new HandsetRun(presence.id, label === presence.id ? null : label, {
-        batch: this.#options.plan,
-        records: this.#options.records,
-        profiles: this.#options.profiles,
-        gate: this.#gate,
-        flashing: this.#flashing,
-        labels: this.#options.labels ?? NO_PRINTER,
-        waitForAtPort: (serial, profile, timeoutMs, signal) => this.#waitForAtPort(serial, profile, timeoutMs, signal),
-        changed: () => this.#publisher.mark(),
-      });
-      this.#runs.set(presence.id, run);
+    if (previous && !previous.active && presence.serialNumber !== null && previous.serial !== null && previous.serial !== presence.serialNumber) {
+      this.#runs.delete(presence.id);
     }
+    const run = this.#runIn(presence.id);
     if (run.phase === 'provisioned' && !run.active) return this.#publisher.mark();
     run.attach(presence);
+  }
+
+  /** The run in `slot`, created when the slot has none. */
+  #runIn(slot: string): HandsetRun {
+    const existing = this.#runs.get(slot);
+    if (existing) return existing;
+    const label = slotLabel(slot, this.#options.slotNames ?? {});
+    const run = new HandsetRun(slot, label === slot ? null : label, {
+      batch: this.#options.plan,
+      records: this.#options.records,
+      profiles: this.#options.profiles,
+      gate: this.#gate,
+      flashing: this.#flashing,
+      labels: this.#options.labels ?? NO_PRINTER,
+      waitForAtPort: (serial, profile, timeoutMs, signal) => this.#waitForAtPort(serial, profile, timeoutMs, signal),
+      changed: () => this.#publisher.mark(),
+    });
+    this.#runs.set(slot, run);
+    return run;
   }
 
   #waitForAtPort(serial: string, profile: DeviceProfile, timeoutMs: number, signal: AbortSignal): Promise<AtPresence> {
@@ -198,6 +205,22 @@ export class ProvisioningBatch {
       if (serial !== null) this.#atSerials.set(presence.id, serial);
     }
     for (const waiter of this.#atWaiters) if (waiter.serial === serial) return waiter.resolve(presence);
+    // Nobody waits for it: perhaps a handset of this batch that booted while the station was down.
+    for (const { profile } of this.#options.profiles.profiles) {
+      if (serial !== null) break;
+      serial = await this.#askSerial(presence, profile);
+      if (serial !== null) this.#atSerials.set(presence.id, serial);
+    }
+    if (serial !== null) this.#resumeBooted(presence, serial);
+  }
+
+  /** Only for a handset this station has not met since it started: one it knows is the operator's to retry. */
+  #resumeBooted(port: AtPresence, serial: string): void {
+    if (this.#stopped || this.#runBySerial(serial) !== undefined) return;
+    const device = this.#options.records.journal.findDevice(this.#options.plan.id, serial);
+    const slot = device?.identity['slot'];
+    if (!device || !slot) return;
+    this.#runIn(slot).resumeBooted(port, device);
   }
 
   #askSerial(presence: AtPresence, profile: DeviceProfile): Promise<string | null> {

@@ -6,7 +6,7 @@
 import type { ManifestPartition } from '../../shared/bundle.ts';
 import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
-import type { AuthorisationDecision, FuseReadback, RecordEvidence, StepName, StepStatus } from '../../shared/records.ts';
+import type { AuthorisationDecision, FuseReadback, RecordEvidence, StepEvent, StepName, StepStatus } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { AtClient } from '../at/client.ts';
 import { checkBundleFits } from '../bundle/fit.ts';
@@ -18,6 +18,7 @@ import { runAtChecks, syncAt, type AtCheckResult } from '../handset/at-checks.ts
 import { ProfiledFastboot, type FastbootIdentity } from '../handset/fastboot-ops.ts';
 import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
 import type { LoadedProfile, ProfileSet } from '../profiles/profile-store.ts';
+import type { DeviceEntry } from '../records/journal.ts';
 import type { StationRecords } from '../records/station-records.ts';
 import { classifyFailure, StepFailure } from './failure.ts';
 import type { PauseGate, Permits } from './gate.ts';
@@ -82,6 +83,8 @@ const ALARM_CODES = ['FUSE_READBACK_MISMATCH', 'LOCK_READBACK_MISMATCH'] as cons
 const FUSE_JOURNAL = /^programmed bank (\d+) word (\d+) mask 0x([0-9a-f]{8})$/;
 
 interface History {
+  /** Steps an earlier attempt passed. */
+  readonly passed: ReadonlySet<StepName>;
   /** Steps an earlier attempt started (or passed): they may have acted. */
   readonly started: ReadonlySet<StepName>;
   /** The record sequence number if this handset was provisioned in this batch. */
@@ -182,6 +185,43 @@ export class HandsetRun {
       this.#recordSeq = null;
       this.#set({ phase: 'running', reason: null });
       try {
+        await this.#checks(port, profile.profile, facts, signal);
+        await this.#finish(facts, null, signal);
+      } catch (error) {
+        await this.#fail(classifyFailure(signal.aborted && signal.reason instanceof StepFailure ? signal.reason : error), facts, signal);
+      }
+    });
+  }
+
+  /**
+   * Picks up a handset found booted behind `port` after a station restart, when the journal shows it
+   * passed the lock step in this batch: its irreversible steps are done, so only the checks, the record
+   * and the label remain. The record's evidence then comes from the journal (fuse words, lock state).
+   */
+  resumeBooted(port: AtPresence, device: DeviceEntry): void {
+    if (this.#active || this.#phase === 'provisioned') return;
+    this.#run(async (signal) => {
+      const facts = newFacts();
+      this.#lastFacts = facts;
+      this.#serial = device.serial;
+      this.#deviceId = device.id;
+      this.#set({ phase: 'running', step: 'checks', reason: null });
+      try {
+        const history = this.#history();
+        if (history.provisioned !== null) {
+          this.#markAll('passed');
+          this.#recordSeq = history.provisioned;
+          this.#set({ phase: 'provisioned', step: null });
+          return;
+        }
+        if (history.alarm !== null || !history.passed.has('lock')) return this.#set({ phase: 'waiting-for-handset', step: null });
+        const profile = this.#context.profiles.forProduct(device.identity['product'] ?? '');
+        if (!profile) throw new StepFailure('NO_PROFILE', 'no device profile matches this handset', 'Plug the handset in in fastboot mode.');
+        this.#profile = profile;
+        const events = this.#context.records.journal.stepEvents(device.id);
+        Object.assign(facts, factsFromJournal(device, events, this.#context.batch.bundle.manifest.policy.fuses));
+        for (const step of ['detect', 'identify', 'precheck', 'flash', 'verify', 'fuse', 'lock'] as const) this.#steps[step] = 'passed';
+        await this.#journal('reboot', 'passed', `found booted behind AT port ${displaySafe(port.path, 120)} after a station restart`);
         await this.#checks(port, profile.profile, facts, signal);
         await this.#finish(facts, null, signal);
       } catch (error) {
@@ -314,9 +354,9 @@ export class HandsetRun {
   /** What earlier attempts of this handset in this batch proved, from the journal. */
   #history(): History {
     const events = this.#context.records.journal.stepEvents(this.#requireDevice());
+    const passed = new Set(events.filter((event) => event.status === 'passed').map((event) => event.step));
     // A step that started may have acted before the station died, even if it never journaled an outcome.
     const started = new Set(events.filter((event) => event.status === 'started' || event.status === 'passed').map((event) => event.step));
-    const recorded = events.findLast((event) => event.step === 'record' && event.status === 'passed' && event.detail?.startsWith('provisioned '));
     const alarm = events.find((event) => event.status === 'failed' && ALARM_CODES.some((code) => event.detail?.startsWith(`[${code}]`)));
     // Masks the device acknowledged: if their bits read back unset later, the device lied, and they are not sent again.
     const sent = new Map<string, number>();
@@ -326,7 +366,9 @@ export class HandsetRun {
       const key = `${entry[1]}/${entry[2]}`;
       sent.set(key, (sent.get(key) ?? 0) | Number.parseInt(entry[3] as string, 16));
     }
-    return { started, provisioned: recorded ? Number(recorded.detail?.split(' ')[1]) : null, alarm: alarm?.detail ?? null, fuseMasksSent: sent };
+    // The record itself, not its journal entry: the station may have died between the two.
+    const provisioned = this.#context.records.log.provisionedSeq(this.#requireDevice());
+    return { passed, started, provisioned, alarm: alarm?.detail ?? null, fuseMasksSent: sent };
   }
 
   /** `startedBefore`: the steps an earlier attempt of this batch started. */
@@ -647,6 +689,36 @@ export class HandsetRun {
     if (this.#serial === null) throw new Error('the handset has no serial number yet');
     return this.#serial;
   }
+}
+
+/** What the journal says an earlier attempt established, for a handset resumed after its lock step. */
+function factsFromJournal(device: DeviceEntry, events: readonly StepEvent[], policyFuses: readonly string[]): Partial<RunFacts> {
+  const identity = device.identity;
+  const text = (name: keyof FastbootIdentity): string => identity[name] ?? '';
+  const fuse = events.findLast((event) => event.step === 'fuse' && event.status === 'passed');
+  const lock = events.findLast((event) => event.step === 'lock' && event.status === 'passed');
+  const words = [...(fuse?.detail ?? '').matchAll(/bank (\d+) word (\d+) = 0x([0-9a-f]{8})/g)].map((match) => ({
+    bank: Number(match[1]),
+    word: Number(match[2]),
+    value: Number.parseInt(match[3] as string, 16),
+  }));
+  const granted = [fuse, lock].map((event) => event?.authorisation).find((decision) => decision?.authorised);
+  return {
+    identity: {
+      serialNumber: text('serialNumber'),
+      product: text('product'),
+      hwRevision: text('hwRevision'),
+      bootloaderVersion: text('bootloaderVersion'),
+      lockState: text('lockState'),
+      unlocked: identity['unlocked'] === 'true' ? true : identity['unlocked'] === 'false' ? false : null,
+      batteryMillivolts: text('batteryMillivolts'),
+    },
+    fuseWordsAfter: words,
+    fusesBurned: fuse ? [...policyFuses] : [],
+    locked: true,
+    lockState: lock?.detail?.split('=').slice(1).join('=') ?? null,
+    authorisationId: granted?.authorised ? granted.authorisationId : null,
+  };
 }
 
 /** The identify readback as the records store it: text values, exactly as the handset answered. */

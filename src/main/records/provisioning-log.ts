@@ -116,6 +116,14 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
       return row ? recordFromRow(row) : null;
     },
 
+    /** The sequence number of the device's provisioned record, if it has one: the pipeline's proof it is done. */
+    provisionedSeq(deviceId: number): number | null {
+      const row = db.prepare("SELECT seq FROM provisioning_records WHERE device_id = ? AND outcome = 'provisioned' ORDER BY seq DESC LIMIT 1").get(deviceId) as
+        | { seq: number }
+        | undefined;
+      return row?.seq ?? null;
+    },
+
     /** Records matching `filter` in chain order, read from SQLite one row at a time. */
     rows(filter: RecordFilter, afterSeq = 0): Iterable<RecordRow> {
       const { where, params } = filterSql(filter);

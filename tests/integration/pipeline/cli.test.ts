@@ -7,12 +7,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBundle } from '../../../src/main/bundle/create.ts';
-import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
-import { generateSigningKeyPair, parseKeyPem } from '../../../src/main/bundle/keys.ts';
-import { imagePathFor } from '../../../src/main/bundle/layout.ts';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
-import { ADMIN, SUPERVISOR, TECHNICIAN } from './fixture.ts';
+import { ADMIN, depotSignedBundle, SUPERVISOR, TECHNICIAN } from './fixture.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
 
@@ -84,30 +80,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lockstep-provision-cli-'));
   dataDir = join(dir, 'data');
   mkdirSync(dataDir);
-  demoBundle = join(dir, 'demo-bundle');
-  await generateDemoBundle({ out: demoBundle });
-  // The same images in a bundle signed by a depot's own key, whose public half the station is told to trust with --trust.
-  const keys = generateSigningKeyPair();
-  trustDir = join(dir, 'trusted');
-  mkdirSync(trustDir);
-  writeFileSync(join(trustDir, 'depot.pem'), keys.publicKeyPem);
-  ownBundle = join(dir, 'own-bundle');
-  const privateKey = parseKeyPem(keys.privateKeyPem, 'test key');
-  await createBundle({
-    products: ['lockstep-ref'],
-    hardwareRevisions: 'any',
-    version: '1.0.0-demo',
-    minBootloaderVersion: 'LSBL-1.0.0',
-    rollbackIndex: 1,
-    partitions: [
-      { name: 'boot', path: join(demoBundle, imagePathFor('boot')), sparse: false, slot: 'active' },
-      { name: 'system', path: join(demoBundle, imagePathFor('system')), sparse: true, slot: 'active' },
-    ],
-    fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
-    lockBootloader: true,
-    signingKeys: [privateKey.key],
-    out: ownBundle,
-  });
+  ({ bundle: ownBundle, trustDir, demoBundle } = await depotSignedBundle(dir));
   createStationDb(join(dir, 'template'));
   fastScenario = join(dir, 'fast.json');
   writeFileSync(

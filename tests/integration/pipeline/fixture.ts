@@ -2,11 +2,14 @@
 // supervisor and a technician, a simulated fleet at test speed on a virtual USB bus and AT serial
 // bus, and a batch started through startProvisioning, exactly as the CLI starts one. Helpers read
 // the handsets' own command logs, which are the proof of what reached each device.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBundle } from '../../../src/main/bundle/create.ts';
 import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
+import { generateSigningKeyPair, parseKeyPem } from '../../../src/main/bundle/keys.ts';
+import { imagePathFor } from '../../../src/main/bundle/layout.ts';
 import { HandsetRegistry } from '../../../src/main/discovery/registry.ts';
 import { SimSerialBackend } from '../../../src/main/discovery/sim-serial-backend.ts';
 import { UsbBackend } from '../../../src/main/discovery/usb-backend.ts';
@@ -226,4 +229,34 @@ export function irreversibleBeforeVerify(commands: readonly string[], partitions
     }
   });
   return problems;
+}
+
+/**
+ * The demo images in a bundle signed by a depot's own key, and a trust folder holding its public
+ * half: what a real station runs (outside demo mode the DEMO key is refused).
+ */
+export async function depotSignedBundle(dir: string): Promise<{ readonly bundle: string; readonly trustDir: string; readonly demoBundle: string }> {
+  const demoBundle = join(dir, 'demo-bundle');
+  await generateDemoBundle({ out: demoBundle });
+  const keys = generateSigningKeyPair();
+  const trustDir = join(dir, 'trusted');
+  mkdirSync(trustDir, { recursive: true });
+  writeFileSync(join(trustDir, 'depot.pem'), keys.publicKeyPem);
+  const bundle = join(dir, 'own-bundle');
+  await createBundle({
+    products: ['lockstep-ref'],
+    hardwareRevisions: 'any',
+    version: '1.0.0-demo',
+    minBootloaderVersion: 'LSBL-1.0.0',
+    rollbackIndex: 1,
+    partitions: [
+      { name: 'boot', path: join(demoBundle, imagePathFor('boot')), sparse: false, slot: 'active' },
+      { name: 'system', path: join(demoBundle, imagePathFor('system')), sparse: true, slot: 'active' },
+    ],
+    fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
+    lockBootloader: true,
+    signingKeys: [parseKeyPem(keys.privateKeyPem, 'test key').key],
+    out: bundle,
+  });
+  return { bundle, trustDir, demoBundle };
 }
