@@ -13,6 +13,7 @@ import { checkBundleFits } from '../bundle/fit.ts';
 import { verifiedImage } from '../bundle/image-source.ts';
 import type { VerifiedBundle } from '../bundle/verify.ts';
 import { FastbootClient } from '../fastboot/client.ts';
+import { FastbootFailError } from '../fastboot/errors.ts';
 import { flashImage } from '../fastboot/flash-image.ts';
 import { runAtChecks, syncAt, type AtCheckResult } from '../handset/at-checks.ts';
 import { ProfiledFastboot, type FastbootIdentity } from '../handset/fastboot-ops.ts';
@@ -302,7 +303,11 @@ export class HandsetRun {
       this.#mark('precheck', 'running');
       this.#precheck(profile.profile, identity, history.started);
       await this.#journal('precheck', 'passed', null);
-      const currentSlot = await client.getvar('current-slot', { signal }).catch(() => 'a');
+      // A bootloader without A/B slots refuses the variable: its slotted partitions are the `_a` ones.
+      const currentSlot = await client.getvar('current-slot', { signal }).catch((error: unknown) => {
+        if (error instanceof FastbootFailError) return 'a';
+        throw error;
+      });
       const targets = flashTargets(this.#context.batch.bundle, currentSlot);
       await this.#flashAndVerify(ops, targets, identity, history.started, facts, signal);
       await this.#context.gate.pass(signal);
