@@ -3,6 +3,8 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 
 const READ_PIECE = 1024 * 1024;
+/** Download data arrives in link-sized pieces (64 KiB over TCP); it reaches the file in writes of this size. */
+const WRITE_PIECE = 1024 * 1024;
 
 export class DownloadBuffer {
   readonly capacity: number;
@@ -10,6 +12,9 @@ export class DownloadBuffer {
   #file: FileHandle | null = null;
   #expected = 0;
   #received = 0;
+  /** Received bytes not written to the file yet: the tail of what arrived. */
+  readonly #staged = new Uint8Array(WRITE_PIECE);
+  #stagedBytes = 0;
 
   constructor(path: string, capacity: number) {
     this.#path = path;
@@ -33,16 +38,33 @@ export class DownloadBuffer {
     await this.#file.truncate(0);
     this.#expected = size;
     this.#received = 0;
+    this.#stagedBytes = 0;
   }
 
   /** Appends data of the download in progress (the caller never passes more than `remaining`). */
   async append(data: Uint8Array): Promise<void> {
     if (!this.#file || data.length > this.remaining) throw new RangeError(`${data.length} bytes arrived but the download expects ${this.remaining}`);
     for (let done = 0; done < data.length; ) {
-      const { bytesWritten } = await this.#file.write(data, done, data.length - done, this.#received);
-      done += bytesWritten;
-      this.#received += bytesWritten;
+      const taken = Math.min(data.length - done, WRITE_PIECE - this.#stagedBytes);
+      this.#staged.set(data.subarray(done, done + taken), this.#stagedBytes);
+      this.#stagedBytes += taken;
+      this.#received += taken;
+      done += taken;
+      if (this.#stagedBytes === WRITE_PIECE) await this.#flush();
     }
+    // The download is complete only once all of it is in the file.
+    if (this.remaining === 0) await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    const file = this.#file;
+    if (!file) return;
+    const at = this.#received - this.#stagedBytes;
+    for (let done = 0; done < this.#stagedBytes; ) {
+      const { bytesWritten } = await file.write(this.#staged, done, this.#stagedBytes - done, at + done);
+      done += bytesWritten;
+    }
+    this.#stagedBytes = 0;
   }
 
   /** The first bytes of the completed download (fewer if it is shorter). */
@@ -75,6 +97,7 @@ export class DownloadBuffer {
   async clear(): Promise<void> {
     this.#expected = 0;
     this.#received = 0;
+    this.#stagedBytes = 0;
     await this.#file?.truncate(0);
   }
 
