@@ -3,6 +3,7 @@
 // a `lockstep sim --tcp` handset, its TCP endpoint. Scan prints slots, `fastboot -s` and
 // `provision` take them, records store them, and the UI lays out its grid by them.
 
+import { SERIAL_NUMBER } from './identifiers.ts';
 import { displaySafe } from './untrusted.ts';
 
 /** Where a handset sits. A USB slot survives the handset rebooting and re-enumerating; an address does not. */
@@ -17,8 +18,6 @@ export const DEFAULT_FASTBOOT_TCP_PORT = 5554;
 const MAX_PORT_CHAIN = 7;
 const USB_PATH = /^(\d{1,3})-(\d{1,3}(?:\.\d{1,3}){0,6})$/;
 const TCP_ENDPOINT = /^tcp:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?$/;
-/** Serial numbers a selector may name: printable ASCII without spaces, as USB descriptors and `getvar:serialno` carry them. */
-const SERIAL_SELECTOR = /^[\x21-\x7e]{1,64}$/;
 
 /** `1-3.2` for USB, `tcp:127.0.0.1:5554` for TCP. The one spelling of a slot, everywhere. */
 export function formatSlot(slot: Slot): string {
@@ -69,7 +68,7 @@ export function parseHandsetSelector(text: string): HandsetSelector | { readonly
     const slot = parseSlot(text);
     return 'problem' in slot ? slot : { by: 'slot', slot };
   }
-  if (SERIAL_SELECTOR.test(text)) return { by: 'serial', serial: text };
+  if (SERIAL_NUMBER.test(text)) return { by: 'serial', serial: text };
   return { problem: `'${displaySafe(text, 80)}' is not a handset; use a serial number, a USB port path such as 1-3.2, usb, or tcp:HOST[:PORT]` };
 }
 

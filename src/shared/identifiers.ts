@@ -18,6 +18,13 @@ export const fuseNameSchema = z.string().regex(FUSE_NAME, 'fuse name: 1-64 of A-
 export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const identifierSchema = (what: string) => z.string().regex(IDENTIFIER, `${what}: 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`);
 
+/**
+ * Serial numbers the station accepts from a handset: printable ASCII without spaces, at most 64, as
+ * USB string descriptors and `getvar:serialno` carry them on every real handset. Anything else (control
+ * bytes, bidi overrides, megabytes) cannot be labelled or compared safely, so such a handset is refused.
+ */
+export const SERIAL_NUMBER = /^[\x21-\x7e]{1,64}$/;
+
 /** Signing key ids: the SHA-256 of the key's SubjectPublicKeyInfo, lower-case hex. */
 export const KEY_ID = /^[0-9a-f]{64}$/;
 export const keyIdSchema = z.string().regex(KEY_ID, 'key id: 64 lower-case hex digits');

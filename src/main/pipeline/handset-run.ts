@@ -4,6 +4,7 @@
 // interrupted (unplugged, station restart) starts again from detect, and each step whose own
 // readback already proves it done is passed without acting, so nothing irreversible runs twice.
 import type { ManifestPartition } from '../../shared/bundle.ts';
+import { SERIAL_NUMBER } from '../../shared/identifiers.ts';
 import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
 import type { AuthorisationDecision, FuseReadback, RecordEvidence, StepEvent, StepName, StepStatus } from '../../shared/records.ts';
@@ -277,6 +278,13 @@ export class HandsetRun {
       facts.identity = identity;
       this.#register(presence, identity);
       await this.#journal('detect', 'passed', `slot ${this.slot}, profile ${profile.profile.id}`);
+      if (!SERIAL_NUMBER.test(this.#requireSerial())) {
+        throw new StepFailure(
+          'SERIAL_INVALID',
+          `the handset's serial number ${displaySafe(this.#requireSerial(), 64)} is not 1-64 printable characters, so it cannot be labelled or recorded safely`,
+          'Nothing was written. Set the handset aside: its identity cannot be trusted.',
+        );
+      }
       if (presence.serialNumber !== null && identity.serialNumber !== presence.serialNumber) {
         throw new StepFailure(
           'SERIAL_MISMATCH',

@@ -7,6 +7,8 @@ import { isValidImei } from '../../../src/shared/imei.ts';
 import { parseScenario } from '../../../src/sim/index.ts';
 import { bitsBurnedTwice, irreversibleBeforeVerify, isIrreversible, openTestStation, type TestStation } from './fixture.ts';
 
+const HOSTILE = "=cmd|' /C calc'!A0^XA\u001b[2J\u202e";
+
 const scenario = parseScenario({
   timing: { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 200 },
   devices: [
@@ -18,6 +20,8 @@ const scenario = parseScenario({
     { serial: 'LOWBATT', batteryVoltage: '3300' },
     { serial: 'LOCKED01', unlocked: false },
     { serial: 'SERIALUSB', getvarOverrides: { serialno: 'SOMEONE-ELSE' } },
+    // A hostile serial (formula, ZPL, ESC, bidi override) the handset reports the same way everywhere.
+    { serial: HOSTILE, getvarOverrides: { serialno: HOSTILE } },
   ],
 });
 
@@ -58,6 +62,7 @@ describe('a batch of virtual handsets', () => {
     ['LOWBATT', 'precheck', 'BATTERY_LOW'],
     ['LOCKED01', 'precheck', 'ARRIVES_LOCKED'],
     ['SERIALUSB', 'identify', 'SERIAL_MISMATCH'],
+    [HOSTILE, 'identify', 'SERIAL_INVALID'],
   ])('stops %s at %s with %s and records it', (serial, step, code) => {
     expect(bySerial(serial)).toMatchObject({ phase: 'failed', step, reason: { code } });
     expect(bySerial(serial)?.reason?.action).toMatch(/\w/);
