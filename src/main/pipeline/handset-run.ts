@@ -190,7 +190,7 @@ export class HandsetRun {
         await this.#checks(port, profile.profile, facts, signal);
         await this.#finish(facts, null, signal);
       } catch (error) {
-        await this.#fail(classifyFailure(signal.aborted && signal.reason instanceof StepFailure ? signal.reason : error), facts, signal);
+        await this.#fail(error, facts, signal);
       }
     });
   }
@@ -210,12 +210,7 @@ export class HandsetRun {
       this.#set({ phase: 'running', step: 'checks', reason: null });
       try {
         const history = this.#history();
-        if (history.provisioned !== null) {
-          this.#markAll('passed');
-          this.#recordSeq = history.provisioned;
-          this.#set({ phase: 'provisioned', step: null });
-          return;
-        }
+        if (history.provisioned !== null) return this.#alreadyProvisioned(history.provisioned);
         if (history.alarm !== null || !history.passed.has('lock')) return this.#set({ phase: 'waiting-for-handset', step: null });
         const profile = this.#context.profiles.forProduct(device.identity['product'] ?? '');
         if (!profile) throw new StepFailure('NO_PROFILE', 'no device profile matches this handset', 'Plug the handset in in fastboot mode.');
@@ -227,7 +222,7 @@ export class HandsetRun {
         await this.#checks(port, profile.profile, facts, signal);
         await this.#finish(facts, null, signal);
       } catch (error) {
-        await this.#fail(classifyFailure(signal.aborted && signal.reason instanceof StepFailure ? signal.reason : error), facts, signal);
+        await this.#fail(error, facts, signal);
       }
     });
   }
@@ -278,20 +273,7 @@ export class HandsetRun {
       facts.identity = identity;
       this.#register(presence, identity);
       await this.#journal('detect', 'passed', `slot ${this.slot}, profile ${profile.profile.id}`);
-      if (!SERIAL_NUMBER.test(this.#requireSerial())) {
-        throw new StepFailure(
-          'SERIAL_INVALID',
-          `the handset's serial number ${displaySafe(this.#requireSerial(), 64)} is not 1-64 printable characters, so it cannot be labelled or recorded safely`,
-          'Nothing was written. Set the handset aside: its identity cannot be trusted.',
-        );
-      }
-      if (presence.serialNumber !== null && identity.serialNumber !== presence.serialNumber) {
-        throw new StepFailure(
-          'SERIAL_MISMATCH',
-          `the handset calls itself ${displaySafe(identity.serialNumber, 64)} over fastboot but ${displaySafe(presence.serialNumber, 64)} on USB`,
-          'Nothing was written. Set the handset aside: its identity cannot be trusted.',
-        );
-      }
+      checkIdentity(presence, identity);
       await this.#journal('identify', 'passed', JSON.stringify({ ...identity, slot: this.slot }));
       const history = this.#history();
       if (history.alarm !== null) {
@@ -301,12 +283,7 @@ export class HandsetRun {
           'Keep the handset in quarantine and hand it to the security officer with this message.',
         );
       }
-      if (history.provisioned) {
-        this.#markAll('passed');
-        this.#recordSeq = history.provisioned;
-        this.#set({ phase: 'provisioned', step: null });
-        return;
-      }
+      if (history.provisioned !== null) return this.#alreadyProvisioned(history.provisioned);
       await this.#context.gate.pass(signal);
       this.#mark('precheck', 'running');
       this.#precheck(profile.profile, identity, history.started);
@@ -329,8 +306,7 @@ export class HandsetRun {
       await this.#finish(facts, null, signal);
     } catch (error) {
       await client?.close().catch(() => undefined);
-      const reason = classifyFailure(signal.aborted && signal.reason instanceof StepFailure ? signal.reason : error);
-      await this.#fail(reason, facts, signal);
+      await this.#fail(error, facts, signal);
     }
   }
 
@@ -647,7 +623,9 @@ export class HandsetRun {
     };
   }
 
-  async #fail(reason: FailureReason, facts: RunFacts, signal: AbortSignal): Promise<void> {
+  /** Ends an attempt that threw: an operator's abort is the reason when it caused the failure. */
+  async #fail(error: unknown, facts: RunFacts, signal: AbortSignal): Promise<void> {
+    const reason = classifyFailure(signal.aborted && signal.reason instanceof StepFailure ? signal.reason : error);
     const step = this.#step ?? 'detect';
     this.#steps[step] = 'failed';
     const interrupted = reason.code === 'DISCONNECTED' || reason.code === 'ABORTED';
@@ -664,8 +642,8 @@ export class HandsetRun {
         await this.#finish(facts, reason, signal);
         this.#set({ phase: 'failed', step });
       }
-    } catch (error) {
-      this.#set({ reason: { ...reason, message: `${reason.message} (and the station could not journal it: ${classifyFailure(error).message})` } });
+    } catch (journalFailure) {
+      this.#set({ reason: { ...reason, message: `${reason.message} (and the station could not journal it: ${classifyFailure(journalFailure).message})` } });
     }
   }
 
@@ -689,8 +667,11 @@ export class HandsetRun {
     if (status !== 'started') this.#mark(step, status === 'failed' ? 'failed' : status === 'skipped' ? 'skipped' : 'passed');
   }
 
-  #markAll(state: StepState): void {
-    for (const step of Object.keys(this.#steps) as StepName[]) this.#steps[step] = state;
+  /** Its record says this batch provisioned it: nothing to do but show that. */
+  #alreadyProvisioned(seq: number): void {
+    for (const step of Object.keys(this.#steps) as StepName[]) this.#steps[step] = 'passed';
+    this.#recordSeq = seq;
+    this.#set({ phase: 'provisioned', step: null });
   }
 
   #requireDevice(): number {
@@ -701,6 +682,19 @@ export class HandsetRun {
   #requireSerial(): string {
     if (this.#serial === null) throw new Error('the handset has no serial number yet');
     return this.#serial;
+  }
+}
+
+/** A handset whose serial cannot be trusted stops before any write. */
+function checkIdentity(presence: FastbootPresence, identity: FastbootIdentity): void {
+  const serial = presence.serialNumber ?? identity.serialNumber;
+  const untrusted = 'Nothing was written. Set the handset aside: its identity cannot be trusted.';
+  if (!SERIAL_NUMBER.test(serial)) {
+    throw new StepFailure('SERIAL_INVALID', `the handset's serial number ${displaySafe(serial, 64)} is not 1-64 printable characters, so it cannot be labelled or recorded safely`, untrusted);
+  }
+  if (presence.serialNumber !== null && identity.serialNumber !== presence.serialNumber) {
+    const claims = `${displaySafe(identity.serialNumber, 64)} over fastboot but ${displaySafe(presence.serialNumber, 64)} on USB`;
+    throw new StepFailure('SERIAL_MISMATCH', `the handset calls itself ${claims}`, untrusted);
   }
 }
 

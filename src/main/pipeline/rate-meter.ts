@@ -7,6 +7,7 @@ const MIN_UPDATE_MS = 100;
 
 export class RateMeter {
   readonly #total: number;
+  readonly #now: () => number;
   readonly #samples: { at: number; bytes: number }[] = [];
   #done = 0;
   #lastUpdate = 0;
@@ -16,8 +17,6 @@ export class RateMeter {
     this.#now = now;
     this.#samples.push({ at: now(), bytes: 0 });
   }
-
-  readonly #now: () => number;
 
   get done(): number {
     return this.#done;
