@@ -18,6 +18,8 @@ export const batchStartSchema = z.strictObject({
   /** The most handsets the authorisation covers. */
   deviceCap: z.int().min(1).max(100_000),
   parallel: z.int().min(1).max(64).default(4),
+  /** Asset tags of a new batch (src/shared/asset-tag.ts); null: no tags. */
+  assetTagPattern: z.string().max(64).nullable().default(null),
 });
 export type BatchStartRequest = z.input<typeof batchStartSchema>;
 

@@ -38,6 +38,8 @@ export interface BatchSummary {
   readonly bundleVersion: string;
   readonly operatorId: string;
   readonly startedAt: string;
+  /** How the batch's provisioned handsets are tagged (src/shared/asset-tag.ts); null: no tags. */
+  readonly assetTagPattern: string | null;
 }
 
 export interface AuthorisationSummary {
@@ -126,9 +128,11 @@ export const recordEvidenceSchema = z.strictObject({
 });
 export type RecordEvidence = z.infer<typeof recordEvidenceSchema>;
 
-/** Format 2 (this version writes it): format 1 plus the evidence. */
+/** Format 2 (this version writes it): format 1 plus the asset tag and the evidence. */
 export const provisioningRecordBodyV2Schema = provisioningRecordBodyV1Schema.extend({
   recordVersion: z.literal(2),
+  /** The asset tag allocated with the record (provisioned records of a batch with a tag pattern), else null. */
+  assetTag: z.string().nullable(),
   evidence: recordEvidenceSchema,
 });
 

@@ -37,7 +37,8 @@ const COLUMNS: readonly [string, (record: ProvisioningRecordBody) => string][] =
   ['failure_reason', (r) => text(r.failureReason)],
   ['operator_id', (r) => text(r.operatorId)],
   ['authorisation_id', (r) => (r.authorisationId === null ? '' : String(r.authorisationId))],
-  // Format 2's evidence; empty for records written before it.
+  // Format 2's tag and evidence; empty for records written before it.
+  ['asset_tag', (r) => text('assetTag' in r ? r.assetTag : null)],
   ['slot', (r) => text(evidence(r)?.slot ?? null)],
   ['supervisor_id', (r) => text(evidence(r)?.supervisorId ?? null)],
   ['started_at', (r) => text(evidence(r)?.startedAt ?? null)],

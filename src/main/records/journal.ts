@@ -4,6 +4,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import { STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
+import { parseTagPattern } from '../../shared/asset-tag.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { citationProblem } from './authorisations.ts';
 import { RecordsError } from './errors.ts';
@@ -27,6 +28,15 @@ export const newBatchSchema = z.strictObject({
   bundleHash: z.string().regex(/^[0-9a-f]{64}$/, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits'),
   bundleVersion: z.string().min(1),
   operatorId: z.string(),
+  /** How the batch's provisioned handsets are tagged (src/shared/asset-tag.ts); null: no tags. */
+  assetTagPattern: z
+    .string()
+    .superRefine((text, context) => {
+      const parsed = parseTagPattern(text);
+      if ('problem' in parsed) context.addIssue({ code: 'custom', message: parsed.problem });
+    })
+    .nullable()
+    .default(null),
 });
 
 export const newDeviceSchema = z.strictObject({
@@ -92,10 +102,20 @@ interface BatchRow {
   bundle_version: string;
   operator_id: string;
   started_at: string;
+  asset_tag_pattern: string | null;
 }
 
 function batchSummary(row: BatchRow): BatchSummary {
-  return { id: row.id, name: row.name, product: row.product, bundleHash: row.bundle_hash, bundleVersion: row.bundle_version, operatorId: row.operator_id, startedAt: row.started_at };
+  return {
+    id: row.id,
+    name: row.name,
+    product: row.product,
+    bundleHash: row.bundle_hash,
+    bundleVersion: row.bundle_version,
+    operatorId: row.operator_id,
+    startedAt: row.started_at,
+    assetTagPattern: row.asset_tag_pattern,
+  };
 }
 
 export function createJournal(db: DatabaseSync, now: () => Date) {
@@ -146,8 +166,8 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       requireActiveOperator(batch.operatorId);
       return inWriteTransaction(db, () => {
         const { lastInsertRowid } = db
-          .prepare('INSERT INTO batches (name, product, bundle_hash, bundle_version, operator_id, started_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(batch.name, batch.product, batch.bundleHash, batch.bundleVersion, batch.operatorId, now().toISOString());
+          .prepare('INSERT INTO batches (name, product, bundle_hash, bundle_version, operator_id, started_at, asset_tag_pattern) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(batch.name, batch.product, batch.bundleHash, batch.bundleVersion, batch.operatorId, now().toISOString(), batch.assetTagPattern);
         return batchSummary(batchById.get(lastInsertRowid) as unknown as BatchRow);
       });
     },

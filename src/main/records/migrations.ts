@@ -151,6 +151,26 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   ${appendOnly('admin_recoveries')}
   `,
+  // 4: asset tags. A batch may name a tag pattern; each provisioned record gets the next tag in the
+  // same transaction. Sequence numbers only grow and tags are never deleted, so no tag is ever reused.
+  `
+  ALTER TABLE batches ADD COLUMN asset_tag_pattern TEXT;
+  CREATE TABLE asset_tag_sequences (
+    pattern TEXT PRIMARY KEY,
+    next_seq INTEGER NOT NULL CHECK (next_seq > 0)
+  ) STRICT;
+  CREATE TRIGGER asset_tag_sequences_only_grow BEFORE UPDATE ON asset_tag_sequences
+    WHEN NEW.next_seq <= OLD.next_seq OR NEW.pattern IS NOT OLD.pattern
+    BEGIN SELECT RAISE(ABORT, 'asset tag sequences only grow'); END;
+  CREATE TRIGGER asset_tag_sequences_no_delete BEFORE DELETE ON asset_tag_sequences
+    BEGIN SELECT RAISE(ABORT, 'asset tag sequences cannot be deleted'); END;
+  CREATE TABLE asset_tags (
+    tag TEXT PRIMARY KEY,
+    record_seq INTEGER NOT NULL UNIQUE REFERENCES provisioning_records(seq),
+    allocated_at TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('asset_tags')}
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

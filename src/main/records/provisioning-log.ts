@@ -10,6 +10,7 @@ import {
   type ProvisioningRecordBody,
   type RecordFilter,
 } from '../../shared/records.ts';
+import { formatTag, parseTagPattern } from '../../shared/asset-tag.ts';
 import { citationProblem } from './authorisations.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { GENESIS_HASH, chainHash, linkBreak, type ChainLink } from './chain.ts';
@@ -59,7 +60,22 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
     'INSERT INTO provisioning_records (seq, device_id, batch_id, recorded_at, outcome, body_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
 
-  const deviceById = db.prepare('SELECT batch_id, serial FROM devices WHERE id = ?');
+  const deviceById = db.prepare('SELECT d.batch_id, d.serial, b.asset_tag_pattern FROM devices d JOIN batches b ON b.id = d.batch_id WHERE d.id = ?');
+  const tagTaken = db.prepare('SELECT 1 FROM asset_tags WHERE tag = ?');
+  const nextSeq = db.prepare('SELECT next_seq FROM asset_tag_sequences WHERE pattern = ?');
+  const saveSeq = db.prepare('INSERT INTO asset_tag_sequences (pattern, next_seq) VALUES (?, ?) ON CONFLICT (pattern) DO UPDATE SET next_seq = excluded.next_seq');
+  const insertTag = db.prepare('INSERT INTO asset_tags (tag, record_seq, allocated_at) VALUES (?, ?, ?)');
+
+  /** The next free tag of `pattern`, its sequence advanced past it; inside the record's transaction. */
+  function allocateTag(pattern: string, at: Date): string {
+    const parsed = parseTagPattern(pattern);
+    if ('problem' in parsed) throw new RecordsError(`the batch's asset tag pattern is invalid: ${parsed.problem}`);
+    let seq = (nextSeq.get(pattern) as { next_seq: number } | undefined)?.next_seq ?? 1;
+    // Another pattern may have produced the same text already (LS-{seq} and LS-{seq:1}): skip past it.
+    while (tagTaken.get(formatTag(parsed, at, seq))) seq += 1;
+    saveSeq.run(pattern, seq + 1);
+    return formatTag(parsed, at, seq);
+  }
   const activeOperator = db.prepare('SELECT 1 FROM operators WHERE id = ? AND disabled_at IS NULL');
 
   function head(): ChainLink {
@@ -73,7 +89,7 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
     commit(input: NewRecord): ProvisioningRecord {
       const record = parseInput(newRecordSchema, input, 'provisioning record');
       return inWriteTransaction(db, () => {
-        const device = deviceById.get(record.deviceId) as { batch_id: number; serial: string } | undefined;
+        const device = deviceById.get(record.deviceId) as { batch_id: number; serial: string; asset_tag_pattern: string | null } | undefined;
         if (!device) throw new RecordsError(`there is no device ${record.deviceId} in the journal; register it first.`);
         if (!activeOperator.get(record.operatorId)) {
           throw new RecordsError(`operator '${record.operatorId.slice(0, 32)}' does not exist or is disabled.`);
@@ -81,9 +97,11 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
         const problem = record.authorisationId === null ? null : citationProblem(db, record.authorisationId, { batchId: device.batch_id, serial: device.serial });
         if (problem) throw new RecordsError(problem);
         const previous = head();
+        const at = now();
+        const assetTag = record.outcome === 'provisioned' && device.asset_tag_pattern !== null ? allocateTag(device.asset_tag_pattern, at) : null;
         const body: ProvisioningRecordBody = {
           seq: previous.seq + 1,
-          recordedAt: now().toISOString(),
+          recordedAt: at.toISOString(),
           batchId: device.batch_id,
           deviceSerial: device.serial,
           product: record.product,
@@ -102,11 +120,13 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
           operatorId: record.operatorId,
           authorisationId: record.authorisationId,
           recordVersion: 2,
+          assetTag,
           evidence: record.evidence,
         };
         const canonical = canonicalJson(body);
         const hash = chainHash(previous.hash, canonical);
         insert.run(body.seq, record.deviceId, body.batchId, body.recordedAt, body.outcome, canonical, previous.hash, hash);
+        if (assetTag !== null) insertTag.run(assetTag, body.seq, body.recordedAt);
         return { ...body, prevHash: previous.hash, hash };
       });
     },

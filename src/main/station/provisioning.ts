@@ -29,6 +29,8 @@ export interface ProvisioningOptions {
   readonly parallel: number;
   /** Continue the newest batch of the same bundle (after a restart) instead of opening a new one. */
   readonly continueBatch: boolean;
+  /** How a new batch tags its provisioned handsets (src/shared/asset-tag.ts); null: no tags. */
+  readonly assetTagPattern?: string | null;
   /** The shipped profiles' folder, when not resources/profiles (a test with short timeouts). */
   readonly stationProfilesDir?: string;
   readonly profileDirs?: readonly string[];
@@ -63,6 +65,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
       bundleHash: bundle.manifestSha256,
       bundleVersion: manifest.version,
       operatorId: operator.id,
+      assetTagPattern: options.assetTagPattern ?? null,
     });
   if (manifest.policy.fuses.length > 0 || manifest.policy.lockBootloader) {
     records.authorisations.authorise(options.supervisor, {

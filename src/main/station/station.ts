@@ -66,6 +66,7 @@ export function createStation(options: StationOptions): Station {
         deviceCap: request.deviceCap,
         parallel: request.parallel ?? 4,
         continueBatch: true,
+        assetTagPattern: request.assetTagPattern ?? null,
         slotNames: settings.slotNames,
       });
       batch = started.batch;

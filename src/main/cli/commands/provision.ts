@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PipelineSnapshot } from '../../../shared/pipeline.ts';
+import { parseTagPattern } from '../../../shared/asset-tag.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, ScenarioError, type SimFleet } from '../../../sim/index.ts';
 import { BundleError } from '../../bundle/errors.ts';
@@ -28,6 +29,9 @@ import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { LiveTable } from '../live-table.ts';
 import { eventLines } from '../provision-events.ts';
 
+/** Asset tags when the depot names no pattern: the station's own prefix, the year, a six-digit sequence. */
+const DEFAULT_TAG_PATTERN = 'LS-{yyyy}-{seq:06}';
+
 /** Bundle, authorisation and usage errors: nothing was provisioned because the batch never started. */
 const EXIT_SETUP = 2;
 /** How long an expected handset may stay unplugged before the run stops waiting for it. */
@@ -45,6 +49,7 @@ export const provisionCommand: CliCommand = {
   --parallel N   handsets flashed at once (default 4)
   --cap N        the most handsets the supervisor's authorisation covers (default: the fleet size, else 100)
   --new-batch    open a new batch even if this database has one for the same bundle (default: continue it)
+  --tag-pattern P  asset tags of a new batch, e.g. DEPOT7-{yyyy}-{seq:06} (default ${DEFAULT_TAG_PATTERN}; {yyyy} {yy} {mm} {dd} {seq:N})
   PINs come from LOCKSTEP_OPERATOR_PIN / LOCKSTEP_SUPERVISOR_PIN, else a prompt (or stdin lines)`,
   async run(argv, io) {
     refusePinInArgv(argv);
@@ -67,6 +72,7 @@ export const provisionCommand: CliCommand = {
         cap: { type: 'string' },
         json: { type: 'boolean', default: false },
         'new-batch': { type: 'boolean', default: false },
+        'tag-pattern': { type: 'string', default: DEFAULT_TAG_PATTERN },
       },
       strict: true,
     });
@@ -76,6 +82,8 @@ export const provisionCommand: CliCommand = {
       throw new CliError('name the bundle to flash with --bundle, or run the demo with --sim N (no --bundle)', EXIT_USAGE);
     }
     const parallel = wholeNumber('--parallel', values.parallel, 1, 64);
+    const tagPattern = parseTagPattern(values['tag-pattern']);
+    if ('problem' in tagPattern) throw new CliError(`--tag-pattern: ${tagPattern.problem}`, EXIT_USAGE);
     const dataDir = resolve(values.data ?? defaultDataDir());
     const scenario = await readScenario(values.sim, values.scenario);
     const expected = values.expect !== undefined ? wholeNumber('--expect', values.expect, 1, 100_000) : (scenario?.devices.length ?? null);
@@ -129,6 +137,7 @@ export const provisionCommand: CliCommand = {
           deviceCap: cap,
           parallel,
           continueBatch: !values['new-batch'],
+          assetTagPattern: tagPattern.text,
           slotNames: settings.slotNames,
         }),
       );
