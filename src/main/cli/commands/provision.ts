@@ -143,8 +143,15 @@ export const provisionCommand: CliCommand = {
       );
       const { info } = started;
       io.err(`${started.continued ? 'Continuing' : 'Started'} batch ${info.id} (${displaySafe(info.name)}): bundle ${info.bundleVersion}, fuses ${info.fuses.join(', ') || 'none'}, ${info.lockBootloader ? 'locks the bootloader' : 'leaves the bootloader unlocked'}\n`);
-      const final = await follow(started, io, values.json || !io.isTty, expected);
-      io.out(summary(final));
+      const json = values.json || !io.isTty;
+      const final = await follow(started, io, json, expected);
+      // Machine-read output stays one JSON event per line and the count line; people also get a line per handset.
+      const tagOf = (seq: number): string | null => {
+        const record = records.log.get(seq);
+        return record && 'assetTag' in record ? record.assetTag : null;
+      };
+      io.out(summary(final, json ? null : tagOf));
+      io.err(`Records: lockstep records list --db ${displaySafe(records.databasePath)}\n`);
       return final.handsets.length > 0 && final.handsets.every((handset) => handset.phase === 'provisioned') ? 0 : 1;
     } finally {
       await started?.batch.stop();
@@ -193,15 +200,15 @@ function allDone(snapshot: PipelineSnapshot, expected: number, waitingSince: Map
   });
 }
 
-function summary(snapshot: PipelineSnapshot): string {
-  const { counters } = snapshot;
-  const lines = [`Provisioned ${counters.provisioned} of ${counters.attached} handset(s); ${counters.failed} failed.`];
-  for (const handset of snapshot.handsets) {
-    if (handset.phase === 'provisioned') continue;
+/** The counts, after (for people, when `tagOf` is given) one line per handset: its asset tag, or why it stopped and what to do. */
+function summary(snapshot: PipelineSnapshot, tagOf: ((recordSeq: number) => string | null) | null): string {
+  const lines = (tagOf === null ? [] : snapshot.handsets).map((handset) => {
     const who = `${handset.slotName ?? handset.slot} ${handset.serial === null ? '(no serial)' : displaySafe(handset.serial, 64)}`;
-    lines.push(`  ${who}: ${handset.phase}${handset.reason ? ` [${handset.reason.code}] ${handset.reason.message} → ${handset.reason.action}` : ''}`);
-  }
-  return `${lines.join('\n')}\n`;
+    if (handset.phase === 'provisioned') return `  ${who}: provisioned, asset tag ${(handset.recordSeq === null ? null : tagOf?.(handset.recordSeq)) ?? '(none)'}`;
+    return `  ${who}: ${handset.phase}${handset.reason ? ` [${handset.reason.code}] ${handset.reason.message} → ${handset.reason.action}` : ''}`;
+  });
+  const { counters } = snapshot;
+  return `${[...lines, `Provisioned ${counters.provisioned} of ${counters.attached} handset(s); ${counters.failed} failed.`].join('\n')}\n`;
 }
 
 async function readScenario(sim: string | undefined, scenarioPath: string | undefined) {
