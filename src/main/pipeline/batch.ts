@@ -197,21 +197,24 @@ export class ProvisioningBatch {
 
   /** Hands an AT port to the run waiting for its handset, asking a hand-configured port who it is. */
   async #matchAtPort(presence: AtPresence): Promise<void> {
-    let serial = presence.serialNumber ?? this.#atSerials.get(presence.id) ?? null;
     // A port that does not say who it is is asked in the dialect of each waiting handset's profile.
-    for (const profile of new Set([...this.#atWaiters].map((waiter) => waiter.profile))) {
-      if (serial !== null) break;
-      serial = await this.#askSerial(presence, profile);
-      if (serial !== null) this.#atSerials.set(presence.id, serial);
-    }
-    for (const waiter of this.#atWaiters) if (waiter.serial === serial) return waiter.resolve(presence);
+    let serial = await this.#serialOf(presence, [...new Set([...this.#atWaiters].map((waiter) => waiter.profile))]);
+    const waiter = [...this.#atWaiters].find((candidate) => candidate.serial === serial);
+    if (waiter) return waiter.resolve(presence);
     // Nobody waits for it: perhaps a handset of this batch that booted while the station was down.
-    for (const { profile } of this.#options.profiles.profiles) {
+    serial ??= await this.#serialOf(presence, this.#options.profiles.profiles.map(({ profile }) => profile));
+    if (serial !== null) this.#resumeBooted(presence, serial);
+  }
+
+  /** The port's serial: from its listing, from an earlier answer, or asked in each of `dialects` until one answers. */
+  async #serialOf(presence: AtPresence, dialects: readonly DeviceProfile[]): Promise<string | null> {
+    let serial = presence.serialNumber ?? this.#atSerials.get(presence.id) ?? null;
+    for (const profile of dialects) {
       if (serial !== null) break;
       serial = await this.#askSerial(presence, profile);
-      if (serial !== null) this.#atSerials.set(presence.id, serial);
     }
-    if (serial !== null) this.#resumeBooted(presence, serial);
+    if (serial !== null) this.#atSerials.set(presence.id, serial);
+    return serial;
   }
 
   /** Only for a handset this station has not met since it started: one it knows is the operator's to retry. */

@@ -186,12 +186,7 @@ export class HandsetRun {
       this.#steps = { ...this.#steps, checks: 'waiting', record: 'waiting', label: 'waiting' };
       this.#recordSeq = null;
       this.#set({ phase: 'running', reason: null });
-      try {
-        await this.#checks(port, profile.profile, facts, signal);
-        await this.#finish(facts, null, signal);
-      } catch (error) {
-        await this.#fail(error, facts, signal);
-      }
+      await this.#checkAndFinish(port, profile.profile, facts, signal);
     });
   }
 
@@ -219,12 +214,21 @@ export class HandsetRun {
         Object.assign(facts, factsFromJournal(device, events, this.#context.batch.bundle.manifest.policy.fuses));
         for (const step of ['detect', 'identify', 'precheck', 'flash', 'verify', 'fuse', 'lock'] as const) this.#steps[step] = 'passed';
         await this.#journal('reboot', 'passed', `found booted behind AT port ${displaySafe(port.path, 120)} after a station restart`);
-        await this.#checks(port, profile.profile, facts, signal);
-        await this.#finish(facts, null, signal);
       } catch (error) {
-        await this.#fail(error, facts, signal);
+        return this.#fail(error, facts, signal);
       }
+      await this.#checkAndFinish(port, this.#profile.profile, facts, signal);
     });
+  }
+
+  /** The last steps of an attempt whose irreversible steps are done: AT checks, record, label. */
+  async #checkAndFinish(port: AtPresence, profile: DeviceProfile, facts: RunFacts, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#checks(port, profile, facts, signal);
+      await this.#finish(facts, null, signal);
+    } catch (error) {
+      await this.#fail(error, facts, signal);
+    }
   }
 
   #start(presence: FastbootPresence): void {
