@@ -1,10 +1,15 @@
 // The bootloader's download buffer. A real handset holds it in RAM; the virtual one keeps it in a
-// file next to its state so that a fleet of handsets with 256 MiB buffers costs no memory.
+// file next to its state so that a fleet of handsets with 256 MiB buffers costs no memory. Runs of
+// zeros are left as holes in the file and read back from memory (see zeros.ts).
 import { open, rm, type FileHandle } from 'node:fs/promises';
+import { Extents } from './extents.ts';
+import { isZero, ZERO_PIECE, zeros } from './zeros.ts';
 
-const READ_PIECE = 1024 * 1024;
+const READ_PIECE = ZERO_PIECE;
 /** Download data arrives in link-sized pieces (64 KiB over TCP); it reaches the file in writes of this size. */
 const WRITE_PIECE = 1024 * 1024;
+/** The grain at which runs of zeros are not written: small enough to catch the zeros between a sparse image's data. */
+const HOLE_GRAIN = 64 * 1024;
 
 export class DownloadBuffer {
   readonly capacity: number;
@@ -15,6 +20,8 @@ export class DownloadBuffer {
   /** Received bytes not written to the file yet: the tail of what arrived. */
   readonly #staged = new Uint8Array(WRITE_PIECE);
   #stagedBytes = 0;
+  /** The ranges of the download in progress that reached the file; the rest are holes. */
+  #written = new Extents();
 
   constructor(path: string, capacity: number) {
     this.#path = path;
@@ -39,6 +46,7 @@ export class DownloadBuffer {
     this.#expected = size;
     this.#received = 0;
     this.#stagedBytes = 0;
+    this.#written = new Extents();
   }
 
   /** Appends data of the download in progress (the caller never passes more than `remaining`). */
@@ -52,17 +60,25 @@ export class DownloadBuffer {
       done += taken;
       if (this.#stagedBytes === WRITE_PIECE) await this.#flush();
     }
-    // The download is complete only once all of it is in the file.
-    if (this.remaining === 0) await this.#flush();
+    // The download is complete only once all of it is in the file, trailing zeros as a hole.
+    if (this.remaining === 0) {
+      await this.#flush();
+      await this.#file.truncate(this.#expected);
+    }
   }
 
   async #flush(): Promise<void> {
     const file = this.#file;
     if (!file) return;
     const at = this.#received - this.#stagedBytes;
-    for (let done = 0; done < this.#stagedBytes; ) {
-      const { bytesWritten } = await file.write(this.#staged, done, this.#stagedBytes - done, at + done);
-      done += bytesWritten;
+    for (let grain = 0; grain < this.#stagedBytes; grain += HOLE_GRAIN) {
+      const end = Math.min(grain + HOLE_GRAIN, this.#stagedBytes);
+      if (isZero(this.#staged.subarray(grain, end))) continue;
+      this.#written.add(at + grain, at + end);
+      for (let done = grain; done < end; ) {
+        const { bytesWritten } = await file.write(this.#staged, done, end - done, at + done);
+        done += bytesWritten;
+      }
     }
     this.#stagedBytes = 0;
   }
@@ -85,8 +101,14 @@ export class DownloadBuffer {
     if (!file || size === 0) throw new RangeError('no download is complete');
     const buffers = [new Uint8Array(READ_PIECE), new Uint8Array(READ_PIECE)] as const;
     for (let done = 0, turn = 0; done < size; turn ^= 1) {
+      const length = Math.min(READ_PIECE, size - done);
+      if (!this.#written.touches(done, done + length)) {
+        yield zeros(length);
+        done += length;
+        continue;
+      }
       const buffer = buffers[turn] as Uint8Array;
-      const { bytesRead } = await file.read(buffer, 0, Math.min(READ_PIECE, size - done), done);
+      const { bytesRead } = await file.read(buffer, 0, length, done);
       if (bytesRead === 0) throw new RangeError(`the download buffer ended after ${done} of ${size} bytes`);
       done += bytesRead;
       yield buffer.subarray(0, bytesRead);
@@ -98,6 +120,7 @@ export class DownloadBuffer {
     this.#expected = 0;
     this.#received = 0;
     this.#stagedBytes = 0;
+    this.#written = new Extents();
     await this.#file?.truncate(0);
   }
 

@@ -7,9 +7,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Extents } from './extents.ts';
 import type { PartitionSpec } from './platform.ts';
-
-const PIECE = 1024 * 1024;
-const ZEROS = new Uint8Array(PIECE);
+import { isZero, ZERO_PIECE as PIECE, zeros } from './zeros.ts';
 
 export class PartitionStore {
   readonly #directory: string;
@@ -79,7 +77,7 @@ export class PartitionStore {
       for (let done = 0; done < bytes; ) {
         const length = Math.min(PIECE, bytes - done);
         if (empty || (written !== undefined && !written.touches(done, done + length))) {
-          hash.update(ZEROS.subarray(0, length));
+          hash.update(zeros(length));
           done += length;
           continue;
         }
@@ -177,7 +175,7 @@ export class PartitionWriter {
     const current = this.#scratch.subarray(0, length);
     const { bytesRead } = await this.#file.read(current, 0, length, offset);
     if (bytesRead === length && isZero(current)) return;
-    await this.#writeAll(offset, ZEROS.subarray(0, length));
+    await this.#writeAll(offset, zeros(length));
   }
 
   async #writeAll(offset: number, data: Uint8Array): Promise<void> {
@@ -187,9 +185,4 @@ export class PartitionWriter {
       done += bytesWritten;
     }
   }
-}
-
-/** For at most PIECE bytes: writes and fills are cut into pieces of that size first. */
-function isZero(bytes: Uint8Array): boolean {
-  return Buffer.compare(bytes, ZEROS.subarray(0, bytes.length)) === 0;
 }
