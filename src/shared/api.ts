@@ -3,53 +3,212 @@
 // against these schemas before the core sees it.
 import { z } from 'zod';
 import type { ApiChannel, ApiEvent } from './channels.ts';
-import { handsetActionSchema, type PipelineSnapshot } from './pipeline.ts';
-import type { ScanResult, StationInfo } from './types.ts';
+import type { BundleSigner } from './bundle.ts';
+import type { SlotNames } from './handset.ts';
+import { handsetActionSchema, type BatchInfo, type PipelineSnapshot } from './pipeline.ts';
+import type { ProfileSummary } from './profile.ts';
+import {
+  RECORD_OUTCOMES,
+  type AuthorisationSummary,
+  type OperatorSummary,
+  type ProvisioningRecord,
+  type Role,
+  type StepEvent,
+  type VerifyOutcome,
+} from './records.ts';
+import type { ScanResult, StationInfo, StationMode } from './types.ts';
 
 const credentials = z.strictObject({ id: z.string().min(1).max(64), pin: z.string().min(1).max(64) });
+const path = z.string().min(1).max(4096);
 
 export const batchStartSchema = z.strictObject({
   /** A bundle folder or zip on the station. */
-  bundlePath: z.string().min(1).max(4096),
-  trustDirs: z.array(z.string().min(1).max(4096)).max(16).default([]),
-  operator: credentials,
-  /** The supervisor who authorises the batch's fuse and lock steps. */
-  supervisor: credentials,
-  /** The most handsets the authorisation covers. */
-  deviceCap: z.int().min(1).max(100_000),
+  bundlePath: path,
+  trustDirs: z.array(path).max(16).default([]),
+  /** How many handsets the operator expects in this batch; the supervisor's authorisation is capped at it. */
+  expectedCount: z.int().min(1).max(100_000),
   parallel: z.int().min(1).max(64).default(4),
   /** Asset tags of a new batch (src/shared/asset-tag.ts); null: no tags. */
   assetTagPattern: z.string().max(64).nullable().default(null),
 });
 export type BatchStartRequest = z.input<typeof batchStartSchema>;
 
+export const batchAuthoriseSchema = z.strictObject({
+  /** The supervisor (or admin) at the gate dialog; checked in main, never kept. */
+  supervisor: credentials,
+  /** The most handsets the authorisation covers. */
+  deviceCap: z.int().min(1).max(100_000),
+});
+
+/** Search text: a serial number, IMEI or asset tag, as typed or as a barcode scanner sends it. */
+const searchText = z.string().max(128);
+
+export const recordQuerySchema = z.strictObject({
+  batchId: z.int().positive().optional(),
+  /** ISO 8601 date or date-time with zone; inclusive. */
+  since: z.string().max(40).optional(),
+  /** Exclusive. */
+  until: z.string().max(40).optional(),
+  status: z.enum(RECORD_OUTCOMES).optional(),
+  search: searchText.optional(),
+  limit: z.int().min(1).max(1000).default(200),
+});
+export type RecordQuery = z.input<typeof recordQuerySchema>;
+
+export const recordExportSchema = z.strictObject({
+  format: z.enum(['csv', 'jsonl', 'pdf']),
+  /** Where to write the file on the station (the save dialog's answer). */
+  path,
+  filter: recordQuerySchema.omit({ search: true, limit: true }).default({}),
+});
+
 export const apiRequestSchemas = {
   'station.info': z.undefined(),
   'devices.scan': z.undefined(),
+  'session.signIn': credentials,
+  'session.signOut': z.undefined(),
+  'session.current': z.undefined(),
+  'bundle.verify': z.strictObject({ bundlePath: path, trustDirs: z.array(path).max(16).default([]) }),
+  'bundle.progress': z.undefined(),
+  'profiles.list': z.undefined(),
   'batch.start': batchStartSchema,
+  'batch.current': z.undefined(),
+  'batch.authorise': batchAuthoriseSchema,
   'batch.pause': z.undefined(),
   'batch.resume': z.undefined(),
   'handset.retry': handsetActionSchema,
   'handset.abort': handsetActionSchema,
+  'handset.detail': handsetActionSchema,
   'pipeline.snapshot': z.undefined(),
+  'records.list': recordQuerySchema,
+  'records.show': z.strictObject({ seq: z.int().positive() }),
+  'records.export': recordExportSchema,
+  'records.verify': z.strictObject({ path }),
+  'settings.read': z.undefined(),
+  'operators.list': z.undefined(),
 } as const satisfies Record<ApiChannel, z.ZodType>;
+
+/** Who is signed in at the station. The PIN never leaves the sign-in call. */
+export interface Session {
+  readonly operator: { readonly id: string; readonly displayName: string; readonly role: Role };
+  readonly signedInAt: string;
+}
+
+/** A verified bundle as the batch setup screen shows it. */
+export interface BundleOverview {
+  readonly location: string;
+  readonly products: readonly string[];
+  readonly hardwareRevisions: 'any' | readonly string[];
+  readonly version: string;
+  readonly buildId: string;
+  readonly manifestSha256: string;
+  readonly signer: BundleSigner;
+  readonly policy: { readonly fuses: readonly string[]; readonly lockBootloader: boolean };
+  readonly partitions: readonly { readonly name: string; readonly size: number; readonly sparse: boolean }[];
+  /** The station's profiles that can take a handset of the bundle's products. */
+  readonly profiles: readonly ProfileSummary[];
+}
+
+/** Progress of the bundle verification under way (or just finished). */
+export interface BundleProgress {
+  readonly bundlePath: string;
+  readonly partition: string;
+  readonly overallDone: number;
+  readonly overallTotal: number;
+}
+
+/** The batch the station runs, and where its supervisor gate stands. */
+export interface BatchStatus {
+  readonly info: BatchInfo;
+  readonly startedBy: string;
+  readonly expectedCount: number;
+  readonly assetTagPattern: string | null;
+  readonly profiles: readonly ProfileSummary[];
+  /** Whether the bundle's policy has fuse or lock steps, which need a supervisor. */
+  readonly gateRequired: boolean;
+  /** The authorisation in force, newest first; null while the gate is closed. */
+  readonly authorisation: AuthorisationSummary | null;
+}
+
+/** One handset of the running batch: its journal and its record, for the detail view. */
+export interface HandsetDetail {
+  readonly serial: string;
+  readonly batchId: number;
+  readonly registeredAt: string;
+  /** The identify step's readback, raw: render with displaySafe. */
+  readonly identity: Readonly<Record<string, string | null>>;
+  readonly events: readonly StepEvent[];
+  readonly record: ProvisioningRecord | null;
+}
+
+export interface RecordDetail {
+  readonly record: ProvisioningRecord;
+  readonly events: readonly StepEvent[];
+}
+
+export interface RecordList {
+  readonly records: readonly ProvisioningRecord[];
+  /** How many match the filter (before search and limit). */
+  readonly total: number;
+}
+
+export interface ExportResult {
+  readonly path: string;
+  readonly records: number;
+  readonly headSeq: number;
+  readonly headHash: string;
+}
+
+export interface TrustKeyInfo {
+  /** The key's fingerprint: SHA-256 of its SubjectPublicKeyInfo, hex (what `lockstep keys list` prints). */
+  readonly keyId: string;
+  /** Where it came from: a file path, or the DEMO label. */
+  readonly label: string;
+  readonly demo: boolean;
+}
+
+export interface StationSettingsView {
+  readonly slotNames: SlotNames;
+  readonly trust: { readonly keys: readonly TrustKeyInfo[]; readonly warnings: readonly string[] };
+  readonly profiles: readonly ProfileSummary[];
+  readonly station: { readonly fingerprint: string; readonly publicKey: string; readonly dataDir: string; readonly mode: StationMode; readonly demo: boolean };
+}
 
 export interface ApiResponses {
   'station.info': StationInfo;
   'devices.scan': ScanResult;
-  'batch.start': PipelineSnapshot;
+  'session.signIn': Session;
+  'session.signOut': null;
+  'session.current': Session | null;
+  'bundle.verify': BundleOverview;
+  /** The latest progress of a verification, or null before any. */
+  'bundle.progress': BundleProgress | null;
+  'profiles.list': ProfileSummary[];
+  'batch.start': BatchStatus;
+  /** The running batch, or null before one started. */
+  'batch.current': BatchStatus | null;
+  'batch.authorise': BatchStatus;
   'batch.pause': PipelineSnapshot;
   'batch.resume': PipelineSnapshot;
   /** Whether the handset was attached and idle, so a new attempt started. */
   'handset.retry': boolean;
   /** Whether the handset had a running attempt to abort. */
   'handset.abort': boolean;
+  'handset.detail': HandsetDetail;
   /** The latest snapshot, or null before any batch started. */
   'pipeline.snapshot': PipelineSnapshot | null;
+  'records.list': RecordList;
+  'records.show': RecordDetail;
+  'records.export': ExportResult;
+  'records.verify': VerifyOutcome;
+  'settings.read': StationSettingsView;
+  /** Admin only. */
+  'operators.list': OperatorSummary[];
 }
 
 export interface ApiEvents {
   'pipeline.snapshot': PipelineSnapshot;
+  'bundle.progress': BundleProgress;
 }
 
 export type ApiRequest<C extends ApiChannel> = z.input<(typeof apiRequestSchemas)[C]>;

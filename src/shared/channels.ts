@@ -3,12 +3,27 @@
 export const API_CHANNELS = [
   'station.info',
   'devices.scan',
+  'session.signIn',
+  'session.signOut',
+  'session.current',
+  'bundle.verify',
+  'bundle.progress',
+  'profiles.list',
   'batch.start',
+  'batch.current',
+  'batch.authorise',
   'batch.pause',
   'batch.resume',
   'handset.retry',
   'handset.abort',
+  'handset.detail',
   'pipeline.snapshot',
+  'records.list',
+  'records.show',
+  'records.export',
+  'records.verify',
+  'settings.read',
+  'operators.list',
 ] as const;
 
 export type ApiChannel = (typeof API_CHANNELS)[number];
@@ -17,8 +32,11 @@ export function isApiChannel(value: unknown): value is ApiChannel {
   return typeof value === 'string' && (API_CHANNELS as readonly string[]).includes(value);
 }
 
-/** Events the station publishes to every front end; a subscriber gets the latest at once. */
-export const API_EVENTS = ['pipeline.snapshot'] as const;
+/**
+ * Events the station publishes to every front end; a subscriber gets the latest at once, from the
+ * channel of the same name.
+ */
+export const API_EVENTS = ['pipeline.snapshot', 'bundle.progress'] as const;
 export type ApiEvent = (typeof API_EVENTS)[number];
 
 export function isApiEvent(value: unknown): value is ApiEvent {

@@ -53,8 +53,8 @@ describe('dispatch: the trust boundary in front of the core', () => {
     const records = openStationRecords(dataDir);
     records.operators.createFirstAdmin({ id: 'admin', displayName: 'Admin', pin: '4711235' });
     records.close();
-    const request = { bundlePath: join(dataDir, 'missing-bundle'), operator: { id: 'admin', pin: '4711235' }, supervisor: { id: 'admin', pin: '4711235' }, deviceCap: 4 };
-    const result = await dispatch(station, 'batch.start', request);
+    expect(await dispatch(station, 'session.signIn', { id: 'admin', pin: '4711235' })).toMatchObject({ ok: true });
+    const result = await dispatch(station, 'batch.start', { bundlePath: join(dataDir, 'missing-bundle'), expectedCount: 4 });
     expect(result).toMatchObject({ ok: false, error: { code: 'failed', failure: 'BUNDLE_NOT_FOUND' } });
   });
 

@@ -1,7 +1,9 @@
 // Starting a provisioning batch, shared by every front end: verify the bundle, load the device
 // profiles, check the operator and the supervisor, open (or continue) the batch in the records
-// with the supervisor's authorisation, and start taking handsets from the device sources.
+// with the supervisor's authorisation (or hold it for the operator UI's gate), and start taking
+// handsets from the device sources.
 import type { BatchInfo } from '../../shared/pipeline.ts';
+import type { AuthorisationSummary, OperatorSummary } from '../../shared/records.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import { loadTrustStore } from '../bundle/trust-store.ts';
 import { verifyBundle, type VerificationProgress, type VerifiedBundle } from '../bundle/verify.ts';
@@ -10,6 +12,7 @@ import { ProvisioningBatch } from '../pipeline/batch.ts';
 import type { LabelStep } from '../pipeline/labels.ts';
 import { loadProfiles } from '../profiles/profile-store.ts';
 import type { Credentials } from '../records/operators.ts';
+import { RecordsError } from '../records/errors.ts';
 import type { StationRecords } from '../records/station-records.ts';
 
 /** An authorisation covers one shift unless the supervisor says otherwise. */
@@ -22,8 +25,13 @@ export interface ProvisioningOptions {
   readonly trustDirs: readonly string[];
   /** Demo mode: the DEMO key is trusted and the batch is labelled demo. */
   readonly demo: boolean;
-  readonly operator: Credentials;
-  readonly supervisor: Credentials;
+  /** Who starts the batch: credentials checked now (the CLI), or the operator a front end's session signed in. */
+  readonly operator: Credentials | SignedInOperator;
+  /**
+   * The supervisor who authorises the batch's fuse and lock steps now; null: the operator UI's gate
+   * asks later, and until `authoriseBatch` the batch is held (paused) once each handset is identified.
+   */
+  readonly supervisor: Credentials | null;
   /** The most handsets the supervisor's authorisation covers. */
   readonly deviceCap: number;
   readonly parallel: number;
@@ -40,18 +48,24 @@ export interface ProvisioningOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface SignedInOperator {
+  readonly signedIn: OperatorSummary;
+}
+
 export interface StartedBatch {
   readonly batch: ProvisioningBatch;
   readonly info: BatchInfo;
   readonly bundle: VerifiedBundle;
   readonly continued: boolean;
+  /** Paused until a supervisor authorises the batch's irreversible steps. */
+  readonly heldForAuthorisation: boolean;
 }
 
 export async function startProvisioning(options: ProvisioningOptions): Promise<StartedBatch> {
   const { records } = options;
   // People first: a wrong PIN should not wait for a 2 GiB bundle to hash.
-  const operator = records.operators.authenticate(options.operator);
-  records.operators.authenticate(options.supervisor, ['supervisor', 'admin']);
+  const operator = 'signedIn' in options.operator ? stillActive(records, options.operator.signedIn) : records.operators.authenticate(options.operator);
+  if (options.supervisor) records.operators.authenticate(options.supervisor, ['supervisor', 'admin']);
   const profiles = await loadProfiles({ userDirs: options.profileDirs ?? [], ...(options.stationProfilesDir ? { stationDir: options.stationProfilesDir } : {}) });
   const trust = await loadTrustStore({ userDirs: options.trustDirs, demo: options.demo });
   const bundle = await verifyBundle(options.bundlePath, { trust, signal: options.signal, onProgress: options.onVerifyProgress });
@@ -67,16 +81,6 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
       operatorId: operator.id,
       assetTagPattern: options.assetTagPattern ?? null,
     });
-  if (manifest.policy.fuses.length > 0 || manifest.policy.lockBootloader) {
-    records.authorisations.authorise(options.supervisor, {
-      batchId: batch.id,
-      fuses: manifest.policy.fuses,
-      lock: manifest.policy.lockBootloader,
-      bundleHash: bundle.manifestSha256,
-      deviceCap: options.deviceCap,
-      expiresAt: new Date(Date.now() + DEFAULT_AUTHORISATION_HOURS * 3600_000).toISOString(),
-    });
-  }
   const info: BatchInfo = {
     id: batch.id,
     name: batch.name,
@@ -88,6 +92,9 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
     demo: bundle.signer.demo,
     startedAt: batch.startedAt,
   };
+  const irreversible = info.fuses.length > 0 || info.lockBootloader;
+  if (irreversible && options.supervisor) authoriseBatch(records, options.supervisor, info, options.deviceCap);
+  const held = irreversible && !options.supervisor && liveAuthorisation(records, info) === null;
   const provisioning = new ProvisioningBatch({
     plan: { id: batch.id, bundle, operatorId: operator.id },
     info,
@@ -98,6 +105,36 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
     ...(options.labels ? { labels: options.labels } : {}),
     ...(options.slotNames ? { slotNames: options.slotNames } : {}),
   });
+  if (held) provisioning.pause();
   provisioning.start();
-  return { batch: provisioning, info, bundle, continued: previous !== undefined };
+  return { batch: provisioning, info, bundle, continued: previous !== undefined, heldForAuthorisation: held };
+}
+
+/** Records a supervisor's authorisation of the batch's fuses and lock for up to `deviceCap` handsets, for one shift. */
+export function authoriseBatch(records: StationRecords, supervisor: Credentials, info: BatchInfo, deviceCap: number): AuthorisationSummary {
+  return records.authorisations.authorise(supervisor, {
+    batchId: info.id,
+    fuses: [...info.fuses],
+    lock: info.lockBootloader,
+    bundleHash: info.bundleHash,
+    deviceCap,
+    expiresAt: new Date(Date.now() + DEFAULT_AUTHORISATION_HOURS * 3600_000).toISOString(),
+  });
+}
+
+/** The newest authorisation of the batch that still covers its policy (unexpired, under its cap), or null. */
+export function liveAuthorisation(records: StationRecords, info: BatchInfo): AuthorisationSummary | null {
+  const now = new Date().toISOString();
+  const covers = (granted: AuthorisationSummary): boolean =>
+    granted.expiresAt > now && granted.devicesUsed < granted.deviceCap && (!info.lockBootloader || granted.lock) && info.fuses.every((fuse) => granted.fuses.includes(fuse));
+  return records.authorisations.listForBatch(info.id).find(covers) ?? null;
+}
+
+/** A session's operator may have been disabled or locked out since signing in. */
+function stillActive(records: StationRecords, signedIn: OperatorSummary): OperatorSummary {
+  const operator = records.operators.get(signedIn.id);
+  if (!operator || operator.disabledAt !== null || operator.lockedAt !== null) {
+    throw new RecordsError(`operator ${signedIn.id} is no longer active; sign in again.`, 'SIGN_IN_FAILED');
+  }
+  return operator;
 }

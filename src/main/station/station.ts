@@ -1,12 +1,20 @@
-import type { StationApi } from '../../shared/api.ts';
+import type { ApiEvents, BatchStatus, BundleProgress, EventListener, StationApi } from '../../shared/api.ts';
+import type { ApiEvent } from '../../shared/channels.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 import type { AttachedHandset, StationMode } from '../../shared/types.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import type { Presence } from '../discovery/presence.ts';
-import type { ProvisioningBatch } from '../pipeline/batch.ts';
+import { loadProfiles, type ProfileSet } from '../profiles/profile-store.ts';
+import { RecordsError } from '../records/errors.ts';
+import { verifyJsonlExport } from '../records/verify-export.ts';
 import { openStationRecords, type StationRecords } from '../records/station-records.ts';
-import { startProvisioning } from './provisioning.ts';
+import { profilesFor, verifyBundleOverview } from './bundle-overview.ts';
+import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch } from './provisioning.ts';
+import { listRecords, showRecord } from './records-query.ts';
+import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
+import { readSettingsView } from './settings-view.ts';
+import { Topic } from './topic.ts';
 import { STATION_VERSION } from './version.ts';
 
 export interface StationOptions {
@@ -17,6 +25,8 @@ export interface StationOptions {
   readonly dataDir: string;
   /** Demo mode: the DEMO signing key is trusted and batches are labelled demo. */
   readonly demo: boolean;
+  /** The shipped profiles' folder, when not resources/profiles (a test with short timeouts). */
+  readonly stationProfilesDir?: string;
 }
 
 export interface Station extends StationApi {
@@ -24,15 +34,61 @@ export interface Station extends StationApi {
   close(): Promise<void>;
 }
 
+/** The batch this station runs, with what the operator asked for when starting it. */
+interface RunningBatch {
+  readonly started: StartedBatch;
+  readonly startedBy: string;
+  readonly expectedCount: number;
+  readonly assetTagPattern: string | null;
+  /** Paused by a person (not held by the gate): authorising does not resume it. */
+  operatorPaused: boolean;
+}
+
+/** Bundle verification reports at most this often; a 2 GiB bundle would otherwise send thousands of events. */
+const PROGRESS_INTERVAL_MS = 100;
+
 /** The station core: the one object that the Electron UI, the CLI and the tests all drive. */
 export function createStation(options: StationOptions): Station {
   let records: StationRecords | null = null;
-  let batch: ProvisioningBatch | null = null;
+  let profiles: Promise<ProfileSet> | null = null;
+  let running: RunningBatch | null = null;
+  const session = new OperatorSession();
   /** Front ends hear every batch this station runs, including one started after they subscribed. */
-  const listeners = new Set<(snapshot: PipelineSnapshot) => void>();
-  const requireBatch = (): ProvisioningBatch => {
-    if (!batch) throw new Error('no batch is running; start one first');
-    return batch;
+  const snapshots = new Topic<PipelineSnapshot>();
+  const progress = new Topic<BundleProgress>();
+  const topics: { readonly [E in ApiEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress };
+
+  const openRecords = (): StationRecords => (records ??= openStationRecords(options.dataDir));
+  const loadedProfiles = (): Promise<ProfileSet> => {
+    profiles ??= loadProfiles(options.stationProfilesDir ? { stationDir: options.stationProfilesDir } : {});
+    // A profile folder fixed after a failure is read again on the next call.
+    profiles.catch(() => (profiles = null));
+    return profiles;
+  };
+  const requireBatch = (): RunningBatch => {
+    if (!running) throw new Error('no batch is running; start one first');
+    return running;
+  };
+  const status = async (batch: RunningBatch): Promise<BatchStatus> => {
+    const { info } = batch.started;
+    return {
+      info,
+      startedBy: batch.startedBy,
+      expectedCount: batch.expectedCount,
+      assetTagPattern: batch.assetTagPattern,
+      profiles: profilesFor(await loadedProfiles(), info.products),
+      gateRequired: info.fuses.length > 0 || info.lockBootloader,
+      authorisation: liveAuthorisation(openRecords(), info),
+    };
+  };
+  const throttledProgress = (): ((value: BundleProgress) => void) => {
+    let last = 0;
+    return (value) => {
+      const now = Date.now();
+      if (now - last < PROGRESS_INTERVAL_MS && value.overallDone < value.overallTotal) return;
+      last = now;
+      progress.publish(value);
+    };
   };
 
   return {
@@ -51,55 +107,150 @@ export function createStation(options: StationOptions): Station {
       handsets: options.registry.list().map(attached),
       transports: options.registry.statuses(),
     }),
+    'session.signIn': async (credentials) => session.signIn(openRecords(), credentials),
+    'session.signOut': async () => {
+      session.signOut();
+      return null;
+    },
+    'session.current': async () => session.current,
+    'bundle.verify': async ({ bundlePath, trustDirs }) => {
+      session.require();
+      return verifyBundleOverview({ bundlePath, trustDirs: trustDirs ?? [], demo: options.demo, profiles: await loadedProfiles(), onProgress: throttledProgress() });
+    },
+    'bundle.progress': async () => progress.latest,
+    'profiles.list': async () => {
+      session.require();
+      return (await loadedProfiles()).summaries();
+    },
     'batch.start': async (request) => {
-      if (batch) throw new Error('a batch is already running on this station; finish it first');
-      records ??= openStationRecords(options.dataDir);
+      const operator = session.require();
+      if (running) throw new Error('a batch is already running on this station; finish it first');
       const settings = await loadSettings(options.dataDir);
+      const onProgress = throttledProgress();
       const started = await startProvisioning({
-        records,
+        records: openRecords(),
         registry: options.registry,
         bundlePath: request.bundlePath,
         trustDirs: request.trustDirs ?? [],
         demo: options.demo,
-        operator: request.operator,
-        supervisor: request.supervisor,
-        deviceCap: request.deviceCap,
+        operator: { signedIn: operator },
+        supervisor: null,
+        deviceCap: request.expectedCount,
         parallel: request.parallel ?? 4,
         continueBatch: true,
         assetTagPattern: request.assetTagPattern ?? null,
         slotNames: settings.slotNames,
+        ...(options.stationProfilesDir ? { stationProfilesDir: options.stationProfilesDir } : {}),
+        onVerifyProgress: (value) =>
+          onProgress({ bundlePath: request.bundlePath, partition: value.partition, overallDone: value.overallDone, overallTotal: value.overallTotal }),
       });
-      batch = started.batch;
-      batch.subscribe((snapshot) => {
-        for (const listener of [...listeners]) listener(snapshot);
-      });
-      return batch.snapshot;
+      running = { started, startedBy: operator.id, expectedCount: request.expectedCount, assetTagPattern: request.assetTagPattern ?? null, operatorPaused: false };
+      started.batch.subscribe((snapshot) => snapshots.publish(snapshot));
+      return status(running);
+    },
+    'batch.current': async () => (running ? status(running) : null),
+    'batch.authorise': async ({ supervisor, deviceCap }) => {
+      session.require();
+      const batch = requireBatch();
+      authoriseBatch(openRecords(), supervisor, batch.started.info, deviceCap);
+      if (!batch.operatorPaused) batch.started.batch.resume();
+      return status(batch);
     },
     'batch.pause': async () => {
-      requireBatch().pause();
-      return requireBatch().snapshot;
+      session.require();
+      const batch = requireBatch();
+      batch.operatorPaused = true;
+      batch.started.batch.pause();
+      return batch.started.batch.snapshot;
     },
     'batch.resume': async () => {
-      requireBatch().resume();
-      return requireBatch().snapshot;
+      session.require();
+      const batch = requireBatch();
+      const { info } = batch.started;
+      // Resuming must never open the supervisor's gate: only an authorisation does.
+      if ((info.fuses.length > 0 || info.lockBootloader) && liveAuthorisation(openRecords(), info) === null) {
+        throw new GateClosedError(info.id);
+      }
+      batch.operatorPaused = false;
+      batch.started.batch.resume();
+      return batch.started.batch.snapshot;
     },
-    'handset.retry': async ({ serial }) => requireBatch().retry(serial),
-    'handset.abort': async ({ serial }) => requireBatch().abort(serial),
-    'pipeline.snapshot': async () => batch?.snapshot ?? null,
-    subscribe(event, listener) {
-      if (event !== 'pipeline.snapshot') throw new Error(`no such event: ${String(event).slice(0, 40)}`);
-      listeners.add(listener);
-      if (batch) listener(batch.snapshot);
-      return () => void listeners.delete(listener);
+    'handset.retry': async ({ serial }) => {
+      session.require();
+      return requireBatch().started.batch.retry(serial);
+    },
+    'handset.abort': async ({ serial }) => {
+      session.require();
+      return requireBatch().started.batch.abort(serial);
+    },
+    'handset.detail': async ({ serial }) => {
+      session.require();
+      const { started } = requireBatch();
+      const store = openRecords();
+      const device = store.journal.findDevice(started.info.id, serial);
+      if (!device) throw new RecordsError(`handset ${serial.slice(0, 64)} has not been identified in this batch yet.`);
+      const shown = started.batch.snapshot.handsets.find((handset) => handset.serial === serial);
+      const seq = shown?.recordSeq ?? store.log.provisionedSeq(device.id);
+      return {
+        serial: device.serial,
+        batchId: device.batchId,
+        registeredAt: device.registeredAt,
+        identity: device.identity,
+        events: store.journal.stepEvents(device.id),
+        record: seq === null ? null : store.log.get(seq),
+      };
+    },
+    'pipeline.snapshot': async () => running?.started.batch.snapshot ?? null,
+    'records.list': async (query) => {
+      session.require();
+      return listRecords(openRecords(), query);
+    },
+    'records.show': async ({ seq }) => {
+      session.require();
+      return showRecord(openRecords(), seq);
+    },
+    'records.export': async ({ format, path, filter }) => {
+      session.require();
+      const summary = await openRecords().export(format, filter ?? {}, path);
+      return { path, ...summary };
+    },
+    'records.verify': async ({ path }) => {
+      session.require();
+      // Pinned to this station's key: an export from elsewhere is reported as signed by another station.
+      return verifyJsonlExport(path, openRecords().identity.publicKey);
+    },
+    'settings.read': async () => {
+      session.require();
+      return readSettingsView({ dataDir: options.dataDir, mode: options.mode, demo: options.demo, records: openRecords(), profiles: await loadedProfiles() });
+    },
+    'operators.list': async () => {
+      session.require(['admin']);
+      return openRecords().operators.list();
+    },
+    subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
+      const topic = Object.hasOwn(topics, event) ? (topics[event] as Topic<ApiEvents[E]>) : null;
+      if (!topic) throw new Error(`no such event: ${String(event).slice(0, 40)}`);
+      return topic.subscribe(listener);
     },
     async close() {
-      await batch?.stop();
-      batch = null;
-      listeners.clear();
+      await running?.started.batch.stop();
+      running = null;
+      snapshots.close();
+      progress.close();
+      session.signOut();
       records?.close();
       records = null;
     },
   };
+}
+
+/** Resuming a batch held for the supervisor's gate: only an authorisation opens it. */
+class GateClosedError extends Error {
+  readonly code = 'NOT_AUTHORISED';
+  constructor(batchId: number) {
+    super(`batch ${batchId} waits for a supervisor to authorise its fuse and lock steps; it resumes once one does.`);
+    this.name = 'GateClosedError';
+  }
 }
 
 function attached(presence: Presence): AttachedHandset {

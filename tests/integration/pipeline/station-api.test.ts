@@ -1,7 +1,8 @@
 // The pipeline through the station API, as the operator UI drives it: every call goes through
-// `dispatch` (the trust boundary), live state arrives as versioned, coalesced snapshots, and a
-// failure keeps its own code.
-import { mkdtempSync, rmSync } from 'node:fs';
+// `dispatch` (the trust boundary), a session in main says who acts, the supervisor's gate holds the
+// batch until authorised, live state arrives as versioned, coalesced snapshots, and a failure keeps
+// its own code.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,9 @@ import { dispatch } from '../../../src/main/api/dispatch.ts';
 import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
 import { openStation, type OpenedStation } from '../../../src/main/station/open-station.ts';
+import type { BundleOverview, BundleProgress, HandsetDetail, RecordList, StationSettingsView } from '../../../src/shared/api.ts';
 import type { PipelineSnapshot } from '../../../src/shared/pipeline.ts';
+import type { OperatorSummary, ProvisioningRecord } from '../../../src/shared/records.ts';
 
 const ADMIN = { id: 'admin', pin: '4711235' };
 const SUPERVISOR = { id: 'sup.kowalski', pin: '90210044' };
@@ -37,26 +40,64 @@ afterAll(async () => {
 });
 
 describe('the pipeline through the station API', () => {
-  it('refuses a supervisor without the role, keeping the code, and starts nothing', async () => {
-    const result = await dispatch(opened.station, 'batch.start', { bundlePath: bundle, operator: TECHNICIAN, supervisor: TECHNICIAN, deviceCap: 4 });
-    expect(result).toMatchObject({ ok: false, error: { code: 'failed', failure: 'ROLE_NOT_ALLOWED' } });
+  it('refuses to start a batch when nobody is signed in, and a wrong PIN keeps its code', async () => {
+    expect(await dispatch(opened.station, 'batch.start', { bundlePath: bundle, expectedCount: 4 })).toMatchObject({
+      ok: false,
+      error: { code: 'failed', failure: 'NOT_SIGNED_IN' },
+    });
+    expect(await dispatch(opened.station, 'session.signIn', { id: TECHNICIAN.id, pin: '00000000' })).toMatchObject({
+      ok: false,
+      error: { failure: 'SIGN_IN_FAILED' },
+    });
     expect(await dispatch(opened.station, 'pipeline.snapshot', undefined)).toEqual({ ok: true, value: null });
   });
 
+  it('signs a technician in without handing back the PIN, and keeps operator settings to admins', async () => {
+    const signedIn = await dispatch(opened.station, 'session.signIn', TECHNICIAN);
+    expect(signedIn).toMatchObject({ ok: true, value: { operator: { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician' } } });
+    expect(JSON.stringify(signedIn)).not.toContain(TECHNICIAN.pin);
+    expect(await dispatch(opened.station, 'operators.list', undefined)).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
+    const settings = await dispatch(opened.station, 'settings.read', undefined);
+    expect(settings).toMatchObject({ ok: true, value: { station: { mode: 'simulated', demo: true } } });
+    if (settings.ok) expect((settings.value as StationSettingsView).trust.keys.some((key) => key.demo)).toBe(true);
+  });
+
   it('refuses malformed batch requests before the core runs', async () => {
-    const result = await dispatch(opened.station, 'batch.start', { bundlePath: bundle, operator: TECHNICIAN, supervisor: SUPERVISOR, deviceCap: 0 });
+    const result = await dispatch(opened.station, 'batch.start', { bundlePath: bundle, expectedCount: 0 });
     expect(result).toMatchObject({ ok: false, error: { code: 'bad-request' } });
   });
 
-  it('provisions the simulated fleet, publishing versioned snapshots at most about ten a second', async () => {
+  it('verifies a bundle for the setup screen with progress, and says what its policy burns', async () => {
+    const progress: BundleProgress[] = [];
+    const stop = opened.station.subscribe('bundle.progress', (value) => progress.push(value));
+    const result = await dispatch(opened.station, 'bundle.verify', { bundlePath: bundle });
+    stop();
+    expect(result).toMatchObject({
+      ok: true,
+      value: { products: ['lockstep-ref'], version: '1.0.0-demo', policy: { fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], lockBootloader: true }, signer: { demo: true } },
+    });
+    if (result.ok) expect((result.value as BundleOverview).profiles.map((profile) => profile.id)).toContain('lockstep-ref');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)?.overallDone).toBe(progress.at(-1)?.overallTotal);
+  });
+
+  it('holds the batch at the supervisor gate, refuses to resume it without one, then provisions the fleet', async () => {
     const snapshots: PipelineSnapshot[] = [];
     const stop = opened.station.subscribe('pipeline.snapshot', (snapshot) => snapshots.push(snapshot));
     const started = Date.now();
-    const result = await dispatch(opened.station, 'batch.start', { bundlePath: bundle, operator: TECHNICIAN, supervisor: SUPERVISOR, deviceCap: 4, parallel: 2 });
-    expect(result).toMatchObject({ ok: true, value: { batch: { demo: true, fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'] } } });
-    const paused = await dispatch(opened.station, 'batch.pause', undefined);
-    expect(paused).toMatchObject({ ok: true, value: { paused: true } });
-    await dispatch(opened.station, 'batch.resume', undefined);
+    const result = await dispatch(opened.station, 'batch.start', { bundlePath: bundle, expectedCount: 4, parallel: 2, assetTagPattern: 'T-{seq:04}' });
+    expect(result).toMatchObject({ ok: true, value: { startedBy: TECHNICIAN.id, gateRequired: true, authorisation: null, info: { demo: true } } });
+    // Every handset is identified and then held: nothing past precheck runs before the gate opens.
+    await expect.poll(() => snapshots.at(-1)?.handsets.filter((handset) => handset.serial !== null).length, { timeout: 30_000, interval: 100 }).toBe(4);
+    expect(snapshots.at(-1)?.paused).toBe(true);
+    expect(await dispatch(opened.station, 'batch.resume', undefined)).toMatchObject({ ok: false, error: { failure: 'NOT_AUTHORISED' } });
+    expect(await dispatch(opened.station, 'batch.authorise', { supervisor: TECHNICIAN, deviceCap: 4 })).toMatchObject({
+      ok: false,
+      error: { failure: 'ROLE_NOT_ALLOWED' },
+    });
+    expect(snapshots.at(-1)?.handsets.every((handset) => handset.steps.fuse === 'waiting' && handset.steps.flash === 'waiting')).toBe(true);
+    const authorised = await dispatch(opened.station, 'batch.authorise', { supervisor: SUPERVISOR, deviceCap: 4 });
+    expect(authorised).toMatchObject({ ok: true, value: { authorisation: { supervisorId: SUPERVISOR.id, deviceCap: 4, fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], lock: true } } });
     await expect.poll(() => snapshots.at(-1)?.counters.provisioned, { timeout: 60_000, interval: 200 }).toBe(4);
     stop();
     const seconds = (Date.now() - started) / 1000;
@@ -76,12 +117,48 @@ describe('the pipeline through the station API', () => {
     expect(late[0]?.version).toBeGreaterThanOrEqual(snapshots.at(-1)?.version ?? 0);
   }, 90_000);
 
+  it("shows a handset's journal and record, finds records by serial, IMEI and asset tag, exports and verifies them", async () => {
+    const detail = await dispatch(opened.station, 'handset.detail', { serial: 'LSIM0001' });
+    expect(detail).toMatchObject({ ok: true, value: { serial: 'LSIM0001', record: { outcome: 'provisioned', deviceSerial: 'LSIM0001' } } });
+    const handset = (detail as { value: HandsetDetail }).value;
+    expect(handset.events.map((event) => event.step)).toEqual(expect.arrayContaining(['detect', 'identify', 'flash', 'fuse', 'lock', 'checks']));
+    const record = handset.record as ProvisioningRecord & { assetTag: string | null };
+    expect(record.assetTag).toMatch(/^T-\d{4}$/);
+
+    const all = await dispatch(opened.station, 'records.list', {});
+    expect(all).toMatchObject({ ok: true, value: { total: 4 } });
+    for (const search of [' lsim0001 ', record.imei ?? '', record.assetTag ?? '']) {
+      const found = await dispatch(opened.station, 'records.list', { search });
+      expect((found as { value: RecordList }).value.records.map((match) => match.deviceSerial)).toEqual(['LSIM0001']);
+    }
+    const shown = await dispatch(opened.station, 'records.show', { seq: record.seq });
+    expect(shown).toMatchObject({ ok: true, value: { record: { hash: record.hash } } });
+
+    const csv = join(dir, 'export.csv');
+    expect(await dispatch(opened.station, 'records.export', { format: 'csv', path: csv })).toMatchObject({ ok: true, value: { records: 4, path: csv } });
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    for (const serial of ['LSIM0001', 'LSIM0002', 'LSIM0003', 'LSIM0004']) expect(lines.some((line) => line.includes(serial))).toBe(true);
+    const jsonl = join(dir, 'export.jsonl');
+    await dispatch(opened.station, 'records.export', { format: 'jsonl', path: jsonl, filter: { status: 'provisioned' } });
+    expect(await dispatch(opened.station, 'records.verify', { path: jsonl })).toMatchObject({ ok: true, value: { intact: true, records: 4, keyPinned: true } });
+  });
+
   it('answers retry and abort for a handset that has nothing to retry or abort with false, not an error', async () => {
     expect(await dispatch(opened.station, 'handset.abort', { serial: 'LSIM0001' })).toEqual({ ok: true, value: false });
     expect(await dispatch(opened.station, 'handset.retry', { serial: 'NOSUCH' })).toEqual({ ok: true, value: false });
-    expect(await dispatch(opened.station, 'batch.start', { bundlePath: bundle, operator: TECHNICIAN, supervisor: SUPERVISOR, deviceCap: 4 })).toMatchObject({
+    expect(await dispatch(opened.station, 'batch.start', { bundlePath: bundle, expectedCount: 4 })).toMatchObject({
       ok: false,
       error: { message: expect.stringContaining('already running') },
     });
+  });
+
+  it('lists operators for an admin, and nothing acts for anyone once signed out', async () => {
+    await dispatch(opened.station, 'session.signIn', ADMIN);
+    const operators = await dispatch(opened.station, 'operators.list', undefined);
+    expect((operators as { value: OperatorSummary[] }).value.map((operator) => operator.id).sort()).toEqual([ADMIN.id, SUPERVISOR.id, TECHNICIAN.id].sort());
+    expect(JSON.stringify(operators)).not.toMatch(/pin/i);
+    await dispatch(opened.station, 'session.signOut', undefined);
+    expect(await dispatch(opened.station, 'session.current', undefined)).toEqual({ ok: true, value: null });
+    expect(await dispatch(opened.station, 'records.list', {})).toMatchObject({ ok: false, error: { failure: 'NOT_SIGNED_IN' } });
   });
 });

@@ -1,0 +1,48 @@
+// Who is signed in at the station window. The session lives in main so the renderer holds a PIN
+// only for the length of the sign-in call; every call that acts for a person asks the session, so a
+// role is enforced here and not only by what the UI shows.
+import type { Session } from '../../shared/api.ts';
+import type { OperatorSummary, Role } from '../../shared/records.ts';
+import type { Credentials } from '../records/operators.ts';
+import { RecordsError } from '../records/errors.ts';
+import type { StationRecords } from '../records/station-records.ts';
+
+export class NotSignedInError extends Error {
+  readonly code = 'NOT_SIGNED_IN';
+  constructor() {
+    super('nobody is signed in at this station; sign in first.');
+    this.name = 'NotSignedInError';
+  }
+}
+
+export class OperatorSession {
+  #current: { readonly operator: OperatorSummary; readonly signedInAt: string } | null = null;
+
+  get current(): Session | null {
+    if (!this.#current) return null;
+    const { operator, signedInAt } = this.#current;
+    return { operator: { id: operator.id, displayName: operator.displayName, role: operator.role }, signedInAt };
+  }
+
+  /** Checks the PIN (wrong PINs count towards the lock-out, as everywhere) and signs the operator in. */
+  signIn(records: StationRecords, credentials: Credentials): Session {
+    this.#current = null;
+    const operator = records.operators.authenticate(credentials);
+    this.#current = { operator, signedInAt: new Date().toISOString() };
+    return this.current as Session;
+  }
+
+  signOut(): void {
+    this.#current = null;
+  }
+
+  /** The signed-in operator, who must hold one of `roles`; throws with the sign-in codes otherwise. */
+  require(roles?: readonly Role[]): OperatorSummary {
+    if (!this.#current) throw new NotSignedInError();
+    const { operator } = this.#current;
+    if (roles && !roles.includes(operator.role)) {
+      throw new RecordsError(`operator ${operator.id} is a ${operator.role}; this needs a ${roles.join(' or ')}.`, 'ROLE_NOT_ALLOWED');
+    }
+    return operator;
+  }
+}
