@@ -19,12 +19,8 @@ export interface BundleContainer {
   readSmallFile(path: string, maxBytes: number, tooLarge: (size: number) => BundleError): Promise<Uint8Array | null>;
   /** Size and identity of a file the manifest names; throws FILE_MISSING, UNSAFE_PATH or SYMLINK. */
   stat(path: string): Promise<ContainerFile>;
-  /**
-   * The file's bytes as a stream of exactly `stat(path).size` bytes (ZIP_SIZE_MISMATCH otherwise).
-   * With `recycle`, a container may hand out chunks from a small ring of reused buffers (see
-   * RECYCLED_READS): only for a consumer that is done with a chunk before it asks for the next.
-   */
-  read(path: string, signal?: AbortSignal, options?: { readonly recycle?: boolean }): AsyncIterable<Uint8Array>;
+  /** The file's bytes as a stream of exactly `stat(path).size` bytes (ZIP_SIZE_MISMATCH otherwise). */
+  read(path: string, signal?: AbortSignal): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 

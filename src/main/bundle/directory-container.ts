@@ -33,10 +33,10 @@ export function openDirectoryContainer(location: string): BundleContainer {
       await handle.close();
       return identityOf(path, info);
     },
-    async *read(path, signal, options) {
+    async *read(path, signal) {
       const { handle } = await mustOpen(root, path);
       try {
-        yield* options?.recycle ? recycledReads(handle, signal) : createReadStream('', { fd: handle, highWaterMark: READ_CHUNK_BYTES, signal });
+        yield* createReadStream('', { fd: handle, highWaterMark: READ_CHUNK_BYTES, signal });
       } catch (error) {
         throw fileAccessError(inBundle(path), error);
       } finally {
@@ -46,29 +46,6 @@ export function openDirectoryContainer(location: string): BundleContainer {
     },
     async close() {},
   };
-}
-
-/**
- * Buffers in a recycled read's ring. A consumer that is done with each chunk before it asks for the
- * next (the flasher: the download hands a chunk to the transport and awaits the send) keeps at
- * most two chunks of a block being assembled plus one being sent, so four never overwrite a live one.
- */
-const RECYCLED_READS = 4;
-
-/**
- * The file through a ring of reused buffers: a batch flashing one bundle into many handsets reads
- * it once per handset, and fresh buffers for every read cost more CPU (page faults, copies,
- * garbage collection) than the hashing that checks them.
- */
-async function* recycledReads(handle: FileHandle, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  const ring = Array.from({ length: RECYCLED_READS }, () => Buffer.allocUnsafeSlow(READ_CHUNK_BYTES));
-  for (let next = 0; ; next = (next + 1) % RECYCLED_READS) {
-    signal?.throwIfAborted();
-    const buffer = ring[next] as Buffer;
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-    if (bytesRead === 0) return;
-    yield buffer.subarray(0, bytesRead);
-  }
 }
 
 /**
