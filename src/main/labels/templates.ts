@@ -1,0 +1,91 @@
+// Label templates: the ones shipped in resources/labels and any a depot adds in its own folder
+// (`labels/` in the station's data folder). Templates are files people write, so each is validated
+// and an error names the file and the field; a depot template may not reuse a shipped name, so a
+// printer's template always means one layout.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labelTemplateSchema, type LabelTemplate } from '../../shared/labels.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import { describeIssues } from '../../shared/zod-issues.ts';
+import { parseStrictJson } from '../bundle/strict-json.ts';
+import { LabelError } from './errors.ts';
+
+const MAX_TEMPLATE_BYTES = 64 * 1024;
+/** The folder in a station's data folder where a depot keeps its own templates. */
+export const DEPOT_TEMPLATES_DIR = 'labels';
+
+export function shippedTemplatesDir(): string {
+  return fileURLToPath(new URL('../../../resources/labels', import.meta.url));
+}
+
+export interface LoadedTemplate {
+  readonly template: LabelTemplate;
+  readonly source: string;
+}
+
+export interface TemplateSet {
+  readonly templates: readonly LoadedTemplate[];
+  /** The template called `name`; a LabelError listing the known names otherwise. */
+  get(name: string): LabelTemplate;
+}
+
+/** Validates one template file; the error names the file and each field at fault. */
+export async function readTemplate(path: string): Promise<LabelTemplate> {
+  const shown = displaySafe(path);
+  let bytes: Buffer;
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_TEMPLATE_BYTES) throw new LabelError('TEMPLATE_INVALID', `label template ${shown} is ${info.size} bytes; a template is at most ${MAX_TEMPLATE_BYTES}`);
+    bytes = await readFile(path);
+  } catch (error) {
+    if (error instanceof LabelError) throw error;
+    throw new LabelError('TEMPLATE_INVALID', `cannot read label template ${shown}: ${(error as NodeJS.ErrnoException).code ?? 'read error'}`);
+  }
+  let value: unknown;
+  try {
+    value = parseStrictJson(bytes);
+  } catch (error) {
+    throw new LabelError('TEMPLATE_INVALID', `label template ${shown} is not valid JSON: ${displaySafe((error as Error).message, 200)}`);
+  }
+  const parsed = labelTemplateSchema.safeParse(value);
+  if (!parsed.success) throw new LabelError('TEMPLATE_INVALID', `label template ${shown} is not valid:\n${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+async function templateFiles(dir: string, required: boolean): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((name) => name.endsWith('.json')).sort().map((name) => join(dir, name));
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new LabelError('TEMPLATE_INVALID', `cannot read the label template folder ${displaySafe(dir)}: ${(error as NodeJS.ErrnoException).code ?? 'read error'}`);
+  }
+}
+
+export interface TemplateOptions {
+  /** The shipped templates; defaults to resources/labels. */
+  readonly stationDir?: string;
+  /** A depot's folder (`<data dir>/labels`); may be absent. */
+  readonly depotDir?: string;
+}
+
+export async function loadLabelTemplates(options: TemplateOptions = {}): Promise<TemplateSet> {
+  const loaded: LoadedTemplate[] = [];
+  const sources: [string, boolean][] = [[options.stationDir ?? shippedTemplatesDir(), true], ...(options.depotDir ? [[options.depotDir, false] as [string, boolean]] : [])];
+  for (const [dir, required] of sources) {
+    for (const file of await templateFiles(dir, required)) {
+      const template = await readTemplate(file);
+      const clash = loaded.find((other) => other.template.name === template.name);
+      if (clash) throw new LabelError('TEMPLATE_INVALID', `label templates ${displaySafe(clash.source)} and ${displaySafe(file)} are both named ${template.name}; rename one.`);
+      loaded.push({ template, source: file });
+    }
+  }
+  return {
+    templates: loaded,
+    get(name) {
+      const found = loaded.find((entry) => entry.template.name === name);
+      if (!found) throw new LabelError('NO_TEMPLATE', `there is no label template ${displaySafe(name, 48)}; known: ${loaded.map((entry) => entry.template.name).join(', ')}.`);
+      return found.template;
+    },
+  };
+}
