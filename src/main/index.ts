@@ -1,10 +1,15 @@
-// Electron entry: window and lifecycle only. The station core is built by createStation and
-// reached solely through the typed IPC channels in ipc.ts.
-import { app, BrowserWindow, dialog, session, shell } from 'electron';
+// Electron entry: window and lifecycle only. The station core is built by openStation and reached
+// solely through the typed IPC channels in ipc.ts; everything here that can be decided without
+// Electron lives in src/main/shell, where it is tested under plain Node.
+import { app, BrowserWindow, dialog, Menu, screen, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeFailure } from '../shared/describe-failure.ts';
 import { registerStationIpc } from './ipc.ts';
+import { applicationMenu } from './shell/app-menu.ts';
+import { prepareDemo } from './shell/prepare-demo.ts';
+import { shutDownStation } from './shell/shutdown.ts';
+import { keepWindowState, loadWindowState, MIN_WINDOW, placeWindow, WINDOW_STATE_FILE, type WindowStateKeeper } from './shell/window-state.ts';
 import { openStation, type OpenedStation } from './station/open-station.ts';
 
 const rendererDevUrl = process.env['ELECTRON_RENDERER_URL'];
@@ -17,12 +22,30 @@ function isTrustedUrl(url: string): boolean {
   return url.split('#')[0] === rendererFileUrl;
 }
 
-function createWindow(): void {
+// `--demo` (npm run demo) runs the simulated fleet at demo speed, in a data folder of its own so no
+// demo record mixes with a depot's; `--hardware` (npm start) the USB bus, serial ports and the TCP
+// endpoints in the settings; neither: the USB bus when the host has one, else the simulated fleet.
+const demo = process.argv.includes('--demo');
+const fleet = demo ? 'simulated' : process.argv.includes('--hardware') ? 'hardware' : 'auto';
+if (demo) app.setPath('userData', join(app.getPath('appData'), 'Lockstep Demo'));
+
+let mainWindow: BrowserWindow | null = null;
+let windowState: WindowStateKeeper | null = null;
+let opened: OpenedStation | null = null;
+let stopIpc: (() => void) | null = null;
+let quitting: 'no' | 'shutting-down' | 'done' = 'no';
+
+async function createWindow(): Promise<void> {
+  const stateFile = join(app.getPath('userData'), WINDOW_STATE_FILE);
+  const saved = await loadWindowState(stateFile);
+  if (saved.problem) console.warn(`Lockstep: ${saved.problem}`);
+  const primary = screen.getPrimaryDisplay();
+  const workAreas = [primary, ...screen.getAllDisplays().filter((display) => display.id !== primary.id)].map((display) => display.workArea);
+  const placement = placeWindow(saved.state, workAreas);
   const window = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    minWidth: 960,
-    minHeight: 600,
+    ...placement.bounds,
+    minWidth: MIN_WINDOW.width,
+    minHeight: MIN_WINDOW.height,
     title: 'Lockstep',
     show: false,
     webPreferences: {
@@ -30,60 +53,105 @@ function createWindow(): void {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
       webviewTag: false,
+      // A middle click would otherwise open a link in a new window without asking the window-open handler.
+      disableBlinkFeatures: 'Auxclick',
+      devTools: !app.isPackaged,
+      safeDialogs: true,
       spellcheck: false,
     },
   });
-  window.once('ready-to-show', () => window.show());
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  window.webContents.on('will-redirect', (event) => event.preventDefault());
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    // Only documentation links leave the app, and they open in the system browser.
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
+  mainWindow = window;
+  windowState = keepWindowState(window, stateFile, (problem) => console.warn(`Lockstep: ${problem}`));
+  window.once('ready-to-show', () => {
+    if (placement.maximised) window.maximize();
+    window.show();
   });
-  if (rendererDevUrl) void window.loadURL(rendererDevUrl);
-  else void window.loadFile(rendererFile);
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = null;
+  });
+  if (rendererDevUrl) await window.loadURL(rendererDevUrl);
+  else await window.loadFile(rendererFile);
 }
 
-app.enableSandbox();
-app.on('web-contents-created', (_event, contents) => {
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-});
+/** A second launch (a double click on the icon) brings the running station forward instead. */
+function focusMainWindow(): void {
+  if (!mainWindow) return;
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+}
 
-// `--demo` (npm run demo) forces the simulated fleet at demo speed; `--hardware` forces the USB bus;
-// otherwise the station uses the USB bus when the host has one and the simulated fleet when not.
-const demo = process.argv.includes('--demo');
-const fleet = demo ? 'simulated' : process.argv.includes('--hardware') ? 'hardware' : 'auto';
-let opened: OpenedStation | null = null;
-
-void app.whenReady().then(async () => {
+async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu({ platform: process.platform, development: !app.isPackaged })));
+  const dataDir = app.getPath('userData');
   try {
-    opened = await openStation({ dataDir: app.getPath('userData'), fleet, demo });
+    if (demo) console.info(`Lockstep demo: the demo bundle is ${await prepareDemo(dataDir)}; data in ${dataDir}`);
+    opened = await openStation({ dataDir, fleet, demo });
   } catch (error) {
     // e.g. another Lockstep (or `lockstep sim`) already runs the simulated handsets of this data folder.
     dialog.showErrorBox('Lockstep cannot start', `The station could not be opened: ${describeFailure(error)}`);
     app.exit(1);
     return;
   }
-  registerStationIpc(opened.station, isTrustedUrl);
-  createWindow();
+  stopIpc = registerStationIpc(opened.station, isTrustedUrl);
+  await createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow();
   });
-});
+}
 
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});
-
-app.on('will-quit', (event) => {
+/** Pauses the batch, lets the steps under way finish (bounded), then closes records and devices. */
+async function shutDown(): Promise<void> {
+  await windowState?.flush();
   if (!opened) return;
-  // Let the simulated fleet persist its handsets' state before the process exits.
-  event.preventDefault();
+  const { station } = opened;
   const closing = opened;
   opened = null;
-  void closing.close().finally(() => app.quit());
-});
+  const report = await shutDownStation({
+    latest: () => station['pipeline.snapshot'](undefined),
+    pause: () => station['batch.pause'](undefined),
+    subscribe: (listener) => station.subscribe('pipeline.snapshot', listener),
+    close: async () => {
+      stopIpc?.();
+      await closing.close();
+    },
+  });
+  if (report.interrupted.length > 0) console.warn(`Lockstep: stopped mid-step and journaled for resumption: ${report.interrupted.join(', ')}`);
+  if (!report.closed) console.warn('Lockstep: closing the station took too long; quitting with every committed record kept');
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Lockstep holds this data folder: it was asked to come forward (second-instance) instead.
+  app.quit();
+} else {
+  app.enableSandbox();
+  app.on('second-instance', focusMainWindow);
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.on('will-navigate', (event) => event.preventDefault());
+    contents.on('will-redirect', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', (event) => {
+    if (quitting === 'done') return;
+    event.preventDefault();
+    if (quitting === 'shutting-down') return;
+    quitting = 'shutting-down';
+    void shutDown()
+      .catch((error: unknown) => console.error(`Lockstep: shutting down: ${describeFailure(error)}`))
+      .finally(() => {
+        quitting = 'done';
+        app.quit();
+      });
+  });
+  // A terminal's Ctrl+C or a service manager's stop takes the same careful way out as the menu.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+  void app.whenReady().then(start);
+}

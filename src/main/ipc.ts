@@ -1,27 +1,35 @@
 // IPC glue: the only place besides index.ts that imports electron. It forwards each declared
-// channel to the dispatcher, after checking the message came from our own top-level page, and
-// forwards the station's events to the windows that show our page.
-import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+// channel to the dispatcher, and carries the station's events to the windows that ask for them,
+// after checking every message came from the top frame of our own page.
+import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import type { StationApi } from '../shared/api.ts';
-import { API_CHANNELS, API_EVENTS, eventIpcChannel } from '../shared/channels.ts';
+import { API_CHANNELS } from '../shared/channels.ts';
+import { EVENT_SUBSCRIBE, EVENT_UNSUBSCRIBE } from '../shared/event-ipc.ts';
 import { dispatch } from './api/dispatch.ts';
+import { EventSubscriptions } from './shell/event-subscriptions.ts';
 
+const REFUSED = { ok: false, error: { code: 'bad-request', failure: null, message: 'Refused: the request did not come from the station window' } } as const;
+
+/** Wires the station to IPC; the returned function removes every handler and ends every subscription. */
 export function registerStationIpc(station: StationApi, isTrustedUrl: (url: string) => boolean): () => void {
+  const fromStationWindow = (event: IpcMainEvent | IpcMainInvokeEvent): boolean => {
+    const frame = event.senderFrame;
+    return frame !== null && frame.parent === null && isTrustedUrl(frame.url);
+  };
   for (const channel of API_CHANNELS) {
-    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
-      const frame = event.senderFrame;
-      if (!frame || frame.parent !== null || !isTrustedUrl(frame.url)) {
-        return { ok: false, error: { code: 'bad-request', failure: null, message: 'Refused: the request did not come from the station window' } };
-      }
-      return dispatch(station, channel, payload);
-    });
+    ipcMain.handle(channel, async (event, payload: unknown) => (fromStationWindow(event) ? dispatch(station, channel, payload) : REFUSED));
   }
-  const stops = API_EVENTS.map((name) =>
-    station.subscribe(name, (payload) => {
-      for (const window of BrowserWindow.getAllWindows()) {
-        if (isTrustedUrl(window.webContents.getURL())) window.webContents.send(eventIpcChannel(name), payload);
-      }
-    }),
-  );
-  return () => stops.forEach((stop) => stop());
+  const subscriptions = new EventSubscriptions(station);
+  const onSubscribe = (event: IpcMainEvent, name: unknown): void => {
+    if (fromStationWindow(event)) subscriptions.subscribe(event.sender, name);
+  };
+  const onUnsubscribe = (event: IpcMainEvent, name: unknown): void => subscriptions.unsubscribe(event.sender, name);
+  ipcMain.on(EVENT_SUBSCRIBE, onSubscribe);
+  ipcMain.on(EVENT_UNSUBSCRIBE, onUnsubscribe);
+  return () => {
+    for (const channel of API_CHANNELS) ipcMain.removeHandler(channel);
+    ipcMain.off(EVENT_SUBSCRIBE, onSubscribe);
+    ipcMain.off(EVENT_UNSUBSCRIBE, onUnsubscribe);
+    subscriptions.close();
+  };
 }
