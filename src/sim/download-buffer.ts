@@ -17,7 +17,7 @@ export class DownloadBuffer {
   #file: FileHandle | null = null;
   #expected = 0;
   #received = 0;
-  /** Received bytes not written to the file yet: the tail of what arrived. */
+  /** Received data not written to the file yet: a run that ends where the download has arrived. */
   readonly #staged = new Uint8Array(WRITE_PIECE);
   #stagedBytes = 0;
   /** The ranges of the download in progress that reached the file; the rest are holes. */
@@ -52,12 +52,17 @@ export class DownloadBuffer {
   /** Appends data of the download in progress (the caller never passes more than `remaining`). */
   async append(data: Uint8Array): Promise<void> {
     if (!this.#file || data.length > this.remaining) throw new RangeError(`${data.length} bytes arrived but the download expects ${this.remaining}`);
+    // Cut at the grain's boundaries in the download; zero parts are never copied, only skipped.
     for (let done = 0; done < data.length; ) {
-      const taken = Math.min(data.length - done, WRITE_PIECE - this.#stagedBytes);
-      this.#staged.set(data.subarray(done, done + taken), this.#stagedBytes);
-      this.#stagedBytes += taken;
-      this.#received += taken;
-      done += taken;
+      const part = data.subarray(done, done + Math.min(HOLE_GRAIN - (this.#received % HOLE_GRAIN), WRITE_PIECE - this.#stagedBytes));
+      if (isZero(part)) {
+        await this.#flush();
+      } else {
+        this.#staged.set(part, this.#stagedBytes);
+        this.#stagedBytes += part.length;
+      }
+      this.#received += part.length;
+      done += part.length;
       if (this.#stagedBytes === WRITE_PIECE) await this.#flush();
     }
     // The download is complete only once all of it is in the file, trailing zeros as a hole.
@@ -67,18 +72,15 @@ export class DownloadBuffer {
     }
   }
 
+  /** Writes the staged run of data, which ends where the download has arrived. */
   async #flush(): Promise<void> {
     const file = this.#file;
-    if (!file) return;
+    if (!file || this.#stagedBytes === 0) return;
     const at = this.#received - this.#stagedBytes;
-    for (let grain = 0; grain < this.#stagedBytes; grain += HOLE_GRAIN) {
-      const end = Math.min(grain + HOLE_GRAIN, this.#stagedBytes);
-      if (isZero(this.#staged.subarray(grain, end))) continue;
-      this.#written.add(at + grain, at + end);
-      for (let done = grain; done < end; ) {
-        const { bytesWritten } = await file.write(this.#staged, done, end - done, at + done);
-        done += bytesWritten;
-      }
+    this.#written.add(at, this.#received);
+    for (let done = 0; done < this.#stagedBytes; ) {
+      const { bytesWritten } = await file.write(this.#staged, done, this.#stagedBytes - done, at + done);
+      done += bytesWritten;
     }
     this.#stagedBytes = 0;
   }
