@@ -29,8 +29,11 @@ export const labelTemplateSchema = z
     heightDots: z.int().min(100).max(4800),
     /** Code 128 of the asset tag. `module` is the narrow bar in dots; quiet zones are 10 modules. */
     barcode: z.strictObject({ x: dots, y: dots, height: z.int().min(20).max(1200), module: z.int().min(1).max(10) }),
-    /** QR code of the compact payload (tag, serial, IMEI, record hash prefix); quiet zone 4 modules. */
-    matrix: z.strictObject({ x: dots, y: dots, module: z.int().min(2).max(20) }),
+    /**
+     * QR code of the compact payload (tag, serial, IMEI, record hash prefix); quiet zone 4 modules.
+     * Error correction M survives a scuffed corner; small stock may need L to fit a long payload.
+     */
+    matrix: z.strictObject({ x: dots, y: dots, module: z.int().min(2).max(20), ecLevel: z.enum(['L', 'M', 'Q', 'H']).default('M') }),
     text: z
       .array(
         z.strictObject({

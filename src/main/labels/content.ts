@@ -9,8 +9,14 @@ import { LabelError } from './errors.ts';
 
 /** No label field is longer than this before it is fitted to its box; a 1 MB value costs one slice. */
 const MAX_TEXT_CHARS = 96;
-/** Each value in the 2-D code; a real serial or IMEI is far shorter. */
-const MAX_PAYLOAD_VALUE_CHARS = 64;
+/**
+ * Encoded characters of the serial and the IMEI in the 2-D code: longer than any real one, and short
+ * enough that the longest payload still fits the shipped templates' QR codes.
+ */
+const MAX_PAYLOAD_SERIAL = 32;
+const MAX_PAYLOAD_IMEI = 20;
+/** Ends a value cut short in the 2-D code: U+2026 (…) percent-encoded. */
+const PAYLOAD_CUT = '%E2%80%A6';
 /** Hex digits of the record hash in the 2-D code: 64 bits tie the label to its record. */
 export const HASH_PREFIX_CHARS = 16;
 
@@ -30,15 +36,15 @@ export function labelText(value: string): string {
 /** Characters that stand for themselves in the 2-D payload; everything else is %XX of its UTF-8 bytes. */
 const PAYLOAD_PLAIN = /[A-Za-z0-9 ._/:+-]/;
 
-function payloadValue(value: string | null): string {
+function payloadValue(value: string | null, limit: number): string {
   if (value === null) return '';
-  const chars = [...value];
-  const kept = chars.slice(0, MAX_PAYLOAD_VALUE_CHARS).join('');
   let out = '';
-  for (const char of kept) {
-    out += PAYLOAD_PLAIN.test(char) ? char : [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  for (const char of value) {
+    const piece = PAYLOAD_PLAIN.test(char) ? char : [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    if (out.length + piece.length > limit) return out + PAYLOAD_CUT;
+    out += piece;
   }
-  return chars.length > MAX_PAYLOAD_VALUE_CHARS ? `${out}%E2%80%A6` : out;
+  return out;
 }
 
 /**
@@ -46,7 +52,7 @@ function payloadValue(value: string | null): string {
  * separates fields. `LS1` names this layout so a scanner app can tell it from other codes.
  */
 export function matrixPayload(tag: string, serial: string, imei: string | null, hash: string): string {
-  return ['LS1', tag, payloadValue(serial), payloadValue(imei), hash.slice(0, HASH_PREFIX_CHARS)].join('|');
+  return ['LS1', tag, payloadValue(serial, MAX_PAYLOAD_SERIAL), payloadValue(imei, MAX_PAYLOAD_IMEI), hash.slice(0, HASH_PREFIX_CHARS)].join('|');
 }
 
 /** The label content of a provisioned record that has an asset tag. */

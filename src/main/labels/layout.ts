@@ -11,8 +11,6 @@ import { fitText, type MeasureText } from './fit.ts';
 /** Code 128 and QR quiet zones, in modules (ISO/IEC 15417 and 18004). */
 export const CODE128_QUIET_MODULES = 10;
 export const QR_QUIET_MODULES = 4;
-/** QR error correction: M survives a scuffed corner, and the payload still fits small stock. */
-export const QR_EC_LEVEL = 'M';
 
 export interface LinearSymbol {
   readonly x: number;
@@ -25,6 +23,7 @@ export interface LinearSymbol {
 }
 
 export interface MatrixSymbol {
+  readonly ecLevel: 'L' | 'M' | 'Q' | 'H';
   readonly x: number;
   readonly y: number;
   readonly module: number;
@@ -58,8 +57,8 @@ export function code128Widths(data: string): number[] {
   return symbol.sbs;
 }
 
-export function qrModules(data: string): { size: number; modules: number[] } {
-  const [symbol] = bwipjs.raw({ bcid: 'qrcode', text: data, eclevel: QR_EC_LEVEL } as Parameters<typeof bwipjs.raw>[0]) as RawMatrix[];
+export function qrModules(data: string, ecLevel: MatrixSymbol['ecLevel']): { size: number; modules: number[] } {
+  const [symbol] = bwipjs.raw({ bcid: 'qrcode', text: data, eclevel: ecLevel } as Parameters<typeof bwipjs.raw>[0]) as RawMatrix[];
   if (!symbol || symbol.pixx !== symbol.pixy) throw new LabelError('DOES_NOT_FIT', 'cannot encode the 2-D payload as a QR code');
   return { size: symbol.pixx, modules: symbol.pixs };
 }
@@ -77,7 +76,7 @@ export function layoutLabel(template: LabelTemplate, content: LabelContent, meas
       `the asset tag ${content.assetTag} needs ${barcodeWidth} dots of Code 128 plus quiet zones from x=${barcode.x}, more than template ${template.name}'s ${template.widthDots}-dot stock; use a shorter tag pattern or a wider template.`,
     );
   }
-  const qr = qrModules(content.matrixPayload);
+  const qr = qrModules(content.matrixPayload, matrix.ecLevel);
   const side = (qr.size + QR_QUIET_MODULES) * matrix.module;
   if (matrix.x + side > template.widthDots || matrix.y + side > template.heightDots) {
     throw new LabelError('DOES_NOT_FIT', `the 2-D code is ${qr.size} modules across and with its quiet zone does not fit template ${template.name} at (${matrix.x},${matrix.y}); use a larger template.`);
@@ -86,7 +85,7 @@ export function layoutLabel(template: LabelTemplate, content: LabelContent, meas
     template,
     content,
     barcode: { x: barcode.x, y: barcode.y, module: barcode.module, height: barcode.height, data: content.assetTag, widths },
-    matrix: { x: matrix.x, y: matrix.y, module: matrix.module, data: content.matrixPayload, size: qr.size, modules: qr.modules },
+    matrix: { ecLevel: matrix.ecLevel, x: matrix.x, y: matrix.y, module: matrix.module, data: content.matrixPayload, size: qr.size, modules: qr.modules },
     text: template.text.map((box) => ({
       x: box.x,
       y: box.y,

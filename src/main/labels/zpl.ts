@@ -3,7 +3,7 @@
 // zplFieldData, which escapes ^, ~, the _ hex indicator and every byte outside printable ASCII, so
 // no device string can end a field or start a command. Only printable ASCII leaves this module.
 import { zplFieldData } from '../../shared/untrusted.ts';
-import { QR_EC_LEVEL, type LabelLayout } from './layout.ts';
+import type { LabelLayout } from './layout.ts';
 
 /** Long enough for any fitted field or payload; the layout has already fitted and capped them. */
 const FIELD_LIMIT = 512;
@@ -21,7 +21,7 @@ export function zplLabel(layout: LabelLayout): Buffer {
     // Mode A: the printer picks Code 128 subsets; no human-readable line (the text fields carry it).
     `^FO${barcode.x},${barcode.y}^BY${barcode.module}^BCN,${barcode.height},N,N,N,A${field(barcode.data)}`,
     // QR model 2 at the template's module size; ^FD starts with the error correction level and A (automatic input).
-    `^FO${matrix.x},${matrix.y}^BQN,2,${matrix.module}^FH_^FD${QR_EC_LEVEL}A,${zplFieldData(matrix.data, FIELD_LIMIT)}^FS`,
+    `^FO${matrix.x},${matrix.y}^BQN,2,${matrix.module}^FH_^FD${matrix.ecLevel}A,${zplFieldData(matrix.data, FIELD_LIMIT)}^FS`,
     ...layout.text.filter((line) => line.text !== '').map((line) => `^FO${line.x},${line.y}^A0N,${line.height},${line.height}${field(line.text)}`),
     '^XZ',
   ];

@@ -1,0 +1,52 @@
+// A station for the label tests: the records fixture's operators and authorised batch, plus a batch
+// with an asset tag pattern, so records are committed (and tagged) through the store's own calls.
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { ProvisioningRecord } from '../../../src/shared/records.ts';
+import { BUNDLE_HASH, createStationFixture, imei, recordFor, TECHNICIAN, type StationFixture } from '../records/fixture.ts';
+
+export { imei, TECHNICIAN };
+
+export interface LabelFixture extends StationFixture {
+  readonly tagged: (serial: string, overrides?: { imei?: string | null; product?: string; bundleVersion?: string }) => ProvisioningRecord;
+}
+
+export function createLabelFixture(): LabelFixture {
+  const station = createStationFixture({ now: () => new Date('2026-11-25T10:00:00.000Z') });
+  const batch = station.records.startBatch({
+    name: 'labels',
+    product: 'lockstep-ref',
+    bundleHash: BUNDLE_HASH,
+    bundleVersion: 'LSR-14.2.0',
+    operatorId: TECHNICIAN.id,
+    assetTagPattern: 'LS-{yyyy}-{seq:06}',
+  });
+  return {
+    ...station,
+    tagged(serial, overrides = {}) {
+      const device = station.records.registerDevice({ batchId: batch.id, serial, identity: {} });
+      return station.records.commitProvisioningRecord(
+        recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureReason: null, imei: imei(1), ...overrides }),
+      );
+    },
+  };
+}
+
+/** Whether a command-line tool runs here; the tests that need it print why they skip otherwise. */
+export function toolAvailable(command: string, args: readonly string[] = ['--version']): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).error === undefined;
+}
+
+/** Every symbol zbarimg finds in an image file, as `TYPE:data` lines, sorted. */
+export function scan(path: string): string[] {
+  const result = spawnSync('zbarimg', ['-q', path], { encoding: 'utf8' });
+  // zbarimg exits 4 when it finds no symbol at all: that is a result, not a tool failure.
+  if (result.status !== 0 && result.status !== 4) throw new Error(`zbarimg failed on ${path}: ${result.stderr}`);
+  return result.stdout.split('\n').filter((line) => line !== '').sort();
+}
+
+/** The PDF's single page as a grayscale PNG at `dpi`, through poppler's pdftoppm. */
+export function pdfToPng(pdf: string, dpi: number): string {
+  const base = pdf.replace(/\.pdf$/, '-page');
+  execFileSync('pdftoppm', ['-r', String(dpi), '-gray', '-png', '-singlefile', pdf, base]);
+  return `${base}.png`;
+}
