@@ -10,6 +10,7 @@ import type { StationApi } from '../../src/shared/api.ts';
 import { API_CHANNELS, API_EVENTS } from '../../src/shared/channels.ts';
 import { dispatch } from '../../src/main/api/dispatch.ts';
 import { openStation } from '../../src/main/station/open-station.ts';
+import { seedOperators } from './depot.ts';
 
 const RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
 
@@ -43,7 +44,8 @@ export async function attachStation(page: Page, station: StationApi): Promise<vo
   }, API_CHANNELS);
 }
 
-export const test = base.extend<{ station: StationApi }, { rendererUrl: string }>({
+/** The built renderer served once per worker; a test attaches its own station and opens the page. */
+export const uiTest = base.extend<object, { rendererUrl: string }>({
   rendererUrl: [
     async ({}, use) => {
       const server: PreviewServer = await preview({
@@ -60,9 +62,14 @@ export const test = base.extend<{ station: StationApi }, { rendererUrl: string }
     },
     { scope: 'worker' },
   ],
-  // The station's embedded default: a simulated fleet on the virtual USB bus, state in a temp dir.
+});
+
+export const test = uiTest.extend<{ station: StationApi }>({
+  // The station's embedded default: a simulated fleet on the virtual USB bus, state in a temp dir,
+  // and the test operators (tests/e2e/depot.ts).
   station: async ({}, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-e2e-'));
+    seedOperators(dataDir);
     const opened = await openStation({ dataDir, fleet: 'simulated' });
     await use(opened.station);
     await opened.close();

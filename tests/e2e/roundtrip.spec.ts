@@ -1,3 +1,4 @@
+import { TECHNICIAN } from './depot.ts';
 import { expect, test } from './fixtures.ts';
 
 test('a click in the UI reaches the station core and its answer is rendered', async ({ page, station }, testInfo) => {
@@ -12,6 +13,10 @@ test('a click in the UI reaches the station core and its answer is rendered', as
   await expect(page.getByTestId('station-meta')).toContainText(`Node ${info.runtime.node}`);
   await expect(page.getByTestId('station-meta')).toContainText('simulated fleet');
 
+  await page.getByLabel('Operator ID').fill(TECHNICIAN.id);
+  await page.getByLabel('PIN').fill(TECHNICIAN.pin);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('button', { name: 'Scan for handsets' }).click();
   const result = page.getByTestId('scan-result');
   await expect(result).toBeVisible();
@@ -22,7 +27,7 @@ test('a click in the UI reaches the station core and its answer is rendered', as
     await expect(result.getByRole('list', { name: 'Transports' })).toContainText(transport.detail);
   }
   expect(expected.handsets.map((handset) => handset.serialNumber)).toEqual(['LSIM0001', 'LSIM0002', 'LSIM0003', 'LSIM0004']);
-  const rows = result.getByRole('row');
+  const rows = result.getByRole('table', { name: 'Handsets seen' }).getByRole('row');
   await expect(rows).toHaveCount(1 + expected.handsets.length);
   for (const handset of expected.handsets) {
     await expect(result.getByRole('row', { name: new RegExp(`${handset.serialNumber}`) })).toContainText(handset.slot);

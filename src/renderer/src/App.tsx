@@ -1,51 +1,164 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { StationApi } from '../../shared/api.ts';
-import { describeFailure } from '../../shared/describe-failure.ts';
-import type { ScanResult, StationInfo } from '../../shared/types.ts';
-import { StationHeader } from './StationHeader.tsx';
-import { HandsetList } from './HandsetList.tsx';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { BatchStatus, Session, StationApi, StationSettingsView } from '../../shared/api.ts';
+import type { StationInfo } from '../../shared/types.ts';
+import { ErrorText } from './components/StateBadge.tsx';
+import { useIdleLock } from './hooks/useIdleLock.ts';
+import { useSnapshot } from './hooks/useSnapshot.ts';
+import { usePreferences } from './preferences.ts';
+import { BatchSetup } from './screens/BatchSetup.tsx';
+import { GateDialog } from './screens/GateDialog.tsx';
+import { HandsetDetail } from './screens/HandsetDetail.tsx';
+import { History } from './screens/History.tsx';
+import { Settings } from './screens/Settings.tsx';
+import { SignIn } from './screens/SignIn.tsx';
+import type { SlotActions } from './screens/SlotCard.tsx';
+import { StationGrid } from './screens/StationGrid.tsx';
+import { shownError, type ShownError } from './station-client.ts';
+
+type View = 'station' | 'history' | 'settings';
+const VIEWS: readonly View[] = ['station', 'history', 'settings'];
+const NO_SLOT_NAMES = {};
 
 export function App({ station }: { readonly station: StationApi }) {
+  const { t } = useTranslation();
   const [info, setInfo] = useState<StationInfo | null>(null);
-  const [scan, setScan] = useState<ScanResult | null>(null);
-  const [scanning, setScanning] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [lockedAfterIdle, setLockedAfterIdle] = useState<number | null>(null);
+  const [view, setView] = useState<View>('station');
+  const [batch, setBatch] = useState<BatchStatus | null>(null);
+  const [settings, setSettings] = useState<StationSettingsView | null>(null);
+  const [gateOpen, setGateOpen] = useState(false);
+  const [detailSerial, setDetailSerial] = useState<string | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [preferences, setPreferences] = usePreferences();
+  const snapshot = useSnapshot(station);
 
   useEffect(() => {
-    station['station.info'](undefined).then(setInfo, (cause: unknown) => setError(describeFailure(cause)));
+    station['station.info'](undefined).then(setInfo, (cause: unknown) => setError(shownError(cause)));
+    station['session.current'](undefined).then(setSession, (cause: unknown) => setError(shownError(cause)));
   }, [station]);
 
-  const rescan = useCallback(async () => {
-    setScanning(true);
-    setError(null);
-    try {
-      setScan(await station['devices.scan'](undefined));
-    } catch (cause) {
-      setError(describeFailure(cause));
-    } finally {
-      setScanning(false);
-    }
-  }, [station]);
+  const signedIn = session !== null && session !== undefined;
+  useEffect(() => {
+    if (!signedIn) return;
+    station['batch.current'](undefined).then(setBatch, (cause: unknown) => setError(shownError(cause)));
+    station['settings.read'](undefined).then(setSettings, (cause: unknown) => setError(shownError(cause)));
+  }, [station, signedIn]);
 
+  // Authorisations are used up handset by handset: keep the gate's state current while the batch runs.
+  const provisioned = snapshot?.counters.provisioned ?? 0;
+  useEffect(() => {
+    if (signedIn && provisioned > 0) station['batch.current'](undefined).then(setBatch, () => undefined);
+  }, [station, signedIn, provisioned]);
+
+  const signOut = useCallback(
+    async (idle: boolean) => {
+      setGateOpen(false);
+      setDetailSerial(null);
+      await station['session.signOut'](undefined).catch(() => undefined);
+      setLockedAfterIdle(idle ? preferences.idleMinutes : null);
+      setSession(null);
+    },
+    [station, preferences.idleMinutes],
+  );
+  useIdleLock(signedIn, preferences.idleMinutes, () => void signOut(true));
+
+  const act = useCallback(
+    async (call: () => Promise<unknown>) => {
+      setError(null);
+      try {
+        await call();
+      } catch (cause) {
+        setError(shownError(cause));
+      }
+    },
+    [],
+  );
+  const actions: SlotActions = useMemo(
+    () => ({
+      retry: (serial) => void act(() => station['handset.retry']({ serial })),
+      abort: (serial) => void act(() => station['handset.abort']({ serial })),
+      details: (serial) => setDetailSerial(serial),
+    }),
+    [station, act],
+  );
+
+  if (session === undefined) return <p className="loading">{t('common.connecting')}</p>;
   return (
     <div className="app">
-      <StationHeader info={info} />
-      <main>
-        <section aria-labelledby="handsets-heading">
-          <div className="section-head">
-            <h2 id="handsets-heading">Handsets</h2>
-            <button type="button" onClick={rescan} disabled={scanning}>
-              {scanning ? 'Scanning…' : 'Scan for handsets'}
-            </button>
-          </div>
-          {error && (
-            <p role="alert" className="error">
-              {error}
+      <header className="app-header">
+        <h1>{t('app.name')}</h1>
+        <p className="station-meta" data-testid="station-meta">
+          {info ? t('header.meta', { version: info.version, mode: info.mode === 'simulated' ? t('header.simulated') : t('header.hardware'), node: info.runtime.node }) : t('common.connecting')}
+        </p>
+        {signedIn && (
+          <>
+            <nav aria-label={t('nav.label')}>
+              {VIEWS.map((name) => (
+                <button key={name} type="button" className={view === name ? 'current' : ''} aria-current={view === name ? 'page' : undefined} onClick={() => setView(name)}>
+                  {t(`nav.${name}`)}
+                </button>
+              ))}
+            </nav>
+            <p className="operator" data-testid="operator">
+              <strong>{session.operator.displayName}</strong> <span className="role">{t(`roles.${session.operator.role}`)}</span>
             </p>
+            <button type="button" onClick={() => void signOut(false)}>
+              {t('nav.signOut')}
+            </button>
+          </>
+        )}
+      </header>
+      {!signedIn ? (
+        <SignIn
+          station={station}
+          lockedAfterIdle={lockedAfterIdle}
+          onSignedIn={(next) => {
+            setLockedAfterIdle(null);
+            setSession(next);
+          }}
+        />
+      ) : (
+        <>
+          <ErrorText error={error} />
+          {view === 'station' &&
+            (batch ? (
+              <StationGrid
+                batch={batch}
+                snapshot={snapshot}
+                slotNames={settings?.slotNames ?? NO_SLOT_NAMES}
+                actions={actions}
+                onPause={(pause) => void act(() => station[pause ? 'batch.pause' : 'batch.resume'](undefined))}
+                onOpenGate={() => setGateOpen(true)}
+              />
+            ) : (
+              <BatchSetup
+                station={station}
+                onStarted={(status) => {
+                  setBatch(status);
+                  setGateOpen(status.gateRequired && status.authorisation === null);
+                }}
+              />
+            ))}
+          {view === 'history' && <History station={station} />}
+          {view === 'settings' && <Settings station={station} session={session} settings={settings} preferences={preferences} onPreferences={setPreferences} />}
+          {gateOpen && batch && (
+            <GateDialog
+              station={station}
+              batch={batch}
+              onClose={() => setGateOpen(false)}
+              onAuthorised={(status) => {
+                setBatch(status);
+                setGateOpen(false);
+              }}
+            />
           )}
-          <HandsetList scan={scan} />
-        </section>
-      </main>
+          {detailSerial !== null && (
+            <HandsetDetail station={station} serial={detailSerial} live={snapshot?.handsets.find((handset) => handset.serial === detailSerial) ?? null} onClose={() => setDetailSerial(null)} />
+          )}
+        </>
+      )}
     </div>
   );
 }

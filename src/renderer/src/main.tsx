@@ -1,10 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { initI18n } from './i18n/index.ts';
 import { createStationClient } from './station-client.ts';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
+const i18n = await initI18n();
 
 if (window.lockstep) {
   root.render(
@@ -15,7 +17,7 @@ if (window.lockstep) {
 } else {
   root.render(
     <p role="alert" className="fatal">
-      The station bridge is missing: this page must be opened by the Lockstep app, not a plain browser.
+      {i18n.t('app.noBridge')}
     </p>,
   );
 }

@@ -1,5 +1,6 @@
 import type { ApiResult, StationApi, StationBridge } from '../../shared/api.ts';
 import { API_CHANNELS, type ApiChannel } from '../../shared/channels.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 
 declare global {
   interface Window {
@@ -28,4 +29,14 @@ export function createStationClient(bridge: StationBridge): StationApi {
     ...Object.fromEntries(API_CHANNELS.map((channel) => [channel, (request: unknown) => call(channel, request)])),
     subscribe: (event, listener) => bridge.subscribe(event, listener),
   } as StationApi;
+}
+
+/** What a screen shows for a failed call: the code to translate and the station's own words. */
+export interface ShownError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export function shownError(error: unknown): ShownError {
+  return { code: error instanceof StationError ? error.code : 'generic', message: describeFailure(error) };
 }

@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react';
+import type { StationApi } from '../../../shared/api.ts';
+import type { PipelineSnapshot } from '../../../shared/pipeline.ts';
+
+/** The renderer redraws the grid at most this often, however fast snapshots arrive. */
+const MIN_RENDER_INTERVAL_MS = 150;
+
+/**
+ * The newest pipeline snapshot, applied at most once per frame and per interval: a burst of
+ * snapshots costs one render, and an older version than the one shown is dropped.
+ */
+export function useSnapshot(station: StationApi): PipelineSnapshot | null {
+  const [snapshot, setSnapshot] = useState<PipelineSnapshot | null>(null);
+  useEffect(() => {
+    let pending: PipelineSnapshot | null = null;
+    let shown: PipelineSnapshot | null = null;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let lastRender = 0;
+    const apply = (): void => {
+      timer = null;
+      requestAnimationFrame(() => {
+        if (!pending) return;
+        shown = pending;
+        pending = null;
+        lastRender = performance.now();
+        setSnapshot(shown);
+      });
+    };
+    const stop = station.subscribe('pipeline.snapshot', (next) => {
+      const newest = pending ?? shown;
+      if (newest && newest.batch?.id === next.batch?.id && next.version <= newest.version) return;
+      pending = next;
+      if (timer === null) timer = setTimeout(apply, Math.max(0, lastRender + MIN_RENDER_INTERVAL_MS - performance.now()));
+    });
+    return () => {
+      stop();
+      if (timer !== null) clearTimeout(timer);
+    };
+  }, [station]);
+  return snapshot;
+}

@@ -1,0 +1,49 @@
+// How a handset's state reads on its card: a tone (colour and icon) and the words for it.
+import type { TFunction } from 'i18next';
+import type { HandsetSnapshot, StepState } from '../../shared/pipeline.ts';
+import type { Tone } from './components/StateBadge.tsx';
+
+export interface PhaseLook {
+  readonly tone: Tone;
+  readonly label: string;
+  /** What the technician should do now, when it is theirs to do. */
+  readonly prompt: string | null;
+}
+
+/**
+ * `held`: the batch is paused (by a person, or at the supervisor gate when `heldAtGate`). The
+ * pipeline keeps such a handset's phase as it was and stops it at its next step boundary, so a
+ * running handset of a paused batch reads as held.
+ */
+export function phaseLook(handset: HandsetSnapshot, held: boolean, heldAtGate: boolean, t: TFunction): PhaseLook {
+  const step = handset.step ? t(`steps.${handset.step}`) : '';
+  const phase = held && (handset.phase === 'running' || handset.phase === 'queued') ? 'paused' : handset.phase;
+  switch (phase) {
+    case 'running':
+      return { tone: 'active', label: t('phase.running', { step }), prompt: null };
+    case 'queued':
+      return { tone: 'normal', label: t('phase.queued'), prompt: null };
+    case 'paused':
+      return heldAtGate
+        ? { tone: 'attention', label: t('phase.heldAtGate'), prompt: t('prompt.gate') }
+        : { tone: 'normal', label: t('phase.paused'), prompt: null };
+    case 'waiting-for-handset':
+      return handset.step === 'reboot' || handset.step === 'checks'
+        ? { tone: 'active', label: t('phase.rebooting'), prompt: t('prompt.rebooting') }
+        : { tone: 'attention', label: t('phase.unplugged'), prompt: t('prompt.replug') };
+    case 'provisioned':
+      return { tone: 'done', label: t('phase.provisioned'), prompt: t('prompt.unplugDone') };
+    case 'failed':
+      return { tone: 'alarm', label: t('phase.failed', { step }), prompt: null };
+    case 'aborted':
+      return { tone: 'attention', label: t('phase.aborted'), prompt: t('prompt.aborted') };
+  }
+}
+
+export const STEP_ICONS: Readonly<Record<StepState, string>> = {
+  waiting: '○',
+  running: '◐',
+  passed: '✓',
+  failed: '✕',
+  skipped: '–',
+};

@@ -1,0 +1,298 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Session, StationApi, StationSettingsView } from '../../../shared/api.ts';
+import type { OperatorSummary } from '../../../shared/records.ts';
+import type { ScanResult } from '../../../shared/types.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import { LabelsUnavailable } from '../components/LabelsUnavailable.tsx';
+import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
+import { formatDateTime } from '../format.ts';
+import { chooseLanguage, LANGUAGES, storedLanguage, type Language } from '../i18n/index.ts';
+import { THEMES, type Preferences } from '../preferences.ts';
+import { shownError, type ShownError } from '../station-client.ts';
+
+interface SettingsProps {
+  readonly station: StationApi;
+  readonly session: Session;
+  readonly settings: StationSettingsView | null;
+  readonly preferences: Preferences;
+  readonly onPreferences: (change: Partial<Preferences>) => void;
+}
+
+export function Settings({ station, session, settings, preferences, onPreferences }: SettingsProps) {
+  const { t } = useTranslation();
+  const isAdmin = session.operator.role === 'admin';
+  return (
+    <main className="settings" aria-labelledby="settings-heading">
+      <h2 id="settings-heading">{t('settings.title')}</h2>
+      <div className="settings-grid">
+        <Display preferences={preferences} onPreferences={onPreferences} />
+        {settings && <StationIdentity settings={settings} />}
+        <section className="panel" aria-labelledby="printers-heading">
+          <h3 id="printers-heading">{t('settings.printers')}</h3>
+          <LabelsUnavailable />
+        </section>
+        {settings && <SlotNamesView settings={settings} />}
+        {settings && <TrustStore settings={settings} />}
+        {settings && <Profiles settings={settings} />}
+        <Connections station={station} />
+        {isAdmin && <Operators station={station} />}
+      </div>
+    </main>
+  );
+}
+
+function Display({ preferences, onPreferences }: Pick<SettingsProps, 'preferences' | 'onPreferences'>) {
+  const { t } = useTranslation();
+  const [language, setLanguage] = useState<Language | 'system'>(storedLanguage() ?? 'system');
+  return (
+    <section className="panel" aria-labelledby="display-heading">
+      <h3 id="display-heading">{t('settings.display')}</h3>
+      <label className="field">
+        <span>{t('settings.language')}</span>
+        <select
+          value={language}
+          onChange={(event) => {
+            const chosen = event.target.value as Language | 'system';
+            setLanguage(chosen);
+            void chooseLanguage(chosen === 'system' ? null : chosen);
+          }}
+        >
+          <option value="system">{t('settings.followSystem')}</option>
+          {LANGUAGES.map((code) => (
+            <option key={code} value={code}>
+              {t(`languages.${code}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t('settings.theme')}</span>
+        <select value={preferences.theme} onChange={(event) => onPreferences({ theme: event.target.value as Preferences['theme'] })}>
+          {THEMES.map((theme) => (
+            <option key={theme} value={theme}>
+              {t(`themes.${theme}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t('settings.idleMinutes')}</span>
+        <input type="number" min={0} max={240} value={preferences.idleMinutes} onChange={(event) => onPreferences({ idleMinutes: Math.min(240, Math.max(0, Math.floor(Number(event.target.value) || 0))) })} />
+      </label>
+      <p className="hint">{t('settings.idleHint')}</p>
+    </section>
+  );
+}
+
+function StationIdentity({ settings }: { readonly settings: StationSettingsView }) {
+  const { t } = useTranslation();
+  const { station } = settings;
+  return (
+    <section className="panel" aria-labelledby="identity-heading">
+      <h3 id="identity-heading">{t('settings.identity')}</h3>
+      <dl className="facts">
+        <dt>{t('settings.mode')}</dt>
+        <dd>{station.mode === 'simulated' ? t('header.simulated') : t('header.hardware')}</dd>
+        <dt>{t('settings.fingerprint')}</dt>
+        <dd className="mono">{station.fingerprint}</dd>
+        <dt>{t('settings.publicKey')}</dt>
+        <dd className="mono">{station.publicKey}</dd>
+        <dt>{t('settings.dataDir')}</dt>
+        <dd className="mono">{displaySafe(station.dataDir, 300)}</dd>
+      </dl>
+      {station.demo && <StateBadge tone="attention" label={t('settings.demoMode')} />}
+    </section>
+  );
+}
+
+function SlotNamesView({ settings }: { readonly settings: StationSettingsView }) {
+  const { t } = useTranslation();
+  const entries = Object.entries(settings.slotNames);
+  return (
+    <section className="panel" aria-labelledby="slots-heading">
+      <h3 id="slots-heading">{t('settings.slotNames')}</h3>
+      {entries.length === 0 ? (
+        <p className="hint">{t('settings.noSlotNames')}</p>
+      ) : (
+        <table aria-labelledby="slots-heading">
+          <thead>
+            <tr>
+              <th scope="col">{t('settings.slotPath')}</th>
+              <th scope="col">{t('settings.slotName')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map(([slot, name]) => (
+              <tr key={slot}>
+                <td className="mono">{displaySafe(slot, 80)}</td>
+                <td>{displaySafe(name, 32)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="hint">{t('settings.editFile')}</p>
+    </section>
+  );
+}
+
+function TrustStore({ settings }: { readonly settings: StationSettingsView }) {
+  const { t } = useTranslation();
+  return (
+    <section className="panel wide" aria-labelledby="trust-heading">
+      <h3 id="trust-heading">{t('settings.trust')}</h3>
+      <table aria-labelledby="trust-heading">
+        <thead>
+          <tr>
+            <th scope="col">{t('settings.keySource')}</th>
+            <th scope="col">{t('settings.keyFingerprint')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {settings.trust.keys.map((key) => (
+            <tr key={key.keyId}>
+              <td>{key.demo ? <StateBadge tone="attention" label={t('settings.demoKey')} /> : displaySafe(key.label, 200)}</td>
+              <td className="mono">{key.keyId}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {settings.trust.keys.length === 0 && <p className="hint">{t('settings.noKeys')}</p>}
+      {settings.trust.warnings.map((warning) => (
+        <p key={warning}>
+          <StateBadge tone="attention" label={warning} />
+        </p>
+      ))}
+    </section>
+  );
+}
+
+function Profiles({ settings }: { readonly settings: StationSettingsView }) {
+  const { t } = useTranslation();
+  return (
+    <section className="panel wide" aria-labelledby="profiles-heading">
+      <h3 id="profiles-heading">{t('settings.profiles')}</h3>
+      <table aria-labelledby="profiles-heading">
+        <thead>
+          <tr>
+            <th scope="col">{t('settings.profileName')}</th>
+            <th scope="col">{t('settings.products')}</th>
+            <th scope="col">{t('settings.fuses')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {settings.profiles.map((profile) => (
+            <tr key={profile.id}>
+              <td>
+                {profile.name} <span className="mono">({profile.id})</span>
+              </td>
+              <td>{profile.products.join(', ')}</td>
+              <td>{profile.fuses.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Connections({ station }: { readonly station: StationApi }) {
+  const { t } = useTranslation();
+  const [scan, setScan] = useState<ScanResult | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const rescan = async (): Promise<void> => {
+    setError(null);
+    try {
+      setScan(await station['devices.scan'](undefined));
+    } catch (cause) {
+      setError(shownError(cause));
+    }
+  };
+  return (
+    <section className="panel wide" aria-labelledby="connections-heading">
+      <h3 id="connections-heading">{t('settings.connections')}</h3>
+      <button type="button" onClick={() => void rescan()}>
+        {t('settings.scan')}
+      </button>
+      <ErrorText error={error} />
+      {scan && (
+        <div data-testid="scan-result">
+          <ul className="plain" aria-label={t('settings.transports')}>
+            {scan.transports.map((status) => (
+              <li key={status.transport}>
+                <StateBadge tone={status.available ? 'done' : 'attention'} label={`${status.transport.toUpperCase()}: ${status.detail}`} />
+              </li>
+            ))}
+          </ul>
+          <table aria-label={t('settings.handsetsSeen')}>
+            <thead>
+              <tr>
+                <th scope="col">{t('settings.slotPath')}</th>
+                <th scope="col">{t('settings.handsetMode')}</th>
+                <th scope="col">{t('history.serial')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {scan.handsets.map((handset) => (
+                <tr key={`${handset.mode}:${handset.slot}`}>
+                  <td className="mono">{displaySafe(handset.slot, 80)}</td>
+                  <td>{handset.mode === 'at' ? t('settings.modeAt') : t('settings.modeFastboot')}</td>
+                  <td>{handset.serialNumber === null ? '—' : displaySafe(handset.serialNumber, 64)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Operators({ station }: { readonly station: StationApi }) {
+  const { t } = useTranslation();
+  const [operators, setOperators] = useState<OperatorSummary[] | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  useEffect(() => {
+    station['operators.list'](undefined).then(setOperators, (cause: unknown) => setError(shownError(cause)));
+  }, [station]);
+  return (
+    <section className="panel wide" aria-labelledby="operators-heading">
+      <h3 id="operators-heading">{t('settings.operators')}</h3>
+      <ErrorText error={error} />
+      {operators && (
+        <table aria-labelledby="operators-heading">
+          <thead>
+            <tr>
+              <th scope="col">{t('settings.operatorId')}</th>
+              <th scope="col">{t('settings.operatorName')}</th>
+              <th scope="col">{t('settings.role')}</th>
+              <th scope="col">{t('settings.state')}</th>
+              <th scope="col">{t('settings.created')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {operators.map((operator) => (
+              <tr key={operator.id}>
+                <td className="mono">{operator.id}</td>
+                <td>{operator.displayName}</td>
+                <td>{t(`roles.${operator.role}`)}</td>
+                <td>
+                  {operator.disabledAt ? (
+                    <StateBadge tone="normal" icon="⊘" label={t('settings.disabled')} />
+                  ) : operator.lockedAt ? (
+                    <StateBadge tone="attention" label={t('settings.lockedOut')} />
+                  ) : (
+                    <StateBadge tone="done" label={t('settings.active')} />
+                  )}
+                </td>
+                <td>{formatDateTime(operator.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="hint">{t('settings.operatorsHint')}</p>
+    </section>
+  );
+}

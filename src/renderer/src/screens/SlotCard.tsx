@@ -1,0 +1,122 @@
+import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { STEP_NAMES } from '../../../shared/records.ts';
+import type { HandsetSnapshot } from '../../../shared/pipeline.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import { ProgressBar } from '../components/ProgressBar.tsx';
+import { StateBadge } from '../components/StateBadge.tsx';
+import { formatDuration, formatNumber, formatRate } from '../format.ts';
+import { phaseLook, STEP_ICONS } from '../phase.ts';
+
+export interface SlotActions {
+  retry(serial: string): void;
+  abort(serial: string): void;
+  details(serial: string): void;
+}
+
+interface SlotCardProps {
+  readonly position: number;
+  readonly slot: string;
+  readonly slotName: string | null;
+  readonly handset: HandsetSnapshot | null;
+  /** The batch is paused; `heldAtGate`: because the supervisor has not authorised it yet. */
+  readonly held: boolean;
+  readonly heldAtGate: boolean;
+  readonly actions: SlotActions;
+}
+
+function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, actions }: SlotCardProps) {
+  const { t } = useTranslation();
+  const title = slotName ?? t('grid.slotNumber', { number: position });
+  if (!handset) {
+    return (
+      <article className="slot-card empty" aria-label={title}>
+        <header className="slot-head">
+          <h3>{displaySafe(title, 32)}</h3>
+        </header>
+        <StateBadge tone="normal" icon="·" label={t('grid.empty')} />
+      </article>
+    );
+  }
+  const look = phaseLook(handset, held, heldAtGate, t);
+  const serial = handset.serial === null ? null : displaySafe(handset.serial, 64);
+  const active = handset.phase === 'running' || handset.phase === 'queued' || handset.phase === 'paused' || handset.phase === 'waiting-for-handset';
+  const { progress, reason } = handset;
+  const knownReason = reason !== null && t(`failure.${reason.code}.what`, { defaultValue: '' }) !== '';
+  return (
+    <article className={`slot-card tone-${look.tone}`} aria-label={title} data-slot={slot}>
+      <header className="slot-head">
+        <h3>{displaySafe(title, 32)}</h3>
+        <StateBadge tone={look.tone} label={look.label} />
+      </header>
+      <p className="serial">
+        <span className="muted">{t('grid.serial')}</span> <strong>{serial ?? t('grid.unknownSerial')}</strong>
+      </p>
+      <ol className="steps" aria-label={t('grid.steps')}>
+        {STEP_NAMES.map((step) => (
+          <li key={step} className={`step step-${handset.steps[step]}`} aria-label={t('grid.stepState', { step: t(`steps.${step}`), state: t(`stepState.${handset.steps[step]}`) })}>
+            <span aria-hidden="true">{STEP_ICONS[handset.steps[step]]}</span> {t(`steps.${step}`)}
+          </li>
+        ))}
+      </ol>
+      {progress && handset.phase === 'running' && (
+        <div className="transfer">
+          <ProgressBar done={progress.bytesDone} total={progress.bytesTotal} label={t('grid.flashProgress', { partition: displaySafe(progress.partition, 40) })} />
+          <span className="transfer-text">
+            {displaySafe(progress.partition, 40)} · {formatNumber(progress.bytesTotal > 0 ? (progress.bytesDone / progress.bytesTotal) * 100 : 0)}% · {formatRate(progress.bytesPerSecond)} ·{' '}
+            {t('grid.eta', { time: progress.etaSeconds === null ? '—' : formatDuration(progress.etaSeconds) })}
+          </span>
+        </div>
+      )}
+      {reason && handset.phase !== 'provisioned' && (
+        <div className="reason" role={handset.phase === 'failed' ? 'alert' : undefined}>
+          <p className="reason-what">
+            <strong data-station-words={knownReason ? undefined : true}>{knownReason ? t(`failure.${reason.code}.what`) : reason.message}</strong> <span className="code">{reason.code}</span>
+          </p>
+          <p className="reason-action">
+            <span className="muted">{t('grid.nextAction')}</span>{' '}
+            <span data-station-words={knownReason ? undefined : true}>{knownReason ? t(`failure.${reason.code}.action`) : reason.action}</span>
+          </p>
+          {knownReason && (
+            <p className="reason-detail" data-station-words>
+              {reason.message}
+            </p>
+          )}
+        </div>
+      )}
+      {look.prompt && !reason && <p className="prompt">{look.prompt}</p>}
+      <footer className="slot-actions">
+        <button type="button" disabled={active || handset.serial === null} onClick={() => handset.serial && actions.retry(handset.serial)} aria-label={t('grid.retryLabel', { slot: title })}>
+          {t('grid.retry')}
+        </button>
+        <button type="button" disabled={!active || handset.serial === null} onClick={() => handset.serial && actions.abort(handset.serial)} aria-label={t('grid.abortLabel', { slot: title })}>
+          {t('grid.abort')}
+        </button>
+        <button type="button" disabled={handset.serial === null} onClick={() => handset.serial && actions.details(handset.serial)} aria-label={t('grid.detailsLabel', { slot: title })}>
+          {t('grid.details')}
+        </button>
+      </footer>
+    </article>
+  );
+}
+
+/** Only what a card shows decides whether it renders again: 32 cards at ten snapshots a second stay cheap. */
+function sameCard(a: SlotCardProps, b: SlotCardProps): boolean {
+  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.held !== b.held || a.heldAtGate !== b.heldAtGate || a.actions !== b.actions) return false;
+  const x = a.handset;
+  const y = b.handset;
+  if (x === y) return true;
+  if (!x || !y) return false;
+  return (
+    x.phase === y.phase &&
+    x.step === y.step &&
+    x.serial === y.serial &&
+    x.reason?.code === y.reason?.code &&
+    x.reason?.message === y.reason?.message &&
+    x.progress?.bytesDone === y.progress?.bytesDone &&
+    x.progress?.partition === y.progress?.partition &&
+    STEP_NAMES.every((step) => x.steps[step] === y.steps[step])
+  );
+}
+
+export const SlotCard = memo(SlotCardView, sameCard);

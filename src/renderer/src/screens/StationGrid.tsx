@@ -1,0 +1,105 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { BatchStatus } from '../../../shared/api.ts';
+import type { SlotNames } from '../../../shared/handset.ts';
+import type { HandsetSnapshot, PipelineSnapshot } from '../../../shared/pipeline.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import { StateBadge } from '../components/StateBadge.tsx';
+import { formatDuration, formatNumber } from '../format.ts';
+import { useShiftCounters } from '../hooks/useShiftCounters.ts';
+import { useSlotOrder } from '../hooks/useSlotOrder.ts';
+import { SlotCard, type SlotActions } from './SlotCard.tsx';
+
+interface StationGridProps {
+  readonly batch: BatchStatus;
+  readonly snapshot: PipelineSnapshot | null;
+  readonly slotNames: SlotNames;
+  readonly actions: SlotActions;
+  readonly onPause: (pause: boolean) => void;
+  readonly onOpenGate: () => void;
+}
+
+export function StationGrid({ batch, snapshot, slotNames, actions, onPause, onOpenGate }: StationGridProps) {
+  const { t } = useTranslation();
+  const bySlot = useMemo(() => new Map<string, HandsetSnapshot>((snapshot?.handsets ?? []).map((handset) => [handset.slot, handset])), [snapshot]);
+  const order = useSlotOrder([...bySlot.keys()], slotNames);
+  const heldAtGate = batch.gateRequired && batch.authorisation === null;
+  return (
+    <main className="station" aria-labelledby="station-heading">
+      <h2 id="station-heading" className="visually-hidden">
+        {t('grid.title')}
+      </h2>
+      <BatchBar batch={batch} snapshot={snapshot} heldAtGate={heldAtGate} onPause={onPause} onOpenGate={onOpenGate} />
+      <div className="grid" role="list" aria-label={t('grid.slots')}>
+        {order.map((slot, index) => {
+          const handset = bySlot.get(slot) ?? null;
+          return (
+            <div role="listitem" key={slot}>
+              <SlotCard position={index + 1} slot={slot} slotName={handset?.slotName ?? (Object.hasOwn(slotNames, slot) ? (slotNames[slot] as string) : null)} handset={handset} held={snapshot?.paused ?? false} heldAtGate={heldAtGate} actions={actions} />
+            </div>
+          );
+        })}
+      </div>
+      {order.length === 0 && <p className="hint">{t('grid.noSlots')}</p>}
+    </main>
+  );
+}
+
+function BatchBar({ batch, snapshot, heldAtGate, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'> & { readonly heldAtGate: boolean }) {
+  const { t } = useTranslation();
+  const [shift, resetShift] = useShiftCounters(snapshot);
+  const counters = snapshot?.counters;
+  const paused = snapshot?.paused ?? false;
+  return (
+    <section className="batch-bar" aria-label={t('grid.batch')}>
+      <div className="batch-name">
+        <strong>{displaySafe(batch.info.name, 120)}</strong>
+        {batch.info.demo && <StateBadge tone="attention" label={t('setup.demoKey')} />}
+        <Elapsed since={batch.info.startedAt} />
+      </div>
+      <dl className="counters" aria-label={t('grid.counters')}>
+        <Counter name={t('counters.attached')} value={counters?.attached ?? 0} testId="counter-attached" />
+        <Counter name={t('counters.running')} value={counters?.running ?? 0} testId="counter-running" />
+        <Counter name={t('counters.done')} value={shift.done} testId="counter-done" />
+        <Counter name={t('counters.failed')} value={shift.failed} testId="counter-failed" />
+        <Counter name={t('counters.expected')} value={batch.expectedCount} testId="counter-expected" />
+      </dl>
+      <div className="batch-actions">
+        {heldAtGate ? (
+          <button type="button" className="attention-button" onClick={onOpenGate}>
+            <StateBadge tone="attention" label={t('gate.waiting')} />
+          </button>
+        ) : batch.gateRequired && batch.authorisation ? (
+          <StateBadge tone="done" label={t('gate.authorisedBy', { supervisor: batch.authorisation.supervisorId, used: batch.authorisation.devicesUsed, cap: batch.authorisation.deviceCap })} />
+        ) : null}
+        <button type="button" onClick={() => onPause(!paused)} disabled={heldAtGate}>
+          {paused && !heldAtGate ? t('grid.resume') : t('grid.pause')}
+        </button>
+        <button type="button" onClick={resetShift} title={t('counters.resetHint')}>
+          {t('counters.reset')}
+        </button>
+        <StateBadge tone="normal" icon="⊘" label={t('labels.printerUnavailable')} />
+      </div>
+    </section>
+  );
+}
+
+function Counter({ name, value, testId }: { readonly name: string; readonly value: number; readonly testId: string }) {
+  return (
+    <div className="counter" data-testid={testId}>
+      <dt>{name}</dt>
+      <dd>{formatNumber(value)}</dd>
+    </div>
+  );
+}
+
+/** Ticks once a second in its own component, so the clock never re-renders the grid. */
+function Elapsed({ since }: { readonly since: string }) {
+  const { t } = useTranslation();
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return <span className="elapsed">{t('grid.elapsed', { time: formatDuration((now - Date.parse(since)) / 1000) })}</span>;
+}

@@ -1,0 +1,74 @@
+// A depot for the UI tests: the real station core with a records database holding an admin, a
+// supervisor and a technician, the demo bundle on disk, and a simulated fleet on a virtual USB bus
+// whose handsets start unplugged, so a test plugs each one in when its story says so.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateDemoBundle } from '../../src/main/bundle/demo.ts';
+import { HandsetRegistry } from '../../src/main/discovery/registry.ts';
+import { SimSerialBackend } from '../../src/main/discovery/sim-serial-backend.ts';
+import { UsbBackend } from '../../src/main/discovery/usb-backend.ts';
+import { openStationRecords } from '../../src/main/records/station-records.ts';
+import { createStation, type Station } from '../../src/main/station/station.ts';
+import { createSimFleet, parseScenario, type SimFleet, type SimHandset, type SimTiming } from '../../src/sim/index.ts';
+
+export const ADMIN = { id: 'admin', pin: '4711235', name: 'Depot Admin' };
+export const SUPERVISOR = { id: 'sup.kowalski', pin: '90210044', name: 'A. Kowalski' };
+export const TECHNICIAN = { id: 'tech.ng', pin: '55550001', name: 'T. Ng' };
+
+/** A records database in `dataDir` with the three test operators. */
+export function seedOperators(dataDir: string): void {
+  const records = openStationRecords(dataDir);
+  try {
+    records.operators.createFirstAdmin({ id: ADMIN.id, displayName: ADMIN.name, pin: ADMIN.pin });
+    records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: SUPERVISOR.name, role: 'supervisor', pin: SUPERVISOR.pin });
+    records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: TECHNICIAN.name, role: 'technician', pin: TECHNICIAN.pin });
+  } finally {
+    records.close();
+  }
+}
+
+export interface Depot {
+  readonly station: Station;
+  readonly fleet: SimFleet;
+  readonly bundlePath: string;
+  readonly dir: string;
+  handset(serial: string): SimHandset;
+  close(): Promise<void>;
+}
+
+export interface DepotOptions {
+  /** The scenario's devices (src/sim/scenario.ts), e.g. `{ serial, faults }`. */
+  readonly devices: readonly Record<string, unknown>[];
+  readonly timing: SimTiming;
+}
+
+export async function openDepot(options: DepotOptions): Promise<Depot> {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-ui-'));
+  const bundlePath = join(dir, 'bundle-1.0.0-demo');
+  await generateDemoBundle({ out: bundlePath });
+  const dataDir = join(dir, 'station');
+  seedOperators(dataDir);
+  const fleet = await createSimFleet({ scenario: parseScenario({ devices: options.devices }), stateDir: join(dir, 'sim'), timing: options.timing });
+  for (const handset of fleet.handsets) handset.unplug();
+  const registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
+  await registry.start();
+  const station = createStation({ mode: 'simulated', registry, dataDir, demo: true });
+  return {
+    station,
+    fleet,
+    bundlePath,
+    dir,
+    handset(serial) {
+      const found = fleet.handsets.find((candidate) => candidate.serial === serial);
+      if (!found) throw new Error(`no simulated handset ${serial}`);
+      return found;
+    },
+    async close() {
+      await station.close();
+      await registry.stop();
+      await fleet.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,223 @@
+// The operator's whole story as the acceptance criteria of issue 11 tell it, driven through the UI
+// by role and accessible name in one language, against the real core and a simulated fleet.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page, TestInfo } from '@playwright/test';
+import { en } from '../../src/renderer/src/i18n/en.ts';
+import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
+import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
+import { ADMIN, SUPERVISOR, TECHNICIAN, type Depot } from './depot.ts';
+import { attachStation, expect } from './fixtures.ts';
+
+export type Messages = typeof en;
+export const LANGUAGE_MESSAGES = { en, 'zh-CN': zhCN as unknown as Messages } as const;
+
+/** i18next's {{name}} interpolation, for building the accessible names the UI shows. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(values[name] ?? ''));
+}
+
+/** The simulated fleet of the story: four healthy handsets, and a fifth whose first flash is refused. */
+export const FLOW_DEVICES = [
+  { serial: 'UI0001', usbPort: '1-1.1' },
+  { serial: 'UI0002', usbPort: '1-1.2' },
+  { serial: 'UI0003', usbPort: '1-1.3' },
+  { serial: 'UI0004', usbPort: '1-1.4' },
+  { serial: 'UI0005', usbPort: '1-1.5', faults: [{ kind: 'fail', command: 'flash:', message: 'eMMC write error 0x15', times: 1 }] },
+];
+
+/** Each screen in both themes, as test artifacts: `<language>-<theme>-<name>.png`. */
+export async function shoot(page: Page, testInfo: TestInfo, language: string, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const path = testInfo.outputPath(`${language}-${colorScheme}-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    await testInfo.attach(`${language}-${colorScheme}-${name}`, { path, contentType: 'image/png' });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/**
+ * Text on the page that is the English of a UI string although the page speaks another language:
+ * every English string whose translation differs, split at its placeholders. What the station or a
+ * handset said (marked data-station-words) is not the UI's to translate.
+ */
+export async function untranslated(page: Page, language: keyof typeof LANGUAGE_MESSAGES): Promise<string[]> {
+  if (language === 'en') return [];
+  const translated = LANGUAGE_MESSAGES[language];
+  const fragments = new Set<string>();
+  const walk = (english: unknown, other: unknown): void => {
+    if (typeof english === 'string') {
+      if (english === other) return;
+      for (const piece of english.split(/\{\{\w+\}\}/)) {
+        const text = piece.trim();
+        if ((text.match(/[A-Za-z]/g) ?? []).length >= 4 && !String(other).includes(text)) fragments.add(text);
+      }
+      return;
+    }
+    for (const [key, value] of Object.entries(english as object)) walk(value, (other as Record<string, unknown>)[key]);
+  };
+  walk(en, translated);
+  const text = await page.evaluate(() => {
+    const copy = document.body.cloneNode(true) as HTMLElement;
+    for (const element of copy.querySelectorAll('[data-station-words]')) element.remove();
+    return copy.innerText;
+  });
+  return [...fragments].filter((fragment) => text.includes(fragment));
+}
+
+export async function signIn(page: Page, m: Messages, who: { id: string; pin: string }): Promise<void> {
+  await page.getByLabel(m.signIn.operatorId, { exact: true }).fill(who.id);
+  await page.getByLabel(m.signIn.pin, { exact: true }).fill(who.pin);
+  await page.getByRole('button', { name: m.signIn.submit, exact: true }).click();
+}
+
+async function dispatchInPage(page: Page, channel: string, payload: unknown): Promise<unknown> {
+  return page.evaluate(
+    ([name, body]) => (window as unknown as { __lockstepDispatch: (channel: string, payload: unknown) => Promise<unknown> }).__lockstepDispatch(name, body),
+    [channel, payload] as const,
+  );
+}
+
+function card(page: Page, m: Messages, position: number) {
+  return page.getByRole('article', { name: fill(m.grid.slotNumber, { number: position }), exact: true });
+}
+
+export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: string, language: keyof typeof LANGUAGE_MESSAGES, testInfo: TestInfo): Promise<void> {
+  const m = LANGUAGE_MESSAGES[language];
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  await attachStation(page, depot.station);
+  await page.goto(rendererUrl);
+  await expect(page.locator('html')).toHaveAttribute('lang', language);
+
+  // Sign in: the operator's name and role stay in view.
+  await expect(page.getByRole('heading', { name: m.signIn.title })).toBeVisible();
+  await shoot(page, testInfo, language, '01-sign-in');
+  await signIn(page, m, TECHNICIAN);
+  await expect(page.getByTestId('operator')).toContainText(TECHNICIAN.name);
+  await expect(page.getByTestId('operator')).toContainText(m.roles.technician);
+
+  // Batch setup: the demo bundle verified, its policy in words.
+  await page.getByLabel(m.setup.bundlePath).fill(depot.bundlePath);
+  await page.getByRole('button', { name: m.setup.verify }).click();
+  const facts = page.getByTestId('bundle-facts');
+  await expect(facts).toContainText(m.setup.verified);
+  await expect(facts).toContainText('CAMERA_DISABLE');
+  await expect(facts).toContainText('GPS_DISABLE');
+  await expect(facts).toContainText(m.policy.lock);
+  await expect(page.getByTestId('labels-unavailable').first()).toContainText(m.labels.unavailable);
+  await page.getByLabel(m.setup.expected).fill('5');
+  await shoot(page, testInfo, language, '02-batch-setup');
+  expect(await untranslated(page, language)).toEqual([]);
+  await page.getByRole('button', { name: m.setup.start }).click();
+
+  // The gate opens at once and states the consequence; the technician closes it and plugs handsets in.
+  const gate = page.getByRole('dialog', { name: m.gate.title });
+  await expect(gate).toBeVisible();
+  const consequence = gate.getByTestId('gate-consequence');
+  await expect(consequence).toContainText('CAMERA_DISABLE');
+  await expect(consequence).toContainText('GPS_DISABLE');
+  await expect(consequence).toContainText('5');
+  await shoot(page, testInfo, language, '03-supervisor-gate');
+  await gate.getByRole('button', { name: m.common.cancel }).click();
+  await expect(gate).toBeHidden();
+
+  for (const serial of ['UI0001', 'UI0002', 'UI0003', 'UI0004']) depot.handset(serial).plugIn();
+  for (const [index, serial] of ['UI0001', 'UI0002', 'UI0003', 'UI0004'].entries()) {
+    await expect(card(page, m, index + 1)).toContainText(serial);
+    await expect(card(page, m, index + 1)).toContainText(m.phase.heldAtGate, { timeout: 30_000 });
+  }
+  await shoot(page, testInfo, language, '04-station-waiting-for-supervisor');
+
+  // A technician cannot reach fuse or lock without the gate: no resume, no own authorisation.
+  await expect(page.getByRole('button', { name: m.grid.pause })).toBeDisabled();
+  expect(await dispatchInPage(page, 'batch.resume', undefined)).toMatchObject({ ok: false, error: { failure: 'NOT_AUTHORISED' } });
+  const held = (await depot.station['pipeline.snapshot'](undefined)) as PipelineSnapshot;
+  expect(held.handsets.map((handset) => [handset.steps.flash, handset.steps.fuse, handset.steps.lock])).toEqual(Array(4).fill(['waiting', 'waiting', 'waiting']));
+  await page.getByRole('button', { name: m.gate.waiting }).click();
+  await gate.getByLabel(m.gate.supervisorId).fill(TECHNICIAN.id);
+  await gate.getByLabel(m.gate.supervisorPin).fill(TECHNICIAN.pin);
+  await gate.getByRole('button', { name: m.gate.authorise }).click();
+  await expect(gate.getByRole('alert')).toContainText(m.errors.ROLE_NOT_ALLOWED);
+
+  // The supervisor authorises; all four reach done.
+  await gate.getByLabel(m.gate.supervisorId).fill(SUPERVISOR.id);
+  await gate.getByLabel(m.gate.supervisorPin).fill(SUPERVISOR.pin);
+  await gate.getByRole('button', { name: m.gate.authorise }).click();
+  await expect(gate).toBeHidden();
+  await expect(page.getByRole('region', { name: m.grid.batch })).toContainText(SUPERVISOR.id);
+  for (let position = 1; position <= 4; position++) await expect(card(page, m, position)).toContainText(m.phase.provisioned, { timeout: 60_000 });
+  await expect(page.getByTestId('counter-done')).toContainText('4');
+  await shoot(page, testInfo, language, '05-station-done');
+  expect(await untranslated(page, language)).toEqual([]);
+
+  // Handset detail: step log, identity, fuse words, checks, record hash.
+  await page.getByRole('button', { name: fill(m.grid.detailsLabel, { slot: fill(m.grid.slotNumber, { number: 1 }) }) }).click();
+  const detail = page.getByRole('dialog', { name: fill(m.detail.title, { serial: 'UI0001' }) });
+  await expect(detail.getByTestId('record-hash')).toHaveText(/^[0-9a-f]{64}$/);
+  await expect(detail.getByRole('table', { name: m.detail.stepLog })).toContainText(m.steps.fuse);
+  await expect(detail).toContainText('CAMERA_DISABLE');
+  await shoot(page, testInfo, language, '06-handset-detail');
+  await detail.getByRole('button', { name: m.common.close }).click();
+
+  // A fifth handset with an injected fault shows its reason; Retry completes it after the fault clears.
+  depot.handset('UI0005').plugIn();
+  const fifth = card(page, m, 5);
+  await expect(fifth).toContainText(fill(m.phase.failed, { step: m.steps.flash }), { timeout: 60_000 });
+  await expect(fifth).toContainText(m.failure.DEVICE_REFUSED.what);
+  await expect(fifth).toContainText(m.failure.DEVICE_REFUSED.action);
+  await shoot(page, testInfo, language, '07-station-failure');
+  await fifth.getByRole('button', { name: fill(m.grid.retryLabel, { slot: fill(m.grid.slotNumber, { number: 5 }) }) }).click();
+  await expect(fifth).toContainText(m.phase.provisioned, { timeout: 60_000 });
+  await expect(page.getByTestId('counter-done')).toContainText('5');
+
+  // History: five handsets provisioned (plus the failed first attempt); a scanner types and presses Enter.
+  await page.getByRole('navigation').getByRole('button', { name: m.nav.history }).click();
+  const table = page.getByRole('table', { name: m.history.table });
+  await expect(table.locator('tbody tr')).toHaveCount(6);
+  await page.getByLabel(m.history.status).selectOption('provisioned');
+  await expect(table.locator('tbody tr')).toHaveCount(5);
+  for (const serial of ['UI0001', 'UI0002', 'UI0003', 'UI0004', 'UI0005']) await expect(table).toContainText(serial);
+  const search = page.getByRole('searchbox', { name: m.history.search });
+  await search.click();
+  await page.keyboard.type('UI0003');
+  await page.keyboard.press('Enter');
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await expect(table).toContainText('UI0003');
+  await search.fill('');
+  await search.press('Enter');
+  await expect(table.locator('tbody tr')).toHaveCount(5);
+  await shoot(page, testInfo, language, '08-history');
+
+  // CSV export of the provisioned records, saved where the path says.
+  const csv = join(depot.dir, `records-${language}.csv`);
+  await page.getByLabel(m.history.format).selectOption('csv');
+  await page.getByLabel(m.history.exportPath).fill(csv);
+  await page.getByRole('button', { name: m.history.save }).click();
+  await expect(page.getByRole('status').filter({ hasText: csv })).toBeVisible();
+  const exported = readFileSync(csv, 'utf8');
+  for (const serial of ['UI0001', 'UI0002', 'UI0003', 'UI0004', 'UI0005']) expect(exported).toContain(serial);
+  expect(exported.trim().split('\n').filter((line) => /UI000\d/.test(line))).toHaveLength(5);
+
+  // Settings: a technician sees no operators, and main refuses the call whatever the UI shows.
+  await page.getByRole('navigation').getByRole('button', { name: m.nav.settings }).click();
+  await expect(page.getByRole('heading', { name: m.settings.trust })).toBeVisible();
+  await expect(page.getByRole('heading', { name: m.settings.operators })).toHaveCount(0);
+  expect(await dispatchInPage(page, 'operators.list', undefined)).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
+  await shoot(page, testInfo, language, '09-settings-technician');
+  expect(await untranslated(page, language)).toEqual([]);
+
+  // An admin sees the operators.
+  await page.getByRole('button', { name: m.nav.signOut }).click();
+  await signIn(page, m, ADMIN);
+  await page.getByRole('navigation').getByRole('button', { name: m.nav.settings }).click();
+  const operators = page.getByRole('table', { name: m.settings.operators });
+  await expect(operators.locator('tbody tr')).toHaveCount(3);
+  await expect(operators).toContainText(SUPERVISOR.name);
+  await shoot(page, testInfo, language, '10-settings-admin');
+  expect(problems).toEqual([]);
+}
