@@ -10,6 +10,7 @@ import { applicationMenu } from './shell/app-menu.ts';
 import { prepareDemo } from './shell/prepare-demo.ts';
 import { shutDownStation } from './shell/shutdown.ts';
 import { keepWindowState, loadWindowState, MIN_WINDOW, placeWindow, WINDOW_STATE_FILE, type WindowStateKeeper } from './shell/window-state.ts';
+import { defaultDataDir } from './station/data-dir.ts';
 import { openStation, type OpenedStation } from './station/open-station.ts';
 
 const rendererDevUrl = process.env['ELECTRON_RENDERER_URL'];
@@ -27,7 +28,11 @@ function isTrustedUrl(url: string): boolean {
 // endpoints in the settings; neither: the USB bus when the host has one, else the simulated fleet.
 const demo = process.argv.includes('--demo');
 const fleet = demo ? 'simulated' : process.argv.includes('--hardware') ? 'hardware' : 'auto';
-if (demo) app.setPath('userData', join(app.getPath('appData'), 'Lockstep Demo'));
+// The station's records, key and settings live where the CLI keeps them ($LOCKSTEP_DATA_DIR or the
+// platform's data folder), so both front ends work on one station. Electron's own profile (window
+// state, Chromium's files) stays in userData; the demo gets its own, so it runs beside a station.
+const stationDir = demo ? join(defaultDataDir(), 'demo-station') : defaultDataDir();
+if (demo && !app.commandLine.hasSwitch('user-data-dir')) app.setPath('userData', join(app.getPath('appData'), 'Lockstep Demo'));
 
 let mainWindow: BrowserWindow | null = null;
 let windowState: WindowStateKeeper | null = null;
@@ -87,10 +92,9 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu({ platform: process.platform, development: !app.isPackaged })));
-  const dataDir = app.getPath('userData');
   try {
-    if (demo) console.info(`Lockstep demo: the demo bundle is ${await prepareDemo(dataDir)}; data in ${dataDir}`);
-    opened = await openStation({ dataDir, fleet, demo });
+    if (demo) console.info(`Lockstep demo: the demo bundle is ${await prepareDemo(stationDir)}; data in ${stationDir}`);
+    opened = await openStation({ dataDir: stationDir, fleet, demo });
   } catch (error) {
     // e.g. another Lockstep (or `lockstep sim`) already runs the simulated handsets of this data folder.
     dialog.showErrorBox('Lockstep cannot start', `The station could not be opened: ${describeFailure(error)}`);
