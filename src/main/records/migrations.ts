@@ -171,6 +171,29 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   ${appendOnly('asset_tags')}
   `,
+  // 5: label jobs (src/main/labels/label-store.ts). Each print or reprint of a record's label is a
+  // job, asked for by an operator (a reprint with a reason); its outcome is a row of \`labels\` naming
+  // the job. A provisioned record whose tag has no accepted label is unprinted, whatever happened to
+  // the station in between, so a tag is never lost between allocation and printing.
+  `
+  CREATE TABLE label_jobs (
+    id INTEGER PRIMARY KEY,
+    record_seq INTEGER NOT NULL REFERENCES provisioning_records(seq),
+    kind TEXT NOT NULL CHECK (kind IN ('first', 'reprint')),
+    printer TEXT NOT NULL,
+    format TEXT NOT NULL CHECK (format IN ('zpl', 'pdf', 'png')),
+    template TEXT NOT NULL,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    reason TEXT,
+    requested_at TEXT NOT NULL,
+    CHECK (kind = 'first' OR length(reason) > 0)
+  ) STRICT;
+  CREATE INDEX label_jobs_record ON label_jobs (record_seq, id);
+  ${appendOnly('label_jobs')}
+  ALTER TABLE labels ADD COLUMN job_id INTEGER REFERENCES label_jobs(id);
+  CREATE UNIQUE INDEX labels_one_outcome_per_job ON labels (job_id) WHERE job_id IS NOT NULL;
+  CREATE INDEX labels_record ON labels (record_seq, status);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,7 @@
 // profiles, check the operator and the supervisor, open (or continue) the batch in the records
 // with the supervisor's authorisation (or hold it for the operator UI's gate), and start taking
 // handsets from the device sources.
+import { dirname } from 'node:path';
 import type { BatchInfo } from '../../shared/pipeline.ts';
 import type { AuthorisationSummary, OperatorSummary } from '../../shared/records.ts';
 import type { SlotNames } from '../../shared/handset.ts';
@@ -9,6 +10,7 @@ import { loadTrustStore } from '../bundle/trust-store.ts';
 import { verifyBundle, type VerificationProgress, type VerifiedBundle } from '../bundle/verify.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import { ProvisioningBatch } from '../pipeline/batch.ts';
+import { stationLabelStep } from '../labels/station-labels.ts';
 import type { LabelStep } from '../pipeline/labels.ts';
 import { loadProfiles } from '../profiles/profile-store.ts';
 import type { Credentials } from '../records/operators.ts';
@@ -42,7 +44,10 @@ export interface ProvisioningOptions {
   /** The shipped profiles' folder, when not resources/profiles (a test with short timeouts). */
   readonly stationProfilesDir?: string;
   readonly profileDirs?: readonly string[];
+  /** The label step; by default the printer in the station settings (see settingsDir), or none. */
   readonly labels?: LabelStep;
+  /** Where station-settings.json and the depot's labels/ folder are; defaults to the database's folder. */
+  readonly settingsDir?: string;
   readonly slotNames?: SlotNames;
   readonly onVerifyProgress?: (progress: VerificationProgress) => void;
   readonly signal?: AbortSignal;
@@ -95,6 +100,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   const irreversible = info.fuses.length > 0 || info.lockBootloader;
   if (irreversible && options.supervisor) authoriseBatch(records, options.supervisor, info, options.deviceCap);
   const held = irreversible && !options.supervisor && liveAuthorisation(records, info) === null;
+  const labels = options.labels ?? (await stationLabelStep({ databasePath: records.databasePath, settingsDir: options.settingsDir ?? dirname(records.databasePath) }));
   const provisioning = new ProvisioningBatch({
     plan: { id: batch.id, bundle, operatorId: operator.id },
     info,
@@ -102,7 +108,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
     profiles,
     registry: options.registry,
     parallel: options.parallel,
-    ...(options.labels ? { labels: options.labels } : {}),
+    labels,
     ...(options.slotNames ? { slotNames: options.slotNames } : {}),
   });
   if (held) provisioning.pause();

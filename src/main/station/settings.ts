@@ -1,10 +1,11 @@
 // Station settings a depot edits (`station-settings.json` in the data folder): names for its slots,
-// the TCP fastboot endpoints and serial port paths to watch. Validated like every file the station
+// the TCP fastboot endpoints and serial port paths to watch, and the printer that labels handsets. Validated like every file the station
 // did not write itself; an error names the field.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { formatSlot, parseSlot, type Slot } from '../../shared/handset.ts';
+import { labelPrinterSchema } from '../../shared/labels.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { describeIssues } from '../../shared/zod-issues.ts';
 import { parseStrictJson } from '../bundle/strict-json.ts';
@@ -20,6 +21,8 @@ export const settingsSchema = z.strictObject({
   slotNames: z.record(slotText, slotName).default({}),
   tcpEndpoints: z.array(slotText.refine((text) => text.startsWith('tcp:'), 'a TCP endpoint: tcp:HOST:PORT')).max(256).default([]),
   serialPorts: z.array(z.string().min(1).max(4096)).max(256).default([]),
+  /** Where each provisioned handset's asset label is printed (docs/labels.md); null: no printer. */
+  labelPrinter: labelPrinterSchema.nullable().default(null),
 });
 export type StationSettings = z.infer<typeof settingsSchema>;
 
