@@ -7,6 +7,8 @@ import { BUNDLE_HASH, createStationFixture, imei, recordFor, TECHNICIAN, type St
 export { imei, TECHNICIAN };
 
 export interface LabelFixture extends StationFixture {
+  /** The batch whose records get asset tags (LS-{yyyy}-{seq:06}). */
+  readonly taggedBatchId: number;
   readonly tagged: (serial: string, overrides?: { imei?: string | null; product?: string; bundleVersion?: string }) => ProvisioningRecord;
 }
 
@@ -22,6 +24,7 @@ export function createLabelFixture(): LabelFixture {
   });
   return {
     ...station,
+    taggedBatchId: batch.id,
     tagged(serial, overrides = {}) {
       const device = station.records.registerDevice({ batchId: batch.id, serial, identity: {} });
       return station.records.commitProvisioningRecord(
