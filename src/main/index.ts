@@ -124,6 +124,7 @@ async function shutDown(): Promise<void> {
       await closing.close();
     },
   });
+  if (report.pauseRefused) console.warn(`Lockstep: the batch could not be paused before quitting (${report.pauseRefused})`);
   if (report.interrupted.length > 0) console.warn(`Lockstep: stopped mid-step and journaled for resumption: ${report.interrupted.join(', ')}`);
   if (!report.closed) console.warn('Lockstep: closing the station took too long; quitting with every committed record kept');
 }

@@ -4,6 +4,7 @@
 // waits a bounded time for the steps under way to finish, and then closes: the batch aborts what
 // is still running (each handset journals where it stood and resumes there on the next start) and
 // the records database is closed. A handset is never left with a record half written.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 
 /** The station as shutdown sees it. */
@@ -24,6 +25,8 @@ export interface ShutdownOptions {
 }
 
 export interface ShutdownReport {
+  /** Why the batch could not be paused (then nothing is waited for), or null. */
+  readonly pauseRefused: string | null;
   /** Slots whose step was still under way when the wait ended, and so was aborted and journaled. */
   readonly interrupted: readonly string[];
   readonly waitedMs: number;
@@ -42,12 +45,19 @@ export function stepsUnderWay(snapshot: PipelineSnapshot | null): string[] {
 export async function shutDownStation(target: ShutdownTarget, options: ShutdownOptions = DEFAULT_SHUTDOWN): Promise<ShutdownReport> {
   const started = Date.now();
   const latest = await target.latest();
-  if (latest?.batch && !latest.paused) await target.pause();
-  const last = await settled(target, options.settleMs);
+  let pauseRefused: string | null = null;
+  if (latest?.batch && !latest.paused) {
+    // Quitting must close the records even when the pause is refused (e.g. nobody is signed in).
+    pauseRefused = await target.pause().then(
+      () => null,
+      (error: unknown) => describeFailure(error),
+    );
+  }
+  const last = pauseRefused === null ? await settled(target, options.settleMs) : await target.latest();
   const interrupted = stepsUnderWay(last);
   const waitedMs = Date.now() - started;
   const closed = await withinTime(target.close(), options.closeMs);
-  return { interrupted, waitedMs, closed };
+  return { pauseRefused, interrupted, waitedMs, closed };
 }
 
 /** Resolves with the first snapshot that has no step under way, or the latest one when time is up. */

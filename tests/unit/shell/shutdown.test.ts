@@ -56,7 +56,7 @@ describe('crash-safe shutdown', () => {
     const flashing = stepsUnderWay(station.started.batch.snapshot);
     expect(flashing.length).toBeGreaterThan(0);
     const report = await shutDownStation(target(station), { settleMs: 30_000, closeMs: 10_000 });
-    expect(report).toMatchObject({ interrupted: [], closed: true });
+    expect(report).toMatchObject({ pauseRefused: null, interrupted: [], closed: true });
     const passedFlash = [...journals(station, ['LSIM0001', 'LSIM0002']).values()].filter((events) =>
       events.some((event) => event.step === 'flash' && event.status === 'passed'),
     );
@@ -75,6 +75,15 @@ describe('crash-safe shutdown', () => {
     const events = journals(station, ['LSIM0001']).get('LSIM0001') ?? [];
     expect(events.at(-1)).toMatchObject({ step: 'flash', status: 'failed' });
     expect(events.at(-1)?.detail).toMatch(/ABORTED/);
+  }, 90_000);
+
+  it('still closes, cutting off the steps under way, when the station refuses to pause', async () => {
+    const station = await flashingStation(1);
+    const refusing = { ...target(station), pause: async () => Promise.reject(new Error('nobody is signed in at this station; sign in first.')) };
+    const report = await shutDownStation(refusing, { settleMs: 60_000, closeMs: 10_000 });
+    expect(report).toMatchObject({ pauseRefused: 'nobody is signed in at this station; sign in first.', interrupted: ['1-1.1'], closed: true });
+    expect(report.waitedMs).toBeLessThan(5_000);
+    expect(journals(station, ['LSIM0001']).get('LSIM0001')?.at(-1)?.detail).toMatch(/ABORTED/);
   }, 90_000);
 
   it('closes at once when no batch ever started', async () => {
