@@ -43,7 +43,8 @@ function run(command: string, args: readonly string[], target: CupsTarget, input
 
 /** Submits one job; resolves with CUPS's request id once the server has queued it. */
 export async function printCups(target: CupsTarget, bytes: Buffer, format: LabelFormat, title: string): Promise<string> {
-  const args = ['-d', target.queue, '-t', title, ...(format === 'zpl' ? ['-o', 'raw'] : []), '-'];
+  // No file argument: lp reads the job from stdin, so no label is ever written to a shared folder.
+  const args = ['-d', target.queue, '-t', title, ...(format === 'zpl' ? ['-o', 'raw'] : [])];
   const result = await run('lp', args, target, bytes);
   if (result.code !== 0) throw new Error(`CUPS refused the job for queue ${target.queue}: ${displaySafe(result.err.trim() || `lp exited with ${result.code}`, 300)}`);
   const id = /request id is (\S+)/.exec(result.out)?.[1];
