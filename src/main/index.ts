@@ -34,6 +34,9 @@ const fleet = demo ? 'simulated' : process.argv.includes('--hardware') ? 'hardwa
 const stationDir = demo ? join(defaultDataDir(), 'demo-station') : defaultDataDir();
 if (demo && !app.commandLine.hasSwitch('user-data-dir')) app.setPath('userData', join(app.getPath('appData'), 'Lockstep Demo'));
 
+/** A renderer that crashes again within this time is left as it is (and says so in the log). */
+const RENDERER_RELOAD_GAP_MS = 30_000;
+
 let mainWindow: BrowserWindow | null = null;
 let windowState: WindowStateKeeper | null = null;
 let opened: OpenedStation | null = null;
@@ -75,6 +78,15 @@ async function createWindow(): Promise<void> {
   });
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
+  });
+  // A crashed renderer would leave the technician a blank window while the batch runs on: reload it
+  // (its page subscribes again), but not in a loop if it keeps crashing.
+  let lastReload = 0;
+  window.webContents.on('render-process-gone', (_event, details) => {
+    console.error(`Lockstep: the window's renderer stopped (${details.reason})`);
+    if (details.reason === 'clean-exit' || Date.now() - lastReload < RENDERER_RELOAD_GAP_MS) return;
+    lastReload = Date.now();
+    window.webContents.reload();
   });
   if (rendererDevUrl) await window.loadURL(rendererDevUrl);
   else await window.loadFile(rendererFile);
