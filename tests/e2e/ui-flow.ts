@@ -63,7 +63,9 @@ export async function untranslated(page: Page, language: keyof typeof LANGUAGE_M
     for (const element of copy.querySelectorAll('[data-station-words]')) element.remove();
     return copy.innerText;
   });
-  return [...fragments].filter((fragment) => text.includes(fragment));
+  // Whole words only: the English "Lock" is not untranslated inside the product name Lockstep.
+  const escape = (fragment: string): string => fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return [...fragments].filter((fragment) => new RegExp(`(^|[^A-Za-z])${escape(fragment)}([^A-Za-z]|$)`).test(text));
 }
 
 export async function signIn(page: Page, m: Messages, who: { id: string; pin: string }): Promise<void> {

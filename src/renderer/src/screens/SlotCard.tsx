@@ -41,6 +41,7 @@ function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, act
   const look = phaseLook(handset, held, heldAtGate, t);
   const serial = handset.serial === null ? null : displaySafe(handset.serial, 64);
   const active = handset.phase === 'running' || handset.phase === 'queued' || handset.phase === 'paused' || handset.phase === 'waiting-for-handset';
+  const retryable = handset.phase === 'failed' || handset.phase === 'aborted';
   const { progress, reason } = handset;
   const knownReason = reason !== null && t(`failure.${reason.code}.what`, { defaultValue: '' }) !== '';
   return (
@@ -86,7 +87,7 @@ function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, act
       )}
       {look.prompt && !reason && <p className="prompt">{look.prompt}</p>}
       <footer className="slot-actions">
-        <button type="button" disabled={active || handset.serial === null} onClick={() => handset.serial && actions.retry(handset.serial)} aria-label={t('grid.retryLabel', { slot: title })}>
+        <button type="button" disabled={!retryable || handset.serial === null} onClick={() => handset.serial && actions.retry(handset.serial)} aria-label={t('grid.retryLabel', { slot: title })}>
           {t('grid.retry')}
         </button>
         <button type="button" disabled={!active || handset.serial === null} onClick={() => handset.serial && actions.abort(handset.serial)} aria-label={t('grid.abortLabel', { slot: title })}>
