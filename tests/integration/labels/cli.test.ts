@@ -65,8 +65,8 @@ describe('lockstep label', { timeout: 90_000 }, () => {
     expect(reprint.status).toBe(0);
     expect(JSON.parse(reprint.stdout)).toMatchObject({ job: { kind: 'reprint', reason: 'label torn at packing', operatorId: TECHNICIAN.id, outcome: { status: 'accepted' } } });
     const history = runCli(['label', 'history', '--db', db, '--serial', 'CLI00001']);
-    expect(history.stdout).toMatch(/first .* by tech\.ng\n    accepted/);
-    expect(history.stdout).toMatch(/reprint .* by tech\.ng {2}reason: label torn at packing\n    accepted/);
+    expect(history.stdout).toMatch(/first .* by tech\.ng\n {4}accepted/);
+    expect(history.stdout).toMatch(/reprint .* by tech\.ng {2}reason: label torn at packing\n {4}accepted/);
   });
 
   it('a printer out of paper: exit 1, the label stays unprinted and is listed', async () => {
