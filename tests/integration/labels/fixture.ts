@@ -1,6 +1,7 @@
 // A station for the label tests: the records fixture's operators and authorised batch, plus a batch
 // with an asset tag pattern, so records are committed (and tagged) through the store's own calls.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import type { ProvisioningRecord } from '../../../src/shared/records.ts';
 import { BUNDLE_HASH, createStationFixture, imei, recordFor, TECHNICIAN, type StationFixture } from '../records/fixture.ts';
 
@@ -52,4 +53,13 @@ export function pdfToPng(pdf: string, dpi: number): string {
   const base = pdf.replace(/\.pdf$/, '-page');
   execFileSync('pdftoppm', ['-r', String(dpi), '-gray', '-png', '-singlefile', pdf, base]);
   return `${base}.png`;
+}
+
+/** A closed port: bound once to learn a free number, then released. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 9;
 }

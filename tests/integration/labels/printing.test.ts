@@ -2,14 +2,13 @@
 // ~HS before each job; paper out, head open, a closed port and a silent printer take the offline
 // path (the label stays unprinted and reprintable, the record intact); reprints are recorded with
 // their operator and reason; the label step never holds a handset longer than its bounded wait.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelPrinterSettings } from '../../../src/shared/labels.ts';
 import { createLabelService, type LabelService } from '../../../src/main/labels/label-service.ts';
 import { createLabelStep } from '../../../src/main/labels/label-step.ts';
 import { parseHostStatus, formatHostStatus } from '../../../src/main/labels/printers/host-status.ts';
 import { loadLabelTemplates } from '../../../src/main/labels/templates.ts';
-import { createLabelFixture, TECHNICIAN } from './fixture.ts';
+import { closedPort, createLabelFixture, TECHNICIAN } from './fixture.ts';
 import { startZebra, type ZebraListener } from './zebra-listener.ts';
 
 const station = createLabelFixture();
@@ -32,15 +31,6 @@ afterAll(async () => {
   await zebra.close();
   station.cleanup();
 });
-
-/** A closed port: bound once to learn a free number, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 9;
-}
 
 function wellFormedLabel(job: Buffer | undefined): void {
   const text = job?.toString('latin1') ?? '';
