@@ -2,7 +2,6 @@
 // profiles, check the operator and the supervisor, open (or continue) the batch in the records
 // with the supervisor's authorisation (or hold it for the operator UI's gate), and start taking
 // handsets from the device sources.
-import { dirname } from 'node:path';
 import type { BatchInfo } from '../../shared/pipeline.ts';
 import type { AuthorisationSummary, OperatorSummary } from '../../shared/records.ts';
 import type { SlotNames } from '../../shared/handset.ts';
@@ -72,6 +71,8 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   const operator = 'signedIn' in options.operator ? stillActive(records, options.operator.signedIn) : records.operators.authenticate(options.operator);
   if (options.supervisor) records.operators.authenticate(options.supervisor, ['supervisor', 'admin']);
   const profiles = await loadProfiles({ userDirs: options.profileDirs ?? [], ...(options.stationProfilesDir ? { stationDir: options.stationProfilesDir } : {}) });
+  // A printer naming an unknown template stops the start here, before a batch is opened.
+  const labels = options.labels ?? (await stationLabelStep({ databasePath: records.databasePath, ...(options.settingsDir ? { settingsDir: options.settingsDir } : {}) }));
   const trust = await loadTrustStore({ userDirs: options.trustDirs, demo: options.demo });
   const bundle = await verifyBundle(options.bundlePath, { trust, signal: options.signal, onProgress: options.onVerifyProgress });
   const { manifest } = bundle;
@@ -100,7 +101,6 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   const irreversible = info.fuses.length > 0 || info.lockBootloader;
   if (irreversible && options.supervisor) authoriseBatch(records, options.supervisor, info, options.deviceCap);
   const held = irreversible && !options.supervisor && liveAuthorisation(records, info) === null;
-  const labels = options.labels ?? (await stationLabelStep({ databasePath: records.databasePath, settingsDir: options.settingsDir ?? dirname(records.databasePath) }));
   const provisioning = new ProvisioningBatch({
     plan: { id: batch.id, bundle, operatorId: operator.id },
     info,
