@@ -61,8 +61,9 @@ export const labelTemplateSchema = z
     outside(['barcode'], template.barcode.x, template.barcode.y + template.barcode.height);
     const quiet = 10 * template.barcode.module;
     if (template.barcode.x < quiet) context.addIssue({ code: 'custom', path: ['barcode', 'x'], message: `leaves less than the 10-module quiet zone (${quiet} dots) on the left` });
-    if (template.matrix.x < 4 * template.matrix.module || template.matrix.y < 4 * template.matrix.module) {
-      context.addIssue({ code: 'custom', path: ['matrix'], message: `leaves less than the 4-module quiet zone (${4 * template.matrix.module} dots) above or left` });
+    // At least 10 dots from the top too: ZPL places a QR code 10 dots below its field origin.
+    if (template.matrix.x < 4 * template.matrix.module || template.matrix.y < Math.max(10, 4 * template.matrix.module)) {
+      context.addIssue({ code: 'custom', path: ['matrix'], message: `leaves less than the 4-module quiet zone (${4 * template.matrix.module} dots, and at least 10 from the top) above or left` });
     }
   });
 export type LabelTemplate = z.infer<typeof labelTemplateSchema>;

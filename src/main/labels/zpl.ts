@@ -5,6 +5,12 @@
 import { zplFieldData } from '../../shared/untrusted.ts';
 import type { LabelLayout } from './layout.ts';
 
+/**
+ * Zebra firmware draws a ^BQ QR code 10 dots below its ^FO (zebrash, our preview renderer, does the
+ * same), so the field origin is raised by that much to put the code where the layout placed it.
+ */
+export const QR_FIELD_OFFSET_DOTS = 10;
+
 /** Long enough for any fitted field or payload; the layout has already fitted and capped them. */
 const FIELD_LIMIT = 512;
 
@@ -21,7 +27,7 @@ export function zplLabel(layout: LabelLayout): Buffer {
     // Mode A: the printer picks Code 128 subsets; no human-readable line (the text fields carry it).
     `^FO${barcode.x},${barcode.y}^BY${barcode.module}^BCN,${barcode.height},N,N,N,A${field(barcode.data)}`,
     // QR model 2 at the template's module size; ^FD starts with the error correction level and A (automatic input).
-    `^FO${matrix.x},${matrix.y}^BQN,2,${matrix.module}^FH_^FD${matrix.ecLevel}A,${zplFieldData(matrix.data, FIELD_LIMIT)}^FS`,
+    `^FO${matrix.x},${matrix.y - QR_FIELD_OFFSET_DOTS}^BQN,2,${matrix.module}^FH_^FD${matrix.ecLevel}A,${zplFieldData(matrix.data, FIELD_LIMIT)}^FS`,
     ...layout.text.filter((line) => line.text !== '').map((line) => `^FO${line.x},${line.y}^A0N,${line.height},${line.height}${field(line.text)}`),
     '^XZ',
   ];
