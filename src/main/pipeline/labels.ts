@@ -1,5 +1,6 @@
-// The label step's seam. The labels subsystem (asset tags, printers) plugs in here; until a printer
-// is configured the step records that plainly and passes, because printing never blocks provisioning.
+// The label step's seam. The labels subsystem plugs in here (src/main/labels/label-step.ts, chosen
+// from the station settings by startProvisioning); without a printer the step records that plainly
+// and passes, because printing never blocks provisioning (docs/labels.md).
 import type { ProvisioningRecord } from '../../shared/records.ts';
 
 export interface LabelOutcome {
