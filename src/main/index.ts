@@ -9,19 +9,14 @@ import { registerStationIpc } from './ipc.ts';
 import { applicationMenu } from './shell/app-menu.ts';
 import { prepareDemo } from './shell/prepare-demo.ts';
 import { shutDownStation } from './shell/shutdown.ts';
+import { stationPageCheck } from './shell/trusted-sender.ts';
 import { keepWindowState, loadWindowState, MIN_WINDOW, placeWindow, WINDOW_STATE_FILE, type WindowStateKeeper } from './shell/window-state.ts';
 import { defaultDataDir } from './station/data-dir.ts';
 import { openStation, type OpenedStation } from './station/open-station.ts';
 
 const rendererDevUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(import.meta.dirname, '../renderer/index.html');
-const trustedOrigin = rendererDevUrl ? new URL(rendererDevUrl).origin : null;
-const rendererFileUrl = pathToFileURL(rendererFile).href;
-
-function isTrustedUrl(url: string): boolean {
-  if (trustedOrigin !== null) return URL.canParse(url) && new URL(url).origin === trustedOrigin;
-  return url.split('#')[0] === rendererFileUrl;
-}
+const isTrustedUrl = stationPageCheck(pathToFileURL(rendererFile).href, rendererDevUrl);
 
 // `--demo` (npm run demo) runs the simulated fleet at demo speed, in a data folder of its own so no
 // demo record mixes with a depot's; `--hardware` (npm start) the USB bus, serial ports and the TCP

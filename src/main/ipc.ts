@@ -7,15 +7,13 @@ import { API_CHANNELS } from '../shared/channels.ts';
 import { EVENT_SUBSCRIBE, EVENT_UNSUBSCRIBE } from '../shared/event-ipc.ts';
 import { dispatch } from './api/dispatch.ts';
 import { EventSubscriptions } from './shell/event-subscriptions.ts';
+import { isStationFrame, type UrlCheck } from './shell/trusted-sender.ts';
 
 const REFUSED = { ok: false, error: { code: 'bad-request', failure: null, message: 'Refused: the request did not come from the station window' } } as const;
 
 /** Wires the station to IPC; the returned function removes every handler and ends every subscription. */
-export function registerStationIpc(station: StationApi, isTrustedUrl: (url: string) => boolean): () => void {
-  const fromStationWindow = (event: IpcMainEvent | IpcMainInvokeEvent): boolean => {
-    const frame = event.senderFrame;
-    return frame !== null && frame.parent === null && isTrustedUrl(frame.url);
-  };
+export function registerStationIpc(station: StationApi, isTrustedUrl: UrlCheck): () => void {
+  const fromStationWindow = (event: IpcMainEvent | IpcMainInvokeEvent): boolean => isStationFrame(event.senderFrame, isTrustedUrl);
   for (const channel of API_CHANNELS) {
     ipcMain.handle(channel, async (event, payload: unknown) => (fromStationWindow(event) ? dispatch(station, channel, payload) : REFUSED));
   }
