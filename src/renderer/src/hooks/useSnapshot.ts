@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import type { StationApi } from '../../../shared/api.ts';
 import type { PipelineSnapshot } from '../../../shared/pipeline.ts';
 
 /** The renderer redraws the grid at most this often, however fast snapshots arrive. */
-const MIN_RENDER_INTERVAL_MS = 150;
+const MIN_RENDER_INTERVAL_MS = 250;
 
 /**
  * The newest pipeline snapshot, applied at most once per frame and per interval: a burst of
@@ -23,7 +23,9 @@ export function useSnapshot(station: StationApi): PipelineSnapshot | null {
         shown = pending;
         pending = null;
         lastRender = performance.now();
-        setSnapshot(shown);
+        const next = shown;
+        // A transition renders in slices that yield to the browser, so 32 cards never block input.
+        startTransition(() => setSnapshot(next));
       });
     };
     const stop = station.subscribe('pipeline.snapshot', (next) => {

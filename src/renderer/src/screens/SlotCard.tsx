@@ -1,12 +1,28 @@
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
-import { STEP_NAMES } from '../../../shared/records.ts';
-import type { HandsetSnapshot } from '../../../shared/pipeline.ts';
+import type { TFunction } from 'i18next';
+import { STEP_NAMES, type StepName } from '../../../shared/records.ts';
+import { STEP_STATES, type HandsetSnapshot, type StepState } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { formatDuration, formatNumber, formatRate } from '../format.ts';
 import { phaseLook, STEP_ICONS } from '../phase.ts';
+
+/** Words every card repeats, translated once per language instead of 40 times per card per render. */
+export interface CardWords {
+  readonly steps: Readonly<Record<StepName, string>>;
+  /** `stepState[step][state]`: "Flash: running", for screen readers. */
+  readonly stepState: Readonly<Record<StepName, Readonly<Record<StepState, string>>>>;
+}
+
+export function cardWords(t: TFunction): CardWords {
+  const steps = Object.fromEntries(STEP_NAMES.map((step) => [step, t(`steps.${step}`)])) as Record<StepName, string>;
+  const stepState = Object.fromEntries(
+    STEP_NAMES.map((step) => [step, Object.fromEntries(STEP_STATES.map((state) => [state, t('grid.stepState', { step: steps[step], state: t(`stepState.${state}`) })]))]),
+  ) as CardWords['stepState'];
+  return { steps, stepState };
+}
 
 export interface SlotActions {
   retry(serial: string): void;
@@ -22,10 +38,11 @@ interface SlotCardProps {
   /** The batch is paused; `heldAtGate`: because the supervisor has not authorised it yet. */
   readonly held: boolean;
   readonly heldAtGate: boolean;
+  readonly words: CardWords;
   readonly actions: SlotActions;
 }
 
-function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, actions }: SlotCardProps) {
+function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, words, actions }: SlotCardProps) {
   const { t } = useTranslation();
   const title = slotName ?? t('grid.slotNumber', { number: position });
   if (!handset) {
@@ -55,8 +72,8 @@ function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, act
       </p>
       <ol className="steps" aria-label={t('grid.steps')}>
         {STEP_NAMES.map((step) => (
-          <li key={step} className={`step step-${handset.steps[step]}`} aria-label={t('grid.stepState', { step: t(`steps.${step}`), state: t(`stepState.${handset.steps[step]}`) })}>
-            <span aria-hidden="true">{STEP_ICONS[handset.steps[step]]}</span> {t(`steps.${step}`)}
+          <li key={step} className={`step step-${handset.steps[step]}`} aria-label={words.stepState[step][handset.steps[step]]}>
+            <span aria-hidden="true">{STEP_ICONS[handset.steps[step]]}</span> {words.steps[step]}
           </li>
         ))}
       </ol>
@@ -103,7 +120,7 @@ function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, act
 
 /** Only what a card shows decides whether it renders again: 32 cards at ten snapshots a second stay cheap. */
 function sameCard(a: SlotCardProps, b: SlotCardProps): boolean {
-  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.held !== b.held || a.heldAtGate !== b.heldAtGate || a.actions !== b.actions) return false;
+  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.held !== b.held || a.heldAtGate !== b.heldAtGate || a.words !== b.words || a.actions !== b.actions) return false;
   const x = a.handset;
   const y = b.handset;
   if (x === y) return true;

@@ -8,7 +8,7 @@ import { StateBadge } from '../components/StateBadge.tsx';
 import { formatDuration, formatNumber } from '../format.ts';
 import { useShiftCounters } from '../hooks/useShiftCounters.ts';
 import { useSlotOrder } from '../hooks/useSlotOrder.ts';
-import { SlotCard, type SlotActions } from './SlotCard.tsx';
+import { cardWords, SlotCard, type SlotActions } from './SlotCard.tsx';
 
 interface StationGridProps {
   readonly batch: BatchStatus;
@@ -20,7 +20,9 @@ interface StationGridProps {
 }
 
 export function StationGrid({ batch, snapshot, slotNames, actions, onPause, onOpenGate }: StationGridProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const language = i18n.language;
+  const words = useMemo(() => cardWords(i18n.getFixedT(language)), [i18n, language]);
   const bySlot = useMemo(() => new Map<string, HandsetSnapshot>((snapshot?.handsets ?? []).map((handset) => [handset.slot, handset])), [snapshot]);
   const order = useSlotOrder([...bySlot.keys()], slotNames);
   const heldAtGate = batch.gateRequired && batch.authorisation === null;
@@ -35,7 +37,7 @@ export function StationGrid({ batch, snapshot, slotNames, actions, onPause, onOp
           const handset = bySlot.get(slot) ?? null;
           return (
             <div role="listitem" key={slot}>
-              <SlotCard position={index + 1} slot={slot} slotName={handset?.slotName ?? (Object.hasOwn(slotNames, slot) ? (slotNames[slot] as string) : null)} handset={handset} held={snapshot?.paused ?? false} heldAtGate={heldAtGate} actions={actions} />
+              <SlotCard position={index + 1} slot={slot} slotName={handset?.slotName ?? (Object.hasOwn(slotNames, slot) ? (slotNames[slot] as string) : null)} handset={handset} held={snapshot?.paused ?? false} heldAtGate={heldAtGate} words={words} actions={actions} />
             </div>
           );
         })}
