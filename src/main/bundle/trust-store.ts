@@ -4,11 +4,11 @@
 import type { KeyObject } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEMO_KEY_LABEL } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { demoKey } from './demo-key.ts';
 import { KeyFileError, keyIdOf, MAX_KEY_FILE_BYTES, parseKeyPem } from './keys.ts';
+import { resourcesDir } from '../resources-dir.ts';
 
 export interface TrustedKey {
   readonly keyId: string;
@@ -35,7 +35,7 @@ export interface TrustStoreOptions {
 }
 
 export function defaultStationKeysDir(): string {
-  return fileURLToPath(new URL('../../../resources/keys', import.meta.url));
+  return resourcesDir('keys');
 }
 
 export async function loadTrustStore(options: TrustStoreOptions = {}): Promise<TrustStore> {

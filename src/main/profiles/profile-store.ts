@@ -4,11 +4,11 @@
 // instead of being skipped, because a half-known handset model must never be provisioned.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { profileSchema, type DeviceProfile, type ProfileSummary } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { describeIssues } from '../../shared/zod-issues.ts';
 import { parseStrictJson } from '../bundle/strict-json.ts';
+import { resourcesDir } from '../resources-dir.ts';
 
 /** A profile is a page of JSON; anything larger is not one. */
 const MAX_PROFILE_BYTES = 256 * 1024;
@@ -38,7 +38,7 @@ export interface ProfileSet {
 }
 
 export function defaultProfilesDir(): string {
-  return fileURLToPath(new URL('../../../resources/profiles', import.meta.url));
+  return resourcesDir('profiles');
 }
 
 export interface ProfileStoreOptions {
