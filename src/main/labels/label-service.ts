@@ -74,8 +74,9 @@ export function createLabelService(options: LabelServiceOptions) {
         reason: request.reason ?? null,
       }),
     );
-    const tag = 'assetTag' in request.record ? request.record.assetTag : null;
-    return { job, outcome: queue.submit({ jobId: job.id, bytes, format: request.printer.format, title: `Lockstep asset label ${tag ?? request.record.seq}` }) };
+    // renderLabel refused a record without a tag, so the tag is there.
+    const assetTag = 'assetTag' in request.record && request.record.assetTag !== null ? request.record.assetTag : String(request.record.seq);
+    return { job, outcome: queue.submit({ jobId: job.id, bytes, format: request.printer.format, label: { title: `Lockstep asset label ${assetTag}`, assetTag } }) };
   }
 
   return {

@@ -4,13 +4,13 @@
 // never throws, it makes the label unprinted, to be printed later. Provisioning only enqueues.
 import type { LabelFormat, PrinterStatus } from '../../shared/labels.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
-import type { LabelPrinter } from './printers/index.ts';
+import type { LabelIdentity, LabelPrinter } from './printers/index.ts';
 
 export interface QueuedLabel {
   readonly jobId: number;
   readonly bytes: Buffer;
   readonly format: LabelFormat;
-  readonly title: string;
+  readonly label: LabelIdentity;
 }
 
 export type JobOutcome = { readonly status: 'accepted'; readonly detail: string } | { readonly status: 'failed'; readonly detail: string; readonly printerStatus: PrinterStatus | null };
@@ -74,7 +74,7 @@ export class LabelPrintQueue {
       if (status.state === 'offline' || status.state === 'not-ready') {
         outcome = { status: 'failed', detail: `not sent: ${status.detail}`, printerStatus: status };
       } else {
-        outcome = { status: 'accepted', detail: await this.#printer.send(job.bytes, job.format, job.title) };
+        outcome = { status: 'accepted', detail: await this.#printer.send(job.bytes, job.format, job.label) };
       }
     } catch (error) {
       outcome = { status: 'failed', detail: describeFailure(error), printerStatus: status };

@@ -28,6 +28,17 @@ describe('a station\'s labels', () => {
     expect(labels.history('STN00001').map((entry) => entry.kind)).toEqual(['first', 'reprint']);
   });
 
+  it('saves each label to a file of its own when a file printer\'s path holds {tag}', async () => {
+    settings({ labelPrinter: { address: `file:${join(station.dir, 'label-{tag}.zpl')}`, format: 'zpl', template: '4x2-203' } });
+    const labels = await openStationLabels({ databasePath: station.records.databasePath });
+    const records = [station.tagged('STN00002'), station.tagged('STN00003')];
+    for (const record of records) expect(await labels.labelStep().label(record, new AbortController().signal)).toMatchObject({ status: 'passed' });
+    for (const record of records) {
+      const tag = 'assetTag' in record ? record.assetTag : '';
+      expect(readFileSync(join(station.dir, `label-${tag}.zpl`), 'latin1')).toContain(`^FDS/N ${record.deviceSerial}^FS`);
+    }
+  });
+
   it.skipIf(!toolAvailable('zbarimg'))('previews a batch before it starts: its first tag and sample values, from the ZPL bytes', async () => {
     settings({ labelPrinter: { address: 'tcp://127.0.0.1:9100', format: 'zpl', template: '2x1-203' } });
     const labels = await openStationLabels({ databasePath: station.records.databasePath });

@@ -10,8 +10,17 @@ export interface LabelPrinter {
   readonly formats: readonly LabelFormat[];
   status(): Promise<PrinterStatus>;
   /** Resolves with what the printer said once it accepted the job; rejects with a sentence otherwise. */
-  send(bytes: Buffer, format: LabelFormat, title: string): Promise<string>;
+  send(bytes: Buffer, format: LabelFormat, label: LabelIdentity): Promise<string>;
 }
+
+/** What names a job: a title for CUPS, the asset tag for a file path's `{tag}`. */
+export interface LabelIdentity {
+  readonly title: string;
+  readonly assetTag: string;
+}
+
+/** `{tag}` in a file printer's path, so each label gets a file of its own (a hot folder). */
+const TAG_PLACEHOLDER = '{tag}';
 
 export interface PrinterOptions {
   /** Per step: connect, status answer, job accepted. */
@@ -30,7 +39,13 @@ export function openPrinter(address: PrinterAddress, options: PrinterOptions = {
   }
   if (address.kind === 'cups') {
     const target = { queue: address.queue, timeoutMs, ...(options.cupsServer ? { server: options.cupsServer } : {}) };
-    return { address: text, formats: ['zpl', 'pdf', 'png'], status: () => cupsStatus(target), send: (bytes, format, title) => printCups(target, bytes, format, title) };
+    return { address: text, formats: ['zpl', 'pdf', 'png'], status: () => cupsStatus(target), send: (bytes, format, label) => printCups(target, bytes, format, label.title) };
   }
-  return { address: text, formats: ['zpl', 'pdf', 'png'], status: () => fileStatus(address.path), send: (bytes) => writeLabelFile(address.path, bytes) };
+  return {
+    address: text,
+    formats: ['zpl', 'pdf', 'png'],
+    status: () => fileStatus(address.path),
+    // A tag may hold '/', which must not make a folder of it.
+    send: (bytes, _format, label) => writeLabelFile(address.path.replaceAll(TAG_PLACEHOLDER, label.assetTag.replace(/[^A-Za-z0-9_.-]/g, '_')), bytes),
+  };
 }
