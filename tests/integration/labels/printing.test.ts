@@ -97,11 +97,9 @@ describe('printing to a Zebra on raw TCP', () => {
     expect(refused).toMatchObject({ status: 'failed', detail: expect.stringMatching(/connection refused/) });
 
     zebra.state = { silent: true };
-    const started = Date.now();
     await expect(service.reprint('ZEBOFF01', printer, TECHNICIAN.id, '')).rejects.toThrow(/a reprint needs a reason|say why/);
     const silent = await (await service.reprint('ZEBOFF01', printer, TECHNICIAN.id, 'first try: printer was unplugged')).outcome;
     expect(silent).toMatchObject({ status: 'failed', detail: expect.stringMatching(/did not answer ~HS within 1500 ms/) });
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(service.unprinted().map((entry) => entry.serial)).toContain('ZEBOFF01');
 
     zebra.state = {};
@@ -124,10 +122,10 @@ describe('printing to a Zebra on raw TCP', () => {
 
     zebra.state = { silent: true };
     const hung = station.tagged('ZEBSTEP2');
-    const started = Date.now();
     const outcome = await step.label(hung, new AbortController().signal);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The step came back while the printer still had the job: its outcome is not recorded yet.
     expect(outcome).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/queued on tcp:\/\/127\.0\.0\.1:\d+, not printed yet/) });
+    expect(service.jobs(hung.seq)).toMatchObject([{ kind: 'first', outcome: null }]);
     await service.idle();
     zebra.state = {};
     expect(service.isPrinted(hung.seq)).toBe(false);
