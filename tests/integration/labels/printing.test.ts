@@ -8,6 +8,7 @@ import { createLabelService, type LabelService } from '../../../src/main/labels/
 import { createLabelStep } from '../../../src/main/labels/label-step.ts';
 import { parseHostStatus, formatHostStatus } from '../../../src/main/labels/printers/host-status.ts';
 import { loadLabelTemplates } from '../../../src/main/labels/templates.ts';
+import { renderZplPng } from '../../../src/main/labels/zpl-preview.ts';
 import { closedPort, createLabelFixture, TECHNICIAN } from './fixture.ts';
 import { startZebra, type ZebraListener } from './zebra-listener.ts';
 
@@ -68,6 +69,9 @@ describe('printing to a Zebra on raw TCP', () => {
     zebra.jobs.forEach(wellFormedLabel);
     expect(zebra.jobs.map((job) => /\^FDS\/N (\S+)\^FS/.exec(job.toString('latin1'))?.[1])).toEqual(['ZEB0001', 'ZEB0002', 'ZEB0003']);
     for (const record of records) expect(service.isPrinted(record.seq)).toBe(true);
+    // The preview is the picture of exactly the bytes the printer received.
+    const template = (await loadLabelTemplates()).get('2x1-203');
+    expect((await renderZplPng(zebra.jobs[0] ?? Buffer.alloc(0), template)).equals(await service.preview(records[0] as (typeof records)[0], '2x1-203'))).toBe(true);
     expect(service.history('ZEB0001')).toMatchObject([{ kind: 'first', operatorId: TECHNICIAN.id, reason: null, outcome: { status: 'accepted' } }]);
   });
 
