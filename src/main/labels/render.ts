@@ -13,8 +13,6 @@ import { zplTextWidth } from './zpl-font.ts';
 import { zplLabel } from './zpl.ts';
 import { renderZplPng } from './zpl-preview.ts';
 
-export const LABEL_MEDIA_TYPES: Readonly<Record<LabelFormat, string>> = { zpl: 'application/vnd.zebra-zpl', pdf: 'application/pdf', png: 'image/png' };
-
 async function renderContent(content: LabelContent, template: LabelTemplate, format: LabelFormat): Promise<Buffer> {
   if (format === 'zpl') return zplLabel(layoutLabel(template, content, zplTextWidth));
   return format === 'pdf' ? pdfLabel(template, content) : pngLabel(template, content);
@@ -25,12 +23,12 @@ async function previewContent(content: LabelContent, template: LabelTemplate, fo
   return renderZplPng(await renderContent(content, template, 'zpl'), template);
 }
 
-export function renderLabel(record: ProvisioningRecord, template: LabelTemplate, format: LabelFormat): Promise<Buffer> {
+export async function renderLabel(record: ProvisioningRecord, template: LabelTemplate, format: LabelFormat): Promise<Buffer> {
   return renderContent(labelContent(record), template, format);
 }
 
 /** A PNG of the label as it will print in `format`: for ZPL, rendered from the ZPL bytes. */
-export function renderLabelPreview(record: ProvisioningRecord, template: LabelTemplate, format: LabelFormat = 'zpl'): Promise<Buffer> {
+export async function renderLabelPreview(record: ProvisioningRecord, template: LabelTemplate, format: LabelFormat = 'zpl'): Promise<Buffer> {
   return previewContent(labelContent(record), template, format);
 }
 
@@ -45,7 +43,7 @@ export interface BatchPreviewInput {
  * The batch's label before it starts: its first tag, its product and version, and SAMPLE values
  * where a handset's own would go, so an operator checks stock, template and printer up front.
  */
-export function renderBatchPreview(input: BatchPreviewInput, template: LabelTemplate, format: LabelFormat = 'zpl'): Promise<Buffer> {
+export async function renderBatchPreview(input: BatchPreviewInput, template: LabelTemplate, format: LabelFormat = 'zpl'): Promise<Buffer> {
   const pattern = parseTagPattern(input.assetTagPattern);
   if ('problem' in pattern) throw new LabelError('NOT_LABELLABLE', pattern.problem);
   const assetTag = formatTag(pattern, input.date, 1);
