@@ -22,14 +22,15 @@ import { openCliRecords, requireOption } from '../records-cli.ts';
 const USAGE = `lockstep label render --db FILE --serial S --format zpl|pdf|png --out FILE [--template NAME]
        lockstep label preview --db FILE --serial S --out FILE.png [--format zpl|pdf|png] [--template NAME]
        lockstep label print --db FILE --serial S --printer tcp://HOST:9100|cups:NAME|file:PATH --operator ID
-                            [--format zpl|pdf|png] [--template NAME] [--reason TEXT] [--json]
-       lockstep label status --printer tcp://HOST:9100|cups:NAME|file:PATH [--json]
+                            [--format zpl|pdf|png] [--template NAME] [--reason TEXT] [--timeout MS] [--json]
+       lockstep label status --printer tcp://HOST:9100|cups:NAME|file:PATH [--timeout MS] [--json]
        lockstep label unprinted --db FILE [--json]
        lockstep label history --db FILE --serial S [--json]
 Templates: resources/labels and the labels/ folder beside the database (or --data DIR); the default is the
 station printer's (station-settings.json labelPrinter), else 4x2-203. print asks for the operator's PIN
 (LOCKSTEP_OPERATOR_PIN, a prompt, or stdin); a label printed before needs --reason. Exit 0 printed or ready,
-1 not printed (the label stays unprinted) or printer not ready, 64 a command line that cannot be parsed.`;
+1 not printed (the label stays unprinted) or printer not ready, 64 a command line that cannot be parsed.
+MS: how long each printer step (connect, status answer, job) may take; 5000 by default.`;
 
 const OPTIONS = {
   db: { type: 'string' },
