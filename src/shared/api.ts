@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ApiChannel, ApiEvent } from './channels.ts';
 import type { BundleSigner } from './bundle.ts';
 import type { SlotNames } from './handset.ts';
+import type { LabelJobSummary, LabelPrinterSettings, PrinterStatus } from './labels.ts';
 import { handsetActionSchema, type BatchInfo, type PipelineSnapshot } from './pipeline.ts';
 import type { ProfileSummary } from './profile.ts';
 import {
@@ -86,6 +87,10 @@ export const apiRequestSchemas = {
   'records.verify': z.strictObject({ path }),
   'settings.read': z.undefined(),
   'operators.list': z.undefined(),
+  'labels.status': z.undefined(),
+  'labels.preview': handsetActionSchema,
+  'labels.batchPreview': z.strictObject({ assetTagPattern: z.string().min(1).max(64), product: z.string().min(1).max(128), bundleVersion: z.string().min(1).max(128) }),
+  'labels.reprint': z.strictObject({ serial: z.string().min(1).max(4096), reason: z.string().trim().min(1).max(200) }),
 } as const satisfies Record<ApiChannel, z.ZodType>;
 
 /** Who is signed in at the station. The PIN never leaves the sign-in call. */
@@ -174,6 +179,17 @@ export interface StationSettingsView {
   readonly station: { readonly fingerprint: string; readonly publicKey: string; readonly dataDir: string; readonly mode: StationMode; readonly demo: boolean };
 }
 
+/** The station's label printer, as settings name it, and its state now; both null without one. */
+export interface LabelStatus {
+  readonly printer: LabelPrinterSettings | null;
+  readonly status: PrinterStatus | null;
+}
+
+/** A label as it will print: a PNG, base64. */
+export interface LabelImage {
+  readonly png: string;
+}
+
 export interface ApiResponses {
   'station.info': StationInfo;
   'devices.scan': ScanResult;
@@ -204,6 +220,13 @@ export interface ApiResponses {
   'settings.read': StationSettingsView;
   /** Admin only. */
   'operators.list': OperatorSummary[];
+  'labels.status': LabelStatus;
+  /** The handset's label from its provisioning record, as the station printer prints it. */
+  'labels.preview': LabelImage;
+  /** A batch's label before it starts, with sample values where a handset's own go. */
+  'labels.batchPreview': LabelImage;
+  /** The reprint job, queued on the station printer; its outcome reaches the records. */
+  'labels.reprint': LabelJobSummary;
 }
 
 export interface ApiEvents {

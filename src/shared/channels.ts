@@ -24,6 +24,10 @@ export const API_CHANNELS = [
   'records.verify',
   'settings.read',
   'operators.list',
+  'labels.status',
+  'labels.preview',
+  'labels.batchPreview',
+  'labels.reprint',
 ] as const;
 
 export type ApiChannel = (typeof API_CHANNELS)[number];

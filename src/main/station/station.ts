@@ -4,6 +4,7 @@ import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 import type { AttachedHandset, StationMode } from '../../shared/types.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import type { Presence } from '../discovery/presence.ts';
+import { openStationLabels, type StationLabels } from '../labels/station-labels.ts';
 import { loadProfiles, type ProfileSet } from '../profiles/profile-store.ts';
 import { RecordsError } from '../records/errors.ts';
 import { verifyJsonlExport } from '../records/verify-export.ts';
@@ -59,6 +60,13 @@ export function createStation(options: StationOptions): Station {
   const topics: { readonly [E in ApiEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress };
 
   const openRecords = (): StationRecords => (records ??= openStationRecords(options.dataDir));
+  let labels: Promise<StationLabels> | null = null;
+  const stationLabels = (): Promise<StationLabels> => {
+    labels ??= openStationLabels({ databasePath: openRecords().databasePath });
+    // Settings fixed after a failure (an unknown template, say) are read again on the next call.
+    labels.catch(() => (labels = null));
+    return labels;
+  };
   const loadedProfiles = (): Promise<ProfileSet> => {
     profiles ??= loadProfiles(options.stationProfilesDir ? { stationDir: options.stationProfilesDir } : {});
     // A profile folder fixed after a failure is read again on the next call.
@@ -227,6 +235,23 @@ export function createStation(options: StationOptions): Station {
       session.require(['admin']);
       return openRecords().operators.list();
     },
+    'labels.status': async () => {
+      session.require();
+      const station = await stationLabels();
+      return { printer: station.printer, status: station.printer ? await station.printerStatus() : null };
+    },
+    'labels.preview': async ({ serial }) => {
+      session.require();
+      return { png: (await (await stationLabels()).preview(serial)).toString('base64') };
+    },
+    'labels.batchPreview': async (input) => {
+      session.require();
+      return { png: (await (await stationLabels()).batchPreview({ ...input, date: new Date() })).toString('base64') };
+    },
+    'labels.reprint': async ({ serial, reason }) => {
+      const operator = session.require();
+      return (await (await stationLabels()).reprint(serial, operator.id, reason)).job;
+    },
     subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
       const topic = Object.hasOwn(topics, event) ? (topics[event] as Topic<ApiEvents[E]>) : null;
       if (!topic) throw new Error(`no such event: ${String(event).slice(0, 40)}`);
@@ -234,6 +259,8 @@ export function createStation(options: StationOptions): Station {
     },
     async close() {
       await running?.started.batch.stop();
+      // Label jobs already sent get their outcome recorded before the records close.
+      await (await labels?.catch(() => null))?.service.idle();
       running = null;
       snapshots.close();
       progress.close();

@@ -10,7 +10,7 @@ import { dispatch } from '../../../src/main/api/dispatch.ts';
 import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
 import { openStation, type OpenedStation } from '../../../src/main/station/open-station.ts';
-import type { BundleOverview, BundleProgress, HandsetDetail, RecordList, StationSettingsView } from '../../../src/shared/api.ts';
+import type { BundleOverview, BundleProgress, HandsetDetail, LabelImage, RecordList, StationSettingsView } from '../../../src/shared/api.ts';
 import type { PipelineSnapshot } from '../../../src/shared/pipeline.ts';
 import type { OperatorSummary, ProvisioningRecord } from '../../../src/shared/records.ts';
 
@@ -141,6 +141,15 @@ describe('the pipeline through the station API', () => {
     const jsonl = join(dir, 'export.jsonl');
     await dispatch(opened.station, 'records.export', { format: 'jsonl', path: jsonl, filter: { status: 'provisioned' } });
     expect(await dispatch(opened.station, 'records.verify', { path: jsonl })).toMatchObject({ ok: true, value: { intact: true, records: 4, keyPinned: true } });
+  });
+
+  it("previews labels (a handset's from its record, a batch's with sample values) and says when no printer is set", async () => {
+    expect(await dispatch(opened.station, 'labels.status', undefined)).toEqual({ ok: true, value: { printer: null, status: null } });
+    const preview = await dispatch(opened.station, 'labels.preview', { serial: 'LSIM0001' });
+    expect(Buffer.from((preview as { value: LabelImage }).value.png, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    const batch = await dispatch(opened.station, 'labels.batchPreview', { assetTagPattern: 'T-{seq:04}', product: 'lockstep-ref', bundleVersion: '1.0.0-demo' });
+    expect(Buffer.from((batch as { value: LabelImage }).value.png, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(await dispatch(opened.station, 'labels.reprint', { serial: 'LSIM0001', reason: 'label smudged' })).toMatchObject({ ok: false, error: { failure: 'PRINTER_FAILED' } });
   });
 
   it('answers retry and abort for a handset that has nothing to retry or abort with false, not an error', async () => {
