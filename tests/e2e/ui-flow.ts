@@ -111,7 +111,9 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(facts).toContainText('CAMERA_DISABLE');
   await expect(facts).toContainText('GPS_DISABLE');
   await expect(facts).toContainText(m.policy.lock);
-  await expect(page.getByTestId('labels-unavailable').first()).toContainText(m.labels.unavailable);
+  // The batch's label before it starts (sample values), and the printer's state in words.
+  await expect(page.getByTestId('label-preview').getByRole('img', { name: m.labels.previewAlt })).toBeVisible();
+  await expect(page.getByText(m.labels.none)).toBeVisible();
   await page.getByLabel(m.setup.expected).fill('5');
   await shoot(page, testInfo, language, '02-batch-setup');
   expect(await untranslated(page, language)).toEqual([]);
@@ -163,6 +165,10 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(detail.getByTestId('record-hash')).toHaveText(/^[0-9a-f]{64}$/);
   await expect(detail.getByRole('table', { name: m.detail.stepLog })).toContainText(m.steps.fuse);
   await expect(detail).toContainText('CAMERA_DISABLE');
+  // The handset's own label, drawn from its record as the station printer would print it.
+  const label = detail.getByTestId('label-preview').getByRole('img', { name: m.labels.previewAlt });
+  await expect(label).toBeVisible();
+  expect(await label.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(100);
   await shoot(page, testInfo, language, '06-handset-detail');
   await detail.getByRole('button', { name: m.common.close }).click();
 

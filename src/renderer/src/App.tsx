@@ -125,6 +125,7 @@ export function App({ station }: { readonly station: StationApi }) {
           {view === 'station' &&
             (batch ? (
               <StationGrid
+                station={station}
                 batch={batch}
                 snapshot={snapshot}
                 slotNames={settings?.slotNames ?? NO_SLOT_NAMES}

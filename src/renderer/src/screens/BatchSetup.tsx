@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { BatchStatus, BundleOverview, BundleProgress, StationApi } from '../../../shared/api.ts';
 import { formatTag, parseTagPattern } from '../../../shared/asset-tag.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { LabelsUnavailable } from '../components/LabelsUnavailable.tsx';
+import { LabelPreview, PrinterBadge, usePrinterStatus } from '../components/Labels.tsx';
 import { PolicyText } from '../components/Policy.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
@@ -22,6 +22,7 @@ export function BatchSetup({ station, onStarted }: { readonly station: StationAp
   const [tagPattern, setTagPattern] = useState(DEFAULT_TAG_PATTERN);
   const [expected, setExpected] = useState(4);
   const [parallel, setParallel] = useState(4);
+  const printer = usePrinterStatus(station);
 
   useEffect(() => (busy ? station.subscribe('bundle.progress', setProgress) : undefined), [station, busy]);
 
@@ -105,7 +106,12 @@ export function BatchSetup({ station, onStarted }: { readonly station: StationAp
             <input type="number" min={1} max={64} value={parallel} onChange={(event) => setParallel(Math.min(64, Math.max(1, Math.floor(Number(event.target.value) || 1))))} />
           </label>
           <h4>{t('labels.printer')}</h4>
-          <LabelsUnavailable />
+          <PrinterBadge status={printer} />
+          {overview && tag && 'example' in tag ? (
+            <LabelPreview station={station} request={{ kind: 'batch', assetTagPattern: tagPattern.trim(), product: overview.products[0] ?? '', bundleVersion: overview.version }} />
+          ) : (
+            <p className="hint">{overview ? t('labels.needsTag') : t('labels.afterVerify')}</p>
+          )}
           <button type="button" className="primary large" disabled={!canStart} onClick={() => void run('start')}>
             {t('setup.start')}
           </button>

@@ -1,11 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HandsetDetail as Detail, StationApi } from '../../../shared/api.ts';
+import type { LabelJobSummary } from '../../../shared/labels.ts';
 import type { HandsetSnapshot } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
-import { LabelsUnavailable } from '../components/LabelsUnavailable.tsx';
-import { ErrorText } from '../components/StateBadge.tsx';
+import { LabelPreview } from '../components/Labels.tsx';
+import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { shownError, type ShownError } from '../station-client.ts';
 import { Readback, RecordFacts, StepLog } from './RecordView.tsx';
 
@@ -43,7 +44,13 @@ export function HandsetDetail({ station, serial, live, onClose }: { readonly sta
             <StepLog events={detail.events} />
           </>
         )}
-        <LabelsUnavailable />
+        {detail?.record?.outcome === 'provisioned' && (
+          <section aria-labelledby="label-heading">
+            <h4 id="label-heading">{t('labels.label')}</h4>
+            <LabelPreview station={station} request={{ kind: 'handset', serial }} />
+            <Reprint station={station} serial={serial} />
+          </section>
+        )}
       </div>
       <div className="dialog-actions">
         <button type="button" onClick={onClose}>
@@ -51,5 +58,38 @@ export function HandsetDetail({ station, serial, live, onClose }: { readonly sta
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** Prints the handset's label again; the reason goes into the records with the job. */
+function Reprint({ station, serial }: { readonly station: StationApi; readonly serial: string }) {
+  const { t } = useTranslation();
+  const [reason, setReason] = useState('');
+  const [job, setJob] = useState<LabelJobSummary | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setJob(null);
+    setError(null);
+    try {
+      setJob(await station['labels.reprint']({ serial, reason: reason.trim() }));
+    } catch (cause) {
+      setError(shownError(cause));
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={submit}>
+      <label className="field grow">
+        <span>{t('labels.reprintReason')}</span>
+        <input value={reason} onChange={(event) => setReason(event.target.value)} required maxLength={200} />
+      </label>
+      <button type="submit">{t('labels.reprint')}</button>
+      {job && (
+        <p role="status">
+          <StateBadge tone="done" label={t('labels.reprinted', { printer: displaySafe(job.printer, 80) })} />
+        </p>
+      )}
+      <ErrorText error={error} />
+    </form>
   );
 }

@@ -4,7 +4,7 @@ import type { Session, StationApi, StationSettingsView } from '../../../shared/a
 import type { OperatorSummary } from '../../../shared/records.ts';
 import type { ScanResult } from '../../../shared/types.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { LabelsUnavailable } from '../components/LabelsUnavailable.tsx';
+import { PrinterBadge, usePrinterStatus } from '../components/Labels.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { formatDateTime } from '../format.ts';
 import { chooseLanguage, LANGUAGES, storedLanguage, type Language } from '../i18n/index.ts';
@@ -28,10 +28,7 @@ export function Settings({ station, session, settings, preferences, onPreference
       <div className="settings-grid">
         <Display preferences={preferences} onPreferences={onPreferences} />
         {settings && <StationIdentity settings={settings} />}
-        <section className="panel" aria-labelledby="printers-heading">
-          <h3 id="printers-heading">{t('settings.printers')}</h3>
-          <LabelsUnavailable />
-        </section>
+        <Printer station={station} />
         {settings && <SlotNamesView settings={settings} />}
         {settings && <TrustStore settings={settings} />}
         {settings && <Profiles settings={settings} />}
@@ -81,6 +78,28 @@ function Display({ preferences, onPreferences }: Pick<SettingsProps, 'preference
         <input type="number" min={0} max={240} value={preferences.idleMinutes} onChange={(event) => onPreferences({ idleMinutes: Math.min(240, Math.max(0, Math.floor(Number(event.target.value) || 0))) })} />
       </label>
       <p className="hint">{t('settings.idleHint')}</p>
+    </section>
+  );
+}
+
+function Printer({ station }: { readonly station: StationApi }) {
+  const { t } = useTranslation();
+  const status = usePrinterStatus(station);
+  return (
+    <section className="panel" aria-labelledby="printers-heading">
+      <h3 id="printers-heading">{t('settings.printers')}</h3>
+      <PrinterBadge status={status} />
+      {status?.printer && (
+        <dl className="facts">
+          <dt>{t('settings.printerAddress')}</dt>
+          <dd className="mono">{displaySafe(status.printer.address, 200)}</dd>
+          <dt>{t('settings.printerFormat')}</dt>
+          <dd>{status.printer.format.toUpperCase()}</dd>
+          <dt>{t('settings.printerTemplate')}</dt>
+          <dd>{status.printer.template}</dd>
+        </dl>
+      )}
+      <p className="hint">{t('settings.editFile')}</p>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BatchStatus } from '../../../shared/api.ts';
+import type { BatchStatus, StationApi } from '../../../shared/api.ts';
+import { PrinterBadge, usePrinterStatus } from '../components/Labels.tsx';
 import type { SlotNames } from '../../../shared/handset.ts';
 import type { HandsetSnapshot, PipelineSnapshot } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
@@ -11,6 +12,7 @@ import { useSlotOrder } from '../hooks/useSlotOrder.ts';
 import { cardWords, SlotCard, type SlotActions } from './SlotCard.tsx';
 
 interface StationGridProps {
+  readonly station: StationApi;
   readonly batch: BatchStatus;
   readonly snapshot: PipelineSnapshot | null;
   readonly slotNames: SlotNames;
@@ -19,7 +21,7 @@ interface StationGridProps {
   readonly onOpenGate: () => void;
 }
 
-export function StationGrid({ batch, snapshot, slotNames, actions, onPause, onOpenGate }: StationGridProps) {
+export function StationGrid({ station, batch, snapshot, slotNames, actions, onPause, onOpenGate }: StationGridProps) {
   const { t, i18n } = useTranslation();
   const language = i18n.language;
   const words = useMemo(() => cardWords(i18n.getFixedT(language)), [i18n, language]);
@@ -31,7 +33,7 @@ export function StationGrid({ batch, snapshot, slotNames, actions, onPause, onOp
       <h2 id="station-heading" className="visually-hidden">
         {t('grid.title')}
       </h2>
-      <BatchBar batch={batch} snapshot={snapshot} heldAtGate={heldAtGate} onPause={onPause} onOpenGate={onOpenGate} />
+      <BatchBar station={station} batch={batch} snapshot={snapshot} heldAtGate={heldAtGate} onPause={onPause} onOpenGate={onOpenGate} />
       <div className="grid" role="list" aria-label={t('grid.slots')}>
         {order.map((slot, index) => {
           const handset = bySlot.get(slot) ?? null;
@@ -47,8 +49,9 @@ export function StationGrid({ batch, snapshot, slotNames, actions, onPause, onOp
   );
 }
 
-function BatchBar({ batch, snapshot, heldAtGate, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'> & { readonly heldAtGate: boolean }) {
+function BatchBar({ station, batch, snapshot, heldAtGate, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'> & { readonly heldAtGate: boolean }) {
   const { t } = useTranslation();
+  const printer = usePrinterStatus(station);
   const [shift, resetShift] = useShiftCounters(snapshot);
   const counters = snapshot?.counters;
   const paused = snapshot?.paused ?? false;
@@ -80,7 +83,7 @@ function BatchBar({ batch, snapshot, heldAtGate, onPause, onOpenGate }: Omit<Sta
         <button type="button" onClick={resetShift} title={t('counters.resetHint')}>
           {t('counters.reset')}
         </button>
-        <StateBadge tone="normal" icon="⊘" label={t('labels.printerUnavailable')} />
+        <PrinterBadge status={printer} />
       </div>
     </section>
   );
