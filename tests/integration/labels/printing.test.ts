@@ -49,6 +49,8 @@ describe('Zebra host status (~HS)', () => {
       labelsRemaining: 0,
     });
     expect(parseHostStatus(formatHostStatus({}))).toMatchObject({ problems: [] });
+    expect(parseHostStatus(formatHostStatus({ ribbonOut: true, thermalTransfer: true }))).toMatchObject({ problems: ['ribbon-out'] });
+    expect(parseHostStatus(formatHostStatus({ ribbonOut: true, thermalTransfer: false }))).toMatchObject({ problems: [] });
   });
 
   it('refuses an answer that is not three frames of digits', () => {

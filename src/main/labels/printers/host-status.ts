@@ -30,6 +30,8 @@ export function parseHostStatus(bytes: Buffer): HostStatus | { readonly problem:
   const [first, second] = frames.map((frame) => frame.split(',').map((field) => field.trim()));
   if (!first || first.length < 12 || !second || second.length < 11) return { problem: 'the ~HS answer does not have the fields the ZPL guide describes' };
   const flag = (fields: string[], index: number): boolean | null => (FLAG.test(fields[index] ?? '') ? fields[index] === '1' : null);
+  const ribbonOut = flag(second, 3);
+  const thermalTransfer = flag(second, 4);
   const flags: [PrinterProblem, boolean | null][] = [
     ['paper-out', flag(first, 1)],
     ['paused', flag(first, 2)],
@@ -38,7 +40,8 @@ export function parseHostStatus(bytes: Buffer): HostStatus | { readonly problem:
     ['under-temperature', flag(first, 10)],
     ['over-temperature', flag(first, 11)],
     ['head-open', flag(second, 2)],
-    ['ribbon-out', flag(second, 3)],
+    // A direct thermal printer (thermal transfer flag 0) needs no ribbon, whatever its sensor says.
+    ['ribbon-out', ribbonOut === null || thermalTransfer === null ? null : ribbonOut && thermalTransfer],
   ];
   if (flags.some(([, value]) => value === null) || !NUMBER.test(first[4] ?? '') || !NUMBER.test(second[8] ?? '')) {
     return { problem: 'the ~HS answer holds a flag or count that is not a digit' };
@@ -51,9 +54,9 @@ export function parseHostStatus(bytes: Buffer): HostStatus | { readonly problem:
 }
 
 /** A ~HS answer as a Zebra sends it; the test printer and the docs use it. */
-export function formatHostStatus(state: { paperOut?: boolean; paused?: boolean; bufferFull?: boolean; headOpen?: boolean; ribbonOut?: boolean; formats?: number }): Buffer {
+export function formatHostStatus(state: { paperOut?: boolean; paused?: boolean; bufferFull?: boolean; headOpen?: boolean; ribbonOut?: boolean; thermalTransfer?: boolean; formats?: number }): Buffer {
   const bit = (value: boolean | undefined): string => (value ? '1' : '0');
   const first = `030,${bit(state.paperOut)},${bit(state.paused)},1218,${String(state.formats ?? 0).padStart(3, '0')},${bit(state.bufferFull)},0,0,000,0,0,0`;
-  const second = `001,0,${bit(state.headOpen)},${bit(state.ribbonOut)},0,2,6,0,00000000,1,000`;
+  const second = `001,0,${bit(state.headOpen)},${bit(state.ribbonOut)},${bit(state.thermalTransfer)},2,6,0,00000000,1,000`;
   return Buffer.from(`\x02${first}\x03\r\n\x02${second}\x03\r\n\x021234,0\x03\r\n`, 'latin1');
 }
