@@ -4,11 +4,11 @@
 // printer's template always means one layout.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { labelTemplateSchema, type LabelTemplate } from '../../shared/labels.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { describeIssues } from '../../shared/zod-issues.ts';
 import { parseStrictJson } from '../bundle/strict-json.ts';
+import { resourcesDir } from '../resources-dir.ts';
 import { LabelError } from './errors.ts';
 
 const MAX_TEMPLATE_BYTES = 64 * 1024;
@@ -16,7 +16,7 @@ const MAX_TEMPLATE_BYTES = 64 * 1024;
 export const DEPOT_TEMPLATES_DIR = 'labels';
 
 export function shippedTemplatesDir(): string {
-  return fileURLToPath(new URL('../../../resources/labels', import.meta.url));
+  return resourcesDir('labels');
 }
 
 export interface LoadedTemplate {
