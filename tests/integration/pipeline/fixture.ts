@@ -55,6 +55,9 @@ export interface TestStationOptions {
   readonly timeouts?: DeviceProfile['timeouts'];
   readonly parallel?: number;
   readonly prefix?: string;
+  /** Written to the station's station-settings.json before the batch starts (e.g. a label printer). */
+  readonly stationSettings?: object;
+  readonly assetTagPattern?: string;
 }
 
 export interface TestStation {
@@ -95,6 +98,7 @@ export async function openTestStation(options: TestStationOptions): Promise<Test
     if (!options.bundle) await generateDemoBundle({ out: bundlePath });
     const profilesDir = options.timeouts ? await writeProfilesWithTimeouts(join(dir, 'profiles'), options.timeouts) : undefined;
     records = openStationRecords(join(dir, 'station'));
+    if (options.stationSettings) writeFileSync(join(dir, 'station', 'station-settings.json'), JSON.stringify(options.stationSettings));
     records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
     records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
     records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
@@ -113,6 +117,7 @@ export async function openTestStation(options: TestStationOptions): Promise<Test
       parallel: options.parallel ?? 4,
       continueBatch: false,
       ...(profilesDir ? { stationProfilesDir: profilesDir } : {}),
+      ...(options.assetTagPattern ? { assetTagPattern: options.assetTagPattern } : {}),
     });
   } catch (error) {
     await close();
