@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm start` and `npm run demo`: the Electron window where the Electron binary can be had, and
 // otherwise one line saying so and the same station headless in this terminal, never just an
-// error. `--demo` (and a host without a USB bus) runs the simulated demo fleet; without it the
-// window uses the real USB bus, serial ports and configured TCP endpoints (`--hardware`).
+// error. `--demo` runs the simulated demo fleet; without it the station's embedded default: the real
+// USB bus, serial ports and configured TCP endpoints where the host has a USB bus, else the
+// simulated fleet (the window decides the same way when given neither --demo nor --hardware).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +16,7 @@ const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: 'inh
 
 // install-electron explains its own failure at length; one line of ours says what it means here.
 const electronReady = spawnSync(bin('install-electron'), [], { cwd: root, stdio: 'ignore' }).status === 0;
-if (electronReady) process.exit(run(bin('electron-vite'), ['preview', '--', demo ? '--demo' : '--hardware']));
+if (electronReady) process.exit(run(bin('electron-vite'), ['preview', ...(demo ? ['--', '--demo'] : [])]));
 
 const usbBus = existsSync('/sys/bus/usb') || process.platform !== 'linux';
 if (usbBus && !demo) {
