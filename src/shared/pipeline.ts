@@ -9,9 +9,11 @@ export type StepState = (typeof STEP_STATES)[number];
 
 /**
  * Where a handset's run stands. `waiting-for-handset`: its run is interrupted (unplugged, rebooting
- * into its OS) and resumes when it is back; `queued`: waiting for a flashing place (--parallel).
+ * into its OS) and resumes when it is back; `queued`: waiting for a flashing place (--parallel);
+ * `waiting-for-authorisation`: flashed and verified, it waits at the fuse step (step `fuse`) until a
+ * supervisor authorises the batch's irreversible steps, however long that takes.
  */
-export const RUN_PHASES = ['queued', 'running', 'waiting-for-handset', 'paused', 'provisioned', 'failed', 'aborted'] as const;
+export const RUN_PHASES = ['queued', 'running', 'waiting-for-handset', 'waiting-for-authorisation', 'paused', 'provisioned', 'failed', 'aborted'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 
 /** Why a handset stopped, for the operator: a stable code, what happened, and what to do next. */

@@ -133,15 +133,21 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   for (const serial of ['UI0001', 'UI0002', 'UI0003', 'UI0004']) depot.handset(serial).plugIn();
   for (const [index, serial] of ['UI0001', 'UI0002', 'UI0003', 'UI0004'].entries()) {
     await expect(card(page, m, index + 1)).toContainText(serial);
-    await expect(card(page, m, index + 1)).toContainText(m.phase.heldAtGate, { timeout: 30_000 });
+    await expect(card(page, m, index + 1)).toContainText(m.phase.waitingForSupervisor, { timeout: 90_000 });
+    await expect(card(page, m, index + 1)).toContainText(m.prompt.gate);
   }
   await shoot(page, testInfo, language, '04-station-waiting-for-supervisor');
 
-  // A technician cannot reach fuse or lock without the gate: no resume, no own authorisation.
-  await expect(page.getByRole('button', { name: m.grid.pause })).toBeDisabled();
-  expect(await dispatchInPage(page, 'batch.resume', undefined)).toMatchObject({ ok: false, error: { failure: 'NOT_AUTHORISED' } });
+  // Flashed and verified before the supervisor came; fuse and lock wait for the gate. Pause and resume
+  // are the technician's and open nothing, and a technician cannot authorise.
   const held = (await depot.station['pipeline.snapshot'](undefined)) as PipelineSnapshot;
-  expect(held.handsets.map((handset) => [handset.steps.flash, handset.steps.fuse, handset.steps.lock])).toEqual(Array(4).fill(['waiting', 'waiting', 'waiting']));
+  expect(held.handsets.map((handset) => [handset.phase, handset.steps.verify, handset.steps.fuse, handset.steps.lock])).toEqual(
+    Array(4).fill(['waiting-for-authorisation', 'passed', 'waiting', 'waiting']),
+  );
+  await page.getByRole('button', { name: m.grid.pause, exact: true }).click();
+  await page.getByRole('button', { name: m.grid.resume, exact: true }).click();
+  await expect(page.getByRole('button', { name: m.grid.pause, exact: true })).toBeVisible();
+  for (let position = 1; position <= 4; position++) await expect(card(page, m, position)).toContainText(m.phase.waitingForSupervisor);
   await page.getByRole('button', { name: m.gate.waiting }).click();
   await gate.getByLabel(m.gate.supervisorId).fill(TECHNICIAN.id);
   await gate.getByLabel(m.gate.supervisorPin).fill(TECHNICIAN.pin);

@@ -1,11 +1,14 @@
 // The live table on a terminal: one line per handset (slot, serial, step, progress, MB/s, ETA,
 // result), redrawn in place from each snapshot.
-import type { HandsetSnapshot, PipelineSnapshot } from '../../shared/pipeline.ts';
+import type { HandsetSnapshot, PipelineSnapshot, RunPhase } from '../../shared/pipeline.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { CliIo } from './io.ts';
 
 const CLEAR_LINE = '\u001b[2K';
 const up = (lines: number): string => (lines > 0 ? `\u001b[${lines}A` : '');
+
+/** Phases whose name alone would not tell the technician what to do. */
+const PHASE_WORDS: Partial<Record<RunPhase, string>> = { 'waiting-for-authorisation': 'WAITING FOR THE SUPERVISOR (authorise the batch)' };
 
 export class LiveTable {
   readonly #io: CliIo;
@@ -29,7 +32,9 @@ export class LiveTable {
 
 function header(snapshot: PipelineSnapshot): string {
   const { counters } = snapshot;
-  return `${snapshot.paused ? 'PAUSED  ' : ''}attached ${counters.attached}  running ${counters.running}  provisioned ${counters.provisioned}  failed ${counters.failed}`;
+  const waiting = snapshot.handsets.filter((handset) => handset.phase === 'waiting-for-authorisation').length;
+  const gate = waiting > 0 ? `  waiting for the supervisor ${waiting}` : '';
+  return `${snapshot.paused ? 'PAUSED  ' : ''}attached ${counters.attached}  running ${counters.running}  provisioned ${counters.provisioned}  failed ${counters.failed}${gate}`;
 }
 
 function row(handset: HandsetSnapshot): string {
@@ -40,6 +45,7 @@ function row(handset: HandsetSnapshot): string {
   const transfer = progress
     ? `${String(Math.floor((progress.bytesDone / Math.max(1, progress.bytesTotal)) * 100)).padStart(3)}% ${(progress.bytesPerSecond / 1e6).toFixed(1).padStart(5)} MB/s ETA ${progress.etaSeconds ?? '?'}s`
     : ''.padEnd(26);
-  const result = handset.reason ? `${handset.phase} [${handset.reason.code}] ${handset.reason.message.slice(0, 60)}` : handset.phase;
+  const phase = PHASE_WORDS[handset.phase] ?? handset.phase;
+  const result = handset.reason ? `${phase} [${handset.reason.code}] ${handset.reason.message.slice(0, 60)}` : phase;
   return `${slot} ${serial} ${step} ${transfer.padEnd(26)} ${result}`;
 }

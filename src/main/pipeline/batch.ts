@@ -1,6 +1,7 @@
 // A provisioning batch: every handset that appears in fastboot gets a run in its slot; runs go on in
 // parallel and one handset's failure, hang or unplugging never holds up another. The batch owns the
-// operator's controls (retry, abort, pause, resume) and publishes the live state.
+// operator's controls (retry, abort, pause, resume), the supervisor's gate before the irreversible
+// steps, and publishes the live state.
 import { slotLabel, type SlotNames } from '../../shared/handset.ts';
 import type { BatchInfo, PipelineSnapshot } from '../../shared/pipeline.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
@@ -10,7 +11,7 @@ import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
 import { readAtSerial, syncAt } from '../handset/at-checks.ts';
 import type { ProfileSet } from '../profiles/profile-store.ts';
 import type { StationRecords } from '../records/station-records.ts';
-import { PauseGate, Permits } from './gate.ts';
+import { AuthorisationGate, PauseGate, Permits } from './gate.ts';
 import { HandsetRun, type BatchPlan } from './handset-run.ts';
 import { NO_PRINTER, type LabelStep } from './labels.ts';
 import { CoalescedPublisher, type SnapshotListener } from './live-state.ts';
@@ -25,6 +26,11 @@ export interface BatchOptions {
   readonly parallel: number;
   readonly labels?: LabelStep;
   readonly slotNames?: SlotNames;
+  /**
+   * The batch starts before a supervisor authorised it (the operator UI): its handsets are flashed and
+   * verified, then wait before the fuse step until `authorised()` brings an authorisation that covers them.
+   */
+  readonly awaitsAuthorisation?: boolean;
 }
 
 interface AtWaiter {
@@ -37,6 +43,7 @@ export class ProvisioningBatch {
   readonly #options: BatchOptions;
   readonly #runs = new Map<string, HandsetRun>();
   readonly #gate = new PauseGate();
+  readonly #authorisation: AuthorisationGate | null;
   readonly #flashing: Permits;
   readonly #publisher: CoalescedPublisher<PipelineSnapshot>;
   readonly #atSerials = new Map<string, string | null>();
@@ -49,6 +56,7 @@ export class ProvisioningBatch {
   constructor(options: BatchOptions) {
     this.#options = options;
     this.#flashing = new Permits(options.parallel);
+    this.#authorisation = options.awaitsAuthorisation ? new AuthorisationGate() : null;
     this.#publisher = new CoalescedPublisher((version) => this.#build(version));
   }
 
@@ -74,6 +82,11 @@ export class ProvisioningBatch {
   resume(): void {
     this.#gate.resume();
     this.#publisher.flush();
+  }
+
+  /** A supervisor authorised the batch: the handsets waiting before their fuse step ask the records again. */
+  authorised(): void {
+    this.#authorisation?.authorised();
   }
 
   /**
@@ -134,6 +147,7 @@ export class ProvisioningBatch {
       return;
     }
     if (event.type === 'attach') this.#attachFastboot(presence);
+    else this.#runs.get(presence.id)?.unplugged();
   }
 
   #attachFastboot(presence: FastbootPresence): void {
@@ -157,6 +171,7 @@ export class ProvisioningBatch {
       records: this.#options.records,
       profiles: this.#options.profiles,
       gate: this.#gate,
+      authorisation: this.#authorisation,
       flashing: this.#flashing,
       labels: this.#options.labels ?? NO_PRINTER,
       waitForAtPort: (serial, profile, timeoutMs, signal) => this.#waitForAtPort(serial, profile, timeoutMs, signal),
@@ -249,7 +264,7 @@ export class ProvisioningBatch {
       handsets,
       counters: {
         attached: handsets.length,
-        running: count(['running', 'queued', 'paused', 'waiting-for-handset']),
+        running: count(['running', 'queued', 'paused', 'waiting-for-handset', 'waiting-for-authorisation']),
         provisioned: count(['provisioned']),
         failed: count(['failed', 'aborted']),
       },

@@ -1,5 +1,6 @@
-// Two small coordination tools of the batch: a gate that holds every handset at its next step
-// boundary while the batch is paused, and a counted permit for the flashing places (--parallel).
+// Small coordination tools of the batch: a gate that holds every handset at its next step boundary
+// while the batch is paused, the supervisor's gate in front of the irreversible steps, and a counted
+// permit for the flashing places (--parallel).
 import { WaitList } from '../async/wait-list.ts';
 
 export class PauseGate {
@@ -22,6 +23,25 @@ export class PauseGate {
   /** Resolves at once unless paused; then when resumed, or rejects when `signal` aborts. */
   pass(signal: AbortSignal): Promise<void> {
     return this.#waiting.until(() => !this.#paused, signal);
+  }
+}
+
+/**
+ * Where the handsets of a batch started without its supervisor wait before their first irreversible
+ * step. Each asks the records whether it is granted that step, and asks again whenever a supervisor
+ * authorises the batch. There is no timeout (a person must come); abort and unplug end the wait.
+ */
+export class AuthorisationGate {
+  readonly #waiting = new WaitList();
+
+  /** Resolves once `granted()` holds, asked now and after every authorisation; rejects when `signal` aborts. */
+  wait(granted: () => boolean, signal: AbortSignal): Promise<void> {
+    return this.#waiting.until(granted, signal);
+  }
+
+  /** A supervisor authorised the batch: every waiting handset asks again. */
+  authorised(): void {
+    this.#waiting.wakeAll();
   }
 }
 

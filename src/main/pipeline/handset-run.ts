@@ -23,7 +23,7 @@ import type { LoadedProfile, ProfileSet } from '../profiles/profile-store.ts';
 import type { DeviceEntry } from '../records/journal.ts';
 import type { StationRecords } from '../records/station-records.ts';
 import { classifyFailure, StepFailure } from './failure.ts';
-import type { PauseGate, Permits } from './gate.ts';
+import type { AuthorisationGate, PauseGate, Permits } from './gate.ts';
 import type { LabelStep } from './labels.ts';
 import { RateMeter } from './rate-meter.ts';
 
@@ -38,6 +38,12 @@ export interface RunContext {
   readonly records: StationRecords;
   readonly profiles: ProfileSet;
   readonly gate: PauseGate;
+  /**
+   * The supervisor's gate of a batch started before anyone authorised it (the operator UI): its
+   * handsets wait there before the fuse step. Null when the supervisor authorised the batch up front
+   * (the CLI): nothing waits, and a refused step fails as NOT_AUTHORISED.
+   */
+  readonly authorisation: AuthorisationGate | null;
   readonly flashing: Permits;
   readonly labels: LabelStep;
   /** Resolves with the handset's AT port once it is present, or rejects after `timeoutMs`. */
@@ -117,6 +123,8 @@ export class HandsetRun {
   #decision: AuthorisationDecision | null = null;
   /** What the latest attempt learned, for a re-run of its checks. */
   #lastFacts: RunFacts | null = null;
+  /** Ends the wait the attempt is in (pause, flashing place, supervisor) when the handset is unplugged meanwhile. */
+  #unplugged: AbortController | null = null;
   readonly #context: RunContext;
 
   constructor(slot: string, slotName: string | null, context: RunContext) {
@@ -165,6 +173,14 @@ export class HandsetRun {
   /** Stops the running attempt; the handset stays where its readback says until retried or plugged in again. */
   abort(): void {
     this.#abort.abort(new StepFailure('ABORTED', 'the operator aborted this handset', 'Retry it, or unplug it and set it aside.'));
+  }
+
+  /**
+   * The handset left its slot. A step that talks to it notices by itself; a wait does not, so the
+   * wait ends here and the run waits for the handset instead, as after any unplugging.
+   */
+  unplugged(): void {
+    this.#unplugged?.abort(new StepFailure('DISCONNECTED', 'the handset was unplugged while it waited', 'Plug the handset in again in fastboot mode; it resumes where it stopped.'));
   }
 
   /** Waits for the running attempt, if any, to end. */
@@ -288,7 +304,7 @@ export class HandsetRun {
         );
       }
       if (history.provisioned !== null) return this.#alreadyProvisioned(history.provisioned);
-      await this.#context.gate.pass(signal);
+      await this.#pass(signal);
       this.#mark('precheck', 'running');
       this.#precheck(profile.profile, identity, history.started);
       await this.#journal('precheck', 'passed', null);
@@ -299,11 +315,12 @@ export class HandsetRun {
       });
       const targets = flashTargets(this.#context.batch.bundle, currentSlot);
       await this.#flashAndVerify(ops, targets, identity, history.started, facts, signal);
-      await this.#context.gate.pass(signal);
+      await this.#awaitAuthorisation(signal);
+      await this.#pass(signal);
       await this.#fuse(ops, profile.profile, facts, history.fuseMasksSent, signal);
-      await this.#context.gate.pass(signal);
+      await this.#pass(signal);
       await this.#lock(ops, profile.profile, facts, signal);
-      await this.#context.gate.pass(signal);
+      await this.#pass(signal);
       const port = await this.#reboot(ops, profile.profile, client, signal);
       client = null;
       await this.#checks(port, profile.profile, facts, signal);
@@ -311,6 +328,40 @@ export class HandsetRun {
     } catch (error) {
       await client?.close().catch(() => undefined);
       await this.#fail(error, facts, signal);
+    }
+  }
+
+  /** Holds at a step boundary while the batch is paused. */
+  #pass(signal: AbortSignal): Promise<void> {
+    return this.#waiting((waitSignal) => this.#context.gate.pass(waitSignal), signal);
+  }
+
+  /**
+   * Before the first irreversible step of a batch started without its supervisor: waits, saying so,
+   * until the records grant this handset every irreversible step of the policy. Asking is claiming:
+   * a grant counts the handset against the authorisation's cap at once, so of the handsets woken by
+   * one authorisation only as many go on as it covers, and the rest wait for the next. The fuse and
+   * lock steps still ask for themselves before acting.
+   */
+  async #awaitAuthorisation(signal: AbortSignal): Promise<void> {
+    const gate = this.#context.authorisation;
+    const { fuses, lockBootloader } = this.#context.batch.bundle.manifest.policy;
+    if (!gate || (fuses.length === 0 && !lockBootloader)) return;
+    const granted = (): boolean => (fuses.length === 0 || this.#ask('fuse', fuses).authorised) && (!lockBootloader || this.#ask('lock', []).authorised);
+    if (granted()) return;
+    this.#set({ phase: 'waiting-for-authorisation', step: 'fuse' });
+    await this.#waiting((waitSignal) => gate.wait(granted, waitSignal), signal);
+    this.#set({ phase: 'running' });
+  }
+
+  /** Runs a wait that also ends when the handset is unplugged meanwhile (see `unplugged`). */
+  async #waiting<T>(wait: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const unplugged = new AbortController();
+    this.#unplugged = unplugged;
+    try {
+      return await wait(AbortSignal.any([signal, unplugged.signal]));
+    } finally {
+      if (this.#unplugged === unplugged) this.#unplugged = null;
     }
   }
 
@@ -421,9 +472,9 @@ export class HandsetRun {
         throw new StepFailure('LOCKED_UNVERIFIED', 'the bootloader is locked but the partitions do not hold this bundle', 'Set the handset aside and tell the supervisor.');
       }
     }
-    await this.#context.gate.pass(signal);
+    await this.#pass(signal);
     this.#set({ phase: 'queued', step: 'flash' });
-    const release = await this.#context.flashing.take(signal);
+    const release = await this.#waiting((waitSignal) => this.#context.flashing.take(waitSignal), signal);
     try {
       this.#set({ phase: 'running' });
       this.#mark('flash', 'running');
@@ -651,14 +702,19 @@ export class HandsetRun {
     }
   }
 
-  #authorise(step: 'fuse' | 'lock', fuses: readonly string[]): AuthorisationDecision {
-    const decision = this.#context.records.isAuthorised({
+  /** Whether the records grant `step` to this handset now; a grant counts it against the authorisation's cap. */
+  #ask(step: 'fuse' | 'lock', fuses: readonly string[]): AuthorisationDecision {
+    return this.#context.records.isAuthorised({
       batchId: this.#context.batch.id,
       deviceSerial: this.#requireSerial(),
       step,
       ...(step === 'fuse' ? { fuses } : {}),
       bundleHash: this.#context.batch.bundle.manifestSha256,
     });
+  }
+
+  #authorise(step: 'fuse' | 'lock', fuses: readonly string[]): AuthorisationDecision {
+    const decision = this.#ask(step, fuses);
     this.#decision = decision;
     if (!decision.authorised) {
       throw new StepFailure('NOT_AUTHORISED', `the ${step} step is not authorised: ${decision.reason}`, 'A supervisor must authorise the batch; then retry the handset.');

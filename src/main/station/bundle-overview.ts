@@ -3,6 +3,7 @@
 // supervisor decide on — products, version, signer, the fuses it burns and whether it locks.
 import type { BundleOverview, BundleProgress } from '../../shared/api.ts';
 import { loadTrustStore } from '../bundle/trust-store.ts';
+import type { VerificationCache } from '../bundle/verification-cache.ts';
 import { verifyBundle } from '../bundle/verify.ts';
 import type { ProfileSet } from '../profiles/profile-store.ts';
 
@@ -12,12 +13,15 @@ export interface OverviewOptions {
   readonly demo: boolean;
   readonly profiles: ProfileSet;
   readonly onProgress: (progress: BundleProgress) => void;
+  /** Where the results are kept for the batch that starts from this bundle next. */
+  readonly cache?: VerificationCache;
 }
 
 export async function verifyBundleOverview(options: OverviewOptions): Promise<BundleOverview> {
   const trust = await loadTrustStore({ userDirs: options.trustDirs, demo: options.demo });
   const bundle = await verifyBundle(options.bundlePath, {
     trust,
+    cache: options.cache,
     onProgress: (progress) =>
       options.onProgress({ bundlePath: options.bundlePath, partition: progress.partition, overallDone: progress.overallDone, overallTotal: progress.overallTotal }),
   });

@@ -1,11 +1,12 @@
 // Starting a provisioning batch, shared by every front end: verify the bundle, load the device
 // profiles, check the operator and the supervisor, open (or continue) the batch in the records
-// with the supervisor's authorisation (or hold it for the operator UI's gate), and start taking
-// handsets from the device sources.
+// with the supervisor's authorisation (or let its handsets wait for the operator UI's gate before
+// their fuse step), and start taking handsets from the device sources.
 import type { BatchInfo } from '../../shared/pipeline.ts';
 import type { AuthorisationSummary, OperatorSummary } from '../../shared/records.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import { loadTrustStore } from '../bundle/trust-store.ts';
+import type { VerificationCache } from '../bundle/verification-cache.ts';
 import { verifyBundle, type VerificationProgress, type VerifiedBundle } from '../bundle/verify.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import { ProvisioningBatch } from '../pipeline/batch.ts';
@@ -30,7 +31,8 @@ export interface ProvisioningOptions {
   readonly operator: Credentials | SignedInOperator;
   /**
    * The supervisor who authorises the batch's fuse and lock steps now; null: the operator UI's gate
-   * asks later, and until `authoriseBatch` the batch is held (paused) once each handset is identified.
+   * asks later, and until `authoriseBatch` each handset is flashed and verified, then waits before its
+   * fuse step.
    */
   readonly supervisor: Credentials | null;
   /** The most handsets the supervisor's authorisation covers. */
@@ -49,6 +51,8 @@ export interface ProvisioningOptions {
   readonly settingsDir?: string;
   readonly slotNames?: SlotNames;
   readonly onVerifyProgress?: (progress: VerificationProgress) => void;
+  /** The station's verification results: a bundle just verified for the setup screen is not hashed again (its signature is). */
+  readonly verificationCache?: VerificationCache;
   readonly signal?: AbortSignal;
 }
 
@@ -61,8 +65,6 @@ export interface StartedBatch {
   readonly info: BatchInfo;
   readonly bundle: VerifiedBundle;
   readonly continued: boolean;
-  /** Paused until a supervisor authorises the batch's irreversible steps. */
-  readonly heldForAuthorisation: boolean;
 }
 
 export async function startProvisioning(options: ProvisioningOptions): Promise<StartedBatch> {
@@ -74,7 +76,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   // A printer naming an unknown template stops the start here, before a batch is opened.
   const labels = options.labels ?? (await stationLabelStep({ databasePath: records.databasePath, ...(options.settingsDir ? { settingsDir: options.settingsDir } : {}) }));
   const trust = await loadTrustStore({ userDirs: options.trustDirs, demo: options.demo });
-  const bundle = await verifyBundle(options.bundlePath, { trust, signal: options.signal, onProgress: options.onVerifyProgress });
+  const bundle = await verifyBundle(options.bundlePath, { trust, signal: options.signal, onProgress: options.onVerifyProgress, cache: options.verificationCache });
   const { manifest } = bundle;
   const previous = options.continueBatch ? records.journal.listBatches().findLast((batch) => batch.bundleHash === bundle.manifestSha256) : undefined;
   const batch =
@@ -100,7 +102,6 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   };
   const irreversible = info.fuses.length > 0 || info.lockBootloader;
   if (irreversible && options.supervisor) authoriseBatch(records, options.supervisor, info, options.deviceCap);
-  const held = irreversible && !options.supervisor && liveAuthorisation(records, info) === null;
   const provisioning = new ProvisioningBatch({
     plan: { id: batch.id, bundle, operatorId: operator.id },
     info,
@@ -110,15 +111,19 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
     parallel: options.parallel,
     labels,
     ...(options.slotNames ? { slotNames: options.slotNames } : {}),
+    // With the supervisor here now, nothing waits: a step the records refuse fails, as the CLI expects.
+    awaitsAuthorisation: options.supervisor === null,
   });
-  if (held) provisioning.pause();
   provisioning.start();
-  return { batch: provisioning, info, bundle, continued: previous !== undefined, heldForAuthorisation: held };
+  return { batch: provisioning, info, bundle, continued: previous !== undefined };
 }
 
-/** Records a supervisor's authorisation of the batch's fuses and lock for up to `deviceCap` handsets, for one shift. */
-export function authoriseBatch(records: StationRecords, supervisor: Credentials, info: BatchInfo, deviceCap: number): AuthorisationSummary {
-  return records.authorisations.authorise(supervisor, {
+/**
+ * Records a supervisor's authorisation of the batch's fuses and lock for up to `deviceCap` handsets,
+ * for one shift, and wakes the batch's handsets waiting for it (`batch`, once the batch runs).
+ */
+export function authoriseBatch(records: StationRecords, supervisor: Credentials, info: BatchInfo, deviceCap: number, batch?: ProvisioningBatch): AuthorisationSummary {
+  const granted = records.authorisations.authorise(supervisor, {
     batchId: info.id,
     fuses: [...info.fuses],
     lock: info.lockBootloader,
@@ -126,13 +131,23 @@ export function authoriseBatch(records: StationRecords, supervisor: Credentials,
     deviceCap,
     expiresAt: new Date(Date.now() + DEFAULT_AUTHORISATION_HOURS * 3600_000).toISOString(),
   });
+  batch?.authorised();
+  return granted;
 }
 
-/** The newest authorisation of the batch that still covers its policy (unexpired, under its cap), or null. */
+/**
+ * The newest authorisation of the batch that still covers its policy (unexpired, given by a supervisor
+ * still enabled), or null: then the UI offers the gate. One whose device cap is used up is still shown
+ * (with its count); the handsets it cannot take wait before their fuse step and say so.
+ */
 export function liveAuthorisation(records: StationRecords, info: BatchInfo): AuthorisationSummary | null {
   const now = new Date().toISOString();
+  const enabled = (id: string): boolean => (records.operators.get(id)?.disabledAt ?? null) === null;
   const covers = (granted: AuthorisationSummary): boolean =>
-    granted.expiresAt > now && granted.devicesUsed < granted.deviceCap && (!info.lockBootloader || granted.lock) && info.fuses.every((fuse) => granted.fuses.includes(fuse));
+    granted.expiresAt > now &&
+    (!info.lockBootloader || granted.lock) &&
+    info.fuses.every((fuse) => granted.fuses.includes(fuse)) &&
+    enabled(granted.supervisorId);
   return records.authorisations.listForBatch(info.id).find(covers) ?? null;
 }
 

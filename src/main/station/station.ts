@@ -2,6 +2,7 @@ import type { ApiEvents, BatchStatus, BundleProgress, EventListener, StationApi 
 import type { ApiEvent } from '../../shared/channels.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 import type { AttachedHandset, StationMode } from '../../shared/types.ts';
+import { VerificationCache } from '../bundle/verification-cache.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import type { Presence } from '../discovery/presence.ts';
 import { openStationLabels, type StationLabels } from '../labels/station-labels.ts';
@@ -41,8 +42,6 @@ interface RunningBatch {
   readonly startedBy: string;
   readonly expectedCount: number;
   readonly assetTagPattern: string | null;
-  /** Paused by a person (not held by the gate): authorising does not resume it. */
-  operatorPaused: boolean;
 }
 
 /** Bundle verification reports at most this often; a 2 GiB bundle would otherwise send thousands of events. */
@@ -54,6 +53,8 @@ export function createStation(options: StationOptions): Station {
   let profiles: Promise<ProfileSet> | null = null;
   let running: RunningBatch | null = null;
   const session = new OperatorSession();
+  /** The setup screen verifies a bundle and `batch.start` verifies it again: the second reads no image file. */
+  const verificationCache = new VerificationCache();
   /** Front ends hear every batch this station runs, including one started after they subscribed. */
   const snapshots = new Topic<PipelineSnapshot>();
   const progress = new Topic<BundleProgress>();
@@ -123,7 +124,14 @@ export function createStation(options: StationOptions): Station {
     'session.current': async () => session.current,
     'bundle.verify': async ({ bundlePath, trustDirs }) => {
       session.require();
-      return verifyBundleOverview({ bundlePath, trustDirs: trustDirs ?? [], demo: options.demo, profiles: await loadedProfiles(), onProgress: throttledProgress() });
+      return verifyBundleOverview({
+        bundlePath,
+        trustDirs: trustDirs ?? [],
+        demo: options.demo,
+        profiles: await loadedProfiles(),
+        onProgress: throttledProgress(),
+        cache: verificationCache,
+      });
     },
     'bundle.progress': async () => progress.latest,
     'profiles.list': async () => {
@@ -148,11 +156,12 @@ export function createStation(options: StationOptions): Station {
         continueBatch: true,
         assetTagPattern: request.assetTagPattern ?? null,
         slotNames: settings.slotNames,
+        verificationCache,
         ...(options.stationProfilesDir ? { stationProfilesDir: options.stationProfilesDir } : {}),
         onVerifyProgress: (value) =>
           onProgress({ bundlePath: request.bundlePath, partition: value.partition, overallDone: value.overallDone, overallTotal: value.overallTotal }),
       });
-      running = { started, startedBy: operator.id, expectedCount: request.expectedCount, assetTagPattern: request.assetTagPattern ?? null, operatorPaused: false };
+      running = { started, startedBy: operator.id, expectedCount: request.expectedCount, assetTagPattern: request.assetTagPattern ?? null };
       started.batch.subscribe((snapshot) => snapshots.publish(snapshot));
       return status(running);
     },
@@ -160,26 +169,20 @@ export function createStation(options: StationOptions): Station {
     'batch.authorise': async ({ supervisor, deviceCap }) => {
       session.require();
       const batch = requireBatch();
-      authoriseBatch(openRecords(), supervisor, batch.started.info, deviceCap);
-      if (!batch.operatorPaused) batch.started.batch.resume();
+      // Wakes the handsets waiting before their fuse step; a person's pause stays as it is.
+      authoriseBatch(openRecords(), supervisor, batch.started.info, deviceCap, batch.started.batch);
       return status(batch);
     },
     'batch.pause': async () => {
       session.require();
       const batch = requireBatch();
-      batch.operatorPaused = true;
       batch.started.batch.pause();
       return batch.started.batch.snapshot;
     },
     'batch.resume': async () => {
       session.require();
+      // Undoes a person's pause only: the supervisor's gate is not a pause, and only an authorisation opens it.
       const batch = requireBatch();
-      const { info } = batch.started;
-      // Resuming must never open the supervisor's gate: only an authorisation does.
-      if ((info.fuses.length > 0 || info.lockBootloader) && liveAuthorisation(openRecords(), info) === null) {
-        throw new GateClosedError(info.id);
-      }
-      batch.operatorPaused = false;
       batch.started.batch.resume();
       return batch.started.batch.snapshot;
     },
@@ -269,15 +272,6 @@ export function createStation(options: StationOptions): Station {
       records = null;
     },
   };
-}
-
-/** Resuming a batch held for the supervisor's gate: only an authorisation opens it. */
-class GateClosedError extends Error {
-  readonly code = 'NOT_AUTHORISED';
-  constructor(batchId: number) {
-    super(`batch ${batchId} waits for a supervisor to authorise its fuse and lock steps; it resumes once one does.`);
-    this.name = 'GateClosedError';
-  }
 }
 
 function attached(presence: Presence): AttachedHandset {

@@ -11,11 +11,11 @@ export interface PhaseLook {
 }
 
 /**
- * `held`: the batch is paused (by a person, or at the supervisor gate when `heldAtGate`). The
- * pipeline keeps such a handset's phase as it was and stops it at its next step boundary, so a
- * running handset of a paused batch reads as held.
+ * `held`: a person paused the batch. The pipeline keeps such a handset's phase as it was and stops it
+ * at its next step boundary, so a running handset of a paused batch reads as held. The supervisor's
+ * gate is no pause: a handset waiting for it says so in its own phase.
  */
-export function phaseLook(handset: HandsetSnapshot, held: boolean, heldAtGate: boolean, t: TFunction): PhaseLook {
+export function phaseLook(handset: HandsetSnapshot, held: boolean, t: TFunction): PhaseLook {
   const step = handset.step ? t(`steps.${handset.step}`) : '';
   const phase = held && (handset.phase === 'running' || handset.phase === 'queued') ? 'paused' : handset.phase;
   switch (phase) {
@@ -24,9 +24,9 @@ export function phaseLook(handset: HandsetSnapshot, held: boolean, heldAtGate: b
     case 'queued':
       return { tone: 'normal', label: t('phase.queued'), prompt: null };
     case 'paused':
-      return heldAtGate
-        ? { tone: 'attention', label: t('phase.heldAtGate'), prompt: t('prompt.gate') }
-        : { tone: 'normal', label: t('phase.paused'), prompt: null };
+      return { tone: 'normal', label: t('phase.paused'), prompt: null };
+    case 'waiting-for-authorisation':
+      return { tone: 'attention', label: t('phase.waitingForSupervisor'), prompt: t('prompt.gate') };
     case 'waiting-for-handset':
       return handset.step === 'reboot' || handset.step === 'checks'
         ? { tone: 'active', label: t('phase.rebooting'), prompt: t('prompt.rebooting') }

@@ -58,6 +58,8 @@ export interface TestStationOptions {
   /** Written to the station's station-settings.json before the batch starts (e.g. a label printer). */
   readonly stationSettings?: object;
   readonly assetTagPattern?: string;
+  /** Who authorises the batch up front, as the CLI does (default); null: nobody yet, as the operator UI starts a batch. */
+  readonly supervisor?: { readonly id: string; readonly pin: string } | null;
 }
 
 export interface TestStation {
@@ -112,7 +114,7 @@ export async function openTestStation(options: TestStationOptions): Promise<Test
       trustDirs: [],
       demo: true,
       operator: TECHNICIAN,
-      supervisor: SUPERVISOR,
+      supervisor: options.supervisor === undefined ? SUPERVISOR : options.supervisor,
       deviceCap: options.scenario.devices.length,
       parallel: options.parallel ?? 4,
       continueBatch: false,

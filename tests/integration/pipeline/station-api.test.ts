@@ -1,7 +1,7 @@
 // The pipeline through the station API, as the operator UI drives it: every call goes through
-// `dispatch` (the trust boundary), a session in main says who acts, the supervisor's gate holds the
-// batch until authorised, live state arrives as versioned, coalesced snapshots, and a failure keeps
-// its own code.
+// `dispatch` (the trust boundary), a session in main says who acts, the supervisor's gate holds every
+// handset before its fuse step until authorised (pause and resume are a person's, apart from it), live
+// state arrives as versioned, coalesced snapshots, and a failure keeps its own code.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,21 +81,36 @@ describe('the pipeline through the station API', () => {
     expect(progress.at(-1)?.overallDone).toBe(progress.at(-1)?.overallTotal);
   });
 
-  it('holds the batch at the supervisor gate, refuses to resume it without one, then provisions the fleet', async () => {
+  it('flashes the fleet before the supervisor comes, holds it at the fuse step until authorised, then provisions it', async () => {
     const snapshots: PipelineSnapshot[] = [];
     const stop = opened.station.subscribe('pipeline.snapshot', (snapshot) => snapshots.push(snapshot));
     const started = Date.now();
+    // The setup screen verified this bundle just before: starting checks its signature again but hashes no
+    // image, so no progress is published beyond the verification's last one, which a new listener gets at once.
+    const verified = await opened.station['bundle.progress'](undefined);
+    const hashing: BundleProgress[] = [];
+    const stopProgress = opened.station.subscribe('bundle.progress', (value) => hashing.push(value));
     const result = await dispatch(opened.station, 'batch.start', { bundlePath: bundle, expectedCount: 4, parallel: 2, assetTagPattern: 'T-{seq:04}' });
+    stopProgress();
+    expect(verified).not.toBeNull();
+    expect(hashing).toEqual([verified]);
     expect(result).toMatchObject({ ok: true, value: { startedBy: TECHNICIAN.id, gateRequired: true, authorisation: null, info: { demo: true } } });
-    // Every handset is identified and then held: nothing past precheck runs before the gate opens.
-    await expect.poll(() => snapshots.at(-1)?.handsets.filter((handset) => handset.serial !== null).length, { timeout: 30_000, interval: 100 }).toBe(4);
-    expect(snapshots.at(-1)?.paused).toBe(true);
-    expect(await dispatch(opened.station, 'batch.resume', undefined)).toMatchObject({ ok: false, error: { failure: 'NOT_AUTHORISED' } });
+    // Every handset is flashed and verified, then waits for the supervisor before anything irreversible.
+    const atGate = (snapshot: PipelineSnapshot | undefined): boolean =>
+      snapshot?.handsets.length === 4 && snapshot.handsets.every((handset) => handset.phase === 'waiting-for-authorisation');
+    await expect.poll(() => atGate(snapshots.at(-1)), { timeout: 30_000, interval: 100 }).toBe(true);
+    expect(snapshots.at(-1)?.paused).toBe(false);
+    expect(snapshots.at(-1)?.handsets.map((handset) => [handset.step, handset.steps.verify, handset.steps.fuse, handset.steps.lock])).toEqual(
+      Array(4).fill(['fuse', 'passed', 'waiting', 'waiting']),
+    );
+    // Pause and resume are a person's and open nothing: the handsets still wait for the supervisor.
+    expect(await dispatch(opened.station, 'batch.pause', undefined)).toMatchObject({ ok: true, value: { paused: true } });
+    expect(await dispatch(opened.station, 'batch.resume', undefined)).toMatchObject({ ok: true, value: { paused: false } });
     expect(await dispatch(opened.station, 'batch.authorise', { supervisor: TECHNICIAN, deviceCap: 4 })).toMatchObject({
       ok: false,
       error: { failure: 'ROLE_NOT_ALLOWED' },
     });
-    expect(snapshots.at(-1)?.handsets.every((handset) => handset.steps.fuse === 'waiting' && handset.steps.flash === 'waiting')).toBe(true);
+    expect(atGate((await opened.station['pipeline.snapshot'](undefined)) ?? undefined)).toBe(true);
     const authorised = await dispatch(opened.station, 'batch.authorise', { supervisor: SUPERVISOR, deviceCap: 4 });
     expect(authorised).toMatchObject({ ok: true, value: { authorisation: { supervisorId: SUPERVISOR.id, deviceCap: 4, fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], lock: true } } });
     await expect.poll(() => snapshots.at(-1)?.counters.provisioned, { timeout: 60_000, interval: 200 }).toBe(4);

@@ -174,7 +174,7 @@ export const en = {
     running: 'Running: {{step}}',
     queued: 'Waiting for a flashing place',
     paused: 'Paused',
-    heldAtGate: 'Waiting for supervisor',
+    waitingForSupervisor: 'Waiting for the supervisor',
     rebooting: 'Rebooting',
     unplugged: 'Handset gone',
     provisioned: 'Done',
@@ -182,7 +182,7 @@ export const en = {
     aborted: 'Aborted',
   },
   prompt: {
-    gate: 'Identified. Flashing starts once a supervisor authorises the batch.',
+    gate: 'Flashed and verified. Fuses and lock wait until a supervisor authorises the batch.',
     rebooting: 'Leave it plugged in: it is starting its system.',
     replug: 'Plug the handset in again in fastboot mode; it resumes where it stopped.',
     unplugDone: 'Unplug it; plug the next handset into this slot.',

@@ -175,7 +175,7 @@ export const zhCN: Messages = {
     running: '进行中：{{step}}',
     queued: '等待刷机位',
     paused: '已暂停',
-    heldAtGate: '等待主管',
+    waitingForSupervisor: '等待主管',
     rebooting: '正在重启',
     unplugged: '手机已断开',
     provisioned: '完成',
@@ -183,7 +183,7 @@ export const zhCN: Messages = {
     aborted: '已中止',
   },
   prompt: {
-    gate: '已识别。主管授权批次后开始刷机。',
+    gate: '已刷机并校验。熔丝和锁定须等主管授权批次后进行。',
     rebooting: '请保持连接：手机正在启动系统。',
     replug: '请以 fastboot 模式重新插入手机；将从中断处继续。',
     unplugDone: '请拔下手机；将下一台手机插入此插槽。',

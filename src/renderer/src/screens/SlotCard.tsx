@@ -2,7 +2,7 @@ import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { STEP_NAMES, type StepName } from '../../../shared/records.ts';
-import { STEP_STATES, type HandsetSnapshot, type StepState } from '../../../shared/pipeline.ts';
+import { STEP_STATES, type HandsetSnapshot, type RunPhase, type StepState } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
@@ -24,6 +24,9 @@ export function cardWords(t: TFunction): CardWords {
   return { steps, stepState };
 }
 
+/** Phases of a run under way, which the operator may abort. */
+const ACTIVE_PHASES: ReadonlySet<RunPhase> = new Set(['running', 'queued', 'paused', 'waiting-for-handset', 'waiting-for-authorisation']);
+
 export interface SlotActions {
   retry(serial: string): void;
   abort(serial: string): void;
@@ -35,14 +38,13 @@ interface SlotCardProps {
   readonly slot: string;
   readonly slotName: string | null;
   readonly handset: HandsetSnapshot | null;
-  /** The batch is paused; `heldAtGate`: because the supervisor has not authorised it yet. */
+  /** A person paused the batch. */
   readonly held: boolean;
-  readonly heldAtGate: boolean;
   readonly words: CardWords;
   readonly actions: SlotActions;
 }
 
-function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, words, actions }: SlotCardProps) {
+function SlotCardView({ position, slot, slotName, handset, held, words, actions }: SlotCardProps) {
   const { t } = useTranslation();
   const title = slotName ?? t('grid.slotNumber', { number: position });
   if (!handset) {
@@ -55,9 +57,9 @@ function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, wor
       </article>
     );
   }
-  const look = phaseLook(handset, held, heldAtGate, t);
+  const look = phaseLook(handset, held, t);
   const serial = handset.serial === null ? null : displaySafe(handset.serial, 64);
-  const active = handset.phase === 'running' || handset.phase === 'queued' || handset.phase === 'paused' || handset.phase === 'waiting-for-handset';
+  const active = ACTIVE_PHASES.has(handset.phase);
   const retryable = handset.phase === 'failed' || handset.phase === 'aborted';
   const { progress, reason } = handset;
   const knownReason = reason !== null && t(`failure.${reason.code}.what`, { defaultValue: '' }) !== '';
@@ -120,7 +122,7 @@ function SlotCardView({ position, slot, slotName, handset, held, heldAtGate, wor
 
 /** Only what a card shows decides whether it renders again: 32 cards at ten snapshots a second stay cheap. */
 function sameCard(a: SlotCardProps, b: SlotCardProps): boolean {
-  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.held !== b.held || a.heldAtGate !== b.heldAtGate || a.words !== b.words || a.actions !== b.actions) return false;
+  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.held !== b.held || a.words !== b.words || a.actions !== b.actions) return false;
   const x = a.handset;
   const y = b.handset;
   if (x === y) return true;

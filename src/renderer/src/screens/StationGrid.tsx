@@ -27,19 +27,18 @@ export function StationGrid({ station, batch, snapshot, slotNames, actions, onPa
   const words = useMemo(() => cardWords(i18n.getFixedT(language)), [i18n, language]);
   const bySlot = useMemo(() => new Map<string, HandsetSnapshot>((snapshot?.handsets ?? []).map((handset) => [handset.slot, handset])), [snapshot]);
   const order = useSlotOrder([...bySlot.keys()], slotNames);
-  const heldAtGate = batch.gateRequired && batch.authorisation === null;
   return (
     <main className="station" aria-labelledby="station-heading">
       <h2 id="station-heading" className="visually-hidden">
         {t('grid.title')}
       </h2>
-      <BatchBar station={station} batch={batch} snapshot={snapshot} heldAtGate={heldAtGate} onPause={onPause} onOpenGate={onOpenGate} />
+      <BatchBar station={station} batch={batch} snapshot={snapshot} onPause={onPause} onOpenGate={onOpenGate} />
       <div className="grid" role="list" aria-label={t('grid.slots')}>
         {order.map((slot, index) => {
           const handset = bySlot.get(slot) ?? null;
           return (
             <div role="listitem" key={slot}>
-              <SlotCard position={index + 1} slot={slot} slotName={handset?.slotName ?? (Object.hasOwn(slotNames, slot) ? (slotNames[slot] as string) : null)} handset={handset} held={snapshot?.paused ?? false} heldAtGate={heldAtGate} words={words} actions={actions} />
+              <SlotCard position={index + 1} slot={slot} slotName={handset?.slotName ?? (Object.hasOwn(slotNames, slot) ? (slotNames[slot] as string) : null)} handset={handset} held={snapshot?.paused ?? false} words={words} actions={actions} />
             </div>
           );
         })}
@@ -49,12 +48,14 @@ export function StationGrid({ station, batch, snapshot, slotNames, actions, onPa
   );
 }
 
-function BatchBar({ station, batch, snapshot, heldAtGate, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'> & { readonly heldAtGate: boolean }) {
+function BatchBar({ station, batch, snapshot, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'>) {
   const { t } = useTranslation();
   const printer = usePrinterStatus(station);
   const [shift, resetShift] = useShiftCounters(snapshot);
   const counters = snapshot?.counters;
   const paused = snapshot?.paused ?? false;
+  // Offered while no authorisation covers the batch, and while a handset waits for one (the last one's cap is used up).
+  const gateOpen = batch.gateRequired && (batch.authorisation === null || (snapshot?.handsets.some((handset) => handset.phase === 'waiting-for-authorisation') ?? false));
   return (
     <section className="batch-bar" aria-label={t('grid.batch')}>
       <div className="batch-name">
@@ -70,15 +71,15 @@ function BatchBar({ station, batch, snapshot, heldAtGate, onPause, onOpenGate }:
         <Counter name={t('counters.expected')} value={batch.expectedCount} testId="counter-expected" />
       </dl>
       <div className="batch-actions">
-        {heldAtGate ? (
+        {gateOpen ? (
           <button type="button" className="attention-button" onClick={onOpenGate}>
             <StateBadge tone="attention" label={t('gate.waiting')} />
           </button>
         ) : batch.gateRequired && batch.authorisation ? (
           <StateBadge tone="done" label={t('gate.authorisedBy', { supervisor: batch.authorisation.supervisorId, used: batch.authorisation.devicesUsed, cap: batch.authorisation.deviceCap })} />
         ) : null}
-        <button type="button" onClick={() => onPause(!paused)} disabled={heldAtGate}>
-          {paused && !heldAtGate ? t('grid.resume') : t('grid.pause')}
+        <button type="button" onClick={() => onPause(!paused)}>
+          {paused ? t('grid.resume') : t('grid.pause')}
         </button>
         <button type="button" onClick={resetShift} title={t('counters.resetHint')}>
           {t('counters.reset')}
