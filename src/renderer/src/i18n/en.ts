@@ -38,6 +38,16 @@ export const en = {
     RECORDS_REFUSED: 'The records refused this',
     SETTINGS_INVALID: 'The station settings file has errors',
     'bad-request': 'The request was not valid',
+    dialog: 'The file dialog could not be opened',
+  },
+  shell: {
+    choose: 'Choose…',
+    chooseFolder: 'Choose folder…',
+    chooseZip: 'Choose zip…',
+    chooseExportPath: 'Choose where to save the export',
+    chooseVerifyPath: 'Choose the export file to verify',
+    chooseBundleDir: 'Choose a bundle folder',
+    chooseBundleZip: 'Choose a bundle zip file',
   },
   setup: {
     title: 'New batch',

@@ -41,6 +41,16 @@ export const zhCN: Messages = {
     RECORDS_REFUSED: '记录库拒绝了此操作',
     SETTINGS_INVALID: '工作站设置文件有错误',
     'bad-request': '请求无效',
+    dialog: '无法打开文件对话框',
+  },
+  shell: {
+    choose: '选择…',
+    chooseFolder: '选择文件夹…',
+    chooseZip: '选择 zip 文件…',
+    chooseExportPath: '选择导出文件的保存位置',
+    chooseVerifyPath: '选择要校验的导出文件',
+    chooseBundleDir: '选择固件包文件夹',
+    chooseBundleZip: '选择固件包 zip 文件',
   },
   setup: {
     title: '新建批次',

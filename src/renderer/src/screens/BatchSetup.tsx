@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { BatchStatus, BundleOverview, BundleProgress, StationApi } from '../../../shared/api.ts';
 import { formatTag, parseTagPattern } from '../../../shared/asset-tag.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
+import { ChoosePath } from '../components/ChoosePath.tsx';
 import { LabelPreview, PrinterBadge, usePrinterStatus } from '../components/Labels.tsx';
 import { PolicyText } from '../components/Policy.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
@@ -68,6 +69,8 @@ export function BatchSetup({ station, onStarted }: { readonly station: StationAp
               <span>{t('setup.bundlePath')}</span>
               <input value={bundlePath} onChange={(event) => setBundlePath(event.target.value)} required maxLength={4096} placeholder={t('setup.bundlePathHint')} />
             </label>
+            <ChoosePath label={t('shell.chooseFolder')} name={t('shell.chooseBundleDir')} pick={() => ({ open: { kind: 'bundle-dir', title: t('setup.bundle') } })} onChosen={setBundlePath} />
+            <ChoosePath label={t('shell.chooseZip')} name={t('shell.chooseBundleZip')} pick={() => ({ open: { kind: 'bundle-zip', title: t('setup.bundle') } })} onChosen={setBundlePath} />
             <button type="submit" disabled={busy !== null || bundlePath.trim() === ''}>
               {t('setup.verify')}
             </button>

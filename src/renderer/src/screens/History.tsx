@@ -3,9 +3,11 @@ import { useTranslation } from 'react-i18next';
 import type { ExportResult, RecordDetail, RecordList, RecordQuery, StationApi } from '../../../shared/api.ts';
 import type { RecordOutcome, VerifyOutcome } from '../../../shared/records.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
+import { ChoosePath } from '../components/ChoosePath.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { formatDateTime, formatNumber } from '../format.ts';
+import { exportFileName } from '../shell-client.ts';
 import { shownError, type ShownError } from '../station-client.ts';
 import { RecordFacts, StepLog } from './RecordView.tsx';
 
@@ -147,7 +149,7 @@ export function History({ station }: { readonly station: StationApi }) {
   );
 }
 
-/** Export to a path on the station: the Electron shell's save dialog fills this field; in a browser it is typed. */
+/** Export to a path on the station: typed, or filled by the Electron window's save dialog ("Choose…"). */
 function ExportPanel({ station, filter }: { readonly station: StationApi; readonly filter: () => Omit<RecordQuery, 'search' | 'limit'> }) {
   const { t } = useTranslation();
   const [format, setFormat] = useState<Format>('csv');
@@ -181,6 +183,12 @@ function ExportPanel({ station, filter }: { readonly station: StationApi; readon
           <span>{t('history.exportPath')}</span>
           <input value={path} onChange={(event) => setPath(event.target.value)} required maxLength={4096} />
         </label>
+        <ChoosePath
+          label={t('shell.choose')}
+          name={t('shell.chooseExportPath')}
+          pick={() => ({ save: { kind: format, defaultName: exportFileName(format), title: t('history.export') } })}
+          onChosen={setPath}
+        />
         <button type="submit">{t('history.save')}</button>
       </div>
       {result && (
@@ -217,6 +225,7 @@ function VerifyPanel({ station }: { readonly station: StationApi }) {
           <span>{t('history.verifyPath')}</span>
           <input value={path} onChange={(event) => setPath(event.target.value)} required maxLength={4096} />
         </label>
+        <ChoosePath label={t('shell.choose')} name={t('shell.chooseVerifyPath')} pick={() => ({ open: { kind: 'export', title: t('history.verify') } })} onChosen={setPath} />
         <button type="submit">{t('history.verifyButton')}</button>
       </div>
       {outcome && (
