@@ -4,12 +4,13 @@
 import { z } from 'zod';
 import type { ApiChannel, ApiEvent } from './channels.ts';
 import type { BundleSigner } from './bundle.ts';
-import type { SlotNames } from './handset.ts';
-import type { LabelJobSummary, LabelPrinterSettings, PrinterStatus } from './labels.ts';
+import { parseSlot, type SlotNames } from './handset.ts';
+import { labelPrinterSchema, type LabelJobSummary, type LabelPrinterSettings, type PrinterStatus } from './labels.ts';
 import { handsetActionSchema, type BatchInfo, type PipelineSnapshot } from './pipeline.ts';
 import type { ProfileSummary } from './profile.ts';
 import {
   RECORD_OUTCOMES,
+  ROLES,
   type AuthorisationSummary,
   type OperatorSummary,
   type ProvisioningRecord,
@@ -63,6 +64,42 @@ export const recordExportSchema = z.strictObject({
   filter: recordQuerySchema.omit({ search: true, limit: true }).default({}),
 });
 
+/** A slot as a depot names it: a USB port path such as 1-3.2, or tcp:HOST[:PORT] (src/shared/handset.ts). */
+export const slotTextSchema = z
+  .string()
+  .max(300)
+  .refine((text) => !('problem' in parseSlot(text)), 'a slot: a USB port path such as 1-3.2, or tcp:HOST:PORT');
+/** What an operator reads on a hub label: short, printable, no control or bidi characters. */
+export const slotNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[\p{L}\p{N} ._#/-]{1,16}$/u, 'a slot name: 1-16 letters, digits, space, . _ # / -');
+
+export const slotNameChangeSchema = z.strictObject({
+  slot: slotTextSchema,
+  /** The slot's new name; null clears it. Names are unique on a station. */
+  name: slotNameSchema.nullable(),
+});
+
+/** An admin's change to the operators, proven by the signed-in admin's own PIN as the records require. */
+const adminPin = z.string().min(1).max(64);
+const operatorId = z.string().min(1).max(64);
+
+export const operatorAddSchema = z.strictObject({
+  adminPin,
+  operator: z
+    .strictObject({
+      id: operatorId,
+      displayName: z.string().min(1).max(200),
+      role: z.enum(ROLES),
+      pin: z.string().min(1).max(64),
+      /** The initial PIN typed a second time. */
+      pinRepeat: z.string().min(1).max(64),
+    })
+    .refine((operator) => operator.pin === operator.pinRepeat, { path: ['pinRepeat'], message: 'the two PINs differ' }),
+});
+export type OperatorAddRequest = z.input<typeof operatorAddSchema>;
+
 export const apiRequestSchemas = {
   'station.info': z.undefined(),
   'devices.scan': z.undefined(),
@@ -86,7 +123,12 @@ export const apiRequestSchemas = {
   'records.export': recordExportSchema,
   'records.verify': z.strictObject({ path }),
   'settings.read': z.undefined(),
+  'settings.slotName': slotNameChangeSchema,
+  'settings.labelPrinter': z.strictObject({ printer: labelPrinterSchema.nullable() }),
   'operators.list': z.undefined(),
+  'operators.add': operatorAddSchema,
+  'operators.disable': z.strictObject({ adminPin, id: operatorId }),
+  'operators.unlock': z.strictObject({ adminPin, id: operatorId }),
   'labels.status': z.undefined(),
   'labels.preview': handsetActionSchema,
   'labels.batchPreview': z.strictObject({ assetTagPattern: z.string().min(1).max(64), product: z.string().min(1).max(128), bundleVersion: z.string().min(1).max(128) }),
@@ -174,6 +216,8 @@ export interface TrustKeyInfo {
 
 export interface StationSettingsView {
   readonly slotNames: SlotNames;
+  /** The label printer the settings name (null: none) and the templates it may use. */
+  readonly labels: { readonly printer: LabelPrinterSettings | null; readonly templates: readonly string[]; readonly warning: string | null };
   readonly trust: { readonly keys: readonly TrustKeyInfo[]; readonly warnings: readonly string[] };
   readonly profiles: readonly ProfileSummary[];
   readonly station: { readonly fingerprint: string; readonly publicKey: string; readonly dataDir: string; readonly mode: StationMode; readonly demo: boolean };
@@ -218,8 +262,16 @@ export interface ApiResponses {
   'records.export': ExportResult;
   'records.verify': VerifyOutcome;
   'settings.read': StationSettingsView;
+  /** Admin or supervisor: names, renames or clears one slot; answers the settings as written. */
+  'settings.slotName': StationSettingsView;
+  /** Admin: sets or removes the label printer; answers the settings as written. */
+  'settings.labelPrinter': StationSettingsView;
   /** Admin only. */
   'operators.list': OperatorSummary[];
+  /** Admin only, with the admin's PIN: the new operator. */
+  'operators.add': OperatorSummary;
+  'operators.disable': OperatorSummary;
+  'operators.unlock': OperatorSummary;
   'labels.status': LabelStatus;
   /** The handset's label from its provisioning record, as the station printer prints it. */
   'labels.preview': LabelImage;

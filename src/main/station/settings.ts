@@ -1,9 +1,11 @@
 // Station settings a depot edits (`station-settings.json` in the data folder): names for its slots,
-// the TCP fastboot endpoints and serial port paths to watch, and the printer that labels handsets. Validated like every file the station
-// did not write itself; an error names the field.
+// the TCP fastboot endpoints and serial port paths to watch, and the printer that labels handsets.
+// Validated like every file the station did not write itself; an error names the field. The settings
+// screen changes some of it (settings-store.ts).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { slotNameSchema, slotTextSchema } from '../../shared/api.ts';
 import { formatSlot, parseSlot, type Slot } from '../../shared/handset.ts';
 import { labelPrinterSchema } from '../../shared/labels.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
@@ -13,13 +15,9 @@ import { parseStrictJson } from '../bundle/strict-json.ts';
 export const SETTINGS_FILE = 'station-settings.json';
 const MAX_SETTINGS_BYTES = 1024 * 1024;
 
-const slotText = z.string().refine((text) => !('problem' in parseSlot(text)), 'a slot: a USB port path such as 1-3.2, or tcp:HOST:PORT');
-/** What an operator reads on a hub label: short, printable, no control or bidi characters. */
-const slotName = z.string().regex(/^[\p{L}\p{N} ._#/-]{1,16}$/u, 'a slot name: 1-16 letters, digits, space, . _ # / -');
-
 export const settingsSchema = z.strictObject({
-  slotNames: z.record(slotText, slotName).default({}),
-  tcpEndpoints: z.array(slotText.refine((text) => text.startsWith('tcp:'), 'a TCP endpoint: tcp:HOST:PORT')).max(256).default([]),
+  slotNames: z.record(slotTextSchema, slotNameSchema).default({}),
+  tcpEndpoints: z.array(slotTextSchema.refine((text) => text.startsWith('tcp:'), 'a TCP endpoint: tcp:HOST:PORT')).max(256).default([]),
   serialPorts: z.array(z.string().min(1).max(4096)).max(256).default([]),
   /** Where each provisioned handset's asset label is printed (docs/labels.md); null: no printer. */
   labelPrinter: labelPrinterSchema.nullable().default(null),
@@ -27,21 +25,27 @@ export const settingsSchema = z.strictObject({
 export type StationSettings = z.infer<typeof settingsSchema>;
 
 export class SettingsError extends Error {
-  readonly code = 'SETTINGS_INVALID';
-  constructor(message: string) {
+  readonly code: 'SETTINGS_INVALID' | 'SLOT_NAME_TAKEN';
+  constructor(message: string, code: SettingsError['code'] = 'SETTINGS_INVALID') {
     super(message);
     this.name = 'SettingsError';
+    this.code = code;
   }
 }
 
 /** The settings in `dataDir`, or the defaults when the depot has written none. */
 export async function loadSettings(dataDir: string): Promise<StationSettings> {
+  return (await readSettingsFile(dataDir)).settings;
+}
+
+/** The settings file as written (null when there is none) and the settings it holds, validated. */
+export async function readSettingsFile(dataDir: string): Promise<{ readonly raw: Record<string, unknown> | null; readonly settings: StationSettings }> {
   const path = join(dataDir, SETTINGS_FILE);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return settingsSchema.parse({});
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { raw: null, settings: settingsSchema.parse({}) };
     throw new SettingsError(`cannot read ${displaySafe(path)}: ${(error as NodeJS.ErrnoException).code ?? 'read error'}`);
   }
   if (bytes.length > MAX_SETTINGS_BYTES) throw new SettingsError(`${displaySafe(path)} is larger than ${MAX_SETTINGS_BYTES} bytes`);
@@ -51,6 +55,11 @@ export async function loadSettings(dataDir: string): Promise<StationSettings> {
   } catch (error) {
     throw new SettingsError(`${displaySafe(path)} is not valid JSON: ${displaySafe((error as Error).message, 200)}`);
   }
+  return { raw: value as Record<string, unknown>, settings: validateSettings(value, path) };
+}
+
+/** Settings as the station uses them, or a SettingsError naming each field at fault in `path`. */
+export function validateSettings(value: unknown, path: string): StationSettings {
   const parsed = settingsSchema.safeParse(value);
   if (!parsed.success) throw new SettingsError(`${displaySafe(path)} has errors:\n${describeIssues(parsed.error)}`);
   // Slot names are keyed by the one spelling of a slot, whatever spelling the depot wrote.

@@ -15,7 +15,8 @@ import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch
 import { listRecords, showRecord } from './records-query.ts';
 import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
-import { readSettingsView } from './settings-view.ts';
+import { setLabelPrinter, setSlotName } from './settings-store.ts';
+import { readSettingsView, stationTemplates } from './settings-view.ts';
 import { Topic } from './topic.ts';
 import { STATION_VERSION } from './version.ts';
 
@@ -62,6 +63,10 @@ export function createStation(options: StationOptions): Station {
 
   const openRecords = (): StationRecords => (records ??= openStationRecords(options.dataDir));
   let labels: Promise<StationLabels> | null = null;
+  /** Labels opened for a printer since replaced: their jobs already sent still get an outcome before closing. */
+  const retiredLabels: Promise<StationLabels>[] = [];
+  /** The running batch's slot names, changed in place so a handset plugged in after a rename gets the new name. */
+  const liveSlotNames: Record<string, string> = {};
   const stationLabels = (): Promise<StationLabels> => {
     labels ??= openStationLabels({ databasePath: openRecords().databasePath });
     // Settings fixed after a failure (an unknown template, say) are read again on the next call.
@@ -74,6 +79,8 @@ export function createStation(options: StationOptions): Station {
     profiles.catch(() => (profiles = null));
     return profiles;
   };
+  const settingsView = async () =>
+    readSettingsView({ dataDir: options.dataDir, mode: options.mode, demo: options.demo, records: openRecords(), profiles: await loadedProfiles() });
   const requireBatch = (): RunningBatch => {
     if (!running) throw new Error('no batch is running; start one first');
     return running;
@@ -155,7 +162,7 @@ export function createStation(options: StationOptions): Station {
         parallel: request.parallel ?? 4,
         continueBatch: true,
         assetTagPattern: request.assetTagPattern ?? null,
-        slotNames: settings.slotNames,
+        slotNames: Object.assign(liveSlotNames, settings.slotNames),
         verificationCache,
         ...(options.stationProfilesDir ? { stationProfilesDir: options.stationProfilesDir } : {}),
         onVerifyProgress: (value) =>
@@ -232,11 +239,42 @@ export function createStation(options: StationOptions): Station {
     },
     'settings.read': async () => {
       session.require();
-      return readSettingsView({ dataDir: options.dataDir, mode: options.mode, demo: options.demo, records: openRecords(), profiles: await loadedProfiles() });
+      return settingsView();
+    },
+    'settings.slotName': async ({ slot, name }) => {
+      session.require(['admin', 'supervisor']);
+      const { slotNames } = await setSlotName(options.dataDir, slot, name);
+      for (const key of Object.keys(liveSlotNames)) delete liveSlotNames[key];
+      Object.assign(liveSlotNames, slotNames);
+      return settingsView();
+    },
+    'settings.labelPrinter': async ({ printer }) => {
+      session.require(['admin']);
+      // A template the station cannot load would stop the next batch from starting: refuse it now.
+      if (printer) (await stationTemplates(options.dataDir)).get(printer.template);
+      await setLabelPrinter(options.dataDir, printer);
+      // Status, previews and reprints use the new printer from now on; a running batch keeps the one it started with.
+      if (labels) retiredLabels.push(labels);
+      labels = null;
+      return settingsView();
     },
     'operators.list': async () => {
       session.require(['admin']);
       return openRecords().operators.list();
+    },
+    // The records authorise each change by the admin's own PIN (a wrong one counts towards the lock-out).
+    'operators.add': async ({ adminPin, operator }) => {
+      const admin = session.require(['admin']);
+      const { id, displayName, role, pin } = operator;
+      return openRecords().operators.add({ id: admin.id, pin: adminPin }, { id, displayName, role, pin });
+    },
+    'operators.disable': async ({ adminPin, id }) => {
+      const admin = session.require(['admin']);
+      return openRecords().operators.disable({ id: admin.id, pin: adminPin }, id);
+    },
+    'operators.unlock': async ({ adminPin, id }) => {
+      const admin = session.require(['admin']);
+      return openRecords().operators.unlock({ id: admin.id, pin: adminPin }, id);
     },
     'labels.status': async () => {
       session.require();
@@ -263,7 +301,7 @@ export function createStation(options: StationOptions): Station {
     async close() {
       await running?.started.batch.stop();
       // Label jobs already sent get their outcome recorded before the records close.
-      await (await labels?.catch(() => null))?.service.idle();
+      for (const opened of [...retiredLabels, labels]) await (await opened?.catch(() => null))?.service.idle();
       running = null;
       snapshots.close();
       progress.close();
