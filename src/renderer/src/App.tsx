@@ -143,7 +143,7 @@ export function App({ station }: { readonly station: StationApi }) {
               />
             ))}
           {view === 'history' && <History station={station} />}
-          {view === 'settings' && <Settings station={station} session={session} settings={settings} preferences={preferences} onPreferences={setPreferences} />}
+          {view === 'settings' && <Settings station={station} session={session} settings={settings} preferences={preferences} onPreferences={setPreferences} onSettings={setSettings} />}
           {gateOpen && batch && (
             <GateDialog
               station={station}

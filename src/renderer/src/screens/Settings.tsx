@@ -1,15 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Session, StationApi, StationSettingsView } from '../../../shared/api.ts';
-import type { OperatorSummary } from '../../../shared/records.ts';
 import type { ScanResult } from '../../../shared/types.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { PrinterBadge, usePrinterStatus } from '../components/Labels.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
-import { formatDateTime } from '../format.ts';
 import { chooseLanguage, LANGUAGES, storedLanguage, type Language } from '../i18n/index.ts';
 import { THEMES, type Preferences } from '../preferences.ts';
 import { shownError, type ShownError } from '../station-client.ts';
+import { LabelPrinter } from './settings/LabelPrinter.tsx';
+import { Operators } from './settings/Operators.tsx';
+import { SlotNames } from './settings/SlotNames.tsx';
 
 interface SettingsProps {
   readonly station: StationApi;
@@ -17,19 +17,28 @@ interface SettingsProps {
   readonly settings: StationSettingsView | null;
   readonly preferences: Preferences;
   readonly onPreferences: (change: Partial<Preferences>) => void;
+  /** The settings as the station wrote them after a change here, for the rest of the window (the grid's slot names). */
+  readonly onSettings: (settings: StationSettingsView) => void;
 }
 
-export function Settings({ station, session, settings, preferences, onPreferences }: SettingsProps) {
+export function Settings({ station, session, settings: loaded, preferences, onPreferences, onSettings }: SettingsProps) {
   const { t } = useTranslation();
-  const isAdmin = session.operator.role === 'admin';
+  const [edited, setEdited] = useState<StationSettingsView | null>(null);
+  const settings = edited ?? loaded;
+  const saved = (next: StationSettingsView): void => {
+    setEdited(next);
+    onSettings(next);
+  };
+  const { role } = session.operator;
+  const isAdmin = role === 'admin';
   return (
     <main className="settings" aria-labelledby="settings-heading">
       <h2 id="settings-heading">{t('settings.title')}</h2>
       <div className="settings-grid">
         <Display preferences={preferences} onPreferences={onPreferences} />
         {settings && <StationIdentity settings={settings} />}
-        <Printer station={station} />
-        {settings && <SlotNamesView settings={settings} />}
+        <LabelPrinter station={station} settings={settings} canEdit={isAdmin} onSaved={saved} />
+        {settings && <SlotNames station={station} settings={settings} canEdit={isAdmin || role === 'supervisor'} onSaved={saved} />}
         {settings && <TrustStore settings={settings} />}
         {settings && <Profiles settings={settings} />}
         <Connections station={station} />
@@ -82,28 +91,6 @@ function Display({ preferences, onPreferences }: Pick<SettingsProps, 'preference
   );
 }
 
-function Printer({ station }: { readonly station: StationApi }) {
-  const { t } = useTranslation();
-  const status = usePrinterStatus(station);
-  return (
-    <section className="panel" aria-labelledby="printers-heading">
-      <h3 id="printers-heading">{t('settings.printers')}</h3>
-      <PrinterBadge status={status} />
-      {status?.printer && (
-        <dl className="facts">
-          <dt>{t('settings.printerAddress')}</dt>
-          <dd className="mono">{displaySafe(status.printer.address, 200)}</dd>
-          <dt>{t('settings.printerFormat')}</dt>
-          <dd>{status.printer.format.toUpperCase()}</dd>
-          <dt>{t('settings.printerTemplate')}</dt>
-          <dd>{status.printer.template}</dd>
-        </dl>
-      )}
-      <p className="hint">{t('settings.editFile')}</p>
-    </section>
-  );
-}
-
 function StationIdentity({ settings }: { readonly settings: StationSettingsView }) {
   const { t } = useTranslation();
   const { station } = settings;
@@ -121,37 +108,6 @@ function StationIdentity({ settings }: { readonly settings: StationSettingsView 
         <dd className="mono">{displaySafe(station.dataDir, 300)}</dd>
       </dl>
       {station.demo && <StateBadge tone="attention" label={t('settings.demoMode')} />}
-    </section>
-  );
-}
-
-function SlotNamesView({ settings }: { readonly settings: StationSettingsView }) {
-  const { t } = useTranslation();
-  const entries = Object.entries(settings.slotNames);
-  return (
-    <section className="panel" aria-labelledby="slots-heading">
-      <h3 id="slots-heading">{t('settings.slotNames')}</h3>
-      {entries.length === 0 ? (
-        <p className="hint">{t('settings.noSlotNames')}</p>
-      ) : (
-        <table aria-labelledby="slots-heading">
-          <thead>
-            <tr>
-              <th scope="col">{t('settings.slotPath')}</th>
-              <th scope="col">{t('settings.slotName')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map(([slot, name]) => (
-              <tr key={slot}>
-                <td className="mono">{displaySafe(slot, 80)}</td>
-                <td>{displaySafe(name, 32)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <p className="hint">{t('settings.editFile')}</p>
     </section>
   );
 }
@@ -264,54 +220,6 @@ function Connections({ station }: { readonly station: StationApi }) {
           </table>
         </div>
       )}
-    </section>
-  );
-}
-
-function Operators({ station }: { readonly station: StationApi }) {
-  const { t } = useTranslation();
-  const [operators, setOperators] = useState<OperatorSummary[] | null>(null);
-  const [error, setError] = useState<ShownError | null>(null);
-  useEffect(() => {
-    station['operators.list'](undefined).then(setOperators, (cause: unknown) => setError(shownError(cause)));
-  }, [station]);
-  return (
-    <section className="panel wide" aria-labelledby="operators-heading">
-      <h3 id="operators-heading">{t('settings.operators')}</h3>
-      <ErrorText error={error} />
-      {operators && (
-        <table aria-labelledby="operators-heading">
-          <thead>
-            <tr>
-              <th scope="col">{t('settings.operatorId')}</th>
-              <th scope="col">{t('settings.operatorName')}</th>
-              <th scope="col">{t('settings.role')}</th>
-              <th scope="col">{t('settings.state')}</th>
-              <th scope="col">{t('settings.created')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {operators.map((operator) => (
-              <tr key={operator.id}>
-                <td className="mono">{operator.id}</td>
-                <td>{operator.displayName}</td>
-                <td>{t(`roles.${operator.role}`)}</td>
-                <td>
-                  {operator.disabledAt ? (
-                    <StateBadge tone="normal" icon="⊘" label={t('settings.disabled')} />
-                  ) : operator.lockedAt ? (
-                    <StateBadge tone="attention" label={t('settings.lockedOut')} />
-                  ) : (
-                    <StateBadge tone="done" label={t('settings.active')} />
-                  )}
-                </td>
-                <td>{formatDateTime(operator.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <p className="hint">{t('settings.operatorsHint')}</p>
     </section>
   );
 }

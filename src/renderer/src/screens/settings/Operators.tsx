@@ -1,0 +1,175 @@
+// Operators, for admins only (main refuses everyone else): the list, and adding, disabling and
+// unlocking operators. The records authorise each change by the signed-in admin's own PIN, typed
+// again here and cleared as it is sent; a wrong one counts towards the admin's lock-out.
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { StationApi } from '../../../../shared/api.ts';
+import { ROLES, type OperatorSummary, type Role } from '../../../../shared/records.ts';
+import { ErrorText, StateBadge } from '../../components/StateBadge.tsx';
+import { formatDateTime } from '../../format.ts';
+import { useAction } from './use-action.ts';
+
+const EMPTY_OPERATOR = { id: '', displayName: '', role: 'technician' as Role, pin: '', pinRepeat: '' };
+
+export function Operators({ station }: { readonly station: StationApi }) {
+  const { t } = useTranslation();
+  const [operators, setOperators] = useState<OperatorSummary[] | null>(null);
+  const [adminPin, setAdminPin] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const action = useAction();
+  const { run } = action;
+  useEffect(() => {
+    void run(() => station['operators.list'](undefined)).then((list) => list && setOperators(list));
+  }, [station, run]);
+
+  /** Runs one admin change with the PIN typed above, then shows the list as the records hold it. */
+  const change = async (call: (pin: string) => Promise<OperatorSummary>, message: (operator: OperatorSummary) => string): Promise<boolean> => {
+    setDone(null);
+    const pin = adminPin;
+    setAdminPin('');
+    const changed = await run(() => call(pin));
+    if (!changed) return false;
+    setDone(message(changed));
+    const list = await run(() => station['operators.list'](undefined));
+    if (list) setOperators(list);
+    return true;
+  };
+
+  return (
+    <section className="panel wide" aria-labelledby="operators-heading">
+      <h3 id="operators-heading">{t('settings.operators')}</h3>
+      <label className="field">
+        <span>{t('settings.adminPin')}</span>
+        <input type="password" inputMode="numeric" autoComplete="off" value={adminPin} maxLength={64} onChange={(event) => setAdminPin(event.target.value)} />
+      </label>
+      <p className="hint">{t('settings.adminPinHint')}</p>
+      <ErrorText error={action.error} />
+      {done && <p role="status">{done}</p>}
+      {operators && (
+        <table aria-labelledby="operators-heading">
+          <thead>
+            <tr>
+              <th scope="col">{t('settings.operatorId')}</th>
+              <th scope="col">{t('settings.operatorName')}</th>
+              <th scope="col">{t('settings.role')}</th>
+              <th scope="col">{t('settings.state')}</th>
+              <th scope="col">{t('settings.created')}</th>
+              <th scope="col">{t('settings.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {operators.map((operator) => (
+              <tr key={operator.id}>
+                <td className="mono">{operator.id}</td>
+                <td>{operator.displayName}</td>
+                <td>{t(`roles.${operator.role}`)}</td>
+                <td>
+                  {operator.disabledAt ? (
+                    <StateBadge tone="normal" icon="⊘" label={t('settings.disabled')} />
+                  ) : operator.lockedAt ? (
+                    <StateBadge tone="attention" label={t('settings.lockedOut')} />
+                  ) : (
+                    <StateBadge tone="done" label={t('settings.active')} />
+                  )}
+                </td>
+                <td>{formatDateTime(operator.createdAt)}</td>
+                <td>
+                  {operator.lockedAt && !operator.disabledAt && (
+                    <button
+                      type="button"
+                      aria-label={t('settings.unlockOperator', { id: operator.id })}
+                      disabled={action.busy || adminPin === ''}
+                      onClick={() => void change((pin) => station['operators.unlock']({ adminPin: pin, id: operator.id }), (changed) => t('settings.unlocked', { id: changed.id }))}
+                    >
+                      {t('settings.unlock')}
+                    </button>
+                  )}{' '}
+                  {!operator.disabledAt && (
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={t('settings.disableOperator', { id: operator.id })}
+                      disabled={action.busy || adminPin === ''}
+                      onClick={() => void change((pin) => station['operators.disable']({ adminPin: pin, id: operator.id }), (changed) => t('settings.disabledDone', { id: changed.id }))}
+                    >
+                      {t('settings.disable')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <AddOperator
+        busy={action.busy || adminPin === ''}
+        onAdd={(operator) => change((pin) => station['operators.add']({ adminPin: pin, operator }), (added) => t('settings.operatorAdded', { id: added.id, name: added.displayName }))}
+      />
+      <p className="hint">{t('settings.operatorsHint')}</p>
+    </section>
+  );
+}
+
+function AddOperator({ busy, onAdd }: { readonly busy: boolean; readonly onAdd: (operator: typeof EMPTY_OPERATOR) => Promise<boolean> }) {
+  const { t } = useTranslation();
+  const [operator, setOperator] = useState(EMPTY_OPERATOR);
+  const edit = (change: Partial<typeof EMPTY_OPERATOR>): void => setOperator((current) => ({ ...current, ...change }));
+  const mismatch = operator.pinRepeat !== '' && operator.pin !== operator.pinRepeat;
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    if (mismatch) return;
+    // The new PINs leave the form with this call, whatever its answer.
+    const sent = operator;
+    setOperator((current) => ({ ...current, pin: '', pinRepeat: '' }));
+    if (await onAdd(sent)) setOperator(EMPTY_OPERATOR);
+  };
+  return (
+    <form aria-labelledby="add-operator-heading" onSubmit={(event) => void submit(event)}>
+      <h4 id="add-operator-heading">{t('settings.addOperator')}</h4>
+      <div className="inline-form">
+        <label className="field">
+          <span>{t('settings.operatorId')}</span>
+          <input className="mono" value={operator.id} maxLength={32} required autoComplete="off" onChange={(event) => edit({ id: event.target.value })} />
+        </label>
+        <label className="field">
+          <span>{t('settings.operatorName')}</span>
+          <input value={operator.displayName} maxLength={80} required onChange={(event) => edit({ displayName: event.target.value })} />
+        </label>
+        <label className="field">
+          <span>{t('settings.role')}</span>
+          <select value={operator.role} onChange={(event) => edit({ role: event.target.value as Role })}>
+            {ROLES.map((role) => (
+              <option key={role} value={role}>
+                {t(`roles.${role}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="inline-form">
+        <label className="field">
+          <span>{t('settings.newPin')}</span>
+          <input type="password" inputMode="numeric" autoComplete="new-password" value={operator.pin} maxLength={12} required onChange={(event) => edit({ pin: event.target.value })} />
+        </label>
+        <label className="field">
+          <span>{t('settings.newPinRepeat')}</span>
+          <input
+            type="password"
+            inputMode="numeric"
+            autoComplete="new-password"
+            value={operator.pinRepeat}
+            maxLength={12}
+            required
+            aria-invalid={mismatch}
+            onChange={(event) => edit({ pinRepeat: event.target.value })}
+          />
+        </label>
+        <button type="submit" className="primary" disabled={busy || mismatch}>
+          {t('settings.addOperatorButton')}
+        </button>
+      </div>
+      {mismatch && <p role="alert">{t('settings.pinsDiffer')}</p>}
+      <p className="hint">{t('settings.pinRules')}</p>
+    </form>
+  );
+}
