@@ -7,6 +7,11 @@ export interface StationInfo {
   readonly version: string;
   readonly mode: StationMode;
   readonly runtime: { readonly node: string; readonly electron: string | null; readonly platform: string };
+  /**
+   * The demo bundle, for the setup screen to offer: set only on a station in demo mode (one that
+   * trusts the DEMO key) whose data folder holds the prepared demo bundle; null everywhere else.
+   */
+  readonly demoBundlePath: string | null;
 }
 
 /** Whether a way of reaching handsets works on this station right now, and why not if it does not. */

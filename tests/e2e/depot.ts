@@ -1,14 +1,15 @@
 // A depot for the UI tests: the real station core with a records database holding an admin, a
-// supervisor and a technician, the demo bundle on disk, and a simulated fleet on a virtual USB bus
-// whose handsets start unplugged, so a test plugs each one in when its story says so.
+// supervisor and a technician, the demo bundle in its data folder as demo mode prepares it, and a
+// simulated fleet on a virtual USB bus whose handsets start unplugged, so a test plugs each one in
+// when its story says so.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateDemoBundle } from '../../src/main/bundle/demo.ts';
 import { HandsetRegistry } from '../../src/main/discovery/registry.ts';
 import { SimSerialBackend } from '../../src/main/discovery/sim-serial-backend.ts';
 import { UsbBackend } from '../../src/main/discovery/usb-backend.ts';
 import { openStationRecords } from '../../src/main/records/station-records.ts';
+import { ensureDemoBundle } from '../../src/main/station/demo-station.ts';
 import { createStation, type Station } from '../../src/main/station/station.ts';
 import { createSimFleet, parseScenario, type SimFleet, type SimHandset, type SimTiming } from '../../src/sim/index.ts';
 
@@ -45,10 +46,10 @@ export interface DepotOptions {
 
 export async function openDepot(options: DepotOptions): Promise<Depot> {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-ui-'));
-  const bundlePath = join(dir, 'bundle-1.0.0-demo');
-  await generateDemoBundle({ out: bundlePath });
   const dataDir = join(dir, 'station');
   seedOperators(dataDir);
+  // Where `npm run demo` keeps it, so the station offers it to the setup screen (station.info's demoBundlePath).
+  const bundlePath = await ensureDemoBundle(dataDir);
   const fleet = await createSimFleet({ scenario: parseScenario({ devices: options.devices }), stateDir: join(dir, 'sim'), timing: options.timing });
   for (const handset of fleet.handsets) handset.unplug();
   const registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);

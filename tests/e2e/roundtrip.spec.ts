@@ -9,6 +9,8 @@ test('a click in the UI reaches the station core and its answer is rendered', as
   page.on('pageerror', (error) => consoleErrors.push(error.message));
 
   const info = await station['station.info'](undefined);
+  // A simulated station trusts the DEMO key, but nobody prepared the demo bundle in this data folder.
+  expect(info.demoBundlePath).toBeNull();
   await expect(page.getByTestId('station-meta')).toContainText(`v${info.version}`);
   await expect(page.getByTestId('station-meta')).toContainText(`Node ${info.runtime.node}`);
   await expect(page.getByTestId('station-meta')).toContainText('simulated fleet');

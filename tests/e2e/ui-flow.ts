@@ -103,8 +103,10 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(page.getByTestId('operator')).toContainText(TECHNICIAN.name);
   await expect(page.getByTestId('operator')).toContainText(m.roles.technician);
 
-  // Batch setup: the demo bundle verified, its policy in words.
-  await page.getByLabel(m.setup.bundlePath).fill(depot.bundlePath);
+  // Batch setup: a demo station offers its demo bundle; verified, its policy in words. No native
+  // dialog in a browser: the Choose… buttons are the Electron window's alone.
+  await expect(page.getByLabel(m.setup.bundlePath)).toHaveValue(depot.bundlePath);
+  await expect(page.getByRole('button', { name: m.shell.chooseBundleDir })).toHaveCount(0);
   await page.getByRole('button', { name: m.setup.verify }).click();
   const facts = page.getByTestId('bundle-facts');
   await expect(facts).toContainText(m.setup.verified);

@@ -20,9 +20,18 @@ export function ensureDemoOperators(records: StationRecords): void {
   if (!operators.get(DEMO_SUPERVISOR.id)) operators.add(DEMO_ADMIN, { id: DEMO_SUPERVISOR.id, displayName: 'DEMO supervisor', role: 'supervisor', pin: DEMO_PIN });
 }
 
+const demoBundleLocation = (dataDir: string): string => join(dataDir, 'demo', `bundle-${DEMO_DEFAULTS.version}`);
+const prepared = (location: string): boolean => existsSync(join(location, 'manifest.json'));
+
 /** The demo bundle in the station's data folder, generated once (same options, same bytes). */
 export async function ensureDemoBundle(dataDir: string): Promise<string> {
-  const location = join(dataDir, 'demo', `bundle-${DEMO_DEFAULTS.version}`);
-  if (!existsSync(join(location, 'manifest.json'))) await generateDemoBundle({ out: location });
+  const location = demoBundleLocation(dataDir);
+  if (!prepared(location)) await generateDemoBundle({ out: location });
   return location;
+}
+
+/** Where the demo bundle of this data folder is, or null while nobody has prepared it (never generates it). */
+export function preparedDemoBundle(dataDir: string): string | null {
+  const location = demoBundleLocation(dataDir);
+  return prepared(location) ? location : null;
 }

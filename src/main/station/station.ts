@@ -11,6 +11,7 @@ import { RecordsError } from '../records/errors.ts';
 import { verifyJsonlExport } from '../records/verify-export.ts';
 import { openStationRecords, type StationRecords } from '../records/station-records.ts';
 import { profilesFor, verifyBundleOverview } from './bundle-overview.ts';
+import { preparedDemoBundle } from './demo-station.ts';
 import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch } from './provisioning.ts';
 import { listRecords, showRecord } from './records-query.ts';
 import { OperatorSession } from './session.ts';
@@ -117,6 +118,7 @@ export function createStation(options: StationOptions): Station {
         electron: process.versions.electron ?? null,
         platform: process.platform,
       },
+      demoBundlePath: options.demo ? preparedDemoBundle(options.dataDir) : null,
     }),
     'devices.scan': async () => ({
       scannedAt: new Date().toISOString(),

@@ -26,6 +26,17 @@ export function BatchSetup({ station, onStarted }: { readonly station: StationAp
   const printer = usePrinterStatus(station);
 
   useEffect(() => (busy ? station.subscribe('bundle.progress', setProgress) : undefined), [station, busy]);
+  // In demo mode the demo bundle is offered ready to verify, unless the operator has typed something already.
+  useEffect(() => {
+    let current = true;
+    station['station.info'](undefined).then(
+      ({ demoBundlePath }) => current && demoBundlePath !== null && setBundlePath((typed) => (typed === '' ? demoBundlePath : typed)),
+      (cause: unknown) => current && setError(shownError(cause)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [station]);
 
   const tag = useMemo((): { readonly problem: string } | { readonly example: string } | null => {
     if (tagPattern.trim() === '') return null;
