@@ -1,0 +1,104 @@
+// Issue 11's settings, edited in Chromium through the real station core: an admin names a slot (the
+// live grid shows the name), sets a file: label printer and tests its state, and adds a technician,
+// who can then sign in and cannot change any of it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADMIN, openDepot, type Depot } from './depot.ts';
+import { attachStation, expect, uiTest as test } from './fixtures.ts';
+import { fill, LANGUAGE_MESSAGES, signIn } from './ui-flow.ts';
+
+const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
+const NEWCOMER = { id: 'tech.new', pin: '13572468', name: 'N. Newcomer' };
+
+test.use({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+test.describe.configure({ timeout: 180_000 });
+
+let depot: Depot | null = null;
+test.afterEach(async () => {
+  await depot?.close();
+  depot = null;
+});
+
+test('an admin names a slot, sets a file: printer and adds a technician who can then sign in', async ({ page, rendererUrl }) => {
+  const m = LANGUAGE_MESSAGES.en;
+  depot = await openDepot({ devices: [{ serial: 'SET0001', usbPort: '1-1.1' }], timing: TIMING });
+  const dataDir = join(depot.dir, 'station');
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await attachStation(page, depot.station);
+  await page.goto(rendererUrl);
+  await signIn(page, m, ADMIN);
+
+  // A batch runs, so the grid is on screen while its slots are named.
+  await page.getByLabel(m.setup.bundlePath).fill(depot.bundlePath);
+  await page.getByRole('button', { name: m.setup.verify }).click();
+  await expect(page.getByTestId('bundle-facts')).toContainText(m.setup.verified);
+  await page.getByLabel(m.setup.expected).fill('1');
+  await page.getByRole('button', { name: m.setup.start }).click();
+  const gate = page.getByRole('dialog', { name: m.gate.title });
+  await gate.getByRole('button', { name: m.common.cancel }).click();
+  const nav = page.getByRole('navigation');
+
+  // Slot names: a bad slot is refused naming the field, then 1-1.1 is named A4.
+  await nav.getByRole('button', { name: m.nav.settings }).click();
+  const slotForm = page.getByRole('form', { name: m.settings.nameSlot });
+  await slotForm.getByLabel(m.settings.slotPath).fill('1-1.999');
+  await slotForm.getByLabel(m.settings.slotName).fill('A4');
+  await slotForm.getByRole('button', { name: m.settings.saveSlotName }).click();
+  await expect(page.getByRole('alert')).toContainText('at slot');
+  await slotForm.getByLabel(m.settings.slotPath).fill('1-1.1');
+  await slotForm.getByLabel(m.settings.slotName).fill('A4');
+  await slotForm.getByRole('button', { name: m.settings.saveSlotName }).click();
+  await expect(page.getByRole('status').filter({ hasText: fill(m.settings.slotNameSaved, { slot: '1-1.1', name: 'A4' }) })).toBeVisible();
+  await expect(page.getByRole('table', { name: m.settings.slotNames })).toContainText('A4');
+  await expect(page.getByRole('button', { name: fill(m.settings.clearSlot, { slot: '1-1.1' }) })).toBeVisible();
+
+  // The label printer: a file, PNG, a shipped template; its state asked now.
+  const labelFile = join(depot.dir, 'label.png');
+  const printerForm = page.getByRole('form', { name: m.settings.setPrinter });
+  await printerForm.getByLabel(m.settings.printerAddress).fill(`file:${labelFile}`);
+  await printerForm.getByLabel(m.settings.printerFormat).selectOption('png');
+  await printerForm.getByLabel(m.settings.printerTemplate).selectOption('2x1-203');
+  await printerForm.getByRole('button', { name: m.settings.savePrinter }).click();
+  await expect(printerForm.getByRole('status')).toHaveText(m.settings.printerSaved);
+  await page.getByRole('button', { name: m.settings.testPrinter }).click();
+  await expect(page.getByTestId('printer-state')).toHaveText(new RegExp(fill(m.labels.unknown, { address: `file:${labelFile}` }).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+
+  // Operators: the admin's own PIN proves the change; the initial PIN is typed twice.
+  await page.getByLabel(m.settings.adminPin).fill(ADMIN.pin);
+  const addForm = page.getByRole('form', { name: m.settings.addOperator });
+  await addForm.getByLabel(m.settings.operatorId).fill(NEWCOMER.id);
+  await addForm.getByLabel(m.settings.operatorName).fill(NEWCOMER.name);
+  await addForm.getByLabel(m.settings.role).selectOption('technician');
+  await addForm.getByLabel(m.settings.newPin, { exact: true }).fill(NEWCOMER.pin);
+  await addForm.getByLabel(m.settings.newPinRepeat).fill(NEWCOMER.pin);
+  await addForm.getByRole('button', { name: m.settings.addOperatorButton }).click();
+  await expect(page.getByRole('status').filter({ hasText: fill(m.settings.operatorAdded, { id: NEWCOMER.id, name: NEWCOMER.name }) })).toBeVisible();
+  const operators = page.getByRole('table', { name: m.settings.operators });
+  await expect(operators.locator('tbody tr')).toHaveCount(4);
+  await expect(operators).toContainText(NEWCOMER.name);
+  await expect(page.getByLabel(m.settings.adminPin)).toHaveValue('');
+
+  // The grid shows the name at once: the empty slot, then the handset plugged into it.
+  await nav.getByRole('button', { name: m.nav.station }).click();
+  const slot = page.getByRole('article', { name: 'A4', exact: true });
+  await expect(slot).toBeVisible();
+  depot.handset('SET0001').plugIn();
+  await expect(slot).toContainText('SET0001', { timeout: 60_000 });
+
+  // Written to the data folder, the depot's file and the labels subsystem agree.
+  const written = JSON.parse(readFileSync(join(dataDir, 'station-settings.json'), 'utf8')) as Record<string, unknown>;
+  expect(written).toMatchObject({ slotNames: { '1-1.1': 'A4' }, labelPrinter: { address: `file:${labelFile}`, format: 'png', template: '2x1-203' } });
+
+  // The new technician signs in, and can change none of it.
+  await page.getByRole('button', { name: m.nav.signOut }).click();
+  await signIn(page, m, NEWCOMER);
+  await expect(page.getByTestId('operator')).toContainText(NEWCOMER.name);
+  await nav.getByRole('button', { name: m.nav.settings }).click();
+  await expect(page.getByRole('heading', { name: m.settings.trust })).toBeVisible();
+  await expect(page.getByRole('heading', { name: m.settings.operators })).toHaveCount(0);
+  await expect(page.getByRole('form', { name: m.settings.nameSlot })).toHaveCount(0);
+  await expect(page.getByRole('form', { name: m.settings.setPrinter })).toHaveCount(0);
+  await expect(page.getByRole('table', { name: m.settings.slotNames })).toContainText('A4');
+  expect(problems).toEqual([]);
+});
