@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
+import type { StationBridge } from '../../src/shared/api.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const electronDir = resolve(ROOT, 'node_modules/electron');
@@ -34,7 +35,7 @@ test.describe('the Electron shell', () => {
 
   const launch = (): Promise<ElectronApplication> => electron.launch({ executablePath: binary, args, env });
 
-  test('starts sandboxed and exposes the typed bridge and nothing else', async () => {
+  test('starts sandboxed and exposes the typed bridge and the file dialogs and nothing else', async () => {
     const app = await launch();
     const window = await app.firstWindow();
     await expect(window).toHaveTitle('Lockstep');
@@ -42,11 +43,16 @@ test.describe('the Electron shell', () => {
       require: typeof (window as unknown as Record<string, unknown>)['require'],
       process: typeof (window as unknown as Record<string, unknown>)['process'],
       bridge: Object.keys((window as unknown as Record<string, object>)['lockstep'] ?? {}).sort(),
+      shell: Object.keys((window as unknown as Record<string, object>)['lockstepShell'] ?? {}).sort(),
     }));
     expect(exposed.require).toBe('undefined');
     expect(exposed.process).toBe('undefined');
     expect(exposed.bridge).toContain('subscribe');
     expect(exposed.bridge).toContain('pipeline.snapshot');
+    expect(exposed.shell).toEqual(['pickOpenPath', 'pickSavePath']);
+    // `--demo` prepared the demo bundle in the demo's data folder, and the station offers it to the setup screen.
+    const info = await window.evaluate(() => (window as unknown as { lockstep: StationBridge }).lockstep['station.info'](undefined));
+    expect(info).toMatchObject({ ok: true, value: { demoBundlePath: expect.stringMatching(/demo-station[\\/]demo[\\/]bundle-/u) } });
     await app.close();
   });
 
