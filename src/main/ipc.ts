@@ -28,7 +28,10 @@ export function registerStationIpc(station: StationApi, isTrustedUrl: UrlCheck):
   ipcMain.on(EVENT_UNSUBSCRIBE, onUnsubscribe);
   // The window's file dialogs are the shell's, not the station's: they never go through dispatch.
   const dialogs = createFileDialogs(dialog, isTrustedUrl);
-  const caller = (event: IpcMainInvokeEvent): DialogCaller<BrowserWindow> => ({ frame: event.senderFrame, window: BrowserWindow.fromWebContents(event.sender) });
+  const caller = (event: IpcMainInvokeEvent): DialogCaller<BrowserWindow> => ({
+    frame: event.senderFrame,
+    window: BrowserWindow.fromWebContents(event.sender),
+  });
   ipcMain.handle(SHELL_PICK_SAVE_PATH, (event, request: unknown) => dialogs.pickSavePath(caller(event), request));
   ipcMain.handle(SHELL_PICK_OPEN_PATH, (event, request: unknown) => dialogs.pickOpenPath(caller(event), request));
   return () => {

@@ -8,7 +8,15 @@ import { ErrorText } from './StateBadge.tsx';
  * A "Choose…" button that fills a path field from the window's native file dialog. It is shown only
  * in the Electron window; elsewhere (a browser, the headless bridge) the typed path is the only way.
  */
-export function ChoosePath({ label, name, pick, onChosen }: { readonly label: string; readonly name: string; readonly pick: () => PathPick; readonly onChosen: (path: string) => void }) {
+interface ChoosePathProps {
+  /** The button's text, and its accessible name (which says what is chosen). */
+  readonly label: string;
+  readonly name: string;
+  readonly pick: () => PathPick;
+  readonly onChosen: (path: string) => void;
+}
+
+export function ChoosePath({ label, name, pick, onChosen }: ChoosePathProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ShownError | null>(null);
   const shell = shellBridge();

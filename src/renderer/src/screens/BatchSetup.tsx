@@ -30,7 +30,9 @@ export function BatchSetup({ station, onStarted }: { readonly station: StationAp
   useEffect(() => {
     let current = true;
     station['station.info'](undefined).then(
-      ({ demoBundlePath }) => current && demoBundlePath !== null && setBundlePath((typed) => (typed === '' ? demoBundlePath : typed)),
+      ({ demoBundlePath }) => {
+        if (current && demoBundlePath !== null) setBundlePath((typed) => (typed === '' ? demoBundlePath : typed));
+      },
       (cause: unknown) => current && setError(shownError(cause)),
     );
     return () => {
@@ -80,8 +82,18 @@ export function BatchSetup({ station, onStarted }: { readonly station: StationAp
               <span>{t('setup.bundlePath')}</span>
               <input value={bundlePath} onChange={(event) => setBundlePath(event.target.value)} required maxLength={4096} placeholder={t('setup.bundlePathHint')} />
             </label>
-            <ChoosePath label={t('shell.chooseFolder')} name={t('shell.chooseBundleDir')} pick={() => ({ open: { kind: 'bundle-dir', title: t('setup.bundle') } })} onChosen={setBundlePath} />
-            <ChoosePath label={t('shell.chooseZip')} name={t('shell.chooseBundleZip')} pick={() => ({ open: { kind: 'bundle-zip', title: t('setup.bundle') } })} onChosen={setBundlePath} />
+            <ChoosePath
+              label={t('shell.chooseFolder')}
+              name={t('shell.chooseBundleDir')}
+              pick={() => ({ open: { kind: 'bundle-dir', title: t('setup.bundle') } })}
+              onChosen={setBundlePath}
+            />
+            <ChoosePath
+              label={t('shell.chooseZip')}
+              name={t('shell.chooseBundleZip')}
+              pick={() => ({ open: { kind: 'bundle-zip', title: t('setup.bundle') } })}
+              onChosen={setBundlePath}
+            />
             <button type="submit" disabled={busy !== null || bundlePath.trim() === ''}>
               {t('setup.verify')}
             </button>

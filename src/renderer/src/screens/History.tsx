@@ -225,7 +225,12 @@ function VerifyPanel({ station }: { readonly station: StationApi }) {
           <span>{t('history.verifyPath')}</span>
           <input value={path} onChange={(event) => setPath(event.target.value)} required maxLength={4096} />
         </label>
-        <ChoosePath label={t('shell.choose')} name={t('shell.chooseVerifyPath')} pick={() => ({ open: { kind: 'export', title: t('history.verify') } })} onChosen={setPath} />
+        <ChoosePath
+          label={t('shell.choose')}
+          name={t('shell.chooseVerifyPath')}
+          pick={() => ({ open: { kind: 'export', title: t('history.verify') } })}
+          onChosen={setPath}
+        />
         <button type="submit">{t('history.verifyButton')}</button>
       </div>
       {outcome && (
