@@ -3,6 +3,7 @@
 // table and the operator UI render exactly these.
 import { z } from 'zod';
 import { STEP_NAMES, type StepName } from './records.ts';
+import type { PrinterStatus } from './labels.ts';
 
 export const STEP_STATES = ['waiting', 'running', 'passed', 'failed', 'skipped'] as const;
 export type StepState = (typeof STEP_STATES)[number];
@@ -76,6 +77,12 @@ export interface PipelineSnapshot {
   readonly paused: boolean;
   readonly handsets: readonly HandsetSnapshot[];
   readonly counters: BatchCounters;
+  /**
+   * The label printer's latest state (asked for before the batch and before every label): paper out,
+   * head open and the like reach every front end as station state. Null without a printer, or before
+   * its first answer.
+   */
+  readonly printer: PrinterStatus | null;
   readonly at: string;
 }
 

@@ -34,7 +34,14 @@ function header(snapshot: PipelineSnapshot): string {
   const { counters } = snapshot;
   const waiting = snapshot.handsets.filter((handset) => handset.phase === 'waiting-for-authorisation').length;
   const gate = waiting > 0 ? `  waiting for the supervisor ${waiting}` : '';
-  return `${snapshot.paused ? 'PAUSED  ' : ''}attached ${counters.attached}  running ${counters.running}  provisioned ${counters.provisioned}  failed ${counters.failed}${gate}`;
+  return `${snapshot.paused ? 'PAUSED  ' : ''}attached ${counters.attached}  running ${counters.running}  provisioned ${counters.provisioned}  failed ${counters.failed}${gate}${printerWords(snapshot)}`;
+}
+
+/** The label printer's state, loud only when labels will not print. */
+function printerWords({ printer }: PipelineSnapshot): string {
+  if (!printer) return '';
+  const state = printer.state === 'not-ready' || printer.state === 'offline' ? `${printer.state.toUpperCase()}: ${displaySafe(printer.detail, 60)} (labels stay unprinted)` : printer.state;
+  return `  printer ${displaySafe(printer.address, 40)} ${state}`;
 }
 
 function row(handset: HandsetSnapshot): string {

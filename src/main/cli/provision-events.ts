@@ -1,10 +1,12 @@
 // The headless form of the live state: one JSON object per line for each change of a handset's
-// phase, step or reason (progress at most once a second), so a script or a log collector can follow
-// a batch without parsing a table.
+// phase, step or reason (progress at most once a second) and of the label printer's state, so a
+// script or a log collector can follow a batch without parsing a table.
 import type { HandsetSnapshot, PipelineSnapshot } from '../../shared/pipeline.ts';
 import { terminalSafeJson } from '../../shared/untrusted.ts';
 
 const PROGRESS_EVERY_MS = 1000;
+/** The printer's entry in `seen`: no slot contains a NUL. */
+const PRINTER_KEY = '\u0000printer';
 
 /** Lines for what changed since `seen` (updated in place: slot → last key and time). */
 export function eventLines(snapshot: PipelineSnapshot, seen: Map<string, string>): string[] {
@@ -17,6 +19,12 @@ export function eventLines(snapshot: PipelineSnapshot, seen: Map<string, string>
     if (last?.split('@')[0] === key && !progressDue) continue;
     seen.set(handset.slot, `${key}@${now}`);
     lines.push(terminalSafeJson(JSON.stringify(event(handset, snapshot.at))));
+  }
+  const { printer } = snapshot;
+  const printerKey = printer && `${printer.state}|${printer.address}|${printer.detail}`;
+  if (printer && printerKey !== seen.get(PRINTER_KEY)) {
+    seen.set(PRINTER_KEY, `${printerKey}`);
+    lines.push(terminalSafeJson(JSON.stringify({ at: snapshot.at, printer })));
   }
   return lines;
 }

@@ -15,6 +15,7 @@ import { AuthorisationGate, PauseGate, Permits } from './gate.ts';
 import { HandsetRun, type BatchPlan } from './handset-run.ts';
 import { NO_PRINTER, type LabelStep } from './labels.ts';
 import { CoalescedPublisher, type SnapshotListener } from './live-state.ts';
+import type { PrinterStatus } from '../../shared/labels.ts';
 
 export interface BatchOptions {
   readonly plan: BatchPlan;
@@ -52,6 +53,7 @@ export class ProvisioningBatch {
   readonly #atWaiters = new Set<AtWaiter>();
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
+  #printer: PrinterStatus | null = null;
 
   constructor(options: BatchOptions) {
     this.#options = options;
@@ -82,6 +84,12 @@ export class ProvisioningBatch {
   resume(): void {
     this.#gate.resume();
     this.#publisher.flush();
+  }
+
+  /** The label printer answered a status query: its state is part of the snapshot. */
+  printerStatus(status: PrinterStatus): void {
+    this.#printer = status;
+    this.#publisher.mark();
   }
 
   /** A supervisor authorised the batch: the handsets waiting before their fuse step ask the records again. */
@@ -268,6 +276,7 @@ export class ProvisioningBatch {
         provisioned: count(['provisioned']),
         failed: count(['failed', 'aborted']),
       },
+      printer: this.#printer,
       at: new Date().toISOString(),
     };
   }

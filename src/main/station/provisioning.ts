@@ -16,6 +16,7 @@ import { loadProfiles } from '../profiles/profile-store.ts';
 import type { Credentials } from '../records/operators.ts';
 import { RecordsError } from '../records/errors.ts';
 import type { StationRecords } from '../records/station-records.ts';
+import type { PrinterStatus } from '../../shared/labels.ts';
 
 /** An authorisation covers one shift unless the supervisor says otherwise. */
 const DEFAULT_AUTHORISATION_HOURS = 12;
@@ -73,8 +74,12 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   const operator = 'signedIn' in options.operator ? stillActive(records, options.operator.signedIn) : records.operators.authenticate(options.operator);
   if (options.supervisor) records.operators.authenticate(options.supervisor, ['supervisor', 'admin']);
   const profiles = await loadProfiles({ userDirs: options.profileDirs ?? [], ...(options.stationProfilesDir ? { stationDir: options.stationProfilesDir } : {}) });
-  // A printer naming an unknown template stops the start here, before a batch is opened.
-  const labels = options.labels ?? (await stationLabelStep({ databasePath: records.databasePath, ...(options.settingsDir ? { settingsDir: options.settingsDir } : {}) }));
+  // A printer naming an unknown template stops the start here, before a batch is opened. Its state is
+  // asked for now, before the batch exists: the first answer waits for the batch's snapshot.
+  const printer = new PrinterState();
+  const labels =
+    options.labels ??
+    (await stationLabelStep({ databasePath: records.databasePath, onPrinterStatus: (status) => printer.update(status), ...(options.settingsDir ? { settingsDir: options.settingsDir } : {}) }));
   const trust = await loadTrustStore({ userDirs: options.trustDirs, demo: options.demo });
   const bundle = await verifyBundle(options.bundlePath, { trust, signal: options.signal, onProgress: options.onVerifyProgress, cache: options.verificationCache });
   const { manifest } = bundle;
@@ -114,8 +119,25 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
     // With the supervisor here now, nothing waits: a step the records refuse fails, as the CLI expects.
     awaitsAuthorisation: options.supervisor === null,
   });
+  printer.attach(provisioning);
   provisioning.start();
   return { batch: provisioning, info, bundle, continued: previous !== undefined };
+}
+
+/** Carries the printer's state to the batch's snapshot, keeping an answer that came before the batch. */
+class PrinterState {
+  #batch: ProvisioningBatch | null = null;
+  #early: PrinterStatus | null = null;
+
+  update(status: PrinterStatus): void {
+    if (this.#batch) this.#batch.printerStatus(status);
+    else this.#early = status;
+  }
+
+  attach(batch: ProvisioningBatch): void {
+    this.#batch = batch;
+    if (this.#early) batch.printerStatus(this.#early);
+  }
 }
 
 /**

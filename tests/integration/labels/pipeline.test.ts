@@ -3,6 +3,7 @@
 // label reaches the Zebra (a listener here) as one ^XA … ^XZ job with its tag, serial and IMEI. With
 // the printer unreachable the handsets are provisioned all the same and their labels stay unprinted.
 import { describe, expect, it } from 'vitest';
+import { eventLines } from '../../../src/main/cli/provision-events.ts';
 import { createLabelService } from '../../../src/main/labels/label-service.ts';
 import { loadLabelTemplates } from '../../../src/main/labels/templates.ts';
 import { parseScenario } from '../../../src/sim/index.ts';
@@ -35,6 +36,12 @@ describe('the pipeline label step', () => {
       const serials = ['LBLPIPE1', 'LBLPIPE2', 'LBLPIPE3'];
       const { station, final, labelEvents, records } = await provisionWithPrinter(`tcp://127.0.0.1:${zebra.port}`, serials);
       expect(final.handsets.map((handset) => handset.phase)).toEqual(['provisioned', 'provisioned', 'provisioned']);
+      // The printer's state is station state: every front end sees it in the snapshot and the --json events.
+      expect(final.printer).toMatchObject({ state: 'ready', address: `tcp://127.0.0.1:${zebra.port}` });
+      const seen = new Map<string, string>();
+      const printerEvents = eventLines(final, seen).filter((line) => line.includes('"printer"'));
+      expect(printerEvents.map((line) => JSON.parse(line) as unknown)).toMatchObject([{ printer: { state: 'ready' } }]);
+      expect(eventLines(final, seen).filter((line) => line.includes('"printer"'))).toEqual([]);
       expect(labelEvents.map((events) => events.map((event) => event.status))).toEqual([['passed'], ['passed'], ['passed']]);
       expect(zebra.jobs).toHaveLength(3);
       const printed = zebra.jobs.map((job) => job.toString('latin1'));
@@ -56,6 +63,7 @@ describe('the pipeline label step', () => {
   it('provisions the handsets all the same when the printer is unreachable; their labels stay unprinted', async () => {
     const { station, final, labelEvents, service, records } = await provisionWithPrinter(`tcp://127.0.0.1:${await closedPort()}`, ['LBLOFF01', 'LBLOFF02']);
     expect(final.handsets.map((handset) => handset.phase)).toEqual(['provisioned', 'provisioned']);
+    expect(final.printer).toMatchObject({ state: 'offline' });
     for (const events of labelEvents) expect(events).toMatchObject([{ status: 'skipped', detail: expect.stringMatching(/label unprinted \(job \d+\): .*cannot reach the printer at 127\.0\.0\.1:\d+: connection refused/) }]);
     expect(service.unprinted().map((entry) => entry.serial).sort()).toEqual(['LBLOFF01', 'LBLOFF02']);
     expect(records.checkIntegrity()).toMatchObject({ database: [], chain: { intact: true } });
