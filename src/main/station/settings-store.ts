@@ -3,7 +3,7 @@
 // result validated as a whole before it replaces the file durably (temporary file, fsync, rename),
 // so a crash leaves the old settings or the new ones, never half of either.
 import { join } from 'node:path';
-import { formatSlot, parseSlot } from '../../shared/handset.ts';
+import { formatSlot, parseSlot, type Slot } from '../../shared/handset.ts';
 import type { z } from 'zod';
 import type { labelPrinterSchema } from '../../shared/labels.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
@@ -38,18 +38,17 @@ export async function setSlotName(dataDir: string, slot: string, name: string | 
   const parsed = parseSlot(slot);
   if ('problem' in parsed) throw new SettingsError(`slot: ${parsed.problem}`);
   const key = formatSlot(parsed);
+  const wanted = name?.trim() ?? null;
   return updateSettings(dataDir, (raw, current) => {
-    if (name !== null) {
-      const holder = Object.entries(current.slotNames).find(([other, taken]) => other !== key && taken.toLocaleLowerCase() === name.toLocaleLowerCase());
+    if (wanted !== null) {
+      const holder = Object.entries(current.slotNames).find(([other, taken]) => other !== key && taken.toLocaleLowerCase() === wanted.toLocaleLowerCase());
       if (holder) throw new SettingsError(`name: slot ${displaySafe(holder[0], 80)} is already called ${displaySafe(holder[1], 16)}; slot names are unique.`, 'SLOT_NAME_TAKEN');
     }
-    const written = typeof raw['slotNames'] === 'object' && raw['slotNames'] !== null ? (raw['slotNames'] as Record<string, unknown>) : {};
+    // Validated as it was read: absent or an object whose every key is a slot.
+    const written = (raw['slotNames'] ?? {}) as Record<string, string>;
     // The depot may have spelled this slot another way (usb:1-3.2); its one spelling replaces them all.
-    const kept = Object.entries(written).filter(([other]) => {
-      const otherSlot = parseSlot(other);
-      return 'problem' in otherSlot || formatSlot(otherSlot) !== key;
-    });
-    return { ...raw, slotNames: Object.fromEntries(name === null ? kept : [...kept, [key, name]]) };
+    const kept = Object.entries(written).filter(([other]) => formatSlot(parseSlot(other) as Slot) !== key);
+    return { ...raw, slotNames: Object.fromEntries(wanted === null ? kept : [...kept, [key, wanted]]) };
   });
 }
 

@@ -1,5 +1,6 @@
 import type { ApiEvents, BatchStatus, BundleProgress, EventListener, StationApi } from '../../shared/api.ts';
 import type { ApiEvent } from '../../shared/channels.ts';
+import type { SlotNames } from '../../shared/handset.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 import type { AttachedHandset, StationMode } from '../../shared/types.ts';
 import { VerificationCache } from '../bundle/verification-cache.ts';
@@ -68,6 +69,10 @@ export function createStation(options: StationOptions): Station {
   const retiredLabels: Promise<StationLabels>[] = [];
   /** The running batch's slot names, changed in place so a handset plugged in after a rename gets the new name. */
   const liveSlotNames: Record<string, string> = {};
+  const adoptSlotNames = (names: SlotNames): SlotNames => {
+    for (const key of Object.keys(liveSlotNames)) delete liveSlotNames[key];
+    return Object.assign(liveSlotNames, names);
+  };
   const stationLabels = (): Promise<StationLabels> => {
     labels ??= openStationLabels({ databasePath: openRecords().databasePath });
     // Settings fixed after a failure (an unknown template, say) are read again on the next call.
@@ -164,7 +169,7 @@ export function createStation(options: StationOptions): Station {
         parallel: request.parallel ?? 4,
         continueBatch: true,
         assetTagPattern: request.assetTagPattern ?? null,
-        slotNames: Object.assign(liveSlotNames, settings.slotNames),
+        slotNames: adoptSlotNames(settings.slotNames),
         verificationCache,
         ...(options.stationProfilesDir ? { stationProfilesDir: options.stationProfilesDir } : {}),
         onVerifyProgress: (value) =>
@@ -245,9 +250,7 @@ export function createStation(options: StationOptions): Station {
     },
     'settings.slotName': async ({ slot, name }) => {
       session.require(['admin', 'supervisor']);
-      const { slotNames } = await setSlotName(options.dataDir, slot, name);
-      for (const key of Object.keys(liveSlotNames)) delete liveSlotNames[key];
-      Object.assign(liveSlotNames, slotNames);
+      adoptSlotNames((await setSlotName(options.dataDir, slot, name)).slotNames);
       return settingsView();
     },
     'settings.labelPrinter': async ({ printer }) => {

@@ -10,6 +10,7 @@ import { dispatch } from '../../../src/main/api/dispatch.ts';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
 import { openStation, type OpenedStation } from '../../../src/main/station/open-station.ts';
 import { SETTINGS_FILE } from '../../../src/main/station/settings.ts';
+import { openDepot } from '../../e2e/depot.ts';
 import type { ApiRequest, StationSettingsView } from '../../../src/shared/api.ts';
 import type { ApiChannel } from '../../../src/shared/channels.ts';
 
@@ -90,6 +91,25 @@ describe('slot names through the station API', () => {
     expect(await call('settings.slotName', { slot: '1-3.2', name: 'b2' })).toMatchObject({ ok: false, error: { failure: 'SLOT_NAME_TAKEN', message: expect.stringContaining('1-1.2') } });
     expect(settingsFile()).toEqual(before);
   });
+});
+
+describe('slot names in a running batch', () => {
+  it('gives a handset plugged in after a rename the new name; one already there keeps its own until the next', async () => {
+    const depot = await openDepot({ devices: [{ serial: 'NAME0001', usbPort: '1-1.1' }], timing: { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 200 } });
+    try {
+      const { station } = depot;
+      await dispatch(station, 'session.signIn', SUPERVISOR);
+      expect(await dispatch(station, 'batch.start', { bundlePath: depot.bundlePath, expectedCount: 1 })).toMatchObject({ ok: true });
+      expect(await dispatch(station, 'settings.slotName', { slot: '1-1.1', name: 'A4' })).toMatchObject({ ok: true });
+      depot.handset('NAME0001').plugIn();
+      const shown = async () => (await station['pipeline.snapshot'](undefined))?.handsets.find((handset) => handset.serial === 'NAME0001')?.slotName;
+      await expect.poll(shown, { timeout: 30_000, interval: 100 }).toBe('A4');
+      expect(await dispatch(station, 'settings.slotName', { slot: '1-1.1', name: 'A5' })).toMatchObject({ ok: true, value: { slotNames: { '1-1.1': 'A5' } } });
+      expect(await shown()).toBe('A4');
+    } finally {
+      await depot.close();
+    }
+  }, 60_000);
 });
 
 describe('the label printer through the station API', () => {
