@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN, openDepot, type Depot } from './depot.ts';
 import { attachStation, expect, uiTest as test } from './fixtures.ts';
-import { fill, LANGUAGE_MESSAGES, signIn } from './ui-flow.ts';
+import { fill, LANGUAGE_MESSAGES, shoot, signIn } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const NEWCOMER = { id: 'tech.new', pin: '13572468', name: 'N. Newcomer' };
@@ -19,7 +19,7 @@ test.afterEach(async () => {
   depot = null;
 });
 
-test('an admin names a slot, sets a file: printer and adds a technician who can then sign in', async ({ page, rendererUrl }) => {
+test('an admin names a slot, sets a file: printer and adds a technician who can then sign in', async ({ page, rendererUrl }, testInfo) => {
   const m = LANGUAGE_MESSAGES.en;
   depot = await openDepot({ devices: [{ serial: 'SET0001', usbPort: '1-1.1' }], timing: TIMING });
   const dataDir = join(depot.dir, 'station');
@@ -78,6 +78,7 @@ test('an admin names a slot, sets a file: printer and adds a technician who can 
   await expect(operators.locator('tbody tr')).toHaveCount(4);
   await expect(operators).toContainText(NEWCOMER.name);
   await expect(page.getByLabel(m.settings.adminPin)).toHaveValue('');
+  await shoot(page, testInfo, 'en', '11-settings-edited');
 
   // The grid shows the name at once: the empty slot, then the handset plugged into it.
   await nav.getByRole('button', { name: m.nav.station }).click();
