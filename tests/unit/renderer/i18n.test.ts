@@ -7,7 +7,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../../src/renderer/src/i18n/zh-CN.ts';
-import { PRINTER_PROBLEMS } from '../../../src/shared/labels.ts';
+import { LABEL_FORMATS, PRINTER_PROBLEMS } from '../../../src/shared/labels.ts';
 import { STEP_STATES } from '../../../src/shared/pipeline.ts';
 import { RECORD_OUTCOMES, ROLES, STEP_NAMES, STEP_STATUSES, type VerifyProblem } from '../../../src/shared/records.ts';
 
@@ -93,6 +93,7 @@ describe('operator UI languages', () => {
       ['languages', ['en', 'zh-CN']],
       ['nav', ['station', 'history', 'settings']],
       ['printerProblems', PRINTER_PROBLEMS],
+      ['labelFormats', LABEL_FORMATS],
     ];
     for (const [family, values] of families) for (const value of values) expect(reference.has(`${family}.${value}`), `${family}.${value}`).toBe(true);
   });
