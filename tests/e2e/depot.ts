@@ -12,18 +12,18 @@ import { openStationRecords } from '../../src/main/records/station-records.ts';
 import { ensureDemoBundle } from '../../src/main/station/demo-station.ts';
 import { createStation, type Station } from '../../src/main/station/station.ts';
 import { createSimFleet, parseScenario, type SimFleet, type SimHandset, type SimTiming } from '../../src/sim/index.ts';
+import { addDepotOperators, ADMIN as DEPOT_ADMIN, DISPLAY_NAMES, SUPERVISOR as DEPOT_SUPERVISOR, TECHNICIAN as DEPOT_TECHNICIAN } from '../depot-operators.ts';
 
-export const ADMIN = { id: 'admin', pin: '4711235', name: 'Depot Admin' };
-export const SUPERVISOR = { id: 'sup.kowalski', pin: '90210044', name: 'A. Kowalski' };
-export const TECHNICIAN = { id: 'tech.ng', pin: '55550001', name: 'T. Ng' };
+/** The test depot's accounts with the names the UI shows for them. */
+export const ADMIN = { ...DEPOT_ADMIN, name: DISPLAY_NAMES[DEPOT_ADMIN.id] };
+export const SUPERVISOR = { ...DEPOT_SUPERVISOR, name: DISPLAY_NAMES[DEPOT_SUPERVISOR.id] };
+export const TECHNICIAN = { ...DEPOT_TECHNICIAN, name: DISPLAY_NAMES[DEPOT_TECHNICIAN.id] };
 
 /** A records database in `dataDir` with the three test operators. */
 export function seedOperators(dataDir: string): void {
   const records = openStationRecords(dataDir);
   try {
-    records.operators.createFirstAdmin({ id: ADMIN.id, displayName: ADMIN.name, pin: ADMIN.pin });
-    records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: SUPERVISOR.name, role: 'supervisor', pin: SUPERVISOR.pin });
-    records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: TECHNICIAN.name, role: 'technician', pin: TECHNICIAN.pin });
+    addDepotOperators(records);
   } finally {
     records.close();
   }

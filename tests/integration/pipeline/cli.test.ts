@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
-import { ADMIN, depotSignedBundle, SUPERVISOR, TECHNICIAN } from './fixture.ts';
+import { depotSignedBundle, SUPERVISOR, TECHNICIAN } from './fixture.ts';
+import { addDepotOperators } from '../../depot-operators.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
 
@@ -49,9 +50,7 @@ function createStationDb(folder: string): string {
   const database = join(folder, 'records.sqlite');
   const records = openStationRecords({ database });
   try {
-    records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
-    records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
-    records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
+    addDepotOperators(records);
   } finally {
     records.close();
   }

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
 import { readCommandLog } from '../../../src/sim/index.ts';
 import { spawnCli } from '../../lockstep-cli.ts';
-import { ADMIN, depotSignedBundle, SUPERVISOR, TECHNICIAN } from './fixture.ts';
+import { depotSignedBundle, SUPERVISOR, TECHNICIAN } from './fixture.ts';
+import { addDepotOperators } from '../../depot-operators.ts';
 
 const SERIALS = ['CRASH001', 'CRASH002', 'CRASH003'];
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-crash-'));
@@ -30,9 +31,7 @@ beforeAll(async () => {
   writeFileSync(scenario, JSON.stringify({ timing: { linkBytesPerSecond: 4_000_000, flashBytesPerSecond: 0, rebootMs: 3000 }, devices: SERIALS.map((serial) => ({ serial })) }));
   ({ bundle, trustDir: trust } = await depotSignedBundle(dir));
   const records = openStationRecords({ database: db });
-  records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
-  records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
-  records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
+  addDepotOperators(records);
   records.close();
   simulator = spawnCli(['sim', '--scenario', scenario, '--tcp', '0', '--pty', ptys, '--state', state], ['ignore', 'pipe', 'pipe']);
   await new Promise<void>((resolve, reject) => {

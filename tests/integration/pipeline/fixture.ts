@@ -19,10 +19,9 @@ import { startProvisioning, type StartedBatch } from '../../../src/main/station/
 import type { HandsetSnapshot, PipelineSnapshot } from '../../../src/shared/pipeline.ts';
 import type { DeviceProfile } from '../../../src/shared/profile.ts';
 import { createSimFleet, readCommandLog, type Scenario, type SimFleet, type SimHandset, type SimTiming } from '../../../src/sim/index.ts';
+import { addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
+export { ADMIN, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 
-export const ADMIN = { id: 'admin', pin: '4711235' };
-export const SUPERVISOR = { id: 'sup.kowalski', pin: '90210044' };
-export const TECHNICIAN = { id: 'tech.ng', pin: '55550001' };
 
 /** Unthrottled link and flash, a short reboot: the tests never depend on simulated time. */
 export const FAST_TIMING: SimTiming = { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 200 };
@@ -101,9 +100,7 @@ export async function openTestStation(options: TestStationOptions): Promise<Test
     const profilesDir = options.timeouts ? await writeProfilesWithTimeouts(join(dir, 'profiles'), options.timeouts) : undefined;
     records = openStationRecords(join(dir, 'station'));
     if (options.stationSettings) writeFileSync(join(dir, 'station', 'station-settings.json'), JSON.stringify(options.stationSettings));
-    records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
-    records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
-    records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
+    addDepotOperators(records);
     fleet = await createSimFleet({ scenario: options.scenario, stateDir, timing: { ...FAST_TIMING, ...options.timing } });
     registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
     await registry.start();

@@ -13,10 +13,8 @@ import { openStation, type OpenedStation } from '../../../src/main/station/open-
 import type { BundleOverview, BundleProgress, HandsetDetail, LabelImage, RecordList, StationSettingsView } from '../../../src/shared/api.ts';
 import type { PipelineSnapshot } from '../../../src/shared/pipeline.ts';
 import type { OperatorSummary, ProvisioningRecord } from '../../../src/shared/records.ts';
+import { ADMIN, addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 
-const ADMIN = { id: 'admin', pin: '4711235' };
-const SUPERVISOR = { id: 'sup.kowalski', pin: '90210044' };
-const TECHNICIAN = { id: 'tech.ng', pin: '55550001' };
 
 let dir: string;
 let bundle: string;
@@ -27,9 +25,7 @@ beforeAll(async () => {
   bundle = join(dir, 'bundle');
   await generateDemoBundle({ out: bundle });
   const records = openStationRecords(dir);
-  records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
-  records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
-  records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
+  addDepotOperators(records);
   records.close();
   opened = await openStation({ dataDir: dir, fleet: 'simulated', demo: true });
 }, 60_000);

@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { DATABASE_FILE, openStationRecords, type StationRecords } from '../../../src/main/records/station-records.ts';
 import type { NewRecord } from '../../../src/main/records/provisioning-log.ts';
 import type { ProvisioningRecord } from '../../../src/shared/records.ts';
+import { addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
+export { ADMIN, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 
 export const BUNDLE_HASH = 'a3f1c9e07b5d2846f0e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081';
-export const ADMIN = { id: 'admin', pin: '4711235' } as const;
-export const SUPERVISOR = { id: 'sup.kowalski', pin: '90210044' } as const;
-export const TECHNICIAN = { id: 'tech.ng', pin: '55550001' } as const;
 
 export interface Handset {
   readonly serial: string;
@@ -32,9 +31,7 @@ export interface StationFixture {
 export function createStationFixture(options: { deviceCap?: number; now?: () => Date } = {}): StationFixture {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-records-'));
   const records = openStationRecords({ database: join(dir, DATABASE_FILE), now: options.now });
-  records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
-  records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
-  records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
+  addDepotOperators(records);
   const batch = records.startBatch({ name: 'Depot 7 / Nov intake', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id });
   const authorisation = records.authorisations.authorise(SUPERVISOR, {
     batchId: batch.id,

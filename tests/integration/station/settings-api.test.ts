@@ -13,10 +13,8 @@ import { SETTINGS_FILE } from '../../../src/main/station/settings.ts';
 import { openDepot } from '../../e2e/depot.ts';
 import type { ApiRequest, StationSettingsView } from '../../../src/shared/api.ts';
 import type { ApiChannel } from '../../../src/shared/channels.ts';
+import { ADMIN, addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 
-const ADMIN = { id: 'admin', pin: '4711235' };
-const SUPERVISOR = { id: 'sup.kowalski', pin: '90210044' };
-const TECHNICIAN = { id: 'tech.ng', pin: '55550001' };
 
 let dir: string;
 let opened: OpenedStation;
@@ -34,9 +32,7 @@ const HAND_WRITTEN = {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lockstep-settings-api-'));
   const records = openStationRecords(dir);
-  records.operators.createFirstAdmin({ id: ADMIN.id, displayName: 'Depot Admin', pin: ADMIN.pin });
-  records.operators.add(ADMIN, { id: SUPERVISOR.id, displayName: 'A. Kowalski', role: 'supervisor', pin: SUPERVISOR.pin });
-  records.operators.add(ADMIN, { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician', pin: TECHNICIAN.pin });
+  addDepotOperators(records);
   records.close();
   opened = await openStation({ dataDir: dir, fleet: 'simulated', demo: true });
   // Written after opening, so the station does not go looking for the endpoint and port above.
