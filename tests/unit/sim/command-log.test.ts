@@ -52,7 +52,8 @@ describe('command log', () => {
       await host.command(Buffer.from('getvar:\x1b[2J\n\x00\\x41\xff', 'latin1'));
     });
     const at = new AtTerminal(sim.fleet.serial.open(sim.fleet.serial.list()[0]?.path ?? ''));
-    at.write('ATE0\r');
+    // ATE0's own answer first: arriving late, it would end the wait for the long line's answer below.
+    await at.command('ATE0');
     at.write('B'.repeat(70_000));
     await at.command('');
     expect(await commands(sim.stateDir)).toEqual([
