@@ -7,15 +7,19 @@ import { DownloadBuffer } from '../../../src/sim/download-buffer.ts';
 
 const MiB = 1024 * 1024;
 const folders: string[] = [];
+const buffers: DownloadBuffer[] = [];
 
 function buffer(capacity = 64 * MiB): { download: DownloadBuffer; path: string } {
   const folder = mkdtempSync(join(tmpdir(), 'lockstep-download-buffer-'));
   folders.push(folder);
   const path = join(folder, 'download.bin');
-  return { download: new DownloadBuffer(path, capacity), path };
+  const download = new DownloadBuffer(path, capacity);
+  buffers.push(download);
+  return { download, path };
 }
 
-afterEach(() => {
+afterEach(async () => {
+  for (const download of buffers.splice(0)) await download.dispose();
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
