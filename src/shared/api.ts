@@ -133,7 +133,18 @@ export const apiRequestSchemas = {
   'labels.preview': handsetActionSchema,
   'labels.batchPreview': z.strictObject({ assetTagPattern: z.string().min(1).max(64), product: z.string().min(1).max(128), bundleVersion: z.string().min(1).max(128) }),
   'labels.reprint': z.strictObject({ serial: z.string().min(1).max(4096), reason: z.string().trim().min(1).max(200) }),
+  'labels.unprinted': z.undefined(),
 } as const satisfies Record<ApiChannel, z.ZodType>;
+
+/** A provisioned handset's label no printer took yet. */
+export interface UnprintedLabelView {
+  readonly recordSeq: number;
+  readonly serial: string;
+  readonly assetTag: string;
+  readonly recordedAt: string;
+  /** The label's latest job (its outcome is the printer's last answer), or null when none was sent. */
+  readonly lastJob: LabelJobSummary | null;
+}
 
 /** Who is signed in at the station. The PIN never leaves the sign-in call. */
 export interface Session {
@@ -279,6 +290,8 @@ export interface ApiResponses {
   'labels.batchPreview': LabelImage;
   /** The reprint job, queued on the station printer; its outcome reaches the records. */
   'labels.reprint': LabelJobSummary;
+  /** Provisioned handsets whose label no printer took, oldest first, each with its last job. */
+  'labels.unprinted': UnprintedLabelView[];
 }
 
 export interface ApiEvents {

@@ -33,6 +33,7 @@ export const API_CHANNELS = [
   'labels.preview',
   'labels.batchPreview',
   'labels.reprint',
+  'labels.unprinted',
 ] as const;
 
 export type ApiChannel = (typeof API_CHANNELS)[number];

@@ -49,6 +49,8 @@ interface RunningBatch {
 
 /** Bundle verification reports at most this often; a 2 GiB bundle would otherwise send thousands of events. */
 const PROGRESS_INTERVAL_MS = 100;
+/** The unprinted labels one call lists: a screenful and more; a backlog past it is a printer problem to fix first. */
+const UNPRINTED_SHOWN = 500;
 
 /** The station core: the one object that the Electron UI, the CLI and the tests all drive. */
 export function createStation(options: StationOptions): Station {
@@ -297,6 +299,17 @@ export function createStation(options: StationOptions): Station {
     'labels.reprint': async ({ serial, reason }) => {
       const operator = session.require();
       return (await (await stationLabels()).reprint(serial, operator.id, reason)).job;
+    },
+    'labels.unprinted': async () => {
+      session.require();
+      const station = await stationLabels();
+      return station.unprinted(UNPRINTED_SHOWN).map(({ recordSeq, serial, assetTag, recordedAt }) => ({
+        recordSeq,
+        serial,
+        assetTag,
+        recordedAt,
+        lastJob: station.service.jobs(recordSeq).at(-1) ?? null,
+      }));
     },
     subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
       const topic = Object.hasOwn(topics, event) ? (topics[event] as Topic<ApiEvents[E]>) : null;
