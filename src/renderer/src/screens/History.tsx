@@ -10,6 +10,7 @@ import { formatDateTime, formatNumber } from '../format.ts';
 import { exportFileName } from '../shell-client.ts';
 import { shownError, type ShownError } from '../station-client.ts';
 import { RecordFacts, StepLog } from './RecordView.tsx';
+import { UnprintedLabels } from './UnprintedLabels.tsx';
 
 type Format = 'csv' | 'jsonl' | 'pdf';
 
@@ -129,6 +130,7 @@ export function History({ station }: { readonly station: StationApi }) {
           </table>
         </>
       )}
+      <UnprintedLabels station={station} />
       <div className="history-tools">
         <ExportPanel station={station} filter={filter} />
         <VerifyPanel station={station} />
