@@ -40,6 +40,14 @@ export function phaseLook(handset: HandsetSnapshot, held: boolean, t: TFunction)
   }
 }
 
+/**
+ * A provisioned handset whose label the printer did not take. The label step is skipped only when a
+ * printer is configured and failed; without one it passes, so this needs no word about the settings.
+ */
+export function labelNotPrinted(handset: HandsetSnapshot): boolean {
+  return handset.phase === 'provisioned' && handset.steps.label === 'skipped';
+}
+
 export const STEP_ICONS: Readonly<Record<StepState, string>> = {
   waiting: '○',
   running: '◐',

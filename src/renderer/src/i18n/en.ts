@@ -136,6 +136,7 @@ export const en = {
   },
   grid: {
     title: 'Station',
+    labelNotPrinted: 'Label not printed: reprint it from History',
     slots: 'Slots',
     batch: 'Batch',
     counters: 'Counters',

@@ -137,6 +137,7 @@ export const zhCN: Messages = {
   },
   grid: {
     title: '工作站',
+    labelNotPrinted: '标签未打印：请在历史记录中重新打印',
     slots: '插槽',
     batch: '批次',
     counters: '计数',

@@ -7,7 +7,7 @@ import { displaySafe } from '../../../shared/untrusted.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { formatDuration, formatNumber, formatRate } from '../format.ts';
-import { phaseLook, STEP_ICONS } from '../phase.ts';
+import { labelNotPrinted, phaseLook, STEP_ICONS } from '../phase.ts';
 
 /** Words every card repeats, translated once per language instead of 40 times per card per render. */
 export interface CardWords {
@@ -103,6 +103,11 @@ function SlotCardView({ position, slot, slotName, handset, held, words, actions 
             </p>
           )}
         </div>
+      )}
+      {labelNotPrinted(handset) && (
+        <p className="label-state">
+          <StateBadge tone="attention" label={t('grid.labelNotPrinted')} />
+        </p>
       )}
       {look.prompt && !reason && <p className="prompt">{look.prompt}</p>}
       <footer className="slot-actions">
