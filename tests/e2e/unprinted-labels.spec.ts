@@ -1,0 +1,93 @@
+// Labels the printer did not take, in Chromium through the real station core: History lists them with
+// the printer's answer, and once an admin names a working printer a reprint (with its reason) takes
+// the handset off the list.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStationLabels } from '../../src/main/labels/station-labels.ts';
+import { openStationRecords } from '../../src/main/records/station-records.ts';
+import { SETTINGS_FILE } from '../../src/main/station/settings.ts';
+import { recordFor, TECHNICIAN } from '../integration/records/fixture.ts';
+import { ADMIN, openDepot, type Depot } from './depot.ts';
+import { attachStation, expect, uiTest as test } from './fixtures.ts';
+import { fill, LANGUAGE_MESSAGES, shoot, signIn } from './ui-flow.ts';
+
+const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
+const SERIALS = ['UNP0001', 'UNP0002'];
+
+test.use({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+test.describe.configure({ timeout: 180_000 });
+
+let depot: Depot | null = null;
+test.afterEach(async () => {
+  await depot?.close();
+  depot = null;
+});
+
+/** Provisioned, tagged handsets whose first label went to a printer path no file can be written at. */
+async function seedUnprinted(dataDir: string): Promise<void> {
+  const records = openStationRecords(dataDir);
+  try {
+    const batch = records.startBatch({ name: 'unprinted', product: 'lockstep-ref', bundleHash: recordFor(0).bundleHash, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id, assetTagPattern: 'UL-{seq:04}' });
+    const unwritable = `file:${join(records.databasePath, 'labels', 'label.png')}`;
+    writeFileSync(join(dataDir, SETTINGS_FILE), JSON.stringify({ labelPrinter: { address: unwritable, format: 'png', template: '2x1-203' } }));
+    const labels = await openStationLabels({ databasePath: records.databasePath });
+    for (const serial of SERIALS) {
+      const device = records.registerDevice({ batchId: batch.id, serial, identity: {} });
+      const record = records.commitProvisioningRecord(recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureReason: null }));
+      await labels.labelStep().label(record, new AbortController().signal);
+    }
+    await labels.service.idle();
+  } finally {
+    records.close();
+  }
+}
+
+test('History lists the unprinted labels, and a reprint to a working printer takes one off', async ({ page, rendererUrl }, testInfo) => {
+  const m = LANGUAGE_MESSAGES.en;
+  depot = await openDepot({ devices: [{ serial: 'UNPDEV1', usbPort: '1-1.1' }], timing: TIMING });
+  await seedUnprinted(join(depot.dir, 'station'));
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await attachStation(page, depot.station);
+  await page.goto(rendererUrl);
+  await signIn(page, m, ADMIN);
+  const nav = page.getByRole('navigation');
+
+  await nav.getByRole('button', { name: m.nav.history }).click();
+  const section = page.getByRole('region', { name: fill(m.unprinted.title_other, { count: 2 }) });
+  const table = section.getByRole('table', { name: m.unprinted.table });
+  await expect(table.locator('tbody tr')).toHaveCount(2);
+  const refused = m.unprinted.failed.slice(0, m.unprinted.failed.indexOf('{{'));
+  for (const serial of SERIALS) await expect(table.locator('tbody tr', { hasText: serial })).toContainText(refused);
+  await shoot(page, testInfo, 'en', '12-unprinted-labels');
+
+  // A working printer: one file per tag, so the reprint's own file can be looked for.
+  const labelFile = join(depot.dir, 'label-{tag}.png');
+  await nav.getByRole('button', { name: m.nav.settings }).click();
+  const printerForm = page.getByRole('form', { name: m.settings.setPrinter });
+  await printerForm.getByLabel(m.settings.printerAddress).fill(`file:${labelFile}`);
+  await printerForm.getByLabel(m.settings.printerFormat).selectOption('png');
+  await printerForm.getByLabel(m.settings.printerTemplate).selectOption('2x1-203');
+  await printerForm.getByRole('button', { name: m.settings.savePrinter }).click();
+  await expect(printerForm.getByRole('status')).toHaveText(m.settings.printerSaved);
+
+  await nav.getByRole('button', { name: m.nav.history }).click();
+  await page.getByRole('button', { name: fill(m.unprinted.reprintLabel, { serial: 'UNP0001' }) }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(m.labels.reprintReason).fill('printer path was wrong');
+  await dialog.getByRole('button', { name: m.labels.reprint }).click();
+  await expect(dialog.getByRole('status')).toBeVisible();
+  await expect.poll(() => existsSync(labelFile.replace('{tag}', 'UL-0001'))).toBe(true);
+  await dialog.getByRole('button', { name: m.common.close }).click();
+
+  // The list is read on closing and on every visit; the printer's answer is recorded just after the file.
+  await expect(async () => {
+    await nav.getByRole('button', { name: m.nav.station }).click();
+    await nav.getByRole('button', { name: m.nav.history }).click();
+    await expect(page.getByRole('region', { name: fill(m.unprinted.title_one, { count: 1 }) })).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  const rows = page.getByRole('table', { name: m.unprinted.table }).locator('tbody tr');
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toContainText('UNP0002');
+  expect(problems).toEqual([]);
+});
