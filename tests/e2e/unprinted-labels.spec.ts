@@ -1,13 +1,13 @@
-// Labels the printer did not take, in Chromium through the real station core: History lists them with
-// the printer's answer, and once an admin names a working printer a reprint (with its reason) takes
-// the handset off the list.
+// Labels the printer did not take, in Chromium through the real station core: the slot card says so,
+// History lists them with the printer's answer, and once an admin names a working printer a reprint
+// (with its reason) takes the handset off the list.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStationLabels } from '../../src/main/labels/station-labels.ts';
 import { openStationRecords } from '../../src/main/records/station-records.ts';
 import { SETTINGS_FILE } from '../../src/main/station/settings.ts';
 import { recordFor, TECHNICIAN } from '../integration/records/fixture.ts';
-import { ADMIN, openDepot, type Depot } from './depot.ts';
+import { ADMIN, openDepot, SUPERVISOR, type Depot } from './depot.ts';
 import { attachStation, expect, uiTest as test } from './fixtures.ts';
 import { fill, LANGUAGE_MESSAGES, shoot, signIn } from './ui-flow.ts';
 
@@ -42,7 +42,7 @@ async function seedUnprinted(dataDir: string): Promise<void> {
   }
 }
 
-test('History lists the unprinted labels, and a reprint to a working printer takes one off', async ({ page, rendererUrl }, testInfo) => {
+test('the card and History show unprinted labels, and a reprint to a working printer takes one off', async ({ page, rendererUrl }, testInfo) => {
   const m = LANGUAGE_MESSAGES.en;
   depot = await openDepot({ devices: [{ serial: 'UNPDEV1', usbPort: '1-1.1' }], timing: TIMING });
   await seedUnprinted(join(depot.dir, 'station'));
@@ -53,13 +53,29 @@ test('History lists the unprinted labels, and a reprint to a working printer tak
   await signIn(page, m, ADMIN);
   const nav = page.getByRole('navigation');
 
+  // A handset provisioned while the printer cannot take its label: its card says so.
+  await page.getByRole('button', { name: m.setup.verify }).click();
+  await expect(page.getByTestId('bundle-facts')).toContainText(m.setup.verified);
+  await page.getByLabel(m.setup.expected).fill('1');
+  await page.getByRole('button', { name: m.setup.start }).click();
+  const gate = page.getByRole('dialog', { name: m.gate.title });
+  await gate.getByLabel(m.gate.supervisorId).fill(SUPERVISOR.id);
+  await gate.getByLabel(m.gate.supervisorPin).fill(SUPERVISOR.pin);
+  await gate.getByRole('button', { name: m.gate.authorise }).click();
+  await expect(gate).toBeHidden();
+  depot.handset('UNPDEV1').plugIn();
+  const card = page.getByRole('article', { name: fill(m.grid.slotNumber, { number: 1 }), exact: true });
+  await expect(card).toContainText(m.phase.provisioned, { timeout: 90_000 });
+  await expect(card).toContainText(m.grid.labelNotPrinted);
+  await shoot(page, testInfo, 'en', '12-label-not-printed');
+
   await nav.getByRole('button', { name: m.nav.history }).click();
-  const section = page.getByRole('region', { name: fill(m.unprinted.title_other, { count: 2 }) });
+  const section = page.getByRole('region', { name: fill(m.unprinted.title_other, { count: 3 }) });
   const table = section.getByRole('table', { name: m.unprinted.table });
-  await expect(table.locator('tbody tr')).toHaveCount(2);
+  await expect(table.locator('tbody tr')).toHaveCount(3);
   const refused = m.unprinted.failed.slice(0, m.unprinted.failed.indexOf('{{'));
   for (const serial of SERIALS) await expect(table.locator('tbody tr', { hasText: serial })).toContainText(refused);
-  await shoot(page, testInfo, 'en', '12-unprinted-labels');
+  await shoot(page, testInfo, 'en', '13-unprinted-labels');
 
   // A working printer: one file per tag, so the reprint's own file can be looked for.
   const labelFile = join(depot.dir, 'label-{tag}.png');
@@ -84,10 +100,11 @@ test('History lists the unprinted labels, and a reprint to a working printer tak
   await expect(async () => {
     await nav.getByRole('button', { name: m.nav.station }).click();
     await nav.getByRole('button', { name: m.nav.history }).click();
-    await expect(page.getByRole('region', { name: fill(m.unprinted.title_one, { count: 1 }) })).toBeVisible({ timeout: 1_000 });
+    await expect(page.getByRole('region', { name: fill(m.unprinted.title_other, { count: 2 }) })).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
   const rows = page.getByRole('table', { name: m.unprinted.table }).locator('tbody tr');
-  await expect(rows).toHaveCount(1);
-  await expect(rows).toContainText('UNP0002');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText('UNP0002');
+  await expect(rows.last()).toContainText('UNPDEV1');
   expect(problems).toEqual([]);
 });
