@@ -146,6 +146,12 @@ export interface UnprintedLabelView {
   readonly lastJob: LabelJobSummary | null;
 }
 
+export interface UnprintedLabels {
+  /** The station printer's address, or null without one (then nothing can be reprinted yet). */
+  readonly printer: string | null;
+  readonly labels: UnprintedLabelView[];
+}
+
 /** Who is signed in at the station. The PIN never leaves the sign-in call. */
 export interface Session {
   readonly operator: { readonly id: string; readonly displayName: string; readonly role: Role };
@@ -291,7 +297,7 @@ export interface ApiResponses {
   /** The reprint job, queued on the station printer; its outcome reaches the records. */
   'labels.reprint': LabelJobSummary;
   /** Provisioned handsets whose label no printer took, oldest first, each with its last job. */
-  'labels.unprinted': UnprintedLabelView[];
+  'labels.unprinted': UnprintedLabels;
 }
 
 export interface ApiEvents {

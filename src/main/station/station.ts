@@ -303,13 +303,14 @@ export function createStation(options: StationOptions): Station {
     'labels.unprinted': async () => {
       session.require();
       const station = await stationLabels();
-      return station.unprinted(UNPRINTED_SHOWN).map(({ recordSeq, serial, assetTag, recordedAt }) => ({
+      const labels = station.unprinted(UNPRINTED_SHOWN).map(({ recordSeq, serial, assetTag, recordedAt }) => ({
         recordSeq,
         serial,
         assetTag,
         recordedAt,
         lastJob: station.service.jobs(recordSeq).at(-1) ?? null,
       }));
+      return { printer: station.printer?.address ?? null, labels };
     },
     subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
       const topic = Object.hasOwn(topics, event) ? (topics[event] as Topic<ApiEvents[E]>) : null;

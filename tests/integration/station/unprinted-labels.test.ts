@@ -8,7 +8,7 @@ import { dispatch } from '../../../src/main/api/dispatch.ts';
 import { openStationLabels } from '../../../src/main/labels/station-labels.ts';
 import { openStation, type OpenedStation } from '../../../src/main/station/open-station.ts';
 import { SETTINGS_FILE } from '../../../src/main/station/settings.ts';
-import type { ApiRequest, UnprintedLabelView } from '../../../src/shared/api.ts';
+import type { ApiRequest, UnprintedLabels, UnprintedLabelView } from '../../../src/shared/api.ts';
 import type { ApiChannel } from '../../../src/shared/channels.ts';
 import { ADMIN, TECHNICIAN } from '../../depot-operators.ts';
 import { createLabelFixture, type LabelFixture } from '../labels/fixture.ts';
@@ -20,7 +20,7 @@ const call = <C extends ApiChannel>(channel: C, request: ApiRequest<C>) => dispa
 const unprinted = async (): Promise<UnprintedLabelView[]> => {
   const answer = await call('labels.unprinted', undefined);
   if (!answer.ok) throw new Error(`labels.unprinted failed: ${JSON.stringify(answer.error)}`);
-  return answer.value as UnprintedLabelView[];
+  return (answer.value as UnprintedLabels).labels;
 };
 
 beforeAll(async () => {
@@ -50,6 +50,7 @@ describe('labels.unprinted through the station API', () => {
 
   it('lists each label the printer did not take, with its tag, record and the printer\'s last answer', async () => {
     await call('session.signIn', TECHNICIAN);
+    expect(await call('labels.unprinted', undefined)).toMatchObject({ ok: true, value: { printer: expect.stringMatching(/^file:.*label\.zpl$/) } });
     const list = await unprinted();
     expect(list.map((entry) => entry.serial)).toEqual(['UNP00001', 'UNP00002']);
     for (const entry of list) {

@@ -309,6 +309,7 @@ export const en = {
     failed: 'Refused {{time}}: {{detail}}',
     accepted: 'Taken {{time}}: {{detail}}',
     noDetail: 'no reason given',
+    noPrinter: 'No label printer is configured: an admin sets one in Settings, then these labels can be reprinted.',
     reprintLabel: 'Reprint the label of {{serial}}',
     reprintTitle: 'Reprint label: {{serial}} ({{tag}})',
   },

@@ -310,6 +310,7 @@ export const zhCN: Messages = {
     failed: '{{time}} 被拒绝：{{detail}}',
     accepted: '{{time}} 已接收：{{detail}}',
     noDetail: '未给出原因',
+    noPrinter: '未配置标签打印机：管理员在设置中配置后，即可重新打印这些标签。',
     reprintLabel: '重新打印 {{serial}} 的标签',
     reprintTitle: '重新打印标签：{{serial}}（{{tag}}）',
   },

@@ -3,7 +3,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { StationApi, UnprintedLabelView } from '../../../shared/api.ts';
+import type { StationApi, UnprintedLabels as UnprintedList, UnprintedLabelView } from '../../../shared/api.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
@@ -21,7 +21,7 @@ function lastAnswer(entry: UnprintedLabelView, t: TFunction): string {
 
 export function UnprintedLabels({ station }: { readonly station: StationApi }) {
   const { t } = useTranslation();
-  const [list, setList] = useState<UnprintedLabelView[] | null>(null);
+  const [answer, setAnswer] = useState<UnprintedList | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [reprinting, setReprinting] = useState<UnprintedLabelView | null>(null);
 
@@ -33,7 +33,7 @@ export function UnprintedLabels({ station }: { readonly station: StationApi }) {
       (value) => {
         if (!current) return;
         setError(null);
-        setList(value);
+        setAnswer(value);
       },
       (cause: unknown) => current && setError(shownError(cause)),
     );
@@ -42,11 +42,14 @@ export function UnprintedLabels({ station }: { readonly station: StationApi }) {
     };
   }, [station, reads]);
 
+  const list = answer?.labels ?? null;
+  const canPrint = answer?.printer != null;
   return (
     <section className="panel unprinted" aria-labelledby="unprinted-heading">
       <h3 id="unprinted-heading">{t('unprinted.title', { count: list?.length ?? 0 })}</h3>
       <ErrorText error={error} />
       {list && list.length === 0 && <p className="hint">{t('unprinted.none')}</p>}
+      {list && list.length > 0 && !canPrint && <p className="hint">{t('unprinted.noPrinter')}</p>}
       {list && list.length > 0 && (
         <table className="records" aria-label={t('unprinted.table')}>
           <thead>
@@ -66,7 +69,7 @@ export function UnprintedLabels({ station }: { readonly station: StationApi }) {
                 <td>{displaySafe(entry.assetTag, 64)}</td>
                 <td data-station-words>{lastAnswer(entry, t)}</td>
                 <td>
-                  <button type="button" onClick={() => setReprinting(entry)} aria-label={t('unprinted.reprintLabel', { serial: displaySafe(entry.serial, 64) })}>
+                  <button type="button" disabled={!canPrint} onClick={() => setReprinting(entry)} aria-label={t('unprinted.reprintLabel', { serial: displaySafe(entry.serial, 64) })}>
                     {t('labels.reprint')}
                   </button>
                 </td>
