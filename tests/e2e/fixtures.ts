@@ -10,7 +10,7 @@ import type { StationApi } from '../../src/shared/api.ts';
 import { API_CHANNELS, API_EVENTS } from '../../src/shared/channels.ts';
 import { dispatch } from '../../src/main/api/dispatch.ts';
 import { openStation } from '../../src/main/station/open-station.ts';
-import { seedOperators } from './depot.ts';
+import { openDepot, seedOperators, type Depot, type DepotOptions } from './depot.ts';
 
 const RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
 
@@ -83,3 +83,16 @@ export const test = uiTest.extend<{ station: StationApi }>({
 });
 
 export { expect } from '@playwright/test';
+
+/** A spec's way to open depots: each one is closed after its test, whether the test passed or not. */
+export function depotPerTest(): (options: DepotOptions) => Promise<Depot> {
+  const opened: Depot[] = [];
+  uiTest.afterEach(async () => {
+    for (const depot of opened.splice(0)) await depot.close();
+  });
+  return async (options) => {
+    const depot = await openDepot(options);
+    opened.push(depot);
+    return depot;
+  };
+}

@@ -1,20 +1,16 @@
 // Strings from a handset are hostile: a serial number carrying markup and terminal escapes is shown
 // as escaped text on its card and in the handset detail, never parsed as HTML.
-import { openDepot, TECHNICIAN, type Depot } from './depot.ts';
-import { attachStation, expect, uiTest as test } from './fixtures.ts';
+import { TECHNICIAN } from './depot.ts';
+import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">\u001b[31m\u202e';
 
 test.use({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
 
-let depot: Depot | null = null;
-test.afterEach(async () => {
-  await depot?.close();
-  depot = null;
-});
+const openDepot = depotPerTest();
 
 test('a serial number with markup, escapes and a bidi override is shown escaped', async ({ page, rendererUrl }) => {
-  depot = await openDepot({ devices: [{ serial: HOSTILE }], timing: { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 500 } });
+  const depot = await openDepot({ devices: [{ serial: HOSTILE }], timing: { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 500 } });
   await depot.station['session.signIn'](TECHNICIAN);
   await depot.station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: 1 });
   await attachStation(page, depot.station);

@@ -1,7 +1,6 @@
 // Acceptance of issue 11 in Chromium: the operator's whole story in English and in Simplified
 // Chinese, each against its own station core and simulated fleet, at 1366x768.
-import { openDepot, type Depot } from './depot.ts';
-import { uiTest as test } from './fixtures.ts';
+import { uiTest as test, depotPerTest } from './fixtures.ts';
 import { FLOW_DEVICES, runOperatorFlow } from './ui-flow.ts';
 
 /** Fast enough for CI, slow enough that flashing shows its progress bar. */
@@ -10,16 +9,12 @@ const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000
 test.use({ viewport: { width: 1366, height: 768 } });
 test.describe.configure({ timeout: 240_000 });
 
-let depot: Depot | null = null;
-test.afterEach(async () => {
-  await depot?.close();
-  depot = null;
-});
+const openDepot = depotPerTest();
 
 test.describe('in English', () => {
   test.use({ locale: 'en-GB' });
   test('sign in, set up a batch, supervisor gate, five handsets provisioned, history and CSV export', async ({ page, rendererUrl }, testInfo) => {
-    depot = await openDepot({ devices: FLOW_DEVICES, timing: TIMING });
+    const depot = await openDepot({ devices: FLOW_DEVICES, timing: TIMING });
     await runOperatorFlow(page, depot, rendererUrl, 'en', testInfo);
   });
 });
@@ -27,7 +22,7 @@ test.describe('in English', () => {
 test.describe('in Simplified Chinese', () => {
   test.use({ locale: 'zh-CN' });
   test('the same flow, every operator-facing string in Chinese', async ({ page, rendererUrl }, testInfo) => {
-    depot = await openDepot({ devices: FLOW_DEVICES, timing: TIMING });
+    const depot = await openDepot({ devices: FLOW_DEVICES, timing: TIMING });
     await runOperatorFlow(page, depot, rendererUrl, 'zh-CN', testInfo);
   });
 });

@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
-import { openDepot, SUPERVISOR, TECHNICIAN, type Depot } from './depot.ts';
-import { attachStation, expect, uiTest as test } from './fixtures.ts';
+import { SUPERVISOR, TECHNICIAN } from './depot.ts';
+import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
 import { startMainThreadTrace, stopMainThreadTrace } from './main-thread-trace.ts';
 
 const HANDSETS = 32;
@@ -21,15 +21,11 @@ const FIGURES_FILE = process.env['LOCKSTEP_BENCH_FIGURES'];
 // the Electron preload never does: measured as the renderer's own long tasks it would swamp them.
 test.use({ viewport: { width: 1366, height: 768 }, locale: 'en-GB', trace: 'off' });
 
-let depot: Depot | null = null;
-test.afterEach(async () => {
-  await depot?.close();
-  depot = null;
-});
+const openDepot = depotPerTest();
 
 test('with 32 handsets flashing the grid keeps every card current; long tasks are measured', async ({ page, rendererUrl }, testInfo) => {
   test.setTimeout(240_000);
-  depot = await openDepot({ devices: Array.from({ length: HANDSETS }, (_, index) => ({ serial: `PERF${String(index + 1).padStart(2, '0')}` })), timing: TIMING });
+  const depot = await openDepot({ devices: Array.from({ length: HANDSETS }, (_, index) => ({ serial: `PERF${String(index + 1).padStart(2, '0')}` })), timing: TIMING });
   const { station } = depot;
   await station['session.signIn'](TECHNICIAN);
   await station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: HANDSETS, parallel: HANDSETS });

@@ -3,8 +3,8 @@
 // who can then sign in and cannot change any of it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN, openDepot, type Depot } from './depot.ts';
-import { attachStation, expect, uiTest as test } from './fixtures.ts';
+import { ADMIN } from './depot.ts';
+import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
 import { fill, LANGUAGE_MESSAGES, shoot, signIn } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
@@ -13,15 +13,11 @@ const NEWCOMER = { id: 'tech.new', pin: '13572468', name: 'N. Newcomer' };
 test.use({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
 test.describe.configure({ timeout: 180_000 });
 
-let depot: Depot | null = null;
-test.afterEach(async () => {
-  await depot?.close();
-  depot = null;
-});
+const openDepot = depotPerTest();
 
 test('an admin names a slot, sets a file: printer and adds a technician who can then sign in', async ({ page, rendererUrl }, testInfo) => {
   const m = LANGUAGE_MESSAGES.en;
-  depot = await openDepot({ devices: [{ serial: 'SET0001', usbPort: '1-1.1' }], timing: TIMING });
+  const depot = await openDepot({ devices: [{ serial: 'SET0001', usbPort: '1-1.1' }], timing: TIMING });
   const dataDir = join(depot.dir, 'station');
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));

@@ -7,8 +7,8 @@ import { openStationLabels } from '../../src/main/labels/station-labels.ts';
 import { openStationRecords } from '../../src/main/records/station-records.ts';
 import { SETTINGS_FILE } from '../../src/main/station/settings.ts';
 import { recordFor, TECHNICIAN } from '../integration/records/fixture.ts';
-import { ADMIN, openDepot, SUPERVISOR, type Depot } from './depot.ts';
-import { attachStation, expect, uiTest as test } from './fixtures.ts';
+import { ADMIN, SUPERVISOR } from './depot.ts';
+import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
 import { fill, LANGUAGE_MESSAGES, shoot, signIn } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
@@ -17,11 +17,7 @@ const SERIALS = ['UNP0001', 'UNP0002'];
 test.use({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
 test.describe.configure({ timeout: 180_000 });
 
-let depot: Depot | null = null;
-test.afterEach(async () => {
-  await depot?.close();
-  depot = null;
-});
+const openDepot = depotPerTest();
 
 /** Provisioned, tagged handsets whose first label went to a printer path no file can be written at. */
 async function seedUnprinted(dataDir: string): Promise<void> {
@@ -44,7 +40,7 @@ async function seedUnprinted(dataDir: string): Promise<void> {
 
 test('the card and History show unprinted labels, and a reprint to a working printer takes one off', async ({ page, rendererUrl }, testInfo) => {
   const m = LANGUAGE_MESSAGES.en;
-  depot = await openDepot({ devices: [{ serial: 'UNPDEV1', usbPort: '1-1.1' }], timing: TIMING });
+  const depot = await openDepot({ devices: [{ serial: 'UNPDEV1', usbPort: '1-1.1' }], timing: TIMING });
   await seedUnprinted(join(depot.dir, 'station'));
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
