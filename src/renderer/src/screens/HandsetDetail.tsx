@@ -1,12 +1,12 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HandsetDetail as Detail, StationApi } from '../../../shared/api.ts';
-import type { LabelJobSummary } from '../../../shared/labels.ts';
 import type { HandsetSnapshot } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { LabelPreview } from '../components/Labels.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
+import { useReprint } from '../hooks/useReprint.ts';
 import { shownError, type ShownError } from '../station-client.ts';
 import { Readback, RecordFacts, StepLog } from './RecordView.tsx';
 
@@ -64,19 +64,7 @@ export function HandsetDetail({ station, serial, live, onClose }: { readonly sta
 /** Prints the handset's label again; the reason goes into the records with the job. */
 function Reprint({ station, serial }: { readonly station: StationApi; readonly serial: string }) {
   const { t } = useTranslation();
-  const [reason, setReason] = useState('');
-  const [job, setJob] = useState<LabelJobSummary | null>(null);
-  const [error, setError] = useState<ShownError | null>(null);
-  const submit = async (event: FormEvent): Promise<void> => {
-    event.preventDefault();
-    setJob(null);
-    setError(null);
-    try {
-      setJob(await station['labels.reprint']({ serial, reason: reason.trim() }));
-    } catch (cause) {
-      setError(shownError(cause));
-    }
-  };
+  const { reason, setReason, sentTo, error, submit } = useReprint(station, serial);
   return (
     <form className="inline-form" onSubmit={submit}>
       <label className="field grow">
@@ -84,9 +72,9 @@ function Reprint({ station, serial }: { readonly station: StationApi; readonly s
         <input value={reason} onChange={(event) => setReason(event.target.value)} required maxLength={200} />
       </label>
       <button type="submit">{t('labels.reprint')}</button>
-      {job && (
+      {sentTo !== null && (
         <p role="status">
-          <StateBadge tone="done" label={t('labels.reprinted', { printer: displaySafe(job.printer, 80) })} />
+          <StateBadge tone="done" label={t('labels.reprinted', { printer: displaySafe(sentTo, 80) })} />
         </p>
       )}
       <ErrorText error={error} />

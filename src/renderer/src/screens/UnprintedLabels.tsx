@@ -1,12 +1,13 @@
 // The labels no printer took: the records keep them as unprinted, and this is where a person sees
 // them and sends each one again (with a reason, recorded with the reprint).
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { StationApi, UnprintedLabels as UnprintedList, UnprintedLabelView } from '../../../shared/api.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
+import { useReprint } from '../hooks/useReprint.ts';
 import { formatDateTime } from '../format.ts';
 import { shownError, type ShownError } from '../station-client.ts';
 
@@ -95,18 +96,7 @@ export function UnprintedLabels({ station }: { readonly station: StationApi }) {
 /** Asks why, then queues the reprint; the list is read again on closing, once the printer has had its say. */
 function ReprintDialog({ station, entry, onClose }: { readonly station: StationApi; readonly entry: UnprintedLabelView; readonly onClose: () => void }) {
   const { t } = useTranslation();
-  const [reason, setReason] = useState('');
-  const [sentTo, setSentTo] = useState<string | null>(null);
-  const [error, setError] = useState<ShownError | null>(null);
-  const submit = async (event: FormEvent): Promise<void> => {
-    event.preventDefault();
-    setError(null);
-    try {
-      setSentTo((await station['labels.reprint']({ serial: entry.serial, reason: reason.trim() })).printer);
-    } catch (cause) {
-      setError(shownError(cause));
-    }
-  };
+  const { reason, setReason, sentTo, error, submit } = useReprint(station, entry.serial);
   return (
     <Dialog title={t('unprinted.reprintTitle', { serial: displaySafe(entry.serial, 64), tag: displaySafe(entry.assetTag, 64) })} onClose={onClose}>
       <form onSubmit={submit}>
