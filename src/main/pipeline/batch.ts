@@ -26,6 +26,10 @@ export interface BatchOptions {
   /** How many handsets flash at once; the other steps are not limited. */
   readonly parallel: number;
   readonly labels?: LabelStep;
+  /**
+   * The depot's slot names, read at every snapshot: the station replaces this object's contents when a
+   * slot is renamed, and the handsets already in that slot carry the new name from the next snapshot.
+   */
   readonly slotNames?: SlotNames;
   /**
    * The batch starts before a supervisor authorised it (the operator UI): its handsets are flashed and
@@ -76,11 +80,16 @@ export class ProvisioningBatch {
     return this.#publisher.subscribe(listener);
   }
 
+  /**
+   * Holds every handset at its next step boundary, where its phase turns `paused` (a step under way
+   * finishes first). Not journaled: a pause changes no handset's steps, and a restarted station starts unpaused.
+   */
   pause(): void {
     this.#gate.pause();
     this.#publisher.flush();
   }
 
+  /** Releases the held handsets, each back to the phase it had. */
   resume(): void {
     this.#gate.resume();
     this.#publisher.flush();
@@ -173,8 +182,7 @@ export class ProvisioningBatch {
   #runIn(slot: string): HandsetRun {
     const existing = this.#runs.get(slot);
     if (existing) return existing;
-    const label = slotLabel(slot, this.#options.slotNames ?? {});
-    const run = new HandsetRun(slot, label === slot ? null : label, {
+    const run = new HandsetRun(slot, {
       batch: this.#options.plan,
       records: this.#options.records,
       profiles: this.#options.profiles,
@@ -262,8 +270,14 @@ export class ProvisioningBatch {
     return [...this.#runs.values()].find((run) => run.serial === serial);
   }
 
+  /** The depot's name for `slot` as the settings say now, or null. */
+  #slotName(slot: string): string | null {
+    const label = slotLabel(slot, this.#options.slotNames ?? {});
+    return label === slot ? null : label;
+  }
+
   #build(version: number): PipelineSnapshot {
-    const handsets = [...this.#runs.values()].map((run) => run.snapshot()).sort((a, b) => a.slot.localeCompare(b.slot, 'en', { numeric: true }));
+    const handsets = [...this.#runs.values()].map((run) => run.snapshot(this.#slotName(run.slot))).sort((a, b) => a.slot.localeCompare(b.slot, 'en', { numeric: true }));
     const count = (phases: readonly string[]): number => handsets.filter((handset) => phases.includes(handset.phase)).length;
     return {
       version,

@@ -105,7 +105,6 @@ interface History {
 
 export class HandsetRun {
   readonly slot: string;
-  slotName: string | null;
   #serial: string | null = null;
   #profile: LoadedProfile | null = null;
   #deviceId: number | null = null;
@@ -127,9 +126,8 @@ export class HandsetRun {
   #unplugged: AbortController | null = null;
   readonly #context: RunContext;
 
-  constructor(slot: string, slotName: string | null, context: RunContext) {
+  constructor(slot: string, context: RunContext) {
     this.slot = slot;
-    this.slotName = slotName;
     this.#context = context;
   }
 
@@ -145,10 +143,11 @@ export class HandsetRun {
     return this.#active !== null;
   }
 
-  snapshot(): HandsetSnapshot {
+  /** `slotName`: the depot's name for the slot now (the batch's to know: a slot can be renamed mid-run). */
+  snapshot(slotName: string | null): HandsetSnapshot {
     return {
       slot: this.slot,
-      slotName: this.slotName,
+      slotName,
       serial: this.#serial,
       profile: this.#profile?.profile.id ?? null,
       phase: this.#phase,
@@ -331,9 +330,28 @@ export class HandsetRun {
     }
   }
 
-  /** Holds at a step boundary while the batch is paused. */
-  #pass(signal: AbortSignal): Promise<void> {
-    return this.#waiting((waitSignal) => this.#context.gate.pass(waitSignal), signal);
+  /** Holds at a step boundary while the batch is paused, in phase `paused`, and goes back to its phase on resume. */
+  async #pass(signal: AbortSignal): Promise<void> {
+    const gate = this.#context.gate;
+    if (!gate.paused) return;
+    const phase = this.#phase;
+    this.#set({ phase: 'paused' });
+    await this.#waiting((waitSignal) => gate.pass(waitSignal), signal);
+    this.#set({ phase });
+  }
+
+  /**
+   * A flashing place (--parallel), taken only while the batch runs: a handset queued for one when the
+   * batch is paused gives it back and holds before its flash step like every other.
+   */
+  async #flashingPlace(signal: AbortSignal): Promise<() => void> {
+    for (;;) {
+      await this.#pass(signal);
+      this.#set({ phase: 'queued', step: 'flash' });
+      const release = await this.#waiting((waitSignal) => this.#context.flashing.take(waitSignal), signal);
+      if (!this.#context.gate.paused) return release;
+      release();
+    }
   }
 
   /**
@@ -472,9 +490,7 @@ export class HandsetRun {
         throw new StepFailure('LOCKED_UNVERIFIED', 'the bootloader is locked but the partitions do not hold this bundle', 'Set the handset aside and tell the supervisor.');
       }
     }
-    await this.#pass(signal);
-    this.#set({ phase: 'queued', step: 'flash' });
-    const release = await this.#waiting((waitSignal) => this.#context.flashing.take(waitSignal), signal);
+    const release = await this.#flashingPlace(signal);
     try {
       this.#set({ phase: 'running' });
       this.#mark('flash', 'running');

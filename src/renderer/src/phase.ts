@@ -11,14 +11,13 @@ export interface PhaseLook {
 }
 
 /**
- * `held`: a person paused the batch. The pipeline keeps such a handset's phase as it was and stops it
- * at its next step boundary, so a running handset of a paused batch reads as held. The supervisor's
- * gate is no pause: a handset waiting for it says so in its own phase.
+ * The pipeline says where each handset stands, `paused` included (held at a step boundary because a
+ * person paused the batch; a step under way finishes first). The supervisor's gate is no pause: a
+ * handset waiting for it says so in its own phase.
  */
-export function phaseLook(handset: HandsetSnapshot, held: boolean, t: TFunction): PhaseLook {
+export function phaseLook(handset: HandsetSnapshot, t: TFunction): PhaseLook {
   const step = handset.step ? t(`steps.${handset.step}`) : '';
-  const phase = held && (handset.phase === 'running' || handset.phase === 'queued') ? 'paused' : handset.phase;
-  switch (phase) {
+  switch (handset.phase) {
     case 'running':
       return { tone: 'active', label: t('phase.running', { step }), prompt: null };
     case 'queued':

@@ -38,13 +38,11 @@ interface SlotCardProps {
   readonly slot: string;
   readonly slotName: string | null;
   readonly handset: HandsetSnapshot | null;
-  /** A person paused the batch. */
-  readonly held: boolean;
   readonly words: CardWords;
   readonly actions: SlotActions;
 }
 
-function SlotCardView({ position, slot, slotName, handset, held, words, actions }: SlotCardProps) {
+function SlotCardView({ position, slot, slotName, handset, words, actions }: SlotCardProps) {
   const { t } = useTranslation();
   const title = slotName ?? t('grid.slotNumber', { number: position });
   if (!handset) {
@@ -57,7 +55,7 @@ function SlotCardView({ position, slot, slotName, handset, held, words, actions 
       </article>
     );
   }
-  const look = phaseLook(handset, held, t);
+  const look = phaseLook(handset, t);
   const serial = handset.serial === null ? null : displaySafe(handset.serial, 64);
   const active = ACTIVE_PHASES.has(handset.phase);
   const retryable = handset.phase === 'failed' || handset.phase === 'aborted';
@@ -127,7 +125,7 @@ function SlotCardView({ position, slot, slotName, handset, held, words, actions 
 
 /** Only what a card shows decides whether it renders again: 32 cards at ten snapshots a second stay cheap. */
 function sameCard(a: SlotCardProps, b: SlotCardProps): boolean {
-  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.held !== b.held || a.words !== b.words || a.actions !== b.actions) return false;
+  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.words !== b.words || a.actions !== b.actions) return false;
   const x = a.handset;
   const y = b.handset;
   if (x === y) return true;

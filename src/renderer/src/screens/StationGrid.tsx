@@ -38,7 +38,7 @@ export function StationGrid({ station, batch, snapshot, slotNames, actions, onPa
           const handset = bySlot.get(slot) ?? null;
           return (
             <div role="listitem" key={slot}>
-              <SlotCard position={index + 1} slot={slot} slotName={handset?.slotName ?? (Object.hasOwn(slotNames, slot) ? (slotNames[slot] as string) : null)} handset={handset} held={snapshot?.paused ?? false} words={words} actions={actions} />
+              <SlotCard position={index + 1} slot={slot} slotName={handset?.slotName ?? (Object.hasOwn(slotNames, slot) ? (slotNames[slot] as string) : null)} handset={handset} words={words} actions={actions} />
             </div>
           );
         })}
