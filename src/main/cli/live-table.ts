@@ -8,7 +8,10 @@ const CLEAR_LINE = '\u001b[2K';
 const up = (lines: number): string => (lines > 0 ? `\u001b[${lines}A` : '');
 
 /** Phases whose name alone would not tell the technician what to do. */
-const PHASE_WORDS: Partial<Record<RunPhase, string>> = { 'waiting-for-authorisation': 'WAITING FOR THE SUPERVISOR (authorise the batch)' };
+const PHASE_WORDS: Partial<Record<RunPhase, string>> = {
+  'waiting-for-authorisation': 'WAITING FOR THE SUPERVISOR (authorise the batch)',
+  paused: 'PAUSED (held before its next step until the batch resumes)',
+};
 
 export class LiveTable {
   readonly #io: CliIo;
