@@ -25,6 +25,11 @@ export class Extents {
     this.#ranges.splice(0, this.#ranges.length, ...kept);
   }
 
+  /** The written ranges clipped to [start, end), in order. */
+  *within(start: number, end: number): Generator<readonly [number, number]> {
+    for (const [a, b] of this.#ranges) if (a < end && start < b) yield [Math.max(a, start), Math.min(b, end)];
+  }
+
   /** Whether any byte of [start, end) was written. */
   touches(start: number, end: number): boolean {
     return this.#ranges.some(([a, b]) => a < end && start < b);

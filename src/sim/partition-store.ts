@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { contentDigests, ContentKey } from './content-digest.ts';
 import { Extents } from './extents.ts';
 import type { PartitionSpec } from './platform.ts';
 import { isZero, ZERO_PIECE as PIECE, zeros } from './zeros.ts';
@@ -62,34 +63,20 @@ export class PartitionStore {
     return new PartitionWriter(spec, await open(this.#path(name), 'r+'), this.#written.get(name) ?? null);
   }
 
-  /** SHA-256 (hex) of the first `bytes` bytes of the partition, read through one reused buffer. */
+  /** SHA-256 (hex) of the first `bytes` bytes of the partition. */
   async sha256(name: string, bytes: number): Promise<string> {
     const spec = this.#require(name);
     if (bytes < 0 || bytes > spec.size) throw new RangeError(`${bytes} bytes is outside ${name} (${spec.size} bytes)`);
-    const hash = createHash('sha256');
     const file = await open(this.#path(name), 'r');
     try {
-      // Holes (a file with no blocks allocated, or ranges not written since an erase this run) are
-      // zeros: hashing zeros from memory spares the page cache and the kernel gigabytes of zero pages.
-      const empty = (await file.stat()).blocks === 0;
-      const written = this.#written.get(name);
-      const piece = new Uint8Array(PIECE);
-      for (let done = 0; done < bytes; ) {
-        const length = Math.min(PIECE, bytes - done);
-        if (empty || (written !== undefined && !written.touches(done, done + length))) {
-          hash.update(zeros(length));
-          done += length;
-          continue;
-        }
-        const { bytesRead } = await file.read(piece, 0, length, done);
-        if (bytesRead === 0) throw new RangeError(`${name} ended after ${done} bytes`);
-        hash.update(piece.subarray(0, bytesRead));
-        done += bytesRead;
-      }
+      // A file with no blocks allocated is all holes; otherwise holes are known only for ranges not
+      // written since an erase this run. Unknown: hash every byte of the file.
+      const written = (await file.stat()).blocks === 0 ? new Extents() : this.#written.get(name);
+      if (written === undefined) return await hashFile(file, name, bytes, null);
+      return await contentDigests.of(await contentKey(file, name, written, bytes), () => hashFile(file, name, bytes, written));
     } finally {
       await file.close();
     }
-    return hash.digest('hex');
   }
 
   /** Up to `length` bytes from `offset` (fewer at the partition's end). */
@@ -118,6 +105,50 @@ export class PartitionStore {
   #path(name: string): string {
     return join(this.#directory, `${name}.img`);
   }
+}
+
+/**
+ * Hashes the first `bytes` bytes of a partition file through one reused buffer. Ranges outside
+ * `written` (when known) are holes, hashed as zeros from memory: that spares the page cache and the
+ * kernel gigabytes of zero pages.
+ */
+async function hashFile(file: FileHandle, name: string, bytes: number, written: Extents | null): Promise<string> {
+  const hash = createHash('sha256');
+  const piece = new Uint8Array(PIECE);
+  for (let done = 0; done < bytes; ) {
+    const length = Math.min(PIECE, bytes - done);
+    if (written !== null && !written.touches(done, done + length)) {
+      hash.update(zeros(length));
+      done += length;
+      continue;
+    }
+    const read = await readAt(file, name, piece.subarray(0, length), done);
+    hash.update(read);
+    done += read.length;
+  }
+  return hash.digest('hex');
+}
+
+/** The key of the first `bytes` bytes of content whose only non-hole ranges are `written` (see content-digest.ts). */
+async function contentKey(file: FileHandle, name: string, written: Extents, bytes: number): Promise<string> {
+  const key = new ContentKey(bytes);
+  const piece = new Uint8Array(PIECE);
+  for (const [start, end] of written.within(0, bytes)) {
+    key.range(start, end - start);
+    for (let done = start; done < end; ) {
+      const read = await readAt(file, name, piece.subarray(0, Math.min(PIECE, end - done)), done);
+      key.data(read);
+      done += read.length;
+    }
+  }
+  return key.digest();
+}
+
+/** Reads into `into` from `offset`, returning the bytes read (at least one). */
+async function readAt(file: FileHandle, name: string, into: Uint8Array, offset: number): Promise<Uint8Array> {
+  const { bytesRead } = await file.read(into, 0, into.length, offset);
+  if (bytesRead === 0) throw new RangeError(`${name} ended after ${offset} bytes`);
+  return into.subarray(0, bytesRead);
 }
 
 /** Writes into one partition; `close` makes what was written durable. */

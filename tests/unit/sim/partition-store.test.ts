@@ -76,4 +76,29 @@ describe('partition store', () => {
     const reopened = await PartitionStore.open(work, REFERENCE_PARTITIONS);
     expect(await reopened.sha256('vendor_a', expected.length)).toBe(createHash('sha256').update(expected).digest('hex'));
   });
+
+  it('hashes the same content in several handsets once, and different content (one byte, or one byte more hashed) apart', async () => {
+    const image = randomBytes(2 * MIB);
+    const stores = await Promise.all([1, 2, 3].map((n) => PartitionStore.open(join(work, `handset-${n}`), REFERENCE_PARTITIONS)));
+    for (const [index, store] of stores.entries()) {
+      await store.erase('boot_a');
+      const writer = await store.openWriter('boot_a');
+      const bytes = Buffer.from(image);
+      if (index === 2) bytes[MIB + 5] = (bytes[MIB + 5] ?? 0) ^ 1;
+      await writer.write(MIB, bytes);
+      await writer.close();
+    }
+    const expected = (content: Uint8Array, length: number): string => {
+      const whole = Buffer.alloc(length);
+      whole.set(content.subarray(0, length - MIB), MIB);
+      return createHash('sha256').update(whole).digest('hex');
+    };
+    const [first, second, third] = await Promise.all(stores.map((store) => store.sha256('boot_a', 3 * MIB)));
+    expect(first).toBe(expected(image, 3 * MIB));
+    expect(second).toBe(first);
+    const changed = Buffer.from(image);
+    changed[MIB + 5] = (changed[MIB + 5] ?? 0) ^ 1;
+    expect(third).toBe(expected(changed, 3 * MIB));
+    expect(await stores[0]?.sha256('boot_a', 3 * MIB - 1)).toBe(expected(image, 3 * MIB - 1));
+  });
 });

@@ -1,0 +1,50 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ContentDigests, ContentKey } from '../../../src/sim/content-digest.ts';
+
+const keyOf = (bytes: number, ranges: [number, Uint8Array][]): string => {
+  const key = new ContentKey(bytes);
+  for (const [offset, data] of ranges) {
+    key.range(offset, data.length);
+    key.data(data);
+  }
+  return key.digest();
+};
+
+describe('content digests', () => {
+  it('computes a digest once for every handset asking at the same time or later', async () => {
+    const digests = new ContentDigests();
+    let finish: (digest: string) => void = () => undefined;
+    const compute = vi.fn(() => new Promise<string>((resolve) => (finish = resolve)));
+    const asked = [digests.of('k', compute), digests.of('k', compute), digests.of('k', compute)];
+    finish('d1');
+    expect(await Promise.all(asked)).toEqual(['d1', 'd1', 'd1']);
+    expect(await digests.of('k', compute)).toBe('d1');
+    expect(compute).toHaveBeenCalledTimes(1);
+  });
+
+  it('lets a handset waiting on a failed computation compute its own, and forgets the failure', async () => {
+    const digests = new ContentDigests();
+    const failing = digests.of('k', () => Promise.reject(new Error('file went away')));
+    const waiting = digests.of('k', () => Promise.resolve('own'));
+    await expect(failing).rejects.toThrow('file went away');
+    expect(await waiting).toBe('own');
+    expect(await digests.of('k', () => Promise.resolve('fresh'))).toBe('fresh');
+  });
+
+  it('remembers a bounded number of contents, dropping the least recently asked', async () => {
+    const digests = new ContentDigests();
+    for (let n = 0; n < 65; n++) await digests.of(`k${n}`, () => Promise.resolve(`d${n}`));
+    expect(await digests.of('k0', () => Promise.resolve('again'))).toBe('again');
+    expect(await digests.of('k64', () => Promise.resolve('again'))).toBe('d64');
+  });
+
+  it('keys differ for another length, offset or byte, and not for the same layout and bytes', () => {
+    const data = Uint8Array.of(1, 2, 3);
+    const base = keyOf(100, [[10, data]]);
+    expect(keyOf(100, [[10, Uint8Array.of(1, 2, 3)]])).toBe(base);
+    expect(keyOf(101, [[10, data]])).not.toBe(base);
+    expect(keyOf(100, [[11, data]])).not.toBe(base);
+    expect(keyOf(100, [[10, Uint8Array.of(1, 2, 4)]])).not.toBe(base);
+    expect(keyOf(100, [[10, Uint8Array.of(1, 2)], [12, Uint8Array.of(3)]])).not.toBe(base);
+  });
+});
