@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { describeBreakdown, type TaskBreakdown } from '../tests/e2e/main-thread-trace.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BUDGET_MS = 50;
@@ -33,6 +34,7 @@ try {
     maxWallMs: number;
     maxCpuMs: number;
     overBudget: number;
+    worst: TaskBreakdown;
     loadAverage: number;
     cores: number;
   };
@@ -42,6 +44,7 @@ try {
   out(`  longest task, wall time (Long Tasks API)   ${ratio(figures.maxLongTaskMs)}; ${figures.longTasks} tasks over ${BUDGET_MS} ms`);
   out(`  longest task, wall time (trace)            ${ratio(figures.maxWallMs)} of ${figures.tasks} tasks traced`);
   out(`  most CPU in one task (trace)               ${ratio(figures.maxCpuMs)}  (target < 1: ${figures.maxCpuMs < BUDGET_MS ? 'met' : 'NOT met'}); ${figures.overBudget} tasks over ${BUDGET_MS} ms of CPU`);
+  out(`  where that task's CPU went                 ${describeBreakdown(figures.worst)}`);
   out(`  load average during the run                ${figures.loadAverage.toFixed(1)} on ${figures.cores} cores`);
   if (figures.maxLongTaskMs >= BUDGET_MS && figures.maxCpuMs < BUDGET_MS) {
     out(`  the wall-time budget is not met: the thread waited for a core for most of its longest task (target: wall time under ${BUDGET_MS} ms)`);
