@@ -53,6 +53,9 @@ export const recordQuerySchema = z.strictObject({
   until: z.string().max(40).optional(),
   status: z.enum(RECORD_OUTCOMES).optional(),
   search: searchText.optional(),
+  /** The page after the one that answered `next`: only records older than this sequence number. */
+  before: z.int().positive().optional(),
+  /** The page size. */
   limit: z.int().min(1).max(1000).default(200),
 });
 export type RecordQuery = z.input<typeof recordQuerySchema>;
@@ -61,7 +64,7 @@ export const recordExportSchema = z.strictObject({
   format: z.enum(['csv', 'jsonl', 'pdf']),
   /** Where to write the file on the station (the save dialog's answer). */
   path,
-  filter: recordQuerySchema.omit({ search: true, limit: true }).default({}),
+  filter: recordQuerySchema.omit({ search: true, before: true, limit: true }).default({}),
 });
 
 /** A slot as a depot names it: a USB port path such as 1-3.2, or tcp:HOST[:PORT] (src/shared/handset.ts). */
@@ -100,6 +103,25 @@ export const operatorAddSchema = z.strictObject({
 });
 export type OperatorAddRequest = z.input<typeof operatorAddSchema>;
 
+/** An admin gives an operator a new PIN, typed twice; the records apply the PIN policy. */
+export const operatorResetPinSchema = z
+  .strictObject({ adminPin, id: operatorId, pin: z.string().min(1).max(64), pinRepeat: z.string().min(1).max(64) })
+  .refine((request) => request.pin === request.pinRepeat, { path: ['pinRepeat'], message: 'the two PINs differ' });
+export type OperatorResetPinRequest = z.input<typeof operatorResetPinSchema>;
+
+export const OPERATOR_CHANGE_KINDS = ['added', 'disabled', 'enabled', 'unlocked', 'pin-reset'] as const;
+export type OperatorChangeKind = (typeof OPERATOR_CHANGE_KINDS)[number];
+
+/** One admin change to an operator as the records journal it: who, what and when, never a PIN. */
+export interface OperatorChange {
+  readonly id: number;
+  readonly operatorId: string;
+  readonly change: OperatorChangeKind;
+  /** The admin who made it. */
+  readonly byId: string;
+  readonly at: string;
+}
+
 export const apiRequestSchemas = {
   'station.info': z.undefined(),
   'devices.scan': z.undefined(),
@@ -129,6 +151,9 @@ export const apiRequestSchemas = {
   'operators.add': operatorAddSchema,
   'operators.disable': z.strictObject({ adminPin, id: operatorId }),
   'operators.unlock': z.strictObject({ adminPin, id: operatorId }),
+  'operators.enable': z.strictObject({ adminPin, id: operatorId }),
+  'operators.resetPin': operatorResetPinSchema,
+  'operators.changes': z.strictObject({ id: operatorId.optional() }),
   'labels.status': z.undefined(),
   'labels.preview': handsetActionSchema,
   'labels.batchPreview': z.strictObject({ assetTagPattern: z.string().min(1).max(64), product: z.string().min(1).max(128), bundleVersion: z.string().min(1).max(128) }),
@@ -214,6 +239,8 @@ export interface RecordList {
   readonly records: readonly ProvisioningRecord[];
   /** How many match the filter (before search and limit). */
   readonly total: number;
+  /** The `before` of the next page (of the same filter and search); null on the last page. */
+  readonly next: number | null;
 }
 
 export interface ExportResult {
@@ -289,6 +316,10 @@ export interface ApiResponses {
   'operators.add': OperatorSummary;
   'operators.disable': OperatorSummary;
   'operators.unlock': OperatorSummary;
+  'operators.enable': OperatorSummary;
+  'operators.resetPin': OperatorSummary;
+  /** Admin only: the newest admin changes to the operators (or to one), newest first. */
+  'operators.changes': OperatorChange[];
   'labels.status': LabelStatus;
   /** The handset's label from its provisioning record, as the station printer prints it. */
   'labels.preview': LabelImage;

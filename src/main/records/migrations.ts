@@ -194,6 +194,30 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX labels_one_outcome_per_job ON labels (job_id) WHERE job_id IS NOT NULL;
   CREATE INDEX labels_record ON labels (record_seq, status);
   `,
+  // 6: who changed an operator and when (added, disabled, enabled, unlocked, PIN reset), never the PIN;
+  // and the records' search keys. The search table is a trigram full-text index over each record's
+  // serial, IMEI and asset tag (copied from the hashed body, which stays the only truth), so History
+  // finds a substring without reading every record. It is derived: filled here for the records a
+  // station already has and by a trigger for each new one.
+  `
+  CREATE TABLE operator_changes (
+    id INTEGER PRIMARY KEY,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    change TEXT NOT NULL CHECK (change IN ('added', 'disabled', 'enabled', 'unlocked', 'pin-reset')),
+    by_id TEXT NOT NULL REFERENCES operators(id),
+    at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX operator_changes_operator ON operator_changes (operator_id, id);
+  ${appendOnly('operator_changes')}
+  CREATE VIRTUAL TABLE record_search USING fts5(serial, imei, asset_tag, tokenize = 'trigram');
+  INSERT INTO record_search (rowid, serial, imei, asset_tag)
+    SELECT seq, body_json ->> '$.deviceSerial', body_json ->> '$.imei', body_json ->> '$.assetTag' FROM provisioning_records;
+  CREATE TRIGGER provisioning_records_search AFTER INSERT ON provisioning_records
+    BEGIN
+      INSERT INTO record_search (rowid, serial, imei, asset_tag)
+        VALUES (NEW.seq, NEW.body_json ->> '$.deviceSerial', NEW.body_json ->> '$.imei', NEW.body_json ->> '$.assetTag');
+    END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

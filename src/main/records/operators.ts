@@ -1,10 +1,12 @@
 // Operators, their roles and PINs. Operators are never deleted (records name them for years);
-// they are disabled. Repeated wrong PINs lock the account until an admin unlocks it, and the
-// failure count lives in the database so restarting the station does not reset it.
+// they are disabled, and may be enabled again. Repeated wrong PINs lock the account until an admin
+// unlocks it (or resets its PIN), and the failure count lives in the database so restarting the
+// station does not reset it. Every admin change is journaled in operator_changes: who, what, when.
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
+import type { OperatorChange, OperatorChangeKind } from '../../shared/api.ts';
 import { ROLES, type OperatorSummary, type Role } from '../../shared/records.ts';
-import { isUnsafeCodePoint } from '../../shared/untrusted.ts';
+import { displaySafe, isUnsafeCodePoint } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
 import { decoyPinHash, hashPin, pinMatches } from './pin-hash.ts';
 import { inWriteTransaction } from './transactions.ts';
@@ -80,6 +82,11 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
   const lockIfExhausted = db.prepare('UPDATE operators SET locked_at = ? WHERE id = ? AND locked_at IS NULL AND failed_attempts >= ?');
   const recordSuccess = db.prepare('UPDATE operators SET failed_attempts = 0 WHERE id = ? AND locked_at IS NULL');
   const find = (id: string): OperatorRow | undefined => byId.get(id) as OperatorRow | undefined;
+  const insertChange = db.prepare('INSERT INTO operator_changes (operator_id, change, by_id, at) VALUES (?, ?, ?, ?)');
+  /** Inside the change's own transaction, so the journal and the operator never disagree. */
+  const journal = (id: string, change: OperatorChangeKind, by: OperatorSummary): void => {
+    insertChange.run(id, change, by.id, now().toISOString());
+  };
   const lockedOut = (id: string): RecordsError =>
     new RecordsError(`operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`, 'OPERATOR_LOCKED');
 
@@ -111,9 +118,13 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
 
   function existing(id: string): OperatorRow {
     const row = find(id);
-    if (!row) throw new RecordsError(`there is no operator '${id.slice(0, 32)}'; see lockstep operators list.`);
+    if (!row) throw new RecordsError(`there is no operator '${displaySafe(id, 32)}'; see lockstep operators list.`, 'NO_SUCH_OPERATOR');
     return row;
   }
+
+  /** Admins other than `id` who can still sign in; a locked-out admin cannot unlock anyone, itself included. */
+  const otherActiveAdmins = (id: string): number =>
+    (db.prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'admin' AND disabled_at IS NULL AND locked_at IS NULL AND id <> ?").get(id) as { n: number }).n;
 
   return {
     authenticate,
@@ -151,6 +162,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       return inWriteTransaction(db, () => {
         if (find(operator.id)) throw new RecordsError(`operator '${operator.id}' already exists; pick another id (disabled operators keep theirs).`);
         insert.run(operator.id, operator.displayName, operator.role, pinHash, now().toISOString(), by.id);
+        journal(operator.id, 'added', by);
         return summary(existing(operator.id));
       });
     },
@@ -160,25 +172,63 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       return inWriteTransaction(db, () => {
         const row = existing(id);
         if (row.disabled_at) return summary(row);
-        // A locked-out admin cannot unlock anyone, itself included, so it does not count.
-        const otherAdmins = db
-          .prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'admin' AND disabled_at IS NULL AND locked_at IS NULL AND id <> ?")
-          .get(id) as { n: number };
-        if (row.role === 'admin' && otherAdmins.n === 0) {
-          throw new RecordsError(`operator ${id} is the last active admin that is not locked out; add or unlock another admin before disabling it.`);
+        if (row.role === 'admin' && otherActiveAdmins(id) === 0) {
+          throw new RecordsError(`operator ${id} is the last active admin that is not locked out; add or unlock another admin before disabling it.`, 'LAST_ADMIN');
         }
         db.prepare('UPDATE operators SET disabled_at = ?, disabled_by = ? WHERE id = ?').run(now().toISOString(), by.id, id);
+        journal(id, 'disabled', by);
+        return summary(existing(id));
+      });
+    },
+
+    /** Lets a disabled operator sign in again, with the PIN and lock-out state it had. */
+    enable(admin: Credentials, id: string): OperatorSummary {
+      const by = authenticate(admin, ['admin']);
+      return inWriteTransaction(db, () => {
+        const row = existing(id);
+        if (!row.disabled_at) return summary(row);
+        db.prepare('UPDATE operators SET disabled_at = NULL, disabled_by = NULL WHERE id = ?').run(id);
+        journal(id, 'enabled', by);
         return summary(existing(id));
       });
     },
 
     unlock(admin: Credentials, id: string): OperatorSummary {
-      authenticate(admin, ['admin']);
+      const by = authenticate(admin, ['admin']);
       return inWriteTransaction(db, () => {
         existing(id);
         db.prepare('UPDATE operators SET failed_attempts = 0, locked_at = NULL WHERE id = ?').run(id);
+        journal(id, 'unlocked', by);
         return summary(existing(id));
       });
+    },
+
+    /**
+     * Gives an operator a new PIN, under the same policy and hashing as a new operator's. The wrong
+     * PINs counted against the old one no longer say anything, so the lock-out is cleared with it.
+     * An admin may reset its own PIN: it proves the current one, and the new one is typed twice.
+     */
+    resetPin(admin: Credentials, id: string, pin: string): OperatorSummary {
+      if (!pinSchema.safeParse(pin).success) throw new RecordsError('the new PIN is not valid: a PIN is 6 to 12 digits.', 'PIN_INVALID');
+      const by = authenticate(admin, ['admin']);
+      const pinHash = hashPin(pin);
+      return inWriteTransaction(db, () => {
+        existing(id);
+        db.prepare('UPDATE operators SET pin_hash = ?, failed_attempts = 0, locked_at = NULL WHERE id = ?').run(pinHash, id);
+        journal(id, 'pin-reset', by);
+        return summary(existing(id));
+      });
+    },
+
+    /** The journal of admin changes, newest first: all of them, or one operator's. */
+    changes(operatorId?: string, limit = 200): OperatorChange[] {
+      const rows = db
+        .prepare(
+          `SELECT id, operator_id AS operatorId, change, by_id AS byId, at FROM operator_changes
+           WHERE ?1 IS NULL OR operator_id = ?1 ORDER BY id DESC LIMIT ?2`,
+        )
+        .all(operatorId ?? null, limit);
+      return rows.map((row) => ({ ...row }) as unknown as OperatorChange);
     },
   };
 }

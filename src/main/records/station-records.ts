@@ -16,6 +16,7 @@ import { createJournal } from './journal.ts';
 import { createOperators } from './operators.ts';
 import { createProvisioningLog } from './provisioning-log.ts';
 import { parseRecordFilter } from './record-filter.ts';
+import { createRecordSearch } from './record-search.ts';
 import { loadStationIdentity } from './station-identity.ts';
 
 export const DATABASE_FILE = 'records.sqlite';
@@ -56,6 +57,8 @@ export function openStationRecords(location: string | StationRecordsLocation) {
       authorisations,
       journal,
       log,
+      /** History's pages of records, searched by serial, IMEI or asset tag in SQL. */
+      search: createRecordSearch(db),
 
       // The pipeline's calls, in the order a handset meets them.
       startBatch: journal.startBatch,

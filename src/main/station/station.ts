@@ -283,6 +283,18 @@ export function createStation(options: StationOptions): Station {
       const admin = session.require(['admin']);
       return openRecords().operators.unlock({ id: admin.id, pin: adminPin }, id);
     },
+    'operators.enable': async ({ adminPin, id }) => {
+      const admin = session.require(['admin']);
+      return openRecords().operators.enable({ id: admin.id, pin: adminPin }, id);
+    },
+    'operators.resetPin': async ({ adminPin, id, pin }) => {
+      const admin = session.require(['admin']);
+      return openRecords().operators.resetPin({ id: admin.id, pin: adminPin }, id, pin);
+    },
+    'operators.changes': async ({ id }) => {
+      session.require(['admin']);
+      return openRecords().operators.changes(id);
+    },
     'labels.status': async () => {
       session.require();
       const station = await stationLabels();
