@@ -3,6 +3,7 @@
 // and some adapters never appear in a listing. A folder configured by hand stands for every port in
 // it (as `lockstep sim --pty DIR` makes them). Listing needs udevadm on Linux; without it the
 // configured paths still work and the status line says what is missing.
+import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
@@ -12,7 +13,10 @@ import { describeFailure } from '../../shared/describe-failure.ts';
 import { HandsetError } from '../handset/errors.ts';
 import type { AtPresence, DiscoveryBackend, PresenceSink } from './presence.ts';
 
-/** Configured paths are a stat each: cheap enough to watch closely, so a rebooted handset is met at once. */
+/**
+ * Configured paths are a stat each: cheap enough to poll closely. A configured folder is watched too
+ * (inotify), so a port appearing in it is met at once; the poll covers paths a watch cannot see.
+ */
 const PATH_POLL_MS = 250;
 /** The system listing runs udevadm (a process per call): often enough for a depot, not a load on the station. */
 const LISTING_POLL_MS = 3000;
@@ -43,6 +47,8 @@ export class SerialBackend implements DiscoveryBackend {
   #sink: PresenceSink | null = null;
   #listingProblem: string | null = null;
   #loop: Promise<void> | null = null;
+  /** Ends the poll's current wait early: a watched folder changed, or the backend stops. */
+  #wake: (() => void) | null = null;
 
   constructor(options: SerialBackendOptions) {
     this.#options = options;
@@ -61,18 +67,38 @@ export class SerialBackend implements DiscoveryBackend {
 
   async stop(): Promise<void> {
     this.#stop.abort();
+    this.#wake?.();
     this.#sink = null;
     await this.#loop;
   }
 
   async #watch(): Promise<void> {
     let lastListing = Date.now();
-    while (!this.#stop.signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, PATH_POLL_MS));
-      if (this.#stop.signal.aborted) return;
-      const listing = Date.now() - lastListing >= LISTING_POLL_MS;
-      if (listing) lastListing = Date.now();
-      await this.#scan(listing);
+    let changed = false;
+    const watchers = watchFolders(this.#options.paths, () => {
+      changed = true;
+      this.#wake?.();
+    });
+    try {
+      while (!this.#stop.signal.aborted) {
+        if (!changed) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, PATH_POLL_MS);
+            this.#wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+        this.#wake = null;
+        changed = false;
+        if (this.#stop.signal.aborted) return;
+        const listing = Date.now() - lastListing >= LISTING_POLL_MS;
+        if (listing) lastListing = Date.now();
+        await this.#scan(listing);
+      }
+    } finally {
+      for (const watcher of watchers) watcher.close();
     }
   }
 
@@ -134,6 +160,21 @@ function presence(port: ListedPort): AtPresence {
 function closePort(port: SerialPort): Promise<void> {
   if (!port.isOpen) return Promise.resolve();
   return new Promise((resolve) => port.close(() => resolve()));
+}
+
+/** Watches the configured paths that exist now (a folder for the ports it gains and loses); the rest are left to the poll. */
+function watchFolders(paths: readonly string[], onChange: () => void): FSWatcher[] {
+  const watchers: FSWatcher[] = [];
+  for (const path of paths) {
+    try {
+      const watcher = watch(path, { persistent: false }, onChange);
+      watcher.on('error', () => watcher.close());
+      watchers.push(watcher);
+    } catch {
+      // Missing, not a folder we may read, or no inotify: the poll finds its ports.
+    }
+  }
+  return watchers;
 }
 
 /** The configured paths that exist now, a folder standing for the ports in it. */
