@@ -1,7 +1,7 @@
 // The headless form of the live state: one JSON object per line for each change of a handset's
 // phase, step or reason (progress at most once a second) and of the label printer's state, so a
 // script or a log collector can follow a batch without parsing a table.
-import type { HandsetSnapshot, PipelineSnapshot } from '../../shared/pipeline.ts';
+import type { BatchInfo, HandsetSnapshot, PipelineSnapshot } from '../../shared/pipeline.ts';
 import { terminalSafeJson } from '../../shared/untrusted.ts';
 
 const PROGRESS_EVERY_MS = 1000;
@@ -27,6 +27,11 @@ export function eventLines(snapshot: PipelineSnapshot, seen: Map<string, string>
     lines.push(terminalSafeJson(JSON.stringify({ at: snapshot.at, printer })));
   }
   return lines;
+}
+
+/** The first line of a batch's events: which batch they belong to, and when it began (or was continued) in this run. */
+export function batchLine(info: BatchInfo, continued: boolean, at: Date): string {
+  return terminalSafeJson(JSON.stringify({ at: at.toISOString(), batch: { ...info, continued } }));
 }
 
 function event(handset: HandsetSnapshot, at: string) {

@@ -100,7 +100,8 @@ describe.concurrent('lockstep provision', () => {
     expect(run.stderr).toMatch(/DEMO MODE/);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines.at(-1)).toBe('Provisioned 2 of 2 handset(s); 0 failed.');
-    const events = lines.slice(0, -1).map((line) => JSON.parse(line) as { serial: string | null; phase: string; recordSeq: number | null });
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ batch: { id: 1, continued: false, demo: true, fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'] } });
+    const events = lines.slice(1, -1).map((line) => JSON.parse(line) as { serial: string | null; phase: string; recordSeq: number | null });
     expect(events.length).toBeGreaterThan(2);
     const provisioned = events.filter((event) => event.phase === 'provisioned');
     expect(new Set(provisioned.map((event) => event.serial)).size).toBe(2);

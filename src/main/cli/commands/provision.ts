@@ -27,7 +27,7 @@ import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { LiveTable } from '../live-table.ts';
-import { eventLines } from '../provision-events.ts';
+import { batchLine, eventLines } from '../provision-events.ts';
 
 /** Asset tags when the depot names no pattern: the station's own prefix, the year, a six-digit sequence. */
 const DEFAULT_TAG_PATTERN = 'LS-{yyyy}-{seq:06}';
@@ -144,6 +144,7 @@ export const provisionCommand: CliCommand = {
       const { info } = started;
       io.err(`${started.continued ? 'Continuing' : 'Started'} batch ${info.id} (${displaySafe(info.name)}): bundle ${info.bundleVersion}, fuses ${info.fuses.join(', ') || 'none'}, ${info.lockBootloader ? 'locks the bootloader' : 'leaves the bootloader unlocked'}\n`);
       const json = values.json || !io.isTty;
+      if (json) io.out(`${batchLine(info, started.continued, new Date())}\n`);
       const final = await follow(started, io, json, expected);
       // Machine-read output stays one JSON event per line and the count line; people also get a line per handset.
       const tagOf = (seq: number): string | null => {
