@@ -1,7 +1,7 @@
 // The operator's whole story as the acceptance criteria of issue 11 tell it, driven through the UI
 // by role and accessible name in one language, against the real core and a simulated fleet.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
@@ -26,13 +26,32 @@ export const FLOW_DEVICES = [
   { serial: 'UI0005', usbPort: '1-1.5', faults: [{ kind: 'fail', command: 'flash:', message: 'eMMC write error 0x15', times: 1 }] },
 ];
 
+/**
+ * The README's and docs' screenshots (docs/screenshots/), copied from the shots of the acceptance flow so
+ * they show the UI as it is: `LOCKSTEP_DOCS_SCREENSHOTS=1 npx playwright test tests/e2e/operator-flow.spec.ts`.
+ */
+const DOCS_SCREENSHOTS: Readonly<Record<string, string>> = {
+  'en-light-02-batch-setup': 'batch-setup.png',
+  'en-light-03-supervisor-gate': 'supervisor-gate.png',
+  'zh-CN-light-04-station-waiting-for-supervisor': 'station-zh-CN.png',
+  'en-dark-06-station-done': 'station-dark.png',
+  'en-light-07-handset-detail': 'handset-detail.png',
+  'en-light-08-station-failure': 'station.png',
+  'en-light-09-history': 'history.png',
+  'en-light-11-settings-admin': 'settings.png',
+};
+const DOCS_DIR = resolve(import.meta.dirname, '../../docs/screenshots');
+
 /** Each screen in both themes, as test artifacts: `<language>-<theme>-<name>.png`. */
 export async function shoot(page: Page, testInfo: TestInfo, language: string, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    const path = testInfo.outputPath(`${language}-${colorScheme}-${name}.png`);
+    const shot = `${language}-${colorScheme}-${name}`;
+    const path = testInfo.outputPath(`${shot}.png`);
     await page.screenshot({ path, fullPage: true });
-    await testInfo.attach(`${language}-${colorScheme}-${name}`, { path, contentType: 'image/png' });
+    await testInfo.attach(shot, { path, contentType: 'image/png' });
+    const docs = DOCS_SCREENSHOTS[shot];
+    if (docs && process.env['LOCKSTEP_DOCS_SCREENSHOTS'] === '1') copyFileSync(path, join(DOCS_DIR, docs));
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
@@ -140,15 +159,14 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   }
   await shoot(page, testInfo, language, '04-station-waiting-for-supervisor');
 
-  // Flashed and verified before the supervisor came; fuse and lock wait for the gate. Pause and resume
-  // are the technician's and open nothing, and a technician cannot authorise.
-  const held = (await depot.station['pipeline.snapshot'](undefined)) as PipelineSnapshot;
-  expect(held.handsets.map((handset) => [handset.phase, handset.steps.verify, handset.steps.fuse, handset.steps.lock])).toEqual(
+  // Flashed and verified before the supervisor came; fuse and lock wait for the gate. Pause is the
+  // technician's and opens nothing: paused, the handsets still wait for the supervisor. A technician cannot authorise.
+  const waiting = (await depot.station['pipeline.snapshot'](undefined)) as PipelineSnapshot;
+  expect(waiting.handsets.map((handset) => [handset.phase, handset.steps.verify, handset.steps.fuse, handset.steps.lock])).toEqual(
     Array(4).fill(['waiting-for-authorisation', 'passed', 'waiting', 'waiting']),
   );
   await page.getByRole('button', { name: m.grid.pause, exact: true }).click();
-  await page.getByRole('button', { name: m.grid.resume, exact: true }).click();
-  await expect(page.getByRole('button', { name: m.grid.pause, exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: m.grid.resume, exact: true })).toBeVisible();
   for (let position = 1; position <= 4; position++) await expect(card(page, m, position)).toContainText(m.phase.waitingForSupervisor);
   await page.getByRole('button', { name: m.gate.waiting }).click();
   await gate.getByLabel(m.gate.supervisorId).fill(TECHNICIAN.id);
@@ -156,15 +174,25 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await gate.getByRole('button', { name: m.gate.authorise }).click();
   await expect(gate.getByRole('alert')).toContainText(m.errors.ROLE_NOT_ALLOWED);
 
-  // The supervisor authorises; all four reach done.
+  // The supervisor authorises while the batch is paused.
   await gate.getByLabel(m.gate.supervisorId).fill(SUPERVISOR.id);
   await gate.getByLabel(m.gate.supervisorPin).fill(SUPERVISOR.pin);
   await gate.getByRole('button', { name: m.gate.authorise }).click();
   await expect(gate).toBeHidden();
   await expect(page.getByRole('region', { name: m.grid.batch })).toContainText(SUPERVISOR.id);
+
+  // Authorising does not resume a paused batch: the pipeline holds each handset before its fuse step and says so.
+  for (let position = 1; position <= 4; position++) await expect(card(page, m, position)).toContainText(m.phase.paused);
+  const held = (await depot.station['pipeline.snapshot'](undefined)) as PipelineSnapshot;
+  expect(held.handsets.map((handset) => [handset.phase, handset.steps.fuse])).toEqual(Array(4).fill(['paused', 'waiting']));
+  await shoot(page, testInfo, language, '05-station-paused');
+  expect(await untranslated(page, language)).toEqual([]);
+  await page.getByRole('button', { name: m.grid.resume, exact: true }).click();
+
+  // All four reach done.
   for (let position = 1; position <= 4; position++) await expect(card(page, m, position)).toContainText(m.phase.provisioned, { timeout: 60_000 });
   await expect(page.getByTestId('counter-done')).toContainText('4');
-  await shoot(page, testInfo, language, '05-station-done');
+  await shoot(page, testInfo, language, '06-station-done');
   expect(await untranslated(page, language)).toEqual([]);
 
   // Handset detail: step log, identity, fuse words, checks, record hash.
@@ -177,7 +205,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   const label = detail.getByTestId('label-preview').getByRole('img', { name: m.labels.previewAlt });
   await expect(label).toBeVisible();
   expect(await label.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(100);
-  await shoot(page, testInfo, language, '06-handset-detail');
+  await shoot(page, testInfo, language, '07-handset-detail');
   await detail.getByRole('button', { name: m.common.close }).click();
 
   // A fifth handset with an injected fault shows its reason; Retry completes it after the fault clears.
@@ -186,7 +214,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(fifth).toContainText(fill(m.phase.failed, { step: m.steps.flash }), { timeout: 60_000 });
   await expect(fifth).toContainText(m.failure.DEVICE_REFUSED.what);
   await expect(fifth).toContainText(m.failure.DEVICE_REFUSED.action);
-  await shoot(page, testInfo, language, '07-station-failure');
+  await shoot(page, testInfo, language, '08-station-failure');
   await fifth.getByRole('button', { name: fill(m.grid.retryLabel, { slot: fill(m.grid.slotNumber, { number: 5 }) }) }).click();
   await expect(fifth).toContainText(m.phase.provisioned, { timeout: 60_000 });
   await expect(page.getByTestId('counter-done')).toContainText('5');
@@ -207,7 +235,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await search.fill('');
   await search.press('Enter');
   await expect(table.locator('tbody tr')).toHaveCount(5);
-  await shoot(page, testInfo, language, '08-history');
+  await shoot(page, testInfo, language, '09-history');
 
   // CSV export of the provisioned records, saved where the path says.
   const csv = join(depot.dir, `records-${language}.csv`);
@@ -224,7 +252,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(page.getByRole('heading', { name: m.settings.trust })).toBeVisible();
   await expect(page.getByRole('heading', { name: m.settings.operators })).toHaveCount(0);
   expect(await dispatchInPage(page, 'operators.list', undefined)).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
-  await shoot(page, testInfo, language, '09-settings-technician');
+  await shoot(page, testInfo, language, '10-settings-technician');
   expect(await untranslated(page, language)).toEqual([]);
 
   // An admin sees the operators.
@@ -234,6 +262,6 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   const operators = page.getByRole('table', { name: m.settings.operators });
   await expect(operators.locator('tbody tr')).toHaveCount(3);
   await expect(operators).toContainText(SUPERVISOR.name);
-  await shoot(page, testInfo, language, '10-settings-admin');
+  await shoot(page, testInfo, language, '11-settings-admin');
   expect(problems).toEqual([]);
 }
