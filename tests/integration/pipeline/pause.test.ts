@@ -32,9 +32,11 @@ const allPaused = (snapshot: PipelineSnapshot): boolean => SERIALS.every((serial
 
 describe('a paused batch', () => {
   it('publishes paused for every handset once it reaches a step boundary, with nothing under way or sent meanwhile', async () => {
-    const flashing = await station.until((snapshot) => snapshot.handsets.some((handset) => handset.progress !== null), 'a handset flashing');
+    const flashing = await station.until(
+      (snapshot) => snapshot.handsets.some((handset) => handset.progress !== null) && snapshot.handsets.some((handset) => handset.phase === 'queued'),
+      'a handset flashing and another queued for the flashing place',
+    );
     const queued = flashing.handsets.flatMap((handset) => (handset.phase === 'queued' && handset.serial !== null ? [handset.serial] : []));
-    expect(queued.length).toBeGreaterThan(0);
     station.started.batch.pause();
 
     const held = await station.until(allPaused, 'every handset paused');
