@@ -23,7 +23,7 @@ export function phaseLook(handset: HandsetSnapshot, t: TFunction): PhaseLook {
     case 'queued':
       return { tone: 'normal', label: t('phase.queued'), prompt: null };
     case 'paused':
-      return { tone: 'normal', label: t('phase.paused'), prompt: null };
+      return { tone: 'normal', label: t('phase.paused'), prompt: t('prompt.paused') };
     case 'waiting-for-authorisation':
       return { tone: 'attention', label: t('phase.waitingForSupervisor'), prompt: t('prompt.gate') };
     case 'waiting-for-handset':

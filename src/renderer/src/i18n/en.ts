@@ -204,6 +204,7 @@ export const en = {
     replug: 'Plug the handset in again in fastboot mode; it resumes where it stopped.',
     unplugDone: 'Unplug it; plug the next handset into this slot.',
     aborted: 'Stopped by an operator. Retry when ready.',
+    paused: 'Held before its next step while the batch is paused. Resume the batch to go on.',
   },
   failure: {
     NO_PROFILE: { what: 'No device profile matches this handset', action: 'Set it aside: this station does not know this model.' },

@@ -205,6 +205,7 @@ export const zhCN: Messages = {
     replug: '请以 fastboot 模式重新插入手机；将从中断处继续。',
     unplugDone: '请拔下手机；将下一台手机插入此插槽。',
     aborted: '已被操作员停止。准备好后请重试。',
+    paused: '批次已暂停，手机停在下一步之前。继续批次后将接着进行。',
   },
   failure: {
     NO_PROFILE: { what: '没有与此手机匹配的设备配置', action: '请将其放到一边：本工作站不支持此型号。' },
