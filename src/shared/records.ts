@@ -14,7 +14,13 @@ export const STEP_STATUSES = ['started', 'passed', 'failed', 'skipped'] as const
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** The steps that cannot be undone, and so need a supervisor's authorisation. */
-export type IrreversibleStep = 'fuse' | 'lock';
+export const IRREVERSIBLE_STEPS = ['fuse', 'lock'] as const satisfies readonly StepName[];
+export type IrreversibleStep = (typeof IRREVERSIBLE_STEPS)[number];
+
+/** Whether a step cannot be undone once it ran (burning fuses, locking the bootloader). */
+export function isIrreversible(step: StepName): step is IrreversibleStep {
+  return (IRREVERSIBLE_STEPS as readonly StepName[]).includes(step);
+}
 
 export const RECORD_OUTCOMES = ['provisioned', 'failed'] as const;
 export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];

@@ -7,7 +7,7 @@ import type { ManifestPartition } from '../../shared/bundle.ts';
 import { SERIAL_NUMBER } from '../../shared/identifiers.ts';
 import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
-import type { AuthorisationDecision, FuseReadback, RecordEvidence, StepEvent, StepName, StepStatus } from '../../shared/records.ts';
+import { isIrreversible, type AuthorisationDecision, type FuseReadback, type RecordEvidence, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { AtClient } from '../at/client.ts';
 import { checkBundleFits } from '../bundle/fit.ts';
@@ -703,7 +703,7 @@ export class HandsetRun {
     this.#set({ phase: reason.code === 'ABORTED' ? 'aborted' : interrupted ? 'waiting-for-handset' : 'failed', reason, progress: null });
     if (this.#deviceId === null) return;
     try {
-      const irreversible = step === 'fuse' || step === 'lock';
+      const irreversible = isIrreversible(step);
       // A refused step did not run: it is journaled as skipped under the refusal, never as failed under a grant.
       const status = reason.code === 'NOT_AUTHORISED' ? 'skipped' : 'failed';
       await this.#journal(step, status, `[${reason.code}] ${reason.message}`, irreversible ? (this.#decision ?? { authorised: false, reason: reason.message }) : null);
@@ -740,6 +740,8 @@ export class HandsetRun {
 
   async #journal(step: StepName, status: StepStatus, detail: string | null, authorisation: AuthorisationDecision | null = null): Promise<void> {
     this.#context.records.appendStepEvent({ deviceId: this.#requireDevice(), step, status, detail, operatorId: this.#context.batch.operatorId, authorisation });
+    // Step events commit without an fsync on this thread; what precedes a burn or a lock must survive a power cut.
+    if (status === 'started' && isIrreversible(step)) await this.#context.records.durable();
     if (status !== 'started') this.#mark(step, status === 'failed' ? 'failed' : status === 'skipped' ? 'skipped' : 'passed');
   }
 

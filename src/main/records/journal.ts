@@ -3,12 +3,12 @@
 // an irreversible step's event carries the authorisation decision it ran under.
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
-import { STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
+import { isIrreversible, STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
 import { parseTagPattern } from '../../shared/asset-tag.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { citationProblem } from './authorisations.ts';
 import { RecordsError } from './errors.ts';
-import { inWriteTransaction } from './transactions.ts';
+import { inUnsyncedWriteTransaction, inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
 
 /**
@@ -156,7 +156,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
         `a ${step} step cannot be recorded as ${status}: its authorisation was refused (${displaySafe(decision.reason, 200)}). The step must not run; record it as ${STATUSES_UNDER_REFUSAL.join(' or ')}.`,
       );
     }
-    const problem = citationProblem(db, decision.authorisationId, target, step === 'fuse' || step === 'lock' ? step : undefined);
+    const problem = citationProblem(db, decision.authorisationId, target, isIrreversible(step) ? step : undefined);
     if (problem) throw new RecordsError(problem);
   }
 
@@ -206,12 +206,12 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       const event = parseInput(newStepEventSchema, input, 'step event');
       const target = requireDevice(event.deviceId);
       requireActiveOperator(event.operatorId);
-      if ((event.step === 'fuse' || event.step === 'lock') && event.authorisation === null) {
+      if (isIrreversible(event.step) && event.authorisation === null) {
         throw new RecordsError(`a ${event.step} step event must carry the authorisation decision it ran under.`);
       }
       if (event.authorisation) checkDecision(target, event.step, event.status, event.authorisation);
       const decision = event.authorisation;
-      return inWriteTransaction(db, () => {
+      return inUnsyncedWriteTransaction(db, () => {
         const { lastInsertRowid } = db
           .prepare(
             'INSERT INTO step_events (device_id, step, status, detail, operator_id, at, authorised, authorisation_id, authorisation_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

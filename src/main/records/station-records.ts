@@ -18,6 +18,7 @@ import { createProvisioningLog } from './provisioning-log.ts';
 import { parseRecordFilter } from './record-filter.ts';
 import { createRecordSearch } from './record-search.ts';
 import { loadStationIdentity } from './station-identity.ts';
+import { WalSync } from './wal-sync.ts';
 
 export const DATABASE_FILE = 'records.sqlite';
 export const STATION_KEY_FILE = 'station-key.pem';
@@ -48,6 +49,7 @@ export function openStationRecords(location: string | StationRecordsLocation) {
     const authorisations = createAuthorisations(db, operators, now);
     const journal = createJournal(db, now);
     const log = createProvisioningLog(db, now);
+    const wal = new WalSync(options.database);
     return {
       databasePath: options.database,
       identity,
@@ -64,6 +66,8 @@ export function openStationRecords(location: string | StationRecordsLocation) {
       startBatch: journal.startBatch,
       registerDevice: journal.registerDevice,
       appendStepEvent: journal.appendStepEvent,
+      /** Makes every commit so far (step events included) survive a power cut; awaited before an irreversible step. */
+      durable: () => wal.sync(),
       isAuthorised: authorisations.isAuthorised,
       commitProvisioningRecord: log.commit,
       recordLabel: journal.recordLabel,

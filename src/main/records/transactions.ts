@@ -17,3 +17,19 @@ export function inWriteTransaction<T>(db: DatabaseSync, work: () => T): T {
     throw error;
   }
 }
+
+/**
+ * `inWriteTransaction` committed with synchronous=NORMAL: durable when the station crashes (the WAL
+ * is in the OS's page cache), not yet when the power goes, and without an fsync on the station's
+ * one thread. For the pipeline's step events, a dozen per handset: a power cut can lose the last of
+ * them, which the pipeline re-proves by readback, and it makes them durable (`WalSync`) before any
+ * irreversible step. Every other commit, and the next of them, syncs the WAL with all it holds.
+ */
+export function inUnsyncedWriteTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('PRAGMA synchronous = NORMAL');
+  try {
+    return inWriteTransaction(db, work);
+  } finally {
+    db.exec('PRAGMA synchronous = FULL');
+  }
+}

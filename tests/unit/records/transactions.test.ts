@@ -1,6 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { inWriteTransaction } from '../../../src/main/records/transactions.ts';
+import { inUnsyncedWriteTransaction, inWriteTransaction } from '../../../src/main/records/transactions.ts';
 
 describe('write transactions', () => {
   it('reports the error that ended the transaction when SQLite has already rolled it back (disk full)', () => {
@@ -17,6 +17,23 @@ describe('write transactions', () => {
       expect(db.isTransaction).toBe(false);
       expect(db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 1 });
       expect(inWriteTransaction(db, () => insert.run('y').changes)).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('commits an unsynced transaction like any other and leaves the connection at synchronous=FULL, also after a failure', () => {
+    const db = new DatabaseSync(':memory:');
+    const level = (): unknown => (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
+    try {
+      db.exec('PRAGMA synchronous = FULL');
+      db.exec('CREATE TABLE t (x TEXT NOT NULL)');
+      expect(inUnsyncedWriteTransaction(db, () => db.prepare('INSERT INTO t VALUES (?)').run('a').changes)).toBe(1);
+      expect(level()).toBe(2);
+      expect(() => inUnsyncedWriteTransaction(db, () => db.prepare('INSERT INTO t VALUES (NULL)').run())).toThrow(/NOT NULL/);
+      expect(level()).toBe(2);
+      expect(db.isTransaction).toBe(false);
+      expect(db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 1 });
     } finally {
       db.close();
     }
