@@ -422,7 +422,7 @@ export const en = {
     resetPinRepeat: 'New PIN again',
     resetPinButton: 'Set new PIN',
     pinResetDone: 'Operator {{id}} has a new PIN.',
-    changes: 'Changes to operators',
+    changes: 'Change journal',
     changesNone: 'No changes yet.',
     changeTime: 'Time',
     changeOperator: 'Operator',

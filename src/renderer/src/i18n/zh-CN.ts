@@ -423,7 +423,7 @@ export const zhCN: Messages = {
     resetPinRepeat: '再次输入新 PIN 码',
     resetPinButton: '设置新 PIN 码',
     pinResetDone: '操作员 {{id}} 已设置新 PIN 码。',
-    changes: '操作员变更记录',
+    changes: '变更日志',
     changesNone: '尚无变更。',
     changeTime: '时间',
     changeOperator: '操作员',
