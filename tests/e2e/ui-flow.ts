@@ -182,7 +182,10 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(page.getByRole('region', { name: m.grid.batch })).toContainText(SUPERVISOR.id);
 
   // Authorising does not resume a paused batch: the pipeline holds each handset before its fuse step and says so.
-  for (let position = 1; position <= 4; position++) await expect(card(page, m, position)).toContainText(m.phase.paused);
+  for (let position = 1; position <= 4; position++) {
+    await expect(card(page, m, position)).toContainText(m.phase.paused);
+    await expect(card(page, m, position)).toContainText(m.prompt.paused);
+  }
   const held = (await depot.station['pipeline.snapshot'](undefined)) as PipelineSnapshot;
   expect(held.handsets.map((handset) => [handset.phase, handset.steps.fuse])).toEqual(Array(4).fill(['paused', 'waiting']));
   await shoot(page, testInfo, language, '05-station-paused');
