@@ -1,9 +1,10 @@
 // Issue 11's settings, edited in Chromium through the real station core: an admin names a slot (the
 // live grid shows the name), sets a file: label printer and tests its state, and adds a technician,
-// who can then sign in and cannot change any of it.
+// who can then sign in and cannot change any of it; an admin disables a technician and enables them
+// again, and resets their PIN, each change journaled with who made it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN } from './depot.ts';
+import { ADMIN, TECHNICIAN } from './depot.ts';
 import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
 import { fill, LANGUAGE_MESSAGES, shoot, signIn } from './ui-flow.ts';
 
@@ -97,5 +98,71 @@ test('an admin names a slot, sets a file: printer and adds a technician who can 
   await expect(page.getByRole('form', { name: m.settings.nameSlot })).toHaveCount(0);
   await expect(page.getByRole('form', { name: m.settings.setPrinter })).toHaveCount(0);
   await expect(page.getByRole('table', { name: m.settings.slotNames })).toContainText('A4');
+  expect(problems).toEqual([]);
+});
+
+test('an admin disables and re-enables a technician and resets their PIN; the journal names the admin', async ({ page, rendererUrl }, testInfo) => {
+  const m = LANGUAGE_MESSAGES.en;
+  const depot = await openDepot({ devices: [{ serial: 'IDLE0001', usbPort: '1-1.1' }], timing: TIMING });
+  const newPin = '86420975';
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await attachStation(page, depot.station);
+  await page.goto(rendererUrl);
+  await signIn(page, m, ADMIN);
+  const nav = page.getByRole('navigation');
+  await nav.getByRole('button', { name: m.nav.settings }).click();
+  const operators = page.getByRole('table', { name: m.settings.operators });
+  const technicianRow = operators.locator('tbody tr').filter({ hasText: TECHNICIAN.id });
+  const status = (text: string) => page.getByRole('status').filter({ hasText: text });
+
+  // Disabled, then enabled again, each confirmed by the admin's own PIN.
+  await page.getByLabel(m.settings.adminPin).fill(ADMIN.pin);
+  await page.getByRole('button', { name: fill(m.settings.disableOperator, { id: TECHNICIAN.id }) }).click();
+  await expect(status(fill(m.settings.disabledDone, { id: TECHNICIAN.id }))).toBeVisible();
+  await expect(technicianRow).toContainText(m.settings.disabled);
+  const enable = page.getByRole('button', { name: fill(m.settings.enableOperator, { id: TECHNICIAN.id }) });
+  await expect(enable).toBeDisabled();
+  await page.getByLabel(m.settings.adminPin).fill(ADMIN.pin);
+  await enable.click();
+  await expect(status(fill(m.settings.enabledDone, { id: TECHNICIAN.id }))).toBeVisible();
+  await expect(technicianRow).toContainText(m.settings.active);
+
+  // PIN reset in its dialog: the PINs must agree, the policy is the station's, the admin's PIN confirms it.
+  await page.getByRole('button', { name: fill(m.settings.resetPinOperator, { id: TECHNICIAN.id }) }).click();
+  const dialog = page.getByRole('dialog', { name: fill(m.settings.resetPinTitle, { id: TECHNICIAN.id }) });
+  await dialog.getByLabel(m.settings.adminPin).fill(ADMIN.pin);
+  await dialog.getByLabel(m.settings.resetPinNew, { exact: true }).fill(newPin);
+  await dialog.getByLabel(m.settings.resetPinRepeat).fill('86420976');
+  await expect(dialog.getByRole('alert')).toHaveText(m.settings.pinsDiffer);
+  await expect(dialog.getByRole('button', { name: m.settings.resetPinButton })).toBeDisabled();
+  await dialog.getByLabel(m.settings.resetPinNew, { exact: true }).fill('1234');
+  await dialog.getByLabel(m.settings.resetPinRepeat).fill('1234');
+  await dialog.getByRole('button', { name: m.settings.resetPinButton }).click();
+  await expect(dialog.getByRole('alert')).toContainText(m.errors.PIN_INVALID);
+  await expect(dialog.getByLabel(m.settings.adminPin)).toHaveValue('');
+  await dialog.getByLabel(m.settings.adminPin).fill(ADMIN.pin);
+  await dialog.getByLabel(m.settings.resetPinNew, { exact: true }).fill(newPin);
+  await dialog.getByLabel(m.settings.resetPinRepeat).fill(newPin);
+  await dialog.getByRole('button', { name: m.settings.resetPinButton }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(status(fill(m.settings.pinResetDone, { id: TECHNICIAN.id }))).toBeVisible();
+
+  // The journal: newest first, what and by whom, never a PIN.
+  const journal = page.getByRole('table', { name: m.settings.changes });
+  const entries = journal.locator('tbody tr').filter({ hasText: TECHNICIAN.id });
+  await expect(entries.nth(0)).toContainText(m.settings.change['pin-reset']);
+  await expect(entries.nth(1)).toContainText(m.settings.change.enabled);
+  await expect(entries.nth(2)).toContainText(m.settings.change.disabled);
+  for (const row of await entries.all()) await expect(row).toContainText(ADMIN.id);
+  await expect(journal).not.toContainText(newPin);
+  await shoot(page, testInfo, 'en', '11-settings-operator-changes');
+
+  // The old PIN no longer signs in; the new one does.
+  await page.getByRole('button', { name: m.nav.signOut }).click();
+  await signIn(page, m, TECHNICIAN);
+  await expect(page.getByRole('alert')).toContainText(m.errors.SIGN_IN_FAILED);
+  await signIn(page, m, { id: TECHNICIAN.id, pin: newPin });
+  await expect(page.getByTestId('operator')).toContainText(TECHNICIAN.name);
   expect(problems).toEqual([]);
 });

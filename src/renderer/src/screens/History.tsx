@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ExportResult, RecordDetail, RecordList, RecordQuery, StationApi } from '../../../shared/api.ts';
 import type { RecordOutcome, VerifyOutcome } from '../../../shared/records.ts';
@@ -13,6 +13,9 @@ import { RecordFacts, StepLog } from './RecordView.tsx';
 import { UnprintedLabels } from './UnprintedLabels.tsx';
 
 type Format = 'csv' | 'jsonl' | 'pdf';
+
+/** Records per page: a screenful and more; older ones come a page at a time, searched and paged by the station. */
+export const HISTORY_PAGE_SIZE = 50;
 
 export function History({ station }: { readonly station: StationApi }) {
   const { t } = useTranslation();
@@ -31,9 +34,16 @@ export function History({ station }: { readonly station: StationApi }) {
     (): Omit<RecordQuery, 'search' | 'limit'> => ({ ...(status ? { status } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}) }),
     [status, since, until],
   );
+  const query = useCallback(
+    (): RecordQuery => ({ ...filter(), ...(applied.text ? { search: applied.text } : {}), limit: HISTORY_PAGE_SIZE }),
+    [filter, applied],
+  );
+  /** The query the list on screen answers; an older page asked for under another is dropped. */
+  const shownQuery = useRef(query);
   useEffect(() => {
     let current = true;
-    station['records.list']({ ...filter(), ...(applied.text ? { search: applied.text } : {}) }).then(
+    shownQuery.current = query;
+    station['records.list'](query()).then(
       (value) => {
         if (!current) return;
         setError(null);
@@ -44,7 +54,24 @@ export function History({ station }: { readonly station: StationApi }) {
     return () => {
       current = false;
     };
-  }, [station, filter, applied]);
+  }, [station, query]);
+
+  const [loadingMore, setLoadingMore] = useState(false);
+  const showOlder = async (): Promise<void> => {
+    if (!list || list.next === null) return;
+    const asked = query;
+    setLoadingMore(true);
+    try {
+      const page = await station['records.list']({ ...asked(), before: list.next });
+      if (shownQuery.current !== asked) return;
+      setError(null);
+      setList((shown) => (shown ? { ...page, records: [...shown.records, ...page.records] } : page));
+    } catch (cause) {
+      setError(shownError(cause));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
@@ -128,6 +155,13 @@ export function History({ station }: { readonly station: StationApi }) {
               ))}
             </tbody>
           </table>
+          {list.next === null ? (
+            list.records.length > 0 && <p className="hint">{t('history.allShown')}</p>
+          ) : (
+            <button type="button" onClick={() => void showOlder()} disabled={loadingMore}>
+              {t('history.loadMore')}
+            </button>
+          )}
         </>
       )}
       <UnprintedLabels station={station} />

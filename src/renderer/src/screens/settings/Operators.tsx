@@ -1,12 +1,15 @@
-// Operators, for admins only (main refuses everyone else): the list, and adding, disabling and
-// unlocking operators. The records authorise each change by the signed-in admin's own PIN, typed
-// again here and cleared as it is sent; a wrong one counts towards the admin's lock-out.
-import { useEffect, useState, type FormEvent } from 'react';
+// Operators, for admins only (main refuses everyone else): the list, and adding, disabling, enabling
+// again, unlocking and resetting the PIN of operators, with the journal of those changes. The records
+// authorise each change by the signed-in admin's own PIN, typed again here and cleared as it is sent;
+// a wrong one counts towards the admin's lock-out.
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { StationApi } from '../../../../shared/api.ts';
+import type { OperatorChange, OperatorResetPinRequest, StationApi } from '../../../../shared/api.ts';
 import { ROLES, type OperatorSummary, type Role } from '../../../../shared/records.ts';
 import { ErrorText, StateBadge } from '../../components/StateBadge.tsx';
 import { formatDateTime } from '../../format.ts';
+import { OperatorChanges } from './OperatorChanges.tsx';
+import { ResetPin } from './ResetPin.tsx';
 import { useAction } from './use-action.ts';
 
 const EMPTY_OPERATOR = { id: '', displayName: '', role: 'technician' as Role, pin: '', pinRepeat: '' };
@@ -15,25 +18,39 @@ export function Operators({ station }: { readonly station: StationApi }) {
   const { t } = useTranslation();
   const [operators, setOperators] = useState<OperatorSummary[] | null>(null);
   const [adminPin, setAdminPin] = useState('');
+  const [changes, setChanges] = useState<OperatorChange[] | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [resetting, setResetting] = useState<OperatorSummary | null>(null);
   const action = useAction();
   const { run } = action;
+  /** The list and the journal as the records hold them now. */
+  const fetchOperators = useCallback(() => run(() => Promise.all([station['operators.list'](undefined), station['operators.changes']({})])), [station, run]);
+  const show = (fetched: [OperatorSummary[], OperatorChange[]] | null): void => {
+    if (!fetched) return;
+    setOperators(fetched[0]);
+    setChanges(fetched[1]);
+  };
   useEffect(() => {
-    void run(() => station['operators.list'](undefined)).then((list) => list && setOperators(list));
-  }, [station, run]);
+    void fetchOperators().then(show);
+  }, [fetchOperators]);
 
-  /** Runs one admin change with the PIN typed above, then shows the list as the records hold it. */
-  const change = async (call: (pin: string) => Promise<OperatorSummary>, message: (operator: OperatorSummary) => string): Promise<boolean> => {
+  /** Runs one admin change, then shows the list as the records hold it. */
+  const apply = async (call: () => Promise<OperatorSummary>, message: (operator: OperatorSummary) => string): Promise<boolean> => {
     setDone(null);
-    const pin = adminPin;
-    setAdminPin('');
-    const changed = await run(() => call(pin));
+    const changed = await run(call);
     if (!changed) return false;
     setDone(message(changed));
-    const list = await run(() => station['operators.list'](undefined));
-    if (list) setOperators(list);
+    show(await fetchOperators());
     return true;
   };
+  /** A change confirmed by the PIN typed above, which is cleared as it is sent. */
+  const change = (call: (pin: string) => Promise<OperatorSummary>, message: (operator: OperatorSummary) => string): Promise<boolean> => {
+    const pin = adminPin;
+    setAdminPin('');
+    return apply(() => call(pin), message);
+  };
+  const resetPin = (request: OperatorResetPinRequest): Promise<boolean> =>
+    apply(() => station['operators.resetPin'](request), (changed) => t('settings.pinResetDone', { id: changed.id }));
 
   return (
     <section className="panel wide" aria-labelledby="operators-heading">
@@ -84,7 +101,16 @@ export function Operators({ station }: { readonly station: StationApi }) {
                       {t('settings.unlock')}
                     </button>
                   )}{' '}
-                  {!operator.disabledAt && (
+                  {operator.disabledAt ? (
+                    <button
+                      type="button"
+                      aria-label={t('settings.enableOperator', { id: operator.id })}
+                      disabled={action.busy || adminPin === ''}
+                      onClick={() => void change((pin) => station['operators.enable']({ adminPin: pin, id: operator.id }), (changed) => t('settings.enabledDone', { id: changed.id }))}
+                    >
+                      {t('settings.enable')}
+                    </button>
+                  ) : (
                     <button
                       type="button"
                       className="danger"
@@ -94,18 +120,28 @@ export function Operators({ station }: { readonly station: StationApi }) {
                     >
                       {t('settings.disable')}
                     </button>
-                  )}
+                  )}{' '}
+                  <button
+                    type="button"
+                    aria-label={t('settings.resetPinOperator', { id: operator.id })}
+                    disabled={action.busy}
+                    onClick={() => setResetting(operator)}
+                  >
+                    {t('settings.resetPin')}
+                  </button>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {resetting && <ResetPin operator={resetting} action={action} onReset={resetPin} onClose={() => setResetting(null)} />}
       <AddOperator
         busy={action.busy || adminPin === ''}
         onAdd={(operator) => change((pin) => station['operators.add']({ adminPin: pin, operator }), (added) => t('settings.operatorAdded', { id: added.id, name: added.displayName }))}
       />
       <p className="hint">{t('settings.operatorsHint')}</p>
+      {changes && <OperatorChanges changes={changes} />}
     </section>
   );
 }
