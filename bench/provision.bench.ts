@@ -43,6 +43,8 @@ const TECH_PIN = '46120937';
 const SUPERVISOR_PIN = '58204716';
 const CLOCK_TICKS = 100;
 const SAMPLE_MS = 200;
+/** LOCKSTEP_BENCH_PROFILE=DIR: V8 CPU profiles of the station and the simulator in DIR (open them in DevTools). */
+const PROFILE = process.env.LOCKSTEP_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.LOCKSTEP_BENCH_PROFILE)}`] : [];
 const { linkBytesPerSecond: LINK, flashBytesPerSecond: FLASH, rebootMs: REBOOT_MS } = DEFAULT_TIMING;
 
 for (const tool of [TIME, '/usr/bin/socat']) {
@@ -85,12 +87,12 @@ try {
   const stateDir = join(work, 'state');
   const ptyDir = join(work, 'pty');
   // --tcp 0: each handset on a free port the OS picks, so no port can be taken by someone else.
-  sim = spawn(process.execPath, [LOCKSTEP, 'sim', '--count', String(HANDSETS), '--tcp', '0', '--pty', ptyDir, '--state', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  sim = spawn(process.execPath, [...PROFILE, LOCKSTEP, 'sim', '--count', String(HANDSETS), '--tcp', '0', '--pty', ptyDir, '--state', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const handsets = await simHandsets(sim);
   const simPid = sim.pid ?? 0;
 
   const samples: Sample[] = [];
-  const stationArgs = [LOCKSTEP, 'provision', '--bundle', bundle, '--trust', join(work, 'trust'), '--db', db, '--data', join(work, 'data'), '--operator', 'tech', '--supervisor', 'sup'];
+  const stationArgs = [...PROFILE, LOCKSTEP, 'provision', '--bundle', bundle, '--trust', join(work, 'trust'), '--db', db, '--data', join(work, 'data'), '--operator', 'tech', '--supervisor', 'sup'];
   for (const { port } of handsets) stationArgs.push('--tcp', `127.0.0.1:${port}`);
   stationArgs.push('--serial', ptyDir, '--expect', String(HANDSETS), '--parallel', String(HANDSETS), '--json');
   const started = Date.now();

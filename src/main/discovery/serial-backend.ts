@@ -18,8 +18,12 @@ import type { AtPresence, DiscoveryBackend, PresenceSink } from './presence.ts';
  * (inotify), so a port appearing in it is met at once; the poll covers paths a watch cannot see.
  */
 const PATH_POLL_MS = 250;
-/** The system listing runs udevadm (a process per call): often enough for a depot, not a load on the station. */
-const LISTING_POLL_MS = 3000;
+/**
+ * The system listing runs udevadm, a process forked from the station each time (60 ms of its one
+ * thread with a batch in memory, measured). It runs when /dev gains or loses an entry (a USB
+ * serial port appearing) and otherwise this seldom, for a change the watch missed.
+ */
+const LISTING_POLL_MS = 30_000;
 /** AT ports run at whatever rate; USB CDC ignores it and PTYs have none. */
 const BAUD_RATE = 115200;
 
@@ -37,6 +41,8 @@ export interface SerialBackendOptions {
   readonly paths: readonly string[];
   /** Also use the system's port listing (off for a station that only knows its configured ports). */
   readonly listSystemPorts: boolean;
+  /** Where the system's ports appear, watched to know when to list them again; /dev unless a test says otherwise. */
+  readonly deviceFolder?: string;
 }
 
 export class SerialBackend implements DiscoveryBackend {
@@ -75,10 +81,20 @@ export class SerialBackend implements DiscoveryBackend {
   async #watch(): Promise<void> {
     let lastListing = Date.now();
     let changed = false;
+    let listingDue = false;
     const watchers = watchFolders(this.#options.paths, () => {
       changed = true;
       this.#wake?.();
     });
+    if (this.#options.listSystemPorts) {
+      watchers.push(
+        ...watchFolders([this.#options.deviceFolder ?? '/dev'], () => {
+          changed = true;
+          listingDue = true;
+          this.#wake?.();
+        }),
+      );
+    }
     try {
       while (!this.#stop.signal.aborted) {
         if (!changed) {
@@ -93,8 +109,9 @@ export class SerialBackend implements DiscoveryBackend {
         this.#wake = null;
         changed = false;
         if (this.#stop.signal.aborted) return;
-        const listing = Date.now() - lastListing >= LISTING_POLL_MS;
+        const listing = listingDue || Date.now() - lastListing >= LISTING_POLL_MS;
         if (listing) lastListing = Date.now();
+        listingDue = false;
         await this.#scan(listing);
       }
     } finally {
