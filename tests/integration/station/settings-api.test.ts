@@ -14,6 +14,7 @@ import { openDepot } from '../../e2e/depot.ts';
 import type { ApiRequest, StationSettingsView } from '../../../src/shared/api.ts';
 import type { ApiChannel } from '../../../src/shared/channels.ts';
 import { ADMIN, addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
+import { BUNDLE_HASH, recordFor } from '../records/fixture.ts';
 
 
 let dir: string;
@@ -189,5 +190,103 @@ describe('operators through the station API', () => {
     await signIn(ADMIN);
     expect(await call('operators.unlock', { adminPin: ADMIN.pin, id: TECHNICIAN.id })).toMatchObject({ ok: true, value: { id: TECHNICIAN.id, lockedAt: null, failedAttempts: 0 } });
     expect(await signIn(TECHNICIAN)).toMatchObject({ ok: true, value: { operator: { id: TECHNICIAN.id } } });
+  });
+});
+
+describe('operator re-enable, PIN reset and the change journal through the station API', () => {
+  const LI = { id: 'tech.li', pin: '24680135' } as const;
+  const NEW_PIN = '97531864';
+
+  it('refuses them to anyone but a signed-in admin, in main, with the codes the UI translates', async () => {
+    expect(await call('operators.resetPin', { adminPin: ADMIN.pin, id: LI.id, pin: NEW_PIN, pinRepeat: NEW_PIN })).toMatchObject({ ok: false, error: { failure: 'NOT_SIGNED_IN' } });
+    for (const who of [SUPERVISOR, TECHNICIAN]) {
+      await signIn(who);
+      for (const [channel, request] of [
+        ['operators.enable', { adminPin: who.pin, id: LI.id }],
+        ['operators.resetPin', { adminPin: who.pin, id: TECHNICIAN.id, pin: NEW_PIN, pinRepeat: NEW_PIN }],
+        ['operators.changes', {}],
+      ] as const) {
+        expect(await dispatch(opened.station, channel, request), `${who.id} ${channel}`).toMatchObject({ ok: false, error: { code: 'failed', failure: 'ROLE_NOT_ALLOWED' } });
+      }
+    }
+    expect(await signIn(TECHNICIAN)).toMatchObject({ ok: true });
+  });
+
+  it('enables the operator disabled above and gives them a new PIN under the PIN policy', async () => {
+    await signIn(ADMIN);
+    expect(await call('operators.enable', { adminPin: ADMIN.pin, id: LI.id })).toMatchObject({ ok: true, value: { id: LI.id, disabledAt: null } });
+    expect(await signIn(LI)).toMatchObject({ ok: true, value: { operator: { id: LI.id } } });
+
+    await signIn(ADMIN);
+    expect(await call('operators.resetPin', { adminPin: ADMIN.pin, id: LI.id, pin: NEW_PIN, pinRepeat: '97531865' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringContaining('at pinRepeat') },
+    });
+    expect(await call('operators.resetPin', { adminPin: ADMIN.pin, id: LI.id, pin: '12', pinRepeat: '12' })).toMatchObject({ ok: false, error: { failure: 'PIN_INVALID' } });
+    expect(await call('operators.resetPin', { adminPin: ADMIN.pin, id: 'nobody', pin: NEW_PIN, pinRepeat: NEW_PIN })).toMatchObject({ ok: false, error: { failure: 'NO_SUCH_OPERATOR' } });
+    expect(await call('operators.resetPin', { adminPin: ADMIN.pin, id: LI.id, pin: NEW_PIN, pinRepeat: NEW_PIN })).toMatchObject({ ok: true, value: { id: LI.id } });
+    expect(await signIn(LI)).toMatchObject({ ok: false, error: { failure: 'SIGN_IN_FAILED' } });
+    expect(await signIn({ id: LI.id, pin: NEW_PIN })).toMatchObject({ ok: true });
+
+    // The only admin cannot disable itself: the station would have nobody left to manage it.
+    await signIn(ADMIN);
+    expect(await call('operators.disable', { adminPin: ADMIN.pin, id: ADMIN.id })).toMatchObject({ ok: false, error: { failure: 'LAST_ADMIN' } });
+  });
+
+  it('journals who changed whom and when, never a PIN', async () => {
+    await signIn(ADMIN);
+    const journal = await call('operators.changes', { id: LI.id });
+    expect(journal).toMatchObject({ ok: true });
+    const changes = (journal as { value: { change: string; byId: string; at: string }[] }).value;
+    expect(changes.map((change) => [change.change, change.byId])).toEqual([
+      ['pin-reset', ADMIN.id],
+      ['enabled', ADMIN.id],
+      ['disabled', ADMIN.id],
+      ['added', ADMIN.id],
+    ]);
+    for (const change of changes) expect(Number.isNaN(Date.parse(change.at))).toBe(false);
+    const everything = JSON.stringify(await call('operators.changes', {}));
+    for (const pin of [NEW_PIN, LI.pin, ADMIN.pin]) expect(everything).not.toContain(pin);
+  });
+});
+
+describe("History's records.list through the station API", () => {
+  const SERIALS = ['HX0001', 'HX0002', 'HX0003', 'HX%_04', "HX'05"] as const;
+
+  beforeAll(() => {
+    // A second connection to the station's database, as the CLI would open it beside the app.
+    const records = openStationRecords(dir);
+    try {
+      const batch = records.startBatch({ name: 'history', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id });
+      for (const serial of SERIALS) records.commitProvisioningRecord(recordFor(records.registerDevice({ batchId: batch.id, serial, identity: {} }).id));
+    } finally {
+      records.close();
+    }
+  });
+  const serials = (value: unknown): string[] => (value as { value: { records: { deviceSerial: string }[] } }).value.records.map((record) => record.deviceSerial);
+
+  it('pages the search newest first with the cursor it answers', async () => {
+    expect(await call('records.list', { search: 'HX' })).toMatchObject({ ok: false, error: { failure: 'NOT_SIGNED_IN' } });
+    await signIn(TECHNICIAN);
+    const first = await call('records.list', { search: 'hx0', limit: 2 });
+    expect(serials(first)).toEqual(['HX0003', 'HX0002']);
+    const next = (first as { value: { next: number | null } }).value.next;
+    expect(next).toEqual(expect.any(Number));
+    const second = await call('records.list', { search: 'hx0', limit: 2, before: next ?? undefined });
+    expect(serials(second)).toEqual(['HX0001']);
+    expect(second).toMatchObject({ ok: true, value: { next: null } });
+  });
+
+  it('takes hostile search text as text, and refuses 10 KB of it at the boundary', async () => {
+    await signIn(TECHNICIAN);
+    expect(serials(await call('records.list', { search: '%' }))).toEqual(['HX%_04']);
+    expect(serials(await call('records.list', { search: '_' }))).toEqual(['HX%_04']);
+    expect(serials(await call('records.list', { search: "X'0" }))).toEqual(["HX'05"]);
+    expect(serials(await call('records.list', { search: "' OR ''='" }))).toEqual([]);
+    expect(serials(await call('records.list', { search: 'HX\u0000\u0007\u001b[2J' }))).toEqual([]);
+    expect(await call('records.list', { search: '%'.repeat(10_240) })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringContaining('at search') },
+    });
   });
 });
