@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN, TECHNICIAN } from './depot.ts';
 import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
-import { fill, LANGUAGE_MESSAGES, shoot, signIn } from './ui-flow.ts';
+import type { Page, TestInfo } from '@playwright/test';
+import { fill, LANGUAGE_MESSAGES, shoot, signIn, untranslated } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const NEWCOMER = { id: 'tech.new', pin: '13572468', name: 'N. Newcomer' };
@@ -101,8 +102,22 @@ test('an admin names a slot, sets a file: printer and adds a technician who can 
   expect(problems).toEqual([]);
 });
 
-test('an admin disables and re-enables a technician and resets their PIN; the journal names the admin', async ({ page, rendererUrl }, testInfo) => {
-  const m = LANGUAGE_MESSAGES.en;
+for (const language of ['en', 'zh-CN'] as const) {
+  test.describe(`operator changes in ${language}`, () => {
+    test.use({ locale: language === 'en' ? 'en-GB' : 'zh-CN' });
+    test('an admin disables and re-enables a technician and resets their PIN; the journal names the admin', async ({ page, rendererUrl }, testInfo) => {
+      await operatorChanges(page, rendererUrl, language, testInfo);
+    });
+  });
+}
+
+/** English UI text on the page, less what is the admin's display name ("Depot Admin"): data, not UI. */
+async function untranslatedUi(page: Page, language: keyof typeof LANGUAGE_MESSAGES): Promise<string[]> {
+  return (await untranslated(page, language)).filter((fragment) => !ADMIN.name.includes(fragment));
+}
+
+async function operatorChanges(page: Page, rendererUrl: string, language: keyof typeof LANGUAGE_MESSAGES, testInfo: TestInfo): Promise<void> {
+  const m = LANGUAGE_MESSAGES[language];
   const depot = await openDepot({ devices: [{ serial: 'IDLE0001', usbPort: '1-1.1' }], timing: TIMING });
   const newPin = '86420975';
   const problems: string[] = [];
@@ -141,6 +156,7 @@ test('an admin disables and re-enables a technician and resets their PIN; the jo
   await dialog.getByRole('button', { name: m.settings.resetPinButton }).click();
   await expect(dialog.getByRole('alert')).toContainText(m.errors.PIN_INVALID);
   await expect(dialog.getByLabel(m.settings.adminPin)).toHaveValue('');
+  expect(await untranslatedUi(page, language)).toEqual([]);
   await dialog.getByLabel(m.settings.adminPin).fill(ADMIN.pin);
   await dialog.getByLabel(m.settings.resetPinNew, { exact: true }).fill(newPin);
   await dialog.getByLabel(m.settings.resetPinRepeat).fill(newPin);
@@ -156,7 +172,8 @@ test('an admin disables and re-enables a technician and resets their PIN; the jo
   await expect(entries.nth(2)).toContainText(m.settings.change.disabled);
   for (const row of await entries.all()) await expect(row).toContainText(ADMIN.id);
   await expect(journal).not.toContainText(newPin);
-  await shoot(page, testInfo, 'en', '11-settings-operator-changes');
+  expect(await untranslatedUi(page, language)).toEqual([]);
+  await shoot(page, testInfo, language, '11-settings-operator-changes');
 
   // The old PIN no longer signs in; the new one does.
   await page.getByRole('button', { name: m.nav.signOut }).click();
@@ -165,4 +182,4 @@ test('an admin disables and re-enables a technician and resets their PIN; the jo
   await signIn(page, m, { id: TECHNICIAN.id, pin: newPin });
   await expect(page.getByTestId('operator')).toContainText(TECHNICIAN.name);
   expect(problems).toEqual([]);
-});
+}
