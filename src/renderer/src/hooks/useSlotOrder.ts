@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { SlotNames } from '../../../shared/handset.ts';
 
 const KEY = 'lockstep.slotOrder';
@@ -21,12 +21,15 @@ function remembered(): readonly string[] {
 export function useSlotOrder(present: readonly string[], names: SlotNames): readonly string[] {
   const [order, setOrder] = useState(remembered);
   const missing = present.filter((slot, index) => !order.includes(slot) && !Object.hasOwn(names, slot) && present.indexOf(slot) === index);
-  const bound = missing.length > 0 ? [...order, ...missing] : order;
-  // Binding new slots during render (React's "store information from previous renders") costs no extra commit.
-  if (missing.length > 0) setOrder(bound);
+  // Binding new slots during render (React's "store information from previous renders") costs no
+  // extra commit: React renders again at once with the new order and drops this render.
+  if (missing.length > 0) setOrder([...order, ...missing]);
   useEffect(() => {
     localStorage.setItem(KEY, JSON.stringify(order.slice(-MAX_REMEMBERED)));
   }, [order]);
-  const named = Object.keys(names).sort((a, b) => (names[a] as string).localeCompare(names[b] as string, undefined, { numeric: true }));
-  return [...named, ...bound.filter((slot) => !Object.hasOwn(names, slot))];
+  // The same array while nothing changed, so what is drawn from it is not worked out again.
+  return useMemo(() => {
+    const named = Object.keys(names).sort((a, b) => (names[a] as string).localeCompare(names[b] as string, undefined, { numeric: true }));
+    return [...named, ...order.filter((slot) => !Object.hasOwn(names, slot))];
+  }, [order, names]);
 }

@@ -123,23 +123,31 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
   );
 }
 
-/** Only what a card shows decides whether it renders again: 32 cards at ten snapshots a second stay cheap. */
-function sameCard(a: SlotCardProps, b: SlotCardProps): boolean {
-  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.words !== b.words || a.actions !== b.actions) return false;
-  const x = a.handset;
-  const y = b.handset;
+/** Whether a card drawn for `x` shows exactly what one for `y` would (snapshots are new objects every time). */
+export function sameHandsetView(x: HandsetSnapshot | null, y: HandsetSnapshot | null): boolean {
   if (x === y) return true;
   if (!x || !y) return false;
   return (
     x.phase === y.phase &&
     x.step === y.step &&
     x.serial === y.serial &&
+    x.slotName === y.slotName &&
     x.reason?.code === y.reason?.code &&
     x.reason?.message === y.reason?.message &&
-    x.progress?.bytesDone === y.progress?.bytesDone &&
+    x.reason?.action === y.reason?.action &&
     x.progress?.partition === y.progress?.partition &&
+    x.progress?.bytesDone === y.progress?.bytesDone &&
+    x.progress?.bytesTotal === y.progress?.bytesTotal &&
+    x.progress?.bytesPerSecond === y.progress?.bytesPerSecond &&
+    x.progress?.etaSeconds === y.progress?.etaSeconds &&
     STEP_NAMES.every((step) => x.steps[step] === y.steps[step])
   );
+}
+
+/** Only what a card shows decides whether it renders again: 32 cards at ten snapshots a second stay cheap. */
+function sameCard(a: SlotCardProps, b: SlotCardProps): boolean {
+  if (a.position !== b.position || a.slot !== b.slot || a.slotName !== b.slotName || a.words !== b.words || a.actions !== b.actions) return false;
+  return sameHandsetView(a.handset, b.handset);
 }
 
 export const SlotCard = memo(SlotCardView, sameCard);
