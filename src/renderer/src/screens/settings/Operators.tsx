@@ -8,6 +8,7 @@ import type { OperatorChange, OperatorResetPinRequest, StationApi } from '../../
 import { ROLES, type OperatorSummary, type Role } from '../../../../shared/records.ts';
 import { ErrorText, StateBadge } from '../../components/StateBadge.tsx';
 import { formatDateTime } from '../../format.ts';
+import { NewPinFields, pinsDiffer } from './NewPinFields.tsx';
 import { OperatorChanges } from './OperatorChanges.tsx';
 import { ResetPin } from './ResetPin.tsx';
 import { useAction } from './use-action.ts';
@@ -150,7 +151,7 @@ function AddOperator({ busy, onAdd }: { readonly busy: boolean; readonly onAdd: 
   const { t } = useTranslation();
   const [operator, setOperator] = useState(EMPTY_OPERATOR);
   const edit = (change: Partial<typeof EMPTY_OPERATOR>): void => setOperator((current) => ({ ...current, ...change }));
-  const mismatch = operator.pinRepeat !== '' && operator.pin !== operator.pinRepeat;
+  const mismatch = pinsDiffer(operator);
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     if (mismatch) return;
@@ -183,23 +184,7 @@ function AddOperator({ busy, onAdd }: { readonly busy: boolean; readonly onAdd: 
         </label>
       </div>
       <div className="inline-form">
-        <label className="field">
-          <span>{t('settings.newPin')}</span>
-          <input type="password" inputMode="numeric" autoComplete="new-password" value={operator.pin} maxLength={12} required onChange={(event) => edit({ pin: event.target.value })} />
-        </label>
-        <label className="field">
-          <span>{t('settings.newPinRepeat')}</span>
-          <input
-            type="password"
-            inputMode="numeric"
-            autoComplete="new-password"
-            value={operator.pinRepeat}
-            maxLength={12}
-            required
-            aria-invalid={mismatch}
-            onChange={(event) => edit({ pinRepeat: event.target.value })}
-          />
-        </label>
+        <NewPinFields value={operator} labels={{ pin: t('settings.newPin'), repeat: t('settings.newPinRepeat') }} onChange={edit} />
         <button type="submit" className="primary" disabled={busy || mismatch}>
           {t('settings.addOperatorButton')}
         </button>

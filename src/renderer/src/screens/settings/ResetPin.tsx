@@ -7,6 +7,7 @@ import type { OperatorResetPinRequest } from '../../../../shared/api.ts';
 import type { OperatorSummary } from '../../../../shared/records.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorText } from '../../components/StateBadge.tsx';
+import { NewPinFields, pinsDiffer } from './NewPinFields.tsx';
 import type { Action } from './use-action.ts';
 
 const EMPTY = { adminPin: '', pin: '', pinRepeat: '' };
@@ -25,7 +26,7 @@ export function ResetPin({
   const { t } = useTranslation();
   const [pins, setPins] = useState(EMPTY);
   const [tried, setTried] = useState(false);
-  const mismatch = pins.pinRepeat !== '' && pins.pin !== pins.pinRepeat;
+  const mismatch = pinsDiffer(pins);
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     if (mismatch) return;
@@ -42,23 +43,7 @@ export function ResetPin({
           <span>{t('settings.adminPin')}</span>
           <input type="password" inputMode="numeric" autoComplete="off" value={pins.adminPin} maxLength={64} required onChange={(event) => setPins({ ...pins, adminPin: event.target.value })} />
         </label>
-        <label className="field">
-          <span>{t('settings.resetPinNew')}</span>
-          <input type="password" inputMode="numeric" autoComplete="new-password" value={pins.pin} maxLength={12} required onChange={(event) => setPins({ ...pins, pin: event.target.value })} />
-        </label>
-        <label className="field">
-          <span>{t('settings.resetPinRepeat')}</span>
-          <input
-            type="password"
-            inputMode="numeric"
-            autoComplete="new-password"
-            value={pins.pinRepeat}
-            maxLength={12}
-            required
-            aria-invalid={mismatch}
-            onChange={(event) => setPins({ ...pins, pinRepeat: event.target.value })}
-          />
-        </label>
+        <NewPinFields value={pins} labels={{ pin: t('settings.resetPinNew'), repeat: t('settings.resetPinRepeat') }} onChange={(change) => setPins({ ...pins, ...change })} />
         {mismatch && <p role="alert">{t('settings.pinsDiffer')}</p>}
         <p className="hint">{t('settings.pinRules')}</p>
         {tried && <ErrorText error={action.error} />}
