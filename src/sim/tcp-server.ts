@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { ByteReader } from '../main/sparse/byte-reader.ts';
 import { FastbootSession, type FastbootLink } from './fastboot-session.ts';
 import type { SimHandset } from './handset.ts';
+import { readsOf } from './socket-reads.ts';
 import { FASTBOOT_PACKET_LIMIT } from './platform.ts';
 
 const PROTOCOL_VERSION = 1;
@@ -19,13 +20,14 @@ export interface TcpEndpoint {
 
 export async function serveTcp(handset: SimHandset, port: number, host = '127.0.0.1'): Promise<TcpEndpoint> {
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const server = createServer({ pauseOnConnect: true }, (accepted) => {
     // Off the bus (rebooting, booted, unplugged) the port answers like a closed one.
-    if (!handset.attached) return socket.resetAndDestroy();
+    if (!handset.attached) return accepted.resetAndDestroy();
+    const { socket, chunks } = readsOf(accepted);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    void serveConnection(handset, socket);
+    void serveConnection(handset, socket, chunks);
   });
   const stopWatching = handset.onModeChange(() => {
     if (!handset.attached) for (const socket of sockets) socket.destroy();
@@ -52,7 +54,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-async function serveConnection(handset: SimHandset, socket: Socket): Promise<void> {
+async function serveConnection(handset: SimHandset, socket: Socket, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   socket.setNoDelay(true);
   const closed = new AbortController();
   socket.once('close', () => closed.abort());
@@ -60,7 +62,7 @@ async function serveConnection(handset: SimHandset, socket: Socket): Promise<voi
   let session: FastbootSession | null = null;
   try {
     release = await handset.acquireLink(closed.signal);
-    const reader = new ByteReader(socket);
+    const reader = new ByteReader(chunks);
     if (!(await handshake(reader, socket))) return;
     const current = new FastbootSession(handset, tcpLink(socket));
     session = current;

@@ -16,21 +16,23 @@ export class ByteReader {
     return this.#position;
   }
 
-  /** Reads exactly `length` bytes (copied only when they straddle source chunks); null at a clean end of stream. */
+  /**
+   * Reads exactly `length` bytes; null at a clean end of stream. Bytes within one source chunk are
+   * a view of it; bytes straddling chunks are copied as each chunk arrives, since a source may
+   * reuse its buffer for the next chunk (a socket reading into one buffer).
+   */
   async readExact(length: number): Promise<Uint8Array | null> {
+    if (this.#pending.length === 0 && length > 0 && !(await this.#fill())) return null;
     if (this.#pending.length >= length) return this.#take(length);
-    const parts: Uint8Array[] = [];
+    const out = new Uint8Array(length);
     let have = 0;
     while (have < length) {
-      if (this.#pending.length === 0 && !(await this.#fill())) {
-        if (have === 0) return null;
-        throw new RangeError(`stream ended ${length - have} bytes early`);
-      }
+      if (this.#pending.length === 0 && !(await this.#fill())) throw new RangeError(`stream ended ${length - have} bytes early`);
       const piece = this.#take(Math.min(length - have, this.#pending.length));
-      parts.push(piece);
+      out.set(piece, have);
       have += piece.length;
     }
-    return parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, length);
+    return out;
   }
 
   /** Yields exactly `length` bytes as they arrive, in pieces no larger than the source's chunks. */
@@ -74,12 +76,3 @@ export class ByteReader {
   }
 }
 
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
