@@ -1,9 +1,9 @@
 // SHA-256 of partition content, computed once per distinct content for the whole simulator process.
 // A fleet flashed from one bundle holds the same bytes in every handset, and one thread hashing
 // 16 copies of a 336 MiB partition was the longest phase of the provisioning benchmark, where 16
-// real handsets would each hash on their own CPU at once. The content is named by a key hashed
-// over only its written ranges (everything else is a hole, zeros), so the key costs the written
-// bytes, not the partition's size; the answer is still the SHA-256 of every byte.
+// real handsets would each hash on their own CPU at once. The content is named by the log of the
+// writes that made it (ContentLog), so naming it costs the written bytes, not the partition's size;
+// the answer is still the SHA-256 of every byte.
 import { createHash } from 'node:crypto';
 
 /** Distinct contents remembered; a depot's fleet has a handful (one per partition of one bundle). */
@@ -32,24 +32,23 @@ export class ContentDigests {
   }
 }
 
-/** Keys content by its length and its written ranges with their bytes; a pure function of the content's layout and bytes. */
-export class ContentKey {
-  readonly #hash = createHash('sha256');
+/**
+ * Names a partition's content by the writes that made it since its erase, as they happen: the same
+ * writes into an erased partition make the same bytes, so their log is a key of the content that
+ * costs hashing the written data once, while it is flashed (paced, so there is time), and nothing
+ * at verify. Different writes that happen to make the same bytes only miss the sharing.
+ */
+export class ContentLog {
+  readonly #hash = createHash('sha256').update('lockstep-sim-content-v2\n');
 
-  constructor(bytes: number) {
-    this.#hash.update(`lockstep-sim-content-v1 ${bytes}\n`);
+  wrote(offset: number, data: Uint8Array): void {
+    this.#hash.update(`${offset}+${data.length}\n`);
+    this.#hash.update(data);
   }
 
-  range(offset: number, length: number): void {
-    this.#hash.update(`${offset}+${length}\n`);
-  }
-
-  data(bytes: Uint8Array): void {
-    this.#hash.update(bytes);
-  }
-
-  digest(): string {
-    return this.#hash.digest('hex');
+  /** The key of the content's first `bytes` bytes. */
+  key(bytes: number): string {
+    return this.#hash.copy().update(`=${bytes}\n`).digest('hex');
   }
 }
 

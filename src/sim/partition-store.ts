@@ -5,16 +5,22 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentDigests, ContentKey } from './content-digest.ts';
+import { contentDigests, ContentLog } from './content-digest.ts';
 import { Extents } from './extents.ts';
 import type { PartitionSpec } from './platform.ts';
 import { isZero, ZERO_PIECE as PIECE, zeros } from './zeros.ts';
+
+/** What is known of a partition erased during this run: the ranges written since, and the log of those writes that names its content. */
+interface KnownContent {
+  readonly written: Extents;
+  readonly log: ContentLog;
+}
 
 export class PartitionStore {
   readonly #directory: string;
   readonly #specs: ReadonlyMap<string, PartitionSpec>;
   /** What was written to each partition erased during this run; absent: unknown, read the file. */
-  readonly #written = new Map<string, Extents>();
+  readonly #known = new Map<string, KnownContent>();
 
   private constructor(directory: string, specs: readonly PartitionSpec[]) {
     this.#directory = directory;
@@ -55,12 +61,12 @@ export class PartitionStore {
     } finally {
       await file.close();
     }
-    this.#written.set(name, new Extents());
+    this.#known.set(name, { written: new Extents(), log: new ContentLog() });
   }
 
   async openWriter(name: string): Promise<PartitionWriter> {
     const spec = this.#require(name);
-    return new PartitionWriter(spec, await open(this.#path(name), 'r+'), this.#written.get(name) ?? null);
+    return new PartitionWriter(spec, await open(this.#path(name), 'r+'), this.#known.get(name) ?? null);
   }
 
   /** SHA-256 (hex) of the first `bytes` bytes of the partition. */
@@ -71,9 +77,9 @@ export class PartitionStore {
     try {
       // A file with no blocks allocated is all holes; otherwise holes are known only for ranges not
       // written since an erase this run. Unknown: hash every byte of the file.
-      const written = (await file.stat()).blocks === 0 ? new Extents() : this.#written.get(name);
-      if (written === undefined) return await hashFile(file, name, bytes, null);
-      return await contentDigests.of(await contentKey(file, name, written, bytes), () => hashFile(file, name, bytes, written));
+      const known = (await file.stat()).blocks === 0 ? { written: new Extents(), log: new ContentLog() } : this.#known.get(name);
+      if (known === undefined) return await hashFile(file, name, bytes, null);
+      return await contentDigests.of(known.log.key(bytes), () => hashFile(file, name, bytes, known.written));
     } finally {
       await file.close();
     }
@@ -129,21 +135,6 @@ async function hashFile(file: FileHandle, name: string, bytes: number, written: 
   return hash.digest('hex');
 }
 
-/** The key of the first `bytes` bytes of content whose only non-hole ranges are `written` (see content-digest.ts). */
-async function contentKey(file: FileHandle, name: string, written: Extents, bytes: number): Promise<string> {
-  const key = new ContentKey(bytes);
-  const piece = new Uint8Array(PIECE);
-  for (const [start, end] of written.within(0, bytes)) {
-    key.range(start, end - start);
-    for (let done = start; done < end; ) {
-      const read = await readAt(file, name, piece.subarray(0, Math.min(PIECE, end - done)), done);
-      key.data(read);
-      done += read.length;
-    }
-  }
-  return key.digest();
-}
-
 /** Reads into `into` from `offset`, returning the bytes read (at least one). */
 async function readAt(file: FileHandle, name: string, into: Uint8Array, offset: number): Promise<Uint8Array> {
   const { bytesRead } = await file.read(into, 0, into.length, offset);
@@ -156,13 +147,13 @@ export class PartitionWriter {
   readonly #spec: PartitionSpec;
   readonly #file: FileHandle;
   readonly #scratch = new Uint8Array(PIECE);
-  readonly #written: Extents | null;
+  readonly #known: KnownContent | null;
 
-  /** `written`: the partition's extents since its erase, when known; the writer keeps them current. */
-  constructor(spec: PartitionSpec, file: FileHandle, written: Extents | null) {
+  /** `known`: the partition's writes since its erase, when known; the writer keeps them current. */
+  constructor(spec: PartitionSpec, file: FileHandle, known: KnownContent | null) {
     this.#spec = spec;
     this.#file = file;
-    this.#written = written;
+    this.#known = known;
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
@@ -202,7 +193,7 @@ export class PartitionWriter {
 
   /** Writes zeros only where the partition holds something else, so holes stay holes. */
   async #zero(offset: number, length: number): Promise<void> {
-    if (this.#written && !this.#written.touches(offset, offset + length)) return;
+    if (this.#known && !this.#known.written.touches(offset, offset + length)) return;
     const current = this.#scratch.subarray(0, length);
     const { bytesRead } = await this.#file.read(current, 0, length, offset);
     if (bytesRead === length && isZero(current)) return;
@@ -210,7 +201,8 @@ export class PartitionWriter {
   }
 
   async #writeAll(offset: number, data: Uint8Array): Promise<void> {
-    this.#written?.add(offset, offset + data.length);
+    this.#known?.written.add(offset, offset + data.length);
+    this.#known?.log.wrote(offset, data);
     for (let done = 0; done < data.length; ) {
       const { bytesWritten } = await this.#file.write(data, done, data.length - done, offset + done);
       done += bytesWritten;

@@ -1,13 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ContentDigests, ContentKey } from '../../../src/sim/content-digest.ts';
+import { ContentDigests, ContentLog } from '../../../src/sim/content-digest.ts';
 
-const keyOf = (bytes: number, ranges: [number, Uint8Array][]): string => {
-  const key = new ContentKey(bytes);
-  for (const [offset, data] of ranges) {
-    key.range(offset, data.length);
-    key.data(data);
-  }
-  return key.digest();
+const keyOf = (bytes: number, writes: [number, Uint8Array][]): string => {
+  const log = new ContentLog();
+  for (const [offset, data] of writes) log.wrote(offset, data);
+  return log.key(bytes);
 };
 
 describe('content digests', () => {
@@ -38,7 +35,7 @@ describe('content digests', () => {
     expect(await digests.of('k64', () => Promise.resolve('again'))).toBe('d64');
   });
 
-  it('keys differ for another length, offset or byte, and not for the same layout and bytes', () => {
+  it('keys differ for another length, offset, byte or order of writes, and not for the same writes', () => {
     const data = Uint8Array.of(1, 2, 3);
     const base = keyOf(100, [[10, data]]);
     expect(keyOf(100, [[10, Uint8Array.of(1, 2, 3)]])).toBe(base);
@@ -46,5 +43,12 @@ describe('content digests', () => {
     expect(keyOf(100, [[11, data]])).not.toBe(base);
     expect(keyOf(100, [[10, Uint8Array.of(1, 2, 4)]])).not.toBe(base);
     expect(keyOf(100, [[10, Uint8Array.of(1, 2)], [12, Uint8Array.of(3)]])).not.toBe(base);
+    expect(keyOf(100, [[0, data], [10, data]])).not.toBe(keyOf(100, [[10, data], [0, data]]));
+    // Asking for a key does not end the log.
+    const log = new ContentLog();
+    log.wrote(10, data);
+    expect(log.key(100)).toBe(base);
+    log.wrote(20, data);
+    expect(log.key(100)).toBe(keyOf(100, [[10, data], [20, data]]));
   });
 });
