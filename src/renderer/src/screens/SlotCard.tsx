@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { STEP_NAMES, type StepName } from '../../../shared/records.ts';
@@ -11,6 +11,7 @@ import { labelNotPrinted, phaseLook, STEP_ICONS } from '../phase.ts';
 
 /** Words every card repeats, translated once per language instead of 40 times per card per render. */
 export interface CardWords {
+  readonly fixed: Readonly<Record<'empty' | 'serial' | 'unknownSerial' | 'stepList' | 'nextAction' | 'labelNotPrinted' | 'retry' | 'abort' | 'details', string>>;
   readonly steps: Readonly<Record<StepName, string>>;
   /** `stepState[step][state]`: "Flash: running", for screen readers. */
   readonly stepState: Readonly<Record<StepName, Readonly<Record<StepState, string>>>>;
@@ -21,7 +22,18 @@ export function cardWords(t: TFunction): CardWords {
   const stepState = Object.fromEntries(
     STEP_NAMES.map((step) => [step, Object.fromEntries(STEP_STATES.map((state) => [state, t('grid.stepState', { step: steps[step], state: t(`stepState.${state}`) })]))]),
   ) as CardWords['stepState'];
-  return { steps, stepState };
+  const fixed: CardWords['fixed'] = {
+    empty: t('grid.empty'),
+    serial: t('grid.serial'),
+    unknownSerial: t('grid.unknownSerial'),
+    stepList: t('grid.steps'),
+    nextAction: t('grid.nextAction'),
+    labelNotPrinted: t('grid.labelNotPrinted'),
+    retry: t('grid.retry'),
+    abort: t('grid.abort'),
+    details: t('grid.details'),
+  };
+  return { fixed, steps, stepState };
 }
 
 /** Phases of a run under way, which the operator may abort. */
@@ -45,13 +57,19 @@ interface SlotCardProps {
 function SlotCardView({ position, slot, slotName, handset, words, actions }: SlotCardProps) {
   const { t } = useTranslation();
   const title = slotName ?? t('grid.slotNumber', { number: position });
+  // The buttons' names change with the slot's name only, not with every snapshot.
+  const buttonNames = useMemo(
+    () => ({ retry: t('grid.retryLabel', { slot: title }), abort: t('grid.abortLabel', { slot: title }), details: t('grid.detailsLabel', { slot: title }) }),
+    [t, title],
+  );
+  const { fixed } = words;
   if (!handset) {
     return (
       <article className="slot-card empty" aria-label={title}>
         <header className="slot-head">
           <h3>{displaySafe(title, 32)}</h3>
         </header>
-        <StateBadge tone="normal" icon="·" label={t('grid.empty')} />
+        <StateBadge tone="normal" icon="·" label={fixed.empty} />
       </article>
     );
   }
@@ -68,9 +86,9 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
         <StateBadge tone={look.tone} label={look.label} />
       </header>
       <p className="serial">
-        <span className="muted">{t('grid.serial')}</span> <strong>{serial ?? t('grid.unknownSerial')}</strong>
+        <span className="muted">{fixed.serial}</span> <strong>{serial ?? fixed.unknownSerial}</strong>
       </p>
-      <ol className="steps" aria-label={t('grid.steps')}>
+      <ol className="steps" aria-label={fixed.stepList}>
         {STEP_NAMES.map((step) => (
           <li key={step} className={`step step-${handset.steps[step]}`} aria-label={words.stepState[step][handset.steps[step]]}>
             <span aria-hidden="true">{STEP_ICONS[handset.steps[step]]}</span> {words.steps[step]}
@@ -92,7 +110,7 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
             <strong data-station-words={knownReason ? undefined : true}>{knownReason ? t(`failure.${reason.code}.what`) : reason.message}</strong> <span className="code">{reason.code}</span>
           </p>
           <p className="reason-action">
-            <span className="muted">{t('grid.nextAction')}</span>{' '}
+            <span className="muted">{fixed.nextAction}</span>{' '}
             <span data-station-words={knownReason ? undefined : true}>{knownReason ? t(`failure.${reason.code}.action`) : reason.action}</span>
           </p>
           {knownReason && (
@@ -104,19 +122,19 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
       )}
       {labelNotPrinted(handset) && (
         <p className="label-state">
-          <StateBadge tone="attention" label={t('grid.labelNotPrinted')} />
+          <StateBadge tone="attention" label={fixed.labelNotPrinted} />
         </p>
       )}
       {look.prompt && !reason && <p className="prompt">{look.prompt}</p>}
       <footer className="slot-actions">
-        <button type="button" disabled={!retryable || handset.serial === null} onClick={() => handset.serial && actions.retry(handset.serial)} aria-label={t('grid.retryLabel', { slot: title })}>
-          {t('grid.retry')}
+        <button type="button" disabled={!retryable || handset.serial === null} onClick={() => handset.serial && actions.retry(handset.serial)} aria-label={buttonNames.retry}>
+          {fixed.retry}
         </button>
-        <button type="button" disabled={!active || handset.serial === null} onClick={() => handset.serial && actions.abort(handset.serial)} aria-label={t('grid.abortLabel', { slot: title })}>
-          {t('grid.abort')}
+        <button type="button" disabled={!active || handset.serial === null} onClick={() => handset.serial && actions.abort(handset.serial)} aria-label={buttonNames.abort}>
+          {fixed.abort}
         </button>
-        <button type="button" disabled={handset.serial === null} onClick={() => handset.serial && actions.details(handset.serial)} aria-label={t('grid.detailsLabel', { slot: title })}>
-          {t('grid.details')}
+        <button type="button" disabled={handset.serial === null} onClick={() => handset.serial && actions.details(handset.serial)} aria-label={buttonNames.details}>
+          {fixed.details}
         </button>
       </footer>
     </article>
