@@ -41,8 +41,6 @@ test('with 32 handsets flashing the grid keeps every card current; long tasks ar
   await attachStation(page, station);
   await page.goto(rendererUrl);
   await expect(page.getByRole('region', { name: 'Batch' })).toBeVisible();
-  // Page load and the first render are not the steady state being measured.
-  await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
 
   // Wait on the station, not the page: Playwright's own locator polling runs on the page's main
   // thread and would be measured as the renderer's long tasks.
@@ -57,6 +55,8 @@ test('with 32 handsets flashing the grid keeps every card current; long tasks ar
       });
     });
   const trace = await startMainThreadTrace(page);
+  // Page load, the first render and switching tracing on (one 60-130 ms task of its own) are not what is measured.
+  await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
   for (const handset of depot.fleet.handsets) handset.plugIn();
   const flashing = await until((snapshot) => snapshot.handsets.filter((handset) => handset.progress !== null && handset.phase === 'running').length >= HANDSETS / 2, 60_000);
   const finished = await until((snapshot) => snapshot.counters.provisioned === HANDSETS, 180_000);
@@ -69,7 +69,9 @@ test('with 32 handsets flashing the grid keeps every card current; long tasks ar
   const report =
     `${HANDSETS} handsets provisioned: Long Tasks API ${tasks.length} tasks over 50 ms, longest ${max.toFixed(0)} ms (wall); ` +
     `trace ${figures.tasks} tasks, longest ${figures.maxWallMs.toFixed(0)} ms wall, most CPU in one task ${figures.maxCpuMs.toFixed(0)} ms, ` +
-    `${figures.overBudget} over 50 ms of CPU (that task: ${describeBreakdown(figures.worst)}); load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`;
+    `${figures.overBudget} over 50 ms of CPU (that task: ${describeBreakdown(figures.worst)}); ` +
+    `the page's own work at most ${(figures.worstTraced.cpuMs - figures.worstTraced.other).toFixed(0)} ms in one task (${describeBreakdown(figures.worstTraced)}); ` +
+    `load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`;
   testInfo.annotations.push({ type: 'renderer main thread', description: report });
   console.log(report);
   const cores = cpus().length;
