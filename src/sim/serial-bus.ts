@@ -33,6 +33,11 @@ export class SimSerialBus {
     }
   }
 
+  /** How many ports there can be at once: one per handset. */
+  get capacity(): number {
+    return this.#handsets.length;
+  }
+
   /** The AT ports of the handsets running their OS, in fleet order. */
   list(): SimSerialPortInfo[] {
     return this.#handsets.flatMap((handset) => (handset.atPort ? [handset.atPort.info] : []));

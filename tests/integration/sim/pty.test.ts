@@ -1,6 +1,6 @@
 // The AT ports on real ttys: socat's PTYs opened with the `serialport` package, the way the station
 // opens a USB modem, in process and through `lockstep sim --pty`.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,6 +51,20 @@ function closeSerial(port: SerialPort): Promise<void> {
   return new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
 }
 
+/** socat processes this process started that are still running. */
+function socatChildren(): number {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').match(/^\d+ \((.*)\) \S+ (\d+)/) ?? [];
+      } catch {
+        return []; // the process ended meanwhile
+      }
+    })
+    .filter(([, name, parent]) => name === 'socat' && Number(parent) === process.pid).length;
+}
+
 async function waitFor<T>(what: string, probe: () => T | null | undefined, timeoutMs = 15_000): Promise<T> {
   for (const started = Date.now(); Date.now() - started < timeoutMs; await sleep(25)) {
     const value = probe();
@@ -65,6 +79,9 @@ describe('fleet.servePty', () => {
     const dir = join(work, 'links');
     const server = await fleet.servePty(dir);
     expect(server.list()).toEqual([]);
+    // A socat with its PTY made waits for each handset that may boot, so a port appears without a fork then.
+    await waitFor('a standby socat per handset', () => (socatChildren() === 2 ? true : null));
+    expect(readdirSync(dir)).toEqual([]);
     const handset = fleet.handsets[1] as SimHandset;
     const added = nextChange(server, 'added');
     await bootIntoSystem(handset);
