@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BatchStatus, StationApi } from '../../../shared/api.ts';
 import { PrinterBadge, usePrinterStatus } from '../components/Labels.tsx';
@@ -58,7 +58,8 @@ export function StationGrid({ station, batch, snapshot, slotNames, actions, onPa
   );
 }
 
-function BatchBar({ station, batch, snapshot, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'>) {
+/** Memoised: the grid renders again for every frame of paced cards, the bar only for a new snapshot. */
+const BatchBar = memo(function BatchBar({ station, batch, snapshot, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'>) {
   const { t } = useTranslation();
   const printer = usePrinterStatus(station);
   const [shift, resetShift] = useShiftCounters(snapshot);
@@ -98,7 +99,7 @@ function BatchBar({ station, batch, snapshot, onPause, onOpenGate }: Omit<Statio
       </div>
     </section>
   );
-}
+});
 
 function Counter({ name, value, testId }: { readonly name: string; readonly value: number; readonly testId: string }) {
   return (
