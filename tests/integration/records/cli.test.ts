@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUnsafeCodePoint } from '../../../src/shared/untrusted.ts';
-import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
+import { DATABASE_FILE, openStationRecords } from '../../../src/main/records/station-records.ts';
 import { runCli, runCliAsync } from '../../lockstep-cli.ts';
 import { BUNDLE_HASH, TECHNICIAN, createStationFixture, type StationFixture } from './fixture.ts';
 
@@ -63,6 +63,18 @@ describe('lockstep operators', () => {
       ['admin', false],
       ['tech.a', true],
     ]);
+    const enabled = runCli(['operators', 'enable', '--db', db, '--id', 'tech.a', '--as', 'admin'], { input: '4711235\n' });
+    expect(enabled.stdout, enabled.stderr).toMatch(/^tech\.a\tsupervisor\tactive\t/);
+    const reset = runCli(['operators', 'reset-pin', '--db', db, '--id', 'tech.a', '--as', 'admin'], { input: '4711235\n87654321\n' });
+    expect(reset.stdout, reset.stderr).toMatch(/^PIN reset: tech\.a\tsupervisor\tactive\t/);
+    const weak = runCli(['operators', 'reset-pin', '--db', db, '--id', 'tech.a', '--as', 'admin'], { input: '4711235\n12\n' });
+    expect(weak.status).toBe(1);
+    const records = openStationRecords({ database: db });
+    try {
+      expect(records.operators.authenticate({ id: 'tech.a', pin: '87654321' }).id).toBe('tech.a');
+    } finally {
+      records.close();
+    }
   });
 });
 

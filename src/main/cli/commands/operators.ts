@@ -11,6 +11,8 @@ const USAGE = `lockstep operators add --db FILE --id ID --name NAME [--role tech
        lockstep operators list --db FILE [--json]
        lockstep operators disable --db FILE --id ID --as ADMIN
        lockstep operators unlock --db FILE --id ID --as ADMIN
+       lockstep operators enable --db FILE --id ID --as ADMIN
+       lockstep operators reset-pin --db FILE --id ID --as ADMIN
        lockstep operators recover --db FILE --id ADMIN --reason TEXT
        lockstep operators recoveries --db FILE [--json]
 PINs are typed at a prompt, or read from stdin one per line (the admin's first, then the new one).
@@ -89,11 +91,18 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'disable':
-      case 'unlock': {
+      case 'unlock':
+      case 'enable': {
         const id = requireOption(values.id, '--id ID');
         const by = await admin();
-        const operator = action === 'disable' ? records.operators.disable(by, id) : records.operators.unlock(by, id);
-        io.out(describe(operator));
+        io.out(describe(records.operators[action](by, id)));
+        return 0;
+      }
+      case 'reset-pin': {
+        const id = requireOption(values.id, '--id ID');
+        const by = await admin();
+        const pin = await pins.read(`New PIN for ${displaySafe(id, 64)} (6-12 digits): `, { confirm: true });
+        io.out(`PIN reset: ${describe(records.operators.resetPin(by, id, pin))}`);
         return 0;
       }
       case 'recover': {
@@ -112,7 +121,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return 0;
       }
       default:
-        throw new CliError(`say what to do: add, list, disable, unlock, recover or recoveries.\nUsage: ${USAGE}`, EXIT_USAGE);
+        throw new CliError(`say what to do: add, list, disable, unlock, enable, reset-pin, recover or recoveries.\nUsage: ${USAGE}`, EXIT_USAGE);
     }
   } finally {
     records.close();
