@@ -395,7 +395,7 @@ export const en = {
     active: 'Active',
     disabled: 'Disabled',
     lockedOut: 'Locked out',
-    operatorsHint: 'Operators are never deleted, because records name them: a disabled operator keeps its id. Adding, disabling and unlocking can also be done with lockstep operators.',
+    operatorsHint: 'Operators are never deleted, because records name them: a disabled operator keeps its id. The same changes can be made with lockstep operators.',
     adminPin: 'Your PIN (confirms each change below)',
     adminPinHint: 'Every change to the operators is checked against your own PIN; wrong PINs count towards your lock-out.',
     unlock: 'Unlock',

@@ -396,7 +396,7 @@ export const zhCN: Messages = {
     active: '正常',
     disabled: '已停用',
     lockedOut: '已锁定',
-    operatorsHint: '操作员不会被删除，因为记录中引用了他们：停用的操作员保留其编号。添加、停用和解锁也可以使用 lockstep operators 命令完成。',
+    operatorsHint: '操作员不会被删除，因为记录中引用了他们：停用的操作员保留其编号。也可以使用 lockstep operators 命令进行同样的更改。',
     adminPin: '您的 PIN 码（确认下面的每项更改）',
     adminPinHint: '对操作员的每项更改都会核对您本人的 PIN 码；输错会计入您的锁定次数。',
     unlock: '解锁',
