@@ -34,6 +34,7 @@ try {
     maxWallMs: number;
     maxCpuMs: number;
     overBudget: number;
+    longest: TaskBreakdown;
     worst: TaskBreakdown;
     worstTraced: TaskBreakdown;
     loadAverage: number;
@@ -44,6 +45,7 @@ try {
   out(`renderer main thread, ${figures.handsets} simulated handsets flashing and finishing (station core, simulator and Chromium on ${figures.cores} cores):`);
   out(`  longest task, wall time (Long Tasks API)   ${ratio(figures.maxLongTaskMs)}; ${figures.longTasks} tasks over ${BUDGET_MS} ms`);
   out(`  longest task, wall time (trace)            ${ratio(figures.maxWallMs)} of ${figures.tasks} tasks traced`);
+  out(`    its CPU ${figures.longest.cpuMs.toFixed(0)} ms: ${describeBreakdown(figures.longest)}`);
   out(`  most CPU in one task (trace)               ${ratio(figures.maxCpuMs)}  (target < 1: ${figures.maxCpuMs < BUDGET_MS ? 'met' : 'NOT met'}); ${figures.overBudget} tasks over ${BUDGET_MS} ms of CPU`);
   out(`  where that task's CPU went                 ${describeBreakdown(figures.worst)}`);
   const own = figures.worstTraced.cpuMs - figures.worstTraced.other;

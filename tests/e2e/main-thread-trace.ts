@@ -12,6 +12,8 @@ export interface TaskFigures {
   readonly maxCpuMs: number;
   /** Tasks that ran on the CPU for more than 50 ms. */
   readonly overBudget: number;
+  /** The longest task by wall time, with the CPU it used. */
+  readonly longest: TaskBreakdown;
   /** Where the CPU time of the task with the most went. */
   readonly worst: TaskBreakdown;
   /**
@@ -91,6 +93,7 @@ export async function stopMainThreadTrace(cdp: CDPSession): Promise<TaskFigures>
     maxWallMs: most((task) => task.wallMs).wallMs,
     maxCpuMs: most((task) => task.cpuMs).cpuMs,
     overBudget: breakdowns.filter((task) => task.cpuMs > 50).length,
+    longest: most((task) => task.wallMs),
     worst: most((task) => task.cpuMs),
     worstTraced: most((task) => task.cpuMs - task.other),
   };
