@@ -22,6 +22,8 @@ export class DownloadBuffer {
   #stagedBytes = 0;
   /** The ranges of the download in progress that reached the file; the rest are holes. */
   #written = new Extents();
+  /** The two buffers `content` reads into, made on first use and kept: a flash should not allocate 2 MiB. */
+  #readBuffers: readonly [Uint8Array, Uint8Array] | null = null;
 
   constructor(path: string, capacity: number) {
     this.#path = path;
@@ -94,14 +96,14 @@ export class DownloadBuffer {
 
   /**
    * The completed download in pieces read into two buffers used in turn, so reading a 256 MiB
-   * download allocates nothing per piece. A piece stays valid until the one after the next is
+   * download allocates nothing per piece. One reading at a time (one flash per handset). A piece stays valid until the one after the next is
    * requested, which covers a reader that joins a header straddling two pieces.
    */
   async *content(): AsyncGenerator<Uint8Array> {
     const file = this.#file;
     const size = this.size;
     if (!file || size === 0) throw new RangeError('no download is complete');
-    const buffers = [new Uint8Array(READ_PIECE), new Uint8Array(READ_PIECE)] as const;
+    const buffers = (this.#readBuffers ??= [new Uint8Array(READ_PIECE), new Uint8Array(READ_PIECE)]);
     for (let done = 0, turn = 0; done < size; turn ^= 1) {
       const length = Math.min(READ_PIECE, size - done);
       if (!this.#written.touches(done, done + length)) {

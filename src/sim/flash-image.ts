@@ -10,6 +10,8 @@ import type { PartitionSpec } from './platform.ts';
 
 export async function flashImage(buffer: DownloadBuffer, partition: PartitionSpec, writer: PartitionWriter, flashRate: Pacer): Promise<void> {
   if (buffer.size === 0) throw new Refusal('no image downloaded; send download: first');
+  // The eMMC writes from the command on: reading and writing the first piece is within its time, not before it.
+  flashRate.start();
   if (isSparseImage(await buffer.head(SPARSE_HEADER_SIZE))) await flashSparse(buffer, partition, writer, flashRate);
   else await flashRaw(buffer, partition, writer, flashRate);
 }

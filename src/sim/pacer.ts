@@ -16,6 +16,11 @@ export class Pacer {
     this.#signal = signal;
   }
 
+  /** Starts the clock now rather than at the first `account`, so work done before that counts against the rate. */
+  start(): void {
+    this.#startedAt ??= performance.now();
+  }
+
   async account(bytes: number): Promise<void> {
     if (this.#bytesPerSecond <= 0) return;
     this.#startedAt ??= performance.now();

@@ -150,7 +150,8 @@ async function readAt(file: FileHandle, name: string, into: Uint8Array, offset: 
 export class PartitionWriter {
   readonly #spec: PartitionSpec;
   readonly #file: FileHandle;
-  readonly #scratch = new Uint8Array(PIECE);
+  /** For reading back what a zero write would cover; made only when one needs it. */
+  #scratch: Uint8Array | null = null;
   readonly #known: KnownContent | null;
 
   /** `known`: the partition's writes since its erase, when known; the writer keeps them current. */
@@ -194,7 +195,7 @@ export class PartitionWriter {
   /** Writes zeros only where the partition holds something else, so holes stay holes. */
   async #zero(offset: number, length: number): Promise<void> {
     if (this.#known && !this.#known.written.touches(offset, offset + length)) return;
-    const current = this.#scratch.subarray(0, length);
+    const current = (this.#scratch ??= new Uint8Array(PIECE)).subarray(0, length);
     const { bytesRead } = await this.#file.read(current, 0, length, offset);
     if (bytesRead === length && isZero(current)) return;
     await this.#writeAll(offset, zeros(length));
