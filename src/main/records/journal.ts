@@ -181,10 +181,14 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       return (db.prepare('SELECT * FROM batches ORDER BY id').all() as unknown as BatchRow[]).map(batchSummary);
     },
 
-    /** Registers a handset in a batch; a handset that comes back (reconnect, restart) gets its entry back. */
+    /**
+     * Registers a handset in a batch; a handset that comes back (reconnect, restart) gets its entry
+     * back. Committed like a step event (no fsync here): it precedes the handset's step events and
+     * goes to stable storage with them, before any irreversible step.
+     */
     registerDevice(input: z.input<typeof newDeviceSchema>): DeviceEntry {
       const entry = parseInput(newDeviceSchema, input, 'device');
-      return inWriteTransaction(db, () => {
+      return inUnsyncedWriteTransaction(db, () => {
         const known = deviceBySerial.get(entry.batchId, entry.serial);
         if (known) return device(known);
         if (!batchById.get(entry.batchId)) throw new RecordsError(`there is no batch ${entry.batchId}.`);
