@@ -4,7 +4,8 @@
 // real handsets would each hash on their own CPU at once. The content is named by the log of the
 // writes that made it (ContentLog), so naming it costs the written bytes, not the partition's size;
 // the answer is still the SHA-256 of every byte.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { ZERO_PIECE, zeros } from './zeros.ts';
 
 /** Distinct contents remembered; a depot's fleet has a handful (one per partition of one bundle). */
 const REMEMBERED = 64;
@@ -37,19 +38,75 @@ export class ContentDigests {
  * writes into an erased partition make the same bytes, so their log is a key of the content that
  * costs hashing the written data once, while it is flashed (paced, so there is time), and nothing
  * at verify. Different writes that happen to make the same bytes only miss the sharing.
+ *
+ * While the writes go forward (as a flash's pieces and chunks do), the SHA-256 of the content up to
+ * the last write is kept too, under the log's key in a table every handset shares: the first handset
+ * to make a write extends the previous prefix (the zeros since it, then the data) and the others
+ * take the result, so a verify only adds the zeros after the last write.
  */
 export class ContentLog {
-  readonly #hash = createHash('sha256').update('lockstep-sim-content-v2\n');
+  readonly #log = createHash('sha256').update('lockstep-sim-content-v2\n');
+  /** The key under which `prefixes` holds the content's hash up to its last write; null once writes went backwards. */
+  #prefixKey: string | null;
+
+  constructor() {
+    this.#prefixKey = this.#current();
+    if (!prefixes.has(this.#prefixKey)) remember(this.#prefixKey, { hash: createHash('sha256'), end: 0 });
+  }
 
   wrote(offset: number, data: Uint8Array): void {
-    this.#hash.update(`${offset}+${data.length}\n`);
-    this.#hash.update(data);
+    this.#log.update(`${offset}+${data.length}\n`);
+    this.#log.update(data);
+    const key = this.#current();
+    const before = this.#prefixKey === null ? undefined : prefixes.get(this.#prefixKey);
+    if (prefixes.has(key)) this.#prefixKey = key;
+    else if (before && offset >= before.end) {
+      const hash = before.hash.copy();
+      updateZeros(hash, offset - before.end);
+      remember(key, { hash: hash.update(data), end: offset + data.length });
+      this.#prefixKey = key;
+    } else this.#prefixKey = null;
   }
 
   /** The key of the content's first `bytes` bytes. */
   key(bytes: number): string {
-    return this.#hash.copy().update(`=${bytes}\n`).digest('hex');
+    return this.#log.copy().update(`=${bytes}\n`).digest('hex');
   }
+
+  /** SHA-256 of the content's first `bytes` bytes from the kept prefix, or null when there is none to use. */
+  digestFromPrefix(bytes: number): string | null {
+    const prefix = this.#prefixKey === null ? undefined : prefixes.get(this.#prefixKey);
+    if (!prefix || prefix.end > bytes) return null;
+    const hash = prefix.hash.copy();
+    updateZeros(hash, bytes - prefix.end);
+    return hash.digest('hex');
+  }
+
+  #current(): string {
+    return this.#log.copy().digest('hex');
+  }
+}
+
+interface Prefix {
+  /** SHA-256 state after the content's first `end` bytes; never updated in place (copied to extend). */
+  readonly hash: Hash;
+  readonly end: number;
+}
+
+/** Prefix hashes by log key, shared by every handset; only the latest few matter, so a bounded table. */
+const prefixes = new Map<string, Prefix>();
+const PREFIXES_KEPT = 4096;
+
+function remember(key: string, prefix: Prefix): void {
+  prefixes.set(key, prefix);
+  for (const oldest of prefixes.keys()) {
+    if (prefixes.size <= PREFIXES_KEPT) break;
+    prefixes.delete(oldest);
+  }
+}
+
+function updateZeros(hash: Hash, length: number): void {
+  for (let done = 0; done < length; done += ZERO_PIECE) hash.update(zeros(Math.min(ZERO_PIECE, length - done)));
 }
 
 /** Shared by every handset of the process: an answer is a function of its key alone, so sharing cannot leak state between handsets. */

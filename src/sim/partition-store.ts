@@ -78,7 +78,7 @@ export class PartitionStore {
       // written since an erase this run. Unknown: hash every byte of the file.
       const known = (await file.stat()).blocks === 0 ? { written: new Extents(), log: new ContentLog() } : this.#known.get(name);
       if (known === undefined) return await hashFile(file, name, bytes, null);
-      return await contentDigests.of(known.log.key(bytes), () => hashFile(file, name, bytes, known.written));
+      return await contentDigests.of(known.log.key(bytes), async () => known.log.digestFromPrefix(bytes) ?? (await hashFile(file, name, bytes, known.written)));
     } finally {
       await file.close();
     }

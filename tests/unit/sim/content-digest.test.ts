@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { ContentDigests, ContentLog } from '../../../src/sim/content-digest.ts';
 
@@ -50,5 +51,27 @@ describe('content digests', () => {
     expect(log.key(100)).toBe(base);
     log.wrote(20, data);
     expect(log.key(100)).toBe(keyOf(100, [[10, data], [20, data]]));
+  });
+
+  it('keeps the SHA-256 of the content up to the last forward write, exact for any length from there, and none once a write goes back', () => {
+    const content = Buffer.alloc(3 * 1024 * 1024);
+    const writes: [number, Uint8Array][] = [[0, randomBytes(1000)], [5000, randomBytes(70_000)], [2 * 1024 * 1024, randomBytes(4096)]];
+    const log = new ContentLog();
+    expect(log.digestFromPrefix(4096)).toBe(createHash('sha256').update(Buffer.alloc(4096)).digest('hex'));
+    for (const [offset, data] of writes) {
+      log.wrote(offset, data);
+      content.set(data, offset);
+    }
+    const sha = (length: number): string => createHash('sha256').update(content.subarray(0, length)).digest('hex');
+    expect(log.digestFromPrefix(content.length)).toBe(sha(content.length));
+    expect(log.digestFromPrefix(2 * 1024 * 1024 + 4096)).toBe(sha(2 * 1024 * 1024 + 4096));
+    // Shorter than the last write: not from the prefix.
+    expect(log.digestFromPrefix(2 * 1024 * 1024)).toBeNull();
+    // A second handset making the same writes gets the same answer (from the shared table).
+    const twin = new ContentLog();
+    for (const [offset, data] of writes) twin.wrote(offset, data);
+    expect(twin.digestFromPrefix(content.length)).toBe(sha(content.length));
+    log.wrote(10, Uint8Array.of(1));
+    expect(log.digestFromPrefix(content.length)).toBeNull();
   });
 });
