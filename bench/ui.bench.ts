@@ -34,6 +34,8 @@ try {
     maxWallMs: number;
     maxCpuMs: number;
     overBudget: number;
+    totalCpuMs: number;
+    spanMs: number;
     longest: TaskBreakdown;
     worst: TaskBreakdown;
     worstTraced: TaskBreakdown;
@@ -51,6 +53,7 @@ try {
   const own = figures.worstTraced.cpuMs - figures.worstTraced.other;
   out(`  most of the page's own work in one task    ${ratio(own)}: ${describeBreakdown(figures.worstTraced)}`);
   out(`    ("other": CPU no traced activity covers; under the test bridge mostly page.evaluate delivering a snapshot)`);
+  out(`  the thread's CPU over the run             ${(figures.totalCpuMs / 1000).toFixed(1)} s in ${(figures.spanMs / 1000).toFixed(1)} s (${((figures.totalCpuMs / Math.max(1, figures.spanMs)) * 100).toFixed(0)}% of a core)`);
   out(`  load average during the run                ${figures.loadAverage.toFixed(1)} on ${figures.cores} cores`);
   if (figures.maxLongTaskMs >= BUDGET_MS && figures.maxCpuMs < BUDGET_MS) {
     out(`  the wall-time budget is not met: the thread waited for a core for most of its longest task (target: wall time under ${BUDGET_MS} ms)`);

@@ -12,6 +12,9 @@ export interface TaskFigures {
   readonly maxCpuMs: number;
   /** Tasks that ran on the CPU for more than 50 ms. */
   readonly overBudget: number;
+  /** The CPU time of every task together, ms, and the time from the first task's start to the last one's end. */
+  readonly totalCpuMs: number;
+  readonly spanMs: number;
   /** The longest task by wall time, with the CPU it used. */
   readonly longest: TaskBreakdown;
   /** Where the CPU time of the task with the most went. */
@@ -93,6 +96,8 @@ export async function stopMainThreadTrace(cdp: CDPSession): Promise<TaskFigures>
     maxWallMs: most((task) => task.wallMs).wallMs,
     maxCpuMs: most((task) => task.cpuMs).cpuMs,
     overBudget: breakdowns.filter((task) => task.cpuMs > 50).length,
+    totalCpuMs: breakdowns.reduce((sum, task) => sum + task.cpuMs, 0),
+    spanMs: tasks.length === 0 ? 0 : ((tasks.at(-1)?.ts ?? 0) + (tasks.at(-1)?.dur ?? 0) - (tasks[0]?.ts ?? 0)) / 1000,
     longest: most((task) => task.wallMs),
     worst: most((task) => task.cpuMs),
     worstTraced: most((task) => task.cpuMs - task.other),
