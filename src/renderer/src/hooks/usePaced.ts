@@ -6,7 +6,7 @@ import { keysBehind, pacedStep } from '../pacing.ts';
  * keys per animation frame, round robin. A key not drawn yet is absent from the answer. Every card
  * that changes costs the renderer style, layout and paint in the frame after its commit, and
  * Chromium lays out a new card in full even under `content-visibility: auto`: 32 handsets plugged
- * in, or moving on together, would otherwise be one 60–110 ms frame instead of a few short ones.
+ * in, or moving on together, would otherwise be one frame of 35–75 ms of CPU instead of a few short ones.
  * `same` says when a drawn value needs no redraw.
  */
 export function usePaced<V>(wanted: ReadonlyMap<string, V>, same: (drawn: V, next: V) => boolean, perFrame: number): ReadonlyMap<string, V> {
