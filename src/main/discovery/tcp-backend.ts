@@ -2,6 +2,7 @@
 // endpoint is present while it accepts the FB01 handshake. It is probed only while no run holds a
 // connection to it (a bootloader has one link), so an endpoint behaves like a USB port: it appears
 // when a handset answers there and disappears when it stops answering.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatSlot, type Slot } from '../../shared/handset.ts';
 import type { TransportStatus } from '../../shared/types.ts';
 import { connectTcp } from '../fastboot/tcp-transport.ts';
@@ -50,7 +51,9 @@ export class TcpBackend implements DiscoveryBackend {
 
   async #watch(): Promise<void> {
     while (!this.#stop.signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+      // Stopping ends the wait at once: a station closing should not wait out a probe interval.
+      await sleep(PROBE_INTERVAL_MS, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+      if (this.#stop.signal.aborted) return;
       await Promise.all(this.#endpoints.filter((endpoint) => endpoint.inUse === 0).map((endpoint) => this.#probe(endpoint)));
     }
   }
