@@ -95,6 +95,11 @@ export class ProvisioningBatch {
     this.#publisher.flush();
   }
 
+  /** The station's slot names changed (they are read at each snapshot): publish, even with nothing else moving. */
+  slotNamesChanged(): void {
+    this.#publisher.mark();
+  }
+
   /** The label printer answered a status query: its state is part of the snapshot. */
   printerStatus(status: PrinterStatus): void {
     this.#printer = status;

@@ -253,6 +253,7 @@ export function createStation(options: StationOptions): Station {
     'settings.slotName': async ({ slot, name }) => {
       session.require(['admin', 'supervisor']);
       adoptSlotNames((await setSlotName(options.dataDir, slot, name)).slotNames);
+      running?.started.batch.slotNamesChanged();
       return settingsView();
     },
     'settings.labelPrinter': async ({ printer }) => {
