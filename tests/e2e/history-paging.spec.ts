@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { openStationRecords } from '../../src/main/records/station-records.ts';
 import { BUNDLE_HASH, recordFor } from '../integration/records/fixture.ts';
 import { ADMIN, TECHNICIAN } from './depot.ts';
-import { attachStation, depotPerTest, expect, uiTest as test } from './fixtures.ts';
-import { fill, LANGUAGE_MESSAGES, signIn } from './ui-flow.ts';
+import { depotPerTest, expect, uiTest as test } from './fixtures.ts';
+import { fill, LANGUAGE_MESSAGES, openSignedIn } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const RECORDS = 120;
@@ -35,11 +35,7 @@ test('History shows the newest page of records and older pages on request; a sca
   const m = LANGUAGE_MESSAGES.en;
   const depot = await openDepot({ devices: [{ serial: 'IDLE0001', usbPort: '1-1.1' }], timing: TIMING });
   seedRecords(join(depot.dir, 'station'));
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  await attachStation(page, depot.station);
-  await page.goto(rendererUrl);
-  await signIn(page, m, ADMIN);
+  const problems = await openSignedIn(page, depot.station, rendererUrl, m, ADMIN);
   await page.getByRole('navigation').getByRole('button', { name: m.nav.history }).click();
 
   const table = page.getByRole('table', { name: m.history.table });

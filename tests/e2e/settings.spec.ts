@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN, TECHNICIAN } from './depot.ts';
-import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
+import { expect, uiTest as test, depotPerTest } from './fixtures.ts';
 import type { Page, TestInfo } from '@playwright/test';
-import { fill, LANGUAGE_MESSAGES, shoot, signIn, untranslated } from './ui-flow.ts';
+import { fill, LANGUAGE_MESSAGES, openSignedIn, shoot, signIn, untranslated } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const NEWCOMER = { id: 'tech.new', pin: '13572468', name: 'N. Newcomer' };
@@ -21,11 +21,7 @@ test('an admin names a slot, sets a file: printer and adds a technician who can 
   const m = LANGUAGE_MESSAGES.en;
   const depot = await openDepot({ devices: [{ serial: 'SET0001', usbPort: '1-1.1' }], timing: TIMING });
   const dataDir = join(depot.dir, 'station');
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  await attachStation(page, depot.station);
-  await page.goto(rendererUrl);
-  await signIn(page, m, ADMIN);
+  const problems = await openSignedIn(page, depot.station, rendererUrl, m, ADMIN);
 
   // A batch runs, so the grid is on screen while its slots are named.
   await page.getByLabel(m.setup.bundlePath).fill(depot.bundlePath);
@@ -120,11 +116,7 @@ async function operatorChanges(page: Page, rendererUrl: string, language: keyof 
   const m = LANGUAGE_MESSAGES[language];
   const depot = await openDepot({ devices: [{ serial: 'IDLE0001', usbPort: '1-1.1' }], timing: TIMING });
   const newPin = '86420975';
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  await attachStation(page, depot.station);
-  await page.goto(rendererUrl);
-  await signIn(page, m, ADMIN);
+  const problems = await openSignedIn(page, depot.station, rendererUrl, m, ADMIN);
   const nav = page.getByRole('navigation');
   await nav.getByRole('button', { name: m.nav.settings }).click();
   const operators = page.getByRole('table', { name: m.settings.operators });

@@ -93,6 +93,16 @@ export async function signIn(page: Page, m: Messages, who: { id: string; pin: st
   await page.getByRole('button', { name: m.signIn.submit, exact: true }).click();
 }
 
+/** Opens the renderer on a station and signs `who` in; returns the page's uncaught errors, collected from the start. */
+export async function openSignedIn(page: Page, station: Depot['station'], rendererUrl: string, m: Messages, who: { id: string; pin: string }): Promise<string[]> {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await attachStation(page, station);
+  await page.goto(rendererUrl);
+  await signIn(page, m, who);
+  return problems;
+}
+
 async function dispatchInPage(page: Page, channel: string, payload: unknown): Promise<unknown> {
   return page.evaluate(
     ([name, body]) => (window as unknown as { __lockstepDispatch: (channel: string, payload: unknown) => Promise<unknown> }).__lockstepDispatch(name, body),

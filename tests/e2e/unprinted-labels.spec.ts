@@ -8,8 +8,8 @@ import { openStationRecords } from '../../src/main/records/station-records.ts';
 import { SETTINGS_FILE } from '../../src/main/station/settings.ts';
 import { recordFor, TECHNICIAN } from '../integration/records/fixture.ts';
 import { ADMIN, SUPERVISOR } from './depot.ts';
-import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
-import { fill, LANGUAGE_MESSAGES, shoot, signIn } from './ui-flow.ts';
+import { expect, uiTest as test, depotPerTest } from './fixtures.ts';
+import { fill, LANGUAGE_MESSAGES, openSignedIn, shoot } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const SERIALS = ['UNP0001', 'UNP0002'];
@@ -42,11 +42,7 @@ test('the card and History show unprinted labels, and a reprint to a working pri
   const m = LANGUAGE_MESSAGES.en;
   const depot = await openDepot({ devices: [{ serial: 'UNPDEV1', usbPort: '1-1.1' }], timing: TIMING });
   await seedUnprinted(join(depot.dir, 'station'));
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  await attachStation(page, depot.station);
-  await page.goto(rendererUrl);
-  await signIn(page, m, ADMIN);
+  const problems = await openSignedIn(page, depot.station, rendererUrl, m, ADMIN);
   const nav = page.getByRole('navigation');
 
   // A handset provisioned while the printer cannot take its label: its card says so.
