@@ -21,6 +21,11 @@ export interface BundleContainer {
   stat(path: string): Promise<ContainerFile>;
   /** The file's bytes as a stream of exactly `stat(path).size` bytes (ZIP_SIZE_MISMATCH otherwise). */
   read(path: string, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  /**
+   * Where the file can be read at any offset (a directory): a sparse image's structure without its
+   * RAW data (sparse/skeleton.ts), a read of its chunk headers only. Unchecked: for planning alone.
+   */
+  readSparseLayout?(path: string): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isSafeBundlePath } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import { sparseSkeleton } from '../sparse/skeleton.ts';
 import type { BundleContainer, ContainerFile } from './container.ts';
 import { BundleError, fileAccessError } from './errors.ts';
 import { READ_CHUNK_BYTES } from './layout.ts';
@@ -42,6 +43,16 @@ export function openDirectoryContainer(location: string): BundleContainer {
       } finally {
         // createReadStream closes the handle itself; closing it again is harmless.
         await handle.close().catch(() => undefined);
+      }
+    },
+    async *readSparseLayout(path) {
+      const { handle, info } = await mustOpen(root, path);
+      try {
+        yield* sparseSkeleton(handle, info.size);
+      } catch (error) {
+        throw fileAccessError(inBundle(path), error);
+      } finally {
+        await handle.close();
       }
     },
     async close() {},

@@ -39,7 +39,26 @@ export function verifiedImage(bundle: VerifiedBundle, partitionName: string, sig
     partition: verified.partition,
     size: verified.digests.size,
     open: () => cancellable(reads.read(signal), signal),
+    // A sparse image larger than the download buffer is planned a piece ahead of sending; planning
+    // from the shared checked read pulled it a piece ahead of the senders, out of their window, so
+    // each handset read and hashed the image again on its own. A directory bundle gives the chunk
+    // headers alone (unchecked, and enough to plan: what is sent is the checked read, and a plan
+    // that does not match it stops the flash).
+    ...(bundle.kind === 'directory' ? { openLayout: () => layoutRead(bundle.location, verified.partition) } : {}),
   };
+}
+
+/** The image's sparse structure, read again from the bundle; failing to read it is the image changing. */
+async function* layoutRead(location: string, partition: ManifestPartition): AsyncGenerator<Uint8Array> {
+  yield* withImageChangeErrors(partition, () => 0, async function* () {
+    const container = await openContainer(location);
+    try {
+      if (!container.readSparseLayout) throw new BundleError('CONTAINER_INVALID', `${displaySafe(location)} cannot be read at an offset.`);
+      yield* container.readSparseLayout(partition.file);
+    } finally {
+      await container.close();
+    }
+  });
 }
 
 /** The image's verified blocks, each a buffer of its own (a shared read holds blocks for several handsets). */
@@ -85,14 +104,21 @@ async function* cancellable(blocks: AsyncGenerator<Uint8Array>, signal?: AbortSi
 }
 
 /** The file read again. Failing to (bundle gone, zip rewritten or damaged) is the image changing. */
-async function* reread(location: string, partition: ManifestPartition, position: () => number): AsyncGenerator<Uint8Array> {
-  try {
+function reread(location: string, partition: ManifestPartition, position: () => number): AsyncGenerator<Uint8Array> {
+  return withImageChangeErrors(partition, position, async function* () {
     const container = await openContainer(location);
     try {
       yield* container.read(partition.file);
     } finally {
       await container.close();
     }
+  });
+}
+
+/** A read of the bundle again, where a BundleError (file gone, rewritten, damaged) is the image changing at `position`. */
+async function* withImageChangeErrors(partition: ManifestPartition, position: () => number, read: () => AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* read();
   } catch (error) {
     if (error instanceof BundleError && !(error instanceof ImageChangedError)) {
       throw new ImageChangedError(partition.name, position(), error.message);

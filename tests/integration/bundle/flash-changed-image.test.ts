@@ -2,7 +2,7 @@
 // flashes it into the virtual handset over real fastboot (TCP). The changed block never leaves the
 // verified image source, so `flash:` is never sent for the piece that would hold it, and the
 // handset's partition does not receive it.
-import { closeSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,36 @@ describe('an image changed after verification, flashed into the virtual handset'
       await client.close();
     }
     expect(await handset().partitions.sha256('system_a', system.partition.expanded.size)).toBe(system.partition.expanded.sha256);
+  });
+
+  it('plans a sparse image of a directory bundle from its chunk headers alone, and still stops at a RAW byte changed after verification', async () => {
+    const signing = await signingSetup(join(work.path, 'layout-keys'));
+    const images = writeImages(join(work.path, 'layout-images'));
+    const location = join(work.path, 'layout-bundle');
+    await buildBundle(location, images, signing.privateKey);
+    const bundle = await verifyBundle(location, { trust: signing.trust });
+    const system = verifiedImage(bundle, 'system');
+    const file = readFileSync(join(location, 'images', 'system.img'));
+    // The first RAW chunk's payload starts after the 28-byte sparse header and a 12-byte chunk header.
+    const payload = 28 + 12;
+    expect(file[payload + 100]).not.toBe(0);
+    const layout = Buffer.concat(await Array.fromAsync(system.openLayout?.() ?? []));
+    expect(layout.length).toBe(file.length);
+    expect(layout.subarray(0, payload).equals(file.subarray(0, payload))).toBe(true);
+    expect(layout[payload + 100]).toBe(0);
+
+    const fd = openSync(join(location, 'images', 'system.img'), 'r+');
+    writeSync(fd, Uint8Array.of((file[payload + 100] ?? 0) ^ 0x01), 0, 1, payload + 100);
+    closeSync(fd);
+    const client = new FastbootClient(await connectDevice({ by: 'slot', slot: { kind: 'tcp', host: '127.0.0.1', port } }));
+    try {
+      await client.erase('system_a');
+      const error = await flashImage(client, 'system_a', system, { maxDownloadSize: 64 * 1024 }).then(() => null, (failure: unknown) => failure);
+      expect(findImageChange(error)?.message).toMatch(/^image changed during flashing: system at byte 0 .*Nothing from this piece was flashed/);
+    } finally {
+      await client.close();
+    }
+    expect(await handset().partitions.sha256('system_a', system.partition.expanded.size)).not.toBe(system.partition.expanded.sha256);
   });
 
   it('sends no flash: at all when the first block changed', async () => {
