@@ -135,7 +135,9 @@ describe('an image changed after verification, flashed into the virtual handset'
     // The first RAW chunk's payload starts after the 28-byte sparse header and a 12-byte chunk header.
     const payload = 28 + 12;
     expect(file[payload + 100]).not.toBe(0);
-    const layout = Buffer.concat(await Array.fromAsync(system.openLayout?.() ?? []));
+    const parts: Uint8Array[] = [];
+    for await (const part of system.openLayout?.() ?? []) parts.push(part);
+    const layout = Buffer.concat(parts);
     expect(layout.length).toBe(file.length);
     expect(layout.subarray(0, payload).equals(file.subarray(0, payload))).toBe(true);
     expect(layout[payload + 100]).toBe(0);
