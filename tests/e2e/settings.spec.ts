@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ADMIN, TECHNICIAN } from './depot.ts';
 import { expect, uiTest as test, depotPerTest } from './fixtures.ts';
 import type { Page, TestInfo } from '@playwright/test';
-import { fill, LANGUAGE_MESSAGES, openSignedIn, shoot, signIn, untranslated } from './ui-flow.ts';
+import { escapeRegExp, fill, LANGUAGE_MESSAGES, openSignedIn, setFilePrinter, shoot, signIn, untranslated } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const NEWCOMER = { id: 'tech.new', pin: '13572468', name: 'N. Newcomer' };
@@ -49,14 +49,9 @@ test('an admin names a slot, sets a file: printer and adds a technician who can 
 
   // The label printer: a file, PNG, a shipped template; its state asked now.
   const labelFile = join(depot.dir, 'label.png');
-  const printerForm = page.getByRole('form', { name: m.settings.setPrinter });
-  await printerForm.getByLabel(m.settings.printerAddress).fill(`file:${labelFile}`);
-  await printerForm.getByLabel(m.settings.printerFormat).selectOption('png');
-  await printerForm.getByLabel(m.settings.printerTemplate).selectOption('2x1-203');
-  await printerForm.getByRole('button', { name: m.settings.savePrinter }).click();
-  await expect(printerForm.getByRole('status')).toHaveText(m.settings.printerSaved);
+  await setFilePrinter(page, m, `file:${labelFile}`);
   await page.getByRole('button', { name: m.settings.testPrinter }).click();
-  await expect(page.getByTestId('printer-state')).toHaveText(new RegExp(fill(m.labels.unknown, { address: `file:${labelFile}` }).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  await expect(page.getByTestId('printer-state')).toHaveText(new RegExp(escapeRegExp(fill(m.labels.unknown, { address: `file:${labelFile}` }))));
 
   // Operators: the admin's own PIN proves the change; the initial PIN is typed twice.
   await page.getByLabel(m.settings.adminPin).fill(ADMIN.pin);

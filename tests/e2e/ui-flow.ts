@@ -83,8 +83,12 @@ export async function untranslated(page: Page, language: keyof typeof LANGUAGE_M
     return copy.innerText;
   });
   // Whole words only: the English "Lock" is not untranslated inside the product name Lockstep.
-  const escape = (fragment: string): string => fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return [...fragments].filter((fragment) => new RegExp(`(^|[^A-Za-z])${escape(fragment)}([^A-Za-z]|$)`).test(text));
+  return [...fragments].filter((fragment) => new RegExp(`(^|[^A-Za-z])${escapeRegExp(fragment)}([^A-Za-z]|$)`).test(text));
+}
+
+/** `text` as a regular expression that matches it literally. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export async function signIn(page: Page, m: Messages, who: { id: string; pin: string }): Promise<void> {
@@ -101,6 +105,16 @@ export async function openSignedIn(page: Page, station: Depot['station'], render
   await page.goto(rendererUrl);
   await signIn(page, m, who);
   return problems;
+}
+
+/** Sets the station's label printer on the Settings screen (open) to a `file:` address, PNG, the 2x1-203 template, and waits for it to be saved. */
+export async function setFilePrinter(page: Page, m: Messages, address: string): Promise<void> {
+  const printerForm = page.getByRole('form', { name: m.settings.setPrinter });
+  await printerForm.getByLabel(m.settings.printerAddress).fill(address);
+  await printerForm.getByLabel(m.settings.printerFormat).selectOption('png');
+  await printerForm.getByLabel(m.settings.printerTemplate).selectOption('2x1-203');
+  await printerForm.getByRole('button', { name: m.settings.savePrinter }).click();
+  await expect(printerForm.getByRole('status')).toHaveText(m.settings.printerSaved);
 }
 
 async function dispatchInPage(page: Page, channel: string, payload: unknown): Promise<unknown> {

@@ -9,7 +9,7 @@ import { SETTINGS_FILE } from '../../src/main/station/settings.ts';
 import { recordFor, TECHNICIAN } from '../integration/records/fixture.ts';
 import { ADMIN, SUPERVISOR } from './depot.ts';
 import { expect, uiTest as test, depotPerTest } from './fixtures.ts';
-import { fill, LANGUAGE_MESSAGES, openSignedIn, shoot } from './ui-flow.ts';
+import { fill, LANGUAGE_MESSAGES, openSignedIn, setFilePrinter, shoot } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const SERIALS = ['UNP0001', 'UNP0002'];
@@ -72,12 +72,7 @@ test('the card and History show unprinted labels, and a reprint to a working pri
   // A working printer: one file per tag, so the reprint's own file can be looked for.
   const labelFile = join(depot.dir, 'label-{tag}.png');
   await nav.getByRole('button', { name: m.nav.settings }).click();
-  const printerForm = page.getByRole('form', { name: m.settings.setPrinter });
-  await printerForm.getByLabel(m.settings.printerAddress).fill(`file:${labelFile}`);
-  await printerForm.getByLabel(m.settings.printerFormat).selectOption('png');
-  await printerForm.getByLabel(m.settings.printerTemplate).selectOption('2x1-203');
-  await printerForm.getByRole('button', { name: m.settings.savePrinter }).click();
-  await expect(printerForm.getByRole('status')).toHaveText(m.settings.printerSaved);
+  await setFilePrinter(page, m, `file:${labelFile}`);
 
   await nav.getByRole('button', { name: m.nav.history }).click();
   await page.getByRole('button', { name: fill(m.unprinted.reprintLabel, { serial: 'UNP0001' }) }).click();
