@@ -23,12 +23,8 @@ export class ContentDigests {
       return known.catch(compute);
     }
     const digest = compute();
-    this.#digests.set(key, digest);
+    setBounded(this.#digests, key, digest, REMEMBERED);
     digest.catch(() => this.#digests.delete(key));
-    for (const oldest of this.#digests.keys()) {
-      if (this.#digests.size <= REMEMBERED) break;
-      this.#digests.delete(oldest);
-    }
     return digest;
   }
 }
@@ -51,7 +47,7 @@ export class ContentLog {
 
   constructor() {
     this.#prefixKey = this.#current();
-    if (!prefixes.has(this.#prefixKey)) remember(this.#prefixKey, { hash: createHash('sha256'), end: 0 });
+    if (!prefixes.has(this.#prefixKey)) setBounded(prefixes, this.#prefixKey, { hash: createHash('sha256'), end: 0 }, PREFIXES_KEPT);
   }
 
   wrote(offset: number, data: Uint8Array): void {
@@ -63,7 +59,7 @@ export class ContentLog {
     else if (before && offset >= before.end) {
       const hash = before.hash.copy();
       updateZeros(hash, offset - before.end);
-      remember(key, { hash: hash.update(data), end: offset + data.length });
+      setBounded(prefixes, key, { hash: hash.update(data), end: offset + data.length }, PREFIXES_KEPT);
       this.#prefixKey = key;
     } else this.#prefixKey = null;
   }
@@ -97,11 +93,12 @@ interface Prefix {
 const prefixes = new Map<string, Prefix>();
 const PREFIXES_KEPT = 4096;
 
-function remember(key: string, prefix: Prefix): void {
-  prefixes.set(key, prefix);
-  for (const oldest of prefixes.keys()) {
-    if (prefixes.size <= PREFIXES_KEPT) break;
-    prefixes.delete(oldest);
+/** Sets `key`, then drops the entries set longest ago while the map holds more than `kept`. */
+function setBounded<V>(map: Map<string, V>, key: string, value: V, kept: number): void {
+  map.set(key, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= kept) break;
+    map.delete(oldest);
   }
 }
 

@@ -96,8 +96,9 @@ export class DownloadBuffer {
 
   /**
    * The completed download in pieces read into two buffers used in turn, so reading a 256 MiB
-   * download allocates nothing per piece. One reading at a time (one flash per handset). A piece stays valid until the one after the next is
-   * requested, which covers a reader that joins a header straddling two pieces.
+   * download allocates nothing per piece; one reading at a time (one flash per handset). A piece
+   * stays valid until the one after the next is requested, which covers a reader that joins a
+   * header straddling two pieces.
    */
   async *content(): AsyncGenerator<Uint8Array> {
     const file = this.#file;
