@@ -38,6 +38,26 @@ export default tseslint.config(
     },
   },
   {
+    // The virtual handset is a product of its own: it shares the contract and the neutral library, not the station's core.
+    files: ['src/sim/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(electron$|react|(\\.\\./)+main/)', message: 'src/sim imports only src/shared and src/lib.' }] },
+      ],
+    },
+  },
+  {
+    // The neutral library (sparse images, durable files, waits) depends on nothing of the station or the simulator.
+    files: ['src/lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(electron$|react|(\\.\\./)+(main|sim|renderer)/)', message: 'src/lib depends only on Node and itself.' }] },
+      ],
+    },
+  },
+  {
     files: ['src/renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     languageOptions: { globals: { ...globals.browser } },

@@ -19,8 +19,8 @@ import { verifiedImage } from '../src/main/bundle/image-source.ts';
 import { loadTrustStore } from '../src/main/bundle/trust-store.ts';
 import { verifyBundle } from '../src/main/bundle/verify.ts';
 import { expandedDigest } from '../src/main/bundle/sparse-digest.ts';
-import { CHUNK_TYPE } from '../src/main/sparse/reader.ts';
-import { encodeChunk, encodeSparseHeader } from '../src/main/sparse/writer.ts';
+import { CHUNK_TYPE } from '../src/lib/sparse/reader.ts';
+import { encodeChunk, encodeSparseHeader } from '../src/lib/sparse/writer.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.LOCKSTEP_BENCH_BUNDLE_MIB ?? 1024) * MiB;

@@ -1,7 +1,7 @@
 // `flash:<partition>`: writes the download buffer into a partition, as raw bytes from offset 0 or,
 // when it starts with the sparse magic, chunk by chunk. Sparse pieces apply cumulatively: a
 // DONT_CARE region leaves what an earlier piece (or an earlier flash) wrote.
-import { isSparseImage, readSparse, SPARSE_HEADER_SIZE, SparseFormatError } from '../main/sparse/reader.ts';
+import { isSparseImage, readSparse, SPARSE_HEADER_SIZE, SparseFormatError } from '../lib/sparse/reader.ts';
 import { Refusal } from './refusal.ts';
 import type { DownloadBuffer } from './download-buffer.ts';
 import type { Pacer } from './pacer.ts';

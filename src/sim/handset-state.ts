@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { replaceFileDurably } from '../main/storage/replace-file.ts';
+import { replaceFileDurably } from '../lib/storage/replace-file.ts';
 import { FUSE_BANKS, FUSE_WORDS_PER_BANK, SLOTS, type Slot } from './platform.ts';
 
 const STATE_FILE = 'state.json';

@@ -4,7 +4,7 @@
 // and transports hang off this object; it knows neither protocol.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WaitList } from '../main/async/wait-list.ts';
+import { WaitList } from '../lib/async/wait-list.ts';
 import { displaySafe } from '../shared/untrusted.ts';
 import { SimAtPort } from './at-port.ts';
 import { CommandLog } from './command-log.ts';

@@ -3,7 +3,7 @@
 // an 8-byte big-endian length followed by that many bytes. AOSP's client opens one connection
 // per invocation; the handset serves one at a time and queues the next, like a bootloader would.
 import { createServer, type Server, type Socket } from 'node:net';
-import { ByteReader } from '../main/sparse/byte-reader.ts';
+import { ByteReader } from '../lib/sparse/byte-reader.ts';
 import { FastbootSession, type FastbootLink } from './fastboot-session.ts';
 import type { SimHandset } from './handset.ts';
 import { readsOf } from './socket-reads.ts';

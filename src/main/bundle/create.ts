@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { DEMO_KEY_LABEL, manifestSchema, MANIFEST_SCHEMA_VERSION, type BundleManifest, type ManifestPartition, type SlotHandling } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { isSparseImage } from '../sparse/reader.ts';
+import { isSparseImage } from '../../lib/sparse/reader.ts';
 import { BundleError } from './errors.ts';
 import { digestImage } from './image-digest.ts';
 import { keyIdOf } from './keys.ts';

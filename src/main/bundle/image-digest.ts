@@ -1,6 +1,6 @@
 // One read of an image file gives everything the manifest records about it: size, SHA-256,
 // checkpoint digests and, for a sparse image, the expanded size and SHA-256.
-import { SparseFormatError } from '../sparse/reader.ts';
+import { SparseFormatError } from '../../lib/sparse/reader.ts';
 import { PrefixDigester, type FileDigests } from './prefix-digest.ts';
 import { ExpandedSizeError, expandedDigest, type ExpandedDigest } from './sparse-digest.ts';
 

@@ -4,7 +4,7 @@
 // Handsets flashing the same verified partition at the same time share one such read (shared-read.ts).
 import type { ManifestPartition } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import type { ImageSource } from '../sparse/image-source.ts';
+import type { ImageSource } from '../../lib/sparse/image-source.ts';
 import { openContainer } from './container.ts';
 import { BundleError, ImageChangedError, throwIfCancelled } from './errors.ts';
 import { PrefixDigester, type FileDigests } from './prefix-digest.ts';

@@ -2,7 +2,7 @@
 // as its pattern repeated, DONT_CARE as zeros (a partition the station erased before flashing
 // reads as zeros there, and `oem sha256` hashes what the partition holds).
 import { createHash } from 'node:crypto';
-import { readSparse } from '../sparse/reader.ts';
+import { readSparse } from '../../lib/sparse/reader.ts';
 
 /** Zeros and fill patterns are hashed from a shared buffer of this size, never allocated per region. */
 const PATTERN_BUFFER_BYTES = 1024 * 1024;

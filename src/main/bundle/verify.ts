@@ -3,7 +3,7 @@
 // unverified leaves this module: the flasher reads images through the VerifiedBundle it returns.
 import type { BundleManifest, BundleSigner, BundleVerificationProgress, ManifestPartition } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { SparseFormatError } from '../sparse/reader.ts';
+import { SparseFormatError } from '../../lib/sparse/reader.ts';
 import { withContainer, type BundleContainer } from './container.ts';
 import { BundleError, throwIfCancelled } from './errors.ts';
 import { digestImage } from './image-digest.ts';

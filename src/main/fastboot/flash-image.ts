@@ -3,9 +3,9 @@
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { PARTITION_NAME } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { recyclingImageSourceFromPath, type ImageSource } from '../sparse/image-source.ts';
-import { SparseFormatError } from '../sparse/reader.ts';
-import { splitImage, SparseSplitError } from '../sparse/split.ts';
+import { recyclingImageSourceFromPath, type ImageSource } from '../../lib/sparse/image-source.ts';
+import { SparseFormatError } from '../../lib/sparse/reader.ts';
+import { splitImage, SparseSplitError } from '../../lib/sparse/split.ts';
 import type { FastbootClient } from './client.ts';
 import { FastbootError, FastbootUsageError, FlashCheckError, FlashImageError } from './errors.ts';
 

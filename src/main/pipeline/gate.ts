@@ -1,7 +1,7 @@
 // Small coordination tools of the batch: a gate that holds every handset at its next step boundary
 // while the batch is paused, the supervisor's gate in front of the irreversible steps, and a counted
 // permit for the flashing places (--parallel).
-import { WaitList } from '../async/wait-list.ts';
+import { WaitList } from '../../lib/async/wait-list.ts';
 
 export class PauseGate {
   #paused = false;

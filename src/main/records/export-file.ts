@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { replaceFileDurably } from '../storage/replace-file.ts';
+import { replaceFileDurably } from '../../lib/storage/replace-file.ts';
 import { RecordsError } from './errors.ts';
 
 const CHUNK_CHARS = 1 << 16;

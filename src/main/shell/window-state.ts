@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeFailure } from '../../shared/describe-failure.ts';
-import { replaceFileDurably } from '../storage/replace-file.ts';
+import { replaceFileDurably } from '../../lib/storage/replace-file.ts';
 
 export const WINDOW_STATE_FILE = 'window-state.json';
 export const MIN_WINDOW = { width: 960, height: 600 } as const;

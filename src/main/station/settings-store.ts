@@ -7,7 +7,7 @@ import { formatSlot, parseSlot, type Slot } from '../../shared/handset.ts';
 import type { z } from 'zod';
 import type { labelPrinterSchema } from '../../shared/labels.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { replaceFileDurably } from '../storage/replace-file.ts';
+import { replaceFileDurably } from '../../lib/storage/replace-file.ts';
 import { readSettingsFile, SETTINGS_FILE, SettingsError, validateSettings, type StationSettings } from './settings.ts';
 
 const SETTINGS_MODE = 0o644;

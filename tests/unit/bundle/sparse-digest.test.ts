@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_TYPE } from '../../../src/main/sparse/reader.ts';
-import { encodeChunk, encodeSparseHeader } from '../../../src/main/sparse/writer.ts';
+import { CHUNK_TYPE } from '../../../src/lib/sparse/reader.ts';
+import { encodeChunk, encodeSparseHeader } from '../../../src/lib/sparse/writer.ts';
 import { expandedDigest } from '../../../src/main/bundle/sparse-digest.ts';
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_TYPE, SPARSE_HEADER_MAGIC } from '../../../src/main/sparse/reader.ts';
+import { CHUNK_TYPE, SPARSE_HEADER_MAGIC } from '../../../src/lib/sparse/reader.ts';
 import { fleetPerTest, UsbHost } from './usb-host.ts';
 
 const BLOCK = 4096;

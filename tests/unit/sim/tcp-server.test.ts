@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ByteReader } from '../../../src/main/sparse/byte-reader.ts';
+import { ByteReader } from '../../../src/lib/sparse/byte-reader.ts';
 import { readCommandLog } from '../../../src/sim/index.ts';
 import { fleetPerTest } from './usb-host.ts';
 

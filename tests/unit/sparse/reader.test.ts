@@ -4,7 +4,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHUNK_TYPE, isSparseImage, readSparse, SPARSE_HEADER_MAGIC, SparseFormatError, type SparseEvent } from '../../../src/main/sparse/reader.ts';
+import { CHUNK_TYPE, isSparseImage, readSparse, SPARSE_HEADER_MAGIC, SparseFormatError, type SparseEvent } from '../../../src/lib/sparse/reader.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-sparse-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

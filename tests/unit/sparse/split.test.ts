@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imageSourceFromPath, type ImageSource } from '../../../src/main/sparse/image-source.ts';
-import { CHUNK_TYPE, readSparse, SPARSE_HEADER_MAGIC, type SparseEvent } from '../../../src/main/sparse/reader.ts';
-import { splitImage, SparseSplitError, type SparsePiece } from '../../../src/main/sparse/split.ts';
-import { encodeChunk, encodeSparseHeader } from '../../../src/main/sparse/writer.ts';
+import { imageSourceFromPath, type ImageSource } from '../../../src/lib/sparse/image-source.ts';
+import { CHUNK_TYPE, readSparse, SPARSE_HEADER_MAGIC, type SparseEvent } from '../../../src/lib/sparse/reader.ts';
+import { splitImage, SparseSplitError, type SparsePiece } from '../../../src/lib/sparse/split.ts';
+import { encodeChunk, encodeSparseHeader } from '../../../src/lib/sparse/writer.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-split-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
