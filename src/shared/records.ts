@@ -3,6 +3,7 @@
 // the store lives in src/main/records. String fields hold values exactly as the handset sent them,
 // so render them with src/shared/untrusted.ts.
 import { z } from 'zod';
+import { fuseReadbackSchema, type StepData } from './step-events.ts';
 
 export const ROLES = ['technician', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -71,6 +72,16 @@ export interface StepEvent {
   readonly deviceId: number;
   readonly step: StepName;
   readonly status: StepStatus;
+  /** The failure code of a failed (or refused) step, else null. */
+  readonly code: string | null;
+  /** The step's typed facts (src/shared/step-events.ts); what resume, retry and quarantine decide on. */
+  readonly data: StepData;
+  /**
+   * Null for events this version wrote or converted; for an event kept verbatim from before the
+   * structured journal because it matched no known format: its handset is quarantined, never re-burned.
+   */
+  readonly unconverted: boolean;
+  /** Text for the operator; never parsed. */
   readonly detail: string | null;
   readonly operatorId: string;
   readonly at: string;
@@ -80,12 +91,7 @@ export interface StepEvent {
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in 64 lower-case hex digits');
 const isoTime = z.iso.datetime();
 
-export const fuseReadbackSchema = z.strictObject({
-  bank: z.int().nonnegative(),
-  word: z.int().nonnegative(),
-  value: z.int().min(0).max(0xffffffff),
-});
-export type FuseReadback = z.infer<typeof fuseReadbackSchema>;
+export { fuseReadbackSchema, type FuseReadback } from './step-events.ts';
 
 /**
  * The content of one provisioning record of format 1: exactly the object that is hashed into the
@@ -142,8 +148,27 @@ export const provisioningRecordBodyV2Schema = provisioningRecordBodyV1Schema.ext
   evidence: recordEvidenceSchema,
 });
 
-/** A record body as stored or exported: format 1 (older stations) or format 2. */
-export const provisioningRecordBodySchema = z.union([provisioningRecordBodyV2Schema, provisioningRecordBodyV1Schema]);
+/** Format 3's evidence adds the AT port that answered for the handset. */
+export const recordEvidenceV3Schema = recordEvidenceSchema.extend({
+  /** The AT port the checks ran on (a device path, or the simulator's port name); null when the run never got that far. */
+  atPort: z.string().nullable(),
+});
+export type RecordEvidenceV3 = z.infer<typeof recordEvidenceV3Schema>;
+
+/**
+ * Format 3 (this version writes it): what the fuse step did is told apart from what it found.
+ * `fusesBurned` names only fuses this station programmed and proved set by read-back;
+ * `fusesFoundSet` names policy fuses that were already set before this station acted (an alarm).
+ */
+export const provisioningRecordBodyV3Schema = provisioningRecordBodyV1Schema.extend({
+  recordVersion: z.literal(3),
+  assetTag: z.string().nullable(),
+  fusesFoundSet: z.array(z.string()),
+  evidence: recordEvidenceV3Schema,
+});
+
+/** A record body as stored or exported: format 1 or 2 (older stations) or format 3. */
+export const provisioningRecordBodySchema = z.union([provisioningRecordBodyV3Schema, provisioningRecordBodyV2Schema, provisioningRecordBodyV1Schema]);
 export type ProvisioningRecordBody = z.infer<typeof provisioningRecordBodySchema>;
 
 export type ProvisioningRecord = ProvisioningRecordBody & { readonly prevHash: string; readonly hash: string };
@@ -157,8 +182,8 @@ export interface RecordFilter {
 }
 
 /** The JSON Lines export this version writes; `records verify` also accepts the formats before it. */
-export const EXPORT_FORMAT = 'lockstep-records/2';
-export const EXPORT_FORMATS_VERIFIED = ['lockstep-records/1', EXPORT_FORMAT] as const;
+export const EXPORT_FORMAT = 'lockstep-records/3';
+export const EXPORT_FORMATS_VERIFIED = ['lockstep-records/1', 'lockstep-records/2', EXPORT_FORMAT] as const;
 
 const recordLineFields = { type: z.literal('record'), seq: z.int().positive(), prevHash: sha256Hex, hash: sha256Hex } as const;
 
@@ -168,8 +193,9 @@ const recordLineFields = { type: z.literal('record'), seq: z.int().positive(), p
  */
 export function recordLineSchemaFor(line: unknown) {
   const record = (line as { record?: unknown } | null)?.record;
-  const v2 = typeof record === 'object' && record !== null && Object.hasOwn(record, 'recordVersion');
-  return z.strictObject({ ...recordLineFields, record: v2 ? provisioningRecordBodyV2Schema : provisioningRecordBodyV1Schema });
+  const version = typeof record === 'object' && record !== null ? (record as { recordVersion?: unknown }).recordVersion : undefined;
+  const body = version === undefined ? provisioningRecordBodyV1Schema : version === 2 ? provisioningRecordBodyV2Schema : provisioningRecordBodyV3Schema;
+  return z.strictObject({ ...recordLineFields, record: body });
 }
 
 /** A record of the chain outside the export's filter: its place in the chain, not its content. */

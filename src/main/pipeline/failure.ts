@@ -1,6 +1,7 @@
 // Why a handset stopped, in words a technician acts on. Every failure keeps a stable code from
 // where it arose (a BundleError's code, a fastboot failure kind, a handset answer, a step's own
 // finding) so the CLI, the UI and the records all say the same thing.
+import type { FailureCode } from '../../shared/failures.ts';
 import type { FailureReason } from '../../shared/pipeline.ts';
 import { BundleError } from '../bundle/errors.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
@@ -16,15 +17,20 @@ import {
 } from '../fastboot/errors.ts';
 import { HandsetError } from '../handset/errors.ts';
 
-/** A step's own finding that stops the handset: the readback disagreed, a precondition failed. */
+/**
+ * A step's own finding that stops the handset: the readback disagreed, a precondition failed. `data`
+ * is the finding as facts for the journal (the step's failed-event schema, src/shared/step-events.ts).
+ */
 export class StepFailure extends Error {
-  readonly code: string;
+  readonly code: FailureCode;
   readonly action: string;
-  constructor(code: string, message: string, action: string) {
+  readonly data: unknown;
+  constructor(code: FailureCode, message: string, action: string, data: unknown = null) {
     super(message);
     this.name = 'StepFailure';
     this.code = code;
     this.action = action;
+    this.data = data;
   }
 }
 

@@ -2,7 +2,7 @@
 // should see it: control and bidi characters escaped, capped below a spreadsheet's cell limit,
 // formula triggers neutralised and quoted. The JSON Lines export is the exact, verifiable copy;
 // the CSV carries each record's hashes so a row can be matched to it.
-import type { ProvisioningRecordBody, RecordEvidence } from '../../shared/records.ts';
+import type { ProvisioningRecordBody, RecordEvidence, RecordEvidenceV3 } from '../../shared/records.ts';
 import { MAX_ESCAPE_EXPANSION, csvCell, displaySafe } from '../../shared/untrusted.ts';
 import { inChunks, writeFileAtomically } from './export-file.ts';
 import { fromSnapshot, type ExportRequest, type ExportSummary } from './export-source.ts';
@@ -46,10 +46,17 @@ const COLUMNS: readonly [string, (record: ProvisioningRecordBody) => string][] =
   ['fuse_words_before', (r) => text(evidence(r) ? fuseReadbackText(evidence(r)?.fuseWordsBefore ?? []) : null)],
   ['lock_state', (r) => text(evidence(r)?.lockState ?? null)],
   ['checks', (r) => text(evidence(r)?.checks.map((c) => `${c.id}=${c.passed ? 'pass' : 'FAIL'}`).join(';') ?? null)],
+  // Format 3's fuses found set before the station acted and the AT port that answered; empty before it.
+  ['fuses_found_set', (r) => text('fusesFoundSet' in r ? r.fusesFoundSet.join(';') : null)],
+  ['at_port', (r) => text(atPort(evidence(r)))],
 ];
 
-function evidence(record: ProvisioningRecordBody): RecordEvidence | null {
+function evidence(record: ProvisioningRecordBody): RecordEvidence | RecordEvidenceV3 | null {
   return 'evidence' in record ? record.evidence : null;
+}
+
+function atPort(evidence: RecordEvidence | RecordEvidenceV3 | null): string | null {
+  return evidence !== null && 'atPort' in evidence ? evidence.atPort : null;
 }
 
 export async function exportCsv({ source, filter, out }: ExportRequest): Promise<ExportSummary> {

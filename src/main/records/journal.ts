@@ -5,6 +5,8 @@ import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import { isIrreversible, STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
 import { parseTagPattern } from '../../shared/asset-tag.ts';
+import { FAILURE_CODES } from '../../shared/failures.ts';
+import { stepDataSchema, type StepData, type StepEventFacts } from '../../shared/step-events.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { citationProblem } from './authorisations.ts';
 import { RecordsError } from './errors.ts';
@@ -46,14 +48,30 @@ export const newDeviceSchema = z.strictObject({
   identity: z.record(z.string(), z.string().nullable()),
 });
 
-export const newStepEventSchema = z.strictObject({
-  deviceId: z.int().positive(),
-  step: z.enum(STEP_NAMES),
-  status: z.enum(STEP_STATUSES),
-  detail: z.string().nullable().default(null),
-  operatorId: z.string(),
-  authorisation: decisionSchema.nullable().default(null),
-});
+export const newStepEventSchema = z
+  .strictObject({
+    deviceId: z.int().positive(),
+    step: z.enum(STEP_NAMES),
+    status: z.enum(STEP_STATUSES),
+    /** Required for a failed step; a skipped one names why it did not run (NOT_AUTHORISED) or nothing. */
+    code: z.enum(FAILURE_CODES).nullable().default(null),
+    /** Checked against the step's schema for this status (src/shared/step-events.ts). */
+    data: z.unknown(),
+    detail: z.string().nullable().default(null),
+    operatorId: z.string(),
+    authorisation: decisionSchema.nullable().default(null),
+  })
+  .superRefine((event, context) => {
+    if (event.status === 'failed' && event.code === null) context.addIssue({ code: 'custom', path: ['code'], message: 'a failed step names its failure code' });
+    if ((event.status === 'started' || event.status === 'passed') && event.code !== null) {
+      context.addIssue({ code: 'custom', path: ['code'], message: `a ${event.status} step carries no failure code` });
+    }
+    const data = stepDataSchema(event.step, event.status).safeParse(event.data ?? null);
+    for (const issue of data.error?.issues ?? []) context.addIssue({ ...issue, path: ['data', ...issue.path] } as z.core.$ZodRawIssue);
+  });
+
+/** What the pipeline journals: the step, status and data typed together, checked again against the schema at run time. */
+export type NewStepEvent = StepEventFacts & Omit<z.input<typeof newStepEventSchema>, 'step' | 'status' | 'data'>;
 
 export const newLabelSchema = z.strictObject({
   recordSeq: z.int().positive(),
@@ -76,6 +94,9 @@ interface StepRow {
   device_id: number;
   step: StepEvent['step'];
   status: StepEvent['status'];
+  code: string | null;
+  data_json: string | null;
+  unconverted: number;
   detail: string | null;
   operator_id: string;
   at: string;
@@ -91,7 +112,30 @@ function stepEvent(row: StepRow): StepEvent {
       : row.authorised === 1
         ? { authorised: true, authorisationId: row.authorisation_id ?? 0 }
         : { authorised: false, reason: row.authorisation_reason ?? '' };
-  return { id: row.id, deviceId: row.device_id, step: row.step, status: row.status, detail: row.detail, operatorId: row.operator_id, at: row.at, authorisation };
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    step: row.step,
+    status: row.status,
+    code: row.code,
+    data: storedData(row),
+    unconverted: row.unconverted === 1,
+    detail: row.detail,
+    operatorId: row.operator_id,
+    at: row.at,
+    authorisation,
+  };
+}
+
+/**
+ * The event's data, checked again on the way out: the file is only as trustworthy as whoever last
+ * wrote it. Data that does not fit its schema is reported, never guessed at.
+ */
+function storedData(row: StepRow): StepData {
+  if (row.unconverted === 1 || row.data_json === null) return null;
+  const parsed = stepDataSchema(row.step, row.status).safeParse(JSON.parse(row.data_json));
+  if (!parsed.success) throw new RecordsError(`step event ${row.id} (${row.step} ${row.status}) holds data that does not fit its schema; the journal was altered.`);
+  return parsed.data as StepData;
 }
 
 interface BatchRow {
@@ -206,7 +250,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       return row ? device(row) : null;
     },
 
-    appendStepEvent(input: z.input<typeof newStepEventSchema>): StepEvent {
+    appendStepEvent(input: NewStepEvent): StepEvent {
       const event = parseInput(newStepEventSchema, input, 'step event');
       const target = requireDevice(event.deviceId);
       requireActiveOperator(event.operatorId);
@@ -218,12 +262,14 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       return inUnsyncedWriteTransaction(db, () => {
         const { lastInsertRowid } = db
           .prepare(
-            'INSERT INTO step_events (device_id, step, status, detail, operator_id, at, authorised, authorisation_id, authorisation_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            'INSERT INTO step_events (device_id, step, status, code, data_json, detail, operator_id, at, authorised, authorisation_id, authorisation_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
           )
           .run(
             event.deviceId,
             event.step,
             event.status,
+            event.code,
+            JSON.stringify(event.data ?? null),
             event.detail,
             event.operatorId,
             now().toISOString(),

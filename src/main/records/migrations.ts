@@ -5,6 +5,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { ROLES, STEP_NAMES, STEP_STATUSES, RECORD_OUTCOMES } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
+import { convertLegacyEvent, type LegacyEvent } from './legacy-step-events.ts';
 import { inWriteTransaction } from './transactions.ts';
 
 const sqlList = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
@@ -18,7 +19,8 @@ function appendOnly(table: string): string {
       BEGIN SELECT RAISE(ABORT, '${table} is append-only: rows cannot be deleted'); END;`;
 }
 
-const MIGRATIONS: readonly string[] = [
+/** A migration is SQL, or code for what SQL cannot say; either runs inside the version's transaction. */
+const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
   `
   CREATE TABLE operators (
     id TEXT PRIMARY KEY,
@@ -218,7 +220,38 @@ const MIGRATIONS: readonly string[] = [
         VALUES (NEW.seq, NEW.body_json ->> '$.deviceSerial', NEW.body_json ->> '$.imei', NEW.body_json ->> '$.assetTag');
     END;
   `,
+  // 7: the structured journal. A step event's facts become data (its failure code, its typed data),
+  // so that no decision about a fuse or a lock rests on reading a sentence back. Old events are
+  // converted where they are in the exact wording the station wrote; the rest are kept verbatim and
+  // marked unconverted, which quarantines their handsets. The append-only triggers step aside for
+  // this one conversion, inside the migration's transaction, and come back unchanged.
+  structuredJournal,
 ];
+
+function structuredJournal(db: DatabaseSync): void {
+  db.exec(`
+    ALTER TABLE step_events ADD COLUMN code TEXT;
+    ALTER TABLE step_events ADD COLUMN data_json TEXT;
+    ALTER TABLE step_events ADD COLUMN unconverted INTEGER NOT NULL DEFAULT 0 CHECK (unconverted IN (0, 1));
+    CREATE TRIGGER step_events_failed_has_code BEFORE INSERT ON step_events
+      WHEN NEW.status = 'failed' AND NEW.code IS NULL AND NEW.unconverted = 0
+      BEGIN SELECT RAISE(ABORT, 'a failed step event names its failure code'); END;
+    CREATE TRIGGER step_events_data_is_json BEFORE INSERT ON step_events
+      WHEN NEW.unconverted = 0 AND (NEW.data_json IS NULL OR json_valid(NEW.data_json) = 0)
+      BEGIN SELECT RAISE(ABORT, 'a step event carries its data as JSON'); END;
+    DROP TRIGGER step_events_no_update;
+  `);
+  const update = db.prepare('UPDATE step_events SET code = ?, data_json = ?, unconverted = ? WHERE id = ?');
+  for (const row of db.prepare('SELECT id, step, status, detail FROM step_events ORDER BY id').all() as unknown as (LegacyEvent & { id: number })[]) {
+    const converted = convertLegacyEvent(row);
+    if (converted) update.run(converted.code, JSON.stringify(converted.data), 0, row.id);
+    else update.run(null, null, 1, row.id);
+  }
+  db.exec(`
+    CREATE TRIGGER step_events_no_update BEFORE UPDATE ON step_events
+      BEGIN SELECT RAISE(ABORT, 'step_events is append-only: rows cannot be changed'); END;
+  `);
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -235,7 +268,9 @@ export function applyMigrations(db: DatabaseSync, path: string): void {
       // Another process may have migrated while we waited for the write lock.
       const { user_version: now } = db.prepare('PRAGMA user_version').get() as { user_version: number };
       if (now >= version) return;
-      db.exec(MIGRATIONS[version - 1] ?? '');
+      const migration = MIGRATIONS[version - 1] ?? '';
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.exec(`PRAGMA user_version = ${version}`);
     });
   }

@@ -5,7 +5,8 @@ import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import {
   provisioningRecordBodyV1Schema,
-  recordEvidenceSchema,
+  provisioningRecordBodyV3Schema,
+  recordEvidenceV3Schema,
   type ProvisioningRecord,
   type ProvisioningRecordBody,
   type RecordFilter,
@@ -26,7 +27,8 @@ export const newRecordSchema = provisioningRecordBodyV1Schema
     deviceId: z.int().positive(),
     failedStep: provisioningRecordBodyV1Schema.shape.failedStep.default(null),
     failureReason: provisioningRecordBodyV1Schema.shape.failureReason.default(null),
-    evidence: recordEvidenceSchema,
+    fusesFoundSet: provisioningRecordBodyV3Schema.shape.fusesFoundSet.default([]),
+    evidence: recordEvidenceV3Schema,
   })
   .refine((record) => (record.outcome === 'failed') === (record.failedStep !== null && record.failureReason !== null), {
     message: 'a failed record names its failed step and reason; a provisioned one names neither',
@@ -119,8 +121,9 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
           failureReason: record.failureReason,
           operatorId: record.operatorId,
           authorisationId: record.authorisationId,
-          recordVersion: 2,
+          recordVersion: 3,
           assetTag,
+          fusesFoundSet: record.fusesFoundSet,
           evidence: record.evidence,
         };
         const canonical = canonicalJson(body);

@@ -12,7 +12,7 @@ const records = openStationRecords(dataDir);
 for (let n = 0; ; n += 1) {
   const serial = `LS7C${String(n).padStart(6, '0')}`;
   const device = records.registerDevice({ batchId, serial, identity: { serialno: serial, product: 'lockstep-ref' } });
-  records.appendStepEvent({ deviceId: device.id, step: 'flash', status: 'passed', operatorId });
+  records.appendStepEvent({ deviceId: device.id, step: 'flash', status: 'passed', data: { written: true, bytes: 4096 }, operatorId });
   const record = records.commitProvisioningRecord(recordFor(device.id, { imei: `35209900${String(n).padStart(7, '0')}`, operatorId }));
   // Pipes are written synchronously on Linux, so this line is out before the next commit starts.
   process.stdout.write(`${record.seq}\n`);

@@ -7,10 +7,19 @@ import { join } from 'node:path';
 import { DATABASE_FILE, openStationRecords, type StationRecords } from '../../../src/main/records/station-records.ts';
 import type { NewRecord } from '../../../src/main/records/provisioning-log.ts';
 import type { ProvisioningRecord } from '../../../src/shared/records.ts';
+import type { StepEventFacts } from '../../../src/shared/step-events.ts';
 import { addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 export { ADMIN, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 
 export const BUNDLE_HASH = 'a3f1c9e07b5d2846f0e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081';
+
+/** The passed event of each reversible step a fixture handset goes through, with its typed data. */
+const PASSED: Record<'identify' | 'precheck' | 'flash' | 'verify', StepEventFacts> = {
+  identify: { step: 'identify', status: 'passed', data: { identity: { product: 'lockstep-ref' } } },
+  precheck: { step: 'precheck', status: 'passed', data: null },
+  flash: { step: 'flash', status: 'passed', data: { written: true, bytes: 4096 } },
+  verify: { step: 'verify', status: 'passed', data: { partitions: [{ name: 'boot_a', sha256: BUNDLE_HASH }] } },
+};
 
 export interface Handset {
   readonly serial: string;
@@ -46,13 +55,17 @@ export function createStationFixture(options: { deviceCap?: number; now?: () => 
     const device = records.registerDevice({ batchId: batch.id, serial: handset.serial, identity: { product: 'lockstep-ref', 'hw-revision': 'B2', unlocked: 'yes' } });
     for (const step of ['identify', 'precheck', 'flash', 'verify'] as const) {
       const failed = handset.fail?.step === step;
-      records.appendStepEvent({ deviceId: device.id, step, status: failed ? 'failed' : 'passed', detail: failed ? (handset.fail?.reason ?? null) : null, operatorId: TECHNICIAN.id });
+      if (failed) records.appendStepEvent({ deviceId: device.id, step, status: 'failed', code: 'DEVICE_REFUSED', data: null, detail: handset.fail?.reason ?? null, operatorId: TECHNICIAN.id });
+      else records.appendStepEvent({ deviceId: device.id, ...PASSED[step], operatorId: TECHNICIAN.id });
       if (failed) break;
     }
     const reachedFuse = handset.fail === undefined || handset.fail.step === 'checks';
     if (reachedFuse) {
       const decision = records.isAuthorised({ batchId: batch.id, deviceSerial: handset.serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH });
-      records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: decision.authorised ? 'passed' : 'skipped', operatorId: TECHNICIAN.id, authorisation: decision });
+      const fuse: StepEventFacts = decision.authorised
+        ? { step: 'fuse', status: 'passed', data: { after: [{ bank: 3, word: 0, value: 0x31 }], burned: ['CAMERA_DISABLE', 'GPS_DISABLE'] } }
+        : { step: 'fuse', status: 'skipped', data: null };
+      records.appendStepEvent({ deviceId: device.id, ...fuse, operatorId: TECHNICIAN.id, authorisation: decision });
     }
     return records.commitProvisioningRecord(
       recordFor(device.id, {
@@ -123,6 +136,7 @@ export function recordFor(deviceId: number, overrides: Partial<NewRecord> = {}):
       identityAfter: { imei: null, firmwareVersion: 'LSR-14.2.0' },
       partitions: [{ name: 'boot_a', sha256: BUNDLE_HASH }],
       fuseWordsBefore: [{ bank: 3, word: 0, value: 0x01 }],
+      atPort: null,
       lockState: null,
       checks: [{ id: 'camera-absent', passed: false, command: 'AT+XCAPS?', answer: '+XCAPS: CAMERA=PRESENT,GPS=ABSENT | OK' }],
     },

@@ -111,9 +111,12 @@ describe('a database from before the search index', () => {
       old.provision({ serial: 'OLD00001', imei: imei(1) });
       old.provision({ serial: 'OLD00002', imei: imei(2) });
       old.records.close();
-      // Back to schema 5 as it was shipped: no search index, no operator journal.
+      // Back to schema 5 as it was shipped: no search index, no operator journal, step events without code and data.
       const raw = new DatabaseSync(join(old.dir, DATABASE_FILE));
-      raw.exec('DROP TRIGGER provisioning_records_search; DROP TABLE record_search; DROP TABLE operator_changes; PRAGMA user_version = 5');
+      raw.exec(`DROP TRIGGER provisioning_records_search; DROP TABLE record_search; DROP TABLE operator_changes;
+        DROP TRIGGER step_events_failed_has_code; DROP TRIGGER step_events_data_is_json;
+        ALTER TABLE step_events DROP COLUMN code; ALTER TABLE step_events DROP COLUMN data_json; ALTER TABLE step_events DROP COLUMN unconverted;
+        PRAGMA user_version = 5`);
       raw.close();
 
       const reopened = openStationRecords(old.dir);

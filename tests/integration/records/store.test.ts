@@ -7,7 +7,16 @@ import { openDatabase } from '../../../src/main/records/database.ts';
 import { SCHEMA_VERSION } from '../../../src/main/records/migrations.ts';
 import { MAX_PIN_FAILURES } from '../../../src/main/records/operators.ts';
 import { DATABASE_FILE, STATION_KEY_FILE, openStationRecords } from '../../../src/main/records/station-records.ts';
+import type { StepEventFacts } from '../../../src/shared/step-events.ts';
 import { ADMIN, BUNDLE_HASH, SUPERVISOR, TECHNICIAN, createStationFixture, imei, recordFor, type StationFixture } from './fixture.ts';
+
+const FUSE_PASSED = { after: [{ bank: 3, word: 0, value: 0x31 }], burned: ['CAMERA_DISABLE', 'GPS_DISABLE'] };
+
+/** A well-formed event of an irreversible step in either status a refusal forbids. */
+function eventOf(step: 'fuse' | 'lock', status: 'started' | 'passed'): StepEventFacts {
+  if (status === 'started') return { step, status, data: { event: 'begin' } };
+  return step === 'fuse' ? { step, status, data: FUSE_PASSED } : { step, status, data: { lockState: 'no', sent: true } };
+}
 
 describe('records database', () => {
   let station: StationFixture;
@@ -126,7 +135,7 @@ describe('operators', () => {
     expect(() => station.records.operators.disable(ADMIN, ADMIN.id)).toThrow(/last active admin/);
     expect(station.records.operators.disable(ADMIN, TECHNICIAN.id).disabledAt).not.toBeNull();
     expect(() => station.records.operators.authenticate(TECHNICIAN)).toThrow(/disabled/);
-    expect(() => station.records.appendStepEvent({ deviceId: 1, step: 'identify', status: 'passed', operatorId: TECHNICIAN.id })).toThrow();
+    expect(() => station.records.appendStepEvent({ deviceId: 1, step: 'identify', status: 'passed', data: { identity: {} }, operatorId: TECHNICIAN.id })).toThrow();
     expect(station.records.operators.list().map((operator) => operator.id)).toContain(TECHNICIAN.id);
     expect(() => station.records.operators.createFirstAdmin({ id: 'admin2', displayName: 'B', pin: '123456' })).toThrow(/already has operators/);
     expect(() => station.records.operators.add(ADMIN, { id: 'Bad Id', displayName: 'x\u202E', role: 'technician', pin: '12' })).toThrow(/operator id.*display name.*PIN/s);
@@ -229,14 +238,14 @@ describe('authorisations', () => {
 
   it('records the decision with the irreversible step and refuses decisions it did not issue', () => {
     const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0100', identity: {} });
-    expect(() => station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'started', operatorId: TECHNICIAN.id })).toThrow(/must carry the authorisation decision/);
+    expect(() => station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'started', data: { event: 'begin' }, operatorId: TECHNICIAN.id })).toThrow(/must carry the authorisation decision/);
     expect(() =>
-      station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'started', operatorId: TECHNICIAN.id, authorisation: { authorised: true, authorisationId: station.authorisationId } }),
+      station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'started', data: { event: 'begin' }, operatorId: TECHNICIAN.id, authorisation: { authorised: true, authorisationId: station.authorisationId } }),
     ).toThrow(/was not granted to device/);
     const refused = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0100', step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: 'f'.repeat(64) });
-    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'skipped', operatorId: TECHNICIAN.id, authorisation: refused });
+    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'skipped', data: null, operatorId: TECHNICIAN.id, authorisation: refused });
     const granted = ask('LS7A0100');
-    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', detail: 'bank 3 word 0 = 0x00000031', operatorId: TECHNICIAN.id, authorisation: granted });
+    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', data: FUSE_PASSED, detail: 'bank 3 word 0 = 0x00000031', operatorId: TECHNICIAN.id, authorisation: granted });
     const events = station.records.journal.stepEvents(device.id);
     expect(events.map((event) => [event.status, event.authorisation])).toEqual([
       ['skipped', refused],
@@ -264,8 +273,8 @@ describe('authorisation decisions recorded with steps and records', () => {
     const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0200', identity: {} });
     const decision = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0200', step: 'fuse', fuses: ['GPS_DISABLE'], bundleHash: BUNDLE_HASH });
     expect(decision).toEqual({ authorised: true, authorisationId: gpsOnly.id });
-    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', operatorId: TECHNICIAN.id, authorisation: decision });
-    expect(() => station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'passed', operatorId: TECHNICIAN.id, authorisation: decision })).toThrow(
+    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', data: FUSE_PASSED, operatorId: TECHNICIAN.id, authorisation: decision });
+    expect(() => station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'passed', data: { lockState: 'no', sent: true }, operatorId: TECHNICIAN.id, authorisation: decision })).toThrow(
       /does not authorise locking/,
     );
   });
@@ -276,13 +285,13 @@ describe('authorisation decisions recorded with steps and records', () => {
     expect(refused).toMatchObject({ authorised: false });
     for (const step of ['fuse', 'lock'] as const) {
       for (const status of ['started', 'passed'] as const) {
-        expect(() => station.records.appendStepEvent({ deviceId: device.id, step, status, operatorId: TECHNICIAN.id, authorisation: refused }), `${step} ${status}`).toThrow(
+        expect(() => station.records.appendStepEvent({ deviceId: device.id, ...eventOf(step, status), operatorId: TECHNICIAN.id, authorisation: refused }), `${step} ${status}`).toThrow(
           new RegExp(`cannot be recorded as ${status}: its authorisation was refused .*record it as skipped or failed`),
         );
       }
     }
-    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'skipped', operatorId: TECHNICIAN.id, authorisation: refused });
-    station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'failed', detail: 'not authorised', operatorId: TECHNICIAN.id, authorisation: refused });
+    station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'skipped', data: null, operatorId: TECHNICIAN.id, authorisation: refused });
+    station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'failed', code: 'NOT_AUTHORISED', data: null, detail: 'not authorised', operatorId: TECHNICIAN.id, authorisation: refused });
     expect(station.records.journal.stepEvents(device.id).map((event) => [event.step, event.status, event.authorisation])).toEqual([
       ['fuse', 'skipped', refused],
       ['lock', 'failed', refused],
@@ -292,7 +301,7 @@ describe('authorisation decisions recorded with steps and records', () => {
     try {
       expect(() =>
         db
-          .prepare("INSERT INTO step_events (device_id, step, status, operator_id, at, authorised, authorisation_reason) VALUES (?, 'fuse', 'passed', ?, ?, 0, 'refused')")
+          .prepare("INSERT INTO step_events (device_id, step, status, data_json, operator_id, at, authorised, authorisation_reason) VALUES (?, 'fuse', 'passed', 'null', ?, ?, 0, 'refused')")
           .run(device.id, TECHNICIAN.id, new Date().toISOString()),
       ).toThrow(/refused authorisation/);
     } finally {

@@ -1,0 +1,69 @@
+// The live state of one slot's run, as its snapshot shows it: which handset, which step, how each
+// step stands, why it stopped. The runner changes it; every change asks for a snapshot.
+import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
+import type { StepName } from '../../shared/records.ts';
+
+export interface RunChanges {
+  readonly phase?: RunPhase;
+  readonly step?: StepName | null;
+  readonly progress?: TransferProgress | null;
+  readonly reason?: FailureReason | null;
+}
+
+export class RunState {
+  readonly slot: string;
+  serial: string | null = null;
+  profileId: string | null = null;
+  deviceId: number | null = null;
+  phase: RunPhase = 'queued';
+  step: StepName | null = null;
+  steps: Record<StepName, StepState> = initialSteps();
+  progress: TransferProgress | null = null;
+  reason: FailureReason | null = null;
+  recordSeq: number | null = null;
+  #updatedAt = new Date().toISOString();
+  readonly #changed: () => void;
+
+  constructor(slot: string, changed: () => void) {
+    this.slot = slot;
+    this.#changed = changed;
+  }
+
+  set(changes: RunChanges): void {
+    if (changes.phase !== undefined) this.phase = changes.phase;
+    if (changes.step !== undefined) this.step = changes.step;
+    if (changes.progress !== undefined) this.progress = changes.progress;
+    if (changes.reason !== undefined) this.reason = changes.reason;
+    this.#updatedAt = new Date().toISOString();
+    this.#changed();
+  }
+
+  mark(step: StepName, state: StepState): void {
+    this.steps[step] = state;
+    this.set(state === 'running' ? { step } : {});
+  }
+
+  /** A handset's record says this batch provisioned it: every step shows passed. */
+  provisioned(recordSeq: number): void {
+    for (const step of Object.keys(this.steps) as StepName[]) this.steps[step] = 'passed';
+    this.recordSeq = recordSeq;
+    this.set({ phase: 'provisioned', step: null });
+  }
+
+  /** `slotName`: the depot's name for the slot now (the batch's to know: a slot can be renamed mid-run). */
+  snapshot(slotName: string | null): HandsetSnapshot {
+    return {
+      slot: this.slot,
+      slotName,
+      serial: this.serial,
+      profile: this.profileId,
+      phase: this.phase,
+      step: this.step,
+      steps: { ...this.steps },
+      progress: this.progress,
+      reason: this.reason,
+      recordSeq: this.recordSeq,
+      updatedAt: this.#updatedAt,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+// Identify: read who the handset is, register it in the batch under its serial, and refuse it before
+// anything is written if its identity cannot be trusted or an earlier attempt put it in quarantine.
+// Identity is validated on the raw bytes the handset sent, whatever the transport.
+import { SERIAL_NUMBER } from '../../../shared/identifiers.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import type { FastbootPresence } from '../../discovery/presence.ts';
+import type { FastbootIdentity } from '../../handset/fastboot-ops.ts';
+import { StepFailure } from '../failure.ts';
+import { identityRecord } from '../run-facts.ts';
+import type { Step } from '../step.ts';
+import { fastbootOf } from './handset-access.ts';
+
+const UNTRUSTED = 'Nothing was written. Set the handset aside: its identity cannot be trusted.';
+const QUARANTINE = 'Keep the handset in quarantine and hand it to the security officer with this message.';
+
+export const identify: Step<'identify'> = {
+  name: 'identify',
+  irreversible: false,
+  async run(context) {
+    const { fastboot, profile } = fastbootOf(context);
+    const presence = context.link.presence as FastbootPresence;
+    const identity = await fastboot.readIdentity(context.signal);
+    context.facts.identity = identity;
+    context.register(presence.serialNumber ?? identity.serialNumber, identity);
+    checkIdentity(presence, identity);
+    const history = context.history();
+    if (history.unreadable) {
+      throw new StepFailure(
+        'QUARANTINED',
+        `its journal holds an entry from an older station version that this version cannot read as data (${history.unreadable.step} ${history.unreadable.status}, ` +
+          `'${displaySafe(history.unreadable.detail ?? '', 200)}'), so what was done to it is not certain; it gets no further writes`,
+        QUARANTINE,
+      );
+    }
+    if (history.alarm) {
+      throw new StepFailure(
+        'QUARANTINED',
+        `an earlier attempt raised the alarm ${history.alarm.code} on this handset (${displaySafe(history.alarm.detail ?? '', 300)}); it gets no further writes`,
+        QUARANTINE,
+      );
+    }
+    const provisioned = context.records.log.provisionedSeq(context.deviceId());
+    return {
+      status: 'passed',
+      data: { identity: identityRecord(identity) },
+      detail: `${displaySafe(identity.serialNumber, 64)}, ${displaySafe(identity.product, 64)} (profile ${profile.profile.id})`,
+      ...(provisioned === null ? {} : { provisioned }),
+    };
+  },
+};
+
+/** A handset whose serial cannot be trusted stops before any write. */
+function checkIdentity(presence: FastbootPresence, identity: FastbootIdentity): void {
+  const serial = presence.serialNumber ?? identity.serialNumber;
+  if (!SERIAL_NUMBER.test(serial)) {
+    throw new StepFailure('SERIAL_INVALID', `the handset's serial number ${displaySafe(serial, 64)} is not 1-64 printable characters, so it cannot be labelled or recorded safely`, UNTRUSTED);
+  }
+  if (presence.serialNumber !== null && identity.serialNumber !== presence.serialNumber) {
+    const claims = `${displaySafe(identity.serialNumber, 64)} over fastboot but ${displaySafe(presence.serialNumber, 64)} on USB`;
+    throw new StepFailure('SERIAL_MISMATCH', `the handset calls itself ${claims}`, UNTRUSTED);
+  }
+}
