@@ -22,8 +22,8 @@ export function parseMaxDownloadSize(text: string): { readonly bytes: number } |
     // above all, is most likely a late or extra answer to an earlier command read as this one's.
     return {
       problem:
-        `answered getvar:max-download-size with ${text === '' ? 'an empty OKAY' : `'${printable(text)}'`}, not a size: ` +
-        "its answers are probably out of step with the station's commands (a late or repeated answer to an earlier command)",
+        `answered ${text === '' ? 'an empty OKAY' : `'${printable(text)}'`} where a size was due. A bootloader that knows the variable answers ` +
+        "a number, so its answers are probably out of step with the station's commands (a late or repeated answer to an earlier command)",
     };
   }
   if (value < MIN_DOWNLOAD_SIZE) return { problem: `reports max-download-size ${value} bytes, below the ${MIN_DOWNLOAD_SIZE} bytes any flash needs` };
