@@ -46,6 +46,7 @@ export interface CommandResult {
   readonly text: readonly string[];
 }
 
+/** One `getvar:all` line split at its name, both parts raw. */
 export interface Variable {
   readonly name: string;
   readonly value: string;
@@ -62,6 +63,7 @@ export interface ClientOptions {
   readonly slowCommandDeadlineMs?: number;
   /** The slowest healthy link: a download's data gets its size at this rate on top of the quick-command deadline. */
   readonly minTransferBytesPerSecond?: number;
+  /** Every command's INFO lines, raw, as CommandOptions.onInfo. */
   readonly onInfo?: (text: string) => void;
   readonly onText?: (text: string) => void;
 }
