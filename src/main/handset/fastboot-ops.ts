@@ -59,10 +59,11 @@ export class ProfiledFastboot {
     const names = this.#profile.identity;
     const get = (name: string): Promise<string> => this.#client.getvar(name, this.#quick(signal));
     const lockState = await get(names.lockState);
+    const { serial, product } = await this.readSerialAndProduct(signal);
     const spelled = this.#profile.lockStateValues;
     return {
-      serialNumber: await get(names.serialNumber),
-      product: await get(names.product),
+      serialNumber: serial,
+      product,
       hwRevision: await get(names.hwRevision),
       bootloaderVersion: await get(names.bootloaderVersion),
       lockState,
