@@ -63,6 +63,20 @@ const answerSchema = z.strictObject({ from: z.enum(['okay', 'info']), pattern: p
 const getvarName = z.string().regex(/^[A-Za-z0-9_.:-]{1,57}$/, 'a getvar name: 1-57 of A-Z a-z 0-9 _ . : -');
 const u16 = z.int().min(0).max(0xffff);
 const timeout = (max: number) => z.int().min(100).max(max);
+/** 10 kB/s at the least: slower, a 4 GiB partition would need days, longer than a timer can wait. */
+const bytesPerSecond = z.int().min(10_000).max(100_000_000_000);
+
+/**
+ * The slowest a handset of the model may work and still be healthy. A command whose work grows with
+ * its bytes (flashing a piece, hashing a partition) must finish within those bytes at this rate plus
+ * a fixed allowance (`timeouts.commandMs` for a flash, `timeouts.hashMs` for a hash), so a stalled
+ * handset is cut off in proportion to its work instead of after a fixed ten minutes.
+ */
+export const DEFAULT_MINIMUM_RATES = { flashBytesPerSecond: 1_000_000, hashBytesPerSecond: 10_000_000 } as const;
+const minimumRatesSchema = z.strictObject({
+  flashBytesPerSecond: bytesPerSecond.default(DEFAULT_MINIMUM_RATES.flashBytesPerSecond),
+  hashBytesPerSecond: bytesPerSecond.default(DEFAULT_MINIMUM_RATES.hashBytesPerSecond),
+});
 
 export const fuseBitSchema = z.strictObject({ bank: z.int().min(0).max(255), word: z.int().min(0).max(255), bit: z.int().min(0).max(31) });
 export type FuseBit = z.infer<typeof fuseBitSchema>;
@@ -118,15 +132,16 @@ export const profileSchema = z
     fuses: z.record(fuseNameSchema, fuseBitSchema).refine((fuses) => Object.keys(fuses).length > 0, 'a profile names at least one fuse'),
     batteryFloorMillivolts: z.int().min(0).max(10_000),
     timeouts: z.strictObject({
-      /** Quick fastboot commands (getvar, fuse read/program, lock). */
+      /** Quick fastboot commands (getvar, fuse read/program, lock), from sending to the answer; also a flash's allowance. */
       commandMs: timeout(600_000),
-      /** Hashing a partition on the device. */
+      /** A partition hash's allowance on top of its bytes at `minimumRates.hashBytesPerSecond`. */
       hashMs: timeout(3_600_000),
       /** From `reboot` until the handset's AT port is back. */
       rebootMs: timeout(3_600_000),
       /** One AT command. */
       atCommandMs: timeout(600_000),
     }),
+    minimumRates: minimumRatesSchema.default(DEFAULT_MINIMUM_RATES),
     at: z.strictObject({
       baudRate: z.int().min(1200).max(4_000_000),
       /** Asks a hand-configured port which handset it is (a USB listing carries the serial itself). */

@@ -1,6 +1,7 @@
 // Every failure of a fastboot exchange names the device and the command, so that an operator
 // looking at one line of a batch log knows which handset did what.
 import { describeFailure } from '../../shared/describe-failure.ts';
+import { formatSeconds, type Deadline } from './deadline.ts';
 
 export abstract class FastbootError extends Error {
   /** The device as its transport names it, e.g. `tcp:127.0.0.1:5554` or `usb:1-3.2 LSIM0001`. */
@@ -14,7 +15,7 @@ export abstract class FastbootError extends Error {
   }
 }
 
-/** The device answered FAIL; `reason` is its text (control bytes escaped). */
+/** The device answered FAIL; `reason` is its text, escaped (`printable`) because it is shown, never judged. */
 export class FastbootFailError extends FastbootError {
   readonly reason: string;
   constructor(device: string, command: string, reason: string) {
@@ -48,13 +49,21 @@ export class DeviceDisconnectedError extends FastbootError {
   }
 }
 
-/** The device stayed silent longer than the command's timeout. */
+/**
+ * The device stayed silent longer than the command's silence timeout, or (with a deadline) did not
+ * finish the command within its overall limit, however much it chattered meanwhile.
+ */
 export class FastbootTimeoutError extends FastbootError {
   readonly timeoutMs: number;
-  constructor(device: string, command: string | null, timeoutMs: number) {
-    super(device, command, `no answer within ${formatSeconds(timeoutMs)}; the connection was closed. Power-cycle the device into fastboot and retry`);
+  readonly limit: 'silence' | 'deadline';
+  /** A number is a silence timeout; a Deadline is the command's overall limit and the reason for it. */
+  constructor(device: string, command: string | null, limit: number | Deadline) {
+    const ms = typeof limit === 'number' ? limit : limit.ms;
+    const what = typeof limit === 'number' ? `no answer within ${formatSeconds(ms)}` : `did not finish within ${formatSeconds(ms)} (${limit.basis})`;
+    super(device, command, `${what}; the connection was closed. Power-cycle the device into fastboot and retry`);
     this.name = 'FastbootTimeoutError';
-    this.timeoutMs = timeoutMs;
+    this.timeoutMs = ms;
+    this.limit = typeof limit === 'number' ? 'silence' : 'deadline';
   }
 }
 
@@ -90,8 +99,4 @@ export class FlashCheckError extends FastbootError {
     this.name = 'FlashCheckError';
     this.piece = piece;
   }
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }

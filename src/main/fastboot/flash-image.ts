@@ -7,6 +7,7 @@ import { recyclingImageSourceFromPath, type ImageSource } from '../../lib/sparse
 import { SparseFormatError } from '../../lib/sparse/reader.ts';
 import { splitImage, SparseSplitError } from '../../lib/sparse/split.ts';
 import type { FastbootClient } from './client.ts';
+import { DEFAULT_FLASH_RATE, workDeadline, type WorkRate } from './deadline.ts';
 import { FastbootError, FastbootUsageError, FlashCheckError, FlashImageError } from './errors.ts';
 
 export interface FlashProgress {
@@ -41,6 +42,13 @@ export interface FlashImageOptions {
   readonly checkPiece?: (piece: PieceToCheck) => void | Promise<void>;
   /** Overrides the device's max-download-size (as AOSP fastboot's `-S`), e.g. to force small pieces. */
   readonly maxDownloadSize?: number;
+  /**
+   * The slowest healthy flash: each piece's `flash:` must finish within its bytes at this rate plus
+   * the allowance (default: the profiles' default rate). Each download's deadline follows from its
+   * size too (see `FastbootClient.download`).
+   */
+  readonly flashRate?: WorkRate;
+  /** Each INFO line raw, as the device sent it: escape it (`printable`) before showing it. */
   readonly onInfo?: (text: string) => void;
 }
 
@@ -49,6 +57,7 @@ export interface FlashImageResult {
   readonly pieces: number;
   readonly bytesSent: number;
   readonly imageBytes: number;
+  /** The INFO lines of every command, raw. */
   readonly info: readonly string[];
 }
 
@@ -85,7 +94,9 @@ export async function flashImage(client: FastbootClient, partition: string, imag
         }
       }
       report('flash', piece.index, piece.size, piece.size);
-      await client.flash(partition, commandOptions);
+      // The piece's bytes as sent: a FILL chunk the device expands is not counted (see docs/fastboot.md).
+      const deadline = workDeadline(piece.size, options.flashRate ?? DEFAULT_FLASH_RATE);
+      await client.flash(partition, { ...commandOptions, deadlineMs: deadline.ms, deadlineBasis: deadline.basis });
       bytesSent += piece.size;
       pieces = piece.index;
     }

@@ -8,31 +8,42 @@ export type ResponseCode = 'OKAY' | 'FAIL' | 'DATA' | 'INFO' | 'TEXT';
 
 export interface ResponsePacket {
   readonly code: ResponseCode;
-  /** The payload with every byte outside printable ASCII escaped as `\xNN`. */
+  /**
+   * The payload exactly as the device sent it, one character per byte (latin1): a grammar check
+   * must see the real bytes, so nothing is escaped here. Show it only through `printable`.
+   */
   readonly text: string;
 }
 
 const CODES: ReadonlySet<string> = new Set<ResponseCode>(['OKAY', 'FAIL', 'DATA', 'INFO', 'TEXT']);
 
-/** Parses one packet, or returns what is wrong with it in words for a protocol error. */
+/** Parses one packet, or returns what is wrong with it in words (already escaped) for a protocol error. */
 export function parseResponse(packet: Uint8Array): ResponsePacket | { readonly problem: string } {
   if (packet.length > MAX_PACKET_SIZE) {
     return { problem: `sent a ${packet.length}-byte response (fastboot responses are at most ${MAX_PACKET_SIZE} bytes): ${printable(packet.subarray(0, 24))}…` };
   }
   if (packet.length < 4) return { problem: `sent a ${packet.length}-byte response, too short to hold a response code: '${printable(packet)}'` };
-  const code = String.fromCharCode(...packet.subarray(0, 4));
-  if (!CODES.has(code)) return { problem: `sent an unknown response code '${printable(packet.subarray(0, 4))}' (expected OKAY, FAIL, DATA, INFO or TEXT)` };
-  return { code: code as ResponseCode, text: printable(packet.subarray(4)) };
+  const code = rawText(packet.subarray(0, 4));
+  if (!CODES.has(code)) return { problem: `sent an unknown response code '${printable(code)}' (expected OKAY, FAIL, DATA, INFO or TEXT)` };
+  return { code: code as ResponseCode, text: rawText(packet.subarray(4)) };
+}
+
+/** Bytes as a string of one character per byte: lossless, so the raw value can be judged and compared. */
+export function rawText(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /**
- * Device text is hostile until proven otherwise: escaping control and non-ASCII bytes here means
- * no terminal escape, NUL or line break from a device reaches a log, a terminal or the UI.
+ * Device text is hostile: escaping control and non-ASCII bytes (and the backslash, so an escape
+ * always means one) where text is shown means no terminal escape, NUL or line break from a device
+ * reaches a log, a terminal or the UI. Takes the bytes, or their raw text (`rawText`).
  */
-export function printable(bytes: Uint8Array): string {
+export function printable(data: Uint8Array | string): string {
   let text = '';
-  for (const byte of bytes) {
-    text += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  for (let at = 0; at < data.length; at++) {
+    const code = typeof data === 'string' ? data.charCodeAt(at) : (data[at] as number);
+    if (code >= 0x20 && code < 0x7f && code !== 0x5c) text += String.fromCharCode(code);
+    else text += code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   }
   return text;
 }

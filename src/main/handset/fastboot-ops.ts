@@ -1,13 +1,21 @@
 // The pipeline's abstract fastboot operations, spoken in the dialect of one device profile: the
 // profile supplies each command's text and the pattern its answer must match, this module fills
 // in the values (which are always the station's own, never the device's) and reads the answer.
+// Every command runs under an overall deadline the profile justifies: quick ones `timeouts.commandMs`,
+// flashing and hashing their bytes at the profile's minimum rates plus an allowance.
+import type { ImageSource } from '../../lib/sparse/image-source.ts';
 import { PARTITION_NAME } from '../../shared/identifiers.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import type { CommandResult, FastbootClient } from '../fastboot/client.ts';
+import type { CommandOptions, CommandResult, FastbootClient } from '../fastboot/client.ts';
+import { formatSeconds, workDeadline, type Deadline, type WorkRate } from '../fastboot/deadline.ts';
+import { flashImage, type FlashImageOptions, type FlashImageResult } from '../fastboot/flash-image.ts';
 import { HandsetError } from './errors.ts';
 
-/** What the identify step reads, exactly as the handset answered (hostile until compared). */
+/**
+ * What the identify step reads, exactly as the handset answered: raw, one character per byte on
+ * every transport (hostile until checked against the grammars of src/shared/identifiers.ts).
+ */
 export interface FastbootIdentity {
   readonly serialNumber: string;
   readonly product: string;
@@ -49,12 +57,13 @@ export class ProfiledFastboot {
 
   async readIdentity(signal?: AbortSignal): Promise<FastbootIdentity> {
     const names = this.#profile.identity;
-    const get = (name: string): Promise<string> => this.#client.getvar(name, { signal, timeoutMs: this.#profile.timeouts.commandMs });
+    const get = (name: string): Promise<string> => this.#client.getvar(name, this.#quick(signal));
     const lockState = await get(names.lockState);
+    const { serial, product } = await this.readSerialAndProduct(signal);
     const spelled = this.#profile.lockStateValues;
     return {
-      serialNumber: await get(names.serialNumber),
-      product: await get(names.product),
+      serialNumber: serial,
+      product,
       hwRevision: await get(names.hwRevision),
       bootloaderVersion: await get(names.bootloaderVersion),
       lockState,
@@ -63,19 +72,50 @@ export class ProfiledFastboot {
     };
   }
 
-  /** The SHA-256 the device computes over the first `bytes` of a partition. */
+  /** Serial number and product, raw, read again right before an irreversible step. */
+  async readSerialAndProduct(signal?: AbortSignal): Promise<{ serial: string; product: string }> {
+    const names = this.#profile.identity;
+    const serial = await this.#client.getvar(names.serialNumber, this.#quick(signal));
+    return { serial, product: await this.#client.getvar(names.product, this.#quick(signal)) };
+  }
+
+  /** The flash rate of the profile, for `flashImage` and `erase`. */
+  get flashRate(): WorkRate {
+    return { bytesPerSecond: this.#profile.minimumRates.flashBytesPerSecond, allowanceMs: this.#profile.timeouts.commandMs, source: "the profile's" };
+  }
+
+  /** `flashImage` with each `flash:` bounded by the profile's minimum flash rate. */
+  flashImage(partition: string, image: string | ImageSource, options: Omit<FlashImageOptions, 'flashRate'> = {}): Promise<FlashImageResult> {
+    return flashImage(this.#client, partition, image, { ...options, flashRate: this.flashRate });
+  }
+
+  /** Erases a partition of `bytes`, bounded as flashing them would be. */
+  async erase(partition: string, bytes: number, signal?: AbortSignal): Promise<void> {
+    if (!PARTITION_NAME.test(partition)) throw new HandsetError('UNEXPECTED_ANSWER', `'${displaySafe(partition, 64)}' is not a partition name`);
+    await this.#client.erase(partition, { signal, ...bounded(workDeadline(bytes, this.flashRate)) });
+  }
+
+  /**
+   * The SHA-256 the device computes over the first `bytes` of a partition, lower-case. The device
+   * may stay silent for the whole hash, so its deadline is also its silence timeout.
+   */
   async partitionHash(partition: string, bytes: number, signal?: AbortSignal): Promise<string> {
     if (!PARTITION_NAME.test(partition)) throw new HandsetError('UNEXPECTED_ANSWER', `'${displaySafe(partition, 64)}' is not a partition name`);
     const operation = this.#profile.fastboot.partitionHash;
     const command = expandTemplate(operation.command, { partition, bytes });
-    const result = await this.#client.command(command, { signal, timeoutMs: this.#profile.timeouts.hashMs });
-    return this.#read(command, result, operation.answer).toLowerCase();
+    const rate = { bytesPerSecond: this.#profile.minimumRates.hashBytesPerSecond, allowanceMs: this.#profile.timeouts.hashMs, source: "the profile's" };
+    const deadline = workDeadline(bytes, rate);
+    const result = await this.#client.command(command, { signal, timeoutMs: deadline.ms, ...bounded(deadline) });
+    const hash = this.#read(command, result, operation.answer);
+    // Whatever the profile's pattern lets through, a digest is 64 hex digits; either case is the same digest.
+    if (!/^[0-9a-fA-F]{64}$/.test(hash)) throw unexpected(this.device, command, `a SHA-256 must read as 64 hex digits, not '${displaySafe(hash, 80)}'`);
+    return hash.toLowerCase();
   }
 
   async readFuseWord(bank: number, word: number, signal?: AbortSignal): Promise<number> {
     const operation = this.#profile.fastboot.fuseRead;
     const command = expandTemplate(operation.command, { bank, word });
-    const result = await this.#client.command(command, { signal, timeoutMs: this.#profile.timeouts.commandMs });
+    const result = await this.#client.command(command, this.#quick(signal));
     const value = this.#read(command, result, operation.answer);
     const parsed = /^(0x)?[0-9a-fA-F]{1,8}$/.test(value) ? Number.parseInt(value.replace(/^0x/, ''), 16) : Number.NaN;
     if (Number.isNaN(parsed)) throw unexpected(this.device, command, `a fuse word must read as up to 8 hex digits, not '${displaySafe(value, 40)}'`);
@@ -84,15 +124,21 @@ export class ProfiledFastboot {
 
   async programFuse(bank: number, word: number, mask: number, signal?: AbortSignal): Promise<void> {
     const command = expandTemplate(this.#profile.fastboot.fuseProgram.command, { bank, word, mask: mask >>> 0 });
-    await this.#client.command(command, { signal, timeoutMs: this.#profile.timeouts.commandMs });
+    await this.#client.command(command, this.#quick(signal));
   }
 
   async lock(signal?: AbortSignal): Promise<void> {
-    await this.#client.command(this.#profile.fastboot.lock.command, { signal, timeoutMs: this.#profile.timeouts.commandMs });
+    await this.#client.command(this.#profile.fastboot.lock.command, this.#quick(signal));
   }
 
   async reboot(signal?: AbortSignal): Promise<void> {
-    await this.#client.command(this.#profile.fastboot.reboot.command, { signal, timeoutMs: this.#profile.timeouts.commandMs });
+    await this.#client.command(this.#profile.fastboot.reboot.command, this.#quick(signal));
+  }
+
+  /** A quick command: silent and finished within the profile's `timeouts.commandMs`. */
+  #quick(signal: AbortSignal | undefined): CommandOptions {
+    const ms = this.#profile.timeouts.commandMs;
+    return { signal, timeoutMs: ms, deadlineMs: ms, deadlineBasis: `the profile's limit of ${formatSeconds(ms)} for a quick command` };
   }
 
   /** Group 1 of the answer pattern applied to the OKAY payload or the joined INFO text. */
@@ -102,6 +148,10 @@ export class ProfiledFastboot {
     if (!match || match[1] === undefined) throw unexpected(this.device, command, `the answer '${displaySafe(text, 120)}' does not match ${answer.pattern}`);
     return match[1];
   }
+}
+
+function bounded(deadline: Deadline): CommandOptions {
+  return { deadlineMs: deadline.ms, deadlineBasis: deadline.basis };
 }
 
 function unexpected(device: string, command: string, detail: string): HandsetError {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FastbootClient } from '../../../src/main/fastboot/client.ts';
+import type { FastbootClient } from '../../../src/main/fastboot/client.ts';
 import { MAX_DOWNLOAD_SIZE_CAP, DEFAULT_MAX_DOWNLOAD_SIZE } from '../../../src/main/fastboot/download-limit.ts';
 import {
   DeviceDisconnectedError,
@@ -12,21 +12,13 @@ import {
   FastbootUsageError,
 } from '../../../src/main/fastboot/errors.ts';
 import { connectTcp } from '../../../src/main/fastboot/tcp-transport.ts';
-import { scriptedPeer, type Peer, type ScriptedPeer } from './scripted-peer.ts';
+import { scriptedConnections, scriptedPeer, type Peer, type ScriptedPeer } from './scripted-peer.ts';
 
-const peers: ScriptedPeer[] = [];
-const clients: FastbootClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(peers.splice(0).map((peer) => peer.close()));
-});
+const connections = scriptedConnections();
+afterEach(() => connections.release());
 
-async function connectTo(script: (peer: Peer) => Promise<void>, hello?: string): Promise<{ client: FastbootClient; peer: ScriptedPeer }> {
-  const peer = await scriptedPeer(script, hello);
-  peers.push(peer);
-  const client = new FastbootClient(await connectTcp('127.0.0.1', peer.port));
-  clients.push(client);
-  return { client, peer };
+function connectTo(script: (peer: Peer) => Promise<void>, hello?: string): Promise<{ client: FastbootClient; peer: ScriptedPeer }> {
+  return connections.connect(script, { hello });
 }
 
 async function expectCommand(peer: Peer, command: string): Promise<void> {
@@ -124,12 +116,22 @@ describe('fastboot client over TCP', () => {
     await expect(client.getvar('product')).rejects.toThrow(DeviceDisconnectedError);
   });
 
-  it('escapes control bytes and non-ASCII in device text', async () => {
+  it('hands device text over raw, one character per byte, and escapes it in a FAIL reason', async () => {
+    const hostile = Buffer.concat([Buffer.from('\x1b[31m=cmd|\x00\\'), Buffer.from('é')]);
     const { client } = await connectTo(async (device) => {
       await expectCommand(device, 'getvar:serialno');
-      device.reply(Buffer.concat([Buffer.from('OKAY'), Buffer.from('\x1b[31m=cmd|\x00\\é')]));
+      device.reply(Buffer.concat([Buffer.from('INFO'), hostile]));
+      device.reply(Buffer.concat([Buffer.from('OKAY'), hostile]));
+      await expectCommand(device, 'getvar:product');
+      device.reply(Buffer.concat([Buffer.from('FAIL'), hostile]));
     });
-    expect(await client.getvar('serialno')).toBe('\\x1b[31m=cmd|\\x00\\x5c\\xc3\\xa9');
+    const result = await client.command('getvar:serialno');
+    expect(result.value).toBe('\x1b[31m=cmd|\x00\\\xc3\xa9');
+    expect(result.info).toEqual([result.value]);
+    const failure = await client.getvar('product').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FastbootFailError);
+    expect((failure as FastbootFailError).reason).toBe('\\x1b[31m=cmd|\\x00\\x5c\\xc3\\xa9');
+    expect((failure as Error).message).toMatch(/^[\x20-\x7e]*$/);
   });
 
   it('cuts off a device that floods INFO lines instead of answering', async () => {
@@ -289,7 +291,8 @@ describe('fastboot client over TCP', () => {
 
     it.each([
       ['0', /max-download-size 0 bytes, below/],
-      ['lots', /'lots', which is not a number/],
+      ['lots', /answered 'lots' where a size was due.*out of step with the station's commands/],
+      ['', /answered an empty OKAY where a size was due.*a late or repeated answer to an earlier command/],
       ['0x1000000000', /more than download:%08x can ever request/],
     ])('refuses %s with a clear error', async (reported, pattern) => {
       const { client } = await connectTo(async (device) => {
@@ -303,19 +306,19 @@ describe('fastboot client over TCP', () => {
   describe('TCP handshake', () => {
     it('refuses a peer that does not answer FBnn', async () => {
       const peer = await scriptedPeer(async () => undefined, 'HTTP');
-      peers.push(peer);
+      connections.track(peer);
       await expect(connectTcp('127.0.0.1', peer.port)).rejects.toThrow(/answered the FB01 handshake with 'HTTP'/);
     });
 
     it('refuses a protocol version older than 1', async () => {
       const peer = await scriptedPeer(async () => undefined, 'FB00');
-      peers.push(peer);
+      connections.track(peer);
       await expect(connectTcp('127.0.0.1', peer.port)).rejects.toThrow(/offers TCP protocol version '00'/);
     });
 
     it.each(['FB 1', 'FB+1', 'FB1.', 'FB1 '])('refuses a version that is not two digits (%s)', async (hello) => {
       const peer = await scriptedPeer(async () => undefined, hello);
-      peers.push(peer);
+      connections.track(peer);
       await expect(connectTcp('127.0.0.1', peer.port)).rejects.toThrow(/offers TCP protocol version/);
     });
 

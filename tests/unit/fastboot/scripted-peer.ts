@@ -1,6 +1,8 @@
 // A protocol test fixture: a TCP fastboot peer whose every byte the test scripts, so that the
 // client can be shown exact (and exactly wrong) wire traffic. Not a device: see src/sim for that.
 import { createServer, type Server, type Socket } from 'node:net';
+import { FastbootClient, type ClientOptions } from '../../../src/main/fastboot/client.ts';
+import { connectTcp } from '../../../src/main/fastboot/tcp-transport.ts';
 
 export interface Peer {
   /** The next frame the client sent, or null if the client closed the connection. */
@@ -44,6 +46,29 @@ export async function scriptedPeer(script: (peer: Peer) => Promise<void>, hello 
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Clients connected to scripted peers, all released by `release()` (from afterEach). */
+export function scriptedConnections() {
+  const peers: ScriptedPeer[] = [];
+  const clients: FastbootClient[] = [];
+  return {
+    async connect(script: (peer: Peer) => Promise<void>, options: { hello?: string; client?: ClientOptions } = {}): Promise<{ client: FastbootClient; peer: ScriptedPeer }> {
+      const peer = await scriptedPeer(script, options.hello);
+      peers.push(peer);
+      const client = new FastbootClient(await connectTcp('127.0.0.1', peer.port), options.client);
+      clients.push(client);
+      return { client, peer };
+    },
+    /** Remembers a peer the test connected to itself. */
+    track(peer: ScriptedPeer): void {
+      peers.push(peer);
+    },
+    async release(): Promise<void> {
+      await Promise.all(clients.splice(0).map((client) => client.close()));
+      await Promise.all(peers.splice(0).map((peer) => peer.close()));
     },
   };
 }

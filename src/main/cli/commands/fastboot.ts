@@ -5,6 +5,7 @@ import { connectDevice } from '../../fastboot/connect.ts';
 import { parseHandsetSelector } from '../../../shared/handset.ts';
 import { FastbootError } from '../../fastboot/errors.ts';
 import { flashImage, type FlashProgress } from '../../fastboot/flash-image.ts';
+import { printable } from '../../fastboot/response.ts';
 import { openSystemUsbBus } from '../../usb/system-bus.ts';
 import { parseByteSize } from '../byte-size.ts';
 import type { CliCommand } from '../command.ts';
@@ -18,7 +19,9 @@ const USAGE = `lockstep fastboot -s SLOT|SERIAL|usb [-S SIZE] [--timeout SECONDS
   flashing lock | flashing unlock
   set_active SLOT
   reboot | reboot-bootloader | continue
--S SIZE overrides the device's max-download-size (bytes, 0x hex, or with K/M/G).`;
+-S SIZE overrides the device's max-download-size (bytes, 0x hex, or with K/M/G).
+--timeout SECONDS bounds each command, and the device's silence within it (a flash's pieces: their size at 1 MB/s plus 30 s).
+Device text is printed with control and non-ASCII bytes escaped as \\xNN.`;
 
 export const fastbootCommand: CliCommand = {
   usage: USAGE,
@@ -43,7 +46,13 @@ export const fastbootCommand: CliCommand = {
     try {
       const overTcp = selector.by === 'slot' && selector.slot.kind === 'tcp';
       const transport = await connectDevice(selector, { usb: overTcp ? undefined : openSystemUsbBus() });
-      const client = new FastbootClient(transport, { commandTimeoutMs: timeoutMs, slowCommandTimeoutMs: timeoutMs, onInfo: (line) => io.out(`(bootloader) ${line}\n`) });
+      const client = new FastbootClient(transport, {
+        commandTimeoutMs: timeoutMs,
+        slowCommandTimeoutMs: timeoutMs,
+        commandDeadlineMs: timeoutMs,
+        slowCommandDeadlineMs: timeoutMs,
+        onInfo: (line) => io.out(`(bootloader) ${printable(line)}\n`),
+      });
       try {
         await perform(client, action, io, maxDownloadSize);
       } finally {
@@ -100,14 +109,14 @@ async function perform(client: FastbootClient, action: Action, io: CliIo, maxDow
     case 'getvar':
       if (action.name === 'all') {
         const { variables } = await client.getvarAll({ onInfo: () => undefined });
-        for (const variable of variables) io.out(`${variable.name}: ${variable.value}\n`);
+        for (const variable of variables) io.out(`${printable(variable.name)}: ${printable(variable.value)}\n`);
       } else {
-        io.out(`${action.name}: ${await client.getvar(action.name)}\n`);
+        io.out(`${action.name}: ${printable(await client.getvar(action.name))}\n`);
       }
       return;
     case 'command': {
       const result = await client.command(action.command);
-      if (result.value !== '') io.out(`${result.value}\n`);
+      if (result.value !== '') io.out(`${printable(result.value)}\n`);
       io.err(`OKAY [${seconds(started)}]\n`);
       return;
     }
