@@ -255,10 +255,15 @@ export class StepRunner {
    */
   async #flashingPlace(signal: AbortSignal): Promise<() => void> {
     for (;;) {
+      // Waiting for a place is not flashing yet: the step shows running only once it has one.
+      this.#state.steps.flash = 'waiting';
       await this.#pass(signal);
       this.#state.set({ phase: 'queued', step: 'flash' });
       const release = await this.#waiting((waitSignal) => this.#context.flashing.take(waitSignal), signal);
-      if (!this.#context.gate.paused) return release;
+      if (!this.#context.gate.paused) {
+        this.#state.mark('flash', 'running');
+        return release;
+      }
       release();
     }
   }

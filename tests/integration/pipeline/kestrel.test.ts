@@ -109,7 +109,7 @@ describe('a batch of Kestrel K2 handsets', () => {
     expect(at.filter((command) => /^AT\+(CGSN|CGMR|XCAPS|CGPS|XBLSTATE)/i.test(command))).toEqual([]);
     const device = station.records.journal.findDevice(station.started.info.id, serial);
     const checks = station.records.journal.stepEvents(device?.id as number).findLast((event) => event.step === 'checks');
-    expect(checks).toMatchObject({ status: 'passed' });
+    expect(checks).toMatchObject({ status: 'passed', data: { checks: ['imei', 'firmware-version', 'camera-absent', 'gps-absent', 'gps-power-on-refused', 'bootloader-locked'].map((id) => ({ id, passed: true })) } });
     expect(checks?.detail).toBe('imei=pass firmware-version=pass camera-absent=pass gps-absent=pass gps-power-on-refused=pass bootloader-locked=pass');
   });
 

@@ -1,7 +1,8 @@
 // Retrying a failed handset (batch.retry, the operator's Retry button) resumes it from the first step
 // its own readback does not prove done (docs/pipeline.md, "Resume rules"): a handset that failed after
 // its flash passed is verified again instead of flashed again; one whose flash failed is flashed
-// again; one whose AT checks failed is checked again; and no fuse bit is ever sent to be burned twice.
+// again; one whose AT checks failed is checked again; and no fuse bit is ever sent to be burned twice:
+// a burn the handset refused is read back on retry and, still unset, raises an alarm instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HandsetSnapshot, PipelineSnapshot } from '../../../src/shared/pipeline.ts';
 import { parseScenario } from '../../../src/sim/index.ts';
@@ -15,7 +16,7 @@ const scenario = parseScenario({
     { serial: 'VERIFYFAIL', faults: [{ kind: 'fail', command: 'oem sha256 system_a', message: 'hash engine busy', times: 1 }] },
     // Fails the flash of system_a once: nothing proves the flash done.
     { serial: 'FLASHFAIL', faults: [{ kind: 'fail', command: 'flash:system_a', message: 'eMMC write error 0x15', times: 1 }] },
-    // Refuses the fuse burn once (FAIL: the command did not run), so the readback still shows the bits unset.
+    // Refuses the fuse burn once (FAIL), so the readback still shows the bits unset: sent once, never again.
     { serial: 'FUSEFAIL', faults: [{ kind: 'fail', command: 'oem fuse prog', message: 'fuse controller not ready', times: 1 }] },
     // The OS answers the IMEI query with an error once: the checks fail after fuse and lock.
     { serial: 'ATFAIL', faults: [{ kind: 'fail', on: 'at', command: 'AT+CGSN', message: '+CME ERROR: 10', times: 1 }] },
@@ -91,17 +92,25 @@ describe('retrying a failed handset', () => {
     expect(after.filter(isIrreversible)).toEqual(['oem fuse prog 3 0 0x30', 'flashing lock']);
   });
 
-  it('burns on retry only the bits the readback still shows unset after a refused burn, and ends with them set', async () => {
+  it('never sends a refused burn again: on retry the readback decides, and bits sent but unset are an alarm that quarantines', async () => {
     expect(before.get('FUSEFAIL')?.filter(isIrreversible)).toEqual(['oem fuse prog 3 0 0x30']);
     expect(station.handset('FUSEFAIL').fuseWord(3, 0)).toBe(0x01);
     expect(station.started.batch.retry('FUSEFAIL')).toBe(true);
     const done = await nextOutcome('FUSEFAIL', bySerial(first, 'FUSEFAIL'));
-    expect(bySerial(done, 'FUSEFAIL')).toMatchObject({ phase: 'provisioned', reason: null });
+    expect(bySerial(done, 'FUSEFAIL')).toMatchObject({ phase: 'failed', step: 'fuse', reason: { code: 'FUSE_UNCONFIRMED' } });
     const after = await since('FUSEFAIL');
     expect(after.filter((command) => /^(download|flash|erase):/.test(command))).toEqual([]);
-    // The readback before the burn (oem fuse read) is what licenses sending the mask again.
-    expect(after.filter((command) => command.startsWith('oem fuse'))).toEqual(['oem fuse read 3 0', 'oem fuse prog 3 0 0x30', 'oem fuse read 3 0']);
-    expect(station.handset('FUSEFAIL').fuseWord(3, 0)).toBe(0x31);
+    // Read back, found unset although sent once: nothing more goes out, and no lock.
+    expect(after.filter((command) => command.startsWith('oem fuse') || command === 'flashing lock')).toEqual(['oem fuse read 3 0']);
+    expect(station.handset('FUSEFAIL').fuseWord(3, 0)).toBe(0x01);
+    const record = station.records.log.latest({ batchId: station.started.info.id }, 1000).findLast((entry) => entry.deviceSerial === 'FUSEFAIL');
+    expect(record).toMatchObject({ outcome: 'failed', failedStep: 'fuse', fusesBurned: [], locked: false });
+    expect(record?.failureReason).toMatch(/^\[FUSE_UNCONFIRMED\] /);
+    // Quarantined: a further retry is refused before anything is read or written.
+    expect(station.started.batch.retry('FUSEFAIL')).toBe(true);
+    const refused = await nextOutcome('FUSEFAIL', bySerial(done, 'FUSEFAIL'));
+    expect(bySerial(refused, 'FUSEFAIL')).toMatchObject({ phase: 'failed', step: 'identify', reason: { code: 'QUARANTINED' } });
+    expect((await since('FUSEFAIL')).filter((command) => command.startsWith('oem fuse') || command === 'flashing lock')).toEqual(['oem fuse read 3 0']);
   });
 
   it('checks again a handset whose AT checks failed, without repeating anything irreversible', async () => {
@@ -129,17 +138,15 @@ describe('retrying a failed handset', () => {
     for (const device of scenario.devices) {
       const commands = await station.fastboot(device.serial);
       expect(irreversibleBeforeVerify(commands, WRITTEN), device.serial).toEqual([]);
-      // FUSEFAIL's first burn was refused before it ran (its readback showed the bits unset), so only its later burns count.
-      const counted = device.serial === 'FUSEFAIL' ? commands.slice(commands.indexOf('oem fuse prog 3 0 0x30') + 1) : commands;
-      expect(bitsBurnedTwice(counted), device.serial).toEqual([]);
+      expect(bitsBurnedTwice(commands), device.serial).toEqual([]);
       expect(count(commands, 'flashing lock'), device.serial).toBeLessThanOrEqual(1);
     }
   });
 
   it('records one provisioned record per handset after its failed one, and keeps the chain intact', () => {
     const records = station.records.log.latest({ batchId: station.started.info.id }, 1000);
-    // ATFAIL's own test covers its outcome.
-    for (const device of scenario.devices.filter((candidate) => candidate.serial !== 'ATFAIL')) {
+    // ATFAIL's and FUSEFAIL's own tests cover their outcomes.
+    for (const device of scenario.devices.filter((candidate) => !['ATFAIL', 'FUSEFAIL'].includes(candidate.serial))) {
       const outcomes = records.filter((record) => record.deviceSerial === device.serial).sort((a, b) => a.seq - b.seq).map((record) => record.outcome);
       expect(outcomes.at(-1), device.serial).toBe('provisioned');
       expect(outcomes.filter((outcome) => outcome === 'provisioned'), device.serial).toHaveLength(1);

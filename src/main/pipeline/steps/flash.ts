@@ -2,7 +2,6 @@
 // flashing place (--parallel). A handset this batch wrote before, or one that is locked, is asked for
 // its own hashes first: when every partition already holds the bundle nothing is written again.
 import { verifiedImage } from '../../bundle/image-source.ts';
-import { flashImage } from '../../fastboot/flash-image.ts';
 import { StepFailure } from '../failure.ts';
 import { RateMeter } from '../rate-meter.ts';
 import type { Step } from '../step.ts';
@@ -32,9 +31,9 @@ export const flash: Step<'flash'> = {
       const total = targets.reduce((sum, entry) => sum + entry.partition.size, 0);
       const meter = new RateMeter(total);
       for (const { partition, target } of targets) {
-        await fastboot.client.erase(target, { signal });
+        await fastboot.erase(target, partition.expanded.size, signal);
         const done = meter.done;
-        await flashImage(fastboot.client, target, verifiedImage(batch.bundle, partition.name, signal), {
+        await fastboot.flashImage(target, verifiedImage(batch.bundle, partition.name, signal), {
           signal,
           onProgress: (progress) => {
             if (meter.update(done + progress.imageBytesRead)) context.progress(meter.progress(target));

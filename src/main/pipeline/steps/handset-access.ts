@@ -21,9 +21,7 @@ export async function confirmIdentity(context: StepContext): Promise<void> {
   const { fastboot } = fastbootOf(context);
   const identified = context.facts.identity;
   if (!identified) throw new Error(`the ${context.step} step needs the identify step's readback`);
-  const names = fastbootOf(context).profile.profile.identity;
-  const read = (name: string): Promise<string> => fastboot.client.getvar(name, { signal: context.signal });
-  const now = { serial: await read(names.serialNumber), product: await read(names.product) };
+  const now = await fastboot.readSerialAndProduct(context.signal);
   if (now.serial === identified.serialNumber && now.product === identified.product) return;
   throw new StepFailure(
     'IDENTITY_CHANGED',
