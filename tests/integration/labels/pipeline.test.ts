@@ -42,7 +42,7 @@ describe('the pipeline label step', () => {
       const printerEvents = eventLines(final, seen).filter((line) => line.includes('"printer"'));
       expect(printerEvents.map((line) => JSON.parse(line) as unknown)).toMatchObject([{ printer: { state: 'ready' } }]);
       expect(eventLines(final, seen).filter((line) => line.includes('"printer"'))).toEqual([]);
-      expect(labelEvents.map((events) => events.map((event) => event.status))).toEqual([['passed'], ['passed'], ['passed']]);
+      expect(labelEvents.map((events) => events.map((event) => event.status))).toEqual([['started', 'passed'], ['started', 'passed'], ['started', 'passed']]);
       expect(zebra.jobs).toHaveLength(3);
       const printed = zebra.jobs.map((job) => job.toString('latin1'));
       for (const serial of serials) {
@@ -64,7 +64,7 @@ describe('the pipeline label step', () => {
     const { station, final, labelEvents, service, records } = await provisionWithPrinter(`tcp://127.0.0.1:${await closedPort()}`, ['LBLOFF01', 'LBLOFF02']);
     expect(final.handsets.map((handset) => handset.phase)).toEqual(['provisioned', 'provisioned']);
     expect(final.printer).toMatchObject({ state: 'offline' });
-    for (const events of labelEvents) expect(events).toMatchObject([{ status: 'skipped', detail: expect.stringMatching(/label unprinted \(job \d+\): .*cannot reach the printer at 127\.0\.0\.1:\d+: connection refused/) }]);
+    for (const events of labelEvents) expect(events).toMatchObject([{ status: 'started' }, { status: 'skipped', detail: expect.stringMatching(/label unprinted \(job \d+\): .*cannot reach the printer at 127\.0\.0\.1:\d+: connection refused/) }]);
     expect(service.unprinted().map((entry) => entry.serial).sort()).toEqual(['LBLOFF01', 'LBLOFF02']);
     expect(records.checkIntegrity()).toMatchObject({ database: [], chain: { intact: true } });
     await station.close();

@@ -4,7 +4,7 @@
 // code and typed data, the one in a foreign wording is kept verbatim and quarantines its handset, and
 // what each handset's history then decides is what its journal proves — no fuse bit or lock ever
 // counts as unsent once it may have gone out.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ let records: StationRecords;
 beforeAll(() => {
   copyFileSync(join(FIXTURES, 'journal-schema-6.sqlite'), join(dir, 'records.sqlite'));
   copyFileSync(join(FIXTURES, 'journal-schema-6.station-key.pem'), join(dir, 'station-key.pem'));
+  // A clone does not keep the key file's mode; the station refuses a key others can read.
+  chmodSync(join(dir, 'station-key.pem'), 0o600);
   records = openStationRecords(dir);
 });
 
