@@ -5,10 +5,14 @@
 // for a while. A port is handed to the waiting run only when
 //   - it answered the run's serial, and its USB descriptor's serial (if listed) says the same;
 //   - it sits on the handset's USB port path, where both are known (a USB slot and a located port);
+//   - for a handset in a USB slot, it appeared after the handset's fastboot interface left that slot: the
+//     OS port of a USB handset enumerates only after its bootloader's interface is gone, so a port that
+//     was there before is some other device's (an impostor waiting in the folder is found so);
 //   - no other present port claims the same serial: two claimants are an alarm (AT_PORT_CONFLICT),
 //     and neither is used;
 //   - every other present port has been asked at least once, so a second claimant already in the
 //     folder is heard before the run is given the first.
+import { parseSlot } from '../../shared/handset.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
@@ -48,6 +52,8 @@ type Outcome = { readonly kind: 'serial'; readonly serial: string } | { readonly
 interface Port {
   readonly presence: AtPresence;
   readonly appearedAt: number;
+  /** When it appeared among discovery's events (see `#events`). */
+  readonly appearedEvent: number;
   /** Ends the round under way and the pause between rounds: the port left, or the station stops. */
   readonly gone: AbortController;
   /** The serial it answered; asked no more after. */
@@ -76,6 +82,10 @@ export class AtPorts {
   readonly #options: AtPortsOptions;
   readonly #ports = new Map<string, Port>();
   readonly #waiters = new Set<Waiter>();
+  /** Per USB slot, whether a handset is in fastboot there, as of which discovery event. */
+  readonly #fastboot = new Map<string, { readonly present: boolean; readonly event: number }>();
+  /** Counts discovery's events, to order a port's appearance against a fastboot interface leaving (clock time may tie). */
+  #events = 0;
   #stopped = false;
 
   constructor(options: AtPortsOptions) {
@@ -86,9 +96,16 @@ export class AtPorts {
   appeared(presence: AtPresence): void {
     if (this.#stopped) return;
     this.#ports.get(presence.id)?.gone.abort();
-    const port: Port = { presence, appearedAt: Date.now(), gone: new AbortController(), answered: null, rounds: 0, spoke: false, silence: null, probing: false, offered: false, wake: null };
+    const port: Port = { presence, appearedAt: Date.now(), appearedEvent: ++this.#events, gone: new AbortController(), answered: null, rounds: 0, spoke: false, silence: null, probing: false, offered: false, wake: null };
     this.#ports.set(presence.id, port);
     this.#probe(port);
+  }
+
+  /** Discovery saw a handset in fastboot in `slot` (a fastboot presence's id), or saw it leave. */
+  fastboot(slot: string, present: boolean): void {
+    if (!isUsbSlot(slot)) return;
+    this.#fastboot.set(slot, { present, event: ++this.#events });
+    this.#settle();
   }
 
   left(id: string): void {
@@ -218,6 +235,8 @@ export class AtPorts {
     for (const port of this.#ports.values()) {
       const serial = port.answered;
       if (serial === null || port.offered || [...this.#waiters].some((waiter) => waiter.request.serial === serial)) continue;
+      // A claim another port contradicts is nobody's: such a handset is left to the operator.
+      if (this.#claimants(serial).length > 1 || descriptorProblem(port, serial) !== null) continue;
       port.offered = true;
       this.#options.unclaimed(port.presence, serial);
     }
@@ -236,7 +255,11 @@ export class AtPorts {
       const paths = claimants.map((port) => displaySafe(port.presence.path, 120)).join(' and ');
       return new StepFailure('AT_PORT_CONFLICT', `${claimants.length} AT ports answer as handset ${serial}: ${paths}; neither is used`, CONFLICT_ACTION);
     }
-    const problem = descriptorProblem(first, handset) ?? locationProblem(first, slot);
+    const fastboot = this.#fastboot.get(slot);
+    // Still in fastboot as discovery sees it: no port can be its OS's yet; judged once the interface left.
+    if (fastboot?.present) return null;
+    const early = fastboot !== undefined && first.appearedEvent < fastboot.event ? `it was there before the handset left fastboot in ${displaySafe(slot, 120)}` : null;
+    const problem = descriptorProblem(first, handset) ?? locationProblem(first, slot) ?? early;
     if (problem !== null) return new StepFailure('AT_PORT_CONFLICT', `the AT port ${displaySafe(first.presence.path, 120)} answers as handset ${serial} but ${problem}; it is not used`, CONFLICT_ACTION);
     return first.presence;
   }
@@ -304,6 +327,12 @@ function descriptorProblem(port: Port, serial: string): string | null {
 /** Why the port cannot be in `slot`: both are USB port paths and differ. Null when they agree or either is unknown. */
 function locationProblem(port: Port, slot: string): string | null {
   const usbPort = port.presence.usbPort;
-  if (usbPort === null || slot.startsWith('tcp:') || usbPort === slot) return null;
+  if (usbPort === null || !isUsbSlot(slot) || usbPort === slot) return null;
   return `it sits on USB port ${displaySafe(usbPort, 40)} while the handset is in ${displaySafe(slot, 120)}`;
+}
+
+/** A USB port path, where a handset's AT port can be tied to its slot (a TCP endpoint has no such tie). */
+function isUsbSlot(slot: string): boolean {
+  const parsed = parseSlot(slot);
+  return !('problem' in parsed) && parsed.kind === 'usb';
 }

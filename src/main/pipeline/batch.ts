@@ -160,6 +160,7 @@ export class ProvisioningBatch {
       else this.#atPorts.left(presence.id);
       return;
     }
+    this.#atPorts.fastboot(presence.id, event.type === 'attach');
     if (event.type === 'attach') this.#attachFastboot(presence);
     else this.#runs.get(presence.id)?.unplugged();
   }
