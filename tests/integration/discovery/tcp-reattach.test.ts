@@ -24,12 +24,17 @@ const RESET_AFTER_BYTES = 1024 * 1024;
 /** Relays each connection to the handset's port; resets the first one that carries a download, once. */
 class ResettingRelay {
   readonly server: Server;
+  readonly #sockets = new Set<Socket>();
   resets = 0;
 
   constructor(target: number) {
     this.server = createServer((station) => {
       const handset = connect({ host: '127.0.0.1', port: target });
-      for (const socket of [station, handset]) socket.on('error', () => undefined);
+      for (const socket of [station, handset]) {
+        socket.on('error', () => undefined);
+        this.#sockets.add(socket);
+        socket.once('close', () => this.#sockets.delete(socket));
+      }
       let forwarded = 0;
       station.on('data', (chunk: Buffer) => {
         forwarded += chunk.length;
@@ -57,7 +62,7 @@ class ResettingRelay {
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections?.();
+    for (const socket of this.#sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
