@@ -62,7 +62,8 @@ export class AtClient {
     const end = (why: string) => () => this.#end(new AtError('AT_DISCONNECTED', `${this.name}: the AT port went away (${why}). Check the cable; the handset may have rebooted.`));
     stream.on('end', end('end of stream'));
     stream.on('close', end('closed'));
-    stream.on('error', (error: Error) => end(displaySafe(error.message, 120))());
+    // A stream ended with an AtError (the station cut a port another one contradicts) keeps its code.
+    stream.on('error', (error: Error) => (error instanceof AtError ? this.#end(error) : end(displaySafe(error.message, 120))()));
   }
 
   /** Runs one command and resolves with its answer, whether OK or an error result code. */

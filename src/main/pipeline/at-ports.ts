@@ -12,11 +12,15 @@
 //     and neither is used;
 //   - every other present port has been asked at least once, so a second claimant already in the
 //     folder is heard before the run is given the first.
+// The run gets a view of the port bound to its handset: when a second port claims the handset while
+// the first is bound, the run's open link to it is cut (AT_PORT_CONFLICT through the AT client) and
+// the view opens no more, so no answer of a contested port reaches the handset's record.
 import { parseSlot } from '../../shared/handset.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
-import { AtClient } from '../at/client.ts';
+import { AtClient, type AtLink } from '../at/client.ts';
+import { AtError } from '../at/errors.ts';
 import type { AtPresence } from '../discovery/presence.ts';
 import { readAtSerial, syncAt } from '../handset/at-checks.ts';
 import { HandsetError } from '../handset/errors.ts';
@@ -71,6 +75,16 @@ interface Port {
   wake: (() => void) | null;
 }
 
+/** A port handed to a run as its handset's, for as long as the port is present. */
+interface Binding {
+  readonly serial: string;
+  readonly port: Port;
+  /** The links the run opened through its view, open now. */
+  readonly links: Set<AtLink>;
+  /** Set once another port claims the handset: the view is cut and opens no more. */
+  conflict: StepFailure | null;
+}
+
 interface Waiter {
   readonly request: AtPortWait;
   readonly deadline: number;
@@ -82,6 +96,8 @@ export class AtPorts {
   readonly #options: AtPortsOptions;
   readonly #ports = new Map<string, Port>();
   readonly #waiters = new Set<Waiter>();
+  /** By port id: the ports handed over. */
+  readonly #bindings = new Map<string, Binding>();
   /** Per USB slot, whether a handset is in fastboot there, as of which discovery event. */
   readonly #fastboot = new Map<string, { readonly present: boolean; readonly event: number }>();
   /** Counts discovery's events, to order a port's appearance against a fastboot interface leaving (clock time may tie). */
@@ -112,6 +128,7 @@ export class AtPorts {
     const port = this.#ports.get(id);
     if (!port) return;
     this.#ports.delete(id);
+    if (this.#bindings.get(id)?.port === port) this.#bindings.delete(id);
     port.gone.abort();
     port.wake?.();
     this.#settle();
@@ -149,10 +166,10 @@ export class AtPorts {
     });
   }
 
-  /** The present port proved to be the port of handset `serial` in `slot`, if one is: for checking a booted handset again. */
+  /** The present port proved to be the port of handset `serial` in `slot`, if one is, bound to it: for checking a booted handset again. */
   portOf(serial: string, slot: string): AtPresence | undefined {
     const verdict = this.#verdict(serial, slot);
-    return verdict instanceof StepFailure || verdict === null ? undefined : verdict;
+    return verdict instanceof StepFailure || verdict === null ? undefined : this.#bind(verdict, serial);
   }
 
   stop(): void {
@@ -226,11 +243,12 @@ export class AtPorts {
   /** Hands each waiting run its port, or its alarm; then hands over the ports nobody waits for. */
   #settle(): void {
     if (this.#stopped) return;
+    this.#guardBindings();
     if (!this.#everyPortAsked()) return;
     for (const waiter of [...this.#waiters]) {
       const verdict = this.#verdict(waiter.request.serial, waiter.request.slot);
       if (verdict instanceof StepFailure) waiter.reject(verdict);
-      else if (verdict !== null) waiter.resolve(verdict);
+      else if (verdict !== null) waiter.resolve(this.#bind(verdict, waiter.request.serial));
     }
     for (const port of this.#ports.values()) {
       const serial = port.answered;
@@ -243,6 +261,46 @@ export class AtPorts {
   }
 
   /**
+   * The run's view of `presence`, bound to handset `serial` for as long as the port is present: it opens
+   * the port only while no other port claims the handset, and its open links are cut when one does.
+   */
+  #bind(presence: AtPresence, serial: string): AtPresence {
+    const port = this.#ports.get(presence.id) as Port;
+    const earlier = this.#bindings.get(presence.id);
+    const binding: Binding = earlier?.port === port && earlier.serial === serial ? earlier : { serial, port, links: new Set(), conflict: null };
+    this.#bindings.set(presence.id, binding);
+    return {
+      ...presence,
+      open: async () => {
+        if (binding.conflict) throw binding.conflict;
+        const link = await presence.open();
+        if (binding.conflict) {
+          await link.close().catch(() => undefined);
+          throw binding.conflict;
+        }
+        binding.links.add(link);
+        return {
+          stream: link.stream,
+          close: async () => {
+            binding.links.delete(link);
+            await link.close();
+          },
+        };
+      },
+    };
+  }
+
+  /** Cuts the bound ports whose handset another present port now claims too. */
+  #guardBindings(): void {
+    for (const binding of this.#bindings.values()) {
+      const claimants = this.#claimants(binding.serial);
+      if (binding.conflict || claimants.length < 2) continue;
+      binding.conflict = conflictOf(binding.serial, claimants);
+      for (const link of binding.links) link.stream.destroy(new AtError('AT_PORT_CONFLICT', binding.conflict.message));
+    }
+  }
+
+  /**
    * The port proved to be the port of handset `serial` in `slot`, the alarm when a port's claim to be it is
    * contradicted, or null when no port answered as it. Only once every present port has been asked.
    */
@@ -251,10 +309,7 @@ export class AtPorts {
     const [first, second] = claimants;
     if (first === undefined) return null;
     const serial = displaySafe(handset, 64);
-    if (second !== undefined) {
-      const paths = claimants.map((port) => displaySafe(port.presence.path, 120)).join(' and ');
-      return new StepFailure('AT_PORT_CONFLICT', `${claimants.length} AT ports answer as handset ${serial}: ${paths}; neither is used`, CONFLICT_ACTION);
-    }
+    if (second !== undefined) return conflictOf(handset, claimants);
     const fastboot = this.#fastboot.get(slot);
     // Still in fastboot as discovery sees it: no port can be its OS's yet; judged once the interface left.
     if (fastboot?.present) return null;
@@ -316,6 +371,12 @@ async function ask(port: Port, dialects: readonly DeviceProfile[]): Promise<Outc
   } finally {
     await client?.close().catch(() => undefined);
   }
+}
+
+/** The alarm of several ports answering as one handset. */
+function conflictOf(serial: string, claimants: readonly Port[]): StepFailure {
+  const paths = claimants.map((port) => displaySafe(port.presence.path, 120)).join(' and ');
+  return new StepFailure('AT_PORT_CONFLICT', `${claimants.length} AT ports answer as handset ${displaySafe(serial, 64)}: ${paths}; neither is used`, CONFLICT_ACTION);
 }
 
 /** Why the port's USB descriptor contradicts its answer `serial`, or null. */

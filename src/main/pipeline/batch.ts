@@ -204,8 +204,9 @@ export class ProvisioningBatch {
     if (this.#stopped || this.#runBySerial(serial) !== undefined) return;
     const device = this.#options.records.journal.findDevice(this.#options.plan.id, serial);
     const slot = device?.identity['slot'];
-    if (!device || !slot || this.#atPorts.portOf(serial, slot) !== port) return;
-    this.#runIn(slot).resumeBooted(port, device);
+    const bound = device && slot ? this.#atPorts.portOf(serial, slot) : undefined;
+    if (!device || !slot || bound?.id !== port.id) return;
+    this.#runIn(slot).resumeBooted(bound, device);
   }
 
   #runBySerial(serial: string): HandsetRun | undefined {

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AtClient } from '../../../src/main/at/client.ts';
 import type { AtPresence } from '../../../src/main/discovery/presence.ts';
 import { HandsetRegistry } from '../../../src/main/discovery/registry.ts';
 import { SerialBackend } from '../../../src/main/discovery/serial-backend.ts';
@@ -13,6 +14,7 @@ import { SimSerialBackend } from '../../../src/main/discovery/sim-serial-backend
 import { UsbBackend } from '../../../src/main/discovery/usb-backend.ts';
 import { AtPorts } from '../../../src/main/pipeline/at-ports.ts';
 import { StepFailure } from '../../../src/main/pipeline/failure.ts';
+import { syncAt } from '../../../src/main/handset/at-checks.ts';
 import { defaultProfilesDir, readProfile } from '../../../src/main/profiles/profile-store.ts';
 import type { DeviceProfile } from '../../../src/shared/profile.ts';
 import { handsetDirectoryName } from '../../../src/sim/handset-state.ts';
@@ -254,4 +256,19 @@ describe('AT ports on real PTYs in a serial folder', () => {
     expect(ports.portOf('LSIM0001', '1-1.1')).toBeUndefined();
   });
 
+
+  it('cuts the run’s open link to its bound port when a second port claims the handset, and opens it no more', async () => {
+    const { sim, dir, wait, profile } = await ptyFolder();
+    const waiting = wait('LSIM0001', '1-1.1');
+    await bootIntoSystem(handset(sim, 'LSIM0001'));
+    const bound = await waiting;
+    const client = new AtClient(await bound.open(), 'bound');
+    cleanups.push(() => client.close());
+    await syncAt(client, profile);
+    const impostor = await impostorIn(dir);
+    await expect.poll(() => impostor.commands, { timeout: 10_000 }).toContain('AT+XSERIAL?');
+    const answer = (): Promise<string> => client.command('AT', { timeoutMs: 2000 }).then(() => 'answered', (error: { code?: string }) => error.code ?? 'no code');
+    await expect.poll(answer, { timeout: 10_000 }).toBe('AT_PORT_CONFLICT');
+    await expect(bound.open()).rejects.toMatchObject({ code: 'AT_PORT_CONFLICT', message: expect.stringMatching(/^2 AT ports answer as handset LSIM0001: /) });
+  });
 });
