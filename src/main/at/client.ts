@@ -4,7 +4,7 @@
 // (RING, +CREG) and noise, or never answer, so every line is bounded and every wait has a timeout.
 import type { Duplex } from 'node:stream';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { HandsetError } from '../handset/errors.ts';
+import { AtError } from './errors.ts';
 
 /** A line longer than this is not an answer; the port is flooding. */
 const MAX_LINE_BYTES = 4096;
@@ -59,10 +59,11 @@ export class AtClient {
     this.#stream = stream;
     this.name = name;
     stream.on('data', (chunk: Buffer) => this.#receive(chunk));
-    const end = (why: string) => () => this.#end(new HandsetError('AT_DISCONNECTED', `${this.name}: the AT port went away (${why}). Check the cable; the handset may have rebooted.`));
+    const end = (why: string) => () => this.#end(new AtError('AT_DISCONNECTED', `${this.name}: the AT port went away (${why}). Check the cable; the handset may have rebooted.`));
     stream.on('end', end('end of stream'));
     stream.on('close', end('closed'));
-    stream.on('error', (error: Error) => end(displaySafe(error.message, 120))());
+    // A stream ended with an AtError (the station cut a port another one contradicts) keeps its code.
+    stream.on('error', (error: Error) => (error instanceof AtError ? this.#end(error) : end(displaySafe(error.message, 120))()));
   }
 
   /** Runs one command and resolves with its answer, whether OK or an error result code. */
@@ -73,7 +74,7 @@ export class AtClient {
   }
 
   async close(): Promise<void> {
-    this.#end(new HandsetError('AT_DISCONNECTED', `${this.name}: the AT port was closed by the station.`));
+    this.#end(new AtError('AT_DISCONNECTED', `${this.name}: the AT port was closed by the station.`));
     await this.#link.close();
   }
 
@@ -82,7 +83,7 @@ export class AtClient {
     if (this.#ended) return Promise.reject(this.#ended);
     options.signal?.throwIfAborted();
     return new Promise<AtAnswer>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new HandsetError('AT_TIMEOUT', `${this.name} '${command}': no final result code within ${options.timeoutMs / 1000} s. Power-cycle the handset and retry.`)), options.timeoutMs);
+      const timer = setTimeout(() => finish(new AtError('AT_TIMEOUT', `${this.name} '${command}': no final result code within ${options.timeoutMs / 1000} s. Power-cycle the handset and retry.`)), options.timeoutMs);
       const onAbort = (): void => finish(options.signal?.reason instanceof Error ? options.signal.reason : new Error('cancelled'));
       const finish = (error: Error | null, answer?: AtAnswer): void => {
         clearTimeout(timer);
@@ -112,7 +113,7 @@ export class AtClient {
     if (data.length > MAX_LINE_BYTES) {
       // Drop the over-long line up to its end; it cannot be an answer.
       this.#discarding = true;
-      this.#fail(new HandsetError('AT_LINE_TOO_LONG', `${this.name}: the handset sent a line longer than ${MAX_LINE_BYTES} bytes; its AT port is misbehaving.`));
+      this.#fail(new AtError('AT_LINE_TOO_LONG', `${this.name}: the handset sent a line longer than ${MAX_LINE_BYTES} bytes; its AT port is misbehaving.`));
       data = Buffer.alloc(0);
     }
     this.#partial = Buffer.from(data);
@@ -130,7 +131,7 @@ export class AtClient {
       return;
     }
     pending.lines.push(line);
-    if (pending.lines.length > MAX_LINES) this.#fail(new HandsetError('AT_LINE_TOO_LONG', `${this.name} '${pending.command}': more than ${MAX_LINES} lines without a result code.`));
+    if (pending.lines.length > MAX_LINES) this.#fail(new AtError('AT_LINE_TOO_LONG', `${this.name} '${pending.command}': more than ${MAX_LINES} lines without a result code.`));
   }
 
   #fail(error: Error): void {

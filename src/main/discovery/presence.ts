@@ -27,9 +27,14 @@ export interface AtPresence {
   readonly serialNumber: string | null;
   readonly vendorId: number | null;
   readonly productId: number | null;
+  /**
+   * The USB port path the port's device is plugged into (`1-3.2`, spelled as a USB slot is), when the
+   * host tells (Linux sysfs, the simulator's bus); null for a PTY or where it is not known. A handset's
+   * AT port sits on the same port path as its fastboot interface.
+   */
+  readonly usbPort: string | null;
   open(): Promise<AtLink>;
 }
-
 
 export type Presence = FastbootPresence | AtPresence;
 

@@ -2,11 +2,14 @@
 // carry the handset's serial number in their descriptor) plus paths configured by hand, since PTYs
 // and some adapters never appear in a listing. A folder configured by hand stands for every port in
 // it (as `lockstep sim --pty DIR` makes them). Listing needs udevadm on Linux; without it the
-// configured paths still work and the status line says what is missing.
+// configured paths still work and the status line says what is missing. Where Linux sysfs tells,
+// each port carries the USB port path its device is plugged into, so a handset's AT port can be tied
+// to the slot its fastboot interface was in.
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
+import { formatSlot, parseSlot } from '../../shared/handset.ts';
 import type { TransportStatus } from '../../shared/types.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
@@ -26,6 +29,10 @@ const PATH_POLL_MS = 250;
 const LISTING_POLL_MS = 30_000;
 /** AT ports run at whatever rate; USB CDC ignores it and PTYs have none. */
 const BAUD_RATE = 115200;
+/** A USB interface's folder in sysfs: `<port path>:<configuration>.<interface>`, e.g. `1-3.2:1.0`. */
+const USB_INTERFACE = /^(\d{1,3}-\d{1,3}(?:\.\d{1,3}){0,6}):\d{1,3}\.\d{1,3}$/;
+/** A tty's name as the kernel gives it (`ttyACM0`); anything else is not looked up in sysfs. */
+const TTY_NAME = /^tty[A-Za-z0-9_]{1,32}$/;
 
 interface ListedPort {
   readonly path: string;
@@ -36,6 +43,10 @@ interface ListedPort {
   readonly productId: number | null;
 }
 
+interface LocatedPort extends ListedPort {
+  readonly usbPort: string | null;
+}
+
 export interface SerialBackendOptions {
   /** Port paths or folders of ports configured by hand. */
   readonly paths: readonly string[];
@@ -43,6 +54,8 @@ export interface SerialBackendOptions {
   readonly listSystemPorts: boolean;
   /** Where the system's ports appear, watched to know when to list them again; /dev unless a test says otherwise. */
   readonly deviceFolder?: string;
+  /** Where sysfs is mounted, for the USB port path of each port; /sys unless a test says otherwise. */
+  readonly sysfs?: string;
 }
 
 export class SerialBackend implements DiscoveryBackend {
@@ -134,7 +147,9 @@ export class SerialBackend implements DiscoveryBackend {
     for (const port of ports.values()) {
       if (this.#present.has(port.path)) continue;
       this.#present.set(port.path, port);
-      this.#sink?.attach(presence(port));
+      const usbPort = await usbPortOf(port.path, this.#options.deviceFolder ?? '/dev', this.#options.sysfs ?? '/sys');
+      // The port may have gone while sysfs was read: a later scan reports that.
+      if (this.#present.get(port.path) === port) this.#sink?.attach(presence({ ...port, usbPort }));
     }
   }
 
@@ -154,7 +169,7 @@ export class SerialBackend implements DiscoveryBackend {
   }
 }
 
-function presence(port: ListedPort): AtPresence {
+function presence(port: LocatedPort): AtPresence {
   return {
     kind: 'at',
     id: `at:${port.path}`,
@@ -162,6 +177,7 @@ function presence(port: ListedPort): AtPresence {
     serialNumber: port.serialNumber,
     vendorId: port.vendorId,
     productId: port.productId,
+    usbPort: port.usbPort,
     open: () =>
       new Promise((resolve, reject) => {
         const serial = new SerialPort({ path: port.path, baudRate: BAUD_RATE, autoOpen: false });
@@ -204,6 +220,24 @@ async function configuredPorts(paths: readonly string[]): Promise<ListedPort[]> 
     for (const member of members) found.push({ path: member, listed: false, serialNumber: null, vendorId: null, productId: null });
   }
   return found;
+}
+
+/**
+ * The USB port path (`1-3.2`) a tty's device is plugged into, from sysfs: the tty's `device` link
+ * resolves into its USB interface's folder (`…/1-3/1-3.2/1-3.2:1.0`, or a folder below it for a
+ * USB serial converter). Null for a PTY, a UART, a path that is not a tty in `devices`, or no sysfs.
+ */
+export async function usbPortOf(path: string, devices: string, sysfs: string): Promise<string | null> {
+  const device = await realpath(path).catch(() => null);
+  if (device === null || dirname(device) !== (await realpath(devices).catch(() => devices)) || !TTY_NAME.test(basename(device))) return null;
+  const node = await realpath(join(sysfs, 'class', 'tty', basename(device), 'device')).catch(() => null);
+  const usbInterface = node
+    ?.split('/')
+    .reverse()
+    .map((folder) => USB_INTERFACE.exec(folder))
+    .find((match) => match !== null);
+  const slot = usbInterface ? parseSlot(usbInterface[1] as string) : null;
+  return slot === null || 'problem' in slot ? null : formatSlot(slot);
 }
 
 function hexId(text: string | undefined): number | null {

@@ -1,5 +1,7 @@
 // The simulated fleet's AT ports, in-process: the handsets that booted into their OS, each with the
-// serial number its USB descriptor would carry, as a real serial port listing reports it.
+// serial number its USB descriptor would carry, as a real serial port listing reports it, and the USB
+// port path it is plugged into, as sysfs tells on a real Linux station.
+import { formatSlot, parseSlot } from '../../shared/handset.ts';
 import type { TransportStatus } from '../../shared/types.ts';
 import type { SimSerialBus } from '../../sim/index.ts';
 import { streamLink } from '../at/client.ts';
@@ -52,9 +54,16 @@ export class SimSerialBackend implements DiscoveryBackend {
         serialNumber: port.serialNumber,
         vendorId: port.vendorId,
         productId: port.productId,
+        usbPort: usbPortOf(port.usbPort),
         open: async () => streamLink(this.#bus.open(port.path)),
       };
       this.#sink?.attach(presence);
     }
   }
+}
+
+/** The bus's port path in the spelling of a USB slot, or null when it is not one. */
+function usbPortOf(text: string): string | null {
+  const slot = parseSlot(text);
+  return 'problem' in slot || slot.kind !== 'usb' ? null : formatSlot(slot);
 }

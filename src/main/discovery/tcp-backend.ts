@@ -1,12 +1,15 @@
 // Fastboot over TCP at configured endpoints (a network bootloader, a `lockstep sim --tcp` fleet). An
 // endpoint is present while it accepts the FB01 handshake. It is probed only while no run holds a
 // connection to it (a bootloader has one link), so an endpoint behaves like a USB port: it appears
-// when a handset answers there and disappears when it stops answering.
+// when a handset answers there and disappears when it stops answering. A run's connection that breaks
+// under it (a link reset while the bootloader still listens) counts as an unplugging: the endpoint
+// is detached when the run lets the connection go, and attached again once it answers a probe, as a
+// USB handset re-enumerates, so the run starts a new attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatSlot, type Slot } from '../../shared/handset.ts';
 import type { TransportStatus } from '../../shared/types.ts';
 import { connectTcp } from '../fastboot/tcp-transport.ts';
-import type { FastbootTransport } from '../fastboot/transport.ts';
+import { TransportError, type FastbootTransport } from '../fastboot/transport.ts';
 import type { DiscoveryBackend, FastbootPresence, PresenceSink } from './presence.ts';
 
 const PROBE_INTERVAL_MS = 1000;
@@ -81,7 +84,7 @@ export class TcpBackend implements DiscoveryBackend {
       connect: async (signal) => {
         endpoint.inUse += 1;
         try {
-          return held(await connectTcp(endpoint.slot.host, endpoint.slot.port, { signal }), () => (endpoint.inUse -= 1));
+          return held(await connectTcp(endpoint.slot.host, endpoint.slot.port, { signal }), (broken) => this.#released(endpoint, broken));
         } catch (error) {
           endpoint.inUse -= 1;
           throw error;
@@ -89,19 +92,53 @@ export class TcpBackend implements DiscoveryBackend {
       },
     };
   }
+
+  /**
+   * A run's connection ended. After a break the endpoint is reported gone at once, whatever it answers
+   * now, and the next probe that reaches it attaches it as new. A connection the run closed whole
+   * changes nothing, so a handset that failed a step is not started again by itself.
+   */
+  #released(endpoint: Endpoint, broken: boolean): void {
+    endpoint.inUse -= 1;
+    if (!broken || !endpoint.present || this.#stop.signal.aborted) return;
+    endpoint.present = false;
+    this.#sink?.detach(endpoint.id);
+  }
 }
 
-/** The transport, telling the backend once when it is closed. */
-function held(transport: FastbootTransport, released: () => void): FastbootTransport {
-  let open = true;
+/**
+ * The transport, telling the backend once that it is done with: when the link drops under it (a reset,
+ * the device closing) or else when the run closes it. A broken link is released at once, so the
+ * endpoint is probed again even before the run gets round to closing it.
+ */
+function held(transport: FastbootTransport, released: (broken: boolean) => void): FastbootTransport {
+  let held = true;
+  let closing = false;
+  const release = (broken: boolean): void => {
+    if (held) released(broken);
+    held = false;
+  };
+  const watched = async <T>(operation: Promise<T>): Promise<T> => {
+    try {
+      return await operation;
+    } catch (error) {
+      // Only a drop of the link itself: a timeout or a protocol error leaves the link as it was.
+      // An operation the station's own close cut short is no break either.
+      if (!closing && error instanceof TransportError && error.failure === 'disconnected') release(true);
+      throw error;
+    }
+  };
   return {
     name: transport.name,
-    send: (parts, timeoutMs) => transport.send(parts, timeoutMs),
-    receive: (timeoutMs) => transport.receive(timeoutMs),
+    send: (parts, timeoutMs) => watched(transport.send(parts, timeoutMs)),
+    receive: (timeoutMs) => watched(transport.receive(timeoutMs)),
     close: async () => {
-      await transport.close();
-      if (open) released();
-      open = false;
+      closing = true;
+      try {
+        await transport.close();
+      } finally {
+        release(false);
+      }
     },
   };
 }

@@ -1,11 +1,13 @@
 // The checks step: with the handset booted into its OS, ask each of the profile's AT checks and
 // judge the answer. Every check is run and reported, so the operator sees the whole picture (an
 // IMEI problem and a camera still present are two findings, not one).
+import { SERIAL_NUMBER } from '../../shared/identifiers.ts';
 import { isValidImei } from '../../shared/imei.ts';
 import type { AtCheck, DeviceProfile } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { AtAnswer, AtClient } from '../at/client.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
+import { asHandsetFault, HandsetError } from './errors.ts';
 
 /** Answer text kept per check: enough for an auditor to see what the handset said. */
 const MAX_ANSWER_CHARS = 512;
@@ -29,38 +31,49 @@ export interface CheckExpectations {
   readonly bundleVersion: string;
 }
 
-/** `AT` until `OK`: lets a port that just booted flush its banner and noise before the first real command. */
+/**
+ * `AT` until `OK`: lets a port that just booted flush its banner and noise before the first real command.
+ * A port that never says OK is the handset's fault: AT_TIMEOUT when it stayed silent, UNEXPECTED_ANSWER
+ * when it answered something else, AT_DISCONNECTED when it went away.
+ */
 export async function syncAt(client: AtClient, profile: DeviceProfile, signal?: AbortSignal): Promise<void> {
   let last: unknown = null;
   for (let attempt = 0; attempt < SYNC_ATTEMPTS; attempt++) {
     try {
       const answer = await client.command('AT', { timeoutMs: profile.timeouts.atCommandMs, signal });
       if (answer.final === 'ok') return;
-      last = new Error(`it answered ${displaySafe(answer.lines.join(' | '), 120)}`);
+      last = new HandsetError('UNEXPECTED_ANSWER', `it answered ${displaySafe(answer.lines.join(' | '), 120)}`);
     } catch (error) {
       signal?.throwIfAborted();
-      last = error;
+      last = asHandsetFault(error);
     }
   }
-  throw new Error(`${client.name}: the AT port does not answer AT with OK (${describeFailure(last)})`);
+  const code = last instanceof HandsetError ? last.code : 'UNEXPECTED_ANSWER';
+  throw new HandsetError(code, `${client.name}: the AT port does not answer AT with OK (${describeFailure(last)})`);
 }
 
-/** The serial number a hand-configured AT port reports, for matching it to its handset. */
+/** The serial number a booted handset reports on its AT port, for matching the port to its handset; null when no line matches. */
 export async function readAtSerial(client: AtClient, profile: DeviceProfile, signal?: AbortSignal): Promise<string | null> {
   const { command, pattern } = profile.at.serialNumber;
-  const answer = await client.command(command, { timeoutMs: profile.timeouts.atCommandMs, signal });
+  const answer = await client.command(command, { timeoutMs: profile.timeouts.atCommandMs, signal }).catch((error: unknown) => {
+    throw asHandsetFault(error);
+  });
   const regex = new RegExp(pattern);
   for (const line of answer.lines) {
     const match = regex.exec(line);
-    if (match?.[1] !== undefined) return match[1];
+    // A claim outside the serial grammar names no handset this station could have met; it is no answer.
+    if (match?.[1] !== undefined) return SERIAL_NUMBER.test(match[1]) ? match[1] : null;
   }
   return null;
 }
 
+/** Asks every check of the profile; a port that times out or goes away mid-check is the handset's fault (its code kept). */
 export async function runAtChecks(client: AtClient, profile: DeviceProfile, expected: CheckExpectations, signal?: AbortSignal): Promise<AtCheckResult[]> {
   const results: AtCheckResult[] = [];
   for (const check of profile.at.checks) {
-    const answer = await client.command(check.command, { timeoutMs: profile.timeouts.atCommandMs, signal });
+    const answer = await client.command(check.command, { timeoutMs: profile.timeouts.atCommandMs, signal }).catch((error: unknown) => {
+      throw asHandsetFault(error);
+    });
     results.push(judge(check, answer, expected));
   }
   return results;

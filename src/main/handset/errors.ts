@@ -1,7 +1,9 @@
-// Failures of a handset operation that are about the handset's answer, not the link: the device
-// said something the profile does not allow. The code travels to the operator unchanged.
+// Failures of a handset operation that are the handset's fault, not the station's: the device said
+// something the profile does not allow, or its AT port timed out, went away or flooded. The code
+// travels to the operator unchanged.
+import { AtError, type AtErrorCode } from '../at/errors.ts';
 
-export type HandsetErrorCode = 'UNEXPECTED_ANSWER' | 'AT_TIMEOUT' | 'AT_DISCONNECTED' | 'AT_LINE_TOO_LONG' | 'AT_PORT_UNAVAILABLE';
+export type HandsetErrorCode = 'UNEXPECTED_ANSWER' | AtErrorCode;
 
 export class HandsetError extends Error {
   readonly code: HandsetErrorCode;
@@ -10,4 +12,9 @@ export class HandsetError extends Error {
     this.name = 'HandsetError';
     this.code = code;
   }
+}
+
+/** An AT link failure as the handset's fault, with its code; anything else (an abort, a station fault) unchanged. */
+export function asHandsetFault(error: unknown): unknown {
+  return error instanceof AtError ? new HandsetError(error.code, error.message) : error;
 }

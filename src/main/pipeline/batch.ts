@@ -4,13 +4,11 @@
 // steps, and publishes the live state.
 import { slotLabel, type SlotNames } from '../../shared/handset.ts';
 import type { BatchInfo, PipelineSnapshot } from '../../shared/pipeline.ts';
-import type { DeviceProfile } from '../../shared/profile.ts';
-import { AtClient } from '../at/client.ts';
 import type { HandsetRegistry, RegistryEvent } from '../discovery/registry.ts';
 import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
-import { readAtSerial, syncAt } from '../handset/at-checks.ts';
 import type { ProfileSet } from '../profiles/profile-store.ts';
 import type { StationRecords } from '../records/station-records.ts';
+import { AtPorts } from './at-ports.ts';
 import { AuthorisationGate, PauseGate, Permits } from './gate.ts';
 import { HandsetRun, type BatchPlan } from './handset-run.ts';
 import { NO_PRINTER, type LabelStep } from './labels.ts';
@@ -38,12 +36,6 @@ export interface BatchOptions {
   readonly awaitsAuthorisation?: boolean;
 }
 
-interface AtWaiter {
-  readonly serial: string;
-  readonly profile: DeviceProfile;
-  readonly resolve: (presence: AtPresence) => void;
-}
-
 export class ProvisioningBatch {
   readonly #options: BatchOptions;
   readonly #runs = new Map<string, HandsetRun>();
@@ -51,10 +43,7 @@ export class ProvisioningBatch {
   readonly #authorisation: AuthorisationGate | null;
   readonly #flashing: Permits;
   readonly #publisher: CoalescedPublisher<PipelineSnapshot>;
-  readonly #atSerials = new Map<string, string | null>();
-  /** One question at a time per port: a serial port opens for one reader only. */
-  readonly #asking = new Map<string, Promise<string | null>>();
-  readonly #atWaiters = new Set<AtWaiter>();
+  readonly #atPorts: AtPorts;
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
   #printer: PrinterStatus | null = null;
@@ -64,6 +53,10 @@ export class ProvisioningBatch {
     this.#flashing = new Permits(options.parallel);
     this.#authorisation = options.awaitsAuthorisation ? new AuthorisationGate() : null;
     this.#publisher = new CoalescedPublisher((version) => this.#build(version));
+    this.#atPorts = new AtPorts({
+      profiles: () => options.profiles.profiles.map(({ profile }) => profile),
+      unclaimed: (port, serial) => this.#resumeBooted(port, serial),
+    });
   }
 
   /** Takes every handset present now and every one that appears from now on. */
@@ -124,9 +117,7 @@ export class ProvisioningBatch {
       run.attach(fastboot);
       return true;
     }
-    const port = present.find(
-      (presence): presence is AtPresence => presence.kind === 'at' && (presence.serialNumber ?? this.#atSerials.get(presence.id) ?? null) === serial,
-    );
+    const port = this.#atPorts.portOf(serial, run.slot);
     if (!port || !run.canRecheck) return false;
     run.recheck(port);
     return true;
@@ -148,6 +139,7 @@ export class ProvisioningBatch {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
+    this.#atPorts.stop();
     this.#gate.resume();
     for (const run of this.#runs.values()) run.abort();
     await Promise.all([...this.#runs.values()].map((run) => run.settled()));
@@ -164,10 +156,11 @@ export class ProvisioningBatch {
     if (this.#stopped) return;
     const { presence } = event;
     if (presence.kind === 'at') {
-      if (event.type === 'attach') void this.#matchAtPort(presence);
-      else this.#atSerials.delete(presence.id);
+      if (event.type === 'attach') this.#atPorts.appeared(presence);
+      else this.#atPorts.left(presence.id);
       return;
     }
+    this.#atPorts.fastboot(presence.id, event.type === 'attach');
     if (event.type === 'attach') this.#attachFastboot(presence);
     else this.#runs.get(presence.id)?.unplugged();
   }
@@ -195,80 +188,25 @@ export class ProvisioningBatch {
       authorisation: this.#authorisation,
       flashing: this.#flashing,
       labels: this.#options.labels ?? NO_PRINTER,
-      waitForAtPort: (serial, profile, timeoutMs, signal) => this.#waitForAtPort(serial, profile, timeoutMs, signal),
+      waitForAtPort: (serial, profile, timeoutMs, signal) => this.#atPorts.wait({ serial, slot, profile, timeoutMs, signal }),
       changed: () => this.#publisher.mark(),
     });
     this.#runs.set(slot, run);
     return run;
   }
 
-  #waitForAtPort(serial: string, profile: DeviceProfile, timeoutMs: number, signal: AbortSignal): Promise<AtPresence> {
-    return new Promise<AtPresence>((resolve, reject) => {
-      const waiter: AtWaiter = {
-        serial,
-        profile,
-        resolve: (presence) => {
-          cleanup();
-          resolve(presence);
-        },
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`no AT port for ${serial} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onAbort = (): void => {
-        cleanup();
-        reject(signal.reason);
-      };
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        this.#atWaiters.delete(waiter);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#atWaiters.add(waiter);
-      for (const presence of this.#options.registry.list()) if (presence.kind === 'at') void this.#matchAtPort(presence);
-    });
-  }
-
-  /** Hands an AT port to the run waiting for its handset, asking a hand-configured port who it is. */
-  async #matchAtPort(presence: AtPresence): Promise<void> {
-    // A port that does not say who it is is asked in the dialect of each waiting handset's profile.
-    let serial = await this.#serialOf(presence, [...new Set([...this.#atWaiters].map((waiter) => waiter.profile))]);
-    const waiter = [...this.#atWaiters].find((candidate) => candidate.serial === serial);
-    if (waiter) return waiter.resolve(presence);
-    // Nobody waits for it: perhaps a handset of this batch that booted while the station was down.
-    serial ??= await this.#serialOf(presence, this.#options.profiles.profiles.map(({ profile }) => profile));
-    if (serial !== null) this.#resumeBooted(presence, serial);
-  }
-
-  /** The port's serial: from its listing, from an earlier answer, or asked in each of `dialects` until one answers. */
-  async #serialOf(presence: AtPresence, dialects: readonly DeviceProfile[]): Promise<string | null> {
-    let serial = presence.serialNumber ?? this.#atSerials.get(presence.id) ?? null;
-    for (const profile of dialects) {
-      if (serial !== null) break;
-      serial = await this.#askSerial(presence, profile);
-    }
-    if (serial !== null) this.#atSerials.set(presence.id, serial);
-    return serial;
-  }
-
-  /** Only for a handset this station has not met since it started: one it knows is the operator's to retry. */
+  /**
+   * A port answered for a handset nobody waits for: perhaps one of this batch that booted while the station
+   * was down. Only for a handset this station has not met since it started (one it knows is the operator's
+   * to retry), and only when the port is proved its own in the slot the journal gives.
+   */
   #resumeBooted(port: AtPresence, serial: string): void {
     if (this.#stopped || this.#runBySerial(serial) !== undefined) return;
     const device = this.#options.records.journal.findDevice(this.#options.plan.id, serial);
     const slot = device?.identity['slot'];
-    if (!device || !slot) return;
-    this.#runIn(slot).resumeBooted(port, device);
-  }
-
-  #askSerial(presence: AtPresence, profile: DeviceProfile): Promise<string | null> {
-    const earlier = this.#asking.get(presence.id) ?? Promise.resolve(null);
-    const asked = earlier.then((known) => known ?? askSerial(presence, profile));
-    this.#asking.set(presence.id, asked);
-    return asked.finally(() => {
-      if (this.#asking.get(presence.id) === asked) this.#asking.delete(presence.id);
-    });
+    const bound = device && slot ? this.#atPorts.portOf(serial, slot) : undefined;
+    if (!device || !slot || bound?.id !== port.id) return;
+    this.#runIn(slot).resumeBooted(bound, device);
   }
 
   #runBySerial(serial: string): HandsetRun | undefined {
@@ -301,15 +239,3 @@ export class ProvisioningBatch {
   }
 }
 
-async function askSerial(presence: AtPresence, profile: DeviceProfile): Promise<string | null> {
-  let client: AtClient | null = null;
-  try {
-    client = new AtClient(await presence.open(), presence.path);
-    await syncAt(client, profile);
-    return await readAtSerial(client, profile);
-  } catch {
-    return null;
-  } finally {
-    await client?.close().catch(() => undefined);
-  }
-}

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SerialPort } from 'serialport';
-import { SerialBackend } from '../../../src/main/discovery/serial-backend.ts';
+import type { AtPresence } from '../../../src/main/discovery/presence.ts';
+import { SerialBackend, usbPortOf } from '../../../src/main/discovery/serial-backend.ts';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -49,5 +50,50 @@ describe('serial backend, configured folders', () => {
     } finally {
       listing.mockRestore();
     }
+  });
+});
+
+describe('serial backend, USB port paths from sysfs', () => {
+  /** A /dev and a /sys as Linux lays them out for a CDC-ACM modem on 1-3.2 and a USB serial converter on 2-1.4.1. */
+  function fakeHost(): { dev: string; sys: string } {
+    const root = mkdtempSync(join(tmpdir(), 'lockstep-sysfs-'));
+    folders.push(root);
+    const dev = join(root, 'dev');
+    const sys = join(root, 'sys');
+    const usb = join(sys, 'devices', 'pci0000:00', '0000:00:14.0');
+    const acm = join(usb, 'usb1', '1-3', '1-3.2', '1-3.2:1.0');
+    const converter = join(usb, 'usb2', '2-1', '2-1.4', '2-1.4.1', '2-1.4.1:1.0', 'ttyUSB0');
+    for (const folder of [dev, acm, converter, join(sys, 'devices', 'platform', 'serial8250', 'tty', 'ttyS0'), join(sys, 'class', 'tty')]) mkdirSync(folder, { recursive: true });
+    for (const name of ['ttyACM0', 'ttyUSB0', 'ttyS0']) mkdirSync(join(sys, 'class', 'tty', name));
+    symlinkSync(acm, join(sys, 'class', 'tty', 'ttyACM0', 'device'));
+    symlinkSync(converter, join(sys, 'class', 'tty', 'ttyUSB0', 'device'));
+    symlinkSync(join(sys, 'devices', 'platform', 'serial8250'), join(sys, 'class', 'tty', 'ttyS0', 'device'));
+    for (const name of ['ttyACM0', 'ttyUSB0', 'ttyS0']) writeFileSync(join(dev, name), '');
+    mkdirSync(join(dev, 'serial'));
+    symlinkSync(join(dev, 'ttyACM0'), join(dev, 'serial', 'usb-Lockstep_LSIM0001-if00'));
+    return { dev, sys };
+  }
+
+  it('reads the port path a tty’s device is plugged into, through links, and none for a UART or a path outside the device folder', async () => {
+    const { dev, sys } = fakeHost();
+    expect(await usbPortOf(join(dev, 'ttyACM0'), dev, sys)).toBe('1-3.2');
+    expect(await usbPortOf(join(dev, 'serial', 'usb-Lockstep_LSIM0001-if00'), dev, sys)).toBe('1-3.2');
+    expect(await usbPortOf(join(dev, 'ttyUSB0'), dev, sys)).toBe('2-1.4.1');
+    expect(await usbPortOf(join(dev, 'ttyS0'), dev, sys)).toBeNull();
+    expect(await usbPortOf(join(dev, 'missing'), dev, sys)).toBeNull();
+    // A tty outside the device folder (as a PTY's slave lives in /dev/pts) is not looked up in sysfs.
+    expect(await usbPortOf(join(dev, 'ttyACM0'), join(dev, 'serial'), sys)).toBeNull();
+  });
+
+  it('gives each configured port its USB port path when sysfs knows it', async () => {
+    const { dev, sys } = fakeHost();
+    const attached: AtPresence[] = [];
+    const backend = new SerialBackend({ paths: [join(dev, 'ttyACM0'), join(dev, 'ttyS0')], listSystemPorts: false, deviceFolder: dev, sysfs: sys });
+    await backend.start({ attach: (presence) => void (presence.kind === 'at' && attached.push(presence)), detach: () => undefined });
+    await backend.stop();
+    expect(attached.map((presence) => [presence.path, presence.usbPort])).toEqual([
+      [join(dev, 'ttyACM0'), '1-3.2'],
+      [join(dev, 'ttyS0'), null],
+    ]);
   });
 });
