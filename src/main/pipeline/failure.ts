@@ -1,7 +1,7 @@
 // Why a handset stopped, in words a technician acts on. Every failure keeps a stable code from
 // where it arose (a BundleError's code, a fastboot failure kind, a handset answer, a step's own
 // finding) so the CLI, the UI and the records all say the same thing.
-import type { FailureCode } from '../../shared/failures.ts';
+import { isAlarm, type FailureCode } from '../../shared/failures.ts';
 import type { FailureReason } from '../../shared/pipeline.ts';
 import { BundleError } from '../bundle/errors.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
@@ -50,7 +50,9 @@ export function classifyFailure(error: unknown): FailureReason {
   if (error instanceof FastbootCancelledError) return { code: 'ABORTED', message, action: 'Retry the handset when you are ready.' };
   if (error instanceof FlashImageError) return { code: 'IMAGE_UNREADABLE', message, action: 'Check the bundle (lockstep bundle verify), then retry the handset.' };
   if (error instanceof HandsetError) {
-    const action = error.code === 'UNEXPECTED_ANSWER' ? SET_ASIDE : 'Unplug the handset and plug it in again; if it happens again, set it aside.';
+    // An alarm (an AT port another port contradicts) quarantines the handset: replugging would not clear it.
+    const setAside = error.code === 'UNEXPECTED_ANSWER' || isAlarm(error.code);
+    const action = setAside ? SET_ASIDE : 'Unplug the handset and plug it in again; if it happens again, set it aside.';
     return { code: error.code, message, action };
   }
   return { code: 'INTERNAL', message, action: `${SET_ASIDE} This is a station fault: keep the station log.` };

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { StepFailure } from '../../../src/main/pipeline/failure.ts';
 import { fuse } from '../../../src/main/pipeline/steps/fuse.ts';
-import { FakeBootloader, harness } from './step-harness.ts';
+import { FakeBootloader, harness, type EarlierEvent } from './step-harness.ts';
 
 const progs = (bootloader: FakeBootloader): string[] => bootloader.commands.filter((command) => command.startsWith('oem fuse prog'));
 
@@ -44,10 +44,10 @@ describe('the fuse step', () => {
   it('after a lost answer, passes on the read-back alone when the bits are set, sending nothing', async () => {
     const bootloader = new FakeBootloader();
     bootloader.fuseWord = 0x31;
-    const earlier = [
+    const earlier: EarlierEvent[] = [
       { step: 'fuse', status: 'started', code: null, data: { event: 'read-before', words: [{ bank: 3, word: 0, value: 0x01 }], programsUnjournaled: false } },
       { step: 'fuse', status: 'started', code: null, data: { event: 'program-sent', bank: 3, word: 0, mask: 0x30 } },
-    ] as const;
+    ];
     const { context, facts } = harness('fuse', { bootloader, earlier });
     expect(await fuse.run(context)).toMatchObject({ status: 'passed', data: { burned: ['CAMERA_DISABLE', 'GPS_DISABLE'] } });
     expect(progs(bootloader)).toEqual([]);
@@ -56,7 +56,7 @@ describe('the fuse step', () => {
 
   it('after a lost or refused answer, raises FUSE_UNCONFIRMED when the read-back shows the sent bits unset, and never sends them again', async () => {
     const bootloader = new FakeBootloader();
-    const earlier = [{ step: 'fuse', status: 'started', code: null, data: { event: 'program-sent', bank: 3, word: 0, mask: 0x30 } }] as const;
+    const earlier: EarlierEvent[] = [{ step: 'fuse', status: 'started', code: null, data: { event: 'program-sent', bank: 3, word: 0, mask: 0x30 } }];
     const { context } = harness('fuse', { bootloader, earlier });
     const error = await failure(fuse.run(context));
     expect(error).toMatchObject({ code: 'FUSE_UNCONFIRMED', data: { finding: 'unconfirmed', bank: 3, word: 0, sent: 0x30, actual: 0x01 } });
@@ -65,7 +65,7 @@ describe('the fuse step', () => {
 
   it('counts the bits an older station may have burned without journaling them as sent', async () => {
     const bootloader = new FakeBootloader();
-    const earlier = [{ step: 'fuse', status: 'started', code: null, data: { event: 'read-before', words: [{ bank: 3, word: 0, value: 0x01 }], programsUnjournaled: true } }] as const;
+    const earlier: EarlierEvent[] = [{ step: 'fuse', status: 'started', code: null, data: { event: 'read-before', words: [{ bank: 3, word: 0, value: 0x01 }], programsUnjournaled: true } }];
     const { context } = harness('fuse', { bootloader, earlier });
     expect(await failure(fuse.run(context))).toMatchObject({ code: 'FUSE_UNCONFIRMED' });
     expect(progs(bootloader)).toEqual([]);

@@ -16,9 +16,12 @@ import type { AuthorisationDecision, StepEvent, StepName } from '../../../src/sh
 
 export const SERIAL = 'LSUT0001';
 
+/** An event an earlier attempt journaled, as much of it as a step reads. */
+export type EarlierEvent = Pick<StepEvent, 'step' | 'status' | 'code' | 'data'>;
+
 export function referenceProfile(): LoadedProfile {
   const path = join(defaultProfilesDir(), 'lockstep-ref.json');
-  return { profile: profileSchema.parse(JSON.parse(readFileSync(path, 'utf8'))), path } as LoadedProfile;
+  return { profile: profileSchema.parse(JSON.parse(readFileSync(path, 'utf8'))), source: path };
 }
 
 /**
@@ -101,7 +104,7 @@ export interface HarnessOptions {
   readonly bootloader?: FakeBootloader;
   readonly facts?: Partial<RunFacts>;
   /** Events earlier attempts journaled (typed as the journal returns them). */
-  readonly earlier?: readonly Pick<StepEvent, 'step' | 'status' | 'code' | 'data'>[];
+  readonly earlier?: readonly EarlierEvent[];
   readonly fuses?: readonly string[];
   readonly lockBootloader?: boolean;
   readonly decision?: AuthorisationDecision | null;
