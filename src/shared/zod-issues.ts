@@ -23,3 +23,8 @@ export function describeIssues(error: z.ZodError): string {
   const { lines, more } = issueLines(error);
   return [...lines.map((line) => `  ${line}`), ...(more > 0 ? [`  … and ${more} more`] : [])].join('\n');
 }
+
+/** `field: message` of the first problem: for a message that has room for one line. */
+export function firstIssue(error: z.ZodError): string {
+  return issueLines(error, 1).lines[0] ?? '(top level): invalid';
+}

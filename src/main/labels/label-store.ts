@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { LABEL_FORMATS, printerAddressSchema, TEMPLATE_NAME, type LabelJobSummary } from '../../shared/labels.ts';
 import type { ProvisioningRecord } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import { issueLines } from '../../shared/zod-issues.ts';
 import { openDatabase } from '../records/database.ts';
 import { recordFromRow, type RecordRow } from '../records/provisioning-log.ts';
 import { inWriteTransaction } from '../records/transactions.ts';
@@ -92,7 +93,7 @@ export function createLabelStore(db: DatabaseSync, now: () => Date = () => new D
     /** Records a job before anything is sent; a job after the record's first is a reprint and needs a reason. */
     createJob(input: NewLabelJob): LabelJobSummary {
       const parsed = newJobSchema.safeParse(input);
-      if (!parsed.success) throw new LabelError('NOT_LABELLABLE', `invalid label job: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'job'}: ${issue.message}`).join('; ')}`);
+      if (!parsed.success) throw new LabelError('NOT_LABELLABLE', `invalid label job: ${issueLines(parsed.error).lines.join('; ')}`);
       const job = parsed.data;
       return inWriteTransaction(db, () => {
         const target = db.prepare(`SELECT r.outcome, t.tag FROM provisioning_records r LEFT JOIN asset_tags t ON t.record_seq = r.seq WHERE r.seq = ?`).get(job.recordSeq) as
