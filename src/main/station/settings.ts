@@ -15,7 +15,12 @@ const MAX_SETTINGS_BYTES = 1024 * 1024;
 
 export const settingsSchema = z.strictObject({
   slotNames: z.record(slotTextSchema, slotNameSchema).default({}),
-  tcpEndpoints: z.array(slotTextSchema.refine((text) => text.startsWith('tcp:'), 'a TCP endpoint: tcp:HOST:PORT')).max(256).default([]),
+  /**
+   * `tcp:HOST:PORT` or `tcp:HOST:FIRST-LAST`, as `--tcp` takes them. Each is parsed where the sources
+   * are built (handset-sources.ts): one that does not parse is reported on the station's status line
+   * and the CLI, and the station runs on the rest rather than not at all.
+   */
+  tcpEndpoints: z.array(z.string().min(1).max(300)).max(256).default([]),
   serialPorts: z.array(z.string().min(1).max(4096)).max(256).default([]),
   /** Where each provisioned handset's asset label is printed (docs/labels.md); null: no printer. */
   labelPrinter: labelPrinterSchema.nullable().default(null),
