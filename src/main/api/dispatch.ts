@@ -15,7 +15,8 @@ export async function dispatch(station: StationApi, channel: unknown, payload: u
   }
   const parsed = apiRequestSchemas[channel].safeParse(payload);
   if (!parsed.success) {
-    return { ok: false, error: { code: 'bad-request', failure: null, message: `Invalid request to ${channel}: ${firstIssue(parsed.error)}` } };
+    const { field, message } = firstIssue(parsed.error);
+    return { ok: false, error: { code: 'bad-request', failure: null, message: `Invalid request to ${channel}${field === null ? '' : ` at ${field}`}: ${message}` } };
   }
   try {
     const handler = station[channel] as (request: unknown) => Promise<unknown>;

@@ -107,7 +107,8 @@ function draftManifest(options: BundleCreateOptions): BundleManifest {
   };
   const parsed = manifestSchema.safeParse(draft);
   if (!parsed.success) {
-    throw new BundleCreateError(`invalid bundle field ${firstIssue(parsed.error)}.`);
+    const { field, message } = firstIssue(parsed.error);
+    throw new BundleCreateError(`invalid bundle field ${field ?? '(top level)'}: ${message}.`);
   }
   const names = new Set(options.partitions.map((input) => input.name));
   if (names.size !== options.partitions.length) throw new BundleCreateError('a partition is named twice: each --partition NAME must be distinct.');

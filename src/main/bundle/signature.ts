@@ -86,7 +86,8 @@ function parseSignatureFile(bytes: Uint8Array): z.infer<typeof signatureFileSche
   }
   const parsed = signatureFileSchema.safeParse(json);
   if (!parsed.success) {
-    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not a Lockstep signature file (field ${firstIssue(parsed.error)}).`);
+    const { field, message } = firstIssue(parsed.error);
+    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not a Lockstep signature file (field ${field ?? '(top level)'}: ${message}).`);
   }
   return parsed.data.signatures;
 }
