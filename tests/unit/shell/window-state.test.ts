@@ -46,7 +46,7 @@ describe('the saved state', () => {
   it('is absent without complaint the first time, and refused with a reason when tampered with or corrupt', async () => {
     expect(await loadWindowState(file)).toEqual({ state: null, problem: null });
     writeFileSync(file, '{"bounds":{"x":0,"y":0,"width":1e9,"height":5},"maximised":false}');
-    expect((await loadWindowState(file)).problem).toMatch(/window state .* is not valid:\n  bounds\.width: /);
+    expect((await loadWindowState(file)).problem).toMatch(/window state .* is not valid:\n {2}bounds\.width: /);
     writeFileSync(file, JSON.stringify({ bounds: { x: 0, y: 0, width: 1000, height: 700 }, maximised: false, preload: '/tmp/evil.js' }));
     expect((await loadWindowState(file)).state).toBeNull();
     writeFileSync(file, '{"bounds":');
