@@ -23,3 +23,9 @@ export function describeIssues(error: z.ZodError): string {
   const { lines, more } = issueLines(error);
   return [...lines.map((line) => `  ${line}`), ...(more > 0 ? [`  … and ${more} more`] : [])].join('\n');
 }
+
+/** The first problem alone, for a message with room for one: its field (null at the top level) and what is wrong. */
+export function firstIssue(error: z.ZodError): { readonly field: string | null; readonly message: string } {
+  const issue = error.issues[0];
+  return { field: issue && issue.path.length > 0 ? fieldPath(issue.path) : null, message: displaySafe(issue?.message ?? 'invalid', 160) };
+}

@@ -1,12 +1,11 @@
 // The scenario file: a fleet of virtual handsets, their identities, timing and injected faults.
 // It is read from disk, so every field is validated and an error names the field at fault.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { formatSlot, parseSlot } from '../shared/handset.ts';
 import { isValidImei } from '../shared/imei.ts';
-import { displaySafe } from '../shared/untrusted.ts';
 import { describeIssues } from '../shared/zod-issues.ts';
+import { JsonFileError, readJsonFile } from '../lib/json/read-json-file.ts';
 import { fuseMask, MODEL_IDS, MODELS } from './models/index.ts';
 import { FUSE_BANKS, FUSE_WORDS_PER_BANK } from './platform.ts';
 
@@ -179,28 +178,12 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
 }
 
 export async function loadScenario(path: string): Promise<Scenario> {
-  const shown = displaySafe(path);
-  let text: string;
   try {
-    const { size } = await stat(path);
-    if (size > MAX_SCENARIO_FILE_BYTES) throw new ScenarioError(`scenario file ${shown} is ${size} bytes; the limit is ${MAX_SCENARIO_FILE_BYTES}`);
-    text = await readFile(path, 'utf8');
+    return await readJsonFile(path, scenarioSchema, { what: 'scenario file', maxBytes: MAX_SCENARIO_FILE_BYTES });
   } catch (error) {
-    if (error instanceof ScenarioError) throw error;
-    throw new ScenarioError(`cannot read scenario file ${shown}: ${displaySafe((error as Error).message)}`);
+    if (error instanceof JsonFileError) throw new ScenarioError(error.message);
+    throw error;
   }
-  // JSON has no byte-order mark (RFC 8259 §8.1), and JSON.parse would only say "unexpected token".
-  if (text.startsWith('\uFEFF')) {
-    throw new ScenarioError(`scenario file ${shown} starts with a UTF-8 byte-order mark (EF BB BF): save it as UTF-8 without a BOM`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    // Node's message quotes the text around the error, and the text comes from the file.
-    throw new ScenarioError(`scenario file ${shown} is not valid JSON: ${displaySafe((error as Error).message)}`);
-  }
-  return parseScenario(value, shown);
 }
 
 /** `count` reference handsets with serials LSIM0001, LSIM0002, … */

@@ -3,7 +3,7 @@
 // (with its reason) takes the handset off the list.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStationLabels } from '../../src/main/labels/station-labels.ts';
+import { openStationLabels } from '../../src/main/station/label-setup.ts';
 import { openStationRecords } from '../../src/main/records/station-records.ts';
 import { SETTINGS_FILE } from '../../src/main/station/settings.ts';
 import { recordFor, TECHNICIAN } from '../integration/records/fixture.ts';

@@ -1,6 +1,7 @@
 import { apiRequestSchemas, type ApiResponses, type ApiResult, type StationApi } from '../../shared/api.ts';
 import { isApiChannel, type ApiChannel } from '../../shared/channels.ts';
 import { describeFailure, failureCode } from '../../shared/describe-failure.ts';
+import { firstIssue } from '../../shared/zod-issues.ts';
 
 /**
  * The single trust boundary between a front end and the core: the channel must be one the API
@@ -14,9 +15,8 @@ export async function dispatch(station: StationApi, channel: unknown, payload: u
   }
   const parsed = apiRequestSchemas[channel].safeParse(payload);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-    return { ok: false, error: { code: 'bad-request', failure: null, message: `Invalid request to ${channel}${where}: ${issue?.message ?? 'rejected'}` } };
+    const { field, message } = firstIssue(parsed.error);
+    return { ok: false, error: { code: 'bad-request', failure: null, message: `Invalid request to ${channel}${field === null ? '' : ` at ${field}`}: ${message}` } };
   }
   try {
     const handler = station[channel] as (request: unknown) => Promise<unknown>;

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { DEMO_KEY_LABEL, manifestSchema, MANIFEST_SCHEMA_VERSION, type BundleManifest, type ManifestPartition, type SlotHandling } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import { firstIssue } from '../../shared/zod-issues.ts';
 import { isSparseImage } from '../../lib/sparse/reader.ts';
 import { BundleError } from './errors.ts';
 import { digestImage } from './image-digest.ts';
@@ -106,8 +107,8 @@ function draftManifest(options: BundleCreateOptions): BundleManifest {
   };
   const parsed = manifestSchema.safeParse(draft);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BundleCreateError(`invalid bundle field ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}.`);
+    const { field, message } = firstIssue(parsed.error);
+    throw new BundleCreateError(`invalid bundle field ${field ?? '(top level)'}: ${message}.`);
   }
   const names = new Set(options.partitions.map((input) => input.name));
   if (names.size !== options.partitions.length) throw new BundleCreateError('a partition is named twice: each --partition NAME must be distinct.');

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { isSafeBundlePath } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { sparseSkeleton } from '../../lib/sparse/skeleton.ts';
-import type { BundleContainer, ContainerFile } from './container.ts';
+import type { BundleContainer, ContainerFile } from './bundle-container.ts';
 import { BundleError, fileAccessError } from './errors.ts';
 import { READ_CHUNK_BYTES } from './layout.ts';
 

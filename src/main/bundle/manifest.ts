@@ -5,7 +5,7 @@ import { issueLines } from '../../shared/zod-issues.ts';
 import { isSafeBundlePath, manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
 import { BundleError } from './errors.ts';
 import { MAX_MANIFEST_BYTES } from './layout.ts';
-import { DuplicateKeyError, parseStrictJson } from './strict-json.ts';
+import { DuplicateKeyError, parseStrictJson } from '../../lib/json/strict-json.ts';
 
 /** How many schema problems one error message lists; the rest are counted. */
 const ISSUES_SHOWN = 5;

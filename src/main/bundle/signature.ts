@@ -6,11 +6,12 @@ import { z } from 'zod';
 import type { BundleSigner } from '../../shared/bundle.ts';
 import { keyIdSchema } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import { firstIssue } from '../../shared/zod-issues.ts';
 import { demoKey } from './demo-key.ts';
 import { BundleError } from './errors.ts';
 import { keyIdOf } from './keys.ts';
 import { SIGNATURE_FILE } from './layout.ts';
-import { DuplicateKeyError, parseStrictJson } from './strict-json.ts';
+import { DuplicateKeyError, parseStrictJson } from '../../lib/json/strict-json.ts';
 import type { TrustedKey, TrustStore } from './trust-store.ts';
 
 const SIGNATURE_FORMAT = 'lockstep-bundle-signatures';
@@ -85,9 +86,8 @@ function parseSignatureFile(bytes: Uint8Array): z.infer<typeof signatureFileSche
   }
   const parsed = signatureFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? issue.path.join('.') || '(top level)' : '(top level)';
-    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not a Lockstep signature file (field ${where}: ${issue?.message ?? 'invalid'}).`);
+    const { field, message } = firstIssue(parsed.error);
+    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not a Lockstep signature file (field ${field ?? '(top level)'}: ${message}).`);
   }
   return parsed.data.signatures;
 }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { isSafeBundlePath } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import type { BundleContainer } from './container.ts';
+import type { BundleContainer } from './bundle-container.ts';
 import { BundleError, fileAccessError } from './errors.ts';
 
 /** A bundle holds a manifest, a signature and a few images; thousands of entries is not a bundle. */

@@ -1,3 +1,5 @@
+import { terminalSafeJson } from '../../shared/untrusted.ts';
+
 /** Where a command writes. Tests pass buffers; the real CLI passes the process streams. */
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -38,3 +40,11 @@ export class CliError extends Error {
 
 /** Exit code for a command line the CLI cannot understand (as sysexits' EX_USAGE). */
 export const EXIT_USAGE = 64;
+
+/**
+ * One value as one line of JSON for standard output, escaped for a terminal: with --json every line
+ * a command prints there is one of these, so `jq` and any line reader take the whole stream.
+ */
+export function jsonLine(value: unknown): string {
+  return `${terminalSafeJson(JSON.stringify(value))}\n`;
+}

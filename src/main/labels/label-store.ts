@@ -1,14 +1,18 @@
 // Label jobs in the records database (schema 5): every print of a record's label, the first one
 // and each reprint with its operator and reason, and each job's outcome as a row of `labels`. A
 // provisioned record with an asset tag and no accepted label is unprinted; that is read from the
-// database, so it survives a crash between the record's commit and the printer's answer.
+// database, so it survives a crash between the record's commit and the printer's answer. The
+// records themselves (and the operators) are read through the records API, never their tables.
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import { LABEL_FORMATS, printerAddressSchema, TEMPLATE_NAME, type LabelJobSummary } from '../../shared/labels.ts';
 import type { ProvisioningRecord } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import { issueLines } from '../../shared/zod-issues.ts';
 import { openDatabase } from '../records/database.ts';
-import { recordFromRow, type RecordRow } from '../records/provisioning-log.ts';
+import { createOperators } from '../records/operators.ts';
+import { createProvisioningLog, recordFromRow } from '../records/provisioning-log.ts';
+import { createRecordSearch, MAX_SEARCH_CHARS } from '../records/record-search.ts';
 import { inWriteTransaction } from '../records/transactions.ts';
 import { LabelError } from './errors.ts';
 
@@ -56,9 +60,14 @@ interface JobRow {
   at: string | null;
 }
 
-const COLUMNS = 'seq, batch_id, recorded_at, outcome, body_json, prev_hash, hash';
+/** Records searched for a serial per page, newest first, until the one with exactly that serial. */
+const SEARCH_PAGE = 200;
 
 export function createLabelStore(db: DatabaseSync, now: () => Date = () => new Date()) {
+  // The records are read through the records API; this store writes only its own tables (label_jobs, labels).
+  const log = createProvisioningLog(db, now);
+  const search = createRecordSearch(db);
+  const operators = createOperators(db, now);
   const jobQuery = `SELECT j.*, l.status, l.detail, l.at FROM label_jobs j LEFT JOIN labels l ON l.job_id = j.id`;
   const summary = (row: JobRow): LabelJobSummary => ({
     id: row.id,
@@ -72,35 +81,36 @@ export function createLabelStore(db: DatabaseSync, now: () => Date = () => new D
     requestedAt: row.requested_at,
     outcome: row.status === null || row.at === null ? null : { status: row.status, detail: row.detail, at: row.at },
   });
-
-  function record(seq: number): ProvisioningRecord | null {
-    const row = db.prepare(`SELECT ${COLUMNS} FROM provisioning_records WHERE seq = ?`).get(seq) as RecordRow | undefined;
-    return row ? recordFromRow(row) : null;
-  }
+  const assetTagOf = (record: ProvisioningRecord): string | null => ('assetTag' in record ? record.assetTag : null);
 
   return {
-    record,
+    record: (seq: number): ProvisioningRecord | null => log.get(seq),
 
     /** The newest provisioned record of the handset with this serial number. */
     recordBySerial(serial: string): ProvisioningRecord | null {
-      const row = db
-        .prepare(`SELECT r.seq FROM provisioning_records r JOIN devices d ON d.id = r.device_id WHERE d.serial = ? AND r.outcome = 'provisioned' ORDER BY r.seq DESC LIMIT 1`)
-        .get(serial) as { seq: number } | undefined;
-      return row ? record(row.seq) : null;
+      // The search matches the text anywhere, in any case; the record wanted has exactly this serial.
+      if (serial === '' || serial.length > MAX_SEARCH_CHARS) return null;
+      let before: number | null = null;
+      do {
+        const page = search.page({ status: 'provisioned' }, { search: serial, limit: SEARCH_PAGE, ...(before === null ? {} : { before }) });
+        const found = page.records.find((record) => record.deviceSerial === serial);
+        if (found) return found;
+        before = page.next;
+      } while (before !== null);
+      return null;
     },
 
     /** Records a job before anything is sent; a job after the record's first is a reprint and needs a reason. */
     createJob(input: NewLabelJob): LabelJobSummary {
       const parsed = newJobSchema.safeParse(input);
-      if (!parsed.success) throw new LabelError('NOT_LABELLABLE', `invalid label job: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'job'}: ${issue.message}`).join('; ')}`);
+      if (!parsed.success) throw new LabelError('NOT_LABELLABLE', `invalid label job: ${issueLines(parsed.error).lines.join('; ')}`);
       const job = parsed.data;
       return inWriteTransaction(db, () => {
-        const target = db.prepare(`SELECT r.outcome, t.tag FROM provisioning_records r LEFT JOIN asset_tags t ON t.record_seq = r.seq WHERE r.seq = ?`).get(job.recordSeq) as
-          | { outcome: string; tag: string | null }
-          | undefined;
+        const target = log.get(job.recordSeq);
         if (!target) throw new LabelError('NO_RECORD', `there is no provisioning record ${job.recordSeq}.`);
-        if (target.outcome !== 'provisioned' || target.tag === null) throw new LabelError('NOT_LABELLABLE', `record ${job.recordSeq} has no asset tag to label.`);
-        if (!db.prepare('SELECT 1 FROM operators WHERE id = ? AND disabled_at IS NULL').get(job.operatorId)) {
+        if (target.outcome !== 'provisioned' || assetTagOf(target) === null) throw new LabelError('NOT_LABELLABLE', `record ${job.recordSeq} has no asset tag to label.`);
+        const operator = operators.get(job.operatorId);
+        if (!operator || operator.disabledAt !== null) {
           throw new LabelError('NOT_LABELLABLE', `operator ${displaySafe(job.operatorId, 64)} does not exist or is disabled.`);
         }
         const earlier = db.prepare('SELECT COUNT(*) AS n FROM label_jobs WHERE record_seq = ?').get(job.recordSeq) as { n: number };
@@ -143,16 +153,20 @@ export function createLabelStore(db: DatabaseSync, now: () => Date = () => new D
 
     /** Provisioned, tagged records without an accepted label, oldest first. */
     unprinted(limit = 1000): UnprintedLabel[] {
-      const rows = db
-        .prepare(
-          `SELECT r.seq, d.serial, t.tag, r.recorded_at,
-             (SELECT l.detail FROM labels l WHERE l.record_seq = r.seq AND l.status = 'failed' ORDER BY l.id DESC LIMIT 1) AS failure
-           FROM asset_tags t JOIN provisioning_records r ON r.seq = t.record_seq JOIN devices d ON d.id = r.device_id
-           WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.record_seq = r.seq AND l.status = 'accepted')
-           ORDER BY r.seq LIMIT ?`,
-        )
-        .all(limit) as { seq: number; serial: string; tag: string; recorded_at: string; failure: string | null }[];
-      return rows.map((row) => ({ recordSeq: row.seq, serial: row.serial, assetTag: row.tag, recordedAt: row.recorded_at, lastFailure: row.failure }));
+      const printed = new Set((db.prepare("SELECT record_seq FROM labels WHERE status = 'accepted'").all() as { record_seq: number }[]).map((row) => row.record_seq));
+      const lastFailure = db.prepare("SELECT detail FROM labels WHERE record_seq = ? AND status = 'failed' ORDER BY id DESC LIMIT 1");
+      const found: UnprintedLabel[] = [];
+      if (limit < 1) return found;
+      for (const row of log.rows({ status: 'provisioned' })) {
+        if (printed.has(row.seq)) continue;
+        const record = recordFromRow(row);
+        const assetTag = assetTagOf(record);
+        if (assetTag === null) continue;
+        const failure = lastFailure.get(row.seq) as { detail: string | null } | undefined;
+        found.push({ recordSeq: record.seq, serial: record.deviceSerial, assetTag, recordedAt: record.recordedAt, lastFailure: failure?.detail ?? null });
+        if (found.length >= limit) break;
+      }
+      return found;
     },
   };
 }

@@ -1,25 +1,21 @@
-// The labels of one station: the printer named in its settings (labelPrinter), the shipped
-// templates plus the depot's `labels/` folder, and the calls the front ends make (the pipeline's
-// label step, reprint from history, previews, the unprinted list, the printer's state). A station
-// without a printer labels nothing and says so; a printer naming an unknown template stops a batch
-// from starting, before any handset is touched, rather than leaving every label unprinted.
-import { dirname, join } from 'node:path';
+// The labels of one station: its printer, its templates, and the calls the front ends make (the
+// pipeline's label step, reprint from history, previews, the unprinted list, the printer's state).
+// The station reads the settings and hands them in (station/label-setup.ts); a station without a
+// printer labels nothing and says so.
 import type { LabelFormat, LabelJobSummary, LabelPrinterSettings, PrinterStatus } from '../../shared/labels.ts';
 import { NO_PRINTER, type LabelStep } from '../pipeline/labels.ts';
-import { loadSettings } from '../station/settings.ts';
 import { LabelError } from './errors.ts';
-import { createLabelService, type LabelService, type QueuedJob } from './label-service.ts';
+import type { LabelService, QueuedJob } from './label-service.ts';
 import { createLabelStep } from './label-step.ts';
 import type { UnprintedLabel } from './label-store.ts';
 import { renderBatchPreview, type BatchPreviewInput } from './render.ts';
-import { DEPOT_TEMPLATES_DIR, loadLabelTemplates, type TemplateSet } from './templates.ts';
+import type { TemplateSet } from './templates.ts';
 
-export interface StationLabelOptions {
-  readonly databasePath: string;
-  /** The folder holding station-settings.json and the depot's labels/ folder; default: the database's. */
-  readonly settingsDir?: string;
-  /** Each printer state found (before the batch and before every job), for the station's display. */
-  readonly onPrinterStatus?: (status: PrinterStatus) => void;
+export interface StationLabelParts {
+  /** The station printer, as the station's settings name it (read by the station: see station/label-setup.ts). */
+  readonly printer: LabelPrinterSettings | null;
+  readonly templates: TemplateSet;
+  readonly service: LabelService;
 }
 
 /** When nothing else names one: the larger stock at the common resolution. */
@@ -43,12 +39,8 @@ export interface StationLabels {
   printerStatus(): Promise<PrinterStatus>;
 }
 
-export async function openStationLabels(options: StationLabelOptions): Promise<StationLabels> {
-  const settingsDir = options.settingsDir ?? dirname(options.databasePath);
-  const { labelPrinter: printer } = await loadSettings(settingsDir);
-  const templates = await loadLabelTemplates({ depotDir: join(settingsDir, DEPOT_TEMPLATES_DIR) });
-  if (printer) templates.get(printer.template);
-  const service = createLabelService({ databasePath: options.databasePath, templates, ...(options.onPrinterStatus ? { onPrinterStatus: options.onPrinterStatus } : {}) });
+/** The station's label calls over its printer, templates and label service. */
+export function createStationLabels({ printer, templates, service }: StationLabelParts): StationLabels {
   const requirePrinter = (): LabelPrinterSettings => {
     if (!printer) throw new LabelError('PRINTER_FAILED', 'the station settings name no labelPrinter; set one in station-settings.json (docs/labels.md).');
     return printer;
@@ -65,17 +57,4 @@ export async function openStationLabels(options: StationLabelOptions): Promise<S
     unprinted: (limit) => service.unprinted(limit),
     printerStatus: async () => service.printerStatus(requirePrinter()),
   };
-}
-
-/** The label step a batch uses; the printer's state is asked for once before the batch starts. */
-export async function stationLabelStep(options: StationLabelOptions): Promise<LabelStep> {
-  const labels = await openStationLabels(options);
-  // The status before the batch: a printer out of paper is shown before the first handset finishes.
-  if (labels.printer) void labels.printerStatus().catch(() => undefined);
-  return labels.labelStep();
-}
-
-/** Reprints a handset's label on the station printer of the database's folder: the UI's and scripts' one call. */
-export async function reprintLabel(databasePath: string, serial: string, operatorId: string, reason: string): Promise<QueuedJob> {
-  return (await openStationLabels({ databasePath })).reprint(serial, operatorId, reason);
 }

@@ -2,12 +2,11 @@
 // (`labels/` in the station's data folder). Templates are files people write, so each is validated
 // and an error names the file and the field; a depot template may not reuse a shipped name, so a
 // printer's template always means one layout.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { labelTemplateSchema, type LabelTemplate } from '../../shared/labels.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { describeIssues } from '../../shared/zod-issues.ts';
-import { parseStrictJson } from '../bundle/strict-json.ts';
+import { JsonFileError, readJsonFile } from '../../lib/json/read-json-file.ts';
 import { resourcesDir } from '../resources-dir.ts';
 import { LabelError } from './errors.ts';
 
@@ -32,25 +31,12 @@ export interface TemplateSet {
 
 /** Validates one template file; the error names the file and each field at fault. */
 export async function readTemplate(path: string): Promise<LabelTemplate> {
-  const shown = displaySafe(path);
-  let bytes: Buffer;
   try {
-    const info = await stat(path);
-    if (info.size > MAX_TEMPLATE_BYTES) throw new LabelError('TEMPLATE_INVALID', `label template ${shown} is ${info.size} bytes; a template is at most ${MAX_TEMPLATE_BYTES}`);
-    bytes = await readFile(path);
+    return await readJsonFile(path, labelTemplateSchema, { what: 'label template', maxBytes: MAX_TEMPLATE_BYTES });
   } catch (error) {
-    if (error instanceof LabelError) throw error;
-    throw new LabelError('TEMPLATE_INVALID', `cannot read label template ${shown}: ${(error as NodeJS.ErrnoException).code ?? 'read error'}`);
+    if (error instanceof JsonFileError) throw new LabelError('TEMPLATE_INVALID', error.message);
+    throw error;
   }
-  let value: unknown;
-  try {
-    value = parseStrictJson(bytes);
-  } catch (error) {
-    throw new LabelError('TEMPLATE_INVALID', `label template ${shown} is not valid JSON: ${displaySafe((error as Error).message, 200)}`);
-  }
-  const parsed = labelTemplateSchema.safeParse(value);
-  if (!parsed.success) throw new LabelError('TEMPLATE_INVALID', `label template ${shown} is not valid:\n${describeIssues(parsed.error)}`);
-  return parsed.data;
 }
 
 async function templateFiles(dir: string, required: boolean): Promise<string[]> {

@@ -2,12 +2,11 @@
 // in its own folder. Profile files are configuration written by people, so every field is
 // validated and an error names the file and the field; a profile that fails stops the station
 // instead of being skipped, because a half-known handset model must never be provisioned.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { profileSchema, type DeviceProfile, type ProfileSummary } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { describeIssues } from '../../shared/zod-issues.ts';
-import { parseStrictJson } from '../bundle/strict-json.ts';
+import { JsonFileError, readJsonFile } from '../../lib/json/read-json-file.ts';
 import { resourcesDir } from '../resources-dir.ts';
 
 /** A profile is a page of JSON; anything larger is not one. */
@@ -59,25 +58,12 @@ export async function loadProfiles(options: ProfileStoreOptions = {}): Promise<P
 
 /** Validates one profile file; the error names the file and each field at fault. */
 export async function readProfile(path: string): Promise<DeviceProfile> {
-  const shown = displaySafe(path);
-  let bytes: Buffer;
   try {
-    const info = await stat(path);
-    if (info.size > MAX_PROFILE_BYTES) throw new ProfileError(`profile ${shown} is ${info.size} bytes; a profile is at most ${MAX_PROFILE_BYTES}`);
-    bytes = await readFile(path);
+    return await readJsonFile(path, profileSchema, { what: 'profile', maxBytes: MAX_PROFILE_BYTES });
   } catch (error) {
-    if (error instanceof ProfileError) throw error;
-    throw new ProfileError(`cannot read profile ${shown}: ${(error as NodeJS.ErrnoException).code ?? 'read error'}`);
+    if (error instanceof JsonFileError) throw new ProfileError(error.message);
+    throw error;
   }
-  let value: unknown;
-  try {
-    value = parseStrictJson(bytes);
-  } catch (error) {
-    throw new ProfileError(`profile ${shown} is not valid JSON: ${displaySafe((error as Error).message, 200)}`);
-  }
-  const parsed = profileSchema.safeParse(value);
-  if (!parsed.success) throw new ProfileError(`profile ${shown} is not a valid device profile:\n${describeIssues(parsed.error)}`);
-  return parsed.data;
 }
 
 async function profileFiles(dir: string): Promise<string[]> {

@@ -2,9 +2,9 @@
 // are kept in a JSON file in the app's data folder. The file is read as untrusted (zod), and a
 // position that no display shows any more (a monitor unplugged, a resolution changed) is replaced
 // by a centred window, so the window can never open out of reach.
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeFailure } from '../../shared/describe-failure.ts';
+import { JsonFileError, readJsonFile } from '../../lib/json/read-json-file.ts';
 import { replaceFileDurably } from '../../lib/storage/replace-file.ts';
 
 export const WINDOW_STATE_FILE = 'window-state.json';
@@ -12,6 +12,8 @@ export const MIN_WINDOW = { width: 960, height: 600 } as const;
 const DEFAULT_WINDOW = { width: 1280, height: 800 } as const;
 /** How much of the window must lie on a display to count as reachable: enough to grab its title bar. */
 const REACHABLE = { width: 120, height: 40 } as const;
+/** A window state is a few numbers; a larger file is not one. */
+const MAX_WINDOW_STATE_BYTES = 4096;
 
 const coordinate = z.int().min(-100_000).max(100_000);
 const length = z.int().min(1).max(100_000);
@@ -36,18 +38,12 @@ export interface WindowPlacement {
 
 /** The saved state, or null when there is none or it is unusable (then `problem` says why). */
 export async function loadWindowState(file: string): Promise<{ state: WindowState | null; problem: string | null }> {
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    return { state: await readJsonFile(file, windowStateSchema, { what: 'the window state', maxBytes: MAX_WINDOW_STATE_BYTES }), problem: null };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: null, problem: null };
-    return { state: null, problem: `cannot read ${file}: ${describeFailure(error)}` };
-  }
-  try {
-    const parsed = windowStateSchema.safeParse(JSON.parse(text));
-    return parsed.success ? { state: parsed.data, problem: null } : { state: null, problem: `${file} does not hold a window state; using the default` };
-  } catch {
-    return { state: null, problem: `${file} is not JSON; using the default` };
+    if (!(error instanceof JsonFileError)) throw error;
+    if (error.problem === 'missing') return { state: null, problem: null };
+    return { state: null, problem: `${error.message}; using the default` };
   }
 }
 

@@ -10,12 +10,12 @@ import type { VerificationCache } from '../bundle/verification-cache.ts';
 import { verifyBundle, type VerificationProgress, type VerifiedBundle } from '../bundle/verify.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import { ProvisioningBatch } from '../pipeline/batch.ts';
-import { stationLabelStep } from '../labels/station-labels.ts';
 import type { LabelStep } from '../pipeline/labels.ts';
 import { loadProfiles } from '../profiles/profile-store.ts';
 import type { Credentials } from '../records/operators.ts';
 import { RecordsError } from '../records/errors.ts';
 import type { StationRecords } from '../records/station-records.ts';
+import { stationLabelStep } from './label-setup.ts';
 import type { PrinterStatus } from '../../shared/labels.ts';
 
 /** An authorisation covers one shift unless the supervisor says otherwise. */

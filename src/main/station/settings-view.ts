@@ -1,14 +1,13 @@
 // The settings screen's read of the station: slot names, the label printer and the templates it may
 // use, the keys bundles may be signed with, the device profiles and the station's own signing
 // identity. Slot names and the printer are changed through settings-store.ts; the rest in files.
-import { join } from 'node:path';
 import type { StationSettingsView } from '../../shared/api.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import type { StationMode } from '../../shared/types.ts';
 import { loadTrustStore } from '../bundle/trust-store.ts';
-import { DEPOT_TEMPLATES_DIR, loadLabelTemplates, type TemplateSet } from '../labels/templates.ts';
 import type { ProfileSet } from '../profiles/profile-store.ts';
 import type { StationRecords } from '../records/station-records.ts';
+import { stationTemplates } from './label-setup.ts';
 import { loadSettings } from './settings.ts';
 
 export interface SettingsViewOptions {
@@ -17,11 +16,6 @@ export interface SettingsViewOptions {
   readonly demo: boolean;
   readonly records: StationRecords;
   readonly profiles: ProfileSet;
-}
-
-/** The shipped label templates and the depot's own (`labels/` in the data folder). */
-export function stationTemplates(dataDir: string): Promise<TemplateSet> {
-  return loadLabelTemplates({ depotDir: join(dataDir, DEPOT_TEMPLATES_DIR) });
 }
 
 export async function readSettingsView(options: SettingsViewOptions): Promise<StationSettingsView> {

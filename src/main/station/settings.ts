@@ -2,22 +2,25 @@
 // the TCP fastboot endpoints and serial port paths to watch, and the printer that labels handsets.
 // Validated like every file the station did not write itself; an error names the field. The settings
 // screen changes some of it (settings-store.ts).
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { slotNameSchema, slotTextSchema } from '../../shared/api.ts';
 import { formatSlot, parseSlot, type Slot } from '../../shared/handset.ts';
 import { labelPrinterSchema } from '../../shared/labels.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { describeIssues } from '../../shared/zod-issues.ts';
-import { parseStrictJson } from '../bundle/strict-json.ts';
+import { checkJson, JsonFileError, readJsonValue } from '../../lib/json/read-json-file.ts';
 
 export const SETTINGS_FILE = 'station-settings.json';
 const MAX_SETTINGS_BYTES = 1024 * 1024;
 
 export const settingsSchema = z.strictObject({
   slotNames: z.record(slotTextSchema, slotNameSchema).default({}),
-  tcpEndpoints: z.array(slotTextSchema.refine((text) => text.startsWith('tcp:'), 'a TCP endpoint: tcp:HOST:PORT')).max(256).default([]),
+  /**
+   * `tcp:HOST:PORT` or `tcp:HOST:FIRST-LAST`, as `--tcp` takes them. Each is parsed where the sources
+   * are built (handset-sources.ts): one that does not parse is reported on the station's status line
+   * and the CLI, and the station runs on the rest rather than not at all.
+   */
+  tcpEndpoints: z.array(z.string().min(1).max(300)).max(256).default([]),
   serialPorts: z.array(z.string().min(1).max(4096)).max(256).default([]),
   /** Where each provisioned handset's asset label is printed (docs/labels.md); null: no printer. */
   labelPrinter: labelPrinterSchema.nullable().default(null),
@@ -41,30 +44,31 @@ export async function loadSettings(dataDir: string): Promise<StationSettings> {
 /** The settings file as written (null when there is none) and the settings it holds, validated. */
 export async function readSettingsFile(dataDir: string): Promise<{ readonly raw: Record<string, unknown> | null; readonly settings: StationSettings }> {
   const path = join(dataDir, SETTINGS_FILE);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { raw: null, settings: settingsSchema.parse({}) };
-    throw new SettingsError(`cannot read ${displaySafe(path)}: ${(error as NodeJS.ErrnoException).code ?? 'read error'}`);
-  }
-  if (bytes.length > MAX_SETTINGS_BYTES) throw new SettingsError(`${displaySafe(path)} is larger than ${MAX_SETTINGS_BYTES} bytes`);
   let value: unknown;
   try {
-    value = parseStrictJson(bytes);
+    value = await readJsonValue(path, { what: 'the station settings', maxBytes: MAX_SETTINGS_BYTES });
   } catch (error) {
-    throw new SettingsError(`${displaySafe(path)} is not valid JSON: ${displaySafe((error as Error).message, 200)}`);
+    if (error instanceof JsonFileError && error.problem === 'missing') return { raw: null, settings: settingsSchema.parse({}) };
+    throw asSettingsError(error);
   }
   return { raw: value as Record<string, unknown>, settings: validateSettings(value, path) };
 }
 
 /** Settings as the station uses them, or a SettingsError naming each field at fault in `path`. */
 export function validateSettings(value: unknown, path: string): StationSettings {
-  const parsed = settingsSchema.safeParse(value);
-  if (!parsed.success) throw new SettingsError(`${displaySafe(path)} has errors:\n${describeIssues(parsed.error)}`);
+  let valid: StationSettings;
+  try {
+    valid = checkJson(value, settingsSchema, path, 'the station settings');
+  } catch (error) {
+    throw asSettingsError(error);
+  }
   // Slot names are keyed by the one spelling of a slot, whatever spelling the depot wrote.
-  const slotNames = Object.fromEntries(Object.entries(parsed.data.slotNames).map(([slot, name]) => [formatSlot(parseSlot(slot) as Slot), name]));
-  return { ...parsed.data, slotNames };
+  const slotNames = Object.fromEntries(Object.entries(valid.slotNames).map(([slot, name]) => [formatSlot(parseSlot(slot) as Slot), name]));
+  return { ...valid, slotNames };
+}
+
+function asSettingsError(error: unknown): unknown {
+  return error instanceof JsonFileError ? new SettingsError(error.message) : error;
 }
 
 /** `HOST:PORT` or `HOST:FIRST-LAST` (a `lockstep sim --tcp` fleet on consecutive ports) as TCP slots. */

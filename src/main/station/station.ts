@@ -2,11 +2,11 @@ import type { ApiEvents, BatchStatus, BundleProgress, EventListener, StationApi 
 import type { ApiEvent } from '../../shared/channels.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
-import type { AttachedHandset, StationMode } from '../../shared/types.ts';
+import type { AttachedHandset, StationMode, TransportStatus } from '../../shared/types.ts';
 import { VerificationCache } from '../bundle/verification-cache.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import type { Presence } from '../discovery/presence.ts';
-import { openStationLabels, type StationLabels } from '../labels/station-labels.ts';
+import type { StationLabels } from '../labels/station-labels.ts';
 import { loadProfiles, type ProfileSet } from '../profiles/profile-store.ts';
 import { RecordsError } from '../records/errors.ts';
 import { verifyJsonlExport } from '../records/verify-export.ts';
@@ -14,18 +14,21 @@ import { openStationRecords, type StationRecords } from '../records/station-reco
 import { profilesFor, verifyBundleOverview } from './bundle-overview.ts';
 import { preparedDemoBundle } from './demo-station.ts';
 import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch } from './provisioning.ts';
+import { openStationLabels, stationTemplates } from './label-setup.ts';
 import { listRecords, showRecord } from './records-query.ts';
 import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
 import { setLabelPrinter, setSlotName } from './settings-store.ts';
-import { readSettingsView, stationTemplates } from './settings-view.ts';
+import { readSettingsView } from './settings-view.ts';
 import { Topic } from './topic.ts';
 import { STATION_VERSION } from './version.ts';
 
 export interface StationOptions {
   readonly mode: StationMode;
-  /** Where the station finds handsets; started by whoever built it. */
+  /** Where the station finds handsets; started by whoever built it (handset-sources.ts). */
   readonly registry: HandsetRegistry;
+  /** Settings entries that name no usable handset source, shown beside the transports' statuses. */
+  readonly sourceProblems?: readonly TransportStatus[];
   /** The station's data folder: records database, station key, settings. */
   readonly dataDir: string;
   /** Demo mode: the DEMO signing key is trusted and batches are labelled demo. */
@@ -76,7 +79,7 @@ export function createStation(options: StationOptions): Station {
     return Object.assign(liveSlotNames, names);
   };
   const stationLabels = (): Promise<StationLabels> => {
-    labels ??= openStationLabels({ databasePath: openRecords().databasePath });
+    labels ??= openStationLabels({ databasePath: openRecords().databasePath, settingsDir: options.dataDir });
     // Settings fixed after a failure (an unknown template, say) are read again on the next call.
     labels.catch(() => (labels = null));
     return labels;
@@ -130,7 +133,7 @@ export function createStation(options: StationOptions): Station {
     'devices.scan': async () => ({
       scannedAt: new Date().toISOString(),
       handsets: options.registry.list().map(attached),
-      transports: options.registry.statuses(),
+      transports: [...options.registry.statuses(), ...(options.sourceProblems ?? [])],
     }),
     'session.signIn': async (credentials) => session.signIn(openRecords(), credentials),
     'session.signOut': async () => {

@@ -170,7 +170,7 @@ describe('lockstep sim and scan', () => {
       expect(await lockstep([...command, '--scenario', notJson], 1)).toContain('is not valid JSON');
       const badKey = hostilePath();
       writeFileSync(badKey, JSON.stringify({ devices: [{ serial: 'S1', [HOSTILE]: 1 }] }));
-      expect(await lockstep([...command, '--scenario', badKey], 1)).toContain('is not a valid scenario');
+      expect(await lockstep([...command, '--scenario', badKey], 1)).toContain('is not valid:');
     }
   });
 

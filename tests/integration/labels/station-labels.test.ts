@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NO_PRINTER } from '../../../src/main/pipeline/labels.ts';
-import { openStationLabels, reprintLabel } from '../../../src/main/labels/station-labels.ts';
+import { openStationLabels, reprintLabel } from '../../../src/main/station/label-setup.ts';
 import { SETTINGS_FILE } from '../../../src/main/station/settings.ts';
 import { createLabelFixture, scan, TECHNICIAN, toolAvailable } from './fixture.ts';
 

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src/main/api/dispatch.ts';
-import { openStationLabels } from '../../../src/main/labels/station-labels.ts';
+import { openStationLabels } from '../../../src/main/station/label-setup.ts';
 import { openStation, type OpenedStation } from '../../../src/main/station/open-station.ts';
 import { SETTINGS_FILE } from '../../../src/main/station/settings.ts';
 import type { ApiRequest, UnprintedLabels, UnprintedLabelView } from '../../../src/shared/api.ts';

@@ -73,7 +73,7 @@ describe('bundle signatures', () => {
     expect(codeOf(() => checkSignatures(manifest, new TextEncoder().encode(doubled), trust))).toMatch(/^SIGNATURE_FILE_INVALID: manifest\.sig gives the field signatures twice/);
     const short = JSON.parse(new TextDecoder().decode(signManifest(manifest, [key.privateKey])));
     short.signatures[0].signature = Buffer.alloc(10).toString('base64');
-    expect(codeOf(() => checkSignatures(manifest, new TextEncoder().encode(JSON.stringify(short)), trust))).toMatch(/^SIGNATURE_FILE_INVALID: .*signatures\.0\.signature: an Ed25519 signature is 64 bytes/);
+    expect(codeOf(() => checkSignatures(manifest, new TextEncoder().encode(JSON.stringify(short)), trust))).toMatch(/^SIGNATURE_FILE_INVALID: .*signatures\[0\]\.signature: an Ed25519 signature is 64 bytes/);
   });
 
   it('does not accept a signature listed under another trusted key id', () => {

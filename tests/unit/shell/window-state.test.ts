@@ -46,11 +46,11 @@ describe('the saved state', () => {
   it('is absent without complaint the first time, and refused with a reason when tampered with or corrupt', async () => {
     expect(await loadWindowState(file)).toEqual({ state: null, problem: null });
     writeFileSync(file, '{"bounds":{"x":0,"y":0,"width":1e9,"height":5},"maximised":false}');
-    expect((await loadWindowState(file)).problem).toMatch(/does not hold a window state/);
+    expect((await loadWindowState(file)).problem).toMatch(/window state .* is not valid:\n {2}bounds\.width: /);
     writeFileSync(file, JSON.stringify({ bounds: { x: 0, y: 0, width: 1000, height: 700 }, maximised: false, preload: '/tmp/evil.js' }));
     expect((await loadWindowState(file)).state).toBeNull();
     writeFileSync(file, '{"bounds":');
-    expect((await loadWindowState(file)).problem).toMatch(/not JSON/);
+    expect((await loadWindowState(file)).problem).toMatch(/is not valid JSON.*; using the default/);
   });
 
   it('is saved when the window stops moving and when it closes, keeping the unmaximised size, and read back the same', async () => {

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SLOT_HANDLING, type BundleManifest, type BundleSigner, type SlotHandling } from '../../../shared/bundle.ts';
-import { displaySafe, terminalSafeJson } from '../../../shared/untrusted.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
 import { withContainer } from '../../bundle/container.ts';
 import { BundleCreateError, createBundle, type PartitionInput } from '../../bundle/create.ts';
 import { DEMO_DEFAULTS, generateDemoBundle } from '../../bundle/demo.ts';
@@ -14,7 +14,7 @@ import { loadTrustStore, type TrustStore } from '../../bundle/trust-store.ts';
 import { verifyBundle, type VerifiedBundle } from '../../bundle/verify.ts';
 import { parseByteSize } from '../byte-size.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 
 const USAGE = [
   'lockstep bundle create --product P [--hw-rev R]... --version V --partition NAME=FILE... [--sparse NAME]... [--slot NAME=none|active|both]...',
@@ -142,7 +142,7 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     progress.done();
     if (values.json && error instanceof BundleError) {
-      io.out(`${terminalSafeJson(JSON.stringify({ valid: false, location, code: error.code, message: error.message }, null, 2))}\n`);
+      io.out(jsonLine({ valid: false, location, code: error.code, message: error.message }));
       return 1;
     }
     throw error;
@@ -153,7 +153,7 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   if (values.json) {
     const { manifest, signer, manifestSha256, kind } = bundle;
     const report = { valid: true, location, kind, manifestSha256, signer, demo: signer.demo, manifest };
-    io.out(`${terminalSafeJson(JSON.stringify(fit ? { ...report, fits: fit.fits, problems } : report, null, 2))}\n`);
+    io.out(jsonLine(fit ? { ...report, fits: fit.fits, problems } : report));
     return problems.length === 0 ? 0 : 1;
   }
   const demoWarning = bundle.signer.demo ? ' — signed with the DEMO KEY — NOT FOR PRODUCTION' : '';
@@ -191,7 +191,7 @@ async function inspect(argv: string[], io: CliIo): Promise<number> {
     const signature = problem ? { valid: false, code: problem.code, message: problem.message } : { valid: true };
     const { signatureKeyIds, sha256: manifestSha256, signer, manifest } = inspected;
     const report = { location, signature, filesChecked: false, signatureKeyIds, manifestSha256, signer, manifest };
-    io.out(`${terminalSafeJson(JSON.stringify(report, null, 2))}\n`);
+    io.out(jsonLine(report));
     return problem ? 1 : 0;
   }
   if (problem) {

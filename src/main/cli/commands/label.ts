@@ -3,24 +3,24 @@
 // printer and waits for the answer, recording a reprint with its operator and reason; status asks
 // a printer for its state; unprinted and history read the label jobs in the records.
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LABEL_FORMATS, parsePrinterAddress, type LabelFormat, type LabelPrinterSettings, type PrinterStatus } from '../../../shared/labels.ts';
-import { displaySafe, terminalSafeJson } from '../../../shared/untrusted.ts';
+import { LABEL_FORMATS, parsePrinterAddress, type LabelFormat, type PrinterStatus } from '../../../shared/labels.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
 import { LabelError } from '../../labels/errors.ts';
-import { createLabelService, type LabelService } from '../../labels/label-service.ts';
 import { writeLabelFile } from '../../labels/printers/file.ts';
 import { openPrinter } from '../../labels/printers/index.ts';
-import { DEPOT_TEMPLATES_DIR, loadLabelTemplates } from '../../labels/templates.ts';
+import type { StationLabels } from '../../labels/station-labels.ts';
 import { RecordsError } from '../../records/errors.ts';
-import { loadSettings, SettingsError } from '../../station/settings.ts';
+import { openStationLabels } from '../../station/label-setup.ts';
+import { SettingsError } from '../../station/settings.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { openCliRecords, requireOption } from '../records-cli.ts';
 
-const USAGE = `lockstep label render --db FILE --serial S --format zpl|pdf|png --out FILE [--template NAME]
-       lockstep label preview --db FILE --serial S --out FILE.png [--format zpl|pdf|png] [--template NAME]
+const USAGE = `lockstep label render --db FILE --serial S --format zpl|pdf|png --out FILE [--template NAME] [--json]
+       lockstep label preview --db FILE --serial S --out FILE.png [--format zpl|pdf|png] [--template NAME] [--json]
        lockstep label print --db FILE --serial S --printer tcp://HOST:9100|cups:NAME|file:PATH --operator ID
                             [--format zpl|pdf|png] [--template NAME] [--reason TEXT] [--timeout MS] [--json]
        lockstep label status --printer tcp://HOST:9100|cups:NAME|file:PATH [--timeout MS] [--json]
@@ -30,7 +30,8 @@ Templates: resources/labels and the labels/ folder beside the database (or --dat
 station printer's (station-settings.json labelPrinter), else 4x2-203. print asks for the operator's PIN
 (LOCKSTEP_OPERATOR_PIN, a prompt, or stdin); a label printed before needs --reason. Exit 0 printed or ready,
 1 not printed (the label stays unprinted) or printer not ready, 64 a command line that cannot be parsed.
-MS: how long each printer step (connect, status answer, job) may take; 5000 by default.`;
+MS: how long each printer step (connect, status answer, job) may take; 5000 by default. With --json standard output
+is one JSON line; messages for people go to standard error.`;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -62,14 +63,9 @@ function timeoutOf(value: string | undefined): number {
   return Number(value);
 }
 
-/** The station printer of the settings beside the database (or in --data), if any. */
-async function stationPrinter(settingsDir: string): Promise<LabelPrinterSettings | null> {
-  return (await loadSettings(settingsDir)).labelPrinter;
-}
-
-async function openService(values: Values, settingsDir: string): Promise<LabelService> {
-  const templates = await loadLabelTemplates({ depotDir: join(settingsDir, DEPOT_TEMPLATES_DIR) });
-  return createLabelService({ databasePath: resolve(requireOption(values.db, '--db FILE')), templates, printerOptions: { timeoutMs: timeoutOf(values.timeout) } });
+/** The station's labels: its printer and templates from the settings in `settingsDir`, over the database named by --db. */
+function openLabels(values: Values, database: string, settingsDir: string): Promise<StationLabels> {
+  return openStationLabels({ databasePath: resolve(database), settingsDir, printerOptions: { timeoutMs: timeoutOf(values.timeout) } });
 }
 
 function statusLine(status: PrinterStatus): string {
@@ -81,7 +77,7 @@ async function status(values: Values, io: CliIo): Promise<number> {
   const address = parsePrinterAddress(text);
   if ('problem' in address) throw new CliError(`--printer: ${address.problem}.`, EXIT_USAGE);
   const found = await openPrinter(address, { timeoutMs: timeoutOf(values.timeout) }).status();
-  io.out(values.json ? `${terminalSafeJson(JSON.stringify(found))}\n` : statusLine(found));
+  io.out(values.json ? jsonLine(found) : statusLine(found));
   return found.state === 'ready' || found.state === 'unknown' ? 0 : 1;
 }
 
@@ -94,12 +90,11 @@ async function run(action: string, values: Values, io: CliIo): Promise<number> {
   if (action === 'status') return status(values, io);
   const database = requireOption(values.db, '--db FILE (the station records database)');
   const settingsDir = resolve(values.data ?? dirname(database));
-  const printer = await stationPrinter(settingsDir);
-  const service = await openService(values, settingsDir);
+  const { printer, service } = await openLabels(values, database, settingsDir);
   if (action === 'unprinted') {
     if (!existsSync(database)) throw new CliError(`there is no records database at ${displaySafe(database)}; check --db.`);
     const unprinted = service.unprinted();
-    if (values.json) io.out(`${terminalSafeJson(JSON.stringify(unprinted))}\n`);
+    if (values.json) io.out(jsonLine(unprinted));
     else if (unprinted.length === 0) io.out('Every tagged handset has a printed label.\n');
     else for (const entry of unprinted) io.out(`${String(entry.recordSeq).padStart(6)}  ${entry.assetTag}  ${displaySafe(entry.serial, 64).padEnd(20)}  ${entry.recordedAt}  ${entry.lastFailure === null ? 'never answered' : displaySafe(entry.lastFailure, 160)}\n`);
     return 0;
@@ -108,7 +103,7 @@ async function run(action: string, values: Values, io: CliIo): Promise<number> {
   if (!existsSync(database)) throw new CliError(`there is no records database at ${displaySafe(database)}; check --db.`);
   if (action === 'history') {
     const jobs = service.history(serial);
-    if (values.json) io.out(`${terminalSafeJson(JSON.stringify(jobs))}\n`);
+    if (values.json) io.out(jsonLine(jobs));
     else if (jobs.length === 0) io.out('No label was ever printed for this handset.\n');
     for (const job of values.json ? [] : jobs) {
       const outcome = job.outcome ? `${job.outcome.status} ${job.outcome.at}: ${displaySafe(job.outcome.detail ?? '', 160)}` : 'no answer recorded';
@@ -123,7 +118,10 @@ async function run(action: string, values: Values, io: CliIo): Promise<number> {
     if (action === 'render' && values.format === undefined) throw new CliError('missing --format zpl|pdf|png.', EXIT_USAGE);
     const format = formatOf(values.format, printer?.format ?? 'zpl');
     const bytes = action === 'render' ? await service.render(record, template, format) : await service.preview(record, template, format);
-    io.out(`${await writeLabelFile(out, bytes)} (${action === 'preview' ? `preview of the ${format} label` : format}, template ${template}, asset tag ${'assetTag' in record ? record.assetTag : '-'})\n`);
+    const written = await writeLabelFile(out, bytes);
+    const assetTag = 'assetTag' in record ? record.assetTag : null;
+    if (values.json) io.out(jsonLine({ file: written, kind: action === 'preview' ? 'preview' : 'label', format, template, recordSeq: record.seq, assetTag }));
+    else io.out(`${written} (${action === 'preview' ? `preview of the ${format} label` : format}, template ${template}, asset tag ${assetTag ?? '-'})\n`);
     return 0;
   }
   if (action === 'print') {
@@ -141,10 +139,10 @@ async function run(action: string, values: Values, io: CliIo): Promise<number> {
     }
     const queued = await service.print({ record, printer: { address: target, format, template }, operatorId, reason: values.reason ?? null });
     const outcome = await queued.outcome;
-    if (values.json) io.out(`${terminalSafeJson(JSON.stringify({ job: { ...queued.job, outcome: { status: outcome.status, detail: outcome.detail } } }))}\n`);
+    if (values.json) io.out(jsonLine({ job: { ...queued.job, outcome: { status: outcome.status, detail: outcome.detail } } }));
     else if (outcome.status === 'accepted') io.out(`Printed the label of ${'assetTag' in record ? record.assetTag : record.seq} (job ${queued.job.id}, ${queued.job.kind}): ${displaySafe(outcome.detail, 300)}\n`);
     if (outcome.status === 'accepted') return 0;
-    if (!values.json) io.err(`The label of ${displaySafe(serial, 64)} is NOT printed (job ${queued.job.id}): ${displaySafe(outcome.detail, 400)}. It stays unprinted; print it again with --reason once the printer is ready.\n`);
+    io.err(`The label of ${displaySafe(serial, 64)} is NOT printed (job ${queued.job.id}): ${displaySafe(outcome.detail, 400)}. It stays unprinted; print it again with --reason once the printer is ready.\n`);
     return 1;
   }
   throw new CliError(`unknown action '${displaySafe(action, 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);

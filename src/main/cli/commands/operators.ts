@@ -1,20 +1,21 @@
 import { parseArgs } from 'node:util';
 import { ROLES, type OperatorSummary, type Role } from '../../../shared/records.ts';
-import { displaySafe, terminalSafeJson } from '../../../shared/untrusted.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
 import type { AdminRecovery } from '../../records/admin-recovery.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
-const USAGE = `lockstep operators add --db FILE --id ID --name NAME [--role technician|supervisor|admin] [--as ADMIN]
+const USAGE = `lockstep operators add --db FILE --id ID --name NAME [--role technician|supervisor|admin] [--as ADMIN] [--json]
        lockstep operators list --db FILE [--json]
-       lockstep operators disable --db FILE --id ID --as ADMIN
-       lockstep operators unlock --db FILE --id ID --as ADMIN
-       lockstep operators enable --db FILE --id ID --as ADMIN
-       lockstep operators reset-pin --db FILE --id ID --as ADMIN
-       lockstep operators recover --db FILE --id ADMIN --reason TEXT
+       lockstep operators disable --db FILE --id ID --as ADMIN [--json]
+       lockstep operators unlock --db FILE --id ID --as ADMIN [--json]
+       lockstep operators enable --db FILE --id ID --as ADMIN [--json]
+       lockstep operators reset-pin --db FILE --id ID --as ADMIN [--json]
+       lockstep operators recover --db FILE --id ADMIN --reason TEXT [--json]
        lockstep operators recoveries --db FILE [--json]
+With --json standard output is one JSON line: the operator changed, the list, or the recovery.
 PINs are typed at a prompt, or read from stdin one per line (the admin's first, then the new one).
 The first operator added to a new station is its admin and needs no --as.
 recover unlocks a locked-out admin without a PIN, for whoever can read the station key file
@@ -70,7 +71,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     switch (action) {
       case 'list': {
         const operators = records.operators.list();
-        if (values.json) io.out(`${terminalSafeJson(JSON.stringify(operators, null, 2))}\n`);
+        if (values.json) io.out(jsonLine(operators));
         else if (operators.length === 0) io.out('No operators yet. Create the admin with: lockstep operators add --db FILE --id ID --name NAME\n');
         else for (const operator of operators) io.out(describe(operator));
         return 0;
@@ -82,12 +83,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         if (records.operators.isEmpty()) {
           if (roleOf(values.role, 'admin') !== 'admin') throw new CliError('the first operator of a station is its admin: add it with --role admin (or no --role).');
           const pin = await newPin();
-          io.out(`Created the station's first admin: ${describe(records.operators.createFirstAdmin({ id, displayName, pin }))}`);
+          const created = records.operators.createFirstAdmin({ id, displayName, pin });
+          io.out(values.json ? jsonLine(created) : `Created the station's first admin: ${describe(created)}`);
           return 0;
         }
         const by = await admin();
         const pin = await newPin();
-        io.out(`Added ${describe(records.operators.add(by, { id, displayName, role: roleOf(values.role, 'technician'), pin }))}`);
+        const added = records.operators.add(by, { id, displayName, role: roleOf(values.role, 'technician'), pin });
+        io.out(values.json ? jsonLine(added) : `Added ${describe(added)}`);
         return 0;
       }
       case 'disable':
@@ -95,20 +98,26 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       case 'enable': {
         const id = requireOption(values.id, '--id ID');
         const by = await admin();
-        io.out(describe(records.operators[action](by, id)));
+        const changed = records.operators[action](by, id);
+        io.out(values.json ? jsonLine(changed) : describe(changed));
         return 0;
       }
       case 'reset-pin': {
         const id = requireOption(values.id, '--id ID');
         const by = await admin();
         const pin = await pins.read(`New PIN for ${displaySafe(id, 64)} (6-12 digits): `, { confirm: true });
-        io.out(`PIN reset: ${describe(records.operators.resetPin(by, id, pin))}`);
+        const reset = records.operators.resetPin(by, id, pin);
+        io.out(values.json ? jsonLine(reset) : `PIN reset: ${describe(reset)}`);
         return 0;
       }
       case 'recover': {
         const id = requireOption(values.id, '--id ADMIN');
         const reason = requireOption(values.reason, '--reason TEXT (why the admin is recovered, for the audit trail)');
         const recovery = records.adminRecovery.recover({ adminId: id, reason });
+        if (values.json) {
+          io.out(jsonLine(recovery));
+          return 0;
+        }
         const locked = recovery.lockedAtBefore ? `, locked since ${recovery.lockedAtBefore}` : '';
         io.out(`Recovered admin ${recovery.operatorId}: unlocked, its ${recovery.failedAttemptsBefore} failed PINs cleared${locked}.\n`);
         io.out(`Recorded as recovery ${recovery.id} by ${performer(recovery)} at ${recovery.at}.\n`);
@@ -116,7 +125,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       case 'recoveries': {
         const recoveries = records.adminRecovery.list();
-        if (values.json) io.out(`${terminalSafeJson(JSON.stringify(recoveries, null, 2))}\n`);
+        if (values.json) io.out(jsonLine(recoveries));
         else for (const recovery of recoveries) io.out(`${recovery.id}\t${recovery.at}\t${recovery.operatorId}\t${performer(recovery)}\t${displaySafe(recovery.reason, 500)}\n`);
         return 0;
       }

@@ -3,28 +3,24 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PipelineSnapshot } from '../../../shared/pipeline.ts';
+import type { HandsetSnapshot, PipelineSnapshot } from '../../../shared/pipeline.ts';
 import { parseTagPattern } from '../../../shared/asset-tag.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { accelerate, createSimFleet, defaultScenario, DEFAULT_TIMING, DEMO_SPEEDUP, loadScenario, ScenarioError, type SimFleet } from '../../../sim/index.ts';
+import { defaultScenario, loadScenario, ScenarioError } from '../../../sim/index.ts';
 import { BundleError } from '../../bundle/errors.ts';
 import { KeyFileError } from '../../bundle/keys.ts';
 import { describeFailure } from '../../../shared/describe-failure.ts';
-import { HandsetRegistry } from '../../discovery/registry.ts';
-import { SimSerialBackend } from '../../discovery/sim-serial-backend.ts';
-import { SerialBackend } from '../../discovery/serial-backend.ts';
-import { TcpBackend } from '../../discovery/tcp-backend.ts';
-import { UsbBackend } from '../../discovery/usb-backend.ts';
 import { ProfileError } from '../../profiles/profile-store.ts';
 import { RecordsError } from '../../records/errors.ts';
 import { openStationRecords } from '../../records/station-records.ts';
 import { defaultDataDir } from '../../station/data-dir.ts';
-import { loadSettings, parseTcpEndpoints, SettingsError } from '../../station/settings.ts';
+import { openHandsetSources, parseEndpointList, type HandsetSources } from '../../station/handset-sources.ts';
+import { loadSettings, SettingsError } from '../../station/settings.ts';
 import { ensureDemoBundle, ensureDemoOperators, DEMO_OPERATOR, DEMO_SUPERVISOR } from '../../station/demo-station.ts';
 import { startProvisioning, type StartedBatch } from '../../station/provisioning.ts';
-import { openSystemUsbBus } from '../../usb/system-bus.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
+import { exitCodeOf, followBatch, summarise, type BatchSummary } from '../batch-follow.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { LiveTable } from '../live-table.ts';
 import { batchLine, eventLines } from '../provision-events.ts';
@@ -34,8 +30,8 @@ const DEFAULT_TAG_PATTERN = 'LS-{yyyy}-{seq:06}';
 
 /** Bundle, authorisation and usage errors: nothing was provisioned because the batch never started. */
 const EXIT_SETUP = 2;
-/** How long an expected handset may stay unplugged before the run stops waiting for it. */
-const REPLUG_GRACE_MS = 60_000;
+/** How long an expected handset may stay unplugged before the run stops waiting for it, by default. */
+const DEFAULT_GRACE_SECONDS = 60;
 
 export const provisionCommand: CliCommand = {
   usage: `lockstep provision --bundle B [--trust DIR]... --db FILE --operator ID --supervisor ID [source] [--parallel N] [--json]
@@ -46,11 +42,13 @@ export const provisionCommand: CliCommand = {
            --serial PATH...           AT port paths, or folders of them, that no port listing shows (lockstep sim --pty DIR)
            endpoints, port paths and slot names can also live in DATA/station-settings.json (docs/pipeline.md)
   --expect N     stop once N handsets have an outcome (default: the simulated fleet's size; otherwise run until Ctrl-C)
+  --grace S      seconds an expected handset may stay unplugged before the run stops waiting for it (default ${DEFAULT_GRACE_SECONDS})
   --parallel N   handsets flashed at once (default 4)
   --cap N        the most handsets the supervisor's authorisation covers (default: the fleet size, else 100)
   --new-batch    open a new batch even if this database has one for the same bundle (default: continue it)
   --tag-pattern P  asset tags of a new batch, e.g. DEPOT7-{yyyy}-{seq:06} (default ${DEFAULT_TAG_PATTERN}; {yyyy} {yy} {mm} {dd} {seq:N})
-  PINs come from LOCKSTEP_OPERATOR_PIN / LOCKSTEP_SUPERVISOR_PIN, else a prompt (or stdin lines)`,
+  --json         standard output carries only JSON lines: the batch, each change, then the summary (also when not a terminal)
+  Exit 0 every handset met was provisioned, 1 any failed or unfinished (aborted, left unplugged), 2 set-up refused, 64 usage  PINs come from LOCKSTEP_OPERATOR_PIN / LOCKSTEP_SUPERVISOR_PIN, else a prompt (or stdin lines)`,
   async run(argv, io) {
     refusePinInArgv(argv);
     const { values } = parseArgs({
@@ -68,6 +66,7 @@ export const provisionCommand: CliCommand = {
         tcp: { type: 'string', multiple: true, default: [] },
         serial: { type: 'string', multiple: true, default: [] },
         expect: { type: 'string' },
+        grace: { type: 'string' },
         parallel: { type: 'string', default: '4' },
         cap: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -88,20 +87,20 @@ export const provisionCommand: CliCommand = {
     const scenario = await readScenario(values.sim, values.scenario);
     const expected = values.expect !== undefined ? wholeNumber('--expect', values.expect, 1, 100_000) : (scenario?.devices.length ?? null);
     const cap = values.cap !== undefined ? wholeNumber('--cap', values.cap, 1, 100_000) : (expected ?? 100);
+    const graceMs = wholeNumber('--grace', values.grace ?? String(DEFAULT_GRACE_SECONDS), 0, 86_400) * 1000;
     const settings = await setupAsync(() => loadSettings(dataDir));
-    const endpoints = [...settings.tcpEndpoints, ...values.tcp].flatMap((text) => {
-      const parsed = parseTcpEndpoints(text);
-      if ('problem' in parsed) throw new CliError(`--tcp ${parsed.problem}`, EXIT_USAGE);
-      return parsed;
-    });
+    const commandLine = parseEndpointList(values.tcp);
+    if (commandLine.problems.length > 0) throw new CliError(`--tcp ${commandLine.problems.join('; ')}`, EXIT_USAGE);
 
     const dbPath = values.db ?? (demo ? join(await mkdtemp(join(tmpdir(), 'lockstep-demo-')), 'records.sqlite') : undefined);
     if (dbPath === undefined) throw new CliError('name the records database with --db FILE', EXIT_USAGE);
     if (!demo && !existsSync(dbPath)) throw new CliError(`there is no records database at ${displaySafe(dbPath)}; create it with lockstep operators add`, EXIT_SETUP);
     const records = setup(() => openStationRecords({ database: resolve(dbPath) }));
-    let fleet: SimFleet | null = null;
-    let registry: HandsetRegistry | null = null;
+    let sources: HandsetSources | null = null;
     let started: StartedBatch | null = null;
+    // Ctrl-C once the batch runs ends it in order: its handsets journaled, a summary printed.
+    const interrupted = new AbortController();
+    const onSignal = (): void => interrupted.abort();
     try {
       if (demo) {
         ensureDemoOperators(records);
@@ -110,25 +109,16 @@ export const provisionCommand: CliCommand = {
       const operator = demo ? DEMO_OPERATOR : { id: required(values.operator, '--operator'), pin: await pin('LOCKSTEP_OPERATOR_PIN', 'Operator PIN: ') };
       const supervisor = demo ? DEMO_SUPERVISOR : { id: required(values.supervisor, '--supervisor'), pin: await pin('LOCKSTEP_SUPERVISOR_PIN', 'Supervisor PIN: ') };
       const bundlePath = demo ? await ensureDemoBundle(dataDir) : resolve(values.bundle as string);
-      if (scenario) {
-        const stateDir = values['sim-state'] ?? (await mkdtemp(join(tmpdir(), 'lockstep-sim-')));
-        // The demo runs at demo speed; a named scenario keeps the timing it describes.
-        const timing = demo ? accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) : {};
-        fleet = await createSimFleet({ scenario, stateDir: resolve(stateDir), timing });
-        registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
-      } else {
-        registry = new HandsetRegistry([
-          new UsbBackend(openSystemUsbBus()),
-          new SerialBackend({ paths: [...settings.serialPorts, ...values.serial.map((path) => resolve(path))], listSystemPorts: true }),
-          ...(endpoints.length > 0 ? [new TcpBackend(endpoints)] : []),
-        ]);
-      }
-      await registry.start();
-      for (const status of registry.statuses()) io.err(`${status.transport}: ${status.detail}\n`);
+      // The demo runs at demo speed; a named scenario keeps the timing it describes.
+      sources = scenario
+        ? await openHandsetSources({ kind: 'simulated', scenario, stateDir: resolve(values['sim-state'] ?? (await mkdtemp(join(tmpdir(), 'lockstep-sim-')))), demoTiming: demo })
+        : await openHandsetSources({ kind: 'hardware', settings, tcpSlots: commandLine.slots, serialPorts: values.serial.map((path) => resolve(path)) });
+      for (const status of sources.statuses()) io.err(`${status.transport}: ${status.detail}\n`);
+      const registry = sources.registry;
       started = await setupAsync(() =>
         startProvisioning({
           records,
-          registry: registry as HandsetRegistry,
+          registry,
           bundlePath,
           trustDirs: values.trust,
           demo,
@@ -141,75 +131,73 @@ export const provisionCommand: CliCommand = {
           slotNames: settings.slotNames,
         }),
       );
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const { info } = started;
       io.err(`${started.continued ? 'Continuing' : 'Started'} batch ${info.id} (${displaySafe(info.name)}): bundle ${info.bundleVersion}, fuses ${info.fuses.join(', ') || 'none'}, ${info.lockBootloader ? 'locks the bootloader' : 'leaves the bootloader unlocked'}\n`);
       const json = values.json || !io.isTty;
       if (json) io.out(`${batchLine(info, started.continued, new Date())}\n`);
-      const final = await follow(started, io, json, expected);
-      // Machine-read output stays one JSON event per line and the count line; people also get a line per handset.
-      const tagOf = (seq: number): string | null => {
-        const record = records.log.get(seq);
+      const { handsets } = await follow(started, io, json, expected, graceMs, interrupted.signal);
+      const summary = summarise(handsets);
+      const tagOf = (handset: HandsetSnapshot): string | null => {
+        if (handset.recordSeq === null) return null;
+        const record = records.log.get(handset.recordSeq);
         return record && 'assetTag' in record ? record.assetTag : null;
       };
-      io.out(summary(final, json ? null : tagOf));
+      // Standard output stays JSON lines for programs: the summary is the last of them; people read it on standard error.
+      if (json) io.out(jsonLine({ at: new Date().toISOString(), summary: { ...summary, outcomes: handsets.map((handset) => outcome(handset, tagOf(handset))) } }));
+      else io.out(handsetLines(handsets, tagOf));
+      (json ? io.err : io.out)(`${countLine(summary)}\n`);
       io.err(`Records: lockstep records list --db ${displaySafe(records.databasePath)}\n`);
-      return final.handsets.length > 0 && final.handsets.every((handset) => handset.phase === 'provisioned') ? 0 : 1;
+      return exitCodeOf(summary);
     } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await started?.batch.stop();
-      await registry?.stop();
-      await fleet?.close();
+      await sources?.close();
       records.close();
     }
   },
 };
 
-/** Renders the live state until `expected` handsets have an outcome, or the operator presses Ctrl-C. */
-async function follow(started: StartedBatch, io: CliIo, json: boolean, expected: number | null): Promise<PipelineSnapshot> {
+/** Renders the live state until `expected` handsets are done, or `stop` is signalled (Ctrl-C); returns every handset met. */
+async function follow(started: StartedBatch, io: CliIo, json: boolean, expected: number | null, graceMs: number, stop: AbortSignal) {
   const table = json ? null : new LiveTable(io);
   const previous = new Map<string, string>();
-  return new Promise<PipelineSnapshot>((done) => {
-    let waitingSince = new Map<string, number>();
-    const stop = (snapshot: PipelineSnapshot): void => {
-      unsubscribe();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      table?.finish(snapshot);
-      done(snapshot);
-    };
-    const onSignal = (): void => stop(started.batch.snapshot);
-    const unsubscribe = started.batch.subscribe((snapshot) => {
+  const result = await followBatch(started.batch, {
+    expected,
+    graceMs,
+    signal: stop,
+    onSnapshot: (snapshot: PipelineSnapshot) => {
       if (table) table.render(snapshot);
       else for (const line of eventLines(snapshot, previous)) io.out(`${line}\n`);
-      if (expected !== null && allDone(snapshot, expected, waitingSince)) queueMicrotask(() => stop(snapshot));
-      waitingSince = new Map([...waitingSince].filter(([slot]) => snapshot.handsets.some((h) => h.slot === slot && h.phase === 'waiting-for-handset')));
-    });
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    },
   });
+  table?.finish(result.snapshot);
+  return result;
 }
 
-/** The expected handsets each have an outcome, or have stayed unplugged past the grace period. */
-function allDone(snapshot: PipelineSnapshot, expected: number, waitingSince: Map<string, number>): boolean {
-  if (snapshot.handsets.length < expected) return false;
-  const now = Date.now();
-  return snapshot.handsets.every((handset) => {
-    if (handset.phase === 'provisioned' || handset.phase === 'failed' || handset.phase === 'aborted') return true;
-    if (handset.phase !== 'waiting-for-handset' || handset.step === 'reboot') return false;
-    const since = waitingSince.get(handset.slot) ?? now;
-    waitingSince.set(handset.slot, since);
-    return now - since > REPLUG_GRACE_MS;
-  });
+/** One handset's outcome in the JSON summary. */
+function outcome(handset: HandsetSnapshot, assetTag: string | null) {
+  const { slot, slotName, serial, phase, step, reason, recordSeq } = handset;
+  return { slot, slotName, serial, phase, step, reason, recordSeq, assetTag };
 }
 
-/** The counts, after (for people, when `tagOf` is given) one line per handset: its asset tag, or why it stopped and what to do. */
-function summary(snapshot: PipelineSnapshot, tagOf: ((recordSeq: number) => string | null) | null): string {
-  const lines = (tagOf === null ? [] : snapshot.handsets).map((handset) => {
-    const who = `${handset.slotName ?? handset.slot} ${handset.serial === null ? '(no serial)' : displaySafe(handset.serial, 64)}`;
-    if (handset.phase === 'provisioned') return `  ${who}: provisioned, asset tag ${(handset.recordSeq === null ? null : tagOf?.(handset.recordSeq)) ?? '(none)'}`;
-    return `  ${who}: ${handset.phase}${handset.reason ? ` [${handset.reason.code}] ${handset.reason.message} → ${handset.reason.action}` : ''}`;
-  });
-  const { counters } = snapshot;
-  return `${[...lines, `Provisioned ${counters.provisioned} of ${counters.attached} handset(s); ${counters.failed} failed.`].join('\n')}\n`;
+/** For people: one line per handset met, its asset tag, or why it stopped and what to do. */
+function handsetLines(handsets: readonly HandsetSnapshot[], tagOf: (handset: HandsetSnapshot) => string | null): string {
+  return handsets
+    .map((handset) => {
+      const who = `${handset.slotName ?? handset.slot} ${handset.serial === null ? '(no serial)' : displaySafe(handset.serial, 64)}`;
+      if (handset.phase === 'provisioned') return `  ${who}: provisioned, asset tag ${tagOf(handset) ?? '(none)'}\n`;
+      const unfinished = handset.phase === 'failed' ? '' : ' (not provisioned: plug it in again and run the batch again to finish it)';
+      return `  ${who}: ${handset.phase}${handset.reason ? ` [${handset.reason.code}] ${handset.reason.message} → ${handset.reason.action}` : ''}${unfinished}\n`;
+    })
+    .join('');
+}
+
+function countLine(summary: BatchSummary): string {
+  const unfinished = summary.unfinished > 0 ? `; ${summary.unfinished} not finished (aborted or unplugged)` : '';
+  return `Provisioned ${summary.provisioned} of ${summary.handsets} handset(s); ${summary.failed} failed${unfinished}.`;
 }
 
 async function readScenario(sim: string | undefined, scenarioPath: string | undefined) {

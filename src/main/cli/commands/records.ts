@@ -2,22 +2,23 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ProvisioningRecord } from '../../../shared/records.ts';
-import { displaySafe, terminalSafeJson } from '../../../shared/untrusted.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
 import { parseRecordFilter } from '../../records/record-filter.ts';
 import { fuseReadbackText } from '../../records/record-text.ts';
 import { rawPublicKey } from '../../records/station-identity.ts';
 import { EXPORT_FORMATS, type ExportFormat, type StationRecords } from '../../records/station-records.ts';
 import { verifyJsonlExport } from '../../records/verify-export.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
 const FILTERS = '[--batch ID] [--since TIME] [--until TIME] [--status provisioned|failed]';
 const USAGE = `lockstep records list --db FILE ${FILTERS} [--limit N] [--json]
        lockstep records show --db FILE SEQ [--json]
-       lockstep records export --db FILE --format csv|jsonl|pdf --out FILE ${FILTERS}
-       lockstep records verify FILE.jsonl [--station-key PUB]
-       lockstep records station-key --db FILE
+       lockstep records export --db FILE --format csv|jsonl|pdf --out FILE ${FILTERS} [--json]
+       lockstep records verify FILE.jsonl [--station-key PUB] [--json]
+       lockstep records station-key --db FILE [--json]
+With --json standard output is one JSON line; messages for people go to standard error.
 TIME is ISO 8601 (2026-11-24 or 2026-11-24T09:00:00Z); --since is inclusive, --until exclusive.
 PUB is the station's public key: a PEM file, or the base64 key that station-key prints.`;
 
@@ -111,10 +112,12 @@ async function verify(positionals: readonly string[], values: Values, io: CliIo)
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) throw new CliError(`name one JSON Lines export to verify.\nUsage: ${USAGE}`, EXIT_USAGE);
   const outcome = await verifyJsonlExport(file, values['station-key'] === undefined ? undefined : pinnedKeyOf(values['station-key']));
+  if (values.json) io.out(jsonLine(outcome));
   if (!outcome.intact) {
     io.err(`NOT INTACT (${outcome.problem}): ${outcome.message}\n`);
     return 1;
   }
+  if (values.json) return 0;
   const { head } = outcome;
   io.out(`Intact: ${outcome.lines} lines, ${outcome.records} records, chain head record ${head.headSeq} ${head.headHash}\n`);
   io.out(`Signed by station ${head.stationFingerprint}, exported ${head.exportedAt}\n`);
@@ -133,22 +136,25 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     if (action === 'list') {
       const found = records.log.latest(filterOf(values), values.limit === undefined ? 50 : positiveInteger(values.limit, '--limit'));
-      if (values.json) io.out(`${terminalSafeJson(JSON.stringify(found))}\n`);
+      if (values.json) io.out(jsonLine(found));
       else if (found.length === 0) io.out('No records match.\n');
       else for (const record of found) io.out(listLine(record));
     } else if (action === 'show') {
       const record = records.log.get(positiveInteger(rest[0] ?? '', 'SEQ (the record number)'));
       if (!record) throw new CliError(`there is no record ${rest[0]}; see lockstep records list.`);
-      if (values.json) io.out(`${terminalSafeJson(JSON.stringify(record))}\n`);
+      if (values.json) io.out(jsonLine(record));
       else showRecord(records, record, io);
     } else if (action === 'export') {
       const format = requireOption(values.format, '--format csv|jsonl|pdf');
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new CliError(`--format is csv, jsonl or pdf, not '${displaySafe(format, 20)}'.`, EXIT_USAGE);
       const out = requireOption(values.out, '--out FILE');
       const summary = await records.export(format as ExportFormat, filterOf(values), out);
-      io.out(`Wrote ${summary.records} records to ${displaySafe(out)} (chain head record ${summary.headSeq} ${summary.headHash}).\n`);
+      if (values.json) io.out(jsonLine({ out, format, ...summary }));
+      else io.out(`Wrote ${summary.records} records to ${displaySafe(out)} (chain head record ${summary.headSeq} ${summary.headHash}).\n`);
     } else {
-      io.out(`${records.identity.publicKeyPem.trimEnd()}\nBase64: ${records.identity.publicKey}\nFingerprint (SHA-256): ${records.identity.fingerprint}\n`);
+      const { publicKeyPem, publicKey, fingerprint } = records.identity;
+      if (values.json) io.out(jsonLine({ publicKeyPem, publicKey, fingerprint }));
+      else io.out(`${records.identity.publicKeyPem.trimEnd()}\nBase64: ${records.identity.publicKey}\nFingerprint (SHA-256): ${records.identity.fingerprint}\n`);
     }
     return 0;
   } finally {

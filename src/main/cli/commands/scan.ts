@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { displaySafe, terminalSafeJson } from '../../../shared/untrusted.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
 import { ScenarioError } from '../../../sim/index.ts';
 import { openStation } from '../../station/open-station.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError } from '../io.ts';
+import { CliError, jsonLine } from '../io.ts';
 import { STATION_OPTIONS, STATION_USAGE, stationOptions } from '../station-options.ts';
 
 export const scanCommand: CliCommand = {
@@ -18,7 +18,7 @@ export const scanCommand: CliCommand = {
     try {
       const result = await opened.station['devices.scan'](undefined);
       if (values.json) {
-        io.out(`${terminalSafeJson(JSON.stringify(result, null, 2))}\n`);
+        io.out(jsonLine(result));
         return 0;
       }
       for (const status of result.transports) {

@@ -1,7 +1,7 @@
-// JSON for signed files, read one way only. JSON.parse keeps the last of two equal keys while other
-// readers keep the first or refuse, so a signed manifest holding `"lockBootloader": true` and then
-// `"lockBootloader": false` would show an auditor one policy and give the station another. Such
-// text is refused instead.
+// JSON read one way only (signed files, and every file people write, through read-json-file.ts).
+// JSON.parse keeps the last of two equal keys while other readers keep the first or refuse, so a
+// signed manifest holding `"lockBootloader": true` and then `"lockBootloader": false` would show an
+// auditor one policy and give the station another. Such text is refused instead.
 
 /** A key that appears twice in one object; `field` names it the way a person reads the JSON. */
 export class DuplicateKeyError extends Error {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DuplicateKeyError, parseStrictJson } from '../../../src/main/bundle/strict-json.ts';
+import { DuplicateKeyError, parseStrictJson } from '../../../src/lib/json/strict-json.ts';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
