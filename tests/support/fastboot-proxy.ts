@@ -13,8 +13,12 @@ export interface Upstream {
 }
 
 export type ProxyAction =
-  /** Close both sockets instead of passing the packet on (a reset link; the endpoint keeps listening). */
-  | { readonly kind: 'reset' }
+  /**
+   * Close both sockets instead of passing the packet on (a reset link; the endpoint keeps listening).
+   * With `refuseConnections`, that many next connections are refused first: the handset re-enumerates,
+   * so a station probing the endpoint sees it gone and back.
+   */
+  | { readonly kind: 'reset'; readonly refuseConnections?: number }
   /** Pass this payload on instead (a lying handset). */
   | { readonly kind: 'rewrite'; readonly to: string }
   /** From this command on, the station's link (this one and every later connection) goes to another handset. */
@@ -68,6 +72,7 @@ export class FastbootProxy {
   readonly #holdWaiters: ((held: HeldPacket) => void)[] = [];
   #upstream: Upstream;
   #nextId = 1;
+  #refuse = 0;
   port = 0;
 
   private constructor(upstream: Upstream, rules: readonly ProxyRule[]) {
@@ -188,7 +193,16 @@ export class FastbootProxy {
     });
   }
 
+  /** @internal */
+  refuseNext(connections: number): void {
+    this.#refuse += connections;
+  }
+
   #accept(station: Socket): void {
+    if (this.#refuse > 0) {
+      this.#refuse -= 1;
+      return void station.resetAndDestroy();
+    }
     const connection = new ProxyConnection(this, this.#nextId++, station, this.#upstream);
     this.#connections.add(connection);
     station.once('close', () => this.#connections.delete(connection));
@@ -280,6 +294,7 @@ class ProxyConnection {
       case undefined:
         break;
       case 'reset':
+        this.#proxy.refuseNext(action.refuseConnections ?? 0);
         return this.close();
       case 'rewrite':
         payload = Buffer.from(action.to, 'latin1');
