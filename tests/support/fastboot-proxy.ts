@@ -37,6 +37,8 @@ export interface ProxyRule {
   readonly match: string | RegExp;
   /** For a response: the command it answers must start with this (or match it). */
   readonly answering?: string | RegExp;
+  /** Only on a link to this upstream port (e.g. only once re-pointed to the second handset). */
+  readonly upstream?: number;
   readonly action: ProxyAction;
   /** How many times the rule fires; default 1. */
   readonly times?: number | 'always';
@@ -161,10 +163,11 @@ export class FastbootProxy {
   }
 
   /** @internal The first armed rule for this packet, consuming one of its times. */
-  takeRule(direction: 'command' | 'response', text: string, lastCommand: string | null): ProxyAction | null {
+  takeRule(direction: 'command' | 'response', text: string, lastCommand: string | null, upstream: Upstream): ProxyAction | null {
     for (const entry of this.#rules) {
       const { rule } = entry;
       if (entry.left <= 0 || rule.on !== direction || !matches(rule.match, text)) continue;
+      if (rule.upstream !== undefined && rule.upstream !== upstream.port) continue;
       if (rule.answering !== undefined && (lastCommand === null || !matches(rule.answering, lastCommand))) continue;
       entry.left -= 1;
       return rule.action;
@@ -219,6 +222,7 @@ class ProxyConnection {
   readonly #id: number;
   readonly #station: Socket;
   #device: Socket;
+  #upstream: Upstream;
   #toDevice: Promise<void> = Promise.resolve();
   #toStation: Promise<void> = Promise.resolve();
   #awaitingData = 0;
@@ -239,6 +243,7 @@ class ProxyConnection {
     station.on('data', (chunk: Buffer) => this.#queue('command', stationParser, chunk));
     station.on('error', () => this.close());
     station.on('close', () => this.close());
+    this.#upstream = upstream;
     this.#device = this.#connectDevice(upstream, new FrameParser());
   }
 
@@ -287,7 +292,7 @@ class ProxyConnection {
     if (piece.kind === 'raw') return void out().write(piece.bytes);
     const text = piece.payload.toString('latin1');
     if (direction === 'command') this.#lastCommand = text;
-    const action = this.#proxy.takeRule(direction, text, direction === 'command' ? text : this.#lastCommand);
+    const action = this.#proxy.takeRule(direction, text, direction === 'command' ? text : this.#lastCommand, this.#upstream);
     this.#proxy.record({ connection: this.#id, direction, text, fate: action?.kind ?? 'forwarded' });
     let payload: Buffer = piece.payload;
     switch (action?.kind) {
@@ -326,6 +331,7 @@ class ProxyConnection {
   /** Hangs up on the current handset and opens the link to `to`, handshake included, before the command goes there. */
   async #repoint(to: Upstream): Promise<void> {
     this.#proxy.repoint(to);
+    this.#upstream = to;
     const old = this.#device;
     const parser = new FrameParser({ handshake: false });
     const device = this.#connectDevice(to, parser);
