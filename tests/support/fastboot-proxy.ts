@@ -196,9 +196,14 @@ export class FastbootProxy {
     });
   }
 
-  /** @internal */
+  /** Refuses the next `connections` connections (Infinity: the endpoint is gone until `acceptConnections`). */
   refuseNext(connections: number): void {
     this.#refuse += connections;
+  }
+
+  /** Accepts connections again. */
+  acceptConnections(): void {
+    this.#refuse = 0;
   }
 
   #accept(station: Socket): void {
