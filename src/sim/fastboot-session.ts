@@ -29,6 +29,8 @@ export class FastbootSession implements AttachedSession {
   /** A stalled session swallows everything: the host hears nothing until it opens a new link. */
   #stalled = false;
   #expected = 0;
+  /** While a command under a detach-after fault runs, its answer goes nowhere. */
+  #muted = false;
   #linkPacer: Pacer | null = null;
 
   constructor(handset: SimHandset, link: FastbootLink) {
@@ -65,11 +67,17 @@ export class FastbootSession implements AttachedSession {
       this.#stalled = true;
       return;
     }
+    // A detach-after fault lets the command run to the end, then pulls the cable before any of its answer leaves.
+    const detachAfter = this.#handset.faults.takeDetachAfter(command);
+    this.#muted = detachAfter !== null;
     try {
       await this.#handset.exclusive(() => this.#dispatch(command));
     } catch (error) {
       this.#reply('FAIL', error instanceof Refusal ? error.message : `internal error: ${(error as Error).message}`);
+    } finally {
+      this.#muted = false;
     }
+    if (detachAfter) this.#handset.unplug(detachAfter.reattachAfterMs);
   }
 
   /** Download data, in as many pieces as the transport likes. Never throws: a problem ends the download with FAIL. */
@@ -207,7 +215,7 @@ export class FastbootSession implements AttachedSession {
   }
 
   #reply(code: ResponseCode, text = ''): void {
-    if (!this.signal.aborted) this.#link.send(responsePacket(code, text));
+    if (!this.signal.aborted && !this.#muted) this.#link.send(responsePacket(code, text));
   }
 }
 

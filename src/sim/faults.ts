@@ -30,6 +30,17 @@ export class FaultPlan {
     return null;
   }
 
+  /**
+   * Whether this fastboot command (matched by prefix) is to run and then lose its answer to an unplug,
+   * consuming one of the fault's times: the reattach delay, or null when none is armed.
+   */
+  takeDetachAfter(command: string): { readonly reattachAfterMs: number | null } | null {
+    for (const fault of this.#faults) {
+      if (fault.kind === 'detach-after' && command.startsWith(fault.command) && this.#take(fault)) return { reattachAfterMs: fault.reattachAfterMs };
+    }
+    return null;
+  }
+
   /** The next armed unplug-during-download, without consuming it. */
   pendingDetach(): DetachFault | null {
     for (const fault of this.#faults) if (fault.kind === 'detach' && this.#armed(fault)) return fault;

@@ -75,6 +75,16 @@ const faultSchema = z.discriminatedUnion('kind', [
       times,
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal('detach-after'),
+      /** A fastboot command (prefix) that runs to the end, after which the handset drops off the bus before answering. */
+      command: commandPrefix,
+      /** When the handset comes back in fastboot; null = only when plugged in again. */
+      reattachAfterMs: count.nullable().default(2_000),
+      times,
+    })
+    .strict(),
   z.object({ kind: z.literal('fail'), on: channel, command: commandPrefix, message: z.string().max(1024), times }).strict(),
   z.object({ kind: z.literal('stall'), on: channel, command: commandPrefix, times }).strict(),
   z.object({ kind: z.literal('fuse-readback'), bank, word, clearBits: uint32.refine((bits) => bits !== 0, 'must name at least one bit') }).strict(),

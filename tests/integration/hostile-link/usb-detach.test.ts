@@ -1,0 +1,106 @@
+// The same rules over the simulated USB bus, both profiles: the handset carries out a command of the
+// fuse or lock step and drops off the bus before its answer (the simulator's detach-after fault), then
+// is plugged in again. It must end provisioned with each fuse bit programmed once and one lock, by its
+// own command log, and a record true to that log.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBundle } from '../../../src/main/bundle/create.ts';
+import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
+import { demoKey } from '../../../src/main/bundle/demo-key.ts';
+import { imagePathFor } from '../../../src/main/bundle/layout.ts';
+import { parseScenario } from '../../../src/sim/index.ts';
+import { bitsBurnedTwice, openTestStation, SHORT_TIMEOUTS, type TestStation } from '../pipeline/fixture.ts';
+import { checkTrueToLog, count, DIALECTS, failureCode, POLICY_FUSES, programmedBits, type Dialect, type ProfileId } from './harness.ts';
+
+/** Small images in a demo-signed bundle for the profile (the in-process station runs in demo mode). */
+async function smallBundle(dir: string, profile: ProfileId): Promise<string> {
+  const kestrel = profile === 'kestrel-k2';
+  const version = kestrel ? '2.4.0-usb' : '1.0.0-usb';
+  const images = join(dir, 'images');
+  await generateDemoBundle({ out: images, product: profile, version, bootImageBytes: 128 * 1024, systemImageBytes: 1024 * 1024 });
+  const out = join(dir, 'bundle');
+  await createBundle({
+    products: [profile],
+    hardwareRevisions: kestrel ? ['R3'] : ['B1', 'B2'],
+    version,
+    minBootloaderVersion: kestrel ? 'KBL-2.0.0' : 'LSBL-1.0.0',
+    rollbackIndex: 1,
+    partitions: [
+      { name: 'boot', path: join(images, imagePathFor('boot')), sparse: false, slot: 'active' },
+      { name: 'system', path: join(images, imagePathFor('system')), sparse: true, slot: 'active' },
+    ],
+    fuses: POLICY_FUSES,
+    lockBootloader: true,
+    signingKeys: [demoKey().privateKey],
+    out,
+    demo: true,
+  });
+  return out;
+}
+
+/** Where the handset leaves the bus: after the step's first fuse read, after the program, after the lock. */
+const POINTS = (dialect: Dialect): string[] => [dialect.fuseRead, dialect.fuseProgram, dialect.lock];
+
+describe.each(['lockstep-ref', 'kestrel-k2'] as const)('%s over USB: the handset detaches after a fuse or lock command took effect', (profile) => {
+  const dialect = DIALECTS[profile];
+  const serials = POINTS(dialect).map((_, index) => `${profile === 'kestrel-k2' ? 'KUSB' : 'RUSB'}${index}`);
+  const denier = `${profile === 'kestrel-k2' ? 'KUSB' : 'RUSB'}DENY`;
+  let station: TestStation;
+
+  beforeAll(async () => {
+    station = await openTestStation({
+      prefix: `lockstep-usb-detach-${profile}-`,
+      bundle: (dir) => smallBundle(dir, profile),
+      timeouts: SHORT_TIMEOUTS,
+      scenario: parseScenario({
+        devices: [
+          ...POINTS(dialect).map((command, index) => ({
+            serial: serials[index],
+            model: profile,
+            // Plugged in again by the operator a moment later.
+            faults: [{ kind: 'detach-after', command, reattachAfterMs: 300 }],
+          })),
+          {
+            serial: denier,
+            model: profile,
+            faults: [
+              { kind: 'detach-after', command: dialect.fuseProgram, reattachAfterMs: 300 },
+              // Its fuse reads deny the policy's bits whatever was burned.
+              { kind: 'fuse-readback', ...dialect.word, clearBits: dialect.policyMask },
+            ],
+          },
+        ],
+      }),
+    });
+    await station.settled([...serials, denier], 90_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await station?.close();
+  });
+
+  it.each(POINTS(dialect).map((command, index) => ({ command, index })))('after "$command": provisioned, each bit once, one lock, a true record', async ({ index }) => {
+    const serial = serials[index] as string;
+    const commands = await station.fastboot(serial);
+    const log = commands.join('\n');
+    expect(bitsBurnedTwice(commands), log).toEqual([]);
+    expect(programmedBits(commands, dialect), log).toBe(dialect.policyMask);
+    expect(count(commands, dialect.lock), log).toBe(1);
+    // The fault struck: the handset left the bus, and the station identified it again when it came back.
+    expect(count(commands, 'getvar:serialno'), log).toBeGreaterThanOrEqual(2);
+    const records = station.records.log.latest({}, 1000).filter((record) => record.deviceSerial === serial);
+    expect(records.at(-1), log).toMatchObject({ outcome: 'provisioned', fusesBurned: POLICY_FUSES, locked: true });
+    expect(checkTrueToLog(commands, records, dialect)).toEqual([]);
+  });
+
+  it('after the program, with fuse reads that then deny the bits: FUSE_UNCONFIRMED, no second program and no lock', async () => {
+    const commands = await station.fastboot(denier);
+    const log = commands.join('\n');
+    expect(count(commands, dialect.fuseProgram), log).toBe(1);
+    expect(count(commands, dialect.lock), log).toBe(0);
+    const records = station.records.log.latest({}, 1000).filter((record) => record.deviceSerial === denier);
+    expect(records.at(-1), log).toMatchObject({ outcome: 'failed', failedStep: 'fuse', locked: false });
+    expect(failureCode(records.at(-1)), records.at(-1)?.failureReason ?? '').toBe('FUSE_UNCONFIRMED');
+    expect(checkTrueToLog(commands, records, dialect)).toEqual([]);
+  });
+});
