@@ -458,7 +458,15 @@ export function checkTrueToLog(commands: readonly string[], records: readonly Pr
   return problems;
 }
 
-/** The serial's outcome in a CLI run's summary, and whether the run said every handset was provisioned. */
-export function summaryLine(stdout: string): string {
-  return stdout.trimEnd().split('\n').at(-1) ?? '';
+export interface RunSummary {
+  readonly handsets: number;
+  readonly provisioned: number;
+  readonly failed: number;
+  readonly unfinished: number;
+}
+
+/** The counts of a `provision --json` run: its last line is the summary object (docs/pipeline.md). */
+export function runSummary(stdout: string): RunSummary {
+  const last = stdout.trimEnd().split('\n').at(-1) ?? '';
+  return (JSON.parse(last) as { summary: RunSummary }).summary;
 }
