@@ -38,6 +38,23 @@ export default tseslint.config(
     },
   },
   {
+    // The station's core reaches the simulator through its public index alone, and never the renderer.
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/index.ts', 'src/main/ipc.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronOnlyHere,
+          patterns: [
+            { regex: '^(\\.\\./)+sim/(?!index\\.ts$)', message: 'src/main uses the simulator only through src/sim/index.ts.' },
+            { regex: '^(\\.\\./)+renderer/', message: 'src/main does not import the renderer.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The virtual handset is a product of its own: it shares the contract and the neutral library, not the station's core.
     files: ['src/sim/**/*.ts'],
     rules: {
@@ -53,7 +70,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(electron$|react|(\\.\\./)+(main|sim|renderer)/)', message: 'src/lib depends only on Node and itself.' }] },
+        { patterns: [{ regex: '^(electron$|react|(\\.\\./)+(main|sim|renderer)/)', message: 'src/lib depends only on Node, src/shared and itself.' }] },
       ],
     },
   },
