@@ -42,6 +42,8 @@ export interface ProxyRule {
   readonly action: ProxyAction;
   /** How many times the rule fires; default 1. */
   readonly times?: number | 'always';
+  /** How many matching packets pass untouched before the rule fires (e.g. 1: the second fuse read); default 0. */
+  readonly skip?: number;
 }
 
 /** A packet a hold rule stopped: nothing more flows that way on its connection until one of these is called. */
@@ -66,7 +68,7 @@ type Decision = 'release' | 'close';
 
 export class FastbootProxy {
   readonly #server: Server;
-  readonly #rules: { readonly rule: ProxyRule; left: number }[];
+  readonly #rules: ArmedRule[];
   readonly #connections = new Set<ProxyConnection>();
   readonly #seen: SeenPacket[] = [];
   readonly #watchers = new Set<() => void>();
@@ -79,7 +81,7 @@ export class FastbootProxy {
 
   private constructor(upstream: Upstream, rules: readonly ProxyRule[]) {
     this.#upstream = upstream;
-    this.#rules = rules.map((rule) => ({ rule, left: rule.times === 'always' ? Number.POSITIVE_INFINITY : (rule.times ?? 1) }));
+    this.#rules = rules.map(armed);
     this.#server = createServer((socket) => this.#accept(socket));
   }
 
@@ -111,7 +113,7 @@ export class FastbootProxy {
 
   /** Adds a rule after the ones already armed. */
   add(rule: ProxyRule): void {
-    this.#rules.push({ rule, left: rule.times === 'always' ? Number.POSITIVE_INFINITY : (rule.times ?? 1) });
+    this.#rules.push(armed(rule));
   }
 
   /** How many times each rule has still to fire, in order. */
@@ -169,6 +171,10 @@ export class FastbootProxy {
       if (entry.left <= 0 || rule.on !== direction || !matches(rule.match, text)) continue;
       if (rule.upstream !== undefined && rule.upstream !== upstream.port) continue;
       if (rule.answering !== undefined && (lastCommand === null || !matches(rule.answering, lastCommand))) continue;
+      if (entry.skip > 0) {
+        entry.skip -= 1;
+        continue;
+      }
       entry.left -= 1;
       return rule.action;
     }
@@ -215,6 +221,16 @@ export class FastbootProxy {
     this.#connections.add(connection);
     station.once('close', () => this.#connections.delete(connection));
   }
+}
+
+interface ArmedRule {
+  readonly rule: ProxyRule;
+  left: number;
+  skip: number;
+}
+
+function armed(rule: ProxyRule): ArmedRule {
+  return { rule, left: rule.times === 'always' ? Number.POSITIVE_INFINITY : (rule.times ?? 1), skip: rule.skip ?? 0 };
 }
 
 function matches(pattern: string | RegExp, text: string): boolean {

@@ -1,7 +1,9 @@
 // The kill test, shared by one file per profile (so the two run side by side): `lockstep provision`
 // is SIGKILLed at each boundary of the fuse and lock steps that the link can see (the proxy holds the
 // packet there, the test kills the station, the packet never arrives), then started again on the same
-// database and handset. Across both runs no fuse bit is programmed twice and the lock is sent at most
+// database and handset. The journal writes sit between those packets: "sent" is synced before the
+// command leaves and "acknowledged" / "passed" after its answer came, so holding the fuse read, the
+// command, its OKAY and the packet after the next journal write kills before and after each of them. Across both runs no fuse bit is programmed twice and the lock is sent at most
 // once, by the handset's own log, and the final record is true to that log.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,11 +48,16 @@ const KILL_POINTS: readonly KillPoint[] = [
   },
   { name: 'the OKAY of the fuse program, before it reaches the station', rule: (dialect) => ({ on: 'response', answering: dialect.fuseProgram, match: 'OKAY', action: { kind: 'hold' } }) },
   {
+    name: 'the read-back after the program, its acknowledgement journaled',
+    rule: (dialect) => ({ on: 'command', match: dialect.fuseRead, skip: 1, action: { kind: 'hold' } }),
+  },
+  {
     name: 'the lock command, before it reaches the handset',
     rule: (dialect) => ({ on: 'command', match: dialect.lock, action: { kind: 'hold' } }),
     alarm: 'LOCK_UNCONFIRMED',
   },
   { name: 'the OKAY of the lock, before it reaches the station', rule: (dialect) => ({ on: 'response', answering: dialect.lock, match: 'OKAY', action: { kind: 'hold' } }) },
+  { name: 'the reboot, the lock journaled as passed', rule: () => ({ on: 'command', match: 'reboot', action: { kind: 'hold' } }) },
 ];
 
 export function killTest(profile: ProfileId): void {

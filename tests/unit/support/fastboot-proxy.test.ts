@@ -190,6 +190,16 @@ describe('FastbootProxy', () => {
     host.close();
   });
 
+  it('skip: lets the first matching packets through and fires on the next', async () => {
+    const { proxy } = await rig(() => [{ on: 'response', answering: 'getvar:unlocked', match: 'OKAY', skip: 1, action: { kind: 'rewrite', to: 'OKAYno' } }]);
+    const host = await RawHost.connect(proxy.port);
+    expect(await host.command('getvar:unlocked')).toEqual({ info: [], final: 'OKAYyes' });
+    expect(await host.command('getvar:unlocked')).toEqual({ info: [], final: 'OKAYno' });
+    expect(await host.command('getvar:unlocked')).toEqual({ info: [], final: 'OKAYyes' });
+    expect(proxy.rulesLeft).toEqual([0]);
+    host.close();
+  });
+
   it('repoint: from the matching command on, the link and every later connection go to the other handset', async () => {
     const { proxy, fastboot } = await rig((ports) => [{ on: 'command', match: 'oem fuse read', action: { kind: 'repoint', to: { port: ports[1] as number } } }], ['FIRST001', 'SECOND01']);
     const host = await RawHost.connect(proxy.port);
