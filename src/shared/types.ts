@@ -30,8 +30,8 @@ export interface AttachedHandset {
   readonly mode: 'fastboot' | 'at';
   readonly vendorId: number | null;
   readonly productId: number | null;
-  /** The handset's own claim (USB descriptor); render with displaySafe. */
-  readonly serialNumber: string | null;
+  /** The handset's serial as it claims it (USB descriptor, unchecked); render with displaySafe. */
+  readonly serial: string | null;
 }
 
 export interface ScanResult {

@@ -28,11 +28,11 @@ test('a click in the UI reaches the station core and its answer is rendered', as
   for (const transport of expected.transports) {
     await expect(result.getByRole('list', { name: 'Transports' })).toContainText(transport.detail);
   }
-  expect(expected.handsets.map((handset) => handset.serialNumber)).toEqual(['LSIM0001', 'LSIM0002', 'LSIM0003', 'LSIM0004']);
+  expect(expected.handsets.map((handset) => handset.serial)).toEqual(['LSIM0001', 'LSIM0002', 'LSIM0003', 'LSIM0004']);
   const rows = result.getByRole('table', { name: 'Handsets seen' }).getByRole('row');
   await expect(rows).toHaveCount(1 + expected.handsets.length);
   for (const handset of expected.handsets) {
-    await expect(result.getByRole('row', { name: new RegExp(`${handset.serialNumber}`) })).toContainText(handset.slot);
+    await expect(result.getByRole('row', { name: new RegExp(`${handset.serial}`) })).toContainText(handset.slot);
   }
 
   await page.screenshot({ path: testInfo.outputPath('roundtrip.png'), fullPage: true });

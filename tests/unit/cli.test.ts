@@ -47,7 +47,7 @@ describe('lockstep CLI', () => {
     }
     const result = JSON.parse(io.stdout());
     expect(result.transports[0]).toMatchObject({ transport: 'usb', available: true });
-    expect(result.handsets.map((handset: { serialNumber: string }) => handset.serialNumber)).toEqual(['LSIM0001', 'LSIM0002', 'LSIM0003', 'LSIM0004']);
+    expect(result.handsets.map((handset: { serial: string }) => handset.serial)).toEqual(['LSIM0001', 'LSIM0002', 'LSIM0003', 'LSIM0004']);
   });
 
   it('refuses a fleet it does not know', async () => {

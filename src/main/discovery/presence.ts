@@ -11,8 +11,8 @@ export interface FastbootPresence {
   /** The slot, formatted: unique among presences. */
   readonly id: string;
   readonly slot: Slot;
-  /** The USB descriptor's serial number (the device's own claim), or null over TCP. */
-  readonly serialNumber: string | null;
+  /** The handset's serial as its USB descriptor claims it (unchecked), or null over TCP. */
+  readonly serial: string | null;
   readonly vendorId: number | null;
   readonly productId: number | null;
   connect(signal?: AbortSignal): Promise<FastbootTransport>;
@@ -23,8 +23,8 @@ export interface AtPresence {
   /** `at:<path>`: unique among presences. */
   readonly id: string;
   readonly path: string;
-  /** From the port listing (USB descriptor); null for a hand-configured path, which must be asked. */
-  readonly serialNumber: string | null;
+  /** The serial the port listing's USB descriptor claims (unchecked); null for a hand-configured path, which must be asked. */
+  readonly serial: string | null;
   readonly vendorId: number | null;
   readonly productId: number | null;
   /**

@@ -174,7 +174,7 @@ function presence(port: LocatedPort): AtPresence {
     kind: 'at',
     id: `at:${port.path}`,
     path: port.path,
-    serialNumber: port.serialNumber,
+    serial: port.serialNumber,
     vendorId: port.vendorId,
     productId: port.productId,
     usbPort: port.usbPort,

@@ -51,7 +51,7 @@ export class SimSerialBackend implements DiscoveryBackend {
         kind: 'at',
         id,
         path: port.path,
-        serialNumber: port.serialNumber,
+        serial: port.serialNumber,
         vendorId: port.vendorId,
         productId: port.productId,
         usbPort: usbPortOf(port.usbPort),

@@ -78,7 +78,7 @@ export class TcpBackend implements DiscoveryBackend {
       kind: 'fastboot',
       id: endpoint.id,
       slot: endpoint.slot,
-      serialNumber: null,
+      serial: null,
       vendorId: null,
       productId: null,
       connect: async (signal) => {

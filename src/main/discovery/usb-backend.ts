@@ -67,7 +67,7 @@ export class UsbBackend implements DiscoveryBackend {
       kind: 'fastboot',
       id: formatSlot(slot),
       slot,
-      serialNumber: device.serialNumber ?? null,
+      serial: device.serialNumber ?? null,
       vendorId: device.vendorId,
       productId: device.productId,
       connect: () => openUsb(device),

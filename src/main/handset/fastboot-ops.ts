@@ -14,7 +14,9 @@ import { HandsetError } from './errors.ts';
 
 /**
  * What the identify step reads, exactly as the handset answered: raw, one character per byte on
- * every transport (hostile until checked against the grammars of src/shared/identifiers.ts).
+ * every transport (hostile until checked against the grammars of src/shared/identifiers.ts). Its keys
+ * are the profile's identity questions (docs/profiles.md), and records keep them as they are in
+ * `evidence.identityBefore`, so `serialNumber` here names the question, not a second word for serial.
  */
 export interface FastbootIdentity {
   readonly serialNumber: string;

@@ -219,7 +219,7 @@ export class AtPorts {
   #dialects(port: Port): DeviceProfile[] {
     const now = Date.now();
     const waiting = [...this.#waiters].filter((waiter) => waiter.deadline > now);
-    const pointed = (waiter: Waiter): boolean => port.presence.serialNumber === waiter.request.serial || port.presence.usbPort === waiter.request.slot;
+    const pointed = (waiter: Waiter): boolean => port.presence.serial === waiter.request.serial || port.presence.usbPort === waiter.request.slot;
     const profiles = [...waiting.filter(pointed), ...waiting.filter((waiter) => !pointed(waiter))].map((waiter) => waiter.request.profile);
     const all = this.#options.profiles();
     const unwatchedFor = Math.max(0, ...all.map((profile) => profile.timeouts.rebootMs));
@@ -333,7 +333,7 @@ export class AtPorts {
   #timedOut(request: AtPortWait): StepFailure {
     const seconds = request.timeoutMs / 1000;
     const silent = [...this.#ports.values()].find(
-      (port) => port.silence !== null && port.answered === null && (port.presence.serialNumber ?? request.serial) === request.serial && locationProblem(port, request.slot) === null,
+      (port) => port.silence !== null && port.answered === null && (port.presence.serial ?? request.serial) === request.serial && locationProblem(port, request.slot) === null,
     );
     if (silent) {
       return new StepFailure(
@@ -381,7 +381,7 @@ function conflictOf(serial: string, claimants: readonly Port[]): StepFailure {
 
 /** Why the port's USB descriptor contradicts its answer `serial`, or null. */
 function descriptorProblem(port: Port, serial: string): string | null {
-  const listed = port.presence.serialNumber;
+  const listed = port.presence.serial;
   return listed === null || listed === serial ? null : `its USB descriptor gives the serial ${displaySafe(listed, 64)}`;
 }
 

@@ -168,7 +168,7 @@ export class ProvisioningBatch {
   #attachFastboot(presence: FastbootPresence): void {
     const previous = this.#runs.get(presence.id);
     // A different handset plugged into a slot starts a new run there; the old result is replaced only now.
-    if (previous && !previous.active && presence.serialNumber !== null && previous.serial !== null && previous.serial !== presence.serialNumber) {
+    if (previous && !previous.active && presence.serial !== null && previous.serial !== null && previous.serial !== presence.serial) {
       this.#runs.delete(presence.id);
     }
     const run = this.#runIn(presence.id);

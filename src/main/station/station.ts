@@ -354,6 +354,6 @@ function attached(presence: Presence): AttachedHandset {
     mode: presence.kind === 'at' ? 'at' : 'fastboot',
     vendorId: presence.vendorId,
     productId: presence.productId,
-    serialNumber: presence.serialNumber,
+    serial: presence.serial,
   };
 }

@@ -103,7 +103,7 @@ describe('AT ports on the simulated serial bus', () => {
     const waiting = wait('LSIM0001', '1-1.1');
     await bootIntoSystem(handset(sim, 'LSIM0001'));
     const port = await waiting;
-    expect(port).toMatchObject({ path: simPath('LSIM0001'), usbPort: '1-1.1', serialNumber: 'LSIM0001' });
+    expect(port).toMatchObject({ path: simPath('LSIM0001'), usbPort: '1-1.1', serial: 'LSIM0001' });
     // Three rounds: two syncs of three ERRORs each, then one more ERROR, OK, and the serial query.
     expect(await atCommands(sim, 'LSIM0001')).toEqual([...Array<string>(8).fill('AT'), 'AT+XSERIAL?']);
   });
@@ -141,7 +141,7 @@ describe('AT ports on the simulated serial bus', () => {
   });
 
   it('refuses a port whose USB descriptor names another serial than it answers, escaping the descriptor', async () => {
-    const rewrite = (presence: AtPresence): AtPresence => ({ ...presence, serialNumber: 'LSIM0002\x1b[2J' });
+    const rewrite = (presence: AtPresence): AtPresence => ({ ...presence, serial: 'LSIM0002\x1b[2J' });
     const { sim, wait } = await onSimBus([{ serial: 'LSIM0001' }], rewrite);
     const waiting = failure(wait('LSIM0001', '1-1.1'));
     await bootIntoSystem(handset(sim, 'LSIM0001'));
@@ -223,7 +223,7 @@ describe('AT ports on real PTYs in a serial folder', () => {
     await bootIntoSystem(handset(sim, 'LSIM0001'));
     const port = await waiting;
     // A PTY tells no USB port path: the serial answer alone binds it.
-    expect(port).toMatchObject({ path: join(dir, handsetDirectoryName('LSIM0001')), usbPort: null, serialNumber: null });
+    expect(port).toMatchObject({ path: join(dir, handsetDirectoryName('LSIM0001')), usbPort: null, serial: null });
   });
 
   it('refuses an impostor that answered the handset’s serial while the handset was still in fastboot', async () => {

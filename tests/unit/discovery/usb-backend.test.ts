@@ -65,7 +65,7 @@ describe('USB discovery', () => {
     const events: [RegistryEvent['type'], string][] = [];
     registry.subscribe((event) => events.push([event.type, event.presence.id]));
     await registry.start();
-    expect(registry.list().map((presence: Presence) => [presence.id, presence.serialNumber])).toEqual([['1-3.2', 'LS-0001']]);
+    expect(registry.list().map((presence: Presence) => [presence.id, presence.serial])).toEqual([['1-3.2', 'LS-0001']]);
     expect(registry.statuses()).toEqual([{ transport: 'usb', available: true, detail: 'USB: 1 handset(s) in fastboot' }]);
     bus.plug(handset, 'disconnect');
     const again = deviceWith([[0xff, 0x42, 0x03]]);

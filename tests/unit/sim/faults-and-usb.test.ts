@@ -26,7 +26,7 @@ describe('simulated USB backend', () => {
     const sim = await fleetOf([{ serial: 'LSIM0001' }, { serial: 'LSIM0002', usb: { vendorId: 0x1234, productId: 0x5678 } }]);
     const registry = new HandsetRegistry([new UsbBackend(sim.fleet.usb)]);
     await registry.start();
-    expect(registry.list().map((presence) => [presence.id, presence.serialNumber, presence.vendorId, presence.productId])).toEqual([
+    expect(registry.list().map((presence) => [presence.id, presence.serial, presence.vendorId, presence.productId])).toEqual([
       ['1-1.1', 'LSIM0001', 0x18d1, 0x4ee0],
       ['1-1.2', 'LSIM0002', 0x1234, 0x5678],
     ]);

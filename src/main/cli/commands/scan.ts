@@ -26,7 +26,7 @@ export const scanCommand: CliCommand = {
       }
       if (result.handsets.length === 0) io.out('No handsets found.\n');
       for (const handset of result.handsets) {
-        io.out(`${displaySafe(handset.slot)}\t${handset.mode}\t${handset.serialNumber === null ? '(no serial)' : displaySafe(handset.serialNumber)}\n`);
+        io.out(`${displaySafe(handset.slot)}\t${handset.mode}\t${handset.serial === null ? '(no serial)' : displaySafe(handset.serial)}\n`);
       }
       return 0;
     } finally {

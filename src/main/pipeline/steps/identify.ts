@@ -21,7 +21,7 @@ export const identify: Step<'identify'> = {
     const presence = context.link.presence as FastbootPresence;
     const identity = await fastboot.readIdentity(context.signal);
     context.facts.identity = identity;
-    context.register(presence.serialNumber ?? identity.serialNumber, identity);
+    context.register(presence.serial ?? identity.serialNumber, identity);
     checkIdentity(presence, identity);
     const history = context.history();
     if (history.unreadable) {
@@ -51,12 +51,12 @@ export const identify: Step<'identify'> = {
 
 /** A handset whose serial cannot be trusted stops before any write. */
 function checkIdentity(presence: FastbootPresence, identity: FastbootIdentity): void {
-  const serial = presence.serialNumber ?? identity.serialNumber;
+  const serial = presence.serial ?? identity.serialNumber;
   if (!SERIAL_NUMBER.test(serial)) {
     throw new StepFailure('SERIAL_INVALID', `the handset's serial number ${displaySafe(serial, 64)} is not 1-64 printable characters, so it cannot be labelled or recorded safely`, UNTRUSTED);
   }
-  if (presence.serialNumber !== null && identity.serialNumber !== presence.serialNumber) {
-    const claims = `${displaySafe(identity.serialNumber, 64)} over fastboot but ${displaySafe(presence.serialNumber, 64)} on USB`;
+  if (presence.serial !== null && identity.serialNumber !== presence.serial) {
+    const claims = `${displaySafe(identity.serialNumber, 64)} over fastboot but ${displaySafe(presence.serial, 64)} on USB`;
     throw new StepFailure('SERIAL_MISMATCH', `the handset calls itself ${claims}`, UNTRUSTED);
   }
 }

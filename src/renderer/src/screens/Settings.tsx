@@ -213,7 +213,7 @@ function Connections({ station }: { readonly station: StationApi }) {
                 <tr key={`${handset.mode}:${handset.slot}`}>
                   <td className="mono">{displaySafe(handset.slot, 80)}</td>
                   <td>{handset.mode === 'at' ? t('settings.modeAt') : t('settings.modeFastboot')}</td>
-                  <td>{handset.serialNumber === null ? '—' : displaySafe(handset.serialNumber, 64)}</td>
+                  <td>{handset.serial === null ? '—' : displaySafe(handset.serial, 64)}</td>
                 </tr>
               ))}
             </tbody>
