@@ -1,7 +1,10 @@
 // A step of the lifecycle as a small descriptor (after OpenHTF's phases): its name, whether it
-// cannot be undone, an optional deadline, and what it does with the context it is handed. The
-// runner (runner.ts) owns everything around it — ordering, journaling before and after, the pause
-// gate, the supervisor's gate and authorisation, deadlines, failure — so no step can forget them.
+// cannot be undone, when the bundle's policy asks nothing of it, and what it does with the context
+// it is handed. The runner (runner.ts) owns everything around it — ordering, journaling before and
+// after, the pause gate, the supervisor's gate and authorisation, abort, failure — so no step can
+// forget them. Time is bounded where the work is known: every command carries a deadline derived
+// from its work and the profile's rates (ProfiledFastboot, AtClient), and the waits the context
+// offers (a flashing place, the AT port) end on unplug, abort or the profile's reboot deadline.
 // Hardware clients reach a step through the context, never constructed inside it.
 import type { FailureReason, RunPhase, TransferProgress } from '../../shared/pipeline.ts';
 import type { AuthorisationDecision, ProvisioningRecord, StepName } from '../../shared/records.ts';

@@ -73,14 +73,6 @@ export const newStepEventSchema = z
 /** What the pipeline journals: the step, status and data typed together, checked again against the schema at run time. */
 export type NewStepEvent = StepEventFacts & Omit<z.input<typeof newStepEventSchema>, 'step' | 'status' | 'data'>;
 
-export const newLabelSchema = z.strictObject({
-  recordSeq: z.int().positive(),
-  printer: z.string(),
-  status: z.enum(['accepted', 'failed']),
-  detail: z.string().nullable().default(null),
-  operatorId: z.string(),
-});
-
 export interface DeviceEntry {
   readonly id: number;
   readonly batchId: number;
@@ -285,19 +277,6 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       return (db.prepare('SELECT * FROM step_events WHERE device_id = ? ORDER BY id').all(deviceId) as unknown as StepRow[]).map(stepEvent);
     },
 
-    recordLabel(input: z.input<typeof newLabelSchema>): number {
-      const label = parseInput(newLabelSchema, input, 'label');
-      requireActiveOperator(label.operatorId);
-      return inWriteTransaction(db, () => {
-        if (!db.prepare('SELECT 1 FROM provisioning_records WHERE seq = ?').get(label.recordSeq)) {
-          throw new RecordsError(`there is no provisioning record ${label.recordSeq} to label.`);
-        }
-        const { lastInsertRowid } = db
-          .prepare('INSERT INTO labels (record_seq, printer, status, detail, operator_id, at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(label.recordSeq, label.printer, label.status, label.detail, label.operatorId, now().toISOString());
-        return Number(lastInsertRowid);
-      });
-    },
   };
 }
 

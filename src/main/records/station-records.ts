@@ -70,7 +70,6 @@ export function openStationRecords(location: string | StationRecordsLocation) {
       durable: () => wal.sync(),
       isAuthorised: authorisations.isAuthorised,
       commitProvisioningRecord: log.commit,
-      recordLabel: journal.recordLabel,
 
       /** Writes an export of the records matching `filter`; the file appears only once complete. */
       async export(format: ExportFormat, filter: RecordFilter, out: string): Promise<ExportSummary> {
