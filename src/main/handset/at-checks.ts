@@ -52,6 +52,11 @@ export async function syncAt(client: AtClient, profile: DeviceProfile, signal?: 
   throw new HandsetError(code, `${client.name}: the AT port does not answer AT with OK (${describeFailure(last)})`);
 }
 
+/** The lines of an answer before its final result code: a pattern that also fits `OK` must never take the result code for a value. */
+function informationLines(answer: AtAnswer): readonly string[] {
+  return answer.lines.slice(0, -1);
+}
+
 /** The serial number a booted handset reports on its AT port, for matching the port to its handset; null when no line matches. */
 export async function readAtSerial(client: AtClient, profile: DeviceProfile, signal?: AbortSignal): Promise<string | null> {
   const { command, pattern } = profile.at.serialNumber;
@@ -59,7 +64,7 @@ export async function readAtSerial(client: AtClient, profile: DeviceProfile, sig
     throw asHandsetFault(error);
   });
   const regex = new RegExp(pattern);
-  for (const line of answer.lines) {
+  for (const line of informationLines(answer)) {
     const match = regex.exec(line);
     // A claim outside the serial grammar names no handset this station could have met; it is no answer.
     if (match?.[1] !== undefined) return SERIAL_NUMBER.test(match[1]) ? match[1] : null;
@@ -85,7 +90,7 @@ export function judge(check: AtCheck, answer: AtAnswer, expected: CheckExpectati
   const fail = (detail: string, value: string | null = null): AtCheckResult => ({ ...base, passed: false, value, reason: `${check.title}: ${detail}. ${check.failure}` });
   if (answer.final !== check.final) return fail(`the handset answered ${answer.final === 'ok' ? 'OK' : 'with an error'} where ${check.final === 'ok' ? 'OK' : 'an error'} was expected (${shown})`);
   const regex = new RegExp(check.pattern);
-  const match = answer.lines.map((line) => regex.exec(line)).find((candidate) => candidate !== null);
+  const match = informationLines(answer).map((line) => regex.exec(line)).find((candidate) => candidate !== null);
   if (!match) return fail(`no line of the answer matches (${shown})`);
   const value = match[1] ?? null;
   if (check.expect === 'luhn-imei' && (value === null || !isValidImei(value))) return fail(`${displaySafe(value ?? '', 40)} is not a valid IMEI (Luhn check digit)`, value);

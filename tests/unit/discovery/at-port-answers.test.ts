@@ -79,4 +79,16 @@ describe('AT answers', () => {
     const honest = scriptedPort(() => ['+XSERIAL: LSIM0001', 'OK']);
     expect(await readAtSerial(honest.client, await profile())).toBe('LSIM0001');
   });
+
+  it('never takes the final result code for a value: a firmware answer of only OK is "no line matches", not "reports OK"', async () => {
+    const port = scriptedPort((command) => (command === 'AT+CGSN' ? ['490154203237518', 'OK'] : ['OK']));
+    const results = await runAtChecks(port.client, await profile(), { bundleVersion: '1.0.0' });
+    const firmware = results.find((result) => result.records === 'firmwareVersion');
+    expect(firmware).toMatchObject({ passed: false, value: null });
+    expect(firmware?.reason).toMatch(/no line of the answer matches \(OK\)/);
+    expect(firmware?.reason).not.toMatch(/reports OK/);
+    const silentSerial = scriptedPort(() => ['OK']);
+    const serialPattern = { ...(await profile()), at: { ...(await profile()).at, serialNumber: { command: 'AT+XSERIAL?', pattern: '^(\\w+)$' } } };
+    expect(await readAtSerial(silentSerial.client, serialPattern)).toBeNull();
+  });
 });
