@@ -52,9 +52,12 @@ export async function syncAt(client: AtClient, profile: DeviceProfile, signal?: 
   throw new HandsetError(code, `${client.name}: the AT port does not answer AT with OK (${describeFailure(last)})`);
 }
 
-/** The lines of an answer before its final result code: a pattern that also fits `OK` must never take the result code for a value. */
+/**
+ * The lines a pattern may read: a bare final `OK` says nothing, so a pattern that also fits `OK` must
+ * never take it for a value; an error result code (`+CME ERROR: 4`) is itself the answer a check may expect.
+ */
 function informationLines(answer: AtAnswer): readonly string[] {
-  return answer.lines.slice(0, -1);
+  return answer.final === 'ok' ? answer.lines.slice(0, -1) : answer.lines;
 }
 
 /** The serial number a booted handset reports on its AT port, for matching the port to its handset; null when no line matches. */

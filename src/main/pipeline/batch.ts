@@ -14,6 +14,8 @@ import { HandsetRun, type BatchPlan } from './handset-run.ts';
 import { NO_PRINTER, type LabelStep } from './labels.ts';
 import { CoalescedPublisher, type SnapshotListener } from './live-state.ts';
 import type { PrinterStatus } from '../../shared/labels.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import { StepFailure } from './failure.ts';
 
 export interface BatchOptions {
   readonly plan: BatchPlan;
@@ -111,6 +113,15 @@ export class ProvisioningBatch {
   retry(serial: string): boolean {
     const run = this.#runBySerial(serial);
     if (!run || run.active) return false;
+    // A retry would only be refused at identify, writing a second failed record over the alarm: refuse it here.
+    const quarantine = run.quarantine;
+    if (quarantine) {
+      throw new StepFailure(
+        'QUARANTINED',
+        `handset ${displaySafe(serial, 64)} is quarantined (${quarantine.code}) and gets no further writes; it is not retried`,
+        'Hand the handset to the security officer with its record; a supervisor decides what happens to it.',
+      );
+    }
     const present = this.#options.registry.list();
     const fastboot = present.find((presence): presence is FastbootPresence => presence.kind === 'fastboot' && presence.id === run.slot);
     if (fastboot) {

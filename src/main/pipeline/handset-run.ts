@@ -3,7 +3,8 @@
 // restart) starts again from detect, and each step whose own readback already proves it done passes
 // without acting, so nothing irreversible runs twice. This class owns only the attempts' lifecycle:
 // start, queue, abort, unplug, and the two ways back in after a reboot (recheck, found booted).
-import { initialSteps, type HandsetSnapshot, type RunPhase } from '../../shared/pipeline.ts';
+import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase } from '../../shared/pipeline.ts';
+import { isAlarm } from '../../shared/failures.ts';
 import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
 import type { DeviceEntry } from '../records/journal.ts';
 import { StepFailure } from './failure.ts';
@@ -76,6 +77,12 @@ export class HandsetRun {
   /** Waits for the running attempt, if any, to end. */
   async settled(): Promise<void> {
     while (this.#active) await this.#active;
+  }
+
+  /** The alarm that stopped this handset (or the quarantine an earlier one put it in); null when it is not quarantined. */
+  get quarantine(): FailureReason | null {
+    const { phase, reason } = this.#state;
+    return phase === 'failed' && reason !== null && (isAlarm(reason.code) || reason.code === 'QUARANTINED') ? reason : null;
   }
 
   /** Whether the last attempt got as far as the AT checks and failed there, so the checks alone can run again. */

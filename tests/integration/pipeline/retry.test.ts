@@ -106,10 +106,11 @@ describe('retrying a failed handset', () => {
     const record = station.records.log.latest({ batchId: station.started.info.id }, 1000).findLast((entry) => entry.deviceSerial === 'FUSEFAIL');
     expect(record).toMatchObject({ outcome: 'failed', failedStep: 'fuse', fusesBurned: [], locked: false });
     expect(record?.failureReason).toMatch(/^\[FUSE_UNCONFIRMED\] /);
-    // Quarantined: a further retry is refused before anything is read or written.
-    expect(station.started.batch.retry('FUSEFAIL')).toBe(true);
-    const refused = await nextOutcome('FUSEFAIL', bySerial(done, 'FUSEFAIL'));
-    expect(bySerial(refused, 'FUSEFAIL')).toMatchObject({ phase: 'failed', step: 'identify', reason: { code: 'QUARANTINED' } });
+    // Quarantined: a further retry is refused by the batch itself, so the card keeps its alarm and no record is added.
+    const records = station.records.log.latest({ batchId: station.started.info.id }, 1000).length;
+    expect(() => station.started.batch.retry('FUSEFAIL')).toThrow(expect.objectContaining({ code: 'QUARANTINED', message: expect.stringMatching(/quarantined \(FUSE_UNCONFIRMED\)/) }));
+    expect(bySerial(station.started.batch.snapshot, 'FUSEFAIL')).toMatchObject({ phase: 'failed', step: 'fuse', reason: { code: 'FUSE_UNCONFIRMED' } });
+    expect(station.records.log.latest({ batchId: station.started.info.id }, 1000)).toHaveLength(records);
     expect((await since('FUSEFAIL')).filter((command) => command.startsWith('oem fuse') || command === 'flashing lock')).toEqual(['oem fuse read 3 0']);
   });
 
