@@ -5,6 +5,7 @@
 // happened is the handsets' own command logs and the station's records, never the station's say-so.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createBundle } from '../../../src/main/bundle/create.ts';
@@ -23,7 +24,7 @@ import type { ProvisioningRecord } from '../../../src/shared/records.ts';
 import { handsetDirectoryName } from '../../../src/sim/handset-state.ts';
 import { readCommandLog } from '../../../src/sim/index.ts';
 import { addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
-import { bitsBurnedTwice, OUTCOMES, parseFuseBurn, writeProfilesWithTimeouts } from '../pipeline/fixture.ts';
+import { bitsBurnedTwice, bySerial, OUTCOMES, parseFuseBurn, untilSnapshot, writeProfilesWithTimeouts } from '../pipeline/fixture.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/lockstep.js');
 
@@ -93,6 +94,35 @@ export interface Bundles {
 }
 
 /**
+ * A bundle for the profile with small images (128 KiB boot, 1 MiB sparse system), burning
+ * CAMERA_DISABLE and GPS_DISABLE and locking, written under `dir`; `tag` ends its version.
+ */
+export async function smallBundle(dir: string, model: ProfileId, options: { signingKey: KeyObject; tag: string; demo: boolean }): Promise<string> {
+  const kestrel = model === 'kestrel-k2';
+  const version = `${kestrel ? '2.4.0' : '1.0.0'}-${options.tag}`;
+  const images = join(dir, 'images');
+  await generateDemoBundle({ out: images, product: model, version, bootImageBytes: 128 * 1024, systemImageBytes: 1024 * 1024 });
+  const out = join(dir, 'bundle');
+  await createBundle({
+    products: [model],
+    hardwareRevisions: kestrel ? ['R3'] : ['B1', 'B2'],
+    version,
+    minBootloaderVersion: kestrel ? 'KBL-2.0.0' : 'LSBL-1.0.0',
+    rollbackIndex: 1,
+    partitions: [
+      { name: 'boot', path: join(images, imagePathFor('boot')), sparse: false, slot: 'active' },
+      { name: 'system', path: join(images, imagePathFor('system')), sparse: true, slot: 'active' },
+    ],
+    fuses: POLICY_FUSES,
+    lockBootloader: true,
+    signingKeys: [options.signingKey],
+    out,
+    demo: options.demo,
+  });
+  return out;
+}
+
+/**
  * A small bundle per profile (128 KiB boot, 1 MiB sparse system), both burning CAMERA_DISABLE and
  * GPS_DISABLE and locking, signed by a depot key the station is told to trust (outside demo mode,
  * so the CLI and the in-process station take the same bundles).
@@ -103,29 +133,7 @@ export async function makeBundles(dir: string): Promise<Bundles> {
   mkdirSync(trustDir, { recursive: true });
   writeFileSync(join(trustDir, 'depot.pem'), keys.publicKeyPem);
   const signingKey = parseKeyPem(keys.privateKeyPem, 'test key').key;
-  const make = async (model: ProfileId): Promise<string> => {
-    const kestrel = model === 'kestrel-k2';
-    const version = kestrel ? '2.4.0-hostile' : '1.0.0-hostile';
-    const images = join(dir, `${model}-images`);
-    await generateDemoBundle({ out: images, product: model, version, bootImageBytes: 128 * 1024, systemImageBytes: 1024 * 1024 });
-    const out = join(dir, `${model}-bundle`);
-    await createBundle({
-      products: [model],
-      hardwareRevisions: kestrel ? ['R3'] : ['B1', 'B2'],
-      version,
-      minBootloaderVersion: kestrel ? 'KBL-2.0.0' : 'LSBL-1.0.0',
-      rollbackIndex: 1,
-      partitions: [
-        { name: 'boot', path: join(images, imagePathFor('boot')), sparse: false, slot: 'active' },
-        { name: 'system', path: join(images, imagePathFor('system')), sparse: true, slot: 'active' },
-      ],
-      fuses: POLICY_FUSES,
-      lockBootloader: true,
-      signingKeys: [signingKey],
-      out,
-    });
-    return out;
-  };
+  const make = (model: ProfileId): Promise<string> => smallBundle(join(dir, model), model, { signingKey, tag: 'hostile', demo: false });
   return { trustDir, bundle: { 'lockstep-ref': await make('lockstep-ref'), 'kestrel-k2': await make('kestrel-k2') } };
 }
 
@@ -274,30 +282,14 @@ export async function startStation(options: StationOptions): Promise<InProcessSt
   }
   const batch = started.batch;
   const until = (done: (snapshot: PipelineSnapshot) => boolean, what: string, timeoutMs = 60_000): Promise<PipelineSnapshot> =>
-    new Promise((resolveSnapshot, reject) => {
-      let finished = false;
-      let stop: (() => void) | null = null;
-      const timer = setTimeout(() => {
-        finished = true;
-        stop?.();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; handsets: ${describe(batch.snapshot)}`));
-      }, timeoutMs);
-      stop = batch.subscribe((snapshot) => {
-        if (finished || !done(snapshot)) return;
-        finished = true;
-        clearTimeout(timer);
-        queueMicrotask(() => stop?.());
-        resolveSnapshot(snapshot);
-      });
-      if (finished) stop();
-    });
+    untilSnapshot(batch, done, what, timeoutMs);
   return {
     started,
     records,
     until,
     async outcome(serial, timeoutMs) {
-      const snapshot = await until((current) => OUTCOMES.includes(handsetOf(current, serial)?.phase ?? ''), `an outcome for ${serial}`, timeoutMs);
-      return handsetOf(snapshot, serial) as HandsetSnapshot;
+      const snapshot = await until((current) => OUTCOMES.includes(bySerial(current, serial)?.phase ?? ''), `an outcome for ${serial}`, timeoutMs);
+      return bySerial(snapshot, serial) as HandsetSnapshot;
     },
     recordsOf: (serial) => records.log.latest({}, 10_000).filter((record) => record.deviceSerial === serial),
     async close() {
@@ -308,13 +300,7 @@ export async function startStation(options: StationOptions): Promise<InProcessSt
   };
 }
 
-export function handsetOf(snapshot: PipelineSnapshot, serial: string): HandsetSnapshot | undefined {
-  return snapshot.handsets.find((handset) => handset.serial === serial);
-}
 
-function describe(snapshot: PipelineSnapshot): string {
-  return snapshot.handsets.map((handset) => `${handset.serial ?? handset.slot}=${handset.phase}/${handset.step ?? '-'}${handset.reason ? `/${handset.reason.code}` : ''}`).join(' ');
-}
 
 export interface ProvisionEvent {
   readonly serial: string | null;

@@ -48,23 +48,29 @@ async function endOf(run: ReturnType<typeof provisionCli>, ms: number) {
   }
 }
 
+/** `lockstep provision --expect 2` over two proxied links, each handset's AT port beside it, on a database of its own. */
+function provisionPair(name: string, links: readonly [FastbootProxy, FastbootProxy], serials: readonly [string, string]) {
+  const dataDir = join(dir, `data-${name}`);
+  mkdirSync(dataDir);
+  const db = newDb(`db-${name}`);
+  const run = provisionCli({
+    dataDir,
+    db,
+    bundle: bundles.bundle['lockstep-ref'],
+    trustDir: bundles.trustDir,
+    tcp: links.map((link) => link.endpoint),
+    serial: serials.map((serial) => sim.atPath(serial)),
+    expect: 2,
+  });
+  return { run, db };
+}
+
 describe('lockstep provision over links that break', () => {
   it('a link reset mid-flash with the endpoint still answering: the handset is met again and ends provisioned; --expect 2 completes with exit 0', async () => {
     const resetting = await FastbootProxy.start({ port: portOf('RESET01') }, [{ on: 'command', match: 'flash:', action: { kind: 'reset' } }]);
     const calm = await FastbootProxy.start({ port: portOf('CALM01') });
-    const dataDir = join(dir, 'data-reset');
-    mkdirSync(dataDir);
-    const db = newDb('db-reset');
     try {
-      const run = provisionCli({
-        dataDir,
-        db,
-        bundle: bundles.bundle['lockstep-ref'],
-        trustDir: bundles.trustDir,
-        tcp: [resetting.endpoint, calm.endpoint],
-        serial: [sim.atPath('RESET01'), sim.atPath('CALM01')],
-        expect: 2,
-      });
+      const { run, db } = provisionPair('reset', [resetting, calm], ['RESET01', 'CALM01']);
       const end = await endOf(run, 60_000);
       expect(resetting.rulesLeft).toEqual([0]);
       expect(end.status, end.stderr).toBe(0);
@@ -85,19 +91,8 @@ describe('lockstep provision over links that break', () => {
   it('a handset whose link is gone for good mid-flash: the run does not exit 0 and its summary counts it', async () => {
     const gone = await FastbootProxy.start({ port: portOf('GONE01') }, [{ on: 'command', match: 'flash:', action: { kind: 'reset', refuseConnections: Number.POSITIVE_INFINITY } }]);
     const stay = await FastbootProxy.start({ port: portOf('STAY01') });
-    const dataDir = join(dir, 'data-gone');
-    mkdirSync(dataDir);
-    const db = newDb('db-gone');
     try {
-      const run = provisionCli({
-        dataDir,
-        db,
-        bundle: bundles.bundle['lockstep-ref'],
-        trustDir: bundles.trustDir,
-        tcp: [gone.endpoint, stay.endpoint],
-        serial: [sim.atPath('GONE01'), sim.atPath('STAY01')],
-        expect: 2,
-      });
+      const { run, db } = provisionPair('gone', [gone, stay], ['GONE01', 'STAY01']);
       await run.event((event) => event.serial === 'STAY01' && event.phase === 'provisioned');
       await gone.waitFor((packet) => packet.fate === 'reset');
       await run.event((event) => event.serial === 'GONE01' && event.phase !== 'running' && event.phase !== 'queued');

@@ -2,41 +2,12 @@
 // fuse or lock step and drops off the bus before its answer (the simulator's detach-after fault), then
 // is plugged in again. It must end provisioned with each fuse bit programmed once and one lock, by its
 // own command log, and a record true to that log.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBundle } from '../../../src/main/bundle/create.ts';
-import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
 import { demoKey } from '../../../src/main/bundle/demo-key.ts';
-import { imagePathFor } from '../../../src/main/bundle/layout.ts';
 import { parseScenario } from '../../../src/sim/index.ts';
 import { bitsBurnedTwice, openTestStation, SHORT_TIMEOUTS, type TestStation } from '../pipeline/fixture.ts';
-import { checkTrueToLog, count, DIALECTS, failureCode, POLICY_FUSES, programmedBits, type Dialect, type ProfileId } from './harness.ts';
+import { checkTrueToLog, count, DIALECTS, failureCode, POLICY_FUSES, programmedBits, smallBundle, type Dialect } from './harness.ts';
 
-/** Small images in a demo-signed bundle for the profile (the in-process station runs in demo mode). */
-async function smallBundle(dir: string, profile: ProfileId): Promise<string> {
-  const kestrel = profile === 'kestrel-k2';
-  const version = kestrel ? '2.4.0-usb' : '1.0.0-usb';
-  const images = join(dir, 'images');
-  await generateDemoBundle({ out: images, product: profile, version, bootImageBytes: 128 * 1024, systemImageBytes: 1024 * 1024 });
-  const out = join(dir, 'bundle');
-  await createBundle({
-    products: [profile],
-    hardwareRevisions: kestrel ? ['R3'] : ['B1', 'B2'],
-    version,
-    minBootloaderVersion: kestrel ? 'KBL-2.0.0' : 'LSBL-1.0.0',
-    rollbackIndex: 1,
-    partitions: [
-      { name: 'boot', path: join(images, imagePathFor('boot')), sparse: false, slot: 'active' },
-      { name: 'system', path: join(images, imagePathFor('system')), sparse: true, slot: 'active' },
-    ],
-    fuses: POLICY_FUSES,
-    lockBootloader: true,
-    signingKeys: [demoKey().privateKey],
-    out,
-    demo: true,
-  });
-  return out;
-}
 
 /** Where the handset leaves the bus: after the step's first fuse read, after the program, after the lock. */
 const POINTS = (dialect: Dialect): string[] => [dialect.fuseRead, dialect.fuseProgram, dialect.lock];
@@ -50,7 +21,7 @@ describe.each(['lockstep-ref', 'kestrel-k2'] as const)('%s over USB: the handset
   beforeAll(async () => {
     station = await openTestStation({
       prefix: `lockstep-usb-detach-${profile}-`,
-      bundle: (dir) => smallBundle(dir, profile),
+      bundle: (dir) => smallBundle(dir, profile, { signingKey: demoKey().privateKey, tag: 'usb', demo: true }),
       timeouts: SHORT_TIMEOUTS,
       scenario: parseScenario({
         devices: [

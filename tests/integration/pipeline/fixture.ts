@@ -15,6 +15,7 @@ import { SimSerialBackend } from '../../../src/main/discovery/sim-serial-backend
 import { UsbBackend } from '../../../src/main/discovery/usb-backend.ts';
 import { defaultProfilesDir } from '../../../src/main/profiles/profile-store.ts';
 import { openStationRecords, type StationRecords } from '../../../src/main/records/station-records.ts';
+import type { ProvisioningBatch } from '../../../src/main/pipeline/batch.ts';
 import { startProvisioning, type StartedBatch } from '../../../src/main/station/provisioning.ts';
 import type { HandsetSnapshot, PipelineSnapshot } from '../../../src/shared/pipeline.ts';
 import type { DeviceProfile } from '../../../src/shared/profile.ts';
@@ -125,24 +126,7 @@ export async function openTestStation(options: TestStationOptions): Promise<Test
   const batch = started.batch;
   const simFleet = fleet;
   const until = (done: (snapshot: PipelineSnapshot) => boolean, what: string, timeoutMs = 60_000): Promise<PipelineSnapshot> =>
-    new Promise<PipelineSnapshot>((resolve, reject) => {
-      let stop: (() => void) | null = null;
-      let finished = false;
-      const timer = setTimeout(() => {
-        finished = true;
-        stop?.();
-        reject(new Error(`timed out waiting for ${what}; handsets: ${describe(batch.snapshot)}`));
-      }, timeoutMs);
-      stop = batch.subscribe((snapshot) => {
-        if (finished || !done(snapshot)) return;
-        finished = true;
-        clearTimeout(timer);
-        // The publisher calls listeners synchronously, possibly inside subscribe(): unsubscribe after it returned.
-        queueMicrotask(() => stop?.());
-        resolve(snapshot);
-      });
-      if (finished) stop();
-    });
+    untilSnapshot(batch, done, what, timeoutMs);
   const everyone = options.scenario.devices.map((device) => device.serial);
   return {
     dir,
@@ -167,6 +151,33 @@ export async function openTestStation(options: TestStationOptions): Promise<Test
     at: async (serial) => (await readCommandLog(stateDir, serial)).filter((entry) => entry.channel === 'at').map((entry) => entry.command),
     close,
   };
+}
+
+/** The first snapshot of `batch` for which `done` holds; rejects naming `what` and every handset's state after `timeoutMs`. */
+export function untilSnapshot(
+  batch: Pick<ProvisioningBatch, 'snapshot' | 'subscribe'>,
+  done: (snapshot: PipelineSnapshot) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<PipelineSnapshot> {
+  return new Promise<PipelineSnapshot>((resolve, reject) => {
+    let stop: (() => void) | null = null;
+    let finished = false;
+    const timer = setTimeout(() => {
+      finished = true;
+      stop?.();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; handsets: ${describe(batch.snapshot)}`));
+    }, timeoutMs);
+    stop = batch.subscribe((snapshot) => {
+      if (finished || !done(snapshot)) return;
+      finished = true;
+      clearTimeout(timer);
+      // The publisher calls listeners synchronously, possibly inside subscribe(): unsubscribe after it returned.
+      queueMicrotask(() => stop?.());
+      resolve(snapshot);
+    });
+    if (finished) stop();
+  });
 }
 
 export function bySerial(snapshot: PipelineSnapshot, serial: string): HandsetSnapshot | undefined {
