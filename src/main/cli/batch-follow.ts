@@ -90,7 +90,8 @@ function allDone(snapshot: PipelineSnapshot, expected: number, waitingSince: Rea
   });
 }
 
-export interface BatchSummary {
+/** How one run of `lockstep provision` ended, counted over every handset it met (its summary line and exit code). */
+export interface RunCounts {
   /** Every handset the batch met. */
   readonly handsets: number;
   readonly provisioned: number;
@@ -99,7 +100,7 @@ export interface BatchSummary {
   readonly unfinished: number;
 }
 
-export function summarise(handsets: readonly HandsetSnapshot[]): BatchSummary {
+export function summarise(handsets: readonly HandsetSnapshot[]): RunCounts {
   const count = (phase: RunPhase): number => handsets.filter((handset) => handset.phase === phase).length;
   const provisioned = count('provisioned');
   const failed = count('failed');
@@ -107,6 +108,6 @@ export function summarise(handsets: readonly HandsetSnapshot[]): BatchSummary {
 }
 
 /** 0 when the run met handsets and provisioned every one of them; 1 otherwise. */
-export function exitCodeOf(summary: BatchSummary): number {
+export function exitCodeOf(summary: RunCounts): number {
   return summary.handsets > 0 && summary.provisioned === summary.handsets ? 0 : 1;
 }

@@ -20,7 +20,7 @@ import { ensureDemoBundle, ensureDemoOperators, DEMO_OPERATOR, DEMO_SUPERVISOR }
 import { startProvisioning, type StartedBatch } from '../../station/provisioning.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
-import { exitCodeOf, followBatch, summarise, type BatchSummary } from '../batch-follow.ts';
+import { exitCodeOf, followBatch, summarise, type RunCounts } from '../batch-follow.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { LiveTable } from '../live-table.ts';
 import { batchLine, eventLines } from '../provision-events.ts';
@@ -195,7 +195,7 @@ function handsetLines(handsets: readonly HandsetSnapshot[], tagOf: (handset: Han
     .join('');
 }
 
-function countLine(summary: BatchSummary): string {
+function countLine(summary: RunCounts): string {
   const unfinished = summary.unfinished > 0 ? `; ${summary.unfinished} not finished (aborted or unplugged)` : '';
   return `Provisioned ${summary.provisioned} of ${summary.handsets} handset(s); ${summary.failed} failed${unfinished}.`;
 }
