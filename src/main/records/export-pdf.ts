@@ -17,7 +17,7 @@ import { deviceCells, evidenceCells, failureCells } from './pdf-record-cells.ts'
 import type { ProvisioningLog } from './provisioning-log.ts';
 
 const SEQ_WIDTH = 28;
-const DEVICE_COLUMNS = columns([SEQ_WIDTH, 80, 100, 75, 72, 62, 48, 50]);
+const DEVICE_COLUMNS = columns([SEQ_WIDTH, 80, 98, 70, 72, 58, 46, 63]);
 const EVIDENCE_COLUMNS = columns([110, 100, 85, 85, USABLE_WIDTH - SEQ_WIDTH - 380], SEQ_WIDTH);
 const FAILURE_COLUMNS = columns([SEQ_WIDTH, 80, 135, 55, 125, USABLE_WIDTH - SEQ_WIDTH - 395]);
 const REASON_COLUMNS = columns([USABLE_WIDTH - SEQ_WIDTH], SEQ_WIDTH);

@@ -4,7 +4,7 @@
 // report's rows, so 100 000 records cost one grouped scan rather than a second pass in JavaScript.
 import type { DatabaseSync } from 'node:sqlite';
 import type { AuthorisationSummary, BatchSummary, RecordFilter } from '../../shared/records.ts';
-import { failureParts } from './pdf-record-cells.ts';
+import { failureParts, NOT_RECORDED } from './pdf-record-cells.ts';
 import { filterSql } from './record-filter.ts';
 
 interface TallyRow {
@@ -55,7 +55,8 @@ export function tallyBatches(db: DatabaseSync, filter: RecordFilter): BatchTally
     }
     tally.total += row.n;
     add(tally.outcomes, row.outcome, row.n);
-    if (row.outcome === 'failed') add(tally.failureCodes, failureParts(row.code_head).code, row.n);
+    const code = failureParts(row.code_head).code;
+    if (row.outcome === 'failed') add(tally.failureCodes, code === NOT_RECORDED ? `code ${NOT_RECORDED}` : code, row.n);
     add(tally.bundles, JSON.stringify([row.bundle_version ?? '', row.bundle_hash ?? '']), row.n);
     if (row.authorisation_id !== null) add(tally.authorisations, row.authorisation_id, row.n);
   }
