@@ -18,6 +18,8 @@ export interface PdfReport {
   readonly text: string;
   readonly devices: Map<number, ReportRow>;
   readonly failures: Map<number, ReportRow>;
+  /** Words of the two tables' rows that run past the right edge of their column. */
+  readonly overflows: string[];
 }
 
 const DEVICE_HEADERS = [
@@ -30,7 +32,14 @@ const isFooter = (line: PdfLine): boolean => line[0]?.text === 'Lockstep' && lin
 const wordsIn = (line: PdfLine, column: PdfColumn): PdfWord[] => line.filter((word) => word.xMin >= column.start && word.xMin < column.end);
 
 /** The rows of the table whose header line is `lines[headerAt]`, up to `lines[end]`. */
-function tableRows(lines: readonly PdfLine[], headerAt: number, end: number, headers: readonly (readonly string[])[], pageWidth: number): Map<number, ReportRow> {
+function tableRows(
+  lines: readonly PdfLine[],
+  headerAt: number,
+  end: number,
+  headers: readonly (readonly string[])[],
+  pageWidth: number,
+  overflows: string[],
+): Map<number, ReportRow> {
   const [first, second] = [lines[headerAt], lines[headerAt + 1]];
   if (!first || !second) throw new Error('a table header is missing');
   const firstColumns = columnsOf(first, headers[0] ?? [], pageWidth);
@@ -52,6 +61,11 @@ function tableRows(lines: readonly PdfLine[], headerAt: number, end: number, hea
     const split = block.findIndex((line, index) => index > 0 && line.some((word) => Math.abs(word.xMin - secondColumn.start - 0.5) < 1));
     const [upper, lower] = split === -1 ? [block, []] : [block.slice(0, split), block.slice(split)];
     rows.set(seq, { identity: firstColumns.map((column) => cellText(upper, column)), evidence: secondColumns.map((column) => cellText(lower, column)) });
+    for (const [part, partColumns] of [[upper, firstColumns], [lower, secondColumns]] as const) {
+      for (const column of partColumns) {
+        for (const word of part.flatMap((line) => wordsIn(line, column))) if (word.xMax > column.end + 0.5) overflows.push(`record ${seq}: '${word.text}'`);
+      }
+    }
   }
   return rows;
 }
@@ -65,11 +79,13 @@ export function readPdfReport(file: string): PdfReport {
   const failuresHeading = lines.findIndex((line) => line[0]?.text === 'Failures' && /^\(\d+\)$/.test(line[1]?.text ?? ''));
   const chain = lines.findIndex((line) => line.length === 1 && line[0]?.text === 'Chain');
   if (deviceHeader === -1 || failureHeader === -1 || failuresHeading === -1 || chain === -1) throw new Error('the report lacks its device table, failures table or chain section');
+  const overflows: string[] = [];
   return {
     pages,
     words,
     text: lines.map((line) => line.map((word) => word.text).join(' ')).join(' '),
-    devices: tableRows(lines, deviceHeader, failuresHeading, DEVICE_HEADERS, pageWidth),
-    failures: tableRows(lines, failureHeader, chain, FAILURE_HEADERS, pageWidth),
+    devices: tableRows(lines, deviceHeader, failuresHeading, DEVICE_HEADERS, pageWidth, overflows),
+    failures: tableRows(lines, failureHeader, chain, FAILURE_HEADERS, pageWidth, overflows),
+    overflows,
   };
 }

@@ -77,7 +77,8 @@ describe('the PDF report of a simulated batch', () => {
     }
   });
 
-  it('renders every page, and every word lies inside the page margins', () => {
+  it('renders every page, and every word lies inside the page margins and its table column', () => {
+    expect(report.overflows).toEqual([]);
     const pages = renderPages(pdf, outDir);
     expect(pages.length).toBe(pageCount(pdf));
     expect(layoutText(pdf)).toContain(`page 1 of ${pages.length}`);
