@@ -56,11 +56,18 @@ function table(write: PageWriter, header: readonly Row[], records: Iterable<Prov
   write.repeatOnNewPage(() => write.rows(header));
   for (const record of records) {
     count += 1;
-    write.rule();
-    write.rows(rowsOf(record));
+    write.rows(rowsOf(record), { separated: true });
   }
   write.repeatOnNewPage(null);
   return count;
+}
+
+function failureRows(record: ProvisioningRecordBody): Row[] {
+  const failure = failureCells(record);
+  return [
+    { columns: FAILURE_COLUMNS, cells: failure.cells },
+    { columns: REASON_COLUMNS, cells: [failure.reason], limit: REASON_LIMIT },
+  ];
 }
 
 export async function exportPdf({ source, filter, out }: ExportRequest): Promise<ExportSummary> {
@@ -83,7 +90,9 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
   const summary: ExportSummary = { records: 0, headSeq: 0, headHash: '' };
 
   withSnapshot(source, (db, log) => {
-    const counts = { total: log.count(filter), failed: log.count({ ...filter, status: 'failed' }) };
+    // The failed among the filtered records: none when the filter asks for provisioned ones only.
+    const failedFilter: RecordFilter = { ...filter, status: 'failed' };
+    const counts = { total: log.count(filter), failed: filter.status === 'provisioned' ? 0 : log.count(failedFilter) };
     write.text('Lockstep provisioning report', { font: fonts.bold, size: 14, trusted: true });
     write.text(`Exported ${exportedAt} by station ${source.identity.fingerprint}`, { trusted: true });
     write.gap();
@@ -111,13 +120,8 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
     write.gap();
 
     heading(`Failures (${counts.failed})`);
-    table(write, FAILURE_HEADER, bodies(log, { ...filter, status: 'failed' }), (record) => {
-      const failure = failureCells(record);
-      return [
-        { columns: FAILURE_COLUMNS, cells: failure.cells },
-        { columns: REASON_COLUMNS, cells: [failure.reason], limit: REASON_LIMIT },
-      ];
-    });
+    if (counts.failed === 0) write.text('No handset in this report failed.', { trusted: true });
+    else table(write, FAILURE_HEADER, bodies(log, failedFilter), failureRows);
 
     const head = log.head();
     summary.headSeq = head.seq;

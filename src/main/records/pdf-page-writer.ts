@@ -142,17 +142,11 @@ export function createPageWriter(doc: PDFDocument, fonts: Fonts) {
     gap(points = LINE / 2): void {
       y -= points;
     },
-    /** A hairline across the page above the next line, separating one handset's rows from the next. */
-    rule(): void {
-      ensure(LINE);
-      const at = (y + LINE - 1.5).toFixed(2);
-      content.push(`q 0.75 G 0.4 w ${PAGE.margin} ${at} m ${(PAGE.width - PAGE.margin).toFixed(2)} ${at} l S Q`);
-    },
     /**
      * Rows drawn as one block: kept on one page when they fit on a fresh one, otherwise continued
-     * line by line onto the next page.
+     * line by line onto the next page. `separated` draws a hairline across the page above the block.
      */
-    rows(rows: readonly Row[]): void {
+    rows(rows: readonly Row[], options: { separated?: boolean } = {}): void {
       const bands = rows.flatMap((row) => {
         const font = row.header ? fonts.bold : fonts.regular;
         const wrapped = row.cells.map((cell, index) => {
@@ -165,6 +159,10 @@ export function createPageWriter(doc: PDFDocument, fonts: Fonts) {
         return Array.from({ length: height }, (_, line) => wrapped.map((cell) => ({ ...cell, text: cell.lines[line] ?? '' })));
       });
       ensure(Math.min(bands.length, KEEP_TOGETHER_LINES) * LINE);
+      if (options.separated) {
+        const at = (y + LINE - 1.5).toFixed(2);
+        content.push(`q 0.75 G 0.4 w ${PAGE.margin} ${at} m ${(PAGE.width - PAGE.margin).toFixed(2)} ${at} l S Q`);
+      }
       for (const band of bands) {
         ensure(LINE);
         for (const cell of band) draw(cell.text, cell.column.x, cell.font, SIZE);

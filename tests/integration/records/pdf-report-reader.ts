@@ -78,14 +78,15 @@ export function readPdfReport(file: string): PdfReport {
   const failureHeader = headerOf('Failed');
   const failuresHeading = lines.findIndex((line) => line[0]?.text === 'Failures' && /^\(\d+\)$/.test(line[1]?.text ?? ''));
   const chain = lines.findIndex((line) => line.length === 1 && line[0]?.text === 'Chain');
-  if (deviceHeader === -1 || failureHeader === -1 || failuresHeading === -1 || chain === -1) throw new Error('the report lacks its device table, failures table or chain section');
+  if (deviceHeader === -1 || failuresHeading === -1 || chain === -1) throw new Error('the report lacks its device table, failures section or chain section');
   const overflows: string[] = [];
   return {
     pages,
     words,
     text: lines.map((line) => line.map((word) => word.text).join(' ')).join(' '),
     devices: tableRows(lines, deviceHeader, failuresHeading, DEVICE_HEADERS, pageWidth, overflows),
-    failures: tableRows(lines, failureHeader, chain, FAILURE_HEADERS, pageWidth, overflows),
+    // A report without failures says so instead of drawing the table.
+    failures: failureHeader === -1 ? new Map() : tableRows(lines, failureHeader, chain, FAILURE_HEADERS, pageWidth, overflows),
     overflows,
   };
 }

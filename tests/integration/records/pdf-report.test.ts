@@ -173,6 +173,17 @@ describe('the PDF report of a simulated batch', () => {
     expect(report.failures.get(recordOf('PDFSETFUSE03').seq)?.evidence[0]).toMatch(/CAMERA_DISABLE/);
   });
 
+  it('reports only the provisioned handsets when filtered so, saying that none of them failed', async () => {
+    const file = join(outDir, 'provisioned.pdf');
+    await station.records.export('pdf', { status: 'provisioned' }, file);
+    const provisioned = readPdfReport(file);
+    expect([...provisioned.devices.keys()].sort()).toEqual([recordOf('PDFOK01').seq, recordOf(LONG_SERIAL).seq].sort());
+    expect(provisioned.failures.size).toBe(0);
+    expect(provisioned.text).toContain('Failures (0) No handset in this report failed.');
+    expect(provisioned.text).toContain('Handsets: 2; provisioned 2, failed 0 ');
+    expect(provisioned.overflows).toEqual([]);
+  });
+
   it('keeps the chain section: head, station key and signature', () => {
     const head = station.records.log.head();
     expect(report.text).toContain(`Chain head: record ${head.seq}`);
