@@ -93,7 +93,7 @@ export function batchSummaryLines(tally: BatchTally, batch: BatchSummary | null,
   } else {
     lines.push({ text: `Batch ${tally.batchId}: not in this station's journal`, style: 'heading' });
   }
-  lines.push({ text: `Handsets: ${tally.total}; provisioned ${tally.outcomes.get('provisioned') ?? 0}, failed ${failed}${codes}` });
+  lines.push({ text: `Records: ${tally.total}; provisioned ${tally.outcomes.get('provisioned') ?? 0}, failed ${failed}${codes}` });
   for (const [key, n] of tally.bundles) {
     const [version, hash] = JSON.parse(key) as [string, string];
     if (batch && version === batch.bundleVersion && hash === batch.bundleHash) continue;

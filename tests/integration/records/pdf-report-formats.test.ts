@@ -92,12 +92,12 @@ describe('a report over format 1 and format 3 records of two batches', () => {
   it('summarises each batch: its own bundle, counts, codes and supervisor', () => {
     expect(report.text).toContain('Batch 1: Depot 7 / Nov intake');
     expect(report.text).toContain('Bundle LSR-14.2.0, manifest SHA-256: a3f1c9e07b5d2846f0e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081');
-    expect(report.text).toContain('Handsets: 47; provisioned 46, failed 1 (code not recorded 1)');
+    expect(report.text).toContain('Records: 47; provisioned 46, failed 1 (code not recorded 1)');
     expect(report.text).toContain(`Supervisor ${SUPERVISOR.id}: authorisation #${station.authorisationId} for fuses CAMERA_DISABLE, GPS_DISABLE and the bootloader lock`);
     expect(report.text).toContain('cited by 47 of these records');
     expect(report.text).toContain(`Batch ${secondBatch}: Depot 7 / Dec intake`);
     expect(report.text).toContain(`Bundle LSR-15.0.0, manifest SHA-256: ${OTHER_BUNDLE}`);
-    expect(report.text).toContain('Handsets: 1; provisioned 0, failed 1 (BATTERY_LOW 1)');
+    expect(report.text).toContain('Records: 1; provisioned 0, failed 1 (BATTERY_LOW 1)');
     expect(report.text).toContain('Supervisor: none; no supervisor authorised irreversible steps for this batch');
     expect(report.failures.get(48)?.identity.slice(3, 5)).toEqual(['precheck', 'BATTERY_LOW']);
   });
@@ -144,6 +144,6 @@ describe('a report over the format 2 records of a schema 6 station database', ()
     );
     expect(report.failures.get(1)?.identity.slice(3, 5)).toEqual(['checks', 'CHECK_FAILED']);
     expect(unwrapped(report.failures.get(1)?.evidence[0] ?? '')).toMatch(/^Cameraabsent:/);
-    expect(report.text).toContain('Handsets: 2; provisioned 1, failed 1 (CHECK_FAILED 1)');
+    expect(report.text).toContain('Records: 2; provisioned 1, failed 1 (CHECK_FAILED 1)');
   });
 });

@@ -149,7 +149,7 @@ describe('the PDF report of a simulated batch', () => {
     expect(report.text).toContain(`Batch ${batch?.id}: ${batch?.name}`);
     expect(report.text).toContain(`Bundle 1.0.0-demo, manifest SHA-256: ${recordOf('PDFOK01').bundleHash}`);
     expect(report.text).toContain(`asset tags ${TAG_PATTERN}`);
-    expect(report.text).toMatch(/Handsets: 5; provisioned 2, failed 3 \((?=[^)]*CHECK_FAILED 2)(?=[^)]*FUSES_FOUND_SET 1)[^)]*\)/);
+    expect(report.text).toMatch(/Records: 5; provisioned 2, failed 3 \((?=[^)]*CHECK_FAILED 2)(?=[^)]*FUSES_FOUND_SET 1)[^)]*\)/);
     expect(report.text).toContain(
       `Supervisor ${SUPERVISOR.id}: authorisation #${authorisation?.id} for fuses CAMERA_DISABLE, GPS_DISABLE and the bootloader lock, up to 5 handsets`,
     );
@@ -180,7 +180,7 @@ describe('the PDF report of a simulated batch', () => {
     expect([...provisioned.devices.keys()].sort()).toEqual([recordOf('PDFOK01').seq, recordOf(LONG_SERIAL).seq].sort());
     expect(provisioned.failures.size).toBe(0);
     expect(provisioned.text).toContain('Failures (0) No handset in this report failed.');
-    expect(provisioned.text).toContain('Handsets: 2; provisioned 2, failed 0 ');
+    expect(provisioned.text).toContain('Records: 2; provisioned 2, failed 0 ');
     expect(provisioned.overflows).toEqual([]);
   });
 
