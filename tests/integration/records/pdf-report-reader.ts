@@ -1,8 +1,9 @@
 // The Lockstep PDF report read back into its tables: each handset's rows in the device table and
 // the failures table, cell by cell, found by the tables' header words. A table row starts with its
-// record's sequence number in the Seq column; its second row starts at the first later line with
-// text at the left edge of the second column (the first row's continuation lines leave it empty:
-// the time never wraps).
+// record's sequence number in the Seq column and runs, across page breaks (footer and repeated
+// header skipped), to the next; its second row starts at the first later line with text at the
+// left edge of the second column (the first row's continuation lines leave it empty: the time
+// never wraps).
 import { cellText, columnsOf, readPdf, type PdfColumn, type PdfLine, type PdfPage, type PdfWord } from './pdf-reading.ts';
 
 /** One record's rows: the first row's cells, then the second row's. */
@@ -28,6 +29,7 @@ const DEVICE_HEADERS = [
 ] as const;
 const FAILURE_HEADERS = [['Seq', 'Recorded', 'Serial', 'Failed', 'Code', 'Operator'], ['Reason']] as const;
 
+const textOf = (line: PdfLine): string => line.map((word) => word.text).join(' ');
 const isFooter = (line: PdfLine): boolean => line[0]?.text === 'Lockstep' && line[1]?.text === 'report';
 const wordsIn = (line: PdfLine, column: PdfColumn): PdfWord[] => line.filter((word) => word.xMin >= column.start && word.xMin < column.end);
 
@@ -46,14 +48,18 @@ function tableRows(
   const secondColumns = columnsOf(second, headers[1] ?? [], pageWidth);
   const [seqColumn, secondColumn] = firstColumns;
   if (!seqColumn || !secondColumn) throw new Error('a table has fewer than two columns');
+  const isRowStart = (line: PdfLine): boolean => /^\d+$/.test(wordsIn(line, seqColumn)[0]?.text ?? '');
+  // The header's lines, as repeated at the top of each page a table continues on (a row may continue there too).
+  const table = lines.slice(headerAt, end);
+  const headerLength = table.findIndex(isRowStart);
+  const headerTexts = new Set(table.slice(0, headerLength === -1 ? table.length : headerLength).map(textOf));
   const blocks = new Map<number, PdfLine[]>();
   let current: PdfLine[] | null = null;
-  for (const line of lines.slice(headerAt, end)) {
-    const seq = wordsIn(line, seqColumn)[0]?.text ?? '';
-    if (isFooter(line) || seq === 'Seq') current = null;
-    else if (/^\d+$/.test(seq)) {
+  for (const line of table) {
+    if (isFooter(line) || headerTexts.has(textOf(line))) continue;
+    if (isRowStart(line)) {
       current = [line];
-      blocks.set(Number(seq), current);
+      blocks.set(Number(wordsIn(line, seqColumn)[0]?.text), current);
     } else current?.push(line);
   }
   const rows = new Map<number, ReportRow>();
@@ -83,7 +89,7 @@ export function readPdfReport(file: string): PdfReport {
   return {
     pages,
     words,
-    text: lines.map((line) => line.map((word) => word.text).join(' ')).join(' '),
+    text: lines.map(textOf).join(' '),
     devices: tableRows(lines, deviceHeader, failuresHeading, DEVICE_HEADERS, pageWidth, overflows),
     // A report without failures says so instead of drawing the table.
     failures: failureHeader === -1 ? new Map() : tableRows(lines, failureHeader, chain, FAILURE_HEADERS, pageWidth, overflows),
