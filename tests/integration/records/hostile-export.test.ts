@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUnsafeCodePoint } from '../../../src/shared/untrusted.ts';
+import { isUnsafeCodePoint, winAnsiSafe } from '../../../src/shared/untrusted.ts';
 import { verifyJsonlExport } from '../../../src/main/records/verify-export.ts';
 import { createStationFixture, imei, recordFor, type StationFixture } from './fixture.ts';
+import { readPdfReport } from './pdf-report-reader.ts';
+import { unwrapped } from './pdf-reading.ts';
 
 const MEGABYTE_SERIAL = `LS${'9'.repeat(1024 * 1024)}`;
 /** Each character of it is written as a six-character escape wherever it is shown. */
@@ -133,5 +135,13 @@ describe('exports of hostile identity strings', () => {
     expect(text.stdout).toContain(`Failures (${HOSTILE.length})`);
     expect(text.stdout).toContain('LS7A\\u202Eexe.1000');
     expect(text.stdout).not.toContain('\u202E');
+    // Every hostile value wraps inside its column; the megabyte ones end in the visible truncation marker.
+    const report = readPdfReport(out);
+    expect(report.overflows).toEqual([]);
+    const serials = [...report.devices.values()].map((row) => unwrapped(row.identity[2] ?? ''));
+    expect(serials.filter((serial) => /…\[truncated\d+chars\]$/.test(serial))).toHaveLength(2);
+    // The serial of overrides runs over a page break, under the repeated header, and reads back whole.
+    expect(serials).toContain(unwrapped(winAnsiSafe(MEGABYTE_OF_OVERRIDES, 256)));
+    expect(serials).toContain(unwrapped(winAnsiSafe(MEGABYTE_SERIAL, 256)));
   });
 });
