@@ -132,7 +132,7 @@ try {
           operatorId: 'admin',
           ...(n % 50 === 49
             ? {}
-            : { outcome: 'provisioned', failedStep: null, failureReason: null, fusesBurned: ['CAMERA_DISABLE', 'GPS_DISABLE'], fuseReadback: [{ bank: 3, word: 0, value: 0x31 }], locked: true }),
+            : { outcome: 'provisioned', failedStep: null, failureCode: null, failureReason: null, fusesBurned: ['CAMERA_DISABLE', 'GPS_DISABLE'], fuseReadback: [{ bank: 3, word: 0, value: 0x31 }], locked: true }),
         }),
       );
     }

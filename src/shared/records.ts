@@ -156,12 +156,21 @@ export const recordEvidenceV3Schema = recordEvidenceSchema.extend({
 export type RecordEvidenceV3 = z.infer<typeof recordEvidenceV3Schema>;
 
 /**
- * Format 3 (this version writes it): what the fuse step did is told apart from what it found.
- * `fusesBurned` names only fuses this station programmed and proved set by read-back;
- * `fusesFoundSet` names policy fuses that were already set before this station acted (an alarm).
+ * A failure code as records carry it: the grammar, not today's list (src/shared/failures.ts), so a
+ * verifier still reads records of a station that knows more codes than it does.
+ */
+export const recordFailureCodeSchema = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/);
+
+/**
+ * Format 3 (this version writes it): what the fuse step did is told apart from what it found, and a
+ * failure's code is a field of its own. `fusesBurned` names only fuses this station programmed and
+ * proved set by read-back; `fusesFoundSet` names policy fuses that were already set before this
+ * station acted (an alarm). `failureCode` is set exactly when the outcome is failed, as `failedStep`
+ * and `failureReason` are; `failureReason` is then the message alone.
  */
 export const provisioningRecordBodyV3Schema = provisioningRecordBodyV1Schema.extend({
   recordVersion: z.literal(3),
+  failureCode: recordFailureCodeSchema.nullable(),
   assetTag: z.string().nullable(),
   fusesFoundSet: z.array(z.string()),
   evidence: recordEvidenceV3Schema,

@@ -29,7 +29,7 @@ async function seedUnprinted(dataDir: string): Promise<void> {
     const labels = await openStationLabels({ databasePath: records.databasePath });
     for (const serial of SERIALS) {
       const device = records.registerDevice({ batchId: batch.id, serial, identity: {} });
-      const record = records.commitProvisioningRecord(recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureReason: null }));
+      const record = records.commitProvisioningRecord(recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureCode: null, failureReason: null }));
       await labels.labelStep().label(record, new AbortController().signal);
     }
     await labels.service.idle();

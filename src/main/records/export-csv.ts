@@ -49,6 +49,7 @@ const COLUMNS: readonly [string, (record: ProvisioningRecordBody) => string][] =
   // Format 3's fuses found set before the station acted and the AT port that answered; empty before it.
   ['fuses_found_set', (r) => text('fusesFoundSet' in r ? r.fusesFoundSet.join(';') : null)],
   ['at_port', (r) => text(atPort(evidence(r)))],
+  ['failure_code', (r) => text('failureCode' in r ? r.failureCode : null)],
 ];
 
 function evidence(record: ProvisioningRecordBody): RecordEvidence | RecordEvidenceV3 | null {

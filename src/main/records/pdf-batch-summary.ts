@@ -4,7 +4,7 @@
 // report's rows, so 100 000 records cost one grouped scan rather than a second pass in JavaScript.
 import type { DatabaseSync } from 'node:sqlite';
 import type { AuthorisationSummary, BatchSummary, RecordFilter } from '../../shared/records.ts';
-import { failureParts, NOT_RECORDED } from './pdf-record-cells.ts';
+import { legacyFailureCode, NOT_RECORDED } from './pdf-record-cells.ts';
 import { filterSql } from './record-filter.ts';
 
 interface TallyRow {
@@ -13,6 +13,7 @@ interface TallyRow {
   bundle_version: string | null;
   bundle_hash: string | null;
   authorisation_id: number | null;
+  failure_code: string | null;
   code_head: string | null;
   n: number;
 }
@@ -39,11 +40,11 @@ export function tallyBatches(db: DatabaseSync, filter: RecordFilter): BatchTally
   const rows = db
     .prepare(
       `SELECT batch_id, outcome, body_json ->> '$.bundleVersion' AS bundle_version, body_json ->> '$.bundleHash' AS bundle_hash,
-        body_json ->> '$.authorisationId' AS authorisation_id,
+        body_json ->> '$.authorisationId' AS authorisation_id, body_json ->> '$.failureCode' AS failure_code,
         CASE WHEN body_json ->> '$.failureReason' LIKE '[%]%'
           THEN substr(body_json ->> '$.failureReason', 1, instr(body_json ->> '$.failureReason', ']')) END AS code_head,
         COUNT(*) AS n
-      FROM provisioning_records WHERE ${where} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1`,
+      FROM provisioning_records WHERE ${where} GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1`,
     )
     .all(...params) as unknown as TallyRow[];
   const tallies = new Map<number, BatchTally>();
@@ -55,7 +56,7 @@ export function tallyBatches(db: DatabaseSync, filter: RecordFilter): BatchTally
     }
     tally.total += row.n;
     add(tally.outcomes, row.outcome, row.n);
-    const code = failureParts(row.code_head).code;
+    const code = row.failure_code ?? legacyFailureCode(row.code_head).code;
     if (row.outcome === 'failed') add(tally.failureCodes, code === NOT_RECORDED ? `code ${NOT_RECORDED}` : code, row.n);
     add(tally.bundles, JSON.stringify([row.bundle_version ?? '', row.bundle_hash ?? '']), row.n);
     if (row.authorisation_id !== null) add(tally.authorisations, row.authorisation_id, row.n);

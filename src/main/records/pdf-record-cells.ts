@@ -58,17 +58,22 @@ function authorisedBy(record: ProvisioningRecordBody): string {
 }
 
 /**
- * The failure code and reason text of a failed record. This version writes the reason as
- * `[CODE] message`; a reason without a known code in front (format 1 stations) is shown whole.
+ * The code older stations put in front of a failed record's reason (formats 1 and 2 had no code field;
+ * format 2 stations wrote `[CODE] message`). Only a known code counts; anything else is not recorded.
  */
-export function failureParts(reason: string | null): { code: string; reason: string } {
+export function legacyFailureCode(reason: string | null): { code: string; reason: string } {
   const match = /^\[([A-Z0-9_]+)\] ?/.exec(reason ?? '');
   if (match?.[1] !== undefined && isFailureCode(match[1])) return { code: match[1], reason: (reason ?? '').slice(match[0].length) };
   return { code: NOT_RECORDED, reason: reason ?? NOT_RECORDED };
 }
 
-/** Seq, recorded (UTC), serial, failed step, code, operator; and the reason, drawn on its own line(s) below. */
+/** The failure code and reason of a failed record: format 3 carries the code as a field of its own. */
+export function failureParts(record: ProvisioningRecordBody): { code: string; reason: string } {
+  if ('failureCode' in record) return { code: record.failureCode ?? NOT_RECORDED, reason: record.failureReason ?? NOT_RECORDED };
+  return legacyFailureCode(record.failureReason);
+}
+
 export function failureCells(record: ProvisioningRecordBody): { cells: string[]; reason: string } {
-  const { code, reason } = failureParts(record.failureReason);
+  const { code, reason } = failureParts(record);
   return { cells: [String(record.seq), recordedTime(record), record.deviceSerial, record.failedStep ?? NOT_RECORDED, code, record.operatorId], reason };
 }

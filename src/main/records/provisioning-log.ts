@@ -27,12 +27,14 @@ export const newRecordSchema = provisioningRecordBodyV1Schema
     deviceId: z.int().positive(),
     failedStep: provisioningRecordBodyV1Schema.shape.failedStep.default(null),
     failureReason: provisioningRecordBodyV1Schema.shape.failureReason.default(null),
+    failureCode: provisioningRecordBodyV3Schema.shape.failureCode.default(null),
     fusesFoundSet: provisioningRecordBodyV3Schema.shape.fusesFoundSet.default([]),
     evidence: recordEvidenceV3Schema,
   })
-  .refine((record) => (record.outcome === 'failed') === (record.failedStep !== null && record.failureReason !== null), {
-    message: 'a failed record names its failed step and reason; a provisioned one names neither',
-  });
+  .refine(
+    (record) => [record.failedStep, record.failureCode, record.failureReason].every((field) => (field !== null) === (record.outcome === 'failed')),
+    { message: 'a failed record names its failed step, failure code and reason; a provisioned one names none of them' },
+  );
 export type NewRecord = z.input<typeof newRecordSchema>;
 
 /** A stored record as the exports read it: the hashed bytes and the columns filters use. */
@@ -119,6 +121,7 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
           outcome: record.outcome,
           failedStep: record.failedStep,
           failureReason: record.failureReason,
+          failureCode: record.failureCode,
           operatorId: record.operatorId,
           authorisationId: record.authorisationId,
           recordVersion: 3,

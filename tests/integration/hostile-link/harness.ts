@@ -406,9 +406,9 @@ export function recordsIn(db: string, serial: string): ProvisioningRecord[] {
   }
 }
 
-/** The failure code a failed record's reason starts with (`[CODE] …`). */
+/** A failed record's failure code (record format 3 carries it as a field). */
 export function failureCode(record: ProvisioningRecord | undefined): string | null {
-  return /^\[([A-Z_]+)\]/.exec(record?.failureReason ?? '')?.[1] ?? null;
+  return record && 'failureCode' in record ? record.failureCode : null;
 }
 
 /** Every fuse bit the log shows programmed, over all burns of the policy's word. */

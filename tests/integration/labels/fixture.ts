@@ -29,7 +29,7 @@ export function createLabelFixture(): LabelFixture {
     tagged(serial, overrides = {}) {
       const device = station.records.registerDevice({ batchId: batch.id, serial, identity: {} });
       return station.records.commitProvisioningRecord(
-        recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureReason: null, imei: imei(1), ...overrides }),
+        recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureCode: null, failureReason: null, imei: imei(1), ...overrides }),
       );
     },
   };

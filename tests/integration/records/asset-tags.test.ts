@@ -14,7 +14,7 @@ function batchWith(pattern: string | null): number {
 
 function commit(batchId: number, serial: string, outcome: 'provisioned' | 'failed') {
   const device = station.records.registerDevice({ batchId, serial, identity: {} });
-  const provisioned = { outcome: 'provisioned' as const, failedStep: null, failureReason: null };
+  const provisioned = { outcome: 'provisioned' as const, failedStep: null, failureCode: null, failureReason: null };
   return station.records.commitProvisioningRecord(recordFor(device.id, outcome === 'provisioned' ? provisioned : {}));
 }
 

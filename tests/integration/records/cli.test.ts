@@ -118,7 +118,7 @@ describe('lockstep records', () => {
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toContain('LS7A5000');
     expect(list.stdout).toContain('LS\\x1B]0;pwned\\x07\\u202Egnp.exe');
-    expect(list.stdout).toContain('flash: FAIL\\x00remote: \\x1B[2Jerase');
+    expect(list.stdout).toContain('flash: [DEVICE_REFUSED] FAIL\\x00remote: \\x1B[2Jerase');
     const show = runCli(['records', 'show', '--db', db, '2']);
     expect(show.status, show.stderr).toBe(0);
     expect(show.stdout).toMatch(/Failure reason: +FAIL\\x00remote/);

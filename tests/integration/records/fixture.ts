@@ -76,6 +76,7 @@ export function createStationFixture(options: { deviceCap?: number; now?: () => 
         locked: reachedFuse,
         outcome: handset.fail ? 'failed' : 'provisioned',
         failedStep: handset.fail?.step ?? null,
+        failureCode: handset.fail ? FIXTURE_FAILURE_CODES[handset.fail.step] : null,
         failureReason: handset.fail?.reason ?? null,
         authorisationId: reachedFuse ? authorisation.id : null,
       }),
@@ -94,6 +95,9 @@ export function createStationFixture(options: { deviceCap?: number; now?: () => 
     },
   };
 }
+
+/** The code each failing step of the fixture's handsets gives, as the pipeline would. */
+const FIXTURE_FAILURE_CODES = { flash: 'DEVICE_REFUSED', verify: 'VERIFY_MISMATCH', checks: 'CHECK_FAILED' } as const;
 
 /** Luhn-valid IMEIs: 35 209 900 176148 + check digit, counting up. */
 export function imei(n: number): string {
@@ -124,6 +128,7 @@ export function recordFor(deviceId: number, overrides: Partial<NewRecord> = {}):
     locked: false,
     outcome: 'failed',
     failedStep: 'checks',
+    failureCode: 'CHECK_FAILED',
     failureReason: 'AT+XCAPS? reported CAMERA=PRESENT',
     operatorId: TECHNICIAN.id,
     authorisationId: null,

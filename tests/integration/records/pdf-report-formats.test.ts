@@ -60,7 +60,7 @@ describe('a report over format 1 and format 3 records of two batches', () => {
     secondBatch = station.records.startBatch({ name: 'Depot 7 / Dec intake', product: 'lockstep-ref', bundleHash: OTHER_BUNDLE, bundleVersion: 'LSR-15.0.0', operatorId: TECHNICIAN.id }).id;
     const device = station.records.registerDevice({ batchId: secondBatch, serial: 'LS8B0001', identity: { product: 'lockstep-ref' } });
     station.records.commitProvisioningRecord(
-      recordFor(device.id, { bundleHash: OTHER_BUNDLE, bundleVersion: 'LSR-15.0.0', failedStep: 'precheck', failureReason: '[BATTERY_LOW] the battery reads 3300 mV; 3600 mV is needed' }),
+      recordFor(device.id, { bundleHash: OTHER_BUNDLE, bundleVersion: 'LSR-15.0.0', failedStep: 'precheck', failureCode: 'BATTERY_LOW', failureReason: 'the battery reads 3300 mV; 3600 mV is needed' }),
     );
     expect(station.records.checkIntegrity().chain).toMatchObject({ intact: true, records: 48 });
     pdf = join(station.dir, 'report.pdf');

@@ -166,7 +166,8 @@ describe('the PDF report of a simulated batch', () => {
       const [, , shownSerial, step, code] = row?.identity ?? [];
       expect(unwrapped(shownSerial ?? ''), serial).toBe(shown(serial));
       expect([step, code], serial).toEqual(expected.failure);
-      const reason = (record.failureReason ?? '').replace(`[${expected.failure[1]}] `, '');
+      expect('failureCode' in record && record.failureCode, serial).toBe(expected.failure[1]);
+      const reason = record.failureReason ?? '';
       expect(reason.length, serial).toBeGreaterThan(10);
       expect(unwrapped(row?.evidence[0] ?? ''), serial).toBe(shown(reason, 2000));
     }

@@ -32,7 +32,7 @@ beforeAll(() => {
   }).id;
   taggedSerial = 'LS9T0001';
   const device = station.records.registerDevice({ batchId, serial: taggedSerial, identity: {} });
-  const record = station.records.commitProvisioningRecord(recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureReason: null }));
+  const record = station.records.commitProvisioningRecord(recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureCode: null, failureReason: null }));
   tag = (record as { assetTag: string }).assetTag;
 });
 afterAll(() => station?.cleanup());

@@ -315,7 +315,7 @@ describe('authorisation decisions recorded with steps and records', () => {
     const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0201', identity: {} });
     expect(() =>
       station.records.commitProvisioningRecord(
-        recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureReason: null, locked: true, authorisationId: station.authorisationId }),
+        recordFor(device.id, { outcome: 'provisioned', failedStep: null, failureCode: null, failureReason: null, locked: true, authorisationId: station.authorisationId }),
       ),
     ).toThrow(/was not granted to device/);
     expect(station.records.log.head().seq).toBe(0);

@@ -54,7 +54,8 @@ function filterOf(values: Values) {
 const shown = (value: string | null, limit: number): string => (value === null ? '-' : displaySafe(value, limit));
 
 function listLine(record: ProvisioningRecord): string {
-  const failure = record.outcome === 'failed' ? `  ${record.failedStep ?? '?'}: ${shown(record.failureReason, 60)}` : '';
+  const code = 'failureCode' in record && record.failureCode !== null ? `[${record.failureCode}] ` : '';
+  const failure = record.outcome === 'failed' ? `  ${record.failedStep ?? '?'}: ${code}${shown(record.failureReason, 60)}` : '';
   return `${String(record.seq).padStart(6)}  ${record.recordedAt}  batch ${record.batchId}  ${shown(record.deviceSerial, 32).padEnd(20)}  ${shown(record.imei, 20).padEnd(15)}  ${record.outcome}${failure}\n`;
 }
 
@@ -75,6 +76,7 @@ function showRecord(records: StationRecords, record: ProvisioningRecord, io: Cli
     ['Bootloader locked', record.locked ? 'yes' : 'no'],
     ['Outcome', record.outcome],
     ['Failed step', record.failedStep ?? '-'],
+    ['Failure code', 'failureCode' in record ? (record.failureCode ?? '-') : 'not recorded'],
     ['Failure reason', shown(record.failureReason, 4096)],
     ['Operator', shown(record.operatorId, 64)],
     ['Authorisation', record.authorisationId === null ? '-' : String(record.authorisationId)],

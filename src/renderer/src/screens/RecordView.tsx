@@ -105,7 +105,8 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
           <>
             <dt>{t('detail.failedStep')}</dt>
             <dd>
-              {record.failedStep ? t(`steps.${record.failedStep}`) : '—'}: {shown(record.failureReason, 400)}
+              {record.failedStep ? t(`steps.${record.failedStep}`) : '—'}: {'failureCode' in record && record.failureCode ? `[${record.failureCode}] ` : ''}
+              {shown(record.failureReason, 400)}
             </dd>
           </>
         )}
