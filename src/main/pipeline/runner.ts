@@ -77,7 +77,11 @@ export class StepRunner {
       await this.#journal(step.name, 'skipped', null, null, skip);
       return null;
     }
-    if (step.irreversible && isIrreversible(step.name)) this.#decision = await this.#authorise(step.name, signal);
+    if (step.irreversible && isIrreversible(step.name)) {
+      this.#decision = await this.#authorise(step.name, signal);
+      // The wait for the supervisor may have spanned a pause: authorising never resumes a paused batch.
+      await this.#pass(signal);
+    }
     this.#state.mark(step.name, 'running');
     await this.#journal(step.name, 'started', { event: 'begin' }, null, null);
     const outcome = await step.run(this.#contextFor(step.name, signal));

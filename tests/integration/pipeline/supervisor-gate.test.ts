@@ -2,7 +2,8 @@
 // flashed and verified at once, then wait before the fuse step, saying so in their phase, and no fuse
 // or lock command reaches them until an authorisation covers them. One authorisation wakes them; a
 // device cap lets only as many go on as it covers, the rest wait for the next; unplugging a waiting
-// handset ends its wait like any other, and plugged in again it waits at the same place.
+// handset ends its wait like any other, and plugged in again it waits at the same place. Authorising
+// a paused batch does not resume it: the handsets hold before the fuse step until the operator resumes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authoriseBatch, liveAuthorisation } from '../../../src/main/station/provisioning.ts';
 import type { PipelineSnapshot } from '../../../src/shared/pipeline.ts';
@@ -53,7 +54,15 @@ describe('a batch started without its supervisor', () => {
   }, 60_000);
 
   it('lets as many handsets on as an authorisation covers when it wakes them; the next authorisation takes the rest', async () => {
+    station.started.batch.pause();
     const first = authoriseBatch(station.records, SUPERVISOR, station.started.info, 2, station.started.batch);
+    const paused = await station.until(
+      (snapshot) => snapshot.handsets.filter((handset) => handset.phase === 'paused').length === 2,
+      'the two authorised handsets held by the pause',
+    );
+    for (const handset of paused.handsets) expect(handset.steps.fuse).toBe('waiting');
+    for (const serial of SERIALS) expect((await station.fastboot(serial)).filter(isIrreversible)).toEqual([]);
+    station.started.batch.resume();
     const two = await station.until(
       (snapshot) => snapshot.handsets.filter((handset) => handset.phase === 'provisioned').length === 2,
       'two handsets provisioned under a cap of 2',
