@@ -90,13 +90,20 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
   const lockedOut = (id: string): RecordsError =>
     new RecordsError(`operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`, 'OPERATOR_LOCKED');
 
+  // One answer for an unknown id and a wrong PIN (a disabled account's too), with no count of attempts left, so a
+  // sign-in screen never tells which operator ids exist. Only lock-out is named: the account refuses every PIN then.
+  const signInFailed = (): RecordsError => new RecordsError('unknown operator or wrong PIN.', 'SIGN_IN_FAILED');
+
   function authenticate(credentials: Credentials, roles: readonly Role[] = ROLES): OperatorSummary {
     const row = find(credentials.id);
     if (!row) {
       pinMatches(credentials.pin, decoyPinHash());
-      throw new RecordsError(`unknown operator or wrong PIN for '${credentials.id.slice(0, 32)}'.`, 'SIGN_IN_FAILED');
+      throw signInFailed();
     }
-    if (row.disabled_at) throw new RecordsError(`operator ${row.id} is disabled; ask an admin.`, 'OPERATOR_DISABLED');
+    if (row.disabled_at) {
+      if (!pinMatches(credentials.pin, row.pin_hash)) throw signInFailed();
+      throw new RecordsError(`operator ${row.id} is disabled; ask an admin.`, 'OPERATOR_DISABLED');
+    }
     const claimed = inWriteTransaction(db, () => Number(claimAttempt.run(row.id, MAX_PIN_FAILURES).changes));
     if (claimed === 0) throw lockedOut(row.id);
     if (!pinMatches(credentials.pin, row.pin_hash)) {
@@ -104,11 +111,8 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
         lockIfExhausted.run(now().toISOString(), row.id, MAX_PIN_FAILURES);
         return (find(row.id) as OperatorRow).failed_attempts;
       });
-      const left = MAX_PIN_FAILURES - failures;
-      throw new RecordsError(
-        left > 0 ? `unknown operator or wrong PIN for '${row.id}' (${left} attempts left before lock-out).` : `wrong PIN: operator ${row.id} is now locked; an admin must unlock it.`,
-        left > 0 ? 'SIGN_IN_FAILED' : 'OPERATOR_LOCKED',
-      );
+      if (failures < MAX_PIN_FAILURES) throw signInFailed();
+      throw new RecordsError(`wrong PIN: operator ${row.id} is now locked; an admin must unlock it.`, 'OPERATOR_LOCKED');
     }
     // A wrong guess made in parallel may have locked the account while this PIN was being checked.
     if (Number(inWriteTransaction(db, () => recordSuccess.run(row.id)).changes) === 0) throw lockedOut(row.id);
