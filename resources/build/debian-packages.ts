@@ -23,7 +23,7 @@ export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
   { name: 'socat', why: 'real PTYs for the simulated handsets\' AT ports', commands: ['socat'] },
   { name: 'udev', why: 'udevadm lists serial ports for SerialPort.list()', commands: ['udevadm'] },
   { name: 'zbar-tools', why: 'zbarimg decodes the labels\' barcodes', commands: ['zbarimg'] },
-  { name: 'poppler-utils', why: 'pdftoppm and pdftotext read back the PDF labels and reports', commands: ['pdftoppm', 'pdftotext'] },
+  { name: 'poppler-utils', why: 'pdftoppm, pdftotext and pdfinfo read back the PDF labels and reports', commands: ['pdftoppm', 'pdftotext', 'pdfinfo'] },
   { name: 'time', why: 'GNU time gives `npm run bench` its peak-memory figures', commands: ['/usr/bin/time'] },
   { name: 'cups', why: 'the label tests print through a cupsd of their own', commands: ['/usr/sbin/cupsd'] },
   {
