@@ -194,7 +194,7 @@ export class FakeAtPort {
         const command = chunk.toString('latin1').replace(/\r$/, '');
         this.commands.push(command);
         const lines = this.answers.get(command) ?? ['ERROR'];
-        setImmediate(() => port.push(Buffer.from(lines.map((line) => `\r\n${line}\r\n`).join(''), 'latin1')));
+        setImmediate(() => port.push(Buffer.from(lines.map((line) => `\r\n${line}\r\n`).join(''), 'utf8')));
         done();
       },
     });

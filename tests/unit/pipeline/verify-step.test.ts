@@ -29,15 +29,30 @@ describe('the verify step', () => {
     expect(facts.verified).toBe(true);
   });
 
-  it('raises VERIFY_MISMATCH naming the partition whose hash differs', async () => {
+  it("raises VERIFY_MISMATCH naming the partition whose hash differs, journaling each partition's expected and actual hash", async () => {
     const corrupt = Buffer.from(SYSTEM);
     corrupt[100] = 0;
     const { context, facts } = setup(BOOT, corrupt);
     const error = await failure(verify.run(context));
     expect(error.code).toBe('VERIFY_MISMATCH');
     expect(error.message).toBe("the handset's hash of system does not match the bundle");
+    expect(error.data).toEqual({
+      partitions: [
+        { name: 'boot', expected: sha256(BOOT), actual: sha256(BOOT) },
+        { name: 'system', expected: sha256(SYSTEM), actual: sha256(corrupt) },
+      ],
+    });
     expectData('verify', 'failed', error.data);
     expect(facts.verified).toBe(false);
+    // The record of the failed handset shows what the handset read.
+    expect(facts.partitions).toEqual([{ name: 'boot', sha256: sha256(BOOT) }, { name: 'system', sha256: sha256(corrupt) }]);
+  });
+
+  it('journals a partition the handset never wrote as the hash of what it holds', async () => {
+    const { context } = setup(BOOT, Buffer.alloc(0));
+    const error = await failure(verify.run(context));
+    expect(error.data).toMatchObject({ partitions: [{ name: 'boot' }, { name: 'system', expected: sha256(SYSTEM), actual: sha256(Buffer.alloc(SYSTEM.length)) }] });
+    expectData('verify', 'failed', error.data);
   });
 
   it('does not ask again when the flash step already found every partition right', async () => {
