@@ -114,12 +114,12 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
       const by = operators.authenticate(supervisor, ['supervisor', 'admin']);
       const createdAt = now().toISOString();
       const expiresAt = new Date(request.expiresAt).toISOString();
-      if (expiresAt <= createdAt) throw new RecordsError(`the expiry ${request.expiresAt} is already past; choose a later one.`);
+      if (expiresAt <= createdAt) throw new RecordsError('RECORDS_REFUSED', `the expiry ${request.expiresAt} is already past; choose a later one.`);
       return inWriteTransaction(db, () => {
         const batch = db.prepare('SELECT bundle_hash FROM batches WHERE id = ?').get(request.batchId) as { bundle_hash: string } | undefined;
-        if (!batch) throw new RecordsError(`there is no batch ${request.batchId}.`);
+        if (!batch) throw new RecordsError('RECORDS_REFUSED', `there is no batch ${request.batchId}.`);
         if (batch.bundle_hash !== request.bundleHash) {
-          throw new RecordsError(`batch ${request.batchId} flashes bundle ${batch.bundle_hash}, not ${request.bundleHash}; authorise the batch's own bundle.`);
+          throw new RecordsError('RECORDS_REFUSED', `batch ${request.batchId} flashes bundle ${batch.bundle_hash}, not ${request.bundleHash}; authorise the batch's own bundle.`);
         }
         const { lastInsertRowid } = db
           .prepare(

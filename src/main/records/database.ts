@@ -15,13 +15,14 @@ export function openDatabase(path: string): DatabaseSync {
     db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
     const reason = displaySafe((error as Error).message);
-    throw new RecordsError(`cannot open the records database ${displaySafe(path)}: ${reason}. Check the path and its permissions.`);
+    throw new RecordsError('RECORDS_REFUSED', `cannot open the records database ${displaySafe(path)}: ${reason}. Check the path and its permissions.`);
   }
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
     if (mode.journal_mode.toLowerCase() !== 'wal') {
       throw new RecordsError(
+        'RECORDS_REFUSED',
         `the records database ${displaySafe(path)} cannot use write-ahead logging (got ${mode.journal_mode}); keep it on a local disk.`,
       );
     }
@@ -33,6 +34,6 @@ export function openDatabase(path: string): DatabaseSync {
     db.close();
     if (error instanceof RecordsError) throw error;
     const reason = displaySafe((error as Error).message);
-    throw new RecordsError(`cannot use the records database ${displaySafe(path)}: ${reason}. Is it a Lockstep records database?`);
+    throw new RecordsError('RECORDS_REFUSED', `cannot use the records database ${displaySafe(path)}: ${reason}. Is it a Lockstep records database?`);
   }
 }

@@ -41,6 +41,7 @@ export function refuseOwnFile(out: string, ownFiles: readonly string[]): void {
   const target = canonicalPath(out);
   if (ownFiles.some((file) => canonicalPath(file) === target)) {
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `${displaySafe(out)} would overwrite the station's own records database or key; write the export to another file.`,
     );
   }
@@ -52,6 +53,6 @@ export async function writeFileAtomically(path: string, content: Iterable<string
   } catch (error) {
     if (error instanceof RecordsError) throw error;
     const reason = displaySafe((error as Error).message);
-    throw new RecordsError(`cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`);
+    throw new RecordsError('RECORDS_REFUSED', `cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`);
   }
 }

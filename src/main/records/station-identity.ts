@@ -56,6 +56,7 @@ function createKeyFile(path: string): KeyObject {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path);
     const reason = displaySafe((error as Error).message);
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `cannot create the station key ${displaySafe(path)}: ${reason}. Check the data directory's permissions and free space.`,
     );
   } finally {
@@ -78,7 +79,7 @@ function syncDirectory(directory: string): void {
 export function readKeyFile(path: string): KeyObject {
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
     const shown = displaySafe(path);
-    throw new RecordsError(`the station key ${shown} is readable by other users; run \`chmod 600 ${shown}\` and retry.`);
+    throw new RecordsError('RECORDS_REFUSED', `the station key ${shown} is readable by other users; run \`chmod 600 ${shown}\` and retry.`);
   }
   try {
     const key = createPrivateKey(readFileSync(path));
@@ -86,7 +87,7 @@ export function readKeyFile(path: string): KeyObject {
     return key;
   } catch (error) {
     const reason = displaySafe((error as Error).message);
-    throw new RecordsError(`the station key ${displaySafe(path)} is not an Ed25519 private key (${reason}); restore it from backup.`);
+    throw new RecordsError('RECORDS_REFUSED', `the station key ${displaySafe(path)} is not an Ed25519 private key (${reason}); restore it from backup.`);
   }
 }
 
@@ -106,6 +107,7 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
   const size = fileSize(keyPath);
   if (stored && size === null) {
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `the station key ${displaySafe(keyPath)} is missing but this database belongs to station ${stored.fingerprint}. ` +
         'Restore the key file from backup; a new key would make exports unverifiable against the old one.',
     );
@@ -125,6 +127,7 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
   };
   if (stored && stored.fingerprint !== identity.fingerprint) {
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `the station key ${displaySafe(keyPath)} (fingerprint ${identity.fingerprint}) ` +
         `is not the key of this database (station ${stored.fingerprint}). Use the data directory the database came from.`,
     );

@@ -5,7 +5,7 @@ import { RecordsError } from './errors.ts';
 export function parseInput<T>(schema: z.ZodType<T, unknown>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new RecordsError(`invalid ${what}: ${result.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ')}`);
+    throw new RecordsError('RECORDS_REFUSED', `invalid ${what}: ${result.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ')}`);
   }
   return result.data;
 }
