@@ -6,6 +6,7 @@
 // the public key the database holds. Each recovery is recorded, append-only, with who (the OS
 // account and host), when, why, the admin's state before, and the signed challenge, which an
 // auditor can check against the station's public key.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
@@ -59,7 +60,7 @@ function stationKey(keyPath: string): KeyObject {
     if (error instanceof RecordsError) throw error;
     throw new RecordsError(
       'RECORDS_REFUSED',
-      `cannot read the station key ${displaySafe(keyPath)} (${displaySafe((error as Error).message)}); ` +
+      `cannot read the station key ${displaySafe(keyPath)} (${describeFailure(error)}); ` +
         "recovery needs the station's own key file: run it as the account that runs the station, on the station.",
     );
   }

@@ -1,6 +1,7 @@
 // Opening the station database with the settings every connection needs. See docs/records.md for
 // why WAL with synchronous=FULL: a commit returns only once the WAL is on stable storage, so a
 // record the station reported as written survives a crash or a power cut.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { DatabaseSync } from 'node:sqlite';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
@@ -14,7 +15,7 @@ export function openDatabase(path: string): DatabaseSync {
   try {
     db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new RecordsError('RECORDS_REFUSED', `cannot open the records database ${displaySafe(path)}: ${reason}. Check the path and its permissions.`);
   }
   try {
@@ -33,7 +34,7 @@ export function openDatabase(path: string): DatabaseSync {
   } catch (error) {
     db.close();
     if (error instanceof RecordsError) throw error;
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new RecordsError('RECORDS_REFUSED', `cannot use the records database ${displaySafe(path)}: ${reason}. Is it a Lockstep records database?`);
   }
 }

@@ -1,4 +1,5 @@
 // Writing an export file: never half-written under its final name, never over the station's own files.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { displaySafe } from '../../shared/untrusted.ts';
@@ -52,7 +53,7 @@ export async function writeFileAtomically(path: string, content: Iterable<string
     await replaceFileDurably(path, content, 0o644);
   } catch (error) {
     if (error instanceof RecordsError) throw error;
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new RecordsError('RECORDS_REFUSED', `cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`);
   }
 }

@@ -1,5 +1,6 @@
 // Reads a text file line by line as a stream, refusing lines beyond a bound: a hostile file with
 // one endless line must produce an error, not exhaust memory. Lines must be valid UTF-8.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { createReadStream } from 'node:fs';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
@@ -48,7 +49,7 @@ export async function* readLines(path: string, maxLineBytes: number): AsyncGener
     }
   } catch (error) {
     if (error instanceof RecordsError) throw error;
-    throw new RecordsError('RECORDS_REFUSED', `cannot read ${shownPath}: ${displaySafe((error as Error).message)}.`);
+    throw new RecordsError('RECORDS_REFUSED', `cannot read ${shownPath}: ${describeFailure(error)}.`);
   } finally {
     stream?.destroy();
   }

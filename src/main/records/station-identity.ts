@@ -1,6 +1,7 @@
 // The station's Ed25519 identity. The private key lives in a 0600 file in the station data dir,
 // never in the database, so a copied database cannot sign; the database keeps the public key and
 // its fingerprint so the two cannot be swapped silently.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -54,7 +55,7 @@ function createKeyFile(path: string): KeyObject {
   } catch (error) {
     // Another station process created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path);
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new RecordsError(
       'RECORDS_REFUSED',
       `cannot create the station key ${displaySafe(path)}: ${reason}. Check the data directory's permissions and free space.`,
@@ -86,7 +87,7 @@ export function readKeyFile(path: string): KeyObject {
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it is a ${key.asymmetricKeyType ?? 'unknown'} key`);
     return key;
   } catch (error) {
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new RecordsError('RECORDS_REFUSED', `the station key ${displaySafe(path)} is not an Ed25519 private key (${reason}); restore it from backup.`);
   }
 }
