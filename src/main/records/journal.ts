@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isIrreversible, STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
 import { parseTagPattern } from '../../shared/asset-tag.ts';
 import { FAILURE_CODES } from '../../shared/failures.ts';
+import { bundleHashSchema } from '../../shared/identifiers.ts';
 import { stepDataSchema, type StepData, type StepEventFacts } from '../../shared/step-events.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { citationProblem } from './authorisations.ts';
@@ -27,7 +28,7 @@ const decisionSchema = z.union([
 export const newBatchSchema = z.strictObject({
   name: z.string().min(1).max(200),
   product: z.string().min(1),
-  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits'),
+  bundleHash: bundleHashSchema,
   bundleVersion: z.string().min(1),
   operatorId: z.string(),
   /** How the batch's provisioned handsets are tagged (src/shared/asset-tag.ts); null: no tags. */
