@@ -74,6 +74,32 @@ describe('records database', () => {
   });
 });
 
+describe('step event data', () => {
+  let station: StationFixture;
+  beforeEach(() => {
+    station = createStationFixture();
+  });
+  afterEach(() => station.cleanup());
+
+  it("keeps a failed verify's hashes and the checks' answers as typed data, and refuses data outside their schema", () => {
+    const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LSDATA01', identity: {} });
+    const mismatch = { partitions: [{ name: 'boot_a', expected: BUNDLE_HASH, actual: 'b'.repeat(64) }] };
+    const checks = { checks: [{ id: 'imei', passed: true, answer: '490154203237518 | OK', value: '490154203237518' }, { id: 'camera-absent', passed: true }] };
+    station.records.appendStepEvent({ deviceId: device.id, step: 'verify', status: 'failed', code: 'VERIFY_MISMATCH', data: mismatch, operatorId: TECHNICIAN.id });
+    station.records.appendStepEvent({ deviceId: device.id, step: 'checks', status: 'passed', data: checks, operatorId: TECHNICIAN.id });
+    expect(station.records.journal.stepEvents(device.id).map((event) => event.data)).toEqual([mismatch, checks]);
+    const refused = [
+      { step: 'verify', status: 'failed', data: { partitions: [{ name: 'boot_a', expected: BUNDLE_HASH, actual: 'B'.repeat(64) }] } },
+      { step: 'checks', status: 'passed', data: { checks: [{ id: 'imei', passed: true, answer: 'OK', value: '4901\x1b' }] } },
+      { step: 'checks', status: 'passed', data: { checks: [{ id: 'imei', passed: true, answer: 'x'.repeat(4097), value: null }] } },
+    ] as const;
+    for (const event of refused) {
+      const code = event.status === 'failed' ? 'VERIFY_MISMATCH' : null;
+      expect(() => station.records.appendStepEvent({ deviceId: device.id, ...(event as unknown as StepEventFacts), code, operatorId: TECHNICIAN.id })).toThrow(/data/);
+    }
+  });
+});
+
 describe('exports', () => {
   it('refuses to write an export over the database, its WAL files or the station key, or with a malformed filter', async () => {
     const station = createStationFixture();

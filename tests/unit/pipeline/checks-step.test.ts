@@ -5,7 +5,7 @@ import { classifyFailure } from '../../../src/main/pipeline/failure.ts';
 import { checks } from '../../../src/main/pipeline/steps/checks.ts';
 import type { CheckOutcome } from '../../../src/shared/step-events.ts';
 import type { AtCheck } from '../../../src/shared/profile.ts';
-import { expectData, failure, FakeAtPort, harness, referenceProfile } from './step-harness.ts';
+import { expectData, failure, FakeAtPort, harness, referenceProfile, rejection } from './step-harness.ts';
 
 const IDS = ['imei', 'firmware-version', 'camera-absent', 'gps-absent', 'gps-power-on-refused', 'bootloader-locked'];
 
@@ -86,7 +86,7 @@ describe('the checks step', () => {
   it('stops as UNEXPECTED_ANSWER, asking no check, when the port never answers AT with OK', async () => {
     const port = new FakeAtPort();
     port.answers.set('AT', ['ERROR']);
-    const error = await checks.run(harness('checks', { atPort: port }).context).then(() => null, (thrown: unknown) => thrown);
+    const error = await rejection(checks.run(harness('checks', { atPort: port }).context));
     expect(classifyFailure(error).code).toBe('UNEXPECTED_ANSWER');
     expect(port.commands).toEqual(['AT', 'AT', 'AT']);
     expect(port.closed).toBe(true);

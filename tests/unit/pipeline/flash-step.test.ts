@@ -11,7 +11,7 @@ import { createBundle } from '../../../src/main/bundle/create.ts';
 import type { VerifiedBundle } from '../../../src/main/bundle/verify.ts';
 import { classifyFailure } from '../../../src/main/pipeline/failure.ts';
 import { flash } from '../../../src/main/pipeline/steps/flash.ts';
-import { expectData, failure, FakeBootloader, harness, type EarlierEvent, type HarnessOptions } from './step-harness.ts';
+import { expectData, failure, FakeBootloader, harness, rejection, type EarlierEvent, type HarnessOptions } from './step-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-flash-step-'));
 const BOOT = Buffer.alloc(5000, 0xb0);
@@ -126,7 +126,7 @@ describe('the flash step', () => {
     const bootloader = new FakeBootloader();
     bootloader.refuse = /^flash:vendor$/;
     const { context, released } = setup({ bootloader });
-    const error = await flash.run(context).then(() => null, (thrown: unknown) => thrown);
+    const error = await rejection(flash.run(context));
     expect(classifyFailure(error).code).toBe('DEVICE_REFUSED');
     expect(released).toEqual(['place']);
   });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { StepFailure } from '../../../src/main/pipeline/failure.ts';
 import { reboot } from '../../../src/main/pipeline/steps/reboot.ts';
-import { atPresence, expectData, failure, FakeBootloader, harness } from './step-harness.ts';
+import { atPresence, expectData, failure, FakeBootloader, harness, rejection } from './step-harness.ts';
 
 describe('the reboot step', () => {
   it('reboots the handset, releases fastboot and waits the profile\'s time for its AT port', async () => {
@@ -49,5 +49,15 @@ describe('the reboot step', () => {
     const finding = new StepFailure('AT_PORT_CONFLICT', 'two ports claim the handset', 'Quarantine it.');
     context.waitForAtPort = () => Promise.reject(finding);
     expect(await failure(reboot.run(context))).toBe(finding);
+  });
+
+  it('keeps the cause of a wait the operator aborted, instead of calling it a timeout', async () => {
+    const { context } = harness('reboot');
+    const abort = new AbortController();
+    const cause = new Error('aborted by the operator');
+    Object.assign(context, { signal: abort.signal });
+    // The operator aborts while the step waits for the port; the wait ends with the abort's cause.
+    context.waitForAtPort = () => (abort.abort(cause), Promise.reject(cause));
+    expect(await rejection(reboot.run(context))).toBe(cause);
   });
 });

@@ -106,4 +106,12 @@ describe('the record step', () => {
     });
     expect(store.log.provisionedSeq(deviceId)).toBeNull();
   });
+
+  it('commits nothing under an authorisation the records never granted to the handset', async () => {
+    const { context, facts, committed } = setup();
+    facts.authorisationId = authorisationId;
+    await expect(record.run(context)).rejects.toThrow(/was not granted to device/);
+    expect(committed).toEqual([]);
+    expect(store.log.provisionedSeq(deviceId)).toBeNull();
+  });
 });

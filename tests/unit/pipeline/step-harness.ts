@@ -39,12 +39,17 @@ export function expectData(step: StepName, status: StepStatus, data: unknown): v
   expect(parsed.error?.issues ?? []).toEqual([]);
 }
 
-/** The StepFailure a step's run ends with; anything else fails the test. */
-export async function failure(run: Promise<unknown>): Promise<StepFailure> {
-  const error = await run.then(
+/** What a step's run threw; null when it did not throw. */
+export function rejection(run: Promise<unknown>): Promise<unknown> {
+  return run.then(
     () => null,
     (thrown: unknown) => thrown,
   );
+}
+
+/** The StepFailure a step's run ends with; anything else fails the test. */
+export async function failure(run: Promise<unknown>): Promise<StepFailure> {
+  const error = await rejection(run);
   if (!(error instanceof StepFailure)) throw new Error(`expected a StepFailure, got ${String(error)}`);
   return error;
 }
