@@ -5,21 +5,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
-import { chainHash, GENESIS_HASH } from '../../../src/main/records/chain.ts';
-import { recordLineText, elidedLineText } from '../../../src/main/records/export-line.ts';
 import { verifyJsonlExport } from '../../../src/main/records/verify-export.ts';
-import { EXPORT_FORMAT, type ChainHeadLine, type VerifyOutcome, type VerifyProblem } from '../../../src/shared/records.ts';
+import type { ChainHeadLine, VerifyOutcome, VerifyProblem } from '../../../src/shared/records.ts';
 import { runCli } from '../../lockstep-cli.ts';
 import { createStationFixture, imei, type StationFixture } from './fixture.ts';
+import { forgeExport, recordBodies, withBody as changeBody, type ForgeOptions, type RecordBody } from './forger.ts';
 
-type Body = Record<string, unknown> & { seq: number; outcome: string };
 
 describe('records verify, the rules beyond the chain', () => {
   let station: StationFixture;
   let whole: string;
   let headOfWhole: ChainHeadLine;
-  let bodies: Body[];
+  let bodies: RecordBody[];
   let counter = 0;
 
   function write(text: string | Buffer): string {
@@ -40,43 +37,10 @@ describe('records verify, the rules beyond the chain', () => {
     expect(outcome.message).toMatch(says);
   }
 
-  /**
-   * What a forger holding the station key writes: the records' chain recomputed from `records`,
-   * the lines from `from` (a seq) on, those in `elide` as elided lines, and a head signed by the
-   * station with the counts of what was written. With the genuine bodies it writes the station's bytes.
-   */
-  function forge(records: readonly Body[], options: { from?: number; elide?: ReadonlySet<number>; filter?: Partial<ChainHeadLine['filter']> } = {}): string {
-    let prevHash = GENESIS_HASH;
-    const lines: string[] = [];
-    let firstPrevHash: string | null = null;
-    let recordLines = 0;
-    for (const body of records) {
-      const link = { seq: body.seq, prevHash, hash: chainHash(prevHash, canonicalJson(body)) };
-      prevHash = link.hash;
-      if (body.seq < (options.from ?? 1)) continue;
-      firstPrevHash ??= link.prevHash;
-      const elided = options.elide?.has(body.seq) ?? false;
-      if (!elided) recordLines += 1;
-      lines.push(elided ? elidedLineText(link) : recordLineText(link, canonicalJson(body)));
-    }
-    const fields = {
-      type: 'chain-head',
-      format: EXPORT_FORMAT,
-      exportedAt: headOfWhole.exportedAt,
-      filter: { batchId: null, since: null, until: null, status: null, ...options.filter },
-      lines: lines.length,
-      records: recordLines,
-      firstPrevHash: firstPrevHash ?? prevHash,
-      headSeq: records.at(-1)?.seq ?? 0,
-      headHash: prevHash,
-      stationFingerprint: station.records.identity.fingerprint,
-      stationPublicKey: station.records.identity.publicKey,
-    };
-    lines.push(canonicalJson({ ...fields, signature: station.records.identity.sign(canonicalJson(fields)) }));
-    return `${lines.join('\n')}\n`;
-  }
+  const forge = (records: readonly RecordBody[], options: Omit<ForgeOptions, 'exportedAt'> = {}): string =>
+    forgeExport(records, station.records.identity, { exportedAt: headOfWhole.exportedAt, ...options });
 
-  const withBody = (seq: number, change: (body: Body) => Body): Body[] => bodies.map((body) => (body.seq === seq ? change({ ...body }) : body));
+  const withBody = (seq: number, change: (body: RecordBody) => RecordBody): RecordBody[] => changeBody(bodies, seq, change);
   const failedSeqs = (): number[] => bodies.filter((body) => body.outcome === 'failed').map((body) => body.seq);
 
   beforeAll(async () => {
@@ -87,9 +51,8 @@ describe('records verify, the rules beyond the chain', () => {
     const file = join(station.dir, 'whole.jsonl');
     await station.records.export('jsonl', {}, file);
     whole = readFileSync(file, 'utf8');
-    const lines = whole.trimEnd().split('\n').map((line) => JSON.parse(line) as { record?: Body } & ChainHeadLine);
-    headOfWhole = lines.at(-1) as ChainHeadLine;
-    bodies = lines.flatMap((line) => (line.record ? [line.record] : []));
+    headOfWhole = JSON.parse(whole.trimEnd().split('\n').at(-1) ?? '') as ChainHeadLine;
+    bodies = recordBodies(whole);
   });
   afterAll(() => station.cleanup());
 
