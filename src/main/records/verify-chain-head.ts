@@ -83,7 +83,7 @@ function checkScope(head: ChainHeadLine, headLine: number, chain: ChainLines): B
     if (head.lines !== 0 || head.records !== 0 || head.firstPrevHash !== head.headHash) {
       return { line: headLine, problem: 'deleted', message: `the signed head counts ${head.lines} chain lines but the file holds none: they were deleted.` };
     }
-    return unfiltered && head.headSeq !== 0
+    return unfiltered && (head.headSeq !== 0 || head.headHash !== GENESIS_HASH)
       ? { line: headLine, problem: 'deleted', message: `an export without a filter holds every record, but this one holds none while its head is record ${head.headSeq}: they were deleted.` }
       : null;
   }
