@@ -11,7 +11,6 @@ import { runCli } from '../../lockstep-cli.ts';
 import { createStationFixture, imei, type StationFixture } from './fixture.ts';
 import { forgeExport, recordBodies, withBody as changeBody, type ForgeOptions, type RecordBody } from './forger.ts';
 
-
 describe('records verify, the rules beyond the chain', () => {
   let station: StationFixture;
   let whole: string;
