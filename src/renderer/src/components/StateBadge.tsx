@@ -23,14 +23,21 @@ export function StateBadge({ tone, label, icon }: { readonly tone: Tone; readonl
   );
 }
 
-/** A station call's failure, in the operator's words when the code is one we know. */
+/**
+ * A station call's failure, in the operator's words when the code is one we know: a refusal of the
+ * station's own (`errors`), else a handset failure code (a bundle's, say), which all have words.
+ */
 export function ErrorText({ error }: { readonly error: { readonly code: string; readonly message: string } | null }) {
   const { t, i18n } = useTranslation();
   if (!error) return null;
-  const known = i18n.exists(`errors.${error.code}`);
+  const words = i18n.exists(`errors.${error.code}`)
+    ? t(`errors.${error.code}`)
+    : i18n.exists(`failure.${error.code}.what`)
+      ? t(`failure.${error.code}.what`)
+      : t('errors.generic');
   return (
     <p role="alert" className="error-text">
-      <StateBadge tone="alarm" label={known ? t(`errors.${error.code}`) : t('errors.generic')} />
+      <StateBadge tone="alarm" label={words} />
       <span className="error-detail" data-station-words>
         {error.message}
       </span>
