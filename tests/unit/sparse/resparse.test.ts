@@ -228,12 +228,16 @@ describe('re-sparsing a sparse image', () => {
     const file = await resparse(image);
     const max = 8 * BLOCK;
     const pieces: Buffer[] = [];
+    let writes = 0;
     for await (const piece of splitImage({ size: file.length, open: () => inReads(file, 5000) }, max)) {
       const parts: Uint8Array[] = [];
       for await (const part of piece.bytes) parts.push(part);
       pieces.push(Buffer.concat(parts));
+      writes += piece.writes;
     }
     expect(pieces.length).toBeGreaterThan(1);
+    // What the handset writes (the flash deadline's bytes) counts all the FILL covers, not its 16 bytes on the wire.
+    expect(writes).toBe(padded(image).length);
     for (const piece of pieces) expect(piece.length).toBeLessThanOrEqual(max);
     // The run is one FILL chunk in exactly one piece; the pieces before and after state it as DONT_CARE.
     const fills = (await Promise.all(pieces.map(chunksOf))).map((chunks) => chunks.filter((chunk) => chunk.type === 'fill'));
@@ -245,5 +249,16 @@ describe('re-sparsing a sparse image', () => {
     });
     execFileSync('simg2img', [...files, join(work, 'split.out')]);
     expect(sha256(readFileSync(join(work, 'split.out')))).toBe(sha256(padded(image)));
+  });
+
+  it('states the expanded size as what the handset writes for a sparse image sent whole', async () => {
+    const image = Buffer.concat([randomBytes(BLOCK), Buffer.alloc(100 * BLOCK)]);
+    const file = await resparse(image);
+    const pieces = [];
+    for await (const piece of splitImage({ size: file.length, open: () => inReads(file) }, 1 << 20)) {
+      for await (const part of piece.bytes) void part;
+      pieces.push({ size: piece.size, writes: piece.writes });
+    }
+    expect(pieces).toEqual([{ size: file.length, writes: image.length }]);
   });
 });
