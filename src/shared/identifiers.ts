@@ -25,9 +25,12 @@ export const identifierSchema = (what: string) => z.string().regex(IDENTIFIER, `
  */
 export const SERIAL_NUMBER = /^[\x21-\x7e]{1,64}$/;
 
-/** Signing key ids: the SHA-256 of the key's SubjectPublicKeyInfo, lower-case hex. */
-export const KEY_ID = /^[0-9a-f]{64}$/;
-export const keyIdSchema = z.string().regex(KEY_ID, 'key id: 64 lower-case hex digits');
-
+/** A SHA-256 digest as the station writes and compares it: 64 lower-case hex digits. The one definition. */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 export const sha256HexSchema = z.string().regex(SHA256_HEX, 'SHA-256: 64 lower-case hex digits');
+
+/** Signing key ids: the SHA-256 of the key's SubjectPublicKeyInfo, so the same grammar under the name errors use. */
+export const keyIdSchema = z.string().regex(SHA256_HEX, 'key id: 64 lower-case hex digits');
+
+/** A bundle as batches, authorisations and records name it: the SHA-256 of its manifest. */
+export const bundleHashSchema = z.string().regex(SHA256_HEX, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits');

@@ -2,6 +2,7 @@
 // profile maps each abstract operation of the pipeline to the concrete fastboot or AT command of
 // one vendor dialect and the pattern its answer must match, names the fuses, and sets the limits
 // (battery floor, timeouts). A new handset model is a new JSON file, not new code.
+import { describeFailure } from './describe-failure.ts';
 import { z } from 'zod';
 import { fuseNameSchema, identifierSchema } from './identifiers.ts';
 
@@ -40,7 +41,7 @@ export function captureGroups(source: string): number | { readonly problem: stri
     // With an empty alternative added, the pattern matches '' and the match lists every group.
     return (new RegExp(`(?:${source})|`).exec('')?.length ?? 1) - 1;
   } catch (error) {
-    return { problem: `not a valid regular expression (${(error as Error).message})` };
+    return { problem: `not a valid regular expression (${describeFailure(error)})` };
   }
 }
 

@@ -3,6 +3,7 @@
 // the store lives in src/main/records. String fields hold values exactly as the handset sent them,
 // so render them with src/shared/untrusted.ts.
 import { z } from 'zod';
+import { sha256HexSchema } from './identifiers.ts';
 import { fuseReadbackSchema, type StepData } from './step-events.ts';
 
 export const ROLES = ['technician', 'supervisor', 'admin'] as const;
@@ -88,7 +89,6 @@ export interface StepEvent {
   readonly authorisation: AuthorisationDecision | null;
 }
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in 64 lower-case hex digits');
 const isoTime = z.iso.datetime();
 
 export { fuseReadbackSchema, type FuseReadback } from './step-events.ts';
@@ -194,7 +194,7 @@ export interface RecordFilter {
 export const EXPORT_FORMAT = 'lockstep-records/3';
 export const EXPORT_FORMATS_VERIFIED = ['lockstep-records/1', 'lockstep-records/2', EXPORT_FORMAT] as const;
 
-const recordLineFields = { type: z.literal('record'), seq: z.int().positive(), prevHash: sha256Hex, hash: sha256Hex } as const;
+const recordLineFields = { type: z.literal('record'), seq: z.int().positive(), prevHash: sha256HexSchema, hash: sha256HexSchema } as const;
 
 /**
  * The schema for one record line, chosen by the format its body declares, so a malformed body is
@@ -211,8 +211,8 @@ export function recordLineSchemaFor(line: unknown) {
 export const elidedLineSchema = z.strictObject({
   type: z.literal('elided'),
   seq: z.int().positive(),
-  prevHash: sha256Hex,
-  hash: sha256Hex,
+  prevHash: sha256HexSchema,
+  hash: sha256HexSchema,
 });
 
 export const chainHeadFieldsSchema = z.strictObject({
@@ -227,10 +227,10 @@ export const chainHeadFieldsSchema = z.strictObject({
   }),
   lines: z.int().nonnegative(),
   records: z.int().nonnegative(),
-  firstPrevHash: sha256Hex,
+  firstPrevHash: sha256HexSchema,
   headSeq: z.int().nonnegative(),
-  headHash: sha256Hex,
-  stationFingerprint: sha256Hex,
+  headHash: sha256HexSchema,
+  stationFingerprint: sha256HexSchema,
   stationPublicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 Ed25519 public key'),
 });
 export type ChainHeadFields = z.infer<typeof chainHeadFieldsSchema>;

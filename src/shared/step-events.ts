@@ -3,6 +3,7 @@
 // schema per step and status when it is journaled and when it is read back. An event's `detail` is
 // text for the operator only and is never parsed.
 import { z } from 'zod';
+import { sha256HexSchema } from './identifiers.ts';
 import type { StepName, StepStatus } from './records.ts';
 
 const u32 = z.int().min(0).max(0xffffffff);
@@ -22,7 +23,26 @@ const noFacts = z.null();
 
 const identitySchema = z.record(z.string(), z.string().nullable());
 
-const checkOutcomeSchema = z.strictObject({ id: z.string(), passed: z.boolean() });
+/** A value an AT check captured, journaled only as printable text of at most 128 characters (an IMEI, a version). */
+export const CHECK_VALUE = /^[\x20-\x7e]{1,128}$/;
+
+/**
+ * One check's outcome and the handset's answer to it. `answer`: its lines as at-checks.ts keeps them
+ * (joined, control characters escaped, capped); `value`: what the check captured, null when it
+ * captured nothing or nothing within CHECK_VALUE. Both are absent in events journaled before the
+ * station kept the answers (those converted from text among them).
+ */
+const checkOutcomeSchema = z.strictObject({
+  id: z.string(),
+  passed: z.boolean(),
+  answer: z.string().max(4096).optional(),
+  value: z.string().regex(CHECK_VALUE).nullable().optional(),
+});
+export type CheckOutcome = z.infer<typeof checkOutcomeSchema>;
+
+/** The handset's own hash of a written partition beside the bundle's. */
+export const partitionHashCheckSchema = z.strictObject({ name: z.string(), expected: sha256HexSchema, actual: sha256HexSchema });
+export type PartitionHashCheck = z.infer<typeof partitionHashCheckSchema>;
 
 /**
  * Per step, per status, the schema of `data`. `started` events after `begin` are the facts a step
@@ -44,7 +64,8 @@ export const STEP_DATA = {
     started: begin,
     /** The handset's own hash of each written partition; null in events converted from before the structured journal. */
     passed: z.strictObject({ partitions: z.array(z.strictObject({ name: z.string(), sha256: z.string() })).nullable() }),
-    failed: noFacts,
+    /** VERIFY_MISMATCH: every partition read, the bundle's hash beside the handset's (those that differ failed). */
+    failed: z.strictObject({ partitions: z.array(partitionHashCheckSchema) }).nullable(),
     skipped: none,
   },
   fuse: {

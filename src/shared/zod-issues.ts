@@ -24,6 +24,12 @@ export function describeIssues(error: z.ZodError): string {
   return [...lines.map((line) => `  ${line}`), ...(more > 0 ? [`  … and ${more} more`] : [])].join('\n');
 }
 
+/** The same problems on one line (`field: message; …`), for an error message that must stay one line. */
+export function inlineIssues(error: z.ZodError): string {
+  const { lines, more } = issueLines(error);
+  return [...lines, ...(more > 0 ? [`… and ${more} more`] : [])].join('; ');
+}
+
 /** The first problem alone, for a message with room for one: its field (null at the top level) and what is wrong. */
 export function firstIssue(error: z.ZodError): { readonly field: string | null; readonly message: string } {
   const issue = error.issues[0];

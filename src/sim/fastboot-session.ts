@@ -1,6 +1,7 @@
 // The device side of the fastboot protocol for one link (a TCP connection or a claimed USB
 // interface): commands in, response packets out, download data into the handset's buffer. The
 // transport decides what is a command packet and what is download data, using `awaitingData`.
+import { describeFailure } from '../shared/describe-failure.ts';
 import { allVariables, variable } from './fastboot-variables.ts';
 import { flashImage } from './flash-image.ts';
 import type { AttachedSession, SimHandset } from './handset.ts';
@@ -57,7 +58,7 @@ export class FastbootSession implements AttachedSession {
     try {
       await this.#handset.commandLog.append('fastboot', command);
     } catch (error) {
-      return this.#reply('FAIL', `internal error: ${(error as Error).message}`);
+      return this.#reply('FAIL', `internal error: ${describeFailure(error)}`);
     }
     if (this.signal.aborted || this.#stalled) return;
     if (packet.length > FASTBOOT_PACKET_LIMIT) return this.#reply('FAIL', `command longer than ${FASTBOOT_PACKET_LIMIT} bytes`);
@@ -73,7 +74,7 @@ export class FastbootSession implements AttachedSession {
     try {
       await this.#handset.exclusive(() => this.#dispatch(command));
     } catch (error) {
-      this.#reply('FAIL', error instanceof Refusal ? error.message : `internal error: ${(error as Error).message}`);
+      this.#reply('FAIL', error instanceof Refusal ? error.message : `internal error: ${describeFailure(error)}`);
     } finally {
       this.#muted = false;
     }
@@ -88,7 +89,7 @@ export class FastbootSession implements AttachedSession {
     } catch (error) {
       this.#downloading = false;
       await this.#handset.download.clear().catch(() => undefined);
-      this.#reply('FAIL', error instanceof Refusal ? error.message : `download failed: ${(error as Error).message}`);
+      this.#reply('FAIL', error instanceof Refusal ? error.message : `download failed: ${describeFailure(error)}`);
     }
   }
 

@@ -1,6 +1,7 @@
 // The persistent state of one virtual handset that is not partition content: lock state, active
 // slot and the one-time-programmable fuse words. Both the fastboot engine and (later) the AT
 // engine read it, so it lives here and knows nothing of either protocol.
+import { describeFailure } from '../shared/describe-failure.ts';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -78,7 +79,7 @@ export class HandsetState {
     try {
       parsed = savedStateSchema.parse(JSON.parse(text));
     } catch (error) {
-      throw new StateFileError(`${path} is damaged (${(error as Error).message.slice(0, 200)}); delete ${directory} to return this virtual handset to factory state`);
+      throw new StateFileError(`${path} is damaged (${describeFailure(error, 200)}); delete ${directory} to return this virtual handset to factory state`);
     }
     if (parsed.serial !== serial) throw new StateFileError(`${path} belongs to another serial number; delete ${directory} to reuse it`);
     return new HandsetState(directory, parsed);

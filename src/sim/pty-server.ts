@@ -6,6 +6,7 @@
 // together: the last port appeared up to half a second after its handset booted. So a socat with
 // its PTY ready waits for each handset not booted (standbys, linked in a private folder), and a
 // booting handset takes one: its port appears at once, and the next standby is made after.
+import { describeFailure } from '../shared/describe-failure.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -102,7 +103,7 @@ export async function servePty(bus: SimSerialBus, directory: string): Promise<Si
         await joinPort(bus, info, port, socat);
       } catch (error) {
         if (socat) await stopSocat(socat, port.path);
-        return notifyEach(listeners, { kind: 'failed', port, reason: (error as Error).message });
+        return notifyEach(listeners, { kind: 'failed', port, reason: describeFailure(error) });
       }
       mirrors.set(info.path, { port, socat });
       notifyEach(listeners, { kind: 'added', port });

@@ -1,7 +1,8 @@
 // The Electron shell itself, where the Electron binary exists (a machine that could download it):
 // the window's sandbox, the single-instance lock and the kept window state. Build machines without
-// internet skip it; the screens are covered in Chromium through the test bridge, and the shell's
-// logic by tests/unit/shell under plain Node.
+// internet skip it, CI included: the binary is no Debian package the preflight could install, so this
+// skip does not go through tests/support/tools.ts. The screens are covered in Chromium through the
+// test bridge, and the shell's logic by tests/unit/shell under plain Node.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,6 +3,7 @@
 // byte-order mark, no key twice: see strict-json.ts), then a zod schema. Every error names the file
 // and, where one is at fault, the field, so whoever wrote the file can go straight to it; callers
 // wrap it in their own error (and code) and keep the message.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { open } from 'node:fs/promises';
 import type { z } from 'zod';
 import { describeIssues, fieldPath } from '../../shared/zod-issues.ts';
@@ -48,7 +49,7 @@ export async function readJsonValue(path: string, options: JsonFileOptions): Pro
   } catch (error) {
     const field = error instanceof DuplicateKeyError ? error.field : null;
     // The parser's message may quote text of the file: escaped like any other hostile text.
-    throw new JsonFileError('not-json', path, `${named} is not valid JSON: ${displaySafe((error as Error).message, 200)}`, field);
+    throw new JsonFileError('not-json', path, `${named} is not valid JSON: ${describeFailure(error, 200)}`, field);
   }
 }
 

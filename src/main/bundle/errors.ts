@@ -1,12 +1,11 @@
 import type { BundleErrorCode } from '../../shared/bundle.ts';
+import { CodedError } from '../../shared/coded-error.ts';
 
 /** A bundle, or one of its files, that must not be flashed. `code` names the bad input; the message says what to do. */
-export class BundleError extends Error {
-  readonly code: BundleErrorCode;
+export class BundleError extends CodedError<BundleErrorCode> {
   constructor(code: BundleErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'BundleError';
-    this.code = code;
   }
 }
 

@@ -1,6 +1,7 @@
 // The public keys a station accepts bundle signatures from: the station's own folder
 // (resources/keys, shipped with the app), any folders the operator adds (`--trust DIR`), and the
 // DEMO key only when demo mode is asked for explicitly.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import type { KeyObject } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -61,7 +62,7 @@ async function keysInFolder(dir: string, required: boolean, warnings: string[]):
     names = await readdir(dir);
   } catch (error) {
     if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new KeyFileError(
       `cannot read trust folder ${displaySafe(dir)} (${reason}). Pass a folder holding the public keys (*.pem) you trust.`,
     );

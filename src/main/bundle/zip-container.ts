@@ -24,7 +24,7 @@ export async function openZipContainer(location: string, info: Stats): Promise<B
   } catch (error) {
     const unreadable = fileAccessError(`the bundle zip ${displaySafe(location)}`, error);
     if (unreadable instanceof BundleError) throw unreadable;
-    const reason = displaySafe((error as Error).message, 120);
+    const reason = describeFailure(error, 120);
     throw new BundleError(
       'CONTAINER_INVALID',
       `${displaySafe(location)} is not a readable zip file (${reason}): pass a bundle directory or a bundle .zip.`,

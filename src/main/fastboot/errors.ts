@@ -1,15 +1,18 @@
 // Every failure of a fastboot exchange names the device and the command, so that an operator
-// looking at one line of a batch log knows which handset did what.
+// looking at one line of a batch log knows which handset did what, and carries the failure code the
+// pipeline reports for it.
+import { CodedError } from '../../shared/coded-error.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
+import { isFailureCode, type FailureCode } from '../../shared/failures.ts';
 import { formatSeconds, type Deadline } from './deadline.ts';
 
-export abstract class FastbootError extends Error {
+export abstract class FastbootError extends CodedError<FailureCode> {
   /** The device as its transport names it, e.g. `tcp:127.0.0.1:5554` or `usb:1-3.2 LSIM0001`. */
   readonly device: string;
   /** The command being run, or null when the failure is not tied to one (connecting, closing). */
   readonly command: string | null;
-  constructor(device: string, command: string | null, message: string, options?: ErrorOptions) {
-    super(`${device}${command === null ? '' : ` '${command}'`}: ${message}`, options);
+  constructor(code: FailureCode, device: string, command: string | null, message: string, options?: ErrorOptions) {
+    super(code, `${device}${command === null ? '' : ` '${command}'`}: ${message}`, options);
     this.device = device;
     this.command = command;
   }
@@ -19,7 +22,7 @@ export abstract class FastbootError extends Error {
 export class FastbootFailError extends FastbootError {
   readonly reason: string;
   constructor(device: string, command: string, reason: string) {
-    super(device, command, `the device refused: ${reason === '' ? '(no reason given)' : reason}`);
+    super('DEVICE_REFUSED', device, command, `the device refused: ${reason === '' ? '(no reason given)' : reason}`);
     this.name = 'FastbootFailError';
     this.reason = reason;
   }
@@ -28,7 +31,7 @@ export class FastbootFailError extends FastbootError {
 /** The device broke the protocol (garbage, over-long or unknown response, wrong DATA size, bad handshake). */
 export class FastbootProtocolError extends FastbootError {
   constructor(device: string, command: string | null, message: string) {
-    super(device, command, `${message}. The connection was closed; reconnect the device and retry`);
+    super('PROTOCOL', device, command, `${message}. The connection was closed; reconnect the device and retry`);
     this.name = 'FastbootProtocolError';
   }
 }
@@ -36,7 +39,7 @@ export class FastbootProtocolError extends FastbootError {
 /** The station could not reach the device at all (refused, unreachable, USB interface busy). */
 export class FastbootConnectError extends FastbootError {
   constructor(device: string, message: string, options?: ErrorOptions) {
-    super(device, null, message, options);
+    super('CONNECT_FAILED', device, null, message, options);
     this.name = 'FastbootConnectError';
   }
 }
@@ -44,7 +47,7 @@ export class FastbootConnectError extends FastbootError {
 /** The device went away (unplugged, rebooted, connection reset) in the middle of an exchange. */
 export class DeviceDisconnectedError extends FastbootError {
   constructor(device: string, command: string | null, detail: string, options?: ErrorOptions) {
-    super(device, command, `the device disconnected (${detail}). Check the cable or network link and reconnect it`, options);
+    super('DISCONNECTED', device, command, `the device disconnected (${detail}). Check the cable or network link and reconnect it`, options);
     this.name = 'DeviceDisconnectedError';
   }
 }
@@ -60,7 +63,7 @@ export class FastbootTimeoutError extends FastbootError {
   constructor(device: string, command: string | null, limit: number | Deadline) {
     const ms = typeof limit === 'number' ? limit : limit.ms;
     const what = typeof limit === 'number' ? `no answer within ${formatSeconds(ms)}` : `did not finish within ${formatSeconds(ms)} (${limit.basis})`;
-    super(device, command, `${what}; the connection was closed. Power-cycle the device into fastboot and retry`);
+    super('TIMEOUT', device, command, `${what}; the connection was closed. Power-cycle the device into fastboot and retry`);
     this.name = 'FastbootTimeoutError';
     this.timeoutMs = ms;
     this.limit = typeof limit === 'number' ? 'silence' : 'deadline';
@@ -70,15 +73,15 @@ export class FastbootTimeoutError extends FastbootError {
 /** The caller cancelled (AbortSignal); the connection is closed because the device's state is unknown. */
 export class FastbootCancelledError extends FastbootError {
   constructor(device: string, command: string | null, options?: ErrorOptions) {
-    super(device, command, 'cancelled; the connection was closed', options);
+    super('ABORTED', device, command, 'cancelled; the connection was closed', options);
     this.name = 'FastbootCancelledError';
   }
 }
 
-/** A command the client refuses to send (too long, control bytes, bad argument); nothing was sent. */
+/** A command the client refuses to send (too long, control bytes, bad argument); nothing was sent. A station fault. */
 export class FastbootUsageError extends FastbootError {
   constructor(device: string, command: string, message: string) {
-    super(device, command, `${message}; nothing was sent`);
+    super('INTERNAL', device, command, `${message}; nothing was sent`);
     this.name = 'FastbootUsageError';
   }
 }
@@ -86,17 +89,21 @@ export class FastbootUsageError extends FastbootError {
 /** The image being flashed is unusable or changed while it was read; the partition was not flashed with it. */
 export class FlashImageError extends FastbootError {
   constructor(device: string, command: string, message: string, options?: ErrorOptions) {
-    super(device, command, message, options);
+    super('IMAGE_UNREADABLE', device, command, message, options);
     this.name = 'FlashImageError';
   }
 }
 
-/** The caller's per-piece check rejected a downloaded piece, so `flash:` was not sent for it. */
+/** The caller's per-piece check rejected a downloaded piece, so `flash:` was not sent for it; the check's own code travels on. */
 export class FlashCheckError extends FastbootError {
   readonly piece: number;
   constructor(device: string, command: string, piece: number, cause: unknown) {
-    super(device, command, `piece ${piece} failed its check before flashing (${describeFailure(cause)}); it was not flashed`, { cause });
+    super(codedFailure(cause) ?? 'INTERNAL', device, command, `piece ${piece} failed its check before flashing (${describeFailure(cause)}); it was not flashed`, { cause });
     this.name = 'FlashCheckError';
     this.piece = piece;
   }
+}
+
+function codedFailure(error: unknown): FailureCode | null {
+  return error instanceof CodedError && isFailureCode(error.code) ? error.code : null;
 }

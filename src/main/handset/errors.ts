@@ -1,16 +1,15 @@
 // Failures of a handset operation that are the handset's fault, not the station's: the device said
 // something the profile does not allow, or its AT port timed out, went away or flooded. The code
 // travels to the operator unchanged.
+import { CodedError } from '../../shared/coded-error.ts';
 import { AtError, type AtErrorCode } from '../at/errors.ts';
 
 export type HandsetErrorCode = 'UNEXPECTED_ANSWER' | AtErrorCode;
 
-export class HandsetError extends Error {
-  readonly code: HandsetErrorCode;
+export class HandsetError extends CodedError<HandsetErrorCode> {
   constructor(code: HandsetErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = 'HandsetError';
-    this.code = code;
   }
 }
 

@@ -4,7 +4,7 @@
 // Every command runs under an overall deadline the profile justifies: quick ones `timeouts.commandMs`,
 // flashing and hashing their bytes at the profile's minimum rates plus an allowance.
 import type { ImageSource } from '../../lib/sparse/image-source.ts';
-import { PARTITION_NAME } from '../../shared/identifiers.ts';
+import { PARTITION_NAME, SHA256_HEX } from '../../shared/identifiers.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { CommandOptions, CommandResult, FastbootClient } from '../fastboot/client.ts';
@@ -110,8 +110,9 @@ export class ProfiledFastboot {
     const result = await this.#client.command(command, { signal, timeoutMs: deadline.ms, ...bounded(deadline) });
     const hash = this.#read(command, result, operation.answer);
     // Whatever the profile's pattern lets through, a digest is 64 hex digits; either case is the same digest.
-    if (!/^[0-9a-fA-F]{64}$/.test(hash)) throw unexpected(this.device, command, `a SHA-256 must read as 64 hex digits, not '${displaySafe(hash, 80)}'`);
-    return hash.toLowerCase();
+    const digest = hash.toLowerCase();
+    if (!SHA256_HEX.test(digest)) throw unexpected(this.device, command, `a SHA-256 must read as 64 hex digits, not '${displaySafe(hash, 80)}'`);
+    return digest;
   }
 
   async readFuseWord(bank: number, word: number, signal?: AbortSignal): Promise<number> {

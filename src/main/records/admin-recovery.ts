@@ -6,6 +6,7 @@
 // the public key the database holds. Each recovery is recorded, append-only, with who (the OS
 // account and host), when, why, the admin's state before, and the signed challenge, which an
 // auditor can check against the station's public key.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
@@ -58,7 +59,8 @@ function stationKey(keyPath: string): KeyObject {
   } catch (error) {
     if (error instanceof RecordsError) throw error;
     throw new RecordsError(
-      `cannot read the station key ${displaySafe(keyPath)} (${displaySafe((error as Error).message)}); ` +
+      'RECORDS_REFUSED',
+      `cannot read the station key ${displaySafe(keyPath)} (${describeFailure(error)}); ` +
         "recovery needs the station's own key file: run it as the account that runs the station, on the station.",
     );
   }
@@ -77,6 +79,7 @@ export function createAdminRecovery(db: DatabaseSync, keyPath: string, now: () =
         const stored = db.prepare('SELECT public_key, fingerprint FROM station_identity WHERE id = 1').get() as { public_key: string; fingerprint: string } | undefined;
         if (!stored || !verify(null, Buffer.from(challenge, 'utf8'), publicKeyFromRaw(stored.public_key), signature)) {
           throw new RecordsError(
+            'RECORDS_REFUSED',
             `the key file ${displaySafe(keyPath)} is not the key of this station (${stored?.fingerprint ?? 'no identity'}); ` +
               "recovery needs the station's own key file.",
           );
@@ -84,13 +87,13 @@ export function createAdminRecovery(db: DatabaseSync, keyPath: string, now: () =
         const admin = db.prepare('SELECT role, disabled_at, failed_attempts, locked_at FROM operators WHERE id = ?').get(request.adminId) as
           | { role: string; disabled_at: string | null; failed_attempts: number; locked_at: string | null }
           | undefined;
-        if (!admin) throw new RecordsError(`there is no operator '${request.adminId}'; see lockstep operators list.`);
+        if (!admin) throw new RecordsError('RECORDS_REFUSED', `there is no operator '${request.adminId}'; see lockstep operators list.`);
         if (admin.role !== 'admin') {
-          throw new RecordsError(`operator ${request.adminId} is a ${admin.role}; recovery is only for admins, an admin unlocks it with lockstep operators unlock.`);
+          throw new RecordsError('RECORDS_REFUSED', `operator ${request.adminId} is a ${admin.role}; recovery is only for admins, an admin unlocks it with lockstep operators unlock.`);
         }
-        if (admin.disabled_at) throw new RecordsError(`operator ${request.adminId} is disabled; recovery unlocks admins, it does not enable them.`);
+        if (admin.disabled_at) throw new RecordsError('RECORDS_REFUSED', `operator ${request.adminId} is disabled; recovery unlocks admins, it does not enable them.`);
         if (admin.locked_at === null && admin.failed_attempts === 0) {
-          throw new RecordsError(`admin ${request.adminId} is not locked out and has no failed PINs; nothing to recover.`);
+          throw new RecordsError('RECORDS_REFUSED', `admin ${request.adminId} is not locked out and has no failed PINs; nothing to recover.`);
         }
         db.prepare('UPDATE operators SET failed_attempts = 0, locked_at = NULL WHERE id = ?').run(request.adminId);
         const { lastInsertRowid } = db

@@ -6,7 +6,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import type { AuthorisationDecision, AuthorisationSummary, IrreversibleStep } from '../../shared/records.ts';
-import { fuseNameSchema } from '../../shared/identifiers.ts';
+import { bundleHashSchema, fuseNameSchema } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
 import type { Credentials, Operators } from './operators.ts';
@@ -18,7 +18,7 @@ export const newAuthorisationSchema = z.strictObject({
   batchId: z.int().positive(),
   fuses: z.array(fuseNameSchema).max(64),
   lock: z.boolean(),
-  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits'),
+  bundleHash: bundleHashSchema,
   deviceCap: z.int().positive().max(100_000),
   expiresAt: z.iso.datetime(),
 });
@@ -31,7 +31,7 @@ export const authorisationQuerySchema = z.strictObject({
   step: z.enum(['fuse', 'lock']),
   /** For step 'fuse': the fuse names about to be burned. */
   fuses: z.array(z.string()).readonly().optional(),
-  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits'),
+  bundleHash: bundleHashSchema,
 });
 export type AuthorisationQuery = z.input<typeof authorisationQuerySchema>;
 
@@ -114,12 +114,12 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
       const by = operators.authenticate(supervisor, ['supervisor', 'admin']);
       const createdAt = now().toISOString();
       const expiresAt = new Date(request.expiresAt).toISOString();
-      if (expiresAt <= createdAt) throw new RecordsError(`the expiry ${request.expiresAt} is already past; choose a later one.`);
+      if (expiresAt <= createdAt) throw new RecordsError('RECORDS_REFUSED', `the expiry ${request.expiresAt} is already past; choose a later one.`);
       return inWriteTransaction(db, () => {
         const batch = db.prepare('SELECT bundle_hash FROM batches WHERE id = ?').get(request.batchId) as { bundle_hash: string } | undefined;
-        if (!batch) throw new RecordsError(`there is no batch ${request.batchId}.`);
+        if (!batch) throw new RecordsError('RECORDS_REFUSED', `there is no batch ${request.batchId}.`);
         if (batch.bundle_hash !== request.bundleHash) {
-          throw new RecordsError(`batch ${request.batchId} flashes bundle ${batch.bundle_hash}, not ${request.bundleHash}; authorise the batch's own bundle.`);
+          throw new RecordsError('RECORDS_REFUSED', `batch ${request.batchId} flashes bundle ${batch.bundle_hash}, not ${request.bundleHash}; authorise the batch's own bundle.`);
         }
         const { lastInsertRowid } = db
           .prepare(

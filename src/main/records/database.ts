@@ -1,6 +1,7 @@
 // Opening the station database with the settings every connection needs. See docs/records.md for
 // why WAL with synchronous=FULL: a commit returns only once the WAL is on stable storage, so a
 // record the station reported as written survives a crash or a power cut.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { DatabaseSync } from 'node:sqlite';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
@@ -14,14 +15,15 @@ export function openDatabase(path: string): DatabaseSync {
   try {
     db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
-    const reason = displaySafe((error as Error).message);
-    throw new RecordsError(`cannot open the records database ${displaySafe(path)}: ${reason}. Check the path and its permissions.`);
+    const reason = describeFailure(error);
+    throw new RecordsError('RECORDS_REFUSED', `cannot open the records database ${displaySafe(path)}: ${reason}. Check the path and its permissions.`);
   }
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
     if (mode.journal_mode.toLowerCase() !== 'wal') {
       throw new RecordsError(
+        'RECORDS_REFUSED',
         `the records database ${displaySafe(path)} cannot use write-ahead logging (got ${mode.journal_mode}); keep it on a local disk.`,
       );
     }
@@ -32,7 +34,7 @@ export function openDatabase(path: string): DatabaseSync {
   } catch (error) {
     db.close();
     if (error instanceof RecordsError) throw error;
-    const reason = displaySafe((error as Error).message);
-    throw new RecordsError(`cannot use the records database ${displaySafe(path)}: ${reason}. Is it a Lockstep records database?`);
+    const reason = describeFailure(error);
+    throw new RecordsError('RECORDS_REFUSED', `cannot use the records database ${displaySafe(path)}: ${reason}. Is it a Lockstep records database?`);
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../../shared/coded-error.ts';
+
 /**
  * A refusal or failure of the records store that the operator can act on: the message says what
  * went wrong and what to do. Front ends show it as is (the CLI as a CliError, the UI as an API error).
@@ -13,11 +15,9 @@ export type RecordsErrorCode =
   | 'LAST_ADMIN'
   | 'PIN_INVALID';
 
-export class RecordsError extends Error {
-  readonly code: RecordsErrorCode;
-  constructor(message: string, code: RecordsErrorCode = 'RECORDS_REFUSED') {
-    super(message);
+export class RecordsError extends CodedError<RecordsErrorCode> {
+  constructor(code: RecordsErrorCode, message: string) {
+    super(code, message);
     this.name = 'RecordsError';
-    this.code = code;
   }
 }

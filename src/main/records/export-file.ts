@@ -1,4 +1,5 @@
 // Writing an export file: never half-written under its final name, never over the station's own files.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { displaySafe } from '../../shared/untrusted.ts';
@@ -41,6 +42,7 @@ export function refuseOwnFile(out: string, ownFiles: readonly string[]): void {
   const target = canonicalPath(out);
   if (ownFiles.some((file) => canonicalPath(file) === target)) {
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `${displaySafe(out)} would overwrite the station's own records database or key; write the export to another file.`,
     );
   }
@@ -51,7 +53,7 @@ export async function writeFileAtomically(path: string, content: Iterable<string
     await replaceFileDurably(path, content, 0o644);
   } catch (error) {
     if (error instanceof RecordsError) throw error;
-    const reason = displaySafe((error as Error).message);
-    throw new RecordsError(`cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`);
+    const reason = describeFailure(error);
+    throw new RecordsError('RECORDS_REFUSED', `cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`);
   }
 }

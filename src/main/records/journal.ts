@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isIrreversible, STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
 import { parseTagPattern } from '../../shared/asset-tag.ts';
 import { FAILURE_CODES } from '../../shared/failures.ts';
+import { bundleHashSchema } from '../../shared/identifiers.ts';
 import { stepDataSchema, type StepData, type StepEventFacts } from '../../shared/step-events.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { citationProblem } from './authorisations.ts';
@@ -27,7 +28,7 @@ const decisionSchema = z.union([
 export const newBatchSchema = z.strictObject({
   name: z.string().min(1).max(200),
   product: z.string().min(1),
-  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, 'the bundle hash is the manifest SHA-256 in 64 lower-case hex digits'),
+  bundleHash: bundleHashSchema,
   bundleVersion: z.string().min(1),
   operatorId: z.string(),
   /** How the batch's provisioned handsets are tagged (src/shared/asset-tag.ts); null: no tags. */
@@ -126,7 +127,7 @@ function stepEvent(row: StepRow): StepEvent {
 function storedData(row: StepRow): StepData {
   if (row.unconverted === 1 || row.data_json === null) return null;
   const parsed = stepDataSchema(row.step, row.status).safeParse(JSON.parse(row.data_json));
-  if (!parsed.success) throw new RecordsError(`step event ${row.id} (${row.step} ${row.status}) holds data that does not fit its schema; the journal was altered.`);
+  if (!parsed.success) throw new RecordsError('RECORDS_REFUSED', `step event ${row.id} (${row.step} ${row.status}) holds data that does not fit its schema; the journal was altered.`);
   return parsed.data as StepData;
 }
 
@@ -161,8 +162,8 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
 
   function requireActiveOperator(id: string): void {
     const row = db.prepare('SELECT disabled_at FROM operators WHERE id = ?').get(id) as { disabled_at: string | null } | undefined;
-    if (!row) throw new RecordsError(`there is no operator '${id.slice(0, 32)}'.`);
-    if (row.disabled_at) throw new RecordsError(`operator ${id} is disabled and cannot work on handsets.`);
+    if (!row) throw new RecordsError('RECORDS_REFUSED', `there is no operator '${id.slice(0, 32)}'.`);
+    if (row.disabled_at) throw new RecordsError('RECORDS_REFUSED', `operator ${id} is disabled and cannot work on handsets.`);
   }
 
   function device(row: Record<string, unknown>): DeviceEntry {
@@ -177,7 +178,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
 
   function requireDevice(id: number): DeviceEntry {
     const row = deviceById.get(id);
-    if (!row) throw new RecordsError(`there is no device ${id} in the journal.`);
+    if (!row) throw new RecordsError('RECORDS_REFUSED', `there is no device ${id} in the journal.`);
     return device(row);
   }
 
@@ -189,11 +190,12 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
     if (!decision.authorised) {
       if (STATUSES_UNDER_REFUSAL.includes(status)) return;
       throw new RecordsError(
+        'RECORDS_REFUSED',
         `a ${step} step cannot be recorded as ${status}: its authorisation was refused (${displaySafe(decision.reason, 200)}). The step must not run; record it as ${STATUSES_UNDER_REFUSAL.join(' or ')}.`,
       );
     }
     const problem = citationProblem(db, decision.authorisationId, target, isIrreversible(step) ? step : undefined);
-    if (problem) throw new RecordsError(problem);
+    if (problem) throw new RecordsError('RECORDS_REFUSED', problem);
   }
 
   return {
@@ -227,7 +229,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       return inUnsyncedWriteTransaction(db, () => {
         const known = deviceBySerial.get(entry.batchId, entry.serial);
         if (known) return device(known);
-        if (!batchById.get(entry.batchId)) throw new RecordsError(`there is no batch ${entry.batchId}.`);
+        if (!batchById.get(entry.batchId)) throw new RecordsError('RECORDS_REFUSED', `there is no batch ${entry.batchId}.`);
         const { lastInsertRowid } = db
           .prepare('INSERT INTO devices (batch_id, serial, identity_json, registered_at) VALUES (?, ?, ?, ?)')
           .run(entry.batchId, entry.serial, JSON.stringify(entry.identity), now().toISOString());
@@ -247,7 +249,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       const target = requireDevice(event.deviceId);
       requireActiveOperator(event.operatorId);
       if (isIrreversible(event.step) && event.authorisation === null) {
-        throw new RecordsError(`a ${event.step} step event must carry the authorisation decision it ran under.`);
+        throw new RecordsError('RECORDS_REFUSED', `a ${event.step} step event must carry the authorisation decision it ran under.`);
       }
       if (event.authorisation) checkDecision(target, event.step, event.status, event.authorisation);
       const decision = event.authorisation;

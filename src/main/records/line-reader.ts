@@ -1,5 +1,6 @@
 // Reads a text file line by line as a stream, refusing lines beyond a bound: a hostile file with
 // one endless line must produce an error, not exhaust memory. Lines must be valid UTF-8.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { createReadStream } from 'node:fs';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
@@ -24,7 +25,7 @@ export async function* readLines(path: string, maxLineBytes: number): AsyncGener
     try {
       return decoder.decode(bytes);
     } catch {
-      throw new RecordsError(`line ${lineNumber} of ${shownPath} is not valid UTF-8: the file is damaged or not a Lockstep export.`);
+      throw new RecordsError('RECORDS_REFUSED', `line ${lineNumber} of ${shownPath} is not valid UTF-8: the file is damaged or not a Lockstep export.`);
     }
   };
   let stream;
@@ -43,12 +44,12 @@ export async function* readLines(path: string, maxLineBytes: number): AsyncGener
       pendingBytes += chunk.length - start;
       if (pendingBytes > maxLineBytes) {
         const tooLong = `is longer than ${maxLineBytes} bytes: not a Lockstep export, or damaged`;
-        throw new RecordsError(`line ${lineNumber + 1} of ${shownPath} ${tooLong}.`);
+        throw new RecordsError('RECORDS_REFUSED', `line ${lineNumber + 1} of ${shownPath} ${tooLong}.`);
       }
     }
   } catch (error) {
     if (error instanceof RecordsError) throw error;
-    throw new RecordsError(`cannot read ${shownPath}: ${displaySafe((error as Error).message)}.`);
+    throw new RecordsError('RECORDS_REFUSED', `cannot read ${shownPath}: ${describeFailure(error)}.`);
   } finally {
     stream?.destroy();
   }

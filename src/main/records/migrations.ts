@@ -259,6 +259,7 @@ export function applyMigrations(db: DatabaseSync, path: string): void {
   const { user_version: current } = db.prepare('PRAGMA user_version').get() as { user_version: number };
   if (current > SCHEMA_VERSION) {
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `the records database ${displaySafe(path)} is at schema version ${current}, ` +
         `newer than this Lockstep understands (${SCHEMA_VERSION}). Update Lockstep; do not open it with this version.`,
     );

@@ -88,15 +88,22 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     insertChange.run(id, change, by.id, now().toISOString());
   };
   const lockedOut = (id: string): RecordsError =>
-    new RecordsError(`operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`, 'OPERATOR_LOCKED');
+    new RecordsError('OPERATOR_LOCKED', `operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`);
+
+  // One answer for an unknown id and a wrong PIN (a disabled account's too), with no count of attempts left, so a
+  // sign-in screen never tells which operator ids exist. Only lock-out is named: the account refuses every PIN then.
+  const signInFailed = (): RecordsError => new RecordsError('SIGN_IN_FAILED', 'unknown operator or wrong PIN.');
 
   function authenticate(credentials: Credentials, roles: readonly Role[] = ROLES): OperatorSummary {
     const row = find(credentials.id);
     if (!row) {
       pinMatches(credentials.pin, decoyPinHash());
-      throw new RecordsError(`unknown operator or wrong PIN for '${credentials.id.slice(0, 32)}'.`, 'SIGN_IN_FAILED');
+      throw signInFailed();
     }
-    if (row.disabled_at) throw new RecordsError(`operator ${row.id} is disabled; ask an admin.`, 'OPERATOR_DISABLED');
+    if (row.disabled_at) {
+      if (!pinMatches(credentials.pin, row.pin_hash)) throw signInFailed();
+      throw new RecordsError('OPERATOR_DISABLED', `operator ${row.id} is disabled; ask an admin.`);
+    }
     const claimed = inWriteTransaction(db, () => Number(claimAttempt.run(row.id, MAX_PIN_FAILURES).changes));
     if (claimed === 0) throw lockedOut(row.id);
     if (!pinMatches(credentials.pin, row.pin_hash)) {
@@ -104,21 +111,18 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
         lockIfExhausted.run(now().toISOString(), row.id, MAX_PIN_FAILURES);
         return (find(row.id) as OperatorRow).failed_attempts;
       });
-      const left = MAX_PIN_FAILURES - failures;
-      throw new RecordsError(
-        left > 0 ? `unknown operator or wrong PIN for '${row.id}' (${left} attempts left before lock-out).` : `wrong PIN: operator ${row.id} is now locked; an admin must unlock it.`,
-        left > 0 ? 'SIGN_IN_FAILED' : 'OPERATOR_LOCKED',
-      );
+      if (failures < MAX_PIN_FAILURES) throw signInFailed();
+      throw new RecordsError('OPERATOR_LOCKED', `wrong PIN: operator ${row.id} is now locked; an admin must unlock it.`);
     }
     // A wrong guess made in parallel may have locked the account while this PIN was being checked.
     if (Number(inWriteTransaction(db, () => recordSuccess.run(row.id)).changes) === 0) throw lockedOut(row.id);
-    if (!roles.includes(row.role)) throw new RecordsError(`operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`, 'ROLE_NOT_ALLOWED');
+    if (!roles.includes(row.role)) throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`);
     return summary({ ...row, failed_attempts: 0 });
   }
 
   function existing(id: string): OperatorRow {
     const row = find(id);
-    if (!row) throw new RecordsError(`there is no operator '${displaySafe(id, 32)}'; see lockstep operators list.`, 'NO_SUCH_OPERATOR');
+    if (!row) throw new RecordsError('NO_SUCH_OPERATOR', `there is no operator '${displaySafe(id, 32)}'; see lockstep operators list.`);
     return row;
   }
 
@@ -148,7 +152,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       const pinHash = hashPin(operator.pin);
       return inWriteTransaction(db, () => {
         if (db.prepare('SELECT 1 FROM operators LIMIT 1').get()) {
-          throw new RecordsError('this station already has operators; an admin adds new ones with `lockstep operators add --as ADMIN`.');
+          throw new RecordsError('RECORDS_REFUSED', 'this station already has operators; an admin adds new ones with `lockstep operators add --as ADMIN`.');
         }
         insert.run(operator.id, operator.displayName, 'admin', pinHash, now().toISOString(), null);
         return summary(existing(operator.id));
@@ -160,7 +164,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       const by = authenticate(admin, ['admin']);
       const pinHash = hashPin(operator.pin);
       return inWriteTransaction(db, () => {
-        if (find(operator.id)) throw new RecordsError(`operator '${operator.id}' already exists; pick another id (disabled operators keep theirs).`);
+        if (find(operator.id)) throw new RecordsError('RECORDS_REFUSED', `operator '${operator.id}' already exists; pick another id (disabled operators keep theirs).`);
         insert.run(operator.id, operator.displayName, operator.role, pinHash, now().toISOString(), by.id);
         journal(operator.id, 'added', by);
         return summary(existing(operator.id));
@@ -173,7 +177,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
         const row = existing(id);
         if (row.disabled_at) return summary(row);
         if (row.role === 'admin' && otherActiveAdmins(id) === 0) {
-          throw new RecordsError(`operator ${id} is the last active admin that is not locked out; add or unlock another admin before disabling it.`, 'LAST_ADMIN');
+          throw new RecordsError('LAST_ADMIN', `operator ${id} is the last active admin that is not locked out; add or unlock another admin before disabling it.`);
         }
         db.prepare('UPDATE operators SET disabled_at = ?, disabled_by = ? WHERE id = ?').run(now().toISOString(), by.id, id);
         journal(id, 'disabled', by);
@@ -209,7 +213,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
      * An admin may reset its own PIN: it proves the current one, and the new one is typed twice.
      */
     resetPin(admin: Credentials, id: string, pin: string): OperatorSummary {
-      if (!pinSchema.safeParse(pin).success) throw new RecordsError('the new PIN is not valid: a PIN is 6 to 12 digits.', 'PIN_INVALID');
+      if (!pinSchema.safeParse(pin).success) throw new RecordsError('PIN_INVALID', 'the new PIN is not valid: a PIN is 6 to 12 digits.');
       const by = authenticate(admin, ['admin']);
       const pinHash = hashPin(pin);
       return inWriteTransaction(db, () => {

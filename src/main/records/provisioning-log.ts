@@ -73,7 +73,7 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
   /** The next free tag of `pattern`, its sequence advanced past it; inside the record's transaction. */
   function allocateTag(pattern: string, at: Date): string {
     const parsed = parseTagPattern(pattern);
-    if ('problem' in parsed) throw new RecordsError(`the batch's asset tag pattern is invalid: ${parsed.problem}`);
+    if ('problem' in parsed) throw new RecordsError('RECORDS_REFUSED', `the batch's asset tag pattern is invalid: ${parsed.problem}`);
     let seq = (nextSeq.get(pattern) as { next_seq: number } | undefined)?.next_seq ?? 1;
     // Another pattern may have produced the same text already (LS-{seq} and LS-{seq:1}): skip past it.
     while (tagTaken.get(formatTag(parsed, at, seq))) seq += 1;
@@ -94,12 +94,12 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
       const record = parseInput(newRecordSchema, input, 'provisioning record');
       return inWriteTransaction(db, () => {
         const device = deviceById.get(record.deviceId) as { batch_id: number; serial: string; asset_tag_pattern: string | null } | undefined;
-        if (!device) throw new RecordsError(`there is no device ${record.deviceId} in the journal; register it first.`);
+        if (!device) throw new RecordsError('RECORDS_REFUSED', `there is no device ${record.deviceId} in the journal; register it first.`);
         if (!activeOperator.get(record.operatorId)) {
-          throw new RecordsError(`operator '${record.operatorId.slice(0, 32)}' does not exist or is disabled.`);
+          throw new RecordsError('RECORDS_REFUSED', `operator '${record.operatorId.slice(0, 32)}' does not exist or is disabled.`);
         }
         const problem = record.authorisationId === null ? null : citationProblem(db, record.authorisationId, { batchId: device.batch_id, serial: device.serial });
-        if (problem) throw new RecordsError(problem);
+        if (problem) throw new RecordsError('RECORDS_REFUSED', problem);
         const previous = head();
         const at = now();
         const assetTag = record.outcome === 'provisioned' && device.asset_tag_pattern !== null ? allocateTag(device.asset_tag_pattern, at) : null;

@@ -1,6 +1,7 @@
 // The station's Ed25519 identity. The private key lives in a 0600 file in the station data dir,
 // never in the database, so a copied database cannot sign; the database keeps the public key and
 // its fingerprint so the two cannot be swapped silently.
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -54,8 +55,9 @@ function createKeyFile(path: string): KeyObject {
   } catch (error) {
     // Another station process created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path);
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `cannot create the station key ${displaySafe(path)}: ${reason}. Check the data directory's permissions and free space.`,
     );
   } finally {
@@ -78,15 +80,15 @@ function syncDirectory(directory: string): void {
 export function readKeyFile(path: string): KeyObject {
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
     const shown = displaySafe(path);
-    throw new RecordsError(`the station key ${shown} is readable by other users; run \`chmod 600 ${shown}\` and retry.`);
+    throw new RecordsError('RECORDS_REFUSED', `the station key ${shown} is readable by other users; run \`chmod 600 ${shown}\` and retry.`);
   }
   try {
     const key = createPrivateKey(readFileSync(path));
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it is a ${key.asymmetricKeyType ?? 'unknown'} key`);
     return key;
   } catch (error) {
-    const reason = displaySafe((error as Error).message);
-    throw new RecordsError(`the station key ${displaySafe(path)} is not an Ed25519 private key (${reason}); restore it from backup.`);
+    const reason = describeFailure(error);
+    throw new RecordsError('RECORDS_REFUSED', `the station key ${displaySafe(path)} is not an Ed25519 private key (${reason}); restore it from backup.`);
   }
 }
 
@@ -106,6 +108,7 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
   const size = fileSize(keyPath);
   if (stored && size === null) {
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `the station key ${displaySafe(keyPath)} is missing but this database belongs to station ${stored.fingerprint}. ` +
         'Restore the key file from backup; a new key would make exports unverifiable against the old one.',
     );
@@ -125,6 +128,7 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
   };
   if (stored && stored.fingerprint !== identity.fingerprint) {
     throw new RecordsError(
+      'RECORDS_REFUSED',
       `the station key ${displaySafe(keyPath)} (fingerprint ${identity.fingerprint}) ` +
         `is not the key of this database (station ${stored.fingerprint}). Use the data directory the database came from.`,
     );

@@ -1,11 +1,12 @@
 import type { z } from 'zod';
+import { inlineIssues } from '../../shared/zod-issues.ts';
 import { RecordsError } from './errors.ts';
 
 /** Validates input at the boundary between the pipeline and the store. */
 export function parseInput<T>(schema: z.ZodType<T, unknown>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new RecordsError(`invalid ${what}: ${result.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ')}`);
+    throw new RecordsError('RECORDS_REFUSED', `invalid ${what}: ${inlineIssues(result.error)}`);
   }
   return result.data;
 }

@@ -10,7 +10,7 @@ import {
   type VerifyOutcome,
   type VerifyProblem,
 } from '../../shared/records.ts';
-import { displaySafe } from '../../shared/untrusted.ts';
+import { firstIssue } from '../../shared/zod-issues.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { chainHash, linkBreak, type ChainLink, type LinkBreak } from './chain.ts';
 import { elidedLineText, recordLineText } from './export-line.ts';
@@ -157,9 +157,8 @@ export async function verifyJsonlExport(path: string, pinnedKey?: string): Promi
     const schema = type === 'record' ? recordLineSchemaFor(json) : type === 'elided' ? elidedLineSchema : type === 'chain-head' ? chainHeadLineSchema : null;
     const parsed = schema?.safeParse(json);
     if (!parsed?.success) {
-      // zod quotes unknown keys in its messages, and the keys come from the file.
-      const detail = parsed?.error.issues[0];
-      const where = detail ? ` (${displaySafe(`${detail.path.join('.')}: ${detail.message}`, 200)})` : '';
+      const detail = parsed ? firstIssue(parsed.error) : null;
+      const where = detail ? ` (${detail.field === null ? detail.message : `${detail.field}: ${detail.message}`})` : '';
       return failure({ line: lineNumber, problem: 'malformed', message: `is not a Lockstep export line${where}: the file was edited or damaged.` });
     }
     if (parsed.data.type === 'chain-head') {

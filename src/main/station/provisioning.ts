@@ -177,7 +177,7 @@ export function liveAuthorisation(records: StationRecords, info: BatchInfo): Aut
 function stillActive(records: StationRecords, signedIn: OperatorSummary): OperatorSummary {
   const operator = records.operators.get(signedIn.id);
   if (!operator || operator.disabledAt !== null || operator.lockedAt !== null) {
-    throw new RecordsError(`operator ${signedIn.id} is no longer active; sign in again.`, 'SIGN_IN_FAILED');
+    throw new RecordsError('SIGN_IN_FAILED', `operator ${signedIn.id} is no longer active; sign in again.`);
   }
   return operator;
 }

@@ -41,7 +41,7 @@ export class OperatorSession {
     if (!this.#current) throw new NotSignedInError();
     const { operator } = this.#current;
     if (roles && !roles.includes(operator.role)) {
-      throw new RecordsError(`operator ${operator.id} is a ${operator.role}; this needs a ${roles.join(' or ')}.`, 'ROLE_NOT_ALLOWED');
+      throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${operator.id} is a ${operator.role}; this needs a ${roles.join(' or ')}.`);
     }
     return operator;
   }

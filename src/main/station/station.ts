@@ -218,7 +218,7 @@ export function createStation(options: StationOptions): Station {
       const { started } = requireBatch();
       const store = openRecords();
       const device = store.journal.findDevice(started.info.id, serial);
-      if (!device) throw new RecordsError(`handset ${serial.slice(0, 64)} has not been identified in this batch yet.`);
+      if (!device) throw new RecordsError('RECORDS_REFUSED', `handset ${serial.slice(0, 64)} has not been identified in this batch yet.`);
       const shown = started.batch.snapshot.handsets.find((handset) => handset.serial === serial);
       const seq = shown?.recordSeq ?? store.log.provisionedSeq(device.id);
       return {

@@ -1,7 +1,16 @@
 // Numbers, sizes, rates, durations and times for the operator's language, through Intl.
 import i18next from 'i18next';
+import { languageFor } from './i18n/language.ts';
 
-const locale = (): string => i18next.language || 'en';
+/**
+ * The locale to format in: the system's own (en-GB, zh-Hant-TW) when it speaks the operator's language,
+ * so an English station in Britain shows 04/12/2026 and 14:14; the operator's language otherwise.
+ */
+export function formattingLocale(language: string, systemLocales: readonly string[]): string {
+  return systemLocales.find((system) => languageFor(system) === language && Intl.DateTimeFormat.supportedLocalesOf(system).length > 0) ?? language;
+}
+
+const locale = (): string => formattingLocale(i18next.language || 'en', globalThis.navigator?.languages ?? []);
 
 /**
  * One formatter per language and kind, made on first use: creating an Intl formatter costs far more

@@ -6,11 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from '../../lockstep-cli.ts';
-import { createLabelFixture, scan, TECHNICIAN, toolAvailable } from './fixture.ts';
+import { requireTools } from '../../support/tools.ts';
+import { createLabelFixture, scan, TECHNICIAN } from './fixture.ts';
 import { startZebra, type ZebraListener } from './zebra-listener.ts';
-
-const ZBAR = toolAvailable('zbarimg');
-if (!ZBAR) console.warn('SKIPPED label CLI scan checks: zbarimg (Debian zbar-tools) is not installed');
 
 const station = createLabelFixture();
 const out = mkdtempSync(join(tmpdir(), 'lockstep-label-cli-'));
@@ -32,7 +30,8 @@ afterAll(async () => {
 const pin = `${TECHNICIAN.pin}\n`;
 
 describe('lockstep label', { timeout: 90_000 }, () => {
-  it('renders ZPL, PDF and PNG files, and a preview of the ZPL that scans', () => {
+  it('renders ZPL, PDF and PNG files, and a preview of the ZPL that scans', (context) => {
+    requireTools(context, 'zbarimg');
     for (const format of ['zpl', 'pdf', 'png']) {
       const run = runCli(['label', 'render', '--db', db, '--serial', 'CLI00001', '--format', format, '--out', join(out, `label.${format}`), '--template', '2x1-300']);
       expect(run.stderr).toBe('');
@@ -43,7 +42,7 @@ describe('lockstep label', { timeout: 90_000 }, () => {
     const preview = runCli(['label', 'preview', '--db', db, '--serial', 'CLI00001', '--out', join(out, 'preview.png')]);
     expect(preview.status).toBe(0);
     expect(preview.stdout).toContain('preview of the zpl label, template 4x2-203');
-    if (ZBAR) expect(scan(join(out, 'preview.png'))).toContain(`CODE-128:${tag}`);
+    expect(scan(join(out, 'preview.png'))).toContain(`CODE-128:${tag}`);
   });
 
   it('prints to a Zebra with the operator PIN; a second print is a reprint that needs a reason', async () => {

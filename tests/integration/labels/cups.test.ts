@@ -5,15 +5,19 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLabelService, type LabelService } from '../../../src/main/labels/label-service.ts';
 import { loadLabelTemplates } from '../../../src/main/labels/templates.ts';
-import { createLabelFixture, TECHNICIAN, toolAvailable } from './fixture.ts';
+import { missingTools, requireTools } from '../../support/tools.ts';
+import { createLabelFixture, TECHNICIAN } from './fixture.ts';
 import { startZebra, type ZebraListener } from './zebra-listener.ts';
 
 const CUPSD = '/usr/sbin/cupsd';
-const TOOLS = existsSync(CUPSD) && toolAvailable('lp', ['-h']) && toolAvailable('lpadmin', ['-h']) && toolAvailable('lpstat', ['-h']);
-if (!TOOLS) console.warn('SKIPPED CUPS printing test: cupsd, lp, lpadmin or lpstat is missing (Debian packages cups and cups-client)');
+/** The service's own programs are in /usr/sbin, which a user's PATH often lacks: they are run by path. */
+const LPADMIN = '/usr/sbin/lpadmin';
+const CUPSENABLE = '/usr/sbin/cupsenable';
+const CUPSDISABLE = '/usr/sbin/cupsdisable';
+const TOOLS = [CUPSD, 'lp', 'lpstat', LPADMIN, CUPSENABLE, CUPSDISABLE];
 
 const station = createLabelFixture();
 let dir = '';
@@ -42,7 +46,8 @@ async function until(condition: () => boolean, what: string, ms = 15_000): Promi
 }
 
 beforeAll(async () => {
-  if (!TOOLS) return;
+  // Where a tool is missing, each test says so (beforeEach below) instead of this setup failing on it.
+  if (missingTools(TOOLS) !== null) return;
   dir = mkdtempSync(join(tmpdir(), 'lockstep-cups-'));
   // cupsd runs backends as its unprivileged user (lp), which must reach the spool inside this folder.
   chmodSync(dir, 0o711);
@@ -72,7 +77,7 @@ beforeAll(async () => {
   receiver = await startZebra();
   cupsd = spawn(CUPSD, ['-f', '-c', join(dir, 'conf', 'cupsd.conf'), '-s', join(dir, 'conf', 'cups-files.conf')], { stdio: 'ignore' });
   await until(() => existsSync(socket) && spawnSync('lpstat', ['-r'], { env: { ...process.env, CUPS_SERVER: socket }, encoding: 'utf8' }).stdout.includes('is running'), 'cupsd to start');
-  cups('lpadmin', ['-p', 'zebra', '-v', `socket://127.0.0.1:${receiver.port}`, '-E']);
+  cups(LPADMIN, ['-p', 'zebra', '-v', `socket://127.0.0.1:${receiver.port}`, '-E']);
   service = createLabelService({ databasePath: station.records.databasePath, templates: await loadLabelTemplates(), printerOptions: { timeoutMs: 10_000, cupsServer: socket } });
 }, 60_000);
 
@@ -84,7 +89,9 @@ afterAll(async () => {
   station.cleanup();
 });
 
-describe.skipIf(!TOOLS)('printing through a real CUPS (cupsd in its own folder)', () => {
+describe('printing through a real CUPS (cupsd in its own folder)', () => {
+  beforeEach((context) => requireTools(context, ...TOOLS));
+
   it('sends ZPL raw with lp: the listener behind the queue receives exactly one well-formed label', async () => {
     const record = station.tagged('CUPS0001');
     const queued = await service.print({ record, printer: { address: 'cups:zebra', format: 'zpl', template: '4x2-203' }, operatorId: TECHNICIAN.id });
@@ -105,11 +112,11 @@ describe.skipIf(!TOOLS)('printing through a real CUPS (cupsd in its own folder)'
 
   it('reports a disabled queue as paused and an unknown queue as offline; neither prints', async () => {
     expect(await service.printerStatus({ address: 'cups:zebra', format: 'zpl', template: '2x1-203' })).toMatchObject({ state: 'unknown', detail: expect.stringMatching(/idle/) });
-    cups('cupsdisable', ['zebra']);
+    cups(CUPSDISABLE, ['zebra']);
     const record = station.tagged('CUPS0003');
     const paused = await (await service.print({ record, printer: { address: 'cups:zebra', format: 'zpl', template: '2x1-203' }, operatorId: TECHNICIAN.id })).outcome;
     expect(paused).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^not sent: .*disabled/) });
-    cups('cupsenable', ['zebra']);
+    cups(CUPSENABLE, ['zebra']);
     const missing = await (await service.reprint('CUPS0003', { address: 'cups:no-such-queue', format: 'zpl', template: '2x1-203' }, TECHNICIAN.id, 'wrong queue')).outcome;
     expect(missing).toMatchObject({ status: 'failed', detail: expect.stringMatching(/CUPS does not know queue no-such-queue/) });
     expect(service.unprinted().map((entry) => entry.serial)).toContain('CUPS0003');

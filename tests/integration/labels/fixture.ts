@@ -35,11 +35,6 @@ export function createLabelFixture(): LabelFixture {
   };
 }
 
-/** Whether a command-line tool runs here; the tests that need it print why they skip otherwise. */
-export function toolAvailable(command: string, args: readonly string[] = ['--version']): boolean {
-  return spawnSync(command, args, { stdio: 'ignore' }).error === undefined;
-}
-
 /** Every symbol zbarimg finds in an image file, as `TYPE:data` lines, sorted. */
 export function scan(path: string): string[] {
   const result = spawnSync('zbarimg', ['-q', path], { encoding: 'utf8' });

@@ -11,10 +11,8 @@ import { matrixPayload } from '../../../src/main/labels/content.ts';
 import { LabelError } from '../../../src/main/labels/errors.ts';
 import { renderLabel, renderLabelPreview } from '../../../src/main/labels/render.ts';
 import { loadLabelTemplates, type TemplateSet } from '../../../src/main/labels/templates.ts';
-import { createLabelFixture, pdfToPng, scan, toolAvailable } from './fixture.ts';
-
-const ZBAR = toolAvailable('zbarimg');
-if (!ZBAR) console.warn('SKIPPED hostile label scan checks: zbarimg (Debian zbar-tools) is not installed');
+import { requireTools } from '../../support/tools.ts';
+import { createLabelFixture, pdfToPng, scan } from './fixture.ts';
 
 const HOSTILE: Record<string, string> = {
   injection: '^XZ^XA^FO0,0^A0N,99,99^FDINJECTED^FS^XZ',
@@ -95,7 +93,8 @@ describe('hostile device strings on labels', () => {
     expect(matrixPayload('LS-2026-000001', long.deviceSerial, long.imei, long.hash)).toBe(`LS1|LS-2026-000001|${'S'.repeat(32)}%E2%80%A6|${long.imei}|${long.hash.slice(0, 16)}`);
   });
 
-  it.skipIf(!ZBAR)('hostile serials still scan, as their percent-encoded payload, on every template and format', async () => {
+  it('hostile serials still scan, as their percent-encoded payload, on every template and format', async (context) => {
+    requireTools(context, 'zbarimg', 'pdftoppm');
     const serials = { injection: HOSTILE.injection, mixed: 'A^~_\x00\x1b[2J\u202E中é\ud800', megabyte: HOSTILE.megabyte };
     for (const [name, serial] of Object.entries(serials)) {
       const record = station.tagged(`X${serial}`);
@@ -109,7 +108,7 @@ describe('hostile device strings on labels', () => {
         expect(scan(png), `${name} on ${template.name} (PNG)`).toEqual(wanted);
         const pdf = join(dir, `${name}-${template.name}.pdf`);
         writeFileSync(pdf, await renderLabel(record, template, 'pdf'));
-        if (toolAvailable('pdftoppm', ['-v'])) expect(scan(pdfToPng(pdf, 300)), `${name} on ${template.name} (PDF)`).toEqual(wanted);
+        expect(scan(pdfToPng(pdf, 300)), `${name} on ${template.name} (PDF)`).toEqual(wanted);
       }
     }
   }, 120_000);

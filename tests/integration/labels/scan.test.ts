@@ -8,12 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProvisioningRecord } from '../../../src/shared/records.ts';
 import { renderLabel, renderLabelPreview } from '../../../src/main/labels/render.ts';
 import { loadLabelTemplates, type TemplateSet } from '../../../src/main/labels/templates.ts';
-import { createLabelFixture, imei, pdfToPng, scan, toolAvailable } from './fixture.ts';
-
-const ZBAR = toolAvailable('zbarimg');
-const POPPLER = toolAvailable('pdftoppm', ['-v']);
-if (!ZBAR) console.warn('SKIPPED label scan tests: zbarimg (Debian zbar-tools) is not installed, so no barcode can be decoded here');
-if (!POPPLER) console.warn('SKIPPED PDF scan tests: pdftoppm (Debian poppler-utils) is not installed, so the PDF cannot be rasterised');
+import { requireTools } from '../../support/tools.ts';
+import { createLabelFixture, imei, pdfToPng, scan } from './fixture.ts';
 
 const station = createLabelFixture();
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-label-scan-'));
@@ -40,19 +36,22 @@ describe('labels scan to exactly their data', () => {
   });
 
   for (const name of ['2x1-203', '2x1-300', '4x2-203', '4x2-300']) {
-    it.skipIf(!ZBAR)(`${name}: PNG`, async () => {
+    it(`${name}: PNG`, async (context) => {
+      requireTools(context, 'zbarimg');
       const path = join(dir, `${name}.png`);
       writeFileSync(path, await renderLabel(record, templates.get(name), 'png'));
       expect(scan(path)).toEqual(expected(record));
     });
 
-    it.skipIf(!ZBAR || !POPPLER)(`${name}: PDF rasterised by pdftoppm at 300 and 600 dpi`, async () => {
+    it(`${name}: PDF rasterised by pdftoppm at 300 and 600 dpi`, async (context) => {
+      requireTools(context, 'zbarimg', 'pdftoppm');
       const path = join(dir, `${name}.pdf`);
       writeFileSync(path, await renderLabel(record, templates.get(name), 'pdf'));
       for (const dpi of [300, 600]) expect(scan(pdfToPng(path, dpi))).toEqual(expected(record));
     });
 
-    it.skipIf(!ZBAR)(`${name}: ZPL rendered from its bytes`, async () => {
+    it(`${name}: ZPL rendered from its bytes`, async (context) => {
+      requireTools(context, 'zbarimg');
       const path = join(dir, `${name}.zpl.png`);
       writeFileSync(path, await renderLabelPreview(record, templates.get(name), 'zpl'));
       expect(scan(path)).toEqual(expected(record));

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NO_PRINTER } from '../../../src/main/pipeline/labels.ts';
 import { openStationLabels, reprintLabel } from '../../../src/main/station/label-setup.ts';
 import { SETTINGS_FILE } from '../../../src/main/station/settings.ts';
-import { createLabelFixture, scan, TECHNICIAN, toolAvailable } from './fixture.ts';
+import { requireTools } from '../../support/tools.ts';
+import { createLabelFixture, scan, TECHNICIAN } from './fixture.ts';
 
 const station = createLabelFixture();
 afterAll(() => station.cleanup());
@@ -39,7 +40,8 @@ describe('a station\'s labels', () => {
     }
   });
 
-  it.skipIf(!toolAvailable('zbarimg'))('previews a batch before it starts: its first tag and sample values, from the ZPL bytes', async () => {
+  it('previews a batch before it starts: its first tag and sample values, from the ZPL bytes', async (context) => {
+    requireTools(context, 'zbarimg');
     settings({ labelPrinter: { address: 'tcp://127.0.0.1:9100', format: 'zpl', template: '2x1-203' } });
     const labels = await openStationLabels({ databasePath: station.records.databasePath });
     const png = await labels.batchPreview({ assetTagPattern: 'D7-{yy}{mm}-{seq:04}', product: 'lockstep-ref', bundleVersion: '1.0.0', date: new Date('2026-11-25T00:00:00Z') });

@@ -182,6 +182,8 @@ describe('operators through the station API', () => {
     await signIn(ADMIN);
     expect(await call('operators.disable', { adminPin: ADMIN.pin, id: NEW.id })).toMatchObject({ ok: true, value: { id: NEW.id, disabledAt: expect.any(String) } });
     expect(await signIn({ id: NEW.id, pin: NEW.pin })).toMatchObject({ ok: false, error: { failure: 'OPERATOR_DISABLED' } });
+    // Without the PIN a disabled account answers like an unknown one.
+    expect(await signIn({ id: NEW.id, pin: '0000000' })).toMatchObject({ ok: false, error: { failure: 'SIGN_IN_FAILED' } });
   });
 
   it('unlocks an operator locked out by wrong PINs', async () => {

@@ -2,20 +2,10 @@
 // before it goes out, proven by read-back; found-set bits and sent-but-unset bits are alarms; a link
 // that now answers as another handset gets nothing.
 import { describe, expect, it } from 'vitest';
-import { StepFailure } from '../../../src/main/pipeline/failure.ts';
 import { fuse } from '../../../src/main/pipeline/steps/fuse.ts';
-import { FakeBootloader, harness, type EarlierEvent } from './step-harness.ts';
+import { failure, FakeBootloader, harness, type EarlierEvent } from './step-harness.ts';
 
 const progs = (bootloader: FakeBootloader): string[] => bootloader.commands.filter((command) => command.startsWith('oem fuse prog'));
-
-async function failure(run: Promise<unknown>): Promise<StepFailure> {
-  const error = await run.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof StepFailure)) throw new Error(`expected a StepFailure, got ${String(error)}`);
-  return error;
-}
 
 describe('the fuse step', () => {
   it('journals the read-before, then the program as sent before it goes out, then its acknowledgement, and proves the bits by read-back', async () => {

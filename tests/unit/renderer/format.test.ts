@@ -2,7 +2,20 @@
 // it changes (the formatters are made once per language and kept).
 import i18next from 'i18next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDateTime, formatDuration, formatList, formatMegabytes, formatNumber, formatRate } from '../../../src/renderer/src/format.ts';
+import { formatDateTime, formatDuration, formattingLocale, formatList, formatMegabytes, formatNumber, formatRate } from '../../../src/renderer/src/format.ts';
+
+describe('the formatting locale', () => {
+  it("is the system's full locale when it speaks the operator's language, else the operator's language", () => {
+    expect(formattingLocale('en', ['en-GB', 'en'])).toBe('en-GB');
+    expect(formattingLocale('zh-CN', ['en-GB', 'zh-Hans-CN'])).toBe('zh-Hans-CN');
+    expect(formattingLocale('zh-CN', ['en-GB'])).toBe('zh-CN');
+    expect(formattingLocale('en', [])).toBe('en');
+    // A British English station writes the day first and a 24-hour clock.
+    expect(new Intl.DateTimeFormat(formattingLocale('en', ['en-GB']), { dateStyle: 'short', timeStyle: 'short', timeZone: 'UTC' }).format(new Date('2026-12-04T14:14:00Z'))).toBe(
+      '04/12/2026, 14:14',
+    );
+  });
+});
 
 describe('renderer formatting', () => {
   beforeAll(async () => {

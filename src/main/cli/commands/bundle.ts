@@ -1,3 +1,4 @@
+import { describeFailure } from '../../../shared/describe-failure.ts';
 import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -293,7 +294,7 @@ async function readPrivateKey(path: string, io: CliIo): Promise<KeyObject> {
   try {
     [text, { mode }] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
   } catch (error) {
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new CliError(`cannot read signing key ${shown} (${reason}). Create one with 'lockstep keys generate --out DIR'.`);
   }
   const parsed = parseKeyPem(text, shown);

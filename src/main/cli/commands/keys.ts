@@ -1,3 +1,4 @@
+import { describeFailure } from '../../../shared/describe-failure.ts';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,7 +39,7 @@ export const keysCommand: CliCommand = {
         if (code === 'EEXIST') {
           throw new CliError(`a key named '${values.name}' already exists in ${folder}: pick another --name; keys are never overwritten.`);
         }
-        const reason = displaySafe((error as Error).message);
+        const reason = describeFailure(error);
         throw new CliError(`cannot write the key pair to ${folder} (${reason}): pick a folder you can write to.`);
       }
       io.out(`Key id: ${pair.keyId}\n`);

@@ -1,3 +1,4 @@
+import { describeFailure } from '../../../shared/describe-failure.ts';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -101,7 +102,7 @@ function pinnedKeyOf(value: string): string {
   try {
     key = createPublicKey(readFileSync(value));
   } catch (error) {
-    const reason = displaySafe((error as Error).message);
+    const reason = describeFailure(error);
     throw new CliError(`--station-key ${displaySafe(value, 80)} is not a public key file: ${reason}.`, EXIT_USAGE);
   }
   if (key.asymmetricKeyType !== 'ed25519') {

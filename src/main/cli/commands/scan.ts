@@ -1,3 +1,4 @@
+import { describeFailure } from '../../../shared/describe-failure.ts';
 import { parseArgs } from 'node:util';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { ScenarioError } from '../../../sim/index.ts';
@@ -13,7 +14,7 @@ export const scanCommand: CliCommand = {
     // A scenario file or a data folder the station cannot use is the operator's to fix, not a bug.
     const opened = await openStation(stationOptions(values)).catch((error: unknown) => {
       if (error instanceof ScenarioError) throw new CliError(error.message);
-      throw new CliError(`cannot open the station: ${displaySafe((error as Error).message)}`);
+      throw new CliError(`cannot open the station: ${describeFailure(error)}`);
     });
     try {
       const result = await opened.station['devices.scan'](undefined);

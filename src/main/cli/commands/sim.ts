@@ -1,3 +1,4 @@
+import { describeFailure } from '../../../shared/describe-failure.ts';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { displaySafe } from '../../../shared/untrusted.ts';
@@ -47,11 +48,11 @@ export const simCommand: CliCommand = {
     const timing = values.demo ? accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) : {};
 
     const fleet = await createSimFleet({ scenario, stateDir, timing }).catch((error: unknown) => {
-      throw new CliError(`cannot start the virtual handsets: ${displaySafe((error as Error).message)}`);
+      throw new CliError(`cannot start the virtual handsets: ${describeFailure(error)}`);
     });
     try {
       const ports = await fleet.serveTcp(firstPort).catch((error: unknown) => {
-        throw new CliError(`cannot serve fastboot over TCP: ${displaySafe((error as Error).message)}`);
+        throw new CliError(`cannot serve fastboot over TCP: ${describeFailure(error)}`);
       });
       io.out(`State directory: ${displaySafe(stateDir)}${values.demo ? ` (demo mode: ${DEMO_SPEEDUP}x faster)` : ''}\n`);
       fleet.handsets.forEach((handset, index) => {
@@ -72,7 +73,7 @@ export const simCommand: CliCommand = {
 /** Prints `<serial>\tat:<tty link>` for each AT port as it appears, and a line when it goes or cannot be made. */
 async function announcePtys(fleet: SimFleet, dir: string, io: CliIo): Promise<void> {
   const server = await fleet.servePty(dir).catch((error: unknown) => {
-    throw new CliError(`cannot serve the AT ports on ttys: ${displaySafe((error as Error).message)}`);
+    throw new CliError(`cannot serve the AT ports on ttys: ${describeFailure(error)}`);
   });
   const serial = (port: SimPtyPort): string => displaySafe(port.serialNumber, 64);
   const appeared = (port: SimPtyPort): void => io.out(`${serial(port)}\tat:${displaySafe(port.path)}\n`);

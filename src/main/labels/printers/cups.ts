@@ -1,6 +1,7 @@
 // A CUPS queue, through the `lp` and `lpstat` clients (Debian cups-client), so the station needs no
 // CUPS library and honours the depot's CUPS set-up. ZPL goes to the queue raw (`-o raw`, for a
 // Zebra behind a raw queue); PDF and PNG go through the queue's filters like any document.
+import { describeFailure } from '../../../shared/describe-failure.ts';
 import { spawn } from 'node:child_process';
 import type { LabelFormat, PrinterStatus } from '../../../shared/labels.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
@@ -58,7 +59,7 @@ export async function cupsStatus(target: CupsTarget): Promise<PrinterStatus> {
   try {
     result = await run('lpstat', ['-p', target.queue], target, null);
   } catch (error) {
-    return { state: 'offline', address, detail: (error as Error).message };
+    return { state: 'offline', address, detail: describeFailure(error) };
   }
   const text = displaySafe(`${result.out}${result.err}`.trim(), 300);
   if (result.code !== 0) return { state: 'offline', address, detail: `CUPS does not know queue ${target.queue}: ${text}` };

@@ -1,6 +1,7 @@
 // Checks: over the booted handset's AT port, every check of its profile is asked and judged, and all
 // are reported, so the operator sees the whole picture.
-import { runAtChecks, syncAt } from '../../handset/at-checks.ts';
+import { CHECK_VALUE, type CheckOutcome } from '../../../shared/step-events.ts';
+import { runAtChecks, syncAt, type AtCheckResult } from '../../handset/at-checks.ts';
 import { StepFailure } from '../failure.ts';
 import type { Step } from '../step.ts';
 
@@ -17,7 +18,7 @@ export const checks: Step<'checks'> = {
     } finally {
       await client.close();
     }
-    const outcomes = context.facts.checks.map((check) => ({ id: check.id, passed: check.passed }));
+    const outcomes = context.facts.checks.map(outcomeOf);
     const summary = context.facts.checks.map((check) => `${check.id}=${check.passed ? 'pass' : 'FAIL'}`).join(' ');
     const failed = context.facts.checks.filter((check) => !check.passed);
     if (failed.length > 0) {
@@ -31,3 +32,9 @@ export const checks: Step<'checks'> = {
     return { status: 'passed', data: { checks: outcomes }, detail: summary };
   },
 };
+
+/** A check as the journal keeps it: its outcome and the handset's answer; a captured value only within the journal's grammar. */
+function outcomeOf(check: AtCheckResult): CheckOutcome {
+  const value = check.value !== null && CHECK_VALUE.test(check.value) ? check.value : null;
+  return { id: check.id, passed: check.passed, answer: check.answer, value };
+}

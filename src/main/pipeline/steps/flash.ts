@@ -6,7 +6,7 @@ import { StepFailure } from '../failure.ts';
 import { RateMeter } from '../rate-meter.ts';
 import type { Step } from '../step.ts';
 import { fastbootOf } from './handset-access.ts';
-import { flashTargets, hashMismatches } from './partitions.ts';
+import { flashTargets, hashMatches, readPartitionHashes } from './partitions.ts';
 
 export const flash: Step<'flash'> = {
   name: 'flash',
@@ -18,7 +18,7 @@ export const flash: Step<'flash'> = {
     facts.targets = targets;
     const unlocked = facts.identity?.unlocked === true;
     if (context.history().flashWritten || !unlocked) {
-      if ((await hashMismatches(fastboot, targets, facts, signal)).length === 0) {
+      if ((await readPartitionHashes(fastboot, targets, facts, signal)).every(hashMatches)) {
         return { status: 'passed', data: { written: false, bytes: 0 }, detail: "already flashed: every partition reads back the bundle's hash" };
       }
       if (!unlocked) throw new StepFailure('LOCKED_UNVERIFIED', 'the bootloader is locked but the partitions do not hold this bundle', 'Set the handset aside and tell the supervisor.');

@@ -1,6 +1,7 @@
 // The partitions a bundle writes on one handset, and the handset's own hash of each: shared by the
 // flash step (which skips writing what already reads back right) and the verify step.
 import type { ManifestPartition } from '../../../shared/bundle.ts';
+import type { PartitionHashCheck } from '../../../shared/step-events.ts';
 import type { VerifiedBundle } from '../../bundle/verify.ts';
 import type { FastbootClient } from '../../fastboot/client.ts';
 import { FastbootFailError } from '../../fastboot/errors.ts';
@@ -29,15 +30,24 @@ export async function flashTargets(bundle: VerifiedBundle, client: FastbootClien
   });
 }
 
-/** The written partitions whose device-side hash differs from the manifest's; every hash read lands in `facts`. */
-export async function hashMismatches(fastboot: ProfiledFastboot, targets: readonly FlashTarget[], facts: RunFacts, signal: AbortSignal): Promise<string[]> {
-  const wrong: string[] = [];
+/** The handset's own hash of each written partition beside the manifest's; every hash read lands in `facts` as it is read. */
+export async function readPartitionHashes(
+  fastboot: ProfiledFastboot,
+  targets: readonly FlashTarget[],
+  facts: RunFacts,
+  signal: AbortSignal,
+): Promise<PartitionHashCheck[]> {
+  const checks: PartitionHashCheck[] = [];
   facts.partitions = [];
   for (const { partition, target } of targets) {
     const hash = await fastboot.partitionHash(target, partition.expanded.size, signal);
     facts.partitions.push({ name: target, sha256: hash });
-    if (hash !== partition.expanded.sha256) wrong.push(target);
+    checks.push({ name: target, expected: partition.expanded.sha256, actual: hash });
   }
-  facts.verified = wrong.length === 0;
-  return wrong;
+  facts.verified = checks.every(hashMatches);
+  return checks;
+}
+
+export function hashMatches(check: PartitionHashCheck): boolean {
+  return check.expected === check.actual;
 }

@@ -3,7 +3,7 @@
 import { StepFailure } from '../failure.ts';
 import type { Step } from '../step.ts';
 import { fastbootOf } from './handset-access.ts';
-import { hashMismatches } from './partitions.ts';
+import { hashMatches, readPartitionHashes } from './partitions.ts';
 
 export const verify: Step<'verify'> = {
   name: 'verify',
@@ -13,9 +13,15 @@ export const verify: Step<'verify'> = {
     const { facts } = context;
     // The flash step found every partition already right, reading the hashes itself: no need to ask twice.
     if (!facts.verified) {
-      const wrong = await hashMismatches(fastboot, facts.targets, facts, context.signal);
+      const read = await readPartitionHashes(fastboot, facts.targets, facts, context.signal);
+      const wrong = read.filter((check) => !hashMatches(check)).map((check) => check.name);
       if (wrong.length > 0) {
-        throw new StepFailure('VERIFY_MISMATCH', `the handset's hash of ${wrong.join(', ')} does not match the bundle`, 'Nothing irreversible was done. Retry the handset; if it fails again, set it aside.');
+        throw new StepFailure(
+          'VERIFY_MISMATCH',
+          `the handset's hash of ${wrong.join(', ')} does not match the bundle`,
+          'Nothing irreversible was done. Retry the handset; if it fails again, set it aside.',
+          { partitions: read },
+        );
       }
     }
     return { status: 'passed', data: { partitions: facts.partitions }, detail: 'readback matches the manifest' };

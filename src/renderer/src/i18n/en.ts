@@ -1,4 +1,13 @@
 // English: the reference language. Every key here must exist in zh-CN.ts (tests/unit/renderer/i18n.test.ts).
+// `failure` is typed against FAILURE_CODES, so a code without words in both languages fails the typecheck.
+import type { FailureCode } from '../../../shared/failures.ts';
+
+/** How the UI words a handset's failure: what happened, and what the operator does about it. */
+interface FailureWords {
+  readonly what: string;
+  readonly action: string;
+}
+
 export const en = {
   app: {
     name: 'Lockstep',
@@ -233,7 +242,44 @@ export const en = {
     CHECK_FAILED: { what: 'A final check over the handset\u2019s AT port failed', action: 'Retry the checks; if they fail again, set the handset aside.' },
     AT_TIMEOUT: { what: 'The booted handset did not answer on its AT port', action: 'Retry the checks; if they fail again, set the handset aside.' },
     ABORTED: { what: 'Stopped by an operator', action: 'Retry the handset when ready.' },
-  },
+    IDENTITY_CHANGED: { what: 'Another handset now answers on this link', action: 'Unplug both handsets and plug the first in again alone; it resumes where it stopped.' },
+    ROLLBACK: { what: 'The bundle is older than the handset allows (anti-rollback)', action: 'Take the handset out; it needs a newer bundle.' },
+    PROTOCOL: { what: 'The handset broke the fastboot protocol', action: 'Plug it back in (fastboot mode); it resumes where it stopped.' },
+    IMAGE_UNREADABLE: { what: 'The station could not read a bundle image while flashing', action: 'Check the bundle (lockstep bundle verify), then retry the handset.' },
+    UNEXPECTED_ANSWER: { what: 'The handset gave an answer its profile does not allow', action: 'Set it aside and tell the supervisor.' },
+    AT_DISCONNECTED: { what: 'The handset\u2019s AT port went away', action: 'Unplug it and plug it in again; if it happens again, set it aside.' },
+    AT_LINE_TOO_LONG: { what: 'The handset\u2019s AT port sent too much text', action: 'Unplug it and plug it in again; if it happens again, set it aside.' },
+    AT_PORT_UNAVAILABLE: { what: 'The handset\u2019s AT port could not be opened', action: 'Unplug it and plug it in again; if it happens again, set it aside.' },
+    INTERNAL: { what: 'The station itself failed', action: 'Set the handset aside, keep the station log and tell the supervisor.' },
+    FUSE_UNCONFIRMED: { what: 'ALARM: fuses sent earlier do not read back as burned', action: 'Quarantine the handset and hand it to the security officer.' },
+    FUSES_FOUND_SET: { what: 'ALARM: fuses read as burned although this station never burned them', action: 'Quarantine the handset and hand it to the security officer.' },
+    LOCK_UNCONFIRMED: { what: 'ALARM: a lock sent earlier does not read back as locked', action: 'Quarantine the handset and hand it to the security officer.' },
+    LOCK_FOUND_SET: { what: 'ALARM: the bootloader reads locked although this station never locked it', action: 'Quarantine the handset and hand it to the security officer.' },
+    AT_PORT_CONFLICT: { what: 'ALARM: two AT ports claim to be this handset', action: 'Quarantine the handset and hand it to the security officer.' },
+    BUNDLE_NOT_FOUND: { what: 'The bundle is no longer where it was', action: 'Stop the batch and tell the supervisor.' },
+    CONTAINER_INVALID: { what: 'The bundle is not a valid bundle folder or zip', action: 'Stop the batch and tell the supervisor.' },
+    MANIFEST_MISSING: { what: 'The bundle has no manifest', action: 'Stop the batch and tell the supervisor.' },
+    MANIFEST_TOO_LARGE: { what: 'The bundle manifest is too large', action: 'Stop the batch and tell the supervisor.' },
+    MANIFEST_INVALID: { what: 'The bundle manifest is not valid', action: 'Stop the batch and tell the supervisor.' },
+    DUPLICATE_PARTITION: { what: 'The bundle names a partition twice', action: 'Stop the batch and tell the supervisor.' },
+    UNSIGNED: { what: 'The bundle has no signature', action: 'Stop the batch and tell the supervisor.' },
+    SIGNATURE_FILE_INVALID: { what: 'The bundle signature file is not valid', action: 'Stop the batch and tell the supervisor.' },
+    BAD_SIGNATURE: { what: 'The bundle signature is not valid', action: 'Stop the batch and tell the supervisor: do not use this bundle.' },
+    UNKNOWN_KEY: { what: 'The bundle is signed with a key this station does not trust', action: 'Stop the batch and tell the supervisor.' },
+    DEMO_KEY_NOT_TRUSTED: { what: 'The bundle is signed with the demo key, which this station does not trust', action: 'Stop the batch and tell the supervisor.' },
+    UNSAFE_PATH: { what: 'The bundle names a file outside itself', action: 'Stop the batch and tell the supervisor: do not use this bundle.' },
+    SYMLINK: { what: 'The bundle holds a symbolic link', action: 'Stop the batch and tell the supervisor: do not use this bundle.' },
+    DUPLICATE_ENTRY: { what: 'The bundle zip holds a file twice', action: 'Stop the batch and tell the supervisor: do not use this bundle.' },
+    ZIP_SIZE_MISMATCH: { what: 'A file in the bundle zip is not the size its header says', action: 'Stop the batch and tell the supervisor: do not use this bundle.' },
+    ZIP_UNSUPPORTED: { what: 'The bundle zip uses a feature the station does not read', action: 'Stop the batch and tell the supervisor.' },
+    FILE_MISSING: { what: 'A file of the bundle is missing', action: 'Stop the batch and tell the supervisor.' },
+    FILE_UNREADABLE: { what: 'A file of the bundle cannot be read', action: 'Check the disk and the bundle, then retry the handset.' },
+    FILE_SIZE_MISMATCH: { what: 'A bundle file is not the size it was signed with', action: 'Stop the batch and tell the supervisor: do not use this bundle.' },
+    FILE_HASH_MISMATCH: { what: 'A bundle file does not match its signed hash', action: 'Stop the batch and tell the supervisor: do not use this bundle.' },
+    SPARSE_INVALID: { what: 'A bundle image is not a valid sparse image', action: 'Stop the batch and tell the supervisor.' },
+    EXPANDED_MISMATCH: { what: 'A sparse image does not expand to its signed contents', action: 'Stop the batch and tell the supervisor: do not use this bundle.' },
+    CANCELLED: { what: 'Reading the bundle was cancelled', action: 'Retry the handset when ready.' },
+  } satisfies Record<FailureCode, FailureWords>,
   detail: {
     title: 'Handset {{serial}}',
     slotPath: 'USB path',

@@ -6,15 +6,11 @@ import { initReactI18next } from 'react-i18next';
 import { en } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 
-export const LANGUAGES = ['en', 'zh-CN'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import { languageFor, LANGUAGES, type Language } from './language.ts';
+
+export { LANGUAGES, type Language } from './language.ts';
 
 const STORAGE_KEY = 'lockstep.language';
-
-/** The language for a locale tag such as `zh-Hans-CN`, `zh` or `en-GB`. */
-export function languageFor(locale: string): Language {
-  return locale.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
-}
 
 export function storedLanguage(): Language | null {
   const stored = localStorage.getItem(STORAGE_KEY);
