@@ -9,6 +9,7 @@ import { CHUNK_TYPE, readSparse, SparseFormatError } from '../../../src/lib/spar
 import { MAX_RAW_CHUNK_BYTES, measureResparse, ResparseChangedError, resparsedImage, type ResparseOptions } from '../../../src/lib/sparse/resparse.ts';
 import { splitImage } from '../../../src/lib/sparse/split.ts';
 import { encodeChunk, encodeSparseHeader } from '../../../src/lib/sparse/writer.ts';
+import { requireTools } from '../../support/tools.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-resparse-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -142,7 +143,8 @@ describe('re-sparsing a raw image', () => {
     }
   });
 
-  it("writes byte for byte what AOSP's img2simg writes for the same raw image (runs under 4 MiB), and both expand to it", async () => {
+  it("writes byte for byte what AOSP's img2simg writes for the same raw image (runs under 4 MiB), and both expand to it", async (context) => {
+    requireTools(context, 'img2simg');
     const image = Buffer.concat([
       randomBytes(3 * BLOCK),
       Buffer.alloc(7 * BLOCK),
