@@ -2,14 +2,18 @@
 // stored, every RAW payload as zeros (never read). Fed to readSparse it validates the whole file's
 // layout at the cost of one small read per chunk, which lets the splitter plan pieces and refuse a
 // malformed image before anything is sent.
-import type { FileHandle } from 'node:fs/promises';
 import { CHUNK_TYPE, parseSparseHeader, SPARSE_HEADER_SIZE } from './reader.ts';
 
 /** Payloads up to this size (FILL and CRC32 carry 4 bytes) are read; longer non-RAW ones are malformed anyway. */
 const SMALL_PAYLOAD = 64;
 const ZEROS = new Uint8Array(1024 * 1024);
 
-export async function* sparseSkeleton(file: FileHandle, size: number): AsyncGenerator<Uint8Array> {
+/** Reads at a position, as FileHandle.read does: an open file, or a window onto one (a zip's stored entry). */
+export interface PositionedFile {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+export async function* sparseSkeleton(file: PositionedFile, size: number): AsyncGenerator<Uint8Array> {
   let position = 0;
   const read = async (length: number): Promise<Uint8Array> => {
     const bytes = new Uint8Array(Math.max(0, Math.min(length, size - position)));

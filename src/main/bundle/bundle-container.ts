@@ -6,6 +6,8 @@ export interface ContainerFile {
   readonly size: number;
   /** Changes whenever the stored file may have changed (path, size, mtime, inode): the verification cache key. */
   readonly identity: string;
+  /** Stored contiguously, uncompressed: `readSparseLayout` can read it (a directory's file, a zip's stored entry). */
+  readonly layoutReadable: boolean;
 }
 
 export interface BundleContainer {
@@ -18,9 +20,9 @@ export interface BundleContainer {
   /** The file's bytes as a stream of exactly `stat(path).size` bytes (ZIP_SIZE_MISMATCH otherwise). */
   read(path: string, signal?: AbortSignal): AsyncIterable<Uint8Array>;
   /**
-   * Where the file can be read at any offset (a directory): a sparse image's structure without its
-   * RAW data (sparse/skeleton.ts), a read of its chunk headers only. Unchecked: for planning alone.
+   * For a file whose `stat` says `layoutReadable`: a sparse image's structure without its RAW data
+   * (sparse/skeleton.ts), a read of its chunk headers only. Unchecked: for planning alone.
    */
-  readSparseLayout?(path: string): AsyncIterable<Uint8Array>;
+  readSparseLayout(path: string): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }

@@ -82,7 +82,7 @@ async function readWhole(handle: FileHandle, size: number, path: string): Promis
 }
 
 function identityOf(path: string, info: { size: number; mtimeMs: number; ino: number; dev: number }): ContainerFile {
-  return { size: info.size, identity: `dir:${path}:${info.size}:${info.mtimeMs}:${info.dev}:${info.ino}` };
+  return { size: info.size, identity: `dir:${path}:${info.size}:${info.mtimeMs}:${info.dev}:${info.ino}`, layoutReadable: true };
 }
 
 async function mustOpen(root: string, path: string): Promise<OpenedFile> {

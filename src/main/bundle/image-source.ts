@@ -41,10 +41,11 @@ export function verifiedImage(bundle: VerifiedBundle, partitionName: string, sig
     open: () => cancellable(reads.read(signal), signal),
     // A sparse image larger than the download buffer is planned a piece ahead of sending; planning
     // from the shared checked read pulled it a piece ahead of the senders, out of their window, so
-    // each handset read and hashed the image again on its own. A directory bundle gives the chunk
-    // headers alone (unchecked, and enough to plan: what is sent is the checked read, and a plan
-    // that does not match it stops the flash).
-    ...(bundle.kind === 'directory' ? { openLayout: () => layoutRead(bundle.location, verified.partition) } : {}),
+    // each handset read and hashed the image again on its own. A directory's file or a zip's stored
+    // entry gives the chunk headers alone (unchecked, and enough to plan: what is sent is the checked
+    // read, and a plan that does not match it stops the flash). A deflated entry cannot be read at an
+    // offset, so it is planned from the checked read as before (bundle create never deflates images).
+    ...(verified.layoutReadable ? { openLayout: () => layoutRead(bundle.location, verified.partition) } : {}),
   };
 }
 
@@ -53,7 +54,6 @@ async function* layoutRead(location: string, partition: ManifestPartition): Asyn
   yield* withImageChangeErrors(partition, () => 0, async function* () {
     const container = await openContainer(location);
     try {
-      if (!container.readSparseLayout) throw new BundleError('CONTAINER_INVALID', `${displaySafe(location)} cannot be read at an offset.`);
       yield* container.readSparseLayout(partition.file);
     } finally {
       await container.close();

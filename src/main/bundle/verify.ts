@@ -4,7 +4,7 @@
 import type { BundleManifest, BundleSigner, BundleVerificationProgress, ManifestPartition } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { SparseFormatError } from '../../lib/sparse/reader.ts';
-import { withContainer, type BundleContainer } from './container.ts';
+import { withContainer, type BundleContainer, type ContainerFile } from './container.ts';
 import { BundleError, throwIfCancelled } from './errors.ts';
 import { digestImage } from './image-digest.ts';
 import type { FileDigests } from './prefix-digest.ts';
@@ -16,6 +16,8 @@ import { VerificationCache } from './verification-cache.ts';
 export interface VerifiedPartition {
   readonly partition: ManifestPartition;
   readonly digests: FileDigests;
+  /** Its sparse structure can be read apart from its data (container.readSparseLayout): planning a split then reads only that. */
+  readonly layoutReadable: boolean;
 }
 
 export interface VerifiedBundle {
@@ -46,7 +48,7 @@ export async function verifyBundle(location: string, options: VerifyOptions): Pr
   return withContainer(location, async (container) => {
     const signed = await readSignedManifest(container, options.trust);
     const { manifest } = signed;
-    const files = [];
+    const files: ContainerFile[] = [];
     for (const partition of manifest.partitions) {
       const file = await container.stat(partition.file);
       if (file.size !== partition.size) throw sizeMismatch(partition, file.size);
@@ -65,7 +67,11 @@ export async function verifyBundle(location: string, options: VerifyOptions): Pr
       digests.push(await verifyFile(container, partition, onBytes, options.signal));
     }
     if (!cached) options.cache?.set(key, digests);
-    const partitions = manifest.partitions.map((partition, index) => ({ partition, digests: (cached ?? digests)[index] as FileDigests }));
+    const partitions = manifest.partitions.map((partition, index) => ({
+      partition,
+      digests: (cached ?? digests)[index] as FileDigests,
+      layoutReadable: files[index]?.layoutReadable === true,
+    }));
     return { location: container.location, kind: container.kind, manifest, manifestSha256: signed.sha256, signer: signed.signer, partitions, fromCache: Boolean(cached) };
   });
 }

@@ -3,10 +3,12 @@
 // symlink or a duplicate is refused as a whole, even for entries the manifest does not name.
 import { describeFailure } from '../../shared/describe-failure.ts';
 import type { Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { isSafeBundlePath } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import { sparseSkeleton, type PositionedFile } from '../../lib/sparse/skeleton.ts';
 import type { BundleContainer } from './bundle-container.ts';
 import { BundleError, fileAccessError } from './errors.ts';
 
@@ -16,6 +18,9 @@ const UTF8_NAME_FLAG = 0x800;
 const UNIX_HOST = 3;
 const FILE_TYPE_MASK = 0o170000;
 const SYMLINK_TYPE = 0o120000;
+const STORED = 0;
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+const LOCAL_HEADER_SIZE = 30;
 
 export async function openZipContainer(location: string, info: Stats): Promise<BundleContainer> {
   let zip: ZipFile;
@@ -56,10 +61,33 @@ export async function openZipContainer(location: string, info: Stats): Promise<B
     },
     async stat(path) {
       const entry = entryFor(path);
-      return { size: entry.uncompressedSize, identity: `${zipIdentity}:${path}:${entry.relativeOffsetOfLocalHeader}:${entry.crc32}` };
+      return {
+        size: entry.uncompressedSize,
+        identity: `${zipIdentity}:${path}:${entry.relativeOffsetOfLocalHeader}:${entry.crc32}`,
+        layoutReadable: entry.compressionMethod === STORED,
+      };
     },
     read(path, signal) {
       return entryStream(zip, entryFor(path), path, signal);
+    },
+    async *readSparseLayout(path) {
+      const entry = entryFor(path);
+      if (entry.compressionMethod !== STORED) {
+        throw new BundleError('CONTAINER_INVALID', `the bundle zip entry ${displaySafe(path)} is deflated: it can only be read from its start.`);
+      }
+      let file: FileHandle;
+      try {
+        file = await open(location, 'r');
+      } catch (error) {
+        throw fileAccessError(`the bundle zip ${displaySafe(location)}`, error);
+      }
+      try {
+        yield* sparseSkeleton(await storedEntryData(file, entry, path), entry.uncompressedSize);
+      } catch (error) {
+        throw fileAccessError(`${displaySafe(path)} in the bundle zip`, error);
+      } finally {
+        await file.close();
+      }
     },
     async close() {
       zip.close();
@@ -115,6 +143,24 @@ function checkedName(entry: Entry): string | null {
     throw new BundleError('ZIP_UNSUPPORTED', `the bundle zip entry ${displaySafe(name)} uses compression method ${entry.compressionMethod}; only stored and deflated entries are read.`);
   }
   return isDirectory ? null : path;
+}
+
+/**
+ * A stored entry's bytes as a file of their own: they follow the entry's local header, whose name
+ * and extra field lengths may differ from the central directory's. Read unchecked, for planning
+ * only (the checked read goes through yauzl), but never outside the zip file.
+ */
+async function storedEntryData(file: FileHandle, entry: Entry, path: string): Promise<PositionedFile> {
+  const header = Buffer.alloc(LOCAL_HEADER_SIZE);
+  const { bytesRead } = await file.read(header, 0, LOCAL_HEADER_SIZE, entry.relativeOffsetOfLocalHeader);
+  if (bytesRead !== LOCAL_HEADER_SIZE || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+    throw new BundleError('CONTAINER_INVALID', `the bundle zip entry ${displaySafe(path)} has no local header where the zip directory says: a damaged zip.`);
+  }
+  const start = entry.relativeOffsetOfLocalHeader + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28);
+  if (start + entry.uncompressedSize > (await file.stat()).size) {
+    throw new BundleError('ZIP_SIZE_MISMATCH', `the bundle zip entry ${displaySafe(path)} runs past the end of the zip: a damaged or malicious zip. Refused.`);
+  }
+  return { read: (buffer, offset, length, position) => file.read(buffer, offset, length, start + position) };
 }
 
 /** yauzl checks that an entry yields exactly its declared size; its complaints become ZIP_SIZE_MISMATCH. */

@@ -124,14 +124,18 @@ describe('an image changed after verification, flashed into the virtual handset'
     expect(await handset().partitions.sha256('system_a', system.partition.expanded.size)).toBe(system.partition.expanded.sha256);
   });
 
-  it('plans a sparse image of a directory bundle from its chunk headers alone, and still stops at a RAW byte changed after verification', async () => {
-    const signing = await signingSetup(join(work.path, 'layout-keys'));
-    const images = writeImages(join(work.path, 'layout-images'));
-    const location = join(work.path, 'layout-bundle');
+  it.each(['dir', 'zip'] as const)('plans a sparse image of a %s bundle from its chunk headers alone, and still stops at a RAW byte changed after verification', async (kind) => {
+    const signing = await signingSetup(join(work.path, `layout-keys-${kind}`));
+    const images = writeImages(join(work.path, `layout-images-${kind}`));
+    const location = join(work.path, kind === 'zip' ? 'layout-bundle.zip' : 'layout-bundle');
     await buildBundle(location, images, signing.privateKey);
     const bundle = await verifyBundle(location, { trust: signing.trust });
     const system = verifiedImage(bundle, 'system');
-    const file = readFileSync(join(location, 'images', 'system.img'));
+    const file = readFileSync(images.system);
+    // Where the image's bytes are stored: its own file, or its stored entry inside the zip.
+    const stored = kind === 'zip' ? location : join(location, 'images', 'system.img');
+    const base = kind === 'zip' ? readFileSync(location).indexOf(file) : 0;
+    expect(base).toBeGreaterThan(kind === 'zip' ? 0 : -1);
     // The first RAW chunk's payload starts after the 28-byte sparse header and a 12-byte chunk header.
     const payload = 28 + 12;
     expect(file[payload + 100]).not.toBe(0);
@@ -142,14 +146,18 @@ describe('an image changed after verification, flashed into the virtual handset'
     expect(layout.subarray(0, payload).equals(file.subarray(0, payload))).toBe(true);
     expect(layout[payload + 100]).toBe(0);
 
-    const fd = openSync(join(location, 'images', 'system.img'), 'r+');
-    writeSync(fd, Uint8Array.of((file[payload + 100] ?? 0) ^ 0x01), 0, 1, payload + 100);
+    const fd = openSync(stored, 'r+');
+    writeSync(fd, Uint8Array.of((file[payload + 100] ?? 0) ^ 0x01), 0, 1, base + payload + 100);
     closeSync(fd);
+    // Planning reads the layout alone: the checked read of the data is opened once per handset, by its sender.
+    let checkedReads = 0;
+    const counted = { ...system, open: () => (checkedReads++, system.open()) };
     const client = new FastbootClient(await connectDevice({ by: 'slot', slot: { kind: 'tcp', host: '127.0.0.1', port } }));
     try {
       await client.erase('system_a');
-      const error = await flashImage(client, 'system_a', system, { maxDownloadSize: 64 * 1024 }).then(() => null, (failure: unknown) => failure);
+      const error = await flashImage(client, 'system_a', counted, { maxDownloadSize: 64 * 1024 }).then(() => null, (failure: unknown) => failure);
       expect(findImageChange(error)?.message).toMatch(/^image changed during flashing: system at byte 0 .*Nothing from this piece was flashed/);
+      expect(checkedReads).toBe(1);
     } finally {
       await client.close();
     }
