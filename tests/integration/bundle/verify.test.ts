@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifiedImage } from '../../../src/main/bundle/image-source.ts';
 import { READ_CHUNK_BYTES } from '../../../src/main/bundle/layout.ts';
 import { signManifest } from '../../../src/main/bundle/signature.ts';
 import { loadTrustStore } from '../../../src/main/bundle/trust-store.ts';
@@ -79,6 +80,26 @@ describe('verifyBundle', () => {
     const stored = join(work.path, 'stored.zip');
     await buildBundle(stored, images, signing.privateKey);
     for (const zip of [deflated, stored]) expect((await verifyBundle(zip, { trust: signing.trust })).kind).toBe('zip');
+  });
+
+  it('gives a sparse image its layout apart from its data where it is stored uncompressed, in a folder or a zip', async () => {
+    const deflated = join(work.path, 'deflated-layout.zip');
+    writeFileSync(deflated, await zipBytes(entriesOf(bundle).map((entry) => ({ ...entry, compress: true }))));
+    const stored = join(work.path, 'stored-layout.zip');
+    await buildBundle(stored, images, signing.privateKey);
+    const layoutOf = async (location: string): Promise<Buffer | null> => {
+      const image = verifiedImage(await verifyBundle(location, { trust: signing.trust }), 'system');
+      if (!image.openLayout) return null;
+      const parts: Uint8Array[] = [];
+      for await (const part of image.openLayout()) parts.push(part);
+      return Buffer.concat(parts);
+    };
+    const folderLayout = await layoutOf(bundle);
+    expect(folderLayout?.length).toBe(statSync(join(bundle, 'images', 'system.img')).size);
+    // The zip's stored entry yields the very same skeleton (headers as stored, RAW data as zeros).
+    expect((await layoutOf(stored))?.equals(folderLayout ?? Buffer.alloc(0))).toBe(true);
+    // A deflated entry can only be read from its start: it is planned from its checked read instead.
+    expect(await layoutOf(deflated)).toBeNull();
   });
 
   it('refuses a file marked sparse that is not a sparse image, and an expansion other than the signed one', async () => {
