@@ -13,9 +13,11 @@
 //    it zeros, then DONT_CARE), the boot image raw with zeros as above;
 //  - sparse-zip: the sparse variant's images in a zip bundle (images stored, as `bundle create`
 //    writes a .zip), against which the summary sets the folder's figure (target: within 5 %);
-//  - sparse-split, sparse-split-zip: the same, from handsets with a 16 MiB download buffer, so the
-//    sparse system image is sent in pieces, each planned ahead of sending: the case in which a zip
-//    bundle was read twice per handset (planning could not read a zip entry's chunk headers alone);
+//  - sparse-split, sparse-split-zip: a larger sparse system image (per 16 MiB a 12 MiB RAW chunk,
+//    half of it zeros, then DONT_CARE: 120 MiB of data) to handsets with a 16 MiB download buffer,
+//    so it is sent in pieces, each planned ahead of sending: the case in which a zip bundle was read
+//    twice per handset (planning could not read a zip entry's chunk headers alone), from a folder
+//    and from a zip;
 //  - random (only when asked for): pseudo-random data throughout. The simulator stores only what is
 //    not zero, so this one writes 16 × 336 MiB to this machine's one disk, which then sets the pace.
 // LOCKSTEP_BENCH_VARIANTS=raw-as-given,raw-with-zeros,sparse,sparse-zip,sparse-split,sparse-split-zip,random chooses
@@ -75,6 +77,8 @@ interface Variant {
   readonly dataEvery: number;
   /** The system image as a sparse file (RAW chunks with zeros inside, DONT_CARE between). */
   readonly sparseSystem: boolean;
+  /** MiB of pseudo-random data in each 16 MiB of the sparse system image (default 1), followed by as many of zeros. */
+  readonly sparseDataMib?: number;
   /** The bundle as made before `bundle create` re-sparsed images: the raw files as given, every byte sent. */
   readonly asGiven: boolean;
   /** The station reads a zip bundle made by `bundle create` from the same images, instead of the folder. */
@@ -88,8 +92,8 @@ const ALL_VARIANTS: readonly Variant[] = [
   { name: 'raw-with-zeros', description: 'the same raw images, stored re-sparsed by bundle create (zero blocks as FILL)', dataEvery: 16, sparseSystem: false, asGiven: false, zip: false },
   { name: 'sparse', description: 'sparse system image as AOSP builds ship it (RAW chunks, half zeros, DONT_CARE between), raw boot with zeros', dataEvery: 16, sparseSystem: true, asGiven: false, zip: false },
   { name: 'sparse-zip', description: 'the sparse variant\'s images in a zip bundle (images stored), read by the station from the zip', dataEvery: 16, sparseSystem: true, asGiven: false, zip: true },
-  { name: 'sparse-split', description: 'the sparse variant to handsets with a 16 MiB download buffer: the system image sent in pieces', dataEvery: 16, sparseSystem: true, asGiven: false, zip: false, maxDownloadMib: 16 },
-  { name: 'sparse-split-zip', description: 'sparse-split from a zip bundle (images stored)', dataEvery: 16, sparseSystem: true, asGiven: false, zip: true, maxDownloadMib: 16 },
+  { name: 'sparse-split', description: 'a sparse system image with 120 MiB of data to handsets with a 16 MiB download buffer: sent in planned pieces', dataEvery: 16, sparseSystem: true, sparseDataMib: 6, asGiven: false, zip: false, maxDownloadMib: 16 },
+  { name: 'sparse-split-zip', description: 'sparse-split from a zip bundle (images stored)', dataEvery: 16, sparseSystem: true, sparseDataMib: 6, asGiven: false, zip: true, maxDownloadMib: 16 },
   // Not run by default: every byte of 16 handsets' partitions goes to this machine's one disk, which then sets the pace.
   { name: 'random', description: 'raw images of pseudo-random data: every byte must cross the link and reach the disk', dataEvery: 1, sparseSystem: false, asGiven: false, zip: false },
 ];
@@ -147,7 +151,7 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   const boot = join(dir, 'boot.img');
   const system = join(dir, variant.sparseSystem ? 'system.simg' : 'system.img');
   await writeImage(boot, BOOT_MIB, null, variant.dataEvery);
-  if (variant.sparseSystem) await writeSparseImage(system, SYSTEM_MIB, `ro.build.display.id=${VERSION}\n`);
+  if (variant.sparseSystem) await writeSparseImage(system, SYSTEM_MIB, `ro.build.display.id=${VERSION}\n`, variant.sparseDataMib ?? 1);
   else await writeImage(system, SYSTEM_MIB, `ro.build.display.id=${VERSION}\n`, variant.dataEvery);
   const bundle = join(dir, 'bundle');
   const create = (out: string): Promise<string> => lockstep(['bundle', 'create', '--product', 'lockstep-ref', '--hw-rev', 'B2', '--version', VERSION, '--partition', `boot=${boot}`,
@@ -460,9 +464,9 @@ function smallBufferScenario(dir: string, mib: number): string {
   return path;
 }
 
-async function writeSparseImage(path: string, count: number, head: string): Promise<void> {
+async function writeSparseImage(path: string, count: number, head: string, dataMib: number): Promise<void> {
   const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 5), Buffer.alloc(16, 0));
-  const zeros = Buffer.alloc(MiB);
+  const zeros = Buffer.alloc(dataMib * MiB);
   const groups = count / 16;
   const file = await open(path, 'w');
   try {
@@ -470,10 +474,10 @@ async function writeSparseImage(path: string, count: number, head: string): Prom
     for (let group = 0; group < groups; group++) {
       const data = cipher.update(zeros);
       if (group === 0) data.write(head, 0, 'utf8');
-      await file.write(encodeChunk(CHUNK_TYPE.RAW, (2 * MiB) / RAW_BLOCK, 2 * MiB));
+      await file.write(encodeChunk(CHUNK_TYPE.RAW, (2 * dataMib * MiB) / RAW_BLOCK, 2 * dataMib * MiB));
       await file.write(data);
       await file.write(zeros);
-      await file.write(encodeChunk(CHUNK_TYPE.DONT_CARE, (14 * MiB) / RAW_BLOCK, 0));
+      await file.write(encodeChunk(CHUNK_TYPE.DONT_CARE, ((16 - 2 * dataMib) * MiB) / RAW_BLOCK, 0));
     }
   } finally {
     await file.close();
