@@ -5,11 +5,11 @@
 // device registered in the batch can take a slot.
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
-import type { AuthorisationDecision, AuthorisationSummary, IrreversibleStep } from '../../shared/records.ts';
+import type { AuthorisationDecision, AuthorisationSummary, IrreversibleStep, OperatorSummary } from '../../shared/records.ts';
 import { bundleHashSchema, fuseNameSchema } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
-import type { Credentials, Operators } from './operators.ts';
+import type { Credentials, Operators, SignInProof } from './operators.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
 
@@ -108,14 +108,25 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
   const use = db.prepare('INSERT INTO authorisation_uses (authorisation_id, device_serial, first_used_at) VALUES (?, ?, ?)');
 
   return {
-    /** A supervisor (or admin), authenticated by PIN, authorises the irreversible steps of a batch. */
-    authorise(supervisor: Credentials, input: NewAuthorisation): AuthorisationSummary {
+    /**
+     * A supervisor (or admin) authorises the irreversible steps of a batch: with their PIN, or with the
+     * proof (`operators.proveSignIn`) that they typed it a moment ago, redeemed in the authorisation's
+     * own transaction, so the PIN is hashed once per start.
+     */
+    authorise(supervisor: Credentials | SignInProof, input: NewAuthorisation): AuthorisationSummary {
       const request = parseInput(newAuthorisationSchema, input, 'authorisation');
-      const by = operators.authenticate(supervisor, ['supervisor', 'admin']);
+      const roles = ['supervisor', 'admin'] as const;
+      // A PIN costs an scrypt, so it is checked before the transaction; a proof is redeemed inside it.
+      let signer: () => OperatorSummary;
+      if ('pin' in supervisor) {
+        const by = operators.authenticate(supervisor, roles);
+        signer = () => by;
+      } else signer = () => operators.redeemSignIn(supervisor, roles);
       const createdAt = now().toISOString();
       const expiresAt = new Date(request.expiresAt).toISOString();
       if (expiresAt <= createdAt) throw new RecordsError('RECORDS_REFUSED', `the expiry ${request.expiresAt} is already past; choose a later one.`);
       return inWriteTransaction(db, () => {
+        const by = signer();
         const batch = db.prepare('SELECT bundle_hash FROM batches WHERE id = ?').get(request.batchId) as { bundle_hash: string } | undefined;
         if (!batch) throw new RecordsError('RECORDS_REFUSED', `there is no batch ${request.batchId}.`);
         if (batch.bundle_hash !== request.bundleHash) {

@@ -13,10 +13,31 @@ import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
 
 export const MAX_PIN_FAILURES = 5;
+/**
+ * How long a PIN check may stand in for a second one (`proveSignIn`): long enough for a start to
+ * verify a multi-gigabyte bundle between the check and the authorisation that uses it.
+ */
+const SIGN_IN_PROOF_MS = 15 * 60_000;
 
 export interface Credentials {
   readonly id: string;
   readonly pin: string;
+}
+
+/**
+ * That an operator typed the right PIN a moment ago, for one later step that needs it (a start's
+ * authorisation, after the bundle is verified), so the PIN is hashed once per start. Only the
+ * records instance that issued it honours it, once (`redeemSignIn`): any other object of this
+ * shape, or one copied, is refused, so it cannot be forged from an operator's summary.
+ */
+export interface SignInProof {
+  readonly operator: OperatorSummary;
+}
+
+interface IssuedProof {
+  readonly pinHash: string;
+  readonly roles: readonly Role[];
+  readonly issuedAt: number;
 }
 
 export const operatorIdSchema = z
@@ -95,6 +116,11 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
   const signInFailed = (): RecordsError => new RecordsError('SIGN_IN_FAILED', 'unknown operator or wrong PIN.');
 
   function authenticate(credentials: Credentials, roles: readonly Role[] = ROLES): OperatorSummary {
+    return summary({ ...authenticateRow(credentials, roles), failed_attempts: 0 });
+  }
+
+  /** The operator's row, as read before its PIN was checked, once the PIN is right and the role allowed. */
+  function authenticateRow(credentials: Credentials, roles: readonly Role[]): OperatorRow {
     const row = find(credentials.id);
     if (!row) {
       pinMatches(credentials.pin, decoyPinHash());
@@ -117,7 +143,39 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     // A wrong guess made in parallel may have locked the account while this PIN was being checked.
     if (Number(inWriteTransaction(db, () => recordSuccess.run(row.id)).changes) === 0) throw lockedOut(row.id);
     if (!roles.includes(row.role)) throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`);
-    return summary({ ...row, failed_attempts: 0 });
+    return row;
+  }
+
+  const issued = new WeakMap<SignInProof, IssuedProof>();
+
+  /** `authenticate`, returning a proof that one later step may redeem instead of asking for the PIN again. */
+  function proveSignIn(credentials: Credentials, roles: readonly Role[] = ROLES): SignInProof {
+    const row = authenticateRow(credentials, roles);
+    const proof: SignInProof = Object.freeze({ operator: summary({ ...row, failed_attempts: 0 }) });
+    issued.set(proof, { pinHash: row.pin_hash, roles, issuedAt: now().getTime() });
+    return proof;
+  }
+
+  /**
+   * The operator a proof from `proveSignIn` names, if it is this instance's, unused, recent, and the
+   * operator is still enabled, not locked, in an allowed role and has the PIN that was checked. Call it
+   * inside the write transaction that records what the PIN allows, so that state is the one recorded.
+   */
+  function redeemSignIn(proof: SignInProof, roles: readonly Role[]): OperatorSummary {
+    const proven = issued.get(proof);
+    issued.delete(proof);
+    if (!proven) throw signInFailed();
+    if (now().getTime() - proven.issuedAt > SIGN_IN_PROOF_MS) {
+      throw new RecordsError('SIGN_IN_FAILED', `the PIN of ${proof.operator.id} was checked more than ${SIGN_IN_PROOF_MS / 60_000} minutes ago; enter it again.`);
+    }
+    const row = find(proof.operator.id);
+    if (!row || row.pin_hash !== proven.pinHash) throw new RecordsError('SIGN_IN_FAILED', `the PIN of ${proof.operator.id} was changed after it was checked; enter it again.`);
+    if (row.disabled_at) throw new RecordsError('OPERATOR_DISABLED', `operator ${row.id} is disabled; ask an admin.`);
+    if (row.locked_at) throw lockedOut(row.id);
+    if (!roles.includes(row.role) || !proven.roles.includes(row.role)) {
+      throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`);
+    }
+    return summary(row);
   }
 
   function existing(id: string): OperatorRow {
@@ -132,6 +190,8 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
 
   return {
     authenticate,
+    proveSignIn,
+    redeemSignIn,
 
     isEmpty(): boolean {
       return db.prepare('SELECT 1 FROM operators LIMIT 1').get() === undefined;

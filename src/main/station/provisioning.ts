@@ -12,7 +12,7 @@ import type { HandsetRegistry } from '../discovery/registry.ts';
 import { ProvisioningBatch } from '../pipeline/batch.ts';
 import type { LabelStep } from '../pipeline/labels.ts';
 import { loadProfiles } from '../profiles/profile-store.ts';
-import type { Credentials } from '../records/operators.ts';
+import type { Credentials, SignInProof } from '../records/operators.ts';
 import { RecordsError } from '../records/errors.ts';
 import type { StationRecords } from '../records/station-records.ts';
 import { stationLabelStep } from './label-setup.ts';
@@ -72,7 +72,8 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   const { records } = options;
   // People first: a wrong PIN should not wait for a 2 GiB bundle to hash.
   const operator = 'signedIn' in options.operator ? stillActive(records, options.operator.signedIn) : records.operators.authenticate(options.operator);
-  if (options.supervisor) records.operators.authenticate(options.supervisor, ['supervisor', 'admin']);
+  // Checked once: the authorisation, made once the batch exists, redeems this check in its own transaction.
+  const supervisor = options.supervisor ? records.operators.proveSignIn(options.supervisor, ['supervisor', 'admin']) : null;
   const profiles = await loadProfiles({ userDirs: options.profileDirs ?? [], ...(options.stationProfilesDir ? { stationDir: options.stationProfilesDir } : {}) });
   // A printer naming an unknown template stops the start here, before a batch is opened. Its state is
   // asked for now, before the batch exists: the first answer waits for the batch's snapshot.
@@ -106,7 +107,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
     startedAt: batch.startedAt,
   };
   const irreversible = info.fuses.length > 0 || info.lockBootloader;
-  if (irreversible && options.supervisor) authoriseBatch(records, options.supervisor, info, options.deviceCap);
+  if (irreversible && supervisor) authoriseBatch(records, supervisor, info, options.deviceCap);
   const provisioning = new ProvisioningBatch({
     plan: { id: batch.id, bundle, operatorId: operator.id },
     info,
@@ -144,7 +145,7 @@ class PrinterState {
  * Records a supervisor's authorisation of the batch's fuses and lock for up to `deviceCap` handsets,
  * for one shift, and wakes the batch's handsets waiting for it (`batch`, once the batch runs).
  */
-export function authoriseBatch(records: StationRecords, supervisor: Credentials, info: BatchInfo, deviceCap: number, batch?: ProvisioningBatch): AuthorisationSummary {
+export function authoriseBatch(records: StationRecords, supervisor: Credentials | SignInProof, info: BatchInfo, deviceCap: number, batch?: ProvisioningBatch): AuthorisationSummary {
   const granted = records.authorisations.authorise(supervisor, {
     batchId: info.id,
     fuses: [...info.fuses],

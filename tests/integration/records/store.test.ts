@@ -212,6 +212,43 @@ describe('authorisations', () => {
     return station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH, ...extra });
   };
 
+  it("authorises with a PIN check's proof once, from this records instance only, while the supervisor is still as checked", () => {
+    const grant = (supervisor: Parameters<StationFixture['records']['authorisations']['authorise']>[0]) =>
+      station.records.authorisations.authorise(supervisor, {
+        batchId: station.batchId,
+        fuses: ['CAMERA_DISABLE'],
+        lock: false,
+        bundleHash: BUNDLE_HASH,
+        deviceCap: 1,
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      });
+    const proof = station.records.operators.proveSignIn(SUPERVISOR, ['supervisor', 'admin']);
+    expect(grant(proof)).toMatchObject({ supervisorId: SUPERVISOR.id, deviceCap: 1 });
+    expect(() => grant(proof)).toThrow('unknown operator or wrong PIN.');
+    // The same shape, copied or made from the operator's summary, proves nothing.
+    expect(() => grant({ operator: { ...proof.operator } })).toThrow('unknown operator or wrong PIN.');
+    const other = openStationRecords(station.dir);
+    try {
+      expect(() => other.authorisations.authorise(station.records.operators.proveSignIn(SUPERVISOR, ['supervisor']), {
+        batchId: station.batchId, fuses: [], lock: true, bundleHash: BUNDLE_HASH, deviceCap: 1, expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      })).toThrow('unknown operator or wrong PIN.');
+    } finally {
+      other.close();
+    }
+    expect(() => station.records.operators.proveSignIn(TECHNICIAN, ['supervisor', 'admin'])).toThrow(/needs a supervisor or admin/);
+    const reset = station.records.operators.proveSignIn(SUPERVISOR, ['supervisor', 'admin']);
+    station.records.operators.resetPin(ADMIN, SUPERVISOR.id, '97531864');
+    expect(() => grant(reset)).toThrow(/was changed after it was checked; enter it again/);
+    const disabled = station.records.operators.proveSignIn({ ...SUPERVISOR, pin: '97531864' }, ['supervisor', 'admin']);
+    station.records.operators.disable(ADMIN, SUPERVISOR.id);
+    expect(() => grant(disabled)).toThrow(/is disabled/);
+    station.records.operators.enable(ADMIN, SUPERVISOR.id);
+    const stale = station.records.operators.proveSignIn({ ...SUPERVISOR, pin: '97531864' }, ['supervisor', 'admin']);
+    clockOffsetMs = 16 * 60_000;
+    expect(() => grant(stale)).toThrow(/checked more than 15 minutes ago/);
+    expect(station.records.authorisations.listForBatch(station.batchId)).toHaveLength(2);
+  });
+
   it('refuses a serial not registered in the batch, without using up a slot of the cap', () => {
     const unregistered = ['LS7A0O01', '=cmd|calc', 'x'.repeat(300)];
     for (const serial of unregistered) {
