@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findImageChange } from '../../../src/main/bundle/errors.ts';
 import { verifiedImage } from '../../../src/main/bundle/image-source.ts';
 import { READ_CHUNK_BYTES } from '../../../src/main/bundle/layout.ts';
 import { signManifest } from '../../../src/main/bundle/signature.ts';
@@ -100,6 +101,25 @@ describe('verifyBundle', () => {
     expect((await layoutOf(stored))?.equals(folderLayout ?? Buffer.alloc(0))).toBe(true);
     // A deflated entry can only be read from its start: it is planned from its checked read instead.
     expect(await layoutOf(deflated)).toBeNull();
+  });
+
+  it("stops a stored zip entry's layout read at a local header damaged after verification, as an image change", async () => {
+    const location = join(work.path, 'damaged-header.zip');
+    await buildBundle(location, images, signing.privateKey);
+    const image = verifiedImage(await verifyBundle(location, { trust: signing.trust }), 'system');
+    const zip = readFileSync(location);
+    // The first time the name appears is in the entry's local header, which ends with it (30 bytes of fields, then the name).
+    const header = zip.indexOf(Buffer.from(image.partition.file)) - 30;
+    expect(zip.readUInt32LE(header)).toBe(0x04034b50);
+    zip.writeUInt32LE(0x04034b51, header);
+    writeFileSync(location, zip);
+    let failure: unknown = null;
+    try {
+      for await (const part of image.openLayout?.() ?? []) void part;
+    } catch (error) {
+      failure = error;
+    }
+    expect(findImageChange(failure)?.message).toMatch(/^image changed during flashing: system at byte 0 \(the bundle zip entry images\/system\.img has no local header/);
   });
 
   it('refuses a file marked sparse that is not a sparse image, and an expansion other than the signed one', async () => {
