@@ -76,3 +76,7 @@ export type DepotSyncState =
   | { readonly kind: 'connected'; readonly backlog: number; readonly at: string }
   | { readonly kind: 'offline'; readonly since: string; readonly backlog: number; readonly reason: string }
   | { readonly kind: 'refused'; readonly at: string; readonly reason: string };
+
+/** A refusal a station keeps on disk (depot-state.json): its sync stays stopped until a person acts. */
+export const depotRefusalSchema = z.object({ at: z.string().max(40), reason: z.string().max(4_000) }).strict();
+export type DepotRefusal = z.infer<typeof depotRefusalSchema>;

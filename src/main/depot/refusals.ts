@@ -2,7 +2,7 @@
 // this station may not log in) needs a person: the station's sync stops and shows why. Anything else
 // (no route, a server restarting, a dropped connection, a timeout) is an outage the sync waits out.
 import pg from 'pg';
-import { displaySafe } from '../../shared/untrusted.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { DepotError } from './errors.ts';
 
 /**
@@ -29,7 +29,7 @@ export function isRefusal(error: unknown): boolean {
 /** A DepotError with PostgreSQL's message (escaped: it quotes what the station sent) and SQLSTATE. */
 export function asDepotError(error: unknown): DepotError {
   if (error instanceof DepotError) return error;
-  const message = displaySafe(error instanceof Error ? error.message : String(error), 600);
+  const message = describeFailure(error, 600);
   const code = sqlState(error);
   return new DepotError(code ? `the depot said: ${message} (SQLSTATE ${code})` : `cannot reach the depot: ${message}`, code);
 }
