@@ -62,3 +62,53 @@ export async function addStation(config: pg.ClientConfig, station: NewStation): 
     tls: station.tls,
   };
 }
+
+export interface StationOverview {
+  readonly name: string;
+  readonly keyFingerprint: string;
+  readonly registeredAt: string;
+  readonly lastContactAt: string | null;
+  readonly records: number;
+  readonly headSeq: number;
+  readonly recordsToday: number;
+  readonly failuresToday: number;
+}
+
+/**
+ * Every station of the depot as its administrator or auditor sees it; "today" is the server's day of
+ * receipt. A failed record is found in its canonical text, where `"outcome":"failed"` with bare quotes
+ * can only be the record's own member (quotes inside strings are escaped).
+ */
+export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[]> {
+  return withClient(config, async (client) => {
+    const result = await client.query<{
+      name: string;
+      key_fingerprint: string;
+      registered_at: Date;
+      last_contact_at: Date | null;
+      records: string;
+      head_seq: string;
+      records_today: string;
+      failures_today: string;
+    }>(`
+      SELECT s.name, s.key_fingerprint, s.registered_at, c.last_contact_at,
+        count(r.seq) AS records, coalesce(max(r.seq), 0) AS head_seq,
+        count(r.seq) FILTER (WHERE r.received_at >= current_date) AS records_today,
+        count(r.seq) FILTER (WHERE r.received_at >= current_date AND r.body::text LIKE '%"outcome":"failed"%') AS failures_today
+      FROM depot.stations s
+      LEFT JOIN depot.station_contacts c ON c.station = s.name
+      LEFT JOIN depot.records r ON r.station = s.name
+      GROUP BY s.name, s.key_fingerprint, s.registered_at, c.last_contact_at
+      ORDER BY s.name`);
+    return result.rows.map((row) => ({
+      name: row.name,
+      keyFingerprint: row.key_fingerprint,
+      registeredAt: row.registered_at.toISOString(),
+      lastContactAt: row.last_contact_at?.toISOString() ?? null,
+      records: Number(row.records),
+      headSeq: Number(row.head_seq),
+      recordsToday: Number(row.records_today),
+      failuresToday: Number(row.failures_today),
+    }));
+  });
+}

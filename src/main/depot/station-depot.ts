@@ -3,12 +3,22 @@
 // sync stopped across restarts until a person has looked (docs/depot.md).
 import { readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { depotRefusalSchema, type DepotCredentials, type DepotRefusal, type DepotSyncSettings, type DepotSyncState } from '../../shared/depot.ts';
+import {
+  DEPOT_STREAMS,
+  depotRefusalSchema,
+  type DepotCredentials,
+  type DepotHeads,
+  type DepotRefusal,
+  type DepotStream,
+  type DepotSyncSettings,
+  type DepotSyncState,
+} from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { readCredentialsFile, writeCredentialsFile } from './connection.ts';
 import { DepotError } from './errors.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation } from './station-client.ts';
+import { openStationSource } from './station-source.ts';
 import { createDepotSync, type DepotSync, type PushCounts } from './sync.ts';
 
 export const DEPOT_CREDENTIALS_FILE = 'depot-credentials.json';
@@ -114,4 +124,39 @@ export async function openStationSync(
     },
   });
   return { sync, refusedBefore };
+}
+
+export interface StationDepotStatus {
+  readonly credentials: DepotCredentials;
+  readonly refusal: DepotRefusal | null;
+  /** What the depot holds of this station, or why it could not be asked. */
+  readonly depot: { readonly reachable: true; readonly heads: DepotHeads } | { readonly reachable: false; readonly reason: string; readonly refused: boolean };
+  /** Rows the depot does not hold yet (all of them when it could not be asked), per stream. */
+  readonly backlog: Record<DepotStream, number>;
+}
+
+/** This station's standing with its depot (null when it joined none); asks the depot once. */
+export async function stationDepotStatus(databasePath: string, timeoutMs = 15_000): Promise<StationDepotStatus | null> {
+  const credentials = await joinedCredentials(databasePath);
+  if (!credentials) return null;
+  let depot: StationDepotStatus['depot'];
+  try {
+    const client = await connectStation(credentials, timeoutMs);
+    try {
+      depot = { reachable: true, heads: await client.hello() };
+    } finally {
+      await client.close();
+    }
+  } catch (error) {
+    const failure = asDepotError(error);
+    depot = { reachable: false, reason: failure.message, refused: isRefusal(failure) };
+  }
+  const source = openStationSource(databasePath);
+  try {
+    const after = (stream: DepotStream): number => (depot.reachable ? depot.heads[stream] : 0);
+    const backlog = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, source.countAfter(stream, after(stream))])) as Record<DepotStream, number>;
+    return { credentials, refusal: await readRefusal(databasePath), depot, backlog };
+  } finally {
+    source.close();
+  }
 }
