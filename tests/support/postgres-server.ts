@@ -66,7 +66,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/** A server certificate and its private key (PEM), for a server that offers TLS. */
+export interface ServerTls {
+  readonly certificate: string;
+  readonly key: string;
+}
+
+export async function startPostgres(options: { tls?: ServerTls } = {}): Promise<PostgresServer> {
   const problem = postgresUnavailable();
   if (problem) throw new Error(`cannot start PostgreSQL: ${problem}`);
   const account = serverAccount() as { uid: number; gid: number; name: string | null };
@@ -97,11 +103,21 @@ export async function startPostgres(): Promise<PostgresServer> {
   // connections, which the stations use, authenticate with SCRAM passwords as in a real depot.
   run('initdb', ['-D', data, '-U', 'postgres', '--pwfile', passwordFile, '-E', 'UTF8', '--locale', 'C', '--auth-local', 'trust', '--auth-host', 'scram-sha-256']);
   rmSync(passwordFile);
+  let tlsSettings = '';
+  if (options.tls) {
+    // PostgreSQL insists that its key belongs to its account and that nobody else can read it.
+    const certificate = join(dir, 'server.crt');
+    const key = join(dir, 'server.key');
+    writeFileSync(certificate, options.tls.certificate, { mode: 0o644 });
+    writeFileSync(key, options.tls.key, { mode: 0o600 });
+    for (const path of [certificate, key]) chownSync(path, account.uid, account.gid);
+    tlsSettings = ` -c ssl=on -c ssl_cert_file=${certificate} -c ssl_key_file=${key}`;
+  }
 
   let port = 0;
   const start = (): void => {
-    const options = `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${sockets} -c max_connections=60`;
-    run('pg_ctl', ['start', '-w', '-t', '60', '-D', data, '-l', log, '-o', options]);
+    const settings = `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${sockets} -c max_connections=60${tlsSettings}`;
+    run('pg_ctl', ['start', '-w', '-t', '60', '-D', data, '-l', log, '-o', settings]);
   };
   // A free port can be taken by someone else before the server binds it; try a few.
   for (let attempt = 1; ; attempt += 1) {
