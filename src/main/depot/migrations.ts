@@ -26,6 +26,9 @@ export const REFUSAL_CODES = {
 const ROW_TABLES = DEPOT_STREAMS.filter((stream) => stream !== 'records');
 const RECEIVED_TABLES = [...DEPOT_STREAMS] as const;
 
+/** Serialises station registrations (an arbitrary constant: "LSSTATN"). */
+const REGISTRATION_LOCK = 0x4c5353544154;
+
 const DEFINER = `SECURITY DEFINER SET search_path = pg_catalog, pg_temp`;
 
 /**
@@ -230,6 +233,9 @@ const MIGRATION_1 = `
     v_role text := 'lockstep_station_' || p_name;
     v_held depot.stations;
   BEGIN
+    -- Two registrations at once would both update the database's ACL (GRANT CONNECT) and one would
+    -- fail with "tuple concurrently updated"; they queue instead.
+    PERFORM pg_advisory_xact_lock(${REGISTRATION_LOCK});
     SELECT * INTO v_held FROM depot.stations WHERE name = p_name;
     IF FOUND THEN
       RAISE EXCEPTION 'station % is already registered, to the key %; a station name belongs to one key', p_name, v_held.key_fingerprint

@@ -146,7 +146,7 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
     expect(await sync.drain()).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0 });
   });
 
-  it('the depot stopped mid-sync: provisioning goes on offline, then the backlog drains after the restart, no gap and no duplicate', async () => {
+  it.each(['fast', 'immediate'] as const)('the depot stopped mid-sync (pg_ctl stop -m %s): provisioning goes on offline, then the backlog drains after the restart, no gap and no duplicate', async (mode) => {
     const { station, credentials } = await stationInDepot(30);
     const states: DepotSyncState[] = [];
     let stoppedAt = -1;
@@ -161,7 +161,7 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
         // Stop the depot once the first records are in and more are still to come.
         if (stoppedAt < 0 && acknowledged >= 5 && acknowledged < 30) {
           stoppedAt = acknowledged;
-          server.stop('fast');
+          server.stop(mode);
         }
       },
     });
@@ -184,5 +184,23 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
     const final = sync.state();
     expect(final.kind === 'connected' && final.backlog).toBe(0);
     expect(states.some((state) => state.kind === 'refused')).toBe(false);
+  }, 120_000);
+
+  it('three stations provisioning at once into one depot: each chain arrives whole, none mixed with another', async () => {
+    const stations = await Promise.all([1, 2, 3].map(() => stationInDepot(0)));
+    const syncs = stations.map(({ station, credentials }) =>
+      createDepotSync({ databasePath: station.records.databasePath, credentials, settings: { batchSize: 4, pollMs: 10, backoffMinMs: 20, backoffMaxMs: 200 } }),
+    );
+    cleanups.push(...syncs.map((sync) => () => sync.stop()));
+    for (const sync of syncs) sync.start();
+    // The three stations take turns committing while their workers push.
+    for (let i = 1; i <= 15; i += 1) {
+      for (const [index, { station }] of stations.entries()) station.provision({ serial: `M${index}-${String(i).padStart(4, '0')}`, imei: null });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => syncs.every((sync) => sync.heads()?.records === 15 && sync.state().kind === 'connected'), 'the three stations to drain');
+    for (const { station, credentials } of stations) expect(await depotRecords(credentials.station)).toEqual(localRecords(station));
+    const total = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM depot.records WHERE station = ANY($1)', [stations.map(({ credentials }) => credentials.station)]);
+    expect(total.rows[0]?.n).toBe(45);
   }, 120_000);
 });
