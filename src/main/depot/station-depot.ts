@@ -38,7 +38,13 @@ export async function joinedCredentials(databasePath: string): Promise<DepotCred
 export async function readRefusal(databasePath: string): Promise<DepotRefusal | null> {
   const text = await readFile(beside(databasePath, DEPOT_REFUSAL_FILE), 'utf8').catch(() => null);
   if (text === null) return null;
-  const parsed = depotRefusalSchema.safeParse(JSON.parse(text));
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // Falls through to the damaged-file refusal below.
+  }
+  const parsed = depotRefusalSchema.safeParse(json);
   // A damaged refusal file still means a refusal: the sync stays stopped, saying the file is damaged.
   return parsed.success ? parsed.data : { at: 'unknown', reason: `the refusal file ${DEPOT_REFUSAL_FILE} is damaged; check the depot status` };
 }
@@ -119,7 +125,8 @@ export async function openStationSync(
     credentials,
     settings: options.settings,
     onState: (state) => {
-      if (state.kind === 'refused') void writeRefusal(databasePath, { at: state.at, reason: state.reason });
+      // If the file cannot be written the refusal is still shown now; the next start would retry once and be refused again.
+      if (state.kind === 'refused') writeRefusal(databasePath, { at: state.at, reason: state.reason }).catch(() => undefined);
       options.onState?.(state);
     },
   });

@@ -1,7 +1,8 @@
 // `lockstep depot` as an administrator and a station run it, against a real PostgreSQL: init twice,
 // add-station writing a 0600 credentials file, a taken name refused, join uploading the journal,
 // sync --once pushing what came after, and status from both sides.
-import { statSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
@@ -84,5 +85,32 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const stations = JSON.parse(depot.stdout) as { name: string; records: number; headSeq: number; lastContactAt: string | null }[];
     expect(stations).toEqual([expect.objectContaining({ name, records: 4, headSeq: 4 })]);
     expect(stations[0]?.lastContactAt).not.toBeNull();
+  });
+
+  it('a record edited in SQLite: sync is refused and exits, the refusal survives a restart, status shows it', async () => {
+    const db = join(station.dir, DATABASE_FILE);
+    station.provision({ serial: 'CLI0005', imei: null });
+    const sqlite = new DatabaseSync(db);
+    sqlite.exec('DROP TRIGGER provisioning_records_no_update');
+    sqlite.prepare(`UPDATE provisioning_records SET body_json = replace(body_json, '"CLI0005"', '"CLI9999"') WHERE seq = 5`).run();
+    sqlite.close();
+    const refused = await runCliAsync(['depot', 'sync', '--db', db]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/depot: REFUSED at .*record 5 of station .* does not match its hash/);
+    const again = await runCliAsync(['depot', 'sync', '--db', db, '--once']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/the depot refused this station at .*run 'lockstep depot join' again/s);
+    const status = await runCliAsync(['depot', 'status', '--db', db]);
+    expect(status.status).toBe(1);
+    expect(status.stdout).toMatch(/^REFUSED at .*does not match its hash/m);
+    expect(status.stdout).toMatch(/Backlog: 1 \(records 1\)/);
+  });
+
+  it('a credentials file other users can read is refused', async () => {
+    const path = join(station.dir, 'station.credentials.json');
+    chmodSync(path, 0o644);
+    const joined = await runCliAsync(['depot', 'join', '--db', join(station.dir, DATABASE_FILE), '--credentials', path]);
+    expect(joined.status).toBe(1);
+    expect(joined.stderr).toMatch(/can be read by other users \(mode 644\); chmod 600 it/);
   });
 });

@@ -142,7 +142,15 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     case 'sync': {
       const records = openCliRecords(values.db, { mustExist: true });
       records.close();
-      const opened = await openStationSync(records.databasePath, { onState: (state) => io.err(`depot: ${describeState(state)}\n`) });
+      let finish = (): void => undefined;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const opened = await openStationSync(records.databasePath, {
+        onState: (state) => {
+          io.err(`depot: ${describeState(state)}\n`);
+          // A refusal stops the worker for good: nothing is left to wait for.
+          if (state.kind === 'refused') finish();
+        },
+      });
       if (!opened) throw new CliError('this station has not joined a depot: run lockstep depot join --db FILE --credentials FILE first.');
       if (opened.refusedBefore) {
         await opened.sync.stop();
@@ -158,11 +166,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return 0;
       }
       opened.sync.start();
-      await new Promise<void>((resolve) => {
-        const finish = (): void => resolve();
-        process.once('SIGINT', finish);
-        process.once('SIGTERM', finish);
-      });
+      process.once('SIGINT', finish);
+      process.once('SIGTERM', finish);
+      await finished;
       await opened.sync.stop();
       return opened.sync.state().kind === 'refused' ? 1 : 0;
     }
