@@ -14,5 +14,6 @@ export const COMMANDS: readonly CliCommandEntry[] = [
   { name: 'bundle', summary: 'Create, verify and inspect signed firmware bundles', load: async () => (await import('./bundle.ts')).bundleCommand },
   { name: 'operators', summary: 'Add, list, disable, unlock and recover the operators of a station (PINs from a prompt or stdin)', load: async () => (await import('./operators.ts')).operatorsCommand },
   { name: 'records', summary: 'List, show and export provisioning records; verify an export offline', load: async () => (await import('./records.ts')).recordsCommand },
+  { name: 'depot', summary: 'Set up a PostgreSQL depot of many stations, register and join stations, sync and show their state', load: async () => (await import('./depot.ts')).depotCommand },
   { name: 'label', summary: 'Render, preview, print and reprint asset labels; ask a printer for its state', load: async () => (await import('./label.ts')).labelCommand },
 ];

@@ -1,0 +1,205 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, type DepotStream, type DepotSyncState, type DepotTls } from '../../../shared/depot.ts';
+import { displaySafe } from '../../../shared/untrusted.ts';
+import { addStation, depotOverview, initDepot } from '../../depot/admin.ts';
+import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
+import { DepotError } from '../../depot/errors.ts';
+import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
+import type { CliCommand } from '../command.ts';
+import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
+import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
+
+const USAGE = `lockstep depot init --url postgres://ADMIN@HOST:PORT/DATABASE
+       lockstep depot add-station NAME --key-fingerprint HEX --url URL --out FILE [--sslmode MODE] [--ca FILE] [--station-host HOST] [--station-port PORT]
+       lockstep depot status --url URL [--json]
+       lockstep depot join --db FILE --credentials FILE [--json]
+       lockstep depot sync --db FILE [--once]
+       lockstep depot status --db FILE [--json]
+The administrator's password comes from PGPASSWORD or ~/.pgpass, never from the command line.
+add-station writes the station's credentials file (mode 0600, a fresh password inside); MODE is
+${SSL_MODES.join(', ')} (default verify-full, which needs --ca, the depot's CA certificate).
+HEX is the station key's fingerprint, as 'lockstep records station-key --db FILE' prints it.
+join connects the station whose records database is --db and uploads its journal; sync keeps
+pushing until Ctrl-C (--once: drain the backlog and exit).`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  'key-fingerprint': { type: 'string' },
+  out: { type: 'string' },
+  sslmode: { type: 'string' },
+  ca: { type: 'string' },
+  'station-host': { type: 'string' },
+  'station-port': { type: 'string' },
+  db: { type: 'string' },
+  credentials: { type: 'string' },
+  once: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** Runs a command, reporting the depot's refusals and outages as CliErrors with the same message. */
+async function asDepotCliErrors(work: () => Promise<number>): Promise<number> {
+  try {
+    return await asCliErrors(work);
+  } catch (error) {
+    if (error instanceof DepotError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+async function tlsOf(values: Values): Promise<DepotTls> {
+  const mode = values.sslmode ?? 'verify-full';
+  if (!(SSL_MODES as readonly string[]).includes(mode)) throw new CliError(`--sslmode is one of ${SSL_MODES.join(', ')}, not '${displaySafe(mode, 40)}'.`, EXIT_USAGE);
+  if (mode === 'verify-ca' || mode === 'verify-full') {
+    if (!values.ca) throw new CliError(`--sslmode ${mode} needs --ca FILE, the CA certificate the depot's server certificate is signed by (or say --sslmode).`, EXIT_USAGE);
+    const ca = await readFile(values.ca, 'utf8').catch((error: Error) => {
+      throw new CliError(`cannot read --ca ${displaySafe(values.ca ?? '')}: ${displaySafe(error.message)}`);
+    });
+    const parsed = depotTlsSchema.safeParse({ mode, ca });
+    if (!parsed.success) throw new CliError(`--ca ${displaySafe(values.ca)} is not a PEM certificate.`);
+    return parsed.data;
+  }
+  if (values.ca) throw new CliError(`--ca is only used with --sslmode verify-ca or verify-full.`, EXIT_USAGE);
+  return { mode: mode as 'disable' | 'require' };
+}
+
+function stationPort(values: Values, url: URL): number {
+  const text = values['station-port'] ?? (url.port || '5432');
+  if (!/^[1-9][0-9]{0,4}$/.test(text) || Number(text) > 65_535) throw new CliError(`--station-port is a TCP port, not '${displaySafe(text, 20)}'.`, EXIT_USAGE);
+  return Number(text);
+}
+
+function describeState(state: DepotSyncState): string {
+  switch (state.kind) {
+    case 'idle':
+      return 'starting';
+    case 'connected':
+      return `connected, backlog ${state.backlog}`;
+    case 'offline':
+      return `offline since ${state.since}, backlog ${state.backlog}: ${state.reason}`;
+    case 'refused':
+      return `REFUSED at ${state.at}: ${state.reason}`;
+  }
+}
+
+const STREAM_NAMES: Record<DepotStream, string> = { batches: 'batches', authorisations: 'authorisations', step_events: 'step events', records: 'records' };
+
+function statusText(status: StationDepotStatus): string {
+  const { credentials, depot, refusal, backlog } = status;
+  const lines = [`Depot: ${displaySafe(credentials.database)} on ${displaySafe(credentials.host)}:${credentials.port}, station ${credentials.station}`];
+  if (refusal) lines.push(`REFUSED at ${refusal.at}: ${refusal.reason}`, "  Sync is stopped; fix the cause, then run 'lockstep depot join' again.");
+  if (depot.reachable) {
+    lines.push(`Depot holds: ${DEPOT_STREAMS.map((stream) => `${STREAM_NAMES[stream]} ${depot.heads[stream]}`).join(', ')} (head hash ${depot.heads.recordHash})`);
+  } else {
+    lines.push(`${depot.refused ? 'Depot refuses this station' : 'Depot unreachable'}: ${depot.reason}`);
+  }
+  const total = DEPOT_STREAMS.reduce((sum, stream) => sum + backlog[stream], 0);
+  lines.push(`Backlog: ${total}${total ? ` (${DEPOT_STREAMS.filter((stream) => backlog[stream]).map((stream) => `${STREAM_NAMES[stream]} ${backlog[stream]}`).join(', ')})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  const [action, ...rest] = positionals;
+  const unexpected = action === 'add-station' ? rest.slice(1) : rest;
+  if (unexpected.length > 0) throw new CliError(`unexpected argument '${displaySafe(unexpected[0] ?? '', 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
+  switch (action) {
+    case 'init': {
+      const result = await initDepot(adminConnection(requireOption(values.url, '--url postgres://ADMIN@HOST:PORT/DATABASE')));
+      io.out(result.from === result.to ? `The depot schema is already at version ${result.to}; nothing to do.\n` : `The depot schema is now at version ${result.to} (was ${result.from}).\n`);
+      return 0;
+    }
+    case 'add-station': {
+      const name = requireOption(rest[0], 'the station NAME');
+      const urlText = requireOption(values.url, '--url postgres://ADMIN@HOST:PORT/DATABASE');
+      const config = adminConnection(urlText);
+      const out = requireOption(values.out, '--out FILE (where to write the credentials file)');
+      const url = new URL(urlText);
+      const credentials = await addStation(config, {
+        name,
+        keyFingerprint: requireOption(values['key-fingerprint'], '--key-fingerprint HEX'),
+        host: values['station-host'] ?? url.hostname,
+        port: stationPort(values, url),
+        database: decodeURIComponent(url.pathname.slice(1)),
+        tls: await tlsOf(values),
+      });
+      await writeCredentialsFile(out, credentials);
+      io.out(`Station ${credentials.station} registered (role ${credentials.user}).\nCredentials (secret, mode 0600): ${displaySafe(out)}\n`);
+      return 0;
+    }
+    case 'join': {
+      const records = openCliRecords(values.db, { mustExist: true });
+      const fingerprint = records.identity.fingerprint;
+      const databasePath = records.databasePath;
+      records.close();
+      const joined = await joinDepot({ databasePath, credentialsPath: requireOption(values.credentials, '--credentials FILE'), stationFingerprint: fingerprint });
+      if (values.json) io.out(jsonLine({ station: joined.credentials.station, pushed: joined.pushed }));
+      else io.out(`Joined the depot as ${joined.credentials.station}; uploaded ${DEPOT_STREAMS.map((stream) => `${joined.pushed[stream]} ${STREAM_NAMES[stream]}`).join(', ')}.\n`);
+      return 0;
+    }
+    case 'sync': {
+      const records = openCliRecords(values.db, { mustExist: true });
+      records.close();
+      let finish = (): void => undefined;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const opened = await openStationSync(records.databasePath, {
+        onState: (state) => {
+          io.err(`depot: ${describeState(state)}\n`);
+          // A refusal stops the worker for good: nothing is left to wait for.
+          if (state.kind === 'refused') finish();
+        },
+      });
+      if (!opened) throw new CliError('this station has not joined a depot: run lockstep depot join --db FILE --credentials FILE first.');
+      if (opened.refusedBefore) {
+        await opened.sync.stop();
+        throw new CliError(`the depot refused this station at ${opened.refusedBefore.at}: ${opened.refusedBefore.reason}\nFix the cause, then run 'lockstep depot join' again.`);
+      }
+      if (values.once) {
+        try {
+          const pushed = await opened.sync.drain();
+          io.out(`Pushed ${DEPOT_STREAMS.map((stream) => `${pushed[stream]} ${STREAM_NAMES[stream]}`).join(', ')}.\n`);
+        } finally {
+          await opened.sync.stop();
+        }
+        return 0;
+      }
+      opened.sync.start();
+      process.once('SIGINT', finish);
+      process.once('SIGTERM', finish);
+      await finished;
+      await opened.sync.stop();
+      return opened.sync.state().kind === 'refused' ? 1 : 0;
+    }
+    case 'status': {
+      if (values.url) {
+        const stations = await depotOverview(adminConnection(values.url));
+        if (values.json) io.out(jsonLine(stations));
+        else if (stations.length === 0) io.out('No stations yet: lockstep depot add-station NAME …\n');
+        else {
+          for (const station of stations) {
+            io.out(`${station.name}\tlast contact ${station.lastContactAt ?? 'never'}\trecords ${station.records} (head ${station.headSeq})\ttoday ${station.recordsToday}, failed ${station.failuresToday}\n`);
+          }
+        }
+        return 0;
+      }
+      const records = openCliRecords(values.db, { mustExist: true });
+      const databasePath = records.databasePath;
+      records.close();
+      const status = await stationDepotStatus(databasePath);
+      if (!status) throw new CliError('this station has not joined a depot (lockstep depot join --db FILE --credentials FILE).');
+      const { password: _password, ...shown } = status.credentials;
+      if (values.json) io.out(jsonLine({ ...status, credentials: shown }));
+      else io.out(statusText(status));
+      return status.refusal || (!status.depot.reachable && status.depot.refused) ? 1 : 0;
+    }
+    default:
+      throw new CliError(`unknown action '${displaySafe(action ?? '', 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
+  }
+}
+
+export const depotCommand: CliCommand = {
+  usage: USAGE,
+  run: (argv, io) => asDepotCliErrors(() => run(argv, io)),
+};

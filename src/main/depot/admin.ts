@@ -1,0 +1,114 @@
+// What the depot's administrator does: create or update the schema, register stations.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { CREDENTIALS_FORMAT, keyFingerprintSchema, stationNameSchema, type DepotCredentials, type DepotTls } from '../../shared/depot.ts';
+import { DepotError } from './errors.ts';
+import { migrateDepot, type MigrationResult } from './migrations.ts';
+import { scramVerifier } from './scram.ts';
+import { asDepotError } from './refusals.ts';
+
+/** Runs `work` with one connection made from `config`, turning PostgreSQL's errors into DepotErrors. */
+export async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
+  // A connection that breaks while idle emits 'error'; the next call reports it instead.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await work(client);
+  } catch (error) {
+    throw asDepotError(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function initDepot(config: pg.ClientConfig): Promise<MigrationResult> {
+  return withClient(config, migrateDepot);
+}
+
+export interface NewStation {
+  readonly name: string;
+  readonly keyFingerprint: string;
+  /** Where stations reach the depot, as written into the credentials file. */
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly tls: DepotTls;
+}
+
+/**
+ * Registers a station and creates its login role with a fresh random password, which leaves this
+ * process only inside the returned credentials (PostgreSQL receives its SCRAM verifier).
+ */
+export async function addStation(config: pg.ClientConfig, station: NewStation): Promise<DepotCredentials> {
+  const name = stationNameSchema.safeParse(station.name);
+  if (!name.success) throw new DepotError(`station name: ${name.error.issues[0]?.message ?? 'invalid'}`);
+  const fingerprint = keyFingerprintSchema.safeParse(station.keyFingerprint);
+  if (!fingerprint.success) throw new DepotError(`--key-fingerprint: ${fingerprint.error.issues[0]?.message ?? 'invalid'}`);
+  const password = randomBytes(32).toString('base64url');
+  const role = await withClient(config, async (client) => {
+    const result = await client.query<{ role: string }>('SELECT depot.register_station($1, $2, $3) AS role', [name.data, fingerprint.data, scramVerifier(password)]);
+    return result.rows[0]?.role ?? '';
+  });
+  return {
+    format: CREDENTIALS_FORMAT,
+    station: name.data,
+    keyFingerprint: fingerprint.data,
+    host: station.host,
+    port: station.port,
+    database: station.database,
+    user: role,
+    password,
+    tls: station.tls,
+  };
+}
+
+export interface StationOverview {
+  readonly name: string;
+  readonly keyFingerprint: string;
+  readonly registeredAt: string;
+  readonly lastContactAt: string | null;
+  readonly records: number;
+  readonly headSeq: number;
+  readonly recordsToday: number;
+  readonly failuresToday: number;
+}
+
+/**
+ * Every station of the depot as its administrator or auditor sees it; "today" is the server's day of
+ * receipt. A failed record is found in its canonical text, where `"outcome":"failed"` with bare quotes
+ * can only be the record's own member (quotes inside strings are escaped).
+ */
+export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[]> {
+  return withClient(config, async (client) => {
+    const result = await client.query<{
+      name: string;
+      key_fingerprint: string;
+      registered_at: Date;
+      last_contact_at: Date | null;
+      records: string;
+      head_seq: string;
+      records_today: string;
+      failures_today: string;
+    }>(`
+      SELECT s.name, s.key_fingerprint, s.registered_at, c.last_contact_at,
+        count(r.seq) AS records, coalesce(max(r.seq), 0) AS head_seq,
+        count(r.seq) FILTER (WHERE r.received_at >= current_date) AS records_today,
+        count(r.seq) FILTER (WHERE r.received_at >= current_date AND r.body::text LIKE '%"outcome":"failed"%') AS failures_today
+      FROM depot.stations s
+      LEFT JOIN depot.station_contacts c ON c.station = s.name
+      LEFT JOIN depot.records r ON r.station = s.name
+      GROUP BY s.name, s.key_fingerprint, s.registered_at, c.last_contact_at
+      ORDER BY s.name`);
+    return result.rows.map((row) => ({
+      name: row.name,
+      keyFingerprint: row.key_fingerprint,
+      registeredAt: row.registered_at.toISOString(),
+      lastContactAt: row.last_contact_at?.toISOString() ?? null,
+      records: Number(row.records),
+      headSeq: Number(row.head_seq),
+      recordsToday: Number(row.records_today),
+      failuresToday: Number(row.failures_today),
+    }));
+  });
+}

@@ -1,0 +1,333 @@
+// The depot's schema in PostgreSQL, as numbered migrations (docs/depot.md). PostgreSQL itself holds
+// the depot's rules: stations reach their rows only through the SECURITY DEFINER ingest functions,
+// which check every record's hash chain; row-level security limits what a station's role reads;
+// nobody can UPDATE, DELETE or TRUNCATE a received row. A migration must mean the same thing
+// forever: a change is a new migration, never an edit of an old one.
+import type { ClientBase } from 'pg';
+import { DEPOT_STREAMS } from '../../shared/depot.ts';
+import { DepotError } from './errors.ts';
+
+/** Group roles (cluster-wide): every station's login role is a member of the first, auditors of the second. */
+export const STATION_GROUP = 'lockstep_station';
+export const AUDITOR_GROUP = 'lockstep_auditor';
+
+/** SQLSTATEs the depot's functions raise for a refusal (class LS): the station stops and shows why. */
+export const REFUSAL_CODES = {
+  unknownStation: 'LS001',
+  wrongKey: 'LS002',
+  chainBreak: 'LS003',
+  hashMismatch: 'LS004',
+  conflict: 'LS005',
+  malformed: 'LS006',
+  nameTaken: 'LS007',
+} as const;
+
+/** The tables of rows a station pushes as they are, keyed by the station's own id. */
+const ROW_TABLES = DEPOT_STREAMS.filter((stream) => stream !== 'records');
+const RECEIVED_TABLES = [...DEPOT_STREAMS] as const;
+
+/** Serialises station registrations (an arbitrary constant: "LSSTATN"). */
+const REGISTRATION_LOCK = 0x4c5353544154;
+
+const DEFINER = `SECURITY DEFINER SET search_path = pg_catalog, pg_temp`;
+
+/**
+ * The ingest function of one of the row tables: rows are keyed by (station, id); a row the depot
+ * already holds is accepted again unchanged (a re-send after a lost acknowledgement) and refused
+ * if its content differs. Returns the highest id the depot now holds for the station.
+ */
+function rowIngestFunction(table: string): string {
+  return `
+  CREATE FUNCTION depot.ingest_${table}(p_key_fingerprint text, p_id bigint[], p_body text[]) RETURNS bigint
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_held text;
+  BEGIN
+    IF cardinality(p_id) IS DISTINCT FROM cardinality(p_body) THEN
+      RAISE EXCEPTION 'ingest_${table}: % ids but % bodies', cardinality(p_id), cardinality(p_body) USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    FOR i IN 1 .. coalesce(cardinality(p_id), 0) LOOP
+      IF p_id[i] IS NULL OR p_id[i] < 1 OR p_body[i] IS NULL THEN
+        RAISE EXCEPTION 'ingest_${table}: row % has no id or no body', i USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      INSERT INTO depot.${table} (station, id, body) VALUES (v_station, p_id[i], p_body[i]::json) ON CONFLICT (station, id) DO NOTHING;
+      IF NOT FOUND THEN
+        SELECT body::text INTO v_held FROM depot.${table} WHERE station = v_station AND id = p_id[i];
+        IF v_held IS DISTINCT FROM p_body[i] THEN
+          RAISE EXCEPTION '${table} row % of station % differs from the one the depot already holds', p_id[i], v_station
+            USING ERRCODE = '${REFUSAL_CODES.conflict}';
+        END IF;
+      END IF;
+    END LOOP;
+    RETURN (SELECT coalesce(max(id), 0) FROM depot.${table} WHERE station = v_station);
+  END $fn$;`;
+}
+
+function receivedTable(table: string): string {
+  const key = table === 'records' ? 'seq' : 'id';
+  const chain = table === 'records' ? `prev_hash text NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'), hash text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),` : '';
+  return `
+  CREATE TABLE depot.${table} (
+    station text NOT NULL REFERENCES depot.stations (name),
+    ${key} bigint NOT NULL CHECK (${key} > 0),
+    ${chain}
+    body json NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (station, ${key})${table === 'records' ? ',\n    UNIQUE (station, hash)' : ''}
+  );`;
+}
+
+function appendOnly(table: string): string {
+  return `
+  CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON depot.${table} FOR EACH ROW EXECUTE FUNCTION depot.refuse_change();
+  CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON depot.${table} FOR EACH STATEMENT EXECUTE FUNCTION depot.refuse_change();`;
+}
+
+/** Stations read their own rows, auditors every row; neither has any write privilege. */
+function readPolicies(table: string, ownColumn: string): string {
+  return `
+  ALTER TABLE depot.${table} ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY ${table}_own_station ON depot.${table} FOR SELECT TO ${STATION_GROUP} USING (${ownColumn} = depot.session_station());
+  CREATE POLICY ${table}_auditor ON depot.${table} FOR SELECT TO ${AUDITOR_GROUP} USING (true);
+  GRANT SELECT ON depot.${table} TO ${STATION_GROUP}, ${AUDITOR_GROUP};`;
+}
+
+const MIGRATION_1 = `
+  CREATE TABLE depot.stations (
+    name text PRIMARY KEY CHECK (name ~ '^[a-z0-9][a-z0-9_]{0,31}$'),
+    key_fingerprint text NOT NULL UNIQUE CHECK (key_fingerprint ~ '^[0-9a-f]{64}$'),
+    role_name text NOT NULL UNIQUE,
+    registered_at timestamptz NOT NULL DEFAULT now(),
+    registered_by text NOT NULL DEFAULT session_user
+  );
+  -- The one row a station's calls update: when the depot last heard from it.
+  CREATE TABLE depot.station_contacts (
+    station text PRIMARY KEY REFERENCES depot.stations (name),
+    last_contact_at timestamptz NOT NULL
+  );
+  ${RECEIVED_TABLES.map(receivedTable).join('\n')}
+
+  CREATE FUNCTION depot.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  BEGIN
+    RAISE EXCEPTION 'depot.% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+  END $fn$;
+  ${['stations', ...RECEIVED_TABLES].map(appendOnly).join('\n')}
+
+  -- The station whose login role runs this session; NULL for anyone else. Row-level security and
+  -- every ingest function name the station this way, so no call can speak for another station.
+  CREATE FUNCTION depot.session_station() RETURNS text LANGUAGE sql STABLE ${DEFINER} AS $fn$
+    SELECT name FROM depot.stations WHERE role_name = session_user
+  $fn$;
+
+  -- The calling station, checked against the key it signs its records with; serialises its calls.
+  CREATE FUNCTION depot.caller(p_key_fingerprint text) RETURNS text LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station depot.stations;
+  BEGIN
+    SELECT * INTO v_station FROM depot.stations WHERE role_name = session_user FOR UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'the role % is not a station of this depot', session_user USING ERRCODE = '${REFUSAL_CODES.unknownStation}';
+    END IF;
+    IF v_station.key_fingerprint IS DISTINCT FROM p_key_fingerprint THEN
+      RAISE EXCEPTION 'station % is registered to the key %, not to this station''s key %', v_station.name, v_station.key_fingerprint, p_key_fingerprint
+        USING ERRCODE = '${REFUSAL_CODES.wrongKey}';
+    END IF;
+    INSERT INTO depot.station_contacts (station, last_contact_at) VALUES (v_station.name, now())
+      ON CONFLICT (station) DO UPDATE SET last_contact_at = excluded.last_contact_at;
+    RETURN v_station.name;
+  END $fn$;
+
+  -- What the depot holds of the calling station: where its sync resumes.
+  CREATE FUNCTION depot.hello(p_key_fingerprint text)
+    RETURNS TABLE (head_station text, head_batches bigint, head_authorisations bigint, head_step_events bigint, head_records bigint, head_record_hash text)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+  BEGIN
+    RETURN QUERY SELECT v_station,
+      (SELECT coalesce(max(b.id), 0) FROM depot.batches b WHERE b.station = v_station),
+      (SELECT coalesce(max(a.id), 0) FROM depot.authorisations a WHERE a.station = v_station),
+      (SELECT coalesce(max(e.id), 0) FROM depot.step_events e WHERE e.station = v_station),
+      coalesce((SELECT r.seq FROM depot.records r WHERE r.station = v_station ORDER BY r.seq DESC LIMIT 1), 0),
+      coalesce((SELECT r.hash FROM depot.records r WHERE r.station = v_station ORDER BY r.seq DESC LIMIT 1), repeat('0', 64));
+  END $fn$;
+
+  -- Records, in chain order. PostgreSQL recomputes each hash over the exact canonical JSON the
+  -- station hashed (src/main/records/chain.ts): SHA-256 of {"prevHash":"<prev>","record":<body>}.
+  CREATE FUNCTION depot.ingest_records(p_key_fingerprint text, p_seq bigint[], p_prev_hash text[], p_hash text[], p_body text[]) RETURNS bigint
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_head_seq bigint := 0;
+    v_head_hash text := repeat('0', 64);
+    v_held depot.records;
+    v_computed text;
+    v_body_seq text;
+    n integer := coalesce(cardinality(p_seq), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_prev_hash), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_hash), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_body), 0) THEN
+      RAISE EXCEPTION 'ingest_records: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    SELECT r.seq, r.hash INTO v_head_seq, v_head_hash FROM depot.records r WHERE r.station = v_station ORDER BY r.seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+      v_head_seq := 0;
+      v_head_hash := repeat('0', 64);
+    END IF;
+    FOR i IN 1 .. n LOOP
+      IF p_seq[i] IS NULL OR p_prev_hash[i] IS NULL OR p_hash[i] IS NULL OR p_body[i] IS NULL THEN
+        RAISE EXCEPTION 'ingest_records: record % of the call lacks a field', i USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      IF p_seq[i] <= v_head_seq THEN
+        -- A re-send after a lost acknowledgement: the same record changes nothing, another one is refused.
+        SELECT * INTO v_held FROM depot.records r WHERE r.station = v_station AND r.seq = p_seq[i];
+        IF v_held.hash IS DISTINCT FROM p_hash[i] OR v_held.prev_hash IS DISTINCT FROM p_prev_hash[i] OR v_held.body::text IS DISTINCT FROM p_body[i] THEN
+          RAISE EXCEPTION 'record % of station % differs from the one the depot already holds (hash %)', p_seq[i], v_station, v_held.hash
+            USING ERRCODE = '${REFUSAL_CODES.conflict}';
+        END IF;
+        CONTINUE;
+      END IF;
+      IF p_seq[i] <> v_head_seq + 1 THEN
+        RAISE EXCEPTION 'record % of station % does not follow record %, the last the depot holds', p_seq[i], v_station, v_head_seq
+          USING ERRCODE = '${REFUSAL_CODES.chainBreak}';
+      END IF;
+      IF p_prev_hash[i] <> v_head_hash THEN
+        RAISE EXCEPTION 'record % of station % names the previous hash %, but the last hash the depot holds is %', p_seq[i], v_station, p_prev_hash[i], v_head_hash
+          USING ERRCODE = '${REFUSAL_CODES.chainBreak}';
+      END IF;
+      v_computed := encode(sha256(convert_to('{"prevHash":"' || p_prev_hash[i] || '","record":' || p_body[i] || '}', 'UTF8')), 'hex');
+      IF v_computed <> p_hash[i] THEN
+        RAISE EXCEPTION 'record % of station % does not match its hash: its body hashes to %, the station sent %', p_seq[i], v_station, v_computed, p_hash[i]
+          USING ERRCODE = '${REFUSAL_CODES.hashMismatch}';
+      END IF;
+      -- The body must carry the seq it is filed under. PostgreSQL's JSON operators refuse \\u0000 and
+      -- lone surrogate escapes, which canonical JSON writes for hostile strings: a body with such an
+      -- escape is kept and hashed as text (the json type accepts it), its seq not read back.
+      IF strpos(p_body[i], '\\u') = 0 THEN
+        v_body_seq := p_body[i]::json ->> 'seq';
+      ELSE
+        BEGIN
+          v_body_seq := p_body[i]::json ->> 'seq';
+        EXCEPTION WHEN untranslatable_character OR invalid_text_representation THEN
+          PERFORM p_body[i]::json;
+          v_body_seq := p_seq[i]::text;
+        END;
+      END IF;
+      IF v_body_seq IS DISTINCT FROM p_seq[i]::text THEN
+        RAISE EXCEPTION 'record % of station % carries seq % in its body', p_seq[i], v_station, v_body_seq USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      INSERT INTO depot.records (station, seq, prev_hash, hash, body) VALUES (v_station, p_seq[i], p_prev_hash[i], p_hash[i], p_body[i]::json);
+      v_head_seq := p_seq[i];
+      v_head_hash := p_hash[i];
+    END LOOP;
+    RETURN v_head_seq;
+  END $fn$;
+  ${ROW_TABLES.map(rowIngestFunction).join('\n')}
+
+  -- Registers a station and creates its login role. Not SECURITY DEFINER: it runs as the administrator,
+  -- who needs CREATEROLE. The password arrives as a SCRAM verifier, never as the password itself.
+  CREATE FUNCTION depot.register_station(p_name text, p_key_fingerprint text, p_password_verifier text) RETURNS text
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_role text := 'lockstep_station_' || p_name;
+    v_held depot.stations;
+  BEGIN
+    -- Two registrations at once would both update the database's ACL (GRANT CONNECT) and one would
+    -- fail with "tuple concurrently updated"; they queue instead.
+    PERFORM pg_advisory_xact_lock(${REGISTRATION_LOCK});
+    SELECT * INTO v_held FROM depot.stations WHERE name = p_name;
+    IF FOUND THEN
+      RAISE EXCEPTION 'station % is already registered, to the key %; a station name belongs to one key', p_name, v_held.key_fingerprint
+        USING ERRCODE = '${REFUSAL_CODES.nameTaken}';
+    END IF;
+    SELECT * INTO v_held FROM depot.stations WHERE key_fingerprint = p_key_fingerprint;
+    IF FOUND THEN
+      RAISE EXCEPTION 'the key % is already registered as station %', p_key_fingerprint, v_held.name USING ERRCODE = '${REFUSAL_CODES.nameTaken}';
+    END IF;
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_role) THEN
+      RAISE EXCEPTION 'the role % already exists in this PostgreSQL cluster (another depot database?); pick another station name', v_role
+        USING ERRCODE = '${REFUSAL_CODES.nameTaken}';
+    END IF;
+    IF p_password_verifier !~ '^SCRAM-SHA-256\\$' THEN
+      RAISE EXCEPTION 'register_station takes a SCRAM-SHA-256 verifier, not a password' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    INSERT INTO depot.stations (name, key_fingerprint, role_name) VALUES (p_name, p_key_fingerprint, v_role);
+    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE ${STATION_GROUP}', v_role, p_password_verifier);
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), v_role);
+    RETURN v_role;
+  END $fn$;
+
+  ${readPolicies('stations', 'name')}
+  ${readPolicies('station_contacts', 'station')}
+  ${RECEIVED_TABLES.map((table) => readPolicies(table, 'station')).join('\n')}
+
+  REVOKE ALL ON ALL FUNCTIONS IN SCHEMA depot FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.session_station() TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.hello(text) TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.ingest_records(text, bigint[], text[], text[], text[]) TO ${STATION_GROUP};
+  ${ROW_TABLES.map((table) => `GRANT EXECUTE ON FUNCTION depot.ingest_${table}(text, bigint[], text[]) TO ${STATION_GROUP};`).join('\n  ')}
+`;
+
+/** Migration N is MIGRATIONS[N - 1]. */
+const MIGRATIONS: readonly string[] = [MIGRATION_1];
+
+export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Serialises concurrent `depot init` runs against one database (an arbitrary constant: "LSDEPOT"). */
+const MIGRATION_LOCK = 0x4c534445504f54;
+
+export interface MigrationResult {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Brings the depot schema up to date; re-running it changes nothing. The group roles and the schema
+ * are created if missing, then each pending migration runs in its own transaction with its version row.
+ */
+export async function migrateDepot(client: ClientBase): Promise<MigrationResult> {
+  const encoding = await client.query<{ encoding: string }>('SELECT pg_encoding_to_char(encoding) AS encoding FROM pg_database WHERE datname = current_database()');
+  if (encoding.rows[0]?.encoding !== 'UTF8') {
+    throw new DepotError(`the database's encoding is ${encoding.rows[0]?.encoding ?? 'unknown'}; the depot needs UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0).`);
+  }
+  const inTransaction = async <T>(work: () => Promise<T>): Promise<T> => {
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      const result = await work();
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+  };
+  const from = await inTransaction(async () => {
+    await client.query(`
+      DO $do$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${STATION_GROUP}') THEN CREATE ROLE ${STATION_GROUP} NOLOGIN; END IF;
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${AUDITOR_GROUP}') THEN CREATE ROLE ${AUDITOR_GROUP} NOLOGIN; END IF;
+      END $do$;
+      CREATE SCHEMA IF NOT EXISTS depot;
+      REVOKE ALL ON SCHEMA depot FROM PUBLIC;
+      GRANT USAGE ON SCHEMA depot TO ${STATION_GROUP}, ${AUDITOR_GROUP};
+      CREATE TABLE IF NOT EXISTS depot.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL DEFAULT session_user);
+    `);
+    const version = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM depot.schema_migrations');
+    return version.rows[0]?.version ?? 0;
+  });
+  if (from > DEPOT_SCHEMA_VERSION) {
+    throw new DepotError(`the depot's schema is at version ${from}, newer than this Lockstep knows (${DEPOT_SCHEMA_VERSION}); update Lockstep.`);
+  }
+  for (let version = from + 1; version <= DEPOT_SCHEMA_VERSION; version += 1) {
+    await inTransaction(async () => {
+      // Another init may have applied it while this one waited for the lock.
+      const done = await client.query('SELECT 1 FROM depot.schema_migrations WHERE version = $1', [version]);
+      if (done.rowCount) return;
+      await client.query(MIGRATIONS[version - 1] as string);
+      await client.query('INSERT INTO depot.schema_migrations (version) VALUES ($1)', [version]);
+    });
+  }
+  return { from, to: DEPOT_SCHEMA_VERSION };
+}

@@ -1,0 +1,170 @@
+// The sync worker: pushes a station's journal to its depot in order, in batches, resuming from what
+// PostgreSQL acknowledged. It never holds anything provisioning waits for: it reads SQLite through its
+// own read-only connection and talks to the depot asynchronously; an unreachable depot only grows
+// the backlog while the worker backs off. A refusal (the depot checked a row and said no, or the
+// station may no longer log in) stops the worker until a person acts: retrying would be refused again.
+import { DEPOT_STREAMS, depotSyncSettingsSchema, type DepotCredentials, type DepotHeads, type DepotSyncSettings, type DepotSyncState, type DepotStream } from '../../shared/depot.ts';
+import { DepotError } from './errors.ts';
+import { asDepotError, isRefusal } from './refusals.ts';
+import { connectStation, type StationClient } from './station-client.ts';
+import { openStationSource, type StationSource } from './station-source.ts';
+
+export interface DepotSyncOptions {
+  readonly databasePath: string;
+  readonly credentials: DepotCredentials;
+  readonly settings?: Partial<DepotSyncSettings>;
+  readonly now?: () => Date;
+  /** Called on every change of state (and after each acknowledged batch, with the new backlog). */
+  readonly onState?: (state: DepotSyncState) => void;
+}
+
+/** Rows the depot acknowledged in one pass, per stream. */
+export type PushCounts = Record<DepotStream, number>;
+
+export interface DepotSync {
+  /** Runs passes until stopped: pushes, waits `pollMs` (or a wake), backs off while unreachable. */
+  readonly start: () => void;
+  /** Pushes everything there is now, once; throws a DepotError on a refusal or an outage. */
+  readonly drain: () => Promise<PushCounts>;
+  /** Cuts the current wait short: new rows were committed. */
+  readonly wake: () => void;
+  readonly state: () => DepotSyncState;
+  /** What the depot last acknowledged, or null before the first contact. */
+  readonly heads: () => DepotHeads | null;
+  readonly stop: () => Promise<void>;
+}
+
+export function createDepotSync(options: DepotSyncOptions): DepotSync {
+  const settings = depotSyncSettingsSchema.parse(options.settings ?? {});
+  const now = options.now ?? (() => new Date());
+  const source: StationSource = openStationSource(options.databasePath);
+  let client: StationClient | null = null;
+  let acknowledged: DepotHeads | null = null;
+  let current: DepotSyncState = { kind: 'idle' };
+  let running: Promise<void> | null = null;
+  let stopping = false;
+  let wakeUp: (() => void) | null = null;
+
+  const setState = (next: DepotSyncState): void => {
+    current = next;
+    options.onState?.(next);
+  };
+
+  /** Rows the depot does not hold yet, counted against what it last acknowledged (all of them before any contact). */
+  const backlog = (): number => DEPOT_STREAMS.reduce((sum, stream) => sum + source.countAfter(stream, acknowledged?.[stream] ?? 0), 0);
+
+  async function connected(): Promise<StationClient> {
+    if (client) return client;
+    const fresh = await connectStation(options.credentials, settings.timeoutMs);
+    try {
+      acknowledged = await fresh.hello();
+    } catch (error) {
+      await fresh.close();
+      throw error;
+    }
+    client = fresh;
+    return fresh;
+  }
+
+  async function pushStream(depot: StationClient, stream: DepotStream): Promise<number> {
+    let pushed = 0;
+    for (;;) {
+      const after = (acknowledged as DepotHeads)[stream];
+      let batch: readonly { id: number }[];
+      let send: () => Promise<number>;
+      if (stream === 'records') {
+        const records = source.records(after, settings.batchSize);
+        batch = records;
+        send = () => depot.ingestRecords(records);
+      } else {
+        const rows = source.rows(stream, after, settings.batchSize);
+        batch = rows;
+        send = () => depot.ingestRows(stream, rows);
+      }
+      const last = batch.at(-1);
+      if (!last) return pushed;
+      const head = await send();
+      if (head < last.id) throw new DepotError(`the depot acknowledged ${stream} up to ${head} after receiving up to ${last.id}`);
+      acknowledged = { ...(acknowledged as DepotHeads), [stream]: head };
+      pushed += batch.length;
+      setState({ kind: 'connected', backlog: backlog(), at: now().toISOString() });
+    }
+  }
+
+  async function pass(): Promise<PushCounts> {
+    const depot = await connected();
+    const counts = { batches: 0, authorisations: 0, step_events: 0, records: 0 };
+    for (const stream of DEPOT_STREAMS) counts[stream] = await pushStream(depot, stream);
+    setState({ kind: 'connected', backlog: backlog(), at: now().toISOString() });
+    return counts;
+  }
+
+  async function disconnect(): Promise<void> {
+    const old = client;
+    client = null;
+    await old?.close();
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish(): void {
+        clearTimeout(timer);
+        wakeUp = null;
+        resolve();
+      }
+      wakeUp = finish;
+    });
+  }
+
+  async function loop(): Promise<void> {
+    let delay = settings.backoffMinMs;
+    while (!stopping) {
+      try {
+        await pass();
+        delay = settings.backoffMinMs;
+        await sleep(settings.pollMs);
+      } catch (error) {
+        await disconnect();
+        const failure = asDepotError(error);
+        if (isRefusal(failure)) {
+          setState({ kind: 'refused', at: now().toISOString(), reason: failure.message });
+          return;
+        }
+        const since = current.kind === 'offline' ? current.since : now().toISOString();
+        setState({ kind: 'offline', since, backlog: backlog(), reason: failure.message });
+        await sleep(delay);
+        delay = Math.min(delay * 2, settings.backoffMaxMs);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running || current.kind === 'refused') return;
+      stopping = false;
+      running = loop().finally(() => {
+        running = null;
+      });
+    },
+    async drain() {
+      if (running) throw new DepotError('the sync worker is running; it drains the backlog itself.');
+      try {
+        return await pass();
+      } catch (error) {
+        await disconnect();
+        throw asDepotError(error);
+      }
+    },
+    wake: () => wakeUp?.(),
+    state: () => current,
+    heads: () => acknowledged,
+    async stop() {
+      stopping = true;
+      wakeUp?.();
+      await running;
+      await disconnect();
+      source.close();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// The depot: several stations feeding one PostgreSQL database (docs/depot.md). Types and zod schemas
+// only: what a station's credentials file holds, how its sync worker is tuned, and the state the
+// worker reports. The connection code lives in src/main/depot.
+import { z } from 'zod';
+
+/**
+ * A station's name in the depot. Lower-case, so that it maps onto a PostgreSQL role name
+ * (`lockstep_station_<name>`) without quoting or case folding, and short enough for the 63-byte limit.
+ */
+export const stationNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_]{0,31}$/, 'a station name is 1-32 of a-z 0-9 _, starting with a letter or digit');
+
+/** SHA-256 of a station's raw Ed25519 public key, lower-case hex (station_identity.fingerprint). */
+export const keyFingerprintSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a key fingerprint is 64 lower-case hex digits (lockstep records station-key prints it)');
+
+export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/;
+
+/**
+ * TLS as libpq's sslmode names it. `verify-ca` and `verify-full` need the CA certificate(s), carried
+ * in the file itself (PEM) so the file is all a station needs; `require` encrypts but does not
+ * authenticate the server, so it is only for a network the depot already trusts.
+ */
+export const depotTlsSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('disable') }).strict(),
+  z.object({ mode: z.literal('require') }).strict(),
+  z.object({ mode: z.enum(['verify-ca', 'verify-full']), ca: z.string().max(65_536).regex(PEM_CERTIFICATE, 'ca must be PEM certificates') }).strict(),
+]);
+export type DepotTls = z.infer<typeof depotTlsSchema>;
+
+export const CREDENTIALS_FORMAT = 'lockstep-depot-credentials/1';
+
+/** The file `lockstep depot add-station` writes (mode 0600) and `lockstep depot join` reads. */
+export const depotCredentialsSchema = z
+  .object({
+    format: z.literal(CREDENTIALS_FORMAT),
+    station: stationNameSchema,
+    keyFingerprint: keyFingerprintSchema,
+    host: z.string().min(1).max(255).regex(/^[A-Za-z0-9.:_\-[\]/]+$/, 'host is a name, an address or a socket folder'),
+    port: z.int().min(1).max(65_535),
+    database: z.string().min(1).max(63),
+    user: z.string().regex(/^lockstep_station_[a-z0-9_]{1,32}$/),
+    password: z.string().min(16).max(256),
+    tls: depotTlsSchema,
+  })
+  .strict();
+export type DepotCredentials = z.infer<typeof depotCredentialsSchema>;
+
+/** How a station's sync worker is tuned; every field has a default. */
+export const depotSyncSettingsSchema = z
+  .object({
+    /** Rows sent per ingest call (one round trip and one transaction each). */
+    batchSize: z.int().min(1).max(5_000).default(500),
+    /** Pause between checks for new rows while everything is acknowledged. */
+    pollMs: z.int().min(10).max(600_000).default(2_000),
+    /** First and longest pause before reconnecting to an unreachable depot (doubling in between). */
+    backoffMinMs: z.int().min(10).max(600_000).default(1_000),
+    backoffMaxMs: z.int().min(10).max(3_600_000).default(60_000),
+    /** How long a connection attempt or one call may take before the depot counts as unreachable. */
+    timeoutMs: z.int().min(100).max(600_000).default(15_000),
+  })
+  .strict();
+export type DepotSyncSettings = z.infer<typeof depotSyncSettingsSchema>;
+
+/** The streams a station pushes, in the order each sync pass pushes them. */
+export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records'] as const;
+export type DepotStream = (typeof DEPOT_STREAMS)[number];
+
+/** What the depot holds of one station: the last id (records: seq) of each stream it acknowledged. */
+export type DepotHeads = Readonly<Record<DepotStream, number>> & { readonly recordHash: string };
+
+/** The sync worker's state, for the station UI header, `lockstep provision` and `lockstep depot status`. */
+export type DepotSyncState =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'connected'; readonly backlog: number; readonly at: string }
+  | { readonly kind: 'offline'; readonly since: string; readonly backlog: number; readonly reason: string }
+  | { readonly kind: 'refused'; readonly at: string; readonly reason: string };
+
+/** A refusal a station keeps on disk (depot-state.json): its sync stays stopped until a person acts. */
+export const depotRefusalSchema = z.object({ at: z.string().max(40), reason: z.string().max(4_000) }).strict();
+export type DepotRefusal = z.infer<typeof depotRefusalSchema>;

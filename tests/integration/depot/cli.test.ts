@@ -1,0 +1,116 @@
+// `lockstep depot` as an administrator and a station run it, against a real PostgreSQL: init twice,
+// add-station writing a 0600 credentials file, a taken name refused, join uploading the journal,
+// sync --once pushing what came after, and status from both sides.
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
+import { runCliAsync } from '../../lockstep-cli.ts';
+import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
+import { createStationFixture, type StationFixture } from '../records/fixture.ts';
+import { POSTGRES_MISSING } from './fixture.ts';
+
+let server: PostgresServer;
+let station: StationFixture;
+let url = '';
+const database = `depot_cli_${process.pid}`;
+const name = `cli${process.pid}`;
+
+beforeAll(async () => {
+  if (POSTGRES_MISSING) return;
+  server = await startPostgres();
+  server.createDatabase(database);
+  url = server.url(database);
+  // The administrator's password reaches the CLI the way an administrator gives it: PGPASSWORD.
+  process.env.PGPASSWORD = server.adminPassword;
+  station = createStationFixture();
+  for (const serial of ['CLI0001', 'CLI0002', 'CLI0003']) station.provision({ serial, imei: null });
+}, 120_000);
+
+afterAll(() => {
+  delete process.env.PGPASSWORD;
+  station?.cleanup();
+  server?.destroy();
+});
+
+describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', () => {
+  it('init creates the schema and re-runs as a no-op; a password in --url is refused', async () => {
+    const first = await runCliAsync(['depot', 'init', '--url', url]);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toBe('The depot schema is now at version 1 (was 0).\n');
+    const again = await runCliAsync(['depot', 'init', '--url', url]);
+    expect(again.stdout).toBe('The depot schema is already at version 1; nothing to do.\n');
+    const leaked = await runCliAsync(['depot', 'init', '--url', url.replace('postgres@', `postgres:${server.adminPassword}@`)]);
+    expect(leaked.status).toBe(1);
+    expect(leaked.stderr).toMatch(/holds a password.*PGPASSWORD or ~\/\.pgpass/s);
+  });
+
+  it('add-station writes a 0600 credentials file, prints no password, and refuses the name a second time', async () => {
+    const out = join(station.dir, 'station.credentials.json');
+    const fingerprint = station.records.identity.fingerprint;
+    const noCa = await runCliAsync(['depot', 'add-station', name, '--key-fingerprint', fingerprint, '--url', url, '--out', out]);
+    expect(noCa.status).toBe(64);
+    expect(noCa.stderr).toMatch(/--sslmode verify-full needs --ca FILE/);
+    const added = await runCliAsync(['depot', 'add-station', name, '--key-fingerprint', fingerprint, '--url', url, '--out', out, '--sslmode', 'disable']);
+    expect(added.stderr).toBe('');
+    expect(added.status).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const credentials = JSON.parse(readFileSync(out, 'utf8')) as { password: string; station: string; port: number; tls: unknown };
+    expect(credentials).toMatchObject({ station: name, port: server.port, tls: { mode: 'disable' } });
+    expect(added.stdout).not.toContain(credentials.password);
+    const again = await runCliAsync(['depot', 'add-station', name, '--key-fingerprint', 'ab'.repeat(32), '--url', url, '--out', join(station.dir, 'other.json'), '--sslmode', 'disable']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(new RegExp(`station ${name} is already registered, to the key ${fingerprint}`));
+  });
+
+  it('join uploads the journal, sync --once pushes what came after, status shows both sides', async () => {
+    const db = join(station.dir, DATABASE_FILE);
+    const joined = await runCliAsync(['depot', 'join', '--db', db, '--credentials', join(station.dir, 'station.credentials.json'), '--json']);
+    expect(joined.stderr).toBe('');
+    expect(JSON.parse(joined.stdout)).toMatchObject({ station: name, pushed: { batches: 1, authorisations: 1, records: 3 } });
+
+    station.provision({ serial: 'CLI0004', imei: null });
+    const before = await runCliAsync(['depot', 'status', '--db', db]);
+    expect(before.stdout).toMatch(/Backlog: \d+ \(step events \d+, records 1\)/);
+    const synced = await runCliAsync(['depot', 'sync', '--db', db, '--once']);
+    expect(synced.stdout).toMatch(/^Pushed 0 batches, 0 authorisations, \d+ step events, 1 records\.\n$/);
+    const after = await runCliAsync(['depot', 'status', '--db', db, '--json']);
+    const status = JSON.parse(after.stdout) as { backlog: Record<string, number>; depot: { heads: { records: number } }; credentials: Record<string, unknown> };
+    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0 });
+    expect(status.depot.heads.records).toBe(4);
+    expect(status.credentials).not.toHaveProperty('password');
+
+    const depot = await runCliAsync(['depot', 'status', '--url', url, '--json']);
+    const stations = JSON.parse(depot.stdout) as { name: string; records: number; headSeq: number; lastContactAt: string | null }[];
+    expect(stations).toEqual([expect.objectContaining({ name, records: 4, headSeq: 4 })]);
+    expect(stations[0]?.lastContactAt).not.toBeNull();
+  });
+
+  it('a record edited in SQLite: sync is refused and exits, the refusal survives a restart, status shows it', async () => {
+    const db = join(station.dir, DATABASE_FILE);
+    station.provision({ serial: 'CLI0005', imei: null });
+    const sqlite = new DatabaseSync(db);
+    sqlite.exec('DROP TRIGGER provisioning_records_no_update');
+    sqlite.prepare(`UPDATE provisioning_records SET body_json = replace(body_json, '"CLI0005"', '"CLI9999"') WHERE seq = 5`).run();
+    sqlite.close();
+    const refused = await runCliAsync(['depot', 'sync', '--db', db]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/depot: REFUSED at .*record 5 of station .* does not match its hash/);
+    const again = await runCliAsync(['depot', 'sync', '--db', db, '--once']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/the depot refused this station at .*run 'lockstep depot join' again/s);
+    const status = await runCliAsync(['depot', 'status', '--db', db]);
+    expect(status.status).toBe(1);
+    expect(status.stdout).toMatch(/^REFUSED at .*does not match its hash/m);
+    expect(status.stdout).toMatch(/Backlog: 1 \(records 1\)/);
+  });
+
+  it('a credentials file other users can read is refused', async () => {
+    const path = join(station.dir, 'station.credentials.json');
+    chmodSync(path, 0o644);
+    const joined = await runCliAsync(['depot', 'join', '--db', join(station.dir, DATABASE_FILE), '--credentials', path]);
+    expect(joined.status).toBe(1);
+    expect(joined.stderr).toMatch(/can be read by other users \(mode 644\); chmod 600 it/);
+  });
+});

@@ -1,0 +1,55 @@
+// A depot for the depot tests: a throwaway PostgreSQL (tests/support/postgres-server.ts) with one
+// database per test that needs one, prepared by the same code `lockstep depot init` runs.
+import pg from 'pg';
+import { addStation, initDepot } from '../../../src/main/depot/admin.ts';
+import { stationConnection } from '../../../src/main/depot/connection.ts';
+import type { DepotCredentials } from '../../../src/shared/depot.ts';
+import { postgresUnavailable, type PostgresServer } from '../../support/postgres-server.ts';
+
+/** Why these tests cannot run here (they then skip, saying so), or null. */
+export const POSTGRES_MISSING = postgresUnavailable();
+if (POSTGRES_MISSING) console.warn(`SKIPPED depot tests against PostgreSQL: ${POSTGRES_MISSING}`);
+
+let databases = 0;
+
+/** A new database holding an initialised depot; the name is unique within the server. */
+export async function createDepot(server: PostgresServer): Promise<{ database: string; admin: pg.ClientConfig }> {
+  databases += 1;
+  const database = `depot_${process.pid}_${databases}`;
+  server.createDatabase(database);
+  const admin = server.adminConfig(database);
+  await initDepot(admin);
+  return { database, admin };
+}
+
+let stations = 0;
+
+/** Registers a station under a name unique in the server (roles are cluster-wide). */
+export async function registerStation(server: PostgresServer, depot: { database: string; admin: pg.ClientConfig }, keyFingerprint: string, name?: string): Promise<DepotCredentials> {
+  stations += 1;
+  return addStation(depot.admin, {
+    name: name ?? `st${process.pid}_${stations}`,
+    keyFingerprint,
+    host: server.host,
+    port: server.port,
+    database: depot.database,
+    tls: { mode: 'disable' },
+  });
+}
+
+/** A connected client as the station's own login role. */
+export async function connectAsStation(credentials: DepotCredentials): Promise<pg.Client> {
+  const client = new pg.Client(stationConnection(credentials, 10_000));
+  await client.connect();
+  return client;
+}
+
+/** The rejection's SQLSTATE and message, for asserting what PostgreSQL refused and why. */
+export async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return { code: String((error as { code?: unknown }).code), message: (error as Error).message };
+  }
+  throw new Error('expected PostgreSQL to refuse, but it accepted');
+}

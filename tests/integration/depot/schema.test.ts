@@ -1,0 +1,212 @@
+// The depot's rules as PostgreSQL enforces them: the schema's migrations re-run harmlessly, a
+// station's login role can only call the ingest functions for itself, the auditor reads and never
+// writes, a station name belongs to one key, and the ingest function checks every record's chain
+// link and hash itself.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initDepot } from '../../../src/main/depot/admin.ts';
+import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
+import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
+import { chainHash, GENESIS_HASH } from '../../../src/main/records/chain.ts';
+import type { DepotCredentials } from '../../../src/shared/depot.ts';
+import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
+import { connectAsStation, createDepot, POSTGRES_MISSING, refusal, registerStation } from './fixture.ts';
+
+const fingerprint = (): string => randomBytes(32).toString('hex');
+
+let server: PostgresServer;
+let depot: Awaited<ReturnType<typeof createDepot>>;
+
+beforeAll(async () => {
+  if (POSTGRES_MISSING) return;
+  server = await startPostgres();
+  depot = await createDepot(server);
+}, 120_000);
+
+afterAll(() => server?.destroy());
+
+/** A chain of `count` records whose bodies hold the given extra field, linked from `prevHash`. */
+function chain(count: number, from = { seq: 0, hash: GENESIS_HASH }, note = 'ok') {
+  const links: { seq: number; prevHash: string; hash: string; body: string }[] = [];
+  let previous = from;
+  for (let i = 1; i <= count; i += 1) {
+    const body = canonicalJson({ seq: previous.seq + 1, deviceSerial: `SN${previous.seq + 1}`, note });
+    const hash = chainHash(previous.hash, body);
+    links.push({ seq: previous.seq + 1, prevHash: previous.hash, hash, body });
+    previous = { seq: previous.seq + 1, hash };
+  }
+  return links;
+}
+
+function ingest(client: pg.Client, key: string, links: ReturnType<typeof chain>) {
+  return client.query<{ head: string }>('SELECT depot.ingest_records($1, $2, $3, $4, $5) AS head', [
+    key,
+    links.map((link) => link.seq),
+    links.map((link) => link.prevHash),
+    links.map((link) => link.hash),
+    links.map((link) => link.body),
+  ]);
+}
+
+describe.skipIf(POSTGRES_MISSING)('the depot schema in a real PostgreSQL', () => {
+  it('init re-runs without changing anything: the version stays, the stations stay', async () => {
+    const key = fingerprint();
+    await registerStation(server, depot, key);
+    const again = await initDepot(depot.admin);
+    expect(again).toEqual({ from: 1, to: 1 });
+    const admin = new pg.Client(depot.admin);
+    await admin.connect();
+    try {
+      const versions = await admin.query('SELECT version FROM depot.schema_migrations ORDER BY version');
+      expect(versions.rows).toEqual([{ version: 1 }]);
+      const stations = await admin.query('SELECT key_fingerprint FROM depot.stations WHERE key_fingerprint = $1', [key]);
+      expect(stations.rowCount).toBe(1);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('a second station claiming a registered name is refused, and so is a registered key under a new name', async () => {
+    const first = await registerStation(server, depot, fingerprint());
+    await expect(registerStation(server, depot, fingerprint(), first.station)).rejects.toThrow(/already registered, to the key/);
+    await expect(registerStation(server, depot, first.keyFingerprint)).rejects.toThrow(/already registered as station/);
+  });
+
+  it("a station's role cannot UPDATE, DELETE, INSERT for another station, read another's rows, or speak with another key", async () => {
+    const keyA = fingerprint();
+    const alpha = await registerStation(server, depot, keyA);
+    const beta = await registerStation(server, depot, fingerprint());
+    const asAlpha = await connectAsStation(alpha);
+    const asBeta = await connectAsStation(beta);
+    try {
+      const links = chain(2);
+      expect((await ingest(asAlpha, keyA, links)).rows[0]?.head).toBe('2');
+
+      const denied = '42501';
+      expect((await refusal(asAlpha.query("UPDATE depot.records SET body = '{}'::json WHERE station = $1", [alpha.station]))).code).toBe(denied);
+      expect((await refusal(asAlpha.query('DELETE FROM depot.records WHERE station = $1', [alpha.station]))).code).toBe(denied);
+      expect((await refusal(asAlpha.query('TRUNCATE depot.records'))).code).toBe(denied);
+      const forged = chain(1)[0]!;
+      const insert = 'INSERT INTO depot.records (station, seq, prev_hash, hash, body) VALUES ($1, $2, $3, $4, $5::json)';
+      expect((await refusal(asBeta.query(insert, [alpha.station, 3, forged.prevHash, forged.hash, forged.body]))).code).toBe(denied);
+      expect((await refusal(asBeta.query(insert, [beta.station, 1, forged.prevHash, forged.hash, forged.body]))).code).toBe(denied);
+      expect((await refusal(asBeta.query('INSERT INTO depot.stations (name, key_fingerprint, role_name) VALUES ($1, $2, $3)', ['intruder', fingerprint(), 'x']))).code).toBe(denied);
+      expect((await refusal(asBeta.query("SELECT depot.register_station('intruder', $1, 'SCRAM-SHA-256$x')", [fingerprint()]))).code).toBe(denied);
+
+      // Beta sees none of alpha's rows; alpha sees its own.
+      expect((await asBeta.query('SELECT seq FROM depot.records')).rowCount).toBe(0);
+      expect((await asAlpha.query('SELECT seq FROM depot.records ORDER BY seq')).rows).toEqual([{ seq: '1' }, { seq: '2' }]);
+      expect((await asBeta.query('SELECT name FROM depot.stations')).rows).toEqual([{ name: beta.station }]);
+
+      // Beta calling the ingest function with alpha's key still writes only as beta, and is refused for the key.
+      const wrongKey = await refusal(ingest(asBeta, keyA, chain(1)));
+      expect(wrongKey.code).toBe(REFUSAL_CODES.wrongKey);
+      expect(wrongKey.message).toContain(`station ${beta.station} is registered to the key`);
+    } finally {
+      await asAlpha.end();
+      await asBeta.end();
+    }
+  });
+
+  it('the administrator cannot rewrite a received record either: the tables are append-only', async () => {
+    const key = fingerprint();
+    const station = await registerStation(server, depot, key);
+    const client = await connectAsStation(station);
+    const admin = new pg.Client(depot.admin);
+    await admin.connect();
+    try {
+      await ingest(client, key, chain(1));
+      expect((await refusal(admin.query("UPDATE depot.records SET body = '{}'::json WHERE station = $1", [station.station]))).message).toMatch(/append-only: UPDATE refused/);
+      expect((await refusal(admin.query('DELETE FROM depot.records WHERE station = $1', [station.station]))).message).toMatch(/append-only: DELETE refused/);
+    } finally {
+      await client.end();
+      await admin.end();
+    }
+  });
+
+  it('an auditor reads every station and writes nothing', async () => {
+    const key = fingerprint();
+    const station = await registerStation(server, depot, key);
+    const client = await connectAsStation(station);
+    const admin = new pg.Client(depot.admin);
+    await admin.connect();
+    const password = randomBytes(18).toString('base64url');
+    const auditorRole = `auditor_${process.pid}`;
+    await admin.query(`CREATE ROLE ${auditorRole} LOGIN PASSWORD '${password}' IN ROLE lockstep_auditor`);
+    const auditor = new pg.Client({ ...depot.admin, user: auditorRole, password });
+    await auditor.connect();
+    try {
+      await ingest(client, key, chain(3));
+      const seen = await auditor.query('SELECT seq FROM depot.records WHERE station = $1 ORDER BY seq', [station.station]);
+      expect(seen.rows.map((row) => Number(row.seq))).toEqual([1, 2, 3]);
+      expect((await refusal(auditor.query("UPDATE depot.records SET body = '{}'::json"))).code).toBe('42501');
+      expect((await refusal(auditor.query('SELECT depot.ingest_records($1, $2, $3, $4, $5)', [key, [4], ['x'], ['y'], ['{}']]))).code).toBe('42501');
+    } finally {
+      await auditor.end();
+      await client.end();
+      await admin.end();
+    }
+  });
+
+  describe('the ingest function', () => {
+    let station: DepotCredentials;
+    let client: pg.Client;
+    const key = fingerprint();
+
+    beforeAll(async () => {
+      if (POSTGRES_MISSING) return;
+      station = await registerStation(server, depot, key);
+      client = await connectAsStation(station);
+    });
+    afterAll(async () => client?.end());
+
+    it('takes a chain in order and is idempotent on (station, seq): a re-send after a lost acknowledgement changes nothing', async () => {
+      const links = chain(5);
+      expect((await ingest(client, key, links.slice(0, 3))).rows[0]?.head).toBe('3');
+      // The acknowledgement of 1-3 was lost: the station sends 1-5.
+      expect((await ingest(client, key, links)).rows[0]?.head).toBe('5');
+      expect((await ingest(client, key, links)).rows[0]?.head).toBe('5');
+      const held = await client.query('SELECT seq, hash FROM depot.records ORDER BY seq');
+      expect(held.rows).toEqual(links.map((link) => ({ seq: String(link.seq), hash: link.hash })));
+    });
+
+    it('refuses a record whose body does not match its hash (PostgreSQL hashes the canonical text itself)', async () => {
+      const head = (await client.query('SELECT seq, hash FROM depot.records ORDER BY seq DESC LIMIT 1')).rows[0] as { seq: string; hash: string };
+      const [next] = chain(1, { seq: Number(head.seq), hash: head.hash });
+      const tampered = { ...next!, body: next!.body.replace('"note":"ok"', '"note":"edited"') };
+      const refused = await refusal(ingest(client, key, [tampered]));
+      expect(refused.code).toBe(REFUSAL_CODES.hashMismatch);
+      expect(refused.message).toContain('does not match its hash');
+      // Nothing of the call was kept, and the genuine record still goes in.
+      expect((await ingest(client, key, [next!])).rows[0]?.head).toBe(String(next!.seq));
+    });
+
+    it("refuses a record whose previous hash is not the depot's last hash for the station, a gap, and a changed re-send", async () => {
+      const head = (await client.query('SELECT seq, hash FROM depot.records ORDER BY seq DESC LIMIT 1')).rows[0] as { seq: string; hash: string };
+      const seq = Number(head.seq);
+      const forked = chain(1, { seq, hash: 'f'.repeat(64) });
+      const unlinked = await refusal(ingest(client, key, forked));
+      expect(unlinked.code).toBe(REFUSAL_CODES.chainBreak);
+      expect(unlinked.message).toContain(`but the last hash the depot holds is ${head.hash}`);
+      const gap = await refusal(ingest(client, key, chain(1, { seq: seq + 1, hash: head.hash })));
+      expect(gap.code).toBe(REFUSAL_CODES.chainBreak);
+      const rewritten = chain(1, { seq: 0, hash: GENESIS_HASH }, 'rewritten');
+      const conflict = await refusal(ingest(client, key, rewritten));
+      expect(conflict.code).toBe(REFUSAL_CODES.conflict);
+    });
+
+    it('hashes hostile text byte for byte as the station does: controls, U+202E, astral characters, lone surrogates', async () => {
+      const head = (await client.query('SELECT seq, hash FROM depot.records ORDER BY seq DESC LIMIT 1')).rows[0] as { seq: string; hash: string };
+      let previous = { seq: Number(head.seq), hash: head.hash };
+      for (const serial of ['A\u0000B\u001b[31m', 'RTL\u202Eevil', 'emoji\u{1F600}é', 'lone\uD800x\uDFFF', 'quote"back\\slash']) {
+        const body = canonicalJson({ seq: previous.seq + 1, deviceSerial: serial });
+        const hash = chainHash(previous.hash, body);
+        await ingest(client, key, [{ seq: previous.seq + 1, prevHash: previous.hash, hash, body }]);
+        previous = { seq: previous.seq + 1, hash };
+      }
+      const held = await client.query('SELECT hash FROM depot.records ORDER BY seq DESC LIMIT 1');
+      expect(held.rows[0]?.hash).toBe(previous.hash);
+    });
+  });
+});
