@@ -2,7 +2,7 @@
 // by role and accessible name in one language, against the real core and a simulated fleet.
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page, TestInfo } from '@playwright/test';
+import type { Locator, Page, TestInfo } from '@playwright/test';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
@@ -91,6 +91,29 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * A modal keeps the keyboard: focus starts on `first`, Tab from the last control comes back to the first and
+ * Shift+Tab from the first goes to the last, never to the page behind it.
+ */
+export async function expectFocusTrapped(page: Page, dialog: Locator, first: Locator): Promise<void> {
+  await expect(first).toBeFocused();
+  const controls = await dialog.evaluate(
+    (root) => [...root.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [tabindex]')].filter((element) => element.tabIndex >= 0 && !(element as HTMLButtonElement).disabled).length,
+  );
+  expect(controls).toBeGreaterThan(1);
+  const focusInside = (): Promise<boolean> => dialog.evaluate((root) => root.contains(document.activeElement) && document.activeElement !== root);
+  for (let press = 0; press < controls; press++) {
+    await page.keyboard.press('Tab');
+    expect(await focusInside()).toBe(true);
+  }
+  await expect(first).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  expect(await focusInside()).toBe(true);
+  await expect(first).not.toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(first).toBeFocused();
+}
+
 export async function signIn(page: Page, m: Messages, who: { id: string; pin: string }): Promise<void> {
   await page.getByLabel(m.signIn.operatorId, { exact: true }).fill(who.id);
   await page.getByLabel(m.signIn.pin, { exact: true }).fill(who.pin);
@@ -172,7 +195,9 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(consequence).toContainText('GPS_DISABLE');
   await expect(consequence).toContainText('5');
   await shoot(page, testInfo, language, '03-supervisor-gate');
-  await gate.getByRole('button', { name: m.common.cancel }).click();
+  // The gate keeps the keyboard, starting on the supervisor's id; Escape closes it.
+  await expectFocusTrapped(page, gate, gate.getByLabel(m.gate.supervisorId));
+  await page.keyboard.press('Escape');
   await expect(gate).toBeHidden();
 
   for (const serial of ['UI0001', 'UI0002', 'UI0003', 'UI0004']) depot.handset(serial).plugIn();
@@ -192,7 +217,14 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await page.getByRole('button', { name: m.grid.pause, exact: true }).click();
   await expect(page.getByRole('button', { name: m.grid.resume, exact: true })).toBeVisible();
   for (let position = 1; position <= 4; position++) await expect(card(page, m, position)).toContainText(m.phase.waitingForSupervisor);
-  await page.getByRole('button', { name: m.gate.waiting }).click();
+  // Closed, the gate gives focus back to the button that opened it.
+  const openGate = page.getByRole('button', { name: m.gate.waiting });
+  await openGate.click();
+  await expect(gate.getByLabel(m.gate.supervisorId)).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(gate).toBeHidden();
+  await expect(openGate).toBeFocused();
+  await page.keyboard.press('Enter');
   await gate.getByLabel(m.gate.supervisorId).fill(TECHNICIAN.id);
   await gate.getByLabel(m.gate.supervisorPin).fill(TECHNICIAN.pin);
   await gate.getByRole('button', { name: m.gate.authorise }).click();
@@ -223,7 +255,8 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   expect(await untranslated(page, language)).toEqual([]);
 
   // Handset detail: step log, identity, fuse words, checks, record hash.
-  await page.getByRole('button', { name: fill(m.grid.detailsLabel, { slot: fill(m.grid.slotNumber, { number: 1 }) }) }).click();
+  const openDetail = page.getByRole('button', { name: fill(m.grid.detailsLabel, { slot: fill(m.grid.slotNumber, { number: 1 }) }) });
+  await openDetail.click();
   const detail = page.getByRole('dialog', { name: fill(m.detail.title, { serial: 'UI0001' }) });
   await expect(detail.getByTestId('record-hash')).toHaveText(/^[0-9a-f]{64}$/);
   await expect(detail.getByRole('table', { name: m.detail.stepLog })).toContainText(m.steps.fuse);
@@ -234,6 +267,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   expect(await label.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(100);
   await shoot(page, testInfo, language, '07-handset-detail');
   await detail.getByRole('button', { name: m.common.close }).click();
+  await expect(openDetail).toBeFocused();
 
   // A fifth handset with an injected fault shows its reason; Retry completes it after the fault clears.
   depot.handset('UI0005').plugIn();
@@ -259,6 +293,12 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await page.keyboard.press('Enter');
   await expect(table.locator('tbody tr')).toHaveCount(1);
   await expect(table).toContainText('UI0003');
+  // The next scan replaces the last one (no mouse between them).
+  await page.keyboard.type('UI0004');
+  await page.keyboard.press('Enter');
+  await expect(search).toHaveValue('UI0004');
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await expect(table).toContainText('UI0004');
   await search.fill('');
   await search.press('Enter');
   await expect(table.locator('tbody tr')).toHaveCount(5);
