@@ -6,7 +6,7 @@ import type { Page } from '@playwright/test';
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
 import { SUPERVISOR, TECHNICIAN } from './depot.ts';
 import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
-import { LANGUAGE_MESSAGES } from './ui-flow.ts';
+import { accessibilityViolations, LANGUAGE_MESSAGES } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 300 };
 const SCREENS = { laptop: { width: 1366, height: 768 }, desktop: { width: 1920, height: 1080 } } as const;
@@ -101,6 +101,14 @@ test('hubs of 8, 16 and 32 ports with failures: every card whole, its failure an
       const { cards, problems } = await measure(page, mustFit);
       expect(cards).toBe(ports);
       expect(problems, `${ports} ports at ${size.width}x${size.height}`).toEqual([]);
+      // The failures' colours and words pass WCAG 2.1 AA in both themes (the rest of the grid is scanned in the operator flow).
+      if (ports === HUBS[0] && screen === 'laptop') {
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme });
+          expect(await accessibilityViolations(page, colorScheme === 'dark'), `WCAG 2.1 AA, ${colorScheme}`).toEqual([]);
+        }
+        await page.emulateMedia({ colorScheme: 'light' });
+      }
       // Each failure names itself, says what to do next and offers its buttons, all on screen once its card is.
       for (const card of await failures.all()) {
         await card.scrollIntoViewIfNeeded();
