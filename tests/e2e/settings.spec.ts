@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ADMIN, TECHNICIAN } from './depot.ts';
 import { expect, uiTest as test, depotPerTest } from './fixtures.ts';
 import type { Page, TestInfo } from '@playwright/test';
-import { escapeRegExp, fill, LANGUAGE_MESSAGES, openSignedIn, setFilePrinter, shoot, signIn, untranslated } from './ui-flow.ts';
+import { escapeRegExp, expectFocusTrapped, fill, LANGUAGE_MESSAGES, openSignedIn, setFilePrinter, shoot, signIn, untranslated } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const NEWCOMER = { id: 'tech.new', pin: '13572468', name: 'N. Newcomer' };
@@ -131,8 +131,10 @@ async function operatorChanges(page: Page, rendererUrl: string, language: keyof 
   await expect(technicianRow).toContainText(m.settings.active);
 
   // PIN reset in its dialog: the PINs must agree, the policy is the station's, the admin's PIN confirms it.
-  await page.getByRole('button', { name: fill(m.settings.resetPinOperator, { id: TECHNICIAN.id }) }).click();
+  const openReset = page.getByRole('button', { name: fill(m.settings.resetPinOperator, { id: TECHNICIAN.id }) });
+  await openReset.click();
   const dialog = page.getByRole('dialog', { name: fill(m.settings.resetPinTitle, { id: TECHNICIAN.id }) });
+  await expectFocusTrapped(page, dialog, dialog.getByLabel(m.settings.adminPin));
   await dialog.getByLabel(m.settings.adminPin).fill(ADMIN.pin);
   await dialog.getByLabel(m.settings.resetPinNew, { exact: true }).fill(newPin);
   await dialog.getByLabel(m.settings.resetPinRepeat).fill('86420976');
@@ -149,6 +151,7 @@ async function operatorChanges(page: Page, rendererUrl: string, language: keyof 
   await dialog.getByLabel(m.settings.resetPinRepeat).fill(newPin);
   await dialog.getByRole('button', { name: m.settings.resetPinButton }).click();
   await expect(dialog).toHaveCount(0);
+  await expect(openReset).toBeFocused();
   await expect(status(fill(m.settings.pinResetDone, { id: TECHNICIAN.id }))).toBeVisible();
 
   // The journal: newest first, what and by whom, never a PIN.

@@ -2,7 +2,8 @@
 // by role and accessible name in one language, against the real core and a simulated fleet.
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page, TestInfo } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import type { Locator, Page, TestInfo } from '@playwright/test';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
@@ -42,8 +43,23 @@ const DOCS_SCREENSHOTS: Readonly<Record<string, string>> = {
 };
 const DOCS_DIR = resolve(import.meta.dirname, '../../docs/screenshots');
 
-/** Each screen in both themes, as test artifacts: `<language>-<theme>-<name>.png`. */
-export async function shoot(page: Page, testInfo: TestInfo, language: string, name: string): Promise<void> {
+/** WCAG 2.1 level A and AA, as axe-core tags its rules. */
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/** The rules whose answer depends on the theme: the rest are scanned once, in the light theme. */
+const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
+
+/** What axe-core finds against WCAG 2.1 AA on the page as it is (only its colour rules if `colours`), one line per rule and element. */
+export async function accessibilityViolations(page: Page, colours = false): Promise<string[]> {
+  const scan = new AxeBuilder({ page }).options({ resultTypes: ['violations'] });
+  const { violations } = await (colours ? scan.withRules(COLOUR_RULES) : scan.withTags(WCAG_21_AA)).analyze();
+  return violations.flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${node.target.join(' ')}: ${node.failureSummary ?? violation.help}`));
+}
+
+/**
+ * Each screen in both themes, as test artifacts (`<language>-<theme>-<name>.png`). With `scan`, axe-core checks it
+ * on the way against WCAG 2.1 AA (the theme's colours in the dark theme): no violation is allowed.
+ */
+export async function shoot(page: Page, testInfo: TestInfo, language: string, name: string, { scan = false } = {}): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     const shot = `${language}-${colorScheme}-${name}`;
@@ -52,6 +68,7 @@ export async function shoot(page: Page, testInfo: TestInfo, language: string, na
     await testInfo.attach(shot, { path, contentType: 'image/png' });
     const docs = DOCS_SCREENSHOTS[shot];
     if (docs && process.env['LOCKSTEP_DOCS_SCREENSHOTS'] === '1') copyFileSync(path, join(DOCS_DIR, docs));
+    if (scan) expect.soft(await accessibilityViolations(page, colorScheme === 'dark'), `WCAG 2.1 AA on ${shot}`).toEqual([]);
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
@@ -89,6 +106,29 @@ export async function untranslated(page: Page, language: keyof typeof LANGUAGE_M
 /** `text` as a regular expression that matches it literally. */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A modal keeps the keyboard: focus starts on `first`, Tab from the last control comes back to the first and
+ * Shift+Tab from the first goes to the last, never to the page behind it.
+ */
+export async function expectFocusTrapped(page: Page, dialog: Locator, first: Locator): Promise<void> {
+  await expect(first).toBeFocused();
+  const controls = await dialog.evaluate(
+    (root) => [...root.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [tabindex]')].filter((element) => element.tabIndex >= 0 && !(element as HTMLButtonElement).disabled).length,
+  );
+  expect(controls).toBeGreaterThan(1);
+  const focusInside = (): Promise<boolean> => dialog.evaluate((root) => root.contains(document.activeElement) && document.activeElement !== root);
+  for (let press = 0; press < controls; press++) {
+    await page.keyboard.press('Tab');
+    expect(await focusInside()).toBe(true);
+  }
+  await expect(first).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  expect(await focusInside()).toBe(true);
+  await expect(first).not.toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(first).toBeFocused();
 }
 
 export async function signIn(page: Page, m: Messages, who: { id: string; pin: string }): Promise<void> {
@@ -141,7 +181,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
 
   // Sign in: the operator's name and role stay in view.
   await expect(page.getByRole('heading', { name: m.signIn.title })).toBeVisible();
-  await shoot(page, testInfo, language, '01-sign-in');
+  await shoot(page, testInfo, language, '01-sign-in', { scan: true });
   await signIn(page, m, TECHNICIAN);
   await expect(page.getByTestId('operator')).toContainText(TECHNICIAN.name);
   await expect(page.getByTestId('operator')).toContainText(m.roles.technician);
@@ -160,7 +200,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(page.getByTestId('label-preview').getByRole('img', { name: m.labels.previewAlt })).toBeVisible();
   await expect(page.getByText(m.labels.none)).toBeVisible();
   await page.getByLabel(m.setup.expected).fill('5');
-  await shoot(page, testInfo, language, '02-batch-setup');
+  await shoot(page, testInfo, language, '02-batch-setup', { scan: true });
   expect(await untranslated(page, language)).toEqual([]);
   await page.getByRole('button', { name: m.setup.start }).click();
 
@@ -171,8 +211,10 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(consequence).toContainText('CAMERA_DISABLE');
   await expect(consequence).toContainText('GPS_DISABLE');
   await expect(consequence).toContainText('5');
-  await shoot(page, testInfo, language, '03-supervisor-gate');
-  await gate.getByRole('button', { name: m.common.cancel }).click();
+  await shoot(page, testInfo, language, '03-supervisor-gate', { scan: true });
+  // The gate keeps the keyboard, starting on the supervisor's id; Escape closes it.
+  await expectFocusTrapped(page, gate, gate.getByLabel(m.gate.supervisorId));
+  await page.keyboard.press('Escape');
   await expect(gate).toBeHidden();
 
   for (const serial of ['UI0001', 'UI0002', 'UI0003', 'UI0004']) depot.handset(serial).plugIn();
@@ -192,7 +234,14 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await page.getByRole('button', { name: m.grid.pause, exact: true }).click();
   await expect(page.getByRole('button', { name: m.grid.resume, exact: true })).toBeVisible();
   for (let position = 1; position <= 4; position++) await expect(card(page, m, position)).toContainText(m.phase.waitingForSupervisor);
-  await page.getByRole('button', { name: m.gate.waiting }).click();
+  // Closed, the gate gives focus back to the button that opened it.
+  const openGate = page.getByRole('button', { name: m.gate.waiting });
+  await openGate.click();
+  await expect(gate.getByLabel(m.gate.supervisorId)).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(gate).toBeHidden();
+  await expect(openGate).toBeFocused();
+  await page.keyboard.press('Enter');
   await gate.getByLabel(m.gate.supervisorId).fill(TECHNICIAN.id);
   await gate.getByLabel(m.gate.supervisorPin).fill(TECHNICIAN.pin);
   await gate.getByRole('button', { name: m.gate.authorise }).click();
@@ -223,7 +272,8 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   expect(await untranslated(page, language)).toEqual([]);
 
   // Handset detail: step log, identity, fuse words, checks, record hash.
-  await page.getByRole('button', { name: fill(m.grid.detailsLabel, { slot: fill(m.grid.slotNumber, { number: 1 }) }) }).click();
+  const openDetail = page.getByRole('button', { name: fill(m.grid.detailsLabel, { slot: fill(m.grid.slotNumber, { number: 1 }) }) });
+  await openDetail.click();
   const detail = page.getByRole('dialog', { name: fill(m.detail.title, { serial: 'UI0001' }) });
   await expect(detail.getByTestId('record-hash')).toHaveText(/^[0-9a-f]{64}$/);
   await expect(detail.getByRole('table', { name: m.detail.stepLog })).toContainText(m.steps.fuse);
@@ -232,8 +282,9 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   const label = detail.getByTestId('label-preview').getByRole('img', { name: m.labels.previewAlt });
   await expect(label).toBeVisible();
   expect(await label.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(100);
-  await shoot(page, testInfo, language, '07-handset-detail');
+  await shoot(page, testInfo, language, '07-handset-detail', { scan: true });
   await detail.getByRole('button', { name: m.common.close }).click();
+  await expect(openDetail).toBeFocused();
 
   // A fifth handset with an injected fault shows its reason; Retry completes it after the fault clears.
   depot.handset('UI0005').plugIn();
@@ -241,7 +292,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await expect(fifth).toContainText(fill(m.phase.failed, { step: m.steps.flash }), { timeout: 60_000 });
   await expect(fifth).toContainText(m.failure.DEVICE_REFUSED.what);
   await expect(fifth).toContainText(m.failure.DEVICE_REFUSED.action);
-  await shoot(page, testInfo, language, '08-station-failure');
+  await shoot(page, testInfo, language, '08-station-failure', { scan: true });
   await fifth.getByRole('button', { name: fill(m.grid.retryLabel, { slot: fill(m.grid.slotNumber, { number: 5 }) }) }).click();
   await expect(fifth).toContainText(m.phase.provisioned, { timeout: 60_000 });
   await expect(page.getByTestId('counter-done')).toContainText('5');
@@ -259,10 +310,15 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await page.keyboard.press('Enter');
   await expect(table.locator('tbody tr')).toHaveCount(1);
   await expect(table).toContainText('UI0003');
+  // The next scan replaces the last one (no mouse between them).
+  await page.keyboard.type('UI0004');
+  await page.keyboard.press('Enter');
+  await expect(search).toHaveValue('UI0004');
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await expect(table).toContainText('UI0004');
   await search.fill('');
   await search.press('Enter');
   await expect(table.locator('tbody tr')).toHaveCount(5);
-  await shoot(page, testInfo, language, '09-history');
 
   // CSV export of the provisioned records, saved where the path says.
   const csv = join(depot.dir, `records-${language}.csv`);
@@ -273,6 +329,7 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   const exported = readFileSync(csv, 'utf8');
   for (const serial of ['UI0001', 'UI0002', 'UI0003', 'UI0004', 'UI0005']) expect(exported).toContain(serial);
   expect(exported.trim().split('\n').filter((line) => /UI000\d/.test(line))).toHaveLength(5);
+  await shoot(page, testInfo, language, '09-history', { scan: true });
 
   // Settings: a technician sees no operators, and main refuses the call whatever the UI shows.
   await page.getByRole('navigation').getByRole('button', { name: m.nav.settings }).click();
@@ -289,6 +346,6 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   const operators = page.getByRole('table', { name: m.settings.operators });
   await expect(operators.locator('tbody tr')).toHaveCount(3);
   await expect(operators).toContainText(SUPERVISOR.name);
-  await shoot(page, testInfo, language, '11-settings-admin');
+  await shoot(page, testInfo, language, '11-settings-admin', { scan: true });
   expect(problems).toEqual([]);
 }

@@ -9,7 +9,7 @@ import { SETTINGS_FILE } from '../../src/main/station/settings.ts';
 import { recordFor, TECHNICIAN } from '../integration/records/fixture.ts';
 import { ADMIN, SUPERVISOR } from './depot.ts';
 import { expect, uiTest as test, depotPerTest } from './fixtures.ts';
-import { fill, LANGUAGE_MESSAGES, openSignedIn, setFilePrinter, shoot } from './ui-flow.ts';
+import { expectFocusTrapped, fill, LANGUAGE_MESSAGES, openSignedIn, setFilePrinter, shoot } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const SERIALS = ['UNP0001', 'UNP0002'];
@@ -75,8 +75,10 @@ test('the card and History show unprinted labels, and a reprint to a working pri
   await setFilePrinter(page, m, `file:${labelFile}`);
 
   await nav.getByRole('button', { name: m.nav.history }).click();
-  await page.getByRole('button', { name: fill(m.unprinted.reprintLabel, { serial: 'UNP0001' }) }).click();
+  const openReprint = page.getByRole('button', { name: fill(m.unprinted.reprintLabel, { serial: 'UNP0001' }) });
+  await openReprint.click();
   const dialog = page.getByRole('dialog');
+  await expectFocusTrapped(page, dialog, dialog.getByLabel(m.labels.reprintReason));
   await dialog.getByLabel(m.labels.reprintReason).fill('printer path was wrong');
   await dialog.getByRole('button', { name: m.labels.reprint }).click();
   await expect(dialog.getByRole('status')).toBeVisible();

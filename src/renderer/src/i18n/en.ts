@@ -362,7 +362,7 @@ export const en = {
     accepted: 'Taken {{time}}: {{detail}}',
     noDetail: 'no reason given',
     noPrinter: 'No label printer is configured: an admin sets one in Settings, then these labels can be reprinted.',
-    reprintLabel: 'Reprint the label of {{serial}}',
+    reprintLabel: 'Reprint label of {{serial}}',
     reprintTitle: 'Reprint label: {{serial}} ({{tag}})',
   },
   verifyProblem: {
@@ -461,7 +461,7 @@ export const en = {
     enableOperator: 'Enable operator {{id}}',
     enabledDone: 'Operator {{id}} is enabled again.',
     resetPin: 'Reset PIN',
-    resetPinOperator: 'Reset the PIN of operator {{id}}',
+    resetPinOperator: 'Reset PIN of operator {{id}}',
     resetPinTitle: 'New PIN for {{id}}',
     resetPinHint: 'The operator signs in with this PIN from now on; the old PIN stops working and a lock-out is cleared. Your own PIN above confirms the change.',
     resetPinNew: 'New PIN',

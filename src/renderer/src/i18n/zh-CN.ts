@@ -354,7 +354,7 @@ export const zhCN: Messages = {
     accepted: '{{time}} 已接收：{{detail}}',
     noDetail: '未给出原因',
     noPrinter: '未配置标签打印机：管理员在设置中配置后，即可重新打印这些标签。',
-    reprintLabel: '重新打印 {{serial}} 的标签',
+    reprintLabel: '重新打印标签：{{serial}}',
     reprintTitle: '重新打印标签：{{serial}}（{{tag}}）',
   },
   verifyProblem: {
@@ -453,7 +453,7 @@ export const zhCN: Messages = {
     enableOperator: '重新启用操作员 {{id}}',
     enabledDone: '操作员 {{id}} 已重新启用。',
     resetPin: '重置 PIN 码',
-    resetPinOperator: '重置操作员 {{id}} 的 PIN 码',
+    resetPinOperator: '重置 PIN 码：操作员 {{id}}',
     resetPinTitle: '{{id}} 的新 PIN 码',
     resetPinHint: '从现在起该操作员使用此 PIN 码登录；旧 PIN 码失效，锁定也随之解除。上方您本人的 PIN 码用于确认此更改。',
     resetPinNew: '新 PIN 码',

@@ -49,7 +49,7 @@ export function GateDialog({ station, batch, onAuthorised, onClose }: { readonly
         </label>
         <label className="field">
           <span>{t('gate.supervisorId')}</span>
-          <input value={id} onChange={(event) => setId(event.target.value)} autoComplete="off" required maxLength={64} />
+          <input value={id} onChange={(event) => setId(event.target.value)} autoComplete="off" required maxLength={64} data-autofocus />
         </label>
         <label className="field">
           <span>{t('gate.supervisorPin')}</span>

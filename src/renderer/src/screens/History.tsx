@@ -73,9 +73,12 @@ export function History({ station }: { readonly station: StationApi }) {
     }
   };
 
+  const searchBox = useRef<HTMLInputElement>(null);
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     setApplied((previous) => ({ text: search.trim(), times: previous.times + 1 }));
+    // As at a checkout: the text searched for stays in view, selected, so the next scan replaces it.
+    searchBox.current?.select();
   };
   const show = async (seq: number): Promise<void> => {
     try {
@@ -92,7 +95,7 @@ export function History({ station }: { readonly station: StationApi }) {
         <form role="search" onSubmit={submit} className="inline-form">
           <label className="field grow">
             <span>{t('history.search')}</span>
-            <input type="search" value={search} onChange={(event) => setSearch(event.target.value)} placeholder={t('history.searchHint')} maxLength={128} autoFocus />
+            <input ref={searchBox} type="search" value={search} onChange={(event) => setSearch(event.target.value)} placeholder={t('history.searchHint')} maxLength={128} autoFocus />
           </label>
           <button type="submit">{t('history.find')}</button>
         </form>

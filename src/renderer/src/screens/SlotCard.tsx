@@ -67,7 +67,7 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
     return (
       <article className="slot-card empty" aria-label={title}>
         <header className="slot-head">
-          <h3>{displaySafe(title, 32)}</h3>
+          <h3 title={displaySafe(title, 32)}>{displaySafe(title, 32)}</h3>
         </header>
         <StateBadge tone="normal" icon="·" label={fixed.empty} />
       </article>
@@ -75,23 +75,28 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
   }
   const look = phaseLook(handset, t);
   const serial = handset.serial === null ? null : displaySafe(handset.serial, 64);
-  const active = ACTIVE_PHASES.has(handset.phase);
-  const retryable = handset.phase === 'failed' || handset.phase === 'aborted';
   const { progress, reason } = handset;
   const knownReason = reason !== null && t(`failure.${reason.code}.what`, { defaultValue: '' }) !== '';
+  const headline = reason && (knownReason ? t(`failure.${reason.code}.what`) : reason.message);
+  const nextAction = reason && (knownReason ? t(`failure.${reason.code}.action`) : reason.action);
+  const active = ACTIVE_PHASES.has(handset.phase);
+  const retryable = handset.phase === 'failed' || handset.phase === 'aborted';
+  // A card with a failure to show keeps its steps to a row of icons (named on hover and to screen readers): the
+  // badge names the failed step, and the headline, next action and buttons need the room.
+  const showsReason = reason !== null && handset.phase !== 'provisioned';
   return (
-    <article className={`slot-card tone-${look.tone}`} aria-label={title} data-slot={slot}>
+    <article className={`slot-card tone-${look.tone}${showsReason ? ' with-reason' : ''}`} aria-label={title} data-slot={slot}>
       <header className="slot-head">
-        <h3>{displaySafe(title, 32)}</h3>
+        <h3 title={displaySafe(title, 32)}>{displaySafe(title, 32)}</h3>
         <StateBadge tone={look.tone} label={look.label} />
       </header>
-      <p className="serial">
+      <p className="serial" title={serial ?? undefined}>
         <span className="muted">{fixed.serial}</span> <strong>{serial ?? fixed.unknownSerial}</strong>
       </p>
       <ol className="steps" aria-label={fixed.stepList}>
         {STEP_NAMES.map((step) => (
-          <li key={step} className={`step step-${handset.steps[step]}`} aria-label={words.stepState[step][handset.steps[step]]}>
-            <span aria-hidden="true">{STEP_ICONS[handset.steps[step]]}</span> {words.steps[step]}
+          <li key={step} className={`step step-${handset.steps[step]}`} aria-label={words.stepState[step][handset.steps[step]]} title={words.stepState[step][handset.steps[step]]}>
+            <span aria-hidden="true">{STEP_ICONS[handset.steps[step]]}</span> <span className="step-name">{words.steps[step]}</span>
           </li>
         ))}
       </ol>
@@ -104,17 +109,16 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
           </span>
         </div>
       )}
-      {reason && handset.phase !== 'provisioned' && (
+      {showsReason && (
         <div className="reason" role={handset.phase === 'failed' ? 'alert' : undefined}>
-          <p className="reason-what">
-            <strong data-station-words={knownReason ? undefined : true}>{knownReason ? t(`failure.${reason.code}.what`) : reason.message}</strong> <span className="code">{reason.code}</span>
+          <p className="reason-what" title={headline ?? undefined}>
+            <strong data-station-words={knownReason ? undefined : true}>{headline}</strong> <span className="code">{reason.code}</span>
           </p>
-          <p className="reason-action">
-            <span className="muted">{fixed.nextAction}</span>{' '}
-            <span data-station-words={knownReason ? undefined : true}>{knownReason ? t(`failure.${reason.code}.action`) : reason.action}</span>
+          <p className="reason-action" title={nextAction ?? undefined}>
+            <span className="muted">{fixed.nextAction}</span> <span data-station-words={knownReason ? undefined : true}>{nextAction}</span>
           </p>
           {knownReason && (
-            <p className="reason-detail" data-station-words>
+            <p className="reason-detail" data-station-words title={reason.message}>
               {reason.message}
             </p>
           )}

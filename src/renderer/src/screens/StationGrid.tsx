@@ -19,6 +19,9 @@ import { cardWords, sameHandsetView, SlotCard, type SlotActions } from './SlotCa
  */
 const CARDS_PER_FRAME = 8;
 
+/** Hubs of up to 16 ports get cards with every step named; larger ones denser cards, steps as icons (details on click). */
+const DENSE_ABOVE = 16;
+
 interface StationGridProps {
   readonly station: StationApi;
   readonly batch: BatchStatus;
@@ -43,7 +46,7 @@ export function StationGrid({ station, batch, snapshot, slotNames, actions, onPa
         {t('grid.title')}
       </h2>
       <BatchBar station={station} batch={batch} snapshot={snapshot} onPause={onPause} onOpenGate={onOpenGate} />
-      <div className="grid" role="list" aria-label={t('grid.slots')}>
+      <div className="grid" role="list" aria-label={t('grid.slots')} data-density={order.length > DENSE_ABOVE ? 'dense' : 'normal'}>
         {order.map((slot, index) => {
           const handset = drawn.get(slot);
           return (
@@ -74,7 +77,9 @@ const BatchBar = memo(function BatchBar({ station, batch, snapshot, onPause, onO
   return (
     <section className="batch-bar" aria-label={t('grid.batch')}>
       <div className="batch-name">
-        <strong>{displaySafe(batch.info.name, 120)}</strong>
+        <strong className="batch-title" title={displaySafe(batch.info.name, 120)}>
+          {displaySafe(batch.info.name, 120)}
+        </strong>
         {batch.info.demo && <StateBadge tone="attention" label={t('setup.demoKey')} />}
         <Elapsed since={batch.info.startedAt} />
       </div>

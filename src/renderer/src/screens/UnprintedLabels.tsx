@@ -102,7 +102,7 @@ function ReprintDialog({ station, entry, onClose }: { readonly station: StationA
       <form onSubmit={submit}>
         <label className="field">
           <span>{t('labels.reprintReason')}</span>
-          <input value={reason} onChange={(event) => setReason(event.target.value)} required maxLength={200} autoFocus disabled={sentTo !== null} />
+          <input value={reason} onChange={(event) => setReason(event.target.value)} required maxLength={200} disabled={sentTo !== null} />
         </label>
         {sentTo !== null && (
           <p role="status">
