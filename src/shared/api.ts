@@ -357,6 +357,8 @@ export interface ApiErrorPayload {
   readonly code: 'bad-request' | 'unknown-channel' | 'failed';
   readonly failure: string | null;
   readonly message: string;
+  /** The values the failure's code is worded with (see CodedError.params), escaped for display. */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export type ApiResult<C extends ApiChannel> =

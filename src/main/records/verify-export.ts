@@ -2,6 +2,7 @@
 // key; never the database. Checks every record's hash, every link, the counts, and the chain-head
 // signature, and names the first line that breaks and why.
 import { verify } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import {
   chainHeadLineSchema,
   elidedLineSchema,
@@ -13,9 +14,12 @@ import {
 import { firstIssue } from '../../shared/zod-issues.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { chainHash, linkBreak, type ChainLink, type LinkBreak } from './chain.ts';
+import { CSV_HEADER } from './export-csv.ts';
+import { RecordsError } from './errors.ts';
 import { elidedLineText, recordLineText } from './export-line.ts';
 import { readLines } from './line-reader.ts';
 import { fingerprintOf, publicKeyFromRaw } from './station-identity.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 
 /** A record holds device strings of up to a few MiB; anything far beyond is not our export. */
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -108,11 +112,51 @@ function checkHead(head: ChainHeadLine, headLine: number, links: { first: ChainL
   return null;
 }
 
+/** Enough of a file's start to tell the station's CSV header or a PDF's signature from a JSON line. */
+const SNIFF_BYTES = CSV_HEADER.length + 8;
+
+/** 'CSV' or 'PDF' when the file starts as the station's CSV or PDF export does; null for anything else. */
+async function readingViewFormat(path: string): Promise<'CSV' | 'PDF' | null> {
+  let start: string;
+  try {
+    const file = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+      start = buffer.subarray(0, bytesRead).toString('latin1');
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return null; // The line reader reports a file it cannot read, in its own words.
+  }
+  if (start.startsWith('%PDF-')) return 'PDF';
+  if (start.replace(/^\xef\xbb\xbf/, '').startsWith(`${CSV_HEADER}\r\n`)) return 'CSV';
+  return null;
+}
+
+/**
+ * Refuses a CSV or PDF export given to verify: they are views of the records for reading, and only
+ * the JSON Lines export carries the hash chain and the station's signature a check needs. Reporting
+ * such a file "not intact at line 1" would call a good file edited or damaged.
+ */
+async function refuseReadingView(path: string): Promise<void> {
+  const format = await readingViewFormat(path);
+  if (format === null) return;
+  const file = displaySafe(path);
+  throw new RecordsError(
+    'VERIFY_NOT_JSONL',
+    `${file} is a ${format} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF exports are views for reading; ` +
+      'the signed hash chain is only in the JSON Lines export. Export the same records as JSON Lines and verify that file.',
+    { params: { file, format } },
+  );
+}
+
 /**
  * Verifies a JSON Lines export. `pinnedKey` is the station's raw Ed25519 public key (base64); without
  * it the key the file names is used, which proves integrity but not which station signed.
  */
 export async function verifyJsonlExport(path: string, pinnedKey?: string): Promise<VerifyOutcome> {
+  await refuseReadingView(path);
   let lineNumber = 0;
   let previous: ChainLink | null = null;
   let first: ChainLink | null = null;

@@ -54,6 +54,13 @@ export const en = {
     NO_TEMPLATE: 'The station has no label template of that name',
     'bad-request': 'The request was not valid',
     dialog: 'The file dialog could not be opened',
+    // Export write failures (issue 20 #10): the station names the folder as {{folder}}.
+    EXPORT_FOLDER_MISSING: 'The folder {{folder}} does not exist: choose another folder for the export',
+    EXPORT_NOT_WRITABLE: 'The station cannot write to the folder {{folder}}: choose another folder for the export',
+    EXPORT_NO_SPACE: 'The disk of the folder {{folder}} is full: free some space or choose another folder',
+    // Verifying a reading view (issue 20 #9): {{file}} is the path, {{format}} CSV or PDF.
+    VERIFY_NOT_JSONL:
+      '{{file}} is a {{format}} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF are views for reading; the signed hash chain is only in the JSON Lines export, so export the same records as JSON Lines and verify that file',
   },
   shell: {
     choose: 'Choose…',

@@ -48,6 +48,13 @@ export const zhCN: Messages = {
     NO_TEMPLATE: '工作站没有这个名称的标签模板',
     'bad-request': '请求无效',
     dialog: '无法打开文件对话框',
+    // Export write failures (issue 20 #10): the station names the folder as {{folder}}.
+    EXPORT_FOLDER_MISSING: '文件夹 {{folder}} 不存在：请为导出选择其他文件夹',
+    EXPORT_NOT_WRITABLE: '工作站无法写入文件夹 {{folder}}：请为导出选择其他文件夹',
+    EXPORT_NO_SPACE: '文件夹 {{folder}} 所在的磁盘已满：请释放空间或选择其他文件夹',
+    // Verifying a reading view (issue 20 #9): {{file}} is the path, {{format}} CSV or PDF.
+    VERIFY_NOT_JSONL:
+      '{{file}} 是 {{format}} 导出文件：只有 JSON Lines 导出文件（.jsonl）可以校验。CSV 和 PDF 仅供阅读，带签名的哈希链只在 JSON Lines 导出文件中；请将同样的记录导出为 JSON Lines 并校验该文件',
   },
   shell: {
     choose: '选择…',
