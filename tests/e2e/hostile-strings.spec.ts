@@ -34,4 +34,11 @@ test('a serial number with markup, escapes and a bidi override is shown escaped'
   expect(shown).not.toContain('\\\\');
   expect(shown).not.toMatch(/\\x(E2|e2|80|AE|ae)/);
   await expect(page.locator('img')).toHaveCount(0);
+
+  // The detail in words (issue 20 #13): labels, not field ids; the lock once; a heading per part, none empty.
+  expect(shown).not.toMatch(/serialNumber|hwRevision|lockState|unlocked\s+true/);
+  await expect(detail.getByRole('region', { name: 'Identity before (bootloader)' })).toContainText('Bootloaderunlocked');
+  await expect(detail.getByRole('heading', { name: 'Provisioning record' })).toBeVisible();
+  await expect(detail.getByRole('heading', { name: 'Checks' })).toHaveCount(0);
+  await expect(detail.getByRole('heading', { name: 'Identity after (booted system)' })).toHaveCount(0);
 });
