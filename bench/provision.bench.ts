@@ -1,30 +1,45 @@
-// Provisioning benchmark: one batch of 16 virtual handsets served by a separate `lockstep sim`
+// Provisioning benchmark: batches of 16 virtual handsets served by a separate `lockstep sim`
 // process (TCP fastboot, AT ports on socat ttys) at the simulator's default timing (40 MB/s link,
 // 80 MB/s flash, 8 s reboot), provisioned end to end by `lockstep provision --parallel 16` with a
-// signed bundle of a 16 MiB boot and a 320 MiB system image (raw, so the system image is split
-// into sparse pieces by the 256 MiB download buffer), two fuses and the lock.
-// References measured in the same run: the physical floor, the slowest handset's link + flash +
-// reboot time paced exactly as the simulator paces them (each download's bytes at the link rate;
-// then, not overlapping, each piece's RAW and FILL bytes at the flash rate; erase, hashing and the
-// commands themselves are not paced), from the downloads in its command log; reading the bundle's
-// images through one reused buffer into SHA-256 in this process (CPU per GiB: the least a station
-// that re-hashes every byte it sends can spend); `lockstep --version` (start-up RSS).
-// Printed: batch wall time (from the batch's `{at, batch}` line, after sign-in and bundle verification,
+// signed bundle of a 16 MiB boot and a 320 MiB system image, two fuses and the lock. Three kinds
+// of image, one batch each from fresh images, bundle, records and simulator:
+//  - raw-as-given: raw images with 1 MiB of data in every 16 MiB, zeros elsewhere, in a bundle as
+//    made before `bundle create` re-sparsed images (the files as given), so every byte crosses the
+//    link (the system image split into RAW pieces by the 256 MiB download buffer): the bench's case
+//    until then;
+//  - raw-with-zeros: the same images as `bundle create` stores them now, re-sparsed (the zero
+//    blocks as FILL chunks);
+//  - sparse: the system image sparse as AOSP builds ship it (per 16 MiB a 2 MiB RAW chunk, half of
+//    it zeros, then DONT_CARE), the boot image raw with zeros as above;
+//  - random (only when asked for): pseudo-random data throughout. The simulator stores only what is
+//    not zero, so this one writes 16 × 336 MiB to this machine's one disk, which then sets the pace.
+// LOCKSTEP_BENCH_VARIANTS=raw-as-given,raw-with-zeros,sparse,random chooses (default: the first three).
+// The floor of each batch is what a perfect sender cannot avoid: the bytes that must cross the link
+// (each image at its smallest: RAW data, 16 bytes per FILL chunk, the headers; the bundle's files
+// re-measured with the same transform) at the link rate, then, not overlapping (the simulator paces
+// them one after the other), every byte the handset must write (RAW and FILL, not DONT_CARE) at the
+// flash rate, then the reboot. Erase, hashing and the commands themselves are not paced.
+// Also measured in the same run: reading the bundle's images through one reused buffer into SHA-256
+// in this process (CPU per GiB: the least a station that re-hashes every byte it sends can spend);
+// `lockstep --version` (start-up RSS).
+// Printed per batch: batch wall time (from the batch's `{at, batch}` line, after sign-in and bundle verification,
 // to its last handset's outcome) ÷ floor (target ≤ 1.05), and the process's wall time with its start-up; aggregate download throughput ÷ (16 × link
 // rate) (target ≥ 0.95); the station's CPU (GNU time: its own and its children's, e.g. udevadm)
 // per handset-GiB and its share of the wall time (target: under one core); its peak RSS per
 // handset; the simulator's CPU and RSS; per-phase times from the command logs; and per phase the
 // cores the station, the simulator and everything else on the machine kept busy (sampled from
-// /proc), since both processes share its cores with whatever else runs.
-// The images are 1 MiB of pseudo-random data in every 16 MiB, zeros elsewhere: the station reads,
-// hashes and sends every byte alike, but the 16 simulated eMMCs share this machine's one disk,
-// which would otherwise limit the simulator's writes and fdatasyncs rather than anything measured.
+// /proc), since both processes share its cores with whatever else runs. Then each batch's ratio.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CHUNK_HEADER_SIZE, CHUNK_TYPE, SPARSE_HEADER_SIZE } from '../src/lib/sparse/reader.ts';
+import { measureResparse } from '../src/lib/sparse/resparse.ts';
+import { parseKeyPem } from '../src/main/bundle/keys.ts';
+import { signManifest } from '../src/main/bundle/signature.ts';
+import { encodeChunk, encodeSparseHeader } from '../src/lib/sparse/writer.ts';
 import { DEFAULT_TIMING, readCommandLog, type CommandLogEntry } from '../src/sim/index.ts';
 
 const MiB = 1024 * 1024;
@@ -47,6 +62,27 @@ const SAMPLE_MS = 200;
 const PROFILE = process.env.LOCKSTEP_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.LOCKSTEP_BENCH_PROFILE)}`] : [];
 const { linkBytesPerSecond: LINK, flashBytesPerSecond: FLASH, rebootMs: REBOOT_MS } = DEFAULT_TIMING;
 
+interface Variant {
+  readonly name: string;
+  readonly description: string;
+  /** One MiB of pseudo-random data in every `dataEvery` MiB of the raw images, zeros elsewhere. */
+  readonly dataEvery: number;
+  /** The system image as a sparse file (RAW chunks with zeros inside, DONT_CARE between). */
+  readonly sparseSystem: boolean;
+  /** The bundle as made before `bundle create` re-sparsed images: the raw files as given, every byte sent. */
+  readonly asGiven: boolean;
+}
+
+const ALL_VARIANTS: readonly Variant[] = [
+  { name: 'raw-as-given', description: 'raw images, 1 MiB of data in every 16 MiB, zeros elsewhere, in a bundle made before re-sparsing: every byte sent', dataEvery: 16, sparseSystem: false, asGiven: true },
+  { name: 'raw-with-zeros', description: 'the same raw images, stored re-sparsed by bundle create (zero blocks as FILL)', dataEvery: 16, sparseSystem: false, asGiven: false },
+  { name: 'sparse', description: 'sparse system image as AOSP builds ship it (RAW chunks, half zeros, DONT_CARE between), raw boot with zeros', dataEvery: 16, sparseSystem: true, asGiven: false },
+  // Not run by default: every byte of 16 handsets' partitions goes to this machine's one disk, which then sets the pace.
+  { name: 'random', description: 'raw images of pseudo-random data: every byte must cross the link and reach the disk', dataEvery: 1, sparseSystem: false, asGiven: false },
+];
+const WANTED = process.env.LOCKSTEP_BENCH_VARIANTS?.split(',') ?? ['raw-as-given', 'raw-with-zeros', 'sparse'];
+const VARIANTS = ALL_VARIANTS.filter((variant) => WANTED.includes(variant.name));
+
 for (const tool of [TIME, '/usr/bin/socat']) {
   if (!existsSync(tool)) {
     process.stderr.write(`provision bench: ${tool} is missing (apt-get install ${tool.endsWith('time') ? 'time' : 'socat'})\n`);
@@ -55,44 +91,70 @@ for (const tool of [TIME, '/usr/bin/socat']) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-provision-bench-'));
-let sim: ChildProcess | null = null;
-let station: ChildProcess | null = null;
+// Set and cleared inside runVariant; the casts keep the compiler from narrowing them to null here.
+let sim = null as ChildProcess | null;
+let station = null as ChildProcess | null;
 try {
-  // Partitions keep only the non-zero data; each handset's download buffer holds up to a piece.
   const imageBytes = (BOOT_MIB + SYSTEM_MIB) * MiB;
-  const needed = 3 * imageBytes + HANDSETS * (imageBytes / 16 + MAX_DOWNLOAD) + GiB;
+  // The random variant's partitions hold every byte; each handset's download buffer holds up to a piece.
+  const needed = 3 * imageBytes + HANDSETS * (imageBytes + MAX_DOWNLOAD) + GiB;
   const disk = await statfs(work);
   if (disk.bavail * disk.bsize < needed) throw new Error(`${work} has ${(disk.bavail * disk.bsize / GiB).toFixed(1)} GiB free; the bench needs ${(needed / GiB).toFixed(1)} GiB`);
-
-  const boot = join(work, 'boot.img');
-  const system = join(work, 'system.img');
-  await writeImage(boot, BOOT_MIB, null);
-  await writeImage(system, SYSTEM_MIB, `ro.build.display.id=${VERSION}\n`);
   await lockstep(['keys', 'generate', '--out', join(work, 'keys')]);
   mkdirSync(join(work, 'trust'));
   copyFileSync(join(work, 'keys', 'signing.pub.pem'), join(work, 'trust', 'signing.pub.pem'));
-  const bundle = join(work, 'bundle');
+  const startup = await measured(process.execPath, [LOCKSTEP, '--version']);
+  const results: { variant: Variant; ratio: number; floor: number; batchWall: number }[] = [];
+  for (const variant of VARIANTS) results.push({ variant, ...(await runVariant(variant, startup.rssMb)) });
+  process.stdout.write(`summary: batch wall time ÷ floor (target ≤ 1.05)\n`);
+  for (const { variant, ratio, floor, batchWall } of results) {
+    process.stdout.write(`  ${variant.name.padEnd(16)} ${batchWall.toFixed(2)} s / ${floor.toFixed(2)} s = ${ratio.toFixed(3)}  (${ratio <= 1.05 ? 'met' : 'NOT met'})\n`);
+  }
+} finally {
+  // The station runs under GNU time, which does not pass a signal on: stop the station itself.
+  const running = station !== null && station.exitCode === null ? childPid(station.pid ?? 0) : null;
+  if (running !== null) process.kill(running, 'SIGTERM');
+  station?.kill('SIGTERM');
+  await stopSim();
+  if (process.env.LOCKSTEP_BENCH_KEEP) process.stdout.write(`  kept ${work} (command logs under <variant>/state/)\n`);
+  else rmSync(work, { recursive: true, force: true });
+}
+
+/** One batch from fresh images, bundle, records and simulator; prints its report and returns its ratio to the floor. */
+async function runVariant(variant: Variant, startupRssMb: number): Promise<{ ratio: number; floor: number; batchWall: number }> {
+  const dir = join(work, variant.name);
+  mkdirSync(dir);
+  const imageBytes = (BOOT_MIB + SYSTEM_MIB) * MiB;
+  const boot = join(dir, 'boot.img');
+  const system = join(dir, variant.sparseSystem ? 'system.simg' : 'system.img');
+  await writeImage(boot, BOOT_MIB, null, variant.dataEvery);
+  if (variant.sparseSystem) await writeSparseImage(system, SYSTEM_MIB, `ro.build.display.id=${VERSION}\n`);
+  else await writeImage(system, SYSTEM_MIB, `ro.build.display.id=${VERSION}\n`, variant.dataEvery);
+  const bundle = join(dir, 'bundle');
   await lockstep(['bundle', 'create', '--product', 'lockstep-ref', '--hw-rev', 'B2', '--version', VERSION, '--partition', `boot=${boot}`, '--partition', `system=${system}`,
     '--slot', 'boot=active', '--slot', 'system=active', '--fuse', 'CAMERA_DISABLE', '--fuse', 'GPS_DISABLE', '--lock', '--key', join(work, 'keys', 'signing.key.pem'), '--out', bundle]);
+  if (variant.asGiven) await storeAsGiven(bundle, { boot, system }, join(work, 'keys', 'signing.key.pem'));
   rmSync(boot);
   rmSync(system);
-  const db = join(work, 'records.sqlite');
+  const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as { partitions: { file: string; size: number; sparse: boolean }[] };
+  const floorBytes = await perfectSender(manifest.partitions.map((partition) => ({ ...partition, path: join(bundle, partition.file) })));
+  const bundleBytes = manifest.partitions.reduce((sum, partition) => sum + partition.size, 0);
+  const db = join(dir, 'records.sqlite');
   await lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin', '--role', 'admin'], `${ADMIN_PIN}\n`);
   await lockstep(['operators', 'add', '--db', db, '--id', 'tech', '--name', 'Tech', '--role', 'technician', '--as', 'admin'], `${ADMIN_PIN}\n${TECH_PIN}\n`);
   await lockstep(['operators', 'add', '--db', db, '--id', 'sup', '--name', 'Sup', '--role', 'supervisor', '--as', 'admin'], `${ADMIN_PIN}\n${SUPERVISOR_PIN}\n`);
-  const startup = await measured(process.execPath, [LOCKSTEP, '--version']);
-  const images = readdirSync(join(bundle, 'images')).map((name) => join(bundle, 'images', name));
+  const images = manifest.partitions.map((partition) => join(bundle, partition.file));
   const hashPerGiB = await readAndHashCpu(images) / (imageBytes / GiB);
 
-  const stateDir = join(work, 'state');
-  const ptyDir = join(work, 'pty');
+  const stateDir = join(dir, 'state');
+  const ptyDir = join(dir, 'pty');
   // --tcp 0: each handset on a free port the OS picks, so no port can be taken by someone else.
   sim = spawn(process.execPath, [...PROFILE, LOCKSTEP, 'sim', '--count', String(HANDSETS), '--tcp', '0', '--pty', ptyDir, '--state', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const handsets = await simHandsets(sim);
   const simPid = sim.pid ?? 0;
 
   const samples: Sample[] = [];
-  const stationArgs = [...PROFILE, LOCKSTEP, 'provision', '--bundle', bundle, '--trust', join(work, 'trust'), '--db', db, '--data', join(work, 'data'), '--operator', 'tech', '--supervisor', 'sup'];
+  const stationArgs = [...PROFILE, LOCKSTEP, 'provision', '--bundle', bundle, '--trust', join(work, 'trust'), '--db', db, '--data', join(dir, 'data'), '--operator', 'tech', '--supervisor', 'sup'];
   for (const { port } of handsets) stationArgs.push('--tcp', `127.0.0.1:${port}`);
   stationArgs.push('--serial', ptyDir, '--expect', String(HANDSETS), '--parallel', String(HANDSETS), '--json');
   const started = Date.now();
@@ -129,11 +191,14 @@ try {
   const batchEnded = Math.max(...outcomes.map((event) => Date.parse(event.at)));
 
   const logs = await Promise.all(handsets.map(async ({ serial }) => phasesOf(serial, await readCommandLog(stateDir, serial))));
+  await stopSim();
+  rmSync(stateDir, { recursive: true, force: true });
   const wall = Number(time[1]);
   const stationCpu = Number(time[2]) + Number(time[3]);
   const stationRss = (Number(time[4]) * 1024) / 1e6;
   const simCpu = (samples.at(-1)?.sim ?? Number.NaN) - (samples[0]?.sim ?? Number.NaN);
-  const slowest = logs.reduce((a, b) => (a.floor >= b.floor ? a : b));
+  const floor = floorBytes.link / LINK + floorBytes.flash / FLASH + REBOOT_MS / 1000;
+  const mostSent = Math.max(...logs.map((entry) => entry.linkBytes));
   const firstCommand = Math.min(...logs.map((entry) => entry.first));
   const lastCommand = Math.max(...logs.map((entry) => entry.last));
 
@@ -154,21 +219,25 @@ try {
 
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   const s = (seconds: number): string => `${seconds.toFixed(2)} s`;
+  const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
   const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
   const spread = (pick: (entry: Phases) => number): string => {
     const values = logs.map(pick).sort((a, b) => a - b);
     return `${s(values[Math.floor(values.length / 2)] ?? 0)} / ${s(values.at(-1) ?? 0)}`;
   };
-  out(`${HANDSETS} handsets from a separate lockstep sim (${LINK / 1e6} MB/s link, ${FLASH / 1e6} MB/s flash, ${REBOOT_MS / 1000} s reboot), bundle ${BOOT_MIB + SYSTEM_MIB} MiB (boot ${BOOT_MIB} + system ${SYSTEM_MIB} MiB raw), --parallel ${HANDSETS}, ${availableCores()} cores shared by both processes:`);
-  out(`  physical floor (slowest handset)   ${s(slowest.floor)} = ${(slowest.linkBytes / 1e6).toFixed(1)} MB sent / ${LINK / 1e6} MB/s + ${(slowest.flashBytes / 1e6).toFixed(1)} MB flashed / ${FLASH / 1e6} MB/s + ${s(REBOOT_MS / 1000)} reboot`);
+  out(`--- ${variant.name}: ${variant.description}`);
+  out(`${HANDSETS} handsets from a separate lockstep sim (${LINK / 1e6} MB/s link, ${FLASH / 1e6} MB/s flash, ${REBOOT_MS / 1000} s reboot), images ${BOOT_MIB + SYSTEM_MIB} MiB expanded, stored in the bundle as ${mb(bundleBytes)}, --parallel ${HANDSETS}, ${availableCores()} cores shared by both processes:`);
+  out(`  floor (a perfect sender)           ${s(floor)} = ${mb(floorBytes.link)} that must cross the link / ${LINK / 1e6} MB/s + ${mb(floorBytes.flash)} to write / ${FLASH / 1e6} MB/s + ${s(REBOOT_MS / 1000)} reboot`);
+  out(`    sent per handset (command logs)  ${mb(mostSent)} at most, ${(mostSent / floorBytes.link).toFixed(3)} of what must cross the link`);
   const batchWall = (batchEnded - batchBegan) / 1000;
-  out(`  batch wall time (batch began → last outcome) ${s(batchWall)}  ratio ${(batchWall / slowest.floor).toFixed(3)} of the floor  (target ≤ 1.05: ${verdict(batchWall / slowest.floor <= 1.05)})`);
-  out(`  process wall time (provision process) ${s(wall)}  ratio ${(wall / slowest.floor).toFixed(3)}: start-up (Node, PIN checks, bundle verification) ${s((batchBegan - started) / 1000)}, batch, then ${s((ended - batchEnded) / 1000)} to exit`);
-  out(`    batch began to first fastboot command ${s((firstCommand - batchBegan) / 1000)}; first command to last AT command ${s((lastCommand - firstCommand) / 1000)} (ratio ${((lastCommand - firstCommand) / 1000 / slowest.floor).toFixed(3)}); last AT command to last outcome ${s((batchEnded - lastCommand) / 1000)}`);
+  const ratio = batchWall / floor;
+  out(`  batch wall time (batch began → last outcome) ${s(batchWall)}  ratio ${ratio.toFixed(3)} of the floor  (target ≤ 1.05: ${verdict(ratio <= 1.05)})`);
+  out(`  process wall time (provision process) ${s(wall)}  ratio ${(wall / floor).toFixed(3)}: start-up (Node, PIN checks, bundle verification) ${s((batchBegan - started) / 1000)}, batch, then ${s((ended - batchEnded) / 1000)} to exit`);
+  out(`    batch began to first fastboot command ${s((firstCommand - batchBegan) / 1000)}; first command to last AT command ${s((lastCommand - firstCommand) / 1000)} (ratio ${((lastCommand - firstCommand) / 1000 / floor).toFixed(3)}); last AT command to last outcome ${s((batchEnded - lastCommand) / 1000)}`);
   out(`  per handset, median / slowest (from the command logs):`);
   out(`    detect + identify + erase         ${spread((entry) => entry.beforeFlash)}`);
-  out(`    downloads (floor ${s(slowest.linkBytes / LINK)})         ${spread((entry) => entry.downloadSeconds)}`);
-  out(`    flash: commands (floor ${s(slowest.flashBytes / FLASH)})    ${spread((entry) => entry.flashSeconds)}`);
+  out(`    downloads (floor ${s(floorBytes.link / LINK)})         ${spread((entry) => entry.downloadSeconds)}`);
+  out(`    flash: commands (floor ${s(floorBytes.flash / FLASH)})    ${spread((entry) => entry.flashSeconds)}`);
   out(`    verify (oem sha256, unpaced)      ${spread((entry) => entry.verifySeconds)}`);
   out(`    fuse + lock                       ${spread((entry) => entry.fuseLockSeconds)}`);
   out(`    reboot to first AT command (floor ${s(REBOOT_MS / 1000)}) ${spread((entry) => entry.rebootSeconds)}`);
@@ -176,11 +245,11 @@ try {
   out(`    first to last command             ${spread((entry) => (entry.last - entry.first) / 1000)}`);
   out(`  aggregate download throughput      ${(aggregate / 1e6).toFixed(0)} MB/s  ratio ${(aggregate / (HANDSETS * LINK)).toFixed(3)} of ${HANDSETS} × ${LINK / 1e6} MB/s  (target ≥ 0.95: ${verdict(aggregate / (HANDSETS * LINK) >= 0.95)})`);
   out(`    all ${(allBytes / 1e6).toFixed(0)} MB over the ${s(union)} in which any download ran: ${(allBytes / union / 1e6).toFixed(0)} MB/s, ratio ${(allBytes / union / (HANDSETS * LINK)).toFixed(3)}`);
-  out(`  station CPU                        ${s(stationCpu)} (user ${time[2]} s, sys ${time[3]} s) = ${(stationCpu / handsetGiB).toFixed(2)} s per handset-GiB (${handsetGiB.toFixed(2)} handset-GiB), ${(stationCpu / handsetGiB / hashPerGiB).toFixed(1)}x the ${hashPerGiB.toFixed(2)} s/GiB of reading + SHA-256`);
-  out(`    ${(stationCpu / wall).toFixed(2)} cores over the wall time (target < 1 core: ${verdict(stationCpu / wall < 1)}); at the floor's pace it would need ${(stationCpu / slowest.floor).toFixed(2)} cores`);
-  out(`  station peak RSS                   ${stationRss.toFixed(0)} MB = ${(stationRss / HANDSETS).toFixed(1)} MB per handset; ${((stationRss - startup.rssMb) / HANDSETS).toFixed(1)} MB per handset above start-up (lockstep --version: ${startup.rssMb.toFixed(0)} MB)`);
+  out(`  station CPU                        ${s(stationCpu)} (user ${time[2]} s, sys ${time[3]} s) = ${(stationCpu / handsetGiB).toFixed(2)} s per handset-GiB (${handsetGiB.toFixed(2)} handset-GiB expanded), ${(stationCpu / handsetGiB / hashPerGiB).toFixed(1)}x the ${hashPerGiB.toFixed(2)} s/GiB of reading + SHA-256 of the bundle's files`);
+  out(`    ${(stationCpu / wall).toFixed(2)} cores over the wall time (target < 1 core: ${verdict(stationCpu / wall < 1)}); at the floor's pace it would need ${(stationCpu / floor).toFixed(2)} cores`);
+  out(`  station peak RSS                   ${stationRss.toFixed(0)} MB = ${(stationRss / HANDSETS).toFixed(1)} MB per handset; ${((stationRss - startupRssMb) / HANDSETS).toFixed(1)} MB per handset above start-up (lockstep --version: ${startupRssMb.toFixed(0)} MB)`);
   out(`  simulator CPU                      ${s(simCpu)} user+sys = ${(simCpu / handsetGiB).toFixed(2)} s per handset-GiB; ${(simCpu / ((ended - started) / 1000)).toFixed(2)} cores over the wall time; peak RSS ${simPeakRss.toFixed(0)} MB`);
-  out(`  CPU bound: station + simulator ${s(stationCpu + simCpu)} of CPU on ${availableCores()} cores take at least ${s((stationCpu + simCpu) / availableCores())} = ${((stationCpu + simCpu) / availableCores() / slowest.floor).toFixed(2)}x the floor`);
+  out(`  CPU bound: station + simulator ${s(stationCpu + simCpu)} of CPU on ${availableCores()} cores take at least ${s((stationCpu + simCpu) / availableCores())} = ${((stationCpu + simCpu) / availableCores() / floor).toFixed(2)}x the floor`);
   out(`  cores kept busy per phase (the machine has ${availableCores()}):            station  simulator  others`);
   for (const [name, from, to] of windows) {
     const share = busyShares(samples, from, to);
@@ -188,17 +257,53 @@ try {
   }
   const others = busyShares(samples, started, ended).others;
   if (others > 0.2) out(`  NOTE: other processes kept ${others.toFixed(2)} cores busy during the run; the wall-time figures are not representative of this machine`);
-} finally {
-  // The station runs under GNU time, which does not pass a signal on: stop the station itself.
-  const running = station !== null && station.exitCode === null ? childPid(station.pid ?? 0) : null;
-  if (running !== null) process.kill(running, 'SIGTERM');
-  station?.kill('SIGTERM');
-  if (sim && sim.exitCode === null) {
-    sim.kill('SIGTERM');
-    await new Promise((done) => sim?.once('exit', done));
+  rmSync(dir, { recursive: true, force: true });
+  return { ratio, floor, batchWall };
+}
+
+/** Makes the bundle one of those made before `bundle create` re-sparsed: every image file raw as given, the manifest re-signed. */
+async function storeAsGiven(bundle: string, originals: Readonly<Record<string, string>>, keyPath: string): Promise<void> {
+  const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as { partitions: { name: string; file: string }[] };
+  for (const partition of manifest.partitions) {
+    const original = originals[partition.name] as string;
+    copyFileSync(original, join(bundle, partition.file));
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(original, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
+    const file = { size: statSync(original).size, sha256: hash.digest('hex') };
+    Object.assign(partition, { ...file, sparse: false, expanded: file });
   }
-  if (process.env.LOCKSTEP_BENCH_KEEP) process.stdout.write(`  kept ${work} (command logs under state/)\n`);
-  else rmSync(work, { recursive: true, force: true });
+  const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(bundle, 'manifest.json'), bytes);
+  writeFileSync(join(bundle, 'manifest.sig'), signManifest(bytes, [parseKeyPem(readFileSync(keyPath, 'utf8'), keyPath).key]));
+}
+
+async function stopSim(): Promise<void> {
+  const running = sim;
+  sim = null;
+  if (running && running.exitCode === null) {
+    const exited = new Promise((done) => running.once('exit', done));
+    running.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/**
+ * What a perfect sender must put on the link and the handset must write, from the bundle's images:
+ * each image at its smallest (as stored, or re-sparsed if smaller: RAW data, 16 bytes per FILL, the
+ * headers), plus the headers of any further piece; and every byte a RAW or FILL chunk covers, which
+ * the handset writes (DONT_CARE regions it does not).
+ */
+async function perfectSender(images: readonly { path: string; size: number; sparse: boolean }[]): Promise<{ link: number; flash: number }> {
+  let link = 0;
+  let flash = 0;
+  for (const image of images) {
+    const layout = await measureResparse(createReadStream(image.path, { highWaterMark: 4 * MiB }), { sparse: image.sparse });
+    const smallest = image.size <= MAX_DOWNLOAD ? Math.min(image.size, layout.size) : layout.size;
+    // Every piece after the first repeats the file header and states what other pieces carry as DONT_CARE.
+    link += smallest + (Math.ceil(smallest / MAX_DOWNLOAD) - 1) * (SPARSE_HEADER_SIZE + 2 * CHUNK_HEADER_SIZE);
+    flash += image.sparse ? layout.rawBytes + layout.fillBytes : image.size;
+  }
+  return { link, flash };
 }
 
 interface Sample {
@@ -210,8 +315,6 @@ interface Sample {
 
 interface Phases {
   readonly linkBytes: number;
-  readonly flashBytes: number;
-  readonly floor: number;
   readonly downloads: [number, number][];
   readonly downloadSeconds: number;
   readonly flashSeconds: number;
@@ -242,14 +345,12 @@ function phasesOf(serial: string, log: readonly CommandLogEntry[]): Phases {
   const fastboot = (prefix: string) => (entry: CommandLogEntry) => entry.channel === 'fastboot' && entry.command.startsWith(prefix);
   const next = (i: number): number => at[i + 1] ?? at[i] ?? 0;
   let linkBytes = 0;
-  let flashBytes = 0;
   const downloads: [number, number][] = [];
   let flashSeconds = 0;
   log.forEach((entry, i) => {
     if (fastboot('download:')(entry)) {
       const size = Number.parseInt(entry.command.slice('download:'.length), 16);
       linkBytes += size;
-      flashBytes += flashedBytes(size);
       downloads.push([at[i] ?? 0, next(i)]);
     }
     if (fastboot('flash:')(entry)) flashSeconds += (next(i) - (at[i] ?? 0)) / 1000;
@@ -263,8 +364,6 @@ function phasesOf(serial: string, log: readonly CommandLogEntry[]): Phases {
   const last = at.at(-1) ?? 0;
   return {
     linkBytes,
-    flashBytes,
-    floor: linkBytes / LINK + flashBytes / FLASH + REBOOT_MS / 1000,
     downloads,
     downloadSeconds: downloads.reduce((sum, [from, to]) => sum + (to - from) / 1000, 0),
     flashSeconds,
@@ -279,16 +378,6 @@ function phasesOf(serial: string, log: readonly CommandLogEntry[]): Phases {
     rebootSeconds: ((at[firstAt] ?? 0) - (at[reboot] ?? 0)) / 1000,
     checksSeconds: (last - (at[firstAt] ?? 0)) / 1000,
   };
-}
-
-/**
- * The bytes the simulator paces at the flash rate for one download of this size, for this bench's
- * raw images: a piece that fits is flashed raw (all its bytes); a larger image goes as sparse pieces
- * of one RAW chunk each (28-byte sparse header, 12-byte chunk headers, DONT_CARE before and/or after),
- * of which only the RAW payload is written. The headers are read off as the few bytes short of a block.
- */
-function flashedBytes(downloadSize: number): number {
-  return downloadSize % RAW_BLOCK === 0 ? downloadSize : Math.floor(downloadSize / RAW_BLOCK) * RAW_BLOCK;
 }
 
 function unionSeconds(intervals: readonly [number, number][]): number {
@@ -317,16 +406,41 @@ function busyShares(samples: readonly Sample[], from: number, to: number): { sta
   return { station, sim, others: Math.max(0, machine - station - sim) };
 }
 
-/** `count` MiB: one pseudo-random MiB (AES-CTR keystream) in every 16, zeros elsewhere; `head` over the start. */
-async function writeImage(path: string, count: number, head: string | null): Promise<void> {
+/** `count` MiB: one pseudo-random MiB (AES-CTR keystream) in every `dataEvery`, zeros elsewhere; `head` over the start. */
+async function writeImage(path: string, count: number, head: string | null, dataEvery: number): Promise<void> {
   const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 3), Buffer.alloc(16, 0));
   const zeros = Buffer.alloc(MiB);
   const file = await open(path, 'w');
   try {
     for (let mib = 0; mib < count; mib++) {
-      const piece = mib % 16 === 0 ? cipher.update(zeros) : zeros;
+      const piece = mib % dataEvery === 0 ? cipher.update(zeros) : zeros;
       if (mib === 0 && head !== null) piece.write(head, 0, 'utf8');
       await file.write(piece, 0, MiB, mib * MiB);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * `count` MiB expanded, as a sparse file whose every 16 MiB is a 2 MiB RAW chunk (one MiB of
+ * pseudo-random data, then one of zeros, as a file system image holds zeroed blocks it uses) and a
+ * 14 MiB DONT_CARE chunk; `head` over the start.
+ */
+async function writeSparseImage(path: string, count: number, head: string): Promise<void> {
+  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 5), Buffer.alloc(16, 0));
+  const zeros = Buffer.alloc(MiB);
+  const groups = count / 16;
+  const file = await open(path, 'w');
+  try {
+    await file.write(encodeSparseHeader(RAW_BLOCK, (count * MiB) / RAW_BLOCK, 2 * groups));
+    for (let group = 0; group < groups; group++) {
+      const data = cipher.update(zeros);
+      if (group === 0) data.write(head, 0, 'utf8');
+      await file.write(encodeChunk(CHUNK_TYPE.RAW, (2 * MiB) / RAW_BLOCK, 2 * MiB));
+      await file.write(data);
+      await file.write(zeros);
+      await file.write(encodeChunk(CHUNK_TYPE.DONT_CARE, (14 * MiB) / RAW_BLOCK, 0));
     }
   } finally {
     await file.close();

@@ -2,6 +2,7 @@
 // hostile values they quote (so their backslashes are left alone here); anything that is still a
 // raw control byte, bidi override or lone surrogate, from whatever library or device, is escaped,
 // so it never reaches a terminal, a log or the UI raw.
+import { CodedError } from './coded-error.ts';
 import { capLength, escapeCodePoint, isUnsafeCodePoint } from './untrusted.ts';
 
 const MAX_MESSAGE_CHARS = 2000;
@@ -16,8 +17,7 @@ export function describeFailure(error: unknown, limit = MAX_MESSAGE_CHARS): stri
   return out;
 }
 
-/** The stable code an error carries (a BundleError's, a HandsetError's, a fastboot failure's), if any. */
+/** The stable code an error carries (a BundleError's, a HandsetError's, a fastboot failure's), if any; a system error's errno is not one. */
 export function failureCode(error: unknown): string | null {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
-  return null;
+  return error instanceof CodedError ? error.code : null;
 }

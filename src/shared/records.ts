@@ -90,6 +90,21 @@ export interface StepEvent {
 }
 
 const isoTime = z.iso.datetime();
+/** A time as the station writes it (`Date.toISOString`): UTC, milliseconds, so text order is time order. */
+const isoMillis = z.iso.datetime({ precision: 3 });
+
+/**
+ * Canonical base64 of exactly `bytes` bytes (RFC 4648 section 3.5): padded, and the bits the padding
+ * leaves over are zero, so decoding and re-encoding gives the same text. Without the last rule four
+ * texts decode to the same signature, and the station writes only one of them.
+ */
+function canonicalBase64(bytes: number, what: string) {
+  const tail = ['', '[A-Za-z0-9+/][AQgw]==', '[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]='][bytes % 3];
+  return z.string().regex(new RegExp(`^[A-Za-z0-9+/]{${Math.floor(bytes / 3) * 4}}${tail}$`), `${what}: the canonical base64 of ${bytes} bytes`);
+}
+
+/** The station's raw 32-byte Ed25519 public key, base64 (`lockstep records station-key` prints it). */
+export const stationPublicKeySchema = canonicalBase64(32, 'an Ed25519 public key');
 
 export { fuseReadbackSchema, type FuseReadback } from './step-events.ts';
 
@@ -99,7 +114,7 @@ export { fuseReadbackSchema, type FuseReadback } from './step-events.ts';
  */
 export const provisioningRecordBodyV1Schema = z.strictObject({
   seq: z.int().positive(),
-  recordedAt: isoTime,
+  recordedAt: isoMillis,
   batchId: z.int().positive(),
   deviceSerial: z.string(),
   product: z.string(),
@@ -176,6 +191,33 @@ export const provisioningRecordBodyV3Schema = provisioningRecordBodyV1Schema.ext
   evidence: recordEvidenceV3Schema,
 });
 
+/**
+ * The members a failed record names and a provisioned one leaves null, by record format: the rule
+ * every station wrote by and `records verify` applies. Format 3 adds the failure code.
+ */
+export const FAILURE_FIELDS = {
+  1: ['failedStep', 'failureReason'],
+  2: ['failedStep', 'failureReason'],
+  3: ['failedStep', 'failureCode', 'failureReason'],
+} as const satisfies Record<number, readonly (keyof z.infer<typeof provisioningRecordBodyV3Schema>)[]>;
+
+/** Refinement: `fields` are set exactly when the outcome is failed; names each member that breaks it. */
+export function failureFieldsRule(fields: readonly string[]) {
+  return (record: { readonly outcome: RecordOutcome }, context: z.RefinementCtx): void => {
+    for (const field of fields) {
+      const set = (record as unknown as Record<string, unknown>)[field] !== null;
+      if (set === (record.outcome === 'failed')) continue;
+      const message = set ? 'is set on a provisioned record; only a failed record names it' : 'is null on a failed record, which must name it';
+      context.addIssue({ code: 'custom', path: [field], message });
+    }
+  };
+}
+
+/** A record of each format as an export carries it: the body and the format's rules. */
+export const recordFormat1Schema = provisioningRecordBodyV1Schema.superRefine(failureFieldsRule(FAILURE_FIELDS[1]));
+export const recordFormat2Schema = provisioningRecordBodyV2Schema.superRefine(failureFieldsRule(FAILURE_FIELDS[2]));
+export const recordFormat3Schema = provisioningRecordBodyV3Schema.superRefine(failureFieldsRule(FAILURE_FIELDS[3]));
+
 /** A record body as stored or exported: format 1 or 2 (older stations) or format 3. */
 export const provisioningRecordBodySchema = z.union([provisioningRecordBodyV3Schema, provisioningRecordBodyV2Schema, provisioningRecordBodyV1Schema]);
 export type ProvisioningRecordBody = z.infer<typeof provisioningRecordBodySchema>;
@@ -196,6 +238,9 @@ export const EXPORT_FORMATS_VERIFIED = ['lockstep-records/1', 'lockstep-records/
 
 const recordLineFields = { type: z.literal('record'), seq: z.int().positive(), prevHash: sha256HexSchema, hash: sha256HexSchema } as const;
 
+/** A record line whose record is of any format (docs/records-export-line.schema.json is generated from it). */
+export const recordLineSchema = z.strictObject({ ...recordLineFields, record: z.union([recordFormat3Schema, recordFormat2Schema, recordFormat1Schema]) });
+
 /**
  * The schema for one record line, chosen by the format its body declares, so a malformed body is
  * reported field by field instead of as "matches neither format".
@@ -203,7 +248,7 @@ const recordLineFields = { type: z.literal('record'), seq: z.int().positive(), p
 export function recordLineSchemaFor(line: unknown) {
   const record = (line as { record?: unknown } | null)?.record;
   const version = typeof record === 'object' && record !== null ? (record as { recordVersion?: unknown }).recordVersion : undefined;
-  const body = version === undefined ? provisioningRecordBodyV1Schema : version === 2 ? provisioningRecordBodyV2Schema : provisioningRecordBodyV3Schema;
+  const body = version === undefined ? recordFormat1Schema : version === 2 ? recordFormat2Schema : recordFormat3Schema;
   return z.strictObject({ ...recordLineFields, record: body });
 }
 
@@ -218,11 +263,11 @@ export const elidedLineSchema = z.strictObject({
 export const chainHeadFieldsSchema = z.strictObject({
   type: z.literal('chain-head'),
   format: z.enum(EXPORT_FORMATS_VERIFIED),
-  exportedAt: isoTime,
+  exportedAt: isoMillis,
   filter: z.strictObject({
     batchId: z.int().positive().nullable(),
-    since: z.string().nullable(),
-    until: z.string().nullable(),
+    since: isoMillis.nullable(),
+    until: isoMillis.nullable(),
     status: z.enum(RECORD_OUTCOMES).nullable(),
   }),
   lines: z.int().nonnegative(),
@@ -231,12 +276,12 @@ export const chainHeadFieldsSchema = z.strictObject({
   headSeq: z.int().nonnegative(),
   headHash: sha256HexSchema,
   stationFingerprint: sha256HexSchema,
-  stationPublicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 Ed25519 public key'),
+  stationPublicKey: stationPublicKeySchema,
 });
 export type ChainHeadFields = z.infer<typeof chainHeadFieldsSchema>;
 
 export const chainHeadLineSchema = chainHeadFieldsSchema.extend({
-  signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'a base64 Ed25519 signature'),
+  signature: canonicalBase64(64, 'an Ed25519 signature'),
 });
 export type ChainHeadLine = z.infer<typeof chainHeadLineSchema>;
 

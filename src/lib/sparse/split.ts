@@ -17,6 +17,12 @@ export interface SparsePiece {
   /** 1-based. */
   readonly index: number;
   readonly size: number;
+  /**
+   * Bytes of the partition the device writes for this piece: its RAW data and every byte its FILL
+   * chunks cover (a FILL is 16 bytes on the wire, however much it sets). For a sparse image sent
+   * whole, its expanded size (DONT_CARE included: an upper bound).
+   */
+  readonly writes: number;
   readonly last: boolean;
   /** Exactly `size` bytes; consume them fully before asking for the next piece. */
   readonly bytes: AsyncIterable<Uint8Array>;
@@ -46,6 +52,7 @@ interface Layout {
 interface PiecePlan {
   readonly descriptors: readonly Descriptor[];
   readonly size: number;
+  readonly writes: number;
 }
 
 /** Yields the pieces to download, one at a time. */
@@ -55,11 +62,12 @@ export async function* splitImage(source: ImageSource, maxPieceSize: number, opt
   let planner: Closable | undefined;
   try {
     const reader = new ByteReader(data.iterable);
-    const first = await reader.readExact(Math.min(4, source.size));
+    // The file header, when there is one: a sparse image sent whole is bounded by its expanded size.
+    const first = await reader.readExact(Math.min(SPARSE_HEADER_SIZE, source.size));
     if (!first) throw new SparseSplitError(`the image ended after 0 of its ${source.size} bytes`);
     const bytes = prefixed(first, exactly(reader, source.size));
     if (source.size <= maxPieceSize) {
-      yield { index: 1, size: source.size, last: true, bytes };
+      yield { index: 1, size: source.size, writes: isSparseImage(first) ? expandedBound(first) : source.size, last: true, bytes };
       return;
     }
     if (!isSparseImage(first)) {
@@ -99,7 +107,7 @@ async function* pieces(plans: AsyncGenerator<PiecePlan>, layout: Layout, cursor:
       if (last) await cursor.finish();
       consumed = true;
     };
-    yield { index, size: plan.size, last, bytes: bytes() };
+    yield { index, size: plan.size, writes: plan.writes, last, bytes: bytes() };
     if (!consumed) throw new Error(`piece ${index} was not consumed before the next one was requested`);
   }
 }
@@ -115,12 +123,14 @@ async function* planPieces(shapes: AsyncIterable<Shape> | Iterable<Shape>, layou
   const budget = maxPieceSize - CHUNK_HEADER_SIZE;
   let descriptors: Descriptor[] = [];
   let size = SPARSE_HEADER_SIZE;
+  let writes = 0;
   let cursor = 0;
   const close = (): PiecePlan => {
     if (cursor < totalBytes) descriptors.push({ kind: 'skip', offset: cursor, length: totalBytes - cursor });
-    const plan = { descriptors, size: size + (cursor < totalBytes ? CHUNK_HEADER_SIZE : 0) };
+    const plan = { descriptors, size: size + (cursor < totalBytes ? CHUNK_HEADER_SIZE : 0), writes };
     descriptors = [];
     size = SPARSE_HEADER_SIZE;
+    writes = 0;
     cursor = 0;
     return plan;
   };
@@ -131,6 +141,7 @@ async function* planPieces(shapes: AsyncIterable<Shape> | Iterable<Shape>, layou
     }
     descriptors.push(descriptor);
     size += bytes;
+    writes += descriptor.length;
     cursor = descriptor.offset + descriptor.length;
   };
   for await (const shape of shapes) {
@@ -149,6 +160,7 @@ async function* planPieces(shapes: AsyncIterable<Shape> | Iterable<Shape>, layou
         const take = Math.min(room, length);
         previous.length += take;
         size += take;
+        writes += take;
         cursor += take;
         offset += take;
         length -= take;
@@ -301,6 +313,13 @@ function closable(source: AsyncIterable<Uint8Array>): Closable {
       await iterator.return?.();
     },
   };
+}
+
+/** What a sparse file header says the image expands to; the whole size when the header is cut short. */
+function expandedBound(header: Uint8Array): number {
+  if (header.length < SPARSE_HEADER_SIZE) return header.length;
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  return view.getUint32(12, true) * view.getUint32(16, true);
 }
 
 function samePattern(a: Uint8Array, b: Uint8Array): boolean {

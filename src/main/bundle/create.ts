@@ -1,17 +1,21 @@
-// Builds a signed bundle from image files: hash each image once (and expand it if sparse), write
-// the manifest and its signatures, copy everything into a directory or a zip, then verify the
-// result against the signing keys before it appears under its final name. A crash or a failure
-// leaves only a `.partial` file or folder, never something that looks like a finished bundle.
+// Builds a signed bundle from image files: re-sparse each image where that makes it smaller (blocks
+// that repeat one 32-bit value become FILL chunks, see lib/sparse/resparse.ts and docs/fastboot.md),
+// hash what the bundle will hold (and expand it if sparse), write the manifest and its signatures,
+// write everything into a directory or a zip, then verify the result against the signing keys
+// before it appears under its final name. A crash or a failure leaves only a `.partial` file or
+// folder, never something that looks like a finished bundle.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, lstat, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { DEMO_KEY_LABEL, manifestSchema, MANIFEST_SCHEMA_VERSION, type BundleManifest, type ManifestPartition, type SlotHandling } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { firstIssue } from '../../shared/zod-issues.ts';
-import { isSparseImage } from '../../lib/sparse/reader.ts';
+import { isSparseImage, SparseFormatError } from '../../lib/sparse/reader.ts';
+import { measureResparse, ResparseChangedError, resparsedImage } from '../../lib/sparse/resparse.ts';
 import { BundleError } from './errors.ts';
 import { digestImage } from './image-digest.ts';
 import { keyIdOf } from './keys.ts';
@@ -62,8 +66,11 @@ export async function createBundle(options: BundleCreateOptions): Promise<Verifi
   const draft = draftManifest(options);
   await refuseExisting(options.out);
   const partitions: ManifestPartition[] = [];
+  const images: BundledImage[] = [];
   for (const [index, input] of options.partitions.entries()) {
-    partitions.push({ ...(draft.partitions[index] as ManifestPartition), ...(await describeImage(input, options.onProgress)) });
+    const { image, fields } = await describeImage(input, options.onProgress);
+    images.push(image);
+    partitions.push({ ...(draft.partitions[index] as ManifestPartition), ...fields });
   }
   const manifest = manifestSchema.parse({ ...draft, partitions });
   const manifestBytes = serializeManifest(manifest);
@@ -71,8 +78,8 @@ export async function createBundle(options: BundleCreateOptions): Promise<Verifi
   const partial = `${options.out}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
   try {
-    if (options.out.endsWith('.zip')) await writeZip(partial, manifest, manifestBytes, signatures, options.partitions);
-    else await writeDirectory(partial, manifest, manifestBytes, signatures, options.partitions);
+    if (options.out.endsWith('.zip')) await writeZip(partial, manifest, manifestBytes, signatures, images);
+    else await writeDirectory(partial, manifest, manifestBytes, signatures, images);
     const verified = await verifyWithSigners(partial, options.signingKeys, Boolean(options.demo), manifestSha256(manifestBytes));
     await rename(partial, options.out);
     return { ...verified, location: options.out };
@@ -124,21 +131,61 @@ async function refuseExisting(out: string): Promise<void> {
   await mkdir(dirname(out), { recursive: true });
 }
 
-async function describeImage(input: PartitionInput, onProgress: BundleCreateOptions['onProgress']): Promise<Pick<ManifestPartition, 'size' | 'sha256' | 'sparse' | 'expanded'>> {
+/** What the bundle holds for one partition: the file as given, or its re-sparsed form. */
+interface BundledImage {
+  readonly path: string;
+  /** Its bytes as they go into the bundle, from the start, each time it is called. */
+  open(): AsyncIterable<Uint8Array>;
+  /** The file as given: copied byte for byte. */
+  readonly asGiven: boolean;
+}
+
+type ImageFields = Pick<ManifestPartition, 'size' | 'sha256' | 'sparse' | 'expanded'>;
+
+/**
+ * Reads the image twice: once to measure its re-sparsed form, once to hash what the bundle will hold.
+ * The re-sparsed form is kept only when it is smaller, so a bundle never grows (random data stays raw);
+ * a raw image then becomes sparse, and its expanded size is rounded up to whole 4 KiB blocks, the tail
+ * zero-padded: that is what the partition holds after the flash, and what its hash must cover.
+ */
+async function describeImage(input: PartitionInput, onProgress: BundleCreateOptions['onProgress']): Promise<{ image: BundledImage; fields: ImageFields }> {
   const info = await lstat(input.path).catch(() => null);
-  const image = `${displaySafe(input.path)} (partition ${displaySafe(input.name)})`;
-  if (!info?.isFile()) throw new BundleCreateError(`image ${image} is not a regular file.`);
+  const label = `${displaySafe(input.path)} (partition ${displaySafe(input.name)})`;
+  if (!info?.isFile()) throw new BundleCreateError(`image ${label} is not a regular file.`);
   const sparse = input.sparse ?? (await startsWithSparseMagic(input.path));
-  const { file, expanded } = await digestImage(createReadStream(input.path, { highWaterMark: READ_CHUNK_BYTES }), {
-    sparse,
-    onChunk: (_chunk, done) => onProgress?.(input.name, done, info.size),
+  // Progress counts both reads of the file.
+  const read = (pass: number): AsyncIterable<Uint8Array> => counted(input.path, (done) => onProgress?.(input.name, pass * info.size + done, 2 * info.size));
+  const invalid = (error: Error): BundleCreateError =>
+    new BundleCreateError(`${label} is not a valid sparse image: ${error.message}. Pass a raw image, or rebuild it with img2simg.`);
+  const layout = await measureResparse(read(0), { sparse }).catch((error: unknown) => {
+    throw error instanceof SparseFormatError ? invalid(error) : error;
   });
-  if (expanded instanceof Error) {
-    throw new BundleCreateError(
-      `${image} is not a valid sparse image: ${expanded.message}. Pass a raw image, or rebuild it with img2simg.`,
-    );
+  const resparse = layout.size < info.size ? layout : null;
+  const bytes = (source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> => (resparse ? resparsedImage(source, resparse, { sparse }) : source);
+  const image: BundledImage = { path: input.path, asGiven: resparse === null, open: () => changedAsCreateError(label, bytes(counted(input.path))) };
+  const { file, expanded } = await digestImage(changedAsCreateError(label, bytes(read(1))), { sparse: sparse || resparse !== null });
+  if (expanded instanceof Error) throw invalid(expanded);
+  return { image, fields: { size: file.size, sha256: file.sha256, sparse: sparse || resparse !== null, expanded: expanded ?? { size: file.size, sha256: file.sha256 } } };
+}
+
+/** The file's bytes in large reads, each read reported as the running total. */
+async function* counted(path: string, onBytes?: (done: number) => void): AsyncGenerator<Uint8Array> {
+  let done = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    done += chunk.length;
+    onBytes?.(done);
+    yield chunk;
   }
-  return { size: file.size, sha256: file.sha256, sparse, expanded: expanded ?? { size: file.size, sha256: file.sha256 } };
+}
+
+/** An image edited while `bundle create` reads it is the operator's to fix, said in their terms. */
+async function* changedAsCreateError(label: string, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source;
+  } catch (error) {
+    if (error instanceof ResparseChangedError) throw new BundleCreateError(`${label} changed while it was read (${error.message}): create the bundle again once nothing writes to it.`);
+    throw error;
+  }
 }
 
 async function startsWithSparseMagic(path: string): Promise<boolean> {
@@ -152,24 +199,28 @@ async function startsWithSparseMagic(path: string): Promise<boolean> {
   }
 }
 
-async function writeDirectory(dir: string, manifest: BundleManifest, manifestBytes: Uint8Array, signatures: Uint8Array, inputs: readonly PartitionInput[]): Promise<void> {
+async function writeDirectory(dir: string, manifest: BundleManifest, manifestBytes: Uint8Array, signatures: Uint8Array, images: readonly BundledImage[]): Promise<void> {
   for (const [index, partition] of manifest.partitions.entries()) {
     const target = join(dir, partition.file);
+    const image = images[index] as BundledImage;
     await mkdir(dirname(target), { recursive: true });
-    await copyFile((inputs[index] as PartitionInput).path, target);
+    if (image.asGiven) await copyFile(image.path, target);
+    else await pipeline(Readable.from(image.open()), createWriteStream(target, { flags: 'wx' }));
   }
   await writeFile(join(dir, MANIFEST_FILE), manifestBytes);
   await writeFile(join(dir, SIGNATURE_FILE), signatures);
 }
 
-async function writeZip(path: string, manifest: BundleManifest, manifestBytes: Uint8Array, signatures: Uint8Array, inputs: readonly PartitionInput[]): Promise<void> {
+async function writeZip(path: string, manifest: BundleManifest, manifestBytes: Uint8Array, signatures: Uint8Array, images: readonly BundledImage[]): Promise<void> {
   const zip = new yazl.ZipFile();
+  // A failing image read is reported on the ZipFile, not its output (a PassThrough): end the output with it, or the write would wait forever.
+  zip.on('error', (error: Error) => (zip.outputStream as Readable).destroy(error));
   // A fixed timestamp keeps a rebuilt bundle byte-identical; images are stored so flashing can stream them without inflating.
   const mtime = new Date(manifest.createdAt);
   zip.addBuffer(Buffer.from(manifestBytes), MANIFEST_FILE, { mtime, mode: 0o100644 });
   zip.addBuffer(Buffer.from(signatures), SIGNATURE_FILE, { mtime, mode: 0o100644 });
   for (const [index, partition] of manifest.partitions.entries()) {
-    const source = createReadStream((inputs[index] as PartitionInput).path, { highWaterMark: READ_CHUNK_BYTES });
+    const source = Readable.from((images[index] as BundledImage).open());
     zip.addReadStream(source, partition.file, { mtime, mode: 0o100644, compress: false, size: partition.size });
   }
   zip.end();

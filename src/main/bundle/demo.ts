@@ -29,7 +29,7 @@ export interface DemoBundleOptions {
   readonly out: string;
   readonly product?: string;
   readonly version?: string;
-  /** Size of the raw boot image. */
+  /** Size of the raw boot image (data, zero padding, a footer block). */
   readonly bootImageBytes?: number;
   /** Expanded size of the sparse system image (rounded up to whole 4 KiB blocks, at least 8 of them). */
   readonly systemImageBytes?: number;
@@ -41,7 +41,7 @@ export async function generateDemoBundle(options: DemoBundleOptions): Promise<Ve
   try {
     const boot = join(staging, 'boot.img');
     const system = join(staging, 'system.simg');
-    await pipeline(Readable.from(pseudoRandom('boot', options.bootImageBytes ?? DEMO_DEFAULTS.bootImageBytes)), createWriteStream(boot));
+    await pipeline(Readable.from(demoBootImage(options.bootImageBytes ?? DEMO_DEFAULTS.bootImageBytes)), createWriteStream(boot));
     const version = options.version ?? DEMO_DEFAULTS.version;
     await pipeline(Readable.from(demoSparseImage(options.systemImageBytes ?? DEMO_DEFAULTS.systemImageBytes, version)), createWriteStream(system));
     return await createBundle({
@@ -53,6 +53,7 @@ export async function generateDemoBundle(options: DemoBundleOptions): Promise<Ve
       minBootloaderVersion: 'LSBL-1.0.0',
       rollbackIndex: 1,
       partitions: [
+        // Raw, as a build ships it; the bundle stores it re-sparsed (its zero padding as a FILL chunk).
         { name: 'boot', path: boot, sparse: false, slot: 'active' },
         { name: 'system', path: system, sparse: true, slot: 'active' },
       ],
@@ -76,6 +77,23 @@ function* pseudoRandom(label: string, length: number): Generator<Uint8Array> {
   for (let left = length; left > 0; left -= GENERATOR_CHUNK_BYTES) {
     yield cipher.update(left >= GENERATOR_CHUNK_BYTES ? zeros : zeros.subarray(0, left));
   }
+}
+
+/**
+ * A raw boot image laid out as a signed one is: kernel and ramdisk in its first three quarters, zeros
+ * up to the partition's size, and the verified-boot footer in its last block. Images of fewer than four blocks are all data.
+ */
+function* demoBootImage(length: number): Generator<Uint8Array> {
+  const blocks = Math.floor(length / SPARSE_BLOCK_BYTES);
+  if (blocks < 4) {
+    yield* pseudoRandom('boot', length);
+    return;
+  }
+  const data = Math.ceil((blocks * 3) / 4) * SPARSE_BLOCK_BYTES;
+  const footer = length - (blocks - 1) * SPARSE_BLOCK_BYTES;
+  yield* pseudoRandom('boot', data);
+  for (let left = length - data - footer; left > 0; left -= GENERATOR_CHUNK_BYTES) yield new Uint8Array(Math.min(left, GENERATOR_CHUNK_BYTES));
+  yield* pseudoRandom('boot footer', footer);
 }
 
 /**

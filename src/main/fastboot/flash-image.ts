@@ -94,8 +94,8 @@ export async function flashImage(client: FastbootClient, partition: string, imag
         }
       }
       report('flash', piece.index, piece.size, piece.size);
-      // The piece's bytes as sent: a FILL chunk the device expands is not counted (see docs/fastboot.md).
-      const deadline = workDeadline(piece.size, options.flashRate ?? DEFAULT_FLASH_RATE);
+      // The bytes the device writes, a FILL counted by what it covers: a 16-byte chunk may set gigabytes.
+      const deadline = workDeadline(Math.max(piece.size, piece.writes), options.flashRate ?? DEFAULT_FLASH_RATE);
       await client.flash(partition, { ...commandOptions, deadlineMs: deadline.ms, deadlineBasis: deadline.basis });
       bytesSent += piece.size;
       pieces = piece.index;

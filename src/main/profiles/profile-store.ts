@@ -4,6 +4,7 @@
 // instead of being skipped, because a half-known handset model must never be provisioned.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CodedError } from '../../shared/coded-error.ts';
 import { profileSchema, type DeviceProfile, type ProfileSummary } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { JsonFileError, readJsonFile } from '../../lib/json/read-json-file.ts';
@@ -12,10 +13,9 @@ import { resourcesDir } from '../resources-dir.ts';
 /** A profile is a page of JSON; anything larger is not one. */
 const MAX_PROFILE_BYTES = 256 * 1024;
 
-export class ProfileError extends Error {
-  readonly code = 'PROFILE_INVALID';
+export class ProfileError extends CodedError<'PROFILE_INVALID'> {
   constructor(message: string) {
-    super(message);
+    super('PROFILE_INVALID', message);
     this.name = 'ProfileError';
   }
 }

@@ -4,6 +4,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import {
+  FAILURE_FIELDS,
+  failureFieldsRule,
   provisioningRecordBodyV1Schema,
   provisioningRecordBodyV3Schema,
   recordEvidenceV3Schema,
@@ -31,10 +33,7 @@ export const newRecordSchema = provisioningRecordBodyV1Schema
     fusesFoundSet: provisioningRecordBodyV3Schema.shape.fusesFoundSet.default([]),
     evidence: recordEvidenceV3Schema,
   })
-  .refine(
-    (record) => [record.failedStep, record.failureCode, record.failureReason].every((field) => (field !== null) === (record.outcome === 'failed')),
-    { message: 'a failed record names its failed step, failure code and reason; a provisioned one names none of them' },
-  );
+  .superRefine(failureFieldsRule(FAILURE_FIELDS[3]));
 export type NewRecord = z.input<typeof newRecordSchema>;
 
 /** A stored record as the exports read it: the hashed bytes and the columns filters use. */

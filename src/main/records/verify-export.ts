@@ -1,34 +1,19 @@
 // Offline verification of a JSON Lines export: needs the file and, to pin the station, its public
-// key; never the database. Checks every record's hash, every link, the counts, and the chain-head
-// signature, and names the first line that breaks and why.
-import { verify } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import {
-  chainHeadLineSchema,
-  elidedLineSchema,
-  recordLineSchemaFor,
-  type ChainHeadLine,
-  type VerifyOutcome,
-  type VerifyProblem,
-} from '../../shared/records.ts';
+// key; never the database. Checks every line as it reads it (its bytes, its schema, its hash, its
+// link to the line before), then the signed chain head against what the file holds, and names the
+// first line that breaks and why. docs/records.md lists the checks in the order they are made.
+import type { z } from 'zod';
+import { chainHeadLineSchema, elidedLineSchema, recordLineSchemaFor, type ChainHeadLine, type ElidedLine, type VerifyOutcome } from '../../shared/records.ts';
 import { firstIssue } from '../../shared/zod-issues.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { chainHash, linkBreak, type ChainLink, type LinkBreak } from './chain.ts';
-import { CSV_HEADER } from './export-csv.ts';
-import { RecordsError } from './errors.ts';
 import { elidedLineText, recordLineText } from './export-line.ts';
 import { readLines } from './line-reader.ts';
-import { fingerprintOf, publicKeyFromRaw } from './station-identity.ts';
-import { displaySafe } from '../../shared/untrusted.ts';
+import { checkHead, type Break, type RecordLineFacts } from './verify-chain-head.ts';
+import { refuseReadingView } from './verify-reading-view.ts';
 
 /** A record holds device strings of up to a few MiB; anything far beyond is not our export. */
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
-
-interface Break {
-  readonly line: number;
-  readonly problem: VerifyProblem;
-  readonly message: string;
-}
 
 /** A link break found while reading, classified once the rest of the file has been seen. */
 interface PendingBreak {
@@ -76,79 +61,47 @@ function classify(pending: PendingBreak, seqLines: ReadonlyMap<number, number>, 
   };
 }
 
-function checkHead(head: ChainHeadLine, headLine: number, links: { first: ChainLink | null; last: ChainLink | null; lines: number; records: number; lastLine: number }, pinnedKey: string | undefined): Break | null {
-  const { signature, ...fields } = head;
-  if (pinnedKey !== undefined && pinnedKey !== head.stationPublicKey) {
-    return { line: headLine, problem: 'untrusted-key', message: `the export is signed by station ${head.stationFingerprint}, not by the key you passed with --station-key.` };
-  }
-  let signatureOk: boolean;
+/** The sequence number a line claims, for naming where a missing record went; undefined when it has none. */
+function claimedSeq(text: string): unknown {
   try {
-    const key = publicKeyFromRaw(head.stationPublicKey);
-    signatureOk =
-      fingerprintOf(Buffer.from(head.stationPublicKey, 'base64')) === head.stationFingerprint &&
-      verify(null, Buffer.from(canonicalJson(fields), 'utf8'), key, Buffer.from(signature, 'base64'));
+    return (JSON.parse(text) as { seq?: unknown } | null)?.seq;
   } catch {
-    signatureOk = false;
+    return undefined;
   }
-  if (!signatureOk) return { line: headLine, problem: 'signature', message: "the chain head's signature does not verify: the head line was edited, or it was not signed by the station key it names." };
-  if (links.first === null || links.last === null) {
-    return head.lines === 0 && head.firstPrevHash === head.headHash
-      ? null
-      : { line: headLine, problem: 'deleted', message: `the signed head counts ${head.lines} chain lines but the file holds none: they were deleted.` };
-  }
-  if (links.first.prevHash !== head.firstPrevHash) {
-    return { line: 1, problem: 'deleted', message: 'the first line does not start where the signed head says the export starts: lines were deleted from the beginning, or line 1 was replaced.' };
-  }
-  if (links.lines !== head.lines) {
-    const problem = links.lines < head.lines ? 'deleted' : 'inserted';
-    return { line: headLine, problem, message: `the signed head counts ${head.lines} chain lines but the file has ${links.lines}: lines were ${problem}.` };
-  }
-  if (links.last.hash !== head.headHash || links.last.seq !== head.headSeq) {
-    return { line: links.lastLine, problem: 'edited', message: `the last chain line does not match the signed head (record ${head.headSeq}, hash ${head.headHash}): it was edited, or lines after it were deleted.` };
-  }
-  if (links.records !== head.records) {
-    return { line: headLine, problem: 'edited', message: `the signed head counts ${head.records} full records but the file has ${links.records}: records were elided or restored after signing.` };
-  }
-  return null;
 }
 
-/** Enough of a file's start to tell the station's CSV header or a PDF's signature from a JSON line. */
-const SNIFF_BYTES = CSV_HEADER.length + 8;
+type ExportLine = z.infer<ReturnType<typeof recordLineSchemaFor>> | ElidedLine | ChainHeadLine;
 
-/** 'CSV' or 'PDF' when the file starts as the station's CSV or PDF export does; null for anything else. */
-async function readingViewFormat(path: string): Promise<'CSV' | 'PDF' | null> {
-  let start: string;
-  try {
-    const file = await open(path, 'r');
-    try {
-      const { buffer, bytesRead } = await file.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-      start = buffer.subarray(0, bytesRead).toString('latin1');
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return null; // The line reader reports a file it cannot read, in its own words.
+/** Checks 3 to 5 of one line: no byte-order mark, JSON, the schema of its line type and record format. */
+function parseLine(text: string, line: number): Break | { readonly value: ExportLine } {
+  // Re-saving the export "as UTF-8 with BOM" in an editor adds exactly these bytes: name them, not just "not JSON".
+  if (text.startsWith('\uFEFF')) {
+    return { line, problem: 'edited', message: 'starts with a byte-order mark (EF BB BF), which the station never writes: the file was edited or re-saved by an editor.' };
   }
-  if (start.startsWith('%PDF-')) return 'PDF';
-  if (start.replace(/^\xef\xbb\xbf/, '').startsWith(`${CSV_HEADER}\r\n`)) return 'CSV';
-  return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { line, problem: 'malformed', message: 'is not valid JSON: the file was edited or damaged.' };
+  }
+  const type = (json as { type?: unknown } | null)?.type;
+  const schema = type === 'record' ? recordLineSchemaFor(json) : type === 'elided' ? elidedLineSchema : type === 'chain-head' ? chainHeadLineSchema : null;
+  const parsed = schema?.safeParse(json);
+  if (parsed?.success) return { value: parsed.data };
+  const detail = parsed ? firstIssue(parsed.error) : null;
+  const where = detail ? ` (${detail.field === null ? detail.message : `${detail.field}: ${detail.message}`})` : '';
+  return { line, problem: 'malformed', message: `is not a Lockstep export line${where}: the file was edited or damaged.` };
 }
 
-/**
- * Refuses a CSV or PDF export given to verify: they are views of the records for reading, and only
- * the JSON Lines export carries the hash chain and the station's signature a check needs. Reporting
- * such a file "not intact at line 1" would call a good file edited or damaged.
- */
-async function refuseReadingView(path: string): Promise<void> {
-  const format = await readingViewFormat(path);
-  if (format === null) return;
-  const file = displaySafe(path);
-  throw new RecordsError(
-    'VERIFY_NOT_JSONL',
-    `${file} is a ${format} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF exports are views for reading; ` +
-      'the signed hash chain is only in the JSON Lines export. Export the same records as JSON Lines and verify that file.',
-    { params: { file, format } },
-  );
+/** Check 6 of a chain line: its hash and its bytes. */
+function checkChainLine(line: Exclude<ExportLine, ChainHeadLine>, text: string, lineNumber: number): Break | null {
+  const link: ChainLink = { seq: line.seq, prevHash: line.prevHash, hash: line.hash };
+  if (line.type === 'elided') return text === elidedLineText(link) ? null : notAsWritten(lineNumber);
+  const body = canonicalJson(line.record);
+  if (line.record.seq !== line.seq || chainHash(line.prevHash, body) !== line.hash) {
+    return { line: lineNumber, problem: 'edited', message: `record ${line.seq} was edited: its content does not match its hash.` };
+  }
+  return text === recordLineText(link, body) ? null : notAsWritten(lineNumber);
 }
 
 /**
@@ -158,88 +111,74 @@ async function refuseReadingView(path: string): Promise<void> {
 export async function verifyJsonlExport(path: string, pinnedKey?: string): Promise<VerifyOutcome> {
   await refuseReadingView(path);
   let lineNumber = 0;
+  let terminated = true;
   let previous: ChainLink | null = null;
   let first: ChainLink | null = null;
+  let firstIsElided = false;
+  let firstElidedLine: number | null = null;
   let lastLine = 0;
-  let records = 0;
   let chainLines = 0;
+  const records: RecordLineFacts[] = [];
   let head: ChainHeadLine | null = null;
   let headLine = 0;
   let pending: PendingBreak | null = null;
   const seqLines = new Map<number, number>();
   const laterSeqLines = new Map<number, number>();
 
-  for await (const text of readLines(path, MAX_LINE_BYTES)) {
+  for await (const read of readLines(path, MAX_LINE_BYTES)) {
     lineNumber += 1;
+    if ('unreadable' in read) {
+      if (pending) break;
+      return failure({ line: lineNumber, problem: 'malformed', message: `${read.unreadable}: the file was edited or damaged, or is not a Lockstep export.` });
+    }
+    const { text } = read;
+    terminated = read.terminated;
     if (pending) {
-      const seq = (() => {
-        try {
-          return (JSON.parse(text) as { seq?: unknown }).seq;
-        } catch {
-          return undefined;
-        }
-      })();
+      const seq = claimedSeq(text);
       if (typeof seq === 'number' && !laterSeqLines.has(seq)) laterSeqLines.set(seq, lineNumber);
       continue;
     }
     if (head) return failure({ line: lineNumber, problem: 'inserted', message: `follows the signed chain head (line ${headLine}): lines were added after it.` });
-    // Re-saving the export "as UTF-8 with BOM" in an editor adds exactly these bytes: name them, not just "not JSON".
-    if (text.startsWith('\uFEFF')) {
-      return failure({
-        line: lineNumber,
-        problem: 'edited',
-        message: 'starts with a byte-order mark (EF BB BF), which the station never writes: the file was edited or re-saved by an editor.',
-      });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return failure({ line: lineNumber, problem: 'malformed', message: 'is not valid JSON: the file was edited or damaged.' });
-    }
-    const type = (json as { type?: unknown } | null)?.type;
-    const schema = type === 'record' ? recordLineSchemaFor(json) : type === 'elided' ? elidedLineSchema : type === 'chain-head' ? chainHeadLineSchema : null;
-    const parsed = schema?.safeParse(json);
-    if (!parsed?.success) {
-      const detail = parsed ? firstIssue(parsed.error) : null;
-      const where = detail ? ` (${detail.field === null ? detail.message : `${detail.field}: ${detail.message}`})` : '';
-      return failure({ line: lineNumber, problem: 'malformed', message: `is not a Lockstep export line${where}: the file was edited or damaged.` });
-    }
-    if (parsed.data.type === 'chain-head') {
-      if (text !== canonicalJson(parsed.data)) return failure(notAsWritten(lineNumber));
-      head = parsed.data;
+    const parsed = parseLine(text, lineNumber);
+    if (!('value' in parsed)) return failure(parsed);
+    const line = parsed.value;
+    if (line.type === 'chain-head') {
+      if (text !== canonicalJson(line)) return failure(notAsWritten(lineNumber));
+      head = line;
       headLine = lineNumber;
       continue;
     }
-    const line = parsed.data;
+    const broken = checkChainLine(line, text, lineNumber);
+    if (broken) return failure(broken);
     const link: ChainLink = { seq: line.seq, prevHash: line.prevHash, hash: line.hash };
-    if (line.type === 'record') {
-      const body = canonicalJson(line.record);
-      if (line.record.seq !== line.seq || chainHash(line.prevHash, body) !== line.hash) {
-        return failure({ line: lineNumber, problem: 'edited', message: `record ${line.seq} was edited: its content does not match its hash.` });
-      }
-      if (text !== recordLineText(link, body)) return failure(notAsWritten(lineNumber));
-    } else if (text !== elidedLineText(link)) {
-      return failure(notAsWritten(lineNumber));
-    }
-    const broken = previous ? linkBreak(previous, link) : null;
-    if (broken) {
-      pending = { line: lineNumber, link, previousLine: lastLine, cause: broken };
+    const cause = previous ? linkBreak(previous, link) : null;
+    if (cause) {
+      pending = { line: lineNumber, link, previousLine: lastLine, cause };
       continue;
     }
     seqLines.set(link.seq, lineNumber);
-    first ??= link;
+    if (first === null) {
+      first = link;
+      firstIsElided = line.type === 'elided';
+    }
+    if (line.type === 'record') {
+      records.push({ line: lineNumber, batchId: line.record.batchId, outcome: line.record.outcome, recordedAt: line.record.recordedAt });
+    } else {
+      firstElidedLine ??= lineNumber;
+    }
     previous = link;
     lastLine = lineNumber;
     chainLines += 1;
-    if (line.type === 'record') records += 1;
   }
 
   if (pending) return failure(classify(pending, seqLines, laterSeqLines));
   if (!head) {
     return failure({ line: lineNumber + 1, problem: 'truncated', message: `the file ends after line ${lineNumber} without its signed chain head: it was truncated or the head deleted.` });
   }
-  const broken = checkHead(head, headLine, { first, last: previous, lines: chainLines, records, lastLine }, pinnedKey);
+  if (!terminated) {
+    return failure({ line: lineNumber, problem: 'truncated', message: 'ends without the line feed that ends every line the station writes: the file was cut short, or re-saved without it.' });
+  }
+  const broken = checkHead(head, headLine, { first, firstIsElided, last: previous, lastLine, lines: chainLines, records, firstElidedLine }, pinnedKey);
   if (broken) return failure(broken);
-  return { intact: true, lines: lineNumber, records, head, keyPinned: pinnedKey !== undefined };
+  return { intact: true, lines: lineNumber, records: records.length, head, keyPinned: pinnedKey !== undefined };
 }

@@ -1,16 +1,16 @@
 // Who is signed in at the station window. The session lives in main so the renderer holds a PIN
 // only for the length of the sign-in call; every call that acts for a person asks the session, so a
 // role is enforced here and not only by what the UI shows.
+import { CodedError } from '../../shared/coded-error.ts';
 import type { Session } from '../../shared/api.ts';
 import type { OperatorSummary, Role } from '../../shared/records.ts';
 import type { Credentials } from '../records/operators.ts';
 import { RecordsError } from '../records/errors.ts';
 import type { StationRecords } from '../records/station-records.ts';
 
-export class NotSignedInError extends Error {
-  readonly code = 'NOT_SIGNED_IN';
+export class NotSignedInError extends CodedError<'NOT_SIGNED_IN'> {
   constructor() {
-    super('nobody is signed in at this station; sign in first.');
+    super('NOT_SIGNED_IN', 'nobody is signed in at this station; sign in first.');
     this.name = 'NotSignedInError';
   }
 }

@@ -36,13 +36,13 @@ async function updateSettings(dataDir: string, change: (raw: Record<string, unkn
 /** Names `slot` (any spelling parseSlot takes) `name`, or clears its name; a name another slot has is refused. */
 export async function setSlotName(dataDir: string, slot: string, name: string | null): Promise<StationSettings> {
   const parsed = parseSlot(slot);
-  if ('problem' in parsed) throw new SettingsError(`slot: ${parsed.problem}`);
+  if ('problem' in parsed) throw new SettingsError('SETTINGS_INVALID', `slot: ${parsed.problem}`);
   const key = formatSlot(parsed);
   const wanted = name?.trim() ?? null;
   return updateSettings(dataDir, (raw, current) => {
     if (wanted !== null) {
       const holder = Object.entries(current.slotNames).find(([other, taken]) => other !== key && taken.toLocaleLowerCase() === wanted.toLocaleLowerCase());
-      if (holder) throw new SettingsError(`name: slot ${displaySafe(holder[0], 80)} is already called ${displaySafe(holder[1], 16)}; slot names are unique.`, 'SLOT_NAME_TAKEN');
+      if (holder) throw new SettingsError('SLOT_NAME_TAKEN', `name: slot ${displaySafe(holder[0], 80)} is already called ${displaySafe(holder[1], 16)}; slot names are unique.`);
     }
     // Validated as it was read: absent or an object whose every key is a slot.
     const written = (raw['slotNames'] ?? {}) as Record<string, string>;

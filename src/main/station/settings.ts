@@ -4,6 +4,7 @@
 // screen changes some of it (settings-store.ts).
 import { join } from 'node:path';
 import { z } from 'zod';
+import { CodedError } from '../../shared/coded-error.ts';
 import { DEFAULT_IDLE_LOCK_MINUTES, idleLockMinutesSchema, slotNameSchema, slotTextSchema } from '../../shared/api.ts';
 import { formatSlot, parseSlot, type Slot } from '../../shared/handset.ts';
 import { labelPrinterSchema } from '../../shared/labels.ts';
@@ -32,12 +33,10 @@ export const settingsSchema = z.strictObject({
 });
 export type StationSettings = z.infer<typeof settingsSchema>;
 
-export class SettingsError extends Error {
-  readonly code: 'SETTINGS_INVALID' | 'SLOT_NAME_TAKEN';
-  constructor(message: string, code: SettingsError['code'] = 'SETTINGS_INVALID') {
-    super(message);
+export class SettingsError extends CodedError<'SETTINGS_INVALID' | 'SLOT_NAME_TAKEN'> {
+  constructor(code: SettingsError['code'], message: string) {
+    super(code, message);
     this.name = 'SettingsError';
-    this.code = code;
   }
 }
 
@@ -73,7 +72,7 @@ export function validateSettings(value: unknown, path: string): StationSettings 
 }
 
 function asSettingsError(error: unknown): unknown {
-  return error instanceof JsonFileError ? new SettingsError(error.message) : error;
+  return error instanceof JsonFileError ? new SettingsError('SETTINGS_INVALID', error.message) : error;
 }
 
 /** `HOST:PORT` or `HOST:FIRST-LAST` (a `lockstep sim --tcp` fleet on consecutive ports) as TCP slots. */

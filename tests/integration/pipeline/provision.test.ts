@@ -86,6 +86,13 @@ describe('a batch of virtual handsets', () => {
     for (const event of events.filter((candidate) => candidate.step === 'fuse' || candidate.step === 'lock')) expect(event.authorisation).toMatchObject({ authorised: true });
   });
 
+  it("flashes the demo bundle's boot image, stored re-sparsed (its zero padding as FILL), so that each provisioned handset's boot partition hashes to the signed expanded content", async () => {
+    const boot = station.started.bundle.manifest.partitions.find((partition) => partition.name === 'boot');
+    expect(boot).toMatchObject({ sparse: true });
+    expect(boot?.size).toBeLessThan(boot?.expanded.size ?? 0);
+    for (const serial of ['GOOD0001', 'GOOD0002']) expect(await handset(serial).partitions.sha256('boot_a', boot?.expanded.size ?? 0)).toBe(boot?.expanded.sha256);
+  });
+
   it('keeps the chain intact', () => {
     expect(station.records.checkIntegrity()).toMatchObject({ database: [], chain: { intact: true } });
   });

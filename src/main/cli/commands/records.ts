@@ -2,7 +2,7 @@ import { describeFailure } from '../../../shared/describe-failure.ts';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { ProvisioningRecord } from '../../../shared/records.ts';
+import { stationPublicKeySchema, type ProvisioningRecord } from '../../../shared/records.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { parseRecordFilter } from '../../records/record-filter.ts';
 import { fuseReadbackText } from '../../records/record-text.ts';
@@ -96,7 +96,7 @@ function showRecord(records: StationRecords, record: ProvisioningRecord, io: Cli
 
 /** `--station-key` as the raw base64 public key: from a PEM file, or given directly. */
 function pinnedKeyOf(value: string): string {
-  if (/^[A-Za-z0-9+/]{43}=$/.test(value)) return value;
+  if (stationPublicKeySchema.safeParse(value).success) return value;
   if (!existsSync(value)) throw new CliError(`--station-key is a PEM public key file or the base64 key from 'lockstep records station-key'; '${displaySafe(value, 80)}' is neither.`, EXIT_USAGE);
   let key: KeyObject;
   try {

@@ -31,19 +31,26 @@ export function StateBadge({ tone, label, icon }: { readonly tone: Tone; readonl
 const CATEGORY_CODES: ReadonlySet<string> = new Set(['RECORDS_REFUSED', 'SETTINGS_INVALID', 'MANIFEST_INVALID', 'FILE_MISSING', 'bad-request', 'dialog']);
 
 /**
- * A station call's failure, in the operator's words when the code is one we know. A known code's
- * words say the whole fact (its ids and paths come as translation parameters), so the station's
- * English sentence for the same fact is not printed again under it; an unknown code, or one that
- * names only a kind of refusal, keeps the station's words.
+ * A station call's failure, in the operator's words when the code is one we know: a refusal of the
+ * station's own (`errors`), else a handset failure code (a bundle's, say), which all have words.
+ * A refusal's words say the whole fact (its ids and paths come as translation parameters), so the
+ * station's English sentence for the same fact is not printed again under it; a failure code's words
+ * say only what went wrong, and an unknown code or a kind of refusal none of it, so those keep the
+ * station's words beside them.
  */
 export function ErrorText({ error }: { readonly error: ShownError | null }) {
   const { t, i18n } = useTranslation();
   if (!error) return null;
-  const known = i18n.exists(`errors.${error.code}`);
-  const stationWords = !known || CATEGORY_CODES.has(error.code);
+  const refusal = i18n.exists(`errors.${error.code}`);
+  const words = refusal
+    ? t(`errors.${error.code}`, { ...error.params })
+    : i18n.exists(`failure.${error.code}.what`)
+      ? t(`failure.${error.code}.what`)
+      : t('errors.generic');
+  const stationWords = !refusal || CATEGORY_CODES.has(error.code);
   return (
     <p role="alert" className="error-text">
-      <StateBadge tone="alarm" label={known ? t(`errors.${error.code}`, { ...error.params }) : t('errors.generic')} />
+      <StateBadge tone="alarm" label={words} />
       {stationWords && (
         <span className="error-detail" data-station-words>
           {error.message}

@@ -1,0 +1,52 @@
+// The JSON Schema files shipped beside docs/records.md, generated from the zod schemas that
+// `records verify` applies, so an auditor's own verifier can check every member without reading
+// our code. A test compares the shipped files with this output, so they cannot drift apart.
+import { z } from 'zod';
+import {
+  FAILURE_FIELDS,
+  chainHeadLineSchema,
+  elidedLineSchema,
+  recordFormat1Schema,
+  recordFormat2Schema,
+  recordFormat3Schema,
+  recordLineSchema,
+} from './records.ts';
+
+/** Where the files live in the repository, and the prefix of their `$id`s. */
+export const RECORDS_JSON_SCHEMA_DIR = 'docs';
+
+const FORMATS = [
+  { id: 'records-format-1', schema: recordFormat1Schema, fields: FAILURE_FIELDS[1], title: 'A provisioning record of format 1 (no recordVersion)' },
+  { id: 'records-format-2', schema: recordFormat2Schema, fields: FAILURE_FIELDS[2], title: 'A provisioning record of format 2' },
+  { id: 'records-format-3', schema: recordFormat3Schema, fields: FAILURE_FIELDS[3], title: 'A provisioning record of format 3 (this version writes it)' },
+] as const;
+
+/** The zod refinement, which JSON Schema cannot take from zod: the failure members by outcome. */
+function failureRule(fields: readonly string[]) {
+  const members = (outcome: string, value: object) => ({
+    properties: { outcome: { const: outcome }, ...Object.fromEntries(fields.map((field) => [field, value])) },
+  });
+  return { oneOf: [members('failed', { not: { type: 'null' } }), members('provisioned', { type: 'null' })] };
+}
+
+/** File name (under RECORDS_JSON_SCHEMA_DIR) and its exact text, for each shipped schema. */
+export function recordsJsonSchemaFiles(): { readonly name: string; readonly text: string }[] {
+  const registry = z.registry<{ id: string; title: string; description?: string }>();
+  for (const { id, schema, title } of FORMATS) registry.add(schema, { id, title });
+  registry.add(z.union([recordLineSchema, elidedLineSchema, chainHeadLineSchema]), {
+    id: 'records-export-line',
+    title: 'One line of a Lockstep JSON Lines export (lockstep-records/1, /2 or /3)',
+    description: 'docs/records.md states the rules a schema cannot: canonical bytes, hashes, links, counts, filter and signature.',
+  });
+  const rules = new Map<unknown, readonly string[]>(FORMATS.map(({ schema, fields }) => [schema, fields]));
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    metadata: registry,
+    uri: (id) => `${id}.schema.json`,
+    override: ({ zodSchema, jsonSchema }) => {
+      const fields = rules.get(zodSchema);
+      if (fields) Object.assign(jsonSchema, failureRule(fields));
+    },
+  });
+  return Object.entries(schemas).map(([id, schema]) => ({ name: `${id}.schema.json`, text: `${JSON.stringify(schema, null, 2)}\n` }));
+}
