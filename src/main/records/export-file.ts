@@ -1,5 +1,5 @@
 // Writing an export file: never half-written under its final name, never over the station's own files.
-import { describeFailure, failureCode } from '../../shared/describe-failure.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { displaySafe } from '../../shared/untrusted.ts';
@@ -59,13 +59,18 @@ const WRITE_FAILURES: Readonly<Record<string, { readonly code: RecordsErrorCode;
   EDQUOT: { code: 'EXPORT_NO_SPACE', why: 'is on a disk whose quota is used up' },
 };
 
+/** A Node system error's errno name (ENOENT, EACCES, …), which is not a failure code of ours. */
+function systemErrorCode(error: unknown): string | null {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : null;
+}
+
 export async function writeFileAtomically(path: string, content: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
   try {
     await replaceFileDurably(path, content, 0o644);
   } catch (error) {
     if (error instanceof RecordsError) throw error;
     // The failure names the folder, not the temporary sibling the write went through.
-    const known = WRITE_FAILURES[failureCode(error) ?? ''];
+    const known = WRITE_FAILURES[systemErrorCode(error) ?? ''];
     if (known) {
       const folder = displaySafe(dirname(resolve(path)));
       throw new RecordsError(known.code, `cannot write the export: the folder ${folder} ${known.why}. Choose another folder.`, { params: { folder } });
