@@ -78,6 +78,10 @@ export const slotNameSchema = z
   .trim()
   .regex(/^[\p{L}\p{N} ._#/-]{1,16}$/u, 'a slot name: 1-16 letters, digits, space, . _ # / -');
 
+/** The station's idle lock in minutes (0: never), at most four hours; the default keeps an unattended bench locked. */
+export const DEFAULT_IDLE_LOCK_MINUTES = 5;
+export const idleLockMinutesSchema = z.int().min(0).max(240);
+
 export const slotNameChangeSchema = z.strictObject({
   slot: slotTextSchema,
   /** The slot's new name; null clears it. Names are unique on a station. */
@@ -147,6 +151,7 @@ export const apiRequestSchemas = {
   'settings.read': z.undefined(),
   'settings.slotName': slotNameChangeSchema,
   'settings.labelPrinter': z.strictObject({ printer: labelPrinterSchema.nullable() }),
+  'settings.idleLock': z.strictObject({ minutes: idleLockMinutesSchema }),
   'operators.list': z.undefined(),
   'operators.add': operatorAddSchema,
   'operators.disable': z.strictObject({ adminPin, id: operatorId }),
@@ -260,6 +265,8 @@ export interface TrustKeyInfo {
 
 export interface StationSettingsView {
   readonly slotNames: SlotNames;
+  /** The station's idle lock: minutes without input before the window signs its operator out; 0: never. */
+  readonly idleLockMinutes: number;
   /** The label printer the settings name (null: none) and the templates it may use. */
   readonly labels: { readonly printer: LabelPrinterSettings | null; readonly templates: readonly string[]; readonly warning: string | null };
   readonly trust: { readonly keys: readonly TrustKeyInfo[]; readonly warnings: readonly string[] };
@@ -310,6 +317,8 @@ export interface ApiResponses {
   'settings.slotName': StationSettingsView;
   /** Admin: sets or removes the label printer; answers the settings as written. */
   'settings.labelPrinter': StationSettingsView;
+  /** Admin: sets the station's idle lock (minutes, 0: never); answers the settings as written. */
+  'settings.idleLock': StationSettingsView;
   /** Admin only. */
   'operators.list': OperatorSummary[];
   /** Admin only, with the admin's PIN: the new operator. */
@@ -357,6 +366,8 @@ export interface ApiErrorPayload {
   readonly code: 'bad-request' | 'unknown-channel' | 'failed';
   readonly failure: string | null;
   readonly message: string;
+  /** The values the failure's code is worded with (see CodedError.params), escaped for display. */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export type ApiResult<C extends ApiChannel> =

@@ -25,6 +25,7 @@ export const API_CHANNELS = [
   'settings.read',
   'settings.slotName',
   'settings.labelPrinter',
+  'settings.idleLock',
   'operators.list',
   'operators.add',
   'operators.disable',

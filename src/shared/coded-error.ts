@@ -7,15 +7,22 @@
 export interface CodedErrorOptions extends ErrorOptions {
   /** What the operator does next, in the station's words; null leaves it to whoever reports the error. */
   readonly action?: string;
+  /**
+   * The untrusted or variable values the message quotes (a path, an id), already escaped for display,
+   * so a front end can word the code in the operator's language and still name them.
+   */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export class CodedError<Code extends string = string> extends Error {
   readonly code: Code;
   readonly action: string | null;
+  readonly params: Readonly<Record<string, string>>;
   constructor(code: Code, message: string, options: CodedErrorOptions = {}) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'CodedError';
     this.code = code;
     this.action = options.action ?? null;
+    this.params = options.params ?? {};
   }
 }

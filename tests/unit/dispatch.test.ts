@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch.ts';
+import { CodedError } from '../../src/shared/coded-error.ts';
 import { HandsetRegistry } from '../../src/main/discovery/registry.ts';
 import { openStationRecords } from '../../src/main/records/station-records.ts';
 import type { StationApi } from '../../src/shared/api.ts';
@@ -47,6 +48,19 @@ describe('dispatch: the trust boundary in front of the core', () => {
       },
     };
     expect(await dispatch(failing, 'devices.scan', undefined)).toEqual({ ok: false, error: { code: 'failed', failure: null, message: 'hub 2 lost power' } });
+  });
+
+  it("carries a coded failure's parameters across the boundary, for the front end to word its code with", async () => {
+    const failing: StationApi = {
+      ...station,
+      'devices.scan': async () => {
+        throw new CodedError('EXPORT_FOLDER_MISSING', 'cannot write the export: the folder /mnt/usb does not exist.', { params: { folder: '/mnt/usb' } });
+      },
+    };
+    expect(await dispatch(failing, 'devices.scan', undefined)).toEqual({
+      ok: false,
+      error: { code: 'failed', failure: 'EXPORT_FOLDER_MISSING', message: 'cannot write the export: the folder /mnt/usb does not exist.', params: { folder: '/mnt/usb' } },
+    });
   });
 
   it("keeps a core failure's own code across the boundary (a bundle that is not there: BUNDLE_NOT_FOUND)", async () => {

@@ -1,5 +1,6 @@
 import { apiRequestSchemas, type ApiResponses, type ApiResult, type StationApi } from '../../shared/api.ts';
 import { isApiChannel, type ApiChannel } from '../../shared/channels.ts';
+import { CodedError } from '../../shared/coded-error.ts';
 import { describeFailure, failureCode } from '../../shared/describe-failure.ts';
 import { firstIssue } from '../../shared/zod-issues.ts';
 
@@ -22,6 +23,8 @@ export async function dispatch(station: StationApi, channel: unknown, payload: u
     const handler = station[channel] as (request: unknown) => Promise<unknown>;
     return { ok: true, value: (await handler(parsed.data)) as ApiResponses[ApiChannel] };
   } catch (error) {
-    return { ok: false, error: { code: 'failed', failure: failureCode(error), message: describeFailure(error) } };
+    // A coded error's parameters let the front end word its code and still name the folder or id it is about.
+    const params = error instanceof CodedError ? { params: { ...error.params } } : {};
+    return { ok: false, error: { code: 'failed', failure: failureCode(error), message: describeFailure(error), ...params } };
   }
 }

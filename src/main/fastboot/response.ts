@@ -33,6 +33,21 @@ export function rawText(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A device's answer as the text it means: its UTF-8 decoded when the bytes are valid UTF-8 (as the
+ * USB serial descriptor already is), so a serial reads the same over fastboot and on USB and is
+ * escaped once, as `\u202E`, wherever it is shown; otherwise the raw text unchanged, byte for byte.
+ */
+export function deviceText(raw: string): string {
+  try {
+    return UTF8.decode(Buffer.from(raw, 'latin1'));
+  } catch {
+    return raw;
+  }
+}
+
 /**
  * Device text is hostile: escaping control and non-ASCII bytes (and the backslash, so an escape
  * always means one) where text is shown means no terminal escape, NUL or line break from a device

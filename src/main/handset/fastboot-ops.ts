@@ -8,13 +8,14 @@ import { PARTITION_NAME, SHA256_HEX } from '../../shared/identifiers.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { CommandOptions, CommandResult, FastbootClient } from '../fastboot/client.ts';
+import { deviceText } from '../fastboot/response.ts';
 import { formatSeconds, workDeadline, type Deadline, type WorkRate } from '../fastboot/deadline.ts';
 import { flashImage, type FlashImageOptions, type FlashImageResult } from '../fastboot/flash-image.ts';
 import { HandsetError } from './errors.ts';
 
 /**
- * What the identify step reads, exactly as the handset answered: raw, one character per byte on
- * every transport (hostile until checked against the grammars of src/shared/identifiers.ts). Its keys
+ * What the identify step reads, as the handset answered: its UTF-8 as text when valid, else raw, one
+ * character per byte (deviceText), on every transport (hostile until checked against the grammars of src/shared/identifiers.ts). Its keys
  * are the profile's identity questions (docs/profiles.md), and records keep them as they are in
  * `evidence.identityBefore`, so `serialNumber` here names the question, not a second word for serial.
  */
@@ -59,7 +60,7 @@ export class ProfiledFastboot {
 
   async readIdentity(signal?: AbortSignal): Promise<FastbootIdentity> {
     const names = this.#profile.identity;
-    const get = (name: string): Promise<string> => this.#client.getvar(name, this.#quick(signal));
+    const get = async (name: string): Promise<string> => deviceText(await this.#client.getvar(name, this.#quick(signal)));
     const lockState = await get(names.lockState);
     const { serial, product } = await this.readSerialAndProduct(signal);
     const spelled = this.#profile.lockStateValues;
@@ -74,11 +75,11 @@ export class ProfiledFastboot {
     };
   }
 
-  /** Serial number and product, raw, read again right before an irreversible step. */
+  /** Serial number and product, as text (deviceText), read again right before an irreversible step. */
   async readSerialAndProduct(signal?: AbortSignal): Promise<{ serial: string; product: string }> {
     const names = this.#profile.identity;
-    const serial = await this.#client.getvar(names.serialNumber, this.#quick(signal));
-    return { serial, product: await this.#client.getvar(names.product, this.#quick(signal)) };
+    const serial = deviceText(await this.#client.getvar(names.serialNumber, this.#quick(signal)));
+    return { serial, product: deviceText(await this.#client.getvar(names.product, this.#quick(signal))) };
   }
 
   /** The flash rate of the profile, for `flashImage` and `erase`. */

@@ -1,4 +1,4 @@
-import { CodedError } from '../../shared/coded-error.ts';
+import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
 
 /**
  * A refusal or failure of the records store that the operator can act on: the message says what
@@ -13,11 +13,17 @@ export type RecordsErrorCode =
   | 'ROLE_NOT_ALLOWED'
   | 'NO_SUCH_OPERATOR'
   | 'LAST_ADMIN'
-  | 'PIN_INVALID';
+  | 'PIN_INVALID'
+  // An export file could not be written: its folder is missing, not writable, or its disk is full.
+  | 'EXPORT_FOLDER_MISSING'
+  | 'EXPORT_NOT_WRITABLE'
+  | 'EXPORT_NO_SPACE'
+  // A CSV or PDF export was given to verify: only the JSON Lines export carries the signed chain.
+  | 'VERIFY_NOT_JSONL';
 
 export class RecordsError extends CodedError<RecordsErrorCode> {
-  constructor(code: RecordsErrorCode, message: string) {
-    super(code, message);
+  constructor(code: RecordsErrorCode, message: string, options: CodedErrorOptions = {}) {
+    super(code, message, options);
     this.name = 'RecordsError';
   }
 }

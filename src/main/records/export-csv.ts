@@ -60,10 +60,13 @@ function atPort(evidence: RecordEvidence | RecordEvidenceV3 | null): string | nu
   return evidence !== null && 'atPort' in evidence ? evidence.atPort : null;
 }
 
+/** The first line of every CSV export: its column names. */
+export const CSV_HEADER = [...COLUMNS.map(([name]) => name), 'prev_hash', 'hash'].join(',');
+
 export async function exportCsv({ source, filter, out }: ExportRequest): Promise<ExportSummary> {
   const summary: ExportSummary = { records: 0, headSeq: 0, headHash: '' };
   const rows = fromSnapshot(source, function* (_db, log) {
-    yield `${[...COLUMNS.map(([name]) => name), 'prev_hash', 'hash'].join(',')}\r\n`;
+    yield `${CSV_HEADER}\r\n`;
     for (const row of log.rows(filter)) {
       const record = JSON.parse(row.body_json) as ProvisioningRecordBody;
       summary.records += 1;

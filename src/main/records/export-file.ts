@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { replaceFileDurably } from '../../lib/storage/replace-file.ts';
-import { RecordsError } from './errors.ts';
+import { RecordsError, type RecordsErrorCode } from './errors.ts';
 
 const CHUNK_CHARS = 1 << 16;
 
@@ -48,11 +48,33 @@ export function refuseOwnFile(out: string, ownFiles: readonly string[]): void {
   }
 }
 
+/** The codes of the write failures an operator can fix by choosing another folder or freeing space. */
+const WRITE_FAILURES: Readonly<Record<string, { readonly code: RecordsErrorCode; readonly why: string }>> = {
+  ENOENT: { code: 'EXPORT_FOLDER_MISSING', why: 'does not exist' },
+  ENOTDIR: { code: 'EXPORT_FOLDER_MISSING', why: 'does not exist' },
+  EACCES: { code: 'EXPORT_NOT_WRITABLE', why: 'cannot be written to by the station' },
+  EPERM: { code: 'EXPORT_NOT_WRITABLE', why: 'cannot be written to by the station' },
+  EROFS: { code: 'EXPORT_NOT_WRITABLE', why: 'is on a read-only disk' },
+  ENOSPC: { code: 'EXPORT_NO_SPACE', why: 'is on a disk that is full' },
+  EDQUOT: { code: 'EXPORT_NO_SPACE', why: 'is on a disk whose quota is used up' },
+};
+
+/** A Node system error's errno name (ENOENT, EACCES, …), which is not a failure code of ours. */
+function systemErrorCode(error: unknown): string | null {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : null;
+}
+
 export async function writeFileAtomically(path: string, content: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
   try {
     await replaceFileDurably(path, content, 0o644);
   } catch (error) {
     if (error instanceof RecordsError) throw error;
+    // The failure names the folder, not the temporary sibling the write went through.
+    const known = WRITE_FAILURES[systemErrorCode(error) ?? ''];
+    if (known) {
+      const folder = displaySafe(dirname(resolve(path)));
+      throw new RecordsError(known.code, `cannot write the export: the folder ${folder} ${known.why}. Choose another folder.`, { params: { folder } });
+    }
     const reason = describeFailure(error);
     throw new RecordsError('RECORDS_REFUSED', `cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`);
   }

@@ -10,6 +10,7 @@ import { chainHash, linkBreak, type ChainLink, type LinkBreak } from './chain.ts
 import { elidedLineText, recordLineText } from './export-line.ts';
 import { readLines } from './line-reader.ts';
 import { checkHead, type Break, type RecordLineFacts } from './verify-chain-head.ts';
+import { refuseReadingView } from './verify-reading-view.ts';
 
 /** A record holds device strings of up to a few MiB; anything far beyond is not our export. */
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -108,6 +109,7 @@ function checkChainLine(line: Exclude<ExportLine, ChainHeadLine>, text: string, 
  * it the key the file names is used, which proves integrity but not which station signed.
  */
 export async function verifyJsonlExport(path: string, pinnedKey?: string): Promise<VerifyOutcome> {
+  await refuseReadingView(path);
   let lineNumber = 0;
   let terminated = true;
   let previous: ChainLink | null = null;

@@ -52,6 +52,11 @@ export async function setSlotName(dataDir: string, slot: string, name: string | 
   });
 }
 
+/** Sets the idle lock: minutes without input before the window signs its operator out (0: never). */
+export async function setIdleLock(dataDir: string, minutes: number): Promise<StationSettings> {
+  return updateSettings(dataDir, (raw) => ({ ...raw, idleLockMinutes: minutes }));
+}
+
 /** Sets the station's label printer, or removes it (null). The caller checks the template exists. */
 export async function setLabelPrinter(dataDir: string, printer: z.input<typeof labelPrinterSchema> | null): Promise<StationSettings> {
   return updateSettings(dataDir, (raw) => ({ ...raw, labelPrinter: printer }));

@@ -29,6 +29,7 @@ export async function readSettingsView(options: SettingsViewOptions): Promise<St
   const { identity } = options.records;
   return {
     slotNames: settings.slotNames,
+    idleLockMinutes: settings.idleLockMinutes,
     labels: { printer: settings.labelPrinter, templates: templates.names, warning: templates.warning },
     trust: { keys: [...trust.keys.values()].map((key) => ({ keyId: key.keyId, label: key.label, demo: key.demo })), warnings: trust.warnings },
     profiles: options.profiles.summaries(),

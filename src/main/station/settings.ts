@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CodedError } from '../../shared/coded-error.ts';
-import { slotNameSchema, slotTextSchema } from '../../shared/api.ts';
+import { DEFAULT_IDLE_LOCK_MINUTES, idleLockMinutesSchema, slotNameSchema, slotTextSchema } from '../../shared/api.ts';
 import { formatSlot, parseSlot, type Slot } from '../../shared/handset.ts';
 import { labelPrinterSchema } from '../../shared/labels.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
@@ -25,6 +25,11 @@ export const settingsSchema = z.strictObject({
   serialPorts: z.array(z.string().min(1).max(4096)).max(256).default([]),
   /** Where each provisioned handset's asset label is printed (docs/labels.md); null: no printer. */
   labelPrinter: labelPrinterSchema.nullable().default(null),
+  /**
+   * Minutes without input after which the station window signs its operator out; 0: never. A station
+   * policy an admin sets (a technician cannot switch the lock off for the bench), default 5 minutes.
+   */
+  idleLockMinutes: idleLockMinutesSchema.default(DEFAULT_IDLE_LOCK_MINUTES),
 });
 export type StationSettings = z.infer<typeof settingsSchema>;
 

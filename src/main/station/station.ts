@@ -18,7 +18,7 @@ import { openStationLabels, stationTemplates } from './label-setup.ts';
 import { listRecords, showRecord } from './records-query.ts';
 import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
-import { setLabelPrinter, setSlotName } from './settings-store.ts';
+import { setIdleLock, setLabelPrinter, setSlotName } from './settings-store.ts';
 import { readSettingsView } from './settings-view.ts';
 import { Topic } from './topic.ts';
 import { STATION_VERSION } from './version.ts';
@@ -267,6 +267,12 @@ export function createStation(options: StationOptions): Station {
       // Status, previews and reprints use the new printer from now on; a running batch keeps the one it started with.
       if (labels) retiredLabels.push(labels);
       labels = null;
+      return settingsView();
+    },
+    'settings.idleLock': async ({ minutes }) => {
+      // A station policy: technicians and supervisors see it, only an admin changes it.
+      session.require(['admin']);
+      await setIdleLock(options.dataDir, minutes);
       return settingsView();
     },
     'operators.list': async () => {

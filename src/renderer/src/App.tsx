@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BatchStatus, Session, StationApi, StationSettingsView } from '../../shared/api.ts';
+import { DEFAULT_IDLE_LOCK_MINUTES, type BatchStatus, type Session, type StationApi, type StationSettingsView } from '../../shared/api.ts';
 import type { StationInfo } from '../../shared/types.ts';
 import { ErrorText } from './components/StateBadge.tsx';
 import { useIdleLock } from './hooks/useIdleLock.ts';
@@ -52,17 +52,19 @@ export function App({ station }: { readonly station: StationApi }) {
     if (signedIn && provisioned > 0) station['batch.current'](undefined).then(setBatch, () => undefined);
   }, [station, signedIn, provisioned]);
 
+  // The station's policy; until the settings are read, the station's default.
+  const idleLockMinutes = settings?.idleLockMinutes ?? DEFAULT_IDLE_LOCK_MINUTES;
   const signOut = useCallback(
     async (idle: boolean) => {
       setGateOpen(false);
       setDetailSerial(null);
       await station['session.signOut'](undefined).catch(() => undefined);
-      setLockedAfterIdle(idle ? preferences.idleMinutes : null);
+      setLockedAfterIdle(idle ? idleLockMinutes : null);
       setSession(null);
     },
-    [station, preferences.idleMinutes],
+    [station, idleLockMinutes],
   );
-  useIdleLock(signedIn, preferences.idleMinutes, () => void signOut(true));
+  useIdleLock(signedIn, idleLockMinutes, () => void signOut(true));
 
   const act = useCallback(
     async (call: () => Promise<unknown>) => {

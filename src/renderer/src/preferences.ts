@@ -1,5 +1,5 @@
-// What one station window remembers for its operators: theme and idle-lock time. Kept in the
-// window's own storage; nothing here is a station setting or a secret.
+// What one station window remembers for its operators: the theme. Kept in the window's own storage;
+// nothing here is a station setting or a secret (the idle lock is a station policy: settings.ts).
 import { useCallback, useEffect, useState } from 'react';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
@@ -7,19 +7,16 @@ export type Theme = (typeof THEMES)[number];
 
 export interface Preferences {
   readonly theme: Theme;
-  /** Minutes without input before the window locks; 0: never. */
-  readonly idleMinutes: number;
 }
 
 const KEY = 'lockstep.preferences';
-const DEFAULTS: Preferences = { theme: 'system', idleMinutes: 5 };
+const DEFAULTS: Preferences = { theme: 'system' };
 
 function load(): Preferences {
   try {
     const stored = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Preferences>;
     const theme = (THEMES as readonly string[]).includes(String(stored.theme)) ? (stored.theme as Theme) : DEFAULTS.theme;
-    const idleMinutes = Number.isInteger(stored.idleMinutes) && (stored.idleMinutes as number) >= 0 && (stored.idleMinutes as number) <= 240 ? (stored.idleMinutes as number) : DEFAULTS.idleMinutes;
-    return { theme, idleMinutes };
+    return { theme };
   } catch {
     return DEFAULTS;
   }

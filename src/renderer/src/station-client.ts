@@ -11,10 +11,12 @@ declare global {
 /** A failed station call, carrying the core's own code and explanation for the operator. */
 export class StationError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
+  readonly params: Readonly<Record<string, string>>;
+  constructor(code: string, message: string, params: Readonly<Record<string, string>> = {}) {
     super(message);
     this.name = 'StationError';
     this.code = code;
+    this.params = params;
   }
 }
 
@@ -23,7 +25,7 @@ export function createStationClient(bridge: StationBridge): StationApi {
   const call = async (channel: ApiChannel, request: unknown) => {
     const result = await (bridge[channel] as (request: unknown) => Promise<ApiResult<ApiChannel>>)(request);
     if (result.ok) return result.value;
-    throw new StationError(result.error.failure ?? result.error.code, result.error.message);
+    throw new StationError(result.error.failure ?? result.error.code, result.error.message, result.error.params);
   };
   return {
     ...Object.fromEntries(API_CHANNELS.map((channel) => [channel, (request: unknown) => call(channel, request)])),
@@ -31,12 +33,14 @@ export function createStationClient(bridge: StationBridge): StationApi {
   } as StationApi;
 }
 
-/** What a screen shows for a failed call: the code to translate and the station's own words. */
+/** What a screen shows for a failed call: the code to translate, its parameters and the station's own words. */
 export interface ShownError {
   readonly code: string;
   readonly message: string;
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export function shownError(error: unknown): ShownError {
-  return { code: error instanceof StationError ? error.code : 'generic', message: describeFailure(error) };
+  if (error instanceof StationError) return { code: error.code, message: describeFailure(error), params: error.params };
+  return { code: 'generic', message: describeFailure(error) };
 }

@@ -163,6 +163,16 @@ describe('lockstep records', () => {
     expect(wrongKind.stderr).toContain('is an rsa key, not the Ed25519 key');
   });
 
+  it('refuses to verify the CSV or PDF export, saying only the JSON Lines export carries the signed chain', () => {
+    for (const format of ['CSV', 'PDF']) {
+      const run = runCli(['records', 'verify', join(station.dir, `cli.${format.toLowerCase()}`)]);
+      expect(run.status, format).toBe(1);
+      expect(run.stderr, format).toContain(`is a ${format} export: only JSON Lines exports (.jsonl) can be verified`);
+      expect(run.stderr, format).toContain('the signed hash chain is only in the JSON Lines export');
+      expect(run.stderr, format).not.toMatch(/NOT INTACT|malformed|edited or damaged/);
+    }
+  });
+
   it('keeps records linked to the batch they were authorised for', () => {
     expect(station.records.authorisations.listForBatch(station.batchId)[0]).toMatchObject({ bundleHash: BUNDLE_HASH, supervisorId: 'sup.kowalski' });
     expect(station.records.log.latest({ batchId: station.batchId }, 10).map((record) => record.operatorId)).toEqual([TECHNICIAN.id, TECHNICIAN.id]);

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,28 @@ describe('exports', () => {
       const reopened = openStationRecords(station.dir);
       expect(reopened.log.head().seq).toBe(1);
       reopened.close();
+    } finally {
+      station.cleanup();
+    }
+  });
+});
+
+describe('export write failures', () => {
+  it('names the folder that is missing or not writable, with a code and the folder as its parameter', async () => {
+    const station = createStationFixture();
+    try {
+      station.provision({ serial: 'LS7A3100', imei: imei(1) });
+      const missing = join(station.dir, 'no-such-folder');
+      const refusal = await station.records.export('csv', {}, join(missing, 'out.csv')).catch((error: unknown) => error);
+      expect(refusal).toMatchObject({ code: 'EXPORT_FOLDER_MISSING', params: { folder: missing } });
+      expect((refusal as Error).message).toContain(`the folder ${missing} does not exist`);
+      expect((refusal as Error).message).not.toMatch(/ENOENT|\.partial-/);
+
+      if (process.getuid?.() === 0) return; // root writes through any permission bits
+      const readOnly = join(station.dir, 'read-only');
+      mkdirSync(readOnly, { mode: 0o555 });
+      const denied = await station.records.export('jsonl', {}, join(readOnly, 'out.jsonl')).catch((error: unknown) => error);
+      expect(denied).toMatchObject({ code: 'EXPORT_NOT_WRITABLE', params: { folder: readOnly } });
     } finally {
       station.cleanup();
     }

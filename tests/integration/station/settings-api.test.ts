@@ -142,6 +142,31 @@ describe('the label printer through the station API', () => {
   });
 });
 
+describe('the idle lock through the station API', () => {
+  it('is a station policy: everyone reads it, only an admin sets it, within 0-240 minutes', async () => {
+    await signIn(TECHNICIAN);
+    expect(await call('settings.read', undefined)).toMatchObject({ ok: true, value: { idleLockMinutes: 5 } });
+    expect(await call('settings.idleLock', { minutes: 0 })).toMatchObject({ ok: false, error: { code: 'failed', failure: 'ROLE_NOT_ALLOWED' } });
+    await signIn(SUPERVISOR);
+    expect(await call('settings.idleLock', { minutes: 0 })).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
+    await call('session.signOut', undefined);
+    expect(await call('settings.idleLock', { minutes: 0 })).toMatchObject({ ok: false, error: { failure: 'NOT_SIGNED_IN' } });
+
+    await signIn(ADMIN);
+    const before = settingsFile();
+    expect('idleLockMinutes' in before).toBe(false);
+    for (const minutes of [-1, 241, 2.5]) {
+      expect(await call('settings.idleLock', { minutes }), String(minutes)).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringContaining('at minutes') } });
+    }
+    expect(await call('settings.idleLock', { minutes: 15 })).toMatchObject({ ok: true, value: { idleLockMinutes: 15 } });
+    expect(settingsFile()).toEqual({ ...before, idleLockMinutes: 15 });
+
+    // A technician signed in afterwards sees the admin's policy.
+    await signIn(TECHNICIAN);
+    expect(await call('settings.read', undefined)).toMatchObject({ ok: true, value: { idleLockMinutes: 15 } });
+  });
+});
+
 describe('operators through the station API', () => {
   const NEW = { id: 'tech.li', displayName: 'W. Li', role: 'technician', pin: '24680135', pinRepeat: '24680135' } as const;
 

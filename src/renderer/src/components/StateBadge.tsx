@@ -1,5 +1,6 @@
 // Every state as text, icon and colour together: colour alone is never the signal (ISA-101).
 import { useTranslation } from 'react-i18next';
+import type { ShownError } from '../station-client.ts';
 
 /** The look of a state: calm for normal work, colour only where a person must attend. */
 export type Tone = 'normal' | 'active' | 'done' | 'attention' | 'alarm';
@@ -24,23 +25,37 @@ export function StateBadge({ tone, label, icon }: { readonly tone: Tone; readonl
 }
 
 /**
+ * Codes that name only a kind of refusal: their words say "the records refused this", and the
+ * station's sentence is the one place that says what exactly, so it stays beside them.
+ */
+const CATEGORY_CODES: ReadonlySet<string> = new Set(['RECORDS_REFUSED', 'SETTINGS_INVALID', 'MANIFEST_INVALID', 'FILE_MISSING', 'bad-request', 'dialog']);
+
+/**
  * A station call's failure, in the operator's words when the code is one we know: a refusal of the
  * station's own (`errors`), else a handset failure code (a bundle's, say), which all have words.
+ * A refusal's words say the whole fact (its ids and paths come as translation parameters), so the
+ * station's English sentence for the same fact is not printed again under it; a failure code's words
+ * say only what went wrong, and an unknown code or a kind of refusal none of it, so those keep the
+ * station's words beside them.
  */
-export function ErrorText({ error }: { readonly error: { readonly code: string; readonly message: string } | null }) {
+export function ErrorText({ error }: { readonly error: ShownError | null }) {
   const { t, i18n } = useTranslation();
   if (!error) return null;
-  const words = i18n.exists(`errors.${error.code}`)
-    ? t(`errors.${error.code}`)
+  const refusal = i18n.exists(`errors.${error.code}`);
+  const words = refusal
+    ? t(`errors.${error.code}`, { ...error.params })
     : i18n.exists(`failure.${error.code}.what`)
       ? t(`failure.${error.code}.what`)
       : t('errors.generic');
+  const stationWords = !refusal || CATEGORY_CODES.has(error.code);
   return (
     <p role="alert" className="error-text">
       <StateBadge tone="alarm" label={words} />
-      <span className="error-detail" data-station-words>
-        {error.message}
-      </span>
+      {stationWords && (
+        <span className="error-detail" data-station-words>
+          {error.message}
+        </span>
+      )}
     </p>
   );
 }

@@ -54,6 +54,13 @@ export const en = {
     NO_TEMPLATE: 'The station has no label template of that name',
     'bad-request': 'The request was not valid',
     dialog: 'The file dialog could not be opened',
+    // Export write failures (issue 20 #10): the station names the folder as {{folder}}.
+    EXPORT_FOLDER_MISSING: 'The folder {{folder}} does not exist: choose another folder for the export',
+    EXPORT_NOT_WRITABLE: 'The station cannot write to the folder {{folder}}: choose another folder for the export',
+    EXPORT_NO_SPACE: 'The disk of the folder {{folder}} is full: free some space or choose another folder',
+    // Verifying a reading view (issue 20 #9): {{file}} is the path, {{format}} CSV or PDF.
+    VERIFY_NOT_JSONL:
+      '{{file}} is a {{format}} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF are views for reading; the signed hash chain is only in the JSON Lines export, so export the same records as JSON Lines and verify that file',
   },
   shell: {
     choose: 'Choose…',
@@ -299,9 +306,8 @@ export const en = {
     record: 'Record',
     firmware: 'Firmware',
     fusesBurned: 'Fuses burned',
-    fuseWords: 'Fuse words',
-    before: 'before',
-    after: 'after',
+    fuseWordsBefore: 'Fuse words before',
+    fuseWordsAfter: 'Fuse words after',
     locked: 'Bootloader locked',
     failedStep: 'Failed step',
     operator: 'Operator',
@@ -309,7 +315,22 @@ export const en = {
     hash: 'Record hash',
     checks: 'Checks',
     checkPassed: 'passed',
+    recordHeading: 'Provisioning record',
     checkFailed: 'failed',
+  },
+  // Identity readback fields, by the station's field name (issue 20 #13): src/renderer/src/identity-facts.ts.
+  identityField: {
+    serialNumber: 'Serial number',
+    product: 'Product',
+    hwRevision: 'Hardware revision',
+    bootloaderVersion: 'Bootloader version',
+    batteryMillivolts: 'Battery (mV)',
+    imei: 'IMEI',
+    firmwareVersion: 'Firmware version',
+    bootloader: 'Bootloader',
+    unlockedState: 'unlocked',
+    lockedState: 'locked',
+    unknownLockState: 'not recognised (the handset answered {{raw}})',
   },
   outcome: { provisioned: 'Provisioned', failed: 'Failed' },
   history: {
@@ -383,6 +404,14 @@ export const en = {
     theme: 'Theme',
     idleMinutes: 'Lock after minutes without activity',
     idleHint: '0 never locks. The batch keeps running while the window is locked.',
+    // The idle lock as a station policy (issue 20 #16).
+    idleLock: 'Idle lock',
+    idleNever: 'The station never locks itself.',
+    idleAfter_one: 'The station locks itself after {{count}} minute without activity.',
+    idleAfter_other: 'The station locks itself after {{count}} minutes without activity.',
+    saveIdleLock: 'Save idle lock',
+    idleLockSaved: 'Idle lock saved',
+    idleAdminOnly: 'A station policy: only an admin can change it.',
     identity: 'Station identity',
     mode: 'Handsets',
     fingerprint: 'Signing key fingerprint (SHA-256)',

@@ -48,6 +48,13 @@ export const zhCN: Messages = {
     NO_TEMPLATE: '工作站没有这个名称的标签模板',
     'bad-request': '请求无效',
     dialog: '无法打开文件对话框',
+    // Export write failures (issue 20 #10): the station names the folder as {{folder}}.
+    EXPORT_FOLDER_MISSING: '文件夹 {{folder}} 不存在：请为导出选择其他文件夹',
+    EXPORT_NOT_WRITABLE: '工作站无法写入文件夹 {{folder}}：请为导出选择其他文件夹',
+    EXPORT_NO_SPACE: '文件夹 {{folder}} 所在的磁盘已满：请释放空间或选择其他文件夹',
+    // Verifying a reading view (issue 20 #9): {{file}} is the path, {{format}} CSV or PDF.
+    VERIFY_NOT_JSONL:
+      '{{file}} 是 {{format}} 导出文件：只有 JSON Lines 导出文件（.jsonl）可以校验。CSV 和 PDF 仅供阅读，带签名的哈希链只在 JSON Lines 导出文件中；请将同样的记录导出为 JSON Lines 并校验该文件',
   },
   shell: {
     choose: '选择…',
@@ -291,9 +298,8 @@ export const zhCN: Messages = {
     record: '记录',
     firmware: '固件',
     fusesBurned: '已熔断的熔丝',
-    fuseWords: '熔丝字',
-    before: '之前',
-    after: '之后',
+    fuseWordsBefore: '烧录前的熔丝字',
+    fuseWordsAfter: '烧录后的熔丝字',
     locked: '引导程序已锁定',
     failedStep: '失败步骤',
     operator: '操作员',
@@ -301,7 +307,22 @@ export const zhCN: Messages = {
     hash: '记录哈希',
     checks: '检查',
     checkPassed: '通过',
+    recordHeading: '配置记录',
     checkFailed: '未通过',
+  },
+  // Identity readback fields, by the station's field name (issue 20 #13): src/renderer/src/identity-facts.ts.
+  identityField: {
+    serialNumber: '序列号',
+    product: '产品',
+    hwRevision: '硬件版本',
+    bootloaderVersion: '引导加载程序版本',
+    batteryMillivolts: '电池电压（毫伏）',
+    imei: 'IMEI',
+    firmwareVersion: '固件版本',
+    bootloader: '引导加载程序',
+    unlockedState: '未锁定',
+    lockedState: '已锁定',
+    unknownLockState: '无法识别（手机回答 {{raw}}）',
   },
   outcome: { provisioned: '已配置', failed: '失败' },
   history: {
@@ -375,6 +396,14 @@ export const zhCN: Messages = {
     theme: '主题',
     idleMinutes: '无操作多少分钟后锁定',
     idleHint: '0 表示从不锁定。窗口锁定时批次继续运行。',
+    // The idle lock as a station policy (issue 20 #16).
+    idleLock: '空闲锁定',
+    idleNever: '工作站从不自动锁定。',
+    idleAfter_one: '无操作 {{count}} 分钟后工作站自动锁定。',
+    idleAfter_other: '无操作 {{count}} 分钟后工作站自动锁定。',
+    saveIdleLock: '保存空闲锁定',
+    idleLockSaved: '空闲锁定已保存',
+    idleAdminOnly: '这是工作站策略：只有管理员可以更改。',
     identity: '工作站身份',
     mode: '手机来源',
     fingerprint: '签名密钥指纹（SHA-256）',

@@ -15,6 +15,8 @@ export function HandsetDetail({ station, serial, live, onClose }: { readonly sta
   const { t } = useTranslation();
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
+  // The live slot while the handset is on the grid; where it was identified once it has left.
+  const slot = live?.slot ?? detail?.identity['slot'];
   const changed = `${live?.phase}|${live?.step}|${live?.recordSeq}`;
   useEffect(() => {
     let current = true;
@@ -31,7 +33,7 @@ export function HandsetDetail({ station, serial, live, onClose }: { readonly sta
       <div className="detail-body" data-testid="handset-detail">
         <dl className="facts">
           <dt>{t('detail.slotPath')}</dt>
-          <dd className="mono">{live ? displaySafe(live.slot, 80) : '—'}</dd>
+          <dd className="mono">{slot === null || slot === undefined ? '—' : displaySafe(slot, 80)}</dd>
           <dt>{t('detail.profile')}</dt>
           <dd>{live?.profile ? displaySafe(live.profile, 64) : '—'}</dd>
         </dl>

@@ -1,26 +1,30 @@
 import { useTranslation } from 'react-i18next';
 import type { ProvisioningRecord, StepEvent } from '../../../shared/records.ts';
+import type { FuseReadback } from '../../../shared/step-events.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { StateBadge } from '../components/StateBadge.tsx';
+import { identityFacts } from '../identity-facts.ts';
+import { deviceText, stationText } from '../shown-text.ts';
 import { formatDateTime, formatTime } from '../format.ts';
 
 const hex32 = (value: number): string => `0x${value.toString(16).padStart(8, '0')}`;
-const shown = (value: string | null | undefined, limit = 200): string => (value === null || value === undefined ? '—' : displaySafe(value, limit));
+const fuseWords = (words: readonly FuseReadback[]): string => (words.length === 0 ? '—' : words.map((word) => `${word.bank}/${word.word} ${hex32(word.value)}`).join(', '));
 
-/** Name/value pairs that came from a handset: every value escaped, never markup. */
+/** A handset's identity readback, under human labels: every value escaped, never markup. */
 export function Readback({ title, values }: { readonly title: string; readonly values: Readonly<Record<string, string | null>> }) {
-  const entries = Object.entries(values);
+  const { t } = useTranslation();
+  const facts = identityFacts(values, t);
   return (
     <section className="readback" aria-label={title}>
       <h4>{title}</h4>
-      {entries.length === 0 ? (
+      {facts.length === 0 ? (
         <p className="hint">—</p>
       ) : (
         <dl className="facts">
-          {entries.map(([name, value]) => (
-            <div key={name} className="fact">
-              <dt>{displaySafe(name, 64)}</dt>
-              <dd>{shown(value)}</dd>
+          {facts.map((fact) => (
+            <div key={fact.key} className="fact">
+              <dt>{fact.label}</dt>
+              <dd>{fact.value}</dd>
             </div>
           ))}
         </dl>
@@ -51,14 +55,14 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
               <StateBadge tone={event.status === 'failed' ? 'alarm' : event.status === 'passed' ? 'done' : 'normal'} label={t(`eventStatus.${event.status}`)} />
             </td>
             <td className="wrap" data-station-words>
-              {shown(event.detail, 400)}
+              {stationText(event.detail)}
             </td>
             <td>
               {event.authorisation === null
                 ? '—'
                 : event.authorisation.authorised
                   ? t('detail.authorisedBy', { id: event.authorisation.authorisationId })
-                  : t('detail.notAuthorised', { reason: displaySafe(event.authorisation.reason, 200) })}
+                  : t('detail.notAuthorised', { reason: stationText(event.authorisation.reason, 200) })}
             </td>
           </tr>
         ))}
@@ -73,70 +77,70 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
   const tag = 'assetTag' in record ? record.assetTag : null;
   return (
     <div className="record-facts">
-      <dl className="facts">
-        <dt>{t('detail.outcome')}</dt>
-        <dd>
-          <StateBadge tone={record.outcome === 'provisioned' ? 'done' : 'alarm'} label={t(`outcome.${record.outcome}`)} />
-        </dd>
-        <dt>{t('detail.record')}</dt>
-        <dd>
-          {record.seq} · {formatDateTime(record.recordedAt)}
-        </dd>
-        <dt>{t('history.assetTag')}</dt>
-        <dd>{shown(tag)}</dd>
-        <dt>{t('history.imei')}</dt>
-        <dd>{shown(record.imei)}</dd>
-        <dt>{t('detail.firmware')}</dt>
-        <dd>{shown(record.firmwareVersion)}</dd>
-        <dt>{t('detail.fusesBurned')}</dt>
-        <dd>{record.fusesBurned.length === 0 ? '—' : record.fusesBurned.map((fuse) => displaySafe(fuse, 64)).join(', ')}</dd>
-        <dt>{t('detail.fuseWords')}</dt>
-        <dd>
+      <section aria-labelledby="record-facts-heading">
+        <h4 id="record-facts-heading">{t('detail.recordHeading')}</h4>
+        <dl className="facts">
+          <dt>{t('detail.outcome')}</dt>
+          <dd>
+            <StateBadge tone={record.outcome === 'provisioned' ? 'done' : 'alarm'} label={t(`outcome.${record.outcome}`)} />
+          </dd>
+          <dt>{t('detail.record')}</dt>
+          <dd>
+            {record.seq} · {formatDateTime(record.recordedAt)}
+          </dd>
+          <dt>{t('history.assetTag')}</dt>
+          <dd>{deviceText(tag)}</dd>
+          <dt>{t('history.imei')}</dt>
+          <dd>{deviceText(record.imei)}</dd>
+          <dt>{t('detail.firmware')}</dt>
+          <dd>{deviceText(record.firmwareVersion)}</dd>
+          <dt>{t('detail.fusesBurned')}</dt>
+          <dd>{record.fusesBurned.length === 0 ? '—' : record.fusesBurned.map((fuse) => displaySafe(fuse, 64)).join(', ')}</dd>
           {evidence && evidence.fuseWordsBefore.length > 0 && (
-            <span>
-              {t('detail.before')} {evidence.fuseWordsBefore.map((word) => `${word.bank}/${word.word} ${hex32(word.value)}`).join(', ')} ·{' '}
-            </span>
+            <>
+              <dt>{t('detail.fuseWordsBefore')}</dt>
+              <dd className="mono">{fuseWords(evidence.fuseWordsBefore)}</dd>
+            </>
           )}
-          {t('detail.after')} {record.fuseReadback.length === 0 ? '—' : record.fuseReadback.map((word) => `${word.bank}/${word.word} ${hex32(word.value)}`).join(', ')}
-        </dd>
-        <dt>{t('detail.locked')}</dt>
-        <dd>{record.locked ? t('common.yes') : t('common.no')}</dd>
-        {record.outcome === 'failed' && (
-          <>
-            <dt>{t('detail.failedStep')}</dt>
-            <dd>
-              {record.failedStep ? t(`steps.${record.failedStep}`) : '—'}: {'failureCode' in record && record.failureCode ? `[${record.failureCode}] ` : ''}
-              {shown(record.failureReason, 400)}
-            </dd>
-          </>
-        )}
-        <dt>{t('detail.operator')}</dt>
-        <dd>
-          {displaySafe(record.operatorId, 64)}
-          {evidence?.supervisorId ? ` · ${t('detail.supervisor')} ${displaySafe(evidence.supervisorId, 64)}` : ''}
-        </dd>
-        <dt>{t('detail.hash')}</dt>
-        <dd className="mono" data-testid="record-hash">
-          {record.hash}
-        </dd>
-      </dl>
-      {evidence && (
-        <>
-          <Readback title={t('detail.identityAfter')} values={evidence.identityAfter} />
-          <section aria-label={t('detail.checks')}>
-            <h4>{t('detail.checks')}</h4>
-            <ul className="checks">
-              {evidence.checks.map((check) => (
-                <li key={check.id}>
-                  <StateBadge tone={check.passed ? 'done' : 'alarm'} label={`${displaySafe(check.id, 64)}: ${check.passed ? t('detail.checkPassed') : t('detail.checkFailed')}`} />{' '}
-                  <span className="mono">
-                    {displaySafe(check.command, 64)} → {displaySafe(check.answer, 200)}
-                  </span>
-                </li>
-              ))}
-            </ul>
-          </section>
-        </>
+          <dt>{t('detail.fuseWordsAfter')}</dt>
+          <dd className="mono">{fuseWords(record.fuseReadback)}</dd>
+          <dt>{t('detail.locked')}</dt>
+          <dd>{record.locked ? t('common.yes') : t('common.no')}</dd>
+          {record.outcome === 'failed' && (
+            <>
+              <dt>{t('detail.failedStep')}</dt>
+              <dd>
+                {record.failedStep ? t(`steps.${record.failedStep}`) : '—'}: {'failureCode' in record && record.failureCode ? `[${record.failureCode}] ` : ''}
+                {stationText(record.failureReason)}
+              </dd>
+            </>
+          )}
+          <dt>{t('detail.operator')}</dt>
+          <dd>
+            {displaySafe(record.operatorId, 64)}
+            {evidence?.supervisorId ? ` · ${t('detail.supervisor')} ${displaySafe(evidence.supervisorId, 64)}` : ''}
+          </dd>
+          <dt>{t('detail.hash')}</dt>
+          <dd className="mono" data-testid="record-hash">
+            {record.hash}
+          </dd>
+        </dl>
+      </section>
+      {evidence && Object.keys(evidence.identityAfter).length > 0 && <Readback title={t('detail.identityAfter')} values={evidence.identityAfter} />}
+      {evidence && evidence.checks.length > 0 && (
+        <section aria-label={t('detail.checks')}>
+          <h4>{t('detail.checks')}</h4>
+          <ul className="checks">
+            {evidence.checks.map((check) => (
+              <li key={check.id}>
+                <StateBadge tone={check.passed ? 'done' : 'alarm'} label={`${displaySafe(check.id, 64)}: ${check.passed ? t('detail.checkPassed') : t('detail.checkFailed')}`} />{' '}
+                <span className="mono">
+                  {displaySafe(check.command, 64)} → {stationText(check.answer, 200)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
     </div>
   );

@@ -7,6 +7,7 @@ import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { chooseLanguage, LANGUAGES, storedLanguage, type Language } from '../i18n/index.ts';
 import { THEMES, type Preferences } from '../preferences.ts';
 import { shownError, type ShownError } from '../station-client.ts';
+import { IdleLock } from './settings/IdleLock.tsx';
 import { LabelPrinter } from './settings/LabelPrinter.tsx';
 import { Operators } from './settings/Operators.tsx';
 import { SlotNames } from './settings/SlotNames.tsx';
@@ -36,6 +37,7 @@ export function Settings({ station, session, settings: loaded, preferences, onPr
       <h2 id="settings-heading">{t('settings.title')}</h2>
       <div className="settings-grid">
         <Display preferences={preferences} onPreferences={onPreferences} />
+        {settings && <IdleLock station={station} settings={settings} canEdit={isAdmin} onSaved={saved} />}
         {settings && <StationIdentity settings={settings} />}
         <LabelPrinter station={station} settings={settings} canEdit={isAdmin} onSaved={saved} />
         {settings && <SlotNames station={station} settings={settings} canEdit={isAdmin || role === 'supervisor'} onSaved={saved} />}
@@ -82,11 +84,6 @@ function Display({ preferences, onPreferences }: Pick<SettingsProps, 'preference
           ))}
         </select>
       </label>
-      <label className="field">
-        <span>{t('settings.idleMinutes')}</span>
-        <input type="number" min={0} max={240} value={preferences.idleMinutes} onChange={(event) => onPreferences({ idleMinutes: Math.min(240, Math.max(0, Math.floor(Number(event.target.value) || 0))) })} />
-      </label>
-      <p className="hint">{t('settings.idleHint')}</p>
     </section>
   );
 }
