@@ -31,6 +31,7 @@ export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
     why: 'lp, lpstat and lpadmin drive that cupsd',
     commands: ['lp', 'lpstat', '/usr/sbin/lpadmin', '/usr/sbin/cupsenable', '/usr/sbin/cupsdisable'],
   },
+  { name: 'openssl', why: 'the depot TLS test makes its own CA and server certificates', commands: ['openssl'] },
   {
     name: 'postgresql',
     why: 'the depot tests start a PostgreSQL server of their own',

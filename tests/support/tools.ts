@@ -44,3 +44,13 @@ export function requireTools(context: Pick<TestContext, 'skip'>, ...commands: st
   const why = missingTools(commands);
   if (why !== null) skipOrFail(context, why);
 }
+
+/**
+ * For a whole suite (`describe.skipIf`): `why` it cannot run here, or null. In CI a reason throws
+ * instead, so a suite is never skipped there.
+ */
+export function suiteSkipReason(why: string | null, ci: boolean = inCi()): string | null {
+  if (why !== null && ci) throw new Error(`${why}: in CI every test must run (npm test's preflight installs the Debian packages the tests need)`);
+  if (why !== null) console.warn(`skipped: ${why}; npm test installs it`);
+  return why;
+}

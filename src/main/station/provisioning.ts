@@ -71,9 +71,14 @@ export interface StartedBatch {
 export async function startProvisioning(options: ProvisioningOptions): Promise<StartedBatch> {
   const { records } = options;
   // People first: a wrong PIN should not wait for a 2 GiB bundle to hash.
-  const operator = 'signedIn' in options.operator ? stillActive(records, options.operator.signedIn) : records.operators.authenticate(options.operator);
+  const { operator: credentials, supervisor: supervisorCredentials } = options;
+  const operator = 'signedIn' in credentials
+    ? stillActive(records, credentials.signedIn)
+    : signingIn('operator', credentials.id, () => records.operators.authenticate(credentials));
   // Checked once: the authorisation, made once the batch exists, redeems this check in its own transaction.
-  const supervisor = options.supervisor ? records.operators.proveSignIn(options.supervisor, ['supervisor', 'admin']) : null;
+  const supervisor = supervisorCredentials
+    ? signingIn('supervisor', supervisorCredentials.id, () => records.operators.proveSignIn(supervisorCredentials, ['supervisor', 'admin']))
+    : null;
   const profiles = await loadProfiles({ userDirs: options.profileDirs ?? [], ...(options.stationProfilesDir ? { stationDir: options.stationProfilesDir } : {}) });
   // A printer naming an unknown template stops the start here, before a batch is opened. Its state is
   // asked for now, before the batch exists: the first answer waits for the batch's snapshot.
@@ -138,6 +143,19 @@ class PrinterState {
   attach(batch: ProvisioningBatch): void {
     this.#batch = batch;
     if (this.#early) batch.printerStatus(this.#early);
+  }
+}
+
+/**
+ * A refused sign-in says whose it was, by the id as entered, so the person at the station knows which
+ * PIN to enter again; the records' answer itself never tells whether that id exists.
+ */
+function signingIn<T>(who: 'operator' | 'supervisor', id: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof RecordsError && error.code === 'SIGN_IN_FAILED') throw new RecordsError('SIGN_IN_FAILED', `${who} ${id}: ${error.message}`, { cause: error });
+    throw error;
   }
 }
 

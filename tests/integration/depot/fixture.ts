@@ -5,10 +5,10 @@ import { addStation, initDepot } from '../../../src/main/depot/admin.ts';
 import { stationConnection } from '../../../src/main/depot/connection.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
 import { postgresUnavailable, type PostgresServer } from '../../support/postgres-server.ts';
+import { suiteSkipReason } from '../../support/tools.ts';
 
-/** Why these tests cannot run here (they then skip, saying so), or null. */
-export const POSTGRES_MISSING = postgresUnavailable();
-if (POSTGRES_MISSING) console.warn(`SKIPPED depot tests against PostgreSQL: ${POSTGRES_MISSING}`);
+/** Why these tests cannot run here (they then skip, saying so; in CI they fail), or null. */
+export const POSTGRES_MISSING = suiteSkipReason(postgresUnavailable());
 
 let databases = 0;
 

@@ -12,10 +12,10 @@ import { connectStation } from '../../../src/main/depot/station-client.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
 import { createStationFixture, type StationFixture } from '../records/fixture.ts';
+import { missingTools, suiteSkipReason } from '../../support/tools.ts';
 import { createDepot, POSTGRES_MISSING, registerStation } from './fixture.ts';
 
-const OPENSSL = spawnSync('openssl', ['version']).status === 0;
-if (!OPENSSL) console.warn('SKIPPED depot TLS test: openssl is missing (Debian package openssl)');
+const OPENSSL = POSTGRES_MISSING === null && suiteSkipReason(missingTools(['openssl'])) === null;
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-depot-tls-'));
 

@@ -2,7 +2,7 @@
 // written from the verified image (slotted ones on the active boot slot), journaled as being written
 // before the first byte goes out; a handset that already holds the bundle is not written again, and
 // a locked one that does not is LOCKED_UNVERIFIED.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,10 @@ import { flash } from '../../../src/main/pipeline/steps/flash.ts';
 import { expectData, failure, FakeBootloader, harness, rejection, type EarlierEvent, type HarnessOptions } from './step-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-flash-step-'));
-const BOOT = Buffer.alloc(5000, 0xb0);
-const VENDOR = Buffer.alloc(3000, 0x7e);
+// Random bytes, so bundle create keeps them raw (a repetitive image would be stored re-sparsed, and
+// this fake bootloader keeps what it is sent without expanding sparse images).
+const BOOT = randomBytes(5000);
+const VENDOR = randomBytes(3000);
 let bundle: VerifiedBundle;
 
 beforeAll(async () => {
