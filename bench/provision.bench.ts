@@ -18,10 +18,16 @@
 //    so it is sent in pieces, each planned a piece ahead of sending, beyond the 64 MiB that a shared
 //    read keeps: the case in which a zip bundle was read twice per handset (planning could not read
 //    a zip entry's chunk headers alone, so it read the data too), from a folder and from a zip;
+//  - beside raw-with-zeros and sparse, the reference a depot would otherwise use (bench/aosp-batch.ts):
+//    the same images, as the build hands them over, to a fresh simulator of the same timing by one
+//    AOSP `fastboot` sequence per handset, all at once (flash, oem sha256, fuse program and read,
+//    lock, reboot). Compared: the flash window (each handset's first command to its last write done,
+//    from the command logs, over all handsets; target Lockstep ≤ 0.8 of AOSP) and peak memory (the
+//    station's against the sum of the sequences' peaks, which run side by side; target below);
 //  - random (only when asked for): pseudo-random data throughout. The simulator stores only what is
 //    not zero, so this one writes 16 × 336 MiB to this machine's one disk, which then sets the pace.
 // LOCKSTEP_BENCH_VARIANTS=raw-as-given,raw-with-zeros,sparse,sparse-zip,sparse-split,sparse-split-zip,random chooses
-// (default: all but random).
+// (default: all but random). LOCKSTEP_BENCH_HANDSETS=N runs N handsets instead of 16 (e.g. 32).
 // The floor of each batch is what a perfect sender cannot avoid: the bytes that must cross the link
 // (each image at its smallest: RAW data, 16 bytes per FILL chunk, the headers; the bundle's files
 // re-measured with the same transform) at the link rate, then, not overlapping (the simulator paces
@@ -49,10 +55,11 @@ import { parseKeyPem } from '../src/main/bundle/keys.ts';
 import { signManifest } from '../src/main/bundle/signature.ts';
 import { encodeChunk, encodeSparseHeader } from '../src/lib/sparse/writer.ts';
 import { DEFAULT_TIMING, readCommandLog, type CommandLogEntry } from '../src/sim/index.ts';
+import { aospSequence, flashWindow, runAospBatch, type AospImage } from './aosp-batch.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const HANDSETS = 16;
+const HANDSETS = handsetCount(process.env.LOCKSTEP_BENCH_HANDSETS);
 const BOOT_MIB = 16;
 const SYSTEM_MIB = 320;
 /** The simulator's default max-download-size (scenario `maxDownloadSize`). */
@@ -85,12 +92,14 @@ interface Variant {
   readonly zip: boolean;
   /** The handsets' download buffer (scenario `maxDownloadSize`), when not the simulator's default. */
   readonly maxDownloadMib?: number;
+  /** Also runs the same images through parallel AOSP fastboot sequences, for the side-by-side figures. */
+  readonly aosp?: boolean;
 }
 
 const ALL_VARIANTS: readonly Variant[] = [
   { name: 'raw-as-given', description: 'raw images, 1 MiB of data in every 16 MiB, zeros elsewhere, in a bundle made before re-sparsing: every byte sent', dataEvery: 16, sparseSystem: false, asGiven: true, zip: false },
-  { name: 'raw-with-zeros', description: 'the same raw images, stored re-sparsed by bundle create (zero blocks as FILL)', dataEvery: 16, sparseSystem: false, asGiven: false, zip: false },
-  { name: 'sparse', description: 'sparse system image as AOSP builds ship it (RAW chunks, half zeros, DONT_CARE between), raw boot with zeros', dataEvery: 16, sparseSystem: true, asGiven: false, zip: false },
+  { name: 'raw-with-zeros', description: 'the same raw images, stored re-sparsed by bundle create (zero blocks as FILL)', dataEvery: 16, sparseSystem: false, asGiven: false, zip: false, aosp: true },
+  { name: 'sparse', description: 'sparse system image as AOSP builds ship it (RAW chunks, half zeros, DONT_CARE between), raw boot with zeros', dataEvery: 16, sparseSystem: true, asGiven: false, zip: false, aosp: true },
   { name: 'sparse-zip', description: 'the sparse variant\'s images in a zip bundle (images stored), read by the station from the zip', dataEvery: 16, sparseSystem: true, asGiven: false, zip: true },
   { name: 'sparse-split', description: 'a sparse system image with 120 MiB of data to handsets with a 64 MiB download buffer: sent in planned pieces', dataEvery: 16, sparseSystem: true, sparseDataMib: 6, asGiven: false, zip: false, maxDownloadMib: 64 },
   { name: 'sparse-split-zip', description: 'sparse-split from a zip bundle (images stored)', dataEvery: 16, sparseSystem: true, sparseDataMib: 6, asGiven: false, zip: true, maxDownloadMib: 64 },
@@ -100,9 +109,9 @@ const ALL_VARIANTS: readonly Variant[] = [
 const WANTED = process.env.LOCKSTEP_BENCH_VARIANTS?.split(',') ?? ['raw-as-given', 'raw-with-zeros', 'sparse', 'sparse-zip', 'sparse-split', 'sparse-split-zip'];
 const VARIANTS = ALL_VARIANTS.filter((variant) => WANTED.includes(variant.name));
 
-for (const tool of [TIME, '/usr/bin/socat']) {
+for (const [tool, debian] of [[TIME, 'time'], ['/usr/bin/socat', 'socat'], ['/usr/bin/fastboot', 'fastboot']] as const) {
   if (!existsSync(tool)) {
-    process.stderr.write(`provision bench: ${tool} is missing (apt-get install ${tool.endsWith('time') ? 'time' : 'socat'})\n`);
+    process.stderr.write(`provision bench: ${tool} is missing (apt-get install ${debian})\n`);
     process.exit(1);
   }
 }
@@ -121,7 +130,7 @@ try {
   mkdirSync(join(work, 'trust'));
   copyFileSync(join(work, 'keys', 'signing.pub.pem'), join(work, 'trust', 'signing.pub.pem'));
   const startup = await measured(process.execPath, [LOCKSTEP, '--version']);
-  const results: { variant: Variant; ratio: number; floor: number; batchWall: number }[] = [];
+  const results: { variant: Variant; ratio: number; floor: number; batchWall: number; aosp: AospFigures | null }[] = [];
   for (const variant of VARIANTS) results.push({ variant, ...(await runVariant(variant, startup.rssMb)) });
   process.stdout.write(`summary: batch wall time ÷ floor (target ≤ 1.05)\n`);
   for (const { variant, ratio, floor, batchWall } of results) {
@@ -132,6 +141,9 @@ try {
     if (!folder) continue;
     const zipRatio = zip.batchWall / folder.batchWall;
     process.stdout.write(`  zip ÷ folder (${folder.variant.name}) ${zip.batchWall.toFixed(2)} s / ${folder.batchWall.toFixed(2)} s = ${zipRatio.toFixed(3)}  (target within 5 %: ${Math.abs(zipRatio - 1) <= 0.05 ? 'met' : 'NOT met'})\n`);
+  }
+  for (const { variant, aosp } of results) {
+    if (aosp) process.stdout.write(`  ${variant.name} beside AOSP: ${aospLine(aosp)}\n`);
   }
 } finally {
   // The station runs under GNU time, which does not pass a signal on: stop the station itself.
@@ -144,7 +156,7 @@ try {
 }
 
 /** One batch from fresh images, bundle, records and simulator; prints its report and returns its ratio to the floor. */
-async function runVariant(variant: Variant, startupRssMb: number): Promise<{ ratio: number; floor: number; batchWall: number }> {
+async function runVariant(variant: Variant, startupRssMb: number): Promise<{ ratio: number; floor: number; batchWall: number; aosp: AospFigures | null }> {
   const dir = join(work, variant.name);
   mkdirSync(dir);
   const imageBytes = (BOOT_MIB + SYSTEM_MIB) * MiB;
@@ -162,8 +174,11 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   const served = variant.zip ? join(dir, 'bundle.zip') : bundle;
   if (variant.zip) await create(served);
   if (variant.asGiven) await storeAsGiven(bundle, { boot, system }, join(work, 'keys', 'signing.key.pem'));
-  rmSync(boot);
-  rmSync(system);
+  // AOSP's sequences are given the images as the build hands them over, after the station's batch.
+  if (!variant.aosp) {
+    rmSync(boot);
+    rmSync(system);
+  }
   const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as { partitions: { file: string; size: number; sparse: boolean }[] };
   const floorBytes = await perfectSender(manifest.partitions.map((partition) => ({ ...partition, path: join(bundle, partition.file) })));
   const bundleBytes = manifest.partitions.reduce((sum, partition) => sum + partition.size, 0);
@@ -219,12 +234,19 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   const batchBegan = Date.parse(events.find((event) => event.batch !== undefined)?.at ?? '');
   const batchEnded = Math.max(...outcomes.map((event) => Date.parse(event.at)));
 
-  const logs = await Promise.all(handsets.map(async ({ serial }) => phasesOf(serial, await readCommandLog(stateDir, serial))));
+  const commandLogs = await Promise.all(handsets.map(({ serial }) => readCommandLog(stateDir, serial)));
+  const logs = commandLogs.map((log, index) => phasesOf(handsets[index]?.serial ?? '', log));
   await stopSim();
   rmSync(stateDir, { recursive: true, force: true });
+  const stationRss = (Number(time[4]) * 1024) / 1e6;
+  const aosp = variant.aosp
+    ? await aospReference(dir, fleet, [
+        { partition: 'boot_a', path: boot, expandedBytes: BOOT_MIB * MiB },
+        { partition: 'system_a', path: system, expandedBytes: SYSTEM_MIB * MiB },
+      ], { windowSeconds: windowSeconds(commandLogs), peakRssMb: stationRss })
+    : null;
   const wall = Number(time[1]);
   const stationCpu = Number(time[2]) + Number(time[3]);
-  const stationRss = (Number(time[4]) * 1024) / 1e6;
   const simCpu = (samples.at(-1)?.sim ?? Number.NaN) - (samples[0]?.sim ?? Number.NaN);
   const floor = floorBytes.link / LINK + floorBytes.flash / FLASH + REBOOT_MS / 1000;
   const mostSent = Math.max(...logs.map((entry) => entry.linkBytes));
@@ -284,10 +306,51 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
     const share = busyShares(samples, from, to);
     out(`    ${`${name} ${s((to - from) / 1000)}`.padEnd(52)} ${share.station.toFixed(2).padStart(7)} ${share.sim.toFixed(2).padStart(10)} ${share.others.toFixed(2).padStart(7)}`);
   }
+  if (aosp) out(`  beside AOSP fastboot (${HANDSETS} parallel sequences, fresh simulator): ${aospLine(aosp)}`);
   const others = busyShares(samples, started, ended).others;
   if (others > 0.2) out(`  NOTE: other processes kept ${others.toFixed(2)} cores busy during the run; the wall-time figures are not representative of this machine`);
   rmSync(dir, { recursive: true, force: true });
-  return { ratio, floor, batchWall };
+  return { ratio, floor, batchWall, aosp };
+}
+
+interface AospFigures {
+  readonly lockstep: { windowSeconds: number; peakRssMb: number };
+  readonly aosp: { windowSeconds: number; peakRssMb: number };
+}
+
+/** The same images to a fresh simulator by one AOSP fastboot sequence per handset, all at once. */
+async function aospReference(dir: string, fleet: readonly string[], images: readonly AospImage[], lockstep: AospFigures['lockstep']): Promise<AospFigures> {
+  const stateDir = join(dir, 'aosp-state');
+  sim = spawn(process.execPath, [LOCKSTEP, 'sim', ...fleet, '--tcp', '0', '--state', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const handsets = await simHandsets(sim);
+  // CAMERA_DISABLE and GPS_DISABLE of the reference model: bank 3, word 0, bits 4 and 5.
+  const batch = await runAospBatch(handsets.map(({ port }) => port), aospSequence(images, { bank: 3, word: 0, mask: 0x30 }));
+  const logs = await Promise.all(handsets.map(({ serial }) => readCommandLog(stateDir, serial)));
+  await stopSim();
+  rmSync(stateDir, { recursive: true, force: true });
+  for (const image of images) rmSync(image.path);
+  return { lockstep, aosp: { windowSeconds: windowSeconds(logs), peakRssMb: batch.peakRssMb.reduce((sum, mb) => sum + mb, 0) } };
+}
+
+/** The batch's flash window: the earliest first command to the latest last write done, over the handsets' logs. */
+function windowSeconds(logs: readonly (readonly CommandLogEntry[])[]): number {
+  const windows = logs.map(flashWindow);
+  return (Math.max(...windows.map((entry) => entry.to)) - Math.min(...windows.map((entry) => entry.from))) / 1000;
+}
+
+function aospLine({ lockstep, aosp }: AospFigures): string {
+  const ratio = lockstep.windowSeconds / aosp.windowSeconds;
+  const memory = lockstep.peakRssMb < aosp.peakRssMb;
+  return `flash window ${lockstep.windowSeconds.toFixed(2)} s / ${aosp.windowSeconds.toFixed(2)} s = ${ratio.toFixed(3)} (target ≤ 0.8: ${ratio <= 0.8 ? 'met' : 'NOT met'}); `
+    + `peak memory: station ${lockstep.peakRssMb.toFixed(0)} MB, the AOSP sequences' sum ${aosp.peakRssMb.toFixed(0)} MB (target below: ${memory ? 'met' : 'NOT met'})`;
+}
+
+/** LOCKSTEP_BENCH_HANDSETS: a whole number of handsets from 1 to 64 (default 16). */
+function handsetCount(text: string | undefined): number {
+  if (text === undefined) return 16;
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error(`LOCKSTEP_BENCH_HANDSETS must be a whole number from 1 to 64, not ${text}`);
+  return count;
 }
 
 /** Makes the bundle one of those made before `bundle create` re-sparsed: every image file raw as given, the manifest re-signed. */
@@ -451,11 +514,6 @@ async function writeImage(path: string, count: number, head: string | null, data
   }
 }
 
-/**
- * `count` MiB expanded, as a sparse file whose every 16 MiB is a 2 MiB RAW chunk (one MiB of
- * pseudo-random data, then one of zeros, as a file system image holds zeroed blocks it uses) and a
- * 14 MiB DONT_CARE chunk; `head` over the start.
- */
 /** A scenario file of HANDSETS reference handsets (serials as `--count` gives them) whose download buffer holds `mib` MiB. */
 function smallBufferScenario(dir: string, mib: number): string {
   const path = join(dir, 'scenario.json');
@@ -464,6 +522,11 @@ function smallBufferScenario(dir: string, mib: number): string {
   return path;
 }
 
+/**
+ * `count` MiB expanded, as a sparse file whose every 16 MiB is a 2 × `dataMib` MiB RAW chunk (`dataMib`
+ * MiB of pseudo-random data, then as many of zeros, as a file system image holds zeroed blocks it uses) and a DONT_CARE
+ * chunk for the rest; `head` over the start.
+ */
 async function writeSparseImage(path: string, count: number, head: string, dataMib: number): Promise<void> {
   const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 5), Buffer.alloc(16, 0));
   const zeros = Buffer.alloc(dataMib * MiB);
