@@ -63,3 +63,8 @@ export function isFailureCode(code: string): code is FailureCode {
 export function isAlarm(code: string | null): code is AlarmCode {
   return code !== null && (ALARM_CODES as readonly string[]).includes(code);
 }
+
+/** Whether a failure with this code leaves the handset in quarantine: an alarm, or the refusal of a handset already there. */
+export function isQuarantine(code: string | null): boolean {
+  return isAlarm(code) || code === 'QUARANTINED';
+}

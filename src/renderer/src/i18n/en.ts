@@ -222,6 +222,14 @@ export const en = {
     aborted: 'Stopped by an operator. Retry when ready.',
     paused: 'Held before its next step while the batch is paused. Resume the batch to go on.',
   },
+  // A quarantined handset (an alarm stopped it): its own state on the card, in the detail view and in History.
+  quarantine: {
+    state: 'Quarantined \u2014 hand to the security officer',
+    action: 'Hand it to the security officer with its record. Retry is off: a quarantined handset gets no further writes; a supervisor decides.',
+    outcome: 'Quarantined',
+    detailHeading: 'In quarantine',
+    raisedAt: 'Alarm raised at {{step}}',
+  },
   failure: {
     NO_PROFILE: { what: 'No device profile matches this handset', action: 'Set it aside: this station does not know this model.' },
     CONNECT_FAILED: { what: 'The station could not talk to the handset', action: 'Check the cable and that no other program holds the handset, then retry.' },

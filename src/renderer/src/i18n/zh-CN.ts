@@ -214,6 +214,14 @@ export const zhCN: Messages = {
     aborted: '已被操作员停止。准备好后请重试。',
     paused: '批次已暂停，手机停在下一步之前。继续批次后将接着进行。',
   },
+  // 被隔离的手机（警报使其停止）：在卡片、详情和历史记录中有其自己的状态。
+  quarantine: {
+    state: '已隔离 \u2014 请交给安全负责人',
+    action: '请将手机连同其记录交给安全负责人。重试已停用：被隔离的手机不再接受任何写入，由主管决定如何处理。',
+    outcome: '已隔离',
+    detailHeading: '隔离中',
+    raisedAt: '警报发生于{{step}}',
+  },
   failure: {
     NO_PROFILE: { what: '没有与此手机匹配的设备配置', action: '请将其放到一边：本工作站不支持此型号。' },
     CONNECT_FAILED: { what: '工作站无法与手机通信', action: '请检查数据线，并确认没有其他程序占用手机，然后重试。' },
