@@ -51,8 +51,11 @@ export function labelNotPrinted(handset: HandsetSnapshot): boolean {
   return handset.phase === 'provisioned' && handset.steps.label === 'skipped';
 }
 
-/** No entry: the handset gets no further writes. Distinct from a failure's ✕. */
-export const QUARANTINE_ICON = '⛔';
+/**
+ * A hazard sign in text presentation (U+FE0E: not an emoji), distinct from a failure's ✕ and, by its colour and
+ * words, from the amber ▲ of waiting. (⛔ would say it better, but the common UI fonts lack it.)
+ */
+export const QUARANTINE_ICON = '\u26a0\ufe0e';
 
 export const STEP_ICONS: Readonly<Record<StepState, string>> = {
   waiting: '○',

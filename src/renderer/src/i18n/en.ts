@@ -225,7 +225,7 @@ export const en = {
   // A quarantined handset (an alarm stopped it): its own state on the card, in the detail view and in History.
   quarantine: {
     state: 'Quarantined \u2014 hand to the security officer',
-    action: 'Hand it to the security officer with its record. Retry is off: a quarantined handset gets no further writes; a supervisor decides.',
+    action: 'Hand it to the security officer with its record. Retry is off: it gets no further writes.',
     outcome: 'Quarantined',
     detailHeading: 'In quarantine',
     raisedAt: 'Alarm raised at {{step}}',
