@@ -5,7 +5,6 @@
 // handset's detail keep the alarm as a quarantine too.
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
 import type { RecordList } from '../../src/shared/api.ts';
-import { QUARANTINE_ICON } from '../../src/renderer/src/phase.ts';
 import { SUPERVISOR, TECHNICIAN } from './depot.ts';
 import { attachStation, depotPerTest, expect, uiTest as test } from './fixtures.ts';
 import { escapeRegExp, fill, LANGUAGE_MESSAGES, shoot, untranslated } from './ui-flow.ts';
@@ -40,7 +39,11 @@ for (const [language, locale] of [
       const grid = page.getByRole('list', { name: m.grid.slots });
       const card = grid.getByRole('article').filter({ hasText: ALARM });
       // Its own state: the quarantine's icon and words, never the routine failure's badge.
-      await expect(card.locator('.badge').first()).toHaveText(`${QUARANTINE_ICON}${m.quarantine.state}`, { timeout: 60_000 });
+      const badge = card.locator('.slot-head .badge');
+      await expect(badge.locator('.badge-text')).toHaveText(m.quarantine.state, { timeout: 60_000 });
+      const icon = (await badge.locator('.badge-icon').textContent()) ?? '';
+      expect(icon).not.toBe('');
+      expect(['✕', '▲']).not.toContain(icon);
       await expect(card).not.toContainText(fill(m.phase.failed, { step: m.steps.fuse }));
       await expect(card).toContainText(m.failure.FUSE_READBACK_MISMATCH.what);
       await expect(card).toContainText('FUSE_READBACK_MISMATCH');
@@ -81,7 +84,8 @@ for (const [language, locale] of [
       await page.getByRole('navigation').getByRole('button', { name: m.nav.history }).click();
       const rows = page.getByRole('table', { name: m.history.table }).locator('tbody tr', { hasText: ALARM });
       await expect(rows).toHaveCount(1);
-      await expect(rows).toContainText(`${QUARANTINE_ICON}${m.quarantine.outcome}: ${m.steps.fuse}`);
+      await expect(rows.locator('.badge-text')).toHaveText(`${m.quarantine.outcome}: ${m.steps.fuse}`);
+      await expect(rows.locator('.badge-icon')).toHaveText(icon);
       expect(await untranslated(page, language)).toEqual([]);
     });
   });
