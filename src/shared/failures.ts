@@ -12,6 +12,7 @@ export const ALARM_CODES = [
   'LOCK_UNCONFIRMED',
   'LOCK_FOUND_SET',
   'AT_PORT_CONFLICT',
+  'CHECK_ALARM',
 ] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 
@@ -42,6 +43,8 @@ export const STEP_FAILURE_CODES = [
   'LOCKED_UNVERIFIED',
   'REBOOT_TIMEOUT',
   'CHECK_FAILED',
+  'HANDSET_FAULTY',
+  'FIRMWARE_MISMATCH',
   'UNEXPECTED_ANSWER',
   'AT_TIMEOUT',
   'AT_DISCONNECTED',
@@ -62,4 +65,9 @@ export function isFailureCode(code: string): code is FailureCode {
 
 export function isAlarm(code: string | null): code is AlarmCode {
   return code !== null && (ALARM_CODES as readonly string[]).includes(code);
+}
+
+/** Whether a failure with this code leaves the handset in quarantine: an alarm, or the refusal of a handset already there. */
+export function isQuarantine(code: string | null): boolean {
+  return isAlarm(code) || code === 'QUARANTINED';
 }

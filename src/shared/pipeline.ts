@@ -24,6 +24,21 @@ export interface FailureReason {
   readonly action: string;
 }
 
+/**
+ * A handset in quarantine: an alarm (ALARM_CODES) stopped it, in this attempt or an earlier one of the
+ * batch, or its journal holds an entry this station cannot read as data (code QUARANTINED). It gets no
+ * further writes and the station refuses to retry it; a supervisor decides what happens to it. Decided
+ * from the journal's data (src/main/pipeline/quarantine.ts), so it outlives the attempt that raised it.
+ */
+export interface Quarantine {
+  /** The alarm's code, or QUARANTINED for an unreadable journal entry. */
+  readonly code: string;
+  /** The step that raised it; null for an unreadable journal entry. */
+  readonly step: StepName | null;
+  /** The finding in the station's words, as journaled. */
+  readonly message: string;
+}
+
 export interface TransferProgress {
   readonly partition: string;
   readonly bytesDone: number;
@@ -46,6 +61,8 @@ export interface HandsetSnapshot {
   readonly steps: Readonly<Record<StepName, StepState>>;
   readonly progress: TransferProgress | null;
   readonly reason: FailureReason | null;
+  /** Set while the handset is quarantined, whatever its phase: the alarm stays here when a later attempt stops at identify. */
+  readonly quarantine: Quarantine | null;
   /** The provisioning record's sequence number once one is committed. */
   readonly recordSeq: number | null;
   readonly updatedAt: string;

@@ -85,6 +85,15 @@ export type FuseBit = z.infer<typeof fuseBitSchema>;
 /** What an AT check proves with the value it captures (group 1 of its pattern). */
 export const AT_CHECK_EXPECTATIONS = ['match', 'luhn-imei', 'bundle-version'] as const;
 
+/**
+ * What a check that fails on an answer the handset did give says about the handset, which (with the
+ * handset's state) decides the one next action (src/main/pipeline/steps/checks.ts): `defect`, a fault of
+ * the handset (the repair bench); `firmware`, it runs another system than the verified bundle; `security`,
+ * the running system contradicts a burned fuse or the lock (an alarm: quarantine).
+ */
+export const AT_CHECK_FINDINGS = ['defect', 'firmware', 'security'] as const;
+export type AtCheckFinding = (typeof AT_CHECK_FINDINGS)[number];
+
 export const atCheckSchema = z.strictObject({
   id: identifierSchema('check id'),
   /** Shown to the operator: "IMEI", "camera absent". */
@@ -97,8 +106,9 @@ export const atCheckSchema = z.strictObject({
   expect: z.enum(AT_CHECK_EXPECTATIONS),
   /** Which field of the provisioning record the captured value fills. */
   records: z.enum(['imei', 'firmwareVersion']).nullable(),
-  /** What a failure means, in words a technician acts on. */
+  /** What a failure means, in words; never what to do next: the station decides that from `finding` and the handset's state. */
   failure: z.string().min(1).max(400),
+  finding: z.enum(AT_CHECK_FINDINGS),
 });
 export type AtCheck = z.infer<typeof atCheckSchema>;
 

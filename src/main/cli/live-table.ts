@@ -1,6 +1,6 @@
 // The live table on a terminal: one line per handset (slot, serial, step, progress, MB/s, ETA,
 // result), redrawn in place from each snapshot.
-import type { HandsetSnapshot, PipelineSnapshot, RunPhase } from '../../shared/pipeline.ts';
+import type { HandsetSnapshot, PipelineSnapshot, Quarantine, RunPhase } from '../../shared/pipeline.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { CliIo } from './io.ts';
 
@@ -47,6 +47,11 @@ function printerWords({ printer }: PipelineSnapshot): string {
   return `  printer ${displaySafe(printer.address, 40)} ${state}`;
 }
 
+/** A quarantined handset in the CLI's words: its state, the alarm that put it there, and what to do. */
+export function quarantineWords(quarantine: Quarantine): string {
+  return `QUARANTINED [${quarantine.code}] ${displaySafe(quarantine.message, 60)} (hand it to the security officer; it is not retried)`;
+}
+
 function row(handset: HandsetSnapshot): string {
   const slot = (handset.slotName ?? handset.slot).padEnd(10).slice(0, 24);
   const serial = (handset.serial === null ? '-' : displaySafe(handset.serial, 20)).padEnd(20);
@@ -55,6 +60,8 @@ function row(handset: HandsetSnapshot): string {
   const transfer = progress
     ? `${String(Math.floor((progress.bytesDone / Math.max(1, progress.bytesTotal)) * 100)).padStart(3)}% ${(progress.bytesPerSecond / 1e6).toFixed(1).padStart(5)} MB/s ETA ${progress.etaSeconds ?? '?'}s`
     : ''.padEnd(26);
+  // A quarantine outranks the phase, as on the operator's card: the alarm stays whatever a later attempt stopped with.
+  if (handset.quarantine) return `${slot} ${serial} ${step} ${''.padEnd(26)} ${quarantineWords(handset.quarantine)}`;
   const phase = PHASE_WORDS[handset.phase] ?? handset.phase;
   const result = handset.reason ? `${phase} [${handset.reason.code}] ${handset.reason.message.slice(0, 60)}` : phase;
   return `${slot} ${serial} ${step} ${transfer.padEnd(26)} ${result}`;

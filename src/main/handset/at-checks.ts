@@ -3,7 +3,7 @@
 // IMEI problem and a camera still present are two findings, not one).
 import { SERIAL_NUMBER } from '../../shared/identifiers.ts';
 import { isValidImei } from '../../shared/imei.ts';
-import type { AtCheck, DeviceProfile } from '../../shared/profile.ts';
+import type { AtCheck, AtCheckFinding, DeviceProfile } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { AtAnswer, AtClient } from '../at/client.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
@@ -22,8 +22,13 @@ export interface AtCheckResult {
   readonly answer: string;
   /** The captured value (IMEI, firmware version), exactly as sent; null when none was captured. */
   readonly value: string | null;
-  /** Why it failed and what to do, in the profile's words; null when it passed. */
+  /** Why it failed, with what that means in the profile's words; null when it passed. */
   readonly reason: string | null;
+  /**
+   * What the failure says about the handset (the profile's `finding`); null when it passed, or when the handset
+   * answered with an error result the check did not ask for, which says nothing about the handset: asked again, it may answer.
+   */
+  readonly finding: AtCheckFinding | null;
   readonly records: AtCheck['records'];
 }
 
@@ -90,15 +95,16 @@ export async function runAtChecks(client: AtClient, profile: DeviceProfile, expe
 export function judge(check: AtCheck, answer: AtAnswer, expected: CheckExpectations): AtCheckResult {
   const shown = displaySafe(answer.lines.join(' | '), MAX_ANSWER_CHARS);
   const base = { id: check.id, title: check.title, command: check.command, answer: shown, records: check.records };
-  const fail = (detail: string, value: string | null = null): AtCheckResult => ({ ...base, passed: false, value, reason: `${check.title}: ${detail}. ${check.failure}` });
-  if (answer.final !== check.final) return fail(`the handset answered ${answer.final === 'ok' ? 'OK' : 'with an error'} where ${check.final === 'ok' ? 'OK' : 'an error'} was expected (${shown})`);
   const regex = new RegExp(check.pattern);
   const match = informationLines(answer).map((line) => regex.exec(line)).find((candidate) => candidate !== null);
+  const finding = answer.final === 'error' && !match ? null : check.finding;
+  const fail = (detail: string, value: string | null = null): AtCheckResult => ({ ...base, passed: false, value, reason: `${check.title}: ${detail}. ${check.failure}`, finding });
+  if (answer.final !== check.final) return fail(`the handset answered ${answer.final === 'ok' ? 'OK' : 'with an error'} where ${check.final === 'ok' ? 'OK' : 'an error'} was expected (${shown})`);
   if (!match) return fail(`no line of the answer matches (${shown})`);
   const value = match[1] ?? null;
   if (check.expect === 'luhn-imei' && (value === null || !isValidImei(value))) return fail(`${displaySafe(value ?? '', 40)} is not a valid IMEI (Luhn check digit)`, value);
   if (check.expect === 'bundle-version' && value !== expected.bundleVersion) {
     return fail(`the handset reports ${displaySafe(value ?? '', 80)}, the bundle is ${expected.bundleVersion}`, value);
   }
-  return { ...base, passed: true, value, reason: null };
+  return { ...base, passed: true, value, reason: null, finding: null };
 }

@@ -3,7 +3,7 @@
 // operator's controls (retry, abort, pause, resume), the supervisor's gate before the irreversible
 // steps, and publishes the live state.
 import { slotLabel, type SlotNames } from '../../shared/handset.ts';
-import type { BatchInfo, PipelineSnapshot } from '../../shared/pipeline.ts';
+import type { BatchInfo, PipelineSnapshot, Quarantine } from '../../shared/pipeline.ts';
 import type { HandsetRegistry, RegistryEvent } from '../discovery/registry.ts';
 import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
 import type { ProfileSet } from '../profiles/profile-store.ts';
@@ -14,8 +14,8 @@ import { HandsetRun, type BatchPlan } from './handset-run.ts';
 import { NO_PRINTER, type LabelStep } from './labels.ts';
 import { CoalescedPublisher, type SnapshotListener } from './live-state.ts';
 import type { PrinterStatus } from '../../shared/labels.ts';
-import { displaySafe } from '../../shared/untrusted.ts';
-import { StepFailure } from './failure.ts';
+import { historyOf } from './history.ts';
+import { quarantineOf, retryRefused } from './quarantine.ts';
 
 export interface BatchOptions {
   readonly plan: BatchPlan;
@@ -113,15 +113,10 @@ export class ProvisioningBatch {
   retry(serial: string): boolean {
     const run = this.#runBySerial(serial);
     if (!run || run.active) return false;
-    // A retry would only be refused at identify, writing a second failed record over the alarm: refuse it here.
-    const quarantine = run.quarantine;
-    if (quarantine) {
-      throw new StepFailure(
-        'QUARANTINED',
-        `handset ${displaySafe(serial, 64)} is quarantined (${quarantine.code}) and gets no further writes; it is not retried`,
-        'Hand the handset to the security officer with its record; a supervisor decides what happens to it.',
-      );
-    }
+    // A retry would only be refused at identify, writing a second failed record over the alarm: refuse it here,
+    // before anything runs or is journaled, on the journal's word as well as the run's.
+    const quarantine = run.quarantine ?? this.#journaledQuarantine(serial);
+    if (quarantine) throw retryRefused(serial, quarantine);
     const present = this.#options.registry.list();
     const fastboot = present.find((presence): presence is FastbootPresence => presence.kind === 'fastboot' && presence.id === run.slot);
     if (fastboot) {
@@ -184,6 +179,8 @@ export class ProvisioningBatch {
     }
     const run = this.#runIn(presence.id);
     if (run.phase === 'provisioned' && !run.active) return this.#publisher.mark();
+    // The quarantined handset plugged in again: no attempt (it would stop at identify and record again), its card stays.
+    if (run.quarantine && !run.active && presence.serial !== null && presence.serial === run.serial) return this.#publisher.mark();
     run.attach(presence);
   }
 
@@ -218,6 +215,13 @@ export class ProvisioningBatch {
     const bound = device && slot ? this.#atPorts.portOf(serial, slot) : undefined;
     if (!device || !slot || bound?.id !== port.id) return;
     this.#runIn(slot).resumeBooted(bound, device);
+  }
+
+  /** The quarantine the journal puts `serial` in within this batch, whatever the run in memory knows. */
+  #journaledQuarantine(serial: string): Quarantine | null {
+    const { journal } = this.#options.records;
+    const device = journal.findDevice(this.#options.plan.id, serial);
+    return device ? quarantineOf(historyOf(journal.stepEvents(device.id))) : null;
   }
 
   #runBySerial(serial: string): HandsetRun | undefined {

@@ -3,12 +3,12 @@
 // restart) starts again from detect, and each step whose own readback already proves it done passes
 // without acting, so nothing irreversible runs twice. This class owns only the attempts' lifecycle:
 // start, queue, abort, unplug, and the two ways back in after a reboot (recheck, found booted).
-import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase } from '../../shared/pipeline.ts';
-import { isAlarm } from '../../shared/failures.ts';
+import { initialSteps, type HandsetSnapshot, type Quarantine, type RunPhase } from '../../shared/pipeline.ts';
 import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
 import type { DeviceEntry } from '../records/journal.ts';
 import { StepFailure } from './failure.ts';
 import { historyOf } from './history.ts';
+import { quarantineOf } from './quarantine.ts';
 import type { RunContext } from './run-context.ts';
 import { newFacts, type RunFacts } from './run-facts.ts';
 import { RunState } from './run-state.ts';
@@ -79,10 +79,9 @@ export class HandsetRun {
     while (this.#active) await this.#active;
   }
 
-  /** The alarm that stopped this handset (or the quarantine an earlier one put it in); null when it is not quarantined. */
-  get quarantine(): FailureReason | null {
-    const { phase, reason } = this.#state;
-    return phase === 'failed' && reason !== null && (isAlarm(reason.code) || reason.code === 'QUARANTINED') ? reason : null;
+  /** The quarantine this handset is in (the alarm that put it there), as this run last learned it from the journal; null when none. */
+  get quarantine(): Quarantine | null {
+    return this.#state.quarantine;
   }
 
   /** Whether the last attempt got as far as the AT checks and failed there, so the checks alone can run again. */
@@ -117,8 +116,9 @@ export class HandsetRun {
       if (provisioned !== null) return this.#state.provisioned(provisioned);
       const history = historyOf(this.#context.records.journal.stepEvents(device.id));
       const profile = this.#context.profiles.forProduct(device.identity['product'] ?? '');
+      const quarantine = quarantineOf(history);
       // Not done with its irreversible steps, in quarantine, or of no known model: it waits to be plugged in in fastboot.
-      if (history.alarm || history.unreadable || !history.passed.has('lock') || !profile) return this.#state.set({ phase: 'waiting-for-handset', step: null });
+      if (quarantine || !history.passed.has('lock') || !profile) return this.#state.set({ phase: 'waiting-for-handset', step: null, quarantine });
       this.#state.profileId = profile.profile.id;
       for (const step of ['detect', 'identify', 'precheck', 'flash', 'verify', 'fuse', 'lock'] as const) this.#state.steps[step] = 'passed';
       this.#state.set({ phase: 'running', step: 'reboot', reason: null });
@@ -135,7 +135,7 @@ export class HandsetRun {
       this.#state.recordSeq = null;
       // The handset in the slot is known again only once it identifies itself.
       this.#state.deviceId = null;
-      this.#state.set({ phase: 'running', step: 'detect', reason: null, progress: null });
+      this.#state.set({ phase: 'running', step: 'detect', reason: null, progress: null, quarantine: null });
       const facts = newFacts();
       const link: HandsetLink = { presence, fastboot: null, profile: null, atPort: null };
       this.#last = { facts, link };

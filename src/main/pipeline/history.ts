@@ -23,7 +23,7 @@ export interface History {
   /** A `flashing lock` may have reached the handset. */
   readonly lockSent: boolean;
   /** The alarm an earlier attempt raised: the handset is quarantined. */
-  readonly alarm: { readonly code: string; readonly detail: string | null } | null;
+  readonly alarm: { readonly code: string; readonly step: StepName; readonly detail: string | null } | null;
   /** An event kept verbatim from before the structured journal: nothing about this handset can be trusted to data. */
   readonly unreadable: StepEvent | null;
   /** The facts of the last passed fuse and lock steps, for a handset resumed after its lock step. */
@@ -48,7 +48,7 @@ export function historyOf(events: readonly StepEvent[]): History {
   for (const event of events) {
     if (event.unconverted) unreadable ??= event;
     if (event.status === 'passed') passed.add(event.step);
-    if (event.status === 'failed' && isAlarm(event.code)) alarm ??= { code: event.code, detail: event.detail };
+    if (event.status === 'failed' && isAlarm(event.code)) alarm ??= { code: event.code, step: event.step, detail: event.detail };
     if (event.authorisation?.authorised && (event.step === 'fuse' || event.step === 'lock')) authorisationId ??= event.authorisation.authorisationId;
     const data = event.data as Record<string, unknown> | null;
     if (data === null) continue;

@@ -1,6 +1,6 @@
 // The live state of one slot's run, as its snapshot shows it: which handset, which step, how each
 // step stands, why it stopped. The runner changes it; every change asks for a snapshot.
-import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
+import { initialSteps, type FailureReason, type HandsetSnapshot, type Quarantine, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
 import type { StepName } from '../../shared/records.ts';
 
 export interface RunChanges {
@@ -8,6 +8,7 @@ export interface RunChanges {
   readonly step?: StepName | null;
   readonly progress?: TransferProgress | null;
   readonly reason?: FailureReason | null;
+  readonly quarantine?: Quarantine | null;
 }
 
 export class RunState {
@@ -20,6 +21,8 @@ export class RunState {
   steps: Record<StepName, StepState> = initialSteps();
   progress: TransferProgress | null = null;
   reason: FailureReason | null = null;
+  /** From the journal (quarantine.ts) once the handset is known; kept across phases until another handset is met here. */
+  quarantine: Quarantine | null = null;
   recordSeq: number | null = null;
   #updatedAt = new Date().toISOString();
   readonly #changed: () => void;
@@ -34,6 +37,7 @@ export class RunState {
     if (changes.step !== undefined) this.step = changes.step;
     if (changes.progress !== undefined) this.progress = changes.progress;
     if (changes.reason !== undefined) this.reason = changes.reason;
+    if (changes.quarantine !== undefined) this.quarantine = changes.quarantine;
     this.#updatedAt = new Date().toISOString();
     this.#changed();
   }
@@ -62,6 +66,7 @@ export class RunState {
       steps: { ...this.steps },
       progress: this.progress,
       reason: this.reason,
+      quarantine: this.quarantine,
       recordSeq: this.recordSeq,
       updatedAt: this.#updatedAt,
     };

@@ -8,11 +8,12 @@ import type { StepData } from '../../shared/step-events.ts';
 import { AtClient } from '../at/client.ts';
 import { FastbootClient } from '../fastboot/client.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import type { FailureCode } from '../../shared/failures.ts';
+import { isQuarantine, type FailureCode } from '../../shared/failures.ts';
 import type { FastbootIdentity } from '../handset/fastboot-ops.ts';
 import type { NewStepEvent } from '../records/journal.ts';
 import { classifyFailure, StepFailure } from './failure.ts';
 import { historyOf, type History } from './history.ts';
+import { quarantineOf } from './quarantine.ts';
 import type { RunContext } from './run-context.ts';
 import { identityRecord, type RunFacts } from './run-facts.ts';
 import type { RunState } from './run-state.ts';
@@ -144,6 +145,8 @@ export class StepRunner {
       const status = reason.code === 'NOT_AUTHORISED' ? 'skipped' : 'failed';
       const data = cause instanceof StepFailure ? cause.data : null;
       await this.#journal(step, status, data, reason.code, reason.message);
+      // An alarm just journaled, or the one an earlier attempt raised: the card keeps it whatever the attempts after it say.
+      if (isQuarantine(reason.code)) this.#state.set({ quarantine: quarantineOf(this.#history()) });
       // An interrupted run is not an outcome: the handset comes back and its record is written then.
       if (interrupted) return;
       const record = this.#contextFor('record', signal, { reason, step });

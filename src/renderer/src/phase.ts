@@ -6,6 +6,8 @@ import type { Tone } from './components/StateBadge.tsx';
 export interface PhaseLook {
   readonly tone: Tone;
   readonly label: string;
+  /** An icon of its own where the tone's is not enough (a quarantine is an alarm unlike a failure). */
+  readonly icon?: string;
   /** What the technician should do now, when it is theirs to do. */
   readonly prompt: string | null;
 }
@@ -16,6 +18,8 @@ export interface PhaseLook {
  * handset waiting for it says so in its own phase.
  */
 export function phaseLook(handset: HandsetSnapshot, t: TFunction): PhaseLook {
+  // Quarantine outranks the phase: a later attempt's refusal at identify, or a wait for the handset, does not hide it.
+  if (handset.quarantine) return { tone: 'alarm', icon: QUARANTINE_ICON, label: t('quarantine.state'), prompt: null };
   const step = handset.step ? t(`steps.${handset.step}`) : '';
   switch (handset.phase) {
     case 'running':
@@ -46,6 +50,12 @@ export function phaseLook(handset: HandsetSnapshot, t: TFunction): PhaseLook {
 export function labelNotPrinted(handset: HandsetSnapshot): boolean {
   return handset.phase === 'provisioned' && handset.steps.label === 'skipped';
 }
+
+/**
+ * A hazard sign in text presentation (U+FE0E: not an emoji), distinct from a failure's ✕ and, by its colour and
+ * words, from the amber ▲ of waiting. (⛔ would say it better, but the common UI fonts lack it.)
+ */
+export const QUARANTINE_ICON = '\u26a0\ufe0e';
 
 export const STEP_ICONS: Readonly<Record<StepState, string>> = {
   waiting: '○',

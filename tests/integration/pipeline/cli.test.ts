@@ -188,6 +188,24 @@ describe.concurrent('lockstep provision', () => {
     expect(run.stderr).toContain('Provisioned 1 of 2 handset(s); 0 failed; 1 not finished (aborted or unplugged).');
   }, 60_000);
 
+  it('says a handset a fuse read-back alarm stopped is quarantined, with the alarm, in its events and the summary', async () => {
+    const scenario = join(dir, 'quarantine.json');
+    writeFileSync(
+      scenario,
+      JSON.stringify({
+        timing: { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 200 },
+        devices: [{ serial: 'QCLI0001', faults: [{ kind: 'fuse-readback', bank: 3, word: 0, clearBits: 32 }] }],
+      }),
+    );
+    const db = stationDb('quarantine');
+    const run = await lockstep(['provision', '--bundle', ownBundle, '--trust', trustDir, '--db', db, ...people, '--scenario', scenario, '--json', '--data', dataDir], PINS);
+    expect(run.status, run.stderr).toBe(1);
+    const lines = jsonLines(run.stdout) as { serial?: string; quarantine?: unknown; summary?: { outcomes: unknown[] } }[];
+    const quarantine = { code: 'FUSE_READBACK_MISMATCH', step: 'fuse', message: expect.stringMatching(/^ALARM: /) };
+    expect(lines.filter((line) => line.serial === 'QCLI0001' && line.quarantine !== null).map((line) => line.quarantine)).toEqual([quarantine]);
+    expect(lines.at(-1)?.summary?.outcomes).toEqual([expect.objectContaining({ serial: 'QCLI0001', phase: 'failed', quarantine })]);
+  }, 60_000);
+
   it('reports a TCP endpoint of the station settings that does not parse, and still runs on the other sources', async () => {
     const data = join(dir, 'bad-endpoint');
     mkdirSync(data);

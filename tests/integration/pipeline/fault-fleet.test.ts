@@ -23,13 +23,14 @@ const FAILURES: readonly (readonly [string, string, string, boolean])[] = [
   ['HASHSTALL06', 'verify', 'TIMEOUT', false],
   ['FUSEREAD07', 'fuse', 'FUSE_READBACK_MISMATCH', true],
   ['REBOOTHANG08', 'reboot', 'REBOOT_TIMEOUT', true],
-  ['CAMLIE10', 'checks', 'CHECK_FAILED', true],
+  // The running system reports the camera its burned fuse disables: an alarm. A bad IMEI is a fault of the handset.
+  ['CAMLIE10', 'checks', 'CHECK_ALARM', true],
   ['WRONGPROD11', 'precheck', 'WRONG_PRODUCT', false],
   ['LOWBATT12', 'precheck', 'BATTERY_LOW', false],
   ['OLDBL13', 'precheck', 'BOOTLOADER_TOO_OLD', false],
   ['LOCKED14', 'precheck', 'ARRIVES_LOCKED', false],
   ['SERIALMIS15', 'identify', 'SERIAL_MISMATCH', false],
-  ['BADIMEI16', 'checks', 'CHECK_FAILED', true],
+  ['BADIMEI16', 'checks', 'HANDSET_FAULTY', true],
   // The demo bundle is for lockstep-ref only: the Kestrel is identified in its own dialect and refused before any write.
   ['KESTREL17', 'precheck', 'WRONG_PRODUCT', false],
 ];
@@ -96,7 +97,7 @@ describe('the fault fleet', () => {
     // The checks' outcomes are the failed event's data: every check ran and was judged on its own.
     const checks = (serial: string) => {
       const event = journal(serial).findLast((candidate) => candidate.step === 'checks' && candidate.status === 'failed');
-      expect(event?.code).toBe('CHECK_FAILED');
+      expect(event?.code).toBe(FAILURES.find(([failed]) => failed === serial)?.[2]);
       return Object.fromEntries(((event?.data ?? { checks: [] }) as { checks: { id: string; passed: boolean }[] }).checks.map((check) => [check.id, check.passed]));
     };
     expect(checks('CAMLIE10')).toMatchObject({ 'camera-absent': false, imei: true, 'gps-absent': true });

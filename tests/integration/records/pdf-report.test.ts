@@ -36,8 +36,8 @@ const EXPECTED: Record<string, { outcome: string; burned: string; foundSet: stri
   PDFOK01: { outcome: 'provisioned', burned: 'CAMERA_DISABLE, GPS_DISABLE', foundSet: 'none', lock: 'locked; answered "no"', authorised: true },
   [LONG_SERIAL]: { outcome: 'provisioned', burned: 'CAMERA_DISABLE, GPS_DISABLE', foundSet: 'none', lock: 'locked; answered "no"', authorised: true },
   PDFSETFUSE03: { outcome: 'failed', burned: 'none', foundSet: 'CAMERA_DISABLE', lock: 'not locked', authorised: false, failure: ['fuse', 'FUSES_FOUND_SET'] },
-  PDFCAMLIE04: { outcome: 'failed', burned: 'CAMERA_DISABLE, GPS_DISABLE', foundSet: 'none', lock: 'locked; answered "no"', authorised: true, failure: ['checks', 'CHECK_FAILED'] },
-  PDFIMEI05: { outcome: 'failed', burned: 'CAMERA_DISABLE, GPS_DISABLE', foundSet: 'none', lock: 'locked; answered "no"', authorised: true, failure: ['checks', 'CHECK_FAILED'] },
+  PDFCAMLIE04: { outcome: 'failed', burned: 'CAMERA_DISABLE, GPS_DISABLE', foundSet: 'none', lock: 'locked; answered "no"', authorised: true, failure: ['checks', 'CHECK_ALARM'] },
+  PDFIMEI05: { outcome: 'failed', burned: 'CAMERA_DISABLE, GPS_DISABLE', foundSet: 'none', lock: 'locked; answered "no"', authorised: true, failure: ['checks', 'HANDSET_FAULTY'] },
 };
 
 const shown = (text: string, limit = 256): string => unwrapped(winAnsiSafe(text, limit));
@@ -149,7 +149,7 @@ describe('the PDF report of a simulated batch', () => {
     expect(report.text).toContain(`Batch ${batch?.id}: ${batch?.name}`);
     expect(report.text).toContain(`Bundle 1.0.0-demo, manifest SHA-256: ${recordOf('PDFOK01').bundleHash}`);
     expect(report.text).toContain(`asset tags ${TAG_PATTERN}`);
-    expect(report.text).toMatch(/Records: 5; provisioned 2, failed 3 \((?=[^)]*CHECK_FAILED 2)(?=[^)]*FUSES_FOUND_SET 1)[^)]*\)/);
+    expect(report.text).toMatch(/Records: 5; provisioned 2, failed 3 \((?=[^)]*CHECK_ALARM 1)(?=[^)]*HANDSET_FAULTY 1)(?=[^)]*FUSES_FOUND_SET 1)[^)]*\)/);
     expect(report.text).toContain(
       `Supervisor ${SUPERVISOR.id}: authorisation #${authorisation?.id} for fuses CAMERA_DISABLE, GPS_DISABLE and the bootloader lock, up to 5 handsets`,
     );

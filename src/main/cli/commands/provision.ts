@@ -22,7 +22,7 @@ import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { exitCodeOf, followBatch, summarise, type RunCounts } from '../batch-follow.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
-import { LiveTable } from '../live-table.ts';
+import { LiveTable, quarantineWords } from '../live-table.ts';
 import { batchLine, eventLines } from '../provision-events.ts';
 
 /** Asset tags when the depot names no pattern: the station's own prefix, the year, a six-digit sequence. */
@@ -179,8 +179,8 @@ async function follow(started: StartedBatch, io: CliIo, json: boolean, expected:
 
 /** One handset's outcome in the JSON summary. */
 function outcome(handset: HandsetSnapshot, assetTag: string | null) {
-  const { slot, slotName, serial, phase, step, reason, recordSeq } = handset;
-  return { slot, slotName, serial, phase, step, reason, recordSeq, assetTag };
+  const { slot, slotName, serial, phase, step, reason, quarantine, recordSeq } = handset;
+  return { slot, slotName, serial, phase, step, reason, quarantine, recordSeq, assetTag };
 }
 
 /** For people: one line per handset met, its asset tag, or why it stopped and what to do. */
@@ -189,6 +189,7 @@ function handsetLines(handsets: readonly HandsetSnapshot[], tagOf: (handset: Han
     .map((handset) => {
       const who = `${handset.slotName ?? handset.slot} ${handset.serial === null ? '(no serial)' : displaySafe(handset.serial, 64)}`;
       if (handset.phase === 'provisioned') return `  ${who}: provisioned, asset tag ${tagOf(handset) ?? '(none)'}\n`;
+      if (handset.quarantine) return `  ${who}: ${quarantineWords(handset.quarantine)}\n`;
       const unfinished = handset.phase === 'failed' ? '' : ' (not provisioned: plug it in again and run the batch again to finish it)';
       return `  ${who}: ${handset.phase}${handset.reason ? ` [${handset.reason.code}] ${handset.reason.message} → ${handset.reason.action}` : ''}${unfinished}\n`;
     })

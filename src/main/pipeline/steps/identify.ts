@@ -6,12 +6,12 @@ import { displaySafe } from '../../../shared/untrusted.ts';
 import type { FastbootPresence } from '../../discovery/presence.ts';
 import type { FastbootIdentity } from '../../handset/fastboot-ops.ts';
 import { StepFailure } from '../failure.ts';
+import { quarantinedAtIdentify, quarantineOf } from '../quarantine.ts';
 import { identityRecord } from '../run-facts.ts';
 import type { Step } from '../step.ts';
 import { fastbootOf } from './handset-access.ts';
 
 const UNTRUSTED = 'Nothing was written. Set the handset aside: its identity cannot be trusted.';
-const QUARANTINE = 'Keep the handset in quarantine and hand it to the security officer with this message.';
 
 export const identify: Step<'identify'> = {
   name: 'identify',
@@ -23,22 +23,8 @@ export const identify: Step<'identify'> = {
     context.facts.identity = identity;
     context.register(presence.serial ?? identity.serialNumber, identity);
     checkIdentity(presence, identity);
-    const history = context.history();
-    if (history.unreadable) {
-      throw new StepFailure(
-        'QUARANTINED',
-        `its journal holds an entry from an older station version that this version cannot read as data (${history.unreadable.step} ${history.unreadable.status}, ` +
-          `'${displaySafe(history.unreadable.detail ?? '', 200)}'), so what was done to it is not certain; it gets no further writes`,
-        QUARANTINE,
-      );
-    }
-    if (history.alarm) {
-      throw new StepFailure(
-        'QUARANTINED',
-        `an earlier attempt raised the alarm ${history.alarm.code} on this handset (${displaySafe(history.alarm.detail ?? '', 300)}); it gets no further writes`,
-        QUARANTINE,
-      );
-    }
+    const quarantine = quarantineOf(context.history());
+    if (quarantine) throw quarantinedAtIdentify(quarantine);
     const provisioned = context.records.log.provisionedSeq(context.deviceId());
     return {
       status: 'passed',

@@ -222,6 +222,14 @@ export const en = {
     aborted: 'Stopped by an operator. Retry when ready.',
     paused: 'Held before its next step while the batch is paused. Resume the batch to go on.',
   },
+  // A quarantined handset (an alarm stopped it): its own state on the card, in the detail view and in History.
+  quarantine: {
+    state: 'Quarantined \u2014 hand to the security officer',
+    action: 'Hand it to the security officer with its record. Retry is off: it gets no further writes.',
+    outcome: 'Quarantined',
+    detailHeading: 'In quarantine',
+    raisedAt: 'Alarm raised at {{step}}',
+  },
   failure: {
     NO_PROFILE: { what: 'No device profile matches this handset', action: 'Set it aside: this station does not know this model.' },
     CONNECT_FAILED: { what: 'The station could not talk to the handset', action: 'Check the cable and that no other program holds the handset, then retry.' },
@@ -247,6 +255,9 @@ export const en = {
     LOCKED_UNVERIFIED: { what: 'The bootloader is locked but the handset does not hold this bundle', action: 'Set it aside and tell the supervisor.' },
     REBOOT_TIMEOUT: { what: 'The handset did not come back after rebooting', action: 'Unplug it and plug it in again; it resumes where it stopped.' },
     CHECK_FAILED: { what: 'A final check over the handset\u2019s AT port failed', action: 'Retry the checks; if they fail again, set the handset aside.' },
+    HANDSET_FAULTY: { what: 'A final check found a fault in the handset', action: 'Set it aside for the repair bench; do not ship it.' },
+    FIRMWARE_MISMATCH: { what: 'The handset runs another system version than the bundle', action: 'Set it aside and tell the supervisor: flashing it again would not change what it runs.' },
+    CHECK_ALARM: { what: 'ALARM: the running system contradicts a burned fuse or the lock', action: 'Quarantine the handset and hand it to the security officer.' },
     AT_TIMEOUT: { what: 'The booted handset did not answer on its AT port', action: 'Retry the checks; if they fail again, set the handset aside.' },
     ABORTED: { what: 'Stopped by an operator', action: 'Retry the handset when ready.' },
     IDENTITY_CHANGED: { what: 'Another handset now answers on this link', action: 'Unplug both handsets and plug the first in again alone; it resumes where it stopped.' },

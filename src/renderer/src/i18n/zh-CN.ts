@@ -214,6 +214,14 @@ export const zhCN: Messages = {
     aborted: '已被操作员停止。准备好后请重试。',
     paused: '批次已暂停，手机停在下一步之前。继续批次后将接着进行。',
   },
+  // 被隔离的手机（警报使其停止）：在卡片、详情和历史记录中有其自己的状态。
+  quarantine: {
+    state: '已隔离 \u2014 请交给安全负责人',
+    action: '请将手机连同其记录交给安全负责人。重试已停用：该手机不再接受任何写入。',
+    outcome: '已隔离',
+    detailHeading: '隔离中',
+    raisedAt: '警报发生于{{step}}',
+  },
   failure: {
     NO_PROFILE: { what: '没有与此手机匹配的设备配置', action: '请将其放到一边：本工作站不支持此型号。' },
     CONNECT_FAILED: { what: '工作站无法与手机通信', action: '请检查数据线，并确认没有其他程序占用手机，然后重试。' },
@@ -239,6 +247,9 @@ export const zhCN: Messages = {
     LOCKED_UNVERIFIED: { what: '引导程序已锁定，但手机中不是此固件包', action: '请将其放到一边并告知主管。' },
     REBOOT_TIMEOUT: { what: '手机重启后没有重新连接', action: '请拔下后重新插入；将从中断处继续。' },
     CHECK_FAILED: { what: '通过手机 AT 端口进行的最终检查未通过', action: '请重试检查；如果再次失败，请将手机放到一边。' },
+    HANDSET_FAULTY: { what: '最终检查发现手机存在故障', action: '请将其送往维修台；不得发货。' },
+    FIRMWARE_MISMATCH: { what: '手机运行的系统版本与固件包不符', action: '请将其放到一边并告知主管：再次刷机也不会改变其运行的系统。' },
+    CHECK_ALARM: { what: '警报：运行中的系统与已熔断的熔丝或锁定状态相矛盾', action: '请隔离该手机并交给安全负责人。' },
     AT_TIMEOUT: { what: '已启动的手机未在 AT 端口上响应', action: '请重试检查；如果再次失败，请将手机放到一边。' },
     ABORTED: { what: '已被操作员停止', action: '准备好后请重试该手机。' },
     IDENTITY_CHANGED: { what: '此连接上现在应答的是另一部手机', action: '请拔下两部手机，只重新插入第一部；将从中断处继续。' },

@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HandsetDetail as Detail, StationApi } from '../../../shared/api.ts';
-import type { HandsetSnapshot } from '../../../shared/pipeline.ts';
+import type { HandsetSnapshot, Quarantine } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { LabelPreview } from '../components/Labels.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { useReprint } from '../hooks/useReprint.ts';
+import { QUARANTINE_ICON } from '../phase.ts';
+import { stationText } from '../shown-text.ts';
 import { shownError, type ShownError } from '../station-client.ts';
 import { Readback, RecordFacts, StepLog } from './RecordView.tsx';
 
@@ -37,6 +39,7 @@ export function HandsetDetail({ station, serial, live, onClose }: { readonly sta
           <dt>{t('detail.profile')}</dt>
           <dd>{live?.profile ? displaySafe(live.profile, 64) : '—'}</dd>
         </dl>
+        {live?.quarantine && <QuarantineFacts quarantine={live.quarantine} />}
         <ErrorText error={error} />
         {detail && (
           <>
@@ -60,6 +63,30 @@ export function HandsetDetail({ station, serial, live, onClose }: { readonly sta
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** The alarm that put the handset in quarantine, above everything else the detail shows. */
+function QuarantineFacts({ quarantine }: { readonly quarantine: Quarantine }) {
+  const { t, i18n } = useTranslation();
+  const known = i18n.exists(`failure.${quarantine.code}.what`);
+  return (
+    <section className="quarantine-facts" aria-labelledby="quarantine-heading">
+      <h4 id="quarantine-heading">{t('quarantine.detailHeading')}</h4>
+      <p>
+        <StateBadge tone="alarm" icon={QUARANTINE_ICON} label={t('quarantine.state')} />
+      </p>
+      <p>
+        <strong>{known ? t(`failure.${quarantine.code}.what`) : stationText(quarantine.message)}</strong> <span className="code">{quarantine.code}</span>
+        {quarantine.step && <> · {t('quarantine.raisedAt', { step: t(`steps.${quarantine.step}`) })}</>}
+      </p>
+      {known && (
+        <p className="wrap" data-station-words>
+          {stationText(quarantine.message)}
+        </p>
+      )}
+      <p>{t('quarantine.action')}</p>
+    </section>
   );
 }
 

@@ -9,7 +9,7 @@ import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { formatDateTime, formatNumber } from '../format.ts';
 import { exportFileName } from '../shell-client.ts';
 import { shownError, type ShownError } from '../station-client.ts';
-import { RecordFacts, StepLog } from './RecordView.tsx';
+import { OutcomeBadge, RecordFacts, StepLog } from './RecordView.tsx';
 import { UnprintedLabels } from './UnprintedLabels.tsx';
 
 type Format = 'csv' | 'jsonl' | 'pdf';
@@ -147,7 +147,7 @@ export function History({ station }: { readonly station: StationApi }) {
                   <td>{record.imei === null ? '—' : displaySafe(record.imei, 32)}</td>
                   <td>{'assetTag' in record && record.assetTag !== null ? displaySafe(record.assetTag, 64) : '—'}</td>
                   <td>
-                    <StateBadge tone={record.outcome === 'provisioned' ? 'done' : 'alarm'} label={record.outcome === 'failed' && record.failedStep ? `${t('outcome.failed')}: ${t(`steps.${record.failedStep}`)}` : t(`outcome.${record.outcome}`)} />
+                    <OutcomeBadge record={record} />
                   </td>
                   <td>
                     <button type="button" onClick={() => void show(record.seq)} aria-label={t('history.openRecord', { seq: record.seq })}>

@@ -2,7 +2,9 @@ import { useTranslation } from 'react-i18next';
 import type { ProvisioningRecord, StepEvent } from '../../../shared/records.ts';
 import type { FuseReadback } from '../../../shared/step-events.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
+import { isQuarantine } from '../../../shared/failures.ts';
 import { StateBadge } from '../components/StateBadge.tsx';
+import { QUARANTINE_ICON } from '../phase.ts';
 import { identityFacts } from '../identity-facts.ts';
 import { deviceText, stationText } from '../shown-text.ts';
 import { formatDateTime, formatTime } from '../format.ts';
@@ -30,6 +32,19 @@ export function Readback({ title, values }: { readonly title: string; readonly v
         </dl>
       )}
     </section>
+  );
+}
+
+/** A record's outcome: provisioned, failed at a step, or quarantined by the alarm it records (its own icon and word). */
+export function OutcomeBadge({ record }: { readonly record: ProvisioningRecord }) {
+  const { t } = useTranslation();
+  if (record.outcome === 'provisioned') return <StateBadge tone="done" label={t('outcome.provisioned')} />;
+  const step = record.failedStep ? `: ${t(`steps.${record.failedStep}`)}` : '';
+  const code = 'failureCode' in record ? record.failureCode : null;
+  return isQuarantine(code) ? (
+    <StateBadge tone="alarm" icon={QUARANTINE_ICON} label={`${t('quarantine.outcome')}${step}`} />
+  ) : (
+    <StateBadge tone="alarm" label={`${t('outcome.failed')}${step}`} />
   );
 }
 
@@ -82,7 +97,7 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
         <dl className="facts">
           <dt>{t('detail.outcome')}</dt>
           <dd>
-            <StateBadge tone={record.outcome === 'provisioned' ? 'done' : 'alarm'} label={t(`outcome.${record.outcome}`)} />
+            <OutcomeBadge record={record} />
           </dd>
           <dt>{t('detail.record')}</dt>
           <dd>

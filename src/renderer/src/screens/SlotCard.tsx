@@ -1,4 +1,4 @@
-import { memo, useMemo } from 'react';
+import { memo, useId, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { STEP_NAMES, type StepName } from '../../../shared/records.ts';
@@ -11,7 +11,7 @@ import { labelNotPrinted, phaseLook, STEP_ICONS } from '../phase.ts';
 
 /** Words every card repeats, translated once per language instead of 40 times per card per render. */
 export interface CardWords {
-  readonly fixed: Readonly<Record<'empty' | 'serial' | 'unknownSerial' | 'stepList' | 'nextAction' | 'labelNotPrinted' | 'retry' | 'abort' | 'details', string>>;
+  readonly fixed: Readonly<Record<'empty' | 'serial' | 'unknownSerial' | 'stepList' | 'nextAction' | 'labelNotPrinted' | 'retry' | 'abort' | 'details' | 'quarantineAction', string>>;
   readonly steps: Readonly<Record<StepName, string>>;
   /** `stepState[step][state]`: "Flash: running", for screen readers. */
   readonly stepState: Readonly<Record<StepName, Readonly<Record<StepState, string>>>>;
@@ -32,6 +32,7 @@ export function cardWords(t: TFunction): CardWords {
     retry: t('grid.retry'),
     abort: t('grid.abort'),
     details: t('grid.details'),
+    quarantineAction: t('quarantine.action'),
   };
   return { fixed, steps, stepState };
 }
@@ -63,6 +64,7 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
     [t, title],
   );
   const { fixed } = words;
+  const actionId = useId();
   if (!handset) {
     return (
       <article className="slot-card empty" aria-label={title}>
@@ -75,20 +77,23 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
   }
   const look = phaseLook(handset, t);
   const serial = handset.serial === null ? null : displaySafe(handset.serial, 64);
-  const { progress, reason } = handset;
-  const knownReason = reason !== null && t(`failure.${reason.code}.what`, { defaultValue: '' }) !== '';
-  const headline = reason && (knownReason ? t(`failure.${reason.code}.what`) : reason.message);
-  const nextAction = reason && (knownReason ? t(`failure.${reason.code}.action`) : reason.action);
+  const { progress, reason, quarantine } = handset;
+  // A quarantined handset shows the alarm that put it there, not what a later attempt stopped with (QUARANTINED at identify).
+  const finding = quarantine ?? reason;
+  const knownReason = finding !== null && t(`failure.${finding.code}.what`, { defaultValue: '' }) !== '';
+  const headline = finding && (knownReason ? t(`failure.${finding.code}.what`) : finding.message);
+  const nextAction = quarantine ? fixed.quarantineAction : reason && (knownReason ? t(`failure.${reason.code}.action`) : reason.action);
   const active = ACTIVE_PHASES.has(handset.phase);
-  const retryable = handset.phase === 'failed' || handset.phase === 'aborted';
+  // The station refuses to retry a quarantined handset; the button says so by being off, the next action says why.
+  const retryable = (handset.phase === 'failed' || handset.phase === 'aborted') && quarantine === null;
   // A card with a failure to show keeps its steps to a row of icons (named on hover and to screen readers): the
   // badge names the failed step, and the headline, next action and buttons need the room.
-  const showsReason = reason !== null && handset.phase !== 'provisioned';
+  const showsReason = finding !== null && handset.phase !== 'provisioned';
   return (
-    <article className={`slot-card tone-${look.tone}${showsReason ? ' with-reason' : ''}`} aria-label={title} data-slot={slot}>
+    <article className={`slot-card tone-${look.tone}${showsReason ? ' with-reason' : ''}${quarantine ? ' quarantined' : ''}`} aria-label={title} data-slot={slot}>
       <header className="slot-head">
         <h3 title={displaySafe(title, 32)}>{displaySafe(title, 32)}</h3>
-        <StateBadge tone={look.tone} label={look.label} />
+        <StateBadge tone={look.tone} label={look.label} {...(look.icon ? { icon: look.icon } : {})} />
       </header>
       <p className="serial" title={serial ?? undefined}>
         <span className="muted">{fixed.serial}</span> <strong>{serial ?? fixed.unknownSerial}</strong>
@@ -112,14 +117,14 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
       {showsReason && (
         <div className="reason" role={handset.phase === 'failed' ? 'alert' : undefined}>
           <p className="reason-what" title={headline ?? undefined}>
-            <strong data-station-words={knownReason ? undefined : true}>{headline}</strong> <span className="code">{reason.code}</span>
+            <strong data-station-words={knownReason ? undefined : true}>{headline}</strong> <span className="code">{finding.code}</span>
           </p>
-          <p className="reason-action" title={nextAction ?? undefined}>
-            <span className="muted">{fixed.nextAction}</span> <span data-station-words={knownReason ? undefined : true}>{nextAction}</span>
+          <p className="reason-action" id={actionId} title={nextAction ?? undefined}>
+            <span className="muted">{fixed.nextAction}</span> <span data-station-words={knownReason || quarantine ? undefined : true}>{nextAction}</span>
           </p>
           {knownReason && (
-            <p className="reason-detail" data-station-words title={reason.message}>
-              {reason.message}
+            <p className="reason-detail" data-station-words title={finding.message}>
+              {finding.message}
             </p>
           )}
         </div>
@@ -131,7 +136,13 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
       )}
       {look.prompt && !reason && <p className="prompt">{look.prompt}</p>}
       <footer className="slot-actions">
-        <button type="button" disabled={!retryable || handset.serial === null} onClick={() => handset.serial && actions.retry(handset.serial)} aria-label={buttonNames.retry}>
+        <button
+          type="button"
+          disabled={!retryable || handset.serial === null}
+          onClick={() => handset.serial && actions.retry(handset.serial)}
+          aria-label={buttonNames.retry}
+          aria-describedby={quarantine ? actionId : undefined}
+        >
           {fixed.retry}
         </button>
         <button type="button" disabled={!active || handset.serial === null} onClick={() => handset.serial && actions.abort(handset.serial)} aria-label={buttonNames.abort}>
@@ -157,6 +168,8 @@ export function sameHandsetView(x: HandsetSnapshot | null, y: HandsetSnapshot | 
     x.reason?.code === y.reason?.code &&
     x.reason?.message === y.reason?.message &&
     x.reason?.action === y.reason?.action &&
+    x.quarantine?.code === y.quarantine?.code &&
+    x.quarantine?.message === y.quarantine?.message &&
     x.progress?.partition === y.progress?.partition &&
     x.progress?.bytesDone === y.progress?.bytesDone &&
     x.progress?.bytesTotal === y.progress?.bytesTotal &&
