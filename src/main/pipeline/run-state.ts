@@ -1,5 +1,6 @@
 // The live state of one slot's run, as its snapshot shows it: which handset, which step, how each
 // step stands, why it stopped. The runner changes it; every change asks for a snapshot.
+import type { UnprintedCause } from '../../shared/labels.ts';
 import { initialSteps, type FailureReason, type HandsetSnapshot, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
 import type { StepName } from '../../shared/records.ts';
 
@@ -21,6 +22,8 @@ export class RunState {
   progress: TransferProgress | null = null;
   reason: FailureReason | null = null;
   recordSeq: number | null = null;
+  /** Why the label step left the label unprinted, as it journaled it; shown only while that step stands skipped. */
+  unprintedLabel: UnprintedCause | null = null;
   #updatedAt = new Date().toISOString();
   readonly #changed: () => void;
 
@@ -63,6 +66,7 @@ export class RunState {
       progress: this.progress,
       reason: this.reason,
       recordSeq: this.recordSeq,
+      unprintedLabel: this.steps.label === 'skipped' ? this.unprintedLabel : null,
       updatedAt: this.#updatedAt,
     };
   }
