@@ -135,6 +135,28 @@ export const en = {
     'under-temperature': 'too cold',
     'corrupt-ram': 'memory fault',
   },
+  // Issue 20 #8, #11, #15: fuses in words, a label without a printer, confirmations of one-click actions.
+  /** What a fuse does, by its code (the fuse grammar of src/shared/identifiers.ts); a code without words is shown as the code alone. */
+  fuseWords: {
+    CAMERA_DISABLE: 'permanently disables the camera',
+    GPS_DISABLE: 'permanently disables GPS',
+    SECURE_BOOT: 'permanently turns on secure boot',
+  },
+  fuseNamed: '{{code}} ({{words}})',
+  noPrinter: {
+    label: 'Label not printed — no printer',
+    setPrinter: 'Set a label printer in Settings',
+    askAdmin: 'No label printer is configured: an admin sets one in Settings, then the labels can be printed from History.',
+  },
+  confirm: {
+    abortTitle: 'Abort {{slot}}?',
+    abortText: 'Handset {{serial}} stops at once, even in the middle of flashing. It needs Retry to finish.',
+    abortButton: 'Abort handset',
+    keepRunning: 'Keep running',
+    shiftTitle: 'Start a new shift?',
+    shiftText: 'The counts of handsets done ({{done}}) and failed ({{failed}}) this shift start again from zero. The records do not change.',
+    shiftButton: 'Start new shift',
+  },
   gate: {
     title: 'Supervisor authorisation',
     burnsAndLocks_one:
