@@ -146,7 +146,7 @@ export const en = {
   noPrinter: {
     label: 'Label not printed — no printer',
     setPrinter: 'Set a label printer in Settings',
-    askAdmin: 'No label printer is configured: an admin sets one in Settings, then the labels can be printed from History.',
+    askAdmin: 'No printer: an admin sets a label printer in Settings, then the labels can be printed from History.',
   },
   confirm: {
     abortTitle: 'Abort {{slot}}?',

@@ -139,7 +139,7 @@ export const zhCN: Messages = {
   noPrinter: {
     label: '标签未打印——没有打印机',
     setPrinter: '在设置中配置标签打印机',
-    askAdmin: '未配置标签打印机：管理员在设置中配置后，即可在历史记录中打印这些标签。',
+    askAdmin: '没有打印机：管理员在设置中配置标签打印机后，即可在历史记录中打印这些标签。',
   },
   confirm: {
     abortTitle: '中止 {{slot}}？',
