@@ -142,7 +142,7 @@ for (const [language, locale] of [
       await page.getByRole('button', { name: m.nav.signOut }).click();
       await signIn(page, m, TECHNICIAN);
       await nav.getByRole('button', { name: m.nav.station }).click();
-      await expect(batchBar).toContainText(m.noPrinter.askAdmin);
+      await expect(batchBar).toContainText(m.noPrinter.askAdminShort);
       await expect(page.getByRole('button', { name: m.noPrinter.setPrinter })).toHaveCount(0);
       expect(await english()).toEqual([]);
       await card(1).getByRole('button', { name: fill(m.grid.detailsLabel, { slot: fill(m.grid.slotNumber, { number: 1 }) }) }).click();

@@ -49,7 +49,7 @@ export function PrinterBadge({ status }: { readonly status: LabelStatus | null }
  * What can be done about labels while the station has no printer (issue 20 #11): an admin is offered the way to
  * Settings (`onSetPrinter`), anyone else is told who sets one. Reprint is not offered: there is nowhere to send it.
  */
-export function NoPrinterAction({ onSetPrinter }: { readonly onSetPrinter: (() => void) | null }) {
+export function NoPrinterAction({ onSetPrinter, short }: { readonly onSetPrinter: (() => void) | null; readonly short?: boolean }) {
   const { t } = useTranslation();
   if (onSetPrinter) {
     return (
@@ -58,7 +58,7 @@ export function NoPrinterAction({ onSetPrinter }: { readonly onSetPrinter: (() =
       </button>
     );
   }
-  return <p className="hint">{t('noPrinter.askAdmin')}</p>;
+  return <p className="hint">{short ? t('noPrinter.askAdminShort') : t('noPrinter.askAdmin')}</p>;
 }
 
 /** Whether the station is known to have no label printer (not while its state is still being asked for). */

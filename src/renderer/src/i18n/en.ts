@@ -145,7 +145,9 @@ export const en = {
   fuseNamed: '{{code}} ({{words}})',
   noPrinter: {
     label: 'Label not printed — no printer',
-    setPrinter: 'Set a label printer in Settings',
+    setPrinter: 'Set a printer in Settings',
+    /** Beside "No label printer configured" on the batch bar, where a whole sentence would cost the grid a row. */
+    askAdminShort: 'An admin sets one in Settings',
     askAdmin: 'No printer: an admin sets a label printer in Settings, then the labels can be printed from History.',
   },
   confirm: {

@@ -138,7 +138,8 @@ export const zhCN: Messages = {
   fuseNamed: '{{code}}（{{words}}）',
   noPrinter: {
     label: '标签未打印——没有打印机',
-    setPrinter: '在设置中配置标签打印机',
+    setPrinter: '在设置中配置打印机',
+    askAdminShort: '由管理员在设置中配置',
     askAdmin: '没有打印机：管理员在设置中配置标签打印机后，即可在历史记录中打印这些标签。',
   },
   confirm: {

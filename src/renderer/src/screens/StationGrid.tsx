@@ -113,7 +113,7 @@ const BatchBar = memo(function BatchBar({ station, batch, snapshot, onSetPrinter
           {t('counters.reset')}
         </button>
         <PrinterBadge status={printer} />
-        {labelsWithoutPrinter && <NoPrinterAction onSetPrinter={onSetPrinter} />}
+        {labelsWithoutPrinter && <NoPrinterAction onSetPrinter={onSetPrinter} short />}
       </div>
       {confirmingShift && (
         <ConfirmDialog
