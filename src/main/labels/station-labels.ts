@@ -42,7 +42,8 @@ export interface StationLabels {
 /** The station's label calls over its printer, templates and label service. */
 export function createStationLabels({ printer, templates, service }: StationLabelParts): StationLabels {
   const requirePrinter = (): LabelPrinterSettings => {
-    if (!printer) throw new LabelError('PRINTER_FAILED', 'the station settings name no labelPrinter; set one in station-settings.json (docs/labels.md).');
+    // Its own code: nothing failed, there is nowhere to print (the UI then words it and offers Settings to an admin).
+    if (!printer) throw new LabelError('NO_PRINTER', 'no label printer is configured: an admin sets one on the Settings screen (labelPrinter in station-settings.json, docs/labels.md).');
     return printer;
   };
   return {

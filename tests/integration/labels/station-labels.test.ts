@@ -54,7 +54,8 @@ describe('a station\'s labels', () => {
     settings({});
     const none = await openStationLabels({ databasePath: station.records.databasePath });
     expect(none.labelStep()).toBe(NO_PRINTER);
-    await expect(none.printerStatus()).rejects.toThrow(/name no labelPrinter/);
+    await expect(none.printerStatus()).rejects.toMatchObject({ code: 'NO_PRINTER', message: expect.stringMatching(/no label printer is configured/) });
+    await expect(none.reprint('ANY0001', 'tech', 'smudged')).rejects.toMatchObject({ code: 'NO_PRINTER' });
     settings({ labelPrinter: { address: 'cups:zebra', template: '3x1-203' } });
     await expect(openStationLabels({ databasePath: station.records.databasePath })).rejects.toThrow('there is no label template 3x1-203; known: 2x1-203, 2x1-300, 4x2-203, 4x2-300.');
     settings({ labelPrinter: { address: 'lpt1:', template: '2x1-203' } });

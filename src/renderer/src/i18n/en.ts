@@ -52,6 +52,7 @@ export const en = {
     SETTINGS_INVALID: 'The station settings file has errors',
     SLOT_NAME_TAKEN: 'Another slot already has this name',
     NO_TEMPLATE: 'The station has no label template of that name',
+    NO_PRINTER: 'No label printer is configured: an admin sets one in Settings',
     'bad-request': 'The request was not valid',
     dialog: 'The file dialog could not be opened',
     // Export write failures (issue 20 #10): the station names the folder as {{folder}}.

@@ -46,6 +46,7 @@ export const zhCN: Messages = {
     SETTINGS_INVALID: '工作站设置文件有错误',
     SLOT_NAME_TAKEN: '已有其他插槽使用此名称',
     NO_TEMPLATE: '工作站没有这个名称的标签模板',
+    NO_PRINTER: '未配置标签打印机：请管理员在设置中配置',
     'bad-request': '请求无效',
     dialog: '无法打开文件对话框',
     // Export write failures (issue 20 #10): the station names the folder as {{folder}}.
