@@ -36,7 +36,10 @@ for (const [language, locale] of [
       const card = (position: number) => page.getByRole('article', { name: fill(m.grid.slotNumber, { number: position }), exact: true });
       // English on the page that is the UI's, not the admin's display name ("Depot Admin").
       const english = async () => (await untranslated(page, language)).filter((text) => !ADMIN.name.includes(text));
-      const snapshotOf = async (serial: string) => ((await depot.station['pipeline.snapshot'](undefined)) as PipelineSnapshot).handsets.find((handset) => handset.serial === serial);
+      const snapshotOf = async (serial: string) => {
+        const snapshot = (await depot.station['pipeline.snapshot'](undefined)) as PipelineSnapshot;
+        return snapshot.handsets.find((handset) => handset.serial === serial);
+      };
 
       // #8: batch setup says what each fuse does, the code beside it.
       await page.getByRole('button', { name: m.setup.verify }).click();
@@ -63,7 +66,8 @@ for (const [language, locale] of [
       depot.handset('WORDS001').plugIn();
       await expect(card(1)).toContainText(m.phase.provisioned, { timeout: 90_000 });
       await expect(card(1)).toContainText(m.noPrinter.label);
-      await expect(card(1).getByRole('listitem', { name: fill(m.grid.stepState, { step: m.steps.label, state: m.stepState.skipped }) })).toBeVisible();
+      const labelStep = fill(m.grid.stepState, { step: m.steps.label, state: m.stepState.skipped });
+      await expect(card(1).getByRole('listitem', { name: labelStep })).toBeVisible();
       expect(await snapshotOf('WORDS001')).toMatchObject({ steps: { label: 'skipped' }, unprintedLabel: 'no-printer' });
       // What an admin can do about it, once, on the batch bar.
       const batchBar = page.getByRole('region', { name: m.grid.batch });

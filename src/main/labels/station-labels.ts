@@ -43,7 +43,9 @@ export interface StationLabels {
 export function createStationLabels({ printer, templates, service }: StationLabelParts): StationLabels {
   const requirePrinter = (): LabelPrinterSettings => {
     // Its own code: nothing failed, there is nowhere to print (the UI then words it and offers Settings to an admin).
-    if (!printer) throw new LabelError('NO_PRINTER', 'no label printer is configured: an admin sets one on the Settings screen (labelPrinter in station-settings.json, docs/labels.md).');
+    if (!printer) {
+      throw new LabelError('NO_PRINTER', 'no label printer is configured: an admin sets one on the Settings screen (labelPrinter in station-settings.json, docs/labels.md).');
+    }
     return printer;
   };
   return {

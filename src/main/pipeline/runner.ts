@@ -87,7 +87,9 @@ export class StepRunner {
     const outcome = await step.run(this.#contextFor(step.name, signal));
     this.#state.profileId = this.#link.profile?.profile.id ?? this.#state.profileId;
     // The live state carries the label's cause as data, beside the step's state, from the same facts the journal gets.
-    if (step.name === 'label' && outcome.status === 'skipped') this.#state.unprintedLabel = (outcome.data as StepData<'label', 'skipped'>)?.unprinted ?? 'not-taken';
+    if (step.name === 'label' && outcome.status === 'skipped') {
+      this.#state.unprintedLabel = (outcome.data as StepData<'label', 'skipped'>)?.unprinted ?? 'not-taken';
+    }
     await this.#journal(step.name, outcome.status, outcome.data, null, outcome.detail);
     return outcome.status === 'passed' ? (outcome.provisioned ?? null) : null;
   }

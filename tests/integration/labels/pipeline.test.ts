@@ -62,7 +62,8 @@ describe('the pipeline label step', () => {
 
   it('provisions the handsets all the same when the printer is unreachable; their labels stay unprinted', async () => {
     const { station, final, labelEvents, service, records } = await provisionWithPrinter(`tcp://127.0.0.1:${await closedPort()}`, ['LBLOFF01', 'LBLOFF02']);
-    expect(final.handsets.map((handset) => [handset.phase, handset.steps.label, handset.unprintedLabel])).toEqual(Array(2).fill(['provisioned', 'skipped', 'not-taken']));
+    const labelStates = final.handsets.map((handset) => [handset.phase, handset.steps.label, handset.unprintedLabel]);
+    expect(labelStates).toEqual(Array(2).fill(['provisioned', 'skipped', 'not-taken']));
     expect(final.printer).toMatchObject({ state: 'offline' });
     for (const events of labelEvents) expect(events).toMatchObject([{ status: 'started' }, { status: 'skipped', data: { unprinted: 'not-taken' }, detail: expect.stringMatching(/label unprinted \(job \d+\): .*cannot reach the printer at 127\.0\.0\.1:\d+: connection refused/) }]);
     expect(service.unprinted().map((entry) => entry.serial).sort()).toEqual(['LBLOFF01', 'LBLOFF02']);

@@ -44,7 +44,9 @@ describe('fuses in words', () => {
   it('says what a fuse does with its code beside it, in the operator language', () => {
     expect(fuseInWords('CAMERA_DISABLE', t.en)).toBe('CAMERA_DISABLE (permanently disables the camera)');
     expect(fuseInWords('GPS_DISABLE', t['zh-CN'])).toBe('GPS_DISABLE（永久禁用 GPS 定位）');
-    expect(fusesInWords(['CAMERA_DISABLE', 'GPS_DISABLE'], t.en)).toBe('CAMERA_DISABLE (permanently disables the camera) and GPS_DISABLE (permanently disables GPS)');
+    expect(fusesInWords(['CAMERA_DISABLE', 'GPS_DISABLE'], t.en)).toBe(
+      'CAMERA_DISABLE (permanently disables the camera) and GPS_DISABLE (permanently disables GPS)',
+    );
   });
 
   it('shows a fuse it has no words for as its code alone, and anything else escaped, never as other text', () => {
