@@ -45,5 +45,6 @@ export function createLabelStep(service: LabelService, printer: LabelPrinterSett
       if (answer.status === 'accepted') return { status: 'passed', detail: `label job ${queued.job.id} printed: ${answer.detail}` };
       return { status: 'skipped', unprinted: 'not-taken', detail: `label unprinted (job ${queued.job.id}): ${answer.detail}; ${reprintHint}` };
     },
+    unprinted: (recordSeq) => (service.isPrinted(recordSeq) ? null : 'not-taken'),
   };
 }

@@ -52,7 +52,11 @@ export function createStationLabels({ printer, templates, service }: StationLabe
     printer,
     templates,
     service,
-    labelStep: () => (printer ? createLabelStep(service, printer) : NO_PRINTER),
+    labelStep: () =>
+      printer
+        ? createLabelStep(service, printer)
+        : // A label printed earlier, on a printer since removed, still counts as printed.
+          { ...NO_PRINTER, unprinted: (seq) => (service.isPrinted(seq) ? null : 'no-printer') },
     reprint: async (serial, operatorId, reason, other) => service.reprint(serial, other ?? requirePrinter(), operatorId, reason),
     preview: async (serial, template, format) => service.preview(service.recordBySerial(serial), template ?? printer?.template ?? FALLBACK_TEMPLATE, format ?? printer?.format ?? 'zpl'),
     batchPreview: async (input, template, format) => renderBatchPreview(input, templates.get(template ?? printer?.template ?? FALLBACK_TEMPLATE), format ?? printer?.format ?? 'zpl'),

@@ -114,7 +114,7 @@ export class HandsetRun {
       this.#state.serial = device.serial;
       this.#state.deviceId = device.id;
       const provisioned = this.#context.records.log.provisionedSeq(device.id);
-      if (provisioned !== null) return this.#state.provisioned(provisioned);
+      if (provisioned !== null) return this.#state.provisioned(provisioned, this.#context.labels.unprinted(provisioned));
       const history = historyOf(this.#context.records.journal.stepEvents(device.id));
       const profile = this.#context.profiles.forProduct(device.identity['product'] ?? '');
       // Not done with its irreversible steps, in quarantine, or of no known model: it waits to be plugged in in fastboot.

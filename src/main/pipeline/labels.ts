@@ -12,8 +12,12 @@ export type LabelOutcome =
 export interface LabelStep {
   /** Never throws for a printer problem: the label is then marked unprinted and the handset stays provisioned. */
   label(record: ProvisioningRecord, signal: AbortSignal): Promise<LabelOutcome>;
+  /** Why the label of a record committed earlier is unprinted, null once a printer took it: a provisioned handset met again. */
+  unprinted(recordSeq: number): UnprintedCause | null;
 }
 
+/** Without a printer, and without the records' label jobs to ask (a batch given no labels): nothing is printed. */
 export const NO_PRINTER: LabelStep = {
   label: async () => ({ status: 'skipped', unprinted: 'no-printer', detail: 'label not printed: no printer configured' }),
+  unprinted: () => 'no-printer',
 };

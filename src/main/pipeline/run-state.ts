@@ -46,9 +46,11 @@ export class RunState {
     this.set(state === 'running' ? { step } : {});
   }
 
-  /** A handset's record says this batch provisioned it: every step shows passed. */
-  provisioned(recordSeq: number): void {
+  /** A handset's record says this batch provisioned it: every step shows passed, but a label still unprinted (as History lists it). */
+  provisioned(recordSeq: number, unprintedLabel: UnprintedCause | null): void {
     for (const step of Object.keys(this.steps) as StepName[]) this.steps[step] = 'passed';
+    if (unprintedLabel !== null) this.steps.label = 'skipped';
+    this.unprintedLabel = unprintedLabel;
     this.recordSeq = recordSeq;
     this.set({ phase: 'provisioned', step: null });
   }

@@ -55,7 +55,7 @@ export class StepRunner {
     try {
       for (const step of steps) {
         const provisioned = await this.#step(step, signal);
-        if (provisioned !== null) return this.#state.provisioned(provisioned);
+        if (provisioned !== null) return this.#state.provisioned(provisioned, this.#context.labels.unprinted(provisioned));
       }
       this.#state.set({ phase: 'provisioned', step: null });
     } catch (error) {

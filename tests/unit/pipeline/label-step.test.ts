@@ -84,6 +84,12 @@ describe('the label step', () => {
     expect(service.requests).toEqual([]);
   });
 
+  it("tells why an earlier record's label is unprinted, and nothing once a printer took it (a provisioned handset met again)", () => {
+    expect(stepOver(new FakeLabelService(undefined, true)).unprinted(RECORD.seq)).toBeNull();
+    expect(stepOver(new FakeLabelService(undefined, false)).unprinted(RECORD.seq)).toBe('not-taken');
+    expect(NO_PRINTER.unprinted(RECORD.seq)).toBe('no-printer');
+  });
+
   it('is skipped as no-printer on a station without a printer: the label is unprinted, as History lists it', async () => {
     expect(await run(NO_PRINTER)).toEqual({ status: 'skipped', data: { unprinted: 'no-printer' }, detail: 'label not printed: no printer configured' });
   });
