@@ -6,6 +6,14 @@ import { z } from 'zod';
 export const LABEL_FORMATS = ['zpl', 'pdf', 'png'] as const;
 export type LabelFormat = (typeof LABEL_FORMATS)[number];
 
+/**
+ * Why a provisioned handset's label is unprinted, as its label step journals it and its snapshot shows
+ * it: the station has no printer (`no-printer`, nothing was sent), or a printer did not take the label
+ * in time or refused it (`not-taken`). Either way the records list it as unprinted until a printer takes it.
+ */
+export const UNPRINTED_CAUSES = ['no-printer', 'not-taken'] as const;
+export type UnprintedCause = (typeof UNPRINTED_CAUSES)[number];
+
 /** The text fields a template may place; each is a value of the provisioning record. */
 export const LABEL_TEXT_FIELDS = ['serial', 'imei', 'model', 'imageVersion', 'date', 'assetTag'] as const;
 export type LabelTextField = (typeof LABEL_TEXT_FIELDS)[number];

@@ -3,7 +3,7 @@
 // table and the operator UI render exactly these.
 import { z } from 'zod';
 import { STEP_NAMES, type StepName } from './records.ts';
-import type { PrinterStatus } from './labels.ts';
+import type { PrinterStatus, UnprintedCause } from './labels.ts';
 
 export const STEP_STATES = ['waiting', 'running', 'passed', 'failed', 'skipped'] as const;
 export type StepState = (typeof STEP_STATES)[number];
@@ -65,6 +65,8 @@ export interface HandsetSnapshot {
   readonly quarantine: Quarantine | null;
   /** The provisioning record's sequence number once one is committed. */
   readonly recordSeq: number | null;
+  /** Why the label is unprinted while the label step stands skipped (no printer, or the printer did not take it); else null. */
+  readonly unprintedLabel: UnprintedCause | null;
   readonly updatedAt: string;
 }
 

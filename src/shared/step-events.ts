@@ -4,6 +4,7 @@
 // text for the operator only and is never parsed.
 import { z } from 'zod';
 import { sha256HexSchema } from './identifiers.ts';
+import { UNPRINTED_CAUSES } from './labels.ts';
 import type { StepName, StepStatus } from './records.ts';
 
 const u32 = z.int().min(0).max(0xffffffff);
@@ -115,7 +116,13 @@ export const STEP_DATA = {
     skipped: none,
   },
   record: { started: begin, passed: z.strictObject({ outcome: z.enum(['provisioned', 'failed']), seq: z.int().positive() }), failed: noFacts, skipped: none },
-  label: { started: begin, passed: none, failed: noFacts, skipped: none },
+  label: {
+    started: begin,
+    passed: none,
+    failed: noFacts,
+    /** Why the label is unprinted; null in events journaled before the station said (a printer's answer only in the detail). */
+    skipped: z.strictObject({ unprinted: z.enum(UNPRINTED_CAUSES) }).nullable(),
+  },
 } as const satisfies Record<StepName, Record<StepStatus, z.ZodType>>;
 
 type DataOf<Step extends StepName, Status extends StepStatus> = z.infer<(typeof STEP_DATA)[Step][Status]>;

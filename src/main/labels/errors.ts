@@ -2,7 +2,7 @@
 // what to do. `code` is stable for the front ends.
 import { CodedError } from '../../shared/coded-error.ts';
 
-export type LabelErrorCode = 'TEMPLATE_INVALID' | 'NO_TEMPLATE' | 'NO_RECORD' | 'NOT_LABELLABLE' | 'DOES_NOT_FIT' | 'PRINTER_FAILED';
+export type LabelErrorCode = 'TEMPLATE_INVALID' | 'NO_TEMPLATE' | 'NO_RECORD' | 'NOT_LABELLABLE' | 'DOES_NOT_FIT' | 'NO_PRINTER' | 'PRINTER_FAILED';
 
 export class LabelError extends CodedError<LabelErrorCode> {
   constructor(code: LabelErrorCode, message: string) {

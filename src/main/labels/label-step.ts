@@ -38,12 +38,13 @@ export function createLabelStep(service: LabelService, printer: LabelPrinterSett
         queued = await service.print({ record, printer, operatorId: record.operatorId, reason: earlier ? RESUMED_REASON : null });
       } catch (error) {
         const kind = error instanceof LabelError ? error.code : 'LABEL_FAILED';
-        return { status: 'skipped', detail: `label not printed (${kind}): ${describeFailure(error)}` };
+        return { status: 'skipped', unprinted: 'not-taken', detail: `label not printed (${kind}): ${describeFailure(error)}` };
       }
       const answer = await Promise.race([queued.outcome, waitOrAbort(waitMs, signal)]);
-      if (answer === 'waited') return { status: 'skipped', detail: `label job ${queued.job.id} queued on ${queued.job.printer}, not printed yet; it stays unprinted until the printer takes it` };
+      if (answer === 'waited') return { status: 'skipped', unprinted: 'not-taken', detail: `label job ${queued.job.id} queued on ${queued.job.printer}, not printed yet; it stays unprinted until the printer takes it` };
       if (answer.status === 'accepted') return { status: 'passed', detail: `label job ${queued.job.id} printed: ${answer.detail}` };
-      return { status: 'skipped', detail: `label unprinted (job ${queued.job.id}): ${answer.detail}; ${reprintHint}` };
+      return { status: 'skipped', unprinted: 'not-taken', detail: `label unprinted (job ${queued.job.id}): ${answer.detail}; ${reprintHint}` };
     },
+    unprinted: (recordSeq) => (service.isPrinted(recordSeq) ? null : 'not-taken'),
   };
 }

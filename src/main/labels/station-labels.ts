@@ -42,14 +42,21 @@ export interface StationLabels {
 /** The station's label calls over its printer, templates and label service. */
 export function createStationLabels({ printer, templates, service }: StationLabelParts): StationLabels {
   const requirePrinter = (): LabelPrinterSettings => {
-    if (!printer) throw new LabelError('PRINTER_FAILED', 'the station settings name no labelPrinter; set one in station-settings.json (docs/labels.md).');
+    // Its own code: nothing failed, there is nowhere to print (the UI then words it and offers Settings to an admin).
+    if (!printer) {
+      throw new LabelError('NO_PRINTER', 'no label printer is configured: an admin sets one on the Settings screen (labelPrinter in station-settings.json, docs/labels.md).');
+    }
     return printer;
   };
   return {
     printer,
     templates,
     service,
-    labelStep: () => (printer ? createLabelStep(service, printer) : NO_PRINTER),
+    labelStep: () =>
+      printer
+        ? createLabelStep(service, printer)
+        : // A label printed earlier, on a printer since removed, still counts as printed.
+          { ...NO_PRINTER, unprinted: (seq) => (service.isPrinted(seq) ? null : 'no-printer') },
     reprint: async (serial, operatorId, reason, other) => service.reprint(serial, other ?? requirePrinter(), operatorId, reason),
     preview: async (serial, template, format) => service.preview(service.recordBySerial(serial), template ?? printer?.template ?? FALLBACK_TEMPLATE, format ?? printer?.format ?? 'zpl'),
     batchPreview: async (input, template, format) => renderBatchPreview(input, templates.get(template ?? printer?.template ?? FALLBACK_TEMPLATE), format ?? printer?.format ?? 'zpl'),

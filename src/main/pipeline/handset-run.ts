@@ -113,7 +113,7 @@ export class HandsetRun {
       this.#state.serial = device.serial;
       this.#state.deviceId = device.id;
       const provisioned = this.#context.records.log.provisionedSeq(device.id);
-      if (provisioned !== null) return this.#state.provisioned(provisioned);
+      if (provisioned !== null) return this.#state.provisioned(provisioned, this.#context.labels.unprinted(provisioned));
       const history = historyOf(this.#context.records.journal.stepEvents(device.id));
       const profile = this.#context.profiles.forProduct(device.identity['product'] ?? '');
       const quarantine = quarantineOf(history);

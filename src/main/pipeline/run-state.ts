@@ -1,5 +1,6 @@
 // The live state of one slot's run, as its snapshot shows it: which handset, which step, how each
 // step stands, why it stopped. The runner changes it; every change asks for a snapshot.
+import type { UnprintedCause } from '../../shared/labels.ts';
 import { initialSteps, type FailureReason, type HandsetSnapshot, type Quarantine, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
 import type { StepName } from '../../shared/records.ts';
 
@@ -24,6 +25,8 @@ export class RunState {
   /** From the journal (quarantine.ts) once the handset is known; kept across phases until another handset is met here. */
   quarantine: Quarantine | null = null;
   recordSeq: number | null = null;
+  /** Why the label step left the label unprinted, as it journaled it; shown only while that step stands skipped. */
+  unprintedLabel: UnprintedCause | null = null;
   #updatedAt = new Date().toISOString();
   readonly #changed: () => void;
 
@@ -47,9 +50,11 @@ export class RunState {
     this.set(state === 'running' ? { step } : {});
   }
 
-  /** A handset's record says this batch provisioned it: every step shows passed. */
-  provisioned(recordSeq: number): void {
+  /** A handset's record says this batch provisioned it: every step shows passed, but a label still unprinted (as History lists it). */
+  provisioned(recordSeq: number, unprintedLabel: UnprintedCause | null): void {
     for (const step of Object.keys(this.steps) as StepName[]) this.steps[step] = 'passed';
+    if (unprintedLabel !== null) this.steps.label = 'skipped';
+    this.unprintedLabel = unprintedLabel;
     this.recordSeq = recordSeq;
     this.set({ phase: 'provisioned', step: null });
   }
@@ -68,6 +73,7 @@ export class RunState {
       reason: this.reason,
       quarantine: this.quarantine,
       recordSeq: this.recordSeq,
+      unprintedLabel: this.steps.label === 'skipped' ? this.unprintedLabel : null,
       updatedAt: this.#updatedAt,
     };
   }

@@ -56,7 +56,7 @@ export class StepRunner {
     try {
       for (const step of steps) {
         const provisioned = await this.#step(step, signal);
-        if (provisioned !== null) return this.#state.provisioned(provisioned);
+        if (provisioned !== null) return this.#state.provisioned(provisioned, this.#context.labels.unprinted(provisioned));
       }
       this.#state.set({ phase: 'provisioned', step: null });
     } catch (error) {
@@ -87,6 +87,10 @@ export class StepRunner {
     await this.#journal(step.name, 'started', { event: 'begin' }, null, null);
     const outcome = await step.run(this.#contextFor(step.name, signal));
     this.#state.profileId = this.#link.profile?.profile.id ?? this.#state.profileId;
+    // The live state carries the label's cause as data, beside the step's state, from the same facts the journal gets.
+    if (step.name === 'label' && outcome.status === 'skipped') {
+      this.#state.unprintedLabel = (outcome.data as StepData<'label', 'skipped'>)?.unprinted ?? 'not-taken';
+    }
     await this.#journal(step.name, outcome.status, outcome.data, null, outcome.detail);
     return outcome.status === 'passed' ? (outcome.provisioned ?? null) : null;
   }

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DEFAULT_IDLE_LOCK_MINUTES, type BatchStatus, type Session, type StationApi, type StationSettingsView } from '../../shared/api.ts';
 import type { StationInfo } from '../../shared/types.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
+import { ConfirmDialog } from './components/ConfirmDialog.tsx';
 import { ErrorText } from './components/StateBadge.tsx';
 import { useIdleLock } from './hooks/useIdleLock.ts';
 import { useSnapshot } from './hooks/useSnapshot.ts';
@@ -30,6 +32,7 @@ export function App({ station }: { readonly station: StationApi }) {
   const [settings, setSettings] = useState<StationSettingsView | null>(null);
   const [gateOpen, setGateOpen] = useState(false);
   const [detailSerial, setDetailSerial] = useState<string | null>(null);
+  const [aborting, setAborting] = useState<{ readonly serial: string; readonly slot: string } | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [preferences, setPreferences] = usePreferences();
   const snapshot = useSnapshot(station);
@@ -58,6 +61,7 @@ export function App({ station }: { readonly station: StationApi }) {
     async (idle: boolean) => {
       setGateOpen(false);
       setDetailSerial(null);
+      setAborting(null);
       await station['session.signOut'](undefined).catch(() => undefined);
       setLockedAfterIdle(idle ? idleLockMinutes : null);
       setSession(null);
@@ -80,10 +84,23 @@ export function App({ station }: { readonly station: StationApi }) {
   const actions: SlotActions = useMemo(
     () => ({
       retry: (serial) => void act(() => station['handset.retry']({ serial })),
-      abort: (serial) => void act(() => station['handset.abort']({ serial })),
+      abort: (serial, slot) => setAborting({ serial, slot }),
       details: (serial) => setDetailSerial(serial),
     }),
     [station, act],
+  );
+
+  // Where an admin sets the label printer; others are told who can (issue 20 #11).
+  const isAdmin = session?.operator.role === 'admin';
+  const setPrinter = useMemo(
+    () =>
+      isAdmin
+        ? () => {
+            setDetailSerial(null);
+            setView('settings');
+          }
+        : null,
+    [isAdmin],
   );
 
   if (session === undefined) return <p className="loading">{t('common.connecting')}</p>;
@@ -132,6 +149,7 @@ export function App({ station }: { readonly station: StationApi }) {
                 snapshot={snapshot}
                 slotNames={settings?.slotNames ?? NO_SLOT_NAMES}
                 actions={actions}
+                onSetPrinter={setPrinter}
                 onPause={(pause) => void act(() => station[pause ? 'batch.pause' : 'batch.resume'](undefined))}
                 onOpenGate={() => setGateOpen(true)}
               />
@@ -144,7 +162,7 @@ export function App({ station }: { readonly station: StationApi }) {
                 }}
               />
             ))}
-          {view === 'history' && <History station={station} />}
+          {view === 'history' && <History station={station} onSetPrinter={setPrinter} />}
           {view === 'settings' && <Settings station={station} session={session} settings={settings} preferences={preferences} onPreferences={setPreferences} onSettings={setSettings} />}
           {gateOpen && batch && (
             <GateDialog
@@ -157,8 +175,25 @@ export function App({ station }: { readonly station: StationApi }) {
               }}
             />
           )}
+          {aborting && (
+            <ConfirmDialog
+              title={t('confirm.abortTitle', { slot: displaySafe(aborting.slot, 32) })}
+              text={t('confirm.abortText', { serial: displaySafe(aborting.serial, 64) })}
+              confirm={t('confirm.abortButton')}
+              cancel={t('confirm.keepRunning')}
+              danger
+              onConfirm={() => void act(() => station['handset.abort']({ serial: aborting.serial }))}
+              onClose={() => setAborting(null)}
+            />
+          )}
           {detailSerial !== null && (
-            <HandsetDetail station={station} serial={detailSerial} live={snapshot?.handsets.find((handset) => handset.serial === detailSerial) ?? null} onClose={() => setDetailSerial(null)} />
+            <HandsetDetail
+              station={station}
+              serial={detailSerial}
+              live={snapshot?.handsets.find((handset) => handset.serial === detailSerial) ?? null}
+              onSetPrinter={setPrinter}
+              onClose={() => setDetailSerial(null)}
+            />
           )}
         </>
       )}

@@ -1,5 +1,6 @@
 // How a handset's state reads on its card: a tone (colour and icon) and the words for it.
 import type { TFunction } from 'i18next';
+import type { UnprintedCause } from '../../shared/labels.ts';
 import type { HandsetSnapshot, StepState } from '../../shared/pipeline.ts';
 import type { Tone } from './components/StateBadge.tsx';
 
@@ -44,11 +45,12 @@ export function phaseLook(handset: HandsetSnapshot, t: TFunction): PhaseLook {
 }
 
 /**
- * A provisioned handset whose label the printer did not take. The label step is skipped only when a
- * printer is configured and failed; without one it passes, so this needs no word about the settings.
+ * Why a provisioned handset's label is unprinted (its label step skipped), as the station says it: no printer,
+ * or the printer did not take it; null when it was printed. A snapshot from before the station said counts as not taken.
  */
-export function labelNotPrinted(handset: HandsetSnapshot): boolean {
-  return handset.phase === 'provisioned' && handset.steps.label === 'skipped';
+export function labelNotPrinted(handset: HandsetSnapshot): UnprintedCause | null {
+  if (handset.phase !== 'provisioned' || handset.steps.label !== 'skipped') return null;
+  return handset.unprintedLabel ?? 'not-taken';
 }
 
 /**

@@ -35,7 +35,7 @@ describe('the pipeline label step', () => {
     try {
       const serials = ['LBLPIPE1', 'LBLPIPE2', 'LBLPIPE3'];
       const { station, final, labelEvents, records } = await provisionWithPrinter(`tcp://127.0.0.1:${zebra.port}`, serials);
-      expect(final.handsets.map((handset) => handset.phase)).toEqual(['provisioned', 'provisioned', 'provisioned']);
+      expect(final.handsets.map((handset) => [handset.phase, handset.unprintedLabel])).toEqual(Array(3).fill(['provisioned', null]));
       // The printer's state is station state: every front end sees it in the snapshot and the --json events.
       expect(final.printer).toMatchObject({ state: 'ready', address: `tcp://127.0.0.1:${zebra.port}` });
       const seen = new Map<string, string>();
@@ -62,9 +62,10 @@ describe('the pipeline label step', () => {
 
   it('provisions the handsets all the same when the printer is unreachable; their labels stay unprinted', async () => {
     const { station, final, labelEvents, service, records } = await provisionWithPrinter(`tcp://127.0.0.1:${await closedPort()}`, ['LBLOFF01', 'LBLOFF02']);
-    expect(final.handsets.map((handset) => handset.phase)).toEqual(['provisioned', 'provisioned']);
+    const labelStates = final.handsets.map((handset) => [handset.phase, handset.steps.label, handset.unprintedLabel]);
+    expect(labelStates).toEqual(Array(2).fill(['provisioned', 'skipped', 'not-taken']));
     expect(final.printer).toMatchObject({ state: 'offline' });
-    for (const events of labelEvents) expect(events).toMatchObject([{ status: 'started' }, { status: 'skipped', detail: expect.stringMatching(/label unprinted \(job \d+\): .*cannot reach the printer at 127\.0\.0\.1:\d+: connection refused/) }]);
+    for (const events of labelEvents) expect(events).toMatchObject([{ status: 'started' }, { status: 'skipped', data: { unprinted: 'not-taken' }, detail: expect.stringMatching(/label unprinted \(job \d+\): .*cannot reach the printer at 127\.0\.0\.1:\d+: connection refused/) }]);
     expect(service.unprinted().map((entry) => entry.serial).sort()).toEqual(['LBLOFF01', 'LBLOFF02']);
     expect(records.checkIntegrity()).toMatchObject({ database: [], chain: { intact: true } });
     await station.close();

@@ -53,8 +53,12 @@ describe('a station\'s labels', () => {
   it('without a printer labels nothing; a printer naming an unknown template is refused with the names known', async () => {
     settings({});
     const none = await openStationLabels({ databasePath: station.records.databasePath });
-    expect(none.labelStep()).toBe(NO_PRINTER);
-    await expect(none.printerStatus()).rejects.toThrow(/name no labelPrinter/);
+    const step = none.labelStep();
+    expect(step.label).toBe(NO_PRINTER.label);
+    // A record without an accepted label: unprinted for want of a printer, as History lists it.
+    expect(step.unprinted(424242)).toBe('no-printer');
+    await expect(none.printerStatus()).rejects.toMatchObject({ code: 'NO_PRINTER', message: expect.stringMatching(/no label printer is configured/) });
+    await expect(none.reprint('ANY0001', 'tech', 'smudged')).rejects.toMatchObject({ code: 'NO_PRINTER' });
     settings({ labelPrinter: { address: 'cups:zebra', template: '3x1-203' } });
     await expect(openStationLabels({ databasePath: station.records.databasePath })).rejects.toThrow('there is no label template 3x1-203; known: 2x1-203, 2x1-300, 4x2-203, 4x2-300.');
     settings({ labelPrinter: { address: 'lpt1:', template: '2x1-203' } });

@@ -86,6 +86,16 @@ describe('a batch of virtual handsets', () => {
     for (const event of events.filter((candidate) => candidate.step === 'fuse' || candidate.step === 'lock')) expect(event.authorisation).toMatchObject({ authorised: true });
   });
 
+  it('leaves each label unprinted for want of a printer (the station has none), as data in the journal and in the snapshot', () => {
+    for (const serial of ['GOOD0001', 'GOOD0002']) {
+      expect(bySerial(serial)).toMatchObject({ phase: 'provisioned', steps: { record: 'passed', label: 'skipped' }, unprintedLabel: 'no-printer' });
+      const device = station.records.journal.findDevice(station.started.info.id, serial);
+      const label = station.records.journal.stepEvents(device?.id as number).filter((event) => event.step === 'label' && event.status !== 'started');
+      expect(label).toMatchObject([{ status: 'skipped', data: { unprinted: 'no-printer' } }]);
+    }
+    expect(bySerial('FAILFLASH')).toMatchObject({ steps: { label: 'waiting' }, unprintedLabel: null });
+  });
+
   it("flashes the demo bundle's boot image, stored re-sparsed (its zero padding as FILL), so that each provisioned handset's boot partition hashes to the signed expanded content", async () => {
     const boot = station.started.bundle.manifest.partitions.find((partition) => partition.name === 'boot');
     expect(boot).toMatchObject({ sparse: true });

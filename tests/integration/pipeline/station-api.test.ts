@@ -160,7 +160,7 @@ describe('the pipeline through the station API', () => {
     expect(Buffer.from((preview as { value: LabelImage }).value.png, 'base64').subarray(1, 4).toString()).toBe('PNG');
     const batch = await dispatch(opened.station, 'labels.batchPreview', { assetTagPattern: 'T-{seq:04}', product: 'lockstep-ref', bundleVersion: '1.0.0-demo' });
     expect(Buffer.from((batch as { value: LabelImage }).value.png, 'base64').subarray(1, 4).toString()).toBe('PNG');
-    expect(await dispatch(opened.station, 'labels.reprint', { serial: 'LSIM0001', reason: 'label smudged' })).toMatchObject({ ok: false, error: { failure: 'PRINTER_FAILED' } });
+    expect(await dispatch(opened.station, 'labels.reprint', { serial: 'LSIM0001', reason: 'label smudged' })).toMatchObject({ ok: false, error: { failure: 'NO_PRINTER' } });
   });
 
   it('answers retry and abort for a handset that has nothing to retry or abort with false, not an error', async () => {

@@ -1,7 +1,7 @@
 // The label step with the station's label step (labels/label-step.ts) over a fake label service (the
 // printer's side): the committed record's label is printed, or left unprinted and the step skipped,
-// and a printer problem never fails the handset. The step journals no data; its detail is the
-// printer's answer for the operator.
+// and a printer problem never fails the handset. A skipped step journals why the label is unprinted
+// (no printer, or the printer did not take it) as data; its detail is the printer's answer for the operator.
 import { describe, expect, it } from 'vitest';
 import { LabelError } from '../../../src/main/labels/errors.ts';
 import type { LabelService, PrintRequest, QueuedJob } from '../../../src/main/labels/label-service.ts';
@@ -65,17 +65,17 @@ describe('the label step', () => {
   it('is skipped, never failed, when the printer refuses the label, saying how to print it later', async () => {
     const service = new FakeLabelService({ status: 'failed', detail: 'paper out', printerStatus: null });
     const outcome = await run(stepOver(service));
-    expect(outcome).toMatchObject({ status: 'skipped', data: null });
+    expect(outcome).toMatchObject({ status: 'skipped', data: { unprinted: 'not-taken' } });
     expect(outcome.detail).toBe(`label unprinted (job 3): paper out; print it later with: lockstep label print --serial ${SERIAL}`);
   });
 
   it('is skipped when the label cannot be queued, naming the label error', async () => {
     const service = new FakeLabelService(undefined, false, new LabelError('PRINTER_FAILED', 'no route to the printer'));
-    expect(await run(stepOver(service))).toMatchObject({ status: 'skipped', data: null, detail: 'label not printed (PRINTER_FAILED): no route to the printer' });
+    expect(await run(stepOver(service))).toMatchObject({ status: 'skipped', data: { unprinted: 'not-taken' }, detail: 'label not printed (PRINTER_FAILED): no route to the printer' });
   });
 
   it('is skipped with the job left queued when the printer has not answered within the wait', async () => {
-    expect(await run(stepOver(new FakeLabelService(undefined), 0))).toMatchObject({ status: 'skipped', detail: expect.stringContaining('queued on tcp://10.0.0.9:9100, not printed yet') });
+    expect(await run(stepOver(new FakeLabelService(undefined), 0))).toMatchObject({ status: 'skipped', data: { unprinted: 'not-taken' }, detail: expect.stringContaining('queued on tcp://10.0.0.9:9100, not printed yet') });
   });
 
   it('prints nothing again for a label printed before', async () => {
@@ -84,7 +84,13 @@ describe('the label step', () => {
     expect(service.requests).toEqual([]);
   });
 
-  it('passes, saying so, on a station without a printer', async () => {
-    expect(await run(NO_PRINTER)).toEqual({ status: 'passed', data: null, detail: 'no printer configured' });
+  it("tells why an earlier record's label is unprinted, and nothing once a printer took it (a provisioned handset met again)", () => {
+    expect(stepOver(new FakeLabelService(undefined, true)).unprinted(RECORD.seq)).toBeNull();
+    expect(stepOver(new FakeLabelService(undefined, false)).unprinted(RECORD.seq)).toBe('not-taken');
+    expect(NO_PRINTER.unprinted(RECORD.seq)).toBe('no-printer');
+  });
+
+  it('is skipped as no-printer on a station without a printer: the label is unprinted, as History lists it', async () => {
+    expect(await run(NO_PRINTER)).toEqual({ status: 'skipped', data: { unprinted: 'no-printer' }, detail: 'label not printed: no printer configured' });
   });
 });

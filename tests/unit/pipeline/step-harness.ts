@@ -320,7 +320,7 @@ export function harness<S extends StepName>(step: S, options: HarnessOptions = {
     batch,
     records: options.records?.store ?? { log: { provisionedSeq: () => options.provisionedSeq ?? null } },
     profiles: { forUsb: () => found, forProduct: () => found },
-    labels: { label: unexpected('a label') },
+    labels: { label: unexpected('a label'), unprinted: unexpected('a label') },
     signal: new AbortController().signal,
     facts,
     link,

@@ -8,6 +8,7 @@ export const label: Step<'label'> = {
   async run(context) {
     const committed = context.committedRecord();
     const outcome = await context.labels.label(committed, context.signal);
-    return { status: outcome.status, data: null, detail: outcome.detail };
+    if (outcome.status === 'passed') return { status: 'passed', data: null, detail: outcome.detail };
+    return { status: 'skipped', data: { unprinted: outcome.unprinted }, detail: outcome.detail };
   },
 };

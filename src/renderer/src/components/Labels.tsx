@@ -45,6 +45,25 @@ export function PrinterBadge({ status }: { readonly status: LabelStatus | null }
   return <StateBadge tone={tone} label={label} />;
 }
 
+/**
+ * What can be done about labels while the station has no printer (issue 20 #11): an admin is offered the way to
+ * Settings (`onSetPrinter`), anyone else is told who sets one. Reprint is not offered: there is nowhere to send it.
+ */
+export function NoPrinterAction({ onSetPrinter, short }: { readonly onSetPrinter: (() => void) | null; readonly short?: boolean }) {
+  const { t } = useTranslation();
+  if (onSetPrinter) {
+    return (
+      <button type="button" onClick={onSetPrinter}>
+        {t('noPrinter.setPrinter')}
+      </button>
+    );
+  }
+  return <p className="hint">{short ? t('noPrinter.askAdminShort') : t('noPrinter.askAdmin')}</p>;
+}
+
+/** Whether the station is known to have no label printer (not while its state is still being asked for). */
+export const hasNoPrinter = (status: LabelStatus | null): boolean => status !== null && status.printer === null;
+
 /** Which label to draw: a handset's from its record, or a batch's before it starts. */
 export type LabelRequest =
   | { readonly kind: 'handset'; readonly serial: string }

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { formatList } from '../format.ts';
+import { fusesInWords } from '../fuse-words.ts';
 import { StateBadge } from './StateBadge.tsx';
 
 /** A bundle's irreversible policy in words: which fuses it burns and whether it locks the bootloader. */
@@ -10,7 +10,7 @@ export function PolicyText({ fuses, lockBootloader }: { readonly fuses: readonly
     <ul className="policy">
       {fuses.length > 0 && (
         <li>
-          <StateBadge tone="attention" label={t('policy.fuses', { fuses: formatList(fuses), count: fuses.length })} />
+          <StateBadge tone="attention" label={t('policy.fuses', { fuses: fusesInWords(fuses, t), count: fuses.length })} />
         </li>
       )}
       {lockBootloader && (

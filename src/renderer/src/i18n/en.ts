@@ -52,6 +52,7 @@ export const en = {
     SETTINGS_INVALID: 'The station settings file has errors',
     SLOT_NAME_TAKEN: 'Another slot already has this name',
     NO_TEMPLATE: 'The station has no label template of that name',
+    NO_PRINTER: 'No label printer is configured: an admin sets one in Settings',
     'bad-request': 'The request was not valid',
     dialog: 'The file dialog could not be opened',
     // Export write failures (issue 20 #10): the station names the folder as {{folder}}.
@@ -134,6 +135,30 @@ export const en = {
     'over-temperature': 'too hot',
     'under-temperature': 'too cold',
     'corrupt-ram': 'memory fault',
+  },
+  // Issue 20 #8, #11, #15: fuses in words, a label without a printer, confirmations of one-click actions.
+  /** What a fuse does, by its code (the fuse grammar of src/shared/identifiers.ts); a code without words is shown as the code alone. */
+  fuseWords: {
+    CAMERA_DISABLE: 'permanently disables the camera',
+    GPS_DISABLE: 'permanently disables GPS',
+    SECURE_BOOT: 'permanently turns on secure boot',
+  },
+  fuseNamed: '{{code}} ({{words}})',
+  noPrinter: {
+    label: 'Label not printed — no printer',
+    setPrinter: 'Set a printer in Settings',
+    /** Beside "No label printer configured" on the batch bar, where a whole sentence would cost the grid a row. */
+    askAdminShort: 'An admin sets one in Settings',
+    askAdmin: 'No printer: an admin sets a label printer in Settings, then the labels can be printed from History.',
+  },
+  confirm: {
+    abortTitle: 'Abort {{slot}}?',
+    abortText: 'Handset {{serial}} stops at once, even in the middle of flashing. It needs Retry to finish.',
+    abortButton: 'Abort handset',
+    keepRunning: 'Keep running',
+    shiftTitle: 'Start a new shift?',
+    shiftText: 'The counts of handsets done ({{done}}) and failed ({{failed}}) this shift start again from zero. The records do not change.',
+    shiftButton: 'Start new shift',
   },
   gate: {
     title: 'Supervisor authorisation',

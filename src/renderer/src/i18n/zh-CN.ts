@@ -46,6 +46,7 @@ export const zhCN: Messages = {
     SETTINGS_INVALID: '工作站设置文件有错误',
     SLOT_NAME_TAKEN: '已有其他插槽使用此名称',
     NO_TEMPLATE: '工作站没有这个名称的标签模板',
+    NO_PRINTER: '未配置标签打印机：请管理员在设置中配置',
     'bad-request': '请求无效',
     dialog: '无法打开文件对话框',
     // Export write failures (issue 20 #10): the station names the folder as {{folder}}.
@@ -128,6 +129,28 @@ export const zhCN: Messages = {
     'over-temperature': '温度过高',
     'under-temperature': '温度过低',
     'corrupt-ram': '内存故障',
+  },
+  // Issue 20 #8, #11, #15: fuses in words, a label without a printer, confirmations of one-click actions.
+  fuseWords: {
+    CAMERA_DISABLE: '永久禁用摄像头',
+    GPS_DISABLE: '永久禁用 GPS 定位',
+    SECURE_BOOT: '永久启用安全启动',
+  },
+  fuseNamed: '{{code}}（{{words}}）',
+  noPrinter: {
+    label: '标签未打印——没有打印机',
+    setPrinter: '在设置中配置打印机',
+    askAdminShort: '由管理员在设置中配置',
+    askAdmin: '没有打印机：管理员在设置中配置标签打印机后，即可在历史记录中打印这些标签。',
+  },
+  confirm: {
+    abortTitle: '中止 {{slot}}？',
+    abortText: '手机 {{serial}} 将立即停止，即使正在刷写。之后需要点击“重试”才能完成。',
+    abortButton: '中止手机',
+    keepRunning: '继续运行',
+    shiftTitle: '开始新班次？',
+    shiftText: '本班完成（{{done}}）和失败（{{failed}}）的手机计数将从零重新开始。记录不会改变。',
+    shiftButton: '开始新班次',
   },
   gate: {
     title: '主管授权',

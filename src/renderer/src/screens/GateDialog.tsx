@@ -4,7 +4,7 @@ import type { BatchStatus, StationApi } from '../../../shared/api.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
-import { formatList } from '../format.ts';
+import { fusesInWords } from '../fuse-words.ts';
 import { shownError, type ShownError } from '../station-client.ts';
 
 /**
@@ -70,7 +70,7 @@ export function GateDialog({ station, batch, onAuthorised, onClose }: { readonly
 }
 
 function consequenceText(t: ReturnType<typeof useTranslation>['t'], fuses: readonly string[], lock: boolean, cap: number, batch: string): string {
-  if (fuses.length > 0 && lock) return t('gate.burnsAndLocks', { fuses: formatList(fuses), count: cap, batch });
-  if (fuses.length > 0) return t('gate.burns', { fuses: formatList(fuses), count: cap, batch });
+  if (fuses.length > 0 && lock) return t('gate.burnsAndLocks', { fuses: fusesInWords(fuses, t), count: cap, batch });
+  if (fuses.length > 0) return t('gate.burns', { fuses: fusesInWords(fuses, t), count: cap, batch });
   return t('gate.locks', { count: cap, batch });
 }

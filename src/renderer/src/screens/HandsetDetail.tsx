@@ -4,7 +4,7 @@ import type { HandsetDetail as Detail, StationApi } from '../../../shared/api.ts
 import type { HandsetSnapshot, Quarantine } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
-import { LabelPreview } from '../components/Labels.tsx';
+import { hasNoPrinter, LabelPreview, NoPrinterAction, usePrinterStatus } from '../components/Labels.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { useReprint } from '../hooks/useReprint.ts';
 import { QUARANTINE_ICON } from '../phase.ts';
@@ -12,9 +12,19 @@ import { stationText } from '../shown-text.ts';
 import { shownError, type ShownError } from '../station-client.ts';
 import { Readback, RecordFacts, StepLog } from './RecordView.tsx';
 
+interface HandsetDetailProps {
+  readonly station: StationApi;
+  readonly serial: string;
+  readonly live: HandsetSnapshot | null;
+  /** An admin's way to Settings while the station has no printer; null for everyone else. */
+  readonly onSetPrinter: (() => void) | null;
+  readonly onClose: () => void;
+}
+
 /** One handset of the batch: where it sits, its journal with timestamps, its readbacks and its record. */
-export function HandsetDetail({ station, serial, live, onClose }: { readonly station: StationApi; readonly serial: string; readonly live: HandsetSnapshot | null; readonly onClose: () => void }) {
+export function HandsetDetail({ station, serial, live, onSetPrinter, onClose }: HandsetDetailProps) {
   const { t } = useTranslation();
+  const printer = usePrinterStatus(station);
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   // The live slot while the handset is on the grid; where it was identified once it has left.
@@ -53,7 +63,7 @@ export function HandsetDetail({ station, serial, live, onClose }: { readonly sta
           <section aria-labelledby="label-heading">
             <h4 id="label-heading">{t('labels.label')}</h4>
             <LabelPreview station={station} request={{ kind: 'handset', serial }} />
-            <Reprint station={station} serial={serial} />
+            {printer && (hasNoPrinter(printer) ? <NoPrinterAction onSetPrinter={onSetPrinter} /> : <Reprint station={station} serial={serial} />)}
           </section>
         )}
       </div>

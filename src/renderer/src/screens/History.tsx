@@ -17,7 +17,7 @@ type Format = 'csv' | 'jsonl' | 'pdf';
 /** Records per page: a screenful and more; older ones come a page at a time, searched and paged by the station. */
 export const HISTORY_PAGE_SIZE = 50;
 
-export function History({ station }: { readonly station: StationApi }) {
+export function History({ station, onSetPrinter }: { readonly station: StationApi; readonly onSetPrinter: (() => void) | null }) {
   const { t } = useTranslation();
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<RecordOutcome | ''>('');
@@ -167,7 +167,7 @@ export function History({ station }: { readonly station: StationApi }) {
           )}
         </>
       )}
-      <UnprintedLabels station={station} />
+      <UnprintedLabels station={station} onSetPrinter={onSetPrinter} />
       <div className="history-tools">
         <ExportPanel station={station} filter={filter} />
         <VerifyPanel station={station} />

@@ -4,6 +4,7 @@ import type { FuseReadback } from '../../../shared/step-events.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { isQuarantine } from '../../../shared/failures.ts';
 import { StateBadge } from '../components/StateBadge.tsx';
+import { fusesInWords } from '../fuse-words.ts';
 import { QUARANTINE_ICON } from '../phase.ts';
 import { identityFacts } from '../identity-facts.ts';
 import { deviceText, stationText } from '../shown-text.ts';
@@ -110,7 +111,7 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
           <dt>{t('detail.firmware')}</dt>
           <dd>{deviceText(record.firmwareVersion)}</dd>
           <dt>{t('detail.fusesBurned')}</dt>
-          <dd>{record.fusesBurned.length === 0 ? '—' : record.fusesBurned.map((fuse) => displaySafe(fuse, 64)).join(', ')}</dd>
+          <dd>{record.fusesBurned.length === 0 ? '—' : fusesInWords(record.fusesBurned, t)}</dd>
           {evidence && evidence.fuseWordsBefore.length > 0 && (
             <>
               <dt>{t('detail.fuseWordsBefore')}</dt>

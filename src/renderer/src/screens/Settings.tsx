@@ -4,6 +4,7 @@ import type { Session, StationApi, StationSettingsView } from '../../../shared/a
 import type { ScanResult } from '../../../shared/types.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
+import { fusesInWords } from '../fuse-words.ts';
 import { chooseLanguage, LANGUAGES, storedLanguage, type Language } from '../i18n/index.ts';
 import { THEMES, type Preferences } from '../preferences.ts';
 import { shownError, type ShownError } from '../station-client.ts';
@@ -160,7 +161,7 @@ function Profiles({ settings }: { readonly settings: StationSettingsView }) {
                 {profile.name} <span className="mono">({profile.id})</span>
               </td>
               <td>{profile.products.join(', ')}</td>
-              <td>{profile.fuses.join(', ')}</td>
+              <td>{fusesInWords(profile.fuses, t)}</td>
             </tr>
           ))}
         </tbody>

@@ -11,7 +11,7 @@ import { labelNotPrinted, phaseLook, STEP_ICONS } from '../phase.ts';
 
 /** Words every card repeats, translated once per language instead of 40 times per card per render. */
 export interface CardWords {
-  readonly fixed: Readonly<Record<'empty' | 'serial' | 'unknownSerial' | 'stepList' | 'nextAction' | 'labelNotPrinted' | 'retry' | 'abort' | 'details' | 'quarantineAction', string>>;
+  readonly fixed: Readonly<Record<'empty' | 'serial' | 'unknownSerial' | 'stepList' | 'nextAction' | 'labelNotPrinted' | 'labelNoPrinter' | 'retry' | 'abort' | 'details' | 'quarantineAction', string>>;
   readonly steps: Readonly<Record<StepName, string>>;
   /** `stepState[step][state]`: "Flash: running", for screen readers. */
   readonly stepState: Readonly<Record<StepName, Readonly<Record<StepState, string>>>>;
@@ -29,6 +29,7 @@ export function cardWords(t: TFunction): CardWords {
     stepList: t('grid.steps'),
     nextAction: t('grid.nextAction'),
     labelNotPrinted: t('grid.labelNotPrinted'),
+    labelNoPrinter: t('noPrinter.label'),
     retry: t('grid.retry'),
     abort: t('grid.abort'),
     details: t('grid.details'),
@@ -42,7 +43,8 @@ const ACTIVE_PHASES: ReadonlySet<RunPhase> = new Set(['running', 'queued', 'paus
 
 export interface SlotActions {
   retry(serial: string): void;
-  abort(serial: string): void;
+  /** Asks first (the card's title names the slot in the question): an abort stops the handset at once. */
+  abort(serial: string, slot: string): void;
   details(serial: string): void;
 }
 
@@ -89,6 +91,7 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
   // A card with a failure to show keeps its steps to a row of icons (named on hover and to screen readers): the
   // badge names the failed step, and the headline, next action and buttons need the room.
   const showsReason = finding !== null && handset.phase !== 'provisioned';
+  const unprinted = labelNotPrinted(handset);
   return (
     <article className={`slot-card tone-${look.tone}${showsReason ? ' with-reason' : ''}${quarantine ? ' quarantined' : ''}`} aria-label={title} data-slot={slot}>
       <header className="slot-head">
@@ -129,9 +132,9 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
           )}
         </div>
       )}
-      {labelNotPrinted(handset) && (
+      {unprinted && (
         <p className="label-state">
-          <StateBadge tone="attention" label={fixed.labelNotPrinted} />
+          <StateBadge tone="attention" label={unprinted === 'no-printer' ? fixed.labelNoPrinter : fixed.labelNotPrinted} />
         </p>
       )}
       {look.prompt && !reason && <p className="prompt">{look.prompt}</p>}
@@ -145,11 +148,11 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
         >
           {fixed.retry}
         </button>
-        <button type="button" disabled={!active || handset.serial === null} onClick={() => handset.serial && actions.abort(handset.serial)} aria-label={buttonNames.abort}>
-          {fixed.abort}
-        </button>
         <button type="button" disabled={handset.serial === null} onClick={() => handset.serial && actions.details(handset.serial)} aria-label={buttonNames.details}>
           {fixed.details}
+        </button>
+        <button type="button" className="abort" disabled={!active || handset.serial === null} onClick={() => handset.serial && actions.abort(handset.serial, title)} aria-label={buttonNames.abort}>
+          {fixed.abort}
         </button>
       </footer>
     </article>
@@ -165,6 +168,7 @@ export function sameHandsetView(x: HandsetSnapshot | null, y: HandsetSnapshot | 
     x.step === y.step &&
     x.serial === y.serial &&
     x.slotName === y.slotName &&
+    x.unprintedLabel === y.unprintedLabel &&
     x.reason?.code === y.reason?.code &&
     x.reason?.message === y.reason?.message &&
     x.reason?.action === y.reason?.action &&

@@ -1,12 +1,14 @@
 import { memo, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BatchStatus, StationApi } from '../../../shared/api.ts';
-import { PrinterBadge, usePrinterStatus } from '../components/Labels.tsx';
+import { hasNoPrinter, NoPrinterAction, PrinterBadge, usePrinterStatus } from '../components/Labels.tsx';
 import type { SlotNames } from '../../../shared/handset.ts';
 import type { HandsetSnapshot, PipelineSnapshot } from '../../../shared/pipeline.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { formatDuration, formatNumber } from '../format.ts';
+import { labelNotPrinted } from '../phase.ts';
 import { usePaced } from '../hooks/usePaced.ts';
 import { useShiftCounters } from '../hooks/useShiftCounters.ts';
 import { useSlotOrder } from '../hooks/useSlotOrder.ts';
@@ -28,11 +30,13 @@ interface StationGridProps {
   readonly snapshot: PipelineSnapshot | null;
   readonly slotNames: SlotNames;
   readonly actions: SlotActions;
+  /** An admin's way to Settings while the station has no printer; null for everyone else. */
+  readonly onSetPrinter: (() => void) | null;
   readonly onPause: (pause: boolean) => void;
   readonly onOpenGate: () => void;
 }
 
-export function StationGrid({ station, batch, snapshot, slotNames, actions, onPause, onOpenGate }: StationGridProps) {
+export function StationGrid({ station, batch, snapshot, slotNames, actions, onSetPrinter, onPause, onOpenGate }: StationGridProps) {
   const { t, i18n } = useTranslation();
   const language = i18n.language;
   const words = useMemo(() => cardWords(i18n.getFixedT(language)), [i18n, language]);
@@ -45,7 +49,7 @@ export function StationGrid({ station, batch, snapshot, slotNames, actions, onPa
       <h2 id="station-heading" className="visually-hidden">
         {t('grid.title')}
       </h2>
-      <BatchBar station={station} batch={batch} snapshot={snapshot} onPause={onPause} onOpenGate={onOpenGate} />
+      <BatchBar station={station} batch={batch} snapshot={snapshot} onSetPrinter={onSetPrinter} onPause={onPause} onOpenGate={onOpenGate} />
       <div className="grid" role="list" aria-label={t('grid.slots')} data-density={order.length > DENSE_ABOVE ? 'dense' : 'normal'}>
         {order.map((slot, index) => {
           const handset = drawn.get(slot);
@@ -66,10 +70,14 @@ export function StationGrid({ station, batch, snapshot, slotNames, actions, onPa
 }
 
 /** Memoised: the grid renders again for every frame of paced cards, the bar only for a new snapshot. */
-const BatchBar = memo(function BatchBar({ station, batch, snapshot, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'>) {
+const BatchBar = memo(function BatchBar({ station, batch, snapshot, onSetPrinter, onPause, onOpenGate }: Omit<StationGridProps, 'slotNames' | 'actions'>) {
   const { t } = useTranslation();
   const printer = usePrinterStatus(station);
   const [shift, resetShift] = useShiftCounters(snapshot);
+  // A new shift zeroes the counts on the bar: asked first, as one click would lose them (issue 20 #15).
+  const [confirmingShift, setConfirmingShift] = useState(false);
+  // Handsets whose labels went nowhere: what can be done about it is said once, beside the printer's state.
+  const labelsWithoutPrinter = hasNoPrinter(printer) && (snapshot?.handsets.some((handset) => labelNotPrinted(handset) === 'no-printer') ?? false);
   const counters = snapshot?.counters;
   const paused = snapshot?.paused ?? false;
   // Offered while no authorisation covers the batch, and while a handset waits for one (the last one's cap is used up).
@@ -101,11 +109,21 @@ const BatchBar = memo(function BatchBar({ station, batch, snapshot, onPause, onO
         <button type="button" onClick={() => onPause(!paused)}>
           {paused ? t('grid.resume') : t('grid.pause')}
         </button>
-        <button type="button" onClick={resetShift} title={t('counters.resetHint')}>
+        <button type="button" onClick={() => setConfirmingShift(true)} title={t('counters.resetHint')}>
           {t('counters.reset')}
         </button>
         <PrinterBadge status={printer} />
+        {labelsWithoutPrinter && <NoPrinterAction onSetPrinter={onSetPrinter} short />}
       </div>
+      {confirmingShift && (
+        <ConfirmDialog
+          title={t('confirm.shiftTitle')}
+          text={t('confirm.shiftText', { done: formatNumber(shift.done), failed: formatNumber(shift.failed) })}
+          confirm={t('confirm.shiftButton')}
+          onConfirm={resetShift}
+          onClose={() => setConfirmingShift(false)}
+        />
+      )}
     </section>
   );
 });

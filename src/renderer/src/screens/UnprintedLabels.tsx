@@ -6,6 +6,7 @@ import type { TFunction } from 'i18next';
 import type { StationApi, UnprintedLabels as UnprintedList, UnprintedLabelView } from '../../../shared/api.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
+import { NoPrinterAction } from '../components/Labels.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { useReprint } from '../hooks/useReprint.ts';
 import { formatDateTime } from '../format.ts';
@@ -20,7 +21,8 @@ function lastAnswer(entry: UnprintedLabelView, t: TFunction): string {
   return t(job.outcome.status === 'failed' ? 'unprinted.failed' : 'unprinted.accepted', { time: formatDateTime(job.outcome.at), detail });
 }
 
-export function UnprintedLabels({ station }: { readonly station: StationApi }) {
+/** `onSetPrinter`: an admin's way to Settings while there is no printer; null for everyone else. */
+export function UnprintedLabels({ station, onSetPrinter }: { readonly station: StationApi; readonly onSetPrinter: (() => void) | null }) {
   const { t } = useTranslation();
   const [answer, setAnswer] = useState<UnprintedList | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
@@ -50,7 +52,12 @@ export function UnprintedLabels({ station }: { readonly station: StationApi }) {
       <h3 id="unprinted-heading">{t('unprinted.title', { count: list?.length ?? 0 })}</h3>
       <ErrorText error={error} />
       {list && list.length === 0 && <p className="hint">{t('unprinted.none')}</p>}
-      {list && list.length > 0 && !canPrint && <p className="hint">{t('unprinted.noPrinter')}</p>}
+      {list && list.length > 0 && !canPrint && (
+        <>
+          <p className="hint">{t('unprinted.noPrinter')}</p>
+          {onSetPrinter && <NoPrinterAction onSetPrinter={onSetPrinter} />}
+        </>
+      )}
       {list && list.length > 0 && (
         <table className="records" aria-label={t('unprinted.table')}>
           <thead>
@@ -58,9 +65,11 @@ export function UnprintedLabels({ station }: { readonly station: StationApi }) {
               <th scope="col">{t('history.serial')}</th>
               <th scope="col">{t('history.assetTag')}</th>
               <th scope="col">{t('unprinted.lastAnswer')}</th>
-              <th scope="col">
-                <span className="visually-hidden">{t('labels.reprint')}</span>
-              </th>
+              {canPrint && (
+                <th scope="col">
+                  <span className="visually-hidden">{t('labels.reprint')}</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -69,11 +78,13 @@ export function UnprintedLabels({ station }: { readonly station: StationApi }) {
                 <td>{displaySafe(entry.serial, 64)}</td>
                 <td>{displaySafe(entry.assetTag, 64)}</td>
                 <td data-station-words>{lastAnswer(entry, t)}</td>
-                <td>
-                  <button type="button" disabled={!canPrint} onClick={() => setReprinting(entry)} aria-label={t('unprinted.reprintLabel', { serial: displaySafe(entry.serial, 64) })}>
-                    {t('labels.reprint')}
-                  </button>
-                </td>
+                {canPrint && (
+                  <td>
+                    <button type="button" onClick={() => setReprinting(entry)} aria-label={t('unprinted.reprintLabel', { serial: displaySafe(entry.serial, 64) })}>
+                      {t('labels.reprint')}
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
