@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, type DepotStream, type DepotSyncState, type DepotTls } from '../../../shared/depot.ts';
+import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, type DepotStream, type DepotTls } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { addStation, depotOverview, initDepot } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError } from '../../depot/errors.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
 import type { CliCommand } from '../command.ts';
+import { describeDepotState } from '../depot-state.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
@@ -71,19 +72,6 @@ function stationPort(values: Values, url: URL): number {
   return Number(text);
 }
 
-function describeState(state: DepotSyncState): string {
-  switch (state.kind) {
-    case 'idle':
-      return 'starting';
-    case 'connected':
-      return `connected, backlog ${state.backlog}`;
-    case 'offline':
-      return `offline since ${state.since}, backlog ${state.backlog}: ${state.reason}`;
-    case 'refused':
-      return `REFUSED at ${state.at}: ${state.reason}`;
-  }
-}
-
 const STREAM_NAMES: Record<DepotStream, string> = { batches: 'batches', authorisations: 'authorisations', step_events: 'step events', records: 'records' };
 
 function statusText(status: StationDepotStatus): string {
@@ -146,7 +134,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const finished = new Promise<void>((resolve) => (finish = resolve));
       const opened = await openStationSync(records.databasePath, {
         onState: (state) => {
-          io.err(`depot: ${describeState(state)}\n`);
+          io.err(`depot: ${describeDepotState(state)}\n`);
           // A refusal stops the worker for good: nothing is left to wait for.
           if (state.kind === 'refused') finish();
         },
