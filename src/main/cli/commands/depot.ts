@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, type DepotStream, type DepotTls } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { addStation, depotOverview, initDepot } from '../../depot/admin.ts';
+import { addStation, depotOverview, initDepot, type StationOverview } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError } from '../../depot/errors.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
@@ -88,6 +88,27 @@ function statusText(status: StationDepotStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Every station as the depot sees it, one row each. What a station has not sent yet and why it
+ * stopped (a refusal) are known on the station only (`status --db`): the depot keeps no report of them.
+ */
+function overviewTable(stations: readonly StationOverview[]): string {
+  const rows = [
+    ['STATION', 'LAST CONTACT', 'RECORDS HELD', 'HEAD SEQ', 'RECEIVED TODAY', 'FAILED TODAY'],
+    ...stations.map((station) => [
+      station.name,
+      station.lastContactAt ?? 'never',
+      String(station.records),
+      String(station.headSeq),
+      String(station.recordsToday),
+      String(station.failuresToday),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  return `${lines.join('\n')}\nBacklog and refusals are known on each station: lockstep depot status --db FILE there.\n`;
+}
+
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   const [action, ...rest] = positionals;
@@ -165,11 +186,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         const stations = await depotOverview(adminConnection(values.url));
         if (values.json) io.out(jsonLine(stations));
         else if (stations.length === 0) io.out('No stations yet: lockstep depot add-station NAME …\n');
-        else {
-          for (const station of stations) {
-            io.out(`${station.name}\tlast contact ${station.lastContactAt ?? 'never'}\trecords ${station.records} (head ${station.headSeq})\ttoday ${station.recordsToday}, failed ${station.failuresToday}\n`);
-          }
-        }
+        else io.out(overviewTable(stations));
         return 0;
       }
       const records = openCliRecords(values.db, { mustExist: true });
