@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, type DepotStream, type DepotTls } from '../../../shared/depot.ts';
+import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, stationNameSchema, type DepotStream, type DepotTls } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { addStation, depotOverview, initDepot, type StationOverview } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError } from '../../depot/errors.ts';
+import { exportDepot } from '../../depot/export.ts';
+import { parseRecordFilter } from '../../records/record-filter.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
 import type { CliCommand } from '../command.ts';
 import { describeDepotState } from '../depot-state.ts';
@@ -14,6 +16,7 @@ import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 const USAGE = `lockstep depot init --url postgres://ADMIN@HOST:PORT/DATABASE
        lockstep depot add-station NAME --key-fingerprint HEX --url URL --out FILE [--sslmode MODE] [--ca FILE] [--station-host HOST] [--station-port PORT]
        lockstep depot status --url URL [--json]
+       lockstep depot export --url URL --format jsonl --out FILE [--from TIME] [--to TIME] [--station NAME] [--json]
        lockstep depot join --db FILE --credentials FILE [--json]
        lockstep depot sync --db FILE [--once]
        lockstep depot status --db FILE [--json]
@@ -22,7 +25,9 @@ add-station writes the station's credentials file (mode 0600, a fresh password i
 ${SSL_MODES.join(', ')} (default verify-full, which needs --ca, the depot's CA certificate).
 HEX is the station key's fingerprint, as 'lockstep records station-key --db FILE' prints it.
 join connects the station whose records database is --db and uploads its journal; sync keeps
-pushing until Ctrl-C (--once: drain the backlog and exit).`;
+pushing until Ctrl-C (--once: drain the backlog and exit). export writes every station's chain as
+the depot holds it (records committed from --from, inclusive, to --to, exclusive; TIME is ISO 8601),
+for 'lockstep records verify FILE'; the URL may name an auditor (lockstep_auditor) instead.`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -34,6 +39,10 @@ const OPTIONS = {
   'station-port': { type: 'string' },
   db: { type: 'string' },
   credentials: { type: 'string' },
+  format: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  station: { type: 'string' },
   once: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -136,6 +145,19 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       });
       await writeCredentialsFile(out, credentials);
       io.out(`Station ${credentials.station} registered (role ${credentials.user}).\nCredentials (secret, mode 0600): ${displaySafe(out)}\n`);
+      return 0;
+    }
+    case 'export': {
+      const format = requireOption(values.format, '--format jsonl');
+      // The verifiable export first; a CSV or PDF view of the depot comes later.
+      if (format !== 'jsonl') throw new CliError(`--format ${displaySafe(format, 20)}: the depot export is JSON Lines only for now (--format jsonl).`, EXIT_USAGE);
+      const station = values.station === undefined ? null : stationNameSchema.safeParse(values.station);
+      if (station && !station.success) throw new CliError(`--station: ${station.error.issues[0]?.message ?? 'invalid'}`, EXIT_USAGE);
+      const { since, until } = parseRecordFilter({ since: values.from, until: values.to });
+      const out = requireOption(values.out, '--out FILE');
+      const summary = await exportDepot(adminConnection(requireOption(values.url, '--url postgres://USER@HOST:PORT/DATABASE')), { from: since ?? null, to: until ?? null, station: station?.data ?? null }, out);
+      if (values.json) io.out(jsonLine({ path: out, ...summary }));
+      else io.out(`Exported ${summary.records} records of ${summary.stations} station(s) to ${displaySafe(out)}; verify it with lockstep records verify.\n`);
       return 0;
     }
     case 'join': {

@@ -8,6 +8,7 @@ import { parseRecordFilter } from '../../records/record-filter.ts';
 import { fuseReadbackText } from '../../records/record-text.ts';
 import { rawPublicKey } from '../../records/station-identity.ts';
 import { EXPORT_FORMATS, type ExportFormat, type StationRecords } from '../../records/station-records.ts';
+import { isDepotExport, verifyDepotExport } from '../../records/verify-depot-export.ts';
 import { verifyJsonlExport } from '../../records/verify-export.ts';
 import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
@@ -17,7 +18,7 @@ const FILTERS = '[--batch ID] [--since TIME] [--until TIME] [--status provisione
 const USAGE = `lockstep records list --db FILE ${FILTERS} [--limit N] [--json]
        lockstep records show --db FILE SEQ [--json]
        lockstep records export --db FILE --format csv|jsonl|pdf --out FILE ${FILTERS} [--json]
-       lockstep records verify FILE.jsonl [--station-key PUB] [--json]
+       lockstep records verify FILE.jsonl [--station-key PUB] [--json]     (a station's export, or a depot's: lockstep depot export)
        lockstep records station-key --db FILE [--json]
 With --json standard output is one JSON line; messages for people go to standard error.
 TIME is ISO 8601 (2026-11-24 or 2026-11-24T09:00:00Z); --since is inclusive, --until exclusive.
@@ -114,6 +115,7 @@ function pinnedKeyOf(value: string): string {
 async function verify(positionals: readonly string[], values: Values, io: CliIo): Promise<number> {
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) throw new CliError(`name one JSON Lines export to verify.\nUsage: ${USAGE}`, EXIT_USAGE);
+  if (await isDepotExport(file)) return verifyDepot(file, values, io);
   const outcome = await verifyJsonlExport(file, values['station-key'] === undefined ? undefined : pinnedKeyOf(values['station-key']));
   if (values.json) io.out(jsonLine(outcome));
   if (!outcome.intact) {
@@ -125,6 +127,27 @@ async function verify(positionals: readonly string[], values: Values, io: CliIo)
   io.out(`Intact: ${outcome.lines} lines, ${outcome.records} records, chain head record ${head.headSeq} ${head.headHash}\n`);
   io.out(`Signed by station ${head.stationFingerprint}, exported ${head.exportedAt}\n`);
   if (!outcome.keyPinned) io.out('The signing key was taken from the file itself: pass --station-key PUB to check which station signed it.\n');
+  return 0;
+}
+
+/** A depot export: every station's chain as the depot held it (docs/records.md, "The depot export"). */
+async function verifyDepot(file: string, values: Values, io: CliIo): Promise<number> {
+  if (values['station-key'] !== undefined) {
+    throw new CliError('a depot export carries no station signature to pin a key to (its stations are named by fingerprint); verify it without --station-key.', EXIT_USAGE);
+  }
+  const outcome = await verifyDepotExport(file);
+  if (values.json) io.out(jsonLine(outcome));
+  if (!outcome.intact) {
+    io.err(`NOT INTACT (${outcome.problem}): ${outcome.message}\n`);
+    return 1;
+  }
+  if (values.json) return 0;
+  const { head } = outcome;
+  io.out(`Intact depot export of ${displaySafe(head.database)}: ${outcome.lines} lines, ${outcome.records} records, ${head.stations} station(s), exported ${head.exportedAt}\n`);
+  for (const station of outcome.stations) {
+    io.out(`  ${station.station}  key ${station.keyFingerprint}  chain head record ${station.headSeq} ${station.headHash}, ${station.records} records in range\n`);
+  }
+  io.out("Each chain links and hashes from its first line to the head the depot held. The depot holds no station signature: compare a head with that station's own signed export to prove the station wrote it.\n");
   return 0;
 }
 
