@@ -11,6 +11,7 @@ export interface DepotLink {
   readonly state: () => DepotSyncState;
   /** New rows were committed: push them now rather than at the next poll (also cuts a back-off short). */
   readonly wake: () => void;
+  /** Stops the worker once its pass under way ends (bounded by its timeouts); the state stays readable. */
   readonly stop: () => Promise<void>;
 }
 
@@ -46,12 +47,12 @@ export async function startDepotLink(
     report({ kind: 'refused', at: new Date().toISOString(), reason: describeFailure(error) });
   }
   const running = sync;
+  let stopped: Promise<void> | null = null;
   return {
     state: () => current,
     wake: () => running?.wake(),
-    stop: async () => {
-      await running?.stop();
-    },
+    // Once: a second stop waits for the first.
+    stop: () => (stopped ??= running?.stop() ?? Promise.resolve()),
   };
 }
 

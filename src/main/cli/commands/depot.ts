@@ -2,14 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, stationNameSchema, type DepotStream, type DepotTls } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { addStation, depotOverview, initDepot, type StationOverview } from '../../depot/admin.ts';
+import { addStation, depotOverview, initDepot } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError } from '../../depot/errors.ts';
 import { exportDepot } from '../../depot/export.ts';
 import { parseRecordFilter } from '../../records/record-filter.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
 import type { CliCommand } from '../command.ts';
-import { describeDepotState } from '../depot-state.ts';
+import { runDepotDemo } from '../depot-demo.ts';
+import { describeDepotState, overviewTable } from '../depot-state.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
@@ -17,6 +18,7 @@ const USAGE = `lockstep depot init --url postgres://ADMIN@HOST:PORT/DATABASE
        lockstep depot add-station NAME --key-fingerprint HEX --url URL --out FILE [--sslmode MODE] [--ca FILE] [--station-host HOST] [--station-port PORT]
        lockstep depot status --url URL [--json]
        lockstep depot export --url URL --format jsonl --out FILE [--from TIME] [--to TIME] [--station NAME] [--json]
+       lockstep depot demo [--handsets N] [--keep]
        lockstep depot join --db FILE --credentials FILE [--json]
        lockstep depot sync --db FILE [--once]
        lockstep depot status --db FILE [--json]
@@ -27,7 +29,10 @@ HEX is the station key's fingerprint, as 'lockstep records station-key --db FILE
 join connects the station whose records database is --db and uploads its journal; sync keeps
 pushing until Ctrl-C (--once: drain the backlog and exit). export writes every station's chain as
 the depot holds it (records committed from --from, inclusive, to --to, exclusive; TIME is ISO 8601),
-for 'lockstep records verify FILE'; the URL may name an auditor (lockstep_auditor) instead.`;
+for 'lockstep records verify FILE'; the URL may name an auditor (lockstep_auditor) instead.
+demo starts a throwaway PostgreSQL (the system's, version 15 or later) and three simulated stations
+provisioning N handsets each (default 6), one cut off the depot for part of its batch, then prints
+the depot status and verifies the depot export.`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -43,6 +48,8 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   station: { type: 'string' },
+  handsets: { type: 'string' },
+  keep: { type: 'boolean', default: false },
   once: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -97,27 +104,6 @@ function statusText(status: StationDepotStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * Every station as the depot sees it, one row each. What a station has not sent yet and why it
- * stopped (a refusal) are known on the station only (`status --db`): the depot keeps no report of them.
- */
-function overviewTable(stations: readonly StationOverview[]): string {
-  const rows = [
-    ['STATION', 'LAST CONTACT', 'RECORDS HELD', 'HEAD SEQ', 'RECEIVED TODAY', 'FAILED TODAY'],
-    ...stations.map((station) => [
-      station.name,
-      station.lastContactAt ?? 'never',
-      String(station.records),
-      String(station.headSeq),
-      String(station.recordsToday),
-      String(station.failuresToday),
-    ]),
-  ];
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
-  return `${lines.join('\n')}\nBacklog and refusals are known on each station: lockstep depot status --db FILE there.\n`;
-}
-
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   const [action, ...rest] = positionals;
@@ -159,6 +145,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (values.json) io.out(jsonLine({ path: out, ...summary }));
       else io.out(`Exported ${summary.records} records of ${summary.stations} station(s) to ${displaySafe(out)}; verify it with lockstep records verify.\n`);
       return 0;
+    }
+    case 'demo': {
+      const handsets = values.handsets ?? '6';
+      if (!/^[1-9][0-9]?$/.test(handsets) || Number(handsets) > 32) throw new CliError(`--handsets is a whole number from 1 to 32, not '${displaySafe(handsets, 20)}'.`, EXIT_USAGE);
+      return runDepotDemo({ handsets: Number(handsets), keep: values.keep }, io);
     }
     case 'join': {
       const records = openCliRecords(values.db, { mustExist: true });

@@ -171,7 +171,11 @@ export const provisionCommand: CliCommand = {
       else io.out(handsetLines(handsets, tagOf));
       (json ? io.err : io.out)(`${countLine(summary)}\n`);
       io.err(`Records: lockstep records list --db ${displaySafe(records.databasePath)}\n`);
-      if (depot) io.err(depotFarewell(depot.state(), records.databasePath));
+      if (depot) {
+        // The pass under way ends first (the run waits for it on its way out in any case), so the last word is the final state.
+        await depot.stop();
+        io.err(depotFarewell(depot.state(), records.databasePath));
+      }
       return exitCodeOf(summary);
     } finally {
       process.off('SIGINT', onSignal);

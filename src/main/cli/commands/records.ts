@@ -11,6 +11,7 @@ import { EXPORT_FORMATS, type ExportFormat, type StationRecords } from '../../re
 import { isDepotExport, verifyDepotExport } from '../../records/verify-depot-export.ts';
 import { verifyJsonlExport } from '../../records/verify-export.ts';
 import type { CliCommand } from '../command.ts';
+import { intactDepotExportText } from '../depot-state.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
@@ -141,13 +142,7 @@ async function verifyDepot(file: string, values: Values, io: CliIo): Promise<num
     io.err(`NOT INTACT (${outcome.problem}): ${outcome.message}\n`);
     return 1;
   }
-  if (values.json) return 0;
-  const { head } = outcome;
-  io.out(`Intact depot export of ${displaySafe(head.database)}: ${outcome.lines} lines, ${outcome.records} records, ${head.stations} station(s), exported ${head.exportedAt}\n`);
-  for (const station of outcome.stations) {
-    io.out(`  ${station.station}  key ${station.keyFingerprint}  chain head record ${station.headSeq} ${station.headHash}, ${station.records} records in range\n`);
-  }
-  io.out("Each chain links and hashes from its first line to the head the depot held. The depot holds no station signature: compare a head with that station's own signed export to prove the station wrote it.\n");
+  if (!values.json) io.out(intactDepotExportText(outcome));
   return 0;
 }
 
