@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { joinDepot } from '../../../src/main/depot/station-depot.ts';
+import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
+import { chainHash } from '../../../src/main/records/chain.ts';
+import { recordLineText } from '../../../src/main/records/export-line.ts';
+import type { SignedHeadsOutcome } from '../../../src/main/records/depot-signed-heads.ts';
 import type { DepotVerifyOutcome } from '../../../src/shared/depot-export.ts';
 import { runCliAsync } from '../../lockstep-cli.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
@@ -119,5 +123,69 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     });
     expect(await check((copy) => `${copy.slice(0, -1).join('\n')}\n`)).toMatchObject({ intact: false, problem: 'truncated' });
     expect(await check((copy) => [copy[0] ?? '', ...copy.slice(1).map((line) => line.replace('{"', '{ "'))])).toMatchObject({ intact: false, problem: 'edited', line: 2 });
+  });
+
+  it("each station's own signed export proves its section; a depot chain rebuilt with an edited record verifies alone but not against the station's signature", async () => {
+    const [first, second] = stations;
+    if (!first || !second) throw new Error('two stations expected');
+    const file = join(first.fixture.dir, 'signed.jsonl');
+    const lines = await exportTo(file);
+    const own = join(first.fixture.dir, 'own-signed.jsonl');
+    await first.fixture.records.export('jsonl', {}, own);
+    const checked = await runCliAsync(['records', 'verify', file, '--station-export', own, '--json']);
+    expect(checked.status).toBe(0);
+    const outcome = JSON.parse(checked.stdout) as DepotVerifyOutcome & { signedHeads: SignedHeadsOutcome };
+    expect(outcome.signedHeads).toEqual({
+      intact: true,
+      checks: [
+        {
+          file: own,
+          station: first.name,
+          keyFingerprint: first.fixture.records.identity.fingerprint,
+          publicKey: first.fixture.records.identity.publicKey,
+          signedHeadSeq: 4,
+          depotHeadSeq: 4,
+          agreedUpTo: 4,
+        },
+      ],
+    });
+    const text = await runCliAsync(['records', 'verify', file, '--station-export', own]);
+    expect(text.stdout).toMatch(new RegExp(`^  ${first.name}: its own export .* agrees with the depot's chain up to record 4, so the station signed it up to there; the depot held up to record 4\\.$`, 'm'));
+
+    // A forger with write access to the depot rebuilds the first station's chain around an edited record.
+    let prevHash = '0'.repeat(64);
+    const forged = lines.map((line) => {
+      const parsed = JSON.parse(line) as { type: string; seq: number; record?: Record<string, unknown> } & Record<string, unknown>;
+      if (parsed.type === 'record' && parsed.record && prevHash !== 'done') {
+        const record = parsed.record.deviceSerial === 'EXP0-2' ? { ...parsed.record, deviceSerial: 'FORGED-2' } : parsed.record;
+        const body = canonicalJson(record);
+        const hash = chainHash(prevHash, body);
+        const rebuilt = recordLineText({ seq: parsed.seq, prevHash, hash }, body);
+        prevHash = hash;
+        return rebuilt;
+      }
+      if (parsed.type === 'station-head' && prevHash !== 'done') {
+        const head = canonicalJson({ ...parsed, headHash: prevHash });
+        prevHash = 'done';
+        return head;
+      }
+      return line;
+    });
+    const forgedFile = join(first.fixture.dir, 'forged.jsonl');
+    writeFileSync(forgedFile, `${forged.join('\n')}\n`);
+    expect(await verify(forgedFile)).toMatchObject({ intact: true });
+    const caught = await runCliAsync(['records', 'verify', forgedFile, '--station-export', own]);
+    expect(caught.status).toBe(1);
+    expect(caught.stderr).toMatch(new RegExp(`^NOT INTACT \\(edited\\): station ${first.name}: record \\d in the depot export is not the one the station signed`));
+
+    // An export signed by a key no station of the depot has names no section.
+    const stranger = createStationFixture();
+    stranger.provision({ serial: 'STRANGER1', imei: null });
+    const strangerExport = join(stranger.dir, 'stranger.jsonl');
+    await stranger.records.export('jsonl', {}, strangerExport);
+    const unknown = await runCliAsync(['records', 'verify', file, '--station-export', strangerExport]);
+    stranger.cleanup();
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/NOT INTACT \(untrusted-key\): the station export .* is signed by the key [0-9a-f]{64}, which is no station's in the depot export/);
   });
 });
