@@ -123,6 +123,14 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     });
     expect(await check((copy) => `${copy.slice(0, -1).join('\n')}\n`)).toMatchObject({ intact: false, problem: 'truncated' });
     expect(await check((copy) => [copy[0] ?? '', ...copy.slice(1).map((line) => line.replace('{"', '{ "'))])).toMatchObject({ intact: false, problem: 'edited', line: 2 });
+    // Without its format line the file is taken for a station's export, and refused at the first line only a depot writes.
+    const firstHeadLine = lines.findIndex((line) => line.includes('"type":"station-head"'));
+    expect(await check((copy) => copy.slice(1))).toMatchObject({ intact: false, problem: 'malformed', line: firstHeadLine });
+    expect(await check((copy) => [...copy, copy.at(-1) ?? ''])).toMatchObject({ intact: false, problem: 'inserted', line: lines.length + 1 });
+    expect(await check((copy) => [`\uFEFF${copy[0] ?? ''}`, ...copy.slice(1)])).toMatchObject({ intact: false, problem: 'edited', line: 1 });
+    // The second station's section moved in front of the first: sections come in name order.
+    const moved = [lines[0] ?? '', ...lines.slice(firstHeadLine + 1, -1), ...lines.slice(1, firstHeadLine + 1), lines.at(-1) ?? ''];
+    expect(await check(() => moved)).toMatchObject({ intact: false, problem: 'inserted', line: lines.length - 1 });
   });
 
   it("each station's own signed export proves its section; a depot chain rebuilt with an edited record verifies alone but not against the station's signature", async () => {
