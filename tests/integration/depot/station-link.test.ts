@@ -8,6 +8,8 @@ import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
+import { describeDepotState } from '../../../src/main/cli/depot-state.ts';
+import { LiveTable } from '../../../src/main/cli/live-table.ts';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { joinDepot } from '../../../src/main/depot/station-depot.ts';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
@@ -114,6 +116,13 @@ describe.skipIf(POSTGRES_MISSING)('the depot link started by the station and by 
     }, 'the offline state to count the batch');
     const offline = await station['depot.state'](undefined);
     expect(offline).toMatchObject({ kind: 'offline', reason: expect.stringMatching(/cannot reach the depot/) });
+    // On a terminal, lockstep provision's live table shows the same state under its header line.
+    const drawn: string[] = [];
+    new LiveTable({ out: (text) => drawn.push(text), err: () => undefined, isTty: true }, () => `depot: ${describeDepotState(offline as DepotSyncState)}`).render(
+      snapshot as unknown as PipelineSnapshot,
+    );
+    const noteLine = drawn.join('').split('\n')[1] ?? '';
+    expect(noteLine.slice(noteLine.indexOf('\r') + 1)).toMatch(/^depot: offline since \d\d:\d\d, backlog \d+: cannot reach the depot/);
     const firstOffline = states.find((state) => state.kind === 'offline');
     expect(offline?.kind === 'offline' && firstOffline?.kind === 'offline' && offline.since).toBe(firstOffline?.kind === 'offline' && firstOffline.since);
 
