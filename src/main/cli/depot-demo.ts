@@ -17,7 +17,7 @@ import { writeCredentialsFile } from '../depot/connection.ts';
 import { startCutoffProxy, type CutoffProxy } from '../depot/cutoff-proxy.ts';
 import { exportDepot } from '../depot/export.ts';
 import { postgresUnavailable, POSTGRES_BIN, startPostgres, type PostgresServer } from '../depot/local-postgres.ts';
-import { joinDepot, stationDepotStatus } from '../depot/station-depot.ts';
+import { joinDepot, joinedCredentials } from '../depot/station-depot.ts';
 import { createDepotSync } from '../depot/sync.ts';
 import { openStationRecords } from '../records/station-records.ts';
 import { verifyDepotExport } from '../records/verify-depot-export.ts';
@@ -131,9 +131,9 @@ export async function runDepotDemo(options: DepotDemoOptions, io: CliIo): Promis
 
     // What a station's link had not pushed by the end of its run goes now, as `lockstep depot sync --once` would send it.
     for (const station of stations) {
-      const status = await stationDepotStatus(station.databasePath);
-      const sync = status && createDepotSync({ databasePath: station.databasePath, credentials: status.credentials });
-      if (!sync) continue;
+      const credentials = await joinedCredentials(station.databasePath);
+      if (!credentials) continue;
+      const sync = createDepotSync({ databasePath: station.databasePath, credentials });
       try {
         const pushed = await sync.drain();
         const total = DEPOT_STREAMS.reduce((sum, stream) => sum + pushed[stream], 0);
