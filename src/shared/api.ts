@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { ApiChannel, ApiEvent } from './channels.ts';
 import type { BundleSigner } from './bundle.ts';
+import type { DepotSyncState } from './depot.ts';
 import { parseSlot, type SlotNames } from './handset.ts';
 import { labelPrinterSchema, type LabelJobSummary, type LabelPrinterSettings, type PrinterStatus } from './labels.ts';
 import { handsetActionSchema, type BatchInfo, type PipelineSnapshot } from './pipeline.ts';
@@ -164,6 +165,7 @@ export const apiRequestSchemas = {
   'labels.batchPreview': z.strictObject({ assetTagPattern: z.string().min(1).max(64), product: z.string().min(1).max(128), bundleVersion: z.string().min(1).max(128) }),
   'labels.reprint': z.strictObject({ serial: z.string().min(1).max(4096), reason: z.string().trim().min(1).max(200) }),
   'labels.unprinted': z.undefined(),
+  'depot.state': z.undefined(),
 } as const satisfies Record<ApiChannel, z.ZodType>;
 
 /** A provisioned handset's label no printer took yet. */
@@ -338,11 +340,14 @@ export interface ApiResponses {
   'labels.reprint': LabelJobSummary;
   /** Provisioned handsets whose label no printer took, oldest first, each with its last job. */
   'labels.unprinted': UnprintedLabels;
+  /** The station's link to its depot (docs/depot.md), or null when it joined none. */
+  'depot.state': DepotSyncState | null;
 }
 
 export interface ApiEvents {
   'pipeline.snapshot': PipelineSnapshot;
   'bundle.progress': BundleProgress;
+  'depot.state': DepotSyncState;
 }
 
 export type ApiRequest<C extends ApiChannel> = z.input<(typeof apiRequestSchemas)[C]>;

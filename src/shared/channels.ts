@@ -38,6 +38,7 @@ export const API_CHANNELS = [
   'labels.batchPreview',
   'labels.reprint',
   'labels.unprinted',
+  'depot.state',
 ] as const;
 
 export type ApiChannel = (typeof API_CHANNELS)[number];
@@ -50,7 +51,7 @@ export function isApiChannel(value: unknown): value is ApiChannel {
  * Events the station publishes to every front end; a subscriber gets the latest at once, from the
  * channel of the same name.
  */
-export const API_EVENTS = ['pipeline.snapshot', 'bundle.progress'] as const;
+export const API_EVENTS = ['pipeline.snapshot', 'bundle.progress', 'depot.state'] as const;
 export type ApiEvent = (typeof API_EVENTS)[number];
 
 export function isApiEvent(value: unknown): value is ApiEvent {

@@ -15,14 +15,18 @@ const PHASE_WORDS: Partial<Record<RunPhase, string>> = {
 
 export class LiveTable {
   readonly #io: CliIo;
+  /** A line of the station's own state beside the batch's (the depot link's), or null for none. */
+  readonly #note: () => string | null;
   #drawn = 0;
 
-  constructor(io: CliIo) {
+  constructor(io: CliIo, note: () => string | null = () => null) {
     this.#io = io;
+    this.#note = note;
   }
 
   render(snapshot: PipelineSnapshot): void {
-    const lines = [header(snapshot), ...snapshot.handsets.map(row)];
+    const note = this.#note();
+    const lines = [header(snapshot), ...(note === null ? [] : [note]), ...snapshot.handsets.map(row)];
     this.#io.out(`${up(this.#drawn)}${lines.map((line) => `${CLEAR_LINE}\r${line}\n`).join('')}`);
     this.#drawn = lines.length;
   }

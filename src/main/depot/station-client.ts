@@ -12,13 +12,17 @@ export interface StationClient {
   readonly ingestRows: (stream: Exclude<DepotStream, 'records'>, rows: readonly StreamRow[]) => Promise<number>;
   /** Sends records in chain order; returns the highest seq the depot now holds. */
   readonly ingestRecords: (records: readonly RecordRow[]) => Promise<number>;
+  /** False once the connection broke (the server went away): the next call would fail. */
+  readonly alive: () => boolean;
   readonly close: () => Promise<void>;
 }
 
 export async function connectStation(credentials: DepotCredentials, timeoutMs: number): Promise<StationClient> {
   const client = new pg.Client(stationConnection(credentials, timeoutMs));
-  // A connection that breaks while idle emits 'error'; the next call then fails and says why.
-  client.on('error', () => undefined);
+  // A connection that breaks while idle emits 'error' (or just 'end'); the next call then fails and says why.
+  let alive = true;
+  client.on('error', () => (alive = false));
+  client.on('end', () => (alive = false));
   try {
     await client.connect();
   } catch (error) {
@@ -43,6 +47,7 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
         records.map((record) => record.hash),
         records.map((record) => record.body),
       ]),
+    alive: () => alive,
     close: () => client.end().catch(() => undefined),
   };
 }

@@ -54,7 +54,10 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
   const backlog = (): number => DEPOT_STREAMS.reduce((sum, stream) => sum + source.countAfter(stream, acknowledged?.[stream] ?? 0), 0);
 
   async function connected(): Promise<StationClient> {
-    if (client) return client;
+    // A connection the depot closed (a restart, a shutdown) is replaced now, so an idle station
+    // notices the depot is gone instead of showing "connected" until it next has rows to send.
+    if (client?.alive()) return client;
+    await disconnect();
     const fresh = await connectStation(options.credentials, settings.timeoutMs);
     try {
       acknowledged = await fresh.hello();

@@ -13,7 +13,7 @@ import { checkHead, type Break, type RecordLineFacts } from './verify-chain-head
 import { refuseReadingView } from './verify-reading-view.ts';
 
 /** A record holds device strings of up to a few MiB; anything far beyond is not our export. */
-const MAX_LINE_BYTES = 64 * 1024 * 1024;
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** A link break found while reading, classified once the rest of the file has been seen. */
 interface PendingBreak {
@@ -24,7 +24,7 @@ interface PendingBreak {
 }
 
 /** A line that parses to a valid value but is not the text the station wrote (duplicate keys, spacing, escapes). */
-function notAsWritten(line: number): Break {
+export function notAsWritten(line: number): Break {
   return {
     line,
     problem: 'edited',
@@ -32,7 +32,7 @@ function notAsWritten(line: number): Break {
   };
 }
 
-function failure(found: Break): VerifyOutcome {
+export function failure(found: Break): Extract<VerifyOutcome, { intact: false }> {
   return { intact: false, line: found.line, problem: found.problem, message: `line ${found.line}: ${found.message}` };
 }
 
@@ -94,7 +94,7 @@ function parseLine(text: string, line: number): Break | { readonly value: Export
 }
 
 /** Check 6 of a chain line: its hash and its bytes. */
-function checkChainLine(line: Exclude<ExportLine, ChainHeadLine>, text: string, lineNumber: number): Break | null {
+export function checkChainLine(line: Exclude<ExportLine, ChainHeadLine>, text: string, lineNumber: number): Break | null {
   const link: ChainLink = { seq: line.seq, prevHash: line.prevHash, hash: line.hash };
   if (line.type === 'elided') return text === elidedLineText(link) ? null : notAsWritten(lineNumber);
   const body = canonicalJson(line.record);

@@ -1,3 +1,4 @@
+import type { DepotSyncSettings } from '../../shared/depot.ts';
 import type { StationMode } from '../../shared/types.ts';
 import { defaultScenario, loadScenario } from '../../sim/index.ts';
 import { simulatorStateDir } from './data-dir.ts';
@@ -19,6 +20,8 @@ export interface OpenStationOptions {
   readonly scenarioPath?: string;
   /** Demo timing for the simulated fleet, and the DEMO signing key trusted. */
   readonly demo?: boolean;
+  /** How the depot sync worker is tuned, when the station joined a depot (defaults otherwise). */
+  readonly depotSync?: Partial<DepotSyncSettings>;
 }
 
 export interface OpenedStation {
@@ -42,7 +45,10 @@ export async function openStation(options: OpenStationOptions): Promise<OpenedSt
           demoTiming: demo,
         });
   // A simulated fleet has no real handsets to protect: it always runs with the DEMO key trusted.
-  const station = createStation({ mode: sources.mode, registry: sources.registry, sourceProblems: sources.problems, dataDir: options.dataDir, demo: demo || sources.mode === 'simulated' });
+  const station = createStation({ mode: sources.mode, registry: sources.registry, sourceProblems: sources.problems, dataDir: options.dataDir,
+    demo: demo || sources.mode === 'simulated',
+    ...(options.depotSync ? { depotSync: options.depotSync } : {}),
+  });
   return {
     station,
     mode: sources.mode,

@@ -1,16 +1,19 @@
+import { join } from 'node:path';
 import type { ApiEvents, BatchStatus, BundleProgress, EventListener, StationApi } from '../../shared/api.ts';
 import type { ApiEvent } from '../../shared/channels.ts';
+import type { DepotSyncSettings, DepotSyncState } from '../../shared/depot.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 import type { AttachedHandset, StationMode, TransportStatus } from '../../shared/types.ts';
 import { VerificationCache } from '../bundle/verification-cache.ts';
+import { startDepotLink, wakeOnOutcomes, type DepotLink } from '../depot/depot-link.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import type { Presence } from '../discovery/presence.ts';
 import type { StationLabels } from '../labels/station-labels.ts';
 import { loadProfiles, type ProfileSet } from '../profiles/profile-store.ts';
 import { RecordsError } from '../records/errors.ts';
 import { verifyJsonlExport } from '../records/verify-export.ts';
-import { openStationRecords, type StationRecords } from '../records/station-records.ts';
+import { DATABASE_FILE, openStationRecords, type StationRecords } from '../records/station-records.ts';
 import { profilesFor, verifyBundleOverview } from './bundle-overview.ts';
 import { preparedDemoBundle } from './demo-station.ts';
 import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch } from './provisioning.ts';
@@ -35,6 +38,8 @@ export interface StationOptions {
   readonly demo: boolean;
   /** The shipped profiles' folder, when not resources/profiles (a test with short timeouts). */
   readonly stationProfilesDir?: string;
+  /** How the depot sync worker is tuned, when the station joined a depot (defaults otherwise). */
+  readonly depotSync?: Partial<DepotSyncSettings>;
 }
 
 export interface Station extends StationApi {
@@ -66,7 +71,10 @@ export function createStation(options: StationOptions): Station {
   /** Front ends hear every batch this station runs, including one started after they subscribed. */
   const snapshots = new Topic<PipelineSnapshot>();
   const progress = new Topic<BundleProgress>();
-  const topics: { readonly [E in ApiEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress };
+  const depotStates = new Topic<DepotSyncState>();
+  const topics: { readonly [E in ApiEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress, 'depot.state': depotStates };
+  // A station in a depot pushes its journal from the start, in the background; one in none has no link (null).
+  const depotLink: Promise<DepotLink | null> = startDepotLink(join(options.dataDir, DATABASE_FILE), (state) => depotStates.publish(state), options.depotSync);
 
   const openRecords = (): StationRecords => (records ??= openStationRecords(options.dataDir));
   let labels: Promise<StationLabels> | null = null;
@@ -181,7 +189,11 @@ export function createStation(options: StationOptions): Station {
           onProgress({ bundlePath: request.bundlePath, partition: value.partition, overallDone: value.overallDone, overallTotal: value.overallTotal }),
       });
       running = { started, startedBy: operator.id, expectedCount: request.expectedCount, assetTagPattern: request.assetTagPattern ?? null };
-      started.batch.subscribe((snapshot) => snapshots.publish(snapshot));
+      const wakeDepot = wakeOnOutcomes(() => void depotLink.then((link) => link?.wake()));
+      started.batch.subscribe((snapshot) => {
+        snapshots.publish(snapshot);
+        wakeDepot(snapshot);
+      });
       return status(running);
     },
     'batch.current': async () => (running ? status(running) : null),
@@ -334,6 +346,7 @@ export function createStation(options: StationOptions): Station {
       }));
       return { printer: station.printer?.address ?? null, labels };
     },
+    'depot.state': async () => (await depotLink)?.state() ?? null,
     subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
       const topic = Object.hasOwn(topics, event) ? (topics[event] as Topic<ApiEvents[E]>) : null;
       if (!topic) throw new Error(`no such event: ${String(event).slice(0, 40)}`);
@@ -344,6 +357,8 @@ export function createStation(options: StationOptions): Station {
       // Label jobs already sent get their outcome recorded before the records close.
       for (const opened of [...retiredLabels, labels]) await (await opened?.catch(() => null))?.service.idle();
       running = null;
+      await (await depotLink)?.stop();
+      depotStates.close();
       snapshots.close();
       progress.close();
       session.signOut();

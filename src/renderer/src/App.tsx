@@ -4,6 +4,7 @@ import { DEFAULT_IDLE_LOCK_MINUTES, type BatchStatus, type Session, type Station
 import type { StationInfo } from '../../shared/types.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { ConfirmDialog } from './components/ConfirmDialog.tsx';
+import { DepotState } from './components/DepotState.tsx';
 import { ErrorText } from './components/StateBadge.tsx';
 import { useIdleLock } from './hooks/useIdleLock.ts';
 import { useSnapshot } from './hooks/useSnapshot.ts';
@@ -111,6 +112,7 @@ export function App({ station }: { readonly station: StationApi }) {
         <p className="station-meta" data-testid="station-meta">
           {info ? t('header.meta', { version: info.version, mode: info.mode === 'simulated' ? t('header.simulated') : t('header.hardware'), node: info.runtime.node }) : t('common.connecting')}
         </p>
+        <DepotState station={station} />
         {signedIn && (
           <>
             <nav aria-label={t('nav.label')}>

@@ -34,6 +34,7 @@ const megabytes = cached((language) => new Intl.NumberFormat(language, { style: 
 const rates = cached((language) => new Intl.NumberFormat(language, { style: 'unit', unit: 'megabyte-per-second', maximumFractionDigits: 1 }));
 const dateTimes = cached((language) => new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'medium' }));
 const times = cached((language) => new Intl.DateTimeFormat(language, { timeStyle: 'medium' }));
+const clockTimes = cached((language) => new Intl.DateTimeFormat(language, { timeStyle: 'short' }));
 const lists = cached((language) => new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }));
 
 /** A whole number (a count, a percentage) with the language's digit grouping. */
@@ -66,6 +67,11 @@ export function formatDateTime(iso: string): string {
 
 export function formatTime(iso: string): string {
   return times().format(new Date(iso));
+}
+
+/** Hours and minutes (14:02), for a state's start shown at a glance. */
+export function formatClockTime(iso: string): string {
+  return clockTimes().format(new Date(iso));
 }
 
 /** "A, B and C" in the operator's language. */

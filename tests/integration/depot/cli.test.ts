@@ -85,6 +85,9 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const stations = JSON.parse(depot.stdout) as { name: string; records: number; headSeq: number; lastContactAt: string | null }[];
     expect(stations).toEqual([expect.objectContaining({ name, records: 4, headSeq: 4 })]);
     expect(stations[0]?.lastContactAt).not.toBeNull();
+    const table = await runCliAsync(['depot', 'status', '--url', url]);
+    expect(table.stdout).toMatch(/^STATION +LAST CONTACT +RECORDS HELD +HEAD SEQ +RECEIVED TODAY +FAILED TODAY\n/);
+    expect(table.stdout).toMatch(new RegExp(`^${name} +\\d{4}-\\d\\d-\\d\\dT[^ ]+ +4 +4 +4 +0$`, 'm'));
   });
 
   it('a record edited in SQLite: sync is refused and exits, the refusal survives a restart, status shows it', async () => {

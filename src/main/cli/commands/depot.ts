@@ -1,18 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, type DepotStream, type DepotSyncState, type DepotTls } from '../../../shared/depot.ts';
+import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, stationNameSchema, type DepotStream, type DepotTls } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { addStation, depotOverview, initDepot } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError } from '../../depot/errors.ts';
+import { exportDepot } from '../../depot/export.ts';
+import { parseRecordFilter } from '../../records/record-filter.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
 import type { CliCommand } from '../command.ts';
+import { runDepotDemo } from '../depot-demo.ts';
+import { describeDepotState, overviewTable } from '../depot-state.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
 const USAGE = `lockstep depot init --url postgres://ADMIN@HOST:PORT/DATABASE
        lockstep depot add-station NAME --key-fingerprint HEX --url URL --out FILE [--sslmode MODE] [--ca FILE] [--station-host HOST] [--station-port PORT]
        lockstep depot status --url URL [--json]
+       lockstep depot export --url URL --format jsonl --out FILE [--from TIME] [--to TIME] [--station NAME] [--json]
+       lockstep depot demo [--handsets N] [--keep]
        lockstep depot join --db FILE --credentials FILE [--json]
        lockstep depot sync --db FILE [--once]
        lockstep depot status --db FILE [--json]
@@ -21,7 +27,12 @@ add-station writes the station's credentials file (mode 0600, a fresh password i
 ${SSL_MODES.join(', ')} (default verify-full, which needs --ca, the depot's CA certificate).
 HEX is the station key's fingerprint, as 'lockstep records station-key --db FILE' prints it.
 join connects the station whose records database is --db and uploads its journal; sync keeps
-pushing until Ctrl-C (--once: drain the backlog and exit).`;
+pushing until Ctrl-C (--once: drain the backlog and exit). export writes every station's chain as
+the depot holds it (records committed from --from, inclusive, to --to, exclusive; TIME is ISO 8601),
+for 'lockstep records verify FILE'; the URL may name an auditor (lockstep_auditor) instead.
+demo starts a throwaway PostgreSQL (the system's, version 15 or later) and three simulated stations
+provisioning N handsets each (default 6), one cut off the depot for part of its batch, then prints
+the depot status and verifies the depot export.`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -33,6 +44,12 @@ const OPTIONS = {
   'station-port': { type: 'string' },
   db: { type: 'string' },
   credentials: { type: 'string' },
+  format: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  station: { type: 'string' },
+  handsets: { type: 'string' },
+  keep: { type: 'boolean', default: false },
   once: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -69,19 +86,6 @@ function stationPort(values: Values, url: URL): number {
   const text = values['station-port'] ?? (url.port || '5432');
   if (!/^[1-9][0-9]{0,4}$/.test(text) || Number(text) > 65_535) throw new CliError(`--station-port is a TCP port, not '${displaySafe(text, 20)}'.`, EXIT_USAGE);
   return Number(text);
-}
-
-function describeState(state: DepotSyncState): string {
-  switch (state.kind) {
-    case 'idle':
-      return 'starting';
-    case 'connected':
-      return `connected, backlog ${state.backlog}`;
-    case 'offline':
-      return `offline since ${state.since}, backlog ${state.backlog}: ${state.reason}`;
-    case 'refused':
-      return `REFUSED at ${state.at}: ${state.reason}`;
-  }
 }
 
 const STREAM_NAMES: Record<DepotStream, string> = { batches: 'batches', authorisations: 'authorisations', step_events: 'step events', records: 'records' };
@@ -129,6 +133,24 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.out(`Station ${credentials.station} registered (role ${credentials.user}).\nCredentials (secret, mode 0600): ${displaySafe(out)}\n`);
       return 0;
     }
+    case 'export': {
+      const format = requireOption(values.format, '--format jsonl');
+      // The verifiable export first; a CSV or PDF view of the depot comes later.
+      if (format !== 'jsonl') throw new CliError(`--format ${displaySafe(format, 20)}: the depot export is JSON Lines only for now (--format jsonl).`, EXIT_USAGE);
+      const station = values.station === undefined ? null : stationNameSchema.safeParse(values.station);
+      if (station && !station.success) throw new CliError(`--station: ${station.error.issues[0]?.message ?? 'invalid'}`, EXIT_USAGE);
+      const { since, until } = parseRecordFilter({ since: values.from, until: values.to });
+      const out = requireOption(values.out, '--out FILE');
+      const summary = await exportDepot(adminConnection(requireOption(values.url, '--url postgres://USER@HOST:PORT/DATABASE')), { from: since ?? null, to: until ?? null, station: station?.data ?? null }, out);
+      if (values.json) io.out(jsonLine({ path: out, ...summary }));
+      else io.out(`Exported ${summary.records} records of ${summary.stations} station(s) to ${displaySafe(out)}; verify it with lockstep records verify.\n`);
+      return 0;
+    }
+    case 'demo': {
+      const handsets = values.handsets ?? '6';
+      if (!/^[1-9][0-9]?$/.test(handsets) || Number(handsets) > 32) throw new CliError(`--handsets is a whole number from 1 to 32, not '${displaySafe(handsets, 20)}'.`, EXIT_USAGE);
+      return runDepotDemo({ handsets: Number(handsets), keep: values.keep }, io);
+    }
     case 'join': {
       const records = openCliRecords(values.db, { mustExist: true });
       const fingerprint = records.identity.fingerprint;
@@ -146,7 +168,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const finished = new Promise<void>((resolve) => (finish = resolve));
       const opened = await openStationSync(records.databasePath, {
         onState: (state) => {
-          io.err(`depot: ${describeState(state)}\n`);
+          io.err(`depot: ${describeDepotState(state)}\n`);
           // A refusal stops the worker for good: nothing is left to wait for.
           if (state.kind === 'refused') finish();
         },
@@ -177,11 +199,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         const stations = await depotOverview(adminConnection(values.url));
         if (values.json) io.out(jsonLine(stations));
         else if (stations.length === 0) io.out('No stations yet: lockstep depot add-station NAME …\n');
-        else {
-          for (const station of stations) {
-            io.out(`${station.name}\tlast contact ${station.lastContactAt ?? 'never'}\trecords ${station.records} (head ${station.headSeq})\ttoday ${station.recordsToday}, failed ${station.failuresToday}\n`);
-          }
-        }
+        else io.out(overviewTable(stations));
         return 0;
       }
       const records = openCliRecords(values.db, { mustExist: true });

@@ -3,11 +3,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { DepotSyncState } from '../../../shared/depot.ts';
 import type { HandsetSnapshot, PipelineSnapshot } from '../../../shared/pipeline.ts';
 import { parseTagPattern } from '../../../shared/asset-tag.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { defaultScenario, loadScenario, ScenarioError } from '../../../sim/index.ts';
 import { BundleError } from '../../bundle/errors.ts';
+import { startDepotLink, wakeOnOutcomes, type DepotLink } from '../../depot/depot-link.ts';
 import { KeyFileError } from '../../bundle/keys.ts';
 import { describeFailure } from '../../../shared/describe-failure.ts';
 import { ProfileError } from '../../profiles/profile-store.ts';
@@ -24,6 +26,7 @@ import { exitCodeOf, followBatch, summarise, type RunCounts } from '../batch-fol
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { LiveTable, quarantineWords } from '../live-table.ts';
 import { batchLine, eventLines } from '../provision-events.ts';
+import { describeDepotState } from '../depot-state.ts';
 
 /** Asset tags when the depot names no pattern: the station's own prefix, the year, a six-digit sequence. */
 const DEFAULT_TAG_PATTERN = 'LS-{yyyy}-{seq:06}';
@@ -98,6 +101,7 @@ export const provisionCommand: CliCommand = {
     const records = setup(() => openStationRecords({ database: resolve(dbPath) }));
     let sources: HandsetSources | null = null;
     let started: StartedBatch | null = null;
+    let depot: DepotLink | null = null;
     // Ctrl-C once the batch runs ends it in order: its handsets journaled, a summary printed.
     const interrupted = new AbortController();
     const onSignal = (): void => interrupted.abort();
@@ -137,7 +141,25 @@ export const provisionCommand: CliCommand = {
       io.err(`${started.continued ? 'Continuing' : 'Started'} batch ${info.id} (${displaySafe(info.name)}): bundle ${info.bundleVersion}, fuses ${info.fuses.join(', ') || 'none'}, ${info.lockBootloader ? 'locks the bootloader' : 'leaves the bootloader unlocked'}\n`);
       const json = values.json || !io.isTty;
       if (json) io.out(`${batchLine(info, started.continued, new Date())}\n`);
-      const { handsets } = await follow(started, io, json, expected, graceMs, interrupted.signal);
+      // A station in a depot pushes its journal while the batch runs; the batch never waits for it.
+      let depotWords: string | null = null;
+      let reporting = true;
+      depot = await startDepotLink(records.databasePath, (state) => {
+        const words = `depot: ${describeDepotState(state)}`;
+        if (words === depotWords || !reporting) return;
+        depotWords = words;
+        // On a terminal the live table shows it; a line of its own would break the table's redrawing.
+        if (!json) return;
+        io.err(`${words}\n`);
+        io.out(jsonLine({ at: new Date().toISOString(), depot: state }));
+      });
+      const link = depot;
+      const { handsets } = await follow(started, io, json, expected, graceMs, interrupted.signal, {
+        note: () => depotWords,
+        onSnapshot: link ? wakeOnOutcomes(link.wake) : () => undefined,
+      });
+      // The summary is the last JSON line: the depot's last word comes with it on standard error.
+      reporting = false;
       const summary = summarise(handsets);
       const tagOf = (handset: HandsetSnapshot): string | null => {
         if (handset.recordSeq === null) return null;
@@ -149,11 +171,17 @@ export const provisionCommand: CliCommand = {
       else io.out(handsetLines(handsets, tagOf));
       (json ? io.err : io.out)(`${countLine(summary)}\n`);
       io.err(`Records: lockstep records list --db ${displaySafe(records.databasePath)}\n`);
+      if (depot) {
+        // The pass under way ends first (the run waits for it on its way out in any case), so the last word is the final state.
+        await depot.stop();
+        io.err(depotFarewell(depot.state(), records.databasePath));
+      }
       return exitCodeOf(summary);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await started?.batch.stop();
+      await depot?.stop();
       await sources?.close();
       records.close();
     }
@@ -161,20 +189,35 @@ export const provisionCommand: CliCommand = {
 };
 
 /** Renders the live state until `expected` handsets are done, or `stop` is signalled (Ctrl-C); returns every handset met. */
-async function follow(started: StartedBatch, io: CliIo, json: boolean, expected: number | null, graceMs: number, stop: AbortSignal) {
-  const table = json ? null : new LiveTable(io);
+async function follow(
+  started: StartedBatch,
+  io: CliIo,
+  json: boolean,
+  expected: number | null,
+  graceMs: number,
+  stop: AbortSignal,
+  station: { readonly note: () => string | null; readonly onSnapshot: (snapshot: PipelineSnapshot) => void },
+) {
+  const table = json ? null : new LiveTable(io, station.note);
   const previous = new Map<string, string>();
   const result = await followBatch(started.batch, {
     expected,
     graceMs,
     signal: stop,
     onSnapshot: (snapshot: PipelineSnapshot) => {
+      station.onSnapshot(snapshot);
       if (table) table.render(snapshot);
       else for (const line of eventLines(snapshot, previous)) io.out(`${line}\n`);
     },
   });
   table?.finish(result.snapshot);
   return result;
+}
+
+/** The depot link's state as the run ends: what did not reach the depot goes with the next sync. */
+function depotFarewell(state: DepotSyncState, databasePath: string): string {
+  const left = state.kind === 'connected' && state.backlog === 0 ? '' : `; what the depot does not hold yet goes with the next sync (lockstep depot sync --db ${displaySafe(databasePath)})`;
+  return `depot: ${describeDepotState(state)}${left}\n`;
 }
 
 /** One handset's outcome in the JSON summary. */

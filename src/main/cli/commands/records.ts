@@ -8,8 +8,11 @@ import { parseRecordFilter } from '../../records/record-filter.ts';
 import { fuseReadbackText } from '../../records/record-text.ts';
 import { rawPublicKey } from '../../records/station-identity.ts';
 import { EXPORT_FORMATS, type ExportFormat, type StationRecords } from '../../records/station-records.ts';
+import { checkSignedHeads } from '../../records/depot-signed-heads.ts';
+import { isDepotExport, verifyDepotExport } from '../../records/verify-depot-export.ts';
 import { verifyJsonlExport } from '../../records/verify-export.ts';
 import type { CliCommand } from '../command.ts';
+import { intactDepotExportText } from '../depot-state.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
@@ -18,6 +21,7 @@ const USAGE = `lockstep records list --db FILE ${FILTERS} [--limit N] [--json]
        lockstep records show --db FILE SEQ [--json]
        lockstep records export --db FILE --format csv|jsonl|pdf --out FILE ${FILTERS} [--json]
        lockstep records verify FILE.jsonl [--station-key PUB] [--json]
+       lockstep records verify DEPOT.jsonl [--station-export FILE.jsonl]... [--json]   (a depot export: lockstep depot export)
        lockstep records station-key --db FILE [--json]
 With --json standard output is one JSON line; messages for people go to standard error.
 TIME is ISO 8601 (2026-11-24 or 2026-11-24T09:00:00Z); --since is inclusive, --until exclusive.
@@ -33,6 +37,7 @@ const OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
   'station-key': { type: 'string' },
+  'station-export': { type: 'string', multiple: true },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -114,6 +119,8 @@ function pinnedKeyOf(value: string): string {
 async function verify(positionals: readonly string[], values: Values, io: CliIo): Promise<number> {
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) throw new CliError(`name one JSON Lines export to verify.\nUsage: ${USAGE}`, EXIT_USAGE);
+  if (await isDepotExport(file)) return verifyDepot(file, values, io);
+  if (values['station-export'] !== undefined) throw new CliError('--station-export is for verifying a depot export (lockstep depot export); this file is not one.', EXIT_USAGE);
   const outcome = await verifyJsonlExport(file, values['station-key'] === undefined ? undefined : pinnedKeyOf(values['station-key']));
   if (values.json) io.out(jsonLine(outcome));
   if (!outcome.intact) {
@@ -125,6 +132,35 @@ async function verify(positionals: readonly string[], values: Values, io: CliIo)
   io.out(`Intact: ${outcome.lines} lines, ${outcome.records} records, chain head record ${head.headSeq} ${head.headHash}\n`);
   io.out(`Signed by station ${head.stationFingerprint}, exported ${head.exportedAt}\n`);
   if (!outcome.keyPinned) io.out('The signing key was taken from the file itself: pass --station-key PUB to check which station signed it.\n');
+  return 0;
+}
+
+/**
+ * A depot export: every station's chain as the depot held it (docs/records.md, "The depot export"),
+ * and with --station-export each station's own signed export checked against its section.
+ */
+async function verifyDepot(file: string, values: Values, io: CliIo): Promise<number> {
+  if (values['station-key'] !== undefined) {
+    throw new CliError('a depot export carries no station signature to pin a key to; give the stations\' own signed exports with --station-export FILE.', EXIT_USAGE);
+  }
+  const outcome = await verifyDepotExport(file);
+  const stationExports = values['station-export'] ?? [];
+  const signed = outcome.intact && stationExports.length > 0 ? await checkSignedHeads(file, outcome, stationExports) : null;
+  if (values.json) io.out(jsonLine(signed ? { ...outcome, signedHeads: signed } : outcome));
+  const failed = !outcome.intact ? outcome : signed && !signed.intact ? signed : null;
+  if (failed) {
+    io.err(`NOT INTACT (${failed.problem}): ${failed.message}\n`);
+    return 1;
+  }
+  if (values.json || !outcome.intact) return 0;
+  io.out(intactDepotExportText(outcome));
+  for (const check of signed?.intact ? signed.checks : []) {
+    const agreed =
+      check.agreedUpTo === 0
+        ? 'shares no record with the depot export: it proves nothing of this section'
+        : `agrees with the depot's chain up to record ${check.agreedUpTo}, so the station signed it up to there`;
+    io.out(`  ${check.station}: its own export ${displaySafe(check.file)} (key ${check.keyFingerprint}, public key ${check.publicKey}, signed head record ${check.signedHeadSeq}) ${agreed}; the depot held up to record ${check.depotHeadSeq}.\n`);
+  }
   return 0;
 }
 
