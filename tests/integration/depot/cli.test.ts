@@ -38,9 +38,9 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
   it('init creates the schema and re-runs as a no-op; a password in --url is refused', async () => {
     const first = await runCliAsync(['depot', 'init', '--url', url]);
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('The depot schema is now at version 1 (was 0).\n');
+    expect(first.stdout).toBe('The depot schema is now at version 2 (was 0).\n');
     const again = await runCliAsync(['depot', 'init', '--url', url]);
-    expect(again.stdout).toBe('The depot schema is already at version 1; nothing to do.\n');
+    expect(again.stdout).toBe('The depot schema is already at version 2; nothing to do.\n');
     const leaked = await runCliAsync(['depot', 'init', '--url', url.replace('postgres@', `postgres:${server.adminPassword}@`)]);
     expect(leaked.status).toBe(1);
     expect(leaked.stderr).toMatch(/holds a password.*PGPASSWORD or ~\/\.pgpass/s);
@@ -74,10 +74,10 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const before = await runCliAsync(['depot', 'status', '--db', db]);
     expect(before.stdout).toMatch(/Backlog: \d+ \(step events \d+, records 1\)/);
     const synced = await runCliAsync(['depot', 'sync', '--db', db, '--once']);
-    expect(synced.stdout).toMatch(/^Pushed 0 batches, 0 authorisations, \d+ step events, 1 records\.\n$/);
+    expect(synced.stdout).toMatch(/^Pushed 0 batches, 0 authorisations, \d+ step events, 1 records, 0 asset tags\.\n$/);
     const after = await runCliAsync(['depot', 'status', '--db', db, '--json']);
     const status = JSON.parse(after.stdout) as { backlog: Record<string, number>; depot: { heads: { records: number } }; credentials: Record<string, unknown> };
-    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0 });
+    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 });
     expect(status.depot.heads.records).toBe(4);
     expect(status.credentials).not.toHaveProperty('password');
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, type DepotStream, type DepotSyncState, type DepotTls } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { addStation, depotOverview, initDepot } from '../../depot/admin.ts';
+import { addStation, depotOverview, depotTagSettings, initDepot } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError } from '../../depot/errors.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
@@ -13,6 +13,7 @@ import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 const USAGE = `lockstep depot init --url postgres://ADMIN@HOST:PORT/DATABASE
        lockstep depot add-station NAME --key-fingerprint HEX --url URL --out FILE [--sslmode MODE] [--ca FILE] [--station-host HOST] [--station-port PORT]
        lockstep depot status --url URL [--json]
+       lockstep depot tags --url URL [--pattern P] [--lease-size N] [--json]
        lockstep depot join --db FILE --credentials FILE [--json]
        lockstep depot sync --db FILE [--once]
        lockstep depot status --db FILE [--json]
@@ -21,7 +22,8 @@ add-station writes the station's credentials file (mode 0600, a fresh password i
 ${SSL_MODES.join(', ')} (default verify-full, which needs --ca, the depot's CA certificate).
 HEX is the station key's fingerprint, as 'lockstep records station-key --db FILE' prints it.
 join connects the station whose records database is --db and uploads its journal; sync keeps
-pushing until Ctrl-C (--once: drain the backlog and exit).`;
+pushing until Ctrl-C (--once: drain the backlog and exit). tags prints (and with --pattern or
+--lease-size changes) the depot's asset tag pattern and the size of the tag leases it grants.`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -33,6 +35,8 @@ const OPTIONS = {
   'station-port': { type: 'string' },
   db: { type: 'string' },
   credentials: { type: 'string' },
+  pattern: { type: 'string' },
+  'lease-size': { type: 'string' },
   once: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -84,7 +88,13 @@ function describeState(state: DepotSyncState): string {
   }
 }
 
-const STREAM_NAMES: Record<DepotStream, string> = { batches: 'batches', authorisations: 'authorisations', step_events: 'step events', records: 'records' };
+const STREAM_NAMES: Record<DepotStream, string> = {
+  batches: 'batches',
+  authorisations: 'authorisations',
+  step_events: 'step events',
+  records: 'records',
+  asset_tags: 'asset tags',
+};
 
 function statusText(status: StationDepotStatus): string {
   const { credentials, depot, refusal, backlog } = status;
@@ -127,6 +137,17 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       });
       await writeCredentialsFile(out, credentials);
       io.out(`Station ${credentials.station} registered (role ${credentials.user}).\nCredentials (secret, mode 0600): ${displaySafe(out)}\n`);
+      return 0;
+    }
+    case 'tags': {
+      const size = values['lease-size'];
+      if (size !== undefined && !/^[1-9][0-9]{0,5}$/.test(size)) throw new CliError(`--lease-size is a whole number, not '${displaySafe(size, 20)}'.`, EXIT_USAGE);
+      const settings = await depotTagSettings(adminConnection(requireOption(values.url, '--url postgres://ADMIN@HOST:PORT/DATABASE')), {
+        pattern: values.pattern,
+        leaseSize: size === undefined ? undefined : Number(size),
+      });
+      if (values.json) io.out(jsonLine(settings));
+      else io.out(`Asset tags: ${settings.pattern}, leased ${settings.leaseSize} at a time (set ${settings.changedAt} by ${displaySafe(settings.changedBy)}).\n`);
       return 0;
     }
     case 'join': {
