@@ -81,6 +81,7 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
     return formatTag(parsed, at, seq);
   }
   const leases = createTagLeases(db, now);
+  const tagOfRecord = db.prepare('SELECT tag FROM asset_tags WHERE record_seq = ?');
   const activeOperator = db.prepare('SELECT 1 FROM operators WHERE id = ? AND disabled_at IS NULL');
 
   function head(): ChainLink {
@@ -142,6 +143,15 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
         else if (assetTag !== null) insertTag.run(assetTag, body.seq, body.recordedAt);
         return { ...body, prevHash: previous.hash, hash };
       });
+    },
+
+    /**
+     * A provisioned record's asset tag: the one in its body or, for a handset that was pending when
+     * recorded (a depot station out of tags, tag-leases.ts), the one a later lease gave it.
+     */
+    assetTag(record: ProvisioningRecord): string | null {
+      if ('assetTag' in record && record.assetTag !== null) return record.assetTag;
+      return (tagOfRecord.get(record.seq) as { tag: string } | undefined)?.tag ?? null;
     },
 
     get(seq: number): ProvisioningRecord | null {

@@ -13,6 +13,7 @@ import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { connectStation } from '../../../src/main/depot/station-client.ts';
 import { joinDepot } from '../../../src/main/depot/station-depot.ts';
 import { createDepotSync } from '../../../src/main/depot/sync.ts';
+import { createLabelStore } from '../../../src/main/labels/label-store.ts';
 import { createTagLeases } from '../../../src/main/records/tag-leases.ts';
 import type { DepotCredentials, TagLease } from '../../../src/shared/depot.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
@@ -168,8 +169,7 @@ describe.skipIf(POSTGRES_MISSING)('asset tags leased from a real PostgreSQL depo
     expect(rest.slice(0, 12)).toEqual(Array.from({ length: 12 }, (_, i) => `D7-${String(i + 19).padStart(6, '0')}`));
     // Out of tags: the handsets finish and are recorded, their tag pending.
     expect(rest.slice(12)).toEqual([null, null]);
-    const pendingSeqs = withLeases(station, (leases) => leases.pendingRecords());
-    expect(pendingSeqs).toEqual([31, 32]);
+    expect(station.records.pendingTags()).toEqual([31, 32]);
     expect(unreachable.tags()).toEqual({ mode: 'depot', left: 0, pending: 2, pattern: 'D7-{seq:06}', warning: '2 handsets waiting for an asset tag; connect the depot' });
     // A failed handset is never tagged, pending or not.
     station.provision({ serial: 'FAILS', imei: null, fail: { step: 'flash', reason: 'refused' } });
@@ -194,6 +194,13 @@ describe.skipIf(POSTGRES_MISSING)('asset tags leased from a real PostgreSQL depo
       [31, 'D7-000031'],
       [32, 'D7-000032'],
     ]);
+    // Their labels can now be printed: they are among the unprinted labels, with the tags they were given.
+    const unprinted = withLeases(station, (_, db) => createLabelStore(db).unprinted());
+    expect(unprinted.filter((label) => label.recordSeq > 30).map((label) => [label.recordSeq, label.assetTag])).toEqual([
+      [31, 'D7-000031'],
+      [32, 'D7-000032'],
+    ]);
+    expect(station.records.tagSupply()).toMatchObject({ left: 28, pending: 0 });
     // The next handset draws after them.
     expect(provisionTagged(station, 1, 'NEXT')).toEqual(['D7-000033']);
   });
