@@ -1,6 +1,6 @@
 // `lockstep depot` as an administrator and a station run it, against a real PostgreSQL: init twice,
 // add-station writing a 0600 credentials file, a taken name refused, join uploading the journal,
-// sync --once pushing what came after, and status from both sides.
+// sync --once pushing what came after, status from both sides, and the depot's tag settings.
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
@@ -44,6 +44,20 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const leaked = await runCliAsync(['depot', 'init', '--url', url.replace('postgres@', `postgres:${server.adminPassword}@`)]);
     expect(leaked.status).toBe(1);
     expect(leaked.stderr).toMatch(/holds a password.*PGPASSWORD or ~\/\.pgpass/s);
+  });
+
+  it("tags prints the depot's tag pattern and lease size, records a change with who made it, and refuses an invalid pattern", async () => {
+    const shown = await runCliAsync(['depot', 'tags', '--url', url]);
+    expect(shown.stdout).toMatch(/^Asset tags: DEPOT-\{yyyy\}-\{seq:06\}, leased 200 at a time \(set .* by postgres\)\.\n$/);
+    const changed = await runCliAsync(['depot', 'tags', '--url', url, '--pattern', 'D07-{yyyy}-{seq:06}', '--json']);
+    expect(JSON.parse(changed.stdout)).toMatchObject({ pattern: 'D07-{yyyy}-{seq:06}', leaseSize: 200, changedBy: 'postgres' });
+    const sized = await runCliAsync(['depot', 'tags', '--url', url, '--lease-size', '50', '--json']);
+    expect(JSON.parse(sized.stdout)).toMatchObject({ pattern: 'D07-{yyyy}-{seq:06}', leaseSize: 50 });
+    const invalid = await runCliAsync(['depot', 'tags', '--url', url, '--pattern', 'D07-NOSEQ']);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(/--pattern: .*exactly one \{seq\}/);
+    const badSize = await runCliAsync(['depot', 'tags', '--url', url, '--lease-size', '0']);
+    expect(badSize.status).toBe(64);
   });
 
   it('add-station writes a 0600 credentials file, prints no password, and refuses the name a second time', async () => {
