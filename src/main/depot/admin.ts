@@ -131,7 +131,7 @@ export interface TagSettingsChange {
  * Reads the depot's tag settings, after recording a change when one is given. A change applies to the
  * leases granted from then on; tags already leased keep the pattern of their lease.
  */
-export function depotTagSettings(config: pg.ClientConfig, change: TagSettingsChange = {}): Promise<TagSettings> {
+export async function depotTagSettings(config: pg.ClientConfig, change: TagSettingsChange = {}): Promise<TagSettings> {
   if (change.pattern !== undefined) {
     const parsed = parseTagPattern(change.pattern);
     if ('problem' in parsed) throw new DepotError(`--pattern: ${parsed.problem}`);

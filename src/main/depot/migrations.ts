@@ -4,6 +4,7 @@
 // nobody can UPDATE, DELETE or TRUNCATE a received row. A migration must mean the same thing
 // forever: a change is a new migration, never an edit of an old one.
 import type { ClientBase } from 'pg';
+import { ROLES } from '../../shared/records.ts';
 import { DepotError } from './errors.ts';
 
 /** Group roles (cluster-wide): every station's login role is a member of the first, auditors of the second. */
@@ -21,6 +22,9 @@ export const REFUSAL_CODES = {
   nameTaken: 'LS007',
   tagNotLeased: 'LS008',
   tagTaken: 'LS009',
+  operatorExists: 'LS010',
+  noSuchOperator: 'LS011',
+  lastAdmin: 'LS012',
 } as const;
 
 /**
@@ -427,8 +431,84 @@ const MIGRATION_2 = `
   GRANT EXECUTE ON FUNCTION depot.ingest_asset_tags(text, bigint[], text[]) TO ${STATION_GROUP};
 `;
 
+/** Serialises operator changes (an arbitrary constant: "LSOPERS"), so each sees the one before. */
+const OPERATOR_LOCK = 0x4c534f504552;
+
+/** How long a station may sign operators in from its copy without hearing from the depot, until set otherwise. */
+export const DEPOT_DEFAULT_OFFLINE_SIGN_IN_S = 24 * 3600;
+
+/** What can happen to an operator, as migration 3 knows it (the station's kinds of change, OPERATOR_CHANGE_KINDS, at the time). */
+const MIGRATION_3_CHANGE_KINDS = ['added', 'disabled', 'enabled', 'unlocked', 'pin-reset'] as const;
+
+// Operators managed once, at the depot. Every change is a row of an append-only journal carrying
+// the operator's whole state after it (name, role, PIN hash, disabled) and who made it (the
+// administrator's PostgreSQL login): an operator's state is its newest row, and a station copies
+// the rows after the last one it applied. A PIN reaches the depot only as its scrypt hash.
+const MIGRATION_3 = `
+  CREATE TABLE depot.operator_changes (
+    id bigserial PRIMARY KEY,
+    operator_id text NOT NULL CHECK (operator_id ~ '^[a-z0-9][a-z0-9._-]{1,31}$'),
+    change text NOT NULL CHECK (change IN (${MIGRATION_3_CHANGE_KINDS.map((kind) => `'${kind}'`).join(', ')})),
+    display_name text NOT NULL CHECK (length(display_name) BETWEEN 1 AND 80),
+    role text NOT NULL CHECK (role IN (${ROLES.map((role) => `'${role}'`).join(', ')})),
+    pin_hash text NOT NULL CHECK (pin_hash ~ '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$'),
+    disabled boolean NOT NULL,
+    made_at timestamptz NOT NULL DEFAULT now(),
+    made_by text NOT NULL DEFAULT session_user
+  );
+  CREATE INDEX operator_changes_operator ON depot.operator_changes (operator_id, id);
+  -- How long a station may sign operators in from its copy without hearing from the depot; the newest row is in force.
+  CREATE TABLE depot.operator_settings (
+    id bigserial PRIMARY KEY,
+    offline_sign_in_s integer NOT NULL CHECK (offline_sign_in_s BETWEEN 60 AND 2678400),
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    changed_by text NOT NULL DEFAULT session_user
+  );
+  INSERT INTO depot.operator_settings (offline_sign_in_s) VALUES (${DEPOT_DEFAULT_OFFLINE_SIGN_IN_S});
+  ${['operator_changes', 'operator_settings'].map(appendOnly).join('\n')}
+
+  -- An administrator's change to an operator. Not SECURITY DEFINER: it runs as the administrator,
+  -- whose login is journaled as made_by. The PIN arrives as its hash.
+  CREATE FUNCTION depot.change_operator(p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text) RETURNS bigint
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_held depot.operator_changes;
+    v_id bigint;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    SELECT * INTO v_held FROM depot.operator_changes c WHERE c.operator_id = p_operator_id ORDER BY c.id DESC LIMIT 1;
+    IF p_change = 'added' THEN
+      IF FOUND THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; an id is never reused (disabled operators keep theirs)', p_operator_id
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id, 'added', p_display_name, p_role, p_pin_hash, false) RETURNING id INTO v_id;
+      RETURN v_id;
+    END IF;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'there is no operator % at the depot', p_operator_id USING ERRCODE = '${REFUSAL_CODES.noSuchOperator}';
+    END IF;
+    IF p_change = 'disabled' AND v_held.role = 'admin' AND NOT v_held.disabled AND NOT EXISTS (
+      SELECT FROM (SELECT DISTINCT ON (c.operator_id) c.operator_id, c.role, c.disabled FROM depot.operator_changes c ORDER BY c.operator_id, c.id DESC) latest
+      WHERE latest.operator_id <> p_operator_id AND latest.role = 'admin' AND NOT latest.disabled) THEN
+      RAISE EXCEPTION 'operator % is the depot''s last enabled admin; add or enable another admin first', p_operator_id USING ERRCODE = '${REFUSAL_CODES.lastAdmin}';
+    END IF;
+    INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+      VALUES (p_operator_id, p_change, v_held.display_name, v_held.role,
+        CASE WHEN p_change = 'pin-reset' THEN p_pin_hash ELSE v_held.pin_hash END,
+        CASE p_change WHEN 'disabled' THEN true WHEN 'enabled' THEN false ELSE v_held.disabled END)
+      RETURNING id INTO v_id;
+    RETURN v_id;
+  END $fn$;
+  REVOKE ALL ON FUNCTION depot.change_operator(text, text, text, text, text) FROM PUBLIC;
+
+  -- Every station copies the operators (PIN hashes included: it signs them in while offline); auditors read the journal.
+  GRANT SELECT ON depot.operator_changes, depot.operator_settings TO ${STATION_GROUP}, ${AUDITOR_GROUP};
+`;
+
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

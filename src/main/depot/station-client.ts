@@ -17,6 +17,11 @@ export interface StationClient {
   readonly leaseTags: () => Promise<TagLease>;
   /** The leases the depot gave this station after the one with id `after`, oldest first. */
   readonly leasesAfter: (after: number) => Promise<TagLease[]>;
+  /**
+   * The operator changes made at the depot after the one with id `after`, in order, as plain objects
+   * for the journal to validate, and how long the station may sign operators in from its copy.
+   */
+  readonly operatorChanges: (after: number) => Promise<{ changes: unknown[]; offlineSignInS: number }>;
   readonly close: () => Promise<void>;
 }
 
@@ -67,6 +72,25 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
       // Row-level security shows this station's own leases only.
       const result = await client.query('SELECT id, pattern, first_seq, last_seq, leased_at FROM depot.tag_leases WHERE id > $1 ORDER BY id', [after]);
       return result.rows.map(lease);
+    },
+    async operatorChanges(after) {
+      const result = await client.query<Record<string, unknown>>(
+        `SELECT id, operator_id, change, display_name, role, pin_hash, disabled, made_at, made_by FROM depot.operator_changes WHERE id > $1 ORDER BY id`,
+        [after],
+      );
+      const settings = await client.query<{ seconds: number }>('SELECT offline_sign_in_s AS seconds FROM depot.operator_settings ORDER BY id DESC LIMIT 1');
+      const changes = result.rows.map((row) => ({
+        id: Number(row.id),
+        operatorId: row.operator_id,
+        change: row.change,
+        displayName: row.display_name,
+        role: row.role,
+        pinHash: row.pin_hash,
+        disabled: row.disabled,
+        madeAt: row.made_at instanceof Date ? row.made_at.toISOString() : row.made_at,
+        madeBy: row.made_by,
+      }));
+      return { changes, offlineSignInS: Number(settings.rows[0]?.seconds) };
     },
     close: () => client.end().catch(() => undefined),
   };

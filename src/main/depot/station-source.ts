@@ -5,6 +5,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { DepotStream } from '../../shared/depot.ts';
 import type { TagSupply } from '../../shared/depot.ts';
 import { canonicalJson } from '../records/canonical-json.ts';
+import { createDepotOperators, type DepotOperatorCopy } from '../records/depot-operators.ts';
 import { createTagLeases } from '../records/tag-leases.ts';
 
 /** A row of batches, authorisations or step events: its id and its columns as canonical JSON. */
@@ -53,6 +54,8 @@ export interface StationSource {
   readonly tagSupply: () => TagSupply;
   /** The newest lease the station journaled (0 before the first). */
   readonly lastLeaseId: () => number;
+  /** The station's copy of its depot's operators, or null before the first. */
+  readonly operatorCopy: () => DepotOperatorCopy | null;
   readonly close: () => void;
 }
 
@@ -66,6 +69,7 @@ export function openStationSource(databasePath: string): StationSource {
   };
   // Only its reading statements run: this connection is read-only.
   const leases = createTagLeases(db, () => new Date());
+  const operators = createDepotOperators(db, () => new Date());
   const recordQuery = db.prepare('SELECT seq, prev_hash, hash, body_json FROM provisioning_records WHERE seq > ? ORDER BY seq LIMIT ?');
   const counts = Object.fromEntries(Object.entries(BACKLOG_QUERIES).map(([stream, sql]) => [stream, db.prepare(sql)])) as Record<
     DepotStream,
@@ -91,6 +95,7 @@ export function openStationSource(databasePath: string): StationSource {
     },
     tagSupply: () => leases.supply(),
     lastLeaseId: () => leases.lastLeaseId(),
+    operatorCopy: () => operators.copy(),
     close: () => db.close(),
   };
 }

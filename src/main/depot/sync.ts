@@ -14,7 +14,7 @@ import {
   type TagSupply,
 } from '../../shared/depot.ts';
 import { DepotError } from './errors.ts';
-import { journalLeases } from './lease-journal.ts';
+import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
 import { openStationSource, type StationSource } from './station-source.ts';
@@ -30,6 +30,9 @@ export interface DepotSyncOptions {
 
 /** At most this many leases in one pass: a depot handing out tiny leases cannot keep a pass going forever. */
 const MAX_LEASES_PER_PASS = 10;
+
+/** How often an unchanged copy of the depot's operators is confirmed (a write to the journal). */
+const OPERATOR_CONFIRM_MS = 60_000;
 
 /** Rows the depot acknowledged in one pass, per stream. */
 export type PushCounts = Record<DepotStream, number>;
@@ -120,8 +123,23 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     }
   }
 
+  /**
+   * Copies the operator changes made at the depot since the last one applied and confirms the copy
+   * (operators sign in from it while the depot is unreachable, for as long as the depot allows).
+   * A depot with no operators yet does not manage this station's.
+   */
+  async function copyOperators(depot: StationClient): Promise<void> {
+    const held = source.operatorCopy();
+    const { changes, offlineSignInS } = await depot.operatorChanges(held?.lastChangeId ?? 0);
+    if (!held && changes.length === 0) return;
+    const unchanged = held && changes.length === 0 && held.offlineSignInS === offlineSignInS;
+    if (unchanged && now().getTime() - Date.parse(held.confirmedAt) < OPERATOR_CONFIRM_MS) return;
+    journalOperatorChanges(options.databasePath, changes, offlineSignInS, now);
+  }
+
   async function pass(): Promise<PushCounts> {
     const depot = await connected();
+    await copyOperators(depot);
     await topUpTags(depot);
     const counts = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, 0])) as PushCounts;
     for (const stream of DEPOT_STREAMS) counts[stream] = await pushStream(depot, stream);

@@ -252,6 +252,29 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
   ) STRICT;
   ${appendOnly('asset_tags_pending')}
   `,
+  // 9: operators managed at a depot (depot-operators.ts). The depot's changes, applied in order to
+  // operators and journaled here with who made them at the depot; and when the copy was last
+  // confirmed with the depot, which bounds how long operators may sign in from it while offline.
+  `
+  CREATE TABLE depot_operator_changes (
+    id INTEGER PRIMARY KEY,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    change TEXT NOT NULL CHECK (change IN ('added', 'disabled', 'enabled', 'unlocked', 'pin-reset')),
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN (${sqlList(ROLES)})),
+    pin_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+    made_at TEXT NOT NULL,
+    made_by TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('depot_operator_changes')}
+  CREATE TABLE depot_operator_copy (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    confirmed_at TEXT NOT NULL,
+    offline_sign_in_s INTEGER NOT NULL CHECK (offline_sign_in_s > 0)
+  ) STRICT;
+  `,
 ];
 
 function structuredJournal(db: DatabaseSync): void {
