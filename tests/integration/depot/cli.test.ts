@@ -5,6 +5,7 @@ import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPOT_SCHEMA_VERSION } from '../../../src/main/depot/migrations.ts';
 import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
 import { runCliAsync } from '../../lockstep-cli.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
@@ -38,9 +39,9 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
   it('init creates the schema and re-runs as a no-op; a password in --url is refused', async () => {
     const first = await runCliAsync(['depot', 'init', '--url', url]);
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('The depot schema is now at version 2 (was 0).\n');
+    expect(first.stdout).toBe(`The depot schema is now at version ${DEPOT_SCHEMA_VERSION} (was 0).\n`);
     const again = await runCliAsync(['depot', 'init', '--url', url]);
-    expect(again.stdout).toBe('The depot schema is already at version 2; nothing to do.\n');
+    expect(again.stdout).toBe(`The depot schema is already at version ${DEPOT_SCHEMA_VERSION}; nothing to do.\n`);
     const leaked = await runCliAsync(['depot', 'init', '--url', url.replace('postgres@', `postgres:${server.adminPassword}@`)]);
     expect(leaked.status).toBe(1);
     expect(leaked.stderr).toMatch(/holds a password.*PGPASSWORD or ~\/\.pgpass/s);
@@ -58,6 +59,32 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     expect(invalid.stderr).toMatch(/--pattern: .*exactly one \{seq\}/);
     const badSize = await runCliAsync(['depot', 'tags', '--url', url, '--lease-size', '0']);
     expect(badSize.status).toBe(64);
+  });
+
+  it('operators: added, disabled and listed at the depot with who made each change; the PIN from stdin, never from argv', async () => {
+    const added = await runCliAsync(['depot', 'operators', 'add', '--url', url, '--id', 'sup.depot', '--name', 'S. Depot', '--role', 'supervisor', '--json'], { input: '31415926\n' });
+    expect(added.stderr).toBe('');
+    expect(JSON.parse(added.stdout)).toMatchObject({ id: 'sup.depot', role: 'supervisor', disabled: false, lastChange: 'added', lastChangeBy: 'postgres' });
+    const onArgv = await runCliAsync(['depot', 'operators', 'add', '--url', url, '--id', 'x.y', '--name', 'X', '--pin', '12345678']);
+    expect(onArgv.status).toBe(64);
+    await runCliAsync(['depot', 'operators', 'add', '--url', url, '--id', 'adm.depot', '--name', 'A. Depot', '--role', 'admin'], { input: '27182818\n' });
+    const disabled = await runCliAsync(['depot', 'operators', 'disable', '--url', url, '--id', 'sup.depot']);
+    expect(disabled.stdout).toMatch(/^Disabled: sup\.depot\tsupervisor\tdisabled\tS\. Depot\t\(disabled .* by postgres\)\n$/);
+    const list = await runCliAsync(['depot', 'operators', 'list', '--url', url]);
+    expect(list.stdout.split('\n').filter(Boolean).map((line) => line.split('\t').slice(0, 3))).toEqual([
+      ['adm.depot', 'admin', 'active'],
+      ['sup.depot', 'supervisor', 'disabled'],
+    ]);
+    const changes = await runCliAsync(['depot', 'operators', 'changes', '--url', url, '--id', 'sup.depot', '--json']);
+    expect((JSON.parse(changes.stdout) as { change: string; madeBy: string }[]).map((change) => [change.change, change.madeBy])).toEqual([
+      ['disabled', 'postgres'],
+      ['added', 'postgres'],
+    ]);
+    const age = await runCliAsync(['depot', 'operators', 'offline-age', '--url', url, '--hours', '8']);
+    expect(age.stdout).toMatch(/^Stations sign operators in from their copy for 8 h without the depot \(set .* by postgres\)\.\n$/);
+    const unknown = await runCliAsync(['depot', 'operators', 'enable', '--url', url, '--id', 'nobody']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/there is no operator nobody at the depot/);
   });
 
   it('add-station writes a 0600 credentials file, prints no password, and refuses the name a second time', async () => {

@@ -7,6 +7,7 @@ import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts
 import { DepotError } from '../../depot/errors.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
 import type { CliCommand } from '../command.ts';
+import { DEPOT_OPERATORS_USAGE, runDepotOperators } from './depot-operators.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
@@ -23,7 +24,8 @@ ${SSL_MODES.join(', ')} (default verify-full, which needs --ca, the depot's CA c
 HEX is the station key's fingerprint, as 'lockstep records station-key --db FILE' prints it.
 join connects the station whose records database is --db and uploads its journal; sync keeps
 pushing until Ctrl-C (--once: drain the backlog and exit). tags prints (and with --pattern or
---lease-size changes) the depot's asset tag pattern and the size of the tag leases it grants.`;
+--lease-size changes) the depot's asset tag pattern and the size of the tag leases it grants.
+       ${DEPOT_OPERATORS_USAGE}`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -111,6 +113,8 @@ function statusText(status: StationDepotStatus): string {
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  // Operators have options of their own (and PINs on stdin): their own parser.
+  if (argv[0] === 'operators') return runDepotOperators(argv.slice(1), io);
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   const [action, ...rest] = positionals;
   const unexpected = action === 'add-station' ? rest.slice(1) : rest;
