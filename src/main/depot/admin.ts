@@ -73,6 +73,8 @@ export interface StationOverview {
   readonly headSeq: number;
   readonly recordsToday: number;
   readonly failuresToday: number;
+  /** Numbers leased to the station that no tag it reported uses yet: what it had left at its last push. */
+  readonly tagsLeft: number;
 }
 
 /**
@@ -91,11 +93,14 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
       head_seq: string;
       records_today: string;
       failures_today: string;
+      tags_left: string;
     }>(`
       SELECT s.name, s.key_fingerprint, s.registered_at, c.last_contact_at,
         count(r.seq) AS records, coalesce(max(r.seq), 0) AS head_seq,
         count(r.seq) FILTER (WHERE r.received_at >= current_date) AS records_today,
-        count(r.seq) FILTER (WHERE r.received_at >= current_date AND r.body::text LIKE '%"outcome":"failed"%') AS failures_today
+        count(r.seq) FILTER (WHERE r.received_at >= current_date AND r.body::text LIKE '%"outcome":"failed"%') AS failures_today,
+        (SELECT coalesce(sum(l.last_seq - l.first_seq + 1), 0) FROM depot.tag_leases l WHERE l.station = s.name)
+          - (SELECT count(*) FROM depot.asset_tags t WHERE t.station = s.name) AS tags_left
       FROM depot.stations s
       LEFT JOIN depot.station_contacts c ON c.station = s.name
       LEFT JOIN depot.records r ON r.station = s.name
@@ -110,6 +115,7 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
       headSeq: Number(row.head_seq),
       recordsToday: Number(row.records_today),
       failuresToday: Number(row.failures_today),
+      tagsLeft: Number(row.tags_left),
     }));
   });
 }

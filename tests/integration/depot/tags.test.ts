@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { depotTagSettings } from '../../../src/main/depot/admin.ts';
+import { depotOverview, depotTagSettings } from '../../../src/main/depot/admin.ts';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { connectStation } from '../../../src/main/depot/station-client.ts';
@@ -194,6 +194,8 @@ describe.skipIf(POSTGRES_MISSING)('asset tags leased from a real PostgreSQL depo
       [31, 'D7-000031'],
       [32, 'D7-000032'],
     ]);
+    // The depot's overview shows what the station had left at its last push.
+    expect((await depotOverview(depot.admin)).find((row) => row.name === credentials.station)).toMatchObject({ tagsLeft: 28 });
     // Their labels can now be printed: they are among the unprinted labels, with the tags they were given.
     const unprinted = withLeases(station, (_, db) => createLabelStore(db).unprinted());
     expect(unprinted.filter((label) => label.recordSeq > 30).map((label) => [label.recordSeq, label.assetTag])).toEqual([
