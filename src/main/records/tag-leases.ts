@@ -37,7 +37,7 @@ export function createTagLeases(db: DatabaseSync, now: () => Date) {
   const leaseById = db.prepare('SELECT id, pattern, first_seq, last_seq, leased_at FROM tag_leases WHERE id = ?');
   const insertLease = db.prepare('INSERT INTO tag_leases (id, pattern, first_seq, last_seq, leased_at, journaled_at) VALUES (?, ?, ?, ?, ?, ?)');
   // Numbers are used in order, so everything at or below the highest one used is spent.
-  const lastUsed = db.prepare('SELECT coalesce(max(lease_seq), 0) AS seq FROM asset_tags');
+  const lastUsed = db.prepare('SELECT coalesce(max(lease_seq), 0) AS seq FROM asset_tags WHERE lease_seq IS NOT NULL');
   const leasesAfter = db.prepare('SELECT id, pattern, first_seq, last_seq, leased_at FROM tag_leases WHERE last_seq > ? ORDER BY id');
   const tagTaken = db.prepare('SELECT 1 FROM asset_tags WHERE tag = ?');
   const insertTag = db.prepare('INSERT INTO asset_tags (tag, record_seq, allocated_at, lease_id, lease_seq) VALUES (?, ?, ?, ?, ?)');
