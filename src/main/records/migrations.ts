@@ -251,6 +251,10 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
     since TEXT NOT NULL
   ) STRICT;
   ${appendOnly('asset_tags_pending')}
+  -- A tag given late to a pending handset is searchable like one its record carries (History finds it).
+  CREATE TRIGGER asset_tags_late_search AFTER INSERT ON asset_tags
+    WHEN EXISTS (SELECT 1 FROM asset_tags_pending p WHERE p.record_seq = NEW.record_seq)
+    BEGIN UPDATE record_search SET asset_tag = NEW.tag WHERE rowid = NEW.record_seq; END;
   `,
   // 9: operators managed at a depot (depot-operators.ts). The depot's changes, applied in order to
   // operators and journaled here with who made them at the depot; and when the copy was last

@@ -194,6 +194,8 @@ describe.skipIf(POSTGRES_MISSING)('asset tags leased from a real PostgreSQL depo
       [31, 'D7-000031'],
       [32, 'D7-000032'],
     ]);
+    // History finds them by the tags they were given.
+    expect(station.records.search.page({ status: 'provisioned' }, { search: 'D7-000031', limit: 10 }).records.map((record) => record.seq)).toEqual([31]);
     // The depot's overview shows what the station had left at its last push.
     expect((await depotOverview(depot.admin)).find((row) => row.name === credentials.station)).toMatchObject({ tagsLeft: 28 });
     // Their labels can now be printed: they are among the unprinted labels, with the tags they were given.
