@@ -2,8 +2,7 @@
 // last one the depot acknowledged, in id order. The reads go through a read-only connection of their
 // own, so they never take the write lock the pipeline commits under.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import type { DepotStream } from '../../shared/depot.ts';
-import type { TagSupply } from '../../shared/depot.ts';
+import type { DepotStream, TagSupply } from '../../shared/depot.ts';
 import { canonicalJson } from '../records/canonical-json.ts';
 import { createDepotOperators, type DepotOperatorCopy } from '../records/depot-operators.ts';
 import { createTagLeases } from '../records/tag-leases.ts';
