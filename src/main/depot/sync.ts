@@ -13,6 +13,7 @@ import {
   type DepotStream,
   type TagSupply,
 } from '../../shared/depot.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { DepotError } from './errors.ts';
 import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
@@ -134,15 +135,21 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     if (!held && changes.length === 0) return;
     const unchanged = held && changes.length === 0 && held.offlineSignInS === offlineSignInS;
     if (unchanged && now().getTime() - Date.parse(held.confirmedAt) < OPERATOR_CONFIRM_MS) return;
-    journalOperatorChanges(options.databasePath, changes, offlineSignInS, now);
+    try {
+      journalOperatorChanges(options.databasePath, changes, offlineSignInS, now);
+    } catch (error) {
+      // Not an outage, though retried like one: the reason says what a person must resolve.
+      throw new DepotError(`the depot's operators cannot be applied on this station: ${describeFailure(error)}`);
+    }
   }
 
   async function pass(): Promise<PushCounts> {
     const depot = await connected();
-    await copyOperators(depot);
     await topUpTags(depot);
     const counts = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, 0])) as PushCounts;
     for (const stream of DEPOT_STREAMS) counts[stream] = await pushStream(depot, stream);
+    // Last: an operator clash the station cannot apply holds up neither its records nor its tags.
+    await copyOperators(depot);
     setState({ kind: 'connected', backlog: backlog(), at: now().toISOString() });
     return counts;
   }

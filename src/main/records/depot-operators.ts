@@ -40,7 +40,9 @@ export function createDepotOperators(db: DatabaseSync, now: () => Date) {
     `INSERT INTO depot_operator_copy (id, confirmed_at, offline_sign_in_s) VALUES (1, ?, ?)
      ON CONFLICT (id) DO UPDATE SET confirmed_at = excluded.confirmed_at, offline_sign_in_s = excluded.offline_sign_in_s`,
   );
-  const operatorExists = db.prepare('SELECT 1 FROM operators WHERE id = ?');
+  const localOperator = db.prepare(
+    'SELECT pin_hash, EXISTS (SELECT 1 FROM depot_operator_changes c WHERE c.operator_id = o.id) AS from_depot FROM operators o WHERE o.id = ?',
+  );
   const insertOperator = db.prepare('INSERT INTO operators (id, display_name, role, pin_hash, created_at, created_by, disabled_at) VALUES (?, ?, ?, ?, ?, NULL, ?)');
   // A disable keeps the time it first took effect; a PIN reset or an unlock clears the station's lock-out.
   const updateOperator = db.prepare(
@@ -62,7 +64,16 @@ export function createDepotOperators(db: DatabaseSync, now: () => Date) {
 
   function applyOne(change: DepotOperatorChange): void {
     const disabledAt = change.disabled ? change.madeAt : null;
-    if (!operatorExists.get(change.operatorId)) {
+    const local = localOperator.get(change.operatorId) as { pin_hash: string; from_depot: number } | undefined;
+    // The station's own operator of that id is taken over only if the depot's came from it (the same
+    // PIN hash, which only this station could offer); anyone else under that id is a clash for a person to resolve.
+    if (local && !local.from_depot && local.pin_hash !== change.pinHash) {
+      throw new RecordsError(
+        'RECORDS_REFUSED',
+        `operator ${change.operatorId} exists on this station and the depot added another operator under that id; nothing of the depot's operators was applied. Resolve the clash before this station takes the depot's operators.`,
+      );
+    }
+    if (!local) {
       insertOperator.run(change.operatorId, change.displayName, change.role, change.pinHash, change.madeAt, disabledAt);
     } else {
       const clearsLockOut = change.change === 'pin-reset' || change.change === 'unlocked' ? 1 : 0;

@@ -141,6 +141,25 @@ describe.skipIf(POSTGRES_MISSING)('operators managed at a real PostgreSQL depot'
     expect(added.createdBy).toBe(ADMIN.id);
   });
 
+  it("an operator the depot adds under an id the station already uses for someone else is a clash: nothing is applied, records still flow, the reason is shown", async () => {
+    const depot = await createDepot(server);
+    // The depot's administrator adds someone else under the station's admin's id.
+    await changeDepotOperator(depot.admin, { change: 'added', id: ADMIN.id, displayName: 'Another Person', role: 'admin', pin: '86420975' });
+    const clock = { at: Date.now() };
+    const station = createStationFixture({ now: () => new Date(clock.at) });
+    cleanups.push(() => station.cleanup());
+    station.provision({ serial: 'CLASH001', imei: null });
+    const credentials = await registerStation(server, depot, station.records.identity.fingerprint);
+    const sync = createDepotSync({ databasePath: station.records.databasePath, credentials, now: () => new Date(clock.at) });
+    cleanups.push(() => sync.stop());
+    await expect(sync.drain()).rejects.toThrow(/operators cannot be applied on this station: operator admin exists on this station and the depot added another/);
+    // The station's own admin is untouched and still manages the station; its record reached the depot.
+    expect(signInCode(station, ADMIN)).toBe('signed in');
+    expect(station.records.operators.get(ADMIN.id)?.displayName).not.toBe('Another Person');
+    expect(station.records.operators.depotChanges()).toEqual([]);
+    expect(sync.heads()?.records).toBe(1);
+  });
+
   it('the depot refuses a reused id, an unknown operator, disabling its last admin, and any change by a station', async () => {
     const depot = await depotWithOperators();
     await expect(changeDepotOperator(depot.admin, { change: 'added', id: NEWCOMER.id, displayName: 'Again', role: 'admin', pin: '12121212' })).rejects.toMatchObject({
