@@ -347,6 +347,22 @@ const MIGRATION_2 = `
     RETURN QUERY SELECT l.id, l.pattern, l.first_seq, l.last_seq, l.leased_at FROM depot.tag_leases l WHERE l.id = v_lease;
   END $fn$;
 
+  -- The tags number p_seq of a pattern reads as, on any date, as an anchored regular expression
+  -- (src/shared/asset-tag.ts formats them): literal text escaped, date parts as digits, the number
+  -- zero-padded to the width {seq:N} names (never cut).
+  CREATE FUNCTION depot.tag_regex(p_pattern text, p_seq bigint) RETURNS text LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_width integer := coalesce(substring(p_pattern FROM '\\{seq:([0-9]+)\\}')::integer, 1);
+    v_number text := CASE WHEN length(p_seq::text) >= v_width THEN p_seq::text ELSE lpad(p_seq::text, v_width, '0') END;
+    v_regex text := replace(p_pattern, '.', '\\.');
+  BEGIN
+    v_regex := regexp_replace(v_regex, '\\{seq(:[0-9]+)?\\}', v_number);
+    v_regex := replace(v_regex, '{yyyy}', '[0-9]{4}');
+    v_regex := replace(replace(replace(v_regex, '{yy}', '[0-9]{2}'), '{mm}', '[0-9]{2}'), '{dd}', '[0-9]{2}');
+    RETURN '^' || v_regex || '$';
+  END $fn$;
+
   -- The tags a station drew, in record order: each must come from a lease of that station, and no
   -- other row of the depot may hold its tag or its number.
   CREATE FUNCTION depot.ingest_asset_tags(p_key_fingerprint text, p_id bigint[], p_body text[]) RETURNS bigint
@@ -359,6 +375,7 @@ const MIGRATION_2 = `
     v_tag text;
     v_seq bigint;
     v_lease bigint;
+    v_pattern text;
   BEGIN
     IF cardinality(p_id) IS DISTINCT FROM cardinality(p_body) THEN
       RAISE EXCEPTION 'ingest_asset_tags: % ids but % bodies', cardinality(p_id), cardinality(p_body) USING ERRCODE = '${REFUSAL_CODES.malformed}';
@@ -386,9 +403,16 @@ const MIGRATION_2 = `
       IF v_tag IS NULL OR v_seq IS NULL OR v_lease IS NULL OR (v_row ->> 'record_seq') IS DISTINCT FROM p_id[i]::text THEN
         RAISE EXCEPTION 'ingest_asset_tags: row % lacks its tag, its number, its lease or its record', p_id[i] USING ERRCODE = '${REFUSAL_CODES.malformed}';
       END IF;
-      IF NOT EXISTS (SELECT FROM depot.tag_leases l WHERE l.id = v_lease AND l.station = v_station AND v_seq BETWEEN l.first_seq AND l.last_seq) THEN
+      SELECT l.pattern INTO v_pattern FROM depot.tag_leases l WHERE l.id = v_lease AND l.station = v_station AND v_seq BETWEEN l.first_seq AND l.last_seq;
+      IF NOT FOUND THEN
         RAISE EXCEPTION 'asset tag % (number %) of station % is not from a lease the depot gave that station', v_tag, v_seq, v_station
           USING ERRCODE = '${REFUSAL_CODES.tagNotLeased}';
+      END IF;
+      -- The tag must read as its number in its lease's pattern (any date): a station cannot take
+      -- a text that another station's number would produce.
+      IF v_tag !~ depot.tag_regex(v_pattern, v_seq) THEN
+        RAISE EXCEPTION 'asset tag % of station % does not read as number % of the pattern %', v_tag, v_station, v_seq, v_pattern
+          USING ERRCODE = '${REFUSAL_CODES.malformed}';
       END IF;
       BEGIN
         INSERT INTO depot.asset_tags (station, id, tag, tag_seq, lease_id, body) VALUES (v_station, p_id[i], v_tag, v_seq, v_lease, p_body[i]::json);
@@ -425,7 +449,7 @@ const MIGRATION_2 = `
   GRANT SELECT ON depot.tag_settings TO ${STATION_GROUP}, ${AUDITOR_GROUP};
   GRANT SELECT ON depot.leased_tag_numbers TO ${AUDITOR_GROUP};
 
-  REVOKE ALL ON FUNCTION depot.lease_tags(text), depot.ingest_asset_tags(text, bigint[], text[]), depot.hello(text) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION depot.lease_tags(text), depot.ingest_asset_tags(text, bigint[], text[]), depot.hello(text), depot.tag_regex(text, bigint) FROM PUBLIC;
   GRANT EXECUTE ON FUNCTION depot.hello(text) TO ${STATION_GROUP};
   GRANT EXECUTE ON FUNCTION depot.lease_tags(text) TO ${STATION_GROUP};
   GRANT EXECUTE ON FUNCTION depot.ingest_asset_tags(text, bigint[], text[]) TO ${STATION_GROUP};

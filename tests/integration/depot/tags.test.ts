@@ -250,13 +250,36 @@ describe.skipIf(POSTGRES_MISSING)('asset tags leased from a real PostgreSQL depo
     // Beta reporting a number of alpha's lease: refused.
     const stolen = await refusal(betaClient.ingestRows('asset_tags', [tagRow(1, 'G-002', alphaLease, alphaLease.firstSeq + 1)]));
     expect(stolen.code).toBe(REFUSAL_CODES.tagNotLeased);
-    // Beta reporting, from its own lease, a tag alpha already holds: refused by UNIQUE (tag).
-    const clash = await refusal(betaClient.ingestRows('asset_tags', [tagRow(1, 'G-001', betaLease, betaLease.firstSeq)]));
-    expect(clash.code).toBe(REFUSAL_CODES.tagTaken);
-    expect(clash.message).toContain(`already held by station ${(alpha as DepotCredentials).station}`);
+    // Beta reporting, from its own lease, a tag that does not read as its number (alpha's tag text): refused.
+    const foreignText = await refusal(betaClient.ingestRows('asset_tags', [tagRow(1, 'G-001', betaLease, betaLease.firstSeq)]));
+    expect(foreignText.code).toBe(REFUSAL_CODES.malformed);
+    expect(foreignText.message).toContain(`does not read as number ${betaLease.firstSeq} of the pattern G-{seq:03}`);
+    expect(await betaClient.ingestRows('asset_tags', [tagRow(1, 'G-006', betaLease, betaLease.firstSeq)])).toBe(1);
+    // Alpha reporting one number for a second record: refused by UNIQUE (tag_seq) and UNIQUE (tag).
+    const twice = await refusal(alphaClient.ingestRows('asset_tags', [tagRow(2, 'G-001', alphaLease, alphaLease.firstSeq)]));
+    expect(twice.code).toBe(REFUSAL_CODES.tagTaken);
+    expect(twice.message).toContain(`already held by station ${(alpha as DepotCredentials).station}`);
     // A re-send of the same row changes nothing; a changed one is refused.
     expect(await alphaClient.ingestRows('asset_tags', [tagRow(1, 'G-001', alphaLease, alphaLease.firstSeq)])).toBe(1);
     expect((await refusal(alphaClient.ingestRows('asset_tags', [tagRow(1, 'G-003', alphaLease, alphaLease.firstSeq + 2)]))).code).toBe(REFUSAL_CODES.conflict);
+
+    // How the depot reads a tag: literal text as is (a dot is a dot), date parts as digits, the number padded, never cut.
+    const reads = await asAdmin(depot, (client) =>
+      client.query<{ tag: string; matches: boolean }>(
+        `SELECT tag, tag ~ depot.tag_regex(pattern, seq) AS matches FROM (VALUES
+          ('D.7-202612-0012', 'D.7-{yyyy}{mm}-{seq:04}', 12), ('DX7-202612-0012', 'D.7-{yyyy}{mm}-{seq:04}', 12),
+          ('D.7-202612-012', 'D.7-{yyyy}{mm}-{seq:04}', 12), ('X12345', 'X{seq:02}', 12345), ('X2345', 'X{seq:02}', 12345),
+          ('Y-26-7', 'Y-{yy}-{seq}', 7)) AS t (tag, pattern, seq)`,
+      ),
+    );
+    expect(reads.rows.map((row) => [row.tag, row.matches])).toEqual([
+      ['D.7-202612-0012', true],
+      ['DX7-202612-0012', false],
+      ['D.7-202612-012', false],
+      ['X12345', true],
+      ['X2345', false],
+      ['Y-26-7', true],
+    ]);
 
     // A station's role writes leases only through depot.lease_tags, and only for itself.
     const raw = await connectAsStation(alpha as DepotCredentials);
