@@ -2,6 +2,7 @@
 // only: what a station's credentials file holds, how its sync worker is tuned, and the state the
 // worker reports. The connection code lives in src/main/depot.
 import { z } from 'zod';
+import { parseTagPattern } from './asset-tag.ts';
 
 /**
  * A station's name in the depot. Lower-case, so that it maps onto a PostgreSQL role name
@@ -59,12 +60,14 @@ export const depotSyncSettingsSchema = z
     backoffMaxMs: z.int().min(10).max(3_600_000).default(60_000),
     /** How long a connection attempt or one call may take before the depot counts as unreachable. */
     timeoutMs: z.int().min(100).max(600_000).default(15_000),
+    /** Take a new tag lease while fewer than this many tags are left (docs/depot.md, "Asset tags"). */
+    tagTopUpBelow: z.int().min(1).max(100_000).default(100),
   })
   .strict();
 export type DepotSyncSettings = z.infer<typeof depotSyncSettingsSchema>;
 
-/** The streams a station pushes, in the order each sync pass pushes them. */
-export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records'] as const;
+/** The streams a station pushes, in the order each sync pass pushes them (a tag names its record, so it follows). */
+export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records', 'asset_tags'] as const;
 export type DepotStream = (typeof DEPOT_STREAMS)[number];
 
 /** What the depot holds of one station: the last id (records: seq) of each stream it acknowledged. */
@@ -80,3 +83,39 @@ export type DepotSyncState =
 /** A refusal a station keeps on disk (depot-state.json): its sync stays stopped until a person acts. */
 export const depotRefusalSchema = z.object({ at: z.string().max(40), reason: z.string().max(4_000) }).strict();
 export type DepotRefusal = z.infer<typeof depotRefusalSchema>;
+
+const positiveInteger = z.union([z.string().regex(/^[1-9][0-9]{0,15}$/), z.int().positive()]).transform(Number).pipe(z.int().positive().max(Number.MAX_SAFE_INTEGER));
+
+/**
+ * A block of asset tag numbers the depot reserved for this station (depot.lease_tags), as the depot
+ * returns it: checked here, since a lease's pattern ends up printed on handsets.
+ */
+export const tagLeaseSchema = z
+  .object({
+    id: positiveInteger,
+    pattern: z.string().refine((text) => !('problem' in parseTagPattern(text)), 'not a valid asset tag pattern'),
+    firstSeq: positiveInteger,
+    lastSeq: positiveInteger,
+    leasedAt: z.iso.datetime({ offset: true }),
+  })
+  .strict()
+  .refine((lease) => lease.lastSeq >= lease.firstSeq && lease.lastSeq - lease.firstSeq < 100_000, 'a lease is 1 to 100000 numbers');
+export type TagLease = z.infer<typeof tagLeaseSchema>;
+
+/** How many tags a station has left before it warns that it needs the depot. */
+export const TAG_WARN_BELOW = 25;
+
+/**
+ * Where a station's asset tags come from. Outside a depot it numbers them itself; in a depot it draws
+ * from its leases, and a provisioned handset that found them empty waits for a tag (pending) until
+ * the next lease, never given an invented one. `warning` is what the operator should read, or null.
+ */
+export type TagSupply =
+  | { readonly mode: 'local' }
+  | { readonly mode: 'depot'; readonly left: number; readonly pending: number; readonly pattern: string; readonly warning: string | null };
+
+export function tagSupplyWarning(left: number, pending: number, warnBelow = TAG_WARN_BELOW): string | null {
+  if (pending > 0) return `${pending} handset${pending === 1 ? '' : 's'} waiting for an asset tag; connect the depot`;
+  if (left < warnBelow) return `${left} tag${left === 1 ? '' : 's'} left; connect the depot`;
+  return null;
+}

@@ -1,6 +1,7 @@
 // What the depot's administrator does: create or update the schema, register stations.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { parseTagPattern } from '../../shared/asset-tag.ts';
 import { CREDENTIALS_FORMAT, keyFingerprintSchema, stationNameSchema, type DepotCredentials, type DepotTls } from '../../shared/depot.ts';
 import { DepotError } from './errors.ts';
 import { migrateDepot, type MigrationResult } from './migrations.ts';
@@ -72,6 +73,8 @@ export interface StationOverview {
   readonly headSeq: number;
   readonly recordsToday: number;
   readonly failuresToday: number;
+  /** Numbers leased to the station that no tag it reported uses yet: what it had left at its last push. */
+  readonly tagsLeft: number;
 }
 
 /**
@@ -90,11 +93,14 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
       head_seq: string;
       records_today: string;
       failures_today: string;
+      tags_left: string;
     }>(`
       SELECT s.name, s.key_fingerprint, s.registered_at, c.last_contact_at,
         count(r.seq) AS records, coalesce(max(r.seq), 0) AS head_seq,
         count(r.seq) FILTER (WHERE r.received_at >= current_date) AS records_today,
-        count(r.seq) FILTER (WHERE r.received_at >= current_date AND r.body::text LIKE '%"outcome":"failed"%') AS failures_today
+        count(r.seq) FILTER (WHERE r.received_at >= current_date AND r.body::text LIKE '%"outcome":"failed"%') AS failures_today,
+        (SELECT coalesce(sum(l.last_seq - l.first_seq + 1), 0) FROM depot.tag_leases l WHERE l.station = s.name)
+          - (SELECT count(*) FROM depot.asset_tags t WHERE t.station = s.name) AS tags_left
       FROM depot.stations s
       LEFT JOIN depot.station_contacts c ON c.station = s.name
       LEFT JOIN depot.records r ON r.station = s.name
@@ -109,6 +115,49 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
       headSeq: Number(row.head_seq),
       recordsToday: Number(row.records_today),
       failuresToday: Number(row.failures_today),
+      tagsLeft: Number(row.tags_left),
     }));
+  });
+}
+
+/** The depot's asset tag settings in force (the newest row of depot.tag_settings) and who set them. */
+export interface TagSettings {
+  readonly pattern: string;
+  readonly leaseSize: number;
+  readonly changedAt: string;
+  readonly changedBy: string;
+}
+
+export interface TagSettingsChange {
+  readonly pattern?: string;
+  readonly leaseSize?: number;
+}
+
+/**
+ * Reads the depot's tag settings, after recording a change when one is given. A change applies to the
+ * leases granted from then on; tags already leased keep the pattern of their lease.
+ */
+export async function depotTagSettings(config: pg.ClientConfig, change: TagSettingsChange = {}): Promise<TagSettings> {
+  if (change.pattern !== undefined) {
+    const parsed = parseTagPattern(change.pattern);
+    if ('problem' in parsed) throw new DepotError(`--pattern: ${parsed.problem}`);
+  }
+  if (change.leaseSize !== undefined && (!Number.isInteger(change.leaseSize) || change.leaseSize < 1 || change.leaseSize > 100_000)) {
+    throw new DepotError('--lease-size is a whole number from 1 to 100000.');
+  }
+  return withClient(config, async (client) => {
+    if (change.pattern !== undefined || change.leaseSize !== undefined) {
+      await client.query(
+        `INSERT INTO depot.tag_settings (pattern, lease_size)
+          SELECT coalesce($1, s.pattern), coalesce($2, s.lease_size) FROM depot.tag_settings s ORDER BY s.id DESC LIMIT 1`,
+        [change.pattern ?? null, change.leaseSize ?? null],
+      );
+    }
+    const result = await client.query<{ pattern: string; lease_size: number; changed_at: Date; changed_by: string }>(
+      'SELECT pattern, lease_size, changed_at, changed_by FROM depot.tag_settings ORDER BY id DESC LIMIT 1',
+    );
+    const row = result.rows[0];
+    if (!row) throw new DepotError('the depot has no tag settings; run lockstep depot init.');
+    return { pattern: row.pattern, leaseSize: row.lease_size, changedAt: row.changed_at.toISOString(), changedBy: row.changed_by };
   });
 }

@@ -4,7 +4,7 @@
 // nobody can UPDATE, DELETE or TRUNCATE a received row. A migration must mean the same thing
 // forever: a change is a new migration, never an edit of an old one.
 import type { ClientBase } from 'pg';
-import { DEPOT_STREAMS } from '../../shared/depot.ts';
+import { ROLES } from '../../shared/records.ts';
 import { DepotError } from './errors.ts';
 
 /** Group roles (cluster-wide): every station's login role is a member of the first, auditors of the second. */
@@ -20,11 +20,20 @@ export const REFUSAL_CODES = {
   conflict: 'LS005',
   malformed: 'LS006',
   nameTaken: 'LS007',
+  tagNotLeased: 'LS008',
+  tagTaken: 'LS009',
+  operatorExists: 'LS010',
+  noSuchOperator: 'LS011',
+  lastAdmin: 'LS012',
 } as const;
 
+/**
+ * The streams migration 1 created tables for. Spelled out rather than read from DEPOT_STREAMS: a
+ * migration means the same thing forever, and later streams (asset_tags) come with later migrations.
+ */
+const RECEIVED_TABLES = ['batches', 'authorisations', 'step_events', 'records'] as const;
 /** The tables of rows a station pushes as they are, keyed by the station's own id. */
-const ROW_TABLES = DEPOT_STREAMS.filter((stream) => stream !== 'records');
-const RECEIVED_TABLES = [...DEPOT_STREAMS] as const;
+const ROW_TABLES = RECEIVED_TABLES.filter((stream) => stream !== 'records');
 
 /** Serialises station registrations (an arbitrary constant: "LSSTATN"). */
 const REGISTRATION_LOCK = 0x4c5353544154;
@@ -269,8 +278,261 @@ const MIGRATION_1 = `
   ${ROW_TABLES.map((table) => `GRANT EXECUTE ON FUNCTION depot.ingest_${table}(text, bigint[], text[]) TO ${STATION_GROUP};`).join('\n  ')}
 `;
 
+/** Serialises tag leases (an arbitrary constant: "LSTAGS"), so each starts where the last one ended. */
+const TAG_LEASE_LOCK = 0x4c5354414753;
+
+/** The depot's tag pattern until its administrator sets one: distinct from a lone station's default (LS-{yyyy}-{seq:06}). */
+export const DEPOT_DEFAULT_TAG_PATTERN = 'DEPOT-{yyyy}-{seq:06}';
+export const DEPOT_DEFAULT_LEASE_SIZE = 200;
+
+// Asset tags unique across the depot. The depot numbers tags with one counter; a station holds
+// leases, blocks of numbers reserved for it in one transaction, which it journals before drawing
+// from them and formats with the lease's pattern. Every leased number is a row of its own under a
+// primary key, and every tag a station reports under UNIQUE (tag) and UNIQUE (tag_seq): whatever
+// goes wrong upstream, PostgreSQL refuses to let two stations hold one number or one tag.
+const MIGRATION_2 = `
+  -- The tag pattern and lease size in force: the newest row. Append-only, so every change says who made it.
+  CREATE TABLE depot.tag_settings (
+    id bigserial PRIMARY KEY,
+    pattern text NOT NULL CHECK (length(pattern) BETWEEN 1 AND 64),
+    lease_size integer NOT NULL CHECK (lease_size BETWEEN 1 AND 100000),
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    changed_by text NOT NULL DEFAULT session_user
+  );
+  INSERT INTO depot.tag_settings (pattern, lease_size) VALUES ('${DEPOT_DEFAULT_TAG_PATTERN}', ${DEPOT_DEFAULT_LEASE_SIZE});
+
+  CREATE TABLE depot.tag_leases (
+    id bigserial PRIMARY KEY,
+    station text NOT NULL REFERENCES depot.stations (name),
+    pattern text NOT NULL,
+    first_seq bigint NOT NULL CHECK (first_seq > 0),
+    last_seq bigint NOT NULL CHECK (last_seq >= first_seq),
+    leased_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX tag_leases_station ON depot.tag_leases (station, id);
+  -- The last guard: a number belongs to one lease, whatever a future function or a hand-written INSERT does.
+  CREATE TABLE depot.leased_tag_numbers (
+    seq bigint PRIMARY KEY,
+    lease_id bigint NOT NULL REFERENCES depot.tag_leases (id)
+  );
+  -- The tags stations drew, keyed by (station, the record's seq); one tag, one number, anywhere in the depot.
+  CREATE TABLE depot.asset_tags (
+    station text NOT NULL REFERENCES depot.stations (name),
+    id bigint NOT NULL CHECK (id > 0),
+    tag text NOT NULL UNIQUE,
+    tag_seq bigint NOT NULL UNIQUE REFERENCES depot.leased_tag_numbers (seq),
+    lease_id bigint NOT NULL REFERENCES depot.tag_leases (id),
+    body json NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (station, id)
+  );
+  ${['tag_settings', 'tag_leases', 'leased_tag_numbers', 'asset_tags'].map(appendOnly).join('\n')}
+
+  -- A new lease for the calling station, of the size and pattern in force, starting after the last lease.
+  CREATE FUNCTION depot.lease_tags(p_key_fingerprint text)
+    RETURNS TABLE (lease_id bigint, lease_pattern text, lease_first_seq bigint, lease_last_seq bigint, lease_leased_at timestamptz)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_settings depot.tag_settings;
+    v_first bigint;
+    v_lease bigint;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${TAG_LEASE_LOCK});
+    SELECT * INTO v_settings FROM depot.tag_settings s ORDER BY s.id DESC LIMIT 1;
+    SELECT coalesce(max(l.last_seq), 0) + 1 INTO v_first FROM depot.tag_leases l;
+    INSERT INTO depot.tag_leases (station, pattern, first_seq, last_seq)
+      VALUES (v_station, v_settings.pattern, v_first, v_first + v_settings.lease_size - 1) RETURNING id INTO v_lease;
+    INSERT INTO depot.leased_tag_numbers (seq, lease_id) SELECT n, v_lease FROM generate_series(v_first, v_first + v_settings.lease_size - 1) AS n;
+    RETURN QUERY SELECT l.id, l.pattern, l.first_seq, l.last_seq, l.leased_at FROM depot.tag_leases l WHERE l.id = v_lease;
+  END $fn$;
+
+  -- The tags number p_seq of a pattern reads as, on any date, as an anchored regular expression
+  -- (src/shared/asset-tag.ts formats them): literal text escaped, date parts as digits, the number
+  -- zero-padded to the width {seq:N} names (never cut).
+  CREATE FUNCTION depot.tag_regex(p_pattern text, p_seq bigint) RETURNS text LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_width integer := coalesce(substring(p_pattern FROM '\\{seq:([0-9]+)\\}')::integer, 1);
+    v_number text := CASE WHEN length(p_seq::text) >= v_width THEN p_seq::text ELSE lpad(p_seq::text, v_width, '0') END;
+    v_regex text := replace(p_pattern, '.', '\\.');
+  BEGIN
+    v_regex := regexp_replace(v_regex, '\\{seq(:[0-9]+)?\\}', v_number);
+    v_regex := replace(v_regex, '{yyyy}', '[0-9]{4}');
+    v_regex := replace(replace(replace(v_regex, '{yy}', '[0-9]{2}'), '{mm}', '[0-9]{2}'), '{dd}', '[0-9]{2}');
+    RETURN '^' || v_regex || '$';
+  END $fn$;
+
+  -- The tags a station drew, in record order: each must come from a lease of that station, and no
+  -- other row of the depot may hold its tag or its number.
+  CREATE FUNCTION depot.ingest_asset_tags(p_key_fingerprint text, p_id bigint[], p_body text[]) RETURNS bigint
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_row json;
+    v_held text;
+    v_other text;
+    v_tag text;
+    v_seq bigint;
+    v_lease bigint;
+    v_pattern text;
+  BEGIN
+    IF cardinality(p_id) IS DISTINCT FROM cardinality(p_body) THEN
+      RAISE EXCEPTION 'ingest_asset_tags: % ids but % bodies', cardinality(p_id), cardinality(p_body) USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    FOR i IN 1 .. coalesce(cardinality(p_id), 0) LOOP
+      IF p_id[i] IS NULL OR p_id[i] < 1 OR p_body[i] IS NULL THEN
+        RAISE EXCEPTION 'ingest_asset_tags: row % has no id or no body', i USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      SELECT body::text INTO v_held FROM depot.asset_tags WHERE station = v_station AND id = p_id[i];
+      IF FOUND THEN
+        IF v_held IS DISTINCT FROM p_body[i] THEN
+          RAISE EXCEPTION 'the asset tag of record % of station % differs from the one the depot already holds', p_id[i], v_station
+            USING ERRCODE = '${REFUSAL_CODES.conflict}';
+        END IF;
+        CONTINUE;
+      END IF;
+      BEGIN
+        v_row := p_body[i]::json;
+        v_tag := v_row ->> 'tag';
+        v_seq := (v_row ->> 'lease_seq')::bigint;
+        v_lease := (v_row ->> 'lease_id')::bigint;
+      EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'ingest_asset_tags: row % is not an asset tag: %', p_id[i], SQLERRM USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END;
+      IF v_tag IS NULL OR v_seq IS NULL OR v_lease IS NULL OR (v_row ->> 'record_seq') IS DISTINCT FROM p_id[i]::text THEN
+        RAISE EXCEPTION 'ingest_asset_tags: row % lacks its tag, its number, its lease or its record', p_id[i] USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      SELECT l.pattern INTO v_pattern FROM depot.tag_leases l WHERE l.id = v_lease AND l.station = v_station AND v_seq BETWEEN l.first_seq AND l.last_seq;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'asset tag % (number %) of station % is not from a lease the depot gave that station', v_tag, v_seq, v_station
+          USING ERRCODE = '${REFUSAL_CODES.tagNotLeased}';
+      END IF;
+      -- The tag must read as its number in its lease's pattern (any date): a station cannot take
+      -- a text that another station's number would produce.
+      IF v_tag !~ depot.tag_regex(v_pattern, v_seq) THEN
+        RAISE EXCEPTION 'asset tag % of station % does not read as number % of the pattern %', v_tag, v_station, v_seq, v_pattern
+          USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      BEGIN
+        INSERT INTO depot.asset_tags (station, id, tag, tag_seq, lease_id, body) VALUES (v_station, p_id[i], v_tag, v_seq, v_lease, p_body[i]::json);
+      EXCEPTION WHEN unique_violation THEN
+        SELECT t.station INTO v_other FROM depot.asset_tags t WHERE t.tag = v_tag OR t.tag_seq = v_seq LIMIT 1;
+        RAISE EXCEPTION 'asset tag % (number %) of station % is already held by station %', v_tag, v_seq, v_station, v_other
+          USING ERRCODE = '${REFUSAL_CODES.tagTaken}';
+      END;
+    END LOOP;
+    RETURN (SELECT coalesce(max(t.id), 0) FROM depot.asset_tags t WHERE t.station = v_station);
+  END $fn$;
+
+  -- hello gains the head of the asset tags (its result type changes, so it is replaced).
+  DROP FUNCTION depot.hello(text);
+  CREATE FUNCTION depot.hello(p_key_fingerprint text)
+    RETURNS TABLE (head_station text, head_batches bigint, head_authorisations bigint, head_step_events bigint, head_records bigint, head_record_hash text,
+      head_asset_tags bigint)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+  BEGIN
+    RETURN QUERY SELECT v_station,
+      (SELECT coalesce(max(b.id), 0) FROM depot.batches b WHERE b.station = v_station),
+      (SELECT coalesce(max(a.id), 0) FROM depot.authorisations a WHERE a.station = v_station),
+      (SELECT coalesce(max(e.id), 0) FROM depot.step_events e WHERE e.station = v_station),
+      coalesce((SELECT r.seq FROM depot.records r WHERE r.station = v_station ORDER BY r.seq DESC LIMIT 1), 0),
+      coalesce((SELECT r.hash FROM depot.records r WHERE r.station = v_station ORDER BY r.seq DESC LIMIT 1), repeat('0', 64)),
+      (SELECT coalesce(max(t.id), 0) FROM depot.asset_tags t WHERE t.station = v_station);
+  END $fn$;
+
+  ${readPolicies('tag_leases', 'station')}
+  ${readPolicies('asset_tags', 'station')}
+  -- Every station reads the settings (the pattern its leases will carry); the numbers are for auditors.
+  GRANT SELECT ON depot.tag_settings TO ${STATION_GROUP}, ${AUDITOR_GROUP};
+  GRANT SELECT ON depot.leased_tag_numbers TO ${AUDITOR_GROUP};
+
+  REVOKE ALL ON FUNCTION depot.lease_tags(text), depot.ingest_asset_tags(text, bigint[], text[]), depot.hello(text), depot.tag_regex(text, bigint) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.hello(text) TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.lease_tags(text) TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.ingest_asset_tags(text, bigint[], text[]) TO ${STATION_GROUP};
+`;
+
+/** Serialises operator changes (an arbitrary constant: "LSOPERS"), so each sees the one before. */
+const OPERATOR_LOCK = 0x4c534f504552;
+
+/** How long a station may sign operators in from its copy without hearing from the depot, until set otherwise. */
+export const DEPOT_DEFAULT_OFFLINE_SIGN_IN_S = 24 * 3600;
+
+/** What can happen to an operator, as migration 3 knows it (the station's kinds of change, OPERATOR_CHANGE_KINDS, at the time). */
+const MIGRATION_3_CHANGE_KINDS = ['added', 'disabled', 'enabled', 'unlocked', 'pin-reset'] as const;
+
+// Operators managed once, at the depot. Every change is a row of an append-only journal carrying
+// the operator's whole state after it (name, role, PIN hash, disabled) and who made it (the
+// administrator's PostgreSQL login): an operator's state is its newest row, and a station copies
+// the rows after the last one it applied. A PIN reaches the depot only as its scrypt hash.
+const MIGRATION_3 = `
+  CREATE TABLE depot.operator_changes (
+    id bigserial PRIMARY KEY,
+    operator_id text NOT NULL CHECK (operator_id ~ '^[a-z0-9][a-z0-9._-]{1,31}$'),
+    change text NOT NULL CHECK (change IN (${MIGRATION_3_CHANGE_KINDS.map((kind) => `'${kind}'`).join(', ')})),
+    display_name text NOT NULL CHECK (length(display_name) BETWEEN 1 AND 80),
+    role text NOT NULL CHECK (role IN (${ROLES.map((role) => `'${role}'`).join(', ')})),
+    pin_hash text NOT NULL CHECK (pin_hash ~ '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$'),
+    disabled boolean NOT NULL,
+    made_at timestamptz NOT NULL DEFAULT now(),
+    made_by text NOT NULL DEFAULT session_user
+  );
+  CREATE INDEX operator_changes_operator ON depot.operator_changes (operator_id, id);
+  -- How long a station may sign operators in from its copy without hearing from the depot; the newest row is in force.
+  CREATE TABLE depot.operator_settings (
+    id bigserial PRIMARY KEY,
+    offline_sign_in_s integer NOT NULL CHECK (offline_sign_in_s BETWEEN 60 AND 2678400),
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    changed_by text NOT NULL DEFAULT session_user
+  );
+  INSERT INTO depot.operator_settings (offline_sign_in_s) VALUES (${DEPOT_DEFAULT_OFFLINE_SIGN_IN_S});
+  ${['operator_changes', 'operator_settings'].map(appendOnly).join('\n')}
+
+  -- An administrator's change to an operator. Not SECURITY DEFINER: it runs as the administrator,
+  -- whose login is journaled as made_by. The PIN arrives as its hash.
+  CREATE FUNCTION depot.change_operator(p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text) RETURNS bigint
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_held depot.operator_changes;
+    v_id bigint;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    SELECT * INTO v_held FROM depot.operator_changes c WHERE c.operator_id = p_operator_id ORDER BY c.id DESC LIMIT 1;
+    IF p_change = 'added' THEN
+      IF FOUND THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; an id is never reused (disabled operators keep theirs)', p_operator_id
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id, 'added', p_display_name, p_role, p_pin_hash, false) RETURNING id INTO v_id;
+      RETURN v_id;
+    END IF;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'there is no operator % at the depot', p_operator_id USING ERRCODE = '${REFUSAL_CODES.noSuchOperator}';
+    END IF;
+    IF p_change = 'disabled' AND v_held.role = 'admin' AND NOT v_held.disabled AND NOT EXISTS (
+      SELECT FROM (SELECT DISTINCT ON (c.operator_id) c.operator_id, c.role, c.disabled FROM depot.operator_changes c ORDER BY c.operator_id, c.id DESC) latest
+      WHERE latest.operator_id <> p_operator_id AND latest.role = 'admin' AND NOT latest.disabled) THEN
+      RAISE EXCEPTION 'operator % is the depot''s last enabled admin; add or enable another admin first', p_operator_id USING ERRCODE = '${REFUSAL_CODES.lastAdmin}';
+    END IF;
+    INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+      VALUES (p_operator_id, p_change, v_held.display_name, v_held.role,
+        CASE WHEN p_change = 'pin-reset' THEN p_pin_hash ELSE v_held.pin_hash END,
+        CASE p_change WHEN 'disabled' THEN true WHEN 'enabled' THEN false ELSE v_held.disabled END)
+      RETURNING id INTO v_id;
+    RETURN v_id;
+  END $fn$;
+  REVOKE ALL ON FUNCTION depot.change_operator(text, text, text, text, text) FROM PUBLIC;
+
+  -- Every station copies the operators (PIN hashes included: it signs them in while offline); auditors read the journal.
+  GRANT SELECT ON depot.operator_changes, depot.operator_settings TO ${STATION_GROUP}, ${AUDITOR_GROUP};
+`;
+
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -1,7 +1,8 @@
 // A station's calls to its depot: one connection as the station's login role, through which it only
 // ever calls the depot's ingest functions (migrations.ts), each checked against its key fingerprint.
 import pg from 'pg';
-import { DEPOT_STREAMS, type DepotCredentials, type DepotHeads, type DepotStream } from '../../shared/depot.ts';
+import { DEPOT_STREAMS, tagLeaseSchema, type DepotCredentials, type DepotHeads, type DepotStream, type TagLease } from '../../shared/depot.ts';
+import { DepotError } from './errors.ts';
 import { stationConnection } from './connection.ts';
 import type { RecordRow, StreamRow } from './station-source.ts';
 
@@ -14,6 +15,15 @@ export interface StationClient {
   readonly ingestRecords: (records: readonly RecordRow[]) => Promise<number>;
   /** False once the connection broke (the server went away): the next call would fail. */
   readonly alive: () => boolean;
+  /** Asks the depot for a new block of asset tag numbers (depot.lease_tags). */
+  readonly leaseTags: () => Promise<TagLease>;
+  /** The leases the depot gave this station after the one with id `after`, oldest first. */
+  readonly leasesAfter: (after: number) => Promise<TagLease[]>;
+  /**
+   * The operator changes made at the depot after the one with id `after`, in order, as plain objects
+   * for the journal to validate, and how long the station may sign operators in from its copy.
+   */
+  readonly operatorChanges: (after: number) => Promise<{ changes: unknown[]; offlineSignInS: number }>;
   readonly close: () => Promise<void>;
 }
 
@@ -30,6 +40,13 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
     throw error;
   }
   const key = credentials.keyFingerprint;
+  /** A lease as the depot describes it, checked: its pattern ends up printed on handsets. */
+  const lease = (row: { id: unknown; pattern: unknown; first_seq: unknown; last_seq: unknown; leased_at: unknown }): TagLease => {
+    const leasedAt = row.leased_at instanceof Date ? row.leased_at.toISOString() : row.leased_at;
+    const parsed = tagLeaseSchema.safeParse({ id: row.id, pattern: row.pattern, firstSeq: row.first_seq, lastSeq: row.last_seq, leasedAt });
+    if (!parsed.success) throw new DepotError(`the depot sent a tag lease this station cannot use: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return parsed.data;
+  };
   const head = async (sql: string, values: unknown[]): Promise<number> => Number((await client.query<{ head: string }>(sql, values)).rows[0]?.head);
   return {
     async hello() {
@@ -48,6 +65,38 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
         records.map((record) => record.body),
       ]),
     alive: () => alive,
+    async leaseTags() {
+      const result = await client.query(
+        'SELECT lease_id AS id, lease_pattern AS pattern, lease_first_seq AS first_seq, lease_last_seq AS last_seq, lease_leased_at AS leased_at FROM depot.lease_tags($1)',
+        [key],
+      );
+      if (result.rows.length !== 1) throw new DepotError(`the depot answered a tag lease with ${result.rows.length} rows`);
+      return lease(result.rows[0]);
+    },
+    async leasesAfter(after) {
+      // Row-level security shows this station's own leases only.
+      const result = await client.query('SELECT id, pattern, first_seq, last_seq, leased_at FROM depot.tag_leases WHERE id > $1 ORDER BY id', [after]);
+      return result.rows.map(lease);
+    },
+    async operatorChanges(after) {
+      const result = await client.query<Record<string, unknown>>(
+        `SELECT id, operator_id, change, display_name, role, pin_hash, disabled, made_at, made_by FROM depot.operator_changes WHERE id > $1 ORDER BY id`,
+        [after],
+      );
+      const settings = await client.query<{ seconds: number }>('SELECT offline_sign_in_s AS seconds FROM depot.operator_settings ORDER BY id DESC LIMIT 1');
+      const changes = result.rows.map((row) => ({
+        id: Number(row.id),
+        operatorId: row.operator_id,
+        change: row.change,
+        displayName: row.display_name,
+        role: row.role,
+        pinHash: row.pin_hash,
+        disabled: row.disabled,
+        madeAt: row.made_at instanceof Date ? row.made_at.toISOString() : row.made_at,
+        madeBy: row.made_by,
+      }));
+      return { changes, offlineSignInS: Number(settings.rows[0]?.seconds) };
+    },
     close: () => client.end().catch(() => undefined),
   };
 }

@@ -2,8 +2,10 @@
 // last one the depot acknowledged, in id order. The reads go through a read-only connection of their
 // own, so they never take the write lock the pipeline commits under.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import type { DepotStream } from '../../shared/depot.ts';
+import type { DepotStream, TagSupply } from '../../shared/depot.ts';
 import { canonicalJson } from '../records/canonical-json.ts';
+import { createDepotOperators, type DepotOperatorCopy } from '../records/depot-operators.ts';
+import { createTagLeases } from '../records/tag-leases.ts';
 
 /** A row of batches, authorisations or step events: its id and its columns as canonical JSON. */
 export interface StreamRow {
@@ -28,13 +30,18 @@ const ROW_QUERIES = {
   step_events: `SELECT e.id, d.batch_id, e.device_id, d.serial AS device_serial, e.step, e.status, e.code, e.data_json, e.unconverted, e.detail,
       e.operator_id, e.at, e.authorised, e.authorisation_id, e.authorisation_reason
     FROM step_events e JOIN devices d ON d.id = e.device_id WHERE e.id > ? ORDER BY e.id LIMIT ?`,
+  // Only tags drawn from the depot's leases, keyed by their record: tags a station numbered itself
+  // before joining are not the depot's (its records carry them).
+  asset_tags: `SELECT record_seq AS id, record_seq, tag, allocated_at, lease_id, lease_seq FROM asset_tags
+    WHERE lease_id IS NOT NULL AND record_seq > ? ORDER BY record_seq LIMIT ?`,
 } as const;
 
-const ID_COLUMNS: Record<DepotStream, { table: string; id: string }> = {
-  batches: { table: 'batches', id: 'id' },
-  authorisations: { table: 'authorisations', id: 'id' },
-  step_events: { table: 'step_events', id: 'id' },
-  records: { table: 'provisioning_records', id: 'seq' },
+const BACKLOG_QUERIES: Record<DepotStream, string> = {
+  batches: 'SELECT count(*) AS n FROM batches WHERE id > ?',
+  authorisations: 'SELECT count(*) AS n FROM authorisations WHERE id > ?',
+  step_events: 'SELECT count(*) AS n FROM step_events WHERE id > ?',
+  records: 'SELECT count(*) AS n FROM provisioning_records WHERE seq > ?',
+  asset_tags: 'SELECT count(*) AS n FROM asset_tags WHERE lease_id IS NOT NULL AND record_seq > ?',
 };
 
 export interface StationSource {
@@ -42,6 +49,12 @@ export interface StationSource {
   readonly records: (after: number, limit: number) => RecordRow[];
   /** How many rows of the stream lie after `after`: the backlog. */
   readonly countAfter: (stream: DepotStream, after: number) => number;
+  /** Where the station's asset tags come from and how many its leases have left. */
+  readonly tagSupply: () => TagSupply;
+  /** The newest lease the station journaled (0 before the first). */
+  readonly lastLeaseId: () => number;
+  /** The station's copy of its depot's operators, or null before the first. */
+  readonly operatorCopy: () => DepotOperatorCopy | null;
   readonly close: () => void;
 }
 
@@ -51,11 +64,16 @@ export function openStationSource(databasePath: string): StationSource {
     batches: db.prepare(ROW_QUERIES.batches),
     authorisations: db.prepare(ROW_QUERIES.authorisations),
     step_events: db.prepare(ROW_QUERIES.step_events),
+    asset_tags: db.prepare(ROW_QUERIES.asset_tags),
   };
+  // Only its reading statements run: this connection is read-only.
+  const leases = createTagLeases(db, () => new Date());
+  const operators = createDepotOperators(db, () => new Date());
   const recordQuery = db.prepare('SELECT seq, prev_hash, hash, body_json FROM provisioning_records WHERE seq > ? ORDER BY seq LIMIT ?');
-  const counts = Object.fromEntries(
-    Object.entries(ID_COLUMNS).map(([stream, { table, id }]) => [stream, db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${id} > ?`)]),
-  ) as Record<DepotStream, ReturnType<DatabaseSync['prepare']>>;
+  const counts = Object.fromEntries(Object.entries(BACKLOG_QUERIES).map(([stream, sql]) => [stream, db.prepare(sql)])) as Record<
+    DepotStream,
+    ReturnType<DatabaseSync['prepare']>
+  >;
 
   return {
     rows(stream, after, limit) {
@@ -74,6 +92,9 @@ export function openStationSource(databasePath: string): StationSource {
     countAfter(stream, after) {
       return (counts[stream].get(after) as { n: number }).n;
     },
+    tagSupply: () => leases.supply(),
+    lastLeaseId: () => leases.lastLeaseId(),
+    operatorCopy: () => operators.copy(),
     close: () => db.close(),
   };
 }

@@ -3,8 +3,19 @@
 // own read-only connection and talks to the depot asynchronously; an unreachable depot only grows
 // the backlog while the worker backs off. A refusal (the depot checked a row and said no, or the
 // station may no longer log in) stops the worker until a person acts: retrying would be refused again.
-import { DEPOT_STREAMS, depotSyncSettingsSchema, type DepotCredentials, type DepotHeads, type DepotSyncSettings, type DepotSyncState, type DepotStream } from '../../shared/depot.ts';
+import {
+  DEPOT_STREAMS,
+  depotSyncSettingsSchema,
+  type DepotCredentials,
+  type DepotHeads,
+  type DepotSyncSettings,
+  type DepotSyncState,
+  type DepotStream,
+  type TagSupply,
+} from '../../shared/depot.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
 import { DepotError } from './errors.ts';
+import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
 import { openStationSource, type StationSource } from './station-source.ts';
@@ -17,6 +28,12 @@ export interface DepotSyncOptions {
   /** Called on every change of state (and after each acknowledged batch, with the new backlog). */
   readonly onState?: (state: DepotSyncState) => void;
 }
+
+/** At most this many leases in one pass: a depot handing out tiny leases cannot keep a pass going forever. */
+const MAX_LEASES_PER_PASS = 10;
+
+/** How often an unchanged copy of the depot's operators is confirmed (a write to the journal). */
+const OPERATOR_CONFIRM_MS = 60_000;
 
 /** Rows the depot acknowledged in one pass, per stream. */
 export type PushCounts = Record<DepotStream, number>;
@@ -31,6 +48,8 @@ export interface DepotSync {
   readonly state: () => DepotSyncState;
   /** What the depot last acknowledged, or null before the first contact. */
   readonly heads: () => DepotHeads | null;
+  /** Where the station's asset tags come from and how many are left, read from its journal. */
+  readonly tags: () => TagSupply;
   readonly stop: () => Promise<void>;
 }
 
@@ -94,10 +113,46 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     }
   }
 
+  /**
+   * Journals any lease the depot granted that the journal lacks (the station stopped between the
+   * two), then takes leases until the station holds `tagTopUpBelow` tags or more. Before the
+   * streams, so tags given to waiting handsets go out in the same pass.
+   */
+  async function topUpTags(depot: StationClient): Promise<void> {
+    journalLeases(options.databasePath, await depot.leasesAfter(source.lastLeaseId()), now);
+    for (let taken = 0; taken < MAX_LEASES_PER_PASS; taken += 1) {
+      const supply = source.tagSupply();
+      if (supply.mode === 'depot' && supply.left >= settings.tagTopUpBelow) return;
+      journalLeases(options.databasePath, [await depot.leaseTags()], now);
+    }
+  }
+
+  /**
+   * Copies the operator changes made at the depot since the last one applied and confirms the copy
+   * (operators sign in from it while the depot is unreachable, for as long as the depot allows).
+   * A depot with no operators yet does not manage this station's.
+   */
+  async function copyOperators(depot: StationClient): Promise<void> {
+    const held = source.operatorCopy();
+    const { changes, offlineSignInS } = await depot.operatorChanges(held?.lastChangeId ?? 0);
+    if (!held && changes.length === 0) return;
+    const unchanged = held && changes.length === 0 && held.offlineSignInS === offlineSignInS;
+    if (unchanged && now().getTime() - Date.parse(held.confirmedAt) < OPERATOR_CONFIRM_MS) return;
+    try {
+      journalOperatorChanges(options.databasePath, changes, offlineSignInS, now);
+    } catch (error) {
+      // Not an outage, though retried like one: the reason says what a person must resolve.
+      throw new DepotError(`the depot's operators cannot be applied on this station: ${describeFailure(error)}`);
+    }
+  }
+
   async function pass(): Promise<PushCounts> {
     const depot = await connected();
-    const counts = { batches: 0, authorisations: 0, step_events: 0, records: 0 };
+    await topUpTags(depot);
+    const counts = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, 0])) as PushCounts;
     for (const stream of DEPOT_STREAMS) counts[stream] = await pushStream(depot, stream);
+    // Last: an operator clash the station cannot apply holds up neither its records nor its tags.
+    await copyOperators(depot);
     setState({ kind: 'connected', backlog: backlog(), at: now().toISOString() });
     return counts;
   }
@@ -162,6 +217,7 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     wake: () => wakeUp?.(),
     state: () => current,
     heads: () => acknowledged,
+    tags: () => source.tagSupply(),
     async stop() {
       stopping = true;
       wakeUp?.();

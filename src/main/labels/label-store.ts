@@ -81,7 +81,7 @@ export function createLabelStore(db: DatabaseSync, now: () => Date = () => new D
     requestedAt: row.requested_at,
     outcome: row.status === null || row.at === null ? null : { status: row.status, detail: row.detail, at: row.at },
   });
-  const assetTagOf = (record: ProvisioningRecord): string | null => ('assetTag' in record ? record.assetTag : null);
+  const assetTagOf = (record: ProvisioningRecord): string | null => log.assetTag(record);
 
   return {
     record: (seq: number): ProvisioningRecord | null => log.get(seq),

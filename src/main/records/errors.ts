@@ -14,6 +14,9 @@ export type RecordsErrorCode =
   | 'NO_SUCH_OPERATOR'
   | 'LAST_ADMIN'
   | 'PIN_INVALID'
+  // In a depot: the station's copy of the operators is older than the depot allows, or a change was tried at the station.
+  | 'DEPOT_SIGN_IN_STALE'
+  | 'OPERATORS_AT_DEPOT'
   // An export file could not be written: its folder is missing, not writable, or its disk is full.
   | 'EXPORT_FOLDER_MISSING'
   | 'EXPORT_NOT_WRITABLE'

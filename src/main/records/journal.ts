@@ -11,6 +11,7 @@ import { stepDataSchema, type StepData, type StepEventFacts } from '../../shared
 import { displaySafe } from '../../shared/untrusted.ts';
 import { citationProblem } from './authorisations.ts';
 import { RecordsError } from './errors.ts';
+import { createTagLeases } from './tag-leases.ts';
 import { inUnsyncedWriteTransaction, inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
 
@@ -159,6 +160,9 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
   const batchById = db.prepare('SELECT * FROM batches WHERE id = ?');
   const deviceById = db.prepare('SELECT * FROM devices WHERE id = ?');
   const deviceBySerial = db.prepare('SELECT * FROM devices WHERE batch_id = ? AND serial = ?');
+  const tagLeases = createTagLeases(db, now);
+  /** A batch that tags its handsets uses the depot's pattern once the station draws tags from a depot. */
+  const tagPatternOf = (asked: string | null): string | null => (asked === null ? null : (tagLeases.depotPattern() ?? asked));
 
   function requireActiveOperator(id: string): void {
     const row = db.prepare('SELECT disabled_at FROM operators WHERE id = ?').get(id) as { disabled_at: string | null } | undefined;
@@ -205,7 +209,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       return inWriteTransaction(db, () => {
         const { lastInsertRowid } = db
           .prepare('INSERT INTO batches (name, product, bundle_hash, bundle_version, operator_id, started_at, asset_tag_pattern) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(batch.name, batch.product, batch.bundleHash, batch.bundleVersion, batch.operatorId, now().toISOString(), batch.assetTagPattern);
+          .run(batch.name, batch.product, batch.bundleHash, batch.bundleVersion, batch.operatorId, now().toISOString(), tagPatternOf(batch.assetTagPattern));
         return batchSummary(batchById.get(lastInsertRowid) as unknown as BatchRow);
       });
     },

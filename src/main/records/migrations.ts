@@ -226,6 +226,59 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
   // marked unconverted, which quarantines their handsets. The append-only triggers step aside for
   // this one conversion, inside the migration's transaction, and come back unchanged.
   structuredJournal,
+  // 8: asset tags from a depot (tag-leases.ts). A lease is journaled before any tag is drawn from it;
+  // a tag drawn from one names its lease and number, each number used once. A provisioned handset
+  // that found the leases empty is pending until the next lease gives it a tag.
+  `
+  CREATE TABLE tag_leases (
+    id INTEGER PRIMARY KEY,
+    pattern TEXT NOT NULL,
+    first_seq INTEGER NOT NULL CHECK (first_seq > 0),
+    last_seq INTEGER NOT NULL CHECK (last_seq >= first_seq),
+    leased_at TEXT NOT NULL,
+    journaled_at TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('tag_leases')}
+  ALTER TABLE asset_tags ADD COLUMN lease_id INTEGER REFERENCES tag_leases(id);
+  ALTER TABLE asset_tags ADD COLUMN lease_seq INTEGER;
+  CREATE UNIQUE INDEX asset_tags_leased_number ON asset_tags (lease_seq) WHERE lease_seq IS NOT NULL;
+  CREATE TRIGGER asset_tags_leased_number_in_lease BEFORE INSERT ON asset_tags
+    WHEN (NEW.lease_id IS NULL) <> (NEW.lease_seq IS NULL) OR (NEW.lease_id IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM tag_leases l WHERE l.id = NEW.lease_id AND NEW.lease_seq BETWEEN l.first_seq AND l.last_seq))
+    BEGIN SELECT RAISE(ABORT, 'a leased asset tag names its lease and a number of that lease'); END;
+  CREATE TABLE asset_tags_pending (
+    record_seq INTEGER PRIMARY KEY REFERENCES provisioning_records(seq),
+    since TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('asset_tags_pending')}
+  -- A tag given late to a pending handset is searchable like one its record carries (History finds it).
+  CREATE TRIGGER asset_tags_late_search AFTER INSERT ON asset_tags
+    WHEN EXISTS (SELECT 1 FROM asset_tags_pending p WHERE p.record_seq = NEW.record_seq)
+    BEGIN UPDATE record_search SET asset_tag = NEW.tag WHERE rowid = NEW.record_seq; END;
+  `,
+  // 9: operators managed at a depot (depot-operators.ts). The depot's changes, applied in order to
+  // operators and journaled here with who made them at the depot; and when the copy was last
+  // confirmed with the depot, which bounds how long operators may sign in from it while offline.
+  `
+  CREATE TABLE depot_operator_changes (
+    id INTEGER PRIMARY KEY,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    change TEXT NOT NULL CHECK (change IN ('added', 'disabled', 'enabled', 'unlocked', 'pin-reset')),
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN (${sqlList(ROLES)})),
+    pin_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+    made_at TEXT NOT NULL,
+    made_by TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT;
+  ${appendOnly('depot_operator_changes')}
+  CREATE TABLE depot_operator_copy (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    confirmed_at TEXT NOT NULL,
+    offline_sign_in_s INTEGER NOT NULL CHECK (offline_sign_in_s > 0)
+  ) STRICT;
+  `,
 ];
 
 function structuredJournal(db: DatabaseSync): void {

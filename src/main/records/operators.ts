@@ -108,6 +108,23 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
   const journal = (id: string, change: OperatorChangeKind, by: OperatorSummary): void => {
     insertChange.run(id, change, by.id, now().toISOString());
   };
+  // In a depot (depot-operators.ts) the operators are the depot's copy: signing in from it is allowed
+  // for the age the depot sets, and adding, disabling, enabling or re-PINning happens at the depot.
+  const depotCopy = db.prepare('SELECT confirmed_at, offline_sign_in_s FROM depot_operator_copy WHERE id = 1');
+  const heldCopy = (): { confirmed_at: string; offline_sign_in_s: number } | undefined =>
+    depotCopy.get() as { confirmed_at: string; offline_sign_in_s: number } | undefined;
+  function requireFreshCopy(): void {
+    const copy = heldCopy();
+    if (!copy || now().getTime() - Date.parse(copy.confirmed_at) <= copy.offline_sign_in_s * 1000) return;
+    const hours = Math.round((copy.offline_sign_in_s / 3600) * 10) / 10;
+    throw new RecordsError(
+      'DEPOT_SIGN_IN_STALE',
+      `this station last heard its depot's operators at ${copy.confirmed_at}, more than ${hours} h ago; signing in needs the depot. Reconnect the station to its depot.`,
+    );
+  }
+  function refuseInDepot(what: string): void {
+    if (heldCopy()) throw new RecordsError('OPERATORS_AT_DEPOT', `this station's operators are managed at its depot: ${what} there (lockstep depot operators).`);
+  }
   const lockedOut = (id: string): RecordsError =>
     new RecordsError('OPERATOR_LOCKED', `operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`);
 
@@ -121,6 +138,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
 
   /** The operator's row, as read before its PIN was checked, once the PIN is right and the role allowed. */
   function authenticateRow(credentials: Credentials, roles: readonly Role[]): OperatorRow {
+    requireFreshCopy();
     const row = find(credentials.id);
     if (!row) {
       pinMatches(credentials.pin, decoyPinHash());
@@ -168,6 +186,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     if (now().getTime() - proven.issuedAt > SIGN_IN_PROOF_MS) {
       throw new RecordsError('SIGN_IN_FAILED', `the PIN of ${proof.operator.id} was checked more than ${SIGN_IN_PROOF_MS / 60_000} minutes ago; enter it again.`);
     }
+    requireFreshCopy();
     const row = find(proof.operator.id);
     if (!row || row.pin_hash !== proven.pinHash) throw new RecordsError('SIGN_IN_FAILED', `the PIN of ${proof.operator.id} was changed after it was checked; enter it again.`);
     if (row.disabled_at) throw new RecordsError('OPERATOR_DISABLED', `operator ${row.id} is disabled; ask an admin.`);
@@ -220,6 +239,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     },
 
     add(admin: Credentials, input: NewOperator): OperatorSummary {
+      refuseInDepot('operators are added');
       const operator = parseInput(newOperatorSchema, input, 'operator');
       const by = authenticate(admin, ['admin']);
       const pinHash = hashPin(operator.pin);
@@ -232,6 +252,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     },
 
     disable(admin: Credentials, id: string): OperatorSummary {
+      refuseInDepot('operators are disabled');
       const by = authenticate(admin, ['admin']);
       return inWriteTransaction(db, () => {
         const row = existing(id);
@@ -247,6 +268,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
 
     /** Lets a disabled operator sign in again, with the PIN and lock-out state it had. */
     enable(admin: Credentials, id: string): OperatorSummary {
+      refuseInDepot('operators are enabled');
       const by = authenticate(admin, ['admin']);
       return inWriteTransaction(db, () => {
         const row = existing(id);
@@ -273,6 +295,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
      * An admin may reset its own PIN: it proves the current one, and the new one is typed twice.
      */
     resetPin(admin: Credentials, id: string, pin: string): OperatorSummary {
+      refuseInDepot('PINs are reset');
       if (!pinSchema.safeParse(pin).success) throw new RecordsError('PIN_INVALID', 'the new PIN is not valid: a PIN is 6 to 12 digits.');
       const by = authenticate(admin, ['admin']);
       const pinHash = hashPin(pin);
@@ -282,6 +305,19 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
         journal(id, 'pin-reset', by);
         return summary(existing(id));
       });
+    },
+
+    /** In a depot: the changes made there, as this station applied them, oldest first, each with who made it. */
+    depotChanges(): { id: number; operatorId: string; change: OperatorChangeKind; madeAt: string; madeBy: string; appliedAt: string }[] {
+      const rows = db.prepare('SELECT id, operator_id, change, made_at, made_by, applied_at FROM depot_operator_changes ORDER BY id').all() as {
+        id: number;
+        operator_id: string;
+        change: OperatorChangeKind;
+        made_at: string;
+        made_by: string;
+        applied_at: string;
+      }[];
+      return rows.map((row) => ({ id: row.id, operatorId: row.operator_id, change: row.change, madeAt: row.made_at, madeBy: row.made_by, appliedAt: row.applied_at }));
     },
 
     /** The journal of admin changes, newest first: all of them, or one operator's. */

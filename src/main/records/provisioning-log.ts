@@ -20,6 +20,7 @@ import { GENESIS_HASH, chainHash, linkBreak, type ChainLink } from './chain.ts';
 import { RecordsError } from './errors.ts';
 import { filterSql } from './record-filter.ts';
 import { inWriteTransaction } from './transactions.ts';
+import { createTagLeases, type LeasedTag } from './tag-leases.ts';
 import { parseInput } from './validation.ts';
 
 /** What the pipeline commits: the record minus what the store assigns (seq, time, batch and serial of the device). */
@@ -79,6 +80,8 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
     saveSeq.run(pattern, seq + 1);
     return formatTag(parsed, at, seq);
   }
+  const leases = createTagLeases(db, now);
+  const tagOfRecord = db.prepare('SELECT tag FROM asset_tags WHERE record_seq = ?');
   const activeOperator = db.prepare('SELECT 1 FROM operators WHERE id = ? AND disabled_at IS NULL');
 
   function head(): ChainLink {
@@ -101,7 +104,11 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
         if (problem) throw new RecordsError('RECORDS_REFUSED', problem);
         const previous = head();
         const at = now();
-        const assetTag = record.outcome === 'provisioned' && device.asset_tag_pattern !== null ? allocateTag(device.asset_tag_pattern, at) : null;
+        const tagged = record.outcome === 'provisioned' && device.asset_tag_pattern !== null;
+        // In a depot the tag comes from a lease (tag-leases.ts); when they are spent it stays pending, never invented.
+        const fromDepot = tagged && leases.inDepot();
+        const leased: LeasedTag | null = fromDepot ? leases.draw(at) : null;
+        const assetTag = fromDepot ? (leased?.tag ?? null) : tagged ? allocateTag(device.asset_tag_pattern as string, at) : null;
         const body: ProvisioningRecordBody = {
           seq: previous.seq + 1,
           recordedAt: at.toISOString(),
@@ -131,9 +138,20 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
         const canonical = canonicalJson(body);
         const hash = chainHash(previous.hash, canonical);
         insert.run(body.seq, record.deviceId, body.batchId, body.recordedAt, body.outcome, canonical, previous.hash, hash);
-        if (assetTag !== null) insertTag.run(assetTag, body.seq, body.recordedAt);
+        if (leased) leases.take(leased, body.seq, body.recordedAt);
+        else if (fromDepot) leases.markPending(body.seq, body.recordedAt);
+        else if (assetTag !== null) insertTag.run(assetTag, body.seq, body.recordedAt);
         return { ...body, prevHash: previous.hash, hash };
       });
+    },
+
+    /**
+     * A provisioned record's asset tag: the one in its body or, for a handset that was pending when
+     * recorded (a depot station out of tags, tag-leases.ts), the one a later lease gave it.
+     */
+    assetTag(record: ProvisioningRecord): string | null {
+      if ('assetTag' in record && record.assetTag !== null) return record.assetTag;
+      return (tagOfRecord.get(record.seq) as { tag: string } | undefined)?.tag ?? null;
     },
 
     get(seq: number): ProvisioningRecord | null {

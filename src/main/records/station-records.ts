@@ -18,6 +18,7 @@ import { createProvisioningLog } from './provisioning-log.ts';
 import { parseRecordFilter } from './record-filter.ts';
 import { createRecordSearch } from './record-search.ts';
 import { loadStationIdentity } from './station-identity.ts';
+import { createTagLeases } from './tag-leases.ts';
 import { WalSync } from './wal-sync.ts';
 
 export const DATABASE_FILE = 'records.sqlite';
@@ -49,6 +50,7 @@ export function openStationRecords(location: string | StationRecordsLocation) {
     const authorisations = createAuthorisations(db, operators, now);
     const journal = createJournal(db, now);
     const log = createProvisioningLog(db, now);
+    const tagLeases = createTagLeases(db, now);
     const wal = new WalSync(options.database);
     return {
       databasePath: options.database,
@@ -70,6 +72,10 @@ export function openStationRecords(location: string | StationRecordsLocation) {
       durable: () => wal.sync(),
       isAuthorised: authorisations.isAuthorised,
       commitProvisioningRecord: log.commit,
+      /** Where asset tags come from (the station itself, or its depot's leases) and, in a depot, how many are left and any warning. */
+      tagSupply: tagLeases.supply,
+      /** Provisioned records waiting for a tag from the depot's next lease. */
+      pendingTags: tagLeases.pendingRecords,
 
       /** Writes an export of the records matching `filter`; the file appears only once complete. */
       async export(format: ExportFormat, filter: RecordFilter, out: string): Promise<ExportSummary> {

@@ -1,10 +1,11 @@
 // `lockstep depot` as an administrator and a station run it, against a real PostgreSQL: init twice,
 // add-station writing a 0600 credentials file, a taken name refused, join uploading the journal,
-// sync --once pushing what came after, and status from both sides.
+// sync --once pushing what came after, status from both sides, and the depot's tag settings.
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPOT_SCHEMA_VERSION } from '../../../src/main/depot/migrations.ts';
 import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
 import { runCliAsync } from '../../lockstep-cli.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
@@ -38,12 +39,52 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
   it('init creates the schema and re-runs as a no-op; a password in --url is refused', async () => {
     const first = await runCliAsync(['depot', 'init', '--url', url]);
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('The depot schema is now at version 1 (was 0).\n');
+    expect(first.stdout).toBe(`The depot schema is now at version ${DEPOT_SCHEMA_VERSION} (was 0).\n`);
     const again = await runCliAsync(['depot', 'init', '--url', url]);
-    expect(again.stdout).toBe('The depot schema is already at version 1; nothing to do.\n');
+    expect(again.stdout).toBe(`The depot schema is already at version ${DEPOT_SCHEMA_VERSION}; nothing to do.\n`);
     const leaked = await runCliAsync(['depot', 'init', '--url', url.replace('postgres@', `postgres:${server.adminPassword}@`)]);
     expect(leaked.status).toBe(1);
     expect(leaked.stderr).toMatch(/holds a password.*PGPASSWORD or ~\/\.pgpass/s);
+  });
+
+  it("tags prints the depot's tag pattern and lease size, records a change with who made it, and refuses an invalid pattern", async () => {
+    const shown = await runCliAsync(['depot', 'tags', '--url', url]);
+    expect(shown.stdout).toMatch(/^Asset tags: DEPOT-\{yyyy\}-\{seq:06\}, leased 200 at a time \(set .* by postgres\)\.\n$/);
+    const changed = await runCliAsync(['depot', 'tags', '--url', url, '--pattern', 'D07-{yyyy}-{seq:06}', '--json']);
+    expect(JSON.parse(changed.stdout)).toMatchObject({ pattern: 'D07-{yyyy}-{seq:06}', leaseSize: 200, changedBy: 'postgres' });
+    const sized = await runCliAsync(['depot', 'tags', '--url', url, '--lease-size', '50', '--json']);
+    expect(JSON.parse(sized.stdout)).toMatchObject({ pattern: 'D07-{yyyy}-{seq:06}', leaseSize: 50 });
+    const invalid = await runCliAsync(['depot', 'tags', '--url', url, '--pattern', 'D07-NOSEQ']);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(/--pattern: .*exactly one \{seq\}/);
+    const badSize = await runCliAsync(['depot', 'tags', '--url', url, '--lease-size', '0']);
+    expect(badSize.status).toBe(64);
+  });
+
+  it('operators: added, disabled and listed at the depot with who made each change; the PIN from stdin, never from argv', async () => {
+    const added = await runCliAsync(['depot', 'operators', 'add', '--url', url, '--id', 'sup.depot', '--name', 'S. Depot', '--role', 'supervisor', '--json'], { input: '31415926\n' });
+    expect(added.stderr).toBe('');
+    expect(JSON.parse(added.stdout)).toMatchObject({ id: 'sup.depot', role: 'supervisor', disabled: false, lastChange: 'added', lastChangeBy: 'postgres' });
+    const onArgv = await runCliAsync(['depot', 'operators', 'add', '--url', url, '--id', 'x.y', '--name', 'X', '--pin', '12345678']);
+    expect(onArgv.status).toBe(64);
+    await runCliAsync(['depot', 'operators', 'add', '--url', url, '--id', 'adm.depot', '--name', 'A. Depot', '--role', 'admin'], { input: '27182818\n' });
+    const disabled = await runCliAsync(['depot', 'operators', 'disable', '--url', url, '--id', 'sup.depot']);
+    expect(disabled.stdout).toMatch(/^Disabled: sup\.depot\tsupervisor\tdisabled\tS\. Depot\t\(disabled .* by postgres\)\n$/);
+    const list = await runCliAsync(['depot', 'operators', 'list', '--url', url]);
+    expect(list.stdout.split('\n').filter(Boolean).map((line) => line.split('\t').slice(0, 3))).toEqual([
+      ['adm.depot', 'admin', 'active'],
+      ['sup.depot', 'supervisor', 'disabled'],
+    ]);
+    const changes = await runCliAsync(['depot', 'operators', 'changes', '--url', url, '--id', 'sup.depot', '--json']);
+    expect((JSON.parse(changes.stdout) as { change: string; madeBy: string }[]).map((change) => [change.change, change.madeBy])).toEqual([
+      ['disabled', 'postgres'],
+      ['added', 'postgres'],
+    ]);
+    const age = await runCliAsync(['depot', 'operators', 'offline-age', '--url', url, '--hours', '8']);
+    expect(age.stdout).toMatch(/^Stations sign operators in from their copy for 8 h without the depot \(set .* by postgres\)\.\n$/);
+    const unknown = await runCliAsync(['depot', 'operators', 'enable', '--url', url, '--id', 'nobody']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/there is no operator nobody at the depot/);
   });
 
   it('add-station writes a 0600 credentials file, prints no password, and refuses the name a second time', async () => {
@@ -74,10 +115,10 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const before = await runCliAsync(['depot', 'status', '--db', db]);
     expect(before.stdout).toMatch(/Backlog: \d+ \(step events \d+, records 1\)/);
     const synced = await runCliAsync(['depot', 'sync', '--db', db, '--once']);
-    expect(synced.stdout).toMatch(/^Pushed 0 batches, 0 authorisations, \d+ step events, 1 records\.\n$/);
+    expect(synced.stdout).toMatch(/^Pushed 0 batches, 0 authorisations, \d+ step events, 1 records, 0 asset tags\.\n$/);
     const after = await runCliAsync(['depot', 'status', '--db', db, '--json']);
     const status = JSON.parse(after.stdout) as { backlog: Record<string, number>; depot: { heads: { records: number } }; credentials: Record<string, unknown> };
-    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0 });
+    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 });
     expect(status.depot.heads.records).toBe(4);
     expect(status.credentials).not.toHaveProperty('password');
 

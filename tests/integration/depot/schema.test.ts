@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDepot } from '../../../src/main/depot/admin.ts';
-import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
+import { DEPOT_SCHEMA_VERSION, REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
 import { chainHash, GENESIS_HASH } from '../../../src/main/records/chain.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
@@ -54,12 +54,12 @@ describe.skipIf(POSTGRES_MISSING)('the depot schema in a real PostgreSQL', () =>
     const key = fingerprint();
     await registerStation(server, depot, key);
     const again = await initDepot(depot.admin);
-    expect(again).toEqual({ from: 1, to: 1 });
+    expect(again).toEqual({ from: DEPOT_SCHEMA_VERSION, to: DEPOT_SCHEMA_VERSION });
     const admin = new pg.Client(depot.admin);
     await admin.connect();
     try {
       const versions = await admin.query('SELECT version FROM depot.schema_migrations ORDER BY version');
-      expect(versions.rows).toEqual([{ version: 1 }]);
+      expect(versions.rows).toEqual(Array.from({ length: DEPOT_SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
       const stations = await admin.query('SELECT key_fingerprint FROM depot.stations WHERE key_fingerprint = $1', [key]);
       expect(stations.rowCount).toBe(1);
     } finally {

@@ -92,6 +92,7 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
       authorisations: source.countAfter('authorisations', 0),
       step_events: source.countAfter('step_events', 0),
       records: 7,
+      asset_tags: 0,
     });
     expect(joined.pushed.step_events).toBeGreaterThan(7);
     expect(await depotRecords(credentials.station)).toEqual(localRecords(station));
@@ -143,7 +144,7 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
     // A fresh worker resumes from what the depot holds and has nothing to send.
     const sync = createDepotSync({ databasePath: station.records.databasePath, credentials });
     cleanups.push(() => sync.stop());
-    expect(await sync.drain()).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0 });
+    expect(await sync.drain()).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 });
   });
 
   it.each(['fast', 'immediate'] as const)('the depot stopped mid-sync (pg_ctl stop -m %s): provisioning goes on offline, then the backlog drains after the restart, no gap and no duplicate', async (mode) => {

@@ -37,11 +37,11 @@ export interface StationFixture {
 }
 
 /** `now` is the station clock; tests that cross an expiry pass one they can move. */
-export function createStationFixture(options: { deviceCap?: number; now?: () => Date } = {}): StationFixture {
+export function createStationFixture(options: { deviceCap?: number; now?: () => Date; assetTagPattern?: string } = {}): StationFixture {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-records-'));
   const records = openStationRecords({ database: join(dir, DATABASE_FILE), now: options.now });
   addDepotOperators(records);
-  const batch = records.startBatch({ name: 'Depot 7 / Nov intake', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id });
+  const batch = records.startBatch({ name: 'Depot 7 / Nov intake', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id, assetTagPattern: options.assetTagPattern ?? null });
   const authorisation = records.authorisations.authorise(SUPERVISOR, {
     batchId: batch.id,
     fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],

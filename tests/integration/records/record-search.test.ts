@@ -113,7 +113,10 @@ describe('a database from before the search index', () => {
       old.records.close();
       // Back to schema 5 as it was shipped: no search index, no operator journal, step events without code and data.
       const raw = new DatabaseSync(join(old.dir, DATABASE_FILE));
-      raw.exec(`DROP TRIGGER provisioning_records_search; DROP TABLE record_search; DROP TABLE operator_changes;
+      raw.exec(`DROP TABLE depot_operator_copy; DROP TABLE depot_operator_changes;
+        DROP TRIGGER asset_tags_late_search; DROP TABLE asset_tags_pending; DROP TRIGGER asset_tags_leased_number_in_lease; DROP INDEX asset_tags_leased_number;
+        ALTER TABLE asset_tags DROP COLUMN lease_seq; ALTER TABLE asset_tags DROP COLUMN lease_id; DROP TABLE tag_leases;
+        DROP TRIGGER provisioning_records_search; DROP TABLE record_search; DROP TABLE operator_changes;
         DROP TRIGGER step_events_failed_has_code; DROP TRIGGER step_events_data_is_json;
         ALTER TABLE step_events DROP COLUMN code; ALTER TABLE step_events DROP COLUMN data_json; ALTER TABLE step_events DROP COLUMN unconverted;
         PRAGMA user_version = 5`);

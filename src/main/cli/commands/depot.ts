@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, stationNameSchema, type DepotStream, type DepotTls } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { addStation, depotOverview, initDepot } from '../../depot/admin.ts';
+import { addStation, depotOverview, depotTagSettings, initDepot } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError } from '../../depot/errors.ts';
 import { exportDepot } from '../../depot/export.ts';
@@ -11,6 +11,7 @@ import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus
 import type { CliCommand } from '../command.ts';
 import { runDepotDemo } from '../depot-demo.ts';
 import { describeDepotState, overviewTable } from '../depot-state.ts';
+import { DEPOT_OPERATORS_USAGE, runDepotOperators } from './depot-operators.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
@@ -19,6 +20,7 @@ const USAGE = `lockstep depot init --url postgres://ADMIN@HOST:PORT/DATABASE
        lockstep depot status --url URL [--json]
        lockstep depot export --url URL --format jsonl --out FILE [--from TIME] [--to TIME] [--station NAME] [--json]
        lockstep depot demo [--handsets N] [--keep]
+       lockstep depot tags --url URL [--pattern P] [--lease-size N] [--json]
        lockstep depot join --db FILE --credentials FILE [--json]
        lockstep depot sync --db FILE [--once]
        lockstep depot status --db FILE [--json]
@@ -32,7 +34,9 @@ the depot holds it (records committed from --from, inclusive, to --to, exclusive
 for 'lockstep records verify FILE'; the URL may name an auditor (lockstep_auditor) instead.
 demo starts a throwaway PostgreSQL (the system's, version 15 or later) and three simulated stations
 provisioning N handsets each (default 6), one cut off the depot for part of its batch, then prints
-the depot status and verifies the depot export.`;
+the depot status and verifies the depot export. tags prints (and with --pattern or --lease-size
+changes) the depot's asset tag pattern and the size of the tag leases it grants.
+       ${DEPOT_OPERATORS_USAGE}`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -50,6 +54,8 @@ const OPTIONS = {
   station: { type: 'string' },
   handsets: { type: 'string' },
   keep: { type: 'boolean', default: false },
+  pattern: { type: 'string' },
+  'lease-size': { type: 'string' },
   once: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -88,7 +94,13 @@ function stationPort(values: Values, url: URL): number {
   return Number(text);
 }
 
-const STREAM_NAMES: Record<DepotStream, string> = { batches: 'batches', authorisations: 'authorisations', step_events: 'step events', records: 'records' };
+const STREAM_NAMES: Record<DepotStream, string> = {
+  batches: 'batches',
+  authorisations: 'authorisations',
+  step_events: 'step events',
+  records: 'records',
+  asset_tags: 'asset tags',
+};
 
 function statusText(status: StationDepotStatus): string {
   const { credentials, depot, refusal, backlog } = status;
@@ -105,6 +117,8 @@ function statusText(status: StationDepotStatus): string {
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  // Operators have options of their own (and PINs on stdin): their own parser.
+  if (argv[0] === 'operators') return runDepotOperators(argv.slice(1), io);
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   const [action, ...rest] = positionals;
   const unexpected = action === 'add-station' ? rest.slice(1) : rest;
@@ -150,6 +164,17 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const handsets = values.handsets ?? '6';
       if (!/^[1-9][0-9]?$/.test(handsets) || Number(handsets) > 32) throw new CliError(`--handsets is a whole number from 1 to 32, not '${displaySafe(handsets, 20)}'.`, EXIT_USAGE);
       return runDepotDemo({ handsets: Number(handsets), keep: values.keep }, io);
+    }
+    case 'tags': {
+      const size = values['lease-size'];
+      if (size !== undefined && !/^[1-9][0-9]{0,5}$/.test(size)) throw new CliError(`--lease-size is a whole number, not '${displaySafe(size, 20)}'.`, EXIT_USAGE);
+      const settings = await depotTagSettings(adminConnection(requireOption(values.url, '--url postgres://ADMIN@HOST:PORT/DATABASE')), {
+        pattern: values.pattern,
+        leaseSize: size === undefined ? undefined : Number(size),
+      });
+      if (values.json) io.out(jsonLine(settings));
+      else io.out(`Asset tags: ${settings.pattern}, leased ${settings.leaseSize} at a time (set ${settings.changedAt} by ${displaySafe(settings.changedBy)}).\n`);
+      return 0;
     }
     case 'join': {
       const records = openCliRecords(values.db, { mustExist: true });

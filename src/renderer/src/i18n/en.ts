@@ -57,6 +57,8 @@ export const en = {
     NO_SUCH_OPERATOR: 'There is no operator with that id',
     LAST_ADMIN: 'This is the last admin who can sign in: add or unlock another admin first',
     PIN_INVALID: 'The new PIN does not follow the PIN rules (6-12 digits)',
+    DEPOT_SIGN_IN_STALE: 'This station has not heard from its depot for too long: signing in needs the depot. Reconnect the station',
+    OPERATORS_AT_DEPOT: "This station's operators are managed at its depot: make this change there",
     SETTINGS_INVALID: 'The station settings file has errors',
     SLOT_NAME_TAKEN: 'Another slot already has this name',
     NO_TEMPLATE: 'The station has no label template of that name',

@@ -51,6 +51,8 @@ export const zhCN: Messages = {
     NO_SUCH_OPERATOR: '没有该编号的操作员',
     LAST_ADMIN: '这是最后一个可以登录的管理员：请先添加或解锁另一个管理员',
     PIN_INVALID: '新 PIN 码不符合规则（6-12 位数字）',
+    DEPOT_SIGN_IN_STALE: '本工作站与仓库失去联系时间过长：登录需要连接仓库。请重新连接工作站',
+    OPERATORS_AT_DEPOT: '本工作站的操作员由仓库统一管理：请在仓库进行此更改',
     SETTINGS_INVALID: '工作站设置文件有错误',
     SLOT_NAME_TAKEN: '已有其他插槽使用此名称',
     NO_TEMPLATE: '工作站没有这个名称的标签模板',

@@ -1,0 +1,127 @@
+// Operators managed once, at the depot (docs/depot.md, "Operators"): what the administrator does
+// through depot.change_operator, whose journal names the administrator's PostgreSQL login. PINs
+// are hashed here, with the station's scrypt parameters; the depot only ever holds the hash.
+import type pg from 'pg';
+import type { OperatorChangeKind } from '../../shared/api.ts';
+import type { Role } from '../../shared/records.ts';
+import { newOperatorSchema, operatorIdSchema, pinSchema } from '../records/operators.ts';
+import { hashPin } from '../records/pin-hash.ts';
+import { withClient } from './admin.ts';
+import { DepotError } from './errors.ts';
+
+/** An operator as the depot holds it: the state after its newest change. */
+export interface DepotOperator {
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly disabled: boolean;
+  readonly lastChange: OperatorChangeKind;
+  readonly lastChangeAt: string;
+  readonly lastChangeBy: string;
+}
+
+export interface DepotOperatorChangeEntry {
+  readonly id: number;
+  readonly operatorId: string;
+  readonly change: OperatorChangeKind;
+  readonly madeAt: string;
+  readonly madeBy: string;
+}
+
+export type DepotOperatorRequest =
+  | { readonly change: 'added'; readonly id: string; readonly displayName: string; readonly role: Role; readonly pin: string }
+  | { readonly change: 'pin-reset'; readonly id: string; readonly pin: string }
+  | { readonly change: 'disabled' | 'enabled' | 'unlocked'; readonly id: string };
+
+interface StateRow {
+  operator_id: string;
+  display_name: string;
+  role: Role;
+  disabled: boolean;
+  change: OperatorChangeKind;
+  made_at: Date;
+  made_by: string;
+}
+
+const LATEST = `SELECT DISTINCT ON (operator_id) operator_id, display_name, role, disabled, change, made_at, made_by
+  FROM depot.operator_changes ORDER BY operator_id, id DESC`;
+
+function operatorOf(row: StateRow): DepotOperator {
+  return {
+    id: row.operator_id,
+    displayName: row.display_name,
+    role: row.role,
+    disabled: row.disabled,
+    lastChange: row.change,
+    lastChangeAt: row.made_at.toISOString(),
+    lastChangeBy: row.made_by,
+  };
+}
+
+function firstIssue(result: { success: false; error: { issues: { message: string }[] } }): string {
+  return result.error.issues[0]?.message ?? 'invalid';
+}
+
+/** Every operator of the depot, by id. */
+export function depotOperators(config: pg.ClientConfig): Promise<DepotOperator[]> {
+  return withClient(config, async (client) => (await client.query<StateRow>(LATEST)).rows.map(operatorOf));
+}
+
+/** Makes one change at the depot; stations apply it at their next sync. Returns the operator after it. */
+export async function changeDepotOperator(config: pg.ClientConfig, request: DepotOperatorRequest): Promise<DepotOperator> {
+  let displayName: string | null = null;
+  let role: Role | null = null;
+  let pinHash: string | null = null;
+  if (request.change === 'added') {
+    const parsed = newOperatorSchema.safeParse({ id: request.id, displayName: request.displayName, role: request.role, pin: request.pin });
+    if (!parsed.success) throw new DepotError(`operator: ${firstIssue(parsed)}`);
+    displayName = parsed.data.displayName;
+    role = parsed.data.role;
+    pinHash = hashPin(parsed.data.pin);
+  } else {
+    const id = operatorIdSchema.safeParse(request.id);
+    if (!id.success) throw new DepotError(`--id: ${firstIssue(id)}`);
+    if (request.change === 'pin-reset') {
+      if (!pinSchema.safeParse(request.pin).success) throw new DepotError('the new PIN is not valid: a PIN is 6 to 12 digits.');
+      pinHash = hashPin(request.pin);
+    }
+  }
+  return withClient(config, async (client) => {
+    await client.query('SELECT depot.change_operator($1, $2, $3, $4, $5)', [request.change, request.id, displayName, role, pinHash]);
+    const held = await client.query<StateRow>(`SELECT * FROM (${LATEST}) latest WHERE operator_id = $1`, [request.id]);
+    return operatorOf(held.rows[0] as StateRow);
+  });
+}
+
+/** The journal of changes made at the depot, newest first: all of them, or one operator's. */
+export function depotOperatorChanges(config: pg.ClientConfig, operatorId?: string, limit = 200): Promise<DepotOperatorChangeEntry[]> {
+  return withClient(config, async (client) => {
+    const result = await client.query<{ id: string; operator_id: string; change: OperatorChangeKind; made_at: Date; made_by: string }>(
+      'SELECT id, operator_id, change, made_at, made_by FROM depot.operator_changes WHERE $1::text IS NULL OR operator_id = $1 ORDER BY id DESC LIMIT $2',
+      [operatorId ?? null, limit],
+    );
+    return result.rows.map((row) => ({ id: Number(row.id), operatorId: row.operator_id, change: row.change, madeAt: row.made_at.toISOString(), madeBy: row.made_by }));
+  });
+}
+
+export interface OfflineSignIn {
+  readonly seconds: number;
+  readonly changedAt: string;
+  readonly changedBy: string;
+}
+
+/** How long stations may sign operators in from their copy without the depot; set first when `seconds` is given. */
+export async function depotOfflineSignIn(config: pg.ClientConfig, seconds?: number): Promise<OfflineSignIn> {
+  if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 60 || seconds > 31 * 86_400)) {
+    throw new DepotError('the offline sign-in age is from 1 minute to 31 days.');
+  }
+  return withClient(config, async (client) => {
+    if (seconds !== undefined) await client.query('INSERT INTO depot.operator_settings (offline_sign_in_s) VALUES ($1)', [seconds]);
+    const result = await client.query<{ offline_sign_in_s: number; changed_at: Date; changed_by: string }>(
+      'SELECT offline_sign_in_s, changed_at, changed_by FROM depot.operator_settings ORDER BY id DESC LIMIT 1',
+    );
+    const row = result.rows[0];
+    if (!row) throw new DepotError('the depot has no operator settings; run lockstep depot init.');
+    return { seconds: row.offline_sign_in_s, changedAt: row.changed_at.toISOString(), changedBy: row.changed_by };
+  });
+}

@@ -1,0 +1,117 @@
+// Operators managed at a depot (docs/depot.md, "Operators"). Once a station has copied its depot's
+// operators, they are the depot's: each change made there (with who made it) is applied here in
+// order, to the same operators table sign-in reads, and journaled. The copy serves sign-in while the
+// depot is unreachable for at most the age the depot sets (operators.ts enforces it, and refuses
+// changes made at the station).
+import type { DatabaseSync } from 'node:sqlite';
+import { z } from 'zod';
+import { OPERATOR_CHANGE_KINDS } from '../../shared/api.ts';
+import { ROLES } from '../../shared/records.ts';
+import { RecordsError } from './errors.ts';
+import { operatorIdSchema, plainTextSchema } from './operators.ts';
+import { inWriteTransaction } from './transactions.ts';
+
+/** One change made at the depot, with the operator's whole state after it; hostile until parsed. */
+export const depotOperatorChangeSchema = z.strictObject({
+  id: z.int().positive(),
+  operatorId: operatorIdSchema,
+  change: z.enum(OPERATOR_CHANGE_KINDS),
+  displayName: plainTextSchema('a display name', 80),
+  role: z.enum(ROLES),
+  pinHash: z.string().max(256).regex(/^scrypt\$[0-9]{1,10}\$[0-9]{1,3}\$[0-9]{1,3}\$[A-Za-z0-9+/=]{1,64}\$[A-Za-z0-9+/=]{1,128}$/),
+  disabled: z.boolean(),
+  madeAt: z.iso.datetime({ offset: true }),
+  /** The PostgreSQL login of the administrator who made it. */
+  madeBy: z.string().regex(/^[A-Za-z0-9_.@-]{1,63}$/),
+});
+export type DepotOperatorChange = z.infer<typeof depotOperatorChangeSchema>;
+
+/** What the station's copy of the depot's operators is, or null before its first copy. */
+export interface DepotOperatorCopy {
+  readonly lastChangeId: number;
+  readonly confirmedAt: string;
+  readonly offlineSignInS: number;
+}
+
+export function createDepotOperators(db: DatabaseSync, now: () => Date) {
+  const copyRow = db.prepare('SELECT confirmed_at, offline_sign_in_s FROM depot_operator_copy WHERE id = 1');
+  const lastChange = db.prepare('SELECT coalesce(max(id), 0) AS id FROM depot_operator_changes');
+  const saveCopy = db.prepare(
+    `INSERT INTO depot_operator_copy (id, confirmed_at, offline_sign_in_s) VALUES (1, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET confirmed_at = excluded.confirmed_at, offline_sign_in_s = excluded.offline_sign_in_s`,
+  );
+  const localOperator = db.prepare(
+    'SELECT pin_hash, EXISTS (SELECT 1 FROM depot_operator_changes c WHERE c.operator_id = o.id) AS from_depot FROM operators o WHERE o.id = ?',
+  );
+  const insertOperator = db.prepare('INSERT INTO operators (id, display_name, role, pin_hash, created_at, created_by, disabled_at) VALUES (?, ?, ?, ?, ?, NULL, ?)');
+  // A disable keeps the time it first took effect; a PIN reset or an unlock clears the station's lock-out.
+  const updateOperator = db.prepare(
+    `UPDATE operators SET display_name = ?2, role = ?3, pin_hash = ?4,
+       disabled_at = CASE WHEN ?5 THEN coalesce(disabled_at, ?6) ELSE NULL END, disabled_by = NULL,
+       failed_attempts = CASE WHEN ?7 THEN 0 ELSE failed_attempts END, locked_at = CASE WHEN ?7 THEN NULL ELSE locked_at END
+     WHERE id = ?1`,
+  );
+  const journal = db.prepare(
+    `INSERT INTO depot_operator_changes (id, operator_id, change, display_name, role, pin_hash, disabled, made_at, made_by, applied_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+
+  function copy(): DepotOperatorCopy | null {
+    const row = copyRow.get() as { confirmed_at: string; offline_sign_in_s: number } | undefined;
+    if (!row) return null;
+    return { lastChangeId: (lastChange.get() as { id: number }).id, confirmedAt: row.confirmed_at, offlineSignInS: row.offline_sign_in_s };
+  }
+
+  function applyOne(change: DepotOperatorChange): void {
+    const disabledAt = change.disabled ? change.madeAt : null;
+    const local = localOperator.get(change.operatorId) as { pin_hash: string; from_depot: number } | undefined;
+    // The station's own operator of that id is taken over only if the depot's came from it (the same
+    // PIN hash, which only this station could offer); anyone else under that id is a clash for a person to resolve.
+    if (local && !local.from_depot && local.pin_hash !== change.pinHash) {
+      throw new RecordsError(
+        'RECORDS_REFUSED',
+        `operator ${change.operatorId} exists on this station and the depot added another operator under that id; nothing of the depot's operators was applied. Resolve the clash before this station takes the depot's operators.`,
+      );
+    }
+    if (!local) {
+      insertOperator.run(change.operatorId, change.displayName, change.role, change.pinHash, change.madeAt, disabledAt);
+    } else {
+      const clearsLockOut = change.change === 'pin-reset' || change.change === 'unlocked' ? 1 : 0;
+      updateOperator.run(change.operatorId, change.displayName, change.role, change.pinHash, change.disabled ? 1 : 0, change.madeAt, clearsLockOut);
+    }
+    const at = now().toISOString();
+    journal.run(change.id, change.operatorId, change.change, change.displayName, change.role, change.pinHash, change.disabled ? 1 : 0, change.madeAt, change.madeBy, at);
+  }
+
+  return {
+    copy,
+
+    /**
+     * Applies the depot's changes after the last one applied, in order, and confirms the copy as of
+     * now: the depot was just asked and this is all it holds. One transaction, so a half-applied list
+     * is never signed in against.
+     */
+    apply(changes: readonly unknown[], offlineSignInS: number): number {
+      const parsed = changes.map((change, index) => {
+        const result = depotOperatorChangeSchema.safeParse(change);
+        if (!result.success) throw new RecordsError('RECORDS_REFUSED', `the depot's operator change ${index + 1} is not valid: ${result.error.issues[0]?.message ?? 'invalid'}`);
+        return result.data;
+      });
+      if (!Number.isInteger(offlineSignInS) || offlineSignInS <= 0) throw new RecordsError('RECORDS_REFUSED', "the depot's offline sign-in age is not a positive number of seconds");
+      return inWriteTransaction(db, () => {
+        let applied = 0;
+        let last = (lastChange.get() as { id: number }).id;
+        for (const change of parsed) {
+          if (change.id <= last) continue;
+          applyOne(change);
+          last = change.id;
+          applied += 1;
+        }
+        saveCopy.run(now().toISOString(), offlineSignInS);
+        return applied;
+      });
+    },
+  };
+}
+
+export type DepotOperators = ReturnType<typeof createDepotOperators>;
