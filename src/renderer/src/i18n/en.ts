@@ -259,8 +259,9 @@ export const en = {
   },
   // A quarantined handset (an alarm stopped it): its own state on the card, in the detail view and in History.
   quarantine: {
-    state: 'Quarantined \u2014 hand to the security officer',
-    action: 'Hand it to the security officer with its record. Retry is off: it gets no further writes.',
+    // The badge is one word so a quarantined card stays as short as a failed one (an 8-port hub fits 1366x768).
+    state: 'Quarantined',
+    action: 'Hand it to the security officer with its record. Retry is off.',
     outcome: 'Quarantined',
     detailHeading: 'In quarantine',
     raisedAt: 'Alarm raised at {{step}}',

@@ -249,8 +249,8 @@ export const zhCN: Messages = {
   },
   // 被隔离的手机（警报使其停止）：在卡片、详情和历史记录中有其自己的状态。
   quarantine: {
-    state: '已隔离 \u2014 请交给安全负责人',
-    action: '请将手机连同其记录交给安全负责人。重试已停用：该手机不再接受任何写入。',
+    state: '已隔离',
+    action: '请将手机连同其记录交给安全负责人。重试已停用。',
     outcome: '已隔离',
     detailHeading: '隔离中',
     raisedAt: '警报发生于{{step}}',
