@@ -27,6 +27,8 @@ export const checks: Step<'checks'> = {
         failed.map((check) => check.reason).join(' '),
         'The handset is already flashed, fused and locked: retry the checks only; if they fail again, set the handset aside and tell the supervisor.',
         { checks: outcomes },
+        // The UI words each failed check by its profile's title and advice in the operator's language.
+        { params: { checks: failed.map((check) => check.id).join(',') } },
       );
     }
     return { status: 'passed', data: { checks: outcomes }, detail: summary };

@@ -30,6 +30,8 @@ export const identify: Step<'identify'> = {
         `its journal holds an entry from an older station version that this version cannot read as data (${history.unreadable.step} ${history.unreadable.status}, ` +
           `'${displaySafe(history.unreadable.detail ?? '', 200)}'), so what was done to it is not certain; it gets no further writes`,
         QUARANTINE,
+        null,
+        { detail: 'QUARANTINED_UNREADABLE_JOURNAL', params: { step: history.unreadable.step } },
       );
     }
     if (history.alarm) {
@@ -37,6 +39,8 @@ export const identify: Step<'identify'> = {
         'QUARANTINED',
         `an earlier attempt raised the alarm ${history.alarm.code} on this handset (${displaySafe(history.alarm.detail ?? '', 300)}); it gets no further writes`,
         QUARANTINE,
+        null,
+        { params: { alarm: history.alarm.code } },
       );
     }
     const provisioned = context.records.log.provisionedSeq(context.deviceId());
@@ -53,10 +57,12 @@ export const identify: Step<'identify'> = {
 function checkIdentity(presence: FastbootPresence, identity: FastbootIdentity): void {
   const serial = presence.serial ?? identity.serialNumber;
   if (!SERIAL_NUMBER.test(serial)) {
-    throw new StepFailure('SERIAL_INVALID', `the handset's serial number ${displaySafe(serial, 64)} is not 1-64 printable characters, so it cannot be labelled or recorded safely`, UNTRUSTED);
+    const shown = displaySafe(serial, 64);
+    const message = `the handset's serial number ${shown} is not 1-64 printable characters, so it cannot be labelled or recorded safely`;
+    throw new StepFailure('SERIAL_INVALID', message, UNTRUSTED, null, { params: { serial: shown } });
   }
   if (presence.serial !== null && identity.serialNumber !== presence.serial) {
-    const claims = `${displaySafe(identity.serialNumber, 64)} over fastboot but ${displaySafe(presence.serial, 64)} on USB`;
-    throw new StepFailure('SERIAL_MISMATCH', `the handset calls itself ${claims}`, UNTRUSTED);
+    const params = { fastboot: displaySafe(identity.serialNumber, 64), usb: displaySafe(presence.serial, 64) };
+    throw new StepFailure('SERIAL_MISMATCH', `the handset calls itself ${params.fastboot} over fastboot but ${params.usb} on USB`, UNTRUSTED, null, { params });
   }
 }
