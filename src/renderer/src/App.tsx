@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DEFAULT_IDLE_LOCK_MINUTES, type BatchStatus, type Session, type StationApi, type StationSettingsView } from '../../shared/api.ts';
 import type { StationInfo } from '../../shared/types.ts';
+import type { ProfileSummary } from '../../shared/profile.ts';
+import { ProfilesContext } from './check-texts.ts';
 import { ErrorText } from './components/StateBadge.tsx';
 import { useIdleLock } from './hooks/useIdleLock.ts';
 import { useSnapshot } from './hooks/useSnapshot.ts';
@@ -19,6 +21,7 @@ import { shownError, type ShownError } from './station-client.ts';
 type View = 'station' | 'history' | 'settings';
 const VIEWS: readonly View[] = ['station', 'history', 'settings'];
 const NO_SLOT_NAMES = {};
+const NO_PROFILES: readonly ProfileSummary[] = [];
 
 export function App({ station }: { readonly station: StationApi }) {
   const { t } = useTranslation();
@@ -88,6 +91,7 @@ export function App({ station }: { readonly station: StationApi }) {
 
   if (session === undefined) return <p className="loading">{t('common.connecting')}</p>;
   return (
+    <ProfilesContext.Provider value={settings?.profiles ?? NO_PROFILES}>
     <div className="app">
       <header className="app-header">
         <h1>{t('app.name')}</h1>
@@ -163,5 +167,6 @@ export function App({ station }: { readonly station: StationApi }) {
         </>
       )}
     </div>
+    </ProfilesContext.Provider>
   );
 }

@@ -3,6 +3,7 @@ import type { ProvisioningRecord, StepEvent } from '../../../shared/records.ts';
 import type { FuseReadback } from '../../../shared/step-events.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { StateBadge } from '../components/StateBadge.tsx';
+import { useCheckTexts } from '../check-texts.ts';
 import { identityFacts } from '../identity-facts.ts';
 import { deviceText, stationText } from '../shown-text.ts';
 import { formatDateTime, formatTime } from '../format.ts';
@@ -54,8 +55,8 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
             <td>
               <StateBadge tone={event.status === 'failed' ? 'alarm' : event.status === 'passed' ? 'done' : 'normal'} label={t(`eventStatus.${event.status}`)} />
             </td>
-            <td className="wrap" data-station-words>
-              {stationText(event.detail)}
+            <td className="wrap">
+              {event.code !== null && <FailureWords code={event.code} />} <StationOriginal text={event.detail} />
             </td>
             <td>
               {event.authorisation === null
@@ -71,8 +72,33 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
   );
 }
 
+/**
+ * Text the station wrote in its own words (English) and kept in the records: shown as it is to an operator
+ * reading English, and on request, under a heading saying what it is, to one reading another language.
+ */
+export function StationOriginal({ text, limit }: { readonly text: string | null; readonly limit?: number }) {
+  const { t, i18n } = useTranslation();
+  if (text === null || text === '') return null;
+  if (i18n.language === 'en') {
+    return (
+      <span data-station-words lang="en">
+        {stationText(text, limit)}
+      </span>
+    );
+  }
+  return (
+    <details className="station-original">
+      <summary>{t('stationOriginal')}</summary>
+      <span data-station-words lang="en">
+        {stationText(text, limit)}
+      </span>
+    </details>
+  );
+}
+
 export function RecordFacts({ record }: { readonly record: ProvisioningRecord }) {
   const { t } = useTranslation();
+  const checkTexts = useCheckTexts();
   const evidence = 'evidence' in record ? record.evidence : null;
   const tag = 'assetTag' in record ? record.assetTag : null;
   return (
@@ -110,8 +136,8 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
             <>
               <dt>{t('detail.failedStep')}</dt>
               <dd>
-                {record.failedStep ? t(`steps.${record.failedStep}`) : '—'}: {'failureCode' in record && record.failureCode ? `[${record.failureCode}] ` : ''}
-                {stationText(record.failureReason)}
+                {record.failedStep ? t(`steps.${record.failedStep}`) : '—'}: <FailureWords code={'failureCode' in record ? record.failureCode : null} />
+                <StationOriginal text={record.failureReason} />
               </dd>
             </>
           )}
@@ -133,7 +159,7 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
           <ul className="checks">
             {evidence.checks.map((check) => (
               <li key={check.id}>
-                <StateBadge tone={check.passed ? 'done' : 'alarm'} label={`${displaySafe(check.id, 64)}: ${check.passed ? t('detail.checkPassed') : t('detail.checkFailed')}`} />{' '}
+                <StateBadge tone={check.passed ? 'done' : 'alarm'} label={`${checkTexts(null, check.id)?.title ?? deviceText(check.id, 64)}: ${check.passed ? t('detail.checkPassed') : t('detail.checkFailed')}`} />{' '}
                 <span className="mono">
                   {displaySafe(check.command, 64)} → {stationText(check.answer, 200)}
                 </span>
@@ -143,5 +169,18 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
         </section>
       )}
     </div>
+  );
+}
+
+/** A failure by its code, in the operator's words where the UI has them; the code beside them either way. */
+function FailureWords({ code }: { readonly code: string | null }) {
+  const { t } = useTranslation();
+  if (code === null) return null;
+  const what = t(`failure.${code}.what`, { defaultValue: '' });
+  return (
+    <>
+      {what !== '' && `${what} `}
+      <span className="code">{deviceText(code, 64)}</span>
+    </>
   );
 }

@@ -8,6 +8,8 @@ import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { formatDuration, formatNumber, formatRate } from '../format.ts';
 import { labelNotPrinted, phaseLook, STEP_ICONS } from '../phase.ts';
+import { useCheckTexts } from '../check-texts.ts';
+import { failureDetailText } from '../station-words.ts';
 
 /** Words every card repeats, translated once per language instead of 40 times per card per render. */
 export interface CardWords {
@@ -56,6 +58,7 @@ interface SlotCardProps {
 
 function SlotCardView({ position, slot, slotName, handset, words, actions }: SlotCardProps) {
   const { t } = useTranslation();
+  const checkTexts = useCheckTexts();
   const title = slotName ?? t('grid.slotNumber', { number: position });
   // The buttons' names change with the slot's name only, not with every snapshot.
   const buttonNames = useMemo(
@@ -79,6 +82,8 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
   const knownReason = reason !== null && t(`failure.${reason.code}.what`, { defaultValue: '' }) !== '';
   const headline = reason && (knownReason ? t(`failure.${reason.code}.what`) : reason.message);
   const nextAction = reason && (knownReason ? t(`failure.${reason.code}.action`) : reason.action);
+  // The finding in the operator's words; the station's sentence where the UI has none for it.
+  const detail = reason && knownReason ? failureDetailText(reason, handset.profile, t, checkTexts) : null;
   const active = ACTIVE_PHASES.has(handset.phase);
   const retryable = handset.phase === 'failed' || handset.phase === 'aborted';
   // A card with a failure to show keeps its steps to a row of icons (named on hover and to screen readers): the
@@ -117,11 +122,16 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
           <p className="reason-action" title={nextAction ?? undefined}>
             <span className="muted">{fixed.nextAction}</span> <span data-station-words={knownReason ? undefined : true}>{nextAction}</span>
           </p>
-          {knownReason && (
-            <p className="reason-detail" data-station-words title={reason.message}>
-              {reason.message}
-            </p>
-          )}
+          {knownReason &&
+            (detail !== null ? (
+              <p className="reason-detail" title={detail}>
+                {detail}
+              </p>
+            ) : (
+              <p className="reason-detail" data-station-words title={reason.message}>
+                {reason.message}
+              </p>
+            ))}
         </div>
       )}
       {labelNotPrinted(handset) && (
