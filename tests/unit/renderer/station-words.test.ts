@@ -1,0 +1,89 @@
+// Issue 20 #5: the station sends a finding as a key and escaped parameters, and the UI words it in the
+// operator's language; a failed AT check by its profile's texts; a transport's status likewise. A value
+// from a handset is shown as the station escaped it, once.
+import { join, resolve } from 'node:path';
+import { createInstance, type TFunction } from 'i18next';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FastbootFailError } from '../../../src/main/fastboot/errors.ts';
+import { classifyFailure, StepFailure } from '../../../src/main/pipeline/failure.ts';
+import { readProfile } from '../../../src/main/profiles/profile-store.ts';
+import { checkTextsLookup } from '../../../src/renderer/src/check-texts.ts';
+import { en } from '../../../src/renderer/src/i18n/en.ts';
+import { zhCN } from '../../../src/renderer/src/i18n/zh-CN.ts';
+import { failureDetailText, transportStatusText } from '../../../src/renderer/src/station-words.ts';
+import { atCheckSchema, checkSummary, type ProfileSummary } from '../../../src/shared/profile.ts';
+import { displaySafe } from '../../../src/shared/untrusted.ts';
+
+const PROFILES = resolve(import.meta.dirname, '../../../resources/profiles');
+const HOSTILE = 'LS\u202e01';
+
+describe('station words', () => {
+  const t: Record<'en' | 'zh-CN', TFunction> = {} as never;
+  let profiles: ProfileSummary[] = [];
+  beforeAll(async () => {
+    for (const [language, messages] of [['en', en], ['zh-CN', zhCN]] as const) {
+      const i18n = createInstance();
+      await i18n.init({ lng: language, resources: { [language]: { translation: messages } }, interpolation: { escapeValue: false } });
+      t[language] = i18n.t;
+    }
+    const profile = await readProfile(join(PROFILES, 'lockstep-ref.json'));
+    profiles = [{ id: profile.id, name: profile.name, products: profile.match.products, fuses: Object.keys(profile.fuses), source: 'test', checks: profile.at.checks.map(checkSummary) }];
+  });
+
+  it("words a step's finding with its escaped values, escaped once", () => {
+    const shown = displaySafe(HOSTILE, 64);
+    const reason = classifyFailure(new StepFailure('SERIAL_INVALID', `serial ${shown}`, 'Set it aside.', null, { params: { serial: shown } }));
+    expect(reason.detail).toEqual({ key: 'SERIAL_INVALID', params: { serial: 'LS\\u202E01' } });
+    const zh = failureDetailText(reason, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'));
+    expect(zh).toBe('序列号 LS\\u202E01 不是 1-64 个可打印字符，无法安全地打印标签或记录。');
+  });
+
+  it("words a handset's refusal with its own reason quoted, and a step name in the operator's language", () => {
+    const refused = classifyFailure(new FastbootFailError('usb:1-1.2', 'flash:system', 'eMMC write error 0x15'));
+    expect(failureDetailText(refused, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'))).toBe('手机拒绝了 flash:system：eMMC write error 0x15');
+    expect(failureDetailText(refused, null, t.en, checkTextsLookup(profiles, 'en'))).toBe('The handset refused flash:system: eMMC write error 0x15');
+    const unauthorised = classifyFailure(new StepFailure('NOT_AUTHORISED', 'the fuse step is not authorised', 'Ask.', null, { params: { step: 'fuse' } }));
+    expect(failureDetailText(unauthorised, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'))).toBe(`${zhCN.steps.fuse}步骤未获授权。`);
+  });
+
+  it("names failed checks by their profile's title and advice in the operator's language, English where it has none", () => {
+    const reason = classifyFailure(new StepFailure('CHECK_FAILED', 'Camera absent: …', 'Retry.', null, { params: { checks: 'camera-absent,no-such-check' } }));
+    const zh = failureDetailText(reason, 'lockstep-ref', t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'));
+    expect(zh).toBe('未通过：摄像头已禁用：虽然禁用摄像头的熔丝已熔断，操作系统仍报告有摄像头。隔离这台手机并报告安全官。 no-such-check');
+    const english = failureDetailText(reason, 'lockstep-ref', t.en, checkTextsLookup(profiles, 'en'));
+    expect(english).toMatch(/^Failed: Camera absent: The operating system still reports a camera/);
+  });
+
+  it("leaves a finding the UI has no words for to the station's sentence", () => {
+    const reason = { code: 'INTERNAL', message: 'boom', action: 'Set it aside.', detail: { key: 'SOMETHING_NEW', params: {} } };
+    expect(failureDetailText(reason, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'))).toBeNull();
+    expect(failureDetailText({ ...reason, detail: null }, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'))).toBeNull();
+  });
+
+  it("words a transport's status, the simulated bus by name", () => {
+    const status = { transport: 'usb' as const, available: true, detail: 'Simulated USB: 2 handset(s) in fastboot', words: { key: 'usbHandsets' as const, params: { bus: 'simulated', count: '2' } } };
+    expect(transportStatusText(status, t['zh-CN'])).toBe('模拟 USB：2 台手机处于 fastboot 模式');
+    expect(transportStatusText(status, t.en)).toBe(status.detail);
+  });
+});
+
+describe('check texts in a profile', () => {
+  it('every check of the built-in profiles has its title and advice in Chinese', async () => {
+    for (const id of ['lockstep-ref', 'kestrel-k2']) {
+      const profile = await readProfile(join(PROFILES, `${id}.json`));
+      for (const check of profile.at.checks) {
+        expect(check.translations['zh-CN']?.title, `${id} ${check.id}`).toMatch(/\S/);
+        expect(check.translations['zh-CN']?.failure, `${id} ${check.id}`).toMatch(/[\u4e00-\u9fff]/);
+      }
+    }
+  });
+
+  it('refuses a language the UI does not speak and empty texts; a check without translations is shown in English', () => {
+    const check = { id: 'imei', title: 'IMEI', command: 'AT+CGSN', final: 'ok', pattern: '^(\\d{15})$', expect: 'luhn-imei', records: 'imei', failure: 'No IMEI.' };
+    expect(atCheckSchema.safeParse({ ...check, translations: { fr: { title: 'IMEI', failure: 'Pas d’IMEI.' } } }).success).toBe(false);
+    expect(atCheckSchema.safeParse({ ...check, translations: { 'zh-CN': { title: '', failure: '没有 IMEI。' } } }).success).toBe(false);
+    const parsed = atCheckSchema.parse(check);
+    const lookup = checkTextsLookup([{ id: 'p', name: 'P', products: [], fuses: [], source: 'test', checks: [checkSummary(parsed)] }], 'zh-CN');
+    expect(lookup('p', 'imei')).toEqual({ title: 'IMEI', failure: 'No IMEI.' });
+  });
+});
