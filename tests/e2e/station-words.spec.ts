@@ -74,6 +74,9 @@ test('a refused sign-in, a failed check, a refused flash, the detail view and th
   const detail = page.getByTestId('handset-detail');
   await expect(detail.getByRole('region', { name: m.detail.checks })).toContainText(`摄像头已禁用: ${m.detail.checkFailed}`);
   await expect(detail).toContainText(m.failure.CHECK_FAILED.what);
+  const log = detail.getByRole('table', { name: m.detail.stepLog });
+  await expect(log).toContainText(m.stepEvent.verified);
+  await expect(log).toContainText(m.stepEvent.lockSent);
   await expectNoEnglish(page);
   // The station's own English is there for whoever asks, under a heading that says what it is.
   await detail.getByText(m.stationOriginal).first().click();

@@ -1,15 +1,13 @@
 import { useTranslation } from 'react-i18next';
 import type { ProvisioningRecord, StepEvent } from '../../../shared/records.ts';
-import type { FuseReadback } from '../../../shared/step-events.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { useCheckTexts } from '../check-texts.ts';
+import { fuseWords, stepEventText } from '../step-event-words.ts';
 import { identityFacts } from '../identity-facts.ts';
 import { deviceText, stationText } from '../shown-text.ts';
 import { formatDateTime, formatTime } from '../format.ts';
 
-const hex32 = (value: number): string => `0x${value.toString(16).padStart(8, '0')}`;
-const fuseWords = (words: readonly FuseReadback[]): string => (words.length === 0 ? '—' : words.map((word) => `${word.bank}/${word.word} ${hex32(word.value)}`).join(', '));
 
 /** A handset's identity readback, under human labels: every value escaped, never markup. */
 export function Readback({ title, values }: { readonly title: string; readonly values: Readonly<Record<string, string | null>> }) {
@@ -56,7 +54,7 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
               <StateBadge tone={event.status === 'failed' ? 'alarm' : event.status === 'passed' ? 'done' : 'normal'} label={t(`eventStatus.${event.status}`)} />
             </td>
             <td className="wrap">
-              {event.code !== null && <FailureWords code={event.code} />} <StationOriginal text={event.detail} />
+              <EventWords event={event} />
             </td>
             <td>
               {event.authorisation === null
@@ -74,12 +72,13 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
 
 /**
  * Text the station wrote in its own words (English) and kept in the records: shown as it is to an operator
- * reading English, and on request, under a heading saying what it is, to one reading another language.
+ * reading English, and on request, under a heading saying what it is, to one reading another language or
+ * (`collapsed`) where the UI already said the same in words.
  */
-export function StationOriginal({ text, limit }: { readonly text: string | null; readonly limit?: number }) {
+export function StationOriginal({ text, limit, collapsed = false }: { readonly text: string | null; readonly limit?: number; readonly collapsed?: boolean }) {
   const { t, i18n } = useTranslation();
   if (text === null || text === '') return null;
-  if (i18n.language === 'en') {
+  if (i18n.language === 'en' && !collapsed) {
     return (
       <span data-station-words lang="en">
         {stationText(text, limit)}
@@ -181,6 +180,19 @@ function FailureWords({ code }: { readonly code: string | null }) {
     <>
       {what !== '' && `${what} `}
       <span className="code">{deviceText(code, 64)}</span>
+    </>
+  );
+}
+
+/** A journal entry's detail: its failure by code, or its facts in words, and the station's own text behind them. */
+function EventWords({ event }: { readonly event: StepEvent }) {
+  const { t } = useTranslation();
+  const words = event.code === null ? stepEventText(event, t) : null;
+  return (
+    <>
+      {event.code !== null && <FailureWords code={event.code} />}
+      {words}
+      {event.code === null && words === null ? <StationOriginal text={event.detail} /> : <StationOriginal text={event.detail} collapsed />}
     </>
   );
 }
