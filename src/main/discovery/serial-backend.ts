@@ -186,7 +186,9 @@ function presence(port: LocatedPort): AtPresence {
         serial.open((error) => {
           if (!error) return resolve({ stream: serial, close: () => closePort(serial) });
           const why = describeFailure(error);
-          reject(new HandsetError('AT_PORT_UNAVAILABLE', `cannot open the AT port ${displaySafe(port.path)} (${why}); another program (ModemManager, a terminal) may hold it`));
+          const params = { port: displaySafe(port.path), problem: why };
+          const message = `cannot open the AT port ${params.port} (${why}); another program (ModemManager, a terminal) may hold it`;
+          reject(new HandsetError('AT_PORT_UNAVAILABLE', message, { params }));
         });
       }),
   };

@@ -296,7 +296,7 @@ export class AtPorts {
       const claimants = this.#claimants(binding.serial);
       if (binding.conflict || claimants.length < 2) continue;
       binding.conflict = conflictOf(binding.serial, claimants);
-      for (const link of binding.links) link.stream.destroy(new AtError('AT_PORT_CONFLICT', binding.conflict.message));
+      for (const link of binding.links) link.stream.destroy(new AtError('AT_PORT_CONFLICT', binding.conflict.message, { params: binding.conflict.params, ...(binding.conflict.detail === null ? {} : { detail: binding.conflict.detail }) }));
     }
   }
 

@@ -4,7 +4,9 @@
 import { join, resolve } from 'node:path';
 import { createInstance, type TFunction } from 'i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AtError } from '../../../src/main/at/errors.ts';
 import { FastbootFailError } from '../../../src/main/fastboot/errors.ts';
+import { asHandsetFault } from '../../../src/main/handset/errors.ts';
 import { classifyFailure, StepFailure } from '../../../src/main/pipeline/failure.ts';
 import { readProfile } from '../../../src/main/profiles/profile-store.ts';
 import { checkTextsLookup } from '../../../src/renderer/src/check-texts.ts';
@@ -52,6 +54,12 @@ describe('station words', () => {
     expect(zh).toBe('未通过：摄像头已禁用：虽然禁用摄像头的熔丝已熔断，操作系统仍报告有摄像头。隔离这台手机并报告安全官。 no-such-check');
     const english = failureDetailText(reason, 'lockstep-ref', t.en, checkTextsLookup(profiles, 'en'));
     expect(english).toMatch(/^Failed: Camera absent: The operating system still reports a camera/);
+  });
+
+  it("keeps an AT link's finding when it becomes the handset's fault", () => {
+    const silent = new AtError('AT_TIMEOUT', 'ttyACM0 silent', { params: { port: '/dev/ttyACM0', command: 'AT+CGSN', seconds: '10' } });
+    const reason = classifyFailure(asHandsetFault(silent));
+    expect(failureDetailText(reason, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'))).toBe('AT 端口 /dev/ttyACM0 在 10 秒内没有给出 AT+CGSN 的最终结果。');
   });
 
   it("leaves a finding the UI has no words for to the station's sentence", () => {
