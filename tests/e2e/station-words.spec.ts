@@ -1,7 +1,8 @@
 // Issue 20 #5 in Chinese: what the station says is worded in the operator's language, not only the UI's own
-// labels. A technician meets a refused sign-in, a handset whose AT check fails (named and advised by its
-// profile's Chinese texts) and one whose flash the handset refuses, opens the detail view, and scans the bus:
-// no English on screen beyond what a handset said (its serials and its refusal) and the codes.
+// labels. A technician meets a refused sign-in, a refusal by role at the supervisor's gate, a handset whose
+// AT check fails (named and advised by its profile's Chinese texts) and one whose flash the handset refuses,
+// opens the detail view, and scans the bus: no English on screen beyond what a handset said (its serials and
+// its refusal), the profiles' names and the codes.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -45,7 +46,6 @@ test('a refused sign-in, a failed check, a refused flash, the detail view and th
   const depot = await openDepot({ devices: DEVICES, timing: { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 300 } });
   await depot.station['session.signIn'](TECHNICIAN);
   await depot.station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: DEVICES.length, parallel: DEVICES.length });
-  await depot.station['batch.authorise']({ supervisor: SUPERVISOR, deviceCap: DEVICES.length });
   await depot.station['session.signOut'](undefined);
   await attachStation(page, depot.station);
   await page.goto(rendererUrl);
@@ -55,6 +55,20 @@ test('a refused sign-in, a failed check, a refused flash, the detail view and th
   await expect(page.getByRole('alert')).toContainText(m.errors.SIGN_IN_FAILED);
   await expectNoEnglish(page);
   await signIn(page, m, TECHNICIAN);
+
+  // A technician at the supervisor's gate: refused by role, the roles named in Chinese.
+  await page.getByRole('button', { name: m.gate.waiting }).click();
+  const gate = page.getByRole('dialog', { name: m.gate.title });
+  await gate.getByLabel(m.gate.supervisorId).fill(TECHNICIAN.id);
+  await gate.getByLabel(m.gate.supervisorPin).fill(TECHNICIAN.pin);
+  await gate.getByRole('button', { name: m.gate.authorise }).click();
+  const needed = `${m.roles.supervisor}或${m.roles.admin}`;
+  await expect(gate.getByRole('alert')).toContainText(fill(m.errors.ROLE_NOT_ALLOWED, { operator: TECHNICIAN.id, role: m.roles.technician, needed }));
+  await expectNoEnglish(page);
+  await gate.getByLabel(m.gate.supervisorId).fill(SUPERVISOR.id);
+  await gate.getByLabel(m.gate.supervisorPin).fill(SUPERVISOR.pin);
+  await gate.getByRole('button', { name: m.gate.authorise }).click();
+  await expect(gate).toBeHidden();
 
   // The failed AT check: named and advised by the profile's Chinese texts.
   depot.handset('ZH0001').plugIn();

@@ -245,7 +245,9 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await gate.getByLabel(m.gate.supervisorId).fill(TECHNICIAN.id);
   await gate.getByLabel(m.gate.supervisorPin).fill(TECHNICIAN.pin);
   await gate.getByRole('button', { name: m.gate.authorise }).click();
-  await expect(gate.getByRole('alert')).toContainText(m.errors.ROLE_NOT_ALLOWED);
+  // The refusal names the operator, their role and the roles it needs, each in the operator's language.
+  const needed = new Intl.ListFormat(language, { style: 'long', type: 'disjunction' }).format([m.roles.supervisor, m.roles.admin]);
+  await expect(gate.getByRole('alert')).toContainText(fill(m.errors.ROLE_NOT_ALLOWED, { operator: TECHNICIAN.id, role: m.roles.technician, needed }));
 
   // The supervisor authorises while the batch is paused.
   await gate.getByLabel(m.gate.supervisorId).fill(SUPERVISOR.id);

@@ -35,6 +35,7 @@ const rates = cached((language) => new Intl.NumberFormat(language, { style: 'uni
 const dateTimes = cached((language) => new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'medium' }));
 const times = cached((language) => new Intl.DateTimeFormat(language, { timeStyle: 'medium' }));
 const lists = cached((language) => new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }));
+const alternatives = cached((language) => new Intl.ListFormat(language, { style: 'long', type: 'disjunction' }));
 
 /** A whole number (a count, a percentage) with the language's digit grouping. */
 export function formatNumber(value: number): string {
@@ -71,4 +72,9 @@ export function formatTime(iso: string): string {
 /** "A, B and C" in the operator's language. */
 export function formatList(items: readonly string[]): string {
   return lists().format(items);
+}
+
+/** "A, B or C" in the operator's language. */
+export function formatAlternatives(items: readonly string[]): string {
+  return alternatives().format(items);
 }

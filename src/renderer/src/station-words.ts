@@ -5,16 +5,23 @@ import type { TFunction } from 'i18next';
 import type { FailureReason } from '../../shared/pipeline.ts';
 import type { TransportStatus } from '../../shared/types.ts';
 import type { CheckTextsLookup } from './check-texts.ts';
+import { formatAlternatives } from './format.ts';
 import { deviceText } from './shown-text.ts';
 
 /** Parameters whose value is itself a code with words of its own, and the family that words it. */
-const CODED_PARAMS: Readonly<Record<string, string>> = { step: 'steps', bus: 'transportBus' };
+const CODED_PARAMS: Readonly<Record<string, string>> = { step: 'steps', bus: 'transportBus', role: 'roles' };
+/** Parameters that list such codes, comma-separated: any one of them will do. */
+const CODED_ALTERNATIVES: Readonly<Record<string, string>> = { needed: 'roles' };
 
-function wordedParams(params: Readonly<Record<string, string>>, t: TFunction): Record<string, string> {
+/** The parameters of a station's key, with each code among them in the operator's words. */
+export function wordedParams(params: Readonly<Record<string, string>>, t: TFunction): Record<string, string> {
+  const word = (family: string, code: string): string => t(`${family}.${code}`, { defaultValue: code });
   return Object.fromEntries(
     Object.entries(params).map(([name, value]) => {
       const family = CODED_PARAMS[name];
-      return [name, family ? t(`${family}.${value}`, { defaultValue: value }) : value];
+      const listed = CODED_ALTERNATIVES[name];
+      if (family) return [name, word(family, value)];
+      return [name, listed ? formatAlternatives(value.split(',').map((code) => word(listed, code))) : value];
     }),
   );
 }

@@ -34,7 +34,7 @@ export const en = {
     SIGN_IN_FAILED: 'Unknown operator or wrong PIN',
     OPERATOR_LOCKED: 'This operator is locked after too many wrong PINs; an admin must unlock it',
     OPERATOR_DISABLED: 'This operator is disabled; ask an admin',
-    ROLE_NOT_ALLOWED: 'This needs another role',
+    ROLE_NOT_ALLOWED: 'Operator {{operator}} has the role {{role}}; this needs the role {{needed}}',
     NOT_SIGNED_IN: 'Nobody is signed in; sign in again',
     NOT_AUTHORISED: 'A supervisor must authorise this batch first',
     BUNDLE_NOT_FOUND: 'No bundle at that path',

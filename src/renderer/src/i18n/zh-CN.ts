@@ -28,7 +28,7 @@ export const zhCN: Messages = {
     SIGN_IN_FAILED: '操作员不存在或 PIN 码错误',
     OPERATOR_LOCKED: '该操作员因多次输错 PIN 码已被锁定，需由管理员解锁',
     OPERATOR_DISABLED: '该操作员已被停用，请联系管理员',
-    ROLE_NOT_ALLOWED: '此操作需要其他角色',
+    ROLE_NOT_ALLOWED: '操作员 {{operator}} 的角色是{{role}}；此操作需要{{needed}}角色',
     NOT_SIGNED_IN: '当前无人登录，请重新登录',
     NOT_AUTHORISED: '必须先由主管授权此批次',
     BUNDLE_NOT_FOUND: '该路径下没有固件包',
