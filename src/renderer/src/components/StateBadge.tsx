@@ -2,6 +2,7 @@
 import { useTranslation } from 'react-i18next';
 import type { ShownError } from '../station-client.ts';
 import { wordedParams } from '../station-words.ts';
+import { StationOriginal } from './StationOriginal.tsx';
 
 /** The look of a state: calm for normal work, colour only where a person must attend. */
 export type Tone = 'normal' | 'active' | 'done' | 'attention' | 'alarm';
@@ -53,8 +54,8 @@ export function ErrorText({ error }: { readonly error: ShownError | null }) {
     <p role="alert" className="error-text">
       <StateBadge tone="alarm" label={words} />
       {stationWords && (
-        <span className="error-detail" data-station-words>
-          {error.message}
+        <span className="error-detail">
+          <StationOriginal text={error.message} />
         </span>
       )}
     </p>

@@ -466,7 +466,7 @@ export const en = {
     verifyPath: 'Export file (path on this station)',
     verifyButton: 'Verify',
     intact: 'Intact: {{records}} records, chain head record {{seq}}, signed by this station',
-    notIntact: 'NOT intact at line {{line}} ({{problem}}): {{message}}',
+    notIntact: 'NOT intact at line {{line}} ({{problem}}):',
     loadMore: 'Show older records',
     allShown: 'No older records match.',
   },

@@ -452,7 +452,7 @@ export const zhCN: Messages = {
     verifyPath: '导出文件（本工作站上的路径）',
     verifyButton: '校验',
     intact: '完整：{{records}} 条记录，链头为记录 {{seq}}，由本工作站签名',
-    notIntact: '不完整，第 {{line}} 行（{{problem}}）：{{message}}',
+    notIntact: '不完整，第 {{line}} 行（{{problem}}）：',
     loadMore: '显示更早的记录',
     allShown: '没有更早的匹配记录。',
   },

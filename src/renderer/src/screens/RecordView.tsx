@@ -3,6 +3,7 @@ import type { ProvisioningRecord, StepEvent } from '../../../shared/records.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { useCheckTexts } from '../check-texts.ts';
+import { StationOriginal } from '../components/StationOriginal.tsx';
 import { fuseWords, stepEventText } from '../step-event-words.ts';
 import { identityFacts } from '../identity-facts.ts';
 import { deviceText, stationText } from '../shown-text.ts';
@@ -67,31 +68,6 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
         ))}
       </tbody>
     </table>
-  );
-}
-
-/**
- * Text the station wrote in its own words (English) and kept in the records: shown as it is to an operator
- * reading English, and on request, under a heading saying what it is, to one reading another language or
- * (`collapsed`) where the UI already said the same in words.
- */
-export function StationOriginal({ text, limit, collapsed = false }: { readonly text: string | null; readonly limit?: number; readonly collapsed?: boolean }) {
-  const { t, i18n } = useTranslation();
-  if (text === null || text === '') return null;
-  if (i18n.language === 'en' && !collapsed) {
-    return (
-      <span data-station-words lang="en">
-        {stationText(text, limit)}
-      </span>
-    );
-  }
-  return (
-    <details className="station-original">
-      <summary>{t('stationOriginal')}</summary>
-      <span data-station-words lang="en">
-        {stationText(text, limit)}
-      </span>
-    </details>
   );
 }
 
