@@ -42,7 +42,7 @@ async function expectNoEnglish(page: Page): Promise<void> {
   expect(await untranslated(page, 'zh-CN')).toEqual([]);
 }
 
-test('a refused sign-in, a failed check, a refused flash, the detail view and the bus status, all in Chinese', async ({ page, rendererUrl }) => {
+test('a refused sign-in, a refusal by role, a failed check, a refused flash, the detail view and the bus status, all in Chinese', async ({ page, rendererUrl }) => {
   const depot = await openDepot({ devices: DEVICES, timing: { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 300 } });
   await depot.station['session.signIn'](TECHNICIAN);
   await depot.station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: DEVICES.length, parallel: DEVICES.length });

@@ -399,7 +399,7 @@ export const en = {
     detail: 'Detail',
     authorisation: 'Authorisation',
     authorisedBy: 'authorisation {{id}}',
-    notAuthorised: 'not authorised: {{reason}}',
+    notAuthorised: 'not authorised',
     noRecord: 'No provisioning record yet.',
     outcome: 'Outcome',
     record: 'Record',

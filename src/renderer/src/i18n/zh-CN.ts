@@ -385,7 +385,7 @@ export const zhCN: Messages = {
     detail: '详情',
     authorisation: '授权',
     authorisedBy: '授权 {{id}}',
-    notAuthorised: '未授权：{{reason}}',
+    notAuthorised: '未授权',
     noRecord: '尚无配置记录。',
     outcome: '结果',
     record: '记录',

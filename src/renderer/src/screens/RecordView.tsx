@@ -62,7 +62,7 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
                 ? '—'
                 : event.authorisation.authorised
                   ? t('detail.authorisedBy', { id: event.authorisation.authorisationId })
-                  : t('detail.notAuthorised', { reason: stationText(event.authorisation.reason, 200) })}
+                  : <>{t('detail.notAuthorised')} <StationOriginal text={event.authorisation.reason} limit={200} /></>}
             </td>
           </tr>
         ))}
