@@ -57,7 +57,7 @@ interface SlotCardProps {
 }
 
 function SlotCardView({ position, slot, slotName, handset, words, actions }: SlotCardProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const checkTexts = useCheckTexts();
   const title = slotName ?? t('grid.slotNumber', { number: position });
   // The buttons' names change with the slot's name only, not with every snapshot.
@@ -128,9 +128,12 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
                 {detail}
               </p>
             ) : (
-              <p className="reason-detail" data-station-words title={reason.message}>
-                {reason.message}
-              </p>
+              // The station's English sentence: on the card only in English (Details has it behind a disclosure otherwise).
+              i18n.language === 'en' && (
+                <p className="reason-detail" data-station-words title={reason.message}>
+                  {reason.message}
+                </p>
+              )
             ))}
         </div>
       )}
