@@ -1,7 +1,7 @@
 // Issue 20 #5 in Chinese: what the station says is worded in the operator's language, not only the UI's own
 // labels. A technician meets a refused sign-in, a refusal by role at the supervisor's gate, a handset whose
 // AT check fails (named and advised by its profile's Chinese texts) and one whose flash the handset refuses,
-// opens the detail view, and scans the bus: no English on screen beyond what a handset said (its serials and
+// opens the detail view and History, and scans the bus: no English on screen beyond what a handset said (its serials and
 // its refusal), the profiles' names and the codes.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -96,6 +96,16 @@ test('a refused sign-in, a refusal by role, a failed check, a refused flash, the
   await detail.getByText(m.stationOriginal).first().click();
   await expect(detail.locator('details[open] [lang="en"]').first()).toBeVisible();
   await page.getByRole('button', { name: m.common.close, exact: true }).last().click();
+
+  // History: both failed records, and one opened, in Chinese.
+  await page.getByRole('navigation').getByRole('button', { name: m.nav.history }).click();
+  await expect(page.getByRole('table', { name: m.history.table })).toContainText('ZH0002');
+  await expectNoEnglish(page);
+  await page.getByRole('button', { name: fill(m.history.openRecord, { seq: 1 }) }).click();
+  const record = page.getByRole('dialog');
+  await expect(record).toContainText(m.outcome.failed);
+  await expectNoEnglish(page);
+  await record.getByRole('button', { name: m.common.close, exact: true }).last().click();
 
   // The bus: each way of reaching handsets in Chinese.
   await page.getByRole('navigation').getByRole('button', { name: m.nav.settings }).click();
