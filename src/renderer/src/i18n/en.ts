@@ -342,6 +342,7 @@ export const en = {
     AT_LINE_TOO_LONG: 'The AT port {{port}} sent a line longer than {{bytes}} bytes.',
     AT_TOO_MANY_LINES: 'The AT port {{port}} sent more than {{lines}} lines to {{command}} without a result.',
     AT_PORT_UNAVAILABLE: 'The AT port {{port}} cannot be opened ({{problem}}); another program may hold it.',
+    IMAGE_CHANGED: 'The image of {{partition}} read differently at byte {{offset}} than when it was verified; nothing of that piece was flashed.',
   },
   /** A failed check on a card: its title and advice from the handset's profile, in the operator's language. */
   failedCheck: '{{title}}: {{advice}}',

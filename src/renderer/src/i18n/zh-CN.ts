@@ -333,6 +333,7 @@ export const zhCN: Messages = {
     AT_LINE_TOO_LONG: 'AT 端口 {{port}} 发送了超过 {{bytes}} 字节的一行。',
     AT_TOO_MANY_LINES: 'AT 端口 {{port}} 对 {{command}} 发送了超过 {{lines}} 行却没有结果。',
     AT_PORT_UNAVAILABLE: '无法打开 AT 端口 {{port}}（{{problem}}）；可能有其他程序占用它。',
+    IMAGE_CHANGED: '{{partition}} 的映像在第 {{offset}} 字节处与验证时读到的不同；该片段未刷写任何内容。',
   },
   failedCheck: '{{title}}：{{advice}}',
   transportStatus: {
