@@ -24,6 +24,8 @@ export type RunPhase = (typeof RUN_PHASES)[number];
 export interface FailureDetail {
   readonly key: string;
   readonly params: Readonly<Record<string, string>>;
+  /** Further findings of the same failure, worded after this one (a bundle that does not fit a handset in two ways). */
+  readonly also?: readonly FailureDetail[];
 }
 
 /** Why a handset stopped, for the operator: a stable code, what happened, and what to do next. */

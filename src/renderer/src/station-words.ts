@@ -2,7 +2,7 @@
 // values it quotes, already escaped (so they are shown as they come, never escaped twice), and the
 // language files word them; a key the UI has no words for is left to the station's own sentence.
 import type { TFunction } from 'i18next';
-import type { FailureReason } from '../../shared/pipeline.ts';
+import type { FailureDetail, FailureReason } from '../../shared/pipeline.ts';
 import type { TransportStatus } from '../../shared/types.ts';
 import type { CheckTextsLookup } from './check-texts.ts';
 import { formatAlternatives } from './format.ts';
@@ -32,7 +32,13 @@ export function wordedParams(params: Readonly<Record<string, string>>, t: TFunct
  */
 export function failureDetailText(reason: FailureReason, profile: string | null, t: TFunction, checkTexts: CheckTextsLookup): string | null {
   const { detail } = reason;
-  if (detail === null || t(`failureDetail.${detail.key}`, { defaultValue: '' }) === '') return null;
+  if (detail === null) return null;
+  const findings = [detail, ...(detail.also ?? [])].map((finding) => findingText(finding, profile, t, checkTexts));
+  return findings.includes(null) ? null : findings.join(' ');
+}
+
+function findingText(detail: FailureDetail, profile: string | null, t: TFunction, checkTexts: CheckTextsLookup): string | null {
+  if (t(`failureDetail.${detail.key}`, { defaultValue: '' }) === '') return null;
   const params = wordedParams(detail.params, t);
   if (detail.key === 'CHECK_FAILED') {
     const failed = (detail.params['checks'] ?? '').split(',').filter((id) => id !== '');

@@ -56,6 +56,12 @@ describe('station words', () => {
     expect(english).toMatch(/^Failed: Camera absent: The operating system still reports a camera/);
   });
 
+  it('words every finding of a failure that has several, in order', () => {
+    const also = [{ key: 'WRONG_HARDWARE_REVISION', params: { revision: 'C1', revisions: 'B2' } }];
+    const reason = classifyFailure(new StepFailure('WRONG_PRODUCT', 'two problems', 'Set it aside.', null, { params: { product: 'x9', products: 'lockstep-ref' }, also }));
+    expect(failureDetailText(reason, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'))).toBe('手机的产品型号是 x9；此固件包适用于 lockstep-ref。 手机的硬件版本是 C1；此固件包支持 B2。');
+  });
+
   it("keeps an AT link's finding when it becomes the handset's fault", () => {
     const silent = new AtError('AT_TIMEOUT', 'ttyACM0 silent', { params: { port: '/dev/ttyACM0', command: 'AT+CGSN', seconds: '10' } });
     const reason = classifyFailure(asHandsetFault(silent));

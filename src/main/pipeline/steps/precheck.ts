@@ -18,8 +18,8 @@ export const precheck: Step<'precheck'> = {
     if (!fit.fits) {
       const first = fit.problems[0];
       const message = fit.problems.map((problem) => problem.message).join(' ');
-      // The UI words the first problem; the station's sentence names them all.
-      throw new StepFailure(first?.code ?? 'WRONG_PRODUCT', message, 'Nothing was written. Set the handset aside for the right bundle.', null, { params: first?.params ?? {} });
+      const also = fit.problems.slice(1).map((problem) => ({ key: problem.code, params: problem.params }));
+      throw new StepFailure(first?.code ?? 'WRONG_PRODUCT', message, 'Nothing was written. Set the handset aside for the right bundle.', null, { params: first?.params ?? {}, also });
     }
     if (!profile.match.products.includes(identity.product)) {
       const params = { product: displaySafe(identity.product, 64), profile: profile.id };
