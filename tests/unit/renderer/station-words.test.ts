@@ -2,7 +2,7 @@
 // operator's language; a failed AT check by its profile's texts; a transport's status likewise. A value
 // from a handset is shown as the station escaped it, once.
 import { join, resolve } from 'node:path';
-import { createInstance, type TFunction } from 'i18next';
+import i18next, { createInstance, type TFunction } from 'i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AtError } from '../../../src/main/at/errors.ts';
 import { FastbootFailError } from '../../../src/main/fastboot/errors.ts';
@@ -12,6 +12,7 @@ import { readProfile } from '../../../src/main/profiles/profile-store.ts';
 import { checkTextsLookup } from '../../../src/renderer/src/check-texts.ts';
 import { en } from '../../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../../src/renderer/src/i18n/zh-CN.ts';
+import { deviceText, stationText } from '../../../src/renderer/src/shown-text.ts';
 import { failureDetailText, transportStatusText } from '../../../src/renderer/src/station-words.ts';
 import { atCheckSchema, checkSummary, type ProfileSummary } from '../../../src/shared/profile.ts';
 import { displaySafe } from '../../../src/shared/untrusted.ts';
@@ -78,6 +79,15 @@ describe('station words', () => {
     const status = { transport: 'usb' as const, available: true, detail: 'Simulated USB: 2 handset(s) in fastboot', words: { key: 'usbHandsets' as const, params: { bus: 'simulated', count: '2' } } };
     expect(transportStatusText(status, t['zh-CN'])).toBe('模拟 USB：2 台手机处于 fastboot 模式');
     expect(transportStatusText(status, t.en)).toBe(status.detail);
+  });
+});
+
+describe('a shortened value', () => {
+  it("says how much was cut in the operator's language", async () => {
+    await i18next.init({ lng: 'zh-CN', resources: { 'zh-CN': { translation: zhCN } }, interpolation: { escapeValue: false } });
+    expect(deviceText(`${'A'.repeat(10)}\u202e${'B'.repeat(99)}`, 10)).toBe('AAAAAAAAAA…[另有 100 个字符未显示]');
+    expect(stationText('x'.repeat(405))).toBe(`${'x'.repeat(400)}…[另有 5 个字符未显示]`);
+    await i18next.changeLanguage('en');
   });
 });
 
