@@ -52,7 +52,7 @@ describe('station words', () => {
   it("names failed checks by their profile's title and advice in the operator's language, English where it has none", () => {
     const reason = classifyFailure(new StepFailure('CHECK_FAILED', 'Camera absent: …', 'Retry.', null, { params: { checks: 'camera-absent,no-such-check' } }));
     const zh = failureDetailText(reason, 'lockstep-ref', t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'));
-    expect(zh).toBe('未通过：摄像头已禁用：虽然禁用摄像头的熔丝已熔断，操作系统仍报告有摄像头。隔离这台手机并报告安全官。 no-such-check');
+    expect(zh).toBe('未通过：摄像头已禁用：虽然禁用摄像头的熔丝已熔断，操作系统仍报告有摄像头。 no-such-check');
     const english = failureDetailText(reason, 'lockstep-ref', t.en, checkTextsLookup(profiles, 'en'));
     expect(english).toMatch(/^Failed: Camera absent: The operating system still reports a camera/);
   });
@@ -103,7 +103,7 @@ describe('check texts in a profile', () => {
   });
 
   it('refuses a language the UI does not speak and empty texts; a check without translations is shown in English', () => {
-    const check = { id: 'imei', title: 'IMEI', command: 'AT+CGSN', final: 'ok', pattern: '^(\\d{15})$', expect: 'luhn-imei', records: 'imei', failure: 'No IMEI.' };
+    const check = { id: 'imei', title: 'IMEI', command: 'AT+CGSN', final: 'ok', pattern: '^(\\d{15})$', expect: 'luhn-imei', records: 'imei', failure: 'No IMEI.', finding: 'defect' };
     expect(atCheckSchema.safeParse({ ...check, translations: { fr: { title: 'IMEI', failure: 'Pas d’IMEI.' } } }).success).toBe(false);
     expect(atCheckSchema.safeParse({ ...check, translations: { 'zh-CN': { title: '', failure: '没有 IMEI。' } } }).success).toBe(false);
     const parsed = atCheckSchema.parse(check);
