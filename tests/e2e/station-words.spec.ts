@@ -54,10 +54,10 @@ test('a refused sign-in, a refusal by role, a failed check, a refused flash, the
   await gate.getByRole('button', { name: m.gate.authorise }).click();
   await expect(gate).toBeHidden();
 
-  // The failed AT check: named and advised by the profile's Chinese texts.
+  // The failed AT check (a camera on a fused handset: an alarm): named and explained by the profile's Chinese texts.
   depot.handset('ZH0001').plugIn();
   const checkCard = page.getByRole('article', { name: fill(m.grid.slotNumber, { number: 1 }), exact: true });
-  await expect(checkCard).toContainText(m.failure.CHECK_FAILED.what, { timeout: 60_000 });
+  await expect(checkCard).toContainText(m.failure.CHECK_ALARM.what, { timeout: 60_000 });
   await expect(checkCard).toContainText('摄像头已禁用：虽然禁用摄像头的熔丝已熔断，操作系统仍报告有摄像头。');
 
   // The refused flash: the station's words in Chinese, the handset's own refusal quoted as it came.
@@ -71,7 +71,7 @@ test('a refused sign-in, a refusal by role, a failed check, a refused flash, the
   await checkCard.getByRole('button', { name: fill(m.grid.detailsLabel, { slot: fill(m.grid.slotNumber, { number: 1 }) }) }).click();
   const detail = page.getByTestId('handset-detail');
   await expect(detail.getByRole('region', { name: m.detail.checks })).toContainText(`摄像头已禁用: ${m.detail.checkFailed}`);
-  await expect(detail).toContainText(m.failure.CHECK_FAILED.what);
+  await expect(detail).toContainText(m.failure.CHECK_ALARM.what);
   const log = detail.getByRole('table', { name: m.detail.stepLog });
   await expect(log).toContainText(m.stepEvent.verified);
   await expect(log).toContainText(m.stepEvent.lockSent);
