@@ -9,7 +9,7 @@ const callId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   // `channel` is any string here so that an undeclared one gets dispatch's own refusal as its answer.
-  z.strictObject({ type: z.literal('call'), id: callId, channel: z.string().max(80), payload: z.unknown() }),
+  z.strictObject({ type: z.literal('call'), id: callId, channel: z.string().max(80), payload: z.unknown().optional() }),
   z.strictObject({ type: z.literal('subscribe'), event: z.enum(API_EVENTS) }),
   z.strictObject({ type: z.literal('unsubscribe'), event: z.enum(API_EVENTS) }),
 ]);

@@ -62,6 +62,9 @@ export function serveSocket(socket: WebSocket, api: StationApi, limits: SocketLi
       followed.delete(request.event);
     }
   });
+  // ws reports an oversized or malformed frame here and closes the socket itself (1009, 1002); without a
+  // listener the error would stop the station.
+  socket.on('error', () => undefined);
   socket.on('close', () => {
     for (const stop of followed.values()) stop();
     followed.clear();
