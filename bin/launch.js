@@ -21,13 +21,18 @@ if (electronReady) process.exit(run(bin('electron-vite'), ['preview', ...(demo ?
 
 // Where the window cannot start, the same station serves the same operator UI to a browser on this
 // machine (`lockstep serve`): it prints the address with its secret, and $BROWSER, when set, opens it.
-console.error('Lockstep: the Electron window cannot start here (its binary could not be downloaded), so the station serves its operator UI to a browser instead.');
+console.error('Lockstep: the Electron window cannot start here (its binary could not be downloaded),');
+console.error('so the station serves its operator UI to a browser instead.');
 if (run(bin('electron-vite'), ['build']) !== 0) process.exit(1);
-const serve = spawn(process.execPath, [join(root, 'bin', 'lockstep.js'), 'serve', ...(demo ? ['--demo'] : [])], { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
+const serveArgs = [join(root, 'bin', 'lockstep.js'), 'serve', ...(demo ? ['--demo'] : [])];
+const serve = spawn(process.execPath, serveArgs, { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
 createInterface({ input: serve.stdout }).on('line', (line) => {
   console.log(line);
   const browser = process.env.BROWSER;
-  if (browser && line.startsWith('http')) spawn(browser, [line], { stdio: 'ignore', detached: true }).on('error', (error) => console.error(`Lockstep: cannot open $BROWSER (${error.message})`)).unref();
+  if (!browser || !line.startsWith('http')) return;
+  const opener = spawn(browser, [line], { stdio: 'ignore', detached: true });
+  opener.on('error', (error) => console.error(`Lockstep: cannot open $BROWSER (${error.message})`));
+  opener.unref();
 });
 // Ctrl-C reaches the station too (same process group); this launcher ends when it has shut down.
 process.on('SIGINT', () => undefined);

@@ -68,7 +68,12 @@ export async function serveStation(options: ServeOptions): Promise<ServedStation
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
-  const access = new StationAccess({ authority: authorityOf(options.host, address.port), tls: options.tls !== null, token: options.token, cookieKey: options.cookieKey });
+  const access = new StationAccess({
+    authority: authorityOf(options.host, address.port),
+    tls: options.tls !== null,
+    token: options.token,
+    cookieKey: options.cookieKey,
+  });
   const sessions = new BrowserSessions(limits.sessionGraceMs);
   const sockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
 
@@ -80,7 +85,9 @@ export async function serveStation(options: ServeOptions): Promise<ServedStation
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const refusal = access.sameOrigin(request.headers, false);
     if (refusal) return answer(response, refusal.status, `Lockstep: ${refusal.reason}.`);
-    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, 'Lockstep: the station serves pages only.', { Allow: 'GET, HEAD' });
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return answer(response, 405, 'Lockstep: the station serves pages only.', { Allow: 'GET, HEAD' });
+    }
     const url = new URL(request.url ?? '/', access.origin);
     const token = url.searchParams.get('token');
     if (url.pathname === '/' && token !== null) {
@@ -88,7 +95,9 @@ export async function serveStation(options: ServeOptions): Promise<ServedStation
       // The secret leaves the address bar at once; the cookie admits this browser from now on.
       return answer(response, 303, 'Lockstep: admitted.', { Location: '/', 'Set-Cookie': access.newBrowserCookie() });
     }
-    if (access.browserOf(request.headers) === null) return answer(response, 401, 'Lockstep: open the address the station printed when it started (it holds a secret).');
+    if (access.browserOf(request.headers) === null) {
+      return answer(response, 401, 'Lockstep: open the address the station printed when it started (it holds a secret).');
+    }
     const file = options.renderer.files.get(url.pathname);
     if (!file) return answer(response, 404, 'Lockstep: not found.');
     response.writeHead(200, { ...headers, 'Content-Type': file.type, 'Content-Length': String(file.body.length) });

@@ -29,7 +29,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lockstep-serve-'));
   const rendererDir = join(dir, 'renderer');
   mkdirSync(join(rendererDir, 'assets'), { recursive: true });
-  writeFileSync(join(rendererDir, 'index.html'), `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${CSP}" /></head><body></body></html>`);
+  const page = `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${CSP}" /></head><body></body></html>`;
+  writeFileSync(join(rendererDir, 'index.html'), page);
   writeFileSync(join(rendererDir, 'assets', 'index.js'), 'export {};\n');
   const records = openStationRecords(dir);
   addDepotOperators(records);

@@ -21,8 +21,8 @@ let ca: Buffer;
 beforeAll(async () => {
   if (!OPENSSL) return;
   dir = mkdtempSync(join(tmpdir(), 'lockstep-serve-tls-'));
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd: dir, encoding: 'utf8' });
+  const certificate = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1'];
+  const made = spawnSync('openssl', [...certificate, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd: dir, encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
   ca = readFileSync(join(dir, 'cert.pem'));
   const rendererDir = join(dir, 'renderer');
@@ -57,7 +57,8 @@ it.runIf(OPENSSL)('admits over https with a host-bound Secure cookie and serves 
       .end();
   });
   expect(setCookie).toMatch(/^__Host-lockstep=[^;]+; HttpOnly; SameSite=Strict; Path=\/; Secure$/);
-  const socket = new WebSocket(`${served.origin.replace('https', 'wss')}/station`, { ca, headers: { Origin: served.origin, Cookie: setCookie.split(';')[0] as string } });
+  const headers = { Origin: served.origin, Cookie: setCookie.split(';')[0] as string };
+  const socket = new WebSocket(`${served.origin.replace('https', 'wss')}/station`, { ca, headers });
   const answer = await new Promise<string>((resolve, reject) => {
     socket.once('open', () => socket.send(JSON.stringify({ type: 'call', id: 1, channel: 'station.info' })));
     socket.once('message', (data: Buffer) => resolve(data.toString()));

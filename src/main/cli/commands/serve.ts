@@ -54,18 +54,22 @@ Prints the address with a secret once; a browser that opens it is admitted by an
     // The demo keeps its own data folder, as the window's does, so no demo record mixes with a depot's.
     const dataDir = resolve(values.data ?? (values.demo ? join(defaultDataDir(), 'demo-station') : defaultDataDir()));
     await mkdir(dataDir, { recursive: true });
-    if (values.demo) io.err(`DEMO MODE: the demo bundle is ${displaySafe(await prepareDemo(dataDir))}; demo operators; data in ${displaySafe(dataDir)} — not for production\n`);
-    const opened = await openStation({ dataDir, fleet: values.demo ? 'simulated' : values.hardware ? 'hardware' : 'auto', demo: values.demo }).catch((error: unknown) => {
+    if (values.demo) {
+      const bundle = await prepareDemo(dataDir);
+      io.err(`DEMO MODE: the demo bundle is ${displaySafe(bundle)}; demo operators; data in ${displaySafe(dataDir)} — not for production\n`);
+    }
+    const fleet = values.demo ? 'simulated' : values.hardware ? 'hardware' : 'auto';
+    const opened = await openStation({ dataDir, fleet, demo: values.demo }).catch((error: unknown) => {
       throw new CliError(`cannot open the station: ${describeFailure(error)}`);
     });
     const { station } = opened;
-    const served = await serveStation({ station, renderer, host: listen.host, port: listen.port, tls, token: newToken(), cookieKey: await stationCookieKey(dataDir) }).catch(
-      async (error: unknown) => {
-        await opened.close();
-        throw new CliError(`cannot listen on ${displaySafe(values.listen)}: ${describeFailure(error)}`);
-      },
-    );
-    io.err(`Lockstep station (${opened.mode}) serving the operator UI; Ctrl-C stops it. Open this address in a browser (it holds a secret; share it only with the station's operators):\n`);
+    const cookieKey = await stationCookieKey(dataDir);
+    const served = await serveStation({ station, renderer, host: listen.host, port: listen.port, tls, token: newToken(), cookieKey }).catch(async (error: unknown) => {
+      await opened.close();
+      throw new CliError(`cannot listen on ${displaySafe(values.listen)}: ${describeFailure(error)}`);
+    });
+    io.err(`Lockstep station (${opened.mode}) serving the operator UI; Ctrl-C stops it.\n`);
+    io.err("Open this address in a browser (it holds a secret: share it only with the station's operators):\n");
     io.out(`${served.startUrl}\n`);
     await new Promise<void>((done) => {
       process.once('SIGINT', done);
@@ -81,7 +85,9 @@ Prints the address with a secret once; a browser that opens it is admitted by an
         await opened.close();
       },
     });
-    if (report.interrupted.length > 0) io.err(`Lockstep: stopped mid-step and journaled for resumption: ${report.interrupted.map((slot) => displaySafe(slot)).join(', ')}\n`);
+    if (report.interrupted.length > 0) {
+      io.err(`Lockstep: stopped mid-step and journaled for resumption: ${report.interrupted.map((slot) => displaySafe(slot)).join(', ')}\n`);
+    }
     if (!report.closed) io.err('Lockstep: closing the station took too long; stopping with every committed record kept\n');
     return 0;
   },
