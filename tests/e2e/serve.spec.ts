@@ -1,8 +1,8 @@
 // The operator UI in a plain browser over `lockstep serve`'s real HTTP and WebSocket (no test
 // bridge): the station runs as the CLI runs it, in a child process; Chromium opens the address it
-// prints, signs in, runs a short demo batch through the supervisor gate, and sees a second browser
-// keep its own session and the page reconnect on its own after the station restarts. In English
-// and in Simplified Chinese.
+// prints, signs in, runs a short demo batch through the supervisor gate, sees a second browser keep
+// its own session (its idle lock ending it alone), and the page reconnect on its own after the
+// station restarts. In English and in Simplified Chinese.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,16 +88,24 @@ for (const [language, locale] of [['en', 'en-GB'], ['zh-CN', 'zh-CN']] as const)
         // A second browser with the same address has its own session: signed out, it sees only the sign-in.
         const other = await browser.newContext({ locale });
         const otherPage = await other.newPage();
+        await otherPage.clock.install();
         await otherPage.goto(served.url);
         await expect(otherPage.getByRole('heading', { name: m.signIn.title })).toBeVisible();
         await expect(otherPage.getByRole('navigation')).toHaveCount(0);
+        await signIn(otherPage, m, DEMO_SUPERVISOR);
+        await expect(otherPage.getByTestId('operator')).toContainText('DEMO supervisor');
+        // Its idle lock (the station's 5 minutes) ends its session alone; a reload of the first keeps the technician's.
+        await otherPage.clock.fastForward('05:30');
+        await expect(otherPage.getByRole('status')).toContainText(fill(m.signIn.locked_other, { count: 5 }));
+        await page.reload();
+        await expect(page.getByTestId('operator')).toContainText('DEMO technician');
+        await expect(page.getByTestId('counter-done')).toContainText('4');
         // Without the secret, a browser gets nothing.
         const stranger = await browser.newContext({ locale });
         const refused = await (await stranger.newPage()).goto(origin);
         expect(refused?.status()).toBe(401);
         await stranger.close();
         await other.close();
-        await expect(page.getByTestId('operator')).toContainText('DEMO technician');
 
         // The station restarts: the page says it is reconnecting and greys the grid, then starts afresh
         // on the new station (its sessions ended with the old one), still admitted by its cookie.
