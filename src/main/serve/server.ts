@@ -105,6 +105,8 @@ export async function serveStation(options: ServeOptions): Promise<ServedStation
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands the raw socket over without an error listener: a peer that resets it must not stop the station.
+    socket.on('error', () => socket.destroy());
     const refuse = (status: number, reason: string): void => {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
