@@ -59,7 +59,9 @@ export class StationAccess {
     const origin = headers.origin;
     if (origin === undefined ? upgrade : origin !== this.origin) return { status: 403, reason: 'requests from another origin are refused' };
     const site = headers['sec-fetch-site'];
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') return { status: 403, reason: 'requests from another site are refused' };
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      return { status: 403, reason: "requests from another site are refused (paste the station's address into the address bar, do not follow a link to it)" };
+    }
     return null;
   }
 
