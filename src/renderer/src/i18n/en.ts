@@ -11,7 +11,11 @@ interface FailureWords {
 export const en = {
   app: {
     name: 'Lockstep',
-    noBridge: 'The station bridge is missing: this page must be opened by the Lockstep app, not a plain browser.',
+    noBridge: 'The station bridge is missing: this page must be opened by the Lockstep app or from the address `lockstep serve` prints.',
+  },
+  connection: {
+    reconnecting: 'Reconnecting to the station…',
+    stale: 'The connection to the station is lost. What is shown may be out of date and cannot be used until the station answers again.',
   },
   common: { cancel: 'Cancel', close: 'Close', connecting: 'Connecting to the station…', yes: 'yes', no: 'no' },
   header: { meta: 'v{{version}} · {{mode}} · Node {{node}}', simulated: 'simulated fleet', hardware: 'hardware' },
@@ -39,6 +43,7 @@ export const en = {
   },
   errors: {
     generic: 'The station refused this',
+    disconnected: 'The connection to the station is lost; try again once it is back',
     SIGN_IN_FAILED: 'Unknown operator or wrong PIN',
     OPERATOR_LOCKED: 'This operator is locked after too many wrong PINs; an admin must unlock it',
     OPERATOR_DISABLED: 'This operator is disabled; ask an admin',

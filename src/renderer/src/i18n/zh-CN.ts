@@ -5,7 +5,11 @@ import type { Messages } from './en.ts';
 export const zhCN: Messages = {
   app: {
     name: 'Lockstep',
-    noBridge: '缺少工作站接口：此页面必须由 Lockstep 应用打开，不能在普通浏览器中打开。',
+    noBridge: '缺少工作站接口：此页面必须由 Lockstep 应用打开，或从 `lockstep serve` 打印的地址打开。',
+  },
+  connection: {
+    reconnecting: '正在重新连接工作站…',
+    stale: '与工作站的连接已断开。显示的内容可能已过时，在工作站重新应答之前无法操作。',
   },
   common: { cancel: '取消', close: '关闭', connecting: '正在连接工作站…', yes: '是', no: '否' },
   header: { meta: 'v{{version}} · {{mode}} · Node {{node}}', simulated: '模拟设备', hardware: '真实硬件' },
@@ -33,6 +37,7 @@ export const zhCN: Messages = {
   },
   errors: {
     generic: '工作站拒绝了此操作',
+    disconnected: '与工作站的连接已断开；恢复后请重试',
     SIGN_IN_FAILED: '操作员不存在或 PIN 码错误',
     OPERATOR_LOCKED: '该操作员因多次输错 PIN 码已被锁定，需由管理员解锁',
     OPERATOR_DISABLED: '该操作员已被停用，请联系管理员',
