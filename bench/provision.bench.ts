@@ -43,18 +43,28 @@
 // handset; the simulator's CPU and RSS; per-phase times from the command logs; and per phase the
 // cores the station, the simulator and everything else on the machine kept busy (sampled from
 // /proc), since both processes share its cores with whatever else runs. Then each batch's ratio.
+// LOCKSTEP_BENCH_DEPOT=1 (off by default): each variant's station first joins a depot on a throwaway
+// PostgreSQL (src/main/depot/local-postgres.ts), so `lockstep provision` runs its batch with the depot
+// sync on, pushing each record as it is committed; the report then says how many records the depot
+// held when the process exited.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
 import { CHUNK_HEADER_SIZE, CHUNK_TYPE, SPARSE_HEADER_SIZE } from '../src/lib/sparse/reader.ts';
 import { measureResparse } from '../src/lib/sparse/resparse.ts';
 import { parseKeyPem } from '../src/main/bundle/keys.ts';
 import { signManifest } from '../src/main/bundle/signature.ts';
 import { encodeChunk, encodeSparseHeader } from '../src/lib/sparse/writer.ts';
 import { DEFAULT_TIMING, readCommandLog, type CommandLogEntry } from '../src/sim/index.ts';
+import { addStation, initDepot } from '../src/main/depot/admin.ts';
+import { writeCredentialsFile } from '../src/main/depot/connection.ts';
+import { startPostgres, type PostgresServer } from '../src/main/depot/local-postgres.ts';
+import { joinDepot } from '../src/main/depot/station-depot.ts';
+import { openStationRecords } from '../src/main/records/station-records.ts';
 import { aospSequence, flashWindow, runAospBatch, type AospImage } from './aosp-batch.ts';
 
 const MiB = 1024 * 1024;
@@ -75,6 +85,7 @@ const CLOCK_TICKS = 100;
 const SAMPLE_MS = 200;
 /** LOCKSTEP_BENCH_PROFILE=DIR: V8 CPU profiles of the station and the simulator in DIR (open them in DevTools). */
 const PROFILE = process.env.LOCKSTEP_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.LOCKSTEP_BENCH_PROFILE)}`] : [];
+const DEPOT = process.env.LOCKSTEP_BENCH_DEPOT === '1';
 const { linkBytesPerSecond: LINK, flashBytesPerSecond: FLASH, rebootMs: REBOOT_MS } = DEFAULT_TIMING;
 
 interface Variant {
@@ -120,6 +131,7 @@ const work = mkdtempSync(join(tmpdir(), 'lockstep-provision-bench-'));
 // Set and cleared inside runVariant; the casts keep the compiler from narrowing them to null here.
 let sim = null as ChildProcess | null;
 let station = null as ChildProcess | null;
+let depotServer = null as PostgresServer | null;
 try {
   const imageBytes = (BOOT_MIB + SYSTEM_MIB) * MiB;
   // The random variant's partitions hold every byte; each handset's download buffer holds up to a piece.
@@ -151,8 +163,36 @@ try {
   if (running !== null) process.kill(running, 'SIGTERM');
   station?.kill('SIGTERM');
   await stopSim();
+  depotServer?.destroy();
   if (process.env.LOCKSTEP_BENCH_KEEP) process.stdout.write(`  kept ${work} (command logs under <variant>/state/)\n`);
   else rmSync(work, { recursive: true, force: true });
+}
+
+/** A depot of its own for the variant's station, joined before the batch (its sync then runs in `lockstep provision`); the depot's database. */
+async function joinBenchDepot(db: string, name: string): Promise<string> {
+  depotServer ??= await startPostgres();
+  const database = `bench_${name.replaceAll('-', '_')}`;
+  depotServer.createDatabase(database);
+  const admin = depotServer.adminConfig(database);
+  await initDepot(admin);
+  const records = openStationRecords({ database: db });
+  const fingerprint = records.identity.fingerprint;
+  records.close();
+  const credentials = await addStation(admin, { name: database, keyFingerprint: fingerprint, host: depotServer.host, port: depotServer.port, database, tls: { mode: 'disable' } });
+  const credentialsPath = join(dirname(db), 'bench.credentials.json');
+  await writeCredentialsFile(credentialsPath, credentials);
+  await joinDepot({ databasePath: db, credentialsPath, stationFingerprint: fingerprint });
+  return database;
+}
+
+async function depotRecordCount(database: string): Promise<number> {
+  const client = new pg.Client(depotServer?.adminConfig(database));
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM depot.records')).rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
 }
 
 /** One batch from fresh images, bundle, records and simulator; prints its report and returns its ratio to the floor. */
@@ -186,6 +226,7 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   await lockstep(['operators', 'add', '--db', db, '--id', 'admin', '--name', 'Admin', '--role', 'admin'], `${ADMIN_PIN}\n`);
   await lockstep(['operators', 'add', '--db', db, '--id', 'tech', '--name', 'Tech', '--role', 'technician', '--as', 'admin'], `${ADMIN_PIN}\n${TECH_PIN}\n`);
   await lockstep(['operators', 'add', '--db', db, '--id', 'sup', '--name', 'Sup', '--role', 'supervisor', '--as', 'admin'], `${ADMIN_PIN}\n${SUPERVISOR_PIN}\n`);
+  const depot = DEPOT ? await joinBenchDepot(db, variant.name) : null;
   const images = manifest.partitions.map((partition) => join(bundle, partition.file));
   const hashPerGiB = await readAndHashCpu(images) / (imageBytes / GiB);
 
@@ -283,6 +324,7 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   const batchWall = (batchEnded - batchBegan) / 1000;
   const ratio = batchWall / floor;
   out(`  batch wall time (batch began → last outcome) ${s(batchWall)}  ratio ${ratio.toFixed(3)} of the floor  (target ≤ 1.05: ${verdict(ratio <= 1.05)})`);
+  if (depot) out(`  depot sync on: the depot held ${await depotRecordCount(depot)} of ${HANDSETS} records when the provision process exited`);
   out(`  process wall time (provision process) ${s(wall)}  ratio ${(wall / floor).toFixed(3)}: start-up (Node, PIN checks, bundle verification) ${s((batchBegan - started) / 1000)}, batch, then ${s((ended - batchEnded) / 1000)} to exit`);
   out(`    batch began to first fastboot command ${s((firstCommand - batchBegan) / 1000)}; first command to last AT command ${s((lastCommand - firstCommand) / 1000)} (ratio ${((lastCommand - firstCommand) / 1000 / floor).toFixed(3)}); last AT command to last outcome ${s((batchEnded - lastCommand) / 1000)}`);
   out(`  per handset, median / slowest (from the command logs):`);

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ApiChannel, ApiEvent } from './channels.ts';
 import type { BundleSigner } from './bundle.ts';
-import type { DepotSyncState } from './depot.ts';
+import type { DepotStream, DepotSyncState } from './depot.ts';
 import { parseSlot, type SlotNames } from './handset.ts';
 import { labelPrinterSchema, type LabelJobSummary, type LabelPrinterSettings, type PrinterStatus } from './labels.ts';
 import { handsetActionSchema, type BatchInfo, type PipelineSnapshot } from './pipeline.ts';
@@ -166,7 +166,14 @@ export const apiRequestSchemas = {
   'labels.reprint': z.strictObject({ serial: z.string().min(1).max(4096), reason: z.string().trim().min(1).max(200) }),
   'labels.unprinted': z.undefined(),
   'depot.state': z.undefined(),
+  'depot.join': z.strictObject({ credentialsPath: path }),
 } as const satisfies Record<ApiChannel, z.ZodType>;
+
+/** A station that joined its depot from Settings: its name there and the rows its first upload pushed (never the credentials). */
+export interface DepotJoined {
+  readonly station: string;
+  readonly pushed: Readonly<Record<DepotStream, number>>;
+}
 
 /** A provisioned handset's label no printer took yet. */
 export interface UnprintedLabelView {
@@ -342,6 +349,8 @@ export interface ApiResponses {
   'labels.unprinted': UnprintedLabels;
   /** The station's link to its depot (docs/depot.md), or null when it joined none. */
   'depot.state': DepotSyncState | null;
+  /** Joins the depot a credentials file names (admins only), as `lockstep depot join`: the journal uploaded. */
+  'depot.join': DepotJoined;
 }
 
 export interface ApiEvents {

@@ -39,6 +39,7 @@ export const API_CHANNELS = [
   'labels.reprint',
   'labels.unprinted',
   'depot.state',
+  'depot.join',
 ] as const;
 
 export type ApiChannel = (typeof API_CHANNELS)[number];

@@ -10,8 +10,8 @@ export const SHELL_PICK_OPEN_PATH = 'lockstep:shell:pickOpenPath';
 export const SAVE_KINDS = ['csv', 'jsonl', 'pdf'] as const;
 export type SaveKind = (typeof SAVE_KINDS)[number];
 
-/** What an open dialog picks: a bundle folder, a bundle zip, or a JSON Lines export to verify. */
-export const OPEN_KINDS = ['bundle-dir', 'bundle-zip', 'export'] as const;
+/** What an open dialog picks: a bundle folder, a bundle zip, a JSON Lines export to verify, or a depot credentials file. */
+export const OPEN_KINDS = ['bundle-dir', 'bundle-zip', 'export', 'depot-credentials'] as const;
 export type OpenKind = (typeof OPEN_KINDS)[number];
 
 export interface PickSavePathRequest {

@@ -1,3 +1,5 @@
+import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
+
 /**
  * A refusal or failure of the depot the operator can act on: the message says what went wrong and
  * what to do. `code` is PostgreSQL's SQLSTATE when the depot refused (class LS, migrations.ts).
@@ -8,5 +10,25 @@ export class DepotError extends Error {
     super(message);
     this.name = 'DepotError';
     this.code = code;
+  }
+}
+
+/** Why a station could not join its depot, coded for the station UI (Settings → Depot) to word in the operator's language. */
+export type DepotJoinCode =
+  /** The credentials file cannot be read, is not JSON, or not a credentials file (params: file). */
+  | 'DEPOT_CREDENTIALS_INVALID'
+  /** The file is for another station's key (params: station). */
+  | 'DEPOT_CREDENTIALS_FOREIGN'
+  /** This station already belongs to another depot (params: database, host). */
+  | 'DEPOT_OTHER_DEPOT'
+  /** The depot refused this station (params: reason, the depot's words). */
+  | 'DEPOT_REFUSED'
+  /** The depot could not be reached, or the join failed otherwise (params: reason). */
+  | 'DEPOT_JOIN_FAILED';
+
+export class DepotJoinError extends CodedError<DepotJoinCode> {
+  constructor(code: DepotJoinCode, message: string, options: CodedErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'DepotJoinError';
   }
 }

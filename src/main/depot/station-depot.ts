@@ -15,7 +15,7 @@ import {
 } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { readCredentialsFile, writeCredentialsFile } from './connection.ts';
-import { DepotError } from './errors.ts';
+import { DepotError, DepotJoinError } from './errors.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation } from './station-client.ts';
 import { openStationSource } from './station-source.ts';
@@ -75,16 +75,25 @@ export async function joinDepot(options: {
   stationFingerprint: string;
   settings?: Partial<DepotSyncSettings>;
 }): Promise<JoinResult> {
-  const credentials = await readCredentialsFile(options.credentialsPath);
+  const credentials = await readCredentialsFile(options.credentialsPath).catch((error: unknown) => {
+    if (!(error instanceof DepotError)) throw error;
+    throw new DepotJoinError('DEPOT_CREDENTIALS_INVALID', error.message, { params: { file: displaySafe(options.credentialsPath) } });
+  });
   if (credentials.keyFingerprint !== options.stationFingerprint) {
-    throw new DepotError(
+    throw new DepotJoinError(
+      'DEPOT_CREDENTIALS_FOREIGN',
       `these credentials are for station ${credentials.station} with the key ${credentials.keyFingerprint}; ` +
         `this station's key is ${options.stationFingerprint}. Register this station with its own key (lockstep records station-key).`,
+      { params: { station: credentials.station } },
     );
   }
   const held = await joinedCredentials(options.databasePath);
   if (held && (held.station !== credentials.station || held.database !== credentials.database || held.host !== credentials.host)) {
-    throw new DepotError(`this station already belongs to the depot ${displaySafe(held.database)} on ${displaySafe(held.host)} as ${held.station}.`);
+    throw new DepotJoinError(
+      'DEPOT_OTHER_DEPOT',
+      `this station already belongs to the depot ${displaySafe(held.database)} on ${displaySafe(held.host)} as ${held.station}.`,
+      { params: { database: displaySafe(held.database), host: displaySafe(held.host) } },
+    );
   }
   const probe = await connectStation(credentials, options.settings?.timeoutMs ?? 15_000).catch((error: unknown) => {
     throw asDepotError(error);

@@ -70,6 +70,8 @@ const OPEN_OPTIONS: { readonly [K in OpenKind]: Omit<OpenDialogOptions, 'title'>
   'bundle-dir': { properties: ['openDirectory'] },
   'bundle-zip': { properties: ['openFile'], filters: [{ name: 'ZIP', extensions: ['zip'] }] },
   export: { properties: ['openFile'], filters: [{ name: 'JSON Lines', extensions: ['jsonl'] }] },
+  // What `lockstep depot add-station` writes (NAME.credentials.json).
+  'depot-credentials': { properties: ['openFile'], filters: [{ name: 'JSON', extensions: ['json'] }] },
 };
 
 const refused = (message: string): ShellResult => ({ ok: false, message });

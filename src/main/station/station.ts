@@ -6,7 +6,7 @@ import type { SlotNames } from '../../shared/handset.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 import type { AttachedHandset, StationMode, TransportStatus } from '../../shared/types.ts';
 import { VerificationCache } from '../bundle/verification-cache.ts';
-import { startDepotLink, wakeOnOutcomes, type DepotLink } from '../depot/depot-link.ts';
+import { wakeOnOutcomes } from '../depot/depot-link.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import type { Presence } from '../discovery/presence.ts';
 import type { StationLabels } from '../labels/station-labels.ts';
@@ -18,6 +18,7 @@ import { profilesFor, verifyBundleOverview } from './bundle-overview.ts';
 import { preparedDemoBundle } from './demo-station.ts';
 import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch } from './provisioning.ts';
 import { openStationLabels, stationTemplates } from './label-setup.ts';
+import { createDepotMembership } from './depot-membership.ts';
 import { listRecords, showRecord } from './records-query.ts';
 import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
@@ -79,7 +80,7 @@ export function createStation(options: StationOptions): Station {
   const depotStates = new Topic<DepotSyncState>();
   const topics: { readonly [E in ApiEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress, 'depot.state': depotStates };
   // A station in a depot pushes its journal from the start, in the background; one in none has no link (null).
-  const depotLink: Promise<DepotLink | null> = startDepotLink(join(options.dataDir, DATABASE_FILE), (state) => depotStates.publish(state), options.depotSync);
+  const depot = createDepotMembership({ databasePath: join(options.dataDir, DATABASE_FILE), onState: (state) => depotStates.publish(state), settings: options.depotSync });
 
   const openRecords = (): StationRecords => (records ??= openStationRecords(options.dataDir));
   let labels: Promise<StationLabels> | null = null;
@@ -194,7 +195,7 @@ export function createStation(options: StationOptions): Station {
           onProgress({ bundlePath: request.bundlePath, partition: value.partition, overallDone: value.overallDone, overallTotal: value.overallTotal }),
       });
       running = { started, startedBy: operator.id, expectedCount: request.expectedCount, assetTagPattern: request.assetTagPattern ?? null };
-      const wakeDepot = wakeOnOutcomes(() => void depotLink.then((link) => link?.wake()));
+      const wakeDepot = wakeOnOutcomes(() => void depot.link().then((link) => link?.wake()));
       started.batch.subscribe((snapshot) => {
         snapshots.publish(snapshot);
         wakeDepot(snapshot);
@@ -351,7 +352,11 @@ export function createStation(options: StationOptions): Station {
       }));
       return { printer: station.printer?.address ?? null, labels };
     },
-    'depot.state': async () => (await depotLink)?.state() ?? null,
+    'depot.state': async () => (await depot.link())?.state() ?? null,
+    'depot.join': async ({ credentialsPath }) => {
+      session.require(['admin']);
+      return depot.join(credentialsPath, openRecords().identity.fingerprint);
+    },
     subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
       const topic = Object.hasOwn(topics, event) ? (topics[event] as Topic<ApiEvents[E]>) : null;
       if (!topic) throw new Error(`no such event: ${String(event).slice(0, 40)}`);
@@ -367,7 +372,7 @@ export function createStation(options: StationOptions): Station {
       // Label jobs already sent get their outcome recorded before the records close.
       for (const opened of [...retiredLabels, labels]) await (await opened?.catch(() => null))?.service.idle();
       running = null;
-      await (await depotLink)?.stop();
+      await depot.close();
       depotStates.close();
       snapshots.close();
       progress.close();

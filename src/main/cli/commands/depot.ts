@@ -4,7 +4,7 @@ import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, stationNameSchema, type Depot
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { addStation, depotOverview, depotTagSettings, initDepot } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
-import { DepotError } from '../../depot/errors.ts';
+import { DepotError, DepotJoinError } from '../../depot/errors.ts';
 import { exportDepot } from '../../depot/export.ts';
 import { parseRecordFilter } from '../../records/record-filter.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
@@ -67,7 +67,7 @@ async function asDepotCliErrors(work: () => Promise<number>): Promise<number> {
   try {
     return await asCliErrors(work);
   } catch (error) {
-    if (error instanceof DepotError) throw new CliError(error.message);
+    if (error instanceof DepotError || error instanceof DepotJoinError) throw new CliError(error.message);
     throw error;
   }
 }

@@ -75,6 +75,14 @@ export const en = {
     EXPORT_NOT_WRITABLE: 'The station cannot write to the folder {{folder}}: choose another folder for the export',
     EXPORT_NO_SPACE: 'The disk of the folder {{folder}} is full: free some space or choose another folder',
     // Verifying a reading view (issue 20 #9): {{file}} is the path, {{format}} CSV or PDF.
+    // Joining a depot from Settings (issue 21 #2): {{reason}} is the depot's own words.
+    DEPOT_CREDENTIALS_INVALID:
+      'The file {{file}} is not a usable depot credentials file: use the file lockstep depot add-station wrote, readable by this account only (chmod 600)',
+    DEPOT_CREDENTIALS_FOREIGN:
+      'These credentials are for the station {{station}}, registered with another signing key: the depot administrator must register this station with its own key',
+    DEPOT_OTHER_DEPOT: 'This station already belongs to the depot {{database}} on {{host}}',
+    DEPOT_REFUSED: 'The depot refused this station: {{reason}}',
+    DEPOT_JOIN_FAILED: 'The station could not join the depot: {{reason}}',
     VERIFY_NOT_JSONL:
       '{{file}} is a {{format}} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF are views for reading; the signed hash chain is only in the JSON Lines export, so export the same records as JSON Lines and verify that file',
   },
@@ -84,6 +92,7 @@ export const en = {
     chooseZip: 'Choose zip…',
     chooseExportPath: 'Choose where to save the export',
     chooseVerifyPath: 'Choose the export file to verify',
+    chooseDepotCredentials: 'Choose the depot credentials file',
     chooseBundleDir: 'Choose a bundle folder',
     chooseBundleZip: 'Choose a bundle zip file',
   },
@@ -564,6 +573,15 @@ export const en = {
     saveIdleLock: 'Save idle lock',
     idleLockSaved: 'Idle lock saved',
     idleAdminOnly: 'A station policy: only an admin can change it.',
+    // Joining a depot (issue 21 #2), admins only.
+    depot: 'Depot',
+    depotHint:
+      "Join the depot with the credentials file its administrator made for this station (lockstep depot add-station). This station's records are uploaded; provisioning never waits for the depot.",
+    depotCredentials: 'Credentials file for this station',
+    depotCredentialsHint: '/path/to/station.credentials.json',
+    depotJoin: 'Join the depot',
+    depotJoining: "Joining: uploading this station's records…",
+    depotJoined: 'Joined the depot as {{station}}; {{records}} records uploaded',
     identity: 'Station identity',
     mode: 'Handsets',
     fingerprint: 'Signing key fingerprint (SHA-256)',

@@ -8,6 +8,7 @@ import { fusesInWords } from '../fuse-words.ts';
 import { chooseLanguage, LANGUAGES, storedLanguage, type Language } from '../i18n/index.ts';
 import { THEMES, type Preferences } from '../preferences.ts';
 import { shownError, type ShownError } from '../station-client.ts';
+import { DepotJoin } from './settings/DepotJoin.tsx';
 import { IdleLock } from './settings/IdleLock.tsx';
 import { LabelPrinter } from './settings/LabelPrinter.tsx';
 import { Operators } from './settings/Operators.tsx';
@@ -47,6 +48,7 @@ export function Settings({ station, session, settings: loaded, preferences, onPr
         {settings && <Profiles settings={settings} />}
         <Connections station={station} />
         {isAdmin && <Operators station={station} />}
+        {isAdmin && <DepotJoin station={station} />}
       </div>
     </main>
   );
