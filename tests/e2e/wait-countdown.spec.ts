@@ -1,0 +1,69 @@
+// Issue 22 (6) as the operator meets it, in English and Chinese: a handset whose partition hash stalls
+// shows on its card what it waits on and the time the station still gives it, counting down on the
+// page from the deadline its snapshot carries; when that runs out the card shows the timeout failure.
+import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
+import { SUPERVISOR, TECHNICIAN } from './depot.ts';
+import { attachStation, depotPerTest, expect, uiTest as test } from './fixtures.ts';
+import { escapeRegExp, LANGUAGE_MESSAGES, untranslated } from './ui-flow.ts';
+
+const STALLED = 'HASHSTALL';
+const DEVICES = [{ serial: STALLED, faults: [{ kind: 'stall', command: 'oem sha256', times: 'always' }] }];
+const TIMING = { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 300 };
+/** A hash gets 8 s plus its bytes at the profile's minimum rate: long enough to watch, short enough to wait out. */
+const TIMEOUTS = { commandMs: 10_000, hashMs: 8_000, rebootMs: 6_000, atCommandMs: 6_000 };
+
+test.use({ viewport: { width: 1366, height: 768 } });
+test.describe.configure({ timeout: 120_000 });
+
+const openDepot = depotPerTest();
+
+for (const [language, locale] of [
+  ['en', 'en-GB'],
+  ['zh-CN', 'zh-CN'],
+] as const) {
+  test.describe(`in ${language}`, () => {
+    test.use({ locale });
+
+    test('a stalled hash: the card counts down to the deadline, then shows the timeout', async ({ page, rendererUrl }) => {
+      const m = LANGUAGE_MESSAGES[language];
+      const depot = await openDepot({ devices: DEVICES, timing: TIMING, timeouts: TIMEOUTS });
+      const { station } = depot;
+      await station['session.signIn'](TECHNICIAN);
+      await station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: DEVICES.length });
+      await station['batch.authorise']({ supervisor: SUPERVISOR, deviceCap: DEVICES.length });
+      await attachStation(page, station);
+      await page.goto(rendererUrl);
+      const waiting = new Promise<PipelineSnapshot>((resolve) => {
+        const stop = station.subscribe('pipeline.snapshot', (snapshot) => {
+          if (!snapshot.handsets.some((handset) => handset.wait?.kind === 'hash')) return;
+          queueMicrotask(() => stop());
+          resolve(snapshot);
+        });
+      });
+      depot.handset(STALLED).plugIn();
+
+      // The snapshot carries the deadline as data: what the handset waits on and when the station gives up.
+      const wait = (await waiting).handsets.find((handset) => handset.serial === STALLED)?.wait;
+      expect(wait).toMatchObject({ kind: 'hash' });
+      const partition = wait?.partition ?? '';
+      expect(partition).toMatch(/^[a-z]/);
+
+      const card = page.getByRole('list', { name: m.grid.slots }).getByRole('article').filter({ hasText: STALLED });
+      const shown = escapeRegExp(m.grid.wait.hash.replace('{{partition}}', partition)).replace(escapeRegExp('{{time}}'), '\\d+:\\d\\d');
+      const countdown = card.getByRole('timer');
+      await expect(countdown).toHaveText(new RegExp(`^${shown}$`), { timeout: 30_000 });
+      // It counts down on the page, between snapshots.
+      const first = await countdown.textContent();
+      await expect.poll(() => countdown.textContent(), { timeout: 15_000 }).not.toBe(first);
+      expect(await untranslated(page, language)).toEqual([]);
+
+      // The deadline passes: the handset fails with the timeout, and the countdown is gone.
+      await expect(card).toContainText(m.failure.TIMEOUT.what, { timeout: 30_000 });
+      await expect(card).toContainText('TIMEOUT');
+      // The station's words say why the limit was what it was: the hash's bytes at the profile's minimum rate.
+      await expect(card.locator('.reason-detail')).toContainText(`'oem sha256 ${partition}`);
+      await expect(card.locator('.reason-detail')).toContainText("at the profile's minimum");
+      await expect(countdown).toHaveCount(0);
+    });
+  });
+}
