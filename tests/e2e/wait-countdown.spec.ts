@@ -1,13 +1,17 @@
 // Issue 22 (6) as the operator meets it, in English and Chinese: a handset whose partition hash stalls
 // shows on its card what it waits on and the time the station still gives it, counting down on the
 // page from the deadline its snapshot carries; when that runs out the card shows the timeout failure.
+// Among seven healthy handsets, an 8-port hub still fits 1366x768 while it counts down.
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
 import { SUPERVISOR, TECHNICIAN } from './depot.ts';
 import { attachStation, depotPerTest, expect, uiTest as test } from './fixtures.ts';
 import { escapeRegExp, LANGUAGE_MESSAGES, untranslated } from './ui-flow.ts';
 
 const STALLED = 'HASHSTALL';
-const DEVICES = [{ serial: STALLED, faults: [{ kind: 'stall', command: 'oem sha256', times: 'always' }] }];
+const DEVICES = [
+  { serial: STALLED, faults: [{ kind: 'stall', command: 'oem sha256', times: 'always' }] },
+  ...Array.from({ length: 7 }, (_, index) => ({ serial: `WAITOK0${index + 1}` })),
+];
 const TIMING = { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 300 };
 /** A hash gets 8 s plus its bytes at the profile's minimum rate: long enough to watch, short enough to wait out. */
 const TIMEOUTS = { commandMs: 10_000, hashMs: 8_000, rebootMs: 6_000, atCommandMs: 6_000 };
@@ -35,12 +39,12 @@ for (const [language, locale] of [
       await page.goto(rendererUrl);
       const waiting = new Promise<PipelineSnapshot>((resolve) => {
         const stop = station.subscribe('pipeline.snapshot', (snapshot) => {
-          if (!snapshot.handsets.some((handset) => handset.wait?.kind === 'hash')) return;
+          if (!snapshot.handsets.some((handset) => handset.serial === STALLED && handset.wait?.kind === 'hash')) return;
           queueMicrotask(() => stop());
           resolve(snapshot);
         });
       });
-      depot.handset(STALLED).plugIn();
+      for (const handset of depot.fleet.handsets) handset.plugIn();
 
       // The snapshot carries the deadline as data: what the handset waits on and when the station gives up.
       const wait = (await waiting).handsets.find((handset) => handset.serial === STALLED)?.wait;
@@ -56,6 +60,17 @@ for (const [language, locale] of [
       const first = await countdown.textContent();
       await expect.poll(() => countdown.textContent(), { timeout: 15_000 }).not.toBe(first);
       expect(await untranslated(page, language)).toEqual([]);
+      // The countdown takes no more room than the card has: no card scrolls inside, all eight are on screen.
+      const problems = await page.getByRole('list', { name: m.grid.slots }).evaluate((grid) =>
+        [...grid.querySelectorAll<HTMLElement>('article.slot-card')].flatMap((card) => {
+          const box = card.getBoundingClientRect();
+          const scrolls = card.scrollHeight > card.clientHeight + 1 || card.scrollWidth > card.clientWidth + 1;
+          const off = box.bottom > window.innerHeight || box.right > window.innerWidth;
+          return scrolls || off ? [`${card.getAttribute('aria-label')}: ${scrolls ? 'scrolls inside' : 'off screen'}`] : [];
+        }),
+      );
+      expect(problems).toEqual([]);
+      expect(await page.getByRole('list', { name: m.grid.slots }).locator('article.slot-card').count()).toBe(DEVICES.length);
 
       // The deadline passes: the handset fails with the timeout, and the countdown is gone.
       await expect(card).toContainText(m.failure.TIMEOUT.what, { timeout: 30_000 });
