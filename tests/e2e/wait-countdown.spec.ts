@@ -5,7 +5,7 @@
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
 import { SUPERVISOR, TECHNICIAN } from './depot.ts';
 import { attachStation, depotPerTest, expect, uiTest as test } from './fixtures.ts';
-import { escapeRegExp, LANGUAGE_MESSAGES, untranslated } from './ui-flow.ts';
+import { escapeRegExp, LANGUAGE_MESSAGES, shoot, untranslated } from './ui-flow.ts';
 
 const STALLED = 'HASHSTALL';
 const DEVICES = [
@@ -13,8 +13,8 @@ const DEVICES = [
   ...Array.from({ length: 7 }, (_, index) => ({ serial: `WAITOK0${index + 1}` })),
 ];
 const TIMING = { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 300 };
-/** A hash gets 8 s plus its bytes at the profile's minimum rate: long enough to watch, short enough to wait out. */
-const TIMEOUTS = { commandMs: 10_000, hashMs: 8_000, rebootMs: 6_000, atCommandMs: 6_000 };
+/** A hash gets 15 s plus its bytes at the profile's minimum rate: long enough to watch and scan, short enough to wait out. */
+const TIMEOUTS = { commandMs: 10_000, hashMs: 15_000, rebootMs: 6_000, atCommandMs: 6_000 };
 
 test.use({ viewport: { width: 1366, height: 768 } });
 test.describe.configure({ timeout: 120_000 });
@@ -28,7 +28,7 @@ for (const [language, locale] of [
   test.describe(`in ${language}`, () => {
     test.use({ locale });
 
-    test('a stalled hash: the card counts down to the deadline, then shows the timeout', async ({ page, rendererUrl }) => {
+    test('a stalled hash: the card counts down to the deadline, then shows the timeout', async ({ page, rendererUrl }, testInfo) => {
       const m = LANGUAGE_MESSAGES[language];
       const depot = await openDepot({ devices: DEVICES, timing: TIMING, timeouts: TIMEOUTS });
       const { station } = depot;
@@ -71,6 +71,7 @@ for (const [language, locale] of [
       );
       expect(problems).toEqual([]);
       expect(await page.getByRole('list', { name: m.grid.slots }).locator('article.slot-card').count()).toBe(DEVICES.length);
+      await shoot(page, testInfo, language, 'station-waiting', { scan: true });
 
       // The deadline passes: the handset fails with the timeout, and the countdown is gone.
       await expect(card).toContainText(m.failure.TIMEOUT.what, { timeout: 30_000 });
