@@ -368,7 +368,8 @@ export type StationApi = {
  * a sentence for the operator.
  */
 export interface ApiErrorPayload {
-  readonly code: 'bad-request' | 'unknown-channel' | 'failed';
+  /** 'disconnected': a browser's socket to `lockstep serve` broke before the answer came (the call may or may not have run). */
+  readonly code: 'bad-request' | 'unknown-channel' | 'failed' | 'disconnected';
   readonly failure: string | null;
   readonly message: string;
   /** The values the failure's code is worded with (see CodedError.params), escaped for display. */

@@ -111,6 +111,8 @@ export type FitProblemCode = (typeof FIT_PROBLEM_CODES)[number];
 export interface FitProblem {
   readonly code: FitProblemCode;
   readonly message: string;
+  /** The values the message quotes, escaped, for a front end's words of `code`. */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 /** The signer of a verified bundle as shown to an operator; `demo` keys are labelled everywhere. */

@@ -12,17 +12,24 @@ export interface CodedErrorOptions extends ErrorOptions {
    * so a front end can word the code in the operator's language and still name them.
    */
   readonly params?: Readonly<Record<string, string>>;
+  /**
+   * Which finding of the code the message states, when one code has several (a front end words
+   * `<code>` or this key with `params`); null: the code's one finding.
+   */
+  readonly detail?: string;
 }
 
 export class CodedError<Code extends string = string> extends Error {
   readonly code: Code;
   readonly action: string | null;
   readonly params: Readonly<Record<string, string>>;
+  readonly detail: string | null;
   constructor(code: Code, message: string, options: CodedErrorOptions = {}) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'CodedError';
     this.code = code;
     this.action = options.action ?? null;
     this.params = options.params ?? {};
+    this.detail = options.detail ?? null;
   }
 }

@@ -3,12 +3,13 @@
 // raw control byte, bidi override or lone surrogate, from whatever library or device, is escaped,
 // so it never reaches a terminal, a log or the UI raw.
 import { CodedError } from './coded-error.ts';
-import { capLength, escapeCodePoint, isUnsafeCodePoint } from './untrusted.ts';
+import { capLength, escapeCodePoint, isUnsafeCodePoint, truncationMarker } from './untrusted.ts';
 
 const MAX_MESSAGE_CHARS = 2000;
 
-export function describeFailure(error: unknown, limit = MAX_MESSAGE_CHARS): string {
-  const text = capLength(error instanceof Error ? error.message : String(error), limit);
+/** `marker`: how a shortened message says so, when not in the station's English. */
+export function describeFailure(error: unknown, limit = MAX_MESSAGE_CHARS, marker = truncationMarker): string {
+  const text = capLength(error instanceof Error ? error.message : String(error), limit, marker);
   let out = '';
   for (const char of text) {
     const codePoint = char.codePointAt(0) ?? 0;

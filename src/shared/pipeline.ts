@@ -17,11 +17,25 @@ export type StepState = (typeof STEP_STATES)[number];
 export const RUN_PHASES = ['queued', 'running', 'waiting-for-handset', 'waiting-for-authorisation', 'paused', 'provisioned', 'failed', 'aborted'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 
+/**
+ * A finding as a front end words it in the operator's language: `key` names the words (the code, or
+ * one of its findings), `params` the values they quote, escaped for display by the station.
+ */
+export interface FailureDetail {
+  readonly key: string;
+  readonly params: Readonly<Record<string, string>>;
+  /** Further findings of the same failure, worded after this one (a bundle that does not fit a handset in two ways). */
+  readonly also?: readonly FailureDetail[];
+}
+
 /** Why a handset stopped, for the operator: a stable code, what happened, and what to do next. */
 export interface FailureReason {
   readonly code: string;
+  /** The station's own sentence (the CLI's words, and the UI's where it has none for `detail`). */
   readonly message: string;
   readonly action: string;
+  /** The same finding as a key and parameters; null for a failure that is not one of the station's coded errors. */
+  readonly detail: FailureDetail | null;
 }
 
 /**

@@ -94,10 +94,21 @@ export const AT_CHECK_EXPECTATIONS = ['match', 'luhn-imei', 'bundle-version'] as
 export const AT_CHECK_FINDINGS = ['defect', 'firmware', 'security'] as const;
 export type AtCheckFinding = (typeof AT_CHECK_FINDINGS)[number];
 
+/** The languages besides English an operator's front end speaks, in which a profile may word what it shows an operator. */
+export const PROFILE_TEXT_LANGUAGES = ['zh-CN'] as const;
+export type ProfileTextLanguage = (typeof PROFILE_TEXT_LANGUAGES)[number];
+
+const checkTitleSchema = z.string().min(1).max(80);
+const checkFailureSchema = z.string().min(1).max(400);
+
+/** A check's title and failure advice in one language; a language a profile leaves out is shown in English. */
+const checkTextsSchema = z.strictObject({ title: checkTitleSchema, failure: checkFailureSchema });
+export type CheckTexts = z.infer<typeof checkTextsSchema>;
+
 export const atCheckSchema = z.strictObject({
   id: identifierSchema('check id'),
   /** Shown to the operator: "IMEI", "camera absent". */
-  title: z.string().min(1).max(80),
+  title: checkTitleSchema,
   command: z.string().regex(/^AT[\x20-\x7e]{0,126}$/, 'an AT command: AT followed by up to 126 printable ASCII characters'),
   /** The final result code the check expects: `OK`, or an error (a disabled GPS answers `+CME ERROR: 4`). */
   final: z.enum(['ok', 'error']),
@@ -107,8 +118,10 @@ export const atCheckSchema = z.strictObject({
   /** Which field of the provisioning record the captured value fills. */
   records: z.enum(['imei', 'firmwareVersion']).nullable(),
   /** What a failure means, in words; never what to do next: the station decides that from `finding` and the handset's state. */
-  failure: z.string().min(1).max(400),
+  failure: checkFailureSchema,
   finding: z.enum(AT_CHECK_FINDINGS),
+  /** `title` and `failure` in the operator's other languages (`{"zh-CN": {"title": …, "failure": …}}`). */
+  translations: z.partialRecord(z.enum(PROFILE_TEXT_LANGUAGES), checkTextsSchema).default({}),
 });
 export type AtCheck = z.infer<typeof atCheckSchema>;
 
@@ -187,4 +200,15 @@ export interface ProfileSummary {
   readonly products: readonly string[];
   readonly fuses: readonly string[];
   readonly source: string;
+  /** Its checks as an operator reads them: each title and failure advice in English and the profile's other languages. */
+  readonly checks: readonly CheckSummary[];
+}
+
+export interface CheckSummary {
+  readonly id: string;
+  readonly texts: { readonly en: CheckTexts } & Partial<Record<ProfileTextLanguage, CheckTexts>>;
+}
+
+export function checkSummary(check: AtCheck): CheckSummary {
+  return { id: check.id, texts: { ...check.translations, en: { title: check.title, failure: check.failure } } };
 }

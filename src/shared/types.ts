@@ -18,7 +18,29 @@ export interface StationInfo {
 export interface TransportStatus {
   readonly transport: 'usb' | 'serial' | 'tcp' | 'simulator';
   readonly available: boolean;
+  /** The status in the station's words (the CLI's). */
   readonly detail: string;
+  /** The same status as a key and its values, escaped, for a front end to word in the operator's language. */
+  readonly words: TransportStatusWords;
+}
+
+export const TRANSPORT_STATUS_KEYS = [
+  'notStarted',
+  'noUsbBus',
+  'usbHandsets',
+  'usbHandsetsUnplaced',
+  'serialPorts',
+  'serialPortsNoListing',
+  'simulatedPorts',
+  'tcpEndpoints',
+  'tcpEndpointInvalid',
+  'failed',
+] as const;
+
+/** `params.bus`, where present, is `system` or `simulated`: which USB bus the line is about. */
+export interface TransportStatusWords {
+  readonly key: (typeof TRANSPORT_STATUS_KEYS)[number];
+  readonly params: Readonly<Record<string, string>>;
 }
 
 /** A handset seen on a transport, before it has been identified: where it is and what it claims to be. */

@@ -79,20 +79,20 @@ function cutIndex(text: string, limit: number): number {
   return keep > 0 && last >= 0xd800 && last <= 0xdbff ? keep - 1 : keep;
 }
 
-/** Keeps at most `limit` UTF-16 units and appends a visible marker saying how many were cut. */
-export function capLength(text: string, limit: number): string {
+/** Keeps at most `limit` UTF-16 units and appends a visible marker saying how many were cut (`marker`: in another language). */
+export function capLength(text: string, limit: number, marker = truncationMarker): string {
   const keep = cutIndex(text, limit);
-  return keep === text.length ? text : text.slice(0, keep) + truncationMarker(text.length - keep);
+  return keep === text.length ? text : text.slice(0, keep) + marker(text.length - keep);
 }
 
 /**
  * The one call for showing an untrusted value to a person (terminal, UI cell, report): cap first
  * (so a 10 MB value is not escaped in full), then escape. The cap counts the original value.
  */
-export function displaySafe(text: string, limit = DEFAULT_DISPLAY_LIMIT): string {
+export function displaySafe(text: string, limit = DEFAULT_DISPLAY_LIMIT, marker = truncationMarker): string {
   const keep = cutIndex(text, limit);
   const shown = escapeControlChars(text.slice(0, keep));
-  return keep === text.length ? shown : shown + truncationMarker(text.length - keep);
+  return keep === text.length ? shown : shown + marker(text.length - keep);
 }
 
 /**

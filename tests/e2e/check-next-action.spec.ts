@@ -32,7 +32,8 @@ async function expectOneAction(page: Page, m: Messages, card: Locator, position:
   await expect(card.locator('.reason-action')).toContainText(code === 'CHECK_ALARM' ? m.quarantine.action : m.failure[code].action);
   await card.getByRole('button', { name: fill(m.grid.detailsLabel, { slot: fill(m.grid.slotNumber, { number: position }) }) }).click();
   const detail = page.getByRole('dialog', { name: fill(m.detail.title, { serial }) });
-  const failed = detail.getByRole('definition').filter({ hasText: `[${code}]` });
+  // The record's failed step: the failure in words with its code beside it (and the station's own sentence).
+  const failed = detail.getByRole('definition').filter({ has: page.locator('.code', { hasText: new RegExp(`^${code}$`) }) });
   await expect(failed).toHaveCount(1);
   await expect(failed).not.toContainText(OTHER_ADVICE);
   await detail.getByRole('button', { name: m.common.close }).click();

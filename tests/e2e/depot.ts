@@ -56,7 +56,7 @@ export async function openDepot(options: DepotOptions): Promise<Depot> {
   const bundlePath = await ensureDemoBundle(dataDir);
   const fleet = await createSimFleet({ scenario: parseScenario({ devices: options.devices }), stateDir: join(dir, 'sim'), timing: options.timing });
   for (const handset of fleet.handsets) handset.unplug();
-  const registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
+  const registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'simulated'), new SimSerialBackend(fleet.serial)]);
   await registry.start();
   const stationProfilesDir = options.timeouts && (await writeProfilesWithTimeouts(join(dir, 'profiles'), options.timeouts));
   const station = createStation({ mode: 'simulated', registry, dataDir, demo: true, ...(stationProfilesDir ? { stationProfilesDir } : {}) });

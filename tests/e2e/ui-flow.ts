@@ -73,12 +73,20 @@ export async function shoot(page: Page, testInfo: TestInfo, language: string, na
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
+/** The built-in device profiles' names: files a depot writes, shown as they are, like product names. */
+const PROFILE_NAMES = ['kestrel-k2', 'lockstep-ref'].map(
+  (id) => (JSON.parse(readFileSync(resolve(import.meta.dirname, `../../resources/profiles/${id}.json`), 'utf8')) as { name: string }).name,
+);
+
 /**
- * Text on the page that is the English of a UI string although the page speaks another language:
- * every English string whose translation differs, split at its placeholders. What the station or a
- * handset said (marked data-station-words) is not the UI's to translate.
+ * English on a page that speaks another language: the English of a UI string whose translation differs (split
+ * at its placeholders, whole words), and any run of three or more English words, such as a station's sentence
+ * nobody worded (issue 20 #5). The page is read as a person sees it (closed disclosures and hidden text left
+ * out); what another party said (marked data-station-words: a printer's answer) and the `data` a test put there
+ * (a serial, a handset's refusal, a name) are not the UI's to translate.
  */
-export async function untranslated(page: Page, language: keyof typeof LANGUAGE_MESSAGES): Promise<string[]> {
+export async function untranslated(page: Page, language: keyof typeof LANGUAGE_MESSAGES, data: readonly string[] = []): Promise<string[]> {
+  data = [...data, ...PROFILE_NAMES];
   if (language === 'en') return [];
   const translated = LANGUAGE_MESSAGES[language];
   const fragments = new Set<string>();
@@ -94,13 +102,19 @@ export async function untranslated(page: Page, language: keyof typeof LANGUAGE_M
     for (const [key, value] of Object.entries(english as object)) walk(value, (other as Record<string, unknown>)[key]);
   };
   walk(en, translated);
-  const text = await page.evaluate(() => {
-    const copy = document.body.cloneNode(true) as HTMLElement;
-    for (const element of copy.querySelectorAll('[data-station-words]')) element.remove();
-    return copy.innerText;
+  let text = await page.evaluate(() => {
+    let shown = document.body.innerText;
+    for (const element of document.querySelectorAll<HTMLElement>('[data-station-words]')) {
+      const said = element.innerText.trim();
+      if (said !== '') shown = shown.replaceAll(said, ' ');
+    }
+    return shown;
   });
+  for (const value of data) text = text.replaceAll(value, ' ');
   // Whole words only: the English "Lock" is not untranslated inside the product name Lockstep.
-  return [...fragments].filter((fragment) => new RegExp(`(^|[^A-Za-z])${escapeRegExp(fragment)}([^A-Za-z]|$)`).test(text));
+  const uiStrings = [...fragments].filter((fragment) => new RegExp(`(^|[^A-Za-z])${escapeRegExp(fragment)}([^A-Za-z]|$)`).test(text));
+  const sentences = text.match(/[A-Za-z][A-Za-z'\u2019-]*(?:[ ,;:()]+[A-Za-z][A-Za-z'\u2019-]*){2,}/g) ?? [];
+  return [...new Set([...uiStrings, ...sentences])];
 }
 
 /** `text` as a regular expression that matches it literally. */
@@ -245,7 +259,9 @@ export async function runOperatorFlow(page: Page, depot: Depot, rendererUrl: str
   await gate.getByLabel(m.gate.supervisorId).fill(TECHNICIAN.id);
   await gate.getByLabel(m.gate.supervisorPin).fill(TECHNICIAN.pin);
   await gate.getByRole('button', { name: m.gate.authorise }).click();
-  await expect(gate.getByRole('alert')).toContainText(m.errors.ROLE_NOT_ALLOWED);
+  // The refusal names the operator, their role and the roles it needs, each in the operator's language.
+  const needed = new Intl.ListFormat(language, { style: 'long', type: 'disjunction' }).format([m.roles.supervisor, m.roles.admin]);
+  await expect(gate.getByRole('alert')).toContainText(fill(m.errors.ROLE_NOT_ALLOWED, { operator: TECHNICIAN.id, role: m.roles.technician, needed }));
 
   // The supervisor authorises while the batch is paused.
   await gate.getByLabel(m.gate.supervisorId).fill(SUPERVISOR.id);

@@ -59,7 +59,8 @@ export class AtClient {
     this.#stream = stream;
     this.name = name;
     stream.on('data', (chunk: Buffer) => this.#receive(chunk));
-    const end = (why: string) => () => this.#end(new AtError('AT_DISCONNECTED', `${this.name}: the AT port went away (${why}). Check the cable; the handset may have rebooted.`));
+    const end = (why: string) => () =>
+      this.#end(new AtError('AT_DISCONNECTED', `${this.name}: the AT port went away (${why}). Check the cable; the handset may have rebooted.`, { params: { port: this.name } }));
     stream.on('end', end('end of stream'));
     stream.on('close', end('closed'));
     // A stream ended with an AtError (the station cut a port another one contradicts) keeps its code.
@@ -74,7 +75,7 @@ export class AtClient {
   }
 
   async close(): Promise<void> {
-    this.#end(new AtError('AT_DISCONNECTED', `${this.name}: the AT port was closed by the station.`));
+    this.#end(new AtError('AT_DISCONNECTED', `${this.name}: the AT port was closed by the station.`, { detail: 'AT_PORT_CLOSED', params: { port: this.name } }));
     await this.#link.close();
   }
 
@@ -83,7 +84,11 @@ export class AtClient {
     if (this.#ended) return Promise.reject(this.#ended);
     options.signal?.throwIfAborted();
     return new Promise<AtAnswer>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new AtError('AT_TIMEOUT', `${this.name} '${command}': no final result code within ${options.timeoutMs / 1000} s. Power-cycle the handset and retry.`)), options.timeoutMs);
+      const silent = (): AtError => {
+        const params = { port: this.name, command: displaySafe(command, 120), seconds: String(options.timeoutMs / 1000) };
+        return new AtError('AT_TIMEOUT', `${this.name} '${command}': no final result code within ${params.seconds} s. Power-cycle the handset and retry.`, { params });
+      };
+      const timer = setTimeout(() => finish(silent()), options.timeoutMs);
       const onAbort = (): void => finish(options.signal?.reason instanceof Error ? options.signal.reason : new Error('cancelled'));
       const finish = (error: Error | null, answer?: AtAnswer): void => {
         clearTimeout(timer);
@@ -113,7 +118,8 @@ export class AtClient {
     if (data.length > MAX_LINE_BYTES) {
       // Drop the over-long line up to its end; it cannot be an answer.
       this.#discarding = true;
-      this.#fail(new AtError('AT_LINE_TOO_LONG', `${this.name}: the handset sent a line longer than ${MAX_LINE_BYTES} bytes; its AT port is misbehaving.`));
+      const params = { port: this.name, bytes: String(MAX_LINE_BYTES) };
+      this.#fail(new AtError('AT_LINE_TOO_LONG', `${this.name}: the handset sent a line longer than ${MAX_LINE_BYTES} bytes; its AT port is misbehaving.`, { params }));
       data = Buffer.alloc(0);
     }
     this.#partial = Buffer.from(data);
@@ -131,7 +137,10 @@ export class AtClient {
       return;
     }
     pending.lines.push(line);
-    if (pending.lines.length > MAX_LINES) this.#fail(new AtError('AT_LINE_TOO_LONG', `${this.name} '${pending.command}': more than ${MAX_LINES} lines without a result code.`));
+    if (pending.lines.length > MAX_LINES) {
+      const params = { port: this.name, command: displaySafe(pending.command, 120), lines: String(MAX_LINES) };
+      this.#fail(new AtError('AT_LINE_TOO_LONG', `${this.name} '${pending.command}': more than ${MAX_LINES} lines without a result code.`, { detail: 'AT_TOO_MANY_LINES', params }));
+    }
   }
 
   #fail(error: Error): void {

@@ -1,9 +1,9 @@
 import type { BundleErrorCode } from '../../shared/bundle.ts';
-import { CodedError } from '../../shared/coded-error.ts';
+import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
 
 /** A bundle, or one of its files, that must not be flashed. `code` names the bad input; the message says what to do. */
 export class BundleError extends CodedError<BundleErrorCode> {
-  constructor(code: BundleErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: BundleErrorCode, message: string, options?: CodedErrorOptions) {
     super(code, message, options);
     this.name = 'BundleError';
   }
@@ -19,7 +19,9 @@ export class ImageChangedError extends BundleError {
   /** The first byte of the block in which the difference was found (or the size seen, for a length change). */
   readonly offset: number;
   constructor(partition: string, offset: number, detail: string) {
-    super('IMAGE_CHANGED', `image changed during flashing: ${partition} at byte ${offset} (${detail}). Nothing from this piece was flashed; re-verify the bundle before trying again.`);
+    super('IMAGE_CHANGED', `image changed during flashing: ${partition} at byte ${offset} (${detail}). Nothing from this piece was flashed; re-verify the bundle before trying again.`, {
+      params: { partition, offset: String(offset) },
+    });
     this.name = 'ImageChangedError';
     this.partition = partition;
     this.offset = offset;

@@ -17,24 +17,30 @@ export type FitResult = { readonly fits: true } | { readonly fits: false; readon
 export function checkBundleFits(manifest: BundleManifest, device: HandsetFacts): FitResult {
   const problems: FitProblem[] = [];
   if (!manifest.products.includes(device.product)) {
-    problems.push({ code: 'WRONG_PRODUCT', message: `the handset's product is ${displaySafe(device.product, 64)}; this bundle is for ${manifest.products.join(', ')}. Use the bundle built for this product.` });
+    const params = { product: displaySafe(device.product, 64), products: manifest.products.join(', ') };
+    problems.push({ code: 'WRONG_PRODUCT', message: `the handset's product is ${params.product}; this bundle is for ${params.products}. Use the bundle built for this product.`, params });
   }
   if (manifest.hardwareRevisions !== 'any' && !manifest.hardwareRevisions.includes(device.hwRevision)) {
+    const params = { revision: displaySafe(device.hwRevision, 64), revisions: manifest.hardwareRevisions.join(', ') };
     problems.push({
       code: 'WRONG_HARDWARE_REVISION',
-      message: `the handset is hardware revision ${displaySafe(device.hwRevision, 64)}; this bundle supports ${manifest.hardwareRevisions.join(', ')}. Use a bundle built for this revision.`,
+      message: `the handset is hardware revision ${params.revision}; this bundle supports ${params.revisions}. Use a bundle built for this revision.`,
+      params,
     });
   }
   if (manifest.minBootloaderVersion !== null && compareVersions(device.bootloaderVersion, manifest.minBootloaderVersion) < 0) {
+    const params = { version: displaySafe(device.bootloaderVersion, 64), needed: manifest.minBootloaderVersion };
     problems.push({
       code: 'BOOTLOADER_TOO_OLD',
-      message: `the handset's bootloader ${displaySafe(device.bootloaderVersion, 64)} is older than the ${manifest.minBootloaderVersion} this bundle needs. Update the bootloader first, or set the handset aside.`,
+      message: `the handset's bootloader ${params.version} is older than the ${params.needed} this bundle needs. Update the bootloader first, or set the handset aside.`,
+      params,
     });
   }
   if (device.rollbackIndex !== undefined && device.rollbackIndex > manifest.rollbackIndex) {
     problems.push({
       code: 'ROLLBACK',
       message: `the handset's anti-rollback index is ${device.rollbackIndex}, above this bundle's ${manifest.rollbackIndex}: flashing it would be a downgrade the handset must refuse. Use a newer bundle.`,
+      params: { index: String(device.rollbackIndex), bundleIndex: String(manifest.rollbackIndex) },
     });
   }
   return problems.length === 0 ? { fits: true } : { fits: false, problems };

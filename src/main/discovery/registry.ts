@@ -32,7 +32,8 @@ export class HandsetRegistry {
   statuses(): TransportStatus[] {
     return this.#backends.map((backend) => {
       const failure = this.#failed.get(backend);
-      return failure === undefined ? backend.status() : { transport: backend.transport, available: false, detail: failure };
+      if (failure === undefined) return backend.status();
+      return { transport: backend.transport, available: false, detail: failure, words: { key: 'failed', params: { problem: failure } } };
     });
   }
 

@@ -10,7 +10,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { formatSlot, parseSlot } from '../../shared/handset.ts';
-import type { TransportStatus } from '../../shared/types.ts';
+import type { TransportStatus, TransportStatusWords } from '../../shared/types.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { HandsetError } from '../handset/errors.ts';
@@ -81,7 +81,9 @@ export class SerialBackend implements DiscoveryBackend {
 
   status(): TransportStatus {
     const listing = this.#listingProblem === null ? '' : `; the system port listing is unavailable (${this.#listingProblem}): install udev (udevadm), or configure port paths by hand`;
-    return { transport: 'serial', available: true, detail: `Serial: ${this.#present.size} AT port(s)${listing}` };
+    const count = String(this.#present.size);
+    const words: TransportStatusWords = this.#listingProblem === null ? { key: 'serialPorts' as const, params: { count } } : { key: 'serialPortsNoListing' as const, params: { count, problem: this.#listingProblem } };
+    return { transport: 'serial', available: true, detail: `Serial: ${count} AT port(s)${listing}`, words };
   }
 
   async stop(): Promise<void> {
@@ -184,7 +186,9 @@ function presence(port: LocatedPort): AtPresence {
         serial.open((error) => {
           if (!error) return resolve({ stream: serial, close: () => closePort(serial) });
           const why = describeFailure(error);
-          reject(new HandsetError('AT_PORT_UNAVAILABLE', `cannot open the AT port ${displaySafe(port.path)} (${why}); another program (ModemManager, a terminal) may hold it`));
+          const params = { port: displaySafe(port.path), problem: why };
+          const message = `cannot open the AT port ${params.port} (${why}); another program (ModemManager, a terminal) may hold it`;
+          reject(new HandsetError('AT_PORT_UNAVAILABLE', message, { params }));
         });
       }),
   };

@@ -25,7 +25,8 @@ export class SimSerialBackend implements DiscoveryBackend {
   }
 
   status(): TransportStatus {
-    return { transport: 'simulator', available: true, detail: `Simulated AT ports: ${this.#present.size} handset(s) booted` };
+    const count = this.#present.size;
+    return { transport: 'simulator', available: true, detail: `Simulated AT ports: ${count} handset(s) booted`, words: { key: 'simulatedPorts', params: { count: String(count) } } };
   }
 
   async stop(): Promise<void> {

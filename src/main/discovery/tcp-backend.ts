@@ -43,7 +43,13 @@ export class TcpBackend implements DiscoveryBackend {
 
   status(): TransportStatus {
     const present = this.#endpoints.filter((endpoint) => endpoint.present).length;
-    return { transport: 'tcp', available: true, detail: `TCP: ${present} of ${this.#endpoints.length} configured endpoint(s) answering fastboot` };
+    const total = this.#endpoints.length;
+    return {
+      transport: 'tcp',
+      available: true,
+      detail: `TCP: ${present} of ${total} configured endpoint(s) answering fastboot`,
+      words: { key: 'tcpEndpoints', params: { present: String(present), total: String(total) } },
+    };
   }
 
   async stop(): Promise<void> {

@@ -15,17 +15,19 @@ export type UsbEventBus = Pick<USB, 'getDevices'> & EventTarget;
 export class UsbBackend implements DiscoveryBackend {
   readonly transport = 'usb' as const;
   readonly #bus: UsbEventBus;
+  readonly #kind: 'system' | 'simulated';
   readonly #label: string;
   readonly #known = new Map<USBDevice, string>();
   #status: TransportStatus;
   #sink: PresenceSink | null = null;
   #unplaced = 0;
 
-  /** `label` says which bus this is in the status line ("USB", "Simulated USB"). */
-  constructor(bus: UsbEventBus, label = 'USB') {
+  /** `kind` says which bus this is in the status line ("USB", "Simulated USB"). */
+  constructor(bus: UsbEventBus, kind: 'system' | 'simulated' = 'system') {
     this.#bus = bus;
-    this.#label = label;
-    this.#status = { transport: 'usb', available: false, detail: `${label}: not started` };
+    this.#kind = kind;
+    this.#label = kind === 'simulated' ? 'Simulated USB' : 'USB';
+    this.#status = { transport: 'usb', available: false, detail: `${this.#label}: not started`, words: { key: 'notStarted', params: { bus: kind } } };
   }
 
   readonly #onConnect = (event: Event): void => this.#add((event as USBConnectionEvent).device);
@@ -37,7 +39,13 @@ export class UsbBackend implements DiscoveryBackend {
     try {
       devices = await this.#bus.getDevices();
     } catch (error) {
-      this.#status = { transport: 'usb', available: false, detail: `${this.#label}: no USB bus is reachable (${describeFailure(error)}); no USB handsets can be seen` };
+      const problem = describeFailure(error);
+      this.#status = {
+        transport: 'usb',
+        available: false,
+        detail: `${this.#label}: no USB bus is reachable (${problem}); no USB handsets can be seen`,
+        words: { key: 'noUsbBus', params: { bus: this.#kind, problem } },
+      };
       return;
     }
     this.#bus.addEventListener('connect', this.#onConnect);
@@ -87,6 +95,8 @@ export class UsbBackend implements DiscoveryBackend {
 
   #refreshStatus(): void {
     const unplaced = this.#unplaced > 0 ? `; ${this.#unplaced} without a port path were ignored` : '';
-    this.#status = { transport: 'usb', available: true, detail: `${this.#label}: ${this.#known.size} handset(s) in fastboot${unplaced}` };
+    const params = { bus: this.#kind, count: String(this.#known.size), unplaced: String(this.#unplaced) };
+    const words = { key: this.#unplaced > 0 ? ('usbHandsetsUnplaced' as const) : ('usbHandsets' as const), params };
+    this.#status = { transport: 'usb', available: true, detail: `${this.#label}: ${this.#known.size} handset(s) in fastboot${unplaced}`, words };
   }
 }

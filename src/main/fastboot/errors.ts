@@ -1,7 +1,7 @@
 // Every failure of a fastboot exchange names the device and the command, so that an operator
 // looking at one line of a batch log knows which handset did what, and carries the failure code the
 // pipeline reports for it.
-import { CodedError } from '../../shared/coded-error.ts';
+import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { isFailureCode, type FailureCode } from '../../shared/failures.ts';
 import { formatSeconds, type Deadline } from './deadline.ts';
@@ -11,8 +11,10 @@ export abstract class FastbootError extends CodedError<FailureCode> {
   readonly device: string;
   /** The command being run, or null when the failure is not tied to one (connecting, closing). */
   readonly command: string | null;
-  constructor(code: FailureCode, device: string, command: string | null, message: string, options?: ErrorOptions) {
-    super(code, `${device}${command === null ? '' : ` '${command}'`}: ${message}`, options);
+  /** `options.params`: what the failure quotes beyond the command, which every one names for the UI's words. */
+  constructor(code: FailureCode, device: string, command: string | null, message: string, options: CodedErrorOptions = {}) {
+    const params = { command: command === null ? '—' : describeFailure(command, 120), ...options.params };
+    super(code, `${device}${command === null ? '' : ` '${command}'`}: ${message}`, { ...options, params });
     this.device = device;
     this.command = command;
   }
@@ -22,7 +24,10 @@ export abstract class FastbootError extends CodedError<FailureCode> {
 export class FastbootFailError extends FastbootError {
   readonly reason: string;
   constructor(device: string, command: string, reason: string) {
-    super('DEVICE_REFUSED', device, command, `the device refused: ${reason === '' ? '(no reason given)' : reason}`);
+    super('DEVICE_REFUSED', device, command, `the device refused: ${reason === '' ? '(no reason given)' : reason}`, {
+      detail: reason === '' ? 'DEVICE_REFUSED_SILENTLY' : 'DEVICE_REFUSED',
+      params: { reason },
+    });
     this.name = 'FastbootFailError';
     this.reason = reason;
   }
@@ -63,7 +68,8 @@ export class FastbootTimeoutError extends FastbootError {
   constructor(device: string, command: string | null, limit: number | Deadline) {
     const ms = typeof limit === 'number' ? limit : limit.ms;
     const what = typeof limit === 'number' ? `no answer within ${formatSeconds(ms)}` : `did not finish within ${formatSeconds(ms)} (${limit.basis})`;
-    super('TIMEOUT', device, command, `${what}; the connection was closed. Power-cycle the device into fastboot and retry`);
+    const words = { detail: typeof limit === 'number' ? 'TIMEOUT_SILENT' : 'TIMEOUT_UNFINISHED', params: { seconds: String(Math.round(ms / 100) / 10) } };
+    super('TIMEOUT', device, command, `${what}; the connection was closed. Power-cycle the device into fastboot and retry`, words);
     this.name = 'FastbootTimeoutError';
     this.timeoutMs = ms;
     this.limit = typeof limit === 'number' ? 'silence' : 'deadline';
@@ -73,7 +79,7 @@ export class FastbootTimeoutError extends FastbootError {
 /** The caller cancelled (AbortSignal); the connection is closed because the device's state is unknown. */
 export class FastbootCancelledError extends FastbootError {
   constructor(device: string, command: string | null, options?: ErrorOptions) {
-    super('ABORTED', device, command, 'cancelled; the connection was closed', options);
+    super('ABORTED', device, command, 'cancelled; the connection was closed', { ...options, detail: 'FASTBOOT_CANCELLED' });
     this.name = 'FastbootCancelledError';
   }
 }

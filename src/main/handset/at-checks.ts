@@ -1,6 +1,7 @@
 // The checks step: with the handset booted into its OS, ask each of the profile's AT checks and
 // judge the answer. Every check is run and reported, so the operator sees the whole picture (an
 // IMEI problem and a camera still present are two findings, not one).
+import type { CodedErrorOptions } from '../../shared/coded-error.ts';
 import { SERIAL_NUMBER } from '../../shared/identifiers.ts';
 import { isValidImei } from '../../shared/imei.ts';
 import type { AtCheck, AtCheckFinding, DeviceProfile } from '../../shared/profile.ts';
@@ -47,14 +48,19 @@ export async function syncAt(client: AtClient, profile: DeviceProfile, signal?: 
     try {
       const answer = await client.command('AT', { timeoutMs: profile.timeouts.atCommandMs, signal });
       if (answer.final === 'ok') return;
-      last = new HandsetError('UNEXPECTED_ANSWER', `it answered ${displaySafe(answer.lines.join(' | '), 120)}`);
+      const answered = displaySafe(answer.lines.join(' | '), 120);
+      last = new HandsetError('UNEXPECTED_ANSWER', `it answered ${answered}`, { detail: 'AT_NO_OK', params: { answer: answered } });
     } catch (error) {
       signal?.throwIfAborted();
       last = asHandsetFault(error);
     }
   }
   const code = last instanceof HandsetError ? last.code : 'UNEXPECTED_ANSWER';
-  throw new HandsetError(code, `${client.name}: the AT port does not answer AT with OK (${describeFailure(last)})`);
+  const words: Pick<CodedErrorOptions, 'detail' | 'params'> =
+    last instanceof HandsetError
+      ? { detail: last.detail ?? code, params: { ...last.params, port: client.name } }
+      : { detail: 'AT_NO_OK', params: { answer: '—', port: client.name } };
+  throw new HandsetError(code, `${client.name}: the AT port does not answer AT with OK (${describeFailure(last)})`, words);
 }
 
 /**

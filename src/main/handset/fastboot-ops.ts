@@ -102,7 +102,7 @@ export class ProfiledFastboot {
 
   /** Erases a partition of `bytes`, bounded as flashing them would be. */
   async erase(partition: string, bytes: number, signal?: AbortSignal): Promise<void> {
-    if (!PARTITION_NAME.test(partition)) throw new HandsetError('UNEXPECTED_ANSWER', `'${displaySafe(partition, 64)}' is not a partition name`);
+    if (!PARTITION_NAME.test(partition)) throw notPartition(partition);
     await this.#watched('erase', partition, (onDeadline) => this.#client.erase(partition, { signal, onDeadline, ...bounded(workDeadline(bytes, this.flashRate)) }));
   }
 
@@ -111,7 +111,7 @@ export class ProfiledFastboot {
    * may stay silent for the whole hash, so its deadline is also its silence timeout.
    */
   async partitionHash(partition: string, bytes: number, signal?: AbortSignal): Promise<string> {
-    if (!PARTITION_NAME.test(partition)) throw new HandsetError('UNEXPECTED_ANSWER', `'${displaySafe(partition, 64)}' is not a partition name`);
+    if (!PARTITION_NAME.test(partition)) throw notPartition(partition);
     const operation = this.#profile.fastboot.partitionHash;
     const command = expandTemplate(operation.command, { partition, bytes });
     const rate = { bytesPerSecond: this.#profile.minimumRates.hashBytesPerSecond, allowanceMs: this.#profile.timeouts.hashMs, source: "the profile's" };
@@ -120,7 +120,7 @@ export class ProfiledFastboot {
     const hash = this.#read(command, result, operation.answer);
     // Whatever the profile's pattern lets through, a digest is 64 hex digits; either case is the same digest.
     const digest = hash.toLowerCase();
-    if (!SHA256_HEX.test(digest)) throw unexpected(this.device, command, `a SHA-256 must read as 64 hex digits, not '${displaySafe(hash, 80)}'`);
+    if (!SHA256_HEX.test(digest)) throw unexpected(this.device, command, `a SHA-256 must read as 64 hex digits, not '${displaySafe(hash, 80)}'`, displaySafe(hash, 80));
     return digest;
   }
 
@@ -130,7 +130,7 @@ export class ProfiledFastboot {
     const result = await this.#client.command(command, this.#quick(signal));
     const value = this.#read(command, result, operation.answer);
     const parsed = /^(0x)?[0-9a-fA-F]{1,8}$/.test(value) ? Number.parseInt(value.replace(/^0x/, ''), 16) : Number.NaN;
-    if (Number.isNaN(parsed)) throw unexpected(this.device, command, `a fuse word must read as up to 8 hex digits, not '${displaySafe(value, 40)}'`);
+    if (Number.isNaN(parsed)) throw unexpected(this.device, command, `a fuse word must read as up to 8 hex digits, not '${displaySafe(value, 40)}'`, displaySafe(value, 40));
     return parsed >>> 0;
   }
 
@@ -166,7 +166,7 @@ export class ProfiledFastboot {
   #read(command: string, result: CommandResult, answer: DeviceProfile['fastboot']['fuseRead']['answer']): string {
     const text = answer.from === 'okay' ? result.value : result.info.join('');
     const match = new RegExp(answer.pattern).exec(text);
-    if (!match || match[1] === undefined) throw unexpected(this.device, command, `the answer '${displaySafe(text, 120)}' does not match ${answer.pattern}`);
+    if (!match || match[1] === undefined) throw unexpected(this.device, command, `the answer '${displaySafe(text, 120)}' does not match ${answer.pattern}`, displaySafe(text, 120));
     return match[1];
   }
 }
@@ -179,6 +179,13 @@ function bounded(deadline: Deadline): CommandOptions {
   return { deadlineMs: deadline.ms, deadlineBasis: deadline.basis };
 }
 
-function unexpected(device: string, command: string, detail: string): HandsetError {
-  return new HandsetError('UNEXPECTED_ANSWER', `${device} '${command}': ${detail}. The handset does not behave as its profile says; set it aside and report it.`);
+/** `answer`: what the handset answered, escaped, which the UI quotes. */
+function unexpected(device: string, command: string, detail: string, answer: string): HandsetError {
+  const message = `${device} '${command}': ${detail}. The handset does not behave as its profile says; set it aside and report it.`;
+  return new HandsetError('UNEXPECTED_ANSWER', message, { params: { command: displaySafe(command, 120), answer } });
+}
+
+function notPartition(partition: string): HandsetError {
+  const shown = displaySafe(partition, 64);
+  return new HandsetError('UNEXPECTED_ANSWER', `'${shown}' is not a partition name`, { detail: 'NOT_A_PARTITION', params: { partition: shown } });
 }

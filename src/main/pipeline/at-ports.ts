@@ -296,7 +296,7 @@ export class AtPorts {
       const claimants = this.#claimants(binding.serial);
       if (binding.conflict || claimants.length < 2) continue;
       binding.conflict = conflictOf(binding.serial, claimants);
-      for (const link of binding.links) link.stream.destroy(new AtError('AT_PORT_CONFLICT', binding.conflict.message));
+      for (const link of binding.links) link.stream.destroy(new AtError('AT_PORT_CONFLICT', binding.conflict.message, { params: binding.conflict.params, ...(binding.conflict.detail === null ? {} : { detail: binding.conflict.detail }) }));
     }
   }
 
@@ -315,7 +315,13 @@ export class AtPorts {
     if (fastboot?.present) return null;
     const early = fastboot !== undefined && first.appearedEvent < fastboot.event ? `it was there before the handset left fastboot in ${displaySafe(slot, 120)}` : null;
     const problem = descriptorProblem(first, handset) ?? locationProblem(first, slot) ?? early;
-    if (problem !== null) return new StepFailure('AT_PORT_CONFLICT', `the AT port ${displaySafe(first.presence.path, 120)} answers as handset ${serial} but ${problem}; it is not used`, CONFLICT_ACTION);
+    if (problem !== null) {
+      const port = displaySafe(first.presence.path, 120);
+      return new StepFailure('AT_PORT_CONFLICT', `the AT port ${port} answers as handset ${serial} but ${problem}; it is not used`, CONFLICT_ACTION, null, {
+        detail: 'AT_PORT_MISPLACED',
+        params: { port, serial },
+      });
+    }
     return first.presence;
   }
 
@@ -340,12 +346,16 @@ export class AtPorts {
         'AT_TIMEOUT',
         `the AT port ${displaySafe(silent.presence.path, 120)} answered, then went silent before it said which handset it is (${silent.silence}); no port answered as ${displaySafe(request.serial, 64)} within ${seconds} s of rebooting`,
         'Power-cycle the handset; if its AT port stays silent, set it aside for the repair bench.',
+        null,
+        { detail: 'AT_PORT_SILENT', params: { port: displaySafe(silent.presence.path, 120), serial: displaySafe(request.serial, 64), seconds: String(seconds) } },
       );
     }
     return new StepFailure(
       'REBOOT_TIMEOUT',
       `no AT port answered as handset ${displaySafe(request.serial, 64)} within ${seconds} s of rebooting (${this.#ports.size} port(s) present)`,
       'Unplug it, hold the fastboot button and plug it in again: it resumes after the lock step. If it never boots, set it aside.',
+      null,
+      { detail: 'REBOOT_NO_PORT_ANSWERED', params: { serial: displaySafe(request.serial, 64), seconds: String(seconds), ports: String(this.#ports.size) } },
     );
   }
 }
@@ -375,8 +385,12 @@ async function ask(port: Port, dialects: readonly DeviceProfile[]): Promise<Outc
 
 /** The alarm of several ports answering as one handset. */
 function conflictOf(serial: string, claimants: readonly Port[]): StepFailure {
-  const paths = claimants.map((port) => displaySafe(port.presence.path, 120)).join(' and ');
-  return new StepFailure('AT_PORT_CONFLICT', `${claimants.length} AT ports answer as handset ${displaySafe(serial, 64)}: ${paths}; neither is used`, CONFLICT_ACTION);
+  const ports = claimants.map((port) => displaySafe(port.presence.path, 120));
+  const shown = displaySafe(serial, 64);
+  return new StepFailure('AT_PORT_CONFLICT', `${claimants.length} AT ports answer as handset ${shown}: ${ports.join(' and ')}; neither is used`, CONFLICT_ACTION, null, {
+    detail: 'AT_PORTS_CLAIM_ONE',
+    params: { count: String(claimants.length), serial: shown, ports: ports.join(', ') },
+  });
 }
 
 /** Why the port's USB descriptor contradicts its answer `serial`, or null. */

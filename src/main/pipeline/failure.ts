@@ -2,11 +2,14 @@
 // where it arose (a BundleError's code, a fastboot failure kind, a handset answer, a step's own
 // finding) so the CLI, the UI and the records all say the same thing.
 import { BUNDLE_ERROR_CODES } from '../../shared/bundle.ts';
-import { CodedError } from '../../shared/coded-error.ts';
+import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { isAlarm, isFailureCode, type FailureCode } from '../../shared/failures.ts';
-import type { FailureReason } from '../../shared/pipeline.ts';
+import type { FailureDetail, FailureReason } from '../../shared/pipeline.ts';
 import { FlashCheckError } from '../fastboot/errors.ts';
+
+/** A finding as a key (when the code has several) and the values the message quotes, and any further findings. */
+export type StepFailureWords = Pick<CodedErrorOptions, 'detail' | 'params'> & { readonly also?: readonly FailureDetail[] };
 
 /**
  * A step's own finding that stops the handset: the readback disagreed, a precondition failed. `data`
@@ -14,8 +17,13 @@ import { FlashCheckError } from '../fastboot/errors.ts';
  */
 export class StepFailure extends CodedError<FailureCode> {
   readonly data: unknown;
-  constructor(code: FailureCode, message: string, action: string, data: unknown = null) {
-    super(code, message, { action });
+  /** Further findings of the same failure, for the UI's words (the message states them all). */
+  readonly also: readonly FailureDetail[];
+  /** `words`: the finding as a key (when the code has several) and the values the message quotes, for the UI's words. */
+  constructor(code: FailureCode, message: string, action: string, data: unknown = null, words: StepFailureWords = {}) {
+    const { also = [], ...finding } = words;
+    super(code, message, { action, ...finding });
+    this.also = also;
     this.name = 'StepFailure';
     this.data = data;
   }
@@ -51,6 +59,10 @@ function actionFor(code: FailureCode): string {
 export function classifyFailure(error: unknown): FailureReason {
   if (error instanceof FlashCheckError && error.cause !== undefined) return classifyFailure(error.cause);
   const message = describeFailure(error);
-  if (error instanceof CodedError && isFailureCode(error.code)) return { code: error.code, message, action: error.action ?? actionFor(error.code) };
-  return { code: 'INTERNAL', message, action: STATION_FAULT };
+  if (error instanceof CodedError && isFailureCode(error.code)) {
+    const also = error instanceof StepFailure && error.also.length > 0 ? { also: error.also } : {};
+    const detail = { key: error.detail ?? error.code, params: error.params, ...also };
+    return { code: error.code, message, action: error.action ?? actionFor(error.code), detail };
+  }
+  return { code: 'INTERNAL', message, action: STATION_FAULT, detail: null };
 }

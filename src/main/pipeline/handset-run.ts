@@ -63,7 +63,7 @@ export class HandsetRun {
 
   /** Stops the running attempt; the handset stays where its readback says until retried or plugged in again. */
   abort(): void {
-    this.#abort.abort(new StepFailure('ABORTED', 'the operator aborted this handset', 'Retry it, or unplug it and set it aside.'));
+    this.#abort.abort(new StepFailure('ABORTED', 'the operator aborted this handset', 'Retry it, or unplug it and set it aside.', null, { detail: 'ABORTED_BY_OPERATOR' }));
   }
 
   /**
@@ -71,7 +71,9 @@ export class HandsetRun {
    * wait ends here and the run waits for the handset instead, as after any unplugging.
    */
   unplugged(): void {
-    this.#unplugged?.abort(new StepFailure('DISCONNECTED', 'the handset was unplugged while it waited', 'Plug the handset in again in fastboot mode; it resumes where it stopped.'));
+    this.#unplugged?.abort(new StepFailure('DISCONNECTED', 'the handset was unplugged while it waited', 'Plug the handset in again in fastboot mode; it resumes where it stopped.', null, {
+      detail: 'UNPLUGGED_WAITING',
+    }));
   }
 
   /** Waits for the running attempt, if any, to end. */

@@ -3,7 +3,7 @@
 // and its snapshot keeps the alarm that put it there for every front end.
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { Quarantine } from '../../shared/pipeline.ts';
-import { StepFailure } from './failure.ts';
+import { StepFailure, type StepFailureWords } from './failure.ts';
 import type { History } from './history.ts';
 
 const HAND_OVER = 'Keep the handset in quarantine and hand it to the security officer with its record; a supervisor decides what happens to it.';
@@ -22,13 +22,15 @@ export function quarantineOf(history: History): Quarantine | null {
   };
 }
 
-/** What identify throws for a quarantined handset met again: it stops before anything is written. */
-export function quarantinedAtIdentify(quarantine: Quarantine): StepFailure {
-  const why =
-    quarantine.code === 'QUARANTINED'
-      ? quarantine.message
-      : `an earlier attempt raised the alarm ${quarantine.code} on this handset (${displaySafe(quarantine.message, 300)})`;
-  return new StepFailure('QUARANTINED', `${why}; it gets no further writes`, HAND_OVER);
+/**
+ * What identify throws for a quarantined handset met again: it stops before anything is written.
+ * `unreadableStep`: the step of the journal entry this version cannot read, for the UI's words.
+ */
+export function quarantinedAtIdentify(quarantine: Quarantine, unreadableStep: string | null): StepFailure {
+  const unreadable = quarantine.code === 'QUARANTINED';
+  const why = unreadable ? quarantine.message : `an earlier attempt raised the alarm ${quarantine.code} on this handset (${displaySafe(quarantine.message, 300)})`;
+  const words: StepFailureWords = unreadable ? { detail: 'QUARANTINED_UNREADABLE_JOURNAL', params: { step: unreadableStep ?? '' } } : { params: { alarm: quarantine.code } };
+  return new StepFailure('QUARANTINED', `${why}; it gets no further writes`, HAND_OVER, null, words);
 }
 
 /** What the batch throws for an operator's retry of a quarantined handset: refused before anything runs or is recorded. */

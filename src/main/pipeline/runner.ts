@@ -123,7 +123,8 @@ export class StepRunner {
     const decision = this.#ask(step);
     this.#decision = decision;
     if (!decision.authorised) {
-      throw new StepFailure('NOT_AUTHORISED', `the ${step} step is not authorised: ${decision.reason}`, 'A supervisor must authorise the batch; then retry the handset.');
+      const message = `the ${step} step is not authorised: ${decision.reason}`;
+      throw new StepFailure('NOT_AUTHORISED', message, 'A supervisor must authorise the batch; then retry the handset.', null, { params: { step } });
     }
     return decision;
   }

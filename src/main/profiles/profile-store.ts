@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodedError } from '../../shared/coded-error.ts';
-import { profileSchema, type DeviceProfile, type ProfileSummary } from '../../shared/profile.ts';
+import { checkSummary, profileSchema, type DeviceProfile, type ProfileSummary } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { JsonFileError, readJsonFile } from '../../lib/json/read-json-file.ts';
 import { resourcesDir } from '../resources-dir.ts';
@@ -99,7 +99,14 @@ function profileSet(loaded: readonly LoadedProfile[]): ProfileSet {
     forProduct: (product) => loaded.find(({ profile }) => profile.match.products.includes(product)) ?? null,
     byId: (id) => loaded.find(({ profile }) => profile.id === id) ?? null,
     summaries: () =>
-      loaded.map(({ profile, source }) => ({ id: profile.id, name: profile.name, products: profile.match.products, fuses: Object.keys(profile.fuses), source })),
+      loaded.map(({ profile, source }) => ({
+        id: profile.id,
+        name: profile.name,
+        products: profile.match.products,
+        fuses: Object.keys(profile.fuses),
+        source,
+        checks: profile.at.checks.map(checkSummary),
+      })),
   };
 }
 

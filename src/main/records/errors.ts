@@ -1,4 +1,5 @@
 import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
+import type { Role } from '../../shared/records.ts';
 
 /**
  * A refusal or failure of the records store that the operator can act on: the message says what
@@ -29,4 +30,11 @@ export class RecordsError extends CodedError<RecordsErrorCode> {
     super(code, message, options);
     this.name = 'RecordsError';
   }
+}
+
+/** An operator whose role is not one of `roles`; the UI words it from the role codes (`needed`: comma-separated). */
+export function roleNotAllowed(operator: string, role: Role, roles: readonly Role[]): RecordsError {
+  return new RecordsError('ROLE_NOT_ALLOWED', `operator ${operator} is a ${role}; this needs a ${roles.join(' or ')}.`, {
+    params: { operator, role, needed: roles.join(',') },
+  });
 }

@@ -55,7 +55,7 @@ function started(step: StepName, detail: string | null): Converted {
   }
   if (step === 'fuse' && detail !== null) {
     if (detail.startsWith('words before: ')) {
-      const words = fuseWords(detail.slice('words before: '.length));
+      const words = fuseReadbackText(detail.slice('words before: '.length));
       // That station burned the missing bits before it journaled the burn.
       return words ? { code: null, data: { event: 'read-before', words, programsUnjournaled: true } } : null;
     }
@@ -88,7 +88,7 @@ function passed(step: StepName, detail: string | null): Converted {
     case 'verify':
       return text === 'readback matches the manifest' ? { code: null, data: { partitions: null } } : null;
     case 'fuse': {
-      const after = text.startsWith('words after: ') ? fuseWords(text.slice('words after: '.length)) : null;
+      const after = text.startsWith('words after: ') ? fuseReadbackText(text.slice('words after: '.length)) : null;
       return after ? { code: null, data: { after, burned: null } } : null;
     }
     case 'lock': {
@@ -113,7 +113,7 @@ function passed(step: StepName, detail: string | null): Converted {
   }
 }
 
-function fuseWords(text: string): { bank: number; word: number; value: number }[] | null {
+function fuseReadbackText(text: string): { bank: number; word: number; value: number }[] | null {
   const words = text.split(', ').map((part) => WORD.exec(part));
   if (words.some((match) => match === null)) return null;
   return words.map((match) => ({ bank: Number(match?.[1]), word: Number(match?.[2]), value: Number.parseInt(match?.[3] as string, 16) }));

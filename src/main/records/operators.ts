@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { OperatorChange, OperatorChangeKind } from '../../shared/api.ts';
 import { ROLES, type OperatorSummary, type Role } from '../../shared/records.ts';
 import { displaySafe, isUnsafeCodePoint } from '../../shared/untrusted.ts';
-import { RecordsError } from './errors.ts';
+import { RecordsError, roleNotAllowed } from './errors.ts';
 import { decoyPinHash, hashPin, pinMatches } from './pin-hash.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
@@ -160,7 +160,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     }
     // A wrong guess made in parallel may have locked the account while this PIN was being checked.
     if (Number(inWriteTransaction(db, () => recordSuccess.run(row.id)).changes) === 0) throw lockedOut(row.id);
-    if (!roles.includes(row.role)) throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`);
+    if (!roles.includes(row.role)) throw roleNotAllowed(row.id, row.role, roles);
     return row;
   }
 
@@ -192,7 +192,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     if (row.disabled_at) throw new RecordsError('OPERATOR_DISABLED', `operator ${row.id} is disabled; ask an admin.`);
     if (row.locked_at) throw lockedOut(row.id);
     if (!roles.includes(row.role) || !proven.roles.includes(row.role)) {
-      throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${row.id} is a ${row.role}; this needs a ${roles.join(' or ')}.`);
+      throw roleNotAllowed(row.id, row.role, roles);
     }
     return summary(row);
   }

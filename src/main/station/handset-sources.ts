@@ -54,12 +54,17 @@ export async function openHandsetSources(options: HandsetSourceOptions): Promise
   if (options.kind === 'simulated') {
     const timing = options.demoTiming ? accelerate({ ...DEFAULT_TIMING, ...options.scenario.timing }, DEMO_SPEEDUP) : {};
     const fleet: SimFleet = await createSimFleet({ scenario: options.scenario, stateDir: options.stateDir, timing });
-    const registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
+    const registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'simulated'), new SimSerialBackend(fleet.serial)]);
     return started('simulated', registry, [], () => fleet.close());
   }
   const fromSettings = parseEndpointList(options.settings.tcpEndpoints);
   const problems = fromSettings.problems.map(
-    (problem): TransportStatus => ({ transport: 'tcp', available: false, detail: `${SETTINGS_FILE} tcpEndpoints: ${problem}; this endpoint is not watched until it is fixed` }),
+    (problem): TransportStatus => ({
+      transport: 'tcp',
+      available: false,
+      detail: `${SETTINGS_FILE} tcpEndpoints: ${problem}; this endpoint is not watched until it is fixed`,
+      words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, problem } },
+    }),
   );
   const endpoints = [...fromSettings.slots, ...(options.tcpSlots ?? [])];
   const registry = new HandsetRegistry([

@@ -5,7 +5,7 @@ import { CodedError } from '../../shared/coded-error.ts';
 import type { Session } from '../../shared/api.ts';
 import type { OperatorSummary, Role } from '../../shared/records.ts';
 import type { Credentials } from '../records/operators.ts';
-import { RecordsError } from '../records/errors.ts';
+import { roleNotAllowed } from '../records/errors.ts';
 import type { StationRecords } from '../records/station-records.ts';
 
 export class NotSignedInError extends CodedError<'NOT_SIGNED_IN'> {
@@ -41,7 +41,7 @@ export class OperatorSession {
     if (!this.#current) throw new NotSignedInError();
     const { operator } = this.#current;
     if (roles && !roles.includes(operator.role)) {
-      throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${operator.id} is a ${operator.role}; this needs a ${roles.join(' or ')}.`);
+      throw roleNotAllowed(operator.id, operator.role, roles);
     }
     return operator;
   }

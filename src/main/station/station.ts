@@ -43,6 +43,12 @@ export interface StationOptions {
 }
 
 export interface Station extends StationApi {
+  /**
+   * The same station (records, registry, batch, events) seen by another operator session: each
+   * browser of `lockstep serve` has its own, so its sign-in, sign-out and idle lock end only its own.
+   * The station itself answers for its default session (the Electron window, the test bridge).
+   */
+  forSession(session: OperatorSession): StationApi;
   /** Stops the batch (journaling each handset's state) and closes the records. */
   close(): Promise<void>;
 }
@@ -65,7 +71,6 @@ export function createStation(options: StationOptions): Station {
   let records: StationRecords | null = null;
   let profiles: Promise<ProfileSet> | null = null;
   let running: RunningBatch | null = null;
-  const session = new OperatorSession();
   /** The setup screen verifies a bundle and `batch.start` verifies it again: the second reads no image file. */
   const verificationCache = new VerificationCache();
   /** Front ends hear every batch this station runs, including one started after they subscribed. */
@@ -126,7 +131,7 @@ export function createStation(options: StationOptions): Station {
     };
   };
 
-  return {
+  const forSession = (session: OperatorSession): StationApi => ({
     'station.info': async () => ({
       name: 'lockstep',
       version: STATION_VERSION,
@@ -352,6 +357,11 @@ export function createStation(options: StationOptions): Station {
       if (!topic) throw new Error(`no such event: ${String(event).slice(0, 40)}`);
       return topic.subscribe(listener);
     },
+  });
+  const defaultSession = new OperatorSession();
+  return {
+    ...forSession(defaultSession),
+    forSession,
     async close() {
       await running?.started.batch.stop();
       // Label jobs already sent get their outcome recorded before the records close.
@@ -361,7 +371,7 @@ export function createStation(options: StationOptions): Station {
       depotStates.close();
       snapshots.close();
       progress.close();
-      session.signOut();
+      defaultSession.signOut();
       records?.close();
       records = null;
     },

@@ -5,6 +5,8 @@ import type { StationInfo } from '../../shared/types.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { ConfirmDialog } from './components/ConfirmDialog.tsx';
 import { DepotState } from './components/DepotState.tsx';
+import type { ProfileSummary } from '../../shared/profile.ts';
+import { ProfilesContext } from './check-texts.ts';
 import { ErrorText } from './components/StateBadge.tsx';
 import { useIdleLock } from './hooks/useIdleLock.ts';
 import { useSnapshot } from './hooks/useSnapshot.ts';
@@ -22,6 +24,7 @@ import { shownError, type ShownError } from './station-client.ts';
 type View = 'station' | 'history' | 'settings';
 const VIEWS: readonly View[] = ['station', 'history', 'settings'];
 const NO_SLOT_NAMES = {};
+const NO_PROFILES: readonly ProfileSummary[] = [];
 
 export function App({ station }: { readonly station: StationApi }) {
   const { t } = useTranslation();
@@ -106,6 +109,7 @@ export function App({ station }: { readonly station: StationApi }) {
 
   if (session === undefined) return <p className="loading">{t('common.connecting')}</p>;
   return (
+    <ProfilesContext.Provider value={settings?.profiles ?? NO_PROFILES}>
     <div className="app">
       <header className="app-header">
         <h1>{t('app.name')}</h1>
@@ -200,5 +204,6 @@ export function App({ station }: { readonly station: StationApi }) {
         </>
       )}
     </div>
+    </ProfilesContext.Provider>
   );
 }

@@ -36,6 +36,7 @@ const dateTimes = cached((language) => new Intl.DateTimeFormat(language, { dateS
 const times = cached((language) => new Intl.DateTimeFormat(language, { timeStyle: 'medium' }));
 const clockTimes = cached((language) => new Intl.DateTimeFormat(language, { timeStyle: 'short' }));
 const lists = cached((language) => new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }));
+const alternatives = cached((language) => new Intl.ListFormat(language, { style: 'long', type: 'disjunction' }));
 
 /** A whole number (a count, a percentage) with the language's digit grouping. */
 export function formatNumber(value: number): string {
@@ -77,4 +78,9 @@ export function formatClockTime(iso: string): string {
 /** "A, B and C" in the operator's language. */
 export function formatList(items: readonly string[]): string {
   return lists().format(items);
+}
+
+/** "A, B or C" in the operator's language. */
+export function formatAlternatives(items: readonly string[]): string {
+  return alternatives().format(items);
 }

@@ -72,7 +72,7 @@ async function matching(registry: HandsetRegistry, rewrite: (presence: AtPresenc
 
 async function onSimBus(devices: Record<string, unknown>[], rewrite?: (presence: AtPresence) => AtPresence): Promise<Matching & { readonly sim: TestFleet }> {
   const sim = await fleetOf(devices);
-  return { ...(await matching(new HandsetRegistry([new UsbBackend(sim.fleet.usb, 'Simulated USB'), new SimSerialBackend(sim.fleet.serial)]), rewrite)), sim };
+  return { ...(await matching(new HandsetRegistry([new UsbBackend(sim.fleet.usb, 'simulated'), new SimSerialBackend(sim.fleet.serial)]), rewrite)), sim };
 }
 
 function handset(sim: TestFleet, serial: string): SimHandset {
@@ -206,7 +206,7 @@ describe('AT ports on real PTYs in a serial folder', () => {
     const dir = join(work, 'ports');
     const pty = await sim.fleet.servePty(dir);
     cleanups.push(() => pty.close());
-    const registry = new HandsetRegistry([new UsbBackend(sim.fleet.usb, 'Simulated USB'), new SerialBackend({ paths: [dir], listSystemPorts: false })]);
+    const registry = new HandsetRegistry([new UsbBackend(sim.fleet.usb, 'simulated'), new SerialBackend({ paths: [dir], listSystemPorts: false })]);
     return { ...(await matching(registry)), sim, dir };
   }
 

@@ -103,7 +103,7 @@ export async function openTestStation(options: TestStationOptions): Promise<Test
     if (options.stationSettings) writeFileSync(join(dir, 'station', 'station-settings.json'), JSON.stringify(options.stationSettings));
     addDepotOperators(records);
     fleet = await createSimFleet({ scenario: options.scenario, stateDir, timing: { ...FAST_TIMING, ...options.timing } });
-    registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'Simulated USB'), new SimSerialBackend(fleet.serial)]);
+    registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'simulated'), new SimSerialBackend(fleet.serial)]);
     await registry.start();
     started = await startProvisioning({
       records,

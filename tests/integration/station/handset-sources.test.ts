@@ -23,9 +23,19 @@ describe('handset sources from the station settings', () => {
       const { transports } = await opened.station['devices.scan'](undefined);
       const tcp = transports.filter((status) => status.transport === 'tcp');
       expect(tcp).toEqual([
-        { transport: 'tcp', available: true, detail: 'TCP: 0 of 1 configured endpoint(s) answering fastboot' },
-        { transport: 'tcp', available: false, detail: expect.stringMatching(/^station-settings\.json tcpEndpoints: .*70000.*; this endpoint is not watched until it is fixed$/) },
-        { transport: 'tcp', available: false, detail: expect.stringMatching(/^station-settings\.json tcpEndpoints: 'not an endpoint' is not HOST:PORT or HOST:FIRST-LAST; /) },
+        { transport: 'tcp', available: true, detail: 'TCP: 0 of 1 configured endpoint(s) answering fastboot', words: { key: 'tcpEndpoints', params: { present: '0', total: '1' } } },
+        {
+          transport: 'tcp',
+          available: false,
+          detail: expect.stringMatching(/^station-settings\.json tcpEndpoints: .*70000.*; this endpoint is not watched until it is fixed$/),
+          words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, problem: expect.stringMatching(/70000/) } },
+        },
+        {
+          transport: 'tcp',
+          available: false,
+          detail: expect.stringMatching(/^station-settings\.json tcpEndpoints: 'not an endpoint' is not HOST:PORT or HOST:FIRST-LAST; /),
+          words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, problem: expect.stringMatching(/^'not an endpoint'/) } },
+        },
       ]);
     } finally {
       await opened.close();

@@ -66,7 +66,14 @@ describe('USB discovery', () => {
     registry.subscribe((event) => events.push([event.type, event.presence.id]));
     await registry.start();
     expect(registry.list().map((presence: Presence) => [presence.id, presence.serial])).toEqual([['1-3.2', 'LS-0001']]);
-    expect(registry.statuses()).toEqual([{ transport: 'usb', available: true, detail: 'USB: 1 handset(s) in fastboot' }]);
+    expect(registry.statuses()).toEqual([
+      {
+        transport: 'usb',
+        available: true,
+        detail: 'USB: 1 handset(s) in fastboot',
+        words: { key: 'usbHandsets', params: { bus: 'system', count: '1', unplaced: '0' } },
+      },
+    ]);
     bus.plug(handset, 'disconnect');
     const again = deviceWith([[0xff, 0x42, 0x03]]);
     bus.plug(again, 'connect');

@@ -58,7 +58,12 @@ describe('classifyFailure', () => {
   });
 
   it("keeps a step's own action and a bundle's code", () => {
-    expect(classifyFailure(new StepFailure('VERIFY_MISMATCH', 'differs', 'Retry it.'))).toEqual({ code: 'VERIFY_MISMATCH', message: 'differs', action: 'Retry it.' });
+    expect(classifyFailure(new StepFailure('VERIFY_MISMATCH', 'differs', 'Retry it.'))).toEqual({
+      code: 'VERIFY_MISMATCH',
+      message: 'differs',
+      action: 'Retry it.',
+      detail: { key: 'VERIFY_MISMATCH', params: {} },
+    });
     expect(classifyFailure(new BundleError('BAD_SIGNATURE', 'bad'))).toMatchObject({ code: 'BAD_SIGNATURE', action: expect.stringMatching(/copy it again/) });
   });
 

@@ -87,7 +87,7 @@ describe('the record step', () => {
   });
 
   it('commits a failed record naming the step, its code and the message, and stating nothing it did not prove', async () => {
-    const reason = { code: 'VERIFY_MISMATCH' as const, message: "the handset's hash of boot does not match the bundle", action: 'Retry the handset.' };
+    const reason = { code: 'VERIFY_MISMATCH' as const, message: "the handset's hash of boot does not match the bundle", action: 'Retry the handset.', detail: null };
     const { context } = setup({ failure: { reason, step: 'verify' }, facts: { verified: false } });
     const outcome = await record.run(context);
     expect(outcome).toMatchObject({ status: 'passed', data: { outcome: 'failed' } });

@@ -8,6 +8,7 @@ import type { CliCommandEntry } from '../command.ts';
 export const COMMANDS: readonly CliCommandEntry[] = [
   { name: 'scan', summary: 'List handsets attached in fastboot mode and the state of each transport', load: async () => (await import('./scan.ts')).scanCommand },
   { name: 'provision', summary: 'Provision handsets: flash, verify, fuse, lock, check, record (--sim N for a one-line demo)', load: async () => (await import('./provision.ts')).provisionCommand },
+  { name: 'serve', summary: 'Serve the operator UI to browsers (HTTP and WebSocket; loopback unless given TLS), until Ctrl-C', load: async () => (await import('./serve.ts')).serveCommand },
   { name: 'sim', summary: 'Run a fleet of virtual handsets that speak fastboot over TCP, until Ctrl-C', load: async () => (await import('./sim.ts')).simCommand },
   { name: 'fastboot', summary: 'Run one fastboot command against a handset or simulator (bench client)', load: async () => (await import('./fastboot.ts')).fastbootCommand },
   { name: 'keys', summary: 'Generate bundle signing keys and list the keys this station trusts', load: async () => (await import('./keys.ts')).keysCommand },

@@ -25,7 +25,11 @@ export const checks: Step<'checks'> = {
     const failed = context.facts.checks.filter((check) => !check.passed);
     if (failed.length > 0) {
       const { code, action } = nextAction(failed, context.facts);
-      throw new StepFailure(code, failed.map((check) => check.reason).join(' '), action, { checks: outcomes });
+      // The UI words each failed check by its profile's title and what its failure means, in the operator's language.
+      throw new StepFailure(code, failed.map((check) => check.reason).join(' '), action, { checks: outcomes }, {
+        detail: 'CHECK_FAILED',
+        params: { checks: failed.map((check) => check.id).join(',') },
+      });
     }
     return { status: 'passed', data: { checks: outcomes }, detail: summary };
   },

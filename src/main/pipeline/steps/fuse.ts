@@ -45,6 +45,7 @@ export const fuse: Step<'fuse'> = {
         `ALARM: fuse(s) ${foundSet.join(', ')} already read as burned (${describeWords(now)}) although this station never programmed them`,
         QUARANTINE,
         { finding: 'found-set', fuses: foundSet, words: now },
+        { params: { fuses: foundSet.join(', '), words: describeWords(now) } },
       );
     }
     for (const plan of plans) {
@@ -56,6 +57,7 @@ export const fuse: Step<'fuse'> = {
           `ALARM: fuse bank ${plan.bank} word ${plan.word} reads ${hex8(was)}, but bits ${hex8(unconfirmed)} were sent to the handset in an earlier attempt whose answer was lost or refused; they are never sent twice`,
           QUARANTINE,
           { finding: 'unconfirmed', bank: plan.bank, word: plan.word, sent: unconfirmed, actual: was },
+          { params: { bank: String(plan.bank), word: String(plan.word), value: hex8(was), sent: hex8(unconfirmed) } },
         );
       }
     }
@@ -79,6 +81,7 @@ export const fuse: Step<'fuse'> = {
           `ALARM: fuse bank ${plan.bank} word ${plan.word} reads ${hex8(after)} after burning; ${hex8(expected)} was expected (${describeBits(after, expected)})`,
           QUARANTINE,
           { finding: 'readback-mismatch', bank: plan.bank, word: plan.word, expected, actual: after },
+          { params: { bank: String(plan.bank), word: String(plan.word), value: hex8(after), expected: hex8(expected) } },
         );
       }
     }
@@ -101,6 +104,7 @@ async function readBack(read: () => Promise<number>, plan: { bank: number; word:
       `ALARM: after burning bits ${hex8(burned)} of fuse bank ${plan.bank} word ${plan.word}, the handset's read-back is not a fuse word (${error.message})`,
       QUARANTINE,
       null,
+      { detail: 'FUSE_READBACK_UNREADABLE', params: { bank: String(plan.bank), word: String(plan.word), sent: hex8(burned) } },
     );
   }
 }

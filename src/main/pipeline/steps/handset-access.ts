@@ -28,5 +28,14 @@ export async function confirmIdentity(context: StepContext): Promise<void> {
     `the link now answers as ${displaySafe(now.serial, 64)} (${displaySafe(now.product, 64)}), not as the handset identified, ` +
       `${displaySafe(identified.serialNumber, 64)} (${displaySafe(identified.product, 64)}); nothing was sent to it`,
     'Unplug both handsets and plug the first in again alone; it resumes where its own readback says.',
+    null,
+    {
+      params: {
+        serial: displaySafe(now.serial, 64),
+        product: displaySafe(now.product, 64),
+        identifiedSerial: displaySafe(identified.serialNumber, 64),
+        identifiedProduct: displaySafe(identified.product, 64),
+      },
+    },
   );
 }

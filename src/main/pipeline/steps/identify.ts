@@ -23,8 +23,9 @@ export const identify: Step<'identify'> = {
     context.facts.identity = identity;
     context.register(presence.serial ?? identity.serialNumber, identity);
     checkIdentity(presence, identity);
-    const quarantine = quarantineOf(context.history());
-    if (quarantine) throw quarantinedAtIdentify(quarantine);
+    const history = context.history();
+    const quarantine = quarantineOf(history);
+    if (quarantine) throw quarantinedAtIdentify(quarantine, history.unreadable?.step ?? null);
     const provisioned = context.records.log.provisionedSeq(context.deviceId());
     return {
       status: 'passed',
@@ -39,10 +40,12 @@ export const identify: Step<'identify'> = {
 function checkIdentity(presence: FastbootPresence, identity: FastbootIdentity): void {
   const serial = presence.serial ?? identity.serialNumber;
   if (!SERIAL_NUMBER.test(serial)) {
-    throw new StepFailure('SERIAL_INVALID', `the handset's serial number ${displaySafe(serial, 64)} is not 1-64 printable characters, so it cannot be labelled or recorded safely`, UNTRUSTED);
+    const shown = displaySafe(serial, 64);
+    const message = `the handset's serial number ${shown} is not 1-64 printable characters, so it cannot be labelled or recorded safely`;
+    throw new StepFailure('SERIAL_INVALID', message, UNTRUSTED, null, { params: { serial: shown } });
   }
   if (presence.serial !== null && identity.serialNumber !== presence.serial) {
-    const claims = `${displaySafe(identity.serialNumber, 64)} over fastboot but ${displaySafe(presence.serial, 64)} on USB`;
-    throw new StepFailure('SERIAL_MISMATCH', `the handset calls itself ${claims}`, UNTRUSTED);
+    const params = { fastboot: displaySafe(identity.serialNumber, 64), usb: displaySafe(presence.serial, 64) };
+    throw new StepFailure('SERIAL_MISMATCH', `the handset calls itself ${params.fastboot} over fastboot but ${params.usb} on USB`, UNTRUSTED, null, { params });
   }
 }

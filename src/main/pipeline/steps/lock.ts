@@ -30,18 +30,23 @@ export const lock: Step<'lock'> = {
           `ALARM: the lock was sent to this handset in an earlier attempt whose answer was lost or refused, and it reads '${displaySafe(before, 40)}'; the lock is never sent twice`,
           QUARANTINE,
           { lockState: before },
+          { params: { answer: displaySafe(before, 40) } },
         );
       }
       return proven(context, before, false, grant);
     }
     if (isLocked(before)) {
-      throw new StepFailure('LOCK_FOUND_SET', `ALARM: the bootloader reads locked ('${displaySafe(before, 40)}') although this station never sent the lock`, QUARANTINE, { lockState: before });
+      throw new StepFailure('LOCK_FOUND_SET', `ALARM: the bootloader reads locked ('${displaySafe(before, 40)}') although this station never sent the lock`, QUARANTINE, { lockState: before }, {
+        params: { answer: displaySafe(before, 40) },
+      });
     }
     await context.note({ event: 'lock-sent' }, 'sending: flashing lock');
     await fastboot.lock(signal);
     const after = await readState();
     if (!isLocked(after)) {
-      throw new StepFailure('LOCK_READBACK_MISMATCH', `ALARM: after locking, the handset reports its lock state as '${displaySafe(after, 40)}'`, QUARANTINE, { lockState: after });
+      throw new StepFailure('LOCK_READBACK_MISMATCH', `ALARM: after locking, the handset reports its lock state as '${displaySafe(after, 40)}'`, QUARANTINE, { lockState: after }, {
+        params: { answer: displaySafe(after, 40) },
+      });
     }
     return proven(context, after, true, grant);
   },

@@ -17,28 +17,37 @@ export const precheck: Step<'precheck'> = {
     const fit = checkBundleFits(manifest, identity);
     if (!fit.fits) {
       const first = fit.problems[0];
-      throw new StepFailure(first?.code ?? 'WRONG_PRODUCT', fit.problems.map((problem) => problem.message).join(' '), 'Nothing was written. Set the handset aside for the right bundle.');
+      const message = fit.problems.map((problem) => problem.message).join(' ');
+      const also = fit.problems.slice(1).map((problem) => ({ key: problem.code, params: problem.params }));
+      throw new StepFailure(first?.code ?? 'WRONG_PRODUCT', message, 'Nothing was written. Set the handset aside for the right bundle.', null, { params: first?.params ?? {}, also });
     }
     if (!profile.match.products.includes(identity.product)) {
-      throw new StepFailure('WRONG_PRODUCT', `the handset's product ${displaySafe(identity.product, 64)} is not one its profile ${profile.id} covers`, 'Nothing was written. Set the handset aside.');
+      const params = { product: displaySafe(identity.product, 64), profile: profile.id };
+      const message = `the handset's product ${params.product} is not one its profile ${profile.id} covers`;
+      throw new StepFailure('WRONG_PRODUCT', message, 'Nothing was written. Set the handset aside.', null, { detail: 'PRODUCT_NOT_IN_PROFILE', params });
     }
     const millivolts = /^\d{1,6}$/.test(identity.batteryMillivolts) ? Number(identity.batteryMillivolts) : Number.NaN;
     if (Number.isNaN(millivolts)) {
-      throw new StepFailure('BATTERY_UNKNOWN', `the handset reports its battery as '${displaySafe(identity.batteryMillivolts, 40)}', not millivolts`, 'Nothing was written. Set the handset aside.');
+      const params = { answer: displaySafe(identity.batteryMillivolts, 40) };
+      throw new StepFailure('BATTERY_UNKNOWN', `the handset reports its battery as '${params.answer}', not millivolts`, 'Nothing was written. Set the handset aside.', null, { params });
     }
     if (millivolts < profile.batteryFloorMillivolts) {
       throw new StepFailure(
         'BATTERY_LOW',
         `the battery is at ${millivolts} mV, below the ${profile.batteryFloorMillivolts} mV a safe flash needs`,
         'Nothing was written. Charge the handset for 30 minutes, then plug it in again.',
+        null,
+        { params: { millivolts: String(millivolts), floor: String(profile.batteryFloorMillivolts) } },
       );
     }
     if (identity.unlocked === null) {
-      throw new StepFailure('LOCK_STATE_UNKNOWN', `the handset reports its lock state as '${displaySafe(identity.lockState, 40)}'`, 'Nothing was written. Set the handset aside.');
+      const params = { answer: displaySafe(identity.lockState, 40) };
+      throw new StepFailure('LOCK_STATE_UNKNOWN', `the handset reports its lock state as '${params.answer}'`, 'Nothing was written. Set the handset aside.', null, { params });
     }
     for (const fuse of manifest.policy.fuses) {
       if (!Object.hasOwn(profile.fuses, fuse)) {
-        throw new StepFailure('UNKNOWN_FUSE', `the bundle demands fuse ${fuse}, which profile ${profile.id} does not define`, 'Nothing was written. The bundle and the profile disagree; tell the supervisor.');
+        const message = `the bundle demands fuse ${fuse}, which profile ${profile.id} does not define`;
+        throw new StepFailure('UNKNOWN_FUSE', message, 'Nothing was written. The bundle and the profile disagree; tell the supervisor.', null, { params: { fuse, profile: profile.id } });
       }
     }
     // Locked after this station sent the lock (even in an attempt that died before journaling its

@@ -29,6 +29,8 @@ export const reboot: Step<'reboot'> = {
         'REBOOT_TIMEOUT',
         `the handset did not come back as an AT port within ${rebootMs / 1000} s of rebooting`,
         'Unplug it, hold the fastboot button and plug it in again: it resumes after the lock step. If it never boots, set it aside.',
+        null,
+        { params: { seconds: String(rebootMs / 1000) } },
       );
     }
     context.phase('running');

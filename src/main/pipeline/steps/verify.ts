@@ -21,6 +21,7 @@ export const verify: Step<'verify'> = {
           `the handset's hash of ${wrong.join(', ')} does not match the bundle`,
           'Nothing irreversible was done. Retry the handset; if it fails again, set it aside.',
           { partitions: read },
+          { params: { partitions: wrong.join(', ') } },
         );
       }
     }

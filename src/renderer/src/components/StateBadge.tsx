@@ -1,6 +1,8 @@
 // Every state as text, icon and colour together: colour alone is never the signal (ISA-101).
 import { useTranslation } from 'react-i18next';
 import type { ShownError } from '../station-client.ts';
+import { wordedParams } from '../station-words.ts';
+import { StationOriginal } from './StationOriginal.tsx';
 
 /** The look of a state: calm for normal work, colour only where a person must attend. */
 export type Tone = 'normal' | 'active' | 'done' | 'attention' | 'alarm';
@@ -43,7 +45,7 @@ export function ErrorText({ error }: { readonly error: ShownError | null }) {
   if (!error) return null;
   const refusal = i18n.exists(`errors.${error.code}`);
   const words = refusal
-    ? t(`errors.${error.code}`, { ...error.params })
+    ? t(`errors.${error.code}`, wordedParams(error.params ?? {}, t))
     : i18n.exists(`failure.${error.code}.what`)
       ? t(`failure.${error.code}.what`)
       : t('errors.generic');
@@ -52,8 +54,8 @@ export function ErrorText({ error }: { readonly error: ShownError | null }) {
     <p role="alert" className="error-text">
       <StateBadge tone="alarm" label={words} />
       {stationWords && (
-        <span className="error-detail" data-station-words>
-          {error.message}
+        <span className="error-detail">
+          <StationOriginal text={error.message} />
         </span>
       )}
     </p>

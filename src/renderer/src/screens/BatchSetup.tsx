@@ -165,7 +165,8 @@ function BundleFacts({ overview }: { readonly overview: BundleOverview }) {
           {overview.version} ({overview.buildId})
         </dd>
         <dt>{t('setup.signer')}</dt>
-        <dd>{displaySafe(overview.signer.label, 120)}</dd>
+        {/* The demo key's label is the station's English; the badge above says the same in the operator's words. */}
+        <dd>{overview.signer.demo ? t('settings.demoKey') : displaySafe(overview.signer.label, 120)}</dd>
         <dt>{t('setup.profile')}</dt>
         <dd>{overview.profiles.length === 0 ? <StateBadge tone="alarm" label={t('setup.noProfile')} /> : overview.profiles.map((profile) => `${profile.name} (${profile.id})`).join(', ')}</dd>
         <dt>{t('setup.images')}</dt>

@@ -9,6 +9,7 @@ import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
 import { formatDateTime, formatNumber } from '../format.ts';
 import { exportFileName } from '../shell-client.ts';
 import { shownError, type ShownError } from '../station-client.ts';
+import { StationOriginal } from '../components/StationOriginal.tsx';
 import { OutcomeBadge, RecordFacts, StepLog } from './RecordView.tsx';
 import { UnprintedLabels } from './UnprintedLabels.tsx';
 
@@ -277,7 +278,10 @@ function VerifyPanel({ station }: { readonly station: StationApi }) {
           {outcome.intact ? (
             <StateBadge tone="done" label={t('history.intact', { records: outcome.records, seq: outcome.head.headSeq })} />
           ) : (
-            <StateBadge tone="alarm" label={t('history.notIntact', { line: outcome.line, problem: t(`verifyProblem.${outcome.problem}`), message: outcome.message })} />
+            <>
+              <StateBadge tone="alarm" label={t('history.notIntact', { line: outcome.line, problem: t(`verifyProblem.${outcome.problem}`) })} />{' '}
+              <StationOriginal text={outcome.message} />
+            </>
           )}
         </p>
       )}

@@ -1,17 +1,17 @@
 import { useTranslation } from 'react-i18next';
 import type { ProvisioningRecord, StepEvent } from '../../../shared/records.ts';
-import type { FuseReadback } from '../../../shared/step-events.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { isQuarantine } from '../../../shared/failures.ts';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { fusesInWords } from '../fuse-words.ts';
 import { QUARANTINE_ICON } from '../phase.ts';
+import { useCheckTexts } from '../check-texts.ts';
+import { StationOriginal } from '../components/StationOriginal.tsx';
+import { fuseReadbackText, stepEventText } from '../step-event-words.ts';
 import { identityFacts } from '../identity-facts.ts';
 import { deviceText, stationText } from '../shown-text.ts';
 import { formatDateTime, formatTime } from '../format.ts';
 
-const hex32 = (value: number): string => `0x${value.toString(16).padStart(8, '0')}`;
-const fuseWords = (words: readonly FuseReadback[]): string => (words.length === 0 ? '—' : words.map((word) => `${word.bank}/${word.word} ${hex32(word.value)}`).join(', '));
 
 /** A handset's identity readback, under human labels: every value escaped, never markup. */
 export function Readback({ title, values }: { readonly title: string; readonly values: Readonly<Record<string, string | null>> }) {
@@ -70,15 +70,15 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
             <td>
               <StateBadge tone={event.status === 'failed' ? 'alarm' : event.status === 'passed' ? 'done' : 'normal'} label={t(`eventStatus.${event.status}`)} />
             </td>
-            <td className="wrap" data-station-words>
-              {stationText(event.detail)}
+            <td className="wrap">
+              <EventWords event={event} />
             </td>
             <td>
               {event.authorisation === null
                 ? '—'
                 : event.authorisation.authorised
                   ? t('detail.authorisedBy', { id: event.authorisation.authorisationId })
-                  : t('detail.notAuthorised', { reason: stationText(event.authorisation.reason, 200) })}
+                  : <>{t('detail.notAuthorised')} <StationOriginal text={event.authorisation.reason} limit={200} /></>}
             </td>
           </tr>
         ))}
@@ -89,6 +89,7 @@ export function StepLog({ events }: { readonly events: readonly StepEvent[] }) {
 
 export function RecordFacts({ record }: { readonly record: ProvisioningRecord }) {
   const { t } = useTranslation();
+  const checkTexts = useCheckTexts();
   const evidence = 'evidence' in record ? record.evidence : null;
   const tag = 'assetTag' in record ? record.assetTag : null;
   return (
@@ -115,19 +116,19 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
           {evidence && evidence.fuseWordsBefore.length > 0 && (
             <>
               <dt>{t('detail.fuseWordsBefore')}</dt>
-              <dd className="mono">{fuseWords(evidence.fuseWordsBefore)}</dd>
+              <dd className="mono">{fuseReadbackText(evidence.fuseWordsBefore)}</dd>
             </>
           )}
           <dt>{t('detail.fuseWordsAfter')}</dt>
-          <dd className="mono">{fuseWords(record.fuseReadback)}</dd>
+          <dd className="mono">{fuseReadbackText(record.fuseReadback)}</dd>
           <dt>{t('detail.locked')}</dt>
           <dd>{record.locked ? t('common.yes') : t('common.no')}</dd>
           {record.outcome === 'failed' && (
             <>
               <dt>{t('detail.failedStep')}</dt>
               <dd>
-                {record.failedStep ? t(`steps.${record.failedStep}`) : '—'}: {'failureCode' in record && record.failureCode ? `[${record.failureCode}] ` : ''}
-                {stationText(record.failureReason)}
+                {record.failedStep ? t(`steps.${record.failedStep}`) : '—'}: <FailureWords code={'failureCode' in record ? record.failureCode : null} />
+                <StationOriginal text={record.failureReason} />
               </dd>
             </>
           )}
@@ -149,7 +150,7 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
           <ul className="checks">
             {evidence.checks.map((check) => (
               <li key={check.id}>
-                <StateBadge tone={check.passed ? 'done' : 'alarm'} label={`${displaySafe(check.id, 64)}: ${check.passed ? t('detail.checkPassed') : t('detail.checkFailed')}`} />{' '}
+                <StateBadge tone={check.passed ? 'done' : 'alarm'} label={`${checkTexts(null, check.id)?.title ?? deviceText(check.id, 64)}: ${check.passed ? t('detail.checkPassed') : t('detail.checkFailed')}`} />{' '}
                 <span className="mono">
                   {displaySafe(check.command, 64)} → {stationText(check.answer, 200)}
                 </span>
@@ -159,5 +160,31 @@ export function RecordFacts({ record }: { readonly record: ProvisioningRecord })
         </section>
       )}
     </div>
+  );
+}
+
+/** A failure by its code, in the operator's words where the UI has them; the code beside them either way. */
+function FailureWords({ code }: { readonly code: string | null }) {
+  const { t } = useTranslation();
+  if (code === null) return null;
+  const what = t(`failure.${code}.what`, { defaultValue: '' });
+  return (
+    <>
+      {what !== '' && `${what} `}
+      <span className="code">{deviceText(code, 64)}</span>
+    </>
+  );
+}
+
+/** A journal entry's detail: its failure by code, or its facts in words, and the station's own text behind them. */
+function EventWords({ event }: { readonly event: StepEvent }) {
+  const { t } = useTranslation();
+  const words = event.code === null ? stepEventText(event, t) : null;
+  return (
+    <>
+      {event.code !== null && <FailureWords code={event.code} />}
+      {words}
+      {event.code === null && words === null ? <StationOriginal text={event.detail} /> : <StationOriginal text={event.detail} collapsed />}
+    </>
   );
 }

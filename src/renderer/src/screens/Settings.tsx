@@ -12,6 +12,7 @@ import { IdleLock } from './settings/IdleLock.tsx';
 import { LabelPrinter } from './settings/LabelPrinter.tsx';
 import { Operators } from './settings/Operators.tsx';
 import { SlotNames } from './settings/SlotNames.tsx';
+import { transportStatusText } from '../station-words.ts';
 
 interface SettingsProps {
   readonly station: StationApi;
@@ -194,7 +195,7 @@ function Connections({ station }: { readonly station: StationApi }) {
           <ul className="plain" aria-label={t('settings.transports')}>
             {scan.transports.map((status) => (
               <li key={status.transport}>
-                <StateBadge tone={status.available ? 'done' : 'attention'} label={`${status.transport.toUpperCase()}: ${status.detail}`} />
+                <StateBadge tone={status.available ? 'done' : 'attention'} label={transportStatusText(status, t)} />
               </li>
             ))}
           </ul>

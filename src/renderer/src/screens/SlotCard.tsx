@@ -9,6 +9,8 @@ import { StateBadge } from '../components/StateBadge.tsx';
 import { WaitCountdown } from '../components/WaitCountdown.tsx';
 import { formatDuration, formatNumber, formatRate } from '../format.ts';
 import { labelNotPrinted, phaseLook, STEP_ICONS } from '../phase.ts';
+import { useCheckTexts } from '../check-texts.ts';
+import { failureDetailText } from '../station-words.ts';
 
 /** Words every card repeats, translated once per language instead of 40 times per card per render. */
 export interface CardWords {
@@ -59,7 +61,8 @@ interface SlotCardProps {
 }
 
 function SlotCardView({ position, slot, slotName, handset, words, actions }: SlotCardProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const checkTexts = useCheckTexts();
   const title = slotName ?? t('grid.slotNumber', { number: position });
   // The buttons' names change with the slot's name only, not with every snapshot.
   const buttonNames = useMemo(
@@ -86,6 +89,9 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
   const knownReason = finding !== null && t(`failure.${finding.code}.what`, { defaultValue: '' }) !== '';
   const headline = finding && (knownReason ? t(`failure.${finding.code}.what`) : finding.message);
   const nextAction = quarantine ? fixed.quarantineAction : reason && (knownReason ? t(`failure.${reason.code}.action`) : reason.action);
+  // The finding in the operator's words (the alarm's own when this attempt raised it); the station's sentence where the UI has none.
+  const worded = reason !== null && reason.code === finding?.code ? reason : null;
+  const detail = worded && knownReason ? failureDetailText(worded, handset.profile, t, checkTexts) : null;
   const active = ACTIVE_PHASES.has(handset.phase);
   // The station refuses to retry a quarantined handset; the button says so by being off, the next action says why.
   const retryable = (handset.phase === 'failed' || handset.phase === 'aborted') && quarantine === null;
@@ -132,11 +138,19 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
           <p className="reason-action" id={actionId} title={nextAction ?? undefined}>
             <span className="muted">{fixed.nextAction}</span> <span data-station-words={knownReason || quarantine ? undefined : true}>{nextAction}</span>
           </p>
-          {knownReason && (
-            <p className="reason-detail" data-station-words title={finding.message}>
-              {finding.message}
-            </p>
-          )}
+          {knownReason &&
+            (detail !== null ? (
+              <p className="reason-detail" title={detail}>
+                {detail}
+              </p>
+            ) : (
+              // The station's English sentence: on the card only in English (Details has it behind a disclosure otherwise).
+              i18n.language === 'en' && (
+                <p className="reason-detail" data-station-words title={finding.message}>
+                  {finding.message}
+                </p>
+              )
+            ))}
         </div>
       )}
       {unprinted && (

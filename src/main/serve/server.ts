@@ -1,0 +1,139 @@
+// `lockstep serve`'s HTTP and WebSocket side: the built renderer and the station API on one origin.
+// Every request and upgrade must name the station's own address (Host) and come from its own page
+// (Origin); a browser is admitted by the secret printed at start, exchanged for a cookie, and each
+// admitted browser gets its own operator session on the one station core.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Station } from '../station/station.ts';
+import { STATION_SOCKET_PATH, SOCKET_CLOSE } from '../../shared/station-socket.ts';
+import { StationAccess } from './access.ts';
+import { authorityOf } from './listen-address.ts';
+import { BrowserSessions } from './browser-sessions.ts';
+import type { RendererFiles } from './renderer-files.ts';
+import { serveSocket, type SocketLimits } from './socket-connection.ts';
+
+export interface ServeOptions {
+  readonly station: Station;
+  readonly renderer: RendererFiles;
+  /** The name browsers use to reach the station, and listen on (listen-address.ts). */
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
+  readonly token: string;
+  readonly cookieKey: Buffer;
+  readonly limits?: Partial<ServeLimits>;
+}
+
+export interface ServeLimits extends SocketLimits {
+  /** The largest message a browser may send, in bytes: the biggest request is a few kilobytes. */
+  readonly maxMessageBytes: number;
+  /** Open sockets across all browsers. */
+  readonly maxSockets: number;
+  /** How long a signed-in browser without a socket stays signed in (a reload, a blip). */
+  readonly sessionGraceMs: number;
+}
+
+export const DEFAULT_SERVE_LIMITS: ServeLimits = { maxMessageBytes: 64 * 1024, burst: 40, perSecond: 20, maxSockets: 32, sessionGraceMs: 60_000 };
+
+export interface ServedStation {
+  /** The URL with the secret, printed once at start. */
+  readonly startUrl: string;
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/** Headers on every answer: the page's own CSP, no framing, no referrer (the first URL holds the secret), no sniffing. */
+function baseHeaders(csp: string): Record<string, string> {
+  return {
+    'Content-Security-Policy': csp,
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  };
+}
+
+export async function serveStation(options: ServeOptions): Promise<ServedStation> {
+  const limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
+  const headers = baseHeaders(options.renderer.contentSecurityPolicy);
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }) : createHttpServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
+  const access = new StationAccess({
+    authority: authorityOf(options.host, address.port),
+    tls: options.tls !== null,
+    token: options.token,
+    cookieKey: options.cookieKey,
+  });
+  const sessions = new BrowserSessions(limits.sessionGraceMs);
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
+
+  const answer = (response: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void => {
+    response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
+    response.end(`${text}\n`);
+  };
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const refusal = access.sameOrigin(request.headers, false);
+    if (refusal) return answer(response, refusal.status, `Lockstep: ${refusal.reason}.`);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return answer(response, 405, 'Lockstep: the station serves pages only.', { Allow: 'GET, HEAD' });
+    }
+    const url = new URL(request.url ?? '/', access.origin);
+    const token = url.searchParams.get('token');
+    if (url.pathname === '/' && token !== null) {
+      if (!access.tokenMatches(token)) return answer(response, 403, 'Lockstep: that is not the secret this station printed at start.');
+      // The secret leaves the address bar at once; the cookie admits this browser from now on.
+      return answer(response, 303, 'Lockstep: admitted.', { Location: '/', 'Set-Cookie': access.newBrowserCookie() });
+    }
+    if (access.browserOf(request.headers) === null) {
+      return answer(response, 401, 'Lockstep: open the address the station printed when it started (it holds a secret).');
+    }
+    const file = options.renderer.files.get(url.pathname);
+    if (!file) return answer(response, 404, 'Lockstep: not found.');
+    response.writeHead(200, { ...headers, 'Content-Type': file.type, 'Content-Length': String(file.body.length) });
+    response.end(request.method === 'HEAD' ? undefined : file.body);
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands the raw socket over without an error listener: a peer that resets it must not stop the station.
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, reason: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    const refusal = access.sameOrigin(request.headers, true);
+    if (refusal) return refuse(refusal.status, 'Refused');
+    if (new URL(request.url ?? '/', access.origin).pathname !== STATION_SOCKET_PATH) return refuse(404, 'Not Found');
+    const browser = access.browserOf(request.headers);
+    if (browser === null) return refuse(401, 'Unauthorized');
+    if (sockets.clients.size >= limits.maxSockets) return refuse(503, 'Service Unavailable');
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      const session = sessions.attach(browser);
+      ws.once('close', () => sessions.detach(browser));
+      serveSocket(ws, options.station.forSession(session), limits);
+    });
+  });
+
+  return {
+    startUrl: access.startUrl,
+    origin: access.origin,
+    close: async () => {
+      for (const client of sockets.clients) client.close(SOCKET_CLOSE.goingAway, 'the station is stopping');
+      sessions.close();
+      await new Promise<void>((resolve) => {
+        sockets.close(() => resolve());
+      });
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
