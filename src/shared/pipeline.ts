@@ -62,6 +62,22 @@ export interface TransferProgress {
   readonly etaSeconds: number | null;
 }
 
+/** What a handset can wait on under a deadline the station derived from the work (docs/pipeline.md, "Deadlines"). */
+export const WAIT_KINDS = ['hash', 'erase', 'flash', 'reboot'] as const;
+export type WaitKind = (typeof WAIT_KINDS)[number];
+
+/**
+ * A long command or wait under way and when the station gives up on it: the deadline as data, so a
+ * front end counts down from it itself instead of asking for a snapshot every second.
+ */
+export interface HandsetWait {
+  readonly kind: WaitKind;
+  /** The partition hashed, erased or written (a name the station chose from the bundle); null for a reboot. */
+  readonly partition: string | null;
+  /** When the station gives up, ISO 8601. */
+  readonly until: string;
+}
+
 export interface HandsetSnapshot {
   /** The slot as formatted by src/shared/handset.ts (`1-3.2`, `tcp:127.0.0.1:5554`). */
   readonly slot: string;
@@ -74,6 +90,8 @@ export interface HandsetSnapshot {
   readonly step: StepName | null;
   readonly steps: Readonly<Record<StepName, StepState>>;
   readonly progress: TransferProgress | null;
+  /** The deadline the handset is waiting under right now; null when no long command or wait is under way. */
+  readonly wait: HandsetWait | null;
   readonly reason: FailureReason | null;
   /** Set while the handset is quarantined, whatever its phase: the alarm stays here when a later attempt stops at identify. */
   readonly quarantine: Quarantine | null;

@@ -11,6 +11,8 @@ import { UsbBackend } from '../../src/main/discovery/usb-backend.ts';
 import { openStationRecords } from '../../src/main/records/station-records.ts';
 import { ensureDemoBundle } from '../../src/main/station/demo-station.ts';
 import { createStation, type Station } from '../../src/main/station/station.ts';
+import type { DeviceProfile } from '../../src/shared/profile.ts';
+import { writeProfilesWithTimeouts } from '../integration/pipeline/fixture.ts';
 import { createSimFleet, parseScenario, type SimFleet, type SimHandset, type SimTiming } from '../../src/sim/index.ts';
 import { addDepotOperators, ADMIN as DEPOT_ADMIN, DISPLAY_NAMES, SUPERVISOR as DEPOT_SUPERVISOR, TECHNICIAN as DEPOT_TECHNICIAN } from '../depot-operators.ts';
 
@@ -42,6 +44,8 @@ export interface DepotOptions {
   /** The scenario's devices (src/sim/scenario.ts), e.g. `{ serial, faults }`. */
   readonly devices: readonly Record<string, unknown>[];
   readonly timing: SimTiming;
+  /** The shipped profiles with these timeouts instead of theirs (a stalled command fails in seconds, not minutes). */
+  readonly timeouts?: DeviceProfile['timeouts'];
 }
 
 export async function openDepot(options: DepotOptions): Promise<Depot> {
@@ -54,7 +58,8 @@ export async function openDepot(options: DepotOptions): Promise<Depot> {
   for (const handset of fleet.handsets) handset.unplug();
   const registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'simulated'), new SimSerialBackend(fleet.serial)]);
   await registry.start();
-  const station = createStation({ mode: 'simulated', registry, dataDir, demo: true });
+  const stationProfilesDir = options.timeouts && (await writeProfilesWithTimeouts(join(dir, 'profiles'), options.timeouts));
+  const station = createStation({ mode: 'simulated', registry, dataDir, demo: true, ...(stationProfilesDir ? { stationProfilesDir } : {}) });
   return {
     station,
     fleet,

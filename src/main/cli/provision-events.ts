@@ -1,5 +1,5 @@
 // The headless form of the live state: one JSON object per line for each change of a handset's
-// phase, step, reason or quarantine (progress at most once a second) and of the label printer's state, so a
+// phase, step, reason, quarantine or wait (progress at most once a second) and of the label printer's state, so a
 // script or a log collector can follow a batch without parsing a table.
 import type { BatchInfo, HandsetSnapshot, PipelineSnapshot } from '../../shared/pipeline.ts';
 import { terminalSafeJson } from '../../shared/untrusted.ts';
@@ -12,7 +12,7 @@ const PRINTER_KEY = '\u0000printer';
 export function eventLines(snapshot: PipelineSnapshot, seen: Map<string, string>): string[] {
   const lines: string[] = [];
   for (const handset of snapshot.handsets) {
-    const key = `${handset.serial}|${handset.phase}|${handset.step}|${handset.reason?.code ?? ''}|${handset.quarantine?.code ?? ''}|${handset.recordSeq}`;
+    const key = `${handset.serial}|${handset.phase}|${handset.step}|${handset.reason?.code ?? ''}|${handset.quarantine?.code ?? ''}|${handset.recordSeq}|${handset.wait?.until ?? ''}`;
     const last = seen.get(handset.slot);
     const now = Date.parse(snapshot.at);
     const progressDue = handset.progress !== null && (last === undefined || now - Number(last.split('@')[1] ?? 0) >= PROGRESS_EVERY_MS);
@@ -43,6 +43,7 @@ function event(handset: HandsetSnapshot, at: string) {
     phase: handset.phase,
     step: handset.step,
     progress: handset.progress,
+    wait: handset.wait,
     reason: handset.reason,
     quarantine: handset.quarantine,
     recordSeq: handset.recordSeq,

@@ -25,6 +25,8 @@ export interface CommandOptions {
   /** Why the deadline is what it is, for the timeout's message: `16 MiB at the profile's minimum 1 MB/s, plus 20 s`. */
   readonly deadlineBasis?: string;
   readonly signal?: AbortSignal;
+  /** Sees the overall deadline as its clock starts (when the command's turn on the connection comes), e.g. to show it. */
+  readonly onDeadline?: (deadline: Deadline) => void;
   /** Sees each INFO line raw (one character per byte): escape it (`printable`) before showing it. */
   readonly onInfo?: (text: string) => void;
   /** Sees each TEXT line raw, as `onInfo`. */
@@ -223,6 +225,7 @@ export class FastbootClient {
       });
       // Raced by every step of the exchange; it may also pass between steps, and then fails the next one.
       expired.catch(() => undefined);
+      options.onDeadline?.(deadline);
       const exchange: Exchange = { command, options, silenceMs, expired, info: [], text: [] };
       try {
         await this.#guard(exchange, (timeoutMs) => this.#transport.send([new TextEncoder().encode(command)], timeoutMs));

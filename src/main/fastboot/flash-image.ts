@@ -7,7 +7,7 @@ import { recyclingImageSourceFromPath, type ImageSource } from '../../lib/sparse
 import { SparseFormatError } from '../../lib/sparse/reader.ts';
 import { splitImage, SparseSplitError } from '../../lib/sparse/split.ts';
 import type { FastbootClient } from './client.ts';
-import { DEFAULT_FLASH_RATE, workDeadline, type WorkRate } from './deadline.ts';
+import { DEFAULT_FLASH_RATE, workDeadline, type Deadline, type WorkRate } from './deadline.ts';
 import { FastbootError, FastbootUsageError, FlashCheckError, FlashImageError } from './errors.ts';
 
 export interface FlashProgress {
@@ -48,6 +48,8 @@ export interface FlashImageOptions {
    * size too (see `FastbootClient.download`).
    */
   readonly flashRate?: WorkRate;
+  /** The deadline of each `flash:` as its clock starts, and null once the device answered it (or failed to). */
+  readonly onFlashDeadline?: (deadline: Deadline | null) => void;
   /** Each INFO line raw, as the device sent it: escape it (`printable`) before showing it. */
   readonly onInfo?: (text: string) => void;
 }
@@ -96,7 +98,11 @@ export async function flashImage(client: FastbootClient, partition: string, imag
       report('flash', piece.index, piece.size, piece.size);
       // The bytes the device writes, a FILL counted by what it covers: a 16-byte chunk may set gigabytes.
       const deadline = workDeadline(Math.max(piece.size, piece.writes), options.flashRate ?? DEFAULT_FLASH_RATE);
-      await client.flash(partition, { ...commandOptions, deadlineMs: deadline.ms, deadlineBasis: deadline.basis });
+      try {
+        await client.flash(partition, { ...commandOptions, deadlineMs: deadline.ms, deadlineBasis: deadline.basis, onDeadline: (started) => options.onFlashDeadline?.(started) });
+      } finally {
+        options.onFlashDeadline?.(null);
+      }
       bytesSent += piece.size;
       pieces = piece.index;
     }

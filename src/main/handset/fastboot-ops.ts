@@ -2,9 +2,11 @@
 // profile supplies each command's text and the pattern its answer must match, this module fills
 // in the values (which are always the station's own, never the device's) and reads the answer.
 // Every command runs under an overall deadline the profile justifies: quick ones `timeouts.commandMs`,
-// flashing and hashing their bytes at the profile's minimum rates plus an allowance.
+// flashing and hashing their bytes at the profile's minimum rates plus an allowance. A long command's
+// deadline goes to the run's wait listener as its clock starts, so the operator sees when the station gives up.
 import type { ImageSource } from '../../lib/sparse/image-source.ts';
 import { PARTITION_NAME, SHA256_HEX } from '../../shared/identifiers.ts';
+import type { HandsetWait, WaitKind } from '../../shared/pipeline.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { CommandOptions, CommandResult, FastbootClient } from '../fastboot/client.ts';
@@ -30,6 +32,9 @@ export interface FastbootIdentity {
   readonly batteryMillivolts: string;
 }
 
+/** Sees each long command's deadline (hash, erase, flash write) as its clock starts, and null once it has ended. */
+export type WaitListener = (wait: HandsetWait | null) => void;
+
 type Values = Readonly<Record<string, string | number>>;
 
 /** Fills `{name}` and `{name:hex}` placeholders; the profile schema has already refused unknown ones. */
@@ -44,10 +49,12 @@ export function expandTemplate(template: string, values: Values): string {
 export class ProfiledFastboot {
   readonly #client: FastbootClient;
   readonly #profile: DeviceProfile;
+  readonly #onWait: WaitListener;
 
-  constructor(client: FastbootClient, profile: DeviceProfile) {
+  constructor(client: FastbootClient, profile: DeviceProfile, onWait: WaitListener = () => undefined) {
     this.#client = client;
     this.#profile = profile;
+    this.#onWait = onWait;
   }
 
   get device(): string {
@@ -87,15 +94,16 @@ export class ProfiledFastboot {
     return { bytesPerSecond: this.#profile.minimumRates.flashBytesPerSecond, allowanceMs: this.#profile.timeouts.commandMs, source: "the profile's" };
   }
 
-  /** `flashImage` with each `flash:` bounded by the profile's minimum flash rate. */
-  flashImage(partition: string, image: string | ImageSource, options: Omit<FlashImageOptions, 'flashRate'> = {}): Promise<FlashImageResult> {
-    return flashImage(this.#client, partition, image, { ...options, flashRate: this.flashRate });
+  /** `flashImage` with each `flash:` bounded by the profile's minimum flash rate, its deadline told to the wait listener. */
+  flashImage(partition: string, image: string | ImageSource, options: Omit<FlashImageOptions, 'flashRate' | 'onFlashDeadline'> = {}): Promise<FlashImageResult> {
+    const onFlashDeadline = (deadline: Deadline | null): void => this.#onWait(deadline && waitFor('flash', partition, deadline));
+    return flashImage(this.#client, partition, image, { ...options, flashRate: this.flashRate, onFlashDeadline });
   }
 
   /** Erases a partition of `bytes`, bounded as flashing them would be. */
   async erase(partition: string, bytes: number, signal?: AbortSignal): Promise<void> {
     if (!PARTITION_NAME.test(partition)) throw notPartition(partition);
-    await this.#client.erase(partition, { signal, ...bounded(workDeadline(bytes, this.flashRate)) });
+    await this.#watched('erase', partition, (onDeadline) => this.#client.erase(partition, { signal, onDeadline, ...bounded(workDeadline(bytes, this.flashRate)) }));
   }
 
   /**
@@ -108,7 +116,7 @@ export class ProfiledFastboot {
     const command = expandTemplate(operation.command, { partition, bytes });
     const rate = { bytesPerSecond: this.#profile.minimumRates.hashBytesPerSecond, allowanceMs: this.#profile.timeouts.hashMs, source: "the profile's" };
     const deadline = workDeadline(bytes, rate);
-    const result = await this.#client.command(command, { signal, timeoutMs: deadline.ms, ...bounded(deadline) });
+    const result = await this.#watched('hash', partition, (onDeadline) => this.#client.command(command, { signal, onDeadline, timeoutMs: deadline.ms, ...bounded(deadline) }));
     const hash = this.#read(command, result, operation.answer);
     // Whatever the profile's pattern lets through, a digest is 64 hex digits; either case is the same digest.
     const digest = hash.toLowerCase();
@@ -139,6 +147,15 @@ export class ProfiledFastboot {
     await this.#client.command(this.#profile.fastboot.reboot.command, this.#quick(signal));
   }
 
+  /** Runs a long command with its deadline told to the wait listener, and its end too, however it ends. */
+  async #watched<T>(kind: WaitKind, partition: string, run: (onDeadline: (deadline: Deadline) => void) => Promise<T>): Promise<T> {
+    try {
+      return await run((deadline) => this.#onWait(waitFor(kind, partition, deadline)));
+    } finally {
+      this.#onWait(null);
+    }
+  }
+
   /** A quick command: silent and finished within the profile's `timeouts.commandMs`. */
   #quick(signal: AbortSignal | undefined): CommandOptions {
     const ms = this.#profile.timeouts.commandMs;
@@ -152,6 +169,10 @@ export class ProfiledFastboot {
     if (!match || match[1] === undefined) throw unexpected(this.device, command, `the answer '${displaySafe(text, 120)}' does not match ${answer.pattern}`, displaySafe(text, 120));
     return match[1];
   }
+}
+
+function waitFor(kind: WaitKind, partition: string, deadline: Deadline): HandsetWait {
+  return { kind, partition, until: new Date(Date.now() + deadline.ms).toISOString() };
 }
 
 function bounded(deadline: Deadline): CommandOptions {

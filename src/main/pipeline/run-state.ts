@@ -1,13 +1,14 @@
 // The live state of one slot's run, as its snapshot shows it: which handset, which step, how each
 // step stands, why it stopped. The runner changes it; every change asks for a snapshot.
 import type { UnprintedCause } from '../../shared/labels.ts';
-import { initialSteps, type FailureReason, type HandsetSnapshot, type Quarantine, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
+import { initialSteps, type FailureReason, type HandsetSnapshot, type HandsetWait, type Quarantine, type RunPhase, type StepState, type TransferProgress } from '../../shared/pipeline.ts';
 import type { StepName } from '../../shared/records.ts';
 
 export interface RunChanges {
   readonly phase?: RunPhase;
   readonly step?: StepName | null;
   readonly progress?: TransferProgress | null;
+  readonly wait?: HandsetWait | null;
   readonly reason?: FailureReason | null;
   readonly quarantine?: Quarantine | null;
 }
@@ -21,6 +22,7 @@ export class RunState {
   step: StepName | null = null;
   steps: Record<StepName, StepState> = initialSteps();
   progress: TransferProgress | null = null;
+  wait: HandsetWait | null = null;
   reason: FailureReason | null = null;
   /** From the journal (quarantine.ts) once the handset is known; kept across phases until another handset is met here. */
   quarantine: Quarantine | null = null;
@@ -39,6 +41,7 @@ export class RunState {
     if (changes.phase !== undefined) this.phase = changes.phase;
     if (changes.step !== undefined) this.step = changes.step;
     if (changes.progress !== undefined) this.progress = changes.progress;
+    if (changes.wait !== undefined) this.wait = changes.wait;
     if (changes.reason !== undefined) this.reason = changes.reason;
     if (changes.quarantine !== undefined) this.quarantine = changes.quarantine;
     this.#updatedAt = new Date().toISOString();
@@ -70,6 +73,7 @@ export class RunState {
       step: this.step,
       steps: { ...this.steps },
       progress: this.progress,
+      wait: this.wait,
       reason: this.reason,
       quarantine: this.quarantine,
       recordSeq: this.recordSeq,

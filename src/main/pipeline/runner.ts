@@ -142,7 +142,7 @@ export class StepRunner {
     const step = this.#current ?? 'detect';
     this.#state.steps[step] = 'failed';
     const interrupted = reason.code === 'DISCONNECTED' || reason.code === 'ABORTED';
-    this.#state.set({ phase: reason.code === 'ABORTED' ? 'aborted' : interrupted ? 'waiting-for-handset' : 'failed', reason, progress: null });
+    this.#state.set({ phase: reason.code === 'ABORTED' ? 'aborted' : interrupted ? 'waiting-for-handset' : 'failed', reason, progress: null, wait: null });
     if (this.#state.deviceId === null) return;
     try {
       if (isIrreversible(step) && this.#decision === null) this.#decision = { authorised: false, reason: reason.message };
@@ -231,12 +231,18 @@ export class StepRunner {
       note: (data: StepData<S, 'started'>, detail?: string) => this.#journal(step, 'started', data, null, detail ?? null),
       phase: (phase) => this.#state.set({ phase }),
       progress: (progress) => this.#state.set({ progress }),
+      wait: (wait) => this.#state.set({ wait }),
       waiting: (wait) => this.#waiting(wait, signal),
       flashingPlace: () => this.#flashingPlace(signal),
-      waitForAtPort: (timeoutMs) => {
+      waitForAtPort: async (timeoutMs) => {
         const profile = link.profile?.profile;
         if (!profile) throw new Error('the handset has no profile yet');
-        return this.#context.waitForAtPort(this.#serial(), profile, timeoutMs, signal);
+        this.#state.set({ wait: { kind: 'reboot', partition: null, until: new Date(Date.now() + timeoutMs).toISOString() } });
+        try {
+          return await this.#context.waitForAtPort(this.#serial(), profile, timeoutMs, signal);
+        } finally {
+          this.#state.set({ wait: null });
+        }
       },
       connectFastboot: async () => {
         if (!link.presence) throw new Error('the handset is not in fastboot');

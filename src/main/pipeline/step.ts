@@ -6,7 +6,7 @@
 // from its work and the profile's rates (ProfiledFastboot, AtClient), and the waits the context
 // offers (a flashing place, the AT port) end on unplug, abort or the profile's reboot deadline.
 // Hardware clients reach a step through the context, never constructed inside it.
-import type { FailureReason, RunPhase, TransferProgress } from '../../shared/pipeline.ts';
+import type { FailureReason, HandsetWait, RunPhase, TransferProgress } from '../../shared/pipeline.ts';
 import type { AuthorisationDecision, ProvisioningRecord, StepName } from '../../shared/records.ts';
 import type { StepData } from '../../shared/step-events.ts';
 import type { AtClient } from '../at/client.ts';
@@ -88,9 +88,12 @@ export interface StepContext<S extends StepName = StepName> {
   note(data: StepData<S, 'started'>, detail?: string): Promise<void>;
   phase(phase: RunPhase): void;
   progress(progress: TransferProgress | null): void;
+  /** The deadline the handset now waits under, for its card (null: none); the reboot's wait for the AT port sets its own. */
+  wait(wait: HandsetWait | null): void;
   /** A wait that also ends when the handset is unplugged meanwhile. */
   waiting<T>(wait: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** A flashing place (--parallel), taken only while the batch runs; the returned function gives it back. */
   flashingPlace(): Promise<() => void>;
+  /** Waits for the booted handset's AT port, its deadline shown on the card meanwhile. */
   waitForAtPort(timeoutMs: number): Promise<AtPresence>;
 }

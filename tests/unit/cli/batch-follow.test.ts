@@ -6,7 +6,7 @@ import { Topic } from '../../../src/main/station/topic.ts';
 import { initialSteps, type HandsetSnapshot, type PipelineSnapshot, type RunPhase } from '../../../src/shared/pipeline.ts';
 
 function handset(slot: string, serial: string | null, phase: RunPhase, step: HandsetSnapshot['step'] = null): HandsetSnapshot {
-  return { slot, slotName: null, serial, profile: 'lockstep-ref', phase, step, steps: initialSteps(), progress: null, reason: null, quarantine: null, recordSeq: null, unprintedLabel: null, updatedAt: new Date().toISOString() };
+  return { slot, slotName: null, serial, profile: 'lockstep-ref', phase, step, steps: initialSteps(), progress: null, wait: null, reason: null, quarantine: null, recordSeq: null, unprintedLabel: null, updatedAt: new Date().toISOString() };
 }
 
 let version = 0;

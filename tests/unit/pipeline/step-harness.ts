@@ -333,6 +333,7 @@ export function harness<S extends StepName>(step: S, options: HarnessOptions = {
     note: async (data: unknown, detail?: string) => void notes.push({ data, detail }),
     phase: (phase: string) => void phases.push(phase),
     progress: () => undefined,
+    wait: () => undefined,
     waiting: unexpected('a wait'),
     flashingPlace: async () => () => undefined,
     waitForAtPort: unexpected('an AT port'),

@@ -23,7 +23,7 @@ export const detect: Step<'detect'> = {
       );
     }
     context.link.profile = found;
-    context.link.fastboot = new ProfiledFastboot(client, found.profile);
+    context.link.fastboot = new ProfiledFastboot(client, found.profile, (wait) => context.wait(wait));
     return { status: 'passed', data: { profile: found.profile.id }, detail: `slot ${context.slot}, profile ${found.profile.id}` };
   },
 };

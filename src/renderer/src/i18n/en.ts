@@ -227,6 +227,13 @@ export const en = {
     resume: 'Resume batch',
     elapsed: 'Elapsed {{time}}',
     noSlots: 'Plug handsets into the hub in fastboot mode: each takes the next free place in the grid and keeps it.',
+    // A long command or wait under way and the time the station still gives it (issue 22).
+    wait: {
+      hash: 'hashing {{partition}} — gives up in {{time}}',
+      erase: 'erasing {{partition}} — gives up in {{time}}',
+      flash: 'writing {{partition}} — gives up in {{time}}',
+      reboot: 'starting its system — gives up in {{time}}',
+    },
   },
   counters: {
     attached: 'Attached',

@@ -214,6 +214,12 @@ export const zhCN: Messages = {
     resume: '继续批次',
     elapsed: '已用时 {{time}}',
     noSlots: '请将处于 fastboot 模式的手机插入集线器：每台手机占用网格中的下一个空位并保持不变。',
+    wait: {
+      hash: '正在校验 {{partition}} — {{time}} 后放弃',
+      erase: '正在擦除 {{partition}} — {{time}} 后放弃',
+      flash: '正在写入 {{partition}} — {{time}} 后放弃',
+      reboot: '正在启动系统 — {{time}} 后放弃',
+    },
   },
   counters: {
     attached: '已连接',

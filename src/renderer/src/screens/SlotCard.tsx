@@ -6,6 +6,7 @@ import { STEP_STATES, type HandsetSnapshot, type RunPhase, type StepState } from
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
+import { WaitCountdown } from '../components/WaitCountdown.tsx';
 import { formatDuration, formatNumber, formatRate } from '../format.ts';
 import { labelNotPrinted, phaseLook, STEP_ICONS } from '../phase.ts';
 import { useCheckTexts } from '../check-texts.ts';
@@ -82,7 +83,7 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
   }
   const look = phaseLook(handset, t);
   const serial = handset.serial === null ? null : displaySafe(handset.serial, 64);
-  const { progress, reason, quarantine } = handset;
+  const { progress, reason, quarantine, wait } = handset;
   // A quarantined handset shows the alarm that put it there, not what a later attempt stopped with (QUARANTINED at identify).
   const finding = quarantine ?? reason;
   const knownReason = finding !== null && t(`failure.${finding.code}.what`, { defaultValue: '' }) !== '';
@@ -117,12 +118,18 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
       {progress && handset.phase === 'running' && (
         <div className="transfer">
           <ProgressBar done={progress.bytesDone} total={progress.bytesTotal} label={t('grid.flashProgress', { partition: displaySafe(progress.partition, 40) })} />
-          <span className="transfer-text">
-            {displaySafe(progress.partition, 40)} · {formatNumber(progress.bytesTotal > 0 ? (progress.bytesDone / progress.bytesTotal) * 100 : 0)}% · {formatRate(progress.bytesPerSecond)} ·{' '}
-            {t('grid.eta', { time: progress.etaSeconds === null ? '—' : formatDuration(progress.etaSeconds) })}
-          </span>
+          {wait ? (
+            <WaitCountdown wait={wait} className="transfer-text wait" />
+          ) : (
+            <span className="transfer-text">
+              {displaySafe(progress.partition, 40)} · {formatNumber(progress.bytesTotal > 0 ? (progress.bytesDone / progress.bytesTotal) * 100 : 0)}% · {formatRate(progress.bytesPerSecond)} ·{' '}
+              {t('grid.eta', { time: progress.etaSeconds === null ? '—' : formatDuration(progress.etaSeconds) })}
+            </span>
+          )}
         </div>
       )}
+      {/* A wait takes the line of what it replaces (the transfer's figures, the reboot's prompt): the card never grows. */}
+      {wait && !(progress && handset.phase === 'running') && <WaitCountdown wait={wait} className="wait" />}
       {showsReason && (
         <div className="reason" role={handset.phase === 'failed' ? 'alert' : undefined}>
           <p className="reason-what" title={headline ?? undefined}>
@@ -151,7 +158,7 @@ function SlotCardView({ position, slot, slotName, handset, words, actions }: Slo
           <StateBadge tone="attention" label={unprinted === 'no-printer' ? fixed.labelNoPrinter : fixed.labelNotPrinted} />
         </p>
       )}
-      {look.prompt && !reason && <p className="prompt">{look.prompt}</p>}
+      {look.prompt && !reason && !wait && <p className="prompt">{look.prompt}</p>}
       <footer className="slot-actions">
         <button
           type="button"
@@ -193,6 +200,9 @@ export function sameHandsetView(x: HandsetSnapshot | null, y: HandsetSnapshot | 
     x.progress?.bytesTotal === y.progress?.bytesTotal &&
     x.progress?.bytesPerSecond === y.progress?.bytesPerSecond &&
     x.progress?.etaSeconds === y.progress?.etaSeconds &&
+    x.wait?.kind === y.wait?.kind &&
+    x.wait?.partition === y.wait?.partition &&
+    x.wait?.until === y.wait?.until &&
     STEP_NAMES.every((step) => x.steps[step] === y.steps[step])
   );
 }
