@@ -70,6 +70,18 @@ export type DepotSyncSettings = z.infer<typeof depotSyncSettingsSchema>;
 export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records', 'asset_tags'] as const;
 export type DepotStream = (typeof DEPOT_STREAMS)[number];
 
+/** What a station reports of itself to its depot at each sync pass (depot.report_station). */
+export interface StationReport {
+  /** Rows not yet acknowledged by the depot, per stream. */
+  readonly backlog: Readonly<Record<DepotStream, number>>;
+  /** Why the depot refused this station, or null. */
+  readonly refusal: string | null;
+  /** Null for a station that numbers its own tags (no lease yet). */
+  readonly tagsLeft: number | null;
+  readonly tagsPending: number | null;
+  readonly tagWarning: string | null;
+}
+
 /** What the depot holds of one station: the last id (records: seq) of each stream it acknowledged. */
 export type DepotHeads = Readonly<Record<DepotStream, number>> & { readonly recordHash: string };
 

@@ -11,9 +11,14 @@ import {
   type DepotSyncSettings,
   type DepotSyncState,
   type DepotStream,
+  type StationReport,
   type TagSupply,
 } from '../../shared/depot.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
+import { dirname, join } from 'node:path';
+import { signUnfilteredHead } from '../records/signed-head.ts';
+import { identityOf, readKeyFile, type StationIdentity } from '../records/station-identity.ts';
+import { STATION_KEY_FILE } from '../records/station-records.ts';
 import { DepotError } from './errors.ts';
 import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
@@ -23,6 +28,8 @@ import { openStationSource, type StationSource } from './station-source.ts';
 export interface DepotSyncOptions {
   readonly databasePath: string;
   readonly credentials: DepotCredentials;
+  /** The station's records signing key, which signs the heads it pushes; defaults to station-key.pem beside the database. */
+  readonly stationKey?: string;
   readonly settings?: Partial<DepotSyncSettings>;
   readonly now?: () => Date;
   /** Called on every change of state (and after each acknowledged batch, with the new backlog). */
@@ -63,6 +70,11 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
   let running: Promise<void> | null = null;
   let stopping = false;
   let wakeUp: (() => void) | null = null;
+  let signer: StationIdentity | null = null;
+  /** The newest record whose signed head the depot holds, as of this connection. */
+  let signedSeq = 0;
+  /** The last report the depot accepted, as sent: an unchanged one is not sent again. */
+  let reported: string | null = null;
 
   const setState = (next: DepotSyncState): void => {
     current = next;
@@ -80,6 +92,7 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     const fresh = await connectStation(options.credentials, settings.timeoutMs);
     try {
       acknowledged = await fresh.hello();
+      signedSeq = await fresh.signedHeadSeq();
     } catch (error) {
       await fresh.close();
       throw error;
@@ -146,11 +159,64 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     }
   }
 
+  /** The key the station signs its records with: the one its credentials name. */
+  function stationSigner(): StationIdentity {
+    if (signer) return signer;
+    const identity = identityOf(readKeyFile(options.stationKey ?? join(dirname(options.databasePath), STATION_KEY_FILE)));
+    if (identity.fingerprint !== options.credentials.keyFingerprint) {
+      throw new DepotError(`the station key (fingerprint ${identity.fingerprint}) is not the key the depot credentials are for (${options.credentials.keyFingerprint}).`);
+    }
+    signer = identity;
+    return identity;
+  }
+
+  /** Signs the newest record the depot acknowledged, when the depot does not hold that head signed yet. */
+  async function pushSignedHead(depot: StationClient): Promise<void> {
+    const seq = (acknowledged as DepotHeads).records;
+    if (seq <= signedSeq) return;
+    const record = source.records(seq - 1, 1)[0];
+    if (record?.id !== seq) throw new DepotError(`record ${seq}, acknowledged by the depot, is not in this station's journal`);
+    await depot.ingestSignedHead(signUnfilteredHead(stationSigner(), { seq, hash: record.hash }, now()));
+    signedSeq = seq;
+  }
+
+  function currentReport(refusal: string | null): StationReport {
+    const backlogs = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, source.countAfter(stream, acknowledged?.[stream] ?? 0)])) as StationReport['backlog'];
+    const tags = source.tagSupply();
+    return tags.mode === 'depot'
+      ? { backlog: backlogs, refusal, tagsLeft: tags.left, tagsPending: tags.pending, tagWarning: tags.warning }
+      : { backlog: backlogs, refusal, tagsLeft: null, tagsPending: null, tagWarning: null };
+  }
+
+  /** Reports the station's backlog, refusal and tags to the depot when they changed since the last report. */
+  async function report(depot: StationClient, refusal: string | null): Promise<void> {
+    const next = currentReport(refusal);
+    const text = JSON.stringify(next);
+    if (text === reported) return;
+    await depot.report(next);
+    reported = text;
+  }
+
+  /**
+   * After a refusal, tells the depot why, if it still listens (a refused call leaves the connection
+   * usable; a station refused at login cannot report): the depot's status shows the alarm.
+   */
+  async function reportRefusal(reason: string): Promise<void> {
+    if (!client?.alive()) return;
+    try {
+      await report(client, reason);
+    } catch {
+      // Best effort: the refusal is kept on the station either way.
+    }
+  }
+
   async function pass(): Promise<PushCounts> {
     const depot = await connected();
     await topUpTags(depot);
     const counts = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, 0])) as PushCounts;
     for (const stream of DEPOT_STREAMS) counts[stream] = await pushStream(depot, stream);
+    await pushSignedHead(depot);
+    await report(depot, null);
     // Last: an operator clash the station cannot apply holds up neither its records nor its tags.
     await copyOperators(depot);
     setState({ kind: 'connected', backlog: backlog(), at: now().toISOString() });
@@ -183,8 +249,9 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
         delay = settings.backoffMinMs;
         await sleep(settings.pollMs);
       } catch (error) {
-        await disconnect();
         const failure = asDepotError(error);
+        if (isRefusal(failure)) await reportRefusal(failure.message);
+        await disconnect();
         if (isRefusal(failure)) {
           setState({ kind: 'refused', at: now().toISOString(), reason: failure.message });
           return;
@@ -210,8 +277,10 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
       try {
         return await pass();
       } catch (error) {
+        const failure = asDepotError(error);
+        if (isRefusal(failure)) await reportRefusal(failure.message);
         await disconnect();
-        throw asDepotError(error);
+        throw failure;
       }
     },
     wake: () => wakeUp?.(),

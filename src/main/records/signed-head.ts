@@ -1,0 +1,31 @@
+// The head a station signs for its depot: exactly the chain-head line its own unfiltered export
+// would end with if taken when the depot acknowledged record `seq` (docs/records.md, "The chain-head
+// line"), so one verifier checks both, and a depot export can carry it as the station wrote it.
+import { EXPORT_FORMAT, type ChainHeadFields, type ChainHeadLine } from '../../shared/records.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { GENESIS_HASH, type ChainLink } from './chain.ts';
+import type { StationIdentity } from './station-identity.ts';
+
+/** Whether `head` is the head of an unfiltered export (the only kind a station pushes to its depot). */
+export function isUnfilteredHead(head: ChainHeadLine): boolean {
+  const { filter } = head;
+  const whole = filter.batchId === null && filter.since === null && filter.until === null && filter.status === null;
+  return whole && head.lines === head.headSeq && head.records === head.headSeq && head.firstPrevHash === GENESIS_HASH;
+}
+
+export function signUnfilteredHead(identity: Pick<StationIdentity, 'publicKey' | 'fingerprint' | 'sign'>, head: Pick<ChainLink, 'seq' | 'hash'>, at: Date): ChainHeadLine {
+  const fields: ChainHeadFields = {
+    type: 'chain-head',
+    format: EXPORT_FORMAT,
+    exportedAt: at.toISOString(),
+    filter: { batchId: null, since: null, until: null, status: null },
+    lines: head.seq,
+    records: head.seq,
+    firstPrevHash: GENESIS_HASH,
+    headSeq: head.seq,
+    headHash: head.hash,
+    stationFingerprint: identity.fingerprint,
+    stationPublicKey: identity.publicKey,
+  };
+  return { ...fields, signature: identity.sign(canonicalJson(fields)) };
+}
