@@ -46,13 +46,30 @@ export function overviewTable(stations: readonly StationOverview[]): string {
   return `${lines.join('\n')}\nBacklog and refusals are known on each station: lockstep depot status --db FILE there.\n`;
 }
 
-/** What `records verify` says of an intact depot export: each station's chain head, and what is not proven. */
+/** What each station's signature covers in an intact format 2 depot export, one line per station. */
+function signatureLine(signature: Extract<DepotVerifyOutcome, { intact: true }>['signatures'][number]): string {
+  const unsigned = signature.unsignedRecords === 0 ? '' : `; ${signature.unsignedRecords} record(s) after it NOT covered by its signature (proven by the depot's chain only)`;
+  if (signature.publicKey === null) {
+    return `  ${signature.station}: NOT SIGNED: the depot holds no head this station signed, so its ${signature.unsignedRecords} record(s) are proven by the depot's chain only`;
+  }
+  return `  ${signature.station}: signed by its registered key ${signature.publicKey} up to record ${signature.signedHeadSeq} (at ${signature.signedAt})${unsigned}`;
+}
+
+/** What `records verify` says of an intact depot export: each station's chain head and signature, and what is not proven. */
 export function intactDepotExportText(outcome: Extract<DepotVerifyOutcome, { intact: true }>): string {
   const { head } = outcome;
+  const signatures =
+    outcome.format === 'lockstep-depot-export/1'
+      ? ["A lockstep-depot-export/1 file holds no station signature: compare a head with that station's own signed export to prove the station wrote it."]
+      : [
+          ...outcome.signatures.map(signatureLine),
+          "Each signature proves the station's chain up to its signed record; the depot's newest head may be newer than the station's last signed one.",
+        ];
   return [
     `Intact depot export of ${displaySafe(head.database)}: ${outcome.lines} lines, ${outcome.records} records, ${head.stations} station(s), exported ${head.exportedAt}`,
     ...outcome.stations.map((station) => `  ${station.station}  key ${station.keyFingerprint}  chain head record ${station.headSeq} ${station.headHash}, ${station.records} records in range`),
-    "Each chain links and hashes from its first line to the head the depot held. The depot holds no station signature: compare a head with that station's own signed export to prove the station wrote it.",
+    'Each chain links and hashes from its first line to the head the depot held.',
+    ...signatures,
     '',
   ].join('\n');
 }

@@ -13,19 +13,29 @@ export function isUnfilteredHead(head: ChainHeadLine): boolean {
   return whole && head.lines === head.headSeq && head.records === head.headSeq && head.firstPrevHash === GENESIS_HASH;
 }
 
-export function signUnfilteredHead(identity: Pick<StationIdentity, 'publicKey' | 'fingerprint' | 'sign'>, head: Pick<ChainLink, 'seq' | 'hash'>, at: Date): ChainHeadLine {
-  const fields: ChainHeadFields = {
+/** The members a station signs for the head of its unfiltered export at record `head`, taken at `exportedAt`. */
+export function unfilteredHeadFields(
+  key: { readonly fingerprint: string; readonly publicKey: string },
+  head: Pick<ChainLink, 'seq' | 'hash'>,
+  exportedAt: string,
+  format: ChainHeadFields['format'] = EXPORT_FORMAT,
+): ChainHeadFields {
+  return {
     type: 'chain-head',
-    format: EXPORT_FORMAT,
-    exportedAt: at.toISOString(),
+    format,
+    exportedAt,
     filter: { batchId: null, since: null, until: null, status: null },
     lines: head.seq,
     records: head.seq,
     firstPrevHash: GENESIS_HASH,
     headSeq: head.seq,
     headHash: head.hash,
-    stationFingerprint: identity.fingerprint,
-    stationPublicKey: identity.publicKey,
+    stationFingerprint: key.fingerprint,
+    stationPublicKey: key.publicKey,
   };
+}
+
+export function signUnfilteredHead(identity: Pick<StationIdentity, 'publicKey' | 'fingerprint' | 'sign'>, head: Pick<ChainLink, 'seq' | 'hash'>, at: Date): ChainHeadLine {
+  const fields = unfilteredHeadFields(identity, head, at.toISOString());
   return { ...fields, signature: identity.sign(canonicalJson(fields)) };
 }
