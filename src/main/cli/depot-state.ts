@@ -2,7 +2,7 @@
 // header (connected, backlog N / offline since HH:MM, backlog N, why / REFUSED, when, why), and
 // every station as the depot sees it, as a table.
 import type { DepotVerifyOutcome } from '../../shared/depot-export.ts';
-import type { DepotSyncState } from '../../shared/depot.ts';
+import { DEPOT_STREAMS, type DepotSyncState } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { StationOverview } from '../depot/admin.ts';
 
@@ -25,13 +25,34 @@ export function describeDepotState(state: DepotSyncState): string {
   }
 }
 
+/** The backlog a station last reported, or `?` before its first report. */
+function reportedBacklog(station: StationOverview): string {
+  return station.report ? String(DEPOT_STREAMS.reduce((sum, stream) => sum + (station.report?.backlog[stream] ?? 0), 0)) : '?';
+}
+
+/** Tags left: as the station last reported them (`-` for one numbering its own), else the depot's count of its unused leased numbers. */
+function tagsLeft(station: StationOverview): string {
+  if (!station.report) return String(station.tagsLeft);
+  return station.report.tagsLeft === null ? '-' : String(station.report.tagsLeft);
+}
+
+/** A station's alarms: a refusal it reported, and a running-low warning of its tags. */
+export function stationAlarms(station: StationOverview): string[] {
+  const report = station.report;
+  if (!report) return [];
+  return [
+    ...(report.refusal === null ? [] : [`REFUSED (reported ${report.reportedAt}): ${displaySafe(report.refusal)}`]),
+    ...(report.tagWarning === null ? [] : [displaySafe(report.tagWarning)]),
+  ];
+}
+
 /**
- * Every station as the depot sees it, one row each. What a station has not sent yet and why it
- * stopped (a refusal) are known on the station only (`status --db`): the depot keeps no report of them.
+ * Every station as the depot sees it, one row each, then each alarm on a line of its own. The
+ * backlog, a refusal and the tags left are as the station last reported them (`?`: no report yet).
  */
 export function overviewTable(stations: readonly StationOverview[]): string {
   const rows = [
-    ['STATION', 'LAST CONTACT', 'RECORDS HELD', 'HEAD SEQ', 'RECEIVED TODAY', 'FAILED TODAY'],
+    ['STATION', 'LAST CONTACT', 'RECORDS HELD', 'HEAD SEQ', 'RECEIVED TODAY', 'FAILED TODAY', 'BACKLOG', 'TAGS LEFT', 'ALARMS'],
     ...stations.map((station) => [
       station.name,
       station.lastContactAt ?? 'never',
@@ -39,11 +60,15 @@ export function overviewTable(stations: readonly StationOverview[]): string {
       String(station.headSeq),
       String(station.recordsToday),
       String(station.failuresToday),
+      reportedBacklog(station),
+      tagsLeft(station),
+      String(stationAlarms(station).length),
     ]),
   ];
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
-  return `${lines.join('\n')}\nBacklog and refusals are known on each station: lockstep depot status --db FILE there.\n`;
+  const alarms = stations.flatMap((station) => stationAlarms(station).map((alarm) => `ALARM ${station.name}: ${alarm}`));
+  return `${[...lines, ...alarms].join('\n')}\n`;
 }
 
 /** What each station's signature covers in an intact format 2 depot export, one line per station. */
