@@ -2,7 +2,7 @@
 // header (connected, backlog N / offline since HH:MM, backlog N, why / REFUSED, when, why), and
 // every station as the depot sees it, as a table.
 import type { DepotVerifyOutcome } from '../../shared/depot-export.ts';
-import { DEPOT_STREAMS, type DepotSyncState } from '../../shared/depot.ts';
+import { DEPOT_STREAMS, tagSupplyWarning, type DepotSyncState } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { StationOverview } from '../depot/admin.ts';
 
@@ -12,7 +12,12 @@ function clock(iso: string): string {
   return Number.isNaN(at.getTime()) ? iso : `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
 }
 
+/** The link's state, then the tags running low when they are: "connected, backlog 0; 12 tags left; connect the depot". */
 export function describeDepotState(state: DepotSyncState): string {
+  return state.tagsLow ? `${describeLink(state)}; ${tagSupplyWarning(state.tagsLow.left, state.tagsLow.pending) ?? ''}` : describeLink(state);
+}
+
+function describeLink(state: DepotSyncState): string {
   switch (state.kind) {
     case 'idle':
       return 'connecting';

@@ -13,6 +13,7 @@ import {
   type DepotStream,
   type StationReport,
   type TagSupply,
+  withTagsLow,
 } from '../../shared/depot.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { dirname, join } from 'node:path';
@@ -76,9 +77,10 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
   /** The last report the depot accepted, as sent: an unchanged one is not sent again. */
   let reported: string | null = null;
 
+  /** Publishes a state, with the tags running low when they are (read from the journal each time: each handset may use one). */
   const setState = (next: DepotSyncState): void => {
-    current = next;
-    options.onState?.(next);
+    current = withTagsLow(next, source.tagSupply());
+    options.onState?.(current);
   };
 
   /** Rows the depot does not hold yet, counted against what it last acknowledged (all of them before any contact). */
