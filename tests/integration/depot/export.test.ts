@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
-import { joinDepot } from '../../../src/main/depot/station-depot.ts';
+import { connectStation } from '../../../src/main/depot/station-client.ts';
+import { joinedCredentials, joinDepot } from '../../../src/main/depot/station-depot.ts';
+import { createDepotSync } from '../../../src/main/depot/sync.ts';
+import { openStationSource } from '../../../src/main/depot/station-source.ts';
 import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
 import { chainHash } from '../../../src/main/records/chain.ts';
 import { recordLineText } from '../../../src/main/records/export-line.ts';
@@ -286,5 +289,36 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     // A format 2 station head in a format 1 file is not one of its lines.
     writeFileSync(file, `${[older[0], ...lines.slice(1)].join('\n')}\n`);
     expect(await verify(file)).toMatchObject({ intact: false, problem: 'malformed' });
+  });
+
+  it("records the depot holds after a station's newest signed head are said to be not covered by its signature, until its next sync signs them", async () => {
+    const [first] = stations;
+    if (!first) throw new Error('a station expected');
+    clock += 60_000;
+    first.fixture.provision({ serial: 'EXP0-5', imei: null });
+    // Record 5 reaches the depot, but the pass ends before the station signs its head (as a cut connection would).
+    const credentials = await joinedCredentials(first.fixture.records.databasePath);
+    if (!credentials) throw new Error('joined credentials expected');
+    const client = await connectStation(credentials, 5_000);
+    const source = openStationSource(first.fixture.records.databasePath);
+    try {
+      expect(await client.ingestRecords(source.records(4, 10))).toBe(5);
+    } finally {
+      source.close();
+      await client.close();
+    }
+    const file = join(first.fixture.dir, 'tail.jsonl');
+    await exportTo(file, '--station', first.name);
+    expect(await verify(file)).toMatchObject({ intact: true, signatures: [{ station: first.name, signedHeadSeq: 4, unsignedRecords: 1 }] });
+    expect((await runCliAsync(['records', 'verify', file])).stdout).toMatch(/up to record 4 \(at .*\); 1 record\(s\) after it NOT covered by its signature/);
+
+    const sync = createDepotSync({ databasePath: first.fixture.records.databasePath, credentials });
+    try {
+      await sync.drain();
+    } finally {
+      await sync.stop();
+    }
+    await exportTo(file, '--station', first.name);
+    expect(await verify(file)).toMatchObject({ intact: true, signatures: [{ station: first.name, signedHeadSeq: 5, unsignedRecords: 0 }] });
   });
 });
