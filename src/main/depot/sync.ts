@@ -3,6 +3,7 @@
 // own read-only connection and talks to the depot asynchronously; an unreachable depot only grows
 // the backlog while the worker backs off. A refusal (the depot checked a row and said no, or the
 // station may no longer log in) stops the worker until a person acts: retrying would be refused again.
+import { dirname, join } from 'node:path';
 import {
   DEPOT_STREAMS,
   depotSyncSettingsSchema,
@@ -16,7 +17,6 @@ import {
   withTagsLow,
 } from '../../shared/depot.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
-import { dirname, join } from 'node:path';
 import { signUnfilteredHead } from '../records/signed-head.ts';
 import { identityOf, readKeyFile, type StationIdentity } from '../records/station-identity.ts';
 import { STATION_KEY_FILE } from '../records/station-records.ts';
@@ -95,6 +95,8 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     try {
       acknowledged = await fresh.hello();
       signedSeq = await fresh.signedHeadSeq();
+      // A depot met again (restarted, perhaps restored from a backup) hears the report anew.
+      reported = null;
     } catch (error) {
       await fresh.close();
       throw error;
