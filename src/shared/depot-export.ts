@@ -5,14 +5,17 @@
 import { z } from 'zod';
 import { stationNameSchema } from './depot.ts';
 import { sha256HexSchema } from './identifiers.ts';
-import type { VerifyProblem } from './records.ts';
+import { chainHeadLineSchema, stationPublicKeySchema, type VerifyProblem } from './records.ts';
 
-export const DEPOT_EXPORT_FORMAT = 'lockstep-depot-export/1';
+/** Format 2 adds each station's public key and its newest signed head; format 1 files are still verified by their own rules. */
+export const DEPOT_EXPORT_FORMAT = 'lockstep-depot-export/2';
+export const DEPOT_EXPORT_FORMATS_VERIFIED = ['lockstep-depot-export/1', DEPOT_EXPORT_FORMAT] as const;
+export type DepotExportFormat = (typeof DEPOT_EXPORT_FORMATS_VERIFIED)[number];
 
 const isoMillis = z.iso.datetime({ precision: 3 });
 
 /** The first line: tells a depot export from a station's at once. */
-export const depotExportStartSchema = z.strictObject({ type: z.literal('depot-export'), format: z.literal(DEPOT_EXPORT_FORMAT) });
+export const depotExportStartSchema = z.strictObject({ type: z.literal('depot-export'), format: z.enum(DEPOT_EXPORT_FORMATS_VERIFIED) });
 
 /** What the export covers: `from` inclusive and `to` exclusive on the records' recordedAt, one station or all. */
 export const depotExportFilterSchema = z.strictObject({
@@ -22,8 +25,8 @@ export const depotExportFilterSchema = z.strictObject({
 });
 export type DepotExportFilter = z.infer<typeof depotExportFilterSchema>;
 
-/** Closes one station's section: the station as registered, and its chain as the depot held it. */
-export const stationHeadLineSchema = z.strictObject({
+/** Closes one station's section in a format 1 export: the station as registered, and its chain as the depot held it. */
+export const stationHeadLineV1Schema = z.strictObject({
   type: z.literal('station-head'),
   station: stationNameSchema,
   keyFingerprint: sha256HexSchema,
@@ -34,7 +37,17 @@ export const stationHeadLineSchema = z.strictObject({
   headSeq: z.int().nonnegative(),
   headHash: sha256HexSchema,
 });
-export type StationHeadLine = z.infer<typeof stationHeadLineSchema>;
+
+/**
+ * Format 2 adds the station's raw Ed25519 public key and the newest head it signed (a station
+ * export's chain-head line, unfiltered, at a record the depot held), both null when the depot holds
+ * no head signed by the station.
+ */
+export const stationHeadLineSchema = stationHeadLineV1Schema.extend({
+  publicKey: stationPublicKeySchema.nullable(),
+  signedHead: chainHeadLineSchema.nullable(),
+});
+export type StationHeadLine = z.infer<typeof stationHeadLineV1Schema> & Partial<Pick<z.infer<typeof stationHeadLineSchema>, 'publicKey' | 'signedHead'>>;
 
 /** The last line. `lines` counts every line before it, the format line included. */
 export const depotHeadLineSchema = z.strictObject({
@@ -48,7 +61,29 @@ export const depotHeadLineSchema = z.strictObject({
 });
 export type DepotHeadLine = z.infer<typeof depotHeadLineSchema>;
 
+/**
+ * What a station's signature covers in its section of a format 2 export: its records up to
+ * `signedHeadSeq` (0: no signed head) are proven the station's own; `unsignedRecords` record lines
+ * after it (or before the section's signed part) are proven only by the depot's chain.
+ */
+export interface SectionSignature {
+  readonly station: string;
+  readonly publicKey: string | null;
+  readonly signedHeadSeq: number;
+  readonly signedAt: string | null;
+  readonly unsignedRecords: number;
+}
+
 /** What `records verify` found in a depot export: intact (with each station's head), or the first line that breaks. */
 export type DepotVerifyOutcome =
-  | { readonly intact: true; readonly lines: number; readonly records: number; readonly head: DepotHeadLine; readonly stations: readonly StationHeadLine[] }
+  | {
+      readonly intact: true;
+      readonly format: DepotExportFormat;
+      readonly lines: number;
+      readonly records: number;
+      readonly head: DepotHeadLine;
+      readonly stations: readonly StationHeadLine[];
+      /** Format 2: each station's signature over its section (format 1 exports carry none: empty). */
+      readonly signatures: readonly SectionSignature[];
+    }
   | { readonly intact: false; readonly line: number; readonly problem: VerifyProblem; readonly message: string };

@@ -70,15 +70,40 @@ export type DepotSyncSettings = z.infer<typeof depotSyncSettingsSchema>;
 export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records', 'asset_tags'] as const;
 export type DepotStream = (typeof DEPOT_STREAMS)[number];
 
+/** What a station reports of itself to its depot at each sync pass (depot.report_station). */
+export interface StationReport {
+  /** Rows not yet acknowledged by the depot, per stream. */
+  readonly backlog: Readonly<Record<DepotStream, number>>;
+  /** Why the depot refused this station, or null. */
+  readonly refusal: string | null;
+  /** Null for a station that numbers its own tags (no lease yet). */
+  readonly tagsLeft: number | null;
+  readonly tagsPending: number | null;
+  readonly tagWarning: string | null;
+}
+
 /** What the depot holds of one station: the last id (records: seq) of each stream it acknowledged. */
 export type DepotHeads = Readonly<Record<DepotStream, number>> & { readonly recordHash: string };
 
-/** The sync worker's state, for the station UI header, `lockstep provision` and `lockstep depot status`. */
-export type DepotSyncState =
+/**
+ * The station's asset tags running low (the supply's `warning` is due): tags left in its leases and
+ * handsets waiting for one. Each front end words it ("12 tags left; connect the depot").
+ */
+export interface DepotTagsLow {
+  readonly left: number;
+  readonly pending: number;
+}
+
+/**
+ * The sync worker's state, for the station UI header, `lockstep provision` and `lockstep depot status`;
+ * `tagsLow` rides along whenever the station's tags run low, whatever the link's state.
+ */
+export type DepotSyncState = (
   | { readonly kind: 'idle' }
   | { readonly kind: 'connected'; readonly backlog: number; readonly at: string }
   | { readonly kind: 'offline'; readonly since: string; readonly backlog: number; readonly reason: string }
-  | { readonly kind: 'refused'; readonly at: string; readonly reason: string };
+  | { readonly kind: 'refused'; readonly at: string; readonly reason: string }
+) & { readonly tagsLow?: DepotTagsLow };
 
 /** A refusal a station keeps on disk (depot-state.json): its sync stays stopped until a person acts. */
 export const depotRefusalSchema = z.object({ at: z.string().max(40), reason: z.string().max(4_000) }).strict();
@@ -113,6 +138,11 @@ export const TAG_WARN_BELOW = 25;
 export type TagSupply =
   | { readonly mode: 'local' }
   | { readonly mode: 'depot'; readonly left: number; readonly pending: number; readonly pattern: string; readonly warning: string | null };
+
+/** The state's `tagsLow` for a supply: set when its warning is due, absent otherwise. */
+export function withTagsLow(state: DepotSyncState, supply: TagSupply): DepotSyncState {
+  return supply.mode === 'depot' && supply.warning !== null ? { ...state, tagsLow: { left: supply.left, pending: supply.pending } } : state;
+}
 
 export function tagSupplyWarning(left: number, pending: number, warnBelow = TAG_WARN_BELOW): string | null {
   if (pending > 0) return `${pending} handset${pending === 1 ? '' : 's'} waiting for an asset tag; connect the depot`;

@@ -11,7 +11,7 @@ import {
   recordFormat3Schema,
   recordLineSchema,
 } from './records.ts';
-import { depotExportStartSchema, depotHeadLineSchema, stationHeadLineSchema } from './depot-export.ts';
+import { depotExportStartSchema, depotHeadLineSchema, stationHeadLineSchema, stationHeadLineV1Schema } from './depot-export.ts';
 
 /** Where the files live in the repository, and the prefix of their `$id`s. */
 export const RECORDS_JSON_SCHEMA_DIR = 'docs';
@@ -39,10 +39,12 @@ export function recordsJsonSchemaFiles(): { readonly name: string; readonly text
     title: 'One line of a Lockstep JSON Lines export (lockstep-records/1, /2 or /3)',
     description: 'docs/records.md states the rules a schema cannot: canonical bytes, hashes, links, counts, filter and signature.',
   });
-  registry.add(z.union([depotExportStartSchema, recordLineSchema, elidedLineSchema, stationHeadLineSchema, depotHeadLineSchema]), {
+  registry.add(z.union([depotExportStartSchema, recordLineSchema, elidedLineSchema, stationHeadLineSchema, stationHeadLineV1Schema, depotHeadLineSchema]), {
     id: 'depot-export-line',
-    title: 'One line of a Lockstep depot export (lockstep-depot-export/1)',
-    description: 'docs/records.md ("The depot export") states the rules a schema cannot: canonical bytes, hashes, links, sections, counts and filter.',
+    title: 'One line of a Lockstep depot export (lockstep-depot-export/2, or /1 whose station heads carry no key nor signed head)',
+    description:
+      'docs/records.md ("The depot export") states the rules a schema cannot: canonical bytes, hashes, links, sections, counts, filter, ' +
+      'and which station-head form each format takes.',
   });
   const rules = new Map<unknown, readonly string[]>(FORMATS.map(({ schema, fields }) => [schema, fields]));
   const { schemas } = z.toJSONSchema(registry, {

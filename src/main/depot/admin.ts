@@ -2,7 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { parseTagPattern } from '../../shared/asset-tag.ts';
-import { CREDENTIALS_FORMAT, keyFingerprintSchema, stationNameSchema, type DepotCredentials, type DepotTls } from '../../shared/depot.ts';
+import {
+  CREDENTIALS_FORMAT,
+  DEPOT_STREAMS,
+  keyFingerprintSchema,
+  stationNameSchema,
+  type DepotCredentials,
+  type DepotTls,
+  type StationReport,
+} from '../../shared/depot.ts';
 import { DepotError } from './errors.ts';
 import { migrateDepot, type MigrationResult } from './migrations.ts';
 import { scramVerifier } from './scram.ts';
@@ -75,6 +83,13 @@ export interface StationOverview {
   readonly failuresToday: number;
   /** Numbers leased to the station that no tag it reported uses yet: what it had left at its last push. */
   readonly tagsLeft: number;
+  /** What the station last reported of itself (schema version 4), or null before its first report. */
+  readonly report: StationReportHeld | null;
+}
+
+/** A station's newest report as the depot holds it (depot.station_reports). */
+export interface StationReportHeld extends StationReport {
+  readonly reportedAt: string;
 }
 
 /**
@@ -94,8 +109,15 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
       records_today: string;
       failures_today: string;
       tags_left: string;
+      reported_at: Date | null;
+      backlog: Record<string, unknown> | null;
+      refusal: string | null;
+      report_tags_left: number | null;
+      tags_pending: number | null;
+      tag_warning: string | null;
     }>(`
       SELECT s.name, s.key_fingerprint, s.registered_at, c.last_contact_at,
+        p.reported_at, p.backlog, p.refusal, p.tags_left AS report_tags_left, p.tags_pending, p.tag_warning,
         count(r.seq) AS records, coalesce(max(r.seq), 0) AS head_seq,
         count(r.seq) FILTER (WHERE r.received_at >= current_date) AS records_today,
         count(r.seq) FILTER (WHERE r.received_at >= current_date AND r.body::text LIKE '%"outcome":"failed"%') AS failures_today,
@@ -103,8 +125,9 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
           - (SELECT count(*) FROM depot.asset_tags t WHERE t.station = s.name) AS tags_left
       FROM depot.stations s
       LEFT JOIN depot.station_contacts c ON c.station = s.name
+      LEFT JOIN depot.station_reports p ON p.station = s.name
       LEFT JOIN depot.records r ON r.station = s.name
-      GROUP BY s.name, s.key_fingerprint, s.registered_at, c.last_contact_at
+      GROUP BY s.name, s.key_fingerprint, s.registered_at, c.last_contact_at, p.station
       ORDER BY s.name`);
     return result.rows.map((row) => ({
       name: row.name,
@@ -116,6 +139,17 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
       recordsToday: Number(row.records_today),
       failuresToday: Number(row.failures_today),
       tagsLeft: Number(row.tags_left),
+      report: row.reported_at
+        ? {
+            reportedAt: row.reported_at.toISOString(),
+            // Written by the station through depot.report_station: counts as it sent them, per stream.
+            backlog: Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, Number(row.backlog?.[stream] ?? 0)])) as StationReport['backlog'],
+            refusal: row.refusal,
+            tagsLeft: row.report_tags_left,
+            tagsPending: row.tags_pending,
+            tagWarning: row.tag_warning,
+          }
+        : null,
     }));
   });
 }

@@ -1,7 +1,7 @@
 // A joined station's link to its depot while the station runs (the operator UI or `lockstep provision`):
 // its sync worker started in the background, and the depot state every front end shows. Nothing here
 // is awaited by provisioning: the worker reads the journal through its own read-only connection.
-import type { DepotSyncSettings, DepotSyncState } from '../../shared/depot.ts';
+import { withTagsLow, type DepotSyncSettings, type DepotSyncState } from '../../shared/depot.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 import { openStationSync } from './station-depot.ts';
@@ -35,12 +35,14 @@ export async function startDepotLink(
     const opened = await openStationSync(databasePath, { settings, onState: report });
     if (!opened) return null;
     sync = opened.sync;
+    // Read before a stopped worker closes its journal connection: tags running low show from the start.
+    const tags = sync.tags();
     if (opened.refusedBefore) {
       await sync.stop();
       sync = null;
-      report({ kind: 'refused', at: opened.refusedBefore.at, reason: opened.refusedBefore.reason });
+      report(withTagsLow({ kind: 'refused', at: opened.refusedBefore.at, reason: opened.refusedBefore.reason }, tags));
     } else {
-      report({ kind: 'idle' });
+      report(withTagsLow({ kind: 'idle' }, tags));
       sync.start();
     }
   } catch (error) {

@@ -7,6 +7,8 @@ import pg from 'pg';
 import { DEPOT_EXPORT_FORMAT, type DepotExportFilter, type StationHeadLine } from '../../shared/depot-export.ts';
 import { canonicalJson } from '../records/canonical-json.ts';
 import { GENESIS_HASH, type ChainLink } from '../records/chain.ts';
+import { unfilteredHeadFields } from '../records/signed-head.ts';
+import type { ChainHeadLine } from '../../shared/records.ts';
 import { writeFileAtomically } from '../records/export-file.ts';
 import { elidedLineText, recordLineText } from '../records/export-line.ts';
 import { RecordsError } from '../records/errors.ts';
@@ -44,6 +46,23 @@ interface StationRow {
   readonly registered_at: Date;
 }
 
+/**
+ * The newest head the station signed, rebuilt as the chain-head line it signed (the depot keeps the
+ * members that line is made of). Read in the export's transaction, so it is a record the section holds.
+ */
+async function newestSignedHead(client: pg.Client, station: StationRow): Promise<ChainHeadLine | null> {
+  const result = await client.query<{ head_seq: string; head_hash: string; signed_at: string; format: string; public_key: string; signature: string }>(
+    'SELECT head_seq, head_hash, signed_at, format, public_key, signature FROM depot.signed_heads WHERE station = $1 ORDER BY head_seq DESC LIMIT 1',
+    [station.name],
+  );
+  const row = result.rows[0];
+  if (!row) return null;
+  // The format is the station's text as it signed it; records verify judges it.
+  const format = row.format as ChainHeadLine['format'];
+  const fields = unfilteredHeadFields({ fingerprint: station.key_fingerprint, publicKey: row.public_key }, { seq: Number(row.head_seq), hash: row.head_hash }, row.signed_at, format);
+  return { ...fields, signature: row.signature };
+}
+
 /** One station's section: chain lines from the first matching record to the head, then its head line. */
 async function* stationSection(client: pg.Client, station: StationRow, filter: DepotExportFilter, counts: { records: number; lines: number }): AsyncGenerator<string> {
   let after = 0;
@@ -76,6 +95,7 @@ async function* stationSection(client: pg.Client, station: StationRow, filter: D
   }
   counts.records += records;
   counts.lines += lines + 1;
+  const signedHead = await newestSignedHead(client, station);
   const head: StationHeadLine = {
     type: 'station-head',
     station: station.name,
@@ -86,6 +106,8 @@ async function* stationSection(client: pg.Client, station: StationRow, filter: D
     firstPrevHash: first?.prevHash ?? last?.hash ?? GENESIS_HASH,
     headSeq: last?.seq ?? 0,
     headHash: last?.hash ?? GENESIS_HASH,
+    publicKey: signedHead?.stationPublicKey ?? null,
+    signedHead,
   };
   yield `${canonicalJson(head)}\n`;
 }

@@ -25,6 +25,7 @@ export const REFUSAL_CODES = {
   operatorExists: 'LS010',
   noSuchOperator: 'LS011',
   lastAdmin: 'LS012',
+  headNotHeld: 'LS013',
 } as const;
 
 /**
@@ -531,8 +532,103 @@ const MIGRATION_3 = `
   GRANT SELECT ON depot.operator_changes, depot.operator_settings TO ${STATION_GROUP}, ${AUDITOR_GROUP};
 `;
 
+// Signed heads and station reports. A station signs, with its records key, the head line its own
+// unfiltered export would end with at the record the depot just acknowledged (docs/records.md, "The
+// chain-head line"), and pushes it: a depot export then carries each station's signature, so whoever
+// can write the depot's tables but holds no station key cannot rebuild a chain unnoticed. PostgreSQL
+// cannot check an Ed25519 signature; it checks that the key is the registered one (its fingerprint)
+// and that the head is a record it holds; `records verify` checks the signature offline. The report is
+// what only the station knows: its backlog, why the depot refused it, how many tags it has left.
+const MIGRATION_4 = `
+  CREATE TABLE depot.signed_heads (
+    station text NOT NULL REFERENCES depot.stations (name),
+    head_seq bigint NOT NULL CHECK (head_seq > 0),
+    head_hash text NOT NULL CHECK (head_hash ~ '^[0-9a-f]{64}$'),
+    -- The signed head's exportedAt and format, as the station wrote them: the signed text is rebuilt from them.
+    signed_at text NOT NULL CHECK (signed_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$'),
+    format text NOT NULL CHECK (format ~ '^lockstep-records/[0-9]+$'),
+    public_key text NOT NULL CHECK (public_key ~ '^[A-Za-z0-9+/]{43}=$'),
+    signature text NOT NULL CHECK (signature ~ '^[A-Za-z0-9+/]{86}==$'),
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (station, head_seq),
+    FOREIGN KEY (station, head_hash) REFERENCES depot.records (station, hash)
+  );
+  ${appendOnly('signed_heads')}
+
+  -- The newest report of each station (one row, replaced at each sync pass, like station_contacts).
+  CREATE TABLE depot.station_reports (
+    station text PRIMARY KEY REFERENCES depot.stations (name),
+    reported_at timestamptz NOT NULL,
+    backlog json NOT NULL,
+    refusal text CHECK (length(refusal) <= 4000),
+    tags_left integer CHECK (tags_left >= 0),
+    tags_pending integer CHECK (tags_pending >= 0),
+    tag_warning text CHECK (length(tag_warning) <= 200)
+  );
+
+  -- A head the calling station signed. A head the depot already holds is accepted again unchanged
+  -- (a re-send); the key must be the one whose fingerprint the station was registered with.
+  CREATE FUNCTION depot.ingest_signed_head(p_key_fingerprint text, p_head_seq bigint, p_head_hash text, p_signed_at text, p_format text,
+    p_public_key text, p_signature text) RETURNS bigint
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_key bytea;
+    v_held depot.signed_heads;
+  BEGIN
+    BEGIN
+      v_key := decode(p_public_key, 'base64');
+    EXCEPTION WHEN invalid_parameter_value THEN
+      RAISE EXCEPTION 'the public key of station % is not base64', v_station USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END;
+    IF length(v_key) <> 32 OR encode(sha256(v_key), 'hex') <> p_key_fingerprint THEN
+      RAISE EXCEPTION 'the public key % is not the key station % is registered with (fingerprint %)', p_public_key, v_station, p_key_fingerprint
+        USING ERRCODE = '${REFUSAL_CODES.wrongKey}';
+    END IF;
+    IF NOT EXISTS (SELECT FROM depot.records r WHERE r.station = v_station AND r.seq = p_head_seq AND r.hash = p_head_hash) THEN
+      RAISE EXCEPTION 'station % signed record % (hash %), which the depot does not hold', v_station, p_head_seq, p_head_hash
+        USING ERRCODE = '${REFUSAL_CODES.headNotHeld}';
+    END IF;
+    SELECT * INTO v_held FROM depot.signed_heads h WHERE h.station = v_station AND h.head_seq = p_head_seq;
+    IF FOUND THEN
+      RETURN p_head_seq;
+    END IF;
+    INSERT INTO depot.signed_heads (station, head_seq, head_hash, signed_at, format, public_key, signature)
+      VALUES (v_station, p_head_seq, p_head_hash, p_signed_at, p_format, p_public_key, p_signature);
+    RETURN p_head_seq;
+  END $fn$;
+
+  -- What the calling station reports of itself at each sync pass (or, best effort, when refused).
+  CREATE FUNCTION depot.report_station(p_key_fingerprint text, p_backlog text, p_refusal text, p_tags_left integer, p_tags_pending integer,
+    p_tag_warning text) RETURNS void
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_backlog json;
+  BEGIN
+    BEGIN
+      v_backlog := p_backlog::json;
+    EXCEPTION WHEN data_exception THEN
+      RAISE EXCEPTION 'the report of station % has a backlog that is not JSON', v_station USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END;
+    IF json_typeof(v_backlog) IS DISTINCT FROM 'object' THEN
+      RAISE EXCEPTION 'the report of station % has a backlog that is not an object', v_station USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    INSERT INTO depot.station_reports (station, reported_at, backlog, refusal, tags_left, tags_pending, tag_warning)
+      VALUES (v_station, now(), v_backlog, p_refusal, p_tags_left, p_tags_pending, p_tag_warning)
+      ON CONFLICT (station) DO UPDATE SET reported_at = excluded.reported_at, backlog = excluded.backlog, refusal = excluded.refusal,
+        tags_left = excluded.tags_left, tags_pending = excluded.tags_pending, tag_warning = excluded.tag_warning;
+  END $fn$;
+
+  ${readPolicies('signed_heads', 'station')}
+  ${readPolicies('station_reports', 'station')}
+  REVOKE ALL ON FUNCTION depot.ingest_signed_head(text, bigint, text, text, text, text, text), depot.report_station(text, text, text, integer, integer, text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.ingest_signed_head(text, bigint, text, text, text, text, text) TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.report_station(text, text, text, integer, integer, text) TO ${STATION_GROUP};
+`;
+
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

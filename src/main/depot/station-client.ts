@@ -1,7 +1,16 @@
 // A station's calls to its depot: one connection as the station's login role, through which it only
 // ever calls the depot's ingest functions (migrations.ts), each checked against its key fingerprint.
 import pg from 'pg';
-import { DEPOT_STREAMS, tagLeaseSchema, type DepotCredentials, type DepotHeads, type DepotStream, type TagLease } from '../../shared/depot.ts';
+import {
+  DEPOT_STREAMS,
+  tagLeaseSchema,
+  type DepotCredentials,
+  type DepotHeads,
+  type DepotStream,
+  type StationReport,
+  type TagLease,
+} from '../../shared/depot.ts';
+import type { ChainHeadLine } from '../../shared/records.ts';
 import { DepotError } from './errors.ts';
 import { stationConnection } from './connection.ts';
 import type { RecordRow, StreamRow } from './station-source.ts';
@@ -24,6 +33,12 @@ export interface StationClient {
    * for the journal to validate, and how long the station may sign operators in from its copy.
    */
   readonly operatorChanges: (after: number) => Promise<{ changes: unknown[]; offlineSignInS: number }>;
+  /** The newest record of this station whose head the depot holds signed (0 for none). */
+  readonly signedHeadSeq: () => Promise<number>;
+  /** Sends a head the station signed (the head line of its unfiltered export at that record). */
+  readonly ingestSignedHead: (head: ChainHeadLine) => Promise<void>;
+  /** Tells the depot what only the station knows: its backlog, a refusal, its tags left. */
+  readonly report: (report: StationReport) => Promise<void>;
   readonly close: () => Promise<void>;
 }
 
@@ -96,6 +111,31 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
         madeBy: row.made_by,
       }));
       return { changes, offlineSignInS: Number(settings.rows[0]?.seconds) };
+    },
+    async signedHeadSeq() {
+      // Row-level security shows this station's own heads only.
+      return Number((await client.query<{ seq: string }>('SELECT coalesce(max(head_seq), 0) AS seq FROM depot.signed_heads')).rows[0]?.seq ?? 0);
+    },
+    async ingestSignedHead(head) {
+      await client.query('SELECT depot.ingest_signed_head($1, $2, $3, $4, $5, $6, $7)', [
+        key,
+        head.headSeq,
+        head.headHash,
+        head.exportedAt,
+        head.format,
+        head.stationPublicKey,
+        head.signature,
+      ]);
+    },
+    async report(report) {
+      await client.query('SELECT depot.report_station($1, $2, $3, $4, $5, $6)', [
+        key,
+        JSON.stringify(report.backlog),
+        report.refusal,
+        report.tagsLeft,
+        report.tagsPending,
+        report.tagWarning,
+      ]);
     },
     close: () => client.end().catch(() => undefined),
   };

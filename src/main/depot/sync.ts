@@ -3,6 +3,7 @@
 // own read-only connection and talks to the depot asynchronously; an unreachable depot only grows
 // the backlog while the worker backs off. A refusal (the depot checked a row and said no, or the
 // station may no longer log in) stops the worker until a person acts: retrying would be refused again.
+import { dirname, join } from 'node:path';
 import {
   DEPOT_STREAMS,
   depotSyncSettingsSchema,
@@ -11,9 +12,14 @@ import {
   type DepotSyncSettings,
   type DepotSyncState,
   type DepotStream,
+  type StationReport,
   type TagSupply,
+  withTagsLow,
 } from '../../shared/depot.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
+import { signUnfilteredHead } from '../records/signed-head.ts';
+import { identityOf, readKeyFile, type StationIdentity } from '../records/station-identity.ts';
+import { STATION_KEY_FILE } from '../records/station-records.ts';
 import { DepotError } from './errors.ts';
 import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
@@ -23,6 +29,8 @@ import { openStationSource, type StationSource } from './station-source.ts';
 export interface DepotSyncOptions {
   readonly databasePath: string;
   readonly credentials: DepotCredentials;
+  /** The station's records signing key, which signs the heads it pushes; defaults to station-key.pem beside the database. */
+  readonly stationKey?: string;
   readonly settings?: Partial<DepotSyncSettings>;
   readonly now?: () => Date;
   /** Called on every change of state (and after each acknowledged batch, with the new backlog). */
@@ -63,10 +71,16 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
   let running: Promise<void> | null = null;
   let stopping = false;
   let wakeUp: (() => void) | null = null;
+  let signer: StationIdentity | null = null;
+  /** The newest record whose signed head the depot holds, as of this connection. */
+  let signedSeq = 0;
+  /** The last report the depot accepted, as sent: an unchanged one is not sent again. */
+  let reported: string | null = null;
 
+  /** Publishes a state, with the tags running low when they are (read from the journal each time: each handset may use one). */
   const setState = (next: DepotSyncState): void => {
-    current = next;
-    options.onState?.(next);
+    current = withTagsLow(next, source.tagSupply());
+    options.onState?.(current);
   };
 
   /** Rows the depot does not hold yet, counted against what it last acknowledged (all of them before any contact). */
@@ -80,6 +94,9 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     const fresh = await connectStation(options.credentials, settings.timeoutMs);
     try {
       acknowledged = await fresh.hello();
+      signedSeq = await fresh.signedHeadSeq();
+      // A depot met again (restarted, perhaps restored from a backup) hears the report anew.
+      reported = null;
     } catch (error) {
       await fresh.close();
       throw error;
@@ -146,11 +163,64 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     }
   }
 
+  /** The key the station signs its records with: the one its credentials name. */
+  function stationSigner(): StationIdentity {
+    if (signer) return signer;
+    const identity = identityOf(readKeyFile(options.stationKey ?? join(dirname(options.databasePath), STATION_KEY_FILE)));
+    if (identity.fingerprint !== options.credentials.keyFingerprint) {
+      throw new DepotError(`the station key (fingerprint ${identity.fingerprint}) is not the key the depot credentials are for (${options.credentials.keyFingerprint}).`);
+    }
+    signer = identity;
+    return identity;
+  }
+
+  /** Signs the newest record the depot acknowledged, when the depot does not hold that head signed yet. */
+  async function pushSignedHead(depot: StationClient): Promise<void> {
+    const seq = (acknowledged as DepotHeads).records;
+    if (seq <= signedSeq) return;
+    const record = source.records(seq - 1, 1)[0];
+    if (record?.id !== seq) throw new DepotError(`record ${seq}, acknowledged by the depot, is not in this station's journal`);
+    await depot.ingestSignedHead(signUnfilteredHead(stationSigner(), { seq, hash: record.hash }, now()));
+    signedSeq = seq;
+  }
+
+  function currentReport(refusal: string | null): StationReport {
+    const backlogs = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, source.countAfter(stream, acknowledged?.[stream] ?? 0)])) as StationReport['backlog'];
+    const tags = source.tagSupply();
+    return tags.mode === 'depot'
+      ? { backlog: backlogs, refusal, tagsLeft: tags.left, tagsPending: tags.pending, tagWarning: tags.warning }
+      : { backlog: backlogs, refusal, tagsLeft: null, tagsPending: null, tagWarning: null };
+  }
+
+  /** Reports the station's backlog, refusal and tags to the depot when they changed since the last report. */
+  async function report(depot: StationClient, refusal: string | null): Promise<void> {
+    const next = currentReport(refusal);
+    const text = JSON.stringify(next);
+    if (text === reported) return;
+    await depot.report(next);
+    reported = text;
+  }
+
+  /**
+   * After a refusal, tells the depot why, if it still listens (a refused call leaves the connection
+   * usable; a station refused at login cannot report): the depot's status shows the alarm.
+   */
+  async function reportRefusal(reason: string): Promise<void> {
+    if (!client?.alive()) return;
+    try {
+      await report(client, reason);
+    } catch {
+      // Best effort: the refusal is kept on the station either way.
+    }
+  }
+
   async function pass(): Promise<PushCounts> {
     const depot = await connected();
     await topUpTags(depot);
     const counts = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, 0])) as PushCounts;
     for (const stream of DEPOT_STREAMS) counts[stream] = await pushStream(depot, stream);
+    await pushSignedHead(depot);
+    await report(depot, null);
     // Last: an operator clash the station cannot apply holds up neither its records nor its tags.
     await copyOperators(depot);
     setState({ kind: 'connected', backlog: backlog(), at: now().toISOString() });
@@ -183,8 +253,9 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
         delay = settings.backoffMinMs;
         await sleep(settings.pollMs);
       } catch (error) {
-        await disconnect();
         const failure = asDepotError(error);
+        if (isRefusal(failure)) await reportRefusal(failure.message);
+        await disconnect();
         if (isRefusal(failure)) {
           setState({ kind: 'refused', at: now().toISOString(), reason: failure.message });
           return;
@@ -210,8 +281,10 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
       try {
         return await pass();
       } catch (error) {
+        const failure = asDepotError(error);
+        if (isRefusal(failure)) await reportRefusal(failure.message);
         await disconnect();
-        throw asDepotError(error);
+        throw failure;
       }
     },
     wake: () => wakeUp?.(),

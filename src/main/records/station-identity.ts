@@ -100,6 +100,18 @@ function fileSize(path: string): number | null {
   }
 }
 
+/** The identity a private key gives: its public key, fingerprint and signatures. */
+export function identityOf(privateKey: KeyObject): StationIdentity {
+  const publicKey = createPublicKey(privateKey);
+  const raw = rawPublicKey(publicKey);
+  return {
+    publicKey: raw.toString('base64'),
+    fingerprint: fingerprintOf(raw),
+    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('base64'),
+  };
+}
+
 /** Loads the station identity, creating the key and its database row on first run. */
 export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () => Date): StationIdentity {
   const stored = db.prepare('SELECT public_key, fingerprint FROM station_identity WHERE id = 1').get() as
@@ -117,15 +129,7 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
   // left when it was killed: nothing was ever signed with it, so it is replaced.
   const interrupted = !stored && size === 0;
   if (interrupted) rmSync(keyPath);
-  const privateKey = size === null || interrupted ? createKeyFile(keyPath) : readKeyFile(keyPath);
-  const publicKey = createPublicKey(privateKey);
-  const raw = rawPublicKey(publicKey);
-  const identity: StationIdentity = {
-    publicKey: raw.toString('base64'),
-    fingerprint: fingerprintOf(raw),
-    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-    sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('base64'),
-  };
+  const identity = identityOf(size === null || interrupted ? createKeyFile(keyPath) : readKeyFile(keyPath));
   if (stored && stored.fingerprint !== identity.fingerprint) {
     throw new RecordsError(
       'RECORDS_REFUSED',

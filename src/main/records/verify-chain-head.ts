@@ -51,8 +51,20 @@ function outsideFilter(record: RecordLineFacts, filter: Filter): string | null {
   return null;
 }
 
-function checkSignature(head: ChainHeadLine, headLine: number, pinnedKey: string | undefined): Break | null {
+/** Whether the head is signed by the key it carries, and names that key's fingerprint. */
+export function headSignatureValid(head: ChainHeadLine): boolean {
   const { signature, ...fields } = head;
+  try {
+    return (
+      fingerprintOf(Buffer.from(head.stationPublicKey, 'base64')) === head.stationFingerprint &&
+      verify(null, Buffer.from(canonicalJson(fields), 'utf8'), publicKeyFromRaw(head.stationPublicKey), Buffer.from(signature, 'base64'))
+    );
+  } catch {
+    return false;
+  }
+}
+
+function checkSignature(head: ChainHeadLine, headLine: number, pinnedKey: string | undefined): Break | null {
   const carried = Buffer.from(head.stationPublicKey, 'base64');
   if (pinnedKey !== undefined && pinnedKey !== head.stationPublicKey) {
     return {
@@ -63,15 +75,7 @@ function checkSignature(head: ChainHeadLine, headLine: number, pinnedKey: string
         `not the key passed with --station-key (fingerprint ${fingerprintOf(Buffer.from(pinnedKey, 'base64'))}).`,
     };
   }
-  let signatureOk: boolean;
-  try {
-    signatureOk =
-      fingerprintOf(carried) === head.stationFingerprint &&
-      verify(null, Buffer.from(canonicalJson(fields), 'utf8'), publicKeyFromRaw(head.stationPublicKey), Buffer.from(signature, 'base64'));
-  } catch {
-    signatureOk = false;
-  }
-  return signatureOk
+  return headSignatureValid(head)
     ? null
     : { line: headLine, problem: 'signature', message: "the chain head's signature does not verify: the head line was edited, or it was not signed by the station key it names." };
 }

@@ -2,24 +2,40 @@
 // database. Each station's section is checked as a station's own export is (every line's bytes,
 // schema and hash, every link), then against its head line (counts, first and last link, the
 // filter); the depot's head against the sections. The first line that breaks is named, with why.
-import { depotExportStartSchema, depotHeadLineSchema, stationHeadLineSchema, type DepotHeadLine, type DepotVerifyOutcome, type StationHeadLine } from '../../shared/depot-export.ts';
+import {
+  DEPOT_EXPORT_FORMAT,
+  depotExportStartSchema,
+  depotHeadLineSchema,
+  stationHeadLineSchema,
+  stationHeadLineV1Schema,
+  type DepotExportFormat,
+  type DepotHeadLine,
+  type DepotVerifyOutcome,
+  type SectionSignature,
+  type StationHeadLine,
+} from '../../shared/depot-export.ts';
 import { elidedLineSchema, recordLineSchemaFor } from '../../shared/records.ts';
 import { firstIssue } from '../../shared/zod-issues.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { GENESIS_HASH, linkBreak, type ChainLink } from './chain.ts';
 import { readLines } from './line-reader.ts';
 import type { Break } from './verify-chain-head.ts';
+import { checkSectionSignature } from './verify-depot-signature.ts';
 import { checkChainLine, failure, MAX_LINE_BYTES, notAsWritten } from './verify-export.ts';
 
 type Parsed =
   | { readonly kind: 'chain'; readonly value: Parameters<typeof checkChainLine>[0] }
-  | { readonly kind: 'start' }
+  | { readonly kind: 'start'; readonly format: DepotExportFormat }
   | { readonly kind: 'station-head'; readonly value: StationHeadLine }
   | { readonly kind: 'depot-head'; readonly value: DepotHeadLine };
 
-const SCHEMAS = { 'depot-export': depotExportStartSchema, 'station-head': stationHeadLineSchema, 'depot-head': depotHeadLineSchema, elided: elidedLineSchema } as const;
+/** The line schemas of a format (before line 1 is read, the format 2 ones: only the start line is valid there). */
+function schemasOf(format: DepotExportFormat | null) {
+  const stationHead = format === 'lockstep-depot-export/1' ? stationHeadLineV1Schema : stationHeadLineSchema;
+  return { 'depot-export': depotExportStartSchema, 'station-head': stationHead, 'depot-head': depotHeadLineSchema, elided: elidedLineSchema } as const;
+}
 
-function parse(text: string, line: number): Break | Parsed {
+function parse(text: string, line: number, format: DepotExportFormat | null): Break | Parsed {
   if (text.startsWith('\uFEFF')) return { line, problem: 'edited', message: 'starts with a byte-order mark (EF BB BF), which Lockstep never writes: the file was edited.' };
   let json: unknown;
   try {
@@ -28,7 +44,8 @@ function parse(text: string, line: number): Break | Parsed {
     return { line, problem: 'malformed', message: 'is not valid JSON: the file was edited or damaged.' };
   }
   const type = (json as { type?: unknown } | null)?.type;
-  const schema = type === 'record' ? recordLineSchemaFor(json) : typeof type === 'string' && Object.hasOwn(SCHEMAS, type) ? SCHEMAS[type as keyof typeof SCHEMAS] : null;
+  const schemas = schemasOf(format);
+  const schema = type === 'record' ? recordLineSchemaFor(json) : typeof type === 'string' && Object.hasOwn(schemas, type) ? schemas[type as keyof typeof schemas] : null;
   const parsed = schema?.safeParse(json);
   if (!parsed?.success) {
     const detail = parsed ? firstIssue(parsed.error) : null;
@@ -39,7 +56,7 @@ function parse(text: string, line: number): Break | Parsed {
   // Lockstep writes these lines as canonical JSON; any other text for the same value is an edit.
   if (value.type !== 'record' && value.type !== 'elided' && text !== canonicalJson(value)) return notAsWritten(line);
   if (value.type === 'record' || value.type === 'elided') return { kind: 'chain', value: value as Parameters<typeof checkChainLine>[0] };
-  if (value.type === 'depot-export') return { kind: 'start' };
+  if (value.type === 'depot-export') return { kind: 'start', format: (parsed.data as { format: DepotExportFormat }).format };
   return value.type === 'station-head' ? { kind: 'station-head', value: value as StationHeadLine } : { kind: 'depot-head', value: value as DepotHeadLine };
 }
 
@@ -52,11 +69,23 @@ interface Section {
   last: ChainLink | null;
   lastLine: number;
   lines: number;
-  /** Record lines: their line and commit time, for the filter check. */
-  readonly records: { readonly line: number; readonly recordedAt: string }[];
+  /** Record lines: their line, seq and commit time, for the filter and signature checks. */
+  readonly records: { readonly line: number; readonly seq: number; readonly recordedAt: string }[];
+  /** seq → hash of every chain line, for the station's signed head (format 2). */
+  readonly hashes: Map<number, string>;
 }
 
-const emptySection = (): Section => ({ first: null, firstLine: 0, firstElided: false, firstElidedLine: null, last: null, lastLine: 0, lines: 0, records: [] });
+const emptySection = (): Section => ({
+  first: null,
+  firstLine: 0,
+  firstElided: false,
+  firstElidedLine: null,
+  last: null,
+  lastLine: 0,
+  lines: 0,
+  records: [],
+  hashes: new Map(),
+});
 
 function linkProblem(link: ChainLink, previous: ChainLink, line: number, previousLine: number): Break | null {
   const broken = linkBreak(previous, link);
@@ -109,6 +138,7 @@ export async function verifyDepotExport(path: string): Promise<DepotVerifyOutcom
   let section = emptySection();
   const heads: { readonly head: StationHeadLine; readonly line: number; readonly section: Section }[] = [];
   let depotHead: DepotHeadLine | null = null;
+  let format: DepotExportFormat | null = null;
   let records = 0;
 
   for await (const read of readLines(path, MAX_LINE_BYTES)) {
@@ -116,12 +146,15 @@ export async function verifyDepotExport(path: string): Promise<DepotVerifyOutcom
     if ('unreadable' in read) return failure({ line: lineNumber, problem: 'malformed', message: `${read.unreadable}: the file was edited or damaged.` });
     terminated = read.terminated;
     if (depotHead) return failure({ line: lineNumber, problem: 'inserted', message: 'follows the depot head line: lines were added after it.' });
-    const parsed = parse(read.text, lineNumber);
+    const parsed = parse(read.text, lineNumber, format);
     if ('problem' in parsed) return failure(parsed);
     if ((lineNumber === 1) !== (parsed.kind === 'start')) {
       return failure({ line: lineNumber, problem: lineNumber === 1 ? 'deleted' : 'inserted', message: lineNumber === 1 ? 'is not the depot export line that starts the file.' : 'repeats the line that starts a depot export.' });
     }
-    if (parsed.kind === 'start') continue;
+    if (parsed.kind === 'start') {
+      format = parsed.format;
+      continue;
+    }
     if (parsed.kind === 'chain') {
       const line = parsed.value;
       const broken = checkChainLine(line, read.text, lineNumber);
@@ -135,7 +168,8 @@ export async function verifyDepotExport(path: string): Promise<DepotVerifyOutcom
         section.firstLine = lineNumber;
         section.firstElided = line.type === 'elided';
       }
-      if (line.type === 'record') section.records.push({ line: lineNumber, recordedAt: line.record.recordedAt });
+      if (format !== 'lockstep-depot-export/1') section.hashes.set(link.seq, link.hash);
+      if (line.type === 'record') section.records.push({ line: lineNumber, seq: link.seq, recordedAt: line.record.recordedAt });
       else section.firstElidedLine ??= lineNumber;
       section.last = link;
       section.lastLine = lineNumber;
@@ -158,9 +192,15 @@ export async function verifyDepotExport(path: string): Promise<DepotVerifyOutcom
 
   if (!depotHead) return failure({ line: lineNumber + 1, problem: 'truncated', message: `the file ends after line ${lineNumber} without its depot head line: it was truncated.` });
   if (!terminated) return failure({ line: lineNumber, problem: 'truncated', message: 'ends without the line feed that ends every line: the file was cut short.' });
+  const signatures: SectionSignature[] = [];
   for (const { head, line, section: held } of heads) {
     const broken = checkSection(head, line, held, depotHead.filter);
     if (broken) return failure(broken);
+    if (format === 'lockstep-depot-export/1') continue;
+    const facts = { firstSeq: held.first?.seq ?? null, firstPrevHash: head.firstPrevHash, hashes: held.hashes, recordSeqs: held.records.map(({ seq }) => seq) };
+    const signature = checkSectionSignature(head, line, facts);
+    if ('problem' in signature) return failure(signature);
+    signatures.push(signature);
   }
   const { filter } = depotHead;
   if (filter.station !== null && (heads.length !== 1 || heads[0]?.head.station !== filter.station)) {
@@ -173,5 +213,5 @@ export async function verifyDepotExport(path: string): Promise<DepotVerifyOutcom
       message: `the depot head counts ${depotHead.stations} stations, ${depotHead.lines} lines and ${depotHead.records} records; the file holds ${heads.length}, ${lineNumber - 1} and ${records}.`,
     });
   }
-  return { intact: true, lines: lineNumber, records, head: depotHead, stations: heads.map(({ head }) => head) };
+  return { intact: true, format: format ?? DEPOT_EXPORT_FORMAT, lines: lineNumber, records, head: depotHead, stations: heads.map(({ head }) => head), signatures };
 }

@@ -126,9 +126,15 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const stations = JSON.parse(depot.stdout) as { name: string; records: number; headSeq: number; lastContactAt: string | null }[];
     expect(stations).toEqual([expect.objectContaining({ name, records: 4, headSeq: 4 })]);
     expect(stations[0]?.lastContactAt).not.toBeNull();
+    // The station's own report: nothing waiting, no refusal, the tags left in its lease (all pushed, so the depot's count too).
+    const tagsLeft = (stations[0] as unknown as { tagsLeft: number }).tagsLeft;
+    expect(tagsLeft).toBeGreaterThan(25);
+    expect(stations[0]).toMatchObject({
+      report: { backlog: { batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 }, refusal: null, tagsLeft, tagWarning: null },
+    });
     const table = await runCliAsync(['depot', 'status', '--url', url]);
-    expect(table.stdout).toMatch(/^STATION +LAST CONTACT +RECORDS HELD +HEAD SEQ +RECEIVED TODAY +FAILED TODAY\n/);
-    expect(table.stdout).toMatch(new RegExp(`^${name} +\\d{4}-\\d\\d-\\d\\dT[^ ]+ +4 +4 +4 +0$`, 'm'));
+    expect(table.stdout).toMatch(/^STATION +LAST CONTACT +RECORDS HELD +HEAD SEQ +RECEIVED TODAY +FAILED TODAY +BACKLOG +TAGS LEFT +ALARMS\n/);
+    expect(table.stdout).toMatch(new RegExp(`^${name} +\\d{4}-\\d\\d-\\d\\dT[^ ]+ +4 +4 +4 +0 +0 +${tagsLeft} +0$`, 'm'));
   });
 
   it('a record edited in SQLite: sync is refused and exits, the refusal survives a restart, status shows it', async () => {
@@ -148,6 +154,12 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     expect(status.status).toBe(1);
     expect(status.stdout).toMatch(/^REFUSED at .*does not match its hash/m);
     expect(status.stdout).toMatch(/Backlog: 1 \(records 1\)/);
+    // The station told the depot why it stopped: the depot's status raises the alarm.
+    const depot = await runCliAsync(['depot', 'status', '--url', url]);
+    expect(depot.stdout).toMatch(new RegExp(`^${name} .* +1 +\\d+ +1$`, 'm'));
+    expect(depot.stdout).toMatch(new RegExp(`^ALARM ${name}: REFUSED \\(reported .*\\): the depot said: record 5 of station .* does not match its hash`, 'm'));
+    const json = JSON.parse((await runCliAsync(['depot', 'status', '--url', url, '--json'])).stdout) as { report: { refusal: string; backlog: { records: number } } }[];
+    expect(json[0]?.report).toMatchObject({ refusal: expect.stringMatching(/does not match its hash/), backlog: { records: 1 } });
   });
 
   it('a credentials file other users can read is refused', async () => {

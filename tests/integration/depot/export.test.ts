@@ -1,14 +1,21 @@
 // `lockstep depot export` from a real PostgreSQL and `lockstep records verify` of the file offline:
 // every station's chain lines are byte for byte its own export's, a time range elides the records in
 // between, one station can be exported alone, and an edited, shortened or reordered file is refused.
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
-import { joinDepot } from '../../../src/main/depot/station-depot.ts';
+import { connectStation } from '../../../src/main/depot/station-client.ts';
+import { joinedCredentials, joinDepot } from '../../../src/main/depot/station-depot.ts';
+import { createDepotSync } from '../../../src/main/depot/sync.ts';
+import { openStationSource } from '../../../src/main/depot/station-source.ts';
 import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
 import { chainHash } from '../../../src/main/records/chain.ts';
 import { recordLineText } from '../../../src/main/records/export-line.ts';
+import { signUnfilteredHead } from '../../../src/main/records/signed-head.ts';
+import { identityOf } from '../../../src/main/records/station-identity.ts';
 import type { SignedHeadsOutcome } from '../../../src/main/records/depot-signed-heads.ts';
 import type { DepotVerifyOutcome } from '../../../src/shared/depot-export.ts';
 import { runCliAsync } from '../../lockstep-cli.ts';
@@ -17,6 +24,7 @@ import { createStationFixture, type StationFixture } from '../records/fixture.ts
 import { createDepot, POSTGRES_MISSING, registerStation } from './fixture.ts';
 
 let server: PostgresServer;
+let depot: Awaited<ReturnType<typeof createDepot>>;
 let url = '';
 const stations: { fixture: StationFixture; name: string }[] = [];
 /** The stations' clock: each handset is committed a minute after the one before. */
@@ -25,7 +33,7 @@ let clock = Date.parse('2026-12-01T08:00:00.000Z');
 beforeAll(async () => {
   if (POSTGRES_MISSING) return;
   server = await startPostgres();
-  const depot = await createDepot(server);
+  depot = await createDepot(server);
   url = server.url(depot.database);
   process.env.PGPASSWORD = server.adminPassword;
   for (const count of [4, 3]) {
@@ -66,7 +74,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     if (!first || !second) throw new Error('two stations expected');
     const file = join(first.fixture.dir, 'depot.jsonl');
     const lines = await exportTo(file);
-    expect(lines[0]).toBe('{"format":"lockstep-depot-export/1","type":"depot-export"}');
+    expect(lines[0]).toBe('{"format":"lockstep-depot-export/2","type":"depot-export"}');
     // A station's own unfiltered export, without its signed head, is its section of the depot export.
     const own = join(first.fixture.dir, 'own.jsonl');
     await first.fixture.records.export('jsonl', {}, own);
@@ -79,9 +87,19 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     expect(outcome.stations.map(({ station, keyFingerprint, headSeq }) => ({ station, keyFingerprint, headSeq }))).toEqual(
       [first, second].map(({ fixture, name }) => ({ station: name, keyFingerprint: fixture.records.identity.fingerprint, headSeq: fixture.records.log.head().seq })),
     );
+    // Each station signed the head its sync left at the depot: every record is covered by its signature.
+    expect(outcome.signatures).toEqual(
+      [first, second].map(({ fixture, name }) => ({
+        station: name,
+        publicKey: fixture.records.identity.publicKey,
+        signedHeadSeq: fixture.records.log.head().seq,
+        signedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown as string,
+        unsignedRecords: 0,
+      })),
+    );
     const text = await runCliAsync(['records', 'verify', file]);
     expect(text.stdout).toMatch(/^Intact depot export of depot_.*: 11 lines, 7 records, 2 station\(s\)/);
-    expect(text.stdout).toMatch(/The depot holds no station signature/);
+    expect(text.stdout).toMatch(new RegExp(`^  ${first.name}: signed by its registered key ${first.fixture.records.identity.publicKey.replaceAll('+', '\\+')} up to record 4 `, 'm'));
   });
 
   it('a time range keeps the records committed in it and elides the later ones; one station alone', async () => {
@@ -133,7 +151,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     expect(await check(() => moved)).toMatchObject({ intact: false, problem: 'inserted', line: lines.length - 1 });
   });
 
-  it("each station's own signed export proves its section; a depot chain rebuilt with an edited record verifies alone but not against the station's signature", async () => {
+  it("each station's own signed export proves its section; a depot chain rebuilt with an edited record is refused by the signed head it carries, and, stripped of it, by the station's own export", async () => {
     const [first, second] = stations;
     if (!first || !second) throw new Error('two stations expected');
     const file = join(first.fixture.dir, 'signed.jsonl');
@@ -181,7 +199,13 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     });
     const forgedFile = join(first.fixture.dir, 'forged.jsonl');
     writeFileSync(forgedFile, `${forged.join('\n')}\n`);
-    expect(await verify(forgedFile)).toMatchObject({ intact: true });
+    // The station's signed head in the depot export itself catches it.
+    expect(await verify(forgedFile)).toMatchObject({ intact: false, problem: 'edited', message: expect.stringMatching(/not the one the station signed .*: the chain was rebuilt/) });
+    // A forger who also drops the signed head gets a file that verifies, flagged NOT SIGNED; the station's own export catches it.
+    const unsigned = forged.map((line) => (line.includes('"type":"station-head"') && line.includes(`"station":"${first.name}"`) ? canonicalJson({ ...JSON.parse(line), publicKey: null, signedHead: null }) : line));
+    writeFileSync(forgedFile, `${unsigned.join('\n')}\n`);
+    expect(await verify(forgedFile)).toMatchObject({ intact: true, signatures: [{ station: first.name, publicKey: null, signedHeadSeq: 0, unsignedRecords: 4 }, { unsignedRecords: 0 }] });
+    expect((await runCliAsync(['records', 'verify', forgedFile])).stdout).toMatch(new RegExp(`^  ${first.name}: NOT SIGNED`, 'm'));
     const caught = await runCliAsync(['records', 'verify', forgedFile, '--station-export', own]);
     expect(caught.status).toBe(1);
     expect(caught.stderr).toMatch(new RegExp(`^NOT INTACT \\(edited\\): station ${first.name}: record \\d in the depot export is not the one the station signed`));
@@ -195,5 +219,106 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     stranger.cleanup();
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/NOT INTACT \(untrusted-key\): the station export .* is signed by the key [0-9a-f]{64}, which is no station's in the depot export/);
+  });
+
+  it("a chain rebuilt in the depot's tables by someone without the station's key is refused, and so is a head re-signed with another key", async () => {
+    const [, second] = stations;
+    if (!second) throw new Error('two stations expected');
+    const file = join(second.fixture.dir, 'rebuilt.jsonl');
+    // Someone with the administrator's access turns off the depot's triggers and rebuilds the second
+    // station's chain from record 2 on, with an edited serial: every hash and link is consistent again.
+    const admin = new pg.Client(depot.admin);
+    await admin.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query("SET LOCAL session_replication_role = 'replica'");
+      const held = await admin.query<{ seq: string; prev_hash: string; body: string }>(
+        'SELECT seq, prev_hash, body::text AS body FROM depot.records WHERE station = $1 ORDER BY seq',
+        [second.name],
+      );
+      let prevHash = held.rows[0]?.prev_hash ?? '';
+      for (const row of held.rows) {
+        const body = row.body.replace('EXP1-2', 'FORGED');
+        const hash = chainHash(prevHash, body);
+        await admin.query('UPDATE depot.records SET prev_hash = $3, hash = $4, body = $5::json WHERE station = $1 AND seq = $2', [second.name, row.seq, prevHash, hash, body]);
+        prevHash = hash;
+      }
+      await admin.query('COMMIT');
+      await exportTo(file);
+      expect(readFileSync(file, 'utf8')).toContain('FORGED');
+      expect(await verify(file)).toMatchObject({ intact: false, problem: 'edited', message: expect.stringMatching(/the chain was rebuilt/) });
+
+      // The forger rewrites the signed head's hash too: the station's signature no longer verifies.
+      await admin.query("SET session_replication_role = 'replica'");
+      await admin.query('UPDATE depot.signed_heads SET head_hash = $2 WHERE station = $1', [second.name, prevHash]);
+      await exportTo(file);
+      expect(await verify(file)).toMatchObject({ intact: false, problem: 'signature' });
+
+      // And signs it with a key of their own: not the key the station is registered with.
+      const forger = identityOf(generateKeyPairSync('ed25519').privateKey);
+      const head = signUnfilteredHead(forger, { seq: held.rows.length, hash: prevHash }, new Date());
+      await admin.query('UPDATE depot.signed_heads SET public_key = $2, signature = $3, signed_at = $4 WHERE station = $1', [
+        second.name,
+        forger.publicKey,
+        head.signature,
+        head.exportedAt,
+      ]);
+      await exportTo(file);
+      expect(await verify(file)).toMatchObject({ intact: false, problem: 'untrusted-key', message: expect.stringMatching(/is not the key the station is registered with/) });
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('a lockstep-depot-export/1 file (before signed heads) is verified by its own rules and said to hold no signature', async () => {
+    const [first] = stations;
+    if (!first) throw new Error('a station expected');
+    const file = join(first.fixture.dir, 'format1.jsonl');
+    const lines = await exportTo(file, '--station', first.name);
+    // Format 1 is format 2 without the station heads' key and signed head.
+    const older = lines.map((line) => {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      if (parsed.type === 'depot-export') return canonicalJson({ ...parsed, format: 'lockstep-depot-export/1' });
+      if (parsed.type !== 'station-head') return line;
+      const { publicKey: _publicKey, signedHead: _signedHead, ...v1 } = parsed;
+      return canonicalJson(v1);
+    });
+    writeFileSync(file, `${older.join('\n')}\n`);
+    expect(await verify(file)).toMatchObject({ intact: true, format: 'lockstep-depot-export/1', signatures: [] });
+    expect((await runCliAsync(['records', 'verify', file])).stdout).toMatch(/A lockstep-depot-export\/1 file holds no station signature/);
+    // A format 2 station head in a format 1 file is not one of its lines.
+    writeFileSync(file, `${[older[0], ...lines.slice(1)].join('\n')}\n`);
+    expect(await verify(file)).toMatchObject({ intact: false, problem: 'malformed' });
+  });
+
+  it("records the depot holds after a station's newest signed head are said to be not covered by its signature, until its next sync signs them", async () => {
+    const [first] = stations;
+    if (!first) throw new Error('a station expected');
+    clock += 60_000;
+    first.fixture.provision({ serial: 'EXP0-5', imei: null });
+    // Record 5 reaches the depot, but the pass ends before the station signs its head (as a cut connection would).
+    const credentials = await joinedCredentials(first.fixture.records.databasePath);
+    if (!credentials) throw new Error('joined credentials expected');
+    const client = await connectStation(credentials, 5_000);
+    const source = openStationSource(first.fixture.records.databasePath);
+    try {
+      expect(await client.ingestRecords(source.records(4, 10))).toBe(5);
+    } finally {
+      source.close();
+      await client.close();
+    }
+    const file = join(first.fixture.dir, 'tail.jsonl');
+    await exportTo(file, '--station', first.name);
+    expect(await verify(file)).toMatchObject({ intact: true, signatures: [{ station: first.name, signedHeadSeq: 4, unsignedRecords: 1 }] });
+    expect((await runCliAsync(['records', 'verify', file])).stdout).toMatch(/up to record 4 \(at .*\); 1 record\(s\) after it NOT covered by its signature/);
+
+    const sync = createDepotSync({ databasePath: first.fixture.records.databasePath, credentials });
+    try {
+      await sync.drain();
+    } finally {
+      await sync.stop();
+    }
+    await exportTo(file, '--station', first.name);
+    expect(await verify(file)).toMatchObject({ intact: true, signatures: [{ station: first.name, signedHeadSeq: 5, unsignedRecords: 0 }] });
   });
 });

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDepot } from '../../../src/main/depot/admin.ts';
 import { DEPOT_SCHEMA_VERSION, REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
+import { signUnfilteredHead } from '../../../src/main/records/signed-head.ts';
+import { identityOf } from '../../../src/main/records/station-identity.ts';
+import { generateKeyPairSync } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from '../../../src/main/records/chain.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
@@ -207,6 +210,50 @@ describe.skipIf(POSTGRES_MISSING)('the depot schema in a real PostgreSQL', () =>
       }
       const held = await client.query('SELECT hash FROM depot.records ORDER BY seq DESC LIMIT 1');
       expect(held.rows[0]?.hash).toBe(previous.hash);
+    });
+  });
+
+  describe('signed heads and station reports (migration 4)', () => {
+    it('takes a head signed by the registered key of a record the depot holds; refuses another key, an unheld head and any direct write', async () => {
+      const identity = identityOf(generateKeyPairSync('ed25519').privateKey);
+      const other = identityOf(generateKeyPairSync('ed25519').privateKey);
+      const station = await registerStation(server, depot, identity.fingerprint);
+      const client = await connectAsStation(station);
+      try {
+        const links = chain(2);
+        await ingest(client, identity.fingerprint, links);
+        const send = (head: ReturnType<typeof signUnfilteredHead>, key = identity.fingerprint) =>
+          client.query('SELECT depot.ingest_signed_head($1, $2, $3, $4, $5, $6, $7)', [
+            key, head.headSeq, head.headHash, head.exportedAt, head.format, head.stationPublicKey, head.signature,
+          ]);
+        const at = new Date('2026-12-05T09:00:00.000Z');
+        const head = signUnfilteredHead(identity, { seq: 2, hash: links[1]?.hash ?? '' }, at);
+        await send(head);
+        await send(head);
+        expect((await client.query('SELECT head_seq, head_hash, public_key FROM depot.signed_heads')).rows).toEqual([
+          { head_seq: '2', head_hash: head.headHash, public_key: identity.publicKey },
+        ]);
+        // Another key, even naming the registered fingerprint, is refused: PostgreSQL hashes the key itself.
+        expect((await refusal(send(signUnfilteredHead(other, { seq: 1, hash: links[0]?.hash ?? '' }, at)))).code).toBe(REFUSAL_CODES.wrongKey);
+        expect((await refusal(send(signUnfilteredHead(identity, { seq: 3, hash: links[1]?.hash ?? '' }, at)))).code).toBe(REFUSAL_CODES.headNotHeld);
+        expect((await refusal(client.query("INSERT INTO depot.station_reports (station, reported_at, backlog) VALUES ($1, now(), '{}')", [station.station]))).code).toBe('42501');
+        expect((await refusal(client.query('UPDATE depot.signed_heads SET signature = signature'))).code).toBe('42501');
+
+        const report = (refusalText: string | null) =>
+          client.query('SELECT depot.report_station($1, $2, $3, $4, $5, $6)', [identity.fingerprint, '{"records":3}', refusalText, 12, 0, '12 tags left; connect the depot']);
+        await report(null);
+        await report('the depot said: no');
+        const admin = new pg.Client(depot.admin);
+        await admin.connect();
+        try {
+          const held = await admin.query('SELECT backlog, refusal, tags_left, tag_warning FROM depot.station_reports WHERE station = $1', [station.station]);
+          expect(held.rows).toEqual([{ backlog: { records: 3 }, refusal: 'the depot said: no', tags_left: 12, tag_warning: '12 tags left; connect the depot' }]);
+        } finally {
+          await admin.end();
+        }
+      } finally {
+        await client.end();
+      }
     });
   });
 });

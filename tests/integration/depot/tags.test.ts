@@ -15,7 +15,8 @@ import { joinDepot } from '../../../src/main/depot/station-depot.ts';
 import { createDepotSync } from '../../../src/main/depot/sync.ts';
 import { createLabelStore } from '../../../src/main/labels/label-store.ts';
 import { createTagLeases } from '../../../src/main/records/tag-leases.ts';
-import type { DepotCredentials, TagLease } from '../../../src/shared/depot.ts';
+import type { DepotCredentials, DepotSyncState, TagLease } from '../../../src/shared/depot.ts';
+import { describeDepotState } from '../../../src/main/cli/depot-state.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
 import { createStationFixture, TECHNICIAN, type StationFixture } from '../records/fixture.ts';
 import { connectAsStation, createDepot, POSTGRES_MISSING, refusal, registerStation } from './fixture.ts';
@@ -164,6 +165,19 @@ describe.skipIf(POSTGRES_MISSING)('asset tags leased from a real PostgreSQL depo
     const first = provisionTagged(station, 18, 'OFF');
     expect(first).toEqual(Array.from({ length: 18 }, (_, i) => `D7-${String(i + 1).padStart(6, '0')}`));
     expect(unreachable.tags()).toEqual({ mode: 'depot', left: 12, pending: 0, pattern: 'D7-{seq:06}', warning: '12 tags left; connect the depot' });
+    // The depot state every front end shows carries it: the header's badge, lockstep provision's depot lines.
+    const offline = await new Promise<DepotSyncState>((resolve) => {
+      const worker = createDepotSync({
+        databasePath: station.records.databasePath,
+        credentials: { ...credentials, port: 1 },
+        settings: { timeoutMs: 2_000 },
+        onState: (state) => state.kind === 'offline' && resolve(state),
+      });
+      cleanups.push(() => worker.stop());
+      worker.start();
+    });
+    expect(offline.tagsLow).toEqual({ left: 12, pending: 0 });
+    expect(describeDepotState(offline)).toMatch(/^offline since \d\d:\d\d, backlog \d+: cannot reach the depot.*; 12 tags left; connect the depot$/s);
 
     const rest = provisionTagged(station, 14, 'OUT');
     expect(rest.slice(0, 12)).toEqual(Array.from({ length: 12 }, (_, i) => `D7-${String(i + 19).padStart(6, '0')}`));

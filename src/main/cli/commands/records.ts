@@ -141,7 +141,10 @@ async function verify(positionals: readonly string[], values: Values, io: CliIo)
  */
 async function verifyDepot(file: string, values: Values, io: CliIo): Promise<number> {
   if (values['station-key'] !== undefined) {
-    throw new CliError('a depot export carries no station signature to pin a key to; give the stations\' own signed exports with --station-export FILE.', EXIT_USAGE);
+    throw new CliError(
+      "a depot export carries each station's key, checked against the fingerprint it was registered with; to pin a station's key, give its own signed export with --station-export FILE.",
+      EXIT_USAGE,
+    );
   }
   const outcome = await verifyDepotExport(file);
   const stationExports = values['station-export'] ?? [];
