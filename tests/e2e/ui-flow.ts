@@ -78,6 +78,9 @@ const PROFILE_NAMES = ['kestrel-k2', 'lockstep-ref'].map(
   (id) => (JSON.parse(readFileSync(resolve(import.meta.dirname, `../../resources/profiles/${id}.json`), 'utf8')) as { name: string }).name,
 );
 
+/** Commands an operator types as they are, which the UI quotes in every language (the Settings depot hint). */
+const COMMANDS = ['lockstep depot add-station'];
+
 /**
  * English on a page that speaks another language: the English of a UI string whose translation differs (split
  * at its placeholders, whole words), and any run of three or more English words, such as a station's sentence
@@ -86,7 +89,7 @@ const PROFILE_NAMES = ['kestrel-k2', 'lockstep-ref'].map(
  * (a serial, a handset's refusal, a name) are not the UI's to translate.
  */
 export async function untranslated(page: Page, language: keyof typeof LANGUAGE_MESSAGES, data: readonly string[] = []): Promise<string[]> {
-  data = [...data, ...PROFILE_NAMES];
+  data = [...data, ...PROFILE_NAMES, ...COMMANDS];
   if (language === 'en') return [];
   const translated = LANGUAGE_MESSAGES[language];
   const fragments = new Set<string>();
