@@ -21,7 +21,7 @@ import { GENESIS_HASH, linkBreak, type ChainLink } from './chain.ts';
 import { readLines } from './line-reader.ts';
 import type { Break } from './verify-chain-head.ts';
 import { checkSectionSignature } from './verify-depot-signature.ts';
-import { checkChainLine, failure, MAX_LINE_BYTES, notAsWritten } from './verify-export.ts';
+import { checkChainLine, failure, jsonOfLine, MAX_LINE_BYTES, notAsWritten } from './verify-export.ts';
 
 type Parsed =
   | { readonly kind: 'chain'; readonly value: Parameters<typeof checkChainLine>[0] }
@@ -36,13 +36,9 @@ function schemasOf(format: DepotExportFormat | null) {
 }
 
 function parse(text: string, line: number, format: DepotExportFormat | null): Break | Parsed {
-  if (text.startsWith('\uFEFF')) return { line, problem: 'edited', message: 'starts with a byte-order mark (EF BB BF), which Lockstep never writes: the file was edited.' };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { line, problem: 'malformed', message: 'is not valid JSON: the file was edited or damaged.' };
-  }
+  const read = jsonOfLine(text, line);
+  if (!('json' in read)) return read;
+  const { json } = read;
   const type = (json as { type?: unknown } | null)?.type;
   const schemas = schemasOf(format);
   const schema = type === 'record' ? recordLineSchemaFor(json) : typeof type === 'string' && Object.hasOwn(schemas, type) ? schemas[type as keyof typeof schemas] : null;

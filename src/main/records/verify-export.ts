@@ -73,17 +73,23 @@ function claimedSeq(text: string): unknown {
 type ExportLine = z.infer<ReturnType<typeof recordLineSchemaFor>> | ElidedLine | ChainHeadLine;
 
 /** Checks 3 to 5 of one line: no byte-order mark, JSON, the schema of its line type and record format. */
-function parseLine(text: string, line: number): Break | { readonly value: ExportLine } {
+/** A line's JSON value, or why it has none; the first step of reading a line of any export. */
+export function jsonOfLine(text: string, line: number): Break | { readonly json: unknown } {
   // Re-saving the export "as UTF-8 with BOM" in an editor adds exactly these bytes: name them, not just "not JSON".
   if (text.startsWith('\uFEFF')) {
     return { line, problem: 'edited', message: 'starts with a byte-order mark (EF BB BF), which the station never writes: the file was edited or re-saved by an editor.' };
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { json: JSON.parse(text) as unknown };
   } catch {
     return { line, problem: 'malformed', message: 'is not valid JSON: the file was edited or damaged.' };
   }
+}
+
+function parseLine(text: string, line: number): Break | { readonly value: ExportLine } {
+  const read = jsonOfLine(text, line);
+  if (!('json' in read)) return read;
+  const { json } = read;
   const type = (json as { type?: unknown } | null)?.type;
   const schema = type === 'record' ? recordLineSchemaFor(json) : type === 'elided' ? elidedLineSchema : type === 'chain-head' ? chainHeadLineSchema : null;
   const parsed = schema?.safeParse(json);
