@@ -6,35 +6,27 @@
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { readRefusal } from '../../../src/main/depot/station-depot.ts';
 import { createDepotSync, type DepotSync } from '../../../src/main/depot/sync.ts';
 import { DEPOT_STREAMS, type DepotCredentials, type DepotStream, type DepotSyncState } from '../../../src/shared/depot.ts';
 import { runCliAsync, spawnCli } from '../../lockstep-cli.ts';
 import { startDropProxy } from '../../support/drop-proxy.ts';
-import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
 import { createStationFixture, recordFor, type StationFixture } from '../records/fixture.ts';
-import { createDepot, POSTGRES_MISSING, registerStation } from './fixture.ts';
+import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation } from './fixture.ts';
 
-let server: PostgresServer;
 let depot: Awaited<ReturnType<typeof createDepot>>;
 let admin: pg.Client | null = null;
-const cleanups: (() => unknown)[] = [];
+const { server: pgServer, cleanups } = postgresPerFile();
 
 beforeAll(async () => {
   if (POSTGRES_MISSING) return;
-  server = await startPostgres();
-  depot = await createDepot(server);
+  depot = await createDepot(pgServer());
 }, 120_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 afterAll(async () => {
   await admin?.end().catch(() => undefined);
-  server?.destroy();
 });
 
 /** The administrator's connection, opened again when the depot was restarted under it. */
@@ -61,7 +53,7 @@ async function stationInDepot(handsets: number): Promise<{ station: StationFixtu
   const station = createStationFixture({ deviceCap: Math.max(500, handsets) });
   cleanups.push(() => station.cleanup());
   for (let i = 1; i <= handsets; i += 1) station.provision({ serial: `SN${String(i).padStart(5, '0')}`, imei: null });
-  return { station, credentials: await registerStation(server, depot, station.records.identity.fingerprint) };
+  return { station, credentials: await registerStation(pgServer(), depot, station.records.identity.fingerprint) };
 }
 
 /** A large backlog quickly: `count` records, each committed as the pipeline commits one (no step events). */
@@ -180,7 +172,7 @@ describe.skipIf(POSTGRES_MISSING)('the sync under faults, against a real Postgre
 
   it.each([1, 2, 3])('a proxy dropping the connection at random points (seed %i): the sync converges, every row held exactly once, nothing refused', async (seed) => {
     const { station, credentials } = await stationInDepot(60);
-    const proxy = await startDropProxy({ target: { host: server.host, port: server.port }, seed, upstreamBytes: 40_000, downstreamBytes: 3_000 });
+    const proxy = await startDropProxy({ target: { host: pgServer().host, port: pgServer().port }, seed, upstreamBytes: 40_000, downstreamBytes: 3_000 });
     cleanups.push(() => proxy.close());
     const states: DepotSyncState[] = [];
     const sync: DepotSync = createDepotSync({
@@ -224,7 +216,7 @@ describe.skipIf(POSTGRES_MISSING)('the sync under faults, against a real Postgre
         // The crash lands while the next batch of the upload is on its way.
         if (killedAt < 0 && held >= 1_000 && held < 5_000) {
           killedAt = held;
-          server.stop('immediate');
+          pgServer().stop('immediate');
         }
       },
     });
@@ -233,7 +225,7 @@ describe.skipIf(POSTGRES_MISSING)('the sync under faults, against a real Postgre
     await until(() => sync.state().kind === 'offline', 'the sync to find the depot gone');
     expect(killedAt).toBeGreaterThanOrEqual(1_000);
     expect(killedAt).toBeLessThan(5_000);
-    server.start();
+    pgServer().start();
     await until(() => sync.state().kind === 'connected' && sync.heads()?.records === 5_000, 'the backlog to drain after the restart');
     expect(states.filter((state) => state.kind === 'refused')).toEqual([]);
     await expectSameJournal(station, credentials.station);

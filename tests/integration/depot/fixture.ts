@@ -4,11 +4,37 @@ import pg from 'pg';
 import { addStation, initDepot } from '../../../src/main/depot/admin.ts';
 import { stationConnection } from '../../../src/main/depot/connection.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
-import { postgresUnavailable, type PostgresServer } from '../../support/postgres-server.ts';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { postgresUnavailable, startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
 import { suiteSkipReason } from '../../support/tools.ts';
 
 /** Why these tests cannot run here (they then skip, saying so; in CI they fail), or null. */
 export const POSTGRES_MISSING = suiteSkipReason(postgresUnavailable());
+
+/**
+ * One throwaway PostgreSQL for a test file: started before its tests (unless POSTGRES_MISSING), removed
+ * after them. What a test pushes onto `cleanups` runs after it, last first. A file's own hooks registered
+ * after this call run after its start and before its removal.
+ */
+export function postgresPerFile(): { readonly server: () => PostgresServer; readonly cleanups: (() => unknown)[] } {
+  let server: PostgresServer | undefined;
+  const cleanups: (() => unknown)[] = [];
+  beforeAll(async () => {
+    if (POSTGRES_MISSING) return;
+    server = await startPostgres();
+  }, 120_000);
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(() => server?.destroy());
+  return {
+    server: () => {
+      if (!server) throw new Error('the test PostgreSQL is not running');
+      return server;
+    },
+    cleanups,
+  };
+}
 
 let databases = 0;
 

@@ -3,30 +3,17 @@
 // station refuses changes made locally; a disabled operator is refused once the station has synced;
 // an offline station signs operators in from its copy only within the age the depot allows.
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { changeDepotOperator, depotOfflineSignIn, depotOperatorChanges, depotOperators } from '../../../src/main/depot/operators-admin.ts';
 import { joinDepot } from '../../../src/main/depot/station-depot.ts';
 import { createDepotSync } from '../../../src/main/depot/sync.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
-import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
 import { ADMIN, createStationFixture, type StationFixture } from '../records/fixture.ts';
-import { connectAsStation, createDepot, POSTGRES_MISSING, refusal, registerStation } from './fixture.ts';
+import { connectAsStation, createDepot, POSTGRES_MISSING, postgresPerFile, refusal, registerStation } from './fixture.ts';
 
-let server: PostgresServer;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  if (POSTGRES_MISSING) return;
-  server = await startPostgres();
-}, 120_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(() => server?.destroy());
+const { server: pgServer, cleanups } = postgresPerFile();
 
 type Depot = Awaited<ReturnType<typeof createDepot>>;
 
@@ -35,7 +22,7 @@ const NEWCOMER = { id: 'tech.okafor', pin: '13572468' } as const;
 
 /** A depot whose administrator has added an admin and a technician. */
 async function depotWithOperators(): Promise<Depot> {
-  const depot = await createDepot(server);
+  const depot = await createDepot(pgServer());
   await changeDepotOperator(depot.admin, { change: 'added', id: DEPOT_ADMIN.id, displayName: 'Depot Admin', role: 'admin', pin: DEPOT_ADMIN.pin });
   await changeDepotOperator(depot.admin, { change: 'added', id: NEWCOMER.id, displayName: 'C. Okafor', role: 'technician', pin: NEWCOMER.pin });
   return depot;
@@ -45,7 +32,7 @@ async function depotWithOperators(): Promise<Depot> {
 async function joinedStation(depot: Depot, clock: { at: number }): Promise<{ station: StationFixture; credentials: DepotCredentials }> {
   const station = createStationFixture({ now: () => new Date(clock.at) });
   cleanups.push(() => station.cleanup());
-  const credentials = await registerStation(server, depot, station.records.identity.fingerprint);
+  const credentials = await registerStation(pgServer(), depot, station.records.identity.fingerprint);
   const credentialsPath = join(station.dir, 'handed-over.json');
   await writeCredentialsFile(credentialsPath, credentials);
   await joinDepot({ databasePath: station.records.databasePath, credentialsPath, stationFingerprint: station.records.identity.fingerprint });
@@ -134,7 +121,7 @@ describe.skipIf(POSTGRES_MISSING)('operators managed at a real PostgreSQL depot'
   });
 
   it('a station whose depot has no operators yet keeps managing its own', async () => {
-    const depot = await createDepot(server);
+    const depot = await createDepot(pgServer());
     const clock = { at: Date.now() };
     const { station } = await joinedStation(depot, clock);
     const added = station.records.operators.add(ADMIN, { id: 'tech.local', displayName: 'Local', role: 'technician', pin: '11112222' });
@@ -142,14 +129,14 @@ describe.skipIf(POSTGRES_MISSING)('operators managed at a real PostgreSQL depot'
   });
 
   it("an operator the depot adds under an id the station already uses for someone else is a clash: nothing is applied, records still flow, the reason is shown", async () => {
-    const depot = await createDepot(server);
+    const depot = await createDepot(pgServer());
     // The depot's administrator adds someone else under the station's admin's id.
     await changeDepotOperator(depot.admin, { change: 'added', id: ADMIN.id, displayName: 'Another Person', role: 'admin', pin: '86420975' });
     const clock = { at: Date.now() };
     const station = createStationFixture({ now: () => new Date(clock.at) });
     cleanups.push(() => station.cleanup());
     station.provision({ serial: 'CLASH001', imei: null });
-    const credentials = await registerStation(server, depot, station.records.identity.fingerprint);
+    const credentials = await registerStation(pgServer(), depot, station.records.identity.fingerprint);
     const sync = createDepotSync({ databasePath: station.records.databasePath, credentials, now: () => new Date(clock.at) });
     cleanups.push(() => sync.stop());
     await expect(sync.drain()).rejects.toThrow(/operators cannot be applied on this station: operator admin exists on this station and the depot added another/);
@@ -169,7 +156,7 @@ describe.skipIf(POSTGRES_MISSING)('operators managed at a real PostgreSQL depot'
     await expect(changeDepotOperator(depot.admin, { change: 'disabled', id: DEPOT_ADMIN.id })).rejects.toMatchObject({ code: REFUSAL_CODES.lastAdmin });
     await expect(changeDepotOperator(depot.admin, { change: 'added', id: 'x', displayName: 'X', role: 'admin', pin: '12121212' })).rejects.toThrow(/operator id/);
 
-    const credentials = await registerStation(server, depot, 'cd'.repeat(32));
+    const credentials = await registerStation(pgServer(), depot, 'cd'.repeat(32));
     const station = await connectAsStation(credentials);
     cleanups.push(() => station.end());
     const hash = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -7,31 +7,22 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src/main/api/dispatch.ts';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { openStation } from '../../../src/main/station/open-station.ts';
 import type { DepotSyncState } from '../../../src/shared/depot.ts';
 import { ADMIN, TECHNICIAN } from '../../depot-operators.ts';
-import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
 import { createStationFixture } from '../records/fixture.ts';
-import { createDepot, POSTGRES_MISSING, registerStation } from './fixture.ts';
+import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation } from './fixture.ts';
 
-let server: PostgresServer;
 let depot: Awaited<ReturnType<typeof createDepot>>;
-const cleanups: (() => unknown)[] = [];
+const { server: pgServer, cleanups } = postgresPerFile();
 
 beforeAll(async () => {
   if (POSTGRES_MISSING) return;
-  server = await startPostgres();
-  depot = await createDepot(server);
+  depot = await createDepot(pgServer());
 }, 120_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(() => server?.destroy());
 
 /** A station data folder holding `handsets` records and the test operators, opened as the window opens it. */
 async function openedStation(handsets: number) {
@@ -61,11 +52,11 @@ describe.skipIf(POSTGRES_MISSING)('Settings → Depot: joining from the station 
     cleanups.push(station.subscribe('depot.state', (state) => states.push(state)));
     expect(await station['depot.state'](undefined)).toBeNull();
 
-    const credentials = await registerStation(server, depot, fingerprint);
+    const credentials = await registerStation(pgServer(), depot, fingerprint);
     const good = join(dir, 'good.credentials.json');
     await writeCredentialsFile(good, credentials);
     const foreign = join(dir, 'foreign.credentials.json');
-    await writeCredentialsFile(foreign, await registerStation(server, depot, otherStationFingerprint()));
+    await writeCredentialsFile(foreign, await registerStation(pgServer(), depot, otherStationFingerprint()));
     const readable = join(dir, 'readable.credentials.json');
     await writeCredentialsFile(readable, credentials);
     chmodSync(readable, 0o644);
@@ -104,7 +95,7 @@ describe.skipIf(POSTGRES_MISSING)('Settings → Depot: joining from the station 
   it('a depot that refuses the station, and one that cannot be reached, are refused with their own codes and the depot words', async () => {
     const { dir, fingerprint, station } = await openedStation(1);
     await station['session.signIn'](ADMIN);
-    const credentials = await registerStation(server, depot, fingerprint);
+    const credentials = await registerStation(pgServer(), depot, fingerprint);
     const wrongPassword = join(dir, 'wrong-password.credentials.json');
     await writeCredentialsFile(wrongPassword, { ...credentials, password: `${credentials.password}x` });
     expect(await dispatch(station, 'depot.join', { credentialsPath: wrongPassword })).toMatchObject({

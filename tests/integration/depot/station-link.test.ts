@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
 import { describeDepotState } from '../../../src/main/cli/depot-state.ts';
 import { LiveTable } from '../../../src/main/cli/live-table.ts';
@@ -18,24 +18,15 @@ import type { DepotSyncState } from '../../../src/shared/depot.ts';
 import type { PipelineSnapshot } from '../../../src/shared/pipeline.ts';
 import { addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 import { runCliAsync } from '../../lockstep-cli.ts';
-import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
-import { createDepot, POSTGRES_MISSING, registerStation } from './fixture.ts';
+import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation } from './fixture.ts';
 
-let server: PostgresServer;
 let depot: Awaited<ReturnType<typeof createDepot>>;
-const cleanups: (() => unknown)[] = [];
+const { server: pgServer, cleanups } = postgresPerFile();
 
 beforeAll(async () => {
   if (POSTGRES_MISSING) return;
-  server = await startPostgres();
-  depot = await createDepot(server);
+  depot = await createDepot(pgServer());
 }, 120_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(() => server?.destroy());
 
 /** A station data folder (with the test operators, or none), registered at the depot and joined to it. */
 async function joinedStation(operators: boolean): Promise<{ dir: string; databasePath: string; station: string }> {
@@ -45,7 +36,7 @@ async function joinedStation(operators: boolean): Promise<{ dir: string; databas
   if (operators) addDepotOperators(records);
   const { databasePath, identity } = records;
   records.close();
-  const credentials = await registerStation(server, depot, identity.fingerprint);
+  const credentials = await registerStation(pgServer(), depot, identity.fingerprint);
   const credentialsPath = join(dir, 'handed-over.json');
   await writeCredentialsFile(credentialsPath, credentials);
   await joinDepot({ databasePath, credentialsPath, stationFingerprint: identity.fingerprint });
@@ -97,8 +88,8 @@ describe.skipIf(POSTGRES_MISSING)('the depot link started by the station and by 
     const stopStates = station.subscribe('depot.state', (state) => states.push(state));
     cleanups.push(stopStates);
     await until(() => states.at(-1)?.kind === 'connected', 'the link to connect');
-    server.stop('fast');
-    cleanups.push(() => server.start());
+    pgServer().stop('fast');
+    cleanups.push(() => pgServer().start());
     await until(() => states.at(-1)?.kind === 'offline', 'the link to find the depot gone');
 
     let snapshot: PipelineSnapshot | null = null;
@@ -127,7 +118,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot link started by the station and by 
     expect(offline?.kind === 'offline' && firstOffline?.kind === 'offline' && offline.since).toBe(firstOffline?.kind === 'offline' && firstOffline.since);
 
     cleanups.pop();
-    server.start();
+    pgServer().start();
     await until(() => {
       const last = states.at(-1);
       return last?.kind === 'connected' && last.backlog === 0;
@@ -150,8 +141,8 @@ describe.skipIf(POSTGRES_MISSING)('the depot link started by the station and by 
   it('lockstep provision --json with the depot stopped: the batch finishes, stdout stays JSON with the depot state offline, stderr says so', async () => {
     // No operators: the demo run adds its own.
     const { dir, databasePath, station: name } = await joinedStation(false);
-    server.stop('fast');
-    cleanups.push(() => server.start());
+    pgServer().stop('fast');
+    cleanups.push(() => pgServer().start());
     const run = await runCliAsync(['provision', '--sim', '2', '--db', databasePath, '--data', dir, '--json']);
     expect(run.stderr).toMatch(/^depot: offline since \d\d:\d\d, backlog \d+: cannot reach the depot/m);
     expect(run.status).toBe(0);
@@ -165,7 +156,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot link started by the station and by 
     expect(await depotRecords(name).catch(() => null)).toBeNull();
 
     cleanups.pop();
-    server.start();
+    pgServer().start();
     const sync = await runCliAsync(['depot', 'sync', '--db', databasePath, '--once']);
     expect(sync.status).toBe(0);
     expect(await depotRecords(name)).toEqual(localRecords(databasePath));

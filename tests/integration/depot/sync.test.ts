@@ -6,7 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { connectStation } from '../../../src/main/depot/station-client.ts';
@@ -14,31 +14,23 @@ import { DEPOT_CREDENTIALS_FILE, joinDepot, readRefusal } from '../../../src/mai
 import { openStationSource } from '../../../src/main/depot/station-source.ts';
 import { createDepotSync, type DepotSync } from '../../../src/main/depot/sync.ts';
 import type { DepotCredentials, DepotSyncState } from '../../../src/shared/depot.ts';
-import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
 import { createStationFixture, type StationFixture } from '../records/fixture.ts';
-import { createDepot, POSTGRES_MISSING, registerStation } from './fixture.ts';
+import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation } from './fixture.ts';
 
-let server: PostgresServer;
 let depot: Awaited<ReturnType<typeof createDepot>>;
 let admin: pg.Client;
-const cleanups: (() => unknown)[] = [];
+const { server: pgServer, cleanups } = postgresPerFile();
 
 beforeAll(async () => {
   if (POSTGRES_MISSING) return;
-  server = await startPostgres();
-  depot = await createDepot(server);
+  depot = await createDepot(pgServer());
   admin = new pg.Client(depot.admin);
   admin.on('error', () => undefined);
   await admin.connect();
 }, 120_000);
 
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 afterAll(async () => {
   await admin?.end().catch(() => undefined);
-  server?.destroy();
 });
 
 /** A station with `handsets` provisioned, registered at the depot, its credentials file written. */
@@ -46,7 +38,7 @@ async function stationInDepot(handsets: number): Promise<{ station: StationFixtu
   const station = createStationFixture();
   cleanups.push(() => station.cleanup());
   for (let i = 1; i <= handsets; i += 1) station.provision({ serial: `SN${String(i).padStart(5, '0')}`, imei: null });
-  const credentials = await registerStation(server, depot, station.records.identity.fingerprint);
+  const credentials = await registerStation(pgServer(), depot, station.records.identity.fingerprint);
   const credentialsPath = join(station.dir, 'handed-over.json');
   await writeCredentialsFile(credentialsPath, credentials);
   return { station, credentials, credentialsPath };
@@ -162,7 +154,7 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
         // Stop the depot once the first records are in and more are still to come.
         if (stoppedAt < 0 && acknowledged >= 5 && acknowledged < 30) {
           stoppedAt = acknowledged;
-          server.stop(mode);
+          pgServer().stop(mode);
         }
       },
     });
@@ -177,7 +169,7 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
       const offline = sync.state();
       return offline.kind === 'offline' && offline.backlog >= 40 - stoppedAt;
     }, 'the offline state to count the new records');
-    server.start();
+    pgServer().start();
     await until(() => sync.state().kind === 'connected' && sync.heads()?.records === 40, 'the backlog to drain');
     const held = await depotRecords(credentials.station);
     expect(held).toEqual(localRecords(station));

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { depotOverview, depotTagSettings } from '../../../src/main/depot/admin.ts';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
@@ -17,29 +17,16 @@ import { createLabelStore } from '../../../src/main/labels/label-store.ts';
 import { createTagLeases } from '../../../src/main/records/tag-leases.ts';
 import type { DepotCredentials, DepotSyncState, TagLease } from '../../../src/shared/depot.ts';
 import { describeDepotState } from '../../../src/main/cli/depot-state.ts';
-import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
 import { createStationFixture, TECHNICIAN, type StationFixture } from '../records/fixture.ts';
-import { connectAsStation, createDepot, POSTGRES_MISSING, refusal, registerStation } from './fixture.ts';
+import { connectAsStation, createDepot, POSTGRES_MISSING, postgresPerFile, refusal, registerStation } from './fixture.ts';
 
-let server: PostgresServer;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  if (POSTGRES_MISSING) return;
-  server = await startPostgres();
-}, 120_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(() => server?.destroy());
+const { server: pgServer, cleanups } = postgresPerFile();
 
 type Depot = Awaited<ReturnType<typeof createDepot>>;
 
 /** A depot of its own (tag numbers are depot-wide), granting leases of `leaseSize` numbers. */
 async function depotWithLeases(leaseSize: number, pattern = 'D7-{seq:06}'): Promise<Depot> {
-  const depot = await createDepot(server);
+  const depot = await createDepot(pgServer());
   await depotTagSettings(depot.admin, { pattern, leaseSize });
   return depot;
 }
@@ -48,7 +35,7 @@ async function depotWithLeases(leaseSize: number, pattern = 'D7-{seq:06}'): Prom
 async function joinedStation(depot: Depot, tagTopUpBelow: number): Promise<{ station: StationFixture; credentials: DepotCredentials }> {
   const station = createStationFixture({ assetTagPattern: 'LS-{yyyy}-{seq:06}' });
   cleanups.push(() => station.cleanup());
-  const credentials = await registerStation(server, depot, station.records.identity.fingerprint);
+  const credentials = await registerStation(pgServer(), depot, station.records.identity.fingerprint);
   const credentialsPath = join(station.dir, 'handed-over.json');
   await writeCredentialsFile(credentialsPath, credentials);
   await joinDepot({ databasePath: station.records.databasePath, credentialsPath, stationFingerprint: station.records.identity.fingerprint, settings: { tagTopUpBelow } });
@@ -89,7 +76,7 @@ describe.skipIf(POSTGRES_MISSING)('asset tags leased from a real PostgreSQL depo
     const depot = await depotWithLeases(7);
     const stations = await Promise.all([1, 2, 3].map(async () => {
       const key = randomBytes(32).toString('hex');
-      return { key, credentials: await registerStation(server, depot, key) };
+      return { key, credentials: await registerStation(pgServer(), depot, key) };
     }));
     const leases = await Promise.all(
       stations.map(async ({ credentials }) => {
@@ -239,7 +226,7 @@ describe.skipIf(POSTGRES_MISSING)('asset tags leased from a real PostgreSQL depo
   it("PostgreSQL refuses a number twice, a tag twice, a tag from another station's lease, and a station writing leases itself", async () => {
     const depot = await depotWithLeases(5, 'G-{seq:03}');
     const keys = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
-    const [alpha, beta] = await Promise.all(keys.map((key) => registerStation(server, depot, key)));
+    const [alpha, beta] = await Promise.all(keys.map((key) => registerStation(pgServer(), depot, key)));
     const alphaClient = await connectStation(alpha as DepotCredentials, 10_000);
     const betaClient = await connectStation(beta as DepotCredentials, 10_000);
     cleanups.push(() => alphaClient.close(), () => betaClient.close());
