@@ -5,9 +5,8 @@
 // an invalid IMEI: the repair bench; a camera the burned fuse should have disabled: an alarm, quarantined.
 import type { Locator, Page } from '@playwright/test';
 import type { RecordList } from '../../src/shared/api.ts';
-import { SUPERVISOR, TECHNICIAN } from './depot.ts';
-import { attachStation, depotPerTest, expect, uiTest as test } from './fixtures.ts';
-import { fill, LANGUAGE_MESSAGES, untranslated, type Messages } from './ui-flow.ts';
+import { depotPerTest, expect, uiTest as test } from './fixtures.ts';
+import { fill, LANGUAGE_LOCALES, LANGUAGE_MESSAGES, openAuthorisedBatch, untranslated, type Messages } from './ui-flow.ts';
 
 const DEVICES = [
   { serial: 'CHKRETRY1', faults: [{ kind: 'fail', on: 'at', command: 'AT+CGSN', message: '+CME ERROR: 10', times: 1 }] },
@@ -39,10 +38,7 @@ async function expectOneAction(page: Page, m: Messages, card: Locator, position:
   await detail.getByRole('button', { name: m.common.close }).click();
 }
 
-for (const [language, locale] of [
-  ['en', 'en-GB'],
-  ['zh-CN', 'zh-CN'],
-] as const) {
+for (const [language, locale] of LANGUAGE_LOCALES) {
   test.describe(`in ${language}`, () => {
     test.use({ locale });
 
@@ -50,11 +46,7 @@ for (const [language, locale] of [
       const m = LANGUAGE_MESSAGES[language];
       const depot = await openDepot({ devices: DEVICES, timing: TIMING });
       const { station } = depot;
-      await station['session.signIn'](TECHNICIAN);
-      await station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: DEVICES.length });
-      await station['batch.authorise']({ supervisor: SUPERVISOR, deviceCap: DEVICES.length });
-      await attachStation(page, station);
-      await page.goto(rendererUrl);
+      await openAuthorisedBatch(page, depot, rendererUrl, DEVICES.length);
       const grid = page.getByRole('list', { name: m.grid.slots });
       const cardOf = (serial: string): Locator => grid.getByRole('article').filter({ hasText: serial });
 

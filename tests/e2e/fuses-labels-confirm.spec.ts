@@ -5,7 +5,7 @@
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
 import { SUPERVISOR, TECHNICIAN, ADMIN } from './depot.ts';
 import { depotPerTest, expect, uiTest as test } from './fixtures.ts';
-import { expectFocusTrapped, fill, LANGUAGE_MESSAGES, openSignedIn, shoot, signIn, untranslated, type Messages } from './ui-flow.ts';
+import { expectFocusTrapped, fill, LANGUAGE_LOCALES, LANGUAGE_MESSAGES, type Messages, openSignedIn, shoot, signIn, untranslated } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 40_000_000, flashBytesPerSecond: 80_000_000, rebootMs: 1_000 };
 const DEVICES = [
@@ -21,10 +21,7 @@ const openDepot = depotPerTest();
 /** A fuse as the UI names it: its code, and what it does in words. */
 const named = (m: Messages, code: keyof Messages['fuseWords']): string => fill(m.fuseNamed, { code, words: m.fuseWords[code] });
 
-for (const [language, locale] of [
-  ['en', 'en-GB'],
-  ['zh-CN', 'zh-CN'],
-] as const) {
+for (const [language, locale] of LANGUAGE_LOCALES) {
   test.describe(`in ${language}`, () => {
     test.use({ locale });
 

@@ -4,9 +4,8 @@
 // and buttons are in its card; an 8-port hub fits one 1366x768 screen and a 16-port hub one 1920x1080.
 import type { Page } from '@playwright/test';
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
-import { SUPERVISOR, TECHNICIAN } from './depot.ts';
-import { attachStation, expect, uiTest as test, depotPerTest } from './fixtures.ts';
-import { accessibilityViolations, LANGUAGE_MESSAGES } from './ui-flow.ts';
+import { expect, uiTest as test, depotPerTest } from './fixtures.ts';
+import { accessibilityViolations, LANGUAGE_MESSAGES, openAuthorisedBatch } from './ui-flow.ts';
 
 const TIMING = { linkBytesPerSecond: 0, flashBytesPerSecond: 0, rebootMs: 300 };
 const SCREENS = { laptop: { width: 1366, height: 768 }, desktop: { width: 1920, height: 1080 } } as const;
@@ -73,11 +72,7 @@ test('hubs of 8, 16 and 32 ports with failures: every card whole, its failure an
   const healthy = Array.from({ length: largest - FAILING.length }, (_, index) => ({ serial: `GRID${String(index + 1).padStart(2, '0')}` }));
   const depot = await openDepot({ devices: [...FAILING, ...healthy], timing: TIMING });
   const { station } = depot;
-  await station['session.signIn'](TECHNICIAN);
-  await station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: largest, parallel: largest });
-  await station['batch.authorise']({ supervisor: SUPERVISOR, deviceCap: largest });
-  await attachStation(page, station);
-  await page.goto(rendererUrl);
+  await openAuthorisedBatch(page, depot, rendererUrl, largest, largest);
   const grid = page.getByRole('list', { name: m.grid.slots });
   const failures = grid.getByRole('article').filter({ has: page.locator('.reason') });
 

@@ -5,9 +5,8 @@
 // handset's detail keep the alarm as a quarantine too.
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
 import type { RecordList } from '../../src/shared/api.ts';
-import { SUPERVISOR, TECHNICIAN } from './depot.ts';
-import { attachStation, depotPerTest, expect, uiTest as test } from './fixtures.ts';
-import { escapeRegExp, fill, LANGUAGE_MESSAGES, shoot, untranslated } from './ui-flow.ts';
+import { depotPerTest, expect, uiTest as test } from './fixtures.ts';
+import { escapeRegExp, fill, LANGUAGE_LOCALES, LANGUAGE_MESSAGES, openAuthorisedBatch, shoot, untranslated } from './ui-flow.ts';
 
 const ALARM = 'FUSEALARM';
 const DEVICES = [{ serial: 'QGOOD001' }, { serial: ALARM, faults: [{ kind: 'fuse-readback', bank: 3, word: 0, clearBits: 32 }] }];
@@ -18,10 +17,7 @@ test.describe.configure({ timeout: 120_000 });
 
 const openDepot = depotPerTest();
 
-for (const [language, locale] of [
-  ['en', 'en-GB'],
-  ['zh-CN', 'zh-CN'],
-] as const) {
+for (const [language, locale] of LANGUAGE_LOCALES) {
   test.describe(`in ${language}`, () => {
     test.use({ locale });
 
@@ -29,11 +25,7 @@ for (const [language, locale] of [
       const m = LANGUAGE_MESSAGES[language];
       const depot = await openDepot({ devices: DEVICES, timing: TIMING });
       const { station } = depot;
-      await station['session.signIn'](TECHNICIAN);
-      await station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: DEVICES.length });
-      await station['batch.authorise']({ supervisor: SUPERVISOR, deviceCap: DEVICES.length });
-      await attachStation(page, station);
-      await page.goto(rendererUrl);
+      await openAuthorisedBatch(page, depot, rendererUrl, DEVICES.length);
       for (const handset of depot.fleet.handsets) handset.plugIn();
 
       const grid = page.getByRole('list', { name: m.grid.slots });

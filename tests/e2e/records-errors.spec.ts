@@ -6,14 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TECHNICIAN } from './depot.ts';
 import { expect, test } from './fixtures.ts';
-import { escapeRegExp, fill, LANGUAGE_MESSAGES, signIn, untranslated } from './ui-flow.ts';
+import { escapeRegExp, fill, LANGUAGE_LOCALES, LANGUAGE_MESSAGES, signIn, untranslated } from './ui-flow.ts';
 
 test.use({ viewport: { width: 1366, height: 768 } });
 
-for (const [language, locale] of [
-  ['en', 'en-GB'],
-  ['zh-CN', 'zh-CN'],
-] as const) {
+for (const [language, locale] of LANGUAGE_LOCALES) {
   test.describe(`in ${language}`, () => {
     test.use({ locale });
 

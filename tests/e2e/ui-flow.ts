@@ -12,6 +12,21 @@ import { attachStation, expect } from './fixtures.ts';
 
 export type Messages = typeof en;
 export const LANGUAGE_MESSAGES = { en, 'zh-CN': zhCN as unknown as Messages } as const;
+/** The UI's languages, each with the system locale a spec runs it under: English as a British station has it. */
+export const LANGUAGE_LOCALES = [
+  ['en', 'en-GB'],
+  ['zh-CN', 'zh-CN'],
+] as const;
+
+/** The technician's batch of `count` handsets (`parallel` at once), authorised by the supervisor, and the page opened on it. */
+export async function openAuthorisedBatch(page: Page, depot: Depot, rendererUrl: string, count: number, parallel?: number): Promise<void> {
+  const { station } = depot;
+  await station['session.signIn'](TECHNICIAN);
+  await station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: count, ...(parallel === undefined ? {} : { parallel }) });
+  await station['batch.authorise']({ supervisor: SUPERVISOR, deviceCap: count });
+  await attachStation(page, station);
+  await page.goto(rendererUrl);
+}
 
 /** i18next's {{name}} interpolation, for building the accessible names the UI shows. */
 export function fill(template: string, values: Record<string, string | number>): string {

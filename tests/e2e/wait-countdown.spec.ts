@@ -3,9 +3,8 @@
 // page from the deadline its snapshot carries; when that runs out the card shows the timeout failure.
 // Among seven healthy handsets, an 8-port hub still fits 1366x768 while it counts down.
 import type { PipelineSnapshot } from '../../src/shared/pipeline.ts';
-import { SUPERVISOR, TECHNICIAN } from './depot.ts';
-import { attachStation, depotPerTest, expect, uiTest as test } from './fixtures.ts';
-import { escapeRegExp, LANGUAGE_MESSAGES, shoot, untranslated } from './ui-flow.ts';
+import { depotPerTest, expect, uiTest as test } from './fixtures.ts';
+import { escapeRegExp, LANGUAGE_LOCALES, LANGUAGE_MESSAGES, openAuthorisedBatch, shoot, untranslated } from './ui-flow.ts';
 
 const STALLED = 'HASHSTALL';
 const DEVICES = [
@@ -21,10 +20,7 @@ test.describe.configure({ timeout: 120_000 });
 
 const openDepot = depotPerTest();
 
-for (const [language, locale] of [
-  ['en', 'en-GB'],
-  ['zh-CN', 'zh-CN'],
-] as const) {
+for (const [language, locale] of LANGUAGE_LOCALES) {
   test.describe(`in ${language}`, () => {
     test.use({ locale });
 
@@ -32,11 +28,7 @@ for (const [language, locale] of [
       const m = LANGUAGE_MESSAGES[language];
       const depot = await openDepot({ devices: DEVICES, timing: TIMING, timeouts: TIMEOUTS });
       const { station } = depot;
-      await station['session.signIn'](TECHNICIAN);
-      await station['batch.start']({ bundlePath: depot.bundlePath, expectedCount: DEVICES.length });
-      await station['batch.authorise']({ supervisor: SUPERVISOR, deviceCap: DEVICES.length });
-      await attachStation(page, station);
-      await page.goto(rendererUrl);
+      await openAuthorisedBatch(page, depot, rendererUrl, DEVICES.length);
       const waiting = new Promise<PipelineSnapshot>((resolve) => {
         const stop = station.subscribe('pipeline.snapshot', (snapshot) => {
           if (!snapshot.handsets.some((handset) => handset.serial === STALLED && handset.wait?.kind === 'hash')) return;
