@@ -85,7 +85,7 @@ function benchSearch(records: StationRecords): void {
     const found = [];
     for (const row of records.log.rows({})) {
       const record = recordFromRow(row);
-      if ([record.deviceSerial, record.imei].some((value) => value !== null && value.toLowerCase().includes(needle))) found.push(record);
+      if ([record.serial, record.imei].some((value) => value !== null && value.toLowerCase().includes(needle))) found.push(record);
     }
     return found;
   });

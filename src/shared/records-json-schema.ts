@@ -9,6 +9,7 @@ import {
   recordFormat1Schema,
   recordFormat2Schema,
   recordFormat3Schema,
+  recordFormat4Schema,
   recordLineSchema,
 } from './records.ts';
 import { depotExportStartSchema, depotHeadLineSchema, stationHeadLineSchema, stationHeadLineV1Schema } from './depot-export.ts';
@@ -19,7 +20,8 @@ export const RECORDS_JSON_SCHEMA_DIR = 'docs';
 const FORMATS = [
   { id: 'records-format-1', schema: recordFormat1Schema, fields: FAILURE_FIELDS[1], title: 'A provisioning record of format 1 (no recordVersion)' },
   { id: 'records-format-2', schema: recordFormat2Schema, fields: FAILURE_FIELDS[2], title: 'A provisioning record of format 2' },
-  { id: 'records-format-3', schema: recordFormat3Schema, fields: FAILURE_FIELDS[3], title: 'A provisioning record of format 3 (this version writes it)' },
+  { id: 'records-format-3', schema: recordFormat3Schema, fields: FAILURE_FIELDS[3], title: 'A provisioning record of format 3' },
+  { id: 'records-format-4', schema: recordFormat4Schema, fields: FAILURE_FIELDS[4], title: 'A provisioning record of format 4 (this version writes it)' },
 ] as const;
 
 /** The zod refinement, which JSON Schema cannot take from zod: the failure members by outcome. */
@@ -36,7 +38,7 @@ export function recordsJsonSchemaFiles(): { readonly name: string; readonly text
   for (const { id, schema, title } of FORMATS) registry.add(schema, { id, title });
   registry.add(z.union([recordLineSchema, elidedLineSchema, chainHeadLineSchema]), {
     id: 'records-export-line',
-    title: 'One line of a Lockstep JSON Lines export (lockstep-records/1, /2 or /3)',
+    title: 'One line of a Lockstep JSON Lines export (lockstep-records/1 to /4)',
     description: 'docs/records.md states the rules a schema cannot: canonical bytes, hashes, links, counts, filter and signature.',
   });
   registry.add(z.union([depotExportStartSchema, recordLineSchema, elidedLineSchema, stationHeadLineSchema, stationHeadLineV1Schema, depotHeadLineSchema]), {

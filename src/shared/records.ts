@@ -155,7 +155,7 @@ export const recordEvidenceSchema = z.strictObject({
 });
 export type RecordEvidence = z.infer<typeof recordEvidenceSchema>;
 
-/** Format 2 (this version writes it): format 1 plus the asset tag and the evidence. */
+/** Format 2: format 1 plus the asset tag and the evidence. */
 export const provisioningRecordBodyV2Schema = provisioningRecordBodyV1Schema.extend({
   recordVersion: z.literal(2),
   /** The asset tag allocated with the record (provisioned records of a batch with a tag pattern), else null. */
@@ -177,7 +177,7 @@ export type RecordEvidenceV3 = z.infer<typeof recordEvidenceV3Schema>;
 export const recordFailureCodeSchema = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/);
 
 /**
- * Format 3 (this version writes it): what the fuse step did is told apart from what it found, and a
+ * Format 3: what the fuse step did is told apart from what it found, and a
  * failure's code is a field of its own. `fusesBurned` names only fuses this station programmed and
  * proved set by read-back; `fusesFoundSet` names policy fuses that were already set before this
  * station acted (an alarm). `failureCode` is set exactly when the outcome is failed, as `failedStep`
@@ -192,6 +192,15 @@ export const provisioningRecordBodyV3Schema = provisioningRecordBodyV1Schema.ext
 });
 
 /**
+ * Format 4 (this version writes it): format 3 with the handset's identity under the one name it has at
+ * every seam, `serial`. Formats 1 to 3 hashed it as `deviceSerial`, which their records keep.
+ */
+export const provisioningRecordBodyV4Schema = provisioningRecordBodyV3Schema.omit({ deviceSerial: true, recordVersion: true }).extend({
+  recordVersion: z.literal(4),
+  serial: z.string(),
+});
+
+/**
  * The members a failed record names and a provisioned one leaves null, by record format: the rule
  * every station wrote by and `records verify` applies. Format 3 adds the failure code.
  */
@@ -199,7 +208,8 @@ export const FAILURE_FIELDS = {
   1: ['failedStep', 'failureReason'],
   2: ['failedStep', 'failureReason'],
   3: ['failedStep', 'failureCode', 'failureReason'],
-} as const satisfies Record<number, readonly (keyof z.infer<typeof provisioningRecordBodyV3Schema>)[]>;
+  4: ['failedStep', 'failureCode', 'failureReason'],
+} as const satisfies Record<number, readonly (keyof z.infer<typeof provisioningRecordBodyV4Schema>)[]>;
 
 /** Refinement: `fields` are set exactly when the outcome is failed; names each member that breaks it. */
 export function failureFieldsRule(fields: readonly string[]) {
@@ -217,12 +227,31 @@ export function failureFieldsRule(fields: readonly string[]) {
 export const recordFormat1Schema = provisioningRecordBodyV1Schema.superRefine(failureFieldsRule(FAILURE_FIELDS[1]));
 export const recordFormat2Schema = provisioningRecordBodyV2Schema.superRefine(failureFieldsRule(FAILURE_FIELDS[2]));
 export const recordFormat3Schema = provisioningRecordBodyV3Schema.superRefine(failureFieldsRule(FAILURE_FIELDS[3]));
+export const recordFormat4Schema = provisioningRecordBodyV4Schema.superRefine(failureFieldsRule(FAILURE_FIELDS[4]));
 
-/** A record body as stored or exported: format 1 or 2 (older stations) or format 3. */
-export const provisioningRecordBodySchema = z.union([provisioningRecordBodyV3Schema, provisioningRecordBodyV2Schema, provisioningRecordBodyV1Schema]);
+/** A record body as stored or exported: formats 1 to 3 (older stations) or format 4. */
+export const provisioningRecordBodySchema = z.union([
+  provisioningRecordBodyV4Schema,
+  provisioningRecordBodyV3Schema,
+  provisioningRecordBodyV2Schema,
+  provisioningRecordBodyV1Schema,
+]);
 export type ProvisioningRecordBody = z.infer<typeof provisioningRecordBodySchema>;
 
-export type ProvisioningRecord = ProvisioningRecordBody & { readonly prevHash: string; readonly hash: string };
+/**
+ * The handset's serial of a record body of any format. Old-format reader: formats 1 to 3 name it
+ * `deviceSerial`; this and the schemas above are the only places that still read that name.
+ */
+export function recordSerial(body: ProvisioningRecordBody): string {
+  return 'serial' in body ? body.serial : body.deviceSerial;
+}
+
+/**
+ * A stored record as the station reads it: the body exactly as hashed, its chain links, and `serial`
+ * for a record of every format (formats 1 to 3 also keep `deviceSerial`, as hashed). Exports copy the
+ * stored bytes, never this object, so the added member never reaches a hash.
+ */
+export type ProvisioningRecord = ProvisioningRecordBody & { readonly serial: string; readonly prevHash: string; readonly hash: string };
 
 /** Which records an export or a listing covers; every field narrows it. */
 export interface RecordFilter {
@@ -233,13 +262,13 @@ export interface RecordFilter {
 }
 
 /** The JSON Lines export this version writes; `records verify` also accepts the formats before it. */
-export const EXPORT_FORMAT = 'lockstep-records/3';
-export const EXPORT_FORMATS_VERIFIED = ['lockstep-records/1', 'lockstep-records/2', EXPORT_FORMAT] as const;
+export const EXPORT_FORMAT = 'lockstep-records/4';
+export const EXPORT_FORMATS_VERIFIED = ['lockstep-records/1', 'lockstep-records/2', 'lockstep-records/3', EXPORT_FORMAT] as const;
 
 const recordLineFields = { type: z.literal('record'), seq: z.int().positive(), prevHash: sha256HexSchema, hash: sha256HexSchema } as const;
 
 /** A record line whose record is of any format (docs/records-export-line.schema.json is generated from it). */
-export const recordLineSchema = z.strictObject({ ...recordLineFields, record: z.union([recordFormat3Schema, recordFormat2Schema, recordFormat1Schema]) });
+export const recordLineSchema = z.strictObject({ ...recordLineFields, record: z.union([recordFormat4Schema, recordFormat3Schema, recordFormat2Schema, recordFormat1Schema]) });
 
 /**
  * The schema for one record line, chosen by the format its body declares, so a malformed body is
@@ -248,7 +277,8 @@ export const recordLineSchema = z.strictObject({ ...recordLineFields, record: z.
 export function recordLineSchemaFor(line: unknown) {
   const record = (line as { record?: unknown } | null)?.record;
   const version = typeof record === 'object' && record !== null ? (record as { recordVersion?: unknown }).recordVersion : undefined;
-  const body = version === undefined ? recordFormat1Schema : version === 2 ? recordFormat2Schema : recordFormat3Schema;
+  const body =
+    version === undefined ? recordFormat1Schema : version === 2 ? recordFormat2Schema : version === 3 ? recordFormat3Schema : recordFormat4Schema;
   return z.strictObject({ ...recordLineFields, record: body });
 }
 

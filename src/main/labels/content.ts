@@ -70,12 +70,12 @@ export function labelContent(record: ProvisioningRecord): LabelContent {
   return {
     recordSeq: record.seq,
     assetTag,
-    serial: record.deviceSerial,
+    serial: record.serial,
     imei: record.imei,
     model: record.product,
     imageVersion: record.bundleVersion,
     date: record.recordedAt.slice(0, 10),
-    matrixPayload: matrixPayload(assetTag, record.deviceSerial, record.imei, record.hash),
+    matrixPayload: matrixPayload(assetTag, record.serial, record.imei, record.hash),
   };
 }
 

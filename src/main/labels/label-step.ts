@@ -30,7 +30,7 @@ export function createLabelStep(service: LabelService, printer: LabelPrinterSett
   const waitMs = options.waitMs ?? DEFAULT_LABEL_WAIT_MS;
   return {
     async label(record: ProvisioningRecord, signal: AbortSignal): Promise<LabelOutcome> {
-      const reprintHint = `print it later with: lockstep label print --serial ${displaySafe(record.deviceSerial, 64)}`;
+      const reprintHint = `print it later with: lockstep label print --serial ${displaySafe(record.serial, 64)}`;
       let queued;
       try {
         if (service.isPrinted(record.seq)) return { status: 'passed', detail: 'label already printed' };

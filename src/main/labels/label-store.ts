@@ -93,7 +93,7 @@ export function createLabelStore(db: DatabaseSync, now: () => Date = () => new D
       let before: number | null = null;
       do {
         const page = search.page({ status: 'provisioned' }, { search: serial, limit: SEARCH_PAGE, ...(before === null ? {} : { before }) });
-        const found = page.records.find((record) => record.deviceSerial === serial);
+        const found = page.records.find((record) => record.serial === serial);
         if (found) return found;
         before = page.next;
       } while (before !== null);
@@ -163,7 +163,7 @@ export function createLabelStore(db: DatabaseSync, now: () => Date = () => new D
         const assetTag = assetTagOf(record);
         if (assetTag === null) continue;
         const failure = lastFailure.get(row.seq) as { detail: string | null } | undefined;
-        found.push({ recordSeq: record.seq, serial: record.deviceSerial, assetTag, recordedAt: record.recordedAt, lastFailure: failure?.detail ?? null });
+        found.push({ recordSeq: record.seq, serial: record.serial, assetTag, recordedAt: record.recordedAt, lastFailure: failure?.detail ?? null });
         if (found.length >= limit) break;
       }
       return found;

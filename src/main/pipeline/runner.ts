@@ -132,7 +132,7 @@ export class StepRunner {
   #ask(step: 'fuse' | 'lock'): AuthorisationDecision {
     const { batch, records } = this.#context;
     const { fuses } = batch.bundle.manifest.policy;
-    return records.isAuthorised({ batchId: batch.id, deviceSerial: this.#serial(), step, ...(step === 'fuse' ? { fuses } : {}), bundleHash: batch.bundle.manifestSha256 });
+    return records.isAuthorised({ batchId: batch.id, serial: this.#serial(), step, ...(step === 'fuse' ? { fuses } : {}), bundleHash: batch.bundle.manifestSha256 });
   }
 
   /** Ends an attempt that threw: an operator's abort is the reason when it caused the failure. */

@@ -27,7 +27,7 @@ export type NewAuthorisation = z.infer<typeof newAuthorisationSchema>;
 /** The pipeline's question; the answer is taken on the station's clock, never on a time it passes. */
 export const authorisationQuerySchema = z.strictObject({
   batchId: z.int().positive(),
-  deviceSerial: z.string(),
+  serial: z.string(),
   step: z.enum(['fuse', 'lock']),
   /** For step 'fuse': the fuse names about to be burned. */
   fuses: z.array(z.string()).readonly().optional(),
@@ -89,7 +89,7 @@ function refusal(row: AuthorisationSummary, supervisorDisabled: boolean, query: 
 export function citationProblem(db: DatabaseSync, authorisationId: number, device: { batchId: number; serial: string }, step?: IrreversibleStep): string | null {
   const granted = db
     .prepare(
-      'SELECT a.lock, a.fuses_json FROM authorisation_uses u JOIN authorisations a ON a.id = u.authorisation_id WHERE u.authorisation_id = ? AND u.device_serial = ? AND a.batch_id = ?',
+      'SELECT a.lock, a.fuses_json FROM authorisation_uses u JOIN authorisations a ON a.id = u.authorisation_id WHERE u.authorisation_id = ? AND u.serial = ? AND a.batch_id = ?',
     )
     .get(authorisationId, device.serial, device.batchId) as { lock: number; fuses_json: string } | undefined;
   if (!granted) return `authorisation ${authorisationId} was not granted to device ${displaySafe(device.serial, 64)}; ask isAuthorised before an irreversible step.`;
@@ -104,8 +104,8 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
   const forBatch = db.prepare(`${select} WHERE a.batch_id = ? ORDER BY a.id DESC`);
   const byId = db.prepare(`${select} WHERE a.id = ?`);
   const registered = db.prepare('SELECT 1 FROM devices WHERE batch_id = ? AND serial = ?');
-  const used = db.prepare('SELECT 1 FROM authorisation_uses WHERE authorisation_id = ? AND device_serial = ?');
-  const use = db.prepare('INSERT INTO authorisation_uses (authorisation_id, device_serial, first_used_at) VALUES (?, ?, ?)');
+  const used = db.prepare('SELECT 1 FROM authorisation_uses WHERE authorisation_id = ? AND serial = ?');
+  const use = db.prepare('INSERT INTO authorisation_uses (authorisation_id, serial, first_used_at) VALUES (?, ?, ?)');
 
   return {
     /**
@@ -151,20 +151,20 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
         const at = now().toISOString();
         // Only a handset the batch has identified may take a slot: a mistyped or hostile serial
         // would otherwise use up the cap and lock real handsets out.
-        if (registered.get(query.batchId, query.deviceSerial) === undefined) {
+        if (registered.get(query.batchId, query.serial) === undefined) {
           return {
             authorised: false,
-            reason: `device ${displaySafe(query.deviceSerial, 64)} is not registered in batch ${query.batchId}; register it (identify step) before asking to run ${query.step} on it`,
+            reason: `device ${displaySafe(query.serial, 64)} is not registered in batch ${query.batchId}; register it (identify step) before asking to run ${query.step} on it`,
           };
         }
         const rows = forBatch.all(query.batchId) as unknown as AuthorisationRow[];
         if (rows.length === 0) return { authorised: false, reason: `batch ${query.batchId} has no supervisor authorisation` };
         let firstReason: string | null = null;
         for (const row of rows) {
-          const counted = used.get(row.id, query.deviceSerial) !== undefined;
+          const counted = used.get(row.id, query.serial) !== undefined;
           const reason = refusal(summary(row), row.supervisor_disabled === 1, query, at, counted);
           if (reason === null) {
-            if (!counted) use.run(row.id, query.deviceSerial, at);
+            if (!counted) use.run(row.id, query.serial, at);
             return { authorised: true, authorisationId: row.id };
           }
           firstReason ??= reason;

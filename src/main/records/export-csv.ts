@@ -2,7 +2,7 @@
 // should see it: control and bidi characters escaped, capped below a spreadsheet's cell limit,
 // formula triggers neutralised and quoted. The JSON Lines export is the exact, verifiable copy;
 // the CSV carries each record's hashes so a row can be matched to it.
-import type { ProvisioningRecordBody, RecordEvidence, RecordEvidenceV3 } from '../../shared/records.ts';
+import { recordSerial, type ProvisioningRecordBody, type RecordEvidence, type RecordEvidenceV3 } from '../../shared/records.ts';
 import { MAX_ESCAPE_EXPANSION, csvCell, displaySafe } from '../../shared/untrusted.ts';
 import { inChunks, writeFileAtomically } from './export-file.ts';
 import { fromSnapshot, type ExportRequest, type ExportSummary } from './export-source.ts';
@@ -21,7 +21,7 @@ const COLUMNS: readonly [string, (record: ProvisioningRecordBody) => string][] =
   ['seq', (r) => String(r.seq)],
   ['recorded_at', (r) => text(r.recordedAt)],
   ['batch_id', (r) => String(r.batchId)],
-  ['device_serial', (r) => text(r.deviceSerial)],
+  ['serial', (r) => text(recordSerial(r))],
   ['product', (r) => text(r.product)],
   ['hw_revision', (r) => text(r.hwRevision)],
   ['bootloader_version', (r) => text(r.bootloaderVersion)],

@@ -279,6 +279,23 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
     offline_sign_in_s INTEGER NOT NULL CHECK (offline_sign_in_s > 0)
   ) STRICT;
   `,
+  // 10: one name for the handset's identity (issue 18): the column an authorisation's uses are keyed
+  // by becomes \`serial\`, and the search trigger reads a record of format 4 by its \`serial\`. Records
+  // of formats 1 to 3 stay as hashed (\`deviceSerial\`), so the trigger still reads that name for
+  // them: a database of old records goes on appending to the same chain, searchable either way.
+  `
+  ALTER TABLE authorisation_uses RENAME COLUMN device_serial TO serial;
+  DROP TRIGGER provisioning_records_search;
+  CREATE TRIGGER provisioning_records_search AFTER INSERT ON provisioning_records
+    BEGIN
+      INSERT INTO record_search (rowid, serial, imei, asset_tag)
+        VALUES (NEW.seq, coalesce(NEW.body_json ->> '$.serial', NEW.body_json ->> '$.deviceSerial'), NEW.body_json ->> '$.imei', NEW.body_json ->> '$.assetTag');
+    END;
+  -- The index is derived: a serial it lacks (a body indexed by a name it did not know) is read again.
+  UPDATE record_search SET serial = (
+    SELECT coalesce(p.body_json ->> '$.serial', p.body_json ->> '$.deviceSerial') FROM provisioning_records p WHERE p.seq = record_search.rowid
+  ) WHERE serial IS NULL;
+  `,
 ];
 
 function structuredJournal(db: DatabaseSync): void {

@@ -1,7 +1,7 @@
 // What the PDF report shows of one record, as plain (still unescaped) text per table cell. A field
 // the record's format does not hold is "not recorded"; an empty value is "—" or "none"; nothing is
-// filled in from elsewhere. Formats: 1 (no recordVersion), 2 (asset tag, evidence), 3 (fuses found set).
-import type { ProvisioningRecordBody } from '../../shared/records.ts';
+// filled in from elsewhere. Formats: 1 (no recordVersion), 2 (asset tag, evidence), 3 (fuses found set), 4 (serial).
+import { recordSerial, type ProvisioningRecordBody } from '../../shared/records.ts';
 import { isFailureCode } from '../../shared/failures.ts';
 
 export const NOT_RECORDED = 'not recorded';
@@ -23,7 +23,7 @@ export function deviceCells(record: ProvisioningRecordBody): string[] {
   return [
     String(record.seq),
     recordedTime(record),
-    record.deviceSerial,
+    recordSerial(record),
     'assetTag' in record ? (record.assetTag ?? EMPTY) : NOT_RECORDED,
     record.imei ?? EMPTY,
     record.firmwareVersion ?? EMPTY,
@@ -75,5 +75,5 @@ export function failureParts(record: ProvisioningRecordBody): { code: string; re
 
 export function failureCells(record: ProvisioningRecordBody): { cells: string[]; reason: string } {
   const { code, reason } = failureParts(record);
-  return { cells: [String(record.seq), recordedTime(record), record.deviceSerial, record.failedStep ?? NOT_RECORDED, code, record.operatorId], reason };
+  return { cells: [String(record.seq), recordedTime(record), recordSerial(record), record.failedStep ?? NOT_RECORDED, code, record.operatorId], reason };
 }

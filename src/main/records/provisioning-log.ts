@@ -6,9 +6,8 @@ import { z } from 'zod';
 import {
   FAILURE_FIELDS,
   failureFieldsRule,
-  provisioningRecordBodyV1Schema,
-  provisioningRecordBodyV3Schema,
-  recordEvidenceV3Schema,
+  provisioningRecordBodyV4Schema,
+  recordSerial,
   type ProvisioningRecord,
   type ProvisioningRecordBody,
   type RecordFilter,
@@ -24,17 +23,16 @@ import { createTagLeases, type LeasedTag } from './tag-leases.ts';
 import { parseInput } from './validation.ts';
 
 /** What the pipeline commits: the record minus what the store assigns (seq, time, batch and serial of the device). */
-export const newRecordSchema = provisioningRecordBodyV1Schema
-  .omit({ seq: true, recordedAt: true, batchId: true, deviceSerial: true })
+export const newRecordSchema = provisioningRecordBodyV4Schema
+  .omit({ seq: true, recordedAt: true, batchId: true, serial: true, recordVersion: true, assetTag: true })
   .extend({
     deviceId: z.int().positive(),
-    failedStep: provisioningRecordBodyV1Schema.shape.failedStep.default(null),
-    failureReason: provisioningRecordBodyV1Schema.shape.failureReason.default(null),
-    failureCode: provisioningRecordBodyV3Schema.shape.failureCode.default(null),
-    fusesFoundSet: provisioningRecordBodyV3Schema.shape.fusesFoundSet.default([]),
-    evidence: recordEvidenceV3Schema,
+    failedStep: provisioningRecordBodyV4Schema.shape.failedStep.default(null),
+    failureReason: provisioningRecordBodyV4Schema.shape.failureReason.default(null),
+    failureCode: provisioningRecordBodyV4Schema.shape.failureCode.default(null),
+    fusesFoundSet: provisioningRecordBodyV4Schema.shape.fusesFoundSet.default([]),
   })
-  .superRefine(failureFieldsRule(FAILURE_FIELDS[3]));
+  .superRefine(failureFieldsRule(FAILURE_FIELDS[4]));
 export type NewRecord = z.input<typeof newRecordSchema>;
 
 /** A stored record as the exports read it: the hashed bytes and the columns filters use. */
@@ -49,7 +47,8 @@ export interface RecordRow {
 }
 
 export function recordFromRow(row: RecordRow): ProvisioningRecord {
-  return { ...(JSON.parse(row.body_json) as ProvisioningRecordBody), prevHash: row.prev_hash, hash: row.hash };
+  const body = JSON.parse(row.body_json) as ProvisioningRecordBody;
+  return { ...body, serial: recordSerial(body), prevHash: row.prev_hash, hash: row.hash };
 }
 
 export type ChainCheck =
@@ -113,7 +112,7 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
           seq: previous.seq + 1,
           recordedAt: at.toISOString(),
           batchId: device.batch_id,
-          deviceSerial: device.serial,
+          serial: device.serial,
           product: record.product,
           hwRevision: record.hwRevision,
           bootloaderVersion: record.bootloaderVersion,
@@ -130,7 +129,7 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
           failureCode: record.failureCode,
           operatorId: record.operatorId,
           authorisationId: record.authorisationId,
-          recordVersion: 3,
+          recordVersion: 4,
           assetTag,
           fusesFoundSet: record.fusesFoundSet,
           evidence: record.evidence,

@@ -63,7 +63,7 @@ describe('--json', { timeout: 90_000 }, () => {
 
   it('records list, show, export, verify and station-key', async () => {
     const listed = await json(['records', 'list', '--db', db, '--json']);
-    expect(listed.lines).toEqual([[expect.objectContaining({ seq: 1, deviceSerial: 'JSON0001' })]]);
+    expect(listed.lines).toEqual([[expect.objectContaining({ seq: 1, serial: 'JSON0001' })]]);
     expect((await json(['records', 'show', '--db', db, '1', '--json'])).lines).toEqual([expect.objectContaining({ seq: 1, outcome: 'provisioned' })]);
     const exported = join(work, 'records.jsonl');
     const wrote = await json(['records', 'export', '--db', db, '--format', 'jsonl', '--out', exported, '--json']);

@@ -183,7 +183,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     const forged = lines.map((line) => {
       const parsed = JSON.parse(line) as { type: string; seq: number; record?: Record<string, unknown> } & Record<string, unknown>;
       if (parsed.type === 'record' && parsed.record && prevHash !== 'done') {
-        const record = parsed.record.deviceSerial === 'EXP0-2' ? { ...parsed.record, deviceSerial: 'FORGED-2' } : parsed.record;
+        const record = parsed.record.serial === 'EXP0-2' ? { ...parsed.record, serial: 'FORGED-2' } : parsed.record;
         const body = canonicalJson(record);
         const hash = chainHash(prevHash, body);
         const rebuilt = recordLineText({ seq: parsed.seq, prevHash, hash }, body);

@@ -34,7 +34,7 @@ function chain(count: number, from = { seq: 0, hash: GENESIS_HASH }, note = 'ok'
   const links: { seq: number; prevHash: string; hash: string; body: string }[] = [];
   let previous = from;
   for (let i = 1; i <= count; i += 1) {
-    const body = canonicalJson({ seq: previous.seq + 1, deviceSerial: `SN${previous.seq + 1}`, note });
+    const body = canonicalJson({ seq: previous.seq + 1, serial: `SN${previous.seq + 1}`, note });
     const hash = chainHash(previous.hash, body);
     links.push({ seq: previous.seq + 1, prevHash: previous.hash, hash, body });
     previous = { seq: previous.seq + 1, hash };
@@ -203,7 +203,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot schema in a real PostgreSQL', () =>
       const head = (await client.query('SELECT seq, hash FROM depot.records ORDER BY seq DESC LIMIT 1')).rows[0] as { seq: string; hash: string };
       let previous = { seq: Number(head.seq), hash: head.hash };
       for (const serial of ['A\u0000B\u001b[31m', 'RTL\u202Eevil', 'emoji\u{1F600}é', 'lone\uD800x\uDFFF', 'quote"back\\slash']) {
-        const body = canonicalJson({ seq: previous.seq + 1, deviceSerial: serial });
+        const body = canonicalJson({ seq: previous.seq + 1, serial });
         const hash = chainHash(previous.hash, body);
         await ingest(client, key, [{ seq: previous.seq + 1, prevHash: previous.hash, hash, body }]);
         previous = { seq: previous.seq + 1, hash };

@@ -291,7 +291,7 @@ export async function startStation(options: StationOptions): Promise<InProcessSt
       const snapshot = await until((current) => OUTCOMES.includes(bySerial(current, serial)?.phase ?? ''), `an outcome for ${serial}`, timeoutMs);
       return bySerial(snapshot, serial) as HandsetSnapshot;
     },
-    recordsOf: (serial) => records.log.latest({}, 10_000).filter((record) => record.deviceSerial === serial),
+    recordsOf: (serial) => records.log.latest({}, 10_000).filter((record) => record.serial === serial),
     async close() {
       await batch.stop();
       await registry.stop();
@@ -400,7 +400,7 @@ export function provisionCli(options: ProvisionCliOptions): ProvisionRun {
 export function recordsIn(db: string, serial: string): ProvisioningRecord[] {
   const records = openStationRecords({ database: db });
   try {
-    return records.log.latest({}, 10_000).filter((record) => record.deviceSerial === serial);
+    return records.log.latest({}, 10_000).filter((record) => record.serial === serial);
   } finally {
     records.close();
   }

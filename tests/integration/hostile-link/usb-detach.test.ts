@@ -59,7 +59,7 @@ describe.each(['lockstep-ref', 'kestrel-k2'] as const)('%s over USB: the handset
     expect(count(commands, dialect.lock), log).toBe(1);
     // The fault struck: the handset left the bus, and the station identified it again when it came back.
     expect(count(commands, 'getvar:serialno'), log).toBeGreaterThanOrEqual(2);
-    const records = station.records.log.latest({}, 1000).filter((record) => record.deviceSerial === serial);
+    const records = station.records.log.latest({}, 1000).filter((record) => record.serial === serial);
     expect(records.at(-1), log).toMatchObject({ outcome: 'provisioned', fusesBurned: POLICY_FUSES, locked: true });
     expect(checkTrueToLog(commands, records, dialect)).toEqual([]);
   });
@@ -69,7 +69,7 @@ describe.each(['lockstep-ref', 'kestrel-k2'] as const)('%s over USB: the handset
     const log = commands.join('\n');
     expect(count(commands, dialect.fuseProgram), log).toBe(1);
     expect(count(commands, dialect.lock), log).toBe(0);
-    const records = station.records.log.latest({}, 1000).filter((record) => record.deviceSerial === denier);
+    const records = station.records.log.latest({}, 1000).filter((record) => record.serial === denier);
     expect(records.at(-1), log).toMatchObject({ outcome: 'failed', failedStep: 'fuse', locked: false });
     expect(failureCode(records.at(-1)), records.at(-1)?.failureReason ?? '').toBe('FUSE_UNCONFIRMED');
     expect(checkTrueToLog(commands, records, dialect)).toEqual([]);

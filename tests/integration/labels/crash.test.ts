@@ -39,7 +39,7 @@ describe('a crash between tag allocation and printing', () => {
       const service = createLabelService({ databasePath: station.records.databasePath, templates: await loadLabelTemplates(), printerOptions: { timeoutMs: 1500 } });
       expect(station.records.checkIntegrity()).toMatchObject({ database: [], chain: { intact: true } });
       const record = station.records.log.get(Number(seq));
-      expect(record).toMatchObject({ deviceSerial: 'CRASH0001', assetTag: tag });
+      expect(record).toMatchObject({ serial: 'CRASH0001', assetTag: tag });
       expect(service.unprinted()).toContainEqual(expect.objectContaining({ recordSeq: Number(seq), serial: 'CRASH0001', assetTag: tag, lastFailure: null }));
       expect(service.jobs(Number(seq))).toMatchObject([{ id: Number(jobId), kind: 'first', outcome: null }]);
 

@@ -90,7 +90,7 @@ describe('hostile device strings on labels', () => {
     const fields = fieldData((await renderLabel(record, templates.get('2x1-203'), 'zpl')).toString('ascii'));
     expect(fields.find((data) => data.startsWith('PPP'))).toMatch(/^P+\.\.\.$/);
     const long = station.tagged('S'.repeat(64));
-    expect(matrixPayload('LS-2026-000001', long.deviceSerial, long.imei, long.hash)).toBe(`LS1|LS-2026-000001|${'S'.repeat(32)}%E2%80%A6|${long.imei}|${long.hash.slice(0, 16)}`);
+    expect(matrixPayload('LS-2026-000001', long.serial, long.imei, long.hash)).toBe(`LS1|LS-2026-000001|${'S'.repeat(32)}%E2%80%A6|${long.imei}|${long.hash.slice(0, 16)}`);
   });
 
   it('hostile serials still scan, as their percent-encoded payload, on every template and format', async (context) => {
@@ -99,7 +99,7 @@ describe('hostile device strings on labels', () => {
     for (const [name, serial] of Object.entries(serials)) {
       const record = station.tagged(`X${serial}`);
       const tag = 'assetTag' in record ? record.assetTag : '';
-      const wanted = [`CODE-128:${tag}`, `QR-Code:${matrixPayload(tag ?? '', record.deviceSerial, record.imei, record.hash)}`].sort();
+      const wanted = [`CODE-128:${tag}`, `QR-Code:${matrixPayload(tag ?? '', record.serial, record.imei, record.hash)}`].sort();
       for (const { template } of templates.templates) {
         const png = join(dir, `${name}-${template.name}.png`);
         writeFileSync(png, await renderLabelPreview(record, template, 'zpl'));

@@ -91,7 +91,7 @@ describe('printing to a Zebra on raw TCP', () => {
     expect(outcome).toMatchObject({ status: 'failed', detail: expect.stringMatching(detail) });
     expect(zebra.jobs).toHaveLength(jobsBefore);
     expect(service.isPrinted(record.seq)).toBe(false);
-    expect(service.unprinted().map((entry) => entry.serial)).toContain(record.deviceSerial);
+    expect(service.unprinted().map((entry) => entry.serial)).toContain(record.serial);
     expect(station.records.log.get(record.seq)?.hash).toBe(record.hash);
     expect(station.records.checkIntegrity()).toMatchObject({ database: [], chain: { intact: true } });
   });

@@ -26,7 +26,7 @@ afterAll(() => {
 
 function expected(record: ProvisioningRecord): string[] {
   const tag = 'assetTag' in record ? record.assetTag : null;
-  return [`CODE-128:${tag}`, `QR-Code:LS1|${tag}|${record.deviceSerial}|${record.imei}|${record.hash.slice(0, 16)}`].sort();
+  return [`CODE-128:${tag}`, `QR-Code:LS1|${tag}|${record.serial}|${record.imei}|${record.hash.slice(0, 16)}`].sort();
 }
 
 describe('labels scan to exactly their data', () => {

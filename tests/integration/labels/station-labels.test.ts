@@ -36,7 +36,7 @@ describe('a station\'s labels', () => {
     for (const record of records) expect(await labels.labelStep().label(record, new AbortController().signal)).toMatchObject({ status: 'passed' });
     for (const record of records) {
       const tag = 'assetTag' in record ? record.assetTag : '';
-      expect(readFileSync(join(station.dir, `label-${tag}.zpl`), 'latin1')).toContain(`^FDS/N ${record.deviceSerial}^FS`);
+      expect(readFileSync(join(station.dir, `label-${tag}.zpl`), 'latin1')).toContain(`^FDS/N ${record.serial}^FS`);
     }
   });
 

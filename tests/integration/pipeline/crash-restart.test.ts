@@ -102,7 +102,7 @@ describe('a station killed in the middle of a batch', () => {
     try {
       expect(records.journal.listBatches()).toHaveLength(1);
       const provisioned = records.log.latest({ status: 'provisioned' }, 100);
-      expect(provisioned.map((record) => record.deviceSerial).sort()).toEqual(SERIALS);
+      expect(provisioned.map((record) => record.serial).sort()).toEqual(SERIALS);
       for (const record of provisioned) expect(record).toMatchObject({ locked: true, fuseReadback: [{ bank: 3, word: 0, value: 0x31 }], assetTag: expect.stringMatching(/^LS-\d{4}-\d{6}$/) });
       expect(new Set(provisioned.map((record) => ('assetTag' in record ? record.assetTag : null))).size).toBe(SERIALS.length);
       expect(records.checkIntegrity()).toMatchObject({ database: [], chain: { intact: true } });

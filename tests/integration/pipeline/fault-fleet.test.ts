@@ -66,7 +66,7 @@ describe('the fault fleet', () => {
       expect(station.handset(serial).fuseWord(3, 0), serial).toBe(0x31);
       expect(station.handset(serial).unlocked, serial).toBe(false);
       const record = station.records.log.get(bySerial(first, serial)?.recordSeq as number);
-      expect(record, serial).toMatchObject({ outcome: 'provisioned', deviceSerial: serial, locked: true, firmwareVersion: '1.0.0-demo', fusesBurned: ['CAMERA_DISABLE', 'GPS_DISABLE'] });
+      expect(record, serial).toMatchObject({ outcome: 'provisioned', serial, locked: true, firmwareVersion: '1.0.0-demo', fusesBurned: ['CAMERA_DISABLE', 'GPS_DISABLE'] });
       expect(isValidImei(record?.imei ?? ''), serial).toBe(true);
     }
   });
@@ -76,7 +76,7 @@ describe('the fault fleet', () => {
     expect(handset).toMatchObject({ phase: 'failed', step, reason: { code } });
     expect(handset?.reason?.action).toMatch(/\w/);
     const record = station.records.log.get(handset?.recordSeq as number);
-    expect(record).toMatchObject({ outcome: 'failed', failedStep: step, failureCode: code, deviceSerial: serial });
+    expect(record).toMatchObject({ outcome: 'failed', failedStep: step, failureCode: code, serial });
   });
 
   it('resumes the handset unplugged mid-flash when it comes back, rewrites what the download lost, and writes one record', async () => {
@@ -85,7 +85,7 @@ describe('the fault fleet', () => {
     expect(journal('DETACH04').find((event) => event.step === 'flash' && event.status === 'failed')?.code).toBe('DISCONNECTED');
     // The station has no printer: the label is left unprinted (skipped), the handset provisioned.
     expect(steps.at(-1)).toBe('label:skipped');
-    const records = station.records.log.latest({ batchId: station.started.info.id }, 1000).filter((record) => record.deviceSerial === 'DETACH04');
+    const records = station.records.log.latest({ batchId: station.started.info.id }, 1000).filter((record) => record.serial === 'DETACH04');
     expect(records.map((record) => record.outcome)).toEqual(['provisioned']);
     const commands = await station.fastboot('DETACH04');
     // The first attempt's download died at 1 MiB; the second attempt erased and flashed boot_a again.

@@ -79,7 +79,7 @@ describe('a batch of Kestrel K2 handsets', () => {
     const record = station.records.log.get(bySerial(final, serial)?.recordSeq as number);
     expect(record).toMatchObject({
       outcome: 'provisioned',
-      deviceSerial: serial,
+      serial,
       product: 'kestrel-k2',
       hwRevision: 'R3',
       bootloaderVersion: 'KBL-2.0.1',

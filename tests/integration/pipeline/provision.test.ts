@@ -48,7 +48,7 @@ describe('a batch of virtual handsets', () => {
       expect(handset(serial)?.unlocked).toBe(false);
       const seq = bySerial(serial)?.recordSeq as number;
       const record = station.records.log.get(seq);
-      expect(record).toMatchObject({ outcome: 'provisioned', deviceSerial: serial, locked: true, firmwareVersion: '1.0.0-demo', fusesBurned: ['CAMERA_DISABLE', 'GPS_DISABLE'] });
+      expect(record).toMatchObject({ outcome: 'provisioned', serial, locked: true, firmwareVersion: '1.0.0-demo', fusesBurned: ['CAMERA_DISABLE', 'GPS_DISABLE'] });
       expect(record?.fuseReadback).toEqual([{ bank: 3, word: 0, value: 0x31 }]);
       expect(isValidImei(record?.imei ?? '')).toBe(true);
       expect(record?.authorisationId).not.toBeNull();

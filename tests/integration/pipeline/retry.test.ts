@@ -103,7 +103,7 @@ describe('retrying a failed handset', () => {
     // Read back, found unset although sent once: nothing more goes out, and no lock.
     expect(after.filter((command) => command.startsWith('oem fuse') || command === 'flashing lock')).toEqual(['oem fuse read 3 0']);
     expect(station.handset('FUSEFAIL').fuseWord(3, 0)).toBe(0x01);
-    const record = station.records.log.latest({ batchId: station.started.info.id }, 1000).findLast((entry) => entry.deviceSerial === 'FUSEFAIL');
+    const record = station.records.log.latest({ batchId: station.started.info.id }, 1000).findLast((entry) => entry.serial === 'FUSEFAIL');
     expect(record).toMatchObject({ outcome: 'failed', failedStep: 'fuse', failureCode: 'FUSE_UNCONFIRMED', fusesBurned: [], locked: false });
     // Quarantined: a further retry is refused by the batch itself, so the card keeps its alarm and no record is added.
     const records = station.records.log.latest({ batchId: station.started.info.id }, 1000).length;
@@ -147,7 +147,7 @@ describe('retrying a failed handset', () => {
     const records = station.records.log.latest({ batchId: station.started.info.id }, 1000);
     // ATFAIL's and FUSEFAIL's own tests cover their outcomes.
     for (const device of scenario.devices.filter((candidate) => !['ATFAIL', 'FUSEFAIL'].includes(candidate.serial))) {
-      const outcomes = records.filter((record) => record.deviceSerial === device.serial).sort((a, b) => a.seq - b.seq).map((record) => record.outcome);
+      const outcomes = records.filter((record) => record.serial === device.serial).sort((a, b) => a.seq - b.seq).map((record) => record.outcome);
       expect(outcomes.at(-1), device.serial).toBe('provisioned');
       expect(outcomes.filter((outcome) => outcome === 'provisioned'), device.serial).toHaveLength(1);
     }

@@ -130,7 +130,7 @@ describe('the pipeline through the station API', () => {
 
   it("shows a handset's journal and record, finds records by serial, IMEI and asset tag, exports and verifies them", async () => {
     const detail = await dispatch(opened.station, 'handset.detail', { serial: 'LSIM0001' });
-    expect(detail).toMatchObject({ ok: true, value: { serial: 'LSIM0001', record: { outcome: 'provisioned', deviceSerial: 'LSIM0001' } } });
+    expect(detail).toMatchObject({ ok: true, value: { serial: 'LSIM0001', record: { outcome: 'provisioned', serial: 'LSIM0001' } } });
     const handset = (detail as { value: HandsetDetail }).value;
     expect(handset.events.map((event) => event.step)).toEqual(expect.arrayContaining(['detect', 'identify', 'flash', 'fuse', 'lock', 'checks']));
     const record = handset.record as ProvisioningRecord & { assetTag: string | null };
@@ -140,7 +140,7 @@ describe('the pipeline through the station API', () => {
     expect(all).toMatchObject({ ok: true, value: { total: 4 } });
     for (const search of [' lsim0001 ', record.imei ?? '', record.assetTag ?? '']) {
       const found = await dispatch(opened.station, 'records.list', { search });
-      expect((found as { value: RecordList }).value.records.map((match) => match.deviceSerial)).toEqual(['LSIM0001']);
+      expect((found as { value: RecordList }).value.records.map((match) => match.serial)).toEqual(['LSIM0001']);
     }
     const shown = await dispatch(opened.station, 'records.show', { seq: record.seq });
     expect(shown).toMatchObject({ ok: true, value: { record: { hash: record.hash } } });

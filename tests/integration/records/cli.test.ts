@@ -124,7 +124,7 @@ describe('lockstep records', () => {
     expect(show.stdout).toMatch(/Failure reason: +FAIL\\x00remote/);
     expect(show.stdout).toMatch(/flash +failed/);
     const json = runCli(['records', 'show', '--db', db, '2', '--json']);
-    expect((JSON.parse(json.stdout) as { deviceSerial: string }).deviceSerial).toBe('LS\u001b]0;pwned\u0007\u202Egnp.exe');
+    expect((JSON.parse(json.stdout) as { serial: string }).serial).toBe('LS\u001b]0;pwned\u0007\u202Egnp.exe');
     for (const output of [list.stdout, show.stdout, json.stdout]) {
       expect([...output].filter((char) => char !== '\n' && isUnsafeCodePoint(char.codePointAt(0) ?? 0))).toEqual([]);
     }

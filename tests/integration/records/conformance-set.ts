@@ -74,7 +74,7 @@ export async function writeConformanceSet(dir: string = CONFORMANCE_DIR): Promis
     await exported('genuine-failed.jsonl', { status: 'failed' }, 'failed records: 2, 3 and 5 in full, 4 and 6 elided');
     await exported('genuine-time-range.jsonl', { since: at(15), until: at(45) }, 'since (inclusive) and until (exclusive): records 3 to 5, 6 elided');
     await exported('genuine-nothing-matches.jsonl', { since: at(24 * 60) }, 'a filter nothing matches: no chain lines, firstPrevHash = headHash');
-    for (const format of [1, 2] as const) {
+    for (const format of [1, 2, 3] as const) {
       const text = readFileSync(join(OLDER_FIXTURES, `records-format-${format}.jsonl`), 'utf8');
       write(`genuine-format-${format}.jsonl`, text);
       intact(`genuine-format-${format}.jsonl`, `lockstep-records/${format}, written by a station of that version`, (JSON.parse(text.trimEnd().split('\n').at(-1) ?? '') as ChainHeadLine).stationPublicKey);
@@ -106,7 +106,7 @@ export async function writeConformanceSet(dir: string = CONFORMANCE_DIR): Promis
     broken('unknown-member.jsonl', change(2, (body) => ({ ...body, note: 'added' })), 'malformed', 2, 'record 2 gains a member, re-signed');
     broken('provisioned-with-failed-step.jsonl', change(1, (body) => ({ ...body, failedStep: 'checks' })), 'malformed', 1, 'a provisioned record naming a failed step, re-signed');
     broken('failed-without-reason.jsonl', change(2, (body) => ({ ...body, failureReason: null })), 'malformed', 2, 'a failed record without its reason, re-signed');
-    broken('failed-without-code.jsonl', change(3, (body) => ({ ...body, failureCode: null })), 'malformed', 3, 'a format 3 failed record without its code, re-signed');
+    broken('failed-without-code.jsonl', change(3, (body) => ({ ...body, failureCode: null })), 'malformed', 3, 'a format 4 failed record without its code, re-signed');
     broken(
       'evidence-without-slot.jsonl',
       change(4, (body) => {
@@ -128,7 +128,7 @@ export async function writeConformanceSet(dir: string = CONFORMANCE_DIR): Promis
     broken('key-not-canonical-base64.jsonl', replaced(6, (lines[6] ?? '').replace(head.stationPublicKey, sameBytes(head.stationPublicKey, '='))), 'malformed', 7, 'the key in other base64 text for the same bytes (unpinned)', null);
     // Check 6: bytes as written.
     broken('edited-record.jsonl', replaced(3, (lines[3] ?? '').replace(/"imei":"\d+"/, '"imei":"352099001769999"')), 'edited', 4, "record 4's IMEI changed, its hash not");
-    broken('duplicate-key.jsonl', replaced(1, (lines[1] ?? '').replace('"record":{', '"record":{"deviceSerial":"FORGED",')), 'edited', 2, 'a forged first deviceSerial; JSON.parse keeps the genuine last one');
+    broken('duplicate-key.jsonl', replaced(1, (lines[1] ?? '').replace('"record":{', '"record":{"serial":"FORGED",')), 'edited', 2, 'a forged first serial; JSON.parse keeps the genuine last one');
     broken('spacing.jsonl', replaced(4, (lines[4] ?? '').replace('"seq":', '"seq": ')), 'edited', 5, 'a space added');
     broken('escaped-character.jsonl', replaced(0, (lines[0] ?? '').replace('"outcome":"p', '"outcome":"\\u0070')), 'edited', 1, 'a character written as an escape');
     broken('crlf.jsonl', whole.replaceAll('\n', '\r\n'), 'edited', 1, 'CR LF line ends');
@@ -138,7 +138,7 @@ export async function writeConformanceSet(dir: string = CONFORMANCE_DIR): Promis
     broken('deleted-line-3.jsonl', joined(lines.filter((_, index) => index !== 2)), 'deleted', 3, 'record 3 deleted');
     broken('swapped-lines-3-4.jsonl', joined([...lines.slice(0, 2), lines[3] ?? '', lines[2] ?? '', ...lines.slice(4)]), 'reordered', 3, 'records 3 and 4 swapped');
     broken('copied-line-2.jsonl', joined([...lines.slice(0, 2), lines[1] ?? '', ...lines.slice(2)]), 'inserted', 3, 'line 2 copied after itself');
-    const forgedRecord = forge(withBody(bodies, 3, (body) => ({ ...body, deviceSerial: 'LS7A-FORGED' })), {}).split('\n')[2] ?? '';
+    const forgedRecord = forge(withBody(bodies, 3, (body) => ({ ...body, serial: 'LS7A-FORGED' })), {}).split('\n')[2] ?? '';
     broken('forged-line-inserted.jsonl', joined([...lines.slice(0, 2), forgedRecord, ...lines.slice(2)]), 'inserted', 4, 'a forged copy of record 3 with a correct hash, inserted before the genuine one');
     // Checks 8 and 9: the end of the file.
     broken('head-removed.jsonl', joined(lines.slice(0, -1)), 'truncated', 7, 'no chain-head line');

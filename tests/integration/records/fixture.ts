@@ -61,7 +61,7 @@ export function createStationFixture(options: { deviceCap?: number; now?: () => 
     }
     const reachedFuse = handset.fail === undefined || handset.fail.step === 'checks';
     if (reachedFuse) {
-      const decision = records.isAuthorised({ batchId: batch.id, deviceSerial: handset.serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH });
+      const decision = records.isAuthorised({ batchId: batch.id, serial: handset.serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH });
       const fuse: StepEventFacts = decision.authorised
         ? { step: 'fuse', status: 'passed', data: { after: [{ bank: 3, word: 0, value: 0x31 }], burned: ['CAMERA_DISABLE', 'GPS_DISABLE'] } }
         : { step: 'fuse', status: 'skipped', data: null };

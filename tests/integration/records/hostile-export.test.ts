@@ -102,7 +102,7 @@ describe('exports of hostile identity strings', () => {
       expect([...cell].some((char) => isUnsafeCodePoint(char.codePointAt(0) ?? 0))).toBe(false);
       expect(cell.length).toBeLessThan(32_767);
     }
-    const serials = rows.slice(1).map((row) => row[header.indexOf('device_serial')]);
+    const serials = rows.slice(1).map((row) => row[header.indexOf('serial')]);
     expect(serials).toContain("'=cmd|' /C calc'!A0");
     expect(serials).toContain('LS7A\\u202Eexe.1000');
     expect(serials).toContain('NUL\\x00BEL\\x07ESC\\x1B[2J');
@@ -118,7 +118,7 @@ describe('exports of hostile identity strings', () => {
       .trimEnd()
       .split('\n')
       .slice(0, -1)
-      .map((line) => (JSON.parse(line) as { record: { deviceSerial: string } }).record.deviceSerial);
+      .map((line) => (JSON.parse(line) as { record: { serial: string } }).record.serial);
     expect(serials).toEqual(HOSTILE);
   });
 

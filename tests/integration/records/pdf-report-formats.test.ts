@@ -12,7 +12,7 @@ import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
 import { chainHash } from '../../../src/main/records/chain.ts';
 import { openDatabase } from '../../../src/main/records/database.ts';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
-import type { ProvisioningRecordBody } from '../../../src/shared/records.ts';
+import { recordSerial, type ProvisioningRecordBody } from '../../../src/shared/records.ts';
 import { createStationFixture, imei, recordFor, SUPERVISOR, TECHNICIAN, type StationFixture } from './fixture.ts';
 import { readPdfReport, type PdfReport } from './pdf-report-reader.ts';
 import { pageCount, readPdf, renderPages, unwrapped, type PdfLine } from './pdf-reading.ts';
@@ -30,7 +30,7 @@ function restoreFormat1Records(station: StationFixture): void {
       const { seq, prevHash, hash, record } = JSON.parse(line) as { seq: number; prevHash: string; hash: string; record: ProvisioningRecordBody };
       const canonical = canonicalJson(record);
       if (chainHash(prevHash, canonical) !== hash) throw new Error(`record ${seq} of the fixture does not match its hash`);
-      const device = station.records.registerDevice({ batchId: station.batchId, serial: record.deviceSerial, identity: { product: record.product } });
+      const device = station.records.registerDevice({ batchId: station.batchId, serial: recordSerial(record), identity: { product: record.product } });
       db.prepare('INSERT INTO provisioning_records (seq, device_id, batch_id, recorded_at, outcome, body_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         seq,
         device.id,

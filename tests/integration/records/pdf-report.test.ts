@@ -64,14 +64,14 @@ afterAll(async () => {
 });
 
 const recordOf = (serial: string): ProvisioningRecord => {
-  const found = records.filter((record) => record.deviceSerial === serial).at(-1);
+  const found = records.filter((record) => record.serial === serial).at(-1);
   if (!found) throw new Error(`no record for ${serial}`);
   return found;
 };
 
 describe('the PDF report of a simulated batch', () => {
   it('has one record per handset, with the outcomes the faults cause', () => {
-    expect(records.map((record) => record.deviceSerial).sort()).toEqual(Object.keys(EXPECTED).sort());
+    expect(records.map((record) => record.serial).sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [serial, expected] of Object.entries(EXPECTED)) {
       expect(recordOf(serial), serial).toMatchObject({ outcome: expected.outcome, failedStep: expected.failure?.[0] ?? null });
     }

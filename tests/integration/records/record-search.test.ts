@@ -37,7 +37,7 @@ beforeAll(() => {
 });
 afterAll(() => station?.cleanup());
 
-const serials = (search: string, limit = 100): string[] => station.records.search.page({}, { search, limit }).records.map((record) => record.deviceSerial);
+const serials = (search: string, limit = 100): string[] => station.records.search.page({}, { search, limit }).records.map((record) => record.serial);
 
 describe('record search in SQL', () => {
   it('finds a record by its whole serial, IMEI or asset tag, as a scanner sends it (any case, blanks around)', () => {
@@ -82,7 +82,7 @@ describe('record search in SQL', () => {
       const page = station.records.search.page({ status: 'provisioned' }, { search: 'LS7B', limit: 7, ...(before ? { before } : {}) });
       seen.push(...page.records.map((record) => record.seq));
       pages += 1;
-      expect(page.records.every((record) => record.outcome === 'provisioned' && record.deviceSerial.startsWith('LS7B'))).toBe(true);
+      expect(page.records.every((record) => record.outcome === 'provisioned' && record.serial.startsWith('LS7B'))).toBe(true);
       if (page.next === null) break;
       before = page.next;
     }
@@ -95,7 +95,7 @@ describe('record search in SQL', () => {
   it('answers the station API page with the filter total and the cursor of the next page', () => {
     const first = listRecords(station.records, { limit: 10 });
     expect(first.total).toBe(PLAIN + HOSTILE_SERIALS.length + 1);
-    expect(first.records.map((record) => record.deviceSerial)[0]).toBe(taggedSerial);
+    expect(first.records.map((record) => record.serial)[0]).toBe(taggedSerial);
     expect(first.next).toBe(first.records.at(-1)?.seq);
     const last = listRecords(station.records, { limit: 100, before: first.next ?? undefined });
     expect(last.records).toHaveLength(first.total - 10);
@@ -113,7 +113,7 @@ describe('a database from before the search index', () => {
       old.records.close();
       // Back to schema 5 as it was shipped: no search index, no operator journal, step events without code and data.
       const raw = new DatabaseSync(join(old.dir, DATABASE_FILE));
-      raw.exec(`DROP TABLE depot_operator_copy; DROP TABLE depot_operator_changes;
+      raw.exec(`ALTER TABLE authorisation_uses RENAME COLUMN serial TO device_serial; DROP TABLE depot_operator_copy; DROP TABLE depot_operator_changes;
         DROP TRIGGER asset_tags_late_search; DROP TABLE asset_tags_pending; DROP TRIGGER asset_tags_leased_number_in_lease; DROP INDEX asset_tags_leased_number;
         ALTER TABLE asset_tags DROP COLUMN lease_seq; ALTER TABLE asset_tags DROP COLUMN lease_id; DROP TABLE tag_leases;
         DROP TRIGGER provisioning_records_search; DROP TABLE record_search; DROP TABLE operator_changes;
@@ -127,11 +127,11 @@ describe('a database from before the search index', () => {
         const db = new DatabaseSync(join(old.dir, DATABASE_FILE), { readOnly: true });
         expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
         db.close();
-        expect(reopened.search.page({}, { search: imei(2), limit: 10 }).records.map((record) => record.deviceSerial)).toEqual(['OLD00002']);
+        expect(reopened.search.page({}, { search: imei(2), limit: 10 }).records.map((record) => record.serial)).toEqual(['OLD00002']);
         const device = reopened.registerDevice({ batchId: old.batchId, serial: 'NEW00003', identity: {} });
         reopened.commitProvisioningRecord(recordFor(device.id));
-        expect(reopened.search.page({}, { search: 'old0', limit: 10 }).records.map((record) => record.deviceSerial)).toEqual(['OLD00002', 'OLD00001']);
-        expect(reopened.search.page({}, { search: '0000', limit: 10 }).records.map((record) => record.deviceSerial)).toEqual(['NEW00003', 'OLD00002', 'OLD00001']);
+        expect(reopened.search.page({}, { search: 'old0', limit: 10 }).records.map((record) => record.serial)).toEqual(['OLD00002', 'OLD00001']);
+        expect(reopened.search.page({}, { search: '0000', limit: 10 }).records.map((record) => record.serial)).toEqual(['NEW00003', 'OLD00002', 'OLD00001']);
         const out = join(old.dir, 'after-migration.jsonl');
         await reopened.export('jsonl', {}, out);
         expect(await verifyJsonlExport(out, reopened.identity.publicKey)).toMatchObject({ intact: true, records: 3 });

@@ -231,7 +231,7 @@ describe('authorisations', () => {
   const ask = (serial: string, extra: Partial<Parameters<StationFixture['records']['isAuthorised']>[0]> = {}) => {
     const batchId = typeof extra.batchId === 'number' ? extra.batchId : station.batchId;
     station.records.registerDevice({ batchId, serial, identity: {} });
-    return station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH, ...extra });
+    return station.records.isAuthorised({ batchId: station.batchId, serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH, ...extra });
   };
 
   it("authorises with a PIN check's proof once, from this records instance only, while the supervisor is still as checked", () => {
@@ -274,12 +274,12 @@ describe('authorisations', () => {
   it('refuses a serial not registered in the batch, without using up a slot of the cap', () => {
     const unregistered = ['LS7A0O01', '=cmd|calc', 'x'.repeat(300)];
     for (const serial of unregistered) {
-      const decision = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH });
+      const decision = station.records.isAuthorised({ batchId: station.batchId, serial, step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: BUNDLE_HASH });
       expect(decision).toMatchObject({ authorised: false, reason: expect.stringContaining(`is not registered in batch ${station.batchId}`) });
     }
     const other = station.records.startBatch({ name: 'other', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id });
     station.records.registerDevice({ batchId: other.id, serial: 'LS7A0050', identity: {} });
-    expect(station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0050', step: 'lock', bundleHash: BUNDLE_HASH })).toMatchObject({ authorised: false });
+    expect(station.records.isAuthorised({ batchId: station.batchId, serial: 'LS7A0050', step: 'lock', bundleHash: BUNDLE_HASH })).toMatchObject({ authorised: false });
     expect(station.records.authorisations.get(station.authorisationId)?.devicesUsed).toBe(0);
     expect(ask('LS7A0001')).toMatchObject({ authorised: true });
     expect(ask('LS7A0002')).toMatchObject({ authorised: true });
@@ -339,7 +339,7 @@ describe('authorisations', () => {
     expect(() =>
       station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'started', data: { event: 'begin' }, operatorId: TECHNICIAN.id, authorisation: { authorised: true, authorisationId: station.authorisationId } }),
     ).toThrow(/was not granted to device/);
-    const refused = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0100', step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: 'f'.repeat(64) });
+    const refused = station.records.isAuthorised({ batchId: station.batchId, serial: 'LS7A0100', step: 'fuse', fuses: ['CAMERA_DISABLE'], bundleHash: 'f'.repeat(64) });
     station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'skipped', data: null, operatorId: TECHNICIAN.id, authorisation: refused });
     const granted = ask('LS7A0100');
     station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', data: FUSE_PASSED, detail: 'bank 3 word 0 = 0x00000031', operatorId: TECHNICIAN.id, authorisation: granted });
@@ -368,7 +368,7 @@ describe('authorisation decisions recorded with steps and records', () => {
       expiresAt: new Date(Date.now() + 3600_000).toISOString(),
     });
     const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0200', identity: {} });
-    const decision = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0200', step: 'fuse', fuses: ['GPS_DISABLE'], bundleHash: BUNDLE_HASH });
+    const decision = station.records.isAuthorised({ batchId: station.batchId, serial: 'LS7A0200', step: 'fuse', fuses: ['GPS_DISABLE'], bundleHash: BUNDLE_HASH });
     expect(decision).toEqual({ authorised: true, authorisationId: gpsOnly.id });
     station.records.appendStepEvent({ deviceId: device.id, step: 'fuse', status: 'passed', data: FUSE_PASSED, operatorId: TECHNICIAN.id, authorisation: decision });
     expect(() => station.records.appendStepEvent({ deviceId: device.id, step: 'lock', status: 'passed', data: { lockState: 'no', sent: true }, operatorId: TECHNICIAN.id, authorisation: decision })).toThrow(
@@ -378,7 +378,7 @@ describe('authorisation decisions recorded with steps and records', () => {
 
   it('refuses to record an irreversible step as started or passed under a refused authorisation, and keeps the refusal', () => {
     const device = station.records.registerDevice({ batchId: station.batchId, serial: 'LS7A0202', identity: {} });
-    const refused = station.records.isAuthorised({ batchId: station.batchId, deviceSerial: 'LS7A0202', step: 'fuse', fuses: ['SECURE_BOOT'], bundleHash: BUNDLE_HASH });
+    const refused = station.records.isAuthorised({ batchId: station.batchId, serial: 'LS7A0202', step: 'fuse', fuses: ['SECURE_BOOT'], bundleHash: BUNDLE_HASH });
     expect(refused).toMatchObject({ authorised: false });
     for (const step of ['fuse', 'lock'] as const) {
       for (const status of ['started', 'passed'] as const) {

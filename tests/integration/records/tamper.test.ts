@@ -85,15 +85,15 @@ describe('tampered JSON Lines exports', () => {
       expectBroken(await verifyLines(copied), index + 2, 'inserted');
     }
     const third = JSON.parse(lines[2] ?? '') as { seq: number; prevHash: string; record: Record<string, unknown> };
-    const record = { ...third.record, deviceSerial: 'LS7A-FORGED' };
+    const record = { ...third.record, serial: 'LS7A-FORGED' };
     const forged = JSON.stringify({ type: 'record', seq: third.seq, prevHash: third.prevHash, hash: chainHash(third.prevHash, canonicalJson(record)), record });
     expectBroken(await verifyLines([...lines.slice(0, 2), forged, ...lines.slice(2)]), 4, 'inserted');
   });
 
   it('names a line whose bytes are not the ones the station wrote, even when its parsed value still hashes right', async () => {
-    // JSON.parse keeps the last of duplicate keys, so a forged first "deviceSerial" would be what a
+    // JSON.parse keeps the last of duplicate keys, so a forged first "serial" would be what a
     // person or another tool reads while the hash still covers the original.
-    const duplicated = lines.map((line, at) => (at === 2 ? line.replace('"record":{', '"record":{"deviceSerial":"LS7A-FORGED",') : line));
+    const duplicated = lines.map((line, at) => (at === 2 ? line.replace('"record":{', '"record":{"serial":"LS7A-FORGED",') : line));
     expectBroken(await verifyLines(duplicated), 3, 'edited');
     const spaced = lines.map((line, at) => (at === 4 ? line.replace('"seq":', '"seq": ') : line));
     expectBroken(await verifyLines(spaced), 5, 'edited');

@@ -290,7 +290,7 @@ describe("History's records.list through the station API", () => {
       records.close();
     }
   });
-  const serials = (value: unknown): string[] => (value as { value: { records: { deviceSerial: string }[] } }).value.records.map((record) => record.deviceSerial);
+  const serials = (value: unknown): string[] => (value as { value: { records: { serial: string }[] } }).value.records.map((record) => record.serial);
 
   it('pages the search newest first with the cursor it answers', async () => {
     expect(await call('records.list', { search: 'HX' })).toMatchObject({ ok: false, error: { failure: 'NOT_SIGNED_IN' } });

@@ -12,7 +12,7 @@ import { label } from '../../../src/main/pipeline/steps/label.ts';
 import type { ProvisioningRecord } from '../../../src/shared/records.ts';
 import { expectData, harness, SERIAL } from './step-harness.ts';
 
-const RECORD = { seq: 41, deviceSerial: SERIAL, operatorId: 'tech', outcome: 'provisioned' } as ProvisioningRecord;
+const RECORD = { seq: 41, serial: SERIAL, operatorId: 'tech', outcome: 'provisioned' } as ProvisioningRecord;
 const PRINTER = { address: 'tcp://10.0.0.9:9100', format: 'zpl', template: 'asset-50x25' } as const;
 
 /** A label service whose printer answers `outcome` (never, when undefined); `printed`: the record's label was printed before. */

@@ -47,7 +47,7 @@ describe('the record step', () => {
   it('commits a provisioned record with what each step proved, the checks\' answers among it', async () => {
     const { context, facts, committed, serial } = setup();
     // The irreversible steps ran under the authorisation, granted to this handset as the runner asks for it.
-    expect(store.isAuthorised({ batchId, deviceSerial: serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH })).toMatchObject({ authorised: true });
+    expect(store.isAuthorised({ batchId, serial, step: 'fuse', fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'], bundleHash: BUNDLE_HASH })).toMatchObject({ authorised: true });
     Object.assign(facts, {
       partitions: [{ name: 'boot', sha256: 'a'.repeat(64) }],
       fuseWordsBefore: [{ bank: 3, word: 0, value: 0x01 }],
@@ -70,7 +70,7 @@ describe('the record step', () => {
     const stored = store.log.get(seq);
     expect(committed).toEqual([stored]);
     expect(stored).toMatchObject({
-      deviceSerial: serial,
+      serial,
       outcome: 'provisioned',
       imei: IMEI,
       firmwareVersion: '1.0.0',

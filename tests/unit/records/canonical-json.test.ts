@@ -22,7 +22,7 @@ describe('canonical JSON', () => {
 
 describe('hash chain', () => {
   it('hashes exactly canonicalJson({ prevHash, record })', () => {
-    const record = { seq: 1, deviceSerial: 'LS7A1000', imei: '352099001761481' };
+    const record = { seq: 1, serial: 'LS7A1000', imei: '352099001761481' };
     const expected = createHash('sha256').update(canonicalJson({ record, prevHash: GENESIS_HASH })).digest('hex');
     expect(chainHash(GENESIS_HASH, canonicalJson(record))).toBe(expected);
   });

@@ -62,7 +62,7 @@ const shown = (value: string | null, limit: number): string => (value === null ?
 function listLine(record: ProvisioningRecord): string {
   const code = 'failureCode' in record && record.failureCode !== null ? `[${record.failureCode}] ` : '';
   const failure = record.outcome === 'failed' ? `  ${record.failedStep ?? '?'}: ${code}${shown(record.failureReason, 60)}` : '';
-  return `${String(record.seq).padStart(6)}  ${record.recordedAt}  batch ${record.batchId}  ${shown(record.deviceSerial, 32).padEnd(20)}  ${shown(record.imei, 20).padEnd(15)}  ${record.outcome}${failure}\n`;
+  return `${String(record.seq).padStart(6)}  ${record.recordedAt}  batch ${record.batchId}  ${shown(record.serial, 32).padEnd(20)}  ${shown(record.imei, 20).padEnd(15)}  ${record.outcome}${failure}\n`;
 }
 
 function showRecord(records: StationRecords, record: ProvisioningRecord, io: CliIo): void {
@@ -70,7 +70,7 @@ function showRecord(records: StationRecords, record: ProvisioningRecord, io: Cli
     ['Record', String(record.seq)],
     ['Recorded', record.recordedAt],
     ['Batch', String(record.batchId)],
-    ['Serial', shown(record.deviceSerial, 4096)],
+    ['Serial', shown(record.serial, 4096)],
     ['Product', shown(record.product, 4096)],
     ['HW revision', shown(record.hwRevision, 4096)],
     ['Bootloader', shown(record.bootloaderVersion, 4096)],
@@ -90,7 +90,7 @@ function showRecord(records: StationRecords, record: ProvisioningRecord, io: Cli
     ['Hash', record.hash],
   ];
   for (const [name, value] of fields) io.out(`${`${name}:`.padEnd(19)}${value}\n`);
-  const device = records.journal.findDevice(record.batchId, record.deviceSerial);
+  const device = records.journal.findDevice(record.batchId, record.serial);
   if (!device) return;
   io.out('Step events:\n');
   for (const event of records.journal.stepEvents(device.id)) {

@@ -144,7 +144,7 @@ export function History({ station, onSetPrinter }: { readonly station: StationAp
                 <tr key={record.seq}>
                   <td>{record.seq}</td>
                   <td>{formatDateTime(record.recordedAt)}</td>
-                  <td>{displaySafe(record.deviceSerial, 64)}</td>
+                  <td>{displaySafe(record.serial, 64)}</td>
                   <td>{record.imei === null ? '—' : displaySafe(record.imei, 32)}</td>
                   <td>{'assetTag' in record && record.assetTag !== null ? displaySafe(record.assetTag, 64) : '—'}</td>
                   <td>
@@ -174,7 +174,7 @@ export function History({ station, onSetPrinter }: { readonly station: StationAp
         <VerifyPanel station={station} />
       </div>
       {open && (
-        <Dialog title={t('history.recordTitle', { seq: open.record.seq, serial: displaySafe(open.record.deviceSerial, 64) })} onClose={() => setOpen(null)} wide>
+        <Dialog title={t('history.recordTitle', { seq: open.record.seq, serial: displaySafe(open.record.serial, 64) })} onClose={() => setOpen(null)} wide>
           <RecordFacts record={open.record} />
           <h4>{t('detail.stepLog')}</h4>
           <StepLog events={open.events} />
