@@ -6,7 +6,7 @@ import { describeFailure } from './describe-failure.ts';
 import { z } from 'zod';
 import { fuseNameSchema, identifierSchema } from './identifiers.ts';
 
-export const PROFILE_SCHEMA_VERSION = 1;
+export const PROFILE_SCHEMA_VERSION = 2;
 
 /** Placeholders a command template may use, per operation. */
 export const TEMPLATE_PLACEHOLDERS = {
@@ -125,7 +125,7 @@ export const atCheckSchema = z.strictObject({
 });
 export type AtCheck = z.infer<typeof atCheckSchema>;
 
-export const profileSchema = z
+const profileObjectSchema = z
   .strictObject({
     schemaVersion: z.literal(PROFILE_SCHEMA_VERSION),
     id: identifierSchema('profile id'),
@@ -137,7 +137,7 @@ export const profileSchema = z
     }),
     /** The getvar variable that answers each identity question. */
     identity: z.strictObject({
-      serialNumber: getvarName,
+      serial: getvarName,
       product: getvarName,
       hwRevision: getvarName,
       bootloaderVersion: getvarName,
@@ -169,7 +169,7 @@ export const profileSchema = z
     at: z.strictObject({
       baudRate: z.int().min(1200).max(4_000_000),
       /** Asks a hand-configured port which handset it is (a USB listing carries the serial itself). */
-      serialNumber: z.strictObject({ command: z.string().regex(/^AT[\x20-\x7e]{0,126}$/), pattern: pattern(true) }),
+      serial: z.strictObject({ command: z.string().regex(/^AT[\x20-\x7e]{0,126}$/), pattern: pattern(true) }),
       checks: z.array(atCheckSchema).min(1).max(32),
     }),
   })
@@ -190,6 +190,24 @@ export const profileSchema = z
       }
     });
   });
+
+/**
+ * Old-format reader: a schema 1 profile named the serial question `serialNumber`, in `identity` (the
+ * getvar variable) and in `at` (the command asking a port which handset it is). It is read as schema 2,
+ * where both are `serial`, so profile files written for earlier versions keep loading unchanged.
+ */
+function fromSchema1(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || (input as { schemaVersion?: unknown }).schemaVersion !== 1) return input;
+  const renamed = (part: unknown): unknown => {
+    if (typeof part !== 'object' || part === null || !('serialNumber' in part)) return part;
+    const { serialNumber, ...others } = part as Record<string, unknown>;
+    return { serial: serialNumber, ...others };
+  };
+  const { identity, at, ...rest } = input as Record<string, unknown>;
+  return { ...rest, schemaVersion: PROFILE_SCHEMA_VERSION, identity: renamed(identity), at: renamed(at) };
+}
+
+export const profileSchema = z.preprocess(fromSchema1, profileObjectSchema);
 
 export type DeviceProfile = z.infer<typeof profileSchema>;
 

@@ -16,7 +16,7 @@ export interface SimSerialPortInfo {
   /** `sim:<handset folder name>`: what `SimSerialBus.open` takes. */
   readonly path: string;
   /** The handset's serial number as its USB descriptor carries it (at most 126 characters). */
-  readonly serialNumber: string;
+  readonly serial: string;
   readonly vendorId: number;
   readonly productId: number;
   /** The USB port path the handset is plugged into (`1-1.2`), the same as in fastboot mode. */
@@ -41,7 +41,7 @@ export class SimAtPort {
   constructor(handset: SimHandset) {
     this.info = {
       path: `sim:${handsetDirectoryName(handset.serial)}`,
-      serialNumber: usbDescriptorString(handset.serial),
+      serial: usbDescriptorString(handset.serial),
       vendorId: handset.device.usb.vendorId,
       productId: handset.device.usb.productId,
       usbPort: handset.device.usbPort,

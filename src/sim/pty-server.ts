@@ -23,7 +23,7 @@ const STDERR_KEPT = 2000;
 
 export interface SimPtyPort {
   /** The serial number as the port's USB descriptor carries it. */
-  readonly serialNumber: string;
+  readonly serial: string;
   /** The symlink to the PTY slave: what the station opens with `serialport`. */
   readonly path: string;
 }
@@ -96,7 +96,7 @@ export async function servePty(bus: SimSerialBus, directory: string): Promise<Si
   const start = (info: SimSerialPortInfo): Promise<void> =>
     inTurn(info.path, async () => {
       if (closed || mirrors.has(info.path) || !bus.list().some((port) => port.path === info.path)) return;
-      const port = { serialNumber: info.serialNumber, path: linkPath(dir, info) };
+      const port = { serial: info.serial, path: linkPath(dir, info) };
       let socat: Socat | null = null;
       try {
         socat = await takeSocat();

@@ -79,6 +79,7 @@ function matches(device: USBDevice, filter: USBDeviceFilter): boolean {
   return (
     (filter.vendorId === undefined || filter.vendorId === device.vendorId) &&
     (filter.productId === undefined || filter.productId === device.productId) &&
+    // WebUSB's USBDeviceFilter names the serial `serialNumber`.
     (filter.serialNumber === undefined || filter.serialNumber === device.serialNumber) &&
     (filter.classCode === undefined || alternates.some((alternate) => alternate.interfaceClass === filter.classCode)) &&
     (filter.subclassCode === undefined || alternates.some((alternate) => alternate.interfaceSubclass === filter.subclassCode)) &&

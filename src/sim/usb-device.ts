@@ -34,6 +34,7 @@ export class SimUsbDevice implements USBDevice {
   readonly deviceVersionSubminor = 0;
   readonly manufacturerName = 'Lockstep';
   readonly productName: string;
+  /** WebUSB's name for the descriptor's serial (USBDevice.serialNumber): the interface this class implements. */
   readonly serialNumber: string;
   readonly configurations: USBConfiguration[];
   /** Bus number, as `usb` 3.1's UsbDevice extension reports it. */

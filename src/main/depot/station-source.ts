@@ -22,7 +22,9 @@ export interface RecordRow {
 }
 
 // The columns are named, not `*`: what a station sends for a row must not change when a later
-// journal migration adds a column, or a re-send of an acknowledged row would read as a rewrite.
+// journal migration adds a column, or a re-send of an acknowledged row would read as a rewrite. For the
+// same reason a step event row keeps naming its handset's serial `device_serial`, as depots already hold it
+// (the one place outside migrations and old-format readers that still spells it so).
 const ROW_QUERIES = {
   batches: 'SELECT id, name, product, bundle_hash, bundle_version, operator_id, started_at, asset_tag_pattern FROM batches WHERE id > ? ORDER BY id LIMIT ?',
   authorisations:

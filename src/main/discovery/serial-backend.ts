@@ -38,7 +38,7 @@ interface ListedPort {
   readonly path: string;
   /** From the system listing (true) or a configured path (false). */
   readonly listed: boolean;
-  readonly serialNumber: string | null;
+  readonly serial: string | null;
   readonly vendorId: number | null;
   readonly productId: number | null;
 }
@@ -163,7 +163,8 @@ export class SerialBackend implements DiscoveryBackend {
       // Only USB ports can be handsets: a listing also holds the machine's own UARTs (ttyS0).
       return listed
         .filter((port) => port.vendorId !== undefined)
-        .map((port) => ({ path: port.path, listed: true, serialNumber: port.serialNumber ?? null, vendorId: hexId(port.vendorId), productId: hexId(port.productId) }));
+        // serialport's PortInfo names the descriptor's serial `serialNumber`; here it becomes `serial`.
+        .map((port) => ({ path: port.path, listed: true, serial: port.serialNumber ?? null, vendorId: hexId(port.vendorId), productId: hexId(port.productId) }));
     } catch (error) {
       this.#listingProblem = describeFailure(error);
       return [];
@@ -176,7 +177,7 @@ function presence(port: LocatedPort): AtPresence {
     kind: 'at',
     id: `at:${port.path}`,
     path: port.path,
-    serial: port.serialNumber,
+    serial: port.serial,
     vendorId: port.vendorId,
     productId: port.productId,
     usbPort: port.usbPort,
@@ -221,7 +222,7 @@ async function configuredPorts(paths: readonly string[]): Promise<ListedPort[]> 
     const info = await stat(path).catch(() => null);
     if (info === null) continue;
     const members = info.isDirectory() ? (await readdir(path).catch(() => [])).sort().map((name) => join(path, name)) : [path];
-    for (const member of members) found.push({ path: member, listed: false, serialNumber: null, vendorId: null, productId: null });
+    for (const member of members) found.push({ path: member, listed: false, serial: null, vendorId: null, productId: null });
   }
   return found;
 }

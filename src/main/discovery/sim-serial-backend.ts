@@ -52,7 +52,7 @@ export class SimSerialBackend implements DiscoveryBackend {
         kind: 'at',
         id,
         path: port.path,
-        serial: port.serialNumber,
+        serial: port.serial,
         vendorId: port.vendorId,
         productId: port.productId,
         usbPort: usbPortOf(port.usbPort),

@@ -75,7 +75,7 @@ export class UsbBackend implements DiscoveryBackend {
       kind: 'fastboot',
       id: formatSlot(slot),
       slot,
-      serial: device.serialNumber ?? null,
+      serial: device.serialNumber ?? null, // WebUSB's name for the descriptor's serial
       vendorId: device.vendorId,
       productId: device.productId,
       connect: () => openUsb(device),

@@ -30,7 +30,7 @@ export async function connectDevice(selector: HandsetSelector, options: ConnectO
     throw new FastbootConnectError(name, `no USB bus is reachable (${describeFailure(error)}); use tcp:HOST:PORT, or run where the handsets are plugged in`, { cause: error });
   }
   const matches = (device: USBDevice): boolean => {
-    if (selector.by === 'serial') return device.serialNumber === selector.serial;
+    if (selector.by === 'serial') return device.serialNumber === selector.serial; // WebUSB's name for the descriptor's serial
     if (selector.by === 'slot') {
       const slot = slotOfUsbDevice(device);
       return slot !== null && formatSlot(slot) === name;

@@ -47,6 +47,7 @@ export async function openUsb(device: USBDevice): Promise<FastbootTransport> {
 /** `usb:1-3.2 SERIAL`: the slot as `-s` takes it; the serial is the device's own claim, so it is escaped and shortened. */
 export function usbName(device: USBDevice): string {
   const slot = slotOfUsbDevice(device);
+  // WebUSB's name for the descriptor's serial.
   const serial = device.serialNumber ? ` ${printable(new TextEncoder().encode(device.serialNumber.slice(0, 64)))}` : '';
   return `usb${slot === null ? '' : `:${formatSlot(slot)}`}${serial}`;
 }

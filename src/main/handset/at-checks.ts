@@ -73,7 +73,7 @@ function informationLines(answer: AtAnswer): readonly string[] {
 
 /** The serial number a booted handset reports on its AT port, for matching the port to its handset; null when no line matches. */
 export async function readAtSerial(client: AtClient, profile: DeviceProfile, signal?: AbortSignal): Promise<string | null> {
-  const { command, pattern } = profile.at.serialNumber;
+  const { command, pattern } = profile.at.serial;
   const answer = await client.command(command, { timeoutMs: profile.timeouts.atCommandMs, signal }).catch((error: unknown) => {
     throw asHandsetFault(error);
   });

@@ -19,10 +19,11 @@ import { HandsetError } from './errors.ts';
  * What the identify step reads, as the handset answered: its UTF-8 as text when valid, else raw, one
  * character per byte (deviceText), on every transport (hostile until checked against the grammars of src/shared/identifiers.ts). Its keys
  * are the profile's identity questions (docs/profiles.md), and records keep them as they are in
- * `evidence.identityBefore`, so `serialNumber` here names the question, not a second word for serial.
+ * `evidence.identityBefore` (records and journals written before profile schema 2 name the serial
+ * question `serial` there).
  */
 export interface FastbootIdentity {
-  readonly serialNumber: string;
+  readonly serial: string;
   readonly product: string;
   readonly hwRevision: string;
   readonly bootloaderVersion: string;
@@ -72,7 +73,7 @@ export class ProfiledFastboot {
     const { serial, product } = await this.readSerialAndProduct(signal);
     const spelled = this.#profile.lockStateValues;
     return {
-      serialNumber: serial,
+      serial,
       product,
       hwRevision: await get(names.hwRevision),
       bootloaderVersion: await get(names.bootloaderVersion),
@@ -85,7 +86,7 @@ export class ProfiledFastboot {
   /** Serial number and product, as text (deviceText), read again right before an irreversible step. */
   async readSerialAndProduct(signal?: AbortSignal): Promise<{ serial: string; product: string }> {
     const names = this.#profile.identity;
-    const serial = deviceText(await this.#client.getvar(names.serialNumber, this.#quick(signal)));
+    const serial = deviceText(await this.#client.getvar(names.serial, this.#quick(signal)));
     return { serial, product: deviceText(await this.#client.getvar(names.product, this.#quick(signal))) };
   }
 

@@ -174,11 +174,13 @@ export class HandsetRun {
 /** What the journal's data says an earlier attempt proved, for a handset resumed after its lock step. */
 function factsFromHistory(device: DeviceEntry, history: ReturnType<typeof historyOf>, policyFuses: readonly string[]): RunFacts {
   const text = (name: string): string => device.identity[name] ?? '';
+  // Old-format reader: a handset identified before profile schema 2 has its serial under `serialNumber`.
+  const serial = device.identity['serial'] ?? device.identity['serialNumber'] ?? '';
   const unlocked = device.identity['unlocked'];
   return {
     ...newFacts(),
     identity: {
-      serialNumber: text('serialNumber'),
+      serial,
       product: text('product'),
       hwRevision: text('hwRevision'),
       bootloaderVersion: text('bootloaderVersion'),

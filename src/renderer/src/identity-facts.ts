@@ -12,7 +12,7 @@ export interface IdentityFact {
 }
 
 /** Fields in the order a technician checks them; each has words under `identityField.<name>`. */
-const KNOWN_FIELDS = ['serialNumber', 'product', 'hwRevision', 'bootloaderVersion', 'batteryMillivolts', 'imei', 'firmwareVersion'] as const;
+const KNOWN_FIELDS = ['serial', 'product', 'hwRevision', 'bootloaderVersion', 'batteryMillivolts', 'imei', 'firmwareVersion'] as const;
 /** Where the handset sat when it was identified: the detail view shows it once, beside the profile, not as identity. */
 const NOT_IDENTITY: ReadonlySet<string> = new Set(['slot']);
 /** The raw lock-state variable and its meaning (`unlocked`: 'true', 'false' or null), shown as one fact. */
@@ -29,7 +29,15 @@ function lockFact(values: Readonly<Record<string, string | null>>, t: TFunction)
   return { key: 'bootloader', label: t('identityField.bootloader'), value };
 }
 
-export function identityFacts(values: Readonly<Record<string, string | null>>, t: TFunction): IdentityFact[] {
+/** Old-format reader: a handset identified before profile schema 2 has its serial under `serialNumber`. */
+function withCurrentNames(values: Readonly<Record<string, string | null>>): Readonly<Record<string, string | null>> {
+  if (!('serialNumber' in values) || 'serial' in values) return values;
+  const { serialNumber, ...others } = values;
+  return { serial: serialNumber ?? null, ...others };
+}
+
+export function identityFacts(readback: Readonly<Record<string, string | null>>, t: TFunction): IdentityFact[] {
+  const values = withCurrentNames(readback);
   const known: ReadonlySet<string> = new Set(KNOWN_FIELDS);
   const facts: IdentityFact[] = KNOWN_FIELDS.filter((name) => name in values).map((name) => ({
     key: name,

@@ -21,7 +21,9 @@ export function stepEventText(event: StepEvent, t: TFunction): string | null {
       return t('stepEvent.detected', { profile: deviceText((data as StepData<'detect', 'passed'>).profile, 64) });
     case 'identify:passed': {
       const { identity } = data as StepData<'identify', 'passed'>;
-      return t('stepEvent.identified', { serial: deviceText(identity['serialNumber'], 64), product: deviceText(identity['product'], 64) });
+      // Old-format reader: journals written before profile schema 2 name the serial `serialNumber`.
+      const serial = identity['serial'] ?? identity['serialNumber'];
+      return t('stepEvent.identified', { serial: deviceText(serial, 64), product: deviceText(identity['product'], 64) });
     }
     case 'flash:started': {
       const started = data as StepData<'flash', 'started'>;

@@ -137,7 +137,7 @@ export function recordFor(deviceId: number, overrides: Partial<NewRecord> = {}):
       supervisorId: null,
       startedAt: '2026-11-25T08:00:00.000Z',
       finishedAt: '2026-11-25T08:04:00.000Z',
-      identityBefore: { serialNumber: 'LS7A0001', product: 'lockstep-ref', hwRevision: 'B2', lockState: 'yes' },
+      identityBefore: { serial: 'LS7A0001', product: 'lockstep-ref', hwRevision: 'B2', lockState: 'yes' },
       identityAfter: { imei: null, firmwareVersion: 'LSR-14.2.0' },
       partitions: [{ name: 'boot_a', sha256: BUNDLE_HASH }],
       fuseWordsBefore: [{ bank: 3, word: 0, value: 0x01 }],

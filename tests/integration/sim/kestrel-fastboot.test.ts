@@ -117,6 +117,6 @@ describe.each(transports)('Kestrel K2 over %s', (transport) => {
     const booted = new Promise<void>((resolve) => handset?.onModeChange((mode) => mode === 'booted' && resolve()));
     await client.reboot();
     await booted;
-    expect(fleet.serial.list().map((port) => port.serialNumber)).toContain(serialOf(transport));
+    expect(fleet.serial.list().map((port) => port.serial)).toContain(serialOf(transport));
   });
 });

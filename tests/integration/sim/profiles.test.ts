@@ -62,7 +62,7 @@ describe.each(['lockstep-ref', 'kestrel-k2'])('profile %s against the simulated 
       const fastboot = await profiled(fleet, profile);
 
       const identity = await fastboot.readIdentity();
-      expect(identity).toMatchObject({ serialNumber: handset.serial, product: model, unlocked: true });
+      expect(identity).toMatchObject({ serial: handset.serial, product: model, unlocked: true });
       expect(profile.match.products).toContain(identity.product);
       expect(profile.match.usb).toContainEqual({ vendorId: handset.usbDevice?.vendorId, productId: handset.usbDevice?.productId });
       expect(Number(identity.batteryMillivolts)).toBeGreaterThan(profile.batteryFloorMillivolts);

@@ -86,7 +86,7 @@ describe('fleet.servePty', () => {
     const added = nextChange(server, 'added');
     await bootIntoSystem(handset);
     const { port } = await added;
-    expect(port).toEqual({ serialNumber: 'LSIM0002', path: join(dir, handsetDirectoryName('LSIM0002')) });
+    expect(port).toEqual({ serial: 'LSIM0002', path: join(dir, handsetDirectoryName('LSIM0002')) });
     expect(server.list()).toEqual([port]);
 
     for (let round = 0; round < 2; round++) {

@@ -88,7 +88,7 @@ describe('AT answers', () => {
     expect(firmware?.reason).toMatch(/no line of the answer matches \(OK\)/);
     expect(firmware?.reason).not.toMatch(/reports OK/);
     const silentSerial = scriptedPort(() => ['OK']);
-    const serialPattern = { ...(await profile()), at: { ...(await profile()).at, serialNumber: { command: 'AT+XSERIAL?', pattern: '^(\\w+)$' } } };
+    const serialPattern = { ...(await profile()), at: { ...(await profile()).at, serial: { command: 'AT+XSERIAL?', pattern: '^(\\w+)$' } } };
     expect(await readAtSerial(silentSerial.client, serialPattern)).toBeNull();
   });
 });

@@ -45,17 +45,17 @@ describe('device text over the TCP transport', () => {
   it('reaches readIdentity and readSerialAndProduct raw, so the serial grammar refuses the ESC byte', async () => {
     const ops = await answering({ ...REFERENCE_ANSWERS, serialno: Buffer.from(HOSTILE_SERIAL, 'latin1') });
     const identity = await ops.readIdentity();
-    expect(identity.serialNumber).toBe(HOSTILE_SERIAL);
-    expect(SERIAL_NUMBER.test(identity.serialNumber)).toBe(false);
+    expect(identity.serial).toBe(HOSTILE_SERIAL);
+    expect(SERIAL_NUMBER.test(identity.serial)).toBe(false);
     expect(await ops.readSerialAndProduct()).toEqual({ serial: HOSTILE_SERIAL, product: 'lockstep-ref' });
   });
 
   it('keeps every byte, non-ASCII ones included, one character per byte', async () => {
     const bytes = Buffer.from([0x48, 0x53, 0x00, 0x5c, 0x7f, 0x80, 0xc3, 0xa9, 0xff]);
     const ops = await answering({ ...REFERENCE_ANSWERS, serialno: bytes });
-    const { serialNumber } = await ops.readIdentity();
-    expect(Buffer.from(serialNumber, 'latin1').equals(bytes)).toBe(true);
-    expect(SERIAL_NUMBER.test(serialNumber)).toBe(false);
+    const { serial } = await ops.readIdentity();
+    expect(Buffer.from(serial, 'latin1').equals(bytes)).toBe(true);
+    expect(SERIAL_NUMBER.test(serial)).toBe(false);
   });
 
   it('escapes device text in the errors that quote it', async () => {
@@ -102,9 +102,9 @@ describe('device text from the virtual handset, over TCP and over the simulated 
     const overUsb = new ProfiledFastboot(new FastbootClient(await openUsb(usbDevice)), REFERENCE);
     try {
       const [tcpIdentity, usbIdentity] = [await overTcp.readIdentity(), await overUsb.readIdentity()];
-      expect(tcpIdentity.serialNumber).toBe(HOSTILE_SERIAL);
-      expect(usbIdentity.serialNumber).toBe('HS\x1b[2J02');
-      for (const identity of [tcpIdentity, usbIdentity]) expect(SERIAL_NUMBER.test(identity.serialNumber)).toBe(false);
+      expect(tcpIdentity.serial).toBe(HOSTILE_SERIAL);
+      expect(usbIdentity.serial).toBe('HS\x1b[2J02');
+      for (const identity of [tcpIdentity, usbIdentity]) expect(SERIAL_NUMBER.test(identity.serial)).toBe(false);
       expect(overUsb.device).toBe('usb:1-1.2 HS\\x1b[2J02');
     } finally {
       await overTcp.client.close();

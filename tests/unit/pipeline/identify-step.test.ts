@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { identify } from '../../../src/main/pipeline/steps/identify.ts';
 import { expectData, failure, FakeBootloader, harness, identityOf, SERIAL, type EarlierEvent } from './step-harness.ts';
 
-const IDENTITY = { serialNumber: SERIAL, product: 'lockstep-ref', hwRevision: 'B2', bootloaderVersion: 'LSBL-1.4.2', lockState: 'yes', unlocked: 'true', batteryMillivolts: '4100' };
+const IDENTITY = { serial: SERIAL, product: 'lockstep-ref', hwRevision: 'B2', bootloaderVersion: 'LSBL-1.4.2', lockState: 'yes', unlocked: 'true', batteryMillivolts: '4100' };
 
 describe('the identify step', () => {
   it('reads the identity, registers the handset under its serial and journals the readback as text values', async () => {

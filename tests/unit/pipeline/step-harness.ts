@@ -254,7 +254,7 @@ export interface HarnessOptions {
 export function identityOf(bootloader: FakeBootloader): FastbootIdentity {
   const vars = bootloader.vars;
   return {
-    serialNumber: vars.serialno as string,
+    serial: vars.serialno as string,
     product: vars.product as string,
     hwRevision: vars['hw-revision'] as string,
     bootloaderVersion: vars['version-bootloader'] as string,

@@ -8,7 +8,7 @@ import { zhCN } from '../../../src/renderer/src/i18n/zh-CN.ts';
 
 /** What the identify step registers for a handset of the reference model (src/main/pipeline/run-facts.ts). */
 const IDENTIFIED = {
-  serialNumber: 'LS7A3100',
+  serial: 'LS7A3100',
   product: 'lockstep-ref',
   hwRevision: 'B2',
   bootloaderVersion: 'LSBL-1.4.2',
@@ -40,6 +40,11 @@ describe('identity facts', () => {
     const chinese = identityFacts(IDENTIFIED, t['zh-CN']);
     expect(chinese.map(({ label }) => label)).toEqual(['序列号', '产品', '硬件版本', '引导加载程序版本', '电池电压（毫伏）', '引导加载程序']);
     expect(chinese.at(-1)?.value).toBe('未锁定');
+  });
+
+  it('labels the serial of a handset identified before profile schema 2 (`serialNumber`) as the serial', () => {
+    const { serial, ...rest } = IDENTIFIED;
+    expect(identityFacts({ ...rest, serialNumber: serial }, t.en)).toEqual(identityFacts(IDENTIFIED, t.en));
   });
 
   it('names an unrecognised lock answer, and keeps an unknown field under its escaped name', () => {

@@ -24,8 +24,8 @@ describe('in-process serial bus', () => {
     await bootIntoSystem(kestrel as SimHandset);
     await bootIntoSystem(reference as SimHandset);
     const expected = [
-      { path: `sim:${handsetDirectoryName('LSIM0001')}`, serialNumber: 'LSIM0001', vendorId: 0x18d1, productId: 0x4ee0, usbPort: '1-1.1' },
-      { path: `sim:${handsetDirectoryName('KSIM0002')}`, serialNumber: 'KSIM0002', vendorId: 0x3e2a, productId: 0x0b02, usbPort: '2-4' },
+      { path: `sim:${handsetDirectoryName('LSIM0001')}`, serial: 'LSIM0001', vendorId: 0x18d1, productId: 0x4ee0, usbPort: '1-1.1' },
+      { path: `sim:${handsetDirectoryName('KSIM0002')}`, serial: 'KSIM0002', vendorId: 0x3e2a, productId: 0x0b02, usbPort: '2-4' },
     ];
     expect(sim.fleet.serial.list()).toEqual(expected);
     expect(changes).toEqual([
@@ -58,7 +58,7 @@ describe('in-process serial bus', () => {
     const at = new AtTerminal(sim.fleet.serial.open(sim.fleet.serial.list()[0]?.path ?? ''));
     const removed = new Promise<SimSerialPortChange>((resolve) => sim.fleet.serial.onChange(resolve));
     handset.unplug();
-    expect(await removed).toMatchObject({ kind: 'removed', port: { serialNumber: 'LSIM0001' } });
+    expect(await removed).toMatchObject({ kind: 'removed', port: { serial: 'LSIM0001' } });
     await at.until(() => at.ended, 5000, 'end of stream');
     expect(sim.fleet.serial.list()).toEqual([]);
     const failed = new Promise<Error>((resolve) => at.stream.write('AT\r', (error) => resolve(error as Error)));

@@ -75,7 +75,7 @@ async function announcePtys(fleet: SimFleet, dir: string, io: CliIo): Promise<vo
   const server = await fleet.servePty(dir).catch((error: unknown) => {
     throw new CliError(`cannot serve the AT ports on ttys: ${describeFailure(error)}`);
   });
-  const serial = (port: SimPtyPort): string => displaySafe(port.serialNumber, 64);
+  const serial = (port: SimPtyPort): string => displaySafe(port.serial, 64);
   const appeared = (port: SimPtyPort): void => io.out(`${serial(port)}\tat:${displaySafe(port.path)}\n`);
   server.list().forEach(appeared);
   server.onChange((change) => {

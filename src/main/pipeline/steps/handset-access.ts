@@ -22,18 +22,18 @@ export async function confirmIdentity(context: StepContext): Promise<void> {
   const identified = context.facts.identity;
   if (!identified) throw new Error(`the ${context.step} step needs the identify step's readback`);
   const now = await fastboot.readSerialAndProduct(context.signal);
-  if (now.serial === identified.serialNumber && now.product === identified.product) return;
+  if (now.serial === identified.serial && now.product === identified.product) return;
   throw new StepFailure(
     'IDENTITY_CHANGED',
     `the link now answers as ${displaySafe(now.serial, 64)} (${displaySafe(now.product, 64)}), not as the handset identified, ` +
-      `${displaySafe(identified.serialNumber, 64)} (${displaySafe(identified.product, 64)}); nothing was sent to it`,
+      `${displaySafe(identified.serial, 64)} (${displaySafe(identified.product, 64)}); nothing was sent to it`,
     'Unplug both handsets and plug the first in again alone; it resumes where its own readback says.',
     null,
     {
       params: {
         serial: displaySafe(now.serial, 64),
         product: displaySafe(now.product, 64),
-        identifiedSerial: displaySafe(identified.serialNumber, 64),
+        identifiedSerial: displaySafe(identified.serial, 64),
         identifiedProduct: displaySafe(identified.product, 64),
       },
     },

@@ -21,7 +21,7 @@ export const identify: Step<'identify'> = {
     const presence = context.link.presence as FastbootPresence;
     const identity = await fastboot.readIdentity(context.signal);
     context.facts.identity = identity;
-    context.register(presence.serial ?? identity.serialNumber, identity);
+    context.register(presence.serial ?? identity.serial, identity);
     checkIdentity(presence, identity);
     const history = context.history();
     const quarantine = quarantineOf(history);
@@ -30,7 +30,7 @@ export const identify: Step<'identify'> = {
     return {
       status: 'passed',
       data: { identity: identityRecord(identity) },
-      detail: `${displaySafe(identity.serialNumber, 64)}, ${displaySafe(identity.product, 64)} (profile ${profile.profile.id})`,
+      detail: `${displaySafe(identity.serial, 64)}, ${displaySafe(identity.product, 64)} (profile ${profile.profile.id})`,
       ...(provisioned === null ? {} : { provisioned }),
     };
   },
@@ -38,14 +38,14 @@ export const identify: Step<'identify'> = {
 
 /** A handset whose serial cannot be trusted stops before any write. */
 function checkIdentity(presence: FastbootPresence, identity: FastbootIdentity): void {
-  const serial = presence.serial ?? identity.serialNumber;
+  const serial = presence.serial ?? identity.serial;
   if (!SERIAL_NUMBER.test(serial)) {
     const shown = displaySafe(serial, 64);
     const message = `the handset's serial number ${shown} is not 1-64 printable characters, so it cannot be labelled or recorded safely`;
     throw new StepFailure('SERIAL_INVALID', message, UNTRUSTED, null, { params: { serial: shown } });
   }
-  if (presence.serial !== null && identity.serialNumber !== presence.serial) {
-    const params = { fastboot: displaySafe(identity.serialNumber, 64), usb: displaySafe(presence.serial, 64) };
+  if (presence.serial !== null && identity.serial !== presence.serial) {
+    const params = { fastboot: displaySafe(identity.serial, 64), usb: displaySafe(presence.serial, 64) };
     throw new StepFailure('SERIAL_MISMATCH', `the handset calls itself ${params.fastboot} over fastboot but ${params.usb} on USB`, UNTRUSTED, null, { params });
   }
 }

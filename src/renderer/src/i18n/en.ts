@@ -492,7 +492,7 @@ export const en = {
   },
   // Identity readback fields, by the station's field name (issue 20 #13): src/renderer/src/identity-facts.ts.
   identityField: {
-    serialNumber: 'Serial number',
+    serial: 'Serial number',
     product: 'Product',
     hwRevision: 'Hardware revision',
     bootloaderVersion: 'Bootloader version',

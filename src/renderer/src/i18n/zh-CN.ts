@@ -471,7 +471,7 @@ export const zhCN: Messages = {
   },
   // Identity readback fields, by the station's field name (issue 20 #13): src/renderer/src/identity-facts.ts.
   identityField: {
-    serialNumber: '序列号',
+    serial: '序列号',
     product: '产品',
     hwRevision: '硬件版本',
     bootloaderVersion: '引导加载程序版本',
