@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { fuseNameSchema, identifierSchema, partitionNameSchema, sha256HexSchema } from './identifiers.ts';
 
-export const MANIFEST_SCHEMA_VERSION = 1;
+export const MANIFEST_SCHEMA_VERSION = 2;
 
 /** Versions and build ids: compared with what the handset reports and printed on labels. */
 const VERSION_TEXT = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}$/;
@@ -28,8 +28,12 @@ export function isSafeBundlePath(path: string): boolean {
   return path.length <= 255 && BUNDLE_PATH.test(path) && path.split('/').every((segment) => segment !== '.' && segment !== '..');
 }
 
-export const SLOT_HANDLING = ['none', 'active', 'both'] as const;
-export type SlotHandling = (typeof SLOT_HANDLING)[number];
+/**
+ * Which A/B boot slot a partition is written to: unslotted (`none`), the handset's active boot slot, or
+ * both. "Slot" alone means the hub port a handset sits in (src/shared/handset.ts).
+ */
+export const BOOT_SLOT_HANDLING = ['none', 'active', 'both'] as const;
+export type BootSlotHandling = (typeof BOOT_SLOT_HANDLING)[number];
 
 export const partitionSchema = z.strictObject({
   name: partitionNameSchema,
@@ -39,11 +43,11 @@ export const partitionSchema = z.strictObject({
   sparse: z.boolean(),
   /** What the partition holds after flashing: a sparse image expanded, DONT_CARE counted as zeros. */
   expanded: z.strictObject({ size: byteCount, sha256 }),
-  slot: z.enum(SLOT_HANDLING),
+  bootSlot: z.enum(BOOT_SLOT_HANDLING),
 });
 export type ManifestPartition = z.infer<typeof partitionSchema>;
 
-export const manifestSchema = z
+const manifestObjectSchema = z
   .strictObject({
     schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
     products: z.array(identifier('product')).min(1).max(64),
@@ -73,6 +77,23 @@ export const manifestSchema = z
       }
     });
   });
+/**
+ * Old-format reader: a schema 1 manifest named each partition's boot slot handling `slot`. Bundles
+ * signed then keep verifying (the signature covers the bytes, not this reading of them) and are read
+ * as their schema 2 equivalent, so they flash as before.
+ */
+function fromSchema1(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || (input as { schemaVersion?: unknown }).schemaVersion !== 1) return input;
+  const { partitions } = input as { partitions?: unknown };
+  const renamed = (partition: unknown): unknown => {
+    if (typeof partition !== 'object' || partition === null || !('slot' in partition)) return partition;
+    const { slot, ...others } = partition as Record<string, unknown>;
+    return { ...others, bootSlot: slot };
+  };
+  return { ...input, schemaVersion: MANIFEST_SCHEMA_VERSION, partitions: Array.isArray(partitions) ? partitions.map(renamed) : partitions };
+}
+
+export const manifestSchema = z.preprocess(fromSchema1, manifestObjectSchema);
 export type BundleManifest = z.infer<typeof manifestSchema>;
 
 /** Why a bundle or one of its files was refused. Each bad input has its own code (docs/bundles.md). */

@@ -6,7 +6,7 @@ import { allVariables, variable } from './fastboot-variables.ts';
 import { flashImage } from './flash-image.ts';
 import type { AttachedSession, SimHandset } from './handset.ts';
 import { Pacer } from './pacer.ts';
-import { FASTBOOT_PACKET_LIMIT, SLOTS, type Slot } from './platform.ts';
+import { FASTBOOT_PACKET_LIMIT, BOOT_SLOTS, type BootSlot } from './platform.ts';
 import { Refusal } from './refusal.ts';
 import { responsePacket, type ResponseCode } from './response-packet.ts';
 
@@ -202,10 +202,10 @@ export class FastbootSession implements AttachedSession {
     return partition;
   }
 
-  async #setActive(slotText: string): Promise<void> {
-    const slot = slotText.replace(/^_/, '');
-    if (!(SLOTS as readonly string[]).includes(slot)) throw new Refusal(`invalid slot '${slotText}'`);
-    await this.#handset.state.setCurrentSlot(slot as Slot);
+  async #setActive(bootSlotText: string): Promise<void> {
+    const bootSlot = bootSlotText.replace(/^_/, '');
+    if (!(BOOT_SLOTS as readonly string[]).includes(bootSlot)) throw new Refusal(`invalid slot '${bootSlotText}'`);
+    await this.#handset.state.setCurrentBootSlot(bootSlot as BootSlot);
     this.#reply('OKAY');
   }
 

@@ -1,14 +1,14 @@
 // `getvar:<name>`, answered the way AOSP-compatible bootloaders answer: sizes in hex with 0x
 // (AOSP's client assumes hex), yes/no flags, per-partition variables. The standard AOSP variables
 // are common to every model; each model adds the ones it names its own way (`vendor`).
-import { FASTBOOT_PROTOCOL_VERSION, SLOTS, SLOTTED_PARTITIONS, type PartitionSpec } from './platform.ts';
+import { FASTBOOT_PROTOCOL_VERSION, BOOT_SLOTS, SLOTTED_PARTITIONS, type PartitionSpec } from './platform.ts';
 
 /** What the variables are computed from: a snapshot of the handset. */
 export interface VariableSource {
   readonly serial: string;
   readonly product: string;
   readonly maxDownloadSize: number;
-  readonly currentSlot: string;
+  readonly currentBootSlot: string;
   /** The model's SECURE_BOOT fuse is burned. */
   readonly secure: boolean;
   /** The model's own variables (identity, lock state, battery), in listing order. */
@@ -28,8 +28,8 @@ function deviceVariables(source: VariableSource): [string, string][] {
     ...source.vendor,
     ['secure', yesNo(source.secure)],
     ['max-download-size', hex(source.maxDownloadSize)],
-    ['current-slot', source.currentSlot],
-    ['slot-count', String(SLOTS.length)],
+    ['current-slot', source.currentBootSlot],
+    ['slot-count', String(BOOT_SLOTS.length)],
     ['is-userspace', 'no'],
   ];
 }

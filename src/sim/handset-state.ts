@@ -1,5 +1,5 @@
 // The persistent state of one virtual handset that is not partition content: lock state, active
-// slot and the one-time-programmable fuse words. Both the fastboot engine and (later) the AT
+// boot slot and the one-time-programmable fuse words. Both the fastboot engine and (later) the AT
 // engine read it, so it lives here and knows nothing of either protocol.
 import { describeFailure } from '../shared/describe-failure.ts';
 import { createHash } from 'node:crypto';
@@ -7,19 +7,27 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { replaceFileDurably } from '../lib/storage/replace-file.ts';
-import { FUSE_BANKS, FUSE_WORDS_PER_BANK, SLOTS, type Slot } from './platform.ts';
+import { FUSE_BANKS, FUSE_WORDS_PER_BANK, BOOT_SLOTS, type BootSlot } from './platform.ts';
 
 const STATE_FILE = 'state.json';
 
-const savedStateSchema = z
+/** Old-format reader: a state file of format 1 named the active boot slot `currentSlot`. */
+function fromFormat1(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || (input as { format?: unknown }).format !== 1) return input;
+  const { currentSlot, ...others } = input as Record<string, unknown>;
+  return { ...others, format: 2, currentBootSlot: currentSlot };
+}
+
+const savedStateObjectSchema = z
   .object({
-    format: z.literal(1),
+    format: z.literal(2),
     serial: z.string(),
     unlocked: z.boolean(),
-    currentSlot: z.enum(SLOTS),
+    currentBootSlot: z.enum(BOOT_SLOTS),
     fuses: z.array(z.number().int().min(0).max(0xffff_ffff)).length(FUSE_BANKS * FUSE_WORDS_PER_BANK),
   })
   .strict();
+const savedStateSchema = z.preprocess(fromFormat1, savedStateObjectSchema);
 type SavedState = z.infer<typeof savedStateSchema>;
 
 export interface FactoryState {
@@ -69,7 +77,7 @@ export class HandsetState {
     if (text === null) {
       const fuses = new Array<number>(FUSE_BANKS * FUSE_WORDS_PER_BANK).fill(0);
       for (const fuse of factory.fuses) fuses[fuseIndex(fuse.bank, fuse.word)] = fuse.value >>> 0;
-      const state = new HandsetState(directory, { format: 1, serial, unlocked: factory.unlocked, currentSlot: 'a', fuses });
+      const state = new HandsetState(directory, { format: 2, serial, unlocked: factory.unlocked, currentBootSlot: 'a', fuses });
       await state.#save();
       return state;
     }
@@ -93,8 +101,8 @@ export class HandsetState {
     return this.#saved.unlocked;
   }
 
-  get currentSlot(): Slot {
-    return this.#saved.currentSlot;
+  get currentBootSlot(): BootSlot {
+    return this.#saved.currentBootSlot;
   }
 
   fuseWord(bank: number, word: number): number {
@@ -106,8 +114,8 @@ export class HandsetState {
     await this.#update(() => ({ unlocked }));
   }
 
-  async setCurrentSlot(currentSlot: Slot): Promise<void> {
-    await this.#update(() => ({ currentSlot }));
+  async setCurrentBootSlot(currentBootSlot: BootSlot): Promise<void> {
+    await this.#update(() => ({ currentBootSlot }));
   }
 
   /** Sets bits (never clears them: OTP) and returns the word's new value, durable before it resolves. */

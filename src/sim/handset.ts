@@ -125,7 +125,7 @@ export class SimHandset {
 
   /** A partition by its full name, or by a slotted base name on the active slot (as bootloaders accept `flash:boot`). */
   resolvePartition(name: string): PartitionSpec | null {
-    return this.partitions.spec(name) ?? (SLOTTED_PARTITIONS.includes(name) ? (this.partitions.spec(`${name}_${this.state.currentSlot}`) ?? null) : null);
+    return this.partitions.spec(name) ?? (SLOTTED_PARTITIONS.includes(name) ? (this.partitions.spec(`${name}_${this.state.currentBootSlot}`) ?? null) : null);
   }
 
   variables(): VariableSource {
@@ -134,7 +134,7 @@ export class SimHandset {
       serial: this.serial,
       product: this.device.product,
       maxDownloadSize: this.device.maxDownloadSize,
-      currentSlot: this.state.currentSlot,
+      currentBootSlot: this.state.currentBootSlot,
       secure: this.fuseBurned('SECURE_BOOT'),
       vendor: this.model.vendorVariables({ hwRevision, bootloaderVersion, batteryVoltage, unlocked: this.state.unlocked }),
       partitions: this.partitions.partitions,

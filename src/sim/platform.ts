@@ -25,8 +25,8 @@ export const REFERENCE_PARTITIONS: readonly PartitionSpec[] = [
 /** Base names for which `getvar:has-slot:<name>` answers yes. */
 export const SLOTTED_PARTITIONS: readonly string[] = ['boot', 'system', 'vendor'];
 
-export const SLOTS = ['a', 'b'] as const;
-export type Slot = (typeof SLOTS)[number];
+export const BOOT_SLOTS = ['a', 'b'] as const;
+export type BootSlot = (typeof BOOT_SLOTS)[number];
 
 /** OTP fuse geometry: banks × words of 32 bits. Each model's fuse map places its bits in it. */
 export const FUSE_BANKS = 8;

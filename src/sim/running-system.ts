@@ -37,7 +37,7 @@ export function runningSystem(handset: SimHandset): RunningSystem {
 }
 
 async function firmwareVersion(handset: SimHandset): Promise<string> {
-  const head = await handset.partitions.read(`system_${handset.state.currentSlot}`, 0, BUILD_PROPERTY_WINDOW);
+  const head = await handset.partitions.read(`system_${handset.state.currentBootSlot}`, 0, BUILD_PROPERTY_WINDOW);
   // Latin-1 keeps one character per byte for the search; the value itself is UTF-8 like the rest of build.prop.
   const value = BUILD_PROPERTY.exec(Buffer.from(head).toString('latin1'))?.[1];
   return value === undefined ? 'unknown' : Buffer.from(value, 'latin1').toString('utf8');

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { DEMO_KEY_LABEL, manifestSchema, MANIFEST_SCHEMA_VERSION, type BundleManifest, type ManifestPartition, type SlotHandling } from '../../shared/bundle.ts';
+import { DEMO_KEY_LABEL, manifestSchema, MANIFEST_SCHEMA_VERSION, type BundleManifest, type ManifestPartition, type BootSlotHandling } from '../../shared/bundle.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { firstIssue } from '../../shared/zod-issues.ts';
 import { isSparseImage, SparseFormatError } from '../../lib/sparse/reader.ts';
@@ -30,7 +30,7 @@ export interface PartitionInput {
   readonly path: string;
   /** Undefined: detected from the file's first bytes (the sparse magic). */
   readonly sparse?: boolean;
-  readonly slot?: SlotHandling;
+  readonly bootSlot?: BootSlotHandling;
 }
 
 export interface BundleCreateOptions {
@@ -108,7 +108,7 @@ function draftManifest(options: BundleCreateOptions): BundleManifest {
       sha256: PLACEHOLDER_SHA256,
       sparse: false,
       expanded: { size: 0, sha256: PLACEHOLDER_SHA256 },
-      slot: input.slot ?? 'none',
+      bootSlot: input.bootSlot ?? 'none',
     })),
     policy: { fuses: [...options.fuses], lockBootloader: options.lockBootloader },
   };

@@ -54,8 +54,8 @@ export async function generateDemoBundle(options: DemoBundleOptions): Promise<Ve
       rollbackIndex: 1,
       partitions: [
         // Raw, as a build ships it; the bundle stores it re-sparsed (its zero padding as a FILL chunk).
-        { name: 'boot', path: boot, sparse: false, slot: 'active' },
-        { name: 'system', path: system, sparse: true, slot: 'active' },
+        { name: 'boot', path: boot, sparse: false, bootSlot: 'active' },
+        { name: 'system', path: system, sparse: true, bootSlot: 'active' },
       ],
       fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
       lockBootloader: true,

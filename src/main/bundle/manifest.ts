@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { issueLines } from '../../shared/zod-issues.ts';
-import { isSafeBundlePath, manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
+import { isSafeBundlePath, MANIFEST_SCHEMA_VERSION, manifestSchema, type BundleManifest } from '../../shared/bundle.ts';
 import { BundleError } from './errors.ts';
 import { MAX_MANIFEST_BYTES } from './layout.ts';
 import { DuplicateKeyError, parseStrictJson } from '../../lib/json/strict-json.ts';
@@ -40,7 +40,7 @@ export function parseManifest(bytes: Uint8Array): BundleManifest {
   if (!parsed.success) {
     const { lines, more } = issueLines(parsed.error, ISSUES_SHOWN);
     const andMore = more > 0 ? ` (and ${more} more)` : '';
-    throw new BundleError('MANIFEST_INVALID', `manifest.json does not match the bundle manifest schema v1: ${lines.join('; ')}${andMore}. See docs/bundles.md.`);
+    throw new BundleError('MANIFEST_INVALID', `manifest.json does not match the bundle manifest schema v${MANIFEST_SCHEMA_VERSION}: ${lines.join('; ')}${andMore}. See docs/bundles.md.`);
   }
   const names = new Set<string>();
   for (const partition of parsed.data.partitions) {

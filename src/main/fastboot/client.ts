@@ -174,8 +174,8 @@ export class FastbootClient {
     return this.command('flashing unlock', options);
   }
 
-  setActive(slot: string, options?: CommandOptions): Promise<CommandResult> {
-    return this.command(`set_active:${slot}`, options);
+  setActive(bootSlot: string, options?: CommandOptions): Promise<CommandResult> {
+    return this.command(`set_active:${bootSlot}`, options);
   }
 
   reboot(options?: CommandOptions): Promise<CommandResult> {

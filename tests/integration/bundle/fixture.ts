@@ -78,8 +78,8 @@ export async function buildBundle(out: string, images: { boot: string; system: s
     minBootloaderVersion: 'LSBL-1.2.0',
     rollbackIndex: 4,
     partitions: [
-      { name: 'boot', path: images.boot, slot: 'active' },
-      { name: 'system', path: images.system, slot: 'active' },
+      { name: 'boot', path: images.boot, bootSlot: 'active' },
+      { name: 'system', path: images.system, bootSlot: 'active' },
     ],
     fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
     lockBootloader: true,

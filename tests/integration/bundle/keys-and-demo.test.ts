@@ -132,7 +132,7 @@ describe('bundle create', () => {
     expect(loose.stderr()).toContain(`warning: signing key ${shared} is readable by other users (mode 644); restrict it with 'chmod 600 ${shared}'`);
     const sparse = capture();
     expect(await main([...base, '--key', signing.privateKeyPath, '--sparse', 'system'], sparse)).toBe(64);
-    expect(sparse.stderr()).toContain("--sparse/--slot name 'system' is not a --partition");
+    expect(sparse.stderr()).toContain("--sparse/--boot-slot name 'system' is not a --partition");
   });
 });
 

@@ -148,7 +148,7 @@ describe('lockstep keys and bundle', () => {
     writeFileSync(notKey, 'no key here');
     await lockstep([...create, '--partition', `boot=${image}`, '--key', notKey], 1);
     expect(await lockstep([...create, '--partition', `boot=${hostilePath()}`, '--key', key], 1)).toContain('is not a regular file');
-    await lockstep([...create, '--partition', `boot=${image}`, '--slot', `boot=${HOSTILE}`, '--key', key], 64);
+    await lockstep([...create, '--partition', `boot=${image}`, '--boot-slot', `boot=${HOSTILE}`, '--key', key], 64);
     await lockstep([...create, '--partition', `${HOSTILE}=${image}`, '--key', key], 1, false);
     const existing = hostilePath();
     mkdirSync(existing);

@@ -110,8 +110,8 @@ export async function smallBundle(dir: string, model: ProfileId, options: { sign
     minBootloaderVersion: kestrel ? 'KBL-2.0.0' : 'LSBL-1.0.0',
     rollbackIndex: 1,
     partitions: [
-      { name: 'boot', path: join(images, imagePathFor('boot')), slot: 'active' },
-      { name: 'system', path: join(images, imagePathFor('system')), sparse: true, slot: 'active' },
+      { name: 'boot', path: join(images, imagePathFor('boot')), bootSlot: 'active' },
+      { name: 'system', path: join(images, imagePathFor('system')), sparse: true, bootSlot: 'active' },
     ],
     fuses: POLICY_FUSES,
     lockBootloader: true,

@@ -265,8 +265,8 @@ export async function depotSignedBundle(dir: string): Promise<{ readonly bundle:
     minBootloaderVersion: 'LSBL-1.0.0',
     rollbackIndex: 1,
     partitions: [
-      { name: 'boot', path: join(demoBundle, imagePathFor('boot')), slot: 'active' },
-      { name: 'system', path: join(demoBundle, imagePathFor('system')), sparse: true, slot: 'active' },
+      { name: 'boot', path: join(demoBundle, imagePathFor('boot')), bootSlot: 'active' },
+      { name: 'system', path: join(demoBundle, imagePathFor('system')), sparse: true, bootSlot: 'active' },
     ],
     fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
     lockBootloader: true,

@@ -39,8 +39,8 @@ async function kestrelBundle(dir: string): Promise<string> {
     minBootloaderVersion: 'KBL-2.0.0',
     rollbackIndex: 1,
     partitions: [
-      { name: 'boot', path: join(images, imagePathFor('boot')), slot: 'active' },
-      { name: 'system', path: join(images, imagePathFor('system')), sparse: true, slot: 'active' },
+      { name: 'boot', path: join(images, imagePathFor('boot')), bootSlot: 'active' },
+      { name: 'system', path: join(images, imagePathFor('system')), sparse: true, bootSlot: 'active' },
     ],
     fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
     lockBootloader: true,

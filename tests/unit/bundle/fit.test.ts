@@ -3,7 +3,7 @@ import type { BundleManifest } from '../../../src/shared/bundle.ts';
 import { checkBundleFits, compareVersions } from '../../../src/main/bundle/fit.ts';
 
 const manifest = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   products: ['lockstep-ref', 'lockstep-ref-eu'],
   hardwareRevisions: ['B1', 'B2'],
   version: '2.0.0',

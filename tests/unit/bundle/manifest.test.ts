@@ -4,7 +4,7 @@ import { parseManifest, serializeManifest } from '../../../src/main/bundle/manif
 
 const hash = 'a'.repeat(64);
 const valid = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   products: ['lockstep-ref'],
   hardwareRevisions: 'any',
   version: '1.0.0',
@@ -12,7 +12,7 @@ const valid = {
   createdAt: '2026-01-01T00:00:00.000Z',
   minBootloaderVersion: null,
   rollbackIndex: 0,
-  partitions: [{ name: 'boot', file: 'images/boot.img', size: 10, sha256: hash, sparse: false, expanded: { size: 10, sha256: hash }, slot: 'active' }],
+  partitions: [{ name: 'boot', file: 'images/boot.img', size: 10, sha256: hash, sparse: false, expanded: { size: 10, sha256: hash }, bootSlot: 'active' }],
   policy: { fuses: ['CAMERA_DISABLE'], lockBootloader: true },
 };
 
@@ -36,7 +36,7 @@ describe('bundle manifest', () => {
     expect(failure({ ...valid, products: [] })).toMatch(/products: /);
     expect(failure({ ...valid, hardwareRevisions: undefined })).toMatch(/hardwareRevisions: /);
     expect(failure({ ...valid, createdAt: 'yesterday' })).toMatch(/createdAt: /);
-    expect(failure({ ...valid, partitions: [{ ...valid.partitions[0], slot: 'sideways' }] })).toMatch(/partitions\[0\]\.slot: /);
+    expect(failure({ ...valid, partitions: [{ ...valid.partitions[0], bootSlot: 'sideways' }] })).toMatch(/partitions\[0\]\.bootSlot: /);
     expect(failure({ ...valid, partitions: [{ ...valid.partitions[0], name: 'boot:evil' }] })).toMatch(/partitions\[0\]\.name: /);
     expect(failure({ ...valid, policy: { fuses: ['CAMERA_DISABLE', 'CAMERA_DISABLE'], lockBootloader: true } })).toMatch(/policy\.fuses\[1\]: fuse CAMERA_DISABLE is listed twice/);
   });

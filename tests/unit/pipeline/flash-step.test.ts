@@ -28,8 +28,8 @@ beforeAll(async () => {
     hardwareRevisions: 'any',
     version: '1.0.0',
     partitions: [
-      { name: 'boot', path: join(dir, 'boot.img'), sparse: false, slot: 'active' },
-      { name: 'vendor', path: join(dir, 'vendor.img'), sparse: false, slot: 'none' },
+      { name: 'boot', path: join(dir, 'boot.img'), sparse: false, bootSlot: 'active' },
+      { name: 'vendor', path: join(dir, 'vendor.img'), sparse: false, bootSlot: 'none' },
     ],
     fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
     lockBootloader: true,

@@ -231,7 +231,7 @@ export interface HarnessOptions {
   readonly fuses?: readonly string[];
   readonly lockBootloader?: boolean;
   readonly decision?: AuthorisationDecision | null;
-  readonly partitions?: readonly { name: string; sha256: string; size: number; slot?: 'none' | 'active' | 'both' }[];
+  readonly partitions?: readonly { name: string; sha256: string; size: number; bootSlot?: 'none' | 'active' | 'both' }[];
   /** What the bundle's manifest says beyond its partitions and policy (products, revisions, bootloader floor). */
   readonly manifest?: Record<string, unknown>;
   /** A real verified bundle instead of the manifest alone (the flash step reads its images). */
@@ -298,7 +298,7 @@ export function harness<S extends StepName>(step: S, options: HarnessOptions = {
         ...options.manifest,
         partitions: partitions.map((partition) => ({
           name: partition.name,
-          slot: partition.slot ?? 'none',
+          bootSlot: partition.bootSlot ?? 'none',
           size: partition.size,
           expanded: { size: partition.size, sha256: partition.sha256 },
         })),

@@ -2,7 +2,7 @@ import { describeFailure } from '../../../shared/describe-failure.ts';
 import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { SLOT_HANDLING, type BundleManifest, type BundleSigner, type SlotHandling } from '../../../shared/bundle.ts';
+import { BOOT_SLOT_HANDLING, type BundleManifest, type BundleSigner, type BootSlotHandling } from '../../../shared/bundle.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { withContainer } from '../../bundle/container.ts';
 import { BundleCreateError, createBundle, type PartitionInput } from '../../bundle/create.ts';
@@ -18,7 +18,7 @@ import type { CliCommand } from '../command.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 
 const USAGE = [
-  'lockstep bundle create --product P [--hw-rev R]... --version V --partition NAME=FILE... [--sparse NAME]... [--slot NAME=none|active|both]...',
+  'lockstep bundle create --product P [--hw-rev R]... --version V --partition NAME=FILE... [--sparse NAME]... [--boot-slot NAME=none|active|both]...',
   '                       [--fuse NAME]... [--lock] [--min-bootloader V] [--rollback-index N] [--build-id ID] --key KEY.pem... --out DIR|FILE.zip',
   'lockstep bundle verify BUNDLE [--trust DIR]... [--demo] [--json] [--product P --hw-rev R --bootloader V [--rollback-index N]]',
   'lockstep bundle inspect BUNDLE [--trust DIR]... [--demo] [--json]',
@@ -76,7 +76,7 @@ async function create(argv: string[], io: CliIo): Promise<number> {
       'build-id': { type: 'string' },
       partition: { type: 'string', multiple: true, default: [] },
       sparse: { type: 'string', multiple: true, default: [] },
-      slot: { type: 'string', multiple: true, default: [] },
+      'boot-slot': { type: 'string', multiple: true, default: [] },
       fuse: { type: 'string', multiple: true, default: [] },
       lock: { type: 'boolean', default: false },
       'min-bootloader': { type: 'string' },
@@ -88,17 +88,17 @@ async function create(argv: string[], io: CliIo): Promise<number> {
   });
   const missing = [values.product.length === 0 && '--product', !values.version && '--version', values.partition.length === 0 && '--partition', values.key.length === 0 && '--key', !values.out && '--out'].filter(Boolean);
   if (missing.length > 0 || !values.version || !values.out) throw new CliError(`missing ${missing.join(', ')}.\nUsage: ${USAGE}`, EXIT_USAGE);
-  const slots = keyedValues(values.slot, '--slot');
+  const bootSlots = keyedValues(values['boot-slot'], '--boot-slot');
   const partitions: PartitionInput[] = values.partition.map((spec) => {
     const [name, path] = splitPair(spec, '--partition');
-    const slot = slots.get(name) ?? 'none';
-    if (!(SLOT_HANDLING as readonly string[]).includes(slot)) {
-      throw new CliError(`--slot ${displaySafe(`${name}=${slot}`, 80)}: use none, active or both.`, EXIT_USAGE);
+    const bootSlot = bootSlots.get(name) ?? 'none';
+    if (!(BOOT_SLOT_HANDLING as readonly string[]).includes(bootSlot)) {
+      throw new CliError(`--boot-slot ${displaySafe(`${name}=${bootSlot}`, 80)}: use none, active or both.`, EXIT_USAGE);
     }
-    return { name, path, slot: slot as SlotHandling, sparse: values.sparse.includes(name) ? true : undefined };
+    return { name, path, bootSlot: bootSlot as BootSlotHandling, sparse: values.sparse.includes(name) ? true : undefined };
   });
-  for (const name of [...values.sparse, ...slots.keys()]) {
-    if (!partitions.some((partition) => partition.name === name)) throw new CliError(`--sparse/--slot name '${displaySafe(name, 64)}' is not a --partition.`, EXIT_USAGE);
+  for (const name of [...values.sparse, ...bootSlots.keys()]) {
+    if (!partitions.some((partition) => partition.name === name)) throw new CliError(`--sparse/--boot-slot name '${displaySafe(name, 64)}' is not a --partition.`, EXIT_USAGE);
   }
   const rollbackIndex = Number(values['rollback-index']);
   if (!/^\d+$/.test(values['rollback-index'])) throw new CliError('--rollback-index: a whole number (0 or more).', EXIT_USAGE);
@@ -246,7 +246,7 @@ function describeManifest(manifest: BundleManifest, manifestSha256: string): str
     '  partitions',
     ...manifest.partitions.map(
       (partition) =>
-        `    ${partition.name.padEnd(12)} ${partition.file}  ${partition.size} bytes  ${partition.sparse ? `sparse → ${partition.expanded.size} bytes` : 'raw'}  slot ${partition.slot}  sha256 ${partition.sha256}`,
+        `    ${partition.name.padEnd(12)} ${partition.file}  ${partition.size} bytes  ${partition.sparse ? `sparse → ${partition.expanded.size} bytes` : 'raw'}  boot slot ${partition.bootSlot}  sha256 ${partition.sha256}`,
     ),
   ];
   return `${lines.join('\n')}\n`;

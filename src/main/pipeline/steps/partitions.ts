@@ -25,7 +25,7 @@ export async function flashTargets(bundle: VerifiedBundle, client: FastbootClien
   });
   const bootSlot = /^[ab]$/.test(current) ? current : 'a';
   return bundle.manifest.partitions.flatMap((partition) => {
-    const suffixes = SLOTTED_SUFFIX[partition.slot] ?? [`_${bootSlot}`];
+    const suffixes = SLOTTED_SUFFIX[partition.bootSlot] ?? [`_${bootSlot}`];
     return suffixes.map((suffix) => ({ partition, target: `${partition.name}${suffix}` }));
   });
 }
