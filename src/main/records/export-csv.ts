@@ -15,7 +15,9 @@ import { fuseReadbackText } from './record-text.ts';
  */
 const CELL_LIMIT = Math.floor(32_000 / MAX_ESCAPE_EXPANSION);
 
-const text = (value: string | null): string => (value === null ? '' : csvCell(displaySafe(value, CELL_LIMIT)));
+/** A text cell as a spreadsheet may show it: escaped, capped, formula triggers neutralised, quoted. */
+export const csvTextCell = (value: string | null): string => (value === null ? '' : csvCell(displaySafe(value, CELL_LIMIT)));
+const text = csvTextCell;
 
 const COLUMNS: readonly [string, (record: ProvisioningRecordBody) => string][] = [
   ['seq', (r) => String(r.seq)],
@@ -63,6 +65,14 @@ function atPort(evidence: RecordEvidence | RecordEvidenceV3 | null): string | nu
 /** The first line of every CSV export: its column names. */
 export const CSV_HEADER = [...COLUMNS.map(([name]) => name), 'prev_hash', 'hash'].join(',');
 
+/** The depot's CSV (src/main/depot/export-csv.ts) puts each record's station in front of the station's columns. */
+export const DEPOT_CSV_HEADER = `station,${CSV_HEADER}`;
+
+/** One record's row without its line end: its cells, then its hashes. */
+export function csvRecordRow(record: ProvisioningRecordBody, link: { readonly prevHash: string; readonly hash: string }): string {
+  return `${COLUMNS.map(([, cell]) => cell(record)).join(',')},${link.prevHash},${link.hash}`;
+}
+
 export async function exportCsv({ source, filter, out }: ExportRequest): Promise<ExportSummary> {
   const summary: ExportSummary = { records: 0, headSeq: 0, headHash: '' };
   const rows = fromSnapshot(source, function* (_db, log) {
@@ -70,7 +80,7 @@ export async function exportCsv({ source, filter, out }: ExportRequest): Promise
     for (const row of log.rows(filter)) {
       const record = JSON.parse(row.body_json) as ProvisioningRecordBody;
       summary.records += 1;
-      yield `${COLUMNS.map(([, cell]) => cell(record)).join(',')},${row.prev_hash},${row.hash}\r\n`;
+      yield `${csvRecordRow(record, { prevHash: row.prev_hash, hash: row.hash })}\r\n`;
     }
     const head = log.head();
     summary.headSeq = head.seq;

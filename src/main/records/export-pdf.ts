@@ -3,7 +3,6 @@
 // two rows (identity and outcome; batch and bundle, fuses burned and proven by read-back, fuses
 // found set, lock read back, who authorised); the failures with step, code and reason; and the
 // chain head with the station key's fingerprint and signature. Layout and escaping: pdf-page-writer.ts.
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { ProvisioningRecordBody, RecordFilter } from '../../shared/records.ts';
 import { createAuthorisations } from './authorisations.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -12,80 +11,29 @@ import { withSnapshot, type ExportRequest, type ExportSummary } from './export-s
 import { createJournal } from './journal.ts';
 import { createOperators } from './operators.ts';
 import { batchSummaryLines, tallyBatches } from './pdf-batch-summary.ts';
-import { columns, createPageWriter, PAGE, USABLE_WIDTH, type Fonts, type PageWriter, type Row } from './pdf-page-writer.ts';
-import { deviceCells, evidenceCells, failureCells } from './pdf-record-cells.ts';
+import {
+  DEVICE_HEADER,
+  DEVICES_LEGEND,
+  deviceRows,
+  FAILURE_HEADER,
+  failureRows,
+  JSONL_ONLY_VERIFIED,
+  openPdfReport,
+  savePdfReport,
+  startTable,
+} from './pdf-report.ts';
 import type { ProvisioningLog } from './provisioning-log.ts';
 
-const SEQ_WIDTH = 28;
-const DEVICE_COLUMNS = columns([SEQ_WIDTH, 80, 98, 70, 72, 58, 46, 63]);
-const EVIDENCE_COLUMNS = columns([110, 100, 85, 85, USABLE_WIDTH - SEQ_WIDTH - 380], SEQ_WIDTH);
-const FAILURE_COLUMNS = columns([SEQ_WIDTH, 80, 135, 55, 125, USABLE_WIDTH - SEQ_WIDTH - 395]);
-const REASON_COLUMNS = columns([USABLE_WIDTH - SEQ_WIDTH], SEQ_WIDTH);
-/** A failure reason is shown up to this many characters before its visible truncation marker. */
-const REASON_LIMIT = 2000;
 /** Summary lines hold the station's words around names and versions; long, but not unbounded. */
 const SUMMARY_LIMIT = 2000;
-
-const DEVICE_HEADER: readonly Row[] = [
-  { header: true, columns: DEVICE_COLUMNS, cells: ['Seq', 'Recorded (UTC)', 'Serial', 'Asset tag', 'IMEI', 'Firmware', 'Outcome', 'Operator'] },
-  {
-    header: true,
-    columns: EVIDENCE_COLUMNS,
-    cells: ['Batch, bundle', 'Fuses burned (proven by read-back)', 'Fuses found set', 'Lock (read back)', 'Authorised by (supervisor, authorisation)'],
-  },
-];
-const FAILURE_HEADER: readonly Row[] = [
-  { header: true, columns: FAILURE_COLUMNS, cells: ['Seq', 'Recorded (UTC)', 'Serial', 'Failed step', 'Code', 'Operator'] },
-  { header: true, columns: REASON_COLUMNS, cells: ['Reason'] },
-];
-
-const LEGEND = [
-  'Fuses burned: fuses this station programmed and then read back as set. Fuses found set: policy fuses already set before this',
-  'station acted (an alarm). Lock: whether the bootloader read back as locked, with its answer. "not recorded": the record\'s format',
-  '(written by an older station version) does not hold the field. Device text is shown escaped (\\xNN, \\u{NNNN}).',
-].join(' ');
 
 function* bodies(log: ProvisioningLog, filter: RecordFilter): Generator<ProvisioningRecordBody> {
   for (const row of log.rows(filter)) yield JSON.parse(row.body_json) as ProvisioningRecordBody;
 }
 
-/** A table whose header repeats on every page it continues on; `rowsOf` gives each record's rows. */
-function table(write: PageWriter, header: readonly Row[], records: Iterable<ProvisioningRecordBody>, rowsOf: (record: ProvisioningRecordBody) => Row[]): number {
-  let count = 0;
-  write.rows(header);
-  write.repeatOnNewPage(() => write.rows(header));
-  for (const record of records) {
-    count += 1;
-    write.rows(rowsOf(record), { separated: true });
-  }
-  write.repeatOnNewPage(null);
-  return count;
-}
-
-function failureRows(record: ProvisioningRecordBody): Row[] {
-  const failure = failureCells(record);
-  return [
-    { columns: FAILURE_COLUMNS, cells: failure.cells },
-    { columns: REASON_COLUMNS, cells: [failure.reason], limit: REASON_LIMIT },
-  ];
-}
-
 export async function exportPdf({ source, filter, out }: ExportRequest): Promise<ExportSummary> {
-  const doc = await PDFDocument.create();
-  doc.setTitle('Lockstep provisioning report');
-  doc.setProducer('Lockstep');
-  const fonts: Fonts = {
-    regular: await doc.embedFont(StandardFonts.Helvetica),
-    bold: await doc.embedFont(StandardFonts.HelveticaBold),
-    mono: await doc.embedFont(StandardFonts.Courier),
-  };
-  const write = createPageWriter(doc, fonts);
-  /** A section heading, never alone at the foot of a page. */
-  const heading = (text: string): void => {
-    write.gap();
-    write.ensure(60);
-    write.text(text, { font: fonts.bold, size: 11, trusted: true });
-  };
+  const report = await openPdfReport('Lockstep provisioning report');
+  const { fonts, write, heading } = report;
   const exportedAt = source.now().toISOString();
   const summary: ExportSummary = { records: 0, headSeq: 0, headHash: '' };
 
@@ -111,17 +59,23 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
     }
 
     heading('Devices');
-    write.text(LEGEND, { trusted: true });
+    write.text(DEVICES_LEGEND, { trusted: true });
     write.gap();
-    summary.records = table(write, DEVICE_HEADER, bodies(log, filter), (record) => [
-      { columns: DEVICE_COLUMNS, cells: deviceCells(record) },
-      { columns: EVIDENCE_COLUMNS, cells: evidenceCells(record) },
-    ]);
+    const devices = startTable(write, DEVICE_HEADER);
+    for (const record of bodies(log, filter)) {
+      summary.records += 1;
+      devices.add(deviceRows(record));
+    }
+    devices.end();
     write.gap();
 
     heading(`Failures (${counts.failed})`);
     if (counts.failed === 0) write.text('No handset in this report failed.', { trusted: true });
-    else table(write, FAILURE_HEADER, bodies(log, failedFilter), failureRows);
+    else {
+      const failures = startTable(write, FAILURE_HEADER);
+      for (const record of bodies(log, failedFilter)) failures.add(failureRows(record));
+      failures.end();
+    }
 
     const head = log.head();
     summary.headSeq = head.seq;
@@ -135,14 +89,9 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
     write.text(`Station public key (Ed25519, base64): ${source.identity.publicKey}`, { font: fonts.mono, size: 7, trusted: true });
     write.text('Signature (Ed25519, base64) over the canonical JSON of {exportedAt, headHash, headSeq, purpose, stationFingerprint}:', { trusted: true });
     write.text(source.identity.sign(canonicalJson(attestation)), { font: fonts.mono, size: 7, trusted: true });
-    write.text('Verify the JSON Lines export of the same records with `lockstep records verify` for a full, offline check.', { trusted: true });
-    write.finish();
+    write.text(JSONL_ONLY_VERIFIED, { trusted: true });
   });
 
-  const pages = doc.getPages();
-  pages.forEach((page, index) => {
-    page.drawText(`Lockstep report ${exportedAt} - page ${index + 1} of ${pages.length}`, { x: PAGE.margin, y: PAGE.margin / 2, size: 7, font: fonts.regular });
-  });
-  await writeFileAtomically(out, [await doc.save()]);
+  await writeFileAtomically(out, [await savePdfReport(report, `Lockstep report ${exportedAt}`)]);
   return summary;
 }

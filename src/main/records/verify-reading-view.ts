@@ -4,12 +4,12 @@
 import { open } from 'node:fs/promises';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
-import { CSV_HEADER } from './export-csv.ts';
+import { CSV_HEADER, DEPOT_CSV_HEADER } from './export-csv.ts';
 
-/** Enough of a file's start to tell the station's CSV header or a PDF's signature from a JSON line. */
-const SNIFF_BYTES = CSV_HEADER.length + 8;
+/** Enough of a file's start to tell a CSV header (the depot's is the longer) or a PDF's signature from a JSON line. */
+const SNIFF_BYTES = DEPOT_CSV_HEADER.length + 8;
 
-/** 'CSV' or 'PDF' when the file starts as the station's CSV or PDF export does; null for anything else. */
+/** 'CSV' or 'PDF' when the file starts as a station's or the depot's CSV or PDF export does; null for anything else. */
 async function readingViewFormat(path: string): Promise<'CSV' | 'PDF' | null> {
   let start: string;
   try {
@@ -24,7 +24,8 @@ async function readingViewFormat(path: string): Promise<'CSV' | 'PDF' | null> {
     return null; // The line reader reports a file it cannot read, in its own words.
   }
   if (start.startsWith('%PDF-')) return 'PDF';
-  if (start.replace(/^\xef\xbb\xbf/, '').startsWith(`${CSV_HEADER}\r\n`)) return 'CSV';
+  const text = start.replace(/^\xef\xbb\xbf/, '');
+  if ([CSV_HEADER, DEPOT_CSV_HEADER].some((header) => text.startsWith(`${header}\r\n`))) return 'CSV';
   return null;
 }
 

@@ -113,7 +113,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     const unknown = await runCliAsync(['depot', 'export', '--url', url, '--format', 'jsonl', '--out', `${file}.2`, '--station', 'nosuch']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/no station named nosuch/);
-    const csv = await runCliAsync(['depot', 'export', '--url', url, '--format', 'csv', '--out', `${file}.3`]);
+    const csv = await runCliAsync(['depot', 'export', '--url', url, '--format', 'xml', '--out', `${file}.3`]);
     expect(csv.status).toBe(64);
   });
 

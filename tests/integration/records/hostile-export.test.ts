@@ -7,6 +7,7 @@ import { verifyJsonlExport } from '../../../src/main/records/verify-export.ts';
 import { createStationFixture, imei, recordFor, type StationFixture } from './fixture.ts';
 import { readPdfReport } from './pdf-report-reader.ts';
 import { unwrapped } from './pdf-reading.ts';
+import { parseCsv } from '../../support/csv.ts';
 
 const MEGABYTE_SERIAL = `LS${'9'.repeat(1024 * 1024)}`;
 /** Each character of it is written as a six-character escape wherever it is shown. */
@@ -32,41 +33,6 @@ const HOSTILE = [
   ' =1+1',
   '"=cmd|\' /C calc\'!A0"',
 ];
-
-/** A strict RFC 4180 reader: fields, quoted fields with doubled quotes, CRLF records. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    let field = '';
-    if (text[i] === '"') {
-      i += 1;
-      for (;;) {
-        const quote = text.indexOf('"', i);
-        if (quote === -1) throw new Error('unterminated quoted field');
-        field += text.slice(i, quote);
-        i = quote + 1;
-        if (text[i] !== '"') break;
-        field += '"';
-        i += 1;
-      }
-    } else {
-      const end = text.slice(i).search(/[,\r\n]/);
-      field = end === -1 ? text.slice(i) : text.slice(i, i + end);
-      i = end === -1 ? text.length : i + end;
-      if (field.includes('"')) throw new Error(`bare quote in unquoted field ${field.slice(0, 40)}`);
-    }
-    row.push(field);
-    if (text[i] === ',') i += 1;
-    else if (text.startsWith('\r\n', i) || i >= text.length) {
-      rows.push(row);
-      row = [];
-      i += 2;
-    } else throw new Error(`unexpected ${JSON.stringify(text[i])} at ${i}`);
-  }
-  return rows;
-}
 
 describe('exports of hostile identity strings', () => {
   let station: StationFixture;

@@ -6,6 +6,8 @@ import { addStation, depotOverview, depotTagSettings, initDepot } from '../../de
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError, DepotJoinError } from '../../depot/errors.ts';
 import { exportDepot } from '../../depot/export.ts';
+import { exportDepotCsv } from '../../depot/export-csv.ts';
+import { exportDepotPdf } from '../../depot/export-pdf.ts';
 import { parseRecordFilter } from '../../records/record-filter.ts';
 import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus } from '../../depot/station-depot.ts';
 import type { CliCommand } from '../command.ts';
@@ -18,7 +20,7 @@ import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 const USAGE = `lockstep depot init --url postgres://ADMIN@HOST:PORT/DATABASE
        lockstep depot add-station NAME --key-fingerprint HEX --url URL --out FILE [--sslmode MODE] [--ca FILE] [--station-host HOST] [--station-port PORT]
        lockstep depot status --url URL [--json]
-       lockstep depot export --url URL --format jsonl --out FILE [--from TIME] [--to TIME] [--station NAME] [--json]
+       lockstep depot export --url URL --format jsonl|csv|pdf --out FILE [--from TIME] [--to TIME] [--station NAME] [--json]
        lockstep depot demo [--handsets N] [--keep]
        lockstep depot tags --url URL [--pattern P] [--lease-size N] [--json]
        lockstep depot join --db FILE --credentials FILE [--json]
@@ -31,12 +33,16 @@ HEX is the station key's fingerprint, as 'lockstep records station-key --db FILE
 join connects the station whose records database is --db and uploads its journal; sync keeps
 pushing until Ctrl-C (--once: drain the backlog and exit). export writes every station's chain as
 the depot holds it (records committed from --from, inclusive, to --to, exclusive; TIME is ISO 8601),
-for 'lockstep records verify FILE'; the URL may name an auditor (lockstep_auditor) instead.
+for 'lockstep records verify FILE'; the URL may name an auditor (lockstep_auditor) instead. csv and
+pdf are views of the same records for reading: only the jsonl export can be verified.
 demo starts a throwaway PostgreSQL (the system's, version 15 or later) and three simulated stations
 provisioning N handsets each (default 6), one cut off the depot for part of its batch, then prints
 the depot status and verifies the depot export. tags prints (and with --pattern or --lease-size
 changes) the depot's asset tag pattern and the size of the tag leases it grants.
        ${DEPOT_OPERATORS_USAGE}`;
+
+/** What `depot export --format` writes: the verifiable JSON Lines, or a view of the same records for reading. */
+const DEPOT_EXPORT_CHOICES = ['jsonl', 'csv', 'pdf'] as const;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -148,16 +154,28 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return 0;
     }
     case 'export': {
-      const format = requireOption(values.format, '--format jsonl');
-      // The verifiable export first; a CSV or PDF view of the depot comes later.
-      if (format !== 'jsonl') throw new CliError(`--format ${displaySafe(format, 20)}: the depot export is JSON Lines only for now (--format jsonl).`, EXIT_USAGE);
+      const format = requireOption(values.format, '--format jsonl|csv|pdf');
+      if (!(DEPOT_EXPORT_CHOICES as readonly string[]).includes(format)) throw new CliError(`--format is jsonl, csv or pdf, not '${displaySafe(format, 20)}'.`, EXIT_USAGE);
       const station = values.station === undefined ? null : stationNameSchema.safeParse(values.station);
       if (station && !station.success) throw new CliError(`--station: ${station.error.issues[0]?.message ?? 'invalid'}`, EXIT_USAGE);
       const { since, until } = parseRecordFilter({ since: values.from, until: values.to });
       const out = requireOption(values.out, '--out FILE');
-      const summary = await exportDepot(adminConnection(requireOption(values.url, '--url postgres://USER@HOST:PORT/DATABASE')), { from: since ?? null, to: until ?? null, station: station?.data ?? null }, out);
-      if (values.json) io.out(jsonLine({ path: out, ...summary }));
-      else io.out(`Exported ${summary.records} records of ${summary.stations} station(s) to ${displaySafe(out)}; verify it with lockstep records verify.\n`);
+      const config = adminConnection(requireOption(values.url, '--url postgres://USER@HOST:PORT/DATABASE'));
+      const filter = { from: since ?? null, to: until ?? null, station: station?.data ?? null };
+      if (format === 'jsonl') {
+        const summary = await exportDepot(config, filter, out);
+        if (values.json) io.out(jsonLine({ path: out, format, ...summary }));
+        else io.out(`Exported ${summary.records} records of ${summary.stations} station(s) to ${displaySafe(out)}; verify it with lockstep records verify.\n`);
+        return 0;
+      }
+      const summary = await (format === 'csv' ? exportDepotCsv : exportDepotPdf)(config, filter, out);
+      if (values.json) io.out(jsonLine({ path: out, format, ...summary }));
+      else {
+        io.out(
+          `Exported ${summary.records} records of ${summary.stations} station(s) to ${displaySafe(out)} as ${format.toUpperCase()}, for reading; ` +
+            'only the JSON Lines export (--format jsonl) can be verified with lockstep records verify.\n',
+        );
+      }
       return 0;
     }
     case 'demo': {
