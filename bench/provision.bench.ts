@@ -207,7 +207,7 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   else await writeImage(system, SYSTEM_MIB, `ro.build.display.id=${VERSION}\n`, variant.dataEvery);
   const bundle = join(dir, 'bundle');
   const create = (out: string): Promise<string> => lockstep(['bundle', 'create', '--product', 'lockstep-ref', '--hw-rev', 'B2', '--version', VERSION, '--partition', `boot=${boot}`,
-    '--partition', `system=${system}`, '--slot', 'boot=active', '--slot', 'system=active', '--fuse', 'CAMERA_DISABLE', '--fuse', 'GPS_DISABLE', '--lock',
+    '--partition', `system=${system}`, '--boot-slot', 'boot=active', '--boot-slot', 'system=active', '--fuse', 'CAMERA_DISABLE', '--fuse', 'GPS_DISABLE', '--lock',
     '--key', join(work, 'keys', 'signing.key.pem'), '--out', out]);
   await create(bundle);
   // The folder is still made: the floor and the hashing figure are measured from its files, which the zip stores byte for byte.

@@ -99,7 +99,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot export as CSV and PDF, views for re
       expect(header?.slice(1)).toEqual(ownHeader);
       expect(records.filter((row) => row[0] === name).map((row) => row.slice(1))).toEqual(ownRows);
     }
-    const serials = records.map((row) => row[header?.indexOf('device_serial') ?? -1]);
+    const serials = records.map((row) => row[header?.indexOf('serial') ?? -1]);
     expect(serials).toEqual(["'=cmd|' /C calc'!A0", 'VIEW-A-2', '序列号-A-3', "'+SUM(1,2)", '\\x09TAB-B-2']);
     for (const cell of records.flat()) expect(cell.charAt(0), cell).not.toMatch(/[=+\-@\t\r]/);
     expect(records[1]?.[header?.indexOf('failure_reason') ?? -1]).toBe(CHINESE_REASON);
@@ -160,7 +160,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot export as CSV and PDF, views for re
     const credentials = await registerStation(server, depot, key);
     const client = await connectAsStation(credentials);
     try {
-      const body = canonicalJson({ seq: 1, deviceSerial: 'NOT-A-RECORD' });
+      const body = canonicalJson({ seq: 1, serial: 'NOT-A-RECORD' });
       await client.query('SELECT depot.ingest_records($1, $2, $3, $4, $5)', [key, [1], [GENESIS_HASH], [chainHash(GENESIS_HASH, body)], [body]]);
     } finally {
       await client.end();
