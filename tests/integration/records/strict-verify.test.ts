@@ -108,7 +108,7 @@ describe('records verify, the rules beyond the chain', () => {
       expectBroken(await verifyText(forge(withBody(failed ?? 0, (body) => ({ ...body, failureCode: null })))), failed ?? 0, 'malformed', /record\.failureCode: is null on a failed record/);
       const format1 = withBody(1, (body) => {
         for (const member of ['recordVersion', 'assetTag', 'evidence', 'failureCode', 'fusesFoundSet']) delete body[member];
-        // Format 1 names the serial `deviceSerial` (this test is kept out of tools' serial renames).
+        // Format 1 names the serial `deviceSerial`.
         const { serial, ...rest } = body;
         return { ...rest, deviceSerial: serial, failureReason: 'looked fine' };
       });
