@@ -66,9 +66,14 @@ export const depotSyncSettingsSchema = z
   .strict();
 export type DepotSyncSettings = z.infer<typeof depotSyncSettingsSchema>;
 
-/** The streams a station pushes, in the order each sync pass pushes them (a tag names its record, so it follows). */
-export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records', 'asset_tags'] as const;
+/**
+ * The streams a station pushes, in the order each sync pass pushes them: a tag and a label job name
+ * their record, and a label outcome its job, so each follows what it names.
+ */
+export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records', 'asset_tags', 'label_jobs', 'label_outcomes'] as const;
 export type DepotStream = (typeof DEPOT_STREAMS)[number];
+/** The streams whose rows name a record (and an outcome its job), sent with those names beside the body. */
+export type LabelStream = Extract<DepotStream, 'label_jobs' | 'label_outcomes'>;
 
 /** What a station reports of itself to its depot at each sync pass (depot.report_station). */
 export interface StationReport {

@@ -12,6 +12,7 @@ import {
   type DepotSyncSettings,
   type DepotSyncState,
   type DepotStream,
+  type LabelStream,
   type StationReport,
   type TagSupply,
   withTagsLow,
@@ -24,7 +25,7 @@ import { DepotError } from './errors.ts';
 import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
-import { openStationSource, type StationSource } from './station-source.ts';
+import { openStationSource, type LabelRow, type StationSource } from './station-source.ts';
 
 export interface DepotSyncOptions {
   readonly databasePath: string;
@@ -105,6 +106,17 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     return fresh;
   }
 
+  /**
+   * The label rows up to the first one naming a record (or, an outcome, a job) the depot has not
+   * acknowledged: one committed after this pass pushed the records waits for the next pass, since
+   * the depot refuses a label of a record it does not hold.
+   */
+  function labelRowsHeld(stream: LabelStream, rows: LabelRow[]): LabelRow[] {
+    const heads = acknowledged as DepotHeads;
+    const ahead = rows.findIndex((row) => row.recordSeq > heads.records || (stream === 'label_outcomes' && row.jobId !== null && row.jobId > heads.label_jobs));
+    return ahead === -1 ? rows : rows.slice(0, ahead);
+  }
+
   async function pushStream(depot: StationClient, stream: DepotStream): Promise<number> {
     let pushed = 0;
     for (;;) {
@@ -115,6 +127,10 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
         const records = source.records(after, settings.batchSize);
         batch = records;
         send = () => depot.ingestRecords(records);
+      } else if (stream === 'label_jobs' || stream === 'label_outcomes') {
+        const rows = labelRowsHeld(stream, source.labelRows(stream, after, settings.batchSize));
+        batch = rows;
+        send = () => depot.ingestLabels(stream, rows);
       } else {
         const rows = source.rows(stream, after, settings.batchSize);
         batch = rows;

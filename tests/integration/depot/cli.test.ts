@@ -118,7 +118,7 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     expect(synced.stdout).toMatch(/^Pushed 0 batches, 0 authorisations, \d+ step events, 1 records, 0 asset tags\.\n$/);
     const after = await runCliAsync(['depot', 'status', '--db', db, '--json']);
     const status = JSON.parse(after.stdout) as { backlog: Record<string, number>; depot: { heads: { records: number } }; credentials: Record<string, unknown> };
-    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 });
+    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0, label_jobs: 0, label_outcomes: 0 });
     expect(status.depot.heads.records).toBe(4);
     expect(status.credentials).not.toHaveProperty('password');
 
@@ -130,7 +130,7 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const tagsLeft = (stations[0] as unknown as { tagsLeft: number }).tagsLeft;
     expect(tagsLeft).toBeGreaterThan(25);
     expect(stations[0]).toMatchObject({
-      report: { backlog: { batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 }, refusal: null, tagsLeft, tagWarning: null },
+      report: { backlog: { batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0, label_jobs: 0, label_outcomes: 0 }, refusal: null, tagsLeft, tagWarning: null },
     });
     const table = await runCliAsync(['depot', 'status', '--url', url]);
     expect(table.stdout).toMatch(/^STATION +LAST CONTACT +RECORDS HELD +HEAD SEQ +RECEIVED TODAY +FAILED TODAY +BACKLOG +TAGS LEFT +ALARMS\n/);

@@ -100,6 +100,8 @@ const STREAM_NAMES: Record<DepotStream, string> = {
   step_events: 'step events',
   records: 'records',
   asset_tags: 'asset tags',
+  label_jobs: 'label jobs',
+  label_outcomes: 'label outcomes',
 };
 
 function statusText(status: StationDepotStatus): string {
