@@ -627,7 +627,8 @@ const MIGRATION_4 = `
   GRANT EXECUTE ON FUNCTION depot.report_station(text, text, text, integer, integer, text) TO ${STATION_GROUP};
 `;
 
-// Label jobs and their outcomes (src/main/labels/label-store.ts): each print or reprint a station
+// Label jobs and their outcomes, and the operators a station offers at join. Label jobs
+// (src/main/labels/label-store.ts): each print or reprint a station
 // asked for, and what the printer answered (accepted, or failed with why). A job with no outcome was
 // not taken (yet); a handset labelled on a station without a printer has no job, its step event says
 // so. Each row names the record it labels, and an outcome its job: foreign keys, so the depot holds
@@ -750,8 +751,37 @@ const MIGRATION_5 = `
       (SELECT coalesce(max(o.id), 0) FROM depot.label_outcomes o WHERE o.station = v_station);
   END $fn$;
 
+  -- A station offers its own operators at join (docs/depot.md, "Operators a station already has"):
+  -- each is added to the depot as a change made by the station's role, so the journal says which
+  -- station offered it. It only ever adds: an id the depot has held is refused whole (LS010), so a
+  -- station can never change, re-enable or overwrite a depot operator.
+  CREATE FUNCTION depot.offer_operators(p_key_fingerprint text, p_operator_id text[], p_display_name text[], p_role text[], p_pin_hash text[]) RETURNS integer
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    n integer := coalesce(cardinality(p_operator_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
+      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    FOR i IN 1 .. n LOOP
+      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      -- The table's checks judge the id, the name, the role and the PIN hash.
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
+    END LOOP;
+    RETURN n;
+  END $fn$;
+
   ${readPolicies('label_jobs', 'station')}
   ${readPolicies('label_outcomes', 'station')}
+  REVOKE ALL ON FUNCTION depot.offer_operators(text, text[], text[], text[], text[]) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.offer_operators(text, text[], text[], text[], text[]) TO ${STATION_GROUP};
   REVOKE ALL ON FUNCTION depot.ingest_label_jobs(text, bigint[], bigint[], text[]), depot.ingest_label_outcomes(text, bigint[], bigint[], bigint[], text[], text[]),
     depot.label_heads(text) FROM PUBLIC;
   GRANT EXECUTE ON FUNCTION depot.ingest_label_jobs(text, bigint[], bigint[], text[]) TO ${STATION_GROUP};

@@ -36,6 +36,10 @@ export interface StationClient {
    * for the journal to validate, and how long the station may sign operators in from its copy.
    */
   readonly operatorChanges: (after: number) => Promise<{ changes: unknown[]; offlineSignInS: number }>;
+  /** Every operator the depot holds, in its newest state, as plain objects for the station to validate. */
+  readonly depotOperators: () => Promise<unknown[]>;
+  /** Adds operators of this station the depot lacks (depot.offer_operators: refused whole if it holds any of the ids). */
+  readonly offerOperators: (operators: readonly { id: string; displayName: string; role: string; pinHash: string }[]) => Promise<void>;
   /** The newest record of this station whose head the depot holds signed (0 for none). */
   readonly signedHeadSeq: () => Promise<number>;
   /** Sends a head the station signed (the head line of its unfiltered export at that record). */
@@ -128,6 +132,21 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
         madeBy: row.made_by,
       }));
       return { changes, offlineSignInS: Number(settings.rows[0]?.seconds) };
+    },
+    async depotOperators() {
+      const result = await client.query<Record<string, unknown>>(
+        `SELECT DISTINCT ON (operator_id) operator_id, display_name, role, pin_hash, disabled FROM depot.operator_changes ORDER BY operator_id, id DESC`,
+      );
+      return result.rows.map((row) => ({ id: row.operator_id, displayName: row.display_name, role: row.role, pinHash: row.pin_hash, disabled: row.disabled }));
+    },
+    async offerOperators(operators) {
+      await client.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [
+        key,
+        operators.map((operator) => operator.id),
+        operators.map((operator) => operator.displayName),
+        operators.map((operator) => operator.role),
+        operators.map((operator) => operator.pinHash),
+      ]);
     },
     async signedHeadSeq() {
       // Row-level security shows this station's own heads only.

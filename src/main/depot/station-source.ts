@@ -4,7 +4,7 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { DepotStream, LabelStream, TagSupply } from '../../shared/depot.ts';
 import { canonicalJson } from '../records/canonical-json.ts';
-import { createDepotOperators, type DepotOperatorCopy } from '../records/depot-operators.ts';
+import { createDepotOperators, type DepotOperatorCopy, type OwnOperator } from '../records/depot-operators.ts';
 import { createTagLeases } from '../records/tag-leases.ts';
 
 /** A row of batches, authorisations or step events: its id and its columns as canonical JSON. */
@@ -68,6 +68,8 @@ export interface StationSource {
   readonly lastLeaseId: () => number;
   /** The station's copy of its depot's operators, or null before the first. */
   readonly operatorCopy: () => DepotOperatorCopy | null;
+  /** The station's own operators (none of the depot's changes applied to them, no clash resolved), PIN hashes included. */
+  readonly ownOperators: () => OwnOperator[];
   readonly close: () => void;
 }
 
@@ -115,6 +117,7 @@ export function openStationSource(databasePath: string): StationSource {
     tagSupply: () => leases.supply(),
     lastLeaseId: () => leases.lastLeaseId(),
     operatorCopy: () => operators.copy(),
+    ownOperators: () => operators.ownOperators(),
     close: () => db.close(),
   };
 }

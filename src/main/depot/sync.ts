@@ -21,7 +21,8 @@ import { describeFailure } from '../../shared/describe-failure.ts';
 import { signUnfilteredHead } from '../records/signed-head.ts';
 import { identityOf, readKeyFile, type StationIdentity } from '../records/station-identity.ts';
 import { STATION_KEY_FILE } from '../records/station-records.ts';
-import { DepotError } from './errors.ts';
+import { RecordsError } from '../records/errors.ts';
+import { DepotError, OperatorClashError } from './errors.ts';
 import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
@@ -165,7 +166,7 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
    * (operators sign in from it while the depot is unreachable, for as long as the depot allows).
    * A depot with no operators yet does not manage this station's.
    */
-  async function copyOperators(depot: StationClient): Promise<void> {
+  async function copyOperators(depot: StationClient, pushed: PushCounts): Promise<void> {
     const held = source.operatorCopy();
     const { changes, offlineSignInS } = await depot.operatorChanges(held?.lastChangeId ?? 0);
     if (!held && changes.length === 0) return;
@@ -175,7 +176,8 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
       journalOperatorChanges(options.databasePath, changes, offlineSignInS, now);
     } catch (error) {
       // Not an outage, though retried like one: the reason says what a person must resolve.
-      throw new DepotError(`the depot's operators cannot be applied on this station: ${describeFailure(error)}`);
+      const message = `the depot's operators cannot be applied on this station: ${describeFailure(error)}`;
+      throw error instanceof RecordsError && error.code === 'OPERATOR_CLASH' ? new OperatorClashError(message, pushed) : new DepotError(message);
     }
   }
 
@@ -238,7 +240,7 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     await pushSignedHead(depot);
     await report(depot, null);
     // Last: an operator clash the station cannot apply holds up neither its records nor its tags.
-    await copyOperators(depot);
+    await copyOperators(depot, counts);
     setState({ kind: 'connected', backlog: backlog(), at: now().toISOString() });
     return counts;
   }
