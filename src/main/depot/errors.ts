@@ -1,4 +1,5 @@
 import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
+import type { DepotStream } from '../../shared/depot.ts';
 
 /**
  * A refusal or failure of the depot the operator can act on: the message says what went wrong and
@@ -10,6 +11,20 @@ export class DepotError extends Error {
     super(message);
     this.name = 'DepotError';
     this.code = code;
+  }
+}
+
+/**
+ * The depot holds another person under the id of one of the station's own operators, so none of
+ * its operators were applied (an admin resolves the clash). Not a refusal: the pass pushed what it
+ * had first (`pushed`, per stream), and the sync goes on saying why.
+ */
+export class OperatorClashError extends DepotError {
+  readonly pushed: Readonly<Record<DepotStream, number>>;
+  constructor(message: string, pushed: Readonly<Record<DepotStream, number>>) {
+    super(message);
+    this.name = 'OperatorClashError';
+    this.pushed = pushed;
   }
 }
 

@@ -627,8 +627,170 @@ const MIGRATION_4 = `
   GRANT EXECUTE ON FUNCTION depot.report_station(text, text, text, integer, integer, text) TO ${STATION_GROUP};
 `;
 
+// Label jobs and their outcomes, and the operators a station offers at join. Label jobs
+// (src/main/labels/label-store.ts): each print or reprint a station
+// asked for, and what the printer answered (accepted, or failed with why). A job with no outcome was
+// not taken (yet); a handset labelled on a station without a printer has no job, its step event says
+// so. Each row names the record it labels, and an outcome its job: foreign keys, so the depot holds
+// no label of a record or job it lacks. The typed columns arrive beside the body, since PostgreSQL's
+// JSON operators refuse the escapes canonical JSON writes for hostile printer text. The heads come
+// from a function of their own, so this migration does not redefine depot.hello.
+const MIGRATION_5 = `
+  CREATE TABLE depot.label_jobs (
+    station text NOT NULL REFERENCES depot.stations (name),
+    id bigint NOT NULL CHECK (id > 0),
+    record_seq bigint NOT NULL,
+    body json NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (station, id),
+    FOREIGN KEY (station, record_seq) REFERENCES depot.records (station, seq)
+  );
+  CREATE TABLE depot.label_outcomes (
+    station text NOT NULL REFERENCES depot.stations (name),
+    id bigint NOT NULL CHECK (id > 0),
+    record_seq bigint NOT NULL,
+    -- Null for an outcome journaled before the station kept label jobs (its schema 5).
+    job_id bigint,
+    status text NOT NULL CHECK (status IN ('accepted', 'failed')),
+    body json NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (station, id),
+    UNIQUE (station, job_id),
+    FOREIGN KEY (station, record_seq) REFERENCES depot.records (station, seq),
+    FOREIGN KEY (station, job_id) REFERENCES depot.label_jobs (station, id)
+  );
+  CREATE INDEX label_outcomes_record ON depot.label_outcomes (station, record_seq);
+  ${appendOnly('label_jobs')}
+  ${appendOnly('label_outcomes')}
+
+  -- The station's label jobs, in id order; a re-send changes nothing, a changed row is refused.
+  CREATE FUNCTION depot.ingest_label_jobs(p_key_fingerprint text, p_id bigint[], p_record_seq bigint[], p_body text[]) RETURNS bigint
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_held depot.label_jobs;
+    n integer := coalesce(cardinality(p_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_record_seq), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_body), 0) THEN
+      RAISE EXCEPTION 'ingest_label_jobs: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    FOR i IN 1 .. n LOOP
+      IF p_id[i] IS NULL OR p_id[i] < 1 OR p_record_seq[i] IS NULL OR p_body[i] IS NULL THEN
+        RAISE EXCEPTION 'ingest_label_jobs: row % lacks its id, its record or its body', i USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      SELECT * INTO v_held FROM depot.label_jobs j WHERE j.station = v_station AND j.id = p_id[i];
+      IF FOUND THEN
+        IF v_held.record_seq IS DISTINCT FROM p_record_seq[i] OR v_held.body::text IS DISTINCT FROM p_body[i] THEN
+          RAISE EXCEPTION 'label job % of station % differs from the one the depot already holds', p_id[i], v_station USING ERRCODE = '${REFUSAL_CODES.conflict}';
+        END IF;
+        CONTINUE;
+      END IF;
+      IF NOT EXISTS (SELECT FROM depot.records r WHERE r.station = v_station AND r.seq = p_record_seq[i]) THEN
+        RAISE EXCEPTION 'label job % of station % labels record %, which the depot does not hold', p_id[i], v_station, p_record_seq[i]
+          USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      INSERT INTO depot.label_jobs (station, id, record_seq, body) VALUES (v_station, p_id[i], p_record_seq[i], p_body[i]::json);
+    END LOOP;
+    RETURN (SELECT coalesce(max(j.id), 0) FROM depot.label_jobs j WHERE j.station = v_station);
+  END $fn$;
+
+  -- What the printers answered, in id order: an outcome names a record and a job of the same station.
+  CREATE FUNCTION depot.ingest_label_outcomes(p_key_fingerprint text, p_id bigint[], p_record_seq bigint[], p_job_id bigint[], p_status text[], p_body text[])
+    RETURNS bigint
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_held depot.label_outcomes;
+    v_job_record bigint;
+    n integer := coalesce(cardinality(p_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_record_seq), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_job_id), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_status), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_body), 0) THEN
+      RAISE EXCEPTION 'ingest_label_outcomes: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    FOR i IN 1 .. n LOOP
+      IF p_id[i] IS NULL OR p_id[i] < 1 OR p_record_seq[i] IS NULL OR p_body[i] IS NULL OR p_status[i] IS NULL OR p_status[i] NOT IN ('accepted', 'failed') THEN
+        RAISE EXCEPTION 'ingest_label_outcomes: row % lacks its id, its record, its body or a status of accepted or failed', i
+          USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      SELECT * INTO v_held FROM depot.label_outcomes o WHERE o.station = v_station AND o.id = p_id[i];
+      IF FOUND THEN
+        IF v_held.record_seq IS DISTINCT FROM p_record_seq[i] OR v_held.job_id IS DISTINCT FROM p_job_id[i] OR v_held.status IS DISTINCT FROM p_status[i]
+           OR v_held.body::text IS DISTINCT FROM p_body[i] THEN
+          RAISE EXCEPTION 'label outcome % of station % differs from the one the depot already holds', p_id[i], v_station USING ERRCODE = '${REFUSAL_CODES.conflict}';
+        END IF;
+        CONTINUE;
+      END IF;
+      IF NOT EXISTS (SELECT FROM depot.records r WHERE r.station = v_station AND r.seq = p_record_seq[i]) THEN
+        RAISE EXCEPTION 'label outcome % of station % is for record %, which the depot does not hold', p_id[i], v_station, p_record_seq[i]
+          USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      IF p_job_id[i] IS NOT NULL THEN
+        SELECT j.record_seq INTO v_job_record FROM depot.label_jobs j WHERE j.station = v_station AND j.id = p_job_id[i];
+        IF NOT FOUND OR v_job_record IS DISTINCT FROM p_record_seq[i] THEN
+          RAISE EXCEPTION 'label outcome % of station % answers job %, which the depot does not hold for record %', p_id[i], v_station, p_job_id[i], p_record_seq[i]
+            USING ERRCODE = '${REFUSAL_CODES.malformed}';
+        END IF;
+      END IF;
+      BEGIN
+        INSERT INTO depot.label_outcomes (station, id, record_seq, job_id, status, body) VALUES (v_station, p_id[i], p_record_seq[i], p_job_id[i], p_status[i], p_body[i]::json);
+      EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'label job % of station % already has an outcome at the depot', p_job_id[i], v_station USING ERRCODE = '${REFUSAL_CODES.conflict}';
+      END;
+    END LOOP;
+    RETURN (SELECT coalesce(max(o.id), 0) FROM depot.label_outcomes o WHERE o.station = v_station);
+  END $fn$;
+
+  -- Where the calling station's label streams resume (depot.hello answers the others).
+  CREATE FUNCTION depot.label_heads(p_key_fingerprint text) RETURNS TABLE (head_label_jobs bigint, head_label_outcomes bigint)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+  BEGIN
+    RETURN QUERY SELECT (SELECT coalesce(max(j.id), 0) FROM depot.label_jobs j WHERE j.station = v_station),
+      (SELECT coalesce(max(o.id), 0) FROM depot.label_outcomes o WHERE o.station = v_station);
+  END $fn$;
+
+  -- A station offers its own operators at join (docs/depot.md, "Operators a station already has"):
+  -- each is added to the depot as a change made by the station's role, so the journal says which
+  -- station offered it. It only ever adds: an id the depot has held is refused whole (LS010), so a
+  -- station can never change, re-enable or overwrite a depot operator.
+  CREATE FUNCTION depot.offer_operators(p_key_fingerprint text, p_operator_id text[], p_display_name text[], p_role text[], p_pin_hash text[]) RETURNS integer
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    n integer := coalesce(cardinality(p_operator_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
+      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    FOR i IN 1 .. n LOOP
+      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      -- The table's checks judge the id, the name, the role and the PIN hash.
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
+    END LOOP;
+    RETURN n;
+  END $fn$;
+
+  ${readPolicies('label_jobs', 'station')}
+  ${readPolicies('label_outcomes', 'station')}
+  REVOKE ALL ON FUNCTION depot.offer_operators(text, text[], text[], text[], text[]) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.offer_operators(text, text[], text[], text[], text[]) TO ${STATION_GROUP};
+  REVOKE ALL ON FUNCTION depot.ingest_label_jobs(text, bigint[], bigint[], text[]), depot.ingest_label_outcomes(text, bigint[], bigint[], bigint[], text[], text[]),
+    depot.label_heads(text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.ingest_label_jobs(text, bigint[], bigint[], text[]) TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.ingest_label_outcomes(text, bigint[], bigint[], bigint[], text[], text[]) TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.label_heads(text) TO ${STATION_GROUP};
+`;
+
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -279,6 +279,20 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
     offline_sign_in_s INTEGER NOT NULL CHECK (offline_sign_in_s > 0)
   ) STRICT;
   `,
+  // 10: clashes between the station's own operators and its depot's, resolved by a station admin
+  // (depot-operators.ts): the depot's operator takes the id over ('depot'), or the station's person
+  // goes on under a new id ('renamed') and the depot's takes the old one. Never merged silently.
+  `
+  CREATE TABLE depot_operator_resolutions (
+    operator_id TEXT PRIMARY KEY REFERENCES operators(id),
+    resolution TEXT NOT NULL CHECK (resolution IN ('depot', 'renamed')),
+    renamed_to TEXT REFERENCES operators(id),
+    resolved_by TEXT NOT NULL REFERENCES operators(id),
+    resolved_at TEXT NOT NULL,
+    CHECK ((resolution = 'renamed') = (renamed_to IS NOT NULL))
+  ) STRICT;
+  ${appendOnly('depot_operator_resolutions')}
+  `,
 ];
 
 function structuredJournal(db: DatabaseSync): void {

@@ -85,6 +85,8 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
       step_events: source.countAfter('step_events', 0),
       records: 7,
       asset_tags: 0,
+      label_jobs: 0,
+      label_outcomes: 0,
     });
     expect(joined.pushed.step_events).toBeGreaterThan(7);
     expect(await depotRecords(credentials.station)).toEqual(localRecords(station));
@@ -136,7 +138,7 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
     // A fresh worker resumes from what the depot holds and has nothing to send.
     const sync = createDepotSync({ databasePath: station.records.databasePath, credentials });
     cleanups.push(() => sync.stop());
-    expect(await sync.drain()).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 });
+    expect(await sync.drain()).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0, label_jobs: 0, label_outcomes: 0 });
   });
 
   it.each(['fast', 'immediate'] as const)('the depot stopped mid-sync (pg_ctl stop -m %s): provisioning goes on offline, then the backlog drains after the restart, no gap and no duplicate', async (mode) => {

@@ -68,6 +68,7 @@ export const en = {
     PIN_INVALID: 'The new PIN does not follow the PIN rules (6-12 digits)',
     DEPOT_SIGN_IN_STALE: 'This station has not heard from its depot for too long: signing in needs the depot. Reconnect the station',
     OPERATORS_AT_DEPOT: "This station's operators are managed at its depot: make this change there",
+    OPERATOR_CLASH: "The depot has another person under the id of one of this station's operators: an admin keeps the depot's or renames the station's",
     SETTINGS_INVALID: 'The station settings file has errors',
     SLOT_NAME_TAKEN: 'Another slot already has this name',
     NO_TEMPLATE: 'The station has no label template of that name',

@@ -62,6 +62,7 @@ export const zhCN: Messages = {
     PIN_INVALID: '新 PIN 码不符合规则（6-12 位数字）',
     DEPOT_SIGN_IN_STALE: '本工作站与仓库失去联系时间过长：登录需要连接仓库。请重新连接工作站',
     OPERATORS_AT_DEPOT: '本工作站的操作员由仓库统一管理：请在仓库进行此更改',
+    OPERATOR_CLASH: '仓库中有另一人使用了本工作站某位操作员的编号：需由管理员选择保留仓库的操作员，或为本工作站的操作员改用新编号',
     SETTINGS_INVALID: '工作站设置文件有错误',
     SLOT_NAME_TAKEN: '已有其他插槽使用此名称',
     NO_TEMPLATE: '工作站没有这个名称的标签模板',
