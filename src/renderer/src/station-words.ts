@@ -37,18 +37,21 @@ export function failureDetailText(reason: FailureReason, profile: string | null,
   return findings.includes(null) ? null : findings.join(' ');
 }
 
+/** A finding (`key`: a code or one of its findings) in the operator's words, or null when the UI has none for it. */
+export function findingWords(key: string, params: Readonly<Record<string, string>>, t: TFunction): string | null {
+  return t(`failureDetail.${key}`, { defaultValue: '' }) === '' ? null : t(`failureDetail.${key}`, wordedParams(params, t));
+}
+
 function findingText(detail: FailureDetail, profile: string | null, t: TFunction, checkTexts: CheckTextsLookup): string | null {
-  if (t(`failureDetail.${detail.key}`, { defaultValue: '' }) === '') return null;
+  if (detail.key !== 'CHECK_FAILED') return findingWords(detail.key, detail.params, t);
   const params = wordedParams(detail.params, t);
-  if (detail.key === 'CHECK_FAILED') {
-    const failed = (detail.params['checks'] ?? '').split(',').filter((id) => id !== '');
-    params['checks'] = failed
-      .map((id) => {
-        const texts = checkTexts(profile, id);
-        return texts ? t('failedCheck', { title: texts.title, advice: texts.failure }) : deviceText(id, 64);
-      })
-      .join(' ');
-  }
+  const failed = (detail.params['checks'] ?? '').split(',').filter((id) => id !== '');
+  params['checks'] = failed
+    .map((id) => {
+      const texts = checkTexts(profile, id);
+      return texts ? t('failedCheck', { title: texts.title, advice: texts.failure }) : deviceText(id, 64);
+    })
+    .join(' ');
   return t(`failureDetail.${detail.key}`, params);
 }
 
