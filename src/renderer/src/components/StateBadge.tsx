@@ -30,11 +30,11 @@ export function StateBadge({ tone, label, icon }: { readonly tone: Tone; readonl
  * Codes that name only a kind of refusal: their words say "the records refused this", and the
  * station's sentence is the one place that says what exactly, so it stays beside them.
  */
-const CATEGORY_CODES: ReadonlySet<string> = new Set(['RECORDS_REFUSED', 'SETTINGS_INVALID', 'MANIFEST_INVALID', 'FILE_MISSING', 'bad-request', 'dialog']);
+const CATEGORY_CODES: ReadonlySet<string> = new Set(['RECORDS_REFUSED', 'SETTINGS_INVALID', 'bad-request', 'dialog']);
 
 /**
  * A station call's failure, in the operator's words when the code is one we know: a refusal of the
- * station's own (`errors`), else a handset failure code (a bundle's, say), which all have words.
+ * station's own (`errors`), else a failure code (a bundle's, say: worded as on a handset's card), which all have words.
  * A refusal's words say the whole fact (its ids and paths come as translation parameters), so the
  * station's English sentence for the same fact is not printed again under it; a failure code's words
  * say only what went wrong, so the finding's own words follow them (a key and parameters the station
