@@ -460,6 +460,12 @@ export const en = {
     ZIP_ENTRY_PAST_END: 'The bundle zip entry {{file}} runs past the end of the zip: a damaged or malicious zip, refused.',
     ZIP_ENTRY_SIZE: '{{file}} in the bundle zip is not the size its header declares: a damaged or malicious zip, refused.',
     ZIP_ENTRY_UNREADABLE: 'The station cannot read {{file}} from the bundle zip: the zip is damaged.',
+    // The records' findings (src/main/records) where a code (RECORDS_REFUSED) has several.
+    READ_FILE_MISSING: 'There is no file {{file}}.',
+    READ_FAILED: 'The station cannot read {{file}}: check that it is a file the station may read.',
+    EXPORT_WRITE_FAILED: 'The station could not write {{file}}: check the path, its permissions and free space.',
+    EXPORT_OWN_FILE: '{{file}} would overwrite the station\u2019s own records database or key: write the export to another file.',
+    OPERATOR_EXISTS: 'An operator {{operator}} already exists: choose another id (disabled operators keep theirs).',
   },
   /** A failed check on a card: its title and advice from the handset's profile, in the operator's language. */
   failedCheck: '{{title}}: {{advice}}',

@@ -443,6 +443,11 @@ export const zhCN: Messages = {
     ZIP_ENTRY_PAST_END: '固件包 zip 中的条目 {{file}} 超出了 zip 的末尾：zip 已损坏或是恶意的，已拒绝。',
     ZIP_ENTRY_SIZE: '固件包 zip 中的 {{file}} 与其文件头声明的大小不符：zip 已损坏或是恶意的，已拒绝。',
     ZIP_ENTRY_UNREADABLE: '工作站无法从固件包 zip 中读取 {{file}}：zip 已损坏。',
+    READ_FILE_MISSING: '没有文件 {{file}}。',
+    READ_FAILED: '工作站无法读取 {{file}}：请确认它是工作站有权读取的文件。',
+    EXPORT_WRITE_FAILED: '工作站无法写入 {{file}}：请检查路径、权限和剩余空间。',
+    EXPORT_OWN_FILE: '{{file}} 会覆盖工作站自己的记录数据库或密钥：请将导出写入其他文件。',
+    OPERATOR_EXISTS: '操作员 {{operator}} 已存在：请选择其他编号（已停用的操作员保留其编号）。',
   },
   failedCheck: '{{title}}：{{advice}}',
   transportStatus: {
