@@ -383,6 +383,8 @@ export interface ApiErrorPayload {
   readonly message: string;
   /** The values the failure's code is worded with (see CodedError.params), escaped for display. */
   readonly params?: Readonly<Record<string, string>>;
+  /** Which finding of the failure's code the message states, when the code has several (see CodedError.detail). */
+  readonly detail?: string;
 }
 
 export type ApiResult<C extends ApiChannel> =

@@ -20,6 +20,7 @@ const apiError = z.object({
   failure: z.string().nullable(),
   message: z.string(),
   params: z.record(z.string(), z.string()).optional(),
+  detail: z.string().optional(),
 });
 
 export const serverMessageSchema = z.discriminatedUnion('type', [

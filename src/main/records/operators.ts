@@ -244,7 +244,12 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       const by = authenticate(admin, ['admin']);
       const pinHash = hashPin(operator.pin);
       return inWriteTransaction(db, () => {
-        if (find(operator.id)) throw new RecordsError('RECORDS_REFUSED', `operator '${operator.id}' already exists; pick another id (disabled operators keep theirs).`);
+        if (find(operator.id)) {
+          throw new RecordsError('RECORDS_REFUSED', `operator '${operator.id}' already exists; pick another id (disabled operators keep theirs).`, {
+            detail: 'OPERATOR_EXISTS',
+            params: { operator: operator.id },
+          });
+        }
         insert.run(operator.id, operator.displayName, operator.role, pinHash, now().toISOString(), by.id);
         journal(operator.id, 'added', by);
         return summary(existing(operator.id));
