@@ -49,6 +49,17 @@ export function isApiChannel(value: unknown): value is ApiChannel {
 }
 
 /**
+ * What a front end may call before anyone signed in: the sign-in screen's header (the station's name,
+ * version and mode) and the session itself. Every other channel and every event waits for a sign-in
+ * (src/main/station/signed-in-gate.ts), in the Electron window and in each browser alike.
+ */
+export const SIGNED_OUT_CHANNELS = ['station.info', 'session.signIn', 'session.signOut', 'session.current'] as const satisfies readonly ApiChannel[];
+
+export function isSignedOutChannel(channel: ApiChannel): boolean {
+  return (SIGNED_OUT_CHANNELS as readonly ApiChannel[]).includes(channel);
+}
+
+/**
  * Events the station publishes to every front end; a subscriber gets the latest at once, from the
  * channel of the same name.
  */

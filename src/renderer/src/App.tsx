@@ -39,7 +39,6 @@ export function App({ station }: { readonly station: StationApi }) {
   const [aborting, setAborting] = useState<{ readonly serial: string; readonly slot: string } | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [preferences, setPreferences] = usePreferences();
-  const snapshot = useSnapshot(station);
 
   useEffect(() => {
     station['station.info'](undefined).then(setInfo, (cause: unknown) => setError(shownError(cause)));
@@ -47,8 +46,15 @@ export function App({ station }: { readonly station: StationApi }) {
   }, [station]);
 
   const signedIn = session !== null && session !== undefined;
+  const snapshot = useSnapshot(station, signedIn);
   useEffect(() => {
-    if (!signedIn) return;
+    // What one operator read is not kept for the sign-in screen or the next operator: it is read again.
+    if (!signedIn) {
+      setBatch(null);
+      setSettings(null);
+      setError(null);
+      return;
+    }
     station['batch.current'](undefined).then(setBatch, (cause: unknown) => setError(shownError(cause)));
     station['settings.read'](undefined).then(setSettings, (cause: unknown) => setError(shownError(cause)));
   }, [station, signedIn]);
@@ -116,9 +122,9 @@ export function App({ station }: { readonly station: StationApi }) {
         <p className="station-meta" data-testid="station-meta">
           {info ? t('header.meta', { version: info.version, mode: info.mode === 'simulated' ? t('header.simulated') : t('header.hardware'), node: info.runtime.node }) : t('common.connecting')}
         </p>
-        <DepotState station={station} />
         {signedIn && (
           <>
+            <DepotState station={station} />
             <nav aria-label={t('nav.label')}>
               {VIEWS.map((name) => (
                 <button key={name} type="button" className={view === name ? 'current' : ''} aria-current={view === name ? 'page' : undefined} onClick={() => setView(name)}>
