@@ -16,7 +16,7 @@ import { browserSide, type BrowserSide } from './browser.ts';
 
 const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'";
 const TOKEN = 'the-secret-printed-at-start-0123456789abcdef';
-const LIMITS = { maxMessageBytes: 4096, burst: 20, perSecond: 5, maxSockets: 16, sessionGraceMs: 60_000 };
+const LIMITS = { maxMessageBytes: 4096, burst: 20, perSecond: 5, maxSockets: 16, maxSocketsPerBrowser: 2, sessionGraceMs: 60_000 };
 
 let dir: string;
 let opened: OpenedStation;
@@ -159,5 +159,28 @@ describe('browsers', () => {
     expect(await second.call('session.signOut')).toEqual({ ok: true, value: null });
     expect(await first.call('session.current')).toMatchObject({ ok: true, value: { operator: { id: TECHNICIAN.id } } });
     for (const client of [first, firstTab, second]) client.socket.close();
+  });
+
+  it('gives one browser at most its share of the sockets, closing more with a reason, while other browsers are served', async () => {
+    const cookie = await browser.admit();
+    const tabs = [await browser.connect(cookie), await browser.connect(cookie)];
+    const flood = await Promise.all(Array.from({ length: LIMITS.maxSockets }, () => browser.connect(cookie)));
+    for (const tab of flood) {
+      expect(await tab.closed).toEqual({ code: 1013, reason: `this browser already has ${LIMITS.maxSocketsPerBrowser} station tabs open; close one` });
+    }
+    expect(await tabs[0]?.call('session.current')).toEqual({ ok: true, value: null });
+    await expectUnchangedAndServing();
+    for (const tab of tabs) await tab.close();
+  });
+
+  it('counts no upgrade without a cookie towards the station\'s sockets', async () => {
+    const refused = await Promise.allSettled(Array.from({ length: LIMITS.maxSockets * 2 }, () => browser.connect(null)));
+    expect(refused.map((attempt) => (attempt.status === 'rejected' ? String(attempt.reason) : 'open'))).toEqual(
+      Array(LIMITS.maxSockets * 2).fill('Error: refused 401'),
+    );
+    const admitted = await Promise.all(Array.from({ length: LIMITS.maxSocketsPerBrowser }, async () => browser.connect(await browser.admit())));
+    for (const client of admitted) expect(await client.call('station.info')).toMatchObject({ ok: true });
+    await expectUnchangedAndServing();
+    for (const client of admitted) await client.close();
   });
 });
