@@ -122,9 +122,9 @@ export function App({ station }: { readonly station: StationApi }) {
         <p className="station-meta" data-testid="station-meta">
           {info ? t('header.meta', { version: info.version, mode: info.mode === 'simulated' ? t('header.simulated') : t('header.hardware'), node: info.runtime.node }) : t('common.connecting')}
         </p>
+        <DepotState station={station} />
         {signedIn && (
           <>
-            <DepotState station={station} />
             <nav aria-label={t('nav.label')}>
               {VIEWS.map((name) => (
                 <button key={name} type="button" className={view === name ? 'current' : ''} aria-current={view === name ? 'page' : undefined} onClick={() => setView(name)}>

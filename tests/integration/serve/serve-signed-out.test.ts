@@ -79,9 +79,11 @@ it('sends a signed-out browser nothing live, refuses it all but the sign-in call
   expect(info).toMatchObject({ ok: true, value: { name: 'lockstep', demoBundlePath: null } });
   // Every other channel a request without a payload can reach is refused before it runs, with the sign-in code.
   const bare = API_CHANNELS.filter((channel) => !isSignedOutChannel(channel) && apiRequestSchemas[channel].safeParse(undefined).success);
-  expect(bare).toEqual(expect.arrayContaining(['pipeline.snapshot', 'batch.current', 'bundle.progress', 'depot.state', 'devices.scan', 'batch.pause']));
+  expect(bare).toEqual(expect.arrayContaining(['pipeline.snapshot', 'batch.current', 'bundle.progress', 'devices.scan', 'batch.pause']));
   for (const channel of bare) expect([channel, await watcher.call(channel)]).toMatchObject([channel, { ok: false, error: { failure: 'NOT_SIGNED_IN' } }]);
   expect(await watcher.call('handset.abort', { serial: 'SIM0001' })).toMatchObject({ ok: false, error: { failure: 'NOT_SIGNED_IN' } });
+  // The sign-in screen's header still shows the depot link (this station is in no depot: none).
+  expect(await watcher.call('depot.state')).toEqual({ ok: true, value: null });
   expect(await operator.call('batch.current')).toMatchObject({ ok: true, value: { startedBy: TECHNICIAN.id } });
   expect(liveEvents(watcher)).toEqual([]);
 
