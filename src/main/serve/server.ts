@@ -62,6 +62,18 @@ export interface ServedStation {
   close(): Promise<void>;
 }
 
+/**
+ * TLS 1.2 and 1.3 only, and under 1.2 only forward-secret AEAD suites: Node's defaults also offer
+ * CBC suites, which testssl.sh rates "average" and potentially LUCKY13-prone. Every browser a depot
+ * would use as a display speaks these.
+ */
+const TLS_POLICY = {
+  minVersion: 'TLSv1.2',
+  ciphers: ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305'].join(':'),
+  honorCipherOrder: true,
+} as const;
+
 /** Headers on every answer: the page's own CSP, no framing, no referrer (the first URL holds the secret), no sniffing. */
 function baseHeaders(csp: string): Record<string, string> {
   return {
@@ -77,8 +89,9 @@ function baseHeaders(csp: string): Record<string, string> {
 
 export async function serveStation(options: ServeOptions): Promise<ServedStation> {
   const limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
-  const headers = baseHeaders(options.renderer.contentSecurityPolicy);
-  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }) : createHttpServer();
+  // Under TLS the browser is told to come back over https only (a year): no downgrade by a LAN attacker.
+  const headers = { ...baseHeaders(options.renderer.contentSecurityPolicy), ...(options.tls ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}) };
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...TLS_POLICY }) : createHttpServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
