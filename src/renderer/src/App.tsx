@@ -48,13 +48,7 @@ export function App({ station }: { readonly station: StationApi }) {
   const signedIn = session !== null && session !== undefined;
   const snapshot = useSnapshot(station, signedIn);
   useEffect(() => {
-    // What one operator read is not kept for the sign-in screen or the next operator: it is read again.
-    if (!signedIn) {
-      setBatch(null);
-      setSettings(null);
-      setError(null);
-      return;
-    }
+    if (!signedIn) return;
     station['batch.current'](undefined).then(setBatch, (cause: unknown) => setError(shownError(cause)));
     station['settings.read'](undefined).then(setSettings, (cause: unknown) => setError(shownError(cause)));
   }, [station, signedIn]);
@@ -74,6 +68,10 @@ export function App({ station }: { readonly station: StationApi }) {
       setAborting(null);
       await station['session.signOut'](undefined).catch(() => undefined);
       setLockedAfterIdle(idle ? idleLockMinutes : null);
+      // What one operator read is not kept for the sign-in screen or the next operator: it is read again.
+      setBatch(null);
+      setSettings(null);
+      setError(null);
       setSession(null);
     },
     [station, idleLockMinutes],

@@ -14,10 +14,7 @@ const MIN_RENDER_INTERVAL_MS = 250;
 export function useSnapshot(station: StationApi, signedIn: boolean): PipelineSnapshot | null {
   const [snapshot, setSnapshot] = useState<PipelineSnapshot | null>(null);
   useEffect(() => {
-    if (!signedIn) {
-      setSnapshot(null);
-      return;
-    }
+    if (!signedIn) return;
     let pending: PipelineSnapshot | null = null;
     let shown: PipelineSnapshot | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -44,6 +41,7 @@ export function useSnapshot(station: StationApi, signedIn: boolean): PipelineSna
     });
     return () => {
       stopped = true;
+      setSnapshot(null);
       stop();
       if (timer !== null) clearTimeout(timer);
     };
