@@ -4,7 +4,7 @@ import type { ApiEvent } from '../../shared/channels.ts';
 import type { DepotSyncSettings, DepotSyncState } from '../../shared/depot.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
-import type { AttachedHandset, StationMode, TransportStatus } from '../../shared/types.ts';
+import type { AttachedHandset, ScanResult, StationMode, TransportStatus } from '../../shared/types.ts';
 import { VerificationCache } from '../bundle/verification-cache.ts';
 import { wakeOnOutcomes } from '../depot/depot-link.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
@@ -24,6 +24,7 @@ import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
 import { setIdleLock, setLabelPrinter, setSlotName } from './settings-store.ts';
 import { readSettingsView } from './settings-view.ts';
+import { signedInOnly } from './signed-in-gate.ts';
 import { Topic } from './topic.ts';
 import { STATION_VERSION } from './version.ts';
 
@@ -50,8 +51,21 @@ export interface Station extends StationApi {
    * The station itself answers for its default session (the Electron window, the test bridge).
    */
   forSession(session: OperatorSession): StationApi;
+  /** What the process running the station reads for itself, as no person: it changes nothing. */
+  readonly owner: StationOwnerView;
   /** Stops the batch (journaling each handset's state) and closes the records. */
   close(): Promise<void>;
+}
+
+/**
+ * The station as the process that runs it sees it, apart from any operator session (whose channels
+ * wait for a sign-in): `lockstep scan`'s bus listing, and the shutdown's watch over steps under way.
+ */
+export interface StationOwnerView {
+  scan(): Promise<ScanResult>;
+  /** The latest pipeline snapshot, or null before any batch started. */
+  snapshot(): PipelineSnapshot | null;
+  subscribe(listener: (snapshot: PipelineSnapshot) => void): () => void;
 }
 
 /** The batch this station runs, with what the operator asked for when starting it. */
@@ -132,7 +146,7 @@ export function createStation(options: StationOptions): Station {
     };
   };
 
-  const forSession = (session: OperatorSession): StationApi => ({
+  const sessionApi = (session: OperatorSession): StationApi => ({
     'station.info': async () => ({
       name: 'lockstep',
       version: STATION_VERSION,
@@ -142,7 +156,8 @@ export function createStation(options: StationOptions): Station {
         electron: process.versions.electron ?? null,
         platform: process.platform,
       },
-      demoBundlePath: options.demo ? preparedDemoBundle(options.dataDir) : null,
+      // A path on the station is for the setup screen of someone signed in, not for the sign-in screen.
+      demoBundlePath: options.demo && session.current !== null ? preparedDemoBundle(options.dataDir) : null,
     }),
     'devices.scan': async () => ({
       scannedAt: new Date().toISOString(),
@@ -156,7 +171,6 @@ export function createStation(options: StationOptions): Station {
     },
     'session.current': async () => session.current,
     'bundle.verify': async ({ bundlePath, trustDirs }) => {
-      session.require();
       return verifyBundleOverview({
         bundlePath,
         trustDirs: trustDirs ?? [],
@@ -168,7 +182,6 @@ export function createStation(options: StationOptions): Station {
     },
     'bundle.progress': async () => progress.latest,
     'profiles.list': async () => {
-      session.require();
       return (await loadedProfiles()).summaries();
     },
     'batch.start': async (request) => {
@@ -204,35 +217,29 @@ export function createStation(options: StationOptions): Station {
     },
     'batch.current': async () => (running ? status(running) : null),
     'batch.authorise': async ({ supervisor, deviceCap }) => {
-      session.require();
       const batch = requireBatch();
       // Wakes the handsets waiting before their fuse step; a person's pause stays as it is.
       authoriseBatch(openRecords(), supervisor, batch.started.info, deviceCap, batch.started.batch);
       return status(batch);
     },
     'batch.pause': async () => {
-      session.require();
       const batch = requireBatch();
       batch.started.batch.pause();
       return batch.started.batch.snapshot;
     },
     'batch.resume': async () => {
-      session.require();
       // Undoes a person's pause only: the supervisor's gate is not a pause, and only an authorisation opens it.
       const batch = requireBatch();
       batch.started.batch.resume();
       return batch.started.batch.snapshot;
     },
     'handset.retry': async ({ serial }) => {
-      session.require();
       return requireBatch().started.batch.retry(serial);
     },
     'handset.abort': async ({ serial }) => {
-      session.require();
       return requireBatch().started.batch.abort(serial);
     },
     'handset.detail': async ({ serial }) => {
-      session.require();
       const { started } = requireBatch();
       const store = openRecords();
       const device = store.journal.findDevice(started.info.id, serial);
@@ -250,25 +257,20 @@ export function createStation(options: StationOptions): Station {
     },
     'pipeline.snapshot': async () => running?.started.batch.snapshot ?? null,
     'records.list': async (query) => {
-      session.require();
       return listRecords(openRecords(), query);
     },
     'records.show': async ({ seq }) => {
-      session.require();
       return showRecord(openRecords(), seq);
     },
     'records.export': async ({ format, path, filter }) => {
-      session.require();
       const summary = await openRecords().export(format, filter ?? {}, path);
       return { path, ...summary };
     },
     'records.verify': async ({ path }) => {
-      session.require();
       // Pinned to this station's key: an export from elsewhere is reported as signed by another station.
       return verifyJsonlExport(path, openRecords().identity.publicKey);
     },
     'settings.read': async () => {
-      session.require();
       return settingsView();
     },
     'settings.slotName': async ({ slot, name }) => {
@@ -324,16 +326,13 @@ export function createStation(options: StationOptions): Station {
       return openRecords().operators.changes(id);
     },
     'labels.status': async () => {
-      session.require();
       const station = await stationLabels();
       return { printer: station.printer, status: station.printer ? await station.printerStatus() : null };
     },
     'labels.preview': async ({ serial }) => {
-      session.require();
       return { png: (await (await stationLabels()).preview(serial)).toString('base64') };
     },
     'labels.batchPreview': async (input) => {
-      session.require();
       return { png: (await (await stationLabels()).batchPreview({ ...input, date: new Date() })).toString('base64') };
     },
     'labels.reprint': async ({ serial, reason }) => {
@@ -341,7 +340,6 @@ export function createStation(options: StationOptions): Station {
       return (await (await stationLabels()).reprint(serial, operator.id, reason)).job;
     },
     'labels.unprinted': async () => {
-      session.require();
       const station = await stationLabels();
       const labels = station.unprinted(UNPRINTED_SHOWN).map(({ recordSeq, serial, assetTag, recordedAt }) => ({
         recordSeq,
@@ -363,10 +361,16 @@ export function createStation(options: StationOptions): Station {
       return topic.subscribe(listener);
     },
   });
+  const forSession = (session: OperatorSession): StationApi => signedInOnly(sessionApi(session), session);
   const defaultSession = new OperatorSession();
   return {
     ...forSession(defaultSession),
     forSession,
+    owner: {
+      scan: () => sessionApi(defaultSession)['devices.scan'](undefined),
+      snapshot: () => snapshots.latest,
+      subscribe: (listener) => snapshots.subscribe(listener),
+    },
     async close() {
       await running?.started.batch.stop();
       // Label jobs already sent get their outcome recorded before the records close.
