@@ -281,6 +281,8 @@ export interface StationSettingsView {
   readonly trust: { readonly keys: readonly TrustKeyInfo[]; readonly warnings: readonly string[] };
   readonly profiles: readonly ProfileSummary[];
   readonly station: { readonly fingerprint: string; readonly publicKey: string; readonly dataDir: string; readonly mode: StationMode; readonly demo: boolean };
+  /** The station's depot manages its operators: Settings makes changes to them at the depot, online only. */
+  readonly operatorsAtDepot: boolean;
 }
 
 /** The station's label printer, as settings name it, and its state now; both null without one. */
