@@ -20,7 +20,7 @@ import { openStation } from '../../../src/main/station/open-station.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
 import { ADMIN as STATION_ADMIN } from '../../depot-operators.ts';
 import { createStationFixture, type StationFixture } from '../records/fixture.ts';
-import { connectAsStation, createDepot, POSTGRES_MISSING, postgresPerFile, refusal, registerStation } from './fixture.ts';
+import { connectAsStation, createDepot, POSTGRES_MISSING, postgresPerFile, refusal, registerStation, until } from './fixture.ts';
 
 const { server: pgServer, cleanups } = postgresPerFile();
 
@@ -69,13 +69,6 @@ function secondStation(depot: Depot) {
   });
 }
 
-async function until(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe.skipIf(POSTGRES_MISSING)('operators changed from Settings on a station, at a real PostgreSQL depot', () => {
   it("an admin's changes are made at the depot, journaled with the admin and the station, and reach a second station with its sync", async () => {
