@@ -3,7 +3,6 @@
 // by depot.station_change_operator, which checks there that the admin is an enabled admin and proves
 // it by the PIN; then this station copies the depot's changes at once, and every other station with
 // its next sync. Nothing is changed here first: an unreachable depot means nothing changed anywhere.
-import { describeFailure } from '../../shared/describe-failure.ts';
 import type { OperatorSummary } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { DepotError, DepotOperatorError } from '../depot/errors.ts';
@@ -44,8 +43,10 @@ export async function changeOperatorAtDepot(options: {
   // The PIN is checked here first: a wrong one counts towards this station's lock-out, and a copy
   // older than the depot's offline age refuses, as for signing in.
   records.operators.authenticate(admin, ['admin']);
+  // A credentials file that cannot be read (other users may read it, say) needs a person, as a refusal does.
   const credentials = await joinedCredentials(records.databasePath).catch((error: unknown) => {
-    throw new DepotOperatorError('DEPOT_OPERATOR_REFUSED', describeFailure(error), reason(asDepotError(error)));
+    if (!(error instanceof DepotError)) throw error;
+    throw new DepotOperatorError('DEPOT_OPERATOR_REFUSED', error.message, reason(error));
   });
   if (!credentials) {
     const missing = new DepotError("this station's depot credentials are missing; join its depot again (Settings → Depot).");
