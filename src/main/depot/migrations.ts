@@ -736,8 +736,8 @@ const MIGRATION_6 = `
     SELECT max(c.made_at) INTO v_since FROM depot.operator_changes c
       WHERE (c.operator_id = p_admin_id AND c.change IN ('added', 'pin-reset', 'unlocked')) OR c.made_by_operator = p_admin_id;
     IF (SELECT count(*) FROM depot.operator_pin_failures f WHERE f.operator_id = p_admin_id AND f.failed_at > v_since) >= ${DEPOT_MAX_ADMIN_PIN_FAILURES} THEN
-      RAISE EXCEPTION 'the depot refused the PIN of admin % ${DEPOT_MAX_ADMIN_PIN_FAILURES} times; it takes no change from that admin until its PIN is reset or unlocked at the depot (lockstep depot operators)',
-        p_admin_id USING ERRCODE = '${REFUSAL_CODES.adminPinLocked}';
+      RAISE EXCEPTION 'the depot refused the PIN of admin % ${DEPOT_MAX_ADMIN_PIN_FAILURES} times; unlock or reset it at the depot (lockstep depot operators)', p_admin_id
+        USING ERRCODE = '${REFUSAL_CODES.adminPinLocked}';
     END IF;
     SELECT p.verifier INTO v_verifier FROM depot.operator_pin_proofs p
       WHERE p.change_id = (SELECT max(c.id) FROM depot.operator_changes c WHERE c.operator_id = p_admin_id AND c.change IN ('added', 'pin-reset'));

@@ -111,7 +111,11 @@ export function createStation(options: StationOptions): Station {
   const settingsView = async () =>
     readSettingsView({ dataDir: options.dataDir, mode: options.mode, demo: options.demo, records: openRecords(), profiles: await loadedProfiles() });
   /** An admin's change to the operators: at the depot when the depot manages them, else in this station's records. */
-  const changeOperator = async (admin: Credentials, request: DepotOperatorRequest, local: (operators: Operators) => OperatorSummary): Promise<OperatorSummary> => {
+  const changeOperator = async (
+    admin: Credentials,
+    request: DepotOperatorRequest,
+    local: (operators: Operators) => OperatorSummary,
+  ): Promise<OperatorSummary> => {
     const stationRecords = openRecords();
     if (!stationRecords.operators.managedByDepot()) return local(stationRecords.operators);
     const { timeoutMs } = depotSyncSettingsSchema.parse(options.depotSync ?? {});

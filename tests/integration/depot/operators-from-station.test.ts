@@ -13,9 +13,10 @@ import { dispatch } from '../../../src/main/api/dispatch.ts';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { DEPOT_MAX_ADMIN_PIN_FAILURES, REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { changeDepotOperator, depotOperatorArguments, depotOperatorChanges, depotOperatorValues, depotOperators } from '../../../src/main/depot/operators-admin.ts';
+import { connectStation } from '../../../src/main/depot/station-client.ts';
 import { joinDepot } from '../../../src/main/depot/station-depot.ts';
 import { createDepotSync } from '../../../src/main/depot/sync.ts';
-import { hashPin, pinProof } from '../../../src/main/records/pin-hash.ts';
+import { hashPin } from '../../../src/main/records/pin-hash.ts';
 import { openStation } from '../../../src/main/station/open-station.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
 import { ADMIN as STATION_ADMIN } from '../../depot-operators.ts';
@@ -159,55 +160,55 @@ describe.skipIf(POSTGRES_MISSING)('operators changed from Settings on a station,
   it('PostgreSQL refuses a station role calling the function with a wrong PIN or for a non-admin, counts wrong PINs, and keeps the verifiers', async () => {
     const depot = await depotWithOperators();
     const credentials = await registerStation(pgServer(), depot, 'ab'.repeat(32));
+    // The station's own calls (station-client.ts: the admin's proof derived from the PIN), and bare SQL as its role.
+    const station = await connectStation(credentials, 10_000);
+    cleanups.push(() => station.close());
     const client = await connectAsStation(credentials);
     cleanups.push(() => client.end());
-    const kdfOf = async (id: string): Promise<string> =>
-      (
-        await client.query<{ kdf: string }>(
-          "SELECT p.kdf FROM depot.operator_pin_proofs p WHERE p.change_id = (SELECT max(c.id) FROM depot.operator_changes c WHERE c.operator_id = $1 AND c.change IN ('added', 'pin-reset'))",
-          [id],
-        )
-      ).rows[0]?.kdf as string;
-    const call = (adminId: string, proof: string | null) =>
-      client.query('SELECT * FROM depot.station_change_operator($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
-        credentials.keyFingerprint,
-        adminId,
-        proof,
-        ...depotOperatorValues(depotOperatorArguments({ change: 'disabled', id: DEPOT_TECH.id })),
-      ]);
+    const disable = depotOperatorArguments({ change: 'disabled', id: DEPOT_TECH.id });
+    const refusedAs = (admin: { id: string; pin: string }) => station.changeOperator(admin, disable).then(
+      () => 'made',
+      (error: unknown) => (error as { code: string }).code,
+    );
     const changes = async () => (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM depot.operator_changes')).rows[0]?.n;
 
-    const techProof = pinProof(DEPOT_TECH.pin, await kdfOf(DEPOT_TECH.id));
-    expect((await refusal(call(DEPOT_TECH.id, techProof))).code).toBe(REFUSAL_CODES.notAnAdmin);
-    expect((await refusal(call('nobody', techProof))).code).toBe(REFUSAL_CODES.notAnAdmin);
+    expect(await refusedAs(DEPOT_TECH)).toBe(REFUSAL_CODES.notAnAdmin);
+    expect(await refusedAs({ id: 'nobody', pin: DEPOT_TECH.pin })).toBe(REFUSAL_CODES.notAnAdmin);
     // The verifier is the depot's alone; the station reads the salt it derives a proof with.
     expect((await refusal(client.query('SELECT verifier FROM depot.operator_pin_proofs'))).code).toBe('42501');
     expect((await refusal(client.query("INSERT INTO depot.operator_pin_failures (operator_id, station) VALUES ('x', 'y')"))).code).toBe('42501');
 
     // A wrong PIN is answered (so the failure it counts is kept), not raised; nothing changes.
-    const wrong = pinProof('00000000', await kdfOf(DEPOT_ADMIN.id));
-    for (let i = 0; i < DEPOT_MAX_ADMIN_PIN_FAILURES - 1; i += 1) {
-      expect((await call(DEPOT_ADMIN.id, wrong)).rows).toEqual([{ change_id: null, refused_code: REFUSAL_CODES.wrongAdminPin, refused_reason: expect.stringMatching(/refused the PIN/) }]);
-    }
-    expect((await call(DEPOT_ADMIN.id, 'not a proof')).rows[0]).toMatchObject({ refused_code: REFUSAL_CODES.wrongAdminPin });
+    for (let i = 0; i < DEPOT_MAX_ADMIN_PIN_FAILURES - 1; i += 1) expect(await refusedAs({ id: DEPOT_ADMIN.id, pin: '00000000' })).toBe(REFUSAL_CODES.wrongAdminPin);
+    const bare = await client.query('SELECT * FROM depot.station_change_operator($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+      credentials.keyFingerprint,
+      DEPOT_ADMIN.id,
+      'not a proof',
+      ...depotOperatorValues(disable),
+    ]);
+    expect(bare.rows).toEqual([{ change_id: null, refused_code: REFUSAL_CODES.wrongAdminPin, refused_reason: `the depot refused the PIN of admin ${DEPOT_ADMIN.id}` }]);
     expect(await changes()).toBe(2);
     // Five wrong PINs: the right one is refused too, until the depot's administrator unlocks (or re-PINs) the admin.
-    const right = pinProof(DEPOT_ADMIN.pin, await kdfOf(DEPOT_ADMIN.id));
-    expect((await refusal(call(DEPOT_ADMIN.id, right))).code).toBe(REFUSAL_CODES.adminPinLocked);
+    expect(await refusedAs(DEPOT_ADMIN)).toBe(REFUSAL_CODES.adminPinLocked);
     await changeDepotOperator(depot.admin, { change: 'unlocked', id: DEPOT_ADMIN.id });
-    const made = await call(DEPOT_ADMIN.id, right);
-    expect(made.rows).toEqual([{ change_id: expect.any(String), refused_code: null, refused_reason: null }]);
+    expect(await refusedAs(DEPOT_ADMIN)).toBe('made');
     const journaled = await client.query('SELECT change, made_by, made_by_operator, made_at_station FROM depot.operator_changes ORDER BY id DESC LIMIT 1');
-    expect(journaled.rows[0]).toEqual({ change: 'disabled', made_by: `lockstep_station_${credentials.station}`, made_by_operator: DEPOT_ADMIN.id, made_at_station: credentials.station });
+    expect(journaled.rows[0]).toEqual({
+      change: 'disabled',
+      made_by: `lockstep_station_${credentials.station}`,
+      made_by_operator: DEPOT_ADMIN.id,
+      made_at_station: credentials.station,
+    });
 
     // An admin whose PIN was set before the depot kept verifiers (a row as migration 3's function wrote it) cannot act from a station.
     const admin = new pg.Client(depot.admin);
     await admin.connect();
     cleanups.push(() => admin.end());
-    await admin.query("INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled) VALUES ('old.admin', 'added', 'Old', 'admin', $1, false)", [
-      hashPin('31415926'),
-    ]);
-    expect((await refusal(call('old.admin', null))).code).toBe(REFUSAL_CODES.noPinProof);
+    await admin.query(
+      "INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled) VALUES ('old.admin', 'added', 'Old', 'admin', $1, false)",
+      [hashPin('31415926')],
+    );
+    expect(await refusedAs({ id: 'old.admin', pin: '31415926' })).toBe(REFUSAL_CODES.noPinProof);
   });
 
   it('with the depot unreachable, a change is refused as offline and nothing changes, at the depot or on the station', async () => {
