@@ -122,9 +122,11 @@ export interface OperatorChange {
   readonly id: number;
   readonly operatorId: string;
   readonly change: OperatorChangeKind;
-  /** The admin who made it. */
+  /** The admin who made it: at the depot, a PostgreSQL login or, from a station, `ADMIN@STATION`. */
   readonly byId: string;
   readonly at: string;
+  /** Made at this station, or at its depot and copied by the sync (docs/depot.md, "Operators"). */
+  readonly madeAt: 'station' | 'depot';
 }
 
 export const apiRequestSchemas = {

@@ -330,12 +330,14 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       return rows.map((row) => ({ id: row.id, operatorId: row.operator_id, change: row.change, madeAt: row.made_at, madeBy: row.made_by, appliedAt: row.applied_at }));
     },
 
-    /** The journal of admin changes, newest first: all of them, or one operator's. */
+    /** The journal of admin changes, newest first: all of them, or one operator's; in a depot, the depot's changes too. */
     changes(operatorId?: string, limit = 200): OperatorChange[] {
       const rows = db
         .prepare(
-          `SELECT id, operator_id AS operatorId, change, by_id AS byId, at FROM operator_changes
-           WHERE ?1 IS NULL OR operator_id = ?1 ORDER BY id DESC LIMIT ?2`,
+          `SELECT id, operator_id AS operatorId, change, by_id AS byId, at, 'station' AS madeAt FROM operator_changes WHERE ?1 IS NULL OR operator_id = ?1
+           UNION ALL
+           SELECT id, operator_id, change, made_by, made_at, 'depot' FROM depot_operator_changes WHERE ?1 IS NULL OR operator_id = ?1
+           ORDER BY at DESC, id DESC LIMIT ?2`,
         )
         .all(operatorId ?? null, limit);
       return rows.map((row) => ({ ...row }) as unknown as OperatorChange);

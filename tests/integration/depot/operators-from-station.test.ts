@@ -96,6 +96,12 @@ describe.skipIf(POSTGRES_MISSING)('operators changed from Settings on a station,
     ]);
     expect(await depotOperators(depot.admin)).toContainEqual(expect.objectContaining({ id: DEPOT_TECH.id, disabled: true, lastChangeBy: madeBy }));
 
+    // Settings' journal of the station shows the depot's changes, marked as made there.
+    expect((await station['operators.changes']({ id: 'sup.ferreira' })).map(({ change, byId, madeAt }) => [change, byId, madeAt])).toEqual([
+      ['pin-reset', madeBy, 'depot'],
+      ['added', madeBy, 'depot'],
+    ]);
+
     // The station it was made on holds it at once: the new PIN signs in, the disabled technician does not.
     await station['session.signOut'](undefined);
     expect(await dispatch(station, 'session.signIn', { id: 'sup.ferreira', pin: '11335577' })).toMatchObject({ ok: true });

@@ -690,6 +690,7 @@ export const en = {
     changeOperator: 'Operator',
     changeWhat: 'Change',
     changeBy: 'By',
+    changeByAtDepot: '{{by}}, at the depot',
     change: {
       added: 'Added',
       disabled: 'Disabled',

@@ -665,6 +665,7 @@ export const zhCN: Messages = {
     changeOperator: '操作员',
     changeWhat: '变更',
     changeBy: '执行人',
+    changeByAtDepot: '{{by}}（在仓库）',
     change: {
       added: '已添加',
       disabled: '已停用',
