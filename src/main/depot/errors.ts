@@ -47,3 +47,22 @@ export class DepotJoinError extends CodedError<DepotJoinCode> {
     this.name = 'DepotJoinError';
   }
 }
+
+/**
+ * Why a change an admin made to the operators from Settings on a station in a depot did not happen
+ * (or may not have), coded for the window (params: reason, the depot's or the network's words).
+ */
+export type DepotOperatorCode =
+  /** The depot could not be reached: nothing was changed, at the depot or here. */
+  | 'DEPOT_OFFLINE'
+  /** The connection broke after the change was sent: the depot may have made it; the next sync shows. */
+  | 'DEPOT_ANSWER_LOST'
+  /** The depot refused the change (not an admin there, a wrong PIN, a reused id, the last admin…). */
+  | 'DEPOT_OPERATOR_REFUSED';
+
+export class DepotOperatorError extends CodedError<DepotOperatorCode> {
+  constructor(code: DepotOperatorCode, message: string, options: CodedErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'DepotOperatorError';
+  }
+}

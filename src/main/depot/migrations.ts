@@ -26,6 +26,11 @@ export const REFUSAL_CODES = {
   noSuchOperator: 'LS011',
   lastAdmin: 'LS012',
   headNotHeld: 'LS013',
+  // Operator changes made from a station (migration 6); LS014… are left to the label jobs' migration 5.
+  notAnAdmin: 'LS020',
+  adminPinLocked: 'LS021',
+  noPinProof: 'LS022',
+  wrongAdminPin: 'LS023',
 } as const;
 
 /**
@@ -789,8 +794,142 @@ const MIGRATION_5 = `
   GRANT EXECUTE ON FUNCTION depot.label_heads(text) TO ${STATION_GROUP};
 `;
 
+/** Wrong admin PINs the depot accepts from stations before it refuses that admin's changes until the PIN is reset or unlocked there. */
+export const DEPOT_MAX_ADMIN_PIN_FAILURES = 5;
+
+// Operators changed from Settings on a station, by an admin, at the depot (docs/depot.md, "Operators
+// changed from a station"). The station's role gets no write right on operators: it may only call
+// depot.station_change_operator, which checks inside the depot that the acting operator is an enabled
+// admin there and proves it by its PIN, against a verifier only the depot holds: for each PIN set from
+// now on, whoever sets it (the CLI or a station) stores a salt and SHA-256 of scrypt(PIN, salt); the
+// station derives scrypt(PIN, salt) from the PIN the admin typed and PostgreSQL compares its SHA-256.
+// Stations read the salt, never the verifier; the PIN hash they copy for signing in has another salt,
+// so neither the copy nor the salt lets a station act for an admin without the PIN. Wrong PINs are
+// counted at the depot (the function returns its refusal rather than raising, so the count commits).
+const MIGRATION_6 = `
+  ALTER TABLE depot.operator_changes
+    ADD COLUMN made_by_operator text CHECK (made_by_operator ~ '^[a-z0-9][a-z0-9._-]{1,31}$'),
+    ADD COLUMN made_at_station text REFERENCES depot.stations (name),
+    ADD CONSTRAINT operator_changes_made_at_station CHECK ((made_by_operator IS NULL) = (made_at_station IS NULL));
+
+  -- The PIN a change set (added, pin-reset), in the form the depot can check: the salt and cost stations read, the verifier they cannot.
+  CREATE TABLE depot.operator_pin_proofs (
+    change_id bigint PRIMARY KEY REFERENCES depot.operator_changes (id),
+    kdf text NOT NULL CHECK (kdf ~ '^scrypt\\$[0-9]{1,10}\\$[0-9]{1,3}\\$[0-9]{1,3}\\$[A-Za-z0-9+/]{22}==$'),
+    verifier text NOT NULL CHECK (verifier ~ '^[0-9a-f]{64}$')
+  );
+  CREATE TABLE depot.operator_pin_failures (
+    id bigserial PRIMARY KEY,
+    operator_id text NOT NULL,
+    station text NOT NULL REFERENCES depot.stations (name),
+    failed_at timestamptz NOT NULL DEFAULT now()
+  );
+  ${['operator_pin_proofs', 'operator_pin_failures'].map(appendOnly).join('\n')}
+
+  -- One change, journaled with who made it; run only by the two functions below (no one may EXECUTE it).
+  CREATE FUNCTION depot.record_operator_change(p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text,
+    p_proof_kdf text, p_proof_verifier text, p_by_operator text, p_at_station text) RETURNS bigint
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_held depot.operator_changes;
+    v_id bigint;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    IF p_change IN ('added', 'pin-reset') AND (p_proof_kdf IS NULL OR p_proof_verifier IS NULL) THEN
+      RAISE EXCEPTION 'a new PIN comes with its depot verifier' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    SELECT * INTO v_held FROM depot.operator_changes c WHERE c.operator_id = p_operator_id ORDER BY c.id DESC LIMIT 1;
+    IF p_change = 'added' THEN
+      IF FOUND THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; an id is never reused (disabled operators keep theirs)', p_operator_id
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled, made_by_operator, made_at_station)
+        VALUES (p_operator_id, 'added', p_display_name, p_role, p_pin_hash, false, p_by_operator, p_at_station) RETURNING id INTO v_id;
+    ELSE
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no operator % at the depot', p_operator_id USING ERRCODE = '${REFUSAL_CODES.noSuchOperator}';
+      END IF;
+      IF p_change = 'disabled' AND v_held.role = 'admin' AND NOT v_held.disabled AND NOT EXISTS (
+        SELECT FROM (SELECT DISTINCT ON (c.operator_id) c.operator_id, c.role, c.disabled FROM depot.operator_changes c ORDER BY c.operator_id, c.id DESC) latest
+        WHERE latest.operator_id <> p_operator_id AND latest.role = 'admin' AND NOT latest.disabled) THEN
+        RAISE EXCEPTION 'operator % is the depot''s last enabled admin; add or enable another admin first', p_operator_id USING ERRCODE = '${REFUSAL_CODES.lastAdmin}';
+      END IF;
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled, made_by_operator, made_at_station)
+        VALUES (p_operator_id, p_change, v_held.display_name, v_held.role,
+          CASE WHEN p_change = 'pin-reset' THEN p_pin_hash ELSE v_held.pin_hash END,
+          CASE p_change WHEN 'disabled' THEN true WHEN 'enabled' THEN false ELSE v_held.disabled END, p_by_operator, p_at_station)
+        RETURNING id INTO v_id;
+    END IF;
+    IF p_change IN ('added', 'pin-reset') THEN
+      INSERT INTO depot.operator_pin_proofs (change_id, kdf, verifier) VALUES (v_id, p_proof_kdf, p_proof_verifier);
+    END IF;
+    RETURN v_id;
+  END $fn$;
+
+  -- The administrator's change (lockstep depot operators): as before, with the new PIN's depot verifier.
+  DROP FUNCTION depot.change_operator(text, text, text, text, text);
+  CREATE FUNCTION depot.change_operator(p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text,
+    p_proof_kdf text, p_proof_verifier text) RETURNS bigint
+  LANGUAGE sql SET search_path = pg_catalog, pg_temp
+  RETURN depot.record_operator_change(p_change, p_operator_id, p_display_name, p_role, p_pin_hash, p_proof_kdf, p_proof_verifier, NULL, NULL);
+
+  -- A change an admin makes from Settings on the calling station. Returns the change's id, or, for a
+  -- wrong PIN, the refusal (returned, not raised, so the failure it counts is kept).
+  CREATE FUNCTION depot.station_change_operator(p_key_fingerprint text, p_admin_id text, p_admin_proof text,
+    p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text, p_proof_kdf text, p_proof_verifier text)
+    RETURNS TABLE (change_id bigint, refused_code text, refused_reason text)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_admin depot.operator_changes;
+    v_since timestamptz;
+    v_verifier text;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    IF p_change NOT IN ('added', 'disabled', 'enabled', 'pin-reset') THEN
+      RAISE EXCEPTION 'a station changes operators by adding, disabling, enabling or re-PINning them, not %', p_change USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    SELECT * INTO v_admin FROM depot.operator_changes c WHERE c.operator_id = p_admin_id ORDER BY c.id DESC LIMIT 1;
+    IF NOT FOUND OR v_admin.role <> 'admin' OR v_admin.disabled THEN
+      RAISE EXCEPTION 'operator % is not an enabled admin at the depot; only an admin changes operators', p_admin_id USING ERRCODE = '${REFUSAL_CODES.notAnAdmin}';
+    END IF;
+    -- Wrong PINs count since the admin's PIN was last set or unlocked at the depot, or last proven.
+    SELECT max(c.made_at) INTO v_since FROM depot.operator_changes c
+      WHERE (c.operator_id = p_admin_id AND c.change IN ('added', 'pin-reset', 'unlocked')) OR c.made_by_operator = p_admin_id;
+    IF (SELECT count(*) FROM depot.operator_pin_failures f WHERE f.operator_id = p_admin_id AND f.failed_at > v_since) >= ${DEPOT_MAX_ADMIN_PIN_FAILURES} THEN
+      RAISE EXCEPTION 'the depot refused the PIN of admin % ${DEPOT_MAX_ADMIN_PIN_FAILURES} times; unlock or reset it at the depot (lockstep depot operators)', p_admin_id
+        USING ERRCODE = '${REFUSAL_CODES.adminPinLocked}';
+    END IF;
+    SELECT p.verifier INTO v_verifier FROM depot.operator_pin_proofs p
+      WHERE p.change_id = (SELECT max(c.id) FROM depot.operator_changes c WHERE c.operator_id = p_admin_id AND c.change IN ('added', 'pin-reset'));
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'the PIN of admin % was set before the depot could check PINs; reset it once at the depot (lockstep depot operators reset-pin)', p_admin_id
+        USING ERRCODE = '${REFUSAL_CODES.noPinProof}';
+    END IF;
+    -- Checked in steps: decode() must only see text that is a 32-byte key in base64.
+    IF p_admin_proof ~ '^[A-Za-z0-9+/]{43}=$' THEN
+      IF encode(sha256(decode(p_admin_proof, 'base64')), 'hex') = v_verifier THEN
+        RETURN QUERY SELECT depot.record_operator_change(p_change, p_operator_id, p_display_name, p_role, p_pin_hash, p_proof_kdf, p_proof_verifier, p_admin_id, v_station),
+          NULL::text, NULL::text;
+        RETURN;
+      END IF;
+    END IF;
+    INSERT INTO depot.operator_pin_failures (operator_id, station) VALUES (p_admin_id, v_station);
+    RETURN QUERY SELECT NULL::bigint, '${REFUSAL_CODES.wrongAdminPin}'::text, format('the depot refused the PIN of admin %s', p_admin_id);
+  END $fn$;
+
+  REVOKE ALL ON FUNCTION depot.record_operator_change(text, text, text, text, text, text, text, text, text),
+    depot.change_operator(text, text, text, text, text, text, text),
+    depot.station_change_operator(text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.station_change_operator(text, text, text, text, text, text, text, text, text, text) TO ${STATION_GROUP};
+  -- Stations read which salt and cost to derive an admin's proof with, auditors too; the verifiers stay in the depot.
+  GRANT SELECT (change_id, kdf) ON depot.operator_pin_proofs TO ${STATION_GROUP}, ${AUDITOR_GROUP};
+  GRANT SELECT ON depot.operator_pin_failures TO ${AUDITOR_GROUP};
+`;
+
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

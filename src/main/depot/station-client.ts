@@ -12,8 +12,10 @@ import {
   type TagLease,
 } from '../../shared/depot.ts';
 import type { ChainHeadLine } from '../../shared/records.ts';
+import { pinProof } from '../records/pin-hash.ts';
 import { DepotError } from './errors.ts';
 import { stationConnection } from './connection.ts';
+import { depotOperatorValues, MADE_BY_SQL, type DepotOperatorArguments } from './operators-admin.ts';
 import type { LabelRow, RecordRow, StreamRow } from './station-source.ts';
 
 export interface StationClient {
@@ -40,6 +42,12 @@ export interface StationClient {
   readonly depotOperators: () => Promise<unknown[]>;
   /** Adds operators of this station the depot lacks (depot.offer_operators: refused whole if it holds any of the ids). */
   readonly offerOperators: (operators: readonly { id: string; displayName: string; role: string; pinHash: string }[]) => Promise<void>;
+  /**
+   * Makes a change an admin asked for in Settings, at the depot (depot.station_change_operator): the
+   * admin's PIN proven against the depot's own verifier. Returns the change's id; a refusal throws a
+   * DepotError with the depot's SQLSTATE (a wrong PIN is answered, and counted, rather than raised).
+   */
+  readonly changeOperator: (admin: { readonly id: string; readonly pin: string }, args: DepotOperatorArguments) => Promise<number>;
   /** The newest record of this station whose head the depot holds signed (0 for none). */
   readonly signedHeadSeq: () => Promise<number>;
   /** Sends a head the station signed (the head line of its unfiltered export at that record). */
@@ -116,7 +124,7 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
     },
     async operatorChanges(after) {
       const result = await client.query<Record<string, unknown>>(
-        `SELECT id, operator_id, change, display_name, role, pin_hash, disabled, made_at, made_by FROM depot.operator_changes WHERE id > $1 ORDER BY id`,
+        `SELECT id, operator_id, change, display_name, role, pin_hash, disabled, made_at, ${MADE_BY_SQL} AS made_by FROM depot.operator_changes WHERE id > $1 ORDER BY id`,
         [after],
       );
       const settings = await client.query<{ seconds: number }>('SELECT offline_sign_in_s AS seconds FROM depot.operator_settings ORDER BY id DESC LIMIT 1');
@@ -147,6 +155,23 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
         operators.map((operator) => operator.role),
         operators.map((operator) => operator.pinHash),
       ]);
+    },
+    async changeOperator(admin, args) {
+      const kdf = await client.query<{ kdf: string }>(
+        `SELECT p.kdf FROM depot.operator_pin_proofs p
+         WHERE p.change_id = (SELECT max(c.id) FROM depot.operator_changes c WHERE c.operator_id = $1 AND c.change IN ('added', 'pin-reset'))`,
+        [admin.id],
+      );
+      const held = kdf.rows[0]?.kdf;
+      // No verifier (a PIN set before the depot could check PINs), or one this station will not derive: the depot refuses, saying why.
+      const proof = held === undefined ? null : pinProof(admin.pin, held);
+      const result = await client.query<{ change_id: string | null; refused_code: string | null; refused_reason: string | null }>(
+        'SELECT * FROM depot.station_change_operator($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+        [key, admin.id, proof, ...depotOperatorValues(args)],
+      );
+      const row = result.rows[0];
+      if (!row || row.change_id === null) throw new DepotError(`the depot said: ${row?.refused_reason ?? 'no answer'}`, row?.refused_code ?? null);
+      return Number(row.change_id);
     },
     async signedHeadSeq() {
       // Row-level security shows this station's own heads only.

@@ -22,8 +22,8 @@ export const depotOperatorChangeSchema = z.strictObject({
   pinHash: z.string().max(256).regex(/^scrypt\$[0-9]{1,10}\$[0-9]{1,3}\$[0-9]{1,3}\$[A-Za-z0-9+/=]{1,64}\$[A-Za-z0-9+/=]{1,128}$/),
   disabled: z.boolean(),
   madeAt: z.iso.datetime({ offset: true }),
-  /** The PostgreSQL login of the administrator who made it. */
-  madeBy: z.string().regex(/^[A-Za-z0-9_.@-]{1,63}$/),
+  /** The PostgreSQL login of the administrator who made it, or the admin and the station it was made from (`admin.li@bench1`). */
+  madeBy: z.string().regex(/^[A-Za-z0-9_.@-]{1,96}$/),
 });
 export type DepotOperatorChange = z.infer<typeof depotOperatorChangeSchema>;
 

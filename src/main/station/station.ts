@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import type { ApiEvents, BatchStatus, BundleProgress, EventListener, StationApi } from '../../shared/api.ts';
 import type { ApiEvent } from '../../shared/channels.ts';
-import type { DepotSyncSettings, DepotSyncState } from '../../shared/depot.ts';
+import { depotSyncSettingsSchema, type DepotSyncSettings, type DepotSyncState } from '../../shared/depot.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
+import type { OperatorSummary } from '../../shared/records.ts';
 import type { AttachedHandset, ScanResult, StationMode, TransportStatus } from '../../shared/types.ts';
 import { VerificationCache } from '../bundle/verification-cache.ts';
 import { wakeOnOutcomes } from '../depot/depot-link.ts';
+import type { DepotOperatorRequest } from '../depot/operators-admin.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import type { Presence } from '../discovery/presence.ts';
 import type { StationLabels } from '../labels/station-labels.ts';
 import { loadProfiles, type ProfileSet } from '../profiles/profile-store.ts';
 import { RecordsError } from '../records/errors.ts';
+import type { Credentials, Operators } from '../records/operators.ts';
 import { verifyJsonlExport } from '../records/verify-export.ts';
 import { DATABASE_FILE, openStationRecords, type StationRecords } from '../records/station-records.ts';
 import { profilesFor, verifyBundleOverview } from './bundle-overview.ts';
@@ -19,6 +22,7 @@ import { preparedDemoBundle } from './demo-station.ts';
 import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch } from './provisioning.ts';
 import { openStationLabels, stationTemplates } from './label-setup.ts';
 import { createDepotMembership } from './depot-membership.ts';
+import { changeOperatorAtDepot } from './operators-at-depot.ts';
 import { listRecords, showRecord } from './records-query.ts';
 import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
@@ -120,6 +124,17 @@ export function createStation(options: StationOptions): Station {
   };
   const settingsView = async () =>
     readSettingsView({ dataDir: options.dataDir, mode: options.mode, demo: options.demo, records: openRecords(), profiles: await loadedProfiles() });
+  /** An admin's change to the operators: at the depot when the depot manages them, else in this station's records. */
+  const changeOperator = async (
+    admin: Credentials,
+    request: DepotOperatorRequest,
+    local: (operators: Operators) => OperatorSummary,
+  ): Promise<OperatorSummary> => {
+    const stationRecords = openRecords();
+    if (!stationRecords.operators.managedByDepot()) return local(stationRecords.operators);
+    const { timeoutMs } = depotSyncSettingsSchema.parse(options.depotSync ?? {});
+    return changeOperatorAtDepot({ records: stationRecords, admin, request, timeoutMs, now: () => new Date() });
+  };
   const requireBatch = (): RunningBatch => {
     if (!running) throw new Error('no batch is running; start one first');
     return running;
@@ -300,26 +315,28 @@ export function createStation(options: StationOptions): Station {
       return openRecords().operators.list();
     },
     // The records authorise each change by the admin's own PIN (a wrong one counts towards the lock-out).
+    // In a depot that manages the operators, the change is made at the depot (operators-at-depot.ts).
     'operators.add': async ({ adminPin, operator }) => {
-      const admin = session.require(['admin']);
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
       const { id, displayName, role, pin } = operator;
-      return openRecords().operators.add({ id: admin.id, pin: adminPin }, { id, displayName, role, pin });
+      return changeOperator(admin, { change: 'added', id, displayName, role, pin }, (operators) => operators.add(admin, { id, displayName, role, pin }));
     },
     'operators.disable': async ({ adminPin, id }) => {
-      const admin = session.require(['admin']);
-      return openRecords().operators.disable({ id: admin.id, pin: adminPin }, id);
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
+      return changeOperator(admin, { change: 'disabled', id }, (operators) => operators.disable(admin, id));
     },
+    // A lock-out is this station's own: unlocked here, in a depot too.
     'operators.unlock': async ({ adminPin, id }) => {
       const admin = session.require(['admin']);
       return openRecords().operators.unlock({ id: admin.id, pin: adminPin }, id);
     },
     'operators.enable': async ({ adminPin, id }) => {
-      const admin = session.require(['admin']);
-      return openRecords().operators.enable({ id: admin.id, pin: adminPin }, id);
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
+      return changeOperator(admin, { change: 'enabled', id }, (operators) => operators.enable(admin, id));
     },
     'operators.resetPin': async ({ adminPin, id, pin }) => {
-      const admin = session.require(['admin']);
-      return openRecords().operators.resetPin({ id: admin.id, pin: adminPin }, id, pin);
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
+      return changeOperator(admin, { change: 'pin-reset', id, pin }, (operators) => operators.resetPin(admin, id, pin));
     },
     'operators.changes': async ({ id }) => {
       session.require(['admin']);

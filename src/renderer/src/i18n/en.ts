@@ -80,6 +80,10 @@ export const en = {
     DEPOT_OTHER_DEPOT: 'This station already belongs to the depot {{database}} on {{host}}',
     DEPOT_REFUSED: 'The depot refused this station: {{reason}}',
     DEPOT_JOIN_FAILED: 'The station could not join the depot: {{reason}}',
+    // Operator changes made at the depot from Settings (issue 21 #6): {{reason}} is the depot's or the network's words.
+    DEPOT_OFFLINE: 'The depot cannot be reached, so nothing was changed: operators are changed at the depot, which needs the connection ({{reason}})',
+    DEPOT_ANSWER_LOST: 'The connection to the depot broke after the change was sent: the depot may have made it. The next sync shows it here ({{reason}})',
+    DEPOT_OPERATOR_REFUSED: 'The depot refused this change: {{reason}}',
     VERIFY_NOT_JSONL:
       '{{file}} is a {{format}} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF are views for reading; the signed hash chain is only in the JSON Lines export, so export the same records as JSON Lines and verify that file',
   },
@@ -706,6 +710,8 @@ export const en = {
     operatorsHint: 'Operators are never deleted, because records name them: a disabled operator keeps its id. The same changes can be made with lockstep operators.',
     adminPin: 'Your PIN (confirms each change below)',
     adminPinHint: 'Every change to the operators is checked against your own PIN; wrong PINs count towards your lock-out.',
+    operatorsAtDepot:
+      "This station's depot manages its operators: adding, disabling, enabling and new PINs are made at the depot, while the station is connected to it, and reach every station with its next sync. Unlocking clears this station's lock-out only.",
     unlock: 'Unlock',
     disable: 'Disable',
     unlockOperator: 'Unlock operator {{id}}',
@@ -736,6 +742,7 @@ export const en = {
     changeOperator: 'Operator',
     changeWhat: 'Change',
     changeBy: 'By',
+    changeByAtDepot: '{{by}}, at the depot',
     change: {
       added: 'Added',
       disabled: 'Disabled',

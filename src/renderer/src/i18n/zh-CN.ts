@@ -71,6 +71,9 @@ export const zhCN: Messages = {
     DEPOT_OTHER_DEPOT: '本工作站已属于 {{host}} 上的仓库 {{database}}',
     DEPOT_REFUSED: '仓库拒绝了本工作站：{{reason}}',
     DEPOT_JOIN_FAILED: '工作站无法加入仓库：{{reason}}',
+    DEPOT_OFFLINE: '无法连接仓库，因此未做任何更改：操作员在仓库更改，需要连接仓库（{{reason}}）',
+    DEPOT_ANSWER_LOST: '更改发出后与仓库的连接中断：仓库可能已做出此更改。下次同步后会在此显示（{{reason}}）',
+    DEPOT_OPERATOR_REFUSED: '仓库拒绝了此更改：{{reason}}',
     VERIFY_NOT_JSONL:
       '{{file}} 是 {{format}} 导出文件：只有 JSON Lines 导出文件（.jsonl）可以校验。CSV 和 PDF 仅供阅读，带签名的哈希链只在 JSON Lines 导出文件中；请将同样的记录导出为 JSON Lines 并校验该文件',
   },
@@ -681,6 +684,7 @@ export const zhCN: Messages = {
     operatorsHint: '操作员不会被删除，因为记录中引用了他们：停用的操作员保留其编号。也可以使用 lockstep operators 命令进行同样的更改。',
     adminPin: '您的 PIN 码（确认下面的每项更改）',
     adminPinHint: '对操作员的每项更改都会核对您本人的 PIN 码；输错会计入您的锁定次数。',
+    operatorsAtDepot: '本工作站的操作员由仓库管理：添加、停用、启用和设置新 PIN 码均在仓库进行（工作站须已连接仓库），并在各工作站下次同步时生效。解锁只清除本工作站的锁定。',
     unlock: '解锁',
     disable: '停用',
     unlockOperator: '解锁操作员 {{id}}',
@@ -711,6 +715,7 @@ export const zhCN: Messages = {
     changeOperator: '操作员',
     changeWhat: '变更',
     changeBy: '执行人',
+    changeByAtDepot: '{{by}}（在仓库）',
     change: {
       added: '已添加',
       disabled: '已停用',
