@@ -123,9 +123,9 @@ async function shutDown(): Promise<void> {
   const closing = opened;
   opened = null;
   const report = await shutDownStation({
-    latest: () => station['pipeline.snapshot'](undefined),
+    latest: async () => station.owner.snapshot(),
     pause: () => station['batch.pause'](undefined),
-    subscribe: (listener) => station.subscribe('pipeline.snapshot', listener),
+    subscribe: (listener) => station.owner.subscribe(listener),
     close: async () => {
       stopIpc?.();
       await closing.close();

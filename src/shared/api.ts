@@ -122,9 +122,11 @@ export interface OperatorChange {
   readonly id: number;
   readonly operatorId: string;
   readonly change: OperatorChangeKind;
-  /** The admin who made it. */
+  /** The admin who made it: at the depot, a PostgreSQL login or, from a station, `ADMIN@STATION`. */
   readonly byId: string;
   readonly at: string;
+  /** Made at this station, or at its depot and copied by the sync (docs/depot.md, "Operators"). */
+  readonly madeAt: 'station' | 'depot';
 }
 
 export const apiRequestSchemas = {
@@ -281,6 +283,8 @@ export interface StationSettingsView {
   readonly trust: { readonly keys: readonly TrustKeyInfo[]; readonly warnings: readonly string[] };
   readonly profiles: readonly ProfileSummary[];
   readonly station: { readonly fingerprint: string; readonly publicKey: string; readonly dataDir: string; readonly mode: StationMode; readonly demo: boolean };
+  /** The station's depot manages its operators: Settings makes changes to them at the depot, online only. */
+  readonly operatorsAtDepot: boolean;
 }
 
 /** The station's label printer, as settings name it, and its state now; both null without one. */
@@ -383,6 +387,8 @@ export interface ApiErrorPayload {
   readonly message: string;
   /** The values the failure's code is worded with (see CodedError.params), escaped for display. */
   readonly params?: Readonly<Record<string, string>>;
+  /** Which finding of the failure's code the message states, when the code has several (see CodedError.detail). */
+  readonly detail?: string;
 }
 
 export type ApiResult<C extends ApiChannel> =

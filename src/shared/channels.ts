@@ -49,6 +49,18 @@ export function isApiChannel(value: unknown): value is ApiChannel {
 }
 
 /**
+ * What a front end may call before anyone signed in: the sign-in screen's header (the station's name,
+ * version and mode, and its link to the depot, so a technician sees the depot is down before starting)
+ * and the session itself. Every other channel and every other event waits for a sign-in
+ * (src/main/station/signed-in-gate.ts), in the Electron window and in each browser alike.
+ */
+export const SIGNED_OUT_CHANNELS = ['station.info', 'session.signIn', 'session.signOut', 'session.current', 'depot.state'] as const satisfies readonly ApiChannel[];
+
+export function isSignedOutChannel(channel: ApiChannel): boolean {
+  return (SIGNED_OUT_CHANNELS as readonly ApiChannel[]).includes(channel);
+}
+
+/**
  * Events the station publishes to every front end; a subscriber gets the latest at once, from the
  * channel of the same name.
  */
@@ -57,6 +69,13 @@ export type ApiEvent = (typeof API_EVENTS)[number];
 
 export function isApiEvent(value: unknown): value is ApiEvent {
   return typeof value === 'string' && (API_EVENTS as readonly string[]).includes(value);
+}
+
+/** The events the sign-in screen follows (its header's depot link); the others wait for a sign-in. */
+export const SIGNED_OUT_EVENTS = ['depot.state'] as const satisfies readonly ApiEvent[];
+
+export function isSignedOutEvent(event: ApiEvent): boolean {
+  return (SIGNED_OUT_EVENTS as readonly ApiEvent[]).includes(event);
 }
 
 /** The IPC channel an event travels on from main to the renderer. */

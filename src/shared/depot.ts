@@ -3,6 +3,7 @@
 // worker reports. The connection code lives in src/main/depot.
 import { z } from 'zod';
 import { parseTagPattern } from './asset-tag.ts';
+import type { Role } from './records.ts';
 
 /**
  * A station's name in the depot. Lower-case, so that it maps onto a PostgreSQL role name
@@ -66,9 +67,14 @@ export const depotSyncSettingsSchema = z
   .strict();
 export type DepotSyncSettings = z.infer<typeof depotSyncSettingsSchema>;
 
-/** The streams a station pushes, in the order each sync pass pushes them (a tag names its record, so it follows). */
-export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records', 'asset_tags'] as const;
+/**
+ * The streams a station pushes, in the order each sync pass pushes them: a tag and a label job name
+ * their record, and a label outcome its job, so each follows what it names.
+ */
+export const DEPOT_STREAMS = ['batches', 'authorisations', 'step_events', 'records', 'asset_tags', 'label_jobs', 'label_outcomes'] as const;
 export type DepotStream = (typeof DEPOT_STREAMS)[number];
+/** The streams whose rows name a record (and an outcome its job), sent with those names beside the body. */
+export type LabelStream = Extract<DepotStream, 'label_jobs' | 'label_outcomes'>;
 
 /** What a station reports of itself to its depot at each sync pass (depot.report_station). */
 export interface StationReport {
@@ -149,3 +155,36 @@ export function tagSupplyWarning(left: number, pending: number, warnBelow = TAG_
   if (left < warnBelow) return `${left} tag${left === 1 ? '' : 's'} left; connect the depot`;
   return null;
 }
+
+/** An operator as the join's offer shows it (never its PIN hash). */
+export interface OfferedOperator {
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: Role;
+}
+
+/**
+ * One id the station and its depot both use for different people: a different name, role or PIN
+ * hash. Shown to an admin, who keeps the depot's or renames the station's; never merged silently.
+ */
+export interface OperatorClash {
+  readonly id: string;
+  readonly station: OfferedOperator;
+  readonly depot: OfferedOperator & { readonly disabled: boolean };
+  /** Which of the three differ ('pin': the PIN hashes). */
+  readonly differs: readonly ('name' | 'role' | 'pin')[];
+}
+
+/**
+ * The station's own operators against its depot's, at join and until resolved: those the depot lacks
+ * (offered for adding, once an admin confirms) and those that clash. Operators the depot already
+ * holds identically, disabled ones and clashes already resolved are in neither list.
+ */
+export interface OperatorOffer {
+  readonly offer: readonly OfferedOperator[];
+  readonly clashes: readonly OperatorClash[];
+}
+
+/** How an admin resolves a clash: the depot's operator takes the id over, or the station's goes on under a new id. */
+export const OPERATOR_CLASH_RESOLUTIONS = ['keep-depot', 'rename'] as const;
+export type OperatorClashResolution = (typeof OPERATOR_CLASH_RESOLUTIONS)[number];

@@ -20,6 +20,7 @@ const apiError = z.object({
   failure: z.string().nullable(),
   message: z.string(),
   params: z.record(z.string(), z.string()).optional(),
+  detail: z.string().optional(),
 });
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
@@ -40,6 +41,8 @@ export const SOCKET_CLOSE = {
   tooBig: 1009,
   /** The station is stopping. */
   goingAway: 1001,
+  /** This browser already has as many sockets open as the station gives one browser: close a tab, then try again. */
+  tryAgainLater: 1013,
 } as const;
 
 /** The path the station's WebSocket listens on. */

@@ -71,6 +71,17 @@ export function truncationMarker(removedChars: number): string {
   return `…[truncated ${removedChars} chars]`;
 }
 
+const TRAILING_MARKER = /…\[truncated (\d+) chars\]$/;
+
+/**
+ * A value the station shortened, as what was kept and how much was cut, so a front end can say so in the
+ * operator's language; null when the value does not end in truncationMarker's words.
+ */
+export function trailingTruncation(text: string): { readonly kept: string; readonly removed: number } | null {
+  const found = TRAILING_MARKER.exec(text);
+  return found ? { kept: text.slice(0, found.index), removed: Number(found[1]) } : null;
+}
+
 /** Where to cut `text` to keep at most `limit` UTF-16 units without splitting a surrogate pair. */
 function cutIndex(text: string, limit: number): number {
   if (text.length <= limit) return text.length;

@@ -69,6 +69,10 @@ for (const [language, locale] of LANGUAGE_LOCALES) {
       await expect(quarantine).toContainText(m.failure.FUSE_READBACK_MISMATCH.what);
       await expect(quarantine).toContainText(fill(m.quarantine.raisedAt, { step: m.steps.fuse }));
       await expect(detail).toContainText(`${m.quarantine.outcome}: ${m.steps.fuse}`);
+      // The alarm's finding in the station's English: as it is to an English reader, behind the disclosure to another.
+      const original = quarantine.locator('[lang="en"]');
+      if (language === 'en') await expect(original).toBeVisible();
+      else await expect(original).toBeHidden();
       await shoot(page, testInfo, language, 'detail-quarantined', { scan: true });
       await detail.getByRole('button', { name: m.common.close }).click();
 

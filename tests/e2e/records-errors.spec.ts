@@ -1,7 +1,8 @@
 // Issue 20 #7, #9 and #10 as the operator sees them, in English and Chinese: a refused sign-in is
 // said once, an export to a missing folder names the folder, and a CSV or PDF given to verify is
-// refused with the reason (only the JSON Lines export carries the signed chain), never called damaged.
-import { mkdtempSync, rmSync } from 'node:fs';
+// refused with the reason (only the JSON Lines export carries the signed chain), never called damaged; and (#5)
+// the records' other refusals and a damaged export's verdict are worded, no English on a Chinese screen.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TECHNICIAN } from './depot.ts';
@@ -51,6 +52,30 @@ for (const [language, locale] of LANGUAGE_LOCALES) {
           await expect(verifyPanel.getByRole('status')).toHaveCount(0);
         }
         expect(await untranslated(page, language)).toEqual([]);
+
+        // #5: the records' other refusals name their finding in words: a file to verify that is not there, an export
+        // onto a folder; a JSON Lines export edited after it was written is NOT intact, the problem in words.
+        const absent = join(dir, 'absent.jsonl');
+        await verifyPanel.getByLabel(m.history.verifyPath).fill(absent);
+        await verifyPanel.getByRole('button', { name: m.history.verifyButton }).click();
+        await expect(verifyPanel.getByRole('alert')).toContainText(m.errors.RECORDS_REFUSED);
+        await expect(verifyPanel.getByRole('alert')).toContainText(fill(m.failureDetail.READ_FILE_MISSING, { file: absent }));
+        await exportPanel.getByLabel(m.history.format).selectOption('jsonl');
+        await exportPanel.getByLabel(m.history.exportPath).fill(dir);
+        await exportPanel.getByRole('button', { name: m.history.save }).click();
+        await expect(page.getByRole('alert').filter({ hasText: fill(m.failureDetail.EXPORT_WRITE_FAILED, { file: dir }) })).toBeVisible();
+        expect(await untranslated(page, language)).toEqual([]);
+        const jsonl = join(dir, 'records.jsonl');
+        await exportPanel.getByLabel(m.history.exportPath).fill(jsonl);
+        await exportPanel.getByRole('button', { name: m.history.save }).click();
+        await expect(exportPanel.getByRole('status')).toContainText(jsonl);
+        // A byte lost at the start of the first line: the line is no longer JSON.
+        writeFileSync(jsonl, readFileSync(jsonl).subarray(1));
+        await verifyPanel.getByLabel(m.history.verifyPath).fill(jsonl);
+        await verifyPanel.getByRole('button', { name: m.history.verifyButton }).click();
+        await expect(verifyPanel.getByRole('status')).toContainText(fill(m.history.notIntact, { line: 1, problem: m.verifyProblem.malformed }));
+        // The path is data (its file name, records.jsonl, is not the UI's word "records").
+        expect(await untranslated(page, language, [jsonl])).toEqual([]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

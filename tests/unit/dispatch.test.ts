@@ -69,7 +69,20 @@ describe('dispatch: the trust boundary in front of the core', () => {
     records.close();
     expect(await dispatch(station, 'session.signIn', { id: 'admin', pin: '4711235' })).toMatchObject({ ok: true });
     const result = await dispatch(station, 'batch.start', { bundlePath: join(dataDir, 'missing-bundle'), expectedCount: 4 });
-    expect(result).toMatchObject({ ok: false, error: { code: 'failed', failure: 'BUNDLE_NOT_FOUND' } });
+    expect(result).toMatchObject({ ok: false, error: { code: 'failed', failure: 'BUNDLE_NOT_FOUND', params: { path: join(dataDir, 'missing-bundle') } } });
+  });
+
+  it('carries which finding of its code a failure states, for a code with several (a bundle file missing, not its manifest)', async () => {
+    const failing: StationApi = {
+      ...station,
+      'devices.scan': async () => {
+        throw new CodedError('FILE_MISSING', 'the bundle has no file images/boot.img.', { detail: 'BUNDLE_FILE_MISSING', params: { file: 'images/boot.img' } });
+      },
+    };
+    expect(await dispatch(failing, 'devices.scan', undefined)).toEqual({
+      ok: false,
+      error: { code: 'failed', failure: 'FILE_MISSING', message: 'the bundle has no file images/boot.img.', params: { file: 'images/boot.img' }, detail: 'BUNDLE_FILE_MISSING' },
+    });
   });
 
   it('escapes control and bidi characters in a failure message', async () => {

@@ -23,8 +23,8 @@ export async function dispatch(station: StationApi, channel: unknown, payload: u
     const handler = station[channel] as (request: unknown) => Promise<unknown>;
     return { ok: true, value: (await handler(parsed.data)) as ApiResponses[ApiChannel] };
   } catch (error) {
-    // A coded error's parameters let the front end word its code and still name the folder or id it is about.
-    const params = error instanceof CodedError ? { params: { ...error.params } } : {};
-    return { ok: false, error: { code: 'failed', failure: failureCode(error), message: describeFailure(error), ...params } };
+    // A coded error's finding and parameters let the front end word it and still name the folder or id it is about.
+    const words = error instanceof CodedError ? { params: { ...error.params }, ...(error.detail === null ? {} : { detail: error.detail }) } : {};
+    return { ok: false, error: { code: 'failed', failure: failureCode(error), message: describeFailure(error), ...words } };
   }
 }

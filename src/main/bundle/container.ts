@@ -16,13 +16,16 @@ export async function openContainer(location: string): Promise<BundleContainer> 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new BundleError('BUNDLE_NOT_FOUND', `no bundle at ${displaySafe(location)}: pass a bundle directory or a .zip file.`);
+      throw new BundleError('BUNDLE_NOT_FOUND', `no bundle at ${displaySafe(location)}: pass a bundle directory or a .zip file.`, { params: { path: displaySafe(location) } });
     }
-    throw fileAccessError(`the bundle ${displaySafe(location)}`, error);
+    throw fileAccessError(`the bundle ${displaySafe(location)}`, displaySafe(location), error);
   }
   if (info.isDirectory()) return openDirectoryContainer(location);
   if (info.isFile()) return openZipContainer(location, info);
-  throw new BundleError('CONTAINER_INVALID', `${displaySafe(location)} is neither a directory nor a zip file.`);
+  throw new BundleError('CONTAINER_INVALID', `${displaySafe(location)} is neither a directory nor a zip file.`, {
+    detail: 'BUNDLE_NOT_FOLDER_OR_ZIP',
+    params: { path: displaySafe(location) },
+  });
 }
 
 /** Runs `work` with the container open, and always closes it. */

@@ -24,7 +24,7 @@ export function openDirectoryContainer(location: string): BundleContainer {
         if (info.size > maxBytes) throw tooLarge(info.size);
         return await readWhole(handle, info.size, path);
       } catch (error) {
-        throw fileAccessError(inBundle(path), error);
+        throw fileAccessError(inBundle(path), displaySafe(path), error);
       } finally {
         await handle.close();
       }
@@ -39,7 +39,7 @@ export function openDirectoryContainer(location: string): BundleContainer {
       try {
         yield* createReadStream('', { fd: handle, highWaterMark: READ_CHUNK_BYTES, signal });
       } catch (error) {
-        throw fileAccessError(inBundle(path), error);
+        throw fileAccessError(inBundle(path), displaySafe(path), error);
       } finally {
         // createReadStream closes the handle itself; closing it again is harmless.
         await handle.close().catch(() => undefined);
@@ -50,7 +50,7 @@ export function openDirectoryContainer(location: string): BundleContainer {
       try {
         yield* sparseSkeleton(handle, info.size);
       } catch (error) {
-        throw fileAccessError(inBundle(path), error);
+        throw fileAccessError(inBundle(path), displaySafe(path), error);
       } finally {
         await handle.close();
       }
@@ -76,6 +76,7 @@ async function readWhole(handle: FileHandle, size: number, path: string): Promis
     throw new BundleError(
       'FILE_UNREADABLE',
       `cannot read ${inBundle(path)}: it changed while the station read it (${size} bytes when opened, ${total > size ? 'more' : total} when read). Something is writing into the bundle: wait until it has finished, or copy the bundle again.`,
+      { detail: 'FILE_CHANGED_WHILE_READ', params: { file: displaySafe(path) } },
     );
   }
   return bytes.subarray(0, size);
@@ -87,7 +88,12 @@ function identityOf(path: string, info: { size: number; mtimeMs: number; ino: nu
 
 async function mustOpen(root: string, path: string): Promise<OpenedFile> {
   const opened = await openInside(root, path);
-  if (!opened) throw new BundleError('FILE_MISSING', `the bundle has no file ${displaySafe(path)}, which the manifest names: the bundle is incomplete. Copy it again from its source.`);
+  if (!opened) {
+    throw new BundleError('FILE_MISSING', `the bundle has no file ${displaySafe(path)}, which the manifest names: the bundle is incomplete. Copy it again from its source.`, {
+      detail: 'BUNDLE_FILE_MISSING',
+      params: { file: displaySafe(path) },
+    });
+  }
   return opened;
 }
 
@@ -109,7 +115,10 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  */
 async function openInside(root: string, path: string): Promise<OpenedFile | null> {
   if (!isSafeBundlePath(path)) {
-    throw new BundleError('UNSAFE_PATH', `the bundle names the file ${displaySafe(path)}, which is absolute, contains "..", or has forbidden characters: refused.`);
+    throw new BundleError('UNSAFE_PATH', `the bundle names the file ${displaySafe(path)}, which is absolute, contains "..", or has forbidden characters: refused.`, {
+      detail: 'UNSAFE_FILE_NAME',
+      params: { file: displaySafe(path) },
+    });
   }
   const segments = path.split('/');
   const full = join(root, ...segments);
@@ -123,21 +132,24 @@ async function openInside(root: string, path: string): Promise<OpenedFile | null
     if (code === 'ENOENT') return null;
     // Linux and macOS say ELOOP for an O_NOFOLLOW open of a link, FreeBSD says EMLINK.
     if (code === 'ELOOP' || code === 'EMLINK') throw symlinkError(path);
-    throw fileAccessError(inBundle(path), error);
+    throw fileAccessError(inBundle(path), displaySafe(path), error);
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw wrongType(path, 'regular file');
+    if (!info.isFile()) throw wrongType(path, 'regular file', 'NOT_A_FILE');
     await foldersOnPath(root, segments);
     const now = await lstat(full);
     if (now.isSymbolicLink()) throw symlinkError(path);
     if (now.dev !== info.dev || now.ino !== info.ino) {
-      throw new BundleError('FILE_UNREADABLE', `cannot read ${inBundle(path)}: it was replaced while the station opened it. Something is changing the bundle: stop it, copy the bundle again and verify it again.`);
+      throw new BundleError('FILE_UNREADABLE', `cannot read ${inBundle(path)}: it was replaced while the station opened it. Something is changing the bundle: stop it, copy the bundle again and verify it again.`, {
+        detail: 'FILE_REPLACED',
+        params: { file: displaySafe(path) },
+      });
     }
     return { handle, info };
   } catch (error) {
     await handle.close();
-    throw fileAccessError(inBundle(path), error);
+    throw fileAccessError(inBundle(path), displaySafe(path), error);
   }
 }
 
@@ -151,21 +163,25 @@ async function foldersOnPath(root: string, segments: readonly string[]): Promise
       info = await lstat(current);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw fileAccessError(inBundle(segments.join('/')), error);
+      throw fileAccessError(inBundle(segments.join('/')), displaySafe(segments.join('/')), error);
     }
     const shown = segments.slice(0, index + 1).join('/');
     if (info.isSymbolicLink()) throw symlinkError(shown);
-    if (!info.isDirectory()) throw wrongType(shown, 'directory');
+    if (!info.isDirectory()) throw wrongType(shown, 'directory', 'NOT_A_FOLDER');
   }
   return true;
 }
 
 function symlinkError(path: string): BundleError {
-  return new BundleError('SYMLINK', `${displaySafe(path)} in the bundle is a symbolic link: bundles must hold real files only. Refused.`);
+  return new BundleError('SYMLINK', `${displaySafe(path)} in the bundle is a symbolic link: bundles must hold real files only. Refused.`, {
+    detail: 'SYMLINK_IN_BUNDLE',
+    params: { file: displaySafe(path) },
+  });
 }
 
-function wrongType(path: string, expected: string): BundleError {
-  return new BundleError('CONTAINER_INVALID', `${displaySafe(path)} in the bundle is not a ${expected}.`);
+/** `detail`: the finding as the UI words it, NOT_A_FILE or NOT_A_FOLDER. */
+function wrongType(path: string, expected: string, detail: string): BundleError {
+  return new BundleError('CONTAINER_INVALID', `${displaySafe(path)} in the bundle is not a ${expected}.`, { detail, params: { file: displaySafe(path) } });
 }
 
 function inBundle(path: string): string {

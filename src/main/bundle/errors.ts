@@ -1,5 +1,6 @@
 import type { BundleErrorCode } from '../../shared/bundle.ts';
 import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 
 /** A bundle, or one of its files, that must not be flashed. `code` names the bad input; the message says what to do. */
 export class BundleError extends CodedError<BundleErrorCode> {
@@ -47,23 +48,27 @@ export function findImageChange(error: unknown): ImageChangedError | null {
 
 /**
  * What the operating system said when a bundle file could not be opened or read, as the
- * BundleError an operator can act on, naming the file (`what`). Errors that are not system errors
- * (a BundleError, a bug) are returned unchanged.
+ * BundleError an operator can act on, naming the file (`what` in the station's sentence, `file` the
+ * escaped name the UI's words quote). Errors that are not system errors (a BundleError, a bug) are
+ * returned unchanged.
  */
-export function fileAccessError(what: string, error: unknown): unknown {
+export function fileAccessError(what: string, file: string, error: unknown): unknown {
   if (error instanceof BundleError || !isSystemError(error)) return error;
-  const [code, advice] = SYSTEM_ERROR_ADVICE[error.code] ?? ['FILE_UNREADABLE', `the system refused to read it (${error.code}): check the disk and the bundle's permissions, then try again.`];
-  return new BundleError(code, `cannot read ${what}: ${advice}`, { cause: error });
+  const known = SYSTEM_ERROR_ADVICE[error.code];
+  const [code, detail, advice] = known ?? ['FILE_UNREADABLE', 'FILE_SYSTEM_REFUSED', `the system refused to read it (${error.code}): check the disk and the bundle's permissions, then try again.`];
+  const params: Record<string, string> = known ? { file } : { file, error: displaySafe(error.code, 40) };
+  return new BundleError(code, `cannot read ${what}: ${advice}`, { cause: error, detail, params });
 }
 
-const SYSTEM_ERROR_ADVICE: Readonly<Record<string, readonly [BundleErrorCode, string]>> = {
-  EACCES: ['FILE_UNREADABLE', "permission denied. Give the station's user read access to the whole bundle (or copy it to a folder it can read) and try again."],
-  EPERM: ['FILE_UNREADABLE', "the operation is not permitted. Give the station's user read access to the whole bundle (or copy it to a folder it can read) and try again."],
-  EIO: ['FILE_UNREADABLE', 'the disk or medium reported an I/O error. Copy the bundle to a healthy disk and verify it again.'],
-  ENOENT: ['FILE_MISSING', 'it vanished while the station was reading it. Something is changing the bundle: stop it, copy the bundle again and verify it again.'],
-  ENOTDIR: ['CONTAINER_INVALID', 'a folder on its path is not a folder any more. Something is changing the bundle: stop it, copy the bundle again and verify it again.'],
-  EISDIR: ['CONTAINER_INVALID', 'it is a folder, not a file. Copy the bundle again from its source.'],
-  ELOOP: ['SYMLINK', 'it is a symbolic link, and bundles must hold real files only. Refused.'],
+/** Each system error: the bundle code, the finding the UI words, and the station's advice. */
+const SYSTEM_ERROR_ADVICE: Readonly<Record<string, readonly [BundleErrorCode, string, string]>> = {
+  EACCES: ['FILE_UNREADABLE', 'FILE_ACCESS_DENIED', "permission denied. Give the station's user read access to the whole bundle (or copy it to a folder it can read) and try again."],
+  EPERM: ['FILE_UNREADABLE', 'FILE_ACCESS_DENIED', "the operation is not permitted. Give the station's user read access to the whole bundle (or copy it to a folder it can read) and try again."],
+  EIO: ['FILE_UNREADABLE', 'FILE_IO_ERROR', 'the disk or medium reported an I/O error. Copy the bundle to a healthy disk and verify it again.'],
+  ENOENT: ['FILE_MISSING', 'FILE_VANISHED', 'it vanished while the station was reading it. Something is changing the bundle: stop it, copy the bundle again and verify it again.'],
+  ENOTDIR: ['CONTAINER_INVALID', 'FILE_PATH_CHANGED', 'a folder on its path is not a folder any more. Something is changing the bundle: stop it, copy the bundle again and verify it again.'],
+  EISDIR: ['CONTAINER_INVALID', 'FILE_IS_FOLDER', 'it is a folder, not a file. Copy the bundle again from its source.'],
+  ELOOP: ['SYMLINK', 'FILE_IS_SYMLINK', 'it is a symbolic link, and bundles must hold real files only. Refused.'],
 };
 
 function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {

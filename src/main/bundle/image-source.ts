@@ -27,7 +27,12 @@ export interface VerifiedImage extends ImageSource {
 
 export function verifiedImage(bundle: VerifiedBundle, partitionName: string, signal?: AbortSignal): VerifiedImage {
   const verified = bundle.partitions.find((entry) => entry.partition.name === partitionName);
-  if (!verified) throw new BundleError('FILE_MISSING', `the verified bundle has no partition ${displaySafe(partitionName)}.`);
+  if (!verified) {
+    throw new BundleError('FILE_MISSING', `the verified bundle has no partition ${displaySafe(partitionName)}.`, {
+      detail: 'NO_SUCH_PARTITION',
+      params: { partition: displaySafe(partitionName) },
+    });
+  }
   let shared = sharedReads.get(verified);
   if (!shared) {
     // No signal: the shared read serves every handset; each one's own cancellation stops only its reading.

@@ -4,6 +4,7 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { BundleSigner } from '../../shared/bundle.ts';
+import type { CodedErrorOptions } from '../../shared/coded-error.ts';
 import { keyIdSchema } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { firstIssue } from '../../shared/zod-issues.ts';
@@ -48,11 +49,14 @@ export function signManifest(manifestBytes: Uint8Array, privateKeys: readonly Ke
  */
 export function checkSignatures(manifestBytes: Uint8Array, signatureFile: Uint8Array | null, trust: TrustStore): BundleSigner {
   if (signatureFile === null) {
-    throw new BundleError('UNSIGNED', `the bundle has no ${SIGNATURE_FILE}: it is unsigned and will not be flashed. Sign it with 'lockstep bundle create --key KEY'.`);
+    throw new BundleError('UNSIGNED', `the bundle has no ${SIGNATURE_FILE}: it is unsigned and will not be flashed. Sign it with 'lockstep bundle create --key KEY'.`, {
+      detail: 'NO_SIGNATURE_FILE',
+      params: { file: SIGNATURE_FILE },
+    });
   }
   const signatures = parseSignatureFile(signatureFile);
   if (signatures.length === 0) {
-    throw new BundleError('UNSIGNED', `${SIGNATURE_FILE} holds no signature: the bundle is unsigned and will not be flashed.`);
+    throw new BundleError('UNSIGNED', `${SIGNATURE_FILE} holds no signature: the bundle is unsigned and will not be flashed.`, { detail: 'SIGNATURE_FILE_EMPTY', params: { file: SIGNATURE_FILE } });
   }
   const trusted = signatures.flatMap((entry) => {
     const key = trust.keys.get(entry.keyId);
@@ -62,9 +66,11 @@ export function checkSignatures(manifestBytes: Uint8Array, signatureFile: Uint8A
   // Every signature claiming a trusted key must hold, even beside a valid one: a bad one is a sign of tampering.
   const bad = trusted.filter(({ key, signature }) => !verify(null, manifestBytes, key.publicKey, signature));
   if (bad.length > 0) {
+    const keys = bad.map(({ key }) => key.keyId.slice(0, 16)).join(', ');
     throw new BundleError(
       'BAD_SIGNATURE',
-      `the signature by trusted key ${bad.map(({ key }) => key.keyId.slice(0, 16)).join(', ')} does not match manifest.json: the manifest was altered or damaged after signing. Do not flash it; get the bundle again from its publisher.`,
+      `the signature by trusted key ${keys} does not match manifest.json: the manifest was altered or damaged after signing. Do not flash it; get the bundle again from its publisher.`,
+      { params: { keys } },
     );
   }
   const signers = trusted.map(({ key }) => key);
@@ -81,13 +87,18 @@ function parseSignatureFile(bytes: Uint8Array): z.infer<typeof signatureFileSche
   try {
     json = parseStrictJson(bytes);
   } catch (error) {
-    const problem = error instanceof DuplicateKeyError ? `gives the field ${displaySafe(error.field, 120)} twice` : 'is not valid JSON';
-    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} ${problem}: the bundle cannot be checked. Re-sign it with 'lockstep bundle create'.`);
+    const field = error instanceof DuplicateKeyError ? displaySafe(error.field, 120) : null;
+    const problem = field === null ? 'is not valid JSON' : `gives the field ${field} twice`;
+    const words: CodedErrorOptions = field === null ? { detail: 'SIGNATURE_FILE_NOT_JSON', params: { file: SIGNATURE_FILE } } : { detail: 'SIGNATURE_FILE_DUPLICATE_FIELD', params: { file: SIGNATURE_FILE, field } };
+    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} ${problem}: the bundle cannot be checked. Re-sign it with 'lockstep bundle create'.`, words);
   }
   const parsed = signatureFileSchema.safeParse(json);
   if (!parsed.success) {
     const { field, message } = firstIssue(parsed.error);
-    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not a Lockstep signature file (field ${field ?? '(top level)'}: ${message}).`);
+    throw new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is not a Lockstep signature file (field ${field ?? '(top level)'}: ${message}).`, {
+      detail: 'SIGNATURE_FILE_SCHEMA',
+      params: { file: SIGNATURE_FILE, field: field ?? '(top level)' },
+    });
   }
   return parsed.data.signatures;
 }
@@ -102,6 +113,7 @@ function untrustedKeys(keyIds: readonly string[], trust: TrustStore): BundleErro
   return new BundleError(
     'UNKNOWN_KEY',
     `the bundle is signed by key ${keyIds.join(', ')}, which is not in this station's trust store (${trust.keys.size} key(s)). If you trust the publisher, add their public key with --trust DIR or to resources/keys.`,
+    { params: { keys: keyIds.join(', '), count: String(trust.keys.size) } },
   );
 }
 

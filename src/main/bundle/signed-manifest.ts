@@ -54,10 +54,15 @@ export async function inspectManifest(container: BundleContainer, trust: TrustSt
 async function readManifestFiles(container: BundleContainer): Promise<{ bytes: Uint8Array; signatureFile: Uint8Array | null }> {
   const bytes = await container.readSmallFile(MANIFEST_FILE, MAX_MANIFEST_BYTES, manifestTooLarge);
   if (!bytes) {
-    throw new BundleError('MANIFEST_MISSING', `${displaySafe(container.location)} has no ${MANIFEST_FILE}: it is not a Lockstep bundle.`);
+    throw new BundleError('MANIFEST_MISSING', `${displaySafe(container.location)} has no ${MANIFEST_FILE}: it is not a Lockstep bundle.`, {
+      params: { path: displaySafe(container.location), file: MANIFEST_FILE },
+    });
   }
   const signatureFile = await container.readSmallFile(SIGNATURE_FILE, MAX_SIGNATURE_FILE_BYTES, (size) =>
-    new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is ${size} bytes, over the ${MAX_SIGNATURE_FILE_BYTES}-byte limit: not a signature file.`),
+    new BundleError('SIGNATURE_FILE_INVALID', `${SIGNATURE_FILE} is ${size} bytes, over the ${MAX_SIGNATURE_FILE_BYTES}-byte limit: not a signature file.`, {
+      detail: 'SIGNATURE_FILE_TOO_LARGE',
+      params: { file: SIGNATURE_FILE, bytes: String(size), limit: String(MAX_SIGNATURE_FILE_BYTES) },
+    }),
   );
   return { bytes, signatureFile };
 }

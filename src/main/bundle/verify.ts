@@ -84,7 +84,7 @@ async function verifyFile(container: BundleContainer, partition: ManifestPartiti
       expectedExpandedSize: partition.expanded.size,
       onChunk(chunk, bytesSoFar) {
         throwIfCancelled(signal);
-        if (bytesSoFar > partition.size) throw sizeMismatch(partition, bytesSoFar, 'at least ');
+        if (bytesSoFar > partition.size) throw sizeMismatch(partition, bytesSoFar, true);
         onBytes(bytesSoFar, chunk.length);
       },
     });
@@ -95,23 +95,38 @@ async function verifyFile(container: BundleContainer, partition: ManifestPartiti
   const { file, expanded } = digest;
   if (file.size !== partition.size) throw sizeMismatch(partition, file.size);
   if (file.sha256 !== partition.sha256) {
-    throw new BundleError('FILE_HASH_MISMATCH', `${displaySafe(partition.file)} (partition ${partition.name}) has SHA-256 ${file.sha256}, but the signed manifest says ${partition.sha256}: the image was altered or damaged. Do not flash it; copy the bundle again from its source.`);
+    throw new BundleError('FILE_HASH_MISMATCH', `${displaySafe(partition.file)} (partition ${partition.name}) has SHA-256 ${file.sha256}, but the signed manifest says ${partition.sha256}: the image was altered or damaged. Do not flash it; copy the bundle again from its source.`, {
+      params: { ...imageParams(partition), sha256: file.sha256, expected: partition.sha256 },
+    });
   }
   if (expanded instanceof SparseFormatError) {
-    throw new BundleError('SPARSE_INVALID', `${displaySafe(partition.file)} (partition ${partition.name}) is marked sparse but is not a valid sparse image (${expanded.message}): the bundle was built wrongly; rebuild it.`);
+    throw new BundleError('SPARSE_INVALID', `${displaySafe(partition.file)} (partition ${partition.name}) is marked sparse but is not a valid sparse image (${expanded.message}): the bundle was built wrongly; rebuild it.`, {
+      params: imageParams(partition),
+    });
   }
   if (expanded instanceof ExpandedSizeError) throw expandedMismatch(partition, expanded.declared);
   if (expanded && (expanded.size !== partition.expanded.size || expanded.sha256 !== partition.expanded.sha256)) throw expandedMismatch(partition, expanded.size);
   return file;
 }
 
-function sizeMismatch(partition: ManifestPartition, actual: number, qualifier = ''): BundleError {
-  return new BundleError('FILE_SIZE_MISMATCH', `${displaySafe(partition.file)} (partition ${partition.name}) is ${qualifier}${actual} bytes, but the signed manifest says ${partition.size}: the image was altered, truncated or damaged. Copy the bundle again from its source.`);
+/** The image a finding is about, as the UI's words name it: its file in the bundle and its partition. */
+function imageParams(partition: ManifestPartition): Record<string, string> {
+  return { file: displaySafe(partition.file), partition: partition.name };
+}
+
+/** `atLeast`: the size is a lower bound (the file grew while it was read). */
+function sizeMismatch(partition: ManifestPartition, actual: number, atLeast = false): BundleError {
+  return new BundleError(
+    'FILE_SIZE_MISMATCH',
+    `${displaySafe(partition.file)} (partition ${partition.name}) is ${atLeast ? 'at least ' : ''}${actual} bytes, but the signed manifest says ${partition.size}: the image was altered, truncated or damaged. Copy the bundle again from its source.`,
+    { ...(atLeast ? { detail: 'FILE_SIZE_AT_LEAST' } : {}), params: { ...imageParams(partition), bytes: String(actual), expected: String(partition.size) } },
+  );
 }
 
 function expandedMismatch(partition: ManifestPartition, actualSize: number): BundleError {
   return new BundleError(
     'EXPANDED_MISMATCH',
     `${displaySafe(partition.file)} (partition ${partition.name}) expands to ${actualSize} bytes with a SHA-256 other than the manifest's expanded ${partition.expanded.sha256} (${partition.expanded.size} bytes): the bundle was built wrongly; rebuild it.`,
+    { params: { ...imageParams(partition), bytes: String(actualSize), expected: String(partition.expanded.size) } },
   );
 }

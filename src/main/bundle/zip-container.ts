@@ -27,12 +27,13 @@ export async function openZipContainer(location: string, info: Stats): Promise<B
   try {
     zip = await yauzl.openPromise(location, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
   } catch (error) {
-    const unreadable = fileAccessError(`the bundle zip ${displaySafe(location)}`, error);
+    const unreadable = fileAccessError(`the bundle zip ${displaySafe(location)}`, displaySafe(location), error);
     if (unreadable instanceof BundleError) throw unreadable;
     const reason = describeFailure(error, 120);
     throw new BundleError(
       'CONTAINER_INVALID',
       `${displaySafe(location)} is not a readable zip file (${reason}): pass a bundle directory or a bundle .zip.`,
+      { detail: 'ZIP_UNREADABLE', params: { path: displaySafe(location) } },
     );
   }
   let entries: Map<string, Entry>;
@@ -45,7 +46,12 @@ export async function openZipContainer(location: string, info: Stats): Promise<B
   const zipIdentity = `zip:${location}:${info.size}:${info.mtimeMs}:${info.dev}:${info.ino}`;
   const entryFor = (path: string): Entry => {
     const entry = entries.get(path);
-    if (!entry) throw new BundleError('FILE_MISSING', `the bundle zip has no entry ${displaySafe(path)}, which the manifest names: the bundle is incomplete.`);
+    if (!entry) {
+      throw new BundleError('FILE_MISSING', `the bundle zip has no entry ${displaySafe(path)}, which the manifest names: the bundle is incomplete.`, {
+        detail: 'ZIP_ENTRY_MISSING',
+        params: { file: displaySafe(path) },
+      });
+    }
     return entry;
   };
   return {
@@ -73,18 +79,21 @@ export async function openZipContainer(location: string, info: Stats): Promise<B
     async *readSparseLayout(path) {
       const entry = entryFor(path);
       if (entry.compressionMethod !== STORED) {
-        throw new BundleError('CONTAINER_INVALID', `the bundle zip entry ${displaySafe(path)} is deflated: it can only be read from its start.`);
+        throw new BundleError('CONTAINER_INVALID', `the bundle zip entry ${displaySafe(path)} is deflated: it can only be read from its start.`, {
+          detail: 'ZIP_ENTRY_DEFLATED',
+          params: { file: displaySafe(path) },
+        });
       }
       let file: FileHandle;
       try {
         file = await open(location, 'r');
       } catch (error) {
-        throw fileAccessError(`the bundle zip ${displaySafe(location)}`, error);
+        throw fileAccessError(`the bundle zip ${displaySafe(location)}`, displaySafe(location), error);
       }
       try {
         yield* sparseSkeleton(await storedEntryData(file, entry, path), entry.uncompressedSize);
       } catch (error) {
-        throw fileAccessError(`${displaySafe(path)} in the bundle zip`, error);
+        throw fileAccessError(`${displaySafe(path)} in the bundle zip`, displaySafe(path), error);
       } finally {
         await file.close();
       }
@@ -97,7 +106,8 @@ export async function openZipContainer(location: string, info: Stats): Promise<B
 
 function readCentralDirectory(zip: ZipFile): Promise<Map<string, Entry>> {
   if (zip.entryCount > MAX_ENTRIES) {
-    return Promise.reject(new BundleError('CONTAINER_INVALID', `the bundle zip holds ${zip.entryCount} entries, more than a bundle ever needs (${MAX_ENTRIES}): refused.`));
+    const message = `the bundle zip holds ${zip.entryCount} entries, more than a bundle ever needs (${MAX_ENTRIES}): refused.`;
+    return Promise.reject(new BundleError('CONTAINER_INVALID', message, { detail: 'ZIP_TOO_MANY_ENTRIES', params: { count: String(zip.entryCount), limit: String(MAX_ENTRIES) } }));
   }
   return new Promise((resolve, reject) => {
     const entries = new Map<string, Entry>();
@@ -105,7 +115,10 @@ function readCentralDirectory(zip: ZipFile): Promise<Map<string, Entry>> {
       try {
         const name = checkedName(entry);
         if (name !== null) {
-          if (entries.has(name)) throw new BundleError('DUPLICATE_ENTRY', `the bundle zip holds two entries named ${displaySafe(name)}: which one would be flashed is ambiguous, so the zip is refused.`);
+          if (entries.has(name)) {
+            const message = `the bundle zip holds two entries named ${displaySafe(name)}: which one would be flashed is ambiguous, so the zip is refused.`;
+            throw new BundleError('DUPLICATE_ENTRY', message, { params: { file: displaySafe(name) } });
+          }
           entries.set(name, entry);
         }
         zip.readEntry();
@@ -128,19 +141,33 @@ function checkedName(entry: Entry): string | null {
     // The default decoder drops a leading BOM: an entry unzip extracts as "\uFEFFmanifest.json" would be read as the manifest.
     name = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
   } catch {
-    throw new BundleError('UNSAFE_PATH', 'the bundle zip holds an entry whose name is neither ASCII nor flagged UTF-8: refused.');
+    throw new BundleError('UNSAFE_PATH', 'the bundle zip holds an entry whose name is neither ASCII nor flagged UTF-8: refused.', { detail: 'ZIP_NAME_NOT_UTF8' });
   }
   const isDirectory = name.endsWith('/');
   const path = isDirectory ? name.slice(0, -1) : name;
   if (!isSafeBundlePath(path)) {
-    throw new BundleError('UNSAFE_PATH', `the bundle zip holds the entry ${displaySafe(name)}, which is absolute, contains "..", or has forbidden characters: refused.`);
+    throw new BundleError('UNSAFE_PATH', `the bundle zip holds the entry ${displaySafe(name)}, which is absolute, contains "..", or has forbidden characters: refused.`, {
+      detail: 'ZIP_UNSAFE_NAME',
+      params: { file: displaySafe(name) },
+    });
   }
   if (entry.versionMadeBy >> 8 === UNIX_HOST && ((entry.externalFileAttributes >>> 16) & FILE_TYPE_MASK) === SYMLINK_TYPE) {
-    throw new BundleError('SYMLINK', `the bundle zip entry ${displaySafe(name)} is a symbolic link: bundles must hold real files only. Refused.`);
+    throw new BundleError('SYMLINK', `the bundle zip entry ${displaySafe(name)} is a symbolic link: bundles must hold real files only. Refused.`, {
+      detail: 'ZIP_SYMLINK',
+      params: { file: displaySafe(name) },
+    });
   }
-  if (entry.isEncrypted()) throw new BundleError('ZIP_UNSUPPORTED', `the bundle zip entry ${displaySafe(name)} is encrypted: bundles are signed, not encrypted. Rebuild the zip without a password.`);
+  if (entry.isEncrypted()) {
+    throw new BundleError('ZIP_UNSUPPORTED', `the bundle zip entry ${displaySafe(name)} is encrypted: bundles are signed, not encrypted. Rebuild the zip without a password.`, {
+      detail: 'ZIP_ENCRYPTED',
+      params: { file: displaySafe(name) },
+    });
+  }
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-    throw new BundleError('ZIP_UNSUPPORTED', `the bundle zip entry ${displaySafe(name)} uses compression method ${entry.compressionMethod}; only stored and deflated entries are read.`);
+    throw new BundleError('ZIP_UNSUPPORTED', `the bundle zip entry ${displaySafe(name)} uses compression method ${entry.compressionMethod}; only stored and deflated entries are read.`, {
+      detail: 'ZIP_COMPRESSION',
+      params: { file: displaySafe(name), method: String(entry.compressionMethod) },
+    });
   }
   return isDirectory ? null : path;
 }
@@ -154,24 +181,32 @@ async function storedEntryData(file: FileHandle, entry: Entry, path: string): Pr
   const header = Buffer.alloc(LOCAL_HEADER_SIZE);
   const { bytesRead } = await file.read(header, 0, LOCAL_HEADER_SIZE, entry.relativeOffsetOfLocalHeader);
   if (bytesRead !== LOCAL_HEADER_SIZE || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
-    throw new BundleError('CONTAINER_INVALID', `the bundle zip entry ${displaySafe(path)} has no local header where the zip directory says: a damaged zip.`);
+    throw new BundleError('CONTAINER_INVALID', `the bundle zip entry ${displaySafe(path)} has no local header where the zip directory says: a damaged zip.`, {
+      detail: 'ZIP_NO_LOCAL_HEADER',
+      params: { file: displaySafe(path) },
+    });
   }
   const start = entry.relativeOffsetOfLocalHeader + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28);
   if (start + entry.uncompressedSize > (await file.stat()).size) {
-    throw new BundleError('ZIP_SIZE_MISMATCH', `the bundle zip entry ${displaySafe(path)} runs past the end of the zip: a damaged or malicious zip. Refused.`);
+    throw new BundleError('ZIP_SIZE_MISMATCH', `the bundle zip entry ${displaySafe(path)} runs past the end of the zip: a damaged or malicious zip. Refused.`, {
+      detail: 'ZIP_ENTRY_PAST_END',
+      params: { file: displaySafe(path) },
+    });
   }
   return { read: (buffer, offset, length, position) => file.read(buffer, offset, length, start + position) };
 }
 
 /** yauzl checks that an entry yields exactly its declared size; its complaints become ZIP_SIZE_MISMATCH. */
 function zipError(error: unknown, what: string): BundleError {
-  const unreadable = fileAccessError(`${displaySafe(what)} from the bundle zip`, error);
+  const file = displaySafe(what);
+  const unreadable = fileAccessError(`${file} from the bundle zip`, file, error);
   if (unreadable instanceof BundleError) return unreadable;
   const message = describeFailure(error, 120);
   if (/bytes in the stream|size mismatch/.test(message)) {
-    return new BundleError('ZIP_SIZE_MISMATCH', `${displaySafe(what)} in the bundle zip does not hold the size its header declares (${message}): a damaged or malicious zip. Refused.`);
+    const sentence = `${file} in the bundle zip does not hold the size its header declares (${message}): a damaged or malicious zip. Refused.`;
+    return new BundleError('ZIP_SIZE_MISMATCH', sentence, { detail: 'ZIP_ENTRY_SIZE', params: { file } });
   }
-  return new BundleError('CONTAINER_INVALID', `cannot read ${displaySafe(what)} from the bundle zip (${message}).`);
+  return new BundleError('CONTAINER_INVALID', `cannot read ${file} from the bundle zip (${message}).`, { detail: 'ZIP_ENTRY_UNREADABLE', params: { file } });
 }
 
 async function* entryStream(zip: ZipFile, entry: Entry, path: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {

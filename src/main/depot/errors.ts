@@ -1,4 +1,5 @@
 import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
+import type { DepotStream } from '../../shared/depot.ts';
 
 /**
  * A refusal or failure of the depot the operator can act on: the message says what went wrong and
@@ -10,6 +11,20 @@ export class DepotError extends Error {
     super(message);
     this.name = 'DepotError';
     this.code = code;
+  }
+}
+
+/**
+ * The depot holds another person under the id of one of the station's own operators, so none of
+ * its operators were applied (an admin resolves the clash). Not a refusal: the pass pushed what it
+ * had first (`pushed`, per stream), and the sync goes on saying why.
+ */
+export class OperatorClashError extends DepotError {
+  readonly pushed: Readonly<Record<DepotStream, number>>;
+  constructor(message: string, pushed: Readonly<Record<DepotStream, number>>) {
+    super(message);
+    this.name = 'OperatorClashError';
+    this.pushed = pushed;
   }
 }
 
@@ -30,5 +45,24 @@ export class DepotJoinError extends CodedError<DepotJoinCode> {
   constructor(code: DepotJoinCode, message: string, options: CodedErrorOptions = {}) {
     super(code, message, options);
     this.name = 'DepotJoinError';
+  }
+}
+
+/**
+ * Why a change an admin made to the operators from Settings on a station in a depot did not happen
+ * (or may not have), coded for the window (params: reason, the depot's or the network's words).
+ */
+export type DepotOperatorCode =
+  /** The depot could not be reached: nothing was changed, at the depot or here. */
+  | 'DEPOT_OFFLINE'
+  /** The connection broke after the change was sent: the depot may have made it; the next sync shows. */
+  | 'DEPOT_ANSWER_LOST'
+  /** The depot refused the change (not an admin there, a wrong PIN, a reused id, the last admin…). */
+  | 'DEPOT_OPERATOR_REFUSED';
+
+export class DepotOperatorError extends CodedError<DepotOperatorCode> {
+  constructor(code: DepotOperatorCode, message: string, options: CodedErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'DepotOperatorError';
   }
 }

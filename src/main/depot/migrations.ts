@@ -26,6 +26,11 @@ export const REFUSAL_CODES = {
   noSuchOperator: 'LS011',
   lastAdmin: 'LS012',
   headNotHeld: 'LS013',
+  // Operator changes made from a station (migration 6); LS014… are left to the label jobs' migration 5.
+  notAnAdmin: 'LS020',
+  adminPinLocked: 'LS021',
+  noPinProof: 'LS022',
+  wrongAdminPin: 'LS023',
 } as const;
 
 /**
@@ -627,8 +632,304 @@ const MIGRATION_4 = `
   GRANT EXECUTE ON FUNCTION depot.report_station(text, text, text, integer, integer, text) TO ${STATION_GROUP};
 `;
 
+// Label jobs and their outcomes, and the operators a station offers at join. Label jobs
+// (src/main/labels/label-store.ts): each print or reprint a station
+// asked for, and what the printer answered (accepted, or failed with why). A job with no outcome was
+// not taken (yet); a handset labelled on a station without a printer has no job, its step event says
+// so. Each row names the record it labels, and an outcome its job: foreign keys, so the depot holds
+// no label of a record or job it lacks. The typed columns arrive beside the body, since PostgreSQL's
+// JSON operators refuse the escapes canonical JSON writes for hostile printer text. The heads come
+// from a function of their own, so this migration does not redefine depot.hello.
+const MIGRATION_5 = `
+  CREATE TABLE depot.label_jobs (
+    station text NOT NULL REFERENCES depot.stations (name),
+    id bigint NOT NULL CHECK (id > 0),
+    record_seq bigint NOT NULL,
+    body json NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (station, id),
+    FOREIGN KEY (station, record_seq) REFERENCES depot.records (station, seq)
+  );
+  CREATE TABLE depot.label_outcomes (
+    station text NOT NULL REFERENCES depot.stations (name),
+    id bigint NOT NULL CHECK (id > 0),
+    record_seq bigint NOT NULL,
+    -- Null for an outcome journaled before the station kept label jobs (its schema 5).
+    job_id bigint,
+    status text NOT NULL CHECK (status IN ('accepted', 'failed')),
+    body json NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (station, id),
+    UNIQUE (station, job_id),
+    FOREIGN KEY (station, record_seq) REFERENCES depot.records (station, seq),
+    FOREIGN KEY (station, job_id) REFERENCES depot.label_jobs (station, id)
+  );
+  CREATE INDEX label_outcomes_record ON depot.label_outcomes (station, record_seq);
+  ${appendOnly('label_jobs')}
+  ${appendOnly('label_outcomes')}
+
+  -- The station's label jobs, in id order; a re-send changes nothing, a changed row is refused.
+  CREATE FUNCTION depot.ingest_label_jobs(p_key_fingerprint text, p_id bigint[], p_record_seq bigint[], p_body text[]) RETURNS bigint
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_held depot.label_jobs;
+    n integer := coalesce(cardinality(p_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_record_seq), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_body), 0) THEN
+      RAISE EXCEPTION 'ingest_label_jobs: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    FOR i IN 1 .. n LOOP
+      IF p_id[i] IS NULL OR p_id[i] < 1 OR p_record_seq[i] IS NULL OR p_body[i] IS NULL THEN
+        RAISE EXCEPTION 'ingest_label_jobs: row % lacks its id, its record or its body', i USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      SELECT * INTO v_held FROM depot.label_jobs j WHERE j.station = v_station AND j.id = p_id[i];
+      IF FOUND THEN
+        IF v_held.record_seq IS DISTINCT FROM p_record_seq[i] OR v_held.body::text IS DISTINCT FROM p_body[i] THEN
+          RAISE EXCEPTION 'label job % of station % differs from the one the depot already holds', p_id[i], v_station USING ERRCODE = '${REFUSAL_CODES.conflict}';
+        END IF;
+        CONTINUE;
+      END IF;
+      IF NOT EXISTS (SELECT FROM depot.records r WHERE r.station = v_station AND r.seq = p_record_seq[i]) THEN
+        RAISE EXCEPTION 'label job % of station % labels record %, which the depot does not hold', p_id[i], v_station, p_record_seq[i]
+          USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      INSERT INTO depot.label_jobs (station, id, record_seq, body) VALUES (v_station, p_id[i], p_record_seq[i], p_body[i]::json);
+    END LOOP;
+    RETURN (SELECT coalesce(max(j.id), 0) FROM depot.label_jobs j WHERE j.station = v_station);
+  END $fn$;
+
+  -- What the printers answered, in id order: an outcome names a record and a job of the same station.
+  CREATE FUNCTION depot.ingest_label_outcomes(p_key_fingerprint text, p_id bigint[], p_record_seq bigint[], p_job_id bigint[], p_status text[], p_body text[])
+    RETURNS bigint
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_held depot.label_outcomes;
+    v_job_record bigint;
+    n integer := coalesce(cardinality(p_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_record_seq), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_job_id), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_status), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_body), 0) THEN
+      RAISE EXCEPTION 'ingest_label_outcomes: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    FOR i IN 1 .. n LOOP
+      IF p_id[i] IS NULL OR p_id[i] < 1 OR p_record_seq[i] IS NULL OR p_body[i] IS NULL OR p_status[i] IS NULL OR p_status[i] NOT IN ('accepted', 'failed') THEN
+        RAISE EXCEPTION 'ingest_label_outcomes: row % lacks its id, its record, its body or a status of accepted or failed', i
+          USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      SELECT * INTO v_held FROM depot.label_outcomes o WHERE o.station = v_station AND o.id = p_id[i];
+      IF FOUND THEN
+        IF v_held.record_seq IS DISTINCT FROM p_record_seq[i] OR v_held.job_id IS DISTINCT FROM p_job_id[i] OR v_held.status IS DISTINCT FROM p_status[i]
+           OR v_held.body::text IS DISTINCT FROM p_body[i] THEN
+          RAISE EXCEPTION 'label outcome % of station % differs from the one the depot already holds', p_id[i], v_station USING ERRCODE = '${REFUSAL_CODES.conflict}';
+        END IF;
+        CONTINUE;
+      END IF;
+      IF NOT EXISTS (SELECT FROM depot.records r WHERE r.station = v_station AND r.seq = p_record_seq[i]) THEN
+        RAISE EXCEPTION 'label outcome % of station % is for record %, which the depot does not hold', p_id[i], v_station, p_record_seq[i]
+          USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      IF p_job_id[i] IS NOT NULL THEN
+        SELECT j.record_seq INTO v_job_record FROM depot.label_jobs j WHERE j.station = v_station AND j.id = p_job_id[i];
+        IF NOT FOUND OR v_job_record IS DISTINCT FROM p_record_seq[i] THEN
+          RAISE EXCEPTION 'label outcome % of station % answers job %, which the depot does not hold for record %', p_id[i], v_station, p_job_id[i], p_record_seq[i]
+            USING ERRCODE = '${REFUSAL_CODES.malformed}';
+        END IF;
+      END IF;
+      BEGIN
+        INSERT INTO depot.label_outcomes (station, id, record_seq, job_id, status, body) VALUES (v_station, p_id[i], p_record_seq[i], p_job_id[i], p_status[i], p_body[i]::json);
+      EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'label job % of station % already has an outcome at the depot', p_job_id[i], v_station USING ERRCODE = '${REFUSAL_CODES.conflict}';
+      END;
+    END LOOP;
+    RETURN (SELECT coalesce(max(o.id), 0) FROM depot.label_outcomes o WHERE o.station = v_station);
+  END $fn$;
+
+  -- Where the calling station's label streams resume (depot.hello answers the others).
+  CREATE FUNCTION depot.label_heads(p_key_fingerprint text) RETURNS TABLE (head_label_jobs bigint, head_label_outcomes bigint)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+  BEGIN
+    RETURN QUERY SELECT (SELECT coalesce(max(j.id), 0) FROM depot.label_jobs j WHERE j.station = v_station),
+      (SELECT coalesce(max(o.id), 0) FROM depot.label_outcomes o WHERE o.station = v_station);
+  END $fn$;
+
+  -- A station offers its own operators at join (docs/depot.md, "Operators a station already has"):
+  -- each is added to the depot as a change made by the station's role, so the journal says which
+  -- station offered it. It only ever adds: an id the depot has held is refused whole (LS010), so a
+  -- station can never change, re-enable or overwrite a depot operator.
+  CREATE FUNCTION depot.offer_operators(p_key_fingerprint text, p_operator_id text[], p_display_name text[], p_role text[], p_pin_hash text[]) RETURNS integer
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    n integer := coalesce(cardinality(p_operator_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
+      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    FOR i IN 1 .. n LOOP
+      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      -- The table's checks judge the id, the name, the role and the PIN hash.
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
+    END LOOP;
+    RETURN n;
+  END $fn$;
+
+  ${readPolicies('label_jobs', 'station')}
+  ${readPolicies('label_outcomes', 'station')}
+  REVOKE ALL ON FUNCTION depot.offer_operators(text, text[], text[], text[], text[]) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.offer_operators(text, text[], text[], text[], text[]) TO ${STATION_GROUP};
+  REVOKE ALL ON FUNCTION depot.ingest_label_jobs(text, bigint[], bigint[], text[]), depot.ingest_label_outcomes(text, bigint[], bigint[], bigint[], text[], text[]),
+    depot.label_heads(text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.ingest_label_jobs(text, bigint[], bigint[], text[]) TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.ingest_label_outcomes(text, bigint[], bigint[], bigint[], text[], text[]) TO ${STATION_GROUP};
+  GRANT EXECUTE ON FUNCTION depot.label_heads(text) TO ${STATION_GROUP};
+`;
+
+/** Wrong admin PINs the depot accepts from stations before it refuses that admin's changes until the PIN is reset or unlocked there. */
+export const DEPOT_MAX_ADMIN_PIN_FAILURES = 5;
+
+// Operators changed from Settings on a station, by an admin, at the depot (docs/depot.md, "Operators
+// changed from a station"). The station's role gets no write right on operators: it may only call
+// depot.station_change_operator, which checks inside the depot that the acting operator is an enabled
+// admin there and proves it by its PIN, against a verifier only the depot holds: for each PIN set from
+// now on, whoever sets it (the CLI or a station) stores a salt and SHA-256 of scrypt(PIN, salt); the
+// station derives scrypt(PIN, salt) from the PIN the admin typed and PostgreSQL compares its SHA-256.
+// Stations read the salt, never the verifier; the PIN hash they copy for signing in has another salt,
+// so neither the copy nor the salt lets a station act for an admin without the PIN. Wrong PINs are
+// counted at the depot (the function returns its refusal rather than raising, so the count commits).
+const MIGRATION_6 = `
+  ALTER TABLE depot.operator_changes
+    ADD COLUMN made_by_operator text CHECK (made_by_operator ~ '^[a-z0-9][a-z0-9._-]{1,31}$'),
+    ADD COLUMN made_at_station text REFERENCES depot.stations (name),
+    ADD CONSTRAINT operator_changes_made_at_station CHECK ((made_by_operator IS NULL) = (made_at_station IS NULL));
+
+  -- The PIN a change set (added, pin-reset), in the form the depot can check: the salt and cost stations read, the verifier they cannot.
+  CREATE TABLE depot.operator_pin_proofs (
+    change_id bigint PRIMARY KEY REFERENCES depot.operator_changes (id),
+    kdf text NOT NULL CHECK (kdf ~ '^scrypt\\$[0-9]{1,10}\\$[0-9]{1,3}\\$[0-9]{1,3}\\$[A-Za-z0-9+/]{22}==$'),
+    verifier text NOT NULL CHECK (verifier ~ '^[0-9a-f]{64}$')
+  );
+  CREATE TABLE depot.operator_pin_failures (
+    id bigserial PRIMARY KEY,
+    operator_id text NOT NULL,
+    station text NOT NULL REFERENCES depot.stations (name),
+    failed_at timestamptz NOT NULL DEFAULT now()
+  );
+  ${['operator_pin_proofs', 'operator_pin_failures'].map(appendOnly).join('\n')}
+
+  -- One change, journaled with who made it; run only by the two functions below (no one may EXECUTE it).
+  CREATE FUNCTION depot.record_operator_change(p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text,
+    p_proof_kdf text, p_proof_verifier text, p_by_operator text, p_at_station text) RETURNS bigint
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_held depot.operator_changes;
+    v_id bigint;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    IF p_change IN ('added', 'pin-reset') AND (p_proof_kdf IS NULL OR p_proof_verifier IS NULL) THEN
+      RAISE EXCEPTION 'a new PIN comes with its depot verifier' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    SELECT * INTO v_held FROM depot.operator_changes c WHERE c.operator_id = p_operator_id ORDER BY c.id DESC LIMIT 1;
+    IF p_change = 'added' THEN
+      IF FOUND THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; an id is never reused (disabled operators keep theirs)', p_operator_id
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled, made_by_operator, made_at_station)
+        VALUES (p_operator_id, 'added', p_display_name, p_role, p_pin_hash, false, p_by_operator, p_at_station) RETURNING id INTO v_id;
+    ELSE
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no operator % at the depot', p_operator_id USING ERRCODE = '${REFUSAL_CODES.noSuchOperator}';
+      END IF;
+      IF p_change = 'disabled' AND v_held.role = 'admin' AND NOT v_held.disabled AND NOT EXISTS (
+        SELECT FROM (SELECT DISTINCT ON (c.operator_id) c.operator_id, c.role, c.disabled FROM depot.operator_changes c ORDER BY c.operator_id, c.id DESC) latest
+        WHERE latest.operator_id <> p_operator_id AND latest.role = 'admin' AND NOT latest.disabled) THEN
+        RAISE EXCEPTION 'operator % is the depot''s last enabled admin; add or enable another admin first', p_operator_id USING ERRCODE = '${REFUSAL_CODES.lastAdmin}';
+      END IF;
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled, made_by_operator, made_at_station)
+        VALUES (p_operator_id, p_change, v_held.display_name, v_held.role,
+          CASE WHEN p_change = 'pin-reset' THEN p_pin_hash ELSE v_held.pin_hash END,
+          CASE p_change WHEN 'disabled' THEN true WHEN 'enabled' THEN false ELSE v_held.disabled END, p_by_operator, p_at_station)
+        RETURNING id INTO v_id;
+    END IF;
+    IF p_change IN ('added', 'pin-reset') THEN
+      INSERT INTO depot.operator_pin_proofs (change_id, kdf, verifier) VALUES (v_id, p_proof_kdf, p_proof_verifier);
+    END IF;
+    RETURN v_id;
+  END $fn$;
+
+  -- The administrator's change (lockstep depot operators): as before, with the new PIN's depot verifier.
+  DROP FUNCTION depot.change_operator(text, text, text, text, text);
+  CREATE FUNCTION depot.change_operator(p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text,
+    p_proof_kdf text, p_proof_verifier text) RETURNS bigint
+  LANGUAGE sql SET search_path = pg_catalog, pg_temp
+  RETURN depot.record_operator_change(p_change, p_operator_id, p_display_name, p_role, p_pin_hash, p_proof_kdf, p_proof_verifier, NULL, NULL);
+
+  -- A change an admin makes from Settings on the calling station. Returns the change's id, or, for a
+  -- wrong PIN, the refusal (returned, not raised, so the failure it counts is kept).
+  CREATE FUNCTION depot.station_change_operator(p_key_fingerprint text, p_admin_id text, p_admin_proof text,
+    p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text, p_proof_kdf text, p_proof_verifier text)
+    RETURNS TABLE (change_id bigint, refused_code text, refused_reason text)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_admin depot.operator_changes;
+    v_since timestamptz;
+    v_verifier text;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    IF p_change NOT IN ('added', 'disabled', 'enabled', 'pin-reset') THEN
+      RAISE EXCEPTION 'a station changes operators by adding, disabling, enabling or re-PINning them, not %', p_change USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    SELECT * INTO v_admin FROM depot.operator_changes c WHERE c.operator_id = p_admin_id ORDER BY c.id DESC LIMIT 1;
+    IF NOT FOUND OR v_admin.role <> 'admin' OR v_admin.disabled THEN
+      RAISE EXCEPTION 'operator % is not an enabled admin at the depot; only an admin changes operators', p_admin_id USING ERRCODE = '${REFUSAL_CODES.notAnAdmin}';
+    END IF;
+    -- Wrong PINs count since the admin's PIN was last set or unlocked at the depot, or last proven.
+    SELECT max(c.made_at) INTO v_since FROM depot.operator_changes c
+      WHERE (c.operator_id = p_admin_id AND c.change IN ('added', 'pin-reset', 'unlocked')) OR c.made_by_operator = p_admin_id;
+    IF (SELECT count(*) FROM depot.operator_pin_failures f WHERE f.operator_id = p_admin_id AND f.failed_at > v_since) >= ${DEPOT_MAX_ADMIN_PIN_FAILURES} THEN
+      RAISE EXCEPTION 'the depot refused the PIN of admin % ${DEPOT_MAX_ADMIN_PIN_FAILURES} times; unlock or reset it at the depot (lockstep depot operators)', p_admin_id
+        USING ERRCODE = '${REFUSAL_CODES.adminPinLocked}';
+    END IF;
+    SELECT p.verifier INTO v_verifier FROM depot.operator_pin_proofs p
+      WHERE p.change_id = (SELECT max(c.id) FROM depot.operator_changes c WHERE c.operator_id = p_admin_id AND c.change IN ('added', 'pin-reset'));
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'the PIN of admin % was set before the depot could check PINs; reset it once at the depot (lockstep depot operators reset-pin)', p_admin_id
+        USING ERRCODE = '${REFUSAL_CODES.noPinProof}';
+    END IF;
+    -- Checked in steps: decode() must only see text that is a 32-byte key in base64.
+    IF p_admin_proof ~ '^[A-Za-z0-9+/]{43}=$' THEN
+      IF encode(sha256(decode(p_admin_proof, 'base64')), 'hex') = v_verifier THEN
+        RETURN QUERY SELECT depot.record_operator_change(p_change, p_operator_id, p_display_name, p_role, p_pin_hash, p_proof_kdf, p_proof_verifier, p_admin_id, v_station),
+          NULL::text, NULL::text;
+        RETURN;
+      END IF;
+    END IF;
+    INSERT INTO depot.operator_pin_failures (operator_id, station) VALUES (p_admin_id, v_station);
+    RETURN QUERY SELECT NULL::bigint, '${REFUSAL_CODES.wrongAdminPin}'::text, format('the depot refused the PIN of admin %s', p_admin_id);
+  END $fn$;
+
+  REVOKE ALL ON FUNCTION depot.record_operator_change(text, text, text, text, text, text, text, text, text),
+    depot.change_operator(text, text, text, text, text, text, text),
+    depot.station_change_operator(text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.station_change_operator(text, text, text, text, text, text, text, text, text, text) TO ${STATION_GROUP};
+  -- Stations read which salt and cost to derive an admin's proof with, auditors too; the verifiers stay in the depot.
+  GRANT SELECT (change_id, kdf) ON depot.operator_pin_proofs TO ${STATION_GROUP}, ${AUDITOR_GROUP};
+  GRANT SELECT ON depot.operator_pin_failures TO ${AUDITOR_GROUP};
+`;
+
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

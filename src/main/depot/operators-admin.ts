@@ -1,11 +1,12 @@
 // Operators managed once, at the depot (docs/depot.md, "Operators"): what the administrator does
 // through depot.change_operator, whose journal names the administrator's PostgreSQL login. PINs
-// are hashed here, with the station's scrypt parameters; the depot only ever holds the hash.
+// are hashed here, with the station's scrypt parameters, and given their depot verifier (the form
+// an admin's PIN is checked in when it acts from a station); the depot never holds a PIN.
 import type pg from 'pg';
 import type { OperatorChangeKind } from '../../shared/api.ts';
 import type { Role } from '../../shared/records.ts';
 import { newOperatorSchema, operatorIdSchema, pinSchema } from '../records/operators.ts';
-import { hashPin } from '../records/pin-hash.ts';
+import { hashPin, pinVerifier } from '../records/pin-hash.ts';
 import { withClient } from './admin.ts';
 import { DepotError } from './errors.ts';
 
@@ -43,7 +44,13 @@ interface StateRow {
   made_by: string;
 }
 
-const LATEST = `SELECT DISTINCT ON (operator_id) operator_id, display_name, role, disabled, change, made_at, made_by
+/**
+ * Who made a change, as one word: the administrator's PostgreSQL login, or for a change an admin made
+ * from Settings on a station, that operator at that station (`admin.li@bench1`).
+ */
+export const MADE_BY_SQL = `CASE WHEN made_by_operator IS NULL THEN made_by ELSE made_by_operator || '@' || made_at_station END`;
+
+const LATEST = `SELECT DISTINCT ON (operator_id) operator_id, display_name, role, disabled, change, made_at, ${MADE_BY_SQL} AS made_by
   FROM depot.operator_changes ORDER BY operator_id, id DESC`;
 
 function operatorOf(row: StateRow): DepotOperator {
@@ -67,27 +74,55 @@ export function depotOperators(config: pg.ClientConfig): Promise<DepotOperator[]
   return withClient(config, async (client) => (await client.query<StateRow>(LATEST)).rows.map(operatorOf));
 }
 
-/** Makes one change at the depot; stations apply it at their next sync. Returns the operator after it. */
-export async function changeDepotOperator(config: pg.ClientConfig, request: DepotOperatorRequest): Promise<DepotOperator> {
+/** A change as the depot's functions take it: validated, a new PIN hashed for stations and as the depot's verifier. */
+export interface DepotOperatorArguments {
+  readonly change: DepotOperatorRequest['change'];
+  readonly id: string;
+  readonly displayName: string | null;
+  readonly role: Role | null;
+  readonly pinHash: string | null;
+  readonly proofKdf: string | null;
+  readonly proofVerifier: string | null;
+}
+
+export function depotOperatorArguments(request: DepotOperatorRequest): DepotOperatorArguments {
   let displayName: string | null = null;
   let role: Role | null = null;
-  let pinHash: string | null = null;
+  let pin: string | null = null;
   if (request.change === 'added') {
     const parsed = newOperatorSchema.safeParse({ id: request.id, displayName: request.displayName, role: request.role, pin: request.pin });
     if (!parsed.success) throw new DepotError(`operator: ${firstIssue(parsed)}`);
-    displayName = parsed.data.displayName;
-    role = parsed.data.role;
-    pinHash = hashPin(parsed.data.pin);
+    ({ displayName, role, pin } = parsed.data);
   } else {
     const id = operatorIdSchema.safeParse(request.id);
     if (!id.success) throw new DepotError(`--id: ${firstIssue(id)}`);
     if (request.change === 'pin-reset') {
       if (!pinSchema.safeParse(request.pin).success) throw new DepotError('the new PIN is not valid: a PIN is 6 to 12 digits.');
-      pinHash = hashPin(request.pin);
+      pin = request.pin;
     }
   }
+  const proof = pin === null ? null : pinVerifier(pin);
+  return {
+    change: request.change,
+    id: request.id,
+    displayName,
+    role,
+    pinHash: pin === null ? null : hashPin(pin),
+    proofKdf: proof?.kdf ?? null,
+    proofVerifier: proof?.verifier ?? null,
+  };
+}
+
+/** The arguments after the station's or admin's own, in the order the depot's functions take them. */
+export function depotOperatorValues(args: DepotOperatorArguments): (string | null)[] {
+  return [args.change, args.id, args.displayName, args.role, args.pinHash, args.proofKdf, args.proofVerifier];
+}
+
+/** Makes one change at the depot; stations apply it at their next sync. Returns the operator after it. */
+export async function changeDepotOperator(config: pg.ClientConfig, request: DepotOperatorRequest): Promise<DepotOperator> {
+  const args = depotOperatorArguments(request);
   return withClient(config, async (client) => {
-    await client.query('SELECT depot.change_operator($1, $2, $3, $4, $5)', [request.change, request.id, displayName, role, pinHash]);
+    await client.query('SELECT depot.change_operator($1, $2, $3, $4, $5, $6, $7)', depotOperatorValues(args));
     const held = await client.query<StateRow>(`SELECT * FROM (${LATEST}) latest WHERE operator_id = $1`, [request.id]);
     return operatorOf(held.rows[0] as StateRow);
   });
@@ -97,7 +132,7 @@ export async function changeDepotOperator(config: pg.ClientConfig, request: Depo
 export function depotOperatorChanges(config: pg.ClientConfig, operatorId?: string, limit = 200): Promise<DepotOperatorChangeEntry[]> {
   return withClient(config, async (client) => {
     const result = await client.query<{ id: string; operator_id: string; change: OperatorChangeKind; made_at: Date; made_by: string }>(
-      'SELECT id, operator_id, change, made_at, made_by FROM depot.operator_changes WHERE $1::text IS NULL OR operator_id = $1 ORDER BY id DESC LIMIT $2',
+      `SELECT id, operator_id, change, made_at, ${MADE_BY_SQL} AS made_by FROM depot.operator_changes WHERE $1::text IS NULL OR operator_id = $1 ORDER BY id DESC LIMIT $2`,
       [operatorId ?? null, limit],
     );
     return result.rows.map((row) => ({ id: Number(row.id), operatorId: row.operator_id, change: row.change, madeAt: row.made_at.toISOString(), madeBy: row.made_by }));

@@ -7,19 +7,24 @@ import {
   type DepotCredentials,
   type DepotHeads,
   type DepotStream,
+  type LabelStream,
   type StationReport,
   type TagLease,
 } from '../../shared/depot.ts';
 import type { ChainHeadLine } from '../../shared/records.ts';
+import { pinProof } from '../records/pin-hash.ts';
 import { DepotError } from './errors.ts';
 import { stationConnection } from './connection.ts';
-import type { RecordRow, StreamRow } from './station-source.ts';
+import { depotOperatorValues, MADE_BY_SQL, type DepotOperatorArguments } from './operators-admin.ts';
+import type { LabelRow, RecordRow, StreamRow } from './station-source.ts';
 
 export interface StationClient {
   /** What the depot holds of this station: where the sync resumes. */
   readonly hello: () => Promise<DepotHeads>;
   /** Sends rows of one stream in id order; returns the highest id the depot now holds. */
-  readonly ingestRows: (stream: Exclude<DepotStream, 'records'>, rows: readonly StreamRow[]) => Promise<number>;
+  readonly ingestRows: (stream: Exclude<DepotStream, 'records' | LabelStream>, rows: readonly StreamRow[]) => Promise<number>;
+  /** Sends label jobs or outcomes in id order, each naming its record (an outcome its job); returns the highest id the depot now holds. */
+  readonly ingestLabels: (stream: LabelStream, rows: readonly LabelRow[]) => Promise<number>;
   /** Sends records in chain order; returns the highest seq the depot now holds. */
   readonly ingestRecords: (records: readonly RecordRow[]) => Promise<number>;
   /** False once the connection broke (the server went away): the next call would fail. */
@@ -33,6 +38,16 @@ export interface StationClient {
    * for the journal to validate, and how long the station may sign operators in from its copy.
    */
   readonly operatorChanges: (after: number) => Promise<{ changes: unknown[]; offlineSignInS: number }>;
+  /** Every operator the depot holds, in its newest state, as plain objects for the station to validate. */
+  readonly depotOperators: () => Promise<unknown[]>;
+  /** Adds operators of this station the depot lacks (depot.offer_operators: refused whole if it holds any of the ids). */
+  readonly offerOperators: (operators: readonly { id: string; displayName: string; role: string; pinHash: string }[]) => Promise<void>;
+  /**
+   * Makes a change an admin asked for in Settings, at the depot (depot.station_change_operator): the
+   * admin's PIN proven against the depot's own verifier. Returns the change's id; a refusal throws a
+   * DepotError with the depot's SQLSTATE (a wrong PIN is answered, and counted, rather than raised).
+   */
+  readonly changeOperator: (admin: { readonly id: string; readonly pin: string }, args: DepotOperatorArguments) => Promise<number>;
   /** The newest record of this station whose head the depot holds signed (0 for none). */
   readonly signedHeadSeq: () => Promise<number>;
   /** Sends a head the station signed (the head line of its unfiltered export at that record). */
@@ -65,12 +80,26 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
   const head = async (sql: string, values: unknown[]): Promise<number> => Number((await client.query<{ head: string }>(sql, values)).rows[0]?.head);
   return {
     async hello() {
-      const row = (await client.query('SELECT * FROM depot.hello($1)', [key])).rows[0] as Record<string, string>;
+      const row = {
+        ...((await client.query('SELECT * FROM depot.hello($1)', [key])).rows[0] as Record<string, string>),
+        ...((await client.query('SELECT * FROM depot.label_heads($1)', [key])).rows[0] as Record<string, string>),
+      };
       const heads = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, Number(row[`head_${stream}`])])) as Record<DepotStream, number>;
       return { ...heads, recordHash: String(row.head_record_hash) };
     },
     ingestRows: (stream, rows) =>
       head(`SELECT depot.ingest_${stream}($1, $2, $3) AS head`, [key, rows.map((row) => row.id), rows.map((row) => row.body)]),
+    ingestLabels: (stream, rows) =>
+      stream === 'label_jobs'
+        ? head('SELECT depot.ingest_label_jobs($1, $2, $3, $4) AS head', [key, rows.map((row) => row.id), rows.map((row) => row.recordSeq), rows.map((row) => row.body)])
+        : head('SELECT depot.ingest_label_outcomes($1, $2, $3, $4, $5, $6) AS head', [
+            key,
+            rows.map((row) => row.id),
+            rows.map((row) => row.recordSeq),
+            rows.map((row) => row.jobId),
+            rows.map((row) => row.status),
+            rows.map((row) => row.body),
+          ]),
     ingestRecords: (records) =>
       head('SELECT depot.ingest_records($1, $2, $3, $4, $5) AS head', [
         key,
@@ -95,7 +124,7 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
     },
     async operatorChanges(after) {
       const result = await client.query<Record<string, unknown>>(
-        `SELECT id, operator_id, change, display_name, role, pin_hash, disabled, made_at, made_by FROM depot.operator_changes WHERE id > $1 ORDER BY id`,
+        `SELECT id, operator_id, change, display_name, role, pin_hash, disabled, made_at, ${MADE_BY_SQL} AS made_by FROM depot.operator_changes WHERE id > $1 ORDER BY id`,
         [after],
       );
       const settings = await client.query<{ seconds: number }>('SELECT offline_sign_in_s AS seconds FROM depot.operator_settings ORDER BY id DESC LIMIT 1');
@@ -111,6 +140,38 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
         madeBy: row.made_by,
       }));
       return { changes, offlineSignInS: Number(settings.rows[0]?.seconds) };
+    },
+    async depotOperators() {
+      const result = await client.query<Record<string, unknown>>(
+        `SELECT DISTINCT ON (operator_id) operator_id, display_name, role, pin_hash, disabled FROM depot.operator_changes ORDER BY operator_id, id DESC`,
+      );
+      return result.rows.map((row) => ({ id: row.operator_id, displayName: row.display_name, role: row.role, pinHash: row.pin_hash, disabled: row.disabled }));
+    },
+    async offerOperators(operators) {
+      await client.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [
+        key,
+        operators.map((operator) => operator.id),
+        operators.map((operator) => operator.displayName),
+        operators.map((operator) => operator.role),
+        operators.map((operator) => operator.pinHash),
+      ]);
+    },
+    async changeOperator(admin, args) {
+      const kdf = await client.query<{ kdf: string }>(
+        `SELECT p.kdf FROM depot.operator_pin_proofs p
+         WHERE p.change_id = (SELECT max(c.id) FROM depot.operator_changes c WHERE c.operator_id = $1 AND c.change IN ('added', 'pin-reset'))`,
+        [admin.id],
+      );
+      const held = kdf.rows[0]?.kdf;
+      // No verifier (a PIN set before the depot could check PINs), or one this station will not derive: the depot refuses, saying why.
+      const proof = held === undefined ? null : pinProof(admin.pin, held);
+      const result = await client.query<{ change_id: string | null; refused_code: string | null; refused_reason: string | null }>(
+        'SELECT * FROM depot.station_change_operator($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+        [key, admin.id, proof, ...depotOperatorValues(args)],
+      );
+      const row = result.rows[0];
+      if (!row || row.change_id === null) throw new DepotError(`the depot said: ${row?.refused_reason ?? 'no answer'}`, row?.refused_code ?? null);
+      return Number(row.change_id);
     },
     async signedHeadSeq() {
       // Row-level security shows this station's own heads only.

@@ -12,10 +12,12 @@ import {
   type DepotStream,
   type DepotSyncSettings,
   type DepotSyncState,
+  type OperatorOffer,
 } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { readCredentialsFile, writeCredentialsFile } from './connection.ts';
-import { DepotError, DepotJoinError } from './errors.ts';
+import { DepotError, DepotJoinError, OperatorClashError } from './errors.ts';
+import { readOperatorOffer } from './operator-offer.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation } from './station-client.ts';
 import { openStationSource } from './station-source.ts';
@@ -62,12 +64,15 @@ export async function clearRefusal(databasePath: string): Promise<void> {
 export interface JoinResult {
   readonly credentials: DepotCredentials;
   readonly pushed: PushCounts;
+  /** The station's own operators against the depot's: offered for adding once an admin confirms, and clashes to resolve. */
+  readonly operators: OperatorOffer;
 }
 
 /**
  * Joins the depot named by a credentials file: checks the file is for this station's key, lets the
  * depot confirm it (same check), keeps a copy of the file beside the database, then uploads the
- * station's existing journal. Joining again with the same file retries after a refusal.
+ * station's existing journal and compares its own operators with the depot's (an operator clash
+ * does not fail the join: it is in the answer). Joining again with the same file retries after a refusal.
  */
 export async function joinDepot(options: {
   databasePath: string;
@@ -108,14 +113,18 @@ export async function joinDepot(options: {
   if (!held) await writeCredentialsFile(beside(options.databasePath, DEPOT_CREDENTIALS_FILE), credentials);
   await clearRefusal(options.databasePath);
   const sync = createDepotSync({ databasePath: options.databasePath, credentials, settings: options.settings });
+  let pushed: PushCounts;
   try {
-    return { credentials, pushed: await sync.drain() };
+    pushed = await sync.drain();
   } catch (error) {
     if (isRefusal(error)) await writeRefusal(options.databasePath, { at: new Date().toISOString(), reason: (error as Error).message });
-    throw error;
+    // A clash is shown with the offer below; everything else was uploaded.
+    if (!(error instanceof OperatorClashError)) throw error;
+    pushed = { ...error.pushed };
   } finally {
     await sync.stop();
   }
+  return { credentials, pushed, operators: await readOperatorOffer(options.databasePath, credentials, options.settings?.timeoutMs) };
 }
 
 /**

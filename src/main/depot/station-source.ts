@@ -2,15 +2,22 @@
 // last one the depot acknowledged, in id order. The reads go through a read-only connection of their
 // own, so they never take the write lock the pipeline commits under.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import type { DepotStream, TagSupply } from '../../shared/depot.ts';
+import type { DepotStream, LabelStream, TagSupply } from '../../shared/depot.ts';
 import { canonicalJson } from '../records/canonical-json.ts';
-import { createDepotOperators, type DepotOperatorCopy } from '../records/depot-operators.ts';
+import { createDepotOperators, type DepotOperatorCopy, type OwnOperator } from '../records/depot-operators.ts';
 import { createTagLeases } from '../records/tag-leases.ts';
 
 /** A row of batches, authorisations or step events: its id and its columns as canonical JSON. */
 export interface StreamRow {
   readonly id: number;
   readonly body: string;
+}
+
+/** A label job or outcome: the record it labels and (an outcome) its job and status, which the depot checks. */
+export interface LabelRow extends StreamRow {
+  readonly recordSeq: number;
+  readonly jobId: number | null;
+  readonly status: 'accepted' | 'failed' | null;
 }
 
 /** A provisioning record exactly as hashed: `body` is the stored canonical JSON. */
@@ -36,6 +43,9 @@ const ROW_QUERIES = {
   // before joining are not the depot's (its records carry them).
   asset_tags: `SELECT record_seq AS id, record_seq, tag, allocated_at, lease_id, lease_seq FROM asset_tags
     WHERE lease_id IS NOT NULL AND record_seq > ? ORDER BY record_seq LIMIT ?`,
+  label_jobs: 'SELECT id, record_seq, kind, printer, format, template, operator_id, reason, requested_at FROM label_jobs WHERE id > ? ORDER BY id LIMIT ?',
+  // The station's `labels` rows: each is the outcome of a job (job_id null before its schema 5).
+  label_outcomes: 'SELECT id, record_seq, job_id, printer, status, detail, operator_id, at FROM labels WHERE id > ? ORDER BY id LIMIT ?',
 } as const;
 
 const BACKLOG_QUERIES: Record<DepotStream, string> = {
@@ -44,10 +54,13 @@ const BACKLOG_QUERIES: Record<DepotStream, string> = {
   step_events: 'SELECT count(*) AS n FROM step_events WHERE id > ?',
   records: 'SELECT count(*) AS n FROM provisioning_records WHERE seq > ?',
   asset_tags: 'SELECT count(*) AS n FROM asset_tags WHERE lease_id IS NOT NULL AND record_seq > ?',
+  label_jobs: 'SELECT count(*) AS n FROM label_jobs WHERE id > ?',
+  label_outcomes: 'SELECT count(*) AS n FROM labels WHERE id > ?',
 };
 
 export interface StationSource {
-  readonly rows: (stream: Exclude<DepotStream, 'records'>, after: number, limit: number) => StreamRow[];
+  readonly rows: (stream: Exclude<DepotStream, 'records' | LabelStream>, after: number, limit: number) => StreamRow[];
+  readonly labelRows: (stream: LabelStream, after: number, limit: number) => LabelRow[];
   readonly records: (after: number, limit: number) => RecordRow[];
   /** How many rows of the stream lie after `after`: the backlog. */
   readonly countAfter: (stream: DepotStream, after: number) => number;
@@ -57,6 +70,8 @@ export interface StationSource {
   readonly lastLeaseId: () => number;
   /** The station's copy of its depot's operators, or null before the first. */
   readonly operatorCopy: () => DepotOperatorCopy | null;
+  /** The station's own operators (none of the depot's changes applied to them, no clash resolved), PIN hashes included. */
+  readonly ownOperators: () => OwnOperator[];
   readonly close: () => void;
 }
 
@@ -67,7 +82,12 @@ export function openStationSource(databasePath: string): StationSource {
     authorisations: db.prepare(ROW_QUERIES.authorisations),
     step_events: db.prepare(ROW_QUERIES.step_events),
     asset_tags: db.prepare(ROW_QUERIES.asset_tags),
+    label_jobs: db.prepare(ROW_QUERIES.label_jobs),
+    label_outcomes: db.prepare(ROW_QUERIES.label_outcomes),
   };
+  /** A journal row as canonical JSON (node:sqlite's rows have no prototype; canonical JSON encodes plain objects only). */
+  const plainRows = (stream: keyof typeof rowQueries, after: number, limit: number): Record<string, SQLInputValue>[] =>
+    rowQueries[stream].all(after, limit).map((row) => ({ ...(row as Record<string, SQLInputValue>) }));
   // Only its reading statements run: this connection is read-only.
   const leases = createTagLeases(db, () => new Date());
   const operators = createDepotOperators(db, () => new Date());
@@ -78,13 +98,15 @@ export function openStationSource(databasePath: string): StationSource {
   >;
 
   return {
-    rows(stream, after, limit) {
-      return rowQueries[stream].all(after, limit).map((row) => {
-        // node:sqlite's rows have no prototype; canonical JSON encodes plain objects only.
-        const plain: Record<string, SQLInputValue> = { ...(row as Record<string, SQLInputValue>) };
-        return { id: plain.id as number, body: canonicalJson(plain) };
-      });
-    },
+    rows: (stream, after, limit) => plainRows(stream, after, limit).map((plain) => ({ id: plain.id as number, body: canonicalJson(plain) })),
+    labelRows: (stream, after, limit) =>
+      plainRows(stream, after, limit).map((plain) => ({
+        id: plain.id as number,
+        body: canonicalJson(plain),
+        recordSeq: plain.record_seq as number,
+        jobId: (plain.job_id as number | null | undefined) ?? null,
+        status: (plain.status as LabelRow['status'] | undefined) ?? null,
+      })),
     records(after, limit) {
       return recordQuery.all(after, limit).map((row) => {
         const record = row as { seq: number; prev_hash: string; hash: string; body_json: string };
@@ -97,6 +119,7 @@ export function openStationSource(databasePath: string): StationSource {
     tagSupply: () => leases.supply(),
     lastLeaseId: () => leases.lastLeaseId(),
     operatorCopy: () => operators.copy(),
+    ownOperators: () => operators.ownOperators(),
     close: () => db.close(),
   };
 }

@@ -12,6 +12,7 @@ import {
   type DepotSyncSettings,
   type DepotSyncState,
   type DepotStream,
+  type LabelStream,
   type StationReport,
   type TagSupply,
   withTagsLow,
@@ -20,11 +21,12 @@ import { describeFailure } from '../../shared/describe-failure.ts';
 import { signUnfilteredHead } from '../records/signed-head.ts';
 import { identityOf, readKeyFile, type StationIdentity } from '../records/station-identity.ts';
 import { STATION_KEY_FILE } from '../records/station-records.ts';
-import { DepotError } from './errors.ts';
+import { RecordsError } from '../records/errors.ts';
+import { DepotError, OperatorClashError } from './errors.ts';
 import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
-import { openStationSource, type StationSource } from './station-source.ts';
+import { openStationSource, type LabelRow, type StationSource } from './station-source.ts';
 
 export interface DepotSyncOptions {
   readonly databasePath: string;
@@ -105,6 +107,17 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     return fresh;
   }
 
+  /**
+   * The label rows up to the first one naming a record (or, an outcome, a job) the depot has not
+   * acknowledged: one committed after this pass pushed the records waits for the next pass, since
+   * the depot refuses a label of a record it does not hold.
+   */
+  function labelRowsHeld(stream: LabelStream, rows: LabelRow[]): LabelRow[] {
+    const heads = acknowledged as DepotHeads;
+    const ahead = rows.findIndex((row) => row.recordSeq > heads.records || (stream === 'label_outcomes' && row.jobId !== null && row.jobId > heads.label_jobs));
+    return ahead === -1 ? rows : rows.slice(0, ahead);
+  }
+
   async function pushStream(depot: StationClient, stream: DepotStream): Promise<number> {
     let pushed = 0;
     for (;;) {
@@ -115,6 +128,10 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
         const records = source.records(after, settings.batchSize);
         batch = records;
         send = () => depot.ingestRecords(records);
+      } else if (stream === 'label_jobs' || stream === 'label_outcomes') {
+        const rows = labelRowsHeld(stream, source.labelRows(stream, after, settings.batchSize));
+        batch = rows;
+        send = () => depot.ingestLabels(stream, rows);
       } else {
         const rows = source.rows(stream, after, settings.batchSize);
         batch = rows;
@@ -149,7 +166,7 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
    * (operators sign in from it while the depot is unreachable, for as long as the depot allows).
    * A depot with no operators yet does not manage this station's.
    */
-  async function copyOperators(depot: StationClient): Promise<void> {
+  async function copyOperators(depot: StationClient, pushed: PushCounts): Promise<void> {
     const held = source.operatorCopy();
     const { changes, offlineSignInS } = await depot.operatorChanges(held?.lastChangeId ?? 0);
     if (!held && changes.length === 0) return;
@@ -159,7 +176,8 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
       journalOperatorChanges(options.databasePath, changes, offlineSignInS, now);
     } catch (error) {
       // Not an outage, though retried like one: the reason says what a person must resolve.
-      throw new DepotError(`the depot's operators cannot be applied on this station: ${describeFailure(error)}`);
+      const message = `the depot's operators cannot be applied on this station: ${describeFailure(error)}`;
+      throw error instanceof RecordsError && error.code === 'OPERATOR_CLASH' ? new OperatorClashError(message, pushed) : new DepotError(message);
     }
   }
 
@@ -222,7 +240,7 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
     await pushSignedHead(depot);
     await report(depot, null);
     // Last: an operator clash the station cannot apply holds up neither its records nor its tags.
-    await copyOperators(depot);
+    await copyOperators(depot, counts);
     setState({ kind: 'connected', backlog: backlog(), at: now().toISOString() });
     return counts;
   }

@@ -6,7 +6,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import { OPERATOR_CHANGE_KINDS } from '../../shared/api.ts';
-import { ROLES } from '../../shared/records.ts';
+import type { OperatorClashResolution } from '../../shared/depot.ts';
+import { ROLES, type Role } from '../../shared/records.ts';
 import { RecordsError } from './errors.ts';
 import { operatorIdSchema, plainTextSchema } from './operators.ts';
 import { inWriteTransaction } from './transactions.ts';
@@ -21,10 +22,19 @@ export const depotOperatorChangeSchema = z.strictObject({
   pinHash: z.string().max(256).regex(/^scrypt\$[0-9]{1,10}\$[0-9]{1,3}\$[0-9]{1,3}\$[A-Za-z0-9+/=]{1,64}\$[A-Za-z0-9+/=]{1,128}$/),
   disabled: z.boolean(),
   madeAt: z.iso.datetime({ offset: true }),
-  /** The PostgreSQL login of the administrator who made it. */
-  madeBy: z.string().regex(/^[A-Za-z0-9_.@-]{1,63}$/),
+  /** The PostgreSQL login of the administrator who made it, or the admin and the station it was made from (`admin.li@bench1`). */
+  madeBy: z.string().regex(/^[A-Za-z0-9_.@-]{1,96}$/),
 });
 export type DepotOperatorChange = z.infer<typeof depotOperatorChangeSchema>;
+
+/** One of the station's own operators, as the join's offer compares it with the depot's. */
+export interface OwnOperator {
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly pinHash: string;
+  readonly disabled: boolean;
+}
 
 /** What the station's copy of the depot's operators is, or null before its first copy. */
 export interface DepotOperatorCopy {
@@ -40,9 +50,11 @@ export function createDepotOperators(db: DatabaseSync, now: () => Date) {
     `INSERT INTO depot_operator_copy (id, confirmed_at, offline_sign_in_s) VALUES (1, ?, ?)
      ON CONFLICT (id) DO UPDATE SET confirmed_at = excluded.confirmed_at, offline_sign_in_s = excluded.offline_sign_in_s`,
   );
-  const localOperator = db.prepare(
-    'SELECT pin_hash, EXISTS (SELECT 1 FROM depot_operator_changes c WHERE c.operator_id = o.id) AS from_depot FROM operators o WHERE o.id = ?',
-  );
+  // The station's own operators: none of the depot's changes applied to them, no clash resolved for them.
+  const own = `NOT EXISTS (SELECT 1 FROM depot_operator_changes c WHERE c.operator_id = o.id)
+    AND NOT EXISTS (SELECT 1 FROM depot_operator_resolutions r WHERE r.operator_id = o.id)`;
+  const localOperator = db.prepare(`SELECT o.display_name, o.role, o.pin_hash, ${own} AS own FROM operators o WHERE o.id = ?`);
+  const ownOperators = db.prepare(`SELECT o.id, o.display_name, o.role, o.pin_hash, o.disabled_at IS NOT NULL AS disabled FROM operators o WHERE ${own} ORDER BY o.id`);
   const insertOperator = db.prepare('INSERT INTO operators (id, display_name, role, pin_hash, created_at, created_by, disabled_at) VALUES (?, ?, ?, ?, ?, NULL, ?)');
   // A disable keeps the time it first took effect; a PIN reset or an unlock clears the station's lock-out.
   const updateOperator = db.prepare(
@@ -64,13 +76,17 @@ export function createDepotOperators(db: DatabaseSync, now: () => Date) {
 
   function applyOne(change: DepotOperatorChange): void {
     const disabledAt = change.disabled ? change.madeAt : null;
-    const local = localOperator.get(change.operatorId) as { pin_hash: string; from_depot: number } | undefined;
-    // The station's own operator of that id is taken over only if the depot's came from it (the same
-    // PIN hash, which only this station could offer); anyone else under that id is a clash for a person to resolve.
-    if (local && !local.from_depot && local.pin_hash !== change.pinHash) {
+    const local = localOperator.get(change.operatorId) as { display_name: string; role: string; pin_hash: string; own: number } | undefined;
+    // The station's own operator of that id is taken over only if the depot's is the same person (the
+    // same name, role and PIN hash: one this station offered), or once an admin resolved the clash;
+    // anyone else under that id is a clash for a person to resolve.
+    if (local?.own && (local.display_name !== change.displayName || local.role !== change.role || local.pin_hash !== change.pinHash)) {
       throw new RecordsError(
-        'RECORDS_REFUSED',
-        `operator ${change.operatorId} exists on this station and the depot added another operator under that id; nothing of the depot's operators was applied. Resolve the clash before this station takes the depot's operators.`,
+        'OPERATOR_CLASH',
+        `operator ${change.operatorId} exists on this station and the depot added another operator under that id (another name, role or PIN); ` +
+          "nothing of the depot's operators was applied. A station admin resolves it: keep the depot's operator or rename the station's " +
+          '(lockstep depot resolve-operator, or Settings → Depot).',
+        { params: { operator: change.operatorId } },
       );
     }
     if (!local) {
@@ -85,6 +101,55 @@ export function createDepotOperators(db: DatabaseSync, now: () => Date) {
 
   return {
     copy,
+
+    /** The station's own operators (PIN hashes included, for comparing with the depot's; never shown). */
+    ownOperators(): OwnOperator[] {
+      return (ownOperators.all() as { id: string; display_name: string; role: Role; pin_hash: string; disabled: number }[]).map((row) => ({
+        id: row.id,
+        displayName: row.display_name,
+        role: row.role,
+        pinHash: row.pin_hash,
+        disabled: row.disabled === 1,
+      }));
+    },
+
+    /**
+     * An admin's resolution of a clash over one of the station's own operators: the depot's operator
+     * takes the id over with the next copy, or (rename) the station's person goes on under `renameTo`,
+     * same name, role and PIN, and the depot's takes the old id. Journaled with who resolved it.
+     */
+    resolveClash(byAdmin: string, operatorId: string, resolution: OperatorClashResolution, renameTo: string | null): void {
+      inWriteTransaction(db, () => {
+        const admin = db.prepare("SELECT 1 FROM operators WHERE id = ? AND role = 'admin' AND disabled_at IS NULL").get(byAdmin);
+        if (!admin) throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${byAdmin} is not an enabled admin of this station; an admin resolves a clash.`);
+        const local = localOperator.get(operatorId) as { display_name: string; role: Role; pin_hash: string; own: number } | undefined;
+        if (!local?.own) throw new RecordsError('RECORDS_REFUSED', `operator ${operatorId} is not one of this station's own operators awaiting a resolution.`);
+        const at = now().toISOString();
+        let newId: string | null = null;
+        if (resolution === 'rename') {
+          const parsed = operatorIdSchema.safeParse(renameTo);
+          if (!parsed.success) throw new RecordsError('RECORDS_REFUSED', `the new id is not valid: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+          newId = parsed.data;
+          if (db.prepare('SELECT 1 FROM operators WHERE id = ?').get(newId)) throw new RecordsError('RECORDS_REFUSED', `operator ${newId} already exists on this station; pick another id.`);
+          db.prepare('INSERT INTO operators (id, display_name, role, pin_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)').run(
+            newId,
+            local.display_name,
+            local.role,
+            local.pin_hash,
+            at,
+            byAdmin,
+          );
+          db.prepare("INSERT INTO operator_changes (operator_id, change, by_id, at) VALUES (?, 'added', ?, ?)").run(newId, byAdmin, at);
+        }
+        db.prepare('INSERT INTO depot_operator_resolutions (operator_id, resolution, renamed_to, resolved_by, resolved_at) VALUES (?, ?, ?, ?, ?)').run(
+          operatorId,
+          resolution === 'rename' ? 'renamed' : 'depot',
+          newId,
+          byAdmin,
+          at,
+        );
+      });
+    },
 
     /**
      * Applies the depot's changes after the last one applied, in order, and confirms the copy as of

@@ -18,6 +18,8 @@ export type RecordsErrorCode =
   // In a depot: the station's copy of the operators is older than the depot allows, or a change was tried at the station.
   | 'DEPOT_SIGN_IN_STALE'
   | 'OPERATORS_AT_DEPOT'
+  // In a depot: the depot holds another person under the id of one of the station's own operators (params: operator).
+  | 'OPERATOR_CLASH'
   // An export file could not be written: its folder is missing, not writable, or its disk is full.
   | 'EXPORT_FOLDER_MISSING'
   | 'EXPORT_NOT_WRITABLE'

@@ -44,6 +44,7 @@ export function refuseOwnFile(out: string, ownFiles: readonly string[]): void {
     throw new RecordsError(
       'RECORDS_REFUSED',
       `${displaySafe(out)} would overwrite the station's own records database or key; write the export to another file.`,
+      { detail: 'EXPORT_OWN_FILE', params: { file: displaySafe(out) } },
     );
   }
 }
@@ -76,6 +77,9 @@ export async function writeFileAtomically(path: string, content: Iterable<string
       throw new RecordsError(known.code, `cannot write the export: the folder ${folder} ${known.why}. Choose another folder.`, { params: { folder } });
     }
     const reason = describeFailure(error);
-    throw new RecordsError('RECORDS_REFUSED', `cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`);
+    throw new RecordsError('RECORDS_REFUSED', `cannot write ${displaySafe(path)}: ${reason}. Check the path, its permissions and free space.`, {
+      detail: 'EXPORT_WRITE_FAILED',
+      params: { file: displaySafe(path) },
+    });
   }
 }

@@ -54,7 +54,9 @@ export async function* readLines(path: string, maxLineBytes: number): AsyncGener
       }
     }
   } catch (error) {
-    throw new RecordsError('RECORDS_REFUSED', `cannot read ${displaySafe(path)}: ${describeFailure(error)}.`);
+    // The UI words the finding: a file that is not there, or one the station cannot read (the system's reason stays in the sentence).
+    const detail = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'READ_FILE_MISSING' : 'READ_FAILED';
+    throw new RecordsError('RECORDS_REFUSED', `cannot read ${displaySafe(path)}: ${describeFailure(error)}.`, { detail, params: { file: displaySafe(path) } });
   } finally {
     stream?.destroy();
   }

@@ -279,7 +279,21 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
     offline_sign_in_s INTEGER NOT NULL CHECK (offline_sign_in_s > 0)
   ) STRICT;
   `,
-  // 10: one name for the handset's identity (issue 18): the column an authorisation's uses are keyed
+  // 10: clashes between the station's own operators and its depot's, resolved by a station admin
+  // (depot-operators.ts): the depot's operator takes the id over ('depot'), or the station's person
+  // goes on under a new id ('renamed') and the depot's takes the old one. Never merged silently.
+  `
+  CREATE TABLE depot_operator_resolutions (
+    operator_id TEXT PRIMARY KEY REFERENCES operators(id),
+    resolution TEXT NOT NULL CHECK (resolution IN ('depot', 'renamed')),
+    renamed_to TEXT REFERENCES operators(id),
+    resolved_by TEXT NOT NULL REFERENCES operators(id),
+    resolved_at TEXT NOT NULL,
+    CHECK ((resolution = 'renamed') = (renamed_to IS NOT NULL))
+  ) STRICT;
+  ${appendOnly('depot_operator_resolutions')}
+  `,
+  // 11: one name for the handset's identity (issue 18): the column an authorisation's uses are keyed
   // by becomes \`serial\`, and the search trigger reads a record of format 4 by its \`serial\`. Records
   // of formats 1 to 3 stay as hashed (\`deviceSerial\`), so the trigger still reads that name for
   // them: a database of old records goes on appending to the same chain, searchable either way.

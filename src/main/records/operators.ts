@@ -63,6 +63,11 @@ export const newOperatorSchema = z.strictObject({
 });
 export type NewOperator = z.infer<typeof newOperatorSchema>;
 
+/** A new PIN must follow the PIN policy, wherever it is set. */
+export function requireValidPin(pin: string): void {
+  if (!pinSchema.safeParse(pin).success) throw new RecordsError('PIN_INVALID', 'the new PIN is not valid: a PIN is 6 to 12 digits.');
+}
+
 interface OperatorRow {
   id: string;
   display_name: string;
@@ -123,7 +128,9 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     );
   }
   function refuseInDepot(what: string): void {
-    if (heldCopy()) throw new RecordsError('OPERATORS_AT_DEPOT', `this station's operators are managed at its depot: ${what} there (lockstep depot operators).`);
+    if (heldCopy()) {
+      throw new RecordsError('OPERATORS_AT_DEPOT', `this station's operators are managed at its depot: ${what} there (lockstep depot operators, or Settings on a station).`);
+    }
   }
   const lockedOut = (id: string): RecordsError =>
     new RecordsError('OPERATOR_LOCKED', `operator ${id} is locked after ${MAX_PIN_FAILURES} wrong PINs; an admin must unlock it (lockstep operators unlock).`);
@@ -212,6 +219,9 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     proveSignIn,
     redeemSignIn,
 
+    /** Whether the operators are its depot's copy, so adding, disabling, enabling and re-PINning happen at the depot. */
+    managedByDepot: (): boolean => heldCopy() !== undefined,
+
     isEmpty(): boolean {
       return db.prepare('SELECT 1 FROM operators LIMIT 1').get() === undefined;
     },
@@ -244,7 +254,12 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       const by = authenticate(admin, ['admin']);
       const pinHash = hashPin(operator.pin);
       return inWriteTransaction(db, () => {
-        if (find(operator.id)) throw new RecordsError('RECORDS_REFUSED', `operator '${operator.id}' already exists; pick another id (disabled operators keep theirs).`);
+        if (find(operator.id)) {
+          throw new RecordsError('RECORDS_REFUSED', `operator '${operator.id}' already exists; pick another id (disabled operators keep theirs).`, {
+            detail: 'OPERATOR_EXISTS',
+            params: { operator: operator.id },
+          });
+        }
         insert.run(operator.id, operator.displayName, operator.role, pinHash, now().toISOString(), by.id);
         journal(operator.id, 'added', by);
         return summary(existing(operator.id));
@@ -296,7 +311,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
      */
     resetPin(admin: Credentials, id: string, pin: string): OperatorSummary {
       refuseInDepot('PINs are reset');
-      if (!pinSchema.safeParse(pin).success) throw new RecordsError('PIN_INVALID', 'the new PIN is not valid: a PIN is 6 to 12 digits.');
+      requireValidPin(pin);
       const by = authenticate(admin, ['admin']);
       const pinHash = hashPin(pin);
       return inWriteTransaction(db, () => {
@@ -320,12 +335,14 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       return rows.map((row) => ({ id: row.id, operatorId: row.operator_id, change: row.change, madeAt: row.made_at, madeBy: row.made_by, appliedAt: row.applied_at }));
     },
 
-    /** The journal of admin changes, newest first: all of them, or one operator's. */
+    /** The journal of admin changes, newest first: all of them, or one operator's; in a depot, the depot's changes too. */
     changes(operatorId?: string, limit = 200): OperatorChange[] {
       const rows = db
         .prepare(
-          `SELECT id, operator_id AS operatorId, change, by_id AS byId, at FROM operator_changes
-           WHERE ?1 IS NULL OR operator_id = ?1 ORDER BY id DESC LIMIT ?2`,
+          `SELECT id, operator_id AS operatorId, change, by_id AS byId, at, 'station' AS madeAt FROM operator_changes WHERE ?1 IS NULL OR operator_id = ?1
+           UNION ALL
+           SELECT id, operator_id, change, made_by, made_at, 'depot' FROM depot_operator_changes WHERE ?1 IS NULL OR operator_id = ?1
+           ORDER BY at DESC, id DESC LIMIT ?2`,
         )
         .all(operatorId ?? null, limit);
       return rows.map((row) => ({ ...row }) as unknown as OperatorChange);

@@ -20,6 +20,11 @@ export class BrowserSessions {
     this.#graceMs = graceMs;
   }
 
+  /** How many sockets `browser` has open. */
+  socketsOf(browser: BrowserId): number {
+    return this.#entries.get(browser)?.sockets ?? 0;
+  }
+
   /** A socket of `browser` opened: its session, kept while any of its sockets is open. */
   attach(browser: BrowserId): OperatorSession {
     let entry = this.#entries.get(browser);

@@ -5,7 +5,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Station } from '../station/station.ts';
 import { STATION_SOCKET_PATH, SOCKET_CLOSE } from '../../shared/station-socket.ts';
 import { StationAccess } from './access.ts';
@@ -32,11 +32,28 @@ export interface ServeLimits extends SocketLimits {
   readonly maxMessageBytes: number;
   /** Open sockets across all browsers. */
   readonly maxSockets: number;
+  /** Open sockets of one browser (one cookie), so that one browser cannot take them all. */
+  readonly maxSocketsPerBrowser: number;
   /** How long a signed-in browser without a socket stays signed in (a reload, a blip). */
   readonly sessionGraceMs: number;
 }
 
-export const DEFAULT_SERVE_LIMITS: ServeLimits = { maxMessageBytes: 64 * 1024, burst: 40, perSecond: 20, maxSockets: 32, sessionGraceMs: 60_000 };
+/**
+ * A station page holds one socket; a person may keep the grid, History and Settings open in three tabs,
+ * and a reload opens the new socket before the old one has closed. Four covers that; a flood of tabs
+ * from one browser then holds at most four of the station's sockets, and the supervisor's browser
+ * still gets in.
+ */
+export const SOCKETS_PER_BROWSER = 4;
+
+export const DEFAULT_SERVE_LIMITS: ServeLimits = {
+  maxMessageBytes: 64 * 1024,
+  burst: 40,
+  perSecond: 20,
+  maxSockets: 32,
+  maxSocketsPerBrowser: SOCKETS_PER_BROWSER,
+  sessionGraceMs: 60_000,
+};
 
 export interface ServedStation {
   /** The URL with the secret, printed once at start. */
@@ -44,6 +61,18 @@ export interface ServedStation {
   readonly origin: string;
   close(): Promise<void>;
 }
+
+/**
+ * TLS 1.2 and 1.3 only, and under 1.2 only forward-secret AEAD suites: Node's defaults also offer
+ * CBC suites, which testssl.sh rates "average" and potentially LUCKY13-prone. Every browser a depot
+ * would use as a display speaks these.
+ */
+const TLS_POLICY = {
+  minVersion: 'TLSv1.2',
+  ciphers: ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305'].join(':'),
+  honorCipherOrder: true,
+} as const;
 
 /** Headers on every answer: the page's own CSP, no framing, no referrer (the first URL holds the secret), no sniffing. */
 function baseHeaders(csp: string): Record<string, string> {
@@ -60,8 +89,9 @@ function baseHeaders(csp: string): Record<string, string> {
 
 export async function serveStation(options: ServeOptions): Promise<ServedStation> {
   const limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
-  const headers = baseHeaders(options.renderer.contentSecurityPolicy);
-  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }) : createHttpServer();
+  // Under TLS the browser is told to come back over https only (a year): no downgrade by a LAN attacker.
+  const headers = { ...baseHeaders(options.renderer.contentSecurityPolicy), ...(options.tls ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}) };
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...TLS_POLICY }) : createHttpServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -76,6 +106,8 @@ export async function serveStation(options: ServeOptions): Promise<ServedStation
   });
   const sessions = new BrowserSessions(limits.sessionGraceMs);
   const sockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
+  /** The sockets being served a session: what the station's cap counts. */
+  const served = new Set<WebSocket>();
 
   const answer = (response: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void => {
     response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
@@ -107,18 +139,32 @@ export async function serveStation(options: ServeOptions): Promise<ServedStation
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands the raw socket over without an error listener: a peer that resets it must not stop the station.
     socket.on('error', () => socket.destroy());
+    // A refused peer's connection is closed once the answer is out, whether or not it ever closes its side.
     const refuse = (status: number, reason: string): void => {
+      socket.once('finish', () => socket.destroy());
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     const refusal = access.sameOrigin(request.headers, true);
     if (refusal) return refuse(refusal.status, 'Refused');
     if (new URL(request.url ?? '/', access.origin).pathname !== STATION_SOCKET_PATH) return refuse(404, 'Not Found');
     const browser = access.browserOf(request.headers);
+    // Only an admitted browser gets this far, so upgrades without the cookie never count towards the cap.
     if (browser === null) return refuse(401, 'Unauthorized');
-    if (sockets.clients.size >= limits.maxSockets) return refuse(503, 'Service Unavailable');
+    if (served.size >= limits.maxSockets) return refuse(503, 'Service Unavailable');
     sockets.handleUpgrade(request, socket, head, (ws) => {
+      // Refused as an open socket closed with a reason, which a page can read and show (an HTTP refusal it
+      // cannot); it never counts as served, so refused sockets still closing cannot fill the station's cap.
+      if (sessions.socketsOf(browser) >= limits.maxSocketsPerBrowser) {
+        ws.on('error', () => undefined);
+        ws.close(SOCKET_CLOSE.tryAgainLater, `this browser already has ${limits.maxSocketsPerBrowser} station tabs open; close one`);
+        return;
+      }
       const session = sessions.attach(browser);
-      ws.once('close', () => sessions.detach(browser));
+      served.add(ws);
+      ws.once('close', () => {
+        served.delete(ws);
+        sessions.detach(browser);
+      });
       serveSocket(ws, options.station.forSession(session), limits);
     });
   });

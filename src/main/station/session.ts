@@ -1,6 +1,7 @@
 // Who is signed in at the station window. The session lives in main so the renderer holds a PIN
 // only for the length of the sign-in call; every call that acts for a person asks the session, so a
-// role is enforced here and not only by what the UI shows.
+// role is enforced here and not only by what the UI shows. Whoever follows the session (the gate on
+// live events, signed-in-gate.ts) hears at once when it signs in or out.
 import { CodedError } from '../../shared/coded-error.ts';
 import type { Session } from '../../shared/api.ts';
 import type { OperatorSummary, Role } from '../../shared/records.ts';
@@ -15,8 +16,11 @@ export class NotSignedInError extends CodedError<'NOT_SIGNED_IN'> {
   }
 }
 
+type SignedIn = { readonly operator: OperatorSummary; readonly signedInAt: string } | null;
+
 export class OperatorSession {
-  #current: { readonly operator: OperatorSummary; readonly signedInAt: string } | null = null;
+  #current: SignedIn = null;
+  readonly #watchers = new Set<() => void>();
 
   get current(): Session | null {
     if (!this.#current) return null;
@@ -26,14 +30,26 @@ export class OperatorSession {
 
   /** Checks the PIN (wrong PINs count towards the lock-out, as everywhere) and signs the operator in. */
   signIn(records: StationRecords, credentials: Credentials): Session {
-    this.#current = null;
+    // Whoever was signed in is out before the PIN is checked: a refused sign-in leaves nobody in.
+    this.signOut();
     const operator = records.operators.authenticate(credentials);
-    this.#current = { operator, signedInAt: new Date().toISOString() };
+    this.#set({ operator, signedInAt: new Date().toISOString() });
     return this.current as Session;
   }
 
   signOut(): void {
-    this.#current = null;
+    if (this.#current) this.#set(null);
+  }
+
+  /** Calls `watcher` after every sign-in and sign-out; returns the function that stops it. */
+  watch(watcher: () => void): () => void {
+    this.#watchers.add(watcher);
+    return () => void this.#watchers.delete(watcher);
+  }
+
+  #set(current: SignedIn): void {
+    this.#current = current;
+    for (const watcher of [...this.#watchers]) watcher();
   }
 
   /** The signed-in operator, who must hold one of `roles`; throws with the sign-in codes otherwise. */

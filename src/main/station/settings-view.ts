@@ -34,5 +34,6 @@ export async function readSettingsView(options: SettingsViewOptions): Promise<St
     trust: { keys: [...trust.keys.values()].map((key) => ({ keyId: key.keyId, label: key.label, demo: key.demo })), warnings: trust.warnings },
     profiles: options.profiles.summaries(),
     station: { fingerprint: identity.fingerprint, publicKey: identity.publicKey, dataDir: options.dataDir, mode: options.mode, demo: options.demo },
+    operatorsAtDepot: options.records.operators.managedByDepot(),
   };
 }

@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import type { ApiEvents, BatchStatus, BundleProgress, EventListener, StationApi } from '../../shared/api.ts';
 import type { ApiEvent } from '../../shared/channels.ts';
-import type { DepotSyncSettings, DepotSyncState } from '../../shared/depot.ts';
+import { depotSyncSettingsSchema, type DepotSyncSettings, type DepotSyncState } from '../../shared/depot.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
-import type { AttachedHandset, StationMode, TransportStatus } from '../../shared/types.ts';
+import type { OperatorSummary } from '../../shared/records.ts';
+import type { AttachedHandset, ScanResult, StationMode, TransportStatus } from '../../shared/types.ts';
 import { VerificationCache } from '../bundle/verification-cache.ts';
 import { wakeOnOutcomes } from '../depot/depot-link.ts';
+import type { DepotOperatorRequest } from '../depot/operators-admin.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import type { Presence } from '../discovery/presence.ts';
 import type { StationLabels } from '../labels/station-labels.ts';
 import { loadProfiles, type ProfileSet } from '../profiles/profile-store.ts';
 import { RecordsError } from '../records/errors.ts';
+import type { Credentials, Operators } from '../records/operators.ts';
 import { verifyJsonlExport } from '../records/verify-export.ts';
 import { DATABASE_FILE, openStationRecords, type StationRecords } from '../records/station-records.ts';
 import { profilesFor, verifyBundleOverview } from './bundle-overview.ts';
@@ -19,11 +22,13 @@ import { preparedDemoBundle } from './demo-station.ts';
 import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch } from './provisioning.ts';
 import { openStationLabels, stationTemplates } from './label-setup.ts';
 import { createDepotMembership } from './depot-membership.ts';
+import { changeOperatorAtDepot } from './operators-at-depot.ts';
 import { listRecords, showRecord } from './records-query.ts';
 import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
 import { setIdleLock, setLabelPrinter, setSlotName } from './settings-store.ts';
 import { readSettingsView } from './settings-view.ts';
+import { signedInOnly } from './signed-in-gate.ts';
 import { Topic } from './topic.ts';
 import { STATION_VERSION } from './version.ts';
 
@@ -50,8 +55,21 @@ export interface Station extends StationApi {
    * The station itself answers for its default session (the Electron window, the test bridge).
    */
   forSession(session: OperatorSession): StationApi;
+  /** What the process running the station reads for itself, as no person: it changes nothing. */
+  readonly owner: StationOwnerView;
   /** Stops the batch (journaling each handset's state) and closes the records. */
   close(): Promise<void>;
+}
+
+/**
+ * The station as the process that runs it sees it, apart from any operator session (whose channels
+ * wait for a sign-in): `lockstep scan`'s bus listing, and the shutdown's watch over steps under way.
+ */
+export interface StationOwnerView {
+  scan(): Promise<ScanResult>;
+  /** The latest pipeline snapshot, or null before any batch started. */
+  snapshot(): PipelineSnapshot | null;
+  subscribe(listener: (snapshot: PipelineSnapshot) => void): () => void;
 }
 
 /** The batch this station runs, with what the operator asked for when starting it. */
@@ -106,6 +124,17 @@ export function createStation(options: StationOptions): Station {
   };
   const settingsView = async () =>
     readSettingsView({ dataDir: options.dataDir, mode: options.mode, demo: options.demo, records: openRecords(), profiles: await loadedProfiles() });
+  /** An admin's change to the operators: at the depot when the depot manages them, else in this station's records. */
+  const changeOperator = async (
+    admin: Credentials,
+    request: DepotOperatorRequest,
+    local: (operators: Operators) => OperatorSummary,
+  ): Promise<OperatorSummary> => {
+    const stationRecords = openRecords();
+    if (!stationRecords.operators.managedByDepot()) return local(stationRecords.operators);
+    const { timeoutMs } = depotSyncSettingsSchema.parse(options.depotSync ?? {});
+    return changeOperatorAtDepot({ records: stationRecords, admin, request, timeoutMs, now: () => new Date() });
+  };
   const requireBatch = (): RunningBatch => {
     if (!running) throw new Error('no batch is running; start one first');
     return running;
@@ -132,7 +161,7 @@ export function createStation(options: StationOptions): Station {
     };
   };
 
-  const forSession = (session: OperatorSession): StationApi => ({
+  const sessionApi = (session: OperatorSession): StationApi => ({
     'station.info': async () => ({
       name: 'lockstep',
       version: STATION_VERSION,
@@ -142,7 +171,8 @@ export function createStation(options: StationOptions): Station {
         electron: process.versions.electron ?? null,
         platform: process.platform,
       },
-      demoBundlePath: options.demo ? preparedDemoBundle(options.dataDir) : null,
+      // A path on the station is for the setup screen of someone signed in, not for the sign-in screen.
+      demoBundlePath: options.demo && session.current !== null ? preparedDemoBundle(options.dataDir) : null,
     }),
     'devices.scan': async () => ({
       scannedAt: new Date().toISOString(),
@@ -156,7 +186,6 @@ export function createStation(options: StationOptions): Station {
     },
     'session.current': async () => session.current,
     'bundle.verify': async ({ bundlePath, trustDirs }) => {
-      session.require();
       return verifyBundleOverview({
         bundlePath,
         trustDirs: trustDirs ?? [],
@@ -168,7 +197,6 @@ export function createStation(options: StationOptions): Station {
     },
     'bundle.progress': async () => progress.latest,
     'profiles.list': async () => {
-      session.require();
       return (await loadedProfiles()).summaries();
     },
     'batch.start': async (request) => {
@@ -204,35 +232,29 @@ export function createStation(options: StationOptions): Station {
     },
     'batch.current': async () => (running ? status(running) : null),
     'batch.authorise': async ({ supervisor, deviceCap }) => {
-      session.require();
       const batch = requireBatch();
       // Wakes the handsets waiting before their fuse step; a person's pause stays as it is.
       authoriseBatch(openRecords(), supervisor, batch.started.info, deviceCap, batch.started.batch);
       return status(batch);
     },
     'batch.pause': async () => {
-      session.require();
       const batch = requireBatch();
       batch.started.batch.pause();
       return batch.started.batch.snapshot;
     },
     'batch.resume': async () => {
-      session.require();
       // Undoes a person's pause only: the supervisor's gate is not a pause, and only an authorisation opens it.
       const batch = requireBatch();
       batch.started.batch.resume();
       return batch.started.batch.snapshot;
     },
     'handset.retry': async ({ serial }) => {
-      session.require();
       return requireBatch().started.batch.retry(serial);
     },
     'handset.abort': async ({ serial }) => {
-      session.require();
       return requireBatch().started.batch.abort(serial);
     },
     'handset.detail': async ({ serial }) => {
-      session.require();
       const { started } = requireBatch();
       const store = openRecords();
       const device = store.journal.findDevice(started.info.id, serial);
@@ -250,25 +272,20 @@ export function createStation(options: StationOptions): Station {
     },
     'pipeline.snapshot': async () => running?.started.batch.snapshot ?? null,
     'records.list': async (query) => {
-      session.require();
       return listRecords(openRecords(), query);
     },
     'records.show': async ({ seq }) => {
-      session.require();
       return showRecord(openRecords(), seq);
     },
     'records.export': async ({ format, path, filter }) => {
-      session.require();
       const summary = await openRecords().export(format, filter ?? {}, path);
       return { path, ...summary };
     },
     'records.verify': async ({ path }) => {
-      session.require();
       // Pinned to this station's key: an export from elsewhere is reported as signed by another station.
       return verifyJsonlExport(path, openRecords().identity.publicKey);
     },
     'settings.read': async () => {
-      session.require();
       return settingsView();
     },
     'settings.slotName': async ({ slot, name }) => {
@@ -298,42 +315,41 @@ export function createStation(options: StationOptions): Station {
       return openRecords().operators.list();
     },
     // The records authorise each change by the admin's own PIN (a wrong one counts towards the lock-out).
+    // In a depot that manages the operators, the change is made at the depot (operators-at-depot.ts).
     'operators.add': async ({ adminPin, operator }) => {
-      const admin = session.require(['admin']);
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
       const { id, displayName, role, pin } = operator;
-      return openRecords().operators.add({ id: admin.id, pin: adminPin }, { id, displayName, role, pin });
+      return changeOperator(admin, { change: 'added', id, displayName, role, pin }, (operators) => operators.add(admin, { id, displayName, role, pin }));
     },
     'operators.disable': async ({ adminPin, id }) => {
-      const admin = session.require(['admin']);
-      return openRecords().operators.disable({ id: admin.id, pin: adminPin }, id);
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
+      return changeOperator(admin, { change: 'disabled', id }, (operators) => operators.disable(admin, id));
     },
+    // A lock-out is this station's own: unlocked here, in a depot too.
     'operators.unlock': async ({ adminPin, id }) => {
       const admin = session.require(['admin']);
       return openRecords().operators.unlock({ id: admin.id, pin: adminPin }, id);
     },
     'operators.enable': async ({ adminPin, id }) => {
-      const admin = session.require(['admin']);
-      return openRecords().operators.enable({ id: admin.id, pin: adminPin }, id);
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
+      return changeOperator(admin, { change: 'enabled', id }, (operators) => operators.enable(admin, id));
     },
     'operators.resetPin': async ({ adminPin, id, pin }) => {
-      const admin = session.require(['admin']);
-      return openRecords().operators.resetPin({ id: admin.id, pin: adminPin }, id, pin);
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
+      return changeOperator(admin, { change: 'pin-reset', id, pin }, (operators) => operators.resetPin(admin, id, pin));
     },
     'operators.changes': async ({ id }) => {
       session.require(['admin']);
       return openRecords().operators.changes(id);
     },
     'labels.status': async () => {
-      session.require();
       const station = await stationLabels();
       return { printer: station.printer, status: station.printer ? await station.printerStatus() : null };
     },
     'labels.preview': async ({ serial }) => {
-      session.require();
       return { png: (await (await stationLabels()).preview(serial)).toString('base64') };
     },
     'labels.batchPreview': async (input) => {
-      session.require();
       return { png: (await (await stationLabels()).batchPreview({ ...input, date: new Date() })).toString('base64') };
     },
     'labels.reprint': async ({ serial, reason }) => {
@@ -341,7 +357,6 @@ export function createStation(options: StationOptions): Station {
       return (await (await stationLabels()).reprint(serial, operator.id, reason)).job;
     },
     'labels.unprinted': async () => {
-      session.require();
       const station = await stationLabels();
       const labels = station.unprinted(UNPRINTED_SHOWN).map(({ recordSeq, serial, assetTag, recordedAt }) => ({
         recordSeq,
@@ -363,10 +378,16 @@ export function createStation(options: StationOptions): Station {
       return topic.subscribe(listener);
     },
   });
+  const forSession = (session: OperatorSession): StationApi => signedInOnly(sessionApi(session), session);
   const defaultSession = new OperatorSession();
   return {
     ...forSession(defaultSession),
     forSession,
+    owner: {
+      scan: () => sessionApi(defaultSession)['devices.scan'](undefined),
+      snapshot: () => snapshots.latest,
+      subscribe: (listener) => snapshots.subscribe(listener),
+    },
     async close() {
       await running?.started.batch.stop();
       // Label jobs already sent get their outcome recorded before the records close.

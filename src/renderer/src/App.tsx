@@ -39,7 +39,6 @@ export function App({ station }: { readonly station: StationApi }) {
   const [aborting, setAborting] = useState<{ readonly serial: string; readonly slot: string } | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [preferences, setPreferences] = usePreferences();
-  const snapshot = useSnapshot(station);
 
   useEffect(() => {
     station['station.info'](undefined).then(setInfo, (cause: unknown) => setError(shownError(cause)));
@@ -47,6 +46,7 @@ export function App({ station }: { readonly station: StationApi }) {
   }, [station]);
 
   const signedIn = session !== null && session !== undefined;
+  const snapshot = useSnapshot(station, signedIn);
   useEffect(() => {
     if (!signedIn) return;
     station['batch.current'](undefined).then(setBatch, (cause: unknown) => setError(shownError(cause)));
@@ -68,6 +68,10 @@ export function App({ station }: { readonly station: StationApi }) {
       setAborting(null);
       await station['session.signOut'](undefined).catch(() => undefined);
       setLockedAfterIdle(idle ? idleLockMinutes : null);
+      // What one operator read is not kept for the sign-in screen or the next operator: it is read again.
+      setBatch(null);
+      setSettings(null);
+      setError(null);
       setSession(null);
     },
     [station, idleLockMinutes],

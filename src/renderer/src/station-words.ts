@@ -4,6 +4,7 @@
 import type { TFunction } from 'i18next';
 import type { FailureDetail, FailureReason } from '../../shared/pipeline.ts';
 import type { TransportStatus } from '../../shared/types.ts';
+import { trailingTruncation } from '../../shared/untrusted.ts';
 import type { CheckTextsLookup } from './check-texts.ts';
 import { formatAlternatives } from './format.ts';
 import { deviceText } from './shown-text.ts';
@@ -13,7 +14,10 @@ const CODED_PARAMS: Readonly<Record<string, string>> = { step: 'steps', bus: 'tr
 /** Parameters that list such codes, comma-separated: any one of them will do. */
 const CODED_ALTERNATIVES: Readonly<Record<string, string>> = { needed: 'roles' };
 
-/** The parameters of a station's key, with each code among them in the operator's words. */
+/**
+ * The parameters of a station's key, with each code among them in the operator's words, and a value the
+ * station shortened saying so in the operator's language.
+ */
 export function wordedParams(params: Readonly<Record<string, string>>, t: TFunction): Record<string, string> {
   const word = (family: string, code: string): string => t(`${family}.${code}`, { defaultValue: code });
   return Object.fromEntries(
@@ -21,7 +25,9 @@ export function wordedParams(params: Readonly<Record<string, string>>, t: TFunct
       const family = CODED_PARAMS[name];
       const listed = CODED_ALTERNATIVES[name];
       if (family) return [name, word(family, value)];
-      return [name, listed ? formatAlternatives(value.split(',').map((code) => word(listed, code))) : value];
+      if (listed) return [name, formatAlternatives(value.split(',').map((code) => word(listed, code)))];
+      const cut = trailingTruncation(value);
+      return [name, cut ? cut.kept + t('truncated', { count: cut.removed }) : value];
     }),
   );
 }
@@ -37,18 +43,21 @@ export function failureDetailText(reason: FailureReason, profile: string | null,
   return findings.includes(null) ? null : findings.join(' ');
 }
 
+/** A finding (`key`: a code or one of its findings) in the operator's words, or null when the UI has none for it. */
+export function findingWords(key: string, params: Readonly<Record<string, string>>, t: TFunction): string | null {
+  return t(`failureDetail.${key}`, { defaultValue: '' }) === '' ? null : t(`failureDetail.${key}`, wordedParams(params, t));
+}
+
 function findingText(detail: FailureDetail, profile: string | null, t: TFunction, checkTexts: CheckTextsLookup): string | null {
-  if (t(`failureDetail.${detail.key}`, { defaultValue: '' }) === '') return null;
+  if (detail.key !== 'CHECK_FAILED') return findingWords(detail.key, detail.params, t);
   const params = wordedParams(detail.params, t);
-  if (detail.key === 'CHECK_FAILED') {
-    const failed = (detail.params['checks'] ?? '').split(',').filter((id) => id !== '');
-    params['checks'] = failed
-      .map((id) => {
-        const texts = checkTexts(profile, id);
-        return texts ? t('failedCheck', { title: texts.title, advice: texts.failure }) : deviceText(id, 64);
-      })
-      .join(' ');
-  }
+  const failed = (detail.params['checks'] ?? '').split(',').filter((id) => id !== '');
+  params['checks'] = failed
+    .map((id) => {
+      const texts = checkTexts(profile, id);
+      return texts ? t('failedCheck', { title: texts.title, advice: texts.failure }) : deviceText(id, 64);
+    })
+    .join(' ');
   return t(`failureDetail.${detail.key}`, params);
 }
 

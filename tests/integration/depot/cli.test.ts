@@ -9,7 +9,7 @@ import { DEPOT_SCHEMA_VERSION } from '../../../src/main/depot/migrations.ts';
 import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
 import { runCliAsync } from '../../lockstep-cli.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
-import { createStationFixture, type StationFixture } from '../records/fixture.ts';
+import { ADMIN, createStationFixture, TECHNICIAN, type StationFixture } from '../records/fixture.ts';
 import { POSTGRES_MISSING } from './fixture.ts';
 
 let server: PostgresServer;
@@ -115,10 +115,10 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const before = await runCliAsync(['depot', 'status', '--db', db]);
     expect(before.stdout).toMatch(/Backlog: \d+ \(step events \d+, records 1\)/);
     const synced = await runCliAsync(['depot', 'sync', '--db', db, '--once']);
-    expect(synced.stdout).toMatch(/^Pushed 0 batches, 0 authorisations, \d+ step events, 1 records, 0 asset tags\.\n$/);
+    expect(synced.stdout).toMatch(/^Pushed 0 batches, 0 authorisations, \d+ step events, 1 records, 0 asset tags, 0 label jobs, 0 label outcomes\.\n$/);
     const after = await runCliAsync(['depot', 'status', '--db', db, '--json']);
     const status = JSON.parse(after.stdout) as { backlog: Record<string, number>; depot: { heads: { records: number } }; credentials: Record<string, unknown> };
-    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 });
+    expect(status.backlog).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0, label_jobs: 0, label_outcomes: 0 });
     expect(status.depot.heads.records).toBe(4);
     expect(status.credentials).not.toHaveProperty('password');
 
@@ -130,11 +130,25 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const tagsLeft = (stations[0] as unknown as { tagsLeft: number }).tagsLeft;
     expect(tagsLeft).toBeGreaterThan(25);
     expect(stations[0]).toMatchObject({
-      report: { backlog: { batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 }, refusal: null, tagsLeft, tagWarning: null },
+      report: { backlog: { batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0, label_jobs: 0, label_outcomes: 0 }, refusal: null, tagsLeft, tagWarning: null },
     });
     const table = await runCliAsync(['depot', 'status', '--url', url]);
     expect(table.stdout).toMatch(/^STATION +LAST CONTACT +RECORDS HELD +HEAD SEQ +RECEIVED TODAY +FAILED TODAY +BACKLOG +TAGS LEFT +ALARMS\n/);
     expect(table.stdout).toMatch(new RegExp(`^${name} +\\d{4}-\\d\\d-\\d\\dT[^ ]+ +4 +4 +4 +0 +0 +${tagsLeft} +0$`, 'm'));
+  });
+
+  it("offer-operators lists the station's operators the depot lacks, and with an admin's PIN adds them there", async () => {
+    const db = join(station.dir, DATABASE_FILE);
+    const listed = await runCliAsync(['depot', 'offer-operators', '--db', db]);
+    expect(listed.stdout).toMatch(/^Operators of this station the depot lacks \(3\):\n {2}admin\tadmin\tDepot Admin\n/);
+    expect(listed.stdout).toContain(`Offer them to the depot: lockstep depot offer-operators --db ${db} --as ADMIN`);
+    const offered = await runCliAsync(['depot', 'offer-operators', '--db', db, '--as', ADMIN.id, '--id', TECHNICIAN.id, '--json'], { input: `${ADMIN.pin}\n` });
+    expect(offered.stderr).toBe('');
+    expect(JSON.parse(offered.stdout)).toMatchObject({ offered: [{ id: TECHNICIAN.id, role: 'technician' }], clashes: [] });
+    const atDepot = await runCliAsync(['depot', 'operators', 'list', '--url', url]);
+    expect(atDepot.stdout).toMatch(new RegExp(`^${TECHNICIAN.id}\ttechnician\tactive\tT\\. Ng\t\\(added .* by lockstep_station_${name}\\)$`, 'm'));
+    const wrongPin = await runCliAsync(['depot', 'offer-operators', '--db', db, '--as', ADMIN.id], { input: '000000\n' });
+    expect(wrongPin.status).toBe(1);
   });
 
   it('a record edited in SQLite: sync is refused and exits, the refusal survives a restart, status shows it', async () => {

@@ -79,3 +79,12 @@ export async function refusal(promise: Promise<unknown>): Promise<{ code: string
   }
   throw new Error('expected PostgreSQL to refuse, but it accepted');
 }
+
+/** Polls `condition` until it holds, failing after `ms` with what was awaited. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 90_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

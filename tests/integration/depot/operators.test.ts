@@ -160,7 +160,10 @@ describe.skipIf(POSTGRES_MISSING)('operators managed at a real PostgreSQL depot'
     const station = await connectAsStation(credentials);
     cleanups.push(() => station.end());
     const hash = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-    expect((await refusal(station.query("SELECT depot.change_operator('added', 'evil', 'Evil', 'admin', $1)", [hash]))).code).toBe('42501');
+    expect((await refusal(station.query("SELECT depot.change_operator('added', 'evil', 'Evil', 'admin', $1, NULL, NULL)", [hash]))).code).toBe('42501');
+    expect(
+      (await refusal(station.query("SELECT depot.record_operator_change('added', 'evil', 'Evil', 'admin', $1, NULL, NULL, 'evil', NULL)", [hash]))).code,
+    ).toBe('42501');
     expect(
       (await refusal(station.query("INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled) VALUES ('evil', 'added', 'E', 'admin', $1, false)", [hash])))
         .code,

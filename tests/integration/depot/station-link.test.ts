@@ -18,7 +18,7 @@ import type { DepotSyncState } from '../../../src/shared/depot.ts';
 import type { PipelineSnapshot } from '../../../src/shared/pipeline.ts';
 import { addDepotOperators, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 import { runCliAsync } from '../../lockstep-cli.ts';
-import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation } from './fixture.ts';
+import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation, until } from './fixture.ts';
 
 let depot: Awaited<ReturnType<typeof createDepot>>;
 const { server: pgServer, cleanups } = postgresPerFile();
@@ -63,13 +63,6 @@ async function depotRecords(station: string): Promise<{ seq: number; hash: strin
   }
 }
 
-async function until(condition: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe.skipIf(POSTGRES_MISSING)('the depot link started by the station and by lockstep provision', () => {
   it('the station core provisions a batch with the depot stopped, shows offline with the backlog, and drains after the restart', async () => {

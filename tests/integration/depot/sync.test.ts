@@ -15,7 +15,7 @@ import { openStationSource } from '../../../src/main/depot/station-source.ts';
 import { createDepotSync, type DepotSync } from '../../../src/main/depot/sync.ts';
 import type { DepotCredentials, DepotSyncState } from '../../../src/shared/depot.ts';
 import { createStationFixture, type StationFixture } from '../records/fixture.ts';
-import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation } from './fixture.ts';
+import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation, until } from './fixture.ts';
 
 let depot: Awaited<ReturnType<typeof createDepot>>;
 let admin: pg.Client;
@@ -65,13 +65,6 @@ function localRecords(station: StationFixture): { seq: number; hash: string }[] 
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depot', () => {
   it("joining uploads the station's batches, authorisations, step events and records; the credentials copy is mode 0600", async () => {
@@ -85,6 +78,8 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
       step_events: source.countAfter('step_events', 0),
       records: 7,
       asset_tags: 0,
+      label_jobs: 0,
+      label_outcomes: 0,
     });
     expect(joined.pushed.step_events).toBeGreaterThan(7);
     expect(await depotRecords(credentials.station)).toEqual(localRecords(station));
@@ -136,7 +131,7 @@ describe.skipIf(POSTGRES_MISSING)('syncing a station into a real PostgreSQL depo
     // A fresh worker resumes from what the depot holds and has nothing to send.
     const sync = createDepotSync({ databasePath: station.records.databasePath, credentials });
     cleanups.push(() => sync.stop());
-    expect(await sync.drain()).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0 });
+    expect(await sync.drain()).toEqual({ batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0, label_jobs: 0, label_outcomes: 0 });
   });
 
   it.each(['fast', 'immediate'] as const)('the depot stopped mid-sync (pg_ctl stop -m %s): provisioning goes on offline, then the backlog drains after the restart, no gap and no duplicate', async (mode) => {

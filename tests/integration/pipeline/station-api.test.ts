@@ -45,7 +45,8 @@ describe('the pipeline through the station API', () => {
       ok: false,
       error: { failure: 'SIGN_IN_FAILED' },
     });
-    expect(await dispatch(opened.station, 'pipeline.snapshot', undefined)).toEqual({ ok: true, value: null });
+    // Nor does the live state go to anyone before a sign-in.
+    expect(await dispatch(opened.station, 'pipeline.snapshot', undefined)).toMatchObject({ ok: false, error: { failure: 'NOT_SIGNED_IN' } });
   });
 
   it('signs a technician in without handing back the PIN, and keeps operator settings to admins', async () => {

@@ -1,6 +1,7 @@
 // The station's handset sources as the one composition root builds them: a TCP endpoint of the
 // station settings that does not parse is on the station's status line (devices.scan, which the UI
-// and `lockstep scan` show), and the endpoints that do parse are still watched.
+// and `lockstep scan` show; read here as the station's own process reads it), and the endpoints
+// that do parse are still watched.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ describe('handset sources from the station settings', () => {
     const opened = await openStation({ dataDir: dir, fleet: 'hardware' });
     try {
       expect(opened.mode).toBe('hardware');
-      const { transports } = await opened.station['devices.scan'](undefined);
+      const { transports } = await opened.station.owner.scan();
       const tcp = transports.filter((status) => status.transport === 'tcp');
       expect(tcp).toEqual([
         { transport: 'tcp', available: true, detail: 'TCP: 0 of 1 configured endpoint(s) answering fastboot', words: { key: 'tcpEndpoints', params: { present: '0', total: '1' } } },

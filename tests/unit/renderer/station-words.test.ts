@@ -41,6 +41,16 @@ describe('station words', () => {
     expect(zh).toBe('序列号 LS\\u202E01 不是 1-64 个可打印字符，无法安全地打印标签或记录。');
   });
 
+  it('says in the operator\u2019s language how much of a value the station shortened', () => {
+    const shown = displaySafe(`${HOSTILE}${'X'.repeat(100)}`, 64);
+    expect(shown).toMatch(/…\[truncated 41 chars\]$/);
+    const reason = classifyFailure(new StepFailure('SERIAL_INVALID', `serial ${shown}`, 'Set it aside.', null, { params: { serial: shown } }));
+    const zh = failureDetailText(reason, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'));
+    expect(zh).toContain(`${shown.replace(/…\[truncated 41 chars\]$/, '')}…[另有 41 个字符未显示]`);
+    expect(zh).not.toContain('truncated');
+    expect(failureDetailText(reason, null, t.en, checkTextsLookup(profiles, 'en'))).toContain('…[41 more characters not shown]');
+  });
+
   it("words a handset's refusal with its own reason quoted, and a step name in the operator's language", () => {
     const refused = classifyFailure(new FastbootFailError('usb:1-1.2', 'flash:system', 'eMMC write error 0x15'));
     expect(failureDetailText(refused, null, t['zh-CN'], checkTextsLookup(profiles, 'zh-CN'))).toBe('手机拒绝了 flash:system：eMMC write error 0x15');

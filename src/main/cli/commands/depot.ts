@@ -13,6 +13,7 @@ import { joinDepot, openStationSync, stationDepotStatus, type StationDepotStatus
 import type { CliCommand } from '../command.ts';
 import { runDepotDemo } from '../depot-demo.ts';
 import { describeDepotState, overviewTable } from '../depot-state.ts';
+import { DEPOT_OFFER_USAGE, operatorOfferText, runDepotOffer } from './depot-offer.ts';
 import { DEPOT_OPERATORS_USAGE, runDepotOperators } from './depot-operators.ts';
 import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
 import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
@@ -39,7 +40,8 @@ demo starts a throwaway PostgreSQL (the system's, version 15 or later) and three
 provisioning N handsets each (default 6), one cut off the depot for part of its batch, then prints
 the depot status and verifies the depot export. tags prints (and with --pattern or --lease-size
 changes) the depot's asset tag pattern and the size of the tag leases it grants.
-       ${DEPOT_OPERATORS_USAGE}`;
+       ${DEPOT_OPERATORS_USAGE}
+       ${DEPOT_OFFER_USAGE}`;
 
 /** What `depot export --format` writes: the verifiable JSON Lines, or a view of the same records for reading. */
 const DEPOT_EXPORT_CHOICES = ['jsonl', 'csv', 'pdf'] as const;
@@ -106,6 +108,8 @@ const STREAM_NAMES: Record<DepotStream, string> = {
   step_events: 'step events',
   records: 'records',
   asset_tags: 'asset tags',
+  label_jobs: 'label jobs',
+  label_outcomes: 'label outcomes',
 };
 
 function statusText(status: StationDepotStatus): string {
@@ -125,6 +129,7 @@ function statusText(status: StationDepotStatus): string {
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   // Operators have options of their own (and PINs on stdin): their own parser.
   if (argv[0] === 'operators') return runDepotOperators(argv.slice(1), io);
+  if (argv[0] === 'offer-operators' || argv[0] === 'resolve-operator') return runDepotOffer(argv[0], argv.slice(1), io);
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   const [action, ...rest] = positionals;
   const unexpected = action === 'add-station' ? rest.slice(1) : rest;
@@ -200,8 +205,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const databasePath = records.databasePath;
       records.close();
       const joined = await joinDepot({ databasePath, credentialsPath: requireOption(values.credentials, '--credentials FILE'), stationFingerprint: fingerprint });
-      if (values.json) io.out(jsonLine({ station: joined.credentials.station, pushed: joined.pushed }));
-      else io.out(`Joined the depot as ${joined.credentials.station}; uploaded ${DEPOT_STREAMS.map((stream) => `${joined.pushed[stream]} ${STREAM_NAMES[stream]}`).join(', ')}.\n`);
+      if (values.json) io.out(jsonLine({ station: joined.credentials.station, pushed: joined.pushed, operators: joined.operators }));
+      else {
+        io.out(`Joined the depot as ${joined.credentials.station}; uploaded ${DEPOT_STREAMS.map((stream) => `${joined.pushed[stream]} ${STREAM_NAMES[stream]}`).join(', ')}.\n`);
+        io.out(operatorOfferText(joined.operators, databasePath));
+      }
       return 0;
     }
     case 'sync': {

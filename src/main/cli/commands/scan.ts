@@ -17,7 +17,7 @@ export const scanCommand: CliCommand = {
       throw new CliError(`cannot open the station: ${describeFailure(error)}`);
     });
     try {
-      const result = await opened.station['devices.scan'](undefined);
+      const result = await opened.station.owner.scan();
       if (values.json) {
         io.out(jsonLine(result));
         return 0;

@@ -77,9 +77,9 @@ Prints the address with a secret once; a browser that opens it is admitted by an
     });
     io.err('Lockstep: stopping: the batch pauses at its next step boundary, then the station closes.\n');
     const report = await shutDownStation({
-      latest: () => station['pipeline.snapshot'](undefined),
+      latest: async () => station.owner.snapshot(),
       pause: () => station['batch.pause'](undefined),
-      subscribe: (listener) => station.subscribe('pipeline.snapshot', listener),
+      subscribe: (listener) => station.owner.subscribe(listener),
       close: async () => {
         await served.close();
         await opened.close();

@@ -7,19 +7,24 @@ const MIN_RENDER_INTERVAL_MS = 250;
 
 /**
  * The newest pipeline snapshot, applied at most once per frame and per interval: a burst of
- * snapshots costs one render, and an older version than the one shown is dropped.
+ * snapshots costs one render, and an older version than the one shown is dropped. Followed only while
+ * someone is signed in (the station sends none before), and forgotten at sign-out, so the next
+ * operator never sees the last one's grid as current.
  */
-export function useSnapshot(station: StationApi): PipelineSnapshot | null {
+export function useSnapshot(station: StationApi, signedIn: boolean): PipelineSnapshot | null {
   const [snapshot, setSnapshot] = useState<PipelineSnapshot | null>(null);
   useEffect(() => {
+    if (!signedIn) return;
     let pending: PipelineSnapshot | null = null;
     let shown: PipelineSnapshot | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let lastRender = 0;
+    // A frame asked for before sign-out must not bring the grid back after it.
+    let stopped = false;
     const apply = (): void => {
       timer = null;
       requestAnimationFrame(() => {
-        if (!pending) return;
+        if (!pending || stopped) return;
         shown = pending;
         pending = null;
         lastRender = performance.now();
@@ -35,9 +40,11 @@ export function useSnapshot(station: StationApi): PipelineSnapshot | null {
       if (timer === null) timer = setTimeout(apply, Math.max(0, lastRender + MIN_RENDER_INTERVAL_MS - performance.now()));
     });
     return () => {
+      stopped = true;
+      setSnapshot(null);
       stop();
       if (timer !== null) clearTimeout(timer);
     };
-  }, [station]);
+  }, [station, signedIn]);
   return snapshot;
 }

@@ -6,6 +6,7 @@ import { displaySafe } from '../../../shared/untrusted.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { hasNoPrinter, LabelPreview, NoPrinterAction, usePrinterStatus } from '../components/Labels.tsx';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
+import { StationOriginal } from '../components/StationOriginal.tsx';
 import { useReprint } from '../hooks/useReprint.ts';
 import { QUARANTINE_ICON } from '../phase.ts';
 import { stationText } from '../shown-text.ts';
@@ -90,9 +91,10 @@ function QuarantineFacts({ quarantine }: { readonly quarantine: Quarantine }) {
         <strong>{known ? t(`failure.${quarantine.code}.what`) : stationText(quarantine.message)}</strong> <span className="code">{quarantine.code}</span>
         {quarantine.step && <> · {t('quarantine.raisedAt', { step: t(`steps.${quarantine.step}`) })}</>}
       </p>
+      {/* The alarm's finding as journaled, in the station's English: behind the disclosure in another language. */}
       {known && (
-        <p className="wrap" data-station-words>
-          {stationText(quarantine.message)}
+        <p className="wrap">
+          <StationOriginal text={quarantine.message} />
         </p>
       )}
       <p>{t('quarantine.action')}</p>

@@ -47,7 +47,7 @@ export function Settings({ station, session, settings: loaded, preferences, onPr
         {settings && <TrustStore settings={settings} />}
         {settings && <Profiles settings={settings} />}
         <Connections station={station} />
-        {isAdmin && <Operators station={station} />}
+        {isAdmin && <Operators station={station} atDepot={settings?.operatorsAtDepot ?? false} />}
         {isAdmin && <DepotJoin station={station} />}
       </div>
     </main>

@@ -1,4 +1,5 @@
-// The records' journal of admin changes to the operators, newest first: when, whom, what and by whom.
+// The records' journal of admin changes to the operators, newest first: when, whom, what and by whom
+// (in a depot, the depot's changes too, marked as made there).
 import { useTranslation } from 'react-i18next';
 import type { OperatorChange } from '../../../../shared/api.ts';
 import { formatDateTime } from '../../format.ts';
@@ -22,11 +23,11 @@ export function OperatorChanges({ changes }: { readonly changes: readonly Operat
           </thead>
           <tbody>
             {changes.map((change) => (
-              <tr key={change.id}>
+              <tr key={`${change.madeAt}-${change.id}`}>
                 <td>{formatDateTime(change.at)}</td>
                 <td className="mono">{change.operatorId}</td>
                 <td>{t(`settings.change.${change.change}`)}</td>
-                <td className="mono">{change.byId}</td>
+                <td className="mono">{change.madeAt === 'depot' ? t('settings.changeByAtDepot', { by: change.byId }) : change.byId}</td>
               </tr>
             ))}
           </tbody>

@@ -1,7 +1,8 @@
 // Operators, for admins only (main refuses everyone else): the list, and adding, disabling, enabling
 // again, unlocking and resetting the PIN of operators, with the journal of those changes. The records
 // authorise each change by the signed-in admin's own PIN, typed again here and cleared as it is sent;
-// a wrong one counts towards the admin's lock-out.
+// a wrong one counts towards the admin's lock-out. In a depot that manages the operators, main makes
+// the change at the depot (online only) and says so when it cannot.
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OperatorChange, OperatorResetPinRequest, StationApi } from '../../../../shared/api.ts';
@@ -15,7 +16,7 @@ import { useAction } from './use-action.ts';
 
 const EMPTY_OPERATOR = { id: '', displayName: '', role: 'technician' as Role, pin: '', pinRepeat: '' };
 
-export function Operators({ station }: { readonly station: StationApi }) {
+export function Operators({ station, atDepot }: { readonly station: StationApi; readonly atDepot: boolean }) {
   const { t } = useTranslation();
   const [operators, setOperators] = useState<OperatorSummary[] | null>(null);
   const [adminPin, setAdminPin] = useState('');
@@ -61,6 +62,7 @@ export function Operators({ station }: { readonly station: StationApi }) {
         <input type="password" inputMode="numeric" autoComplete="off" value={adminPin} maxLength={64} onChange={(event) => setAdminPin(event.target.value)} />
       </label>
       <p className="hint">{t('settings.adminPinHint')}</p>
+      {atDepot && <p className="hint">{t('settings.operatorsAtDepot')}</p>}
       <ErrorText error={action.error} />
       {done && <p role="status">{done}</p>}
       {operators && (

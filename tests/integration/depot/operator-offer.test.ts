@@ -1,0 +1,143 @@
+// The operators a station already has when it joins a real PostgreSQL depot: those the depot lacks
+// are offered and, once an admin confirms, added there by depot.offer_operators; a clash (one id,
+// another name, role or PIN at the depot) is shown and resolved each way by a station admin, never
+// merged; a station's role cannot overwrite a depot operator.
+import { join as joinPath } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
+import { OperatorClashError } from '../../../src/main/depot/errors.ts';
+import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
+import { offerOperators, readOperatorOffer, resolveOperatorClash } from '../../../src/main/depot/operator-offer.ts';
+import { changeDepotOperator, depotOperators } from '../../../src/main/depot/operators-admin.ts';
+import { joinDepot } from '../../../src/main/depot/station-depot.ts';
+import { createDepotSync } from '../../../src/main/depot/sync.ts';
+import { ADMIN, createStationFixture, SUPERVISOR, TECHNICIAN, type StationFixture } from '../records/fixture.ts';
+import { connectAsStation, createDepot, POSTGRES_MISSING, postgresPerFile, refusal, registerStation } from './fixture.ts';
+
+const { server: pgServer, cleanups } = postgresPerFile();
+
+const DEPOT_ADMIN = { id: 'depot.admin', pin: '31415926' } as const;
+
+/** A depot with an admin of its own, and a station (admin, supervisor, technician) registered there. */
+async function stationAndDepot() {
+  const depot = await createDepot(pgServer());
+  await changeDepotOperator(depot.admin, { change: 'added', id: DEPOT_ADMIN.id, displayName: 'Depot Head', role: 'admin', pin: DEPOT_ADMIN.pin });
+  const station = createStationFixture();
+  cleanups.push(() => station.cleanup());
+  station.provision({ serial: 'OFFER0001', imei: null });
+  const credentials = await registerStation(pgServer(), depot, station.records.identity.fingerprint);
+  const credentialsPath = joinPath(station.dir, 'handed-over.json');
+  await writeCredentialsFile(credentialsPath, credentials);
+  const join = () => joinDepot({ databasePath: station.records.databasePath, credentialsPath, stationFingerprint: station.records.identity.fingerprint });
+  return { depot, station, credentials, join };
+}
+
+function signInCode(station: StationFixture, credentials: { id: string; pin: string }): string {
+  try {
+    station.records.operators.authenticate(credentials);
+    return 'signed in';
+  } catch (error) {
+    return (error as { code: string }).code;
+  }
+}
+
+async function syncOnce(station: StationFixture, credentials: Awaited<ReturnType<typeof stationAndDepot>>['credentials']) {
+  const sync = createDepotSync({ databasePath: station.records.databasePath, credentials });
+  try {
+    return await sync.drain();
+  } finally {
+    await sync.stop();
+  }
+}
+
+describe.skipIf(POSTGRES_MISSING)("a station's own operators offered to its depot at join", () => {
+  it('no clash: the operators the depot lacks are offered, added at the depot by the station once confirmed, and become the depot’s on the station', async () => {
+    const { depot, station, credentials, join } = await stationAndDepot();
+    const joined = await join();
+    expect(joined.operators.clashes).toEqual([]);
+    expect(joined.operators.offer.map((operator) => operator.id)).toEqual([ADMIN.id, SUPERVISOR.id, TECHNICIAN.id]);
+    // Only confirmed ones are added: the technician first, then the rest.
+    expect((await offerOperators(station.records.databasePath, credentials, [TECHNICIAN.id])).map((operator) => operator.id)).toEqual([TECHNICIAN.id]);
+    expect((await readOperatorOffer(station.records.databasePath, credentials)).offer.map((operator) => operator.id)).toEqual([ADMIN.id, SUPERVISOR.id]);
+    await offerOperators(station.records.databasePath, credentials, null);
+    const atDepot = await depotOperators(depot.admin);
+    expect(atDepot.find((operator) => operator.id === TECHNICIAN.id)).toMatchObject({ lastChange: 'added', lastChangeBy: credentials.user, disabled: false });
+    await syncOnce(station, credentials);
+    expect(await readOperatorOffer(station.records.databasePath, credentials)).toEqual({ offer: [], clashes: [] });
+    // The same people, the same PINs, now managed at the depot (its admin too).
+    expect(signInCode(station, TECHNICIAN)).toBe('signed in');
+    expect(signInCode(station, DEPOT_ADMIN)).toBe('signed in');
+    expect(station.records.operators.depotChanges().map((change) => change.operatorId)).toContain(TECHNICIAN.id);
+  });
+
+  it("a clash is shown at join and nothing of the depot's is applied; keeping the depot's hands the id over", async () => {
+    const { depot, station, credentials, join } = await stationAndDepot();
+    await changeDepotOperator(depot.admin, { change: 'added', id: TECHNICIAN.id, displayName: 'Somebody Else', role: 'technician', pin: '86420975' });
+    const joined = await join();
+    expect(joined.operators.clashes).toEqual([
+      {
+        id: TECHNICIAN.id,
+        station: { id: TECHNICIAN.id, displayName: 'T. Ng', role: 'technician' },
+        depot: { id: TECHNICIAN.id, displayName: 'Somebody Else', role: 'technician', disabled: false },
+        differs: ['name', 'pin'],
+      },
+    ]);
+    expect(joined.pushed.records).toBe(1);
+    await expect(syncOnce(station, credentials)).rejects.toBeInstanceOf(OperatorClashError);
+    expect(signInCode(station, DEPOT_ADMIN)).toBe('SIGN_IN_FAILED');
+    expect(signInCode(station, TECHNICIAN)).toBe('signed in');
+
+    const after = await resolveOperatorClash(station.records.databasePath, credentials, { operatorId: TECHNICIAN.id, resolution: 'keep-depot', renameTo: null, byAdmin: ADMIN.id });
+    expect(after.clashes).toEqual([]);
+    await syncOnce(station, credentials);
+    expect(station.records.operators.get(TECHNICIAN.id)?.displayName).toBe('Somebody Else');
+    expect(signInCode(station, TECHNICIAN)).toBe('SIGN_IN_FAILED');
+    expect(signInCode(station, { id: TECHNICIAN.id, pin: '86420975' })).toBe('signed in');
+    expect(signInCode(station, DEPOT_ADMIN)).toBe('signed in');
+  });
+
+  it("renaming the station's operator keeps that person under a new id, offered like any other, and the depot's takes the old id", async () => {
+    const { depot, station, credentials, join } = await stationAndDepot();
+    await changeDepotOperator(depot.admin, { change: 'added', id: TECHNICIAN.id, displayName: 'T. Ng', role: 'supervisor', pin: '86420975' });
+    expect((await join()).operators.clashes.map((clash) => clash.differs)).toEqual([['role', 'pin']]);
+    // Only an admin resolves, and only to an id neither side holds.
+    await expect(
+      resolveOperatorClash(station.records.databasePath, credentials, { operatorId: TECHNICIAN.id, resolution: 'rename', renameTo: 'tech.ng2', byAdmin: TECHNICIAN.id }),
+    ).rejects.toThrow(/not an enabled admin/);
+    await expect(
+      resolveOperatorClash(station.records.databasePath, credentials, { operatorId: TECHNICIAN.id, resolution: 'rename', renameTo: DEPOT_ADMIN.id, byAdmin: ADMIN.id }),
+    ).rejects.toThrow(/already has an operator depot.admin/);
+    const after = await resolveOperatorClash(station.records.databasePath, credentials, { operatorId: TECHNICIAN.id, resolution: 'rename', renameTo: 'tech.ng2', byAdmin: ADMIN.id });
+    expect(after.clashes).toEqual([]);
+    expect(after.offer.map((operator) => operator.id)).toContain('tech.ng2');
+    await offerOperators(station.records.databasePath, credentials, ['tech.ng2']);
+    await syncOnce(station, credentials);
+    expect(signInCode(station, { id: 'tech.ng2', pin: TECHNICIAN.pin })).toBe('signed in');
+    expect(station.records.operators.get(TECHNICIAN.id)?.role).toBe('supervisor');
+    expect(signInCode(station, { id: TECHNICIAN.id, pin: '86420975' })).toBe('signed in');
+    expect(station.records.operators.changes('tech.ng2')).toMatchObject([{ change: 'added', byId: ADMIN.id }]);
+  });
+
+  it("a station's role cannot overwrite a depot operator: an offer of a held id is refused whole, direct writes and changes too", async () => {
+    const { depot, credentials } = await stationAndDepot();
+    const asStation = await connectAsStation(credentials);
+    cleanups.push(() => asStation.end());
+    const pinHash = 'scrypt$16384$8$1$c2FsdA==$aGFzaA==';
+    const offer = (ids: string[]) =>
+      asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [credentials.keyFingerprint, ids, ids.map(() => 'X'), ids.map(() => 'admin'), ids.map(() => pinHash)]);
+    expect(await refusal(offer(['new.one', DEPOT_ADMIN.id]))).toMatchObject({ code: REFUSAL_CODES.operatorExists });
+    // Refused whole: the new id of the same call was not added either.
+    expect((await depotOperators(depot.admin)).map((operator) => operator.id)).toEqual([DEPOT_ADMIN.id]);
+    for (const sql of [
+      `INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled) VALUES ('${DEPOT_ADMIN.id}', 'pin-reset', 'X', 'admin', '${pinHash}', false)`,
+      `UPDATE depot.operator_changes SET pin_hash = '${pinHash}'`,
+      `SELECT depot.change_operator('disabled', '${DEPOT_ADMIN.id}', NULL, NULL, NULL)`,
+    ]) {
+      expect(await refusal(asStation.query(sql))).toMatchObject({ code: '42501' });
+    }
+    // Another station's key cannot offer through this role.
+    expect(await refusal(asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', ['ab'.repeat(32), ['x.y'], ['X'], ['admin'], [pinHash]]))).toMatchObject({
+      code: REFUSAL_CODES.wrongKey,
+    });
+  });
+});
