@@ -212,8 +212,11 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
   CREATE INDEX operator_changes_operator ON operator_changes (operator_id, id);
   ${appendOnly('operator_changes')}
   CREATE VIRTUAL TABLE record_search USING fts5(serial, imei, asset_tag, tokenize = 'trigram');
+  -- Read by either name of the serial (format 4 says \`serial\`): harmless for a database of old records
+  -- only, and right for any that reaches this migration holding newer ones.
   INSERT INTO record_search (rowid, serial, imei, asset_tag)
-    SELECT seq, body_json ->> '$.deviceSerial', body_json ->> '$.imei', body_json ->> '$.assetTag' FROM provisioning_records;
+    SELECT seq, coalesce(body_json ->> '$.serial', body_json ->> '$.deviceSerial'), body_json ->> '$.imei', body_json ->> '$.assetTag'
+    FROM provisioning_records;
   CREATE TRIGGER provisioning_records_search AFTER INSERT ON provisioning_records
     BEGIN
       INSERT INTO record_search (rowid, serial, imei, asset_tag)
@@ -305,10 +308,6 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
       INSERT INTO record_search (rowid, serial, imei, asset_tag)
         VALUES (NEW.seq, coalesce(NEW.body_json ->> '$.serial', NEW.body_json ->> '$.deviceSerial'), NEW.body_json ->> '$.imei', NEW.body_json ->> '$.assetTag');
     END;
-  -- The index is derived: a serial it lacks (a body indexed by a name it did not know) is read again.
-  UPDATE record_search SET serial = (
-    SELECT coalesce(p.body_json ->> '$.serial', p.body_json ->> '$.deviceSerial') FROM provisioning_records p WHERE p.seq = record_search.rowid
-  ) WHERE serial IS NULL;
   `,
 ];
 

@@ -113,7 +113,7 @@ describe('a database from before the search index', () => {
       old.records.close();
       // Back to schema 5 as it was shipped: no search index, no operator journal, step events without code and data.
       const raw = new DatabaseSync(join(old.dir, DATABASE_FILE));
-      raw.exec(`ALTER TABLE authorisation_uses RENAME COLUMN serial TO device_serial; DROP TABLE depot_operator_copy; DROP TABLE depot_operator_changes;
+      raw.exec(`ALTER TABLE authorisation_uses RENAME COLUMN serial TO device_serial; DROP TABLE depot_operator_resolutions; DROP TABLE depot_operator_copy; DROP TABLE depot_operator_changes;
         DROP TRIGGER asset_tags_late_search; DROP TABLE asset_tags_pending; DROP TRIGGER asset_tags_leased_number_in_lease; DROP INDEX asset_tags_leased_number;
         ALTER TABLE asset_tags DROP COLUMN lease_seq; ALTER TABLE asset_tags DROP COLUMN lease_id; DROP TABLE tag_leases;
         DROP TRIGGER provisioning_records_search; DROP TABLE record_search; DROP TABLE operator_changes;
