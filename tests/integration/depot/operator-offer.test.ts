@@ -115,7 +115,11 @@ describe.skipIf(POSTGRES_MISSING)("a station's own operators offered to its depo
     expect(signInCode(station, { id: 'tech.ng2', pin: TECHNICIAN.pin })).toBe('signed in');
     expect(station.records.operators.get(TECHNICIAN.id)?.role).toBe('supervisor');
     expect(signInCode(station, { id: TECHNICIAN.id, pin: '86420975' })).toBe('signed in');
-    expect(station.records.operators.changes('tech.ng2')).toMatchObject([{ change: 'added', byId: ADMIN.id }]);
+    // Newest first: the depot's copy of the offer (made by the station's role), then the admin's rename on the station.
+    expect(station.records.operators.changes('tech.ng2')).toMatchObject([
+      { change: 'added', madeAt: 'depot' },
+      { change: 'added', byId: ADMIN.id, madeAt: 'station' },
+    ]);
   });
 
   it("a station's role cannot overwrite a depot operator: an offer of a held id is refused whole, direct writes and changes too", async () => {
@@ -131,7 +135,7 @@ describe.skipIf(POSTGRES_MISSING)("a station's own operators offered to its depo
     for (const sql of [
       `INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled) VALUES ('${DEPOT_ADMIN.id}', 'pin-reset', 'X', 'admin', '${pinHash}', false)`,
       `UPDATE depot.operator_changes SET pin_hash = '${pinHash}'`,
-      `SELECT depot.change_operator('disabled', '${DEPOT_ADMIN.id}', NULL, NULL, NULL)`,
+      `SELECT depot.change_operator('disabled', '${DEPOT_ADMIN.id}', NULL, NULL, NULL, NULL, NULL)`,
     ]) {
       expect(await refusal(asStation.query(sql))).toMatchObject({ code: '42501' });
     }
