@@ -4,7 +4,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
-import { shutDownStation, stepsUnderWay, type ShutdownTarget } from '../../../src/main/shell/shutdown.ts';
+import { shutDownStation, type ShutdownTarget } from '../../../src/main/shell/shutdown.ts';
+import type { HandsetSnapshot } from '../../../src/shared/pipeline.ts';
 import type { StepEvent } from '../../../src/shared/records.ts';
 import { defaultScenario } from '../../../src/sim/index.ts';
 import { openTestStation, type TestStation } from '../../integration/pipeline/fixture.ts';
@@ -19,8 +20,16 @@ afterEach(() => {
 
 async function flashingStation(count: number): Promise<TestStation> {
   test = await openTestStation({ scenario: defaultScenario(count), timing: { linkBytesPerSecond: 6_000_000 }, prefix: 'lockstep-shutdown-' });
-  await test.until((snapshot) => snapshot.handsets.some((handset) => handset.steps.flash === 'running'), 'a handset flashing', 30_000);
+  await test.until((snapshot) => snapshot.handsets.some(isWriting), 'a handset writing its partitions', 30_000);
   return test;
+}
+
+/**
+ * A handset whose flash has its flashing place and sends bytes. One whose flash step only began (reading its hashes,
+ * or queued for a place) is not: a pause holds it before it writes anything, as designed, and the close aborts it.
+ */
+function isWriting(handset: HandsetSnapshot): boolean {
+  return handset.steps.flash === 'running' && handset.progress !== null;
 }
 
 function target(station: TestStation): ShutdownTarget {
@@ -53,7 +62,7 @@ function journals(station: TestStation, serials: readonly string[]): Map<string,
 describe('crash-safe shutdown', () => {
   it('pauses the batch and lets the flashes under way finish before closing', async () => {
     const station = await flashingStation(2);
-    const flashing = stepsUnderWay(station.started.batch.snapshot);
+    const flashing = station.started.batch.snapshot.handsets.filter(isWriting);
     expect(flashing.length).toBeGreaterThan(0);
     const report = await shutDownStation(target(station), { settleMs: 30_000, closeMs: 10_000 });
     expect(report).toMatchObject({ pauseRefused: null, interrupted: [], closed: true });
