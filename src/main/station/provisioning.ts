@@ -7,9 +7,10 @@ import type { AuthorisationSummary, OperatorSummary } from '../../shared/records
 import type { SlotNames } from '../../shared/handset.ts';
 import { loadTrustStore } from '../bundle/trust-store.ts';
 import type { VerificationCache } from '../bundle/verification-cache.ts';
-import { verifyBundle, type VerificationProgress, type VerifiedBundle } from '../bundle/verify.ts';
+import { verifyBundle, type VerificationProgress } from '../bundle/verify.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import { ProvisioningBatch } from '../pipeline/batch.ts';
+import type { BatchPlan } from '../pipeline/run-context.ts';
 import type { LabelStep } from '../pipeline/labels.ts';
 import { loadProfiles } from '../profiles/profile-store.ts';
 import type { Credentials, SignInProof } from '../records/operators.ts';
@@ -61,10 +62,9 @@ export interface SignedInOperator {
   readonly signedIn: OperatorSummary;
 }
 
-export interface StartedBatch {
+/** A batch under way: its plan, the batch that runs it, and whether this run continued one the journal had. */
+export interface StartedBatch extends BatchPlan {
   readonly batch: ProvisioningBatch;
-  readonly info: BatchInfo;
-  readonly bundle: VerifiedBundle;
   readonly continued: boolean;
 }
 
@@ -113,9 +113,9 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   };
   const irreversible = info.fuses.length > 0 || info.lockBootloader;
   if (irreversible && supervisor) authoriseBatch(records, supervisor, info, options.deviceCap);
+  const plan: BatchPlan = { info, bundle, operatorId: operator.id };
   const provisioning = new ProvisioningBatch({
-    plan: { id: batch.id, bundle, operatorId: operator.id },
-    info,
+    plan,
     records,
     profiles,
     registry: options.registry,
@@ -127,7 +127,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   });
   printer.attach(provisioning);
   provisioning.start();
-  return { batch: provisioning, info, bundle, continued: previous !== undefined };
+  return { ...plan, batch: provisioning, continued: previous !== undefined };
 }
 
 /** Carries the printer's state to the batch's snapshot, keeping an answer that came before the batch. */
