@@ -2,6 +2,8 @@
 // profiles, check the operator and the supervisor, open (or continue) the batch in the records
 // with the supervisor's authorisation (or let its handsets wait for the operator UI's gate before
 // their fuse step), and start taking handsets from the device sources.
+import type { z } from 'zod';
+import type { batchStartSchema } from '../../shared/api.ts';
 import type { BatchInfo } from '../../shared/pipeline.ts';
 import type { AuthorisationSummary, OperatorSummary } from '../../shared/records.ts';
 import type { SlotNames } from '../../shared/handset.ts';
@@ -22,11 +24,10 @@ import type { PrinterStatus } from '../../shared/labels.ts';
 /** An authorisation covers one shift unless the supervisor says otherwise. */
 const DEFAULT_AUTHORISATION_HOURS = 12;
 
-export interface ProvisioningOptions {
+/** What to start: the operator's asks (as `batch.start` takes them, defaults applied), and the station's parts. */
+export interface ProvisioningOptions extends Readonly<Pick<z.output<typeof batchStartSchema>, 'bundlePath' | 'trustDirs' | 'parallel' | 'assetTagPattern'>> {
   readonly records: StationRecords;
   readonly registry: HandsetRegistry;
-  readonly bundlePath: string;
-  readonly trustDirs: readonly string[];
   /** Demo mode: the DEMO key is trusted and the batch is labelled demo. */
   readonly demo: boolean;
   /** Who starts the batch: credentials checked now (the CLI), or the operator a front end's session signed in. */
@@ -39,11 +40,8 @@ export interface ProvisioningOptions {
   readonly supervisor: Credentials | null;
   /** The most handsets the supervisor's authorisation covers. */
   readonly deviceCap: number;
-  readonly parallel: number;
   /** Continue the newest batch of the same bundle (after a restart) instead of opening a new one. */
   readonly continueBatch: boolean;
-  /** How a new batch tags its provisioned handsets (src/shared/asset-tag.ts); null: no tags. */
-  readonly assetTagPattern?: string | null;
   /** The shipped profiles' folder, when not resources/profiles (a test with short timeouts). */
   readonly stationProfilesDir?: string;
   readonly profileDirs?: readonly string[];
@@ -98,7 +96,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
       bundleHash: bundle.manifestSha256,
       bundleVersion: manifest.version,
       operatorId: operator.id,
-      assetTagPattern: options.assetTagPattern ?? null,
+      assetTagPattern: options.assetTagPattern,
     });
   const info: BatchInfo = {
     id: batch.id,
