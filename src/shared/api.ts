@@ -228,7 +228,7 @@ export interface BundleProgress {
  */
 export interface BatchStatus extends Readonly<Pick<z.output<typeof batchStartSchema>, 'expectedCount' | 'assetTagPattern'>> {
   readonly info: BatchInfo;
-  /** The operator who started this run of the batch (a continued batch keeps the journal's opener too). */
+  /** The operator who started this run of the batch; the journal keeps who opened it (`BatchSummary.operatorId`). */
   readonly startedBy: string;
   readonly profiles: readonly ProfileSummary[];
   /** Whether the bundle's policy has fuse or lock steps, which need a supervisor. */
