@@ -6,7 +6,7 @@ import type { ApiChannel, ApiEvent } from './channels.ts';
 import type { BundleSigner } from './bundle.ts';
 import type { DepotStream, DepotSyncState } from './depot.ts';
 import { parseSlot, type SlotNames } from './handset.ts';
-import { labelPrinterSchema, type LabelJobSummary, type LabelPrinterSettings, type PrinterStatus } from './labels.ts';
+import { batchPreviewSchema, labelPrinterSchema, type LabelJobSummary, type LabelPrinterSettings, type PrinterStatus } from './labels.ts';
 import { handsetActionSchema, type BatchInfo, type PipelineSnapshot } from './pipeline.ts';
 import type { ProfileSummary } from './profile.ts';
 import {
@@ -164,7 +164,7 @@ export const apiRequestSchemas = {
   'operators.changes': z.strictObject({ id: operatorId.optional() }),
   'labels.status': z.undefined(),
   'labels.preview': handsetActionSchema,
-  'labels.batchPreview': z.strictObject({ assetTagPattern: z.string().min(1).max(64), product: z.string().min(1).max(128), bundleVersion: z.string().min(1).max(128) }),
+  'labels.batchPreview': batchPreviewSchema,
   'labels.reprint': z.strictObject({ serial: z.string().min(1).max(4096), reason: z.string().trim().min(1).max(200) }),
   'labels.unprinted': z.undefined(),
   'depot.state': z.undefined(),
@@ -222,12 +222,14 @@ export interface BundleProgress {
   readonly overallTotal: number;
 }
 
-/** The batch the station runs, and where its supervisor gate stands. */
-export interface BatchStatus {
+/**
+ * The batch the station runs (`batch.start`, `batch.current`): what it shows, what the operator asked
+ * for when starting this run of it, and where its supervisor gate stands.
+ */
+export interface BatchStatus extends Readonly<Pick<z.output<typeof batchStartSchema>, 'expectedCount' | 'assetTagPattern'>> {
   readonly info: BatchInfo;
+  /** The operator who started this run of the batch; the journal keeps who opened it (`BatchSummary.operatorId`). */
   readonly startedBy: string;
-  readonly expectedCount: number;
-  readonly assetTagPattern: string | null;
   readonly profiles: readonly ProfileSummary[];
   /** Whether the bundle's policy has fuse or lock steps, which need a supervisor. */
   readonly gateRequired: boolean;

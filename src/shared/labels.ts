@@ -141,6 +141,17 @@ export const labelPrinterSchema = z.strictObject({
 });
 export type LabelPrinterSettings = z.infer<typeof labelPrinterSchema>;
 
+/**
+ * A batch's label before the batch starts (`labels.batchPreview`): the tag pattern the operator typed and
+ * the bundle's product and version; the station adds the date and SAMPLE values for the handset's own.
+ */
+export const batchPreviewSchema = z.strictObject({
+  assetTagPattern: z.string().min(1).max(64),
+  product: z.string().min(1).max(128),
+  bundleVersion: z.string().min(1).max(128),
+});
+export type BatchPreviewRequest = z.infer<typeof batchPreviewSchema>;
+
 /** Conditions a Zebra reports in its `~HS` answer that stop it printing. */
 export const PRINTER_PROBLEMS = ['paper-out', 'head-open', 'paused', 'buffer-full', 'ribbon-out', 'over-temperature', 'under-temperature', 'corrupt-ram'] as const;
 export type PrinterProblem = (typeof PRINTER_PROBLEMS)[number];

@@ -2,7 +2,7 @@
 // the batch and of each handset, published through the station API's subscription. The CLI's live
 // table and the operator UI render exactly these.
 import { z } from 'zod';
-import { STEP_NAMES, type StepName } from './records.ts';
+import { STEP_NAMES, type BatchSummary, type StepName } from './records.ts';
 import type { PrinterStatus, UnprintedCause } from './labels.ts';
 
 export const STEP_STATES = ['waiting', 'running', 'passed', 'failed', 'skipped'] as const;
@@ -102,6 +102,7 @@ export interface HandsetSnapshot {
   readonly updatedAt: string;
 }
 
+/** The live counts of the running batch: handsets in its slots now, and the outcomes among them. */
 export interface BatchCounters {
   readonly attached: number;
   readonly running: number;
@@ -109,16 +110,16 @@ export interface BatchCounters {
   readonly failed: number;
 }
 
-export interface BatchInfo {
-  readonly id: number;
-  readonly name: string;
-  readonly bundleVersion: string;
-  readonly bundleHash: string;
+/**
+ * The running batch as every front end shows it (snapshots, `batch.current`, the CLI's `{"at", "batch"}`
+ * line): the journal's batch and what its bundle plans for each handset (products, fuses, lock).
+ */
+export interface BatchInfo extends Pick<BatchSummary, 'id' | 'name' | 'bundleVersion' | 'bundleHash' | 'startedAt'> {
   readonly products: readonly string[];
   readonly fuses: readonly string[];
   readonly lockBootloader: boolean;
+  /** Signed with the DEMO key. */
   readonly demo: boolean;
-  readonly startedAt: string;
 }
 
 export interface PipelineSnapshot {

@@ -3,7 +3,8 @@
 // the store lives in src/main/records. String fields hold values exactly as the handset sent them,
 // so render them with src/shared/untrusted.ts.
 import { z } from 'zod';
-import { sha256HexSchema } from './identifiers.ts';
+import { parseTagPattern } from './asset-tag.ts';
+import { bundleHashSchema, sha256HexSchema } from './identifiers.ts';
 import { fuseReadbackSchema, type StepData } from './step-events.ts';
 
 export const ROLES = ['technician', 'supervisor', 'admin'] as const;
@@ -38,17 +39,31 @@ export interface OperatorSummary {
   readonly failedAttempts: number;
 }
 
-export interface BatchSummary {
-  readonly id: number;
-  readonly name: string;
-  readonly product: string;
-  readonly bundleHash: string;
-  readonly bundleVersion: string;
-  readonly operatorId: string;
-  readonly startedAt: string;
+/**
+ * A batch as the journal holds it (the `batches` table): opened once by the operator who started it,
+ * continued after a restart. `batchSchema.omit({ id, startedAt })` is what opening one takes (the journal
+ * checks it there; the rows it reads back are its own).
+ */
+export const batchSchema = z.strictObject({
+  id: z.int().positive(),
+  name: z.string().min(1).max(200),
+  /** The bundle's products, comma-separated. */
+  product: z.string().min(1),
+  bundleHash: bundleHashSchema,
+  bundleVersion: z.string().min(1),
+  /** Who opened the batch. */
+  operatorId: z.string(),
+  startedAt: z.string(),
   /** How the batch's provisioned handsets are tagged (src/shared/asset-tag.ts); null: no tags. */
-  readonly assetTagPattern: string | null;
-}
+  assetTagPattern: z
+    .string()
+    .superRefine((text, context) => {
+      const parsed = parseTagPattern(text);
+      if ('problem' in parsed) context.addIssue({ code: 'custom', message: parsed.problem });
+    })
+    .nullable(),
+});
+export type BatchSummary = Readonly<z.output<typeof batchSchema>>;
 
 export interface AuthorisationSummary {
   readonly id: number;

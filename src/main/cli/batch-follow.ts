@@ -4,14 +4,10 @@
 // past the grace period. That period is checked on a timer too, since a batch whose handsets are
 // all waiting publishes no snapshot to check it on.
 import type { HandsetSnapshot, PipelineSnapshot, RunPhase } from '../../shared/pipeline.ts';
+import type { ProvisioningBatch } from '../pipeline/batch.ts';
 
 /** The phases that end a handset's run in this batch. */
 const OUTCOME_PHASES: readonly RunPhase[] = ['provisioned', 'failed', 'aborted'];
-
-export interface FollowedBatch {
-  readonly snapshot: PipelineSnapshot;
-  subscribe(listener: (snapshot: PipelineSnapshot) => void): () => void;
-}
 
 export interface FollowOptions {
   /** Stop once this many handsets are done; null: only on `stop`. */
@@ -30,7 +26,7 @@ export interface FollowResult {
   readonly handsets: readonly HandsetSnapshot[];
 }
 
-export function followBatch(batch: FollowedBatch, options: FollowOptions): Promise<FollowResult> {
+export function followBatch(batch: Pick<ProvisioningBatch, 'snapshot' | 'subscribe'>, options: FollowOptions): Promise<FollowResult> {
   const met = new Map<string, HandsetSnapshot>();
   const waitingSince = new Map<string, number>();
   return new Promise<FollowResult>((done) => {

@@ -2,7 +2,7 @@
 // preview is rendered from the ZPL bytes themselves; for PDF and PNG it is the PNG drawing. A batch
 // preview (before any handset is done) draws the same layout with sample values, marked as such.
 import { formatTag, parseTagPattern } from '../../shared/asset-tag.ts';
-import type { LabelContent, LabelFormat, LabelTemplate } from '../../shared/labels.ts';
+import type { BatchPreviewRequest, LabelContent, LabelFormat, LabelTemplate } from '../../shared/labels.ts';
 import type { ProvisioningRecord } from '../../shared/records.ts';
 import { labelContent, matrixPayload } from './content.ts';
 import { LabelError } from './errors.ts';
@@ -32,21 +32,14 @@ export async function renderLabelPreview(record: ProvisioningRecord, template: L
   return previewContent(labelContent(record), template, format);
 }
 
-export interface BatchPreviewInput {
-  readonly assetTagPattern: string;
-  readonly product: string;
-  readonly bundleVersion: string;
-  readonly date: Date;
-}
-
 /**
  * The batch's label before it starts: its first tag, its product and version, and SAMPLE values
  * where a handset's own would go, so an operator checks stock, template and printer up front.
  */
-export async function renderBatchPreview(input: BatchPreviewInput, template: LabelTemplate, format: LabelFormat = 'zpl'): Promise<Buffer> {
+export async function renderBatchPreview(input: BatchPreviewRequest, date: Date, template: LabelTemplate, format: LabelFormat = 'zpl'): Promise<Buffer> {
   const pattern = parseTagPattern(input.assetTagPattern);
   if ('problem' in pattern) throw new LabelError('NOT_LABELLABLE', pattern.problem);
-  const assetTag = formatTag(pattern, input.date, 1);
+  const assetTag = formatTag(pattern, date, 1);
   const sample = { serial: 'SAMPLE-SERIAL', imei: 'SAMPLE-IMEI', hash: '0'.repeat(64) };
   return previewContent(
     {
@@ -56,7 +49,7 @@ export async function renderBatchPreview(input: BatchPreviewInput, template: Lab
       imei: sample.imei,
       model: input.product,
       imageVersion: input.bundleVersion,
-      date: input.date.toISOString().slice(0, 10),
+      date: date.toISOString().slice(0, 10),
       matrixPayload: matrixPayload(assetTag, sample.serial, sample.imei, sample.hash),
     },
     template,

@@ -2,13 +2,13 @@
 // pipeline's label step, reprint from history, previews, the unprinted list, the printer's state).
 // The station reads the settings and hands them in (station/label-setup.ts); a station without a
 // printer labels nothing and says so.
-import type { LabelFormat, LabelJobSummary, LabelPrinterSettings, PrinterStatus } from '../../shared/labels.ts';
+import type { BatchPreviewRequest, LabelFormat, LabelJobSummary, LabelPrinterSettings, PrinterStatus } from '../../shared/labels.ts';
 import { NO_PRINTER, type LabelStep } from '../pipeline/labels.ts';
 import { LabelError } from './errors.ts';
 import type { LabelService, QueuedJob } from './label-service.ts';
 import { createLabelStep } from './label-step.ts';
 import type { UnprintedLabel } from './label-store.ts';
-import { renderBatchPreview, type BatchPreviewInput } from './render.ts';
+import { renderBatchPreview } from './render.ts';
 import type { TemplateSet } from './templates.ts';
 
 export interface StationLabelParts {
@@ -32,7 +32,7 @@ export interface StationLabels {
   /** PNG of the handset's label as the station printer prints it (for ZPL, from the ZPL bytes). */
   preview(serial: string, template?: string, format?: LabelFormat): Promise<Buffer>;
   /** PNG of a batch's label before it starts, with sample values for the handset's own. */
-  batchPreview(input: BatchPreviewInput, template?: string, format?: LabelFormat): Promise<Buffer>;
+  batchPreview(input: BatchPreviewRequest, date: Date, template?: string, format?: LabelFormat): Promise<Buffer>;
   history(serial: string): LabelJobSummary[];
   unprinted(limit?: number): UnprintedLabel[];
   /** The station printer's state now (~HS for a Zebra). */
@@ -59,7 +59,7 @@ export function createStationLabels({ printer, templates, service }: StationLabe
           { ...NO_PRINTER, unprinted: (seq) => (service.isPrinted(seq) ? null : 'no-printer') },
     reprint: async (serial, operatorId, reason, other) => service.reprint(serial, other ?? requirePrinter(), operatorId, reason),
     preview: async (serial, template, format) => service.preview(service.recordBySerial(serial), template ?? printer?.template ?? FALLBACK_TEMPLATE, format ?? printer?.format ?? 'zpl'),
-    batchPreview: async (input, template, format) => renderBatchPreview(input, templates.get(template ?? printer?.template ?? FALLBACK_TEMPLATE), format ?? printer?.format ?? 'zpl'),
+    batchPreview: async (input, date, template, format) => renderBatchPreview(input, date, templates.get(template ?? printer?.template ?? FALLBACK_TEMPLATE), format ?? printer?.format ?? 'zpl'),
     history: (serial) => service.history(serial),
     unprinted: (limit) => service.unprinted(limit),
     printerStatus: async () => service.printerStatus(requirePrinter()),

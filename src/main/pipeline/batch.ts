@@ -3,7 +3,7 @@
 // operator's controls (retry, abort, pause, resume), the supervisor's gate before the irreversible
 // steps, and publishes the live state.
 import { slotLabel, type SlotNames } from '../../shared/handset.ts';
-import type { BatchInfo, PipelineSnapshot, Quarantine } from '../../shared/pipeline.ts';
+import type { PipelineSnapshot, Quarantine } from '../../shared/pipeline.ts';
 import type { HandsetRegistry, RegistryEvent } from '../discovery/registry.ts';
 import type { AtPresence, FastbootPresence } from '../discovery/presence.ts';
 import type { ProfileSet } from '../profiles/profile-store.ts';
@@ -19,7 +19,6 @@ import { quarantineOf, retryRefused } from './quarantine.ts';
 
 export interface BatchOptions {
   readonly plan: BatchPlan;
-  readonly info: BatchInfo;
   readonly records: StationRecords;
   readonly profiles: ProfileSet;
   readonly registry: HandsetRegistry;
@@ -210,7 +209,7 @@ export class ProvisioningBatch {
    */
   #resumeBooted(port: AtPresence, serial: string): void {
     if (this.#stopped || this.#runBySerial(serial) !== undefined) return;
-    const device = this.#options.records.journal.findDevice(this.#options.plan.id, serial);
+    const device = this.#options.records.journal.findDevice(this.#options.plan.info.id, serial);
     const slot = device?.identity['slot'];
     const bound = device && slot ? this.#atPorts.portOf(serial, slot) : undefined;
     if (!device || !slot || bound?.id !== port.id) return;
@@ -220,7 +219,7 @@ export class ProvisioningBatch {
   /** The quarantine the journal puts `serial` in within this batch, whatever the run in memory knows. */
   #journaledQuarantine(serial: string): Quarantine | null {
     const { journal } = this.#options.records;
-    const device = journal.findDevice(this.#options.plan.id, serial);
+    const device = journal.findDevice(this.#options.plan.info.id, serial);
     return device ? quarantineOf(historyOf(journal.stepEvents(device.id))) : null;
   }
 
@@ -239,7 +238,7 @@ export class ProvisioningBatch {
     const count = (phases: readonly string[]): number => handsets.filter((handset) => phases.includes(handset.phase)).length;
     return {
       version,
-      batch: this.#options.info,
+      batch: this.#options.plan.info,
       paused: this.#gate.paused,
       handsets,
       counters: {

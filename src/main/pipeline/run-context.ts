@@ -1,5 +1,6 @@
 // What a batch hands each of its handset runs: the plan, the stores, the gates and the ways to
 // reach the handset once it has rebooted. Built by the batch (batch.ts), read by the runner.
+import type { BatchInfo } from '../../shared/pipeline.ts';
 import type { DeviceProfile } from '../../shared/profile.ts';
 import type { VerifiedBundle } from '../bundle/verify.ts';
 import type { AtPresence } from '../discovery/presence.ts';
@@ -8,9 +9,14 @@ import type { StationRecords } from '../records/station-records.ts';
 import type { AuthorisationGate, PauseGate, Permits } from './gate.ts';
 import type { LabelStep } from './labels.ts';
 
+/**
+ * What the station plans for every handset of the batch: the batch as shown (its id, the bundle's
+ * policy), the verified bundle it writes, and the operator whose records these are.
+ */
 export interface BatchPlan {
-  readonly id: number;
+  readonly info: BatchInfo;
   readonly bundle: VerifiedBundle;
+  /** The operator who started this run of the batch (the records' `operatorId`). */
   readonly operatorId: string;
 }
 

@@ -132,7 +132,7 @@ export class StepRunner {
   #ask(step: 'fuse' | 'lock'): AuthorisationDecision {
     const { batch, records } = this.#context;
     const { fuses } = batch.bundle.manifest.policy;
-    return records.isAuthorised({ batchId: batch.id, serial: this.#serial(), step, ...(step === 'fuse' ? { fuses } : {}), bundleHash: batch.bundle.manifestSha256 });
+    return records.isAuthorised({ batchId: batch.info.id, serial: this.#serial(), step, ...(step === 'fuse' ? { fuses } : {}), bundleHash: batch.bundle.manifestSha256 });
   }
 
   /** Ends an attempt that threw: an operator's abort is the reason when it caused the failure. */
@@ -187,7 +187,7 @@ export class StepRunner {
     const state = this.#state;
     if (state.serial !== null && state.serial !== serial) state.deviceId = null;
     state.serial = serial;
-    const entry = this.#context.records.registerDevice({ batchId: this.#context.batch.id, serial, identity: { ...identityRecord(identity), slot: state.slot } });
+    const entry = this.#context.records.registerDevice({ batchId: this.#context.batch.info.id, serial, identity: { ...identityRecord(identity), slot: state.slot } });
     state.deviceId = entry.id;
     for (const event of this.#pending.splice(0)) this.#append(event);
   }

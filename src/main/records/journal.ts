@@ -3,10 +3,18 @@
 // an irreversible step's event carries the authorisation decision it ran under.
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
-import { isIrreversible, STEP_NAMES, STEP_STATUSES, type AuthorisationDecision, type BatchSummary, type StepEvent, type StepName, type StepStatus } from '../../shared/records.ts';
-import { parseTagPattern } from '../../shared/asset-tag.ts';
+import {
+  batchSchema,
+  isIrreversible,
+  STEP_NAMES,
+  STEP_STATUSES,
+  type AuthorisationDecision,
+  type BatchSummary,
+  type StepEvent,
+  type StepName,
+  type StepStatus,
+} from '../../shared/records.ts';
 import { FAILURE_CODES } from '../../shared/failures.ts';
-import { bundleHashSchema } from '../../shared/identifiers.ts';
 import { stepDataSchema, type StepData, type StepEventFacts } from '../../shared/step-events.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { citationProblem } from './authorisations.ts';
@@ -26,22 +34,8 @@ const decisionSchema = z.union([
   z.strictObject({ authorised: z.literal(false), reason: z.string().min(1) }),
 ]);
 
-export const newBatchSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  product: z.string().min(1),
-  bundleHash: bundleHashSchema,
-  bundleVersion: z.string().min(1),
-  operatorId: z.string(),
-  /** How the batch's provisioned handsets are tagged (src/shared/asset-tag.ts); null: no tags. */
-  assetTagPattern: z
-    .string()
-    .superRefine((text, context) => {
-      const parsed = parseTagPattern(text);
-      if ('problem' in parsed) context.addIssue({ code: 'custom', message: parsed.problem });
-    })
-    .nullable()
-    .default(null),
-});
+/** Opening a batch: the journal numbers it and stamps its start. */
+export const newBatchSchema = batchSchema.omit({ id: true, startedAt: true }).extend({ assetTagPattern: batchSchema.shape.assetTagPattern.default(null) });
 
 export const newDeviceSchema = z.strictObject({
   batchId: z.int().positive(),

@@ -18,6 +18,7 @@ interface TallyRow {
   n: number;
 }
 
+/** One batch's records among those exported, counted as the PDF report's summary words them (mutable while counting). */
 export interface BatchTally {
   readonly batchId: number;
   total: number;

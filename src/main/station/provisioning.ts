@@ -2,14 +2,17 @@
 // profiles, check the operator and the supervisor, open (or continue) the batch in the records
 // with the supervisor's authorisation (or let its handsets wait for the operator UI's gate before
 // their fuse step), and start taking handsets from the device sources.
+import type { z } from 'zod';
+import type { batchStartSchema } from '../../shared/api.ts';
 import type { BatchInfo } from '../../shared/pipeline.ts';
 import type { AuthorisationSummary, OperatorSummary } from '../../shared/records.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import { loadTrustStore } from '../bundle/trust-store.ts';
 import type { VerificationCache } from '../bundle/verification-cache.ts';
-import { verifyBundle, type VerificationProgress, type VerifiedBundle } from '../bundle/verify.ts';
+import { verifyBundle, type VerificationProgress } from '../bundle/verify.ts';
 import type { HandsetRegistry } from '../discovery/registry.ts';
 import { ProvisioningBatch } from '../pipeline/batch.ts';
+import type { BatchPlan } from '../pipeline/run-context.ts';
 import type { LabelStep } from '../pipeline/labels.ts';
 import { loadProfiles } from '../profiles/profile-store.ts';
 import type { Credentials, SignInProof } from '../records/operators.ts';
@@ -21,11 +24,10 @@ import type { PrinterStatus } from '../../shared/labels.ts';
 /** An authorisation covers one shift unless the supervisor says otherwise. */
 const DEFAULT_AUTHORISATION_HOURS = 12;
 
-export interface ProvisioningOptions {
+/** What to start: the operator's asks (as `batch.start` takes them, defaults applied), and the station's parts. */
+export interface ProvisioningOptions extends Readonly<Pick<z.output<typeof batchStartSchema>, 'bundlePath' | 'trustDirs' | 'parallel' | 'assetTagPattern'>> {
   readonly records: StationRecords;
   readonly registry: HandsetRegistry;
-  readonly bundlePath: string;
-  readonly trustDirs: readonly string[];
   /** Demo mode: the DEMO key is trusted and the batch is labelled demo. */
   readonly demo: boolean;
   /** Who starts the batch: credentials checked now (the CLI), or the operator a front end's session signed in. */
@@ -38,11 +40,8 @@ export interface ProvisioningOptions {
   readonly supervisor: Credentials | null;
   /** The most handsets the supervisor's authorisation covers. */
   readonly deviceCap: number;
-  readonly parallel: number;
   /** Continue the newest batch of the same bundle (after a restart) instead of opening a new one. */
   readonly continueBatch: boolean;
-  /** How a new batch tags its provisioned handsets (src/shared/asset-tag.ts); null: no tags. */
-  readonly assetTagPattern?: string | null;
   /** The shipped profiles' folder, when not resources/profiles (a test with short timeouts). */
   readonly stationProfilesDir?: string;
   readonly profileDirs?: readonly string[];
@@ -61,10 +60,9 @@ export interface SignedInOperator {
   readonly signedIn: OperatorSummary;
 }
 
-export interface StartedBatch {
+/** A batch under way: its plan, the batch that runs it, and whether this run continued one the journal had. */
+export interface StartedBatch extends BatchPlan {
   readonly batch: ProvisioningBatch;
-  readonly info: BatchInfo;
-  readonly bundle: VerifiedBundle;
   readonly continued: boolean;
 }
 
@@ -98,7 +96,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
       bundleHash: bundle.manifestSha256,
       bundleVersion: manifest.version,
       operatorId: operator.id,
-      assetTagPattern: options.assetTagPattern ?? null,
+      assetTagPattern: options.assetTagPattern,
     });
   const info: BatchInfo = {
     id: batch.id,
@@ -113,9 +111,9 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   };
   const irreversible = info.fuses.length > 0 || info.lockBootloader;
   if (irreversible && supervisor) authoriseBatch(records, supervisor, info, options.deviceCap);
+  const plan: BatchPlan = { info, bundle, operatorId: operator.id };
   const provisioning = new ProvisioningBatch({
-    plan: { id: batch.id, bundle, operatorId: operator.id },
-    info,
+    plan,
     records,
     profiles,
     registry: options.registry,
@@ -127,7 +125,7 @@ export async function startProvisioning(options: ProvisioningOptions): Promise<S
   });
   printer.attach(provisioning);
   provisioning.start();
-  return { batch: provisioning, info, bundle, continued: previous !== undefined };
+  return { ...plan, batch: provisioning, continued: previous !== undefined };
 }
 
 /** Carries the printer's state to the batch's snapshot, keeping an answer that came before the batch. */

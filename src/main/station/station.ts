@@ -73,11 +73,8 @@ export interface StationOwnerView {
 }
 
 /** The batch this station runs, with what the operator asked for when starting it. */
-interface RunningBatch {
+interface RunningBatch extends Pick<BatchStatus, 'expectedCount' | 'assetTagPattern'> {
   readonly started: StartedBatch;
-  readonly startedBy: string;
-  readonly expectedCount: number;
-  readonly assetTagPattern: string | null;
 }
 
 /** Bundle verification reports at most this often; a 2 GiB bundle would otherwise send thousands of events. */
@@ -143,7 +140,7 @@ export function createStation(options: StationOptions): Station {
     const { info } = batch.started;
     return {
       info,
-      startedBy: batch.startedBy,
+      startedBy: batch.started.operatorId,
       expectedCount: batch.expectedCount,
       assetTagPattern: batch.assetTagPattern,
       profiles: profilesFor(await loadedProfiles(), info.products),
@@ -222,7 +219,7 @@ export function createStation(options: StationOptions): Station {
         onVerifyProgress: (value) =>
           onProgress({ bundlePath: request.bundlePath, partition: value.partition, overallDone: value.overallDone, overallTotal: value.overallTotal }),
       });
-      running = { started, startedBy: operator.id, expectedCount: request.expectedCount, assetTagPattern: request.assetTagPattern ?? null };
+      running = { started, expectedCount: request.expectedCount, assetTagPattern: request.assetTagPattern ?? null };
       const wakeDepot = wakeOnOutcomes(() => void depot.link().then((link) => link?.wake()));
       started.batch.subscribe((snapshot) => {
         snapshots.publish(snapshot);
@@ -350,7 +347,7 @@ export function createStation(options: StationOptions): Station {
       return { png: (await (await stationLabels()).preview(serial)).toString('base64') };
     },
     'labels.batchPreview': async (input) => {
-      return { png: (await (await stationLabels()).batchPreview({ ...input, date: new Date() })).toString('base64') };
+      return { png: (await (await stationLabels()).batchPreview(input, new Date())).toString('base64') };
     },
     'labels.reprint': async ({ serial, reason }) => {
       const operator = session.require();

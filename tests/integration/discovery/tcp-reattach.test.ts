@@ -96,6 +96,7 @@ beforeAll(async () => {
     supervisor: SUPERVISOR,
     deviceCap: 1,
     parallel: 1,
+    assetTagPattern: null,
     continueBatch: false,
     stationProfilesDir: await writeProfilesWithTimeouts(join(dir, 'profiles'), SHORT_TIMEOUTS),
   });

@@ -272,6 +272,7 @@ export async function startStation(options: StationOptions): Promise<InProcessSt
       supervisor: SUPERVISOR,
       deviceCap: 100,
       parallel: options.parallel ?? 4,
+      assetTagPattern: null,
       continueBatch: true,
       stationProfilesDir: profilesDir,
     });

@@ -44,7 +44,7 @@ describe('a station\'s labels', () => {
     requireTools(context, 'zbarimg');
     settings({ labelPrinter: { address: 'tcp://127.0.0.1:9100', format: 'zpl', template: '2x1-203' } });
     const labels = await openStationLabels({ databasePath: station.records.databasePath });
-    const png = await labels.batchPreview({ assetTagPattern: 'D7-{yy}{mm}-{seq:04}', product: 'lockstep-ref', bundleVersion: '1.0.0', date: new Date('2026-11-25T00:00:00Z') });
+    const png = await labels.batchPreview({ assetTagPattern: 'D7-{yy}{mm}-{seq:04}', product: 'lockstep-ref', bundleVersion: '1.0.0' }, new Date('2026-11-25T00:00:00Z'));
     const path = join(station.dir, 'batch-preview.png');
     writeFileSync(path, png);
     expect(scan(path)).toEqual(['CODE-128:D7-2611-0001', `QR-Code:LS1|D7-2611-0001|SAMPLE-SERIAL|SAMPLE-IMEI|${'0'.repeat(16)}`]);

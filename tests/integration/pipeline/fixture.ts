@@ -117,7 +117,7 @@ export async function openTestStation(options: TestStationOptions): Promise<Test
       parallel: options.parallel ?? 4,
       continueBatch: false,
       ...(profilesDir ? { stationProfilesDir: profilesDir } : {}),
-      ...(options.assetTagPattern ? { assetTagPattern: options.assetTagPattern } : {}),
+      assetTagPattern: options.assetTagPattern ?? null,
     });
   } catch (error) {
     await close();

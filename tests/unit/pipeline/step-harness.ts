@@ -285,7 +285,6 @@ export function harness<S extends StepName>(step: S, options: HarnessOptions = {
   const history: History = historyOf((options.earlier ?? []).map(journaled));
   const partitions = options.partitions ?? [{ name: 'boot', sha256: 'a'.repeat(64), size: 4096 }];
   const batch = {
-    id: 1,
     operatorId: options.records?.operatorId ?? 'tech',
     bundle: options.bundle ?? {
       manifestSha256: 'f'.repeat(64),

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { LabelImage, LabelStatus, StationApi } from '../../../shared/api.ts';
+import type { BatchPreviewRequest } from '../../../shared/labels.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { shownError, type ShownError } from '../station-client.ts';
 import { ErrorText, StateBadge, type Tone } from './StateBadge.tsx';
@@ -67,12 +68,11 @@ export const hasNoPrinter = (status: LabelStatus | null): boolean => status !== 
 /** Which label to draw: a handset's from its record, or a batch's before it starts. */
 export type LabelRequest =
   | { readonly kind: 'handset'; readonly serial: string }
-  | { readonly kind: 'batch'; readonly assetTagPattern: string; readonly product: string; readonly bundleVersion: string };
+  | { readonly kind: 'batch'; readonly batch: BatchPreviewRequest };
 
 function loadLabel(station: StationApi, request: LabelRequest): Promise<LabelImage> {
   if (request.kind === 'handset') return station['labels.preview']({ serial: request.serial });
-  const { assetTagPattern, product, bundleVersion } = request;
-  return station['labels.batchPreview']({ assetTagPattern, product, bundleVersion });
+  return station['labels.batchPreview'](request.batch);
 }
 
 /** A label image from the station, or why there is none. */

@@ -134,7 +134,7 @@ export function BatchSetup({ station, onStarted }: { readonly station: StationAp
           <h4>{t('labels.printer')}</h4>
           <PrinterBadge status={printer} />
           {overview && tag && 'example' in tag ? (
-            <LabelPreview station={station} request={{ kind: 'batch', assetTagPattern: tagPattern.trim(), product: overview.products[0] ?? '', bundleVersion: overview.version }} />
+            <LabelPreview station={station} request={{ kind: 'batch', batch: { assetTagPattern: tagPattern.trim(), product: overview.products[0] ?? '', bundleVersion: overview.version } }} />
           ) : (
             <p className="hint">{overview ? t('labels.needsTag') : t('labels.afterVerify')}</p>
           )}
