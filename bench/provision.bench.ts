@@ -1,5 +1,6 @@
-// Provisioning benchmark: batches of 16 virtual handsets served by a separate `lockstep sim`
-// process (TCP fastboot, AT ports on socat ttys) at the simulator's default timing (40 MB/s link,
+// Provisioning benchmark: batches of 16 virtual handsets served by separate `lockstep sim`
+// processes (TCP fastboot, AT ports on socat ttys; one process up to 16 handsets, more for a larger
+// fleet, bench/sim-fleet.ts) at the simulator's default timing (40 MB/s link,
 // 80 MB/s flash, 8 s reboot), provisioned end to end by `lockstep provision --parallel 16` with a
 // signed bundle of a 16 MiB boot and a 320 MiB system image, two fuses and the lock. Three kinds
 // of image, one batch each from fresh images, bundle, records and simulator:
@@ -28,6 +29,8 @@
 //    not zero, so this one writes 16 × 336 MiB to this machine's one disk, which then sets the pace.
 // LOCKSTEP_BENCH_VARIANTS=raw-as-given,raw-with-zeros,sparse,sparse-zip,sparse-split,sparse-split-zip,random chooses
 // (default: all but random). LOCKSTEP_BENCH_HANDSETS=N runs N handsets instead of 16 (e.g. 32).
+// LOCKSTEP_BENCH_SIM_HANDSETS=N serves at most N handsets per simulator process (default: from the
+// handsets and the machine's cores, simProcessCount in bench/sim-fleet.ts).
 // The floor of each batch is what a perfect sender cannot avoid: the bytes that must cross the link
 // (each image at its smallest: RAW data, 16 bytes per FILL chunk, the headers; the bundle's files
 // re-measured with the same transform) at the link rate, then, not overlapping (the simulator paces
@@ -66,10 +69,12 @@ import { startPostgres, type PostgresServer } from '../src/main/depot/local-post
 import { joinDepot } from '../src/main/depot/station-depot.ts';
 import { openStationRecords } from '../src/main/records/station-records.ts';
 import { aospSequence, flashWindow, runAospBatch, type AospImage } from './aosp-batch.ts';
+import { simProcessCount, startBenchSimFleet, type BenchSimFleet } from './sim-fleet.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const HANDSETS = handsetCount(process.env.LOCKSTEP_BENCH_HANDSETS);
+const SIM_PROCESSES = simProcessCount(HANDSETS, availableCores(), perSimProcess(process.env.LOCKSTEP_BENCH_SIM_HANDSETS));
 const BOOT_MIB = 16;
 const SYSTEM_MIB = 320;
 /** The simulator's default max-download-size (scenario `maxDownloadSize`). */
@@ -129,7 +134,7 @@ for (const [tool, debian] of [[TIME, 'time'], ['/usr/bin/socat', 'socat'], ['/us
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-provision-bench-'));
 // Set and cleared inside runVariant; the casts keep the compiler from narrowing them to null here.
-let sim = null as ChildProcess | null;
+let sims = null as BenchSimFleet | null;
 let station = null as ChildProcess | null;
 let depotServer = null as PostgresServer | null;
 try {
@@ -162,7 +167,7 @@ try {
   const running = station !== null && station.exitCode === null ? childPid(station.pid ?? 0) : null;
   if (running !== null) process.kill(running, 'SIGTERM');
   station?.kill('SIGTERM');
-  await stopSim();
+  await stopSims();
   depotServer?.destroy();
   if (process.env.LOCKSTEP_BENCH_KEEP) process.stdout.write(`  kept ${work} (command logs under <variant>/state/)\n`);
   else rmSync(work, { recursive: true, force: true });
@@ -230,18 +235,17 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   const images = manifest.partitions.map((partition) => join(bundle, partition.file));
   const hashPerGiB = await readAndHashCpu(images) / (imageBytes / GiB);
 
-  const stateDir = join(dir, 'state');
-  const ptyDir = join(dir, 'pty');
-  // --tcp 0: each handset on a free port the OS picks, so no port can be taken by someone else.
-  const fleet = variant.maxDownloadMib === undefined ? ['--count', String(HANDSETS)] : ['--scenario', smallBufferScenario(dir, variant.maxDownloadMib)];
-  sim = spawn(process.execPath, [...PROFILE, LOCKSTEP, 'sim', ...fleet, '--tcp', '0', '--pty', ptyDir, '--state', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const handsets = await simHandsets(sim);
-  const simPid = sim.pid ?? 0;
+  // Each handset on a free TCP port the OS picks (--tcp 0), so no port can be taken by someone else.
+  const fleet = { lockstep: LOCKSTEP, handsets: HANDSETS, processes: SIM_PROCESSES, ...(variant.maxDownloadMib === undefined ? {} : { maxDownloadMib: variant.maxDownloadMib }) };
+  const simFleet = await startBenchSimFleet({ ...fleet, dir: join(dir, 'sim'), pty: true, nodeOptions: PROFILE });
+  sims = simFleet;
+  const { handsets } = simFleet;
 
   const samples: Sample[] = [];
   const stationArgs = [...PROFILE, LOCKSTEP, 'provision', '--bundle', served, '--trust', join(work, 'trust'), '--db', db, '--data', join(dir, 'data'), '--operator', 'tech', '--supervisor', 'sup'];
   for (const { port } of handsets) stationArgs.push('--tcp', `127.0.0.1:${port}`);
-  stationArgs.push('--serial', ptyDir, '--expect', String(HANDSETS), '--parallel', String(HANDSETS), '--json');
+  for (const ptyDir of simFleet.ptyDirs) stationArgs.push('--serial', ptyDir);
+  stationArgs.push('--expect', String(HANDSETS), '--parallel', String(HANDSETS), '--json');
   const started = Date.now();
   const child = spawn(TIME, ['-f', 'lockstep-time wall=%e user=%U sys=%S rss-kib=%M', process.execPath, ...stationArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -254,7 +258,7 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString('utf8')).slice(-16_384)));
   const sample = (): void => {
     const stationPid = childPid(child.pid ?? 0);
-    samples.push({ at: Date.now(), sim: cpuSeconds(simPid), station: stationPid === null ? null : cpuSeconds(stationPid), machine: machineTicks() });
+    samples.push({ at: Date.now(), sim: sumOrNull(simFleet.pids.map(cpuSeconds)), station: stationPid === null ? null : cpuSeconds(stationPid), machine: machineTicks() });
   };
   sample();
   const sampler = setInterval(sample, SAMPLE_MS);
@@ -263,7 +267,7 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   sample();
   const ended = Date.now();
   station = null;
-  const simPeakRss = peakRssMb(simPid);
+  const simPeakRss = simFleet.pids.map(peakRssMb);
   const time = /lockstep-time wall=([\d.]+) user=([\d.]+) sys=([\d.]+) rss-kib=(\d+)/.exec(stderr);
   if (code !== 0 || !time) throw new Error(`lockstep provision exited ${code}:\n${stderr}\n${stdout.slice(-4000)}`);
   const events = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { at: string; phase?: string; serial?: string | null; batch?: unknown });
@@ -275,10 +279,10 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   const batchBegan = Date.parse(events.find((event) => event.batch !== undefined)?.at ?? '');
   const batchEnded = Math.max(...outcomes.map((event) => Date.parse(event.at)));
 
-  const commandLogs = await Promise.all(handsets.map(({ serial }) => readCommandLog(stateDir, serial)));
+  const commandLogs = await Promise.all(handsets.map(({ serial, stateDir }) => readCommandLog(stateDir, serial)));
   const logs = commandLogs.map((log, index) => phasesOf(handsets[index]?.serial ?? '', log));
-  await stopSim();
-  rmSync(stateDir, { recursive: true, force: true });
+  await stopSims();
+  rmSync(join(dir, 'sim'), { recursive: true, force: true });
   const stationRss = (Number(time[4]) * 1024) / 1e6;
   const aosp = variant.aosp
     ? await aospReference(dir, fleet, [
@@ -318,7 +322,8 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
     return `${s(values[Math.floor(values.length / 2)] ?? 0)} / ${s(values.at(-1) ?? 0)}`;
   };
   out(`--- ${variant.name}: ${variant.description}`);
-  out(`${HANDSETS} handsets from a separate lockstep sim (${LINK / 1e6} MB/s link, ${FLASH / 1e6} MB/s flash, ${REBOOT_MS / 1000} s reboot), images ${BOOT_MIB + SYSTEM_MIB} MiB expanded, stored in the bundle as ${mb(bundleBytes)}, --parallel ${HANDSETS}, ${availableCores()} cores shared by both processes:`);
+  const simProcesses = `${SIM_PROCESSES === 1 ? 'a separate lockstep sim' : `${SIM_PROCESSES} separate lockstep sim processes`}`;
+  out(`${HANDSETS} handsets from ${simProcesses} (${LINK / 1e6} MB/s link, ${FLASH / 1e6} MB/s flash, ${REBOOT_MS / 1000} s reboot), images ${BOOT_MIB + SYSTEM_MIB} MiB expanded, stored in the bundle as ${mb(bundleBytes)}, --parallel ${HANDSETS}, ${availableCores()} cores shared by the station and the simulator:`);
   out(`  floor (a perfect sender)           ${s(floor)} = ${mb(floorBytes.link)} that must cross the link / ${LINK / 1e6} MB/s + ${mb(floorBytes.flash)} to write / ${FLASH / 1e6} MB/s + ${s(REBOOT_MS / 1000)} reboot`);
   out(`    sent per handset (command logs)  ${mb(mostSent)} at most, ${(mostSent / floorBytes.link).toFixed(3)} of what must cross the link`);
   const batchWall = (batchEnded - batchBegan) / 1000;
@@ -341,7 +346,7 @@ async function runVariant(variant: Variant, startupRssMb: number): Promise<{ rat
   out(`  station CPU                        ${s(stationCpu)} (user ${time[2]} s, sys ${time[3]} s) = ${(stationCpu / handsetGiB).toFixed(2)} s per handset-GiB (${handsetGiB.toFixed(2)} handset-GiB expanded), ${(stationCpu / handsetGiB / hashPerGiB).toFixed(1)}x the ${hashPerGiB.toFixed(2)} s/GiB of reading + SHA-256 of the bundle's files`);
   out(`    ${(stationCpu / wall).toFixed(2)} cores over the wall time (target < 1 core: ${verdict(stationCpu / wall < 1)}); at the floor's pace it would need ${(stationCpu / floor).toFixed(2)} cores`);
   out(`  station peak RSS                   ${stationRss.toFixed(0)} MB = ${(stationRss / HANDSETS).toFixed(1)} MB per handset; ${((stationRss - startupRssMb) / HANDSETS).toFixed(1)} MB per handset above start-up (lockstep --version: ${startupRssMb.toFixed(0)} MB)`);
-  out(`  simulator CPU                      ${s(simCpu)} user+sys = ${(simCpu / handsetGiB).toFixed(2)} s per handset-GiB; ${(simCpu / ((ended - started) / 1000)).toFixed(2)} cores over the wall time; peak RSS ${simPeakRss.toFixed(0)} MB`);
+  out(`  simulator CPU                      ${s(simCpu)} user+sys = ${(simCpu / handsetGiB).toFixed(2)} s per handset-GiB; ${(simCpu / ((ended - started) / 1000)).toFixed(2)} cores over the wall time; peak RSS ${simPeakRss.map((rss) => rss.toFixed(0)).join(' + ')} MB`);
   out(`  CPU bound: station + simulator ${s(stationCpu + simCpu)} of CPU on ${availableCores()} cores take at least ${s((stationCpu + simCpu) / availableCores())} = ${((stationCpu + simCpu) / availableCores() / floor).toFixed(2)}x the floor`);
   out(`  cores kept busy per phase (the machine has ${availableCores()}):            station  simulator  others`);
   for (const [name, from, to] of windows) {
@@ -361,15 +366,15 @@ interface AospFigures {
 }
 
 /** The same images to a fresh simulator by one AOSP fastboot sequence per handset, all at once. */
-async function aospReference(dir: string, fleet: readonly string[], images: readonly AospImage[], lockstep: AospFigures['lockstep']): Promise<AospFigures> {
-  const stateDir = join(dir, 'aosp-state');
-  sim = spawn(process.execPath, [LOCKSTEP, 'sim', ...fleet, '--tcp', '0', '--state', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const handsets = await simHandsets(sim);
+async function aospReference(dir: string, fleet: Omit<Parameters<typeof startBenchSimFleet>[0], 'dir' | 'pty'>, images: readonly AospImage[], lockstep: AospFigures['lockstep']): Promise<AospFigures> {
+  const served = await startBenchSimFleet({ ...fleet, dir: join(dir, 'aosp-sim'), pty: false });
+  sims = served;
+  const { handsets } = served;
   // CAMERA_DISABLE and GPS_DISABLE of the reference model: bank 3, word 0, bits 4 and 5.
   const batch = await runAospBatch(handsets.map(({ port }) => port), aospSequence(images, { bank: 3, word: 0, mask: 0x30 }));
-  const logs = await Promise.all(handsets.map(({ serial }) => readCommandLog(stateDir, serial)));
-  await stopSim();
-  rmSync(stateDir, { recursive: true, force: true });
+  const logs = await Promise.all(handsets.map(({ serial, stateDir }) => readCommandLog(stateDir, serial)));
+  await stopSims();
+  rmSync(join(dir, 'aosp-sim'), { recursive: true, force: true });
   for (const image of images) rmSync(image.path);
   return { lockstep, aosp: { windowSeconds: windowSeconds(logs), peakRssMb: batch.peakRssMb.reduce((sum, mb) => sum + mb, 0) } };
 }
@@ -385,6 +390,19 @@ function aospLine({ lockstep, aosp }: AospFigures): string {
   const memory = lockstep.peakRssMb < aosp.peakRssMb;
   return `flash window ${lockstep.windowSeconds.toFixed(2)} s / ${aosp.windowSeconds.toFixed(2)} s = ${ratio.toFixed(3)} (target ≤ 0.8: ${ratio <= 0.8 ? 'met' : 'NOT met'}); `
     + `peak memory: station ${lockstep.peakRssMb.toFixed(0)} MB, the AOSP sequences' sum ${aosp.peakRssMb.toFixed(0)} MB (target below: ${memory ? 'met' : 'NOT met'})`;
+}
+
+/** LOCKSTEP_BENCH_SIM_HANDSETS: handsets per simulator process, a whole number from 1 to 64 (default: simProcessCount decides). */
+function perSimProcess(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error(`LOCKSTEP_BENCH_SIM_HANDSETS must be a whole number from 1 to 64, not ${text}`);
+  return count;
+}
+
+/** The sum, or null when any is unknown (a process gone). */
+function sumOrNull(values: readonly (number | null)[]): number | null {
+  return values.some((value) => value === null) ? null : values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
 }
 
 /** LOCKSTEP_BENCH_HANDSETS: a whole number of handsets from 1 to 64 (default 16). */
@@ -411,14 +429,10 @@ async function storeAsGiven(bundle: string, originals: Readonly<Record<string, s
   writeFileSync(join(bundle, 'manifest.sig'), signManifest(bytes, [parseKeyPem(readFileSync(keyPath, 'utf8'), keyPath).key]));
 }
 
-async function stopSim(): Promise<void> {
-  const running = sim;
-  sim = null;
-  if (running && running.exitCode === null) {
-    const exited = new Promise((done) => running.once('exit', done));
-    running.kill('SIGTERM');
-    await exited;
-  }
+async function stopSims(): Promise<void> {
+  const running = sims;
+  sims = null;
+  await running?.stop();
 }
 
 /**
@@ -556,14 +570,6 @@ async function writeImage(path: string, count: number, head: string | null, data
   }
 }
 
-/** A scenario file of HANDSETS reference handsets (serials as `--count` gives them) whose download buffer holds `mib` MiB. */
-function smallBufferScenario(dir: string, mib: number): string {
-  const path = join(dir, 'scenario.json');
-  const devices = Array.from({ length: HANDSETS }, (_, index) => ({ serial: `LSIM${String(index + 1).padStart(4, '0')}`, maxDownloadSize: mib * MiB }));
-  writeFileSync(path, JSON.stringify({ devices }));
-  return path;
-}
-
 /**
  * `count` MiB expanded, as a sparse file whose every 16 MiB is a 2 × `dataMib` MiB RAW chunk (`dataMib`
  * MiB of pseudo-random data, then as many of zeros, as a file system image holds zeroed blocks it uses) and a DONT_CARE
@@ -629,26 +635,6 @@ function measured(command: string, args: readonly string[]): Promise<{ rssMb: nu
       if (!match) return fail(new Error(`no figures from GNU time for ${command}: ${stderr}`));
       done({ rssMb: (Number(match[1]) * 1024) / 1e6, cpu: Number(match[2]) + Number(match[3]) });
     });
-  });
-}
-
-/** Waits for `Serving N` and returns each handset's serial and port; keeps draining its output. */
-function simHandsets(child: ChildProcess): Promise<{ serial: string; port: number }[]> {
-  let output = '';
-  let errors = '';
-  child.stderr?.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString('utf8')).slice(-8192)));
-  let serving = false;
-  return new Promise((done, fail) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (serving) return;
-      output += chunk.toString('utf8');
-      if (!/^Serving \d+ /m.test(output)) return;
-      serving = true;
-      const found = [...output.matchAll(/^(\S+)\ttcp:127\.0\.0\.1:(\d+)$/gm)].map((match) => ({ serial: match[1] as string, port: Number(match[2]) }));
-      if (found.length === HANDSETS) done(found);
-      else fail(new Error(`lockstep sim served ${found.length} handsets, not ${HANDSETS}:\n${output}`));
-    });
-    child.once('exit', (code) => fail(new Error(`lockstep sim exited ${code} before serving:\n${output}${errors}`)));
   });
 }
 

@@ -12,6 +12,7 @@ export {
   DEFAULT_TIMING,
   DEMO_SPEEDUP,
   loadScenario,
+  MAX_HANDSET_NUMBER,
   parseScenario,
   ScenarioError,
   type Fault,

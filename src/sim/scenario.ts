@@ -196,8 +196,23 @@ export async function loadScenario(path: string): Promise<Scenario> {
   }
 }
 
-/** `count` reference handsets with serials LSIM0001, LSIM0002, … */
-export function defaultScenario(count: number): Scenario {
+/**
+ * The highest number `defaultScenario` gives a handset: handset N is plugged in at USB port
+ * `1-1.<N>`, and a port number goes up to 255.
+ */
+export const MAX_HANDSET_NUMBER = 255;
+
+/**
+ * `count` reference handsets numbered from `first`: serials LSIM0001, LSIM0002, … (from
+ * LSIM<first>), plugged in at USB ports 1-1.1, 1-1.2, … (from 1-1.<first>). Several simulators
+ * serving one station's fleet each take their own numbers, so no two of their handsets share a
+ * serial or a port.
+ */
+export function defaultScenario(count: number, first = 1): Scenario {
   if (!Number.isInteger(count) || count < 1 || count > MAX_FLEET_SIZE) throw new ScenarioError(`a fleet has 1 to ${MAX_FLEET_SIZE} handsets, not ${count}`);
-  return parseScenario({ devices: Array.from({ length: count }, (_, index) => ({ serial: `LSIM${String(index + 1).padStart(4, '0')}` })) });
+  if (!Number.isInteger(first) || first < 1 || first + count - 1 > MAX_HANDSET_NUMBER) {
+    throw new ScenarioError(`handsets are numbered 1 to ${MAX_HANDSET_NUMBER} (USB port 1-1.<number>): ${count} from ${first} would end at ${first + count - 1}`);
+  }
+  const numbers = Array.from({ length: count }, (_, index) => first + index);
+  return parseScenario({ devices: numbers.map((number) => ({ serial: `LSIM${String(number).padStart(4, '0')}`, usbPort: `1-1.${number}` })) });
 }

@@ -37,6 +37,16 @@ describe('scenario schema', () => {
     expect(() => defaultScenario(65)).toThrow(ScenarioError);
   });
 
+  it('numbers a default fleet from a first handset, serials and USB ports alike, within port 255', () => {
+    const devices = defaultScenario(3, 9).devices;
+    expect(devices.map((device) => [device.serial, device.usbPort])).toEqual([['LSIM0009', '1-1.9'], ['LSIM0010', '1-1.10'], ['LSIM0011', '1-1.11']]);
+    expect(defaultScenario(2).devices.map((device) => device.usbPort)).toEqual(['1-1.1', '1-1.2']);
+    expect(defaultScenario(64, 192).devices.at(-1)).toMatchObject({ serial: 'LSIM0255', usbPort: '1-1.255' });
+    expect(() => defaultScenario(64, 193)).toThrow('handsets are numbered 1 to 255 (USB port 1-1.<number>): 64 from 193 would end at 256');
+    expect(() => defaultScenario(1, 0)).toThrow(ScenarioError);
+    expect(() => defaultScenario(1, 1.5)).toThrow(ScenarioError);
+  });
+
   it('names the field at fault in every error', () => {
     expect(problems({ devices: [{ serial: 'A', maxDownloadSize: 0x1_0000_0000 }] })).toMatch(/^fleet\.json is not a valid scenario:\n {2}devices\[0\]\.maxDownloadSize: /);
     expect(problems({ devices: [{ serial: 'A' }, { serial: 'A' }] })).toContain('devices[1].serial: serial number is used by an earlier device');

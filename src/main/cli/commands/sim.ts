@@ -9,6 +9,7 @@ import {
   DEFAULT_TIMING,
   DEMO_SPEEDUP,
   loadScenario,
+  MAX_HANDSET_NUMBER,
   ScenarioError,
   type Scenario,
   type SimFleet,
@@ -21,9 +22,11 @@ import { CliError, EXIT_USAGE, type CliIo } from '../io.ts';
 
 
 export const simCommand: CliCommand = {
-  usage: `lockstep sim [--scenario FILE | --count N] [--tcp PORT] [--pty DIR] [--state DIR] [--demo]
+  usage: `lockstep sim [--scenario FILE | --count N [--first N]] [--tcp PORT] [--pty DIR] [--state DIR] [--demo]
   --scenario FILE  the fleet as a scenario JSON file (docs/simulator.md); default: --count reference handsets
   --count N        N reference handsets, serials LSIM0001… (default 1)
+  --first N        number of the first of them: serial LSIM<N>, USB port 1-1.<N> (default 1), so that several
+                   simulators serving one station each take their own handsets (up to ${MAX_HANDSET_NUMBER} in all)
   --tcp PORT       first TCP port; handset i listens on PORT+i (default ${DEFAULT_FASTBOOT_TCP_PORT}; 0 = any free ports)
   --pty DIR        give each booted handset's AT port a real tty, linked in DIR (needs socat); prints each as it appears
   --state DIR      where partitions, fuses and lock state persist (default: the station's, $LOCKSTEP_DATA_DIR or ~/.local/share/lockstep, then simulator/)
@@ -34,6 +37,7 @@ export const simCommand: CliCommand = {
       options: {
         scenario: { type: 'string' },
         count: { type: 'string' },
+        first: { type: 'string' },
         tcp: { type: 'string' },
         pty: { type: 'string' },
         state: { type: 'string' },
@@ -42,7 +46,9 @@ export const simCommand: CliCommand = {
       strict: true,
     });
     if (values.scenario !== undefined && values.count !== undefined) throw new CliError('--scenario and --count both describe the fleet; give one of them', EXIT_USAGE);
-    const scenario = await readScenario(values.scenario, values.count);
+    if (values.scenario !== undefined && values.first !== undefined) throw new CliError('--first numbers the handsets of --count; a scenario file names its own', EXIT_USAGE);
+    const first = values.first === undefined ? 1 : integerOption('--first', values.first, 1, MAX_HANDSET_NUMBER);
+    const scenario = await readScenario(values.scenario, values.count, first);
     const firstPort = values.tcp === undefined ? DEFAULT_FASTBOOT_TCP_PORT : integerOption('--tcp', values.tcp, 0, 65535);
     const stateDir = resolve(values.state ?? simulatorStateDir(defaultDataDir()));
     const timing = values.demo ? accelerate({ ...DEFAULT_TIMING, ...scenario.timing }, DEMO_SPEEDUP) : {};
@@ -85,10 +91,10 @@ async function announcePtys(fleet: SimFleet, dir: string, io: CliIo): Promise<vo
   });
 }
 
-async function readScenario(path: string | undefined, count: string | undefined): Promise<Scenario> {
+async function readScenario(path: string | undefined, count: string | undefined, first: number): Promise<Scenario> {
   try {
     if (path !== undefined) return await loadScenario(path);
-    return defaultScenario(count === undefined ? 1 : integerOption('--count', count, 1, Number.MAX_SAFE_INTEGER));
+    return defaultScenario(count === undefined ? 1 : integerOption('--count', count, 1, Number.MAX_SAFE_INTEGER), first);
   } catch (error) {
     if (error instanceof ScenarioError) throw new CliError(error.message);
     throw error;
