@@ -21,7 +21,7 @@ import { loadSettings, SettingsError } from '../../station/settings.ts';
 import { ensureDemoBundle, ensureDemoOperators, DEMO_OPERATOR, DEMO_SUPERVISOR } from '../../station/demo-station.ts';
 import { startProvisioning, type StartedBatch } from '../../station/provisioning.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, failureText, jsonLine, type CliIo } from '../io.ts';
 import { exitCodeOf, followBatch, summarise, type RunCounts } from '../batch-follow.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { LiveTable, quarantineWords } from '../live-table.ts';
@@ -291,8 +291,8 @@ async function setupAsync<T>(work: () => Promise<T>): Promise<T> {
 }
 
 function asSetupError(error: unknown): unknown {
-  if (error instanceof BundleError) return new CliError(`[${error.code}]: ${describeFailure(error)}`, EXIT_SETUP);
-  if (error instanceof RecordsError || error instanceof ProfileError || error instanceof SettingsError || error instanceof KeyFileError) return new CliError(describeFailure(error), EXIT_SETUP);
+  if (error instanceof BundleError || error instanceof KeyFileError) return new CliError(failureText(error), EXIT_SETUP);
+  if (error instanceof RecordsError || error instanceof ProfileError || error instanceof SettingsError) return new CliError(describeFailure(error), EXIT_SETUP);
   return error;
 }
 

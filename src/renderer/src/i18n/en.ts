@@ -84,6 +84,9 @@ export const en = {
     DEPOT_OFFLINE: 'The depot cannot be reached, so nothing was changed: operators are changed at the depot, which needs the connection ({{reason}})',
     DEPOT_ANSWER_LOST: 'The connection to the depot broke after the change was sent: the depot may have made it. The next sync shows it here ({{reason}})',
     DEPOT_OPERATOR_REFUSED: 'The depot refused this change: {{reason}}',
+    // A key file or trust folder the station was given (bundle verification with --trust folders).
+    KEY_FILE_INVALID: 'A key file is not a usable Ed25519 key',
+    TRUST_FOLDER_UNREADABLE: 'A trust folder cannot be read',
     VERIFY_NOT_JSONL:
       '{{file}} is a {{format}} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF are views for reading; the signed hash chain is only in the JSON Lines export, so export the same records as JSON Lines and verify that file',
   },
@@ -512,6 +515,24 @@ export const en = {
     DEPOT_SIGN_IN_AGE_INVALID: 'The depot\u2019s offline sign-in age is not a positive number of seconds: nothing was applied.',
     LEASE_PATTERN_INVALID: 'Tag lease {{lease}} carries the pattern {{pattern}}, which is not valid.',
     LEASE_DIFFERS: 'The depot\u2019s tag lease {{lease}} differs from the one this station journaled.',
+    // Key files and trust folders (src/main/bundle/keys.ts, trust-store.ts; the CLI's keys and bundle create).
+    KEY_FILE_TOO_LARGE: '{{file}} is {{bytes}} bytes: too large to be a key file. Remove it from the trust folder.',
+    KEY_FILE_NOT_PEM: '{{file}} is not a readable PEM key: use an Ed25519 key written by lockstep keys generate.',
+    KEY_FILE_NOT_ED25519: '{{file}} holds a {{type}} key: bundles are signed with Ed25519 keys only.',
+    KEY_FILE_NOT_PRIVATE: '{{file}} is a public key: signing needs the private key (NAME.key.pem).',
+    KEY_FILE_UNREADABLE: 'The station cannot read the signing key {{file}}: check the path, or create a key with lockstep keys generate.',
+    KEY_FILE_EXISTS: 'A key named {{name}} already exists in {{folder}}: pick another name; keys are never overwritten.',
+    KEY_FILE_UNWRITABLE: 'The key pair cannot be written to {{folder}}: pick a folder you can write to.',
+    KEY_FOLDER_NOT_CREATED: 'The folder {{folder}} cannot be created: give a folder path for the keys.',
+    TRUST_FOLDER_UNREADABLE: 'The trust folder {{folder}} cannot be read: give a folder holding the public keys (*.pem) you trust.',
+    // Creating a bundle (lockstep bundle create).
+    CREATE_NO_SIGNING_KEY: 'A bundle needs at least one signing key (--key).',
+    CREATE_FIELD_INVALID: 'The bundle field {{field}} is not valid.',
+    CREATE_PARTITION_TWICE: 'A partition is named twice: each partition is named once.',
+    CREATE_OUTPUT_EXISTS: '{{path}} already exists: choose a new output path (a bundle is never overwritten).',
+    CREATE_IMAGE_NOT_FILE: 'The image {{file}} for partition {{partition}} is not a regular file.',
+    CREATE_IMAGE_NOT_SPARSE: 'The image {{file}} for partition {{partition}} is not a valid sparse image: give a raw image, or rebuild it with img2simg.',
+    CREATE_IMAGE_CHANGED: 'The image {{file}} for partition {{partition}} changed while it was read: create the bundle again once nothing writes to it.',
     // A bundle's reading stopped by the station or the operator (a cancelled verification).
     CANCELLED: 'The station stopped reading the bundle before it was accepted; nothing of it was used.',
   },
