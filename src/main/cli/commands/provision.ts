@@ -93,7 +93,7 @@ export const provisionCommand: CliCommand = {
     const graceMs = wholeNumber('--grace', values.grace ?? String(DEFAULT_GRACE_SECONDS), 0, 86_400) * 1000;
     const settings = await setupAsync(() => loadSettings(dataDir));
     const commandLine = parseEndpointList(values.tcp);
-    if (commandLine.problems.length > 0) throw new CliError(`--tcp ${commandLine.problems.join('; ')}`, EXIT_USAGE);
+    if (commandLine.problems.length > 0) throw new CliError(`--tcp ${commandLine.problems.map(({ problem }) => problem).join('; ')}`, EXIT_USAGE);
 
     const dbPath = values.db ?? (demo ? join(await mkdtemp(join(tmpdir(), 'lockstep-demo-')), 'records.sqlite') : undefined);
     if (dbPath === undefined) throw new CliError('name the records database with --db FILE', EXIT_USAGE);

@@ -413,7 +413,7 @@ export const en = {
     AT_PORT_CLOSED: 'The station closed the AT port {{port}}.',
     AT_LINE_TOO_LONG: 'The AT port {{port}} sent a line longer than {{bytes}} bytes.',
     AT_TOO_MANY_LINES: 'The AT port {{port}} sent more than {{lines}} lines to {{command}} without a result.',
-    AT_PORT_UNAVAILABLE: 'The AT port {{port}} cannot be opened ({{problem}}); another program may hold it.',
+    AT_PORT_UNAVAILABLE: 'The AT port {{port}} cannot be opened ({{condition}}); another program may hold it.',
     IMAGE_CHANGED: 'The image of {{partition}} read differently at byte {{offset}} than when it was verified; nothing of that piece was flashed.',
     // A bundle's findings (src/main/bundle): by the bundle code where it has one finding, else by the finding's own key.
     BUNDLE_NOT_FOUND: 'There is no bundle at {{path}}: choose a bundle folder or a .zip file.',
@@ -541,15 +541,30 @@ export const en = {
   // How each way of reaching handsets stands (Settings, "Handsets on the bus"), by TransportStatus.words.key.
   transportStatus: {
     notStarted: '{{bus}}: not started',
-    noUsbBus: '{{bus}}: no USB bus is reachable ({{problem}}); no USB handsets can be seen',
+    noUsbBus: '{{bus}}: no USB bus is reachable ({{condition}}); no USB handsets can be seen',
     usbHandsets: '{{bus}}: {{count}} handset(s) in fastboot',
     usbHandsetsUnplaced: '{{bus}}: {{count}} handset(s) in fastboot; {{unplaced}} without a port path were ignored',
     serialPorts: 'Serial: {{count}} AT port(s)',
-    serialPortsNoListing: 'Serial: {{count}} AT port(s); the system port listing is unavailable ({{problem}}): install udev (udevadm), or configure port paths by hand',
+    serialPortsNoListing: 'Serial: {{count}} AT port(s); the system port listing is unavailable ({{condition}}): install udev (udevadm), or configure port paths by hand',
     simulatedPorts: 'Simulated AT ports: {{count}} handset(s) booted',
     tcpEndpoints: 'TCP: {{present}} of {{total}} configured endpoint(s) answering fastboot',
-    tcpEndpointInvalid: '{{file}} tcpEndpoints: {{problem}}; this endpoint is not watched until it is fixed',
-    failed: 'This way of reaching handsets failed: {{problem}}',
+    tcpEndpointsSilent: 'TCP: {{present}} of {{total}} configured endpoint(s) answering fastboot; {{endpoint}} does not: {{condition}}',
+    tcpEndpointInvalid: '{{file}} tcpEndpoints: {{endpoint}} is not HOST:PORT or HOST:FIRST-LAST (a range covers 1 to 256 ports); this endpoint is not watched until it is fixed',
+    failed: 'This way of reaching handsets failed: {{condition}}',
+  },
+  // What the host said, by SystemCondition (a discovery line's or an AT port's `condition`); its own text is behind the disclosure.
+  systemCondition: {
+    usbBusMissing: 'this system has no USB bus the station can see',
+    listingToolMissing: 'udevadm, which lists the ports, is not installed',
+    permissionDenied: 'the station\u2019s account is not allowed to use it',
+    busy: 'another program holds it',
+    notFound: 'it is not there',
+    refused: 'the connection was refused: nothing listens there',
+    unreachable: 'the network has no route to it',
+    timedOut: 'it did not answer in time',
+    hostUnknown: 'the host name is not known',
+    notFastboot: 'what answers there does not speak fastboot',
+    other: 'a system error, in the station\u2019s original text',
   },
   transportBus: { system: 'USB', simulated: 'Simulated USB' },
   /** Appended where a long value was shortened: how much was cut, so nothing is cut silently. */
