@@ -11,7 +11,6 @@ const BY_ERRNO: Readonly<Record<string, SystemCondition>> = {
   ENOENT: 'notFound',
   ENODEV: 'notFound',
   ECONNREFUSED: 'refused',
-  ECONNRESET: 'refused',
   EHOSTUNREACH: 'unreachable',
   ENETUNREACH: 'unreachable',
   EHOSTDOWN: 'unreachable',
