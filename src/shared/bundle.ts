@@ -125,6 +125,14 @@ export const BUNDLE_ERROR_CODES = [
 ] as const;
 export type BundleErrorCode = (typeof BUNDLE_ERROR_CODES)[number];
 
+/** Why `lockstep bundle create` refused: its options, its output path, or one of its images. */
+export const BUNDLE_CREATE_ERROR_CODES = ['CREATE_OPTIONS_INVALID', 'CREATE_OUTPUT_EXISTS', 'CREATE_IMAGE_INVALID', 'CREATE_IMAGE_CHANGED'] as const;
+export type BundleCreateErrorCode = (typeof BUNDLE_CREATE_ERROR_CODES)[number];
+
+/** Why a key file (a signing key, a trusted public key, a new key pair's file) or a trust folder cannot be used. */
+export const KEY_FILE_ERROR_CODES = ['KEY_FILE_INVALID', 'KEY_FILE_UNREADABLE', 'KEY_FILE_EXISTS', 'KEY_FILE_UNWRITABLE', 'TRUST_FOLDER_UNREADABLE'] as const;
+export type KeyFileErrorCode = (typeof KEY_FILE_ERROR_CODES)[number];
+
 /** Why a valid bundle does not fit one handset (precheck). */
 export const FIT_PROBLEM_CODES = ['WRONG_PRODUCT', 'WRONG_HARDWARE_REVISION', 'BOOTLOADER_TOO_OLD', 'ROLLBACK'] as const;
 export type FitProblemCode = (typeof FIT_PROBLEM_CODES)[number];

@@ -24,6 +24,25 @@ export interface TransportStatus {
   readonly words: TransportStatusWords;
 }
 
+/**
+ * The host conditions a discovery line or a port failure names, in words the UI translates (`params.condition`); the
+ * system's own text for it stays in the station's sentence (`detail`, the CLI's), behind the UI's disclosure.
+ */
+export const SYSTEM_CONDITIONS = [
+  'usbBusMissing',
+  'listingToolMissing',
+  'permissionDenied',
+  'busy',
+  'notFound',
+  'refused',
+  'unreachable',
+  'timedOut',
+  'hostUnknown',
+  'notFastboot',
+  'other',
+] as const;
+export type SystemCondition = (typeof SYSTEM_CONDITIONS)[number];
+
 export const TRANSPORT_STATUS_KEYS = [
   'notStarted',
   'noUsbBus',
@@ -33,11 +52,15 @@ export const TRANSPORT_STATUS_KEYS = [
   'serialPortsNoListing',
   'simulatedPorts',
   'tcpEndpoints',
+  'tcpEndpointsSilent',
   'tcpEndpointInvalid',
   'failed',
 ] as const;
 
-/** `params.bus`, where present, is `system` or `simulated`: which USB bus the line is about. */
+/**
+ * `params.bus`, where present, is `system` or `simulated`: which USB bus the line is about; `params.condition`, where present, a
+ * SystemCondition.
+ */
 export interface TransportStatusWords {
   readonly key: (typeof TRANSPORT_STATUS_KEYS)[number];
   readonly params: Readonly<Record<string, string>>;

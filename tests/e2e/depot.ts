@@ -14,6 +14,7 @@ import { createStation, type Station } from '../../src/main/station/station.ts';
 import type { DeviceProfile } from '../../src/shared/profile.ts';
 import { writeProfilesWithTimeouts } from '../integration/pipeline/fixture.ts';
 import { createSimFleet, parseScenario, type SimFleet, type SimHandset, type SimTiming } from '../../src/sim/index.ts';
+import { withTransportBug } from './transport-bug.ts';
 import { addDepotOperators, ADMIN as DEPOT_ADMIN, DISPLAY_NAMES, SUPERVISOR as DEPOT_SUPERVISOR, TECHNICIAN as DEPOT_TECHNICIAN } from '../depot-operators.ts';
 
 /** The test depot's accounts with the names the UI shows for them. */
@@ -46,6 +47,8 @@ export interface DepotOptions {
   readonly timing: SimTiming;
   /** The shipped profiles with these timeouts instead of theirs (a stalled command fails in seconds, not minutes). */
   readonly timeouts?: DeviceProfile['timeouts'];
+  /** The serial of a handset whose USB transport has a bug of the test harness (transport-bug.ts): it fails INTERNAL. */
+  readonly transportBug?: string;
 }
 
 export async function openDepot(options: DepotOptions): Promise<Depot> {
@@ -56,7 +59,8 @@ export async function openDepot(options: DepotOptions): Promise<Depot> {
   const bundlePath = await ensureDemoBundle(dataDir);
   const fleet = await createSimFleet({ scenario: parseScenario({ devices: options.devices }), stateDir: join(dir, 'sim'), timing: options.timing });
   for (const handset of fleet.handsets) handset.unplug();
-  const registry = new HandsetRegistry([new UsbBackend(fleet.usb, 'simulated'), new SimSerialBackend(fleet.serial)]);
+  const usb = new UsbBackend(fleet.usb, 'simulated');
+  const registry = new HandsetRegistry([options.transportBug ? withTransportBug(usb, options.transportBug) : usb, new SimSerialBackend(fleet.serial)]);
   await registry.start();
   const stationProfilesDir = options.timeouts && (await writeProfilesWithTimeouts(join(dir, 'profiles'), options.timeouts));
   const station = createStation({ mode: 'simulated', registry, dataDir, demo: true, ...(stationProfilesDir ? { stationProfilesDir } : {}) });

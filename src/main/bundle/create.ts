@@ -11,7 +11,16 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { DEMO_KEY_LABEL, manifestSchema, MANIFEST_SCHEMA_VERSION, type BundleManifest, type ManifestPartition, type BootSlotHandling } from '../../shared/bundle.ts';
+import {
+  DEMO_KEY_LABEL,
+  manifestSchema,
+  MANIFEST_SCHEMA_VERSION,
+  type BundleCreateErrorCode,
+  type BundleManifest,
+  type ManifestPartition,
+  type BootSlotHandling,
+} from '../../shared/bundle.ts';
+import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { firstIssue } from '../../shared/zod-issues.ts';
 import { isSparseImage, SparseFormatError } from '../../lib/sparse/reader.ts';
@@ -52,9 +61,9 @@ export interface BundleCreateOptions {
   readonly demo?: boolean;
 }
 
-export class BundleCreateError extends Error {
-  constructor(message: string) {
-    super(message);
+export class BundleCreateError extends CodedError<BundleCreateErrorCode> {
+  constructor(code: BundleCreateErrorCode, message: string, options?: CodedErrorOptions) {
+    super(code, message, options);
     this.name = 'BundleCreateError';
   }
 }
@@ -62,7 +71,7 @@ export class BundleCreateError extends Error {
 const PLACEHOLDER_SHA256 = '0'.repeat(64);
 
 export async function createBundle(options: BundleCreateOptions): Promise<VerifiedBundle> {
-  if (options.signingKeys.length === 0) throw new BundleCreateError('a bundle needs at least one signing key (--key).');
+  if (options.signingKeys.length === 0) throw new BundleCreateError('CREATE_OPTIONS_INVALID', 'a bundle needs at least one signing key (--key).', { detail: 'CREATE_NO_SIGNING_KEY' });
   const draft = draftManifest(options);
   await refuseExisting(options.out);
   const partitions: ManifestPartition[] = [];
@@ -115,10 +124,15 @@ function draftManifest(options: BundleCreateOptions): BundleManifest {
   const parsed = manifestSchema.safeParse(draft);
   if (!parsed.success) {
     const { field, message } = firstIssue(parsed.error);
-    throw new BundleCreateError(`invalid bundle field ${field ?? '(top level)'}: ${message}.`);
+    throw new BundleCreateError('CREATE_OPTIONS_INVALID', `invalid bundle field ${field ?? '(top level)'}: ${message}.`, {
+      detail: 'CREATE_FIELD_INVALID',
+      params: { field: field ?? '—' },
+    });
   }
   const names = new Set(options.partitions.map((input) => input.name));
-  if (names.size !== options.partitions.length) throw new BundleCreateError('a partition is named twice: each --partition NAME must be distinct.');
+  if (names.size !== options.partitions.length) {
+    throw new BundleCreateError('CREATE_OPTIONS_INVALID', 'a partition is named twice: each --partition NAME must be distinct.', { detail: 'CREATE_PARTITION_TWICE' });
+  }
   return parsed.data;
 }
 
@@ -127,7 +141,12 @@ async function refuseExisting(out: string): Promise<void> {
     () => true,
     () => false,
   );
-  if (exists) throw new BundleCreateError(`${displaySafe(out)} already exists: choose a new output path (a bundle is never overwritten).`);
+  if (exists) {
+    throw new BundleCreateError('CREATE_OUTPUT_EXISTS', `${displaySafe(out)} already exists: choose a new output path (a bundle is never overwritten).`, {
+      detail: 'CREATE_OUTPUT_EXISTS',
+      params: { path: displaySafe(out) },
+    });
+  }
   await mkdir(dirname(out), { recursive: true });
 }
 
@@ -150,20 +169,25 @@ type ImageFields = Pick<ManifestPartition, 'size' | 'sha256' | 'sparse' | 'expan
  */
 async function describeImage(input: PartitionInput, onProgress: BundleCreateOptions['onProgress']): Promise<{ image: BundledImage; fields: ImageFields }> {
   const info = await lstat(input.path).catch(() => null);
-  const label = `${displaySafe(input.path)} (partition ${displaySafe(input.name)})`;
-  if (!info?.isFile()) throw new BundleCreateError(`image ${label} is not a regular file.`);
+  const params = { file: displaySafe(input.path), partition: displaySafe(input.name) };
+  const label = `${params.file} (partition ${params.partition})`;
+  if (!info?.isFile()) throw new BundleCreateError('CREATE_IMAGE_INVALID', `image ${label} is not a regular file.`, { detail: 'CREATE_IMAGE_NOT_FILE', params });
   const sparse = input.sparse ?? (await startsWithSparseMagic(input.path));
   // Progress counts both reads of the file.
   const read = (pass: number): AsyncIterable<Uint8Array> => counted(input.path, (done) => onProgress?.(input.name, pass * info.size + done, 2 * info.size));
   const invalid = (error: Error): BundleCreateError =>
-    new BundleCreateError(`${label} is not a valid sparse image: ${error.message}. Pass a raw image, or rebuild it with img2simg.`);
+    new BundleCreateError('CREATE_IMAGE_INVALID', `${label} is not a valid sparse image: ${error.message}. Pass a raw image, or rebuild it with img2simg.`, {
+      cause: error,
+      detail: 'CREATE_IMAGE_NOT_SPARSE',
+      params,
+    });
   const layout = await measureResparse(read(0), { sparse }).catch((error: unknown) => {
     throw error instanceof SparseFormatError ? invalid(error) : error;
   });
   const resparse = layout.size < info.size ? layout : null;
   const bytes = (source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> => (resparse ? resparsedImage(source, resparse, { sparse }) : source);
-  const image: BundledImage = { path: input.path, asGiven: resparse === null, open: () => changedAsCreateError(label, bytes(counted(input.path))) };
-  const { file, expanded } = await digestImage(changedAsCreateError(label, bytes(read(1))), { sparse: sparse || resparse !== null });
+  const image: BundledImage = { path: input.path, asGiven: resparse === null, open: () => changedAsCreateError(params, bytes(counted(input.path))) };
+  const { file, expanded } = await digestImage(changedAsCreateError(params, bytes(read(1))), { sparse: sparse || resparse !== null });
   if (expanded instanceof Error) throw invalid(expanded);
   return { image, fields: { size: file.size, sha256: file.sha256, sparse: sparse || resparse !== null, expanded: expanded ?? { size: file.size, sha256: file.sha256 } } };
 }
@@ -179,11 +203,18 @@ async function* counted(path: string, onBytes?: (done: number) => void): AsyncGe
 }
 
 /** An image edited while `bundle create` reads it is the operator's to fix, said in their terms. */
-async function* changedAsCreateError(label: string, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* changedAsCreateError(params: { file: string; partition: string }, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   try {
     yield* source;
   } catch (error) {
-    if (error instanceof ResparseChangedError) throw new BundleCreateError(`${label} changed while it was read (${error.message}): create the bundle again once nothing writes to it.`);
+    if (error instanceof ResparseChangedError) {
+      const label = `${params.file} (partition ${params.partition})`;
+      throw new BundleCreateError('CREATE_IMAGE_CHANGED', `${label} changed while it was read (${error.message}): create the bundle again once nothing writes to it.`, {
+        cause: error,
+        detail: 'CREATE_IMAGE_CHANGED',
+        params,
+      });
+    }
     throw error;
   }
 }

@@ -64,7 +64,9 @@ async function keysInFolder(dir: string, required: boolean, warnings: string[]):
     if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     const reason = describeFailure(error);
     throw new KeyFileError(
+      'TRUST_FOLDER_UNREADABLE',
       `cannot read trust folder ${displaySafe(dir)} (${reason}). Pass a folder holding the public keys (*.pem) you trust.`,
+      { cause: error, detail: 'TRUST_FOLDER_UNREADABLE', params: { folder: displaySafe(dir) } },
     );
   }
   const keys: TrustedKey[] = [];
@@ -75,7 +77,12 @@ async function keysInFolder(dir: string, required: boolean, warnings: string[]):
     const shown = displaySafe(path);
     const info = await stat(path);
     if (!info.isFile()) continue;
-    if (info.size > MAX_KEY_FILE_BYTES) throw new KeyFileError(`${shown} is ${info.size} bytes: not a PEM key. Remove it from the trust folder.`);
+    if (info.size > MAX_KEY_FILE_BYTES) {
+      throw new KeyFileError('KEY_FILE_INVALID', `${shown} is ${info.size} bytes: not a PEM key. Remove it from the trust folder.`, {
+        detail: 'KEY_FILE_TOO_LARGE',
+        params: { file: shown, bytes: String(info.size) },
+      });
+    }
     const parsed = parseKeyPem(await readFile(path, 'utf8'), shown);
     if (parsed.kind === 'private') {
       warnings.push(`${shown} is a private key and was ignored: a trust folder holds public keys only; move the private key somewhere safe.`);

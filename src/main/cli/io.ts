@@ -1,3 +1,4 @@
+import { describeFailure, failureCode } from '../../shared/describe-failure.ts';
 import { terminalSafeJson } from '../../shared/untrusted.ts';
 
 /** Where a command writes. Tests pass buffers; the real CLI passes the process streams. */
@@ -36,6 +37,15 @@ export class CliError extends Error {
     this.name = 'CliError';
     this.exitCode = exitCode;
   }
+}
+
+/**
+ * A failure as every command words it: the code it carries, if any, before the station's sentence (describeFailure's,
+ * escaped), so a technician can quote the code and look it up.
+ */
+export function failureText(error: unknown): string {
+  const code = failureCode(error);
+  return code === null ? describeFailure(error) : `[${code}]: ${describeFailure(error)}`;
 }
 
 /** Exit code for a command line the CLI cannot understand (as sysexits' EX_USAGE). */

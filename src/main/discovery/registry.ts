@@ -1,9 +1,10 @@
 // The handset registry: every backend's presences in one list, with attach and detach events (as
 // ya-webadb's device observer: added, removed, list changed). A backend that cannot start (no USB
 // bus, no udevadm) is a status line, never a crash.
-import type { TransportStatus } from '../../shared/types.ts';
+import type { SystemCondition, TransportStatus } from '../../shared/types.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import type { DiscoveryBackend, Presence } from './presence.ts';
+import { systemCondition } from './system-condition.ts';
 
 export type RegistryEvent = { readonly type: 'attach'; readonly presence: Presence } | { readonly type: 'detach'; readonly presence: Presence };
 type Listener = (event: RegistryEvent) => void;
@@ -12,7 +13,8 @@ export class HandsetRegistry {
   readonly #backends: readonly DiscoveryBackend[];
   readonly #present = new Map<string, Presence>();
   readonly #listeners = new Set<Listener>();
-  readonly #failed = new Map<DiscoveryBackend, string>();
+  /** A backend whose start failed: the system's text and its condition, for its status line. */
+  readonly #failed = new Map<DiscoveryBackend, { readonly text: string; readonly condition: SystemCondition }>();
 
   constructor(backends: readonly DiscoveryBackend[]) {
     this.#backends = backends;
@@ -21,7 +23,7 @@ export class HandsetRegistry {
   async start(): Promise<void> {
     for (const backend of this.#backends) {
       const sink = { attach: (presence: Presence) => this.#attach(presence), detach: (id: string) => this.#detach(id) };
-      await backend.start(sink).catch((error: unknown) => this.#failed.set(backend, describeFailure(error)));
+      await backend.start(sink).catch((error: unknown) => this.#failed.set(backend, { text: describeFailure(error), condition: systemCondition(error) }));
     }
   }
 
@@ -33,7 +35,7 @@ export class HandsetRegistry {
     return this.#backends.map((backend) => {
       const failure = this.#failed.get(backend);
       if (failure === undefined) return backend.status();
-      return { transport: backend.transport, available: false, detail: failure, words: { key: 'failed', params: { problem: failure } } };
+      return { transport: backend.transport, available: false, detail: failure.text, words: { key: 'failed', params: { condition: failure.condition } } };
     });
   }
 

@@ -10,11 +10,12 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { formatSlot, parseSlot } from '../../shared/handset.ts';
-import type { TransportStatus, TransportStatusWords } from '../../shared/types.ts';
+import type { SystemCondition, TransportStatus, TransportStatusWords } from '../../shared/types.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { describeFailure } from '../../shared/describe-failure.ts';
 import { HandsetError } from '../handset/errors.ts';
 import type { AtPresence, DiscoveryBackend, PresenceSink } from './presence.ts';
+import { systemCondition } from './system-condition.ts';
 
 /**
  * Configured paths are a stat each: cheap enough to poll closely. A configured folder is watched too
@@ -64,7 +65,8 @@ export class SerialBackend implements DiscoveryBackend {
   readonly #present = new Map<string, ListedPort>();
   readonly #stop = new AbortController();
   #sink: PresenceSink | null = null;
-  #listingProblem: string | null = null;
+  /** Why the system's port listing failed last, in the system's words and as a condition; null while it works. */
+  #listingProblem: { readonly text: string; readonly condition: SystemCondition } | null = null;
   #loop: Promise<void> | null = null;
   /** Ends the poll's current wait early: a watched folder changed, or the backend stops. */
   #wake: (() => void) | null = null;
@@ -80,9 +82,11 @@ export class SerialBackend implements DiscoveryBackend {
   }
 
   status(): TransportStatus {
-    const listing = this.#listingProblem === null ? '' : `; the system port listing is unavailable (${this.#listingProblem}): install udev (udevadm), or configure port paths by hand`;
+    const problem = this.#listingProblem;
+    const listing = problem === null ? '' : `; the system port listing is unavailable (${problem.text}): install udev (udevadm), or configure port paths by hand`;
     const count = String(this.#present.size);
-    const words: TransportStatusWords = this.#listingProblem === null ? { key: 'serialPorts' as const, params: { count } } : { key: 'serialPortsNoListing' as const, params: { count, problem: this.#listingProblem } };
+    const words: TransportStatusWords =
+      problem === null ? { key: 'serialPorts' as const, params: { count } } : { key: 'serialPortsNoListing' as const, params: { count, condition: problem.condition } };
     return { transport: 'serial', available: true, detail: `Serial: ${count} AT port(s)${listing}`, words };
   }
 
@@ -166,7 +170,7 @@ export class SerialBackend implements DiscoveryBackend {
         // serialport's PortInfo names the descriptor's serial `serialNumber`; here it becomes `serial`.
         .map((port) => ({ path: port.path, listed: true, serial: port.serialNumber ?? null, vendorId: hexId(port.vendorId), productId: hexId(port.productId) }));
     } catch (error) {
-      this.#listingProblem = describeFailure(error);
+      this.#listingProblem = { text: describeFailure(error), condition: systemCondition(error) };
       return [];
     }
   }
@@ -187,7 +191,7 @@ function presence(port: LocatedPort): AtPresence {
         serial.open((error) => {
           if (!error) return resolve({ stream: serial, close: () => closePort(serial) });
           const why = describeFailure(error);
-          const params = { port: displaySafe(port.path), problem: why };
+          const params = { port: displaySafe(port.path), condition: systemCondition(error) };
           const message = `cannot open the AT port ${params.port} (${why}); another program (ModemManager, a terminal) may hold it`;
           reject(new HandsetError('AT_PORT_UNAVAILABLE', message, { params }));
         });

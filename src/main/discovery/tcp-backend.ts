@@ -7,10 +7,12 @@
 // USB handset re-enumerates, so the run starts a new attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatSlot, type Slot } from '../../shared/handset.ts';
-import type { TransportStatus } from '../../shared/types.ts';
+import { describeFailure } from '../../shared/describe-failure.ts';
+import type { SystemCondition, TransportStatus } from '../../shared/types.ts';
 import { connectTcp } from '../fastboot/tcp-transport.ts';
 import { TransportError, type FastbootTransport } from '../fastboot/transport.ts';
 import type { DiscoveryBackend, FastbootPresence, PresenceSink } from './presence.ts';
+import { systemCondition } from './system-condition.ts';
 
 const PROBE_INTERVAL_MS = 1000;
 const PROBE_TIMEOUT_MS = 2000;
@@ -22,6 +24,8 @@ interface Endpoint {
   readonly id: string;
   present: boolean;
   inUse: number;
+  /** Why its last probe failed, in the system's words and as a condition; null once it answers. */
+  silence: { readonly text: string; readonly condition: SystemCondition } | null;
 }
 
 export class TcpBackend implements DiscoveryBackend {
@@ -32,7 +36,7 @@ export class TcpBackend implements DiscoveryBackend {
   #loop: Promise<void> | null = null;
 
   constructor(slots: readonly TcpSlot[]) {
-    this.#endpoints = slots.map((slot) => ({ slot, id: formatSlot(slot), present: false, inUse: 0 }));
+    this.#endpoints = slots.map((slot) => ({ slot, id: formatSlot(slot), present: false, inUse: 0, silence: null }));
   }
 
   async start(sink: PresenceSink): Promise<void> {
@@ -44,11 +48,16 @@ export class TcpBackend implements DiscoveryBackend {
   status(): TransportStatus {
     const present = this.#endpoints.filter((endpoint) => endpoint.present).length;
     const total = this.#endpoints.length;
+    const counts = { present: String(present), total: String(total) };
+    const detail = `TCP: ${present} of ${total} configured endpoint(s) answering fastboot`;
+    // The first endpoint that does not answer, and why: the rest of a range usually fails alike.
+    const silent = this.#endpoints.find((endpoint) => !endpoint.present && endpoint.silence !== null);
+    if (!silent?.silence) return { transport: 'tcp', available: true, detail, words: { key: 'tcpEndpoints', params: counts } };
     return {
       transport: 'tcp',
       available: true,
-      detail: `TCP: ${present} of ${total} configured endpoint(s) answering fastboot`,
-      words: { key: 'tcpEndpoints', params: { present: String(present), total: String(total) } },
+      detail: `${detail}; ${silent.id} does not: ${silent.silence.text}`,
+      words: { key: 'tcpEndpointsSilent', params: { ...counts, endpoint: silent.id, condition: silent.silence.condition } },
     };
   }
 
@@ -70,8 +79,12 @@ export class TcpBackend implements DiscoveryBackend {
   async #probe(endpoint: Endpoint): Promise<void> {
     const answering = await connectTcp(endpoint.slot.host, endpoint.slot.port, { timeoutMs: PROBE_TIMEOUT_MS, signal: this.#stop.signal }).then(
       (transport) => transport.close().then(() => true),
-      () => false,
+      (error: unknown) => {
+        endpoint.silence = { text: describeFailure(error), condition: systemCondition(error) };
+        return false;
+      },
     );
+    if (answering) endpoint.silence = null;
     // A run may have taken the endpoint while the probe ran: its own connection decides then.
     if (this.#stop.signal.aborted || endpoint.inUse > 0 || answering === endpoint.present) return;
     endpoint.present = answering;

@@ -8,6 +8,7 @@ import { openUsb } from '../fastboot/usb-transport.ts';
 import { findFastbootInterface } from '../usb/fastboot-interface.ts';
 import { slotOfUsbDevice } from '../usb/slot.ts';
 import type { DiscoveryBackend, FastbootPresence, PresenceSink } from './presence.ts';
+import { systemCondition } from './system-condition.ts';
 
 /** The WebUSB bus with events, as `usb` 3.x and the simulator provide it. */
 export type UsbEventBus = Pick<USB, 'getDevices'> & EventTarget;
@@ -44,7 +45,7 @@ export class UsbBackend implements DiscoveryBackend {
         transport: 'usb',
         available: false,
         detail: `${this.#label}: no USB bus is reachable (${problem}); no USB handsets can be seen`,
-        words: { key: 'noUsbBus', params: { bus: this.#kind, problem } },
+        words: { key: 'noUsbBus', params: { bus: this.#kind, condition: systemCondition(error) } },
       };
       return;
     }

@@ -5,7 +5,7 @@ import { PARTITION_NAME } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { recyclingImageSourceFromPath, type ImageSource } from '../../lib/sparse/image-source.ts';
 import { SparseFormatError } from '../../lib/sparse/reader.ts';
-import { splitImage, SparseSplitError } from '../../lib/sparse/split.ts';
+import { splitImage, SparseSplitError, type SparsePiece } from '../../lib/sparse/split.ts';
 import type { FastbootClient } from './client.ts';
 import { DEFAULT_FLASH_RATE, workDeadline, type Deadline, type WorkRate } from './deadline.ts';
 import { FastbootError, FastbootUsageError, FlashCheckError, FlashImageError } from './errors.ts';
@@ -85,33 +85,38 @@ export async function flashImage(client: FastbootClient, partition: string, imag
   const report = (phase: FlashProgress['phase'], piece: number, pieceBytesSent: number, pieceBytes: number): void =>
     options.onProgress?.({ partition, phase, piece, pieceBytesSent, pieceBytes, imageBytesRead, imageBytes: source.size });
   const commandOptions = { signal: options.signal, onInfo: (text: string) => (info.push(text), options.onInfo?.(text)) };
-  try {
-    for await (const piece of splitImage(source, maxDownload, { onSourceBytes: onImageBytes })) {
-      await client.download(piece.bytes, piece.size, { ...commandOptions, onProgress: (done, total) => report('download', piece.index, done, total) });
-      if (options.checkPiece) {
-        try {
-          await options.checkPiece({ partition, piece: piece.index, size: piece.size, last: piece.last });
-        } catch (error) {
-          throw new FlashCheckError(client.device, command, piece.index, error);
-        }
+  // Only a failure to read or split the image is the image's (IMAGE_UNREADABLE); one of the flashing's own, a fault of
+  // the station's code included, goes on as it is, so a bug is never reported as a bundle to check.
+  async function* imagePieces(): AsyncGenerator<SparsePiece> {
+    try {
+      yield* splitImage(source, maxDownload, { onSourceBytes: onImageBytes });
+    } catch (error) {
+      if (error instanceof FastbootError) throw error;
+      if (error instanceof SparseSplitError || error instanceof SparseFormatError) {
+        throw new FlashImageError(client.device, command, `${error.message}; ${pieces === 0 ? 'nothing was flashed' : `only ${pieces} piece(s) were flashed, so the partition holds a partial image`}`, { cause: error });
       }
-      report('flash', piece.index, piece.size, piece.size);
-      // The bytes the device writes, a FILL counted by what it covers: a 16-byte chunk may set gigabytes.
-      const deadline = workDeadline(Math.max(piece.size, piece.writes), options.flashRate ?? DEFAULT_FLASH_RATE);
+      throw new FlashImageError(client.device, command, `reading the image failed: ${describeFailure(error)}`, { cause: error });
+    }
+  }
+  for await (const piece of imagePieces()) {
+    await client.download(piece.bytes, piece.size, { ...commandOptions, onProgress: (done, total) => report('download', piece.index, done, total) });
+    if (options.checkPiece) {
       try {
-        await client.flash(partition, { ...commandOptions, deadlineMs: deadline.ms, deadlineBasis: deadline.basis, onDeadline: (started) => options.onFlashDeadline?.(started) });
-      } finally {
-        options.onFlashDeadline?.(null);
+        await options.checkPiece({ partition, piece: piece.index, size: piece.size, last: piece.last });
+      } catch (error) {
+        throw new FlashCheckError(client.device, command, piece.index, error);
       }
-      bytesSent += piece.size;
-      pieces = piece.index;
     }
-  } catch (error) {
-    if (error instanceof FastbootError) throw error;
-    if (error instanceof SparseSplitError || error instanceof SparseFormatError) {
-      throw new FlashImageError(client.device, command, `${error.message}; ${pieces === 0 ? 'nothing was flashed' : `only ${pieces} piece(s) were flashed, so the partition holds a partial image`}`, { cause: error });
+    report('flash', piece.index, piece.size, piece.size);
+    // The bytes the device writes, a FILL counted by what it covers: a 16-byte chunk may set gigabytes.
+    const deadline = workDeadline(Math.max(piece.size, piece.writes), options.flashRate ?? DEFAULT_FLASH_RATE);
+    try {
+      await client.flash(partition, { ...commandOptions, deadlineMs: deadline.ms, deadlineBasis: deadline.basis, onDeadline: (started) => options.onFlashDeadline?.(started) });
+    } finally {
+      options.onFlashDeadline?.(null);
     }
-    throw new FlashImageError(client.device, command, `reading the image failed: ${describeFailure(error)}`, { cause: error });
+    bytesSent += piece.size;
+    pieces = piece.index;
   }
   return { partition, pieces, bytesSent, imageBytes: source.size, info };
 }

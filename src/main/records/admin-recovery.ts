@@ -62,6 +62,7 @@ function stationKey(keyPath: string): KeyObject {
       'RECORDS_REFUSED',
       `cannot read the station key ${displaySafe(keyPath)} (${describeFailure(error)}); ` +
         "recovery needs the station's own key file: run it as the account that runs the station, on the station.",
+      { detail: 'RECOVERY_KEY_UNREADABLE', params: { file: displaySafe(keyPath) } },
     );
   }
 }
@@ -82,18 +83,28 @@ export function createAdminRecovery(db: DatabaseSync, keyPath: string, now: () =
             'RECORDS_REFUSED',
             `the key file ${displaySafe(keyPath)} is not the key of this station (${stored?.fingerprint ?? 'no identity'}); ` +
               "recovery needs the station's own key file.",
+            { detail: 'RECOVERY_FOREIGN_KEY', params: { file: displaySafe(keyPath) } },
           );
         }
         const admin = db.prepare('SELECT role, disabled_at, failed_attempts, locked_at FROM operators WHERE id = ?').get(request.adminId) as
           | { role: string; disabled_at: string | null; failed_attempts: number; locked_at: string | null }
           | undefined;
-        if (!admin) throw new RecordsError('RECORDS_REFUSED', `there is no operator '${request.adminId}'; see lockstep operators list.`);
+        const operator = request.adminId;
+        if (!admin) throw new RecordsError('RECORDS_REFUSED', `there is no operator '${operator}'; see lockstep operators list.`, { detail: 'OPERATOR_UNKNOWN', params: { operator } });
         if (admin.role !== 'admin') {
-          throw new RecordsError('RECORDS_REFUSED', `operator ${request.adminId} is a ${admin.role}; recovery is only for admins, an admin unlocks it with lockstep operators unlock.`);
+          throw new RecordsError('RECORDS_REFUSED', `operator ${operator} is a ${admin.role}; recovery is only for admins, an admin unlocks it with lockstep operators unlock.`, {
+            detail: 'RECOVERY_NOT_ADMIN',
+            params: { operator, role: admin.role },
+          });
         }
-        if (admin.disabled_at) throw new RecordsError('RECORDS_REFUSED', `operator ${request.adminId} is disabled; recovery unlocks admins, it does not enable them.`);
+        if (admin.disabled_at) {
+          throw new RecordsError('RECORDS_REFUSED', `operator ${operator} is disabled; recovery unlocks admins, it does not enable them.`, {
+            detail: 'RECOVERY_ADMIN_DISABLED',
+            params: { operator },
+          });
+        }
         if (admin.locked_at === null && admin.failed_attempts === 0) {
-          throw new RecordsError('RECORDS_REFUSED', `admin ${request.adminId} is not locked out and has no failed PINs; nothing to recover.`);
+          throw new RecordsError('RECORDS_REFUSED', `admin ${operator} is not locked out and has no failed PINs; nothing to recover.`, { detail: 'RECOVERY_NOT_NEEDED', params: { operator } });
         }
         db.prepare('UPDATE operators SET failed_attempts = 0, locked_at = NULL WHERE id = ?').run(request.adminId);
         const { lastInsertRowid } = db

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AuthorisationDecision, AuthorisationSummary, IrreversibleStep, OperatorSummary } from '../../shared/records.ts';
 import { bundleHashSchema, fuseNameSchema } from '../../shared/identifiers.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { RecordsError } from './errors.ts';
+import { noSuchBatch, RecordsError } from './errors.ts';
 import type { Credentials, Operators, SignInProof } from './operators.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
@@ -86,15 +86,37 @@ function refusal(row: AuthorisationSummary, supervisorDisabled: boolean, query: 
  * `isAuthorised` must have granted it to this serial in this batch and, for a step, it must cover
  * that step (a fuse-only authorisation does not make a lock authorised).
  */
-export function citationProblem(db: DatabaseSync, authorisationId: number, device: { batchId: number; serial: string }, step?: IrreversibleStep): string | null {
+export function citationRefusal(
+  db: DatabaseSync,
+  authorisationId: number,
+  device: { batchId: number; serial: string },
+  step?: IrreversibleStep,
+): RecordsError | null {
   const granted = db
     .prepare(
       'SELECT a.lock, a.fuses_json FROM authorisation_uses u JOIN authorisations a ON a.id = u.authorisation_id WHERE u.authorisation_id = ? AND u.serial = ? AND a.batch_id = ?',
     )
     .get(authorisationId, device.serial, device.batchId) as { lock: number; fuses_json: string } | undefined;
-  if (!granted) return `authorisation ${authorisationId} was not granted to device ${displaySafe(device.serial, 64)}; ask isAuthorised before an irreversible step.`;
-  if (step === 'lock' && granted.lock !== 1) return `authorisation ${authorisationId} does not authorise locking the bootloader.`;
-  if (step === 'fuse' && (JSON.parse(granted.fuses_json) as string[]).length === 0) return `authorisation ${authorisationId} does not authorise burning fuses.`;
+  const authorisation = String(authorisationId);
+  if (!granted) {
+    const serial = displaySafe(device.serial, 64);
+    return new RecordsError('RECORDS_REFUSED', `authorisation ${authorisationId} was not granted to device ${serial}; ask isAuthorised before an irreversible step.`, {
+      detail: 'AUTHORISATION_NOT_GRANTED',
+      params: { authorisation, serial },
+    });
+  }
+  if (step === 'lock' && granted.lock !== 1) {
+    return new RecordsError('RECORDS_REFUSED', `authorisation ${authorisationId} does not authorise locking the bootloader.`, {
+      detail: 'AUTHORISATION_NO_LOCK',
+      params: { authorisation },
+    });
+  }
+  if (step === 'fuse' && (JSON.parse(granted.fuses_json) as string[]).length === 0) {
+    return new RecordsError('RECORDS_REFUSED', `authorisation ${authorisationId} does not authorise burning fuses.`, {
+      detail: 'AUTHORISATION_NO_FUSES',
+      params: { authorisation },
+    });
+  }
   return null;
 }
 
@@ -124,13 +146,18 @@ export function createAuthorisations(db: DatabaseSync, operators: Operators, now
       } else signer = () => operators.redeemSignIn(supervisor, roles);
       const createdAt = now().toISOString();
       const expiresAt = new Date(request.expiresAt).toISOString();
-      if (expiresAt <= createdAt) throw new RecordsError('RECORDS_REFUSED', `the expiry ${request.expiresAt} is already past; choose a later one.`);
+      if (expiresAt <= createdAt) {
+        throw new RecordsError('RECORDS_REFUSED', `the expiry ${request.expiresAt} is already past; choose a later one.`, { detail: 'EXPIRY_PAST', params: { expiry: expiresAt } });
+      }
       return inWriteTransaction(db, () => {
         const by = signer();
         const batch = db.prepare('SELECT bundle_hash FROM batches WHERE id = ?').get(request.batchId) as { bundle_hash: string } | undefined;
-        if (!batch) throw new RecordsError('RECORDS_REFUSED', `there is no batch ${request.batchId}.`);
+        if (!batch) throw noSuchBatch(request.batchId);
         if (batch.bundle_hash !== request.bundleHash) {
-          throw new RecordsError('RECORDS_REFUSED', `batch ${request.batchId} flashes bundle ${batch.bundle_hash}, not ${request.bundleHash}; authorise the batch's own bundle.`);
+          throw new RecordsError('RECORDS_REFUSED', `batch ${request.batchId} flashes bundle ${batch.bundle_hash}, not ${request.bundleHash}; authorise the batch's own bundle.`, {
+            detail: 'OTHER_BUNDLE',
+            params: { batch: String(request.batchId), bundle: batch.bundle_hash, requested: request.bundleHash },
+          });
         }
         const { lastInsertRowid } = db
           .prepare(

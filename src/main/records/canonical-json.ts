@@ -8,7 +8,10 @@ import { RecordsError } from './errors.ts';
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new RecordsError('RECORDS_REFUSED', `canonical JSON holds only safe integers, not ${value}`);
+    if (!Number.isSafeInteger(value)) throw new RecordsError('RECORDS_REFUSED', `canonical JSON holds only safe integers, not ${value}`, {
+      detail: 'CANONICAL_NUMBER',
+      params: { value: String(value) },
+    });
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -16,5 +19,5 @@ export function canonicalJson(value: unknown): string {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
   }
-  throw new RecordsError('RECORDS_REFUSED', `canonical JSON cannot encode a ${typeof value}`);
+  throw new RecordsError('RECORDS_REFUSED', `canonical JSON cannot encode a ${typeof value}`, { detail: 'CANONICAL_TYPE', params: { type: typeof value } });
 }

@@ -16,7 +16,10 @@ export function openDatabase(path: string): DatabaseSync {
     db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
     const reason = describeFailure(error);
-    throw new RecordsError('RECORDS_REFUSED', `cannot open the records database ${displaySafe(path)}: ${reason}. Check the path and its permissions.`);
+    throw new RecordsError('RECORDS_REFUSED', `cannot open the records database ${displaySafe(path)}: ${reason}. Check the path and its permissions.`, {
+      detail: 'DATABASE_UNOPENABLE',
+      params: { file: displaySafe(path) },
+    });
   }
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -25,6 +28,7 @@ export function openDatabase(path: string): DatabaseSync {
       throw new RecordsError(
         'RECORDS_REFUSED',
         `the records database ${displaySafe(path)} cannot use write-ahead logging (got ${mode.journal_mode}); keep it on a local disk.`,
+        { detail: 'DATABASE_NO_WAL', params: { file: displaySafe(path) } },
       );
     }
     db.exec('PRAGMA synchronous = FULL');
@@ -35,6 +39,9 @@ export function openDatabase(path: string): DatabaseSync {
     db.close();
     if (error instanceof RecordsError) throw error;
     const reason = describeFailure(error);
-    throw new RecordsError('RECORDS_REFUSED', `cannot use the records database ${displaySafe(path)}: ${reason}. Is it a Lockstep records database?`);
+    throw new RecordsError('RECORDS_REFUSED', `cannot use the records database ${displaySafe(path)}: ${reason}. Is it a Lockstep records database?`, {
+      detail: 'DATABASE_UNUSABLE',
+      params: { file: displaySafe(path) },
+    });
   }
 }

@@ -11,6 +11,7 @@ import { ROLES, type Role } from '../../shared/records.ts';
 import { RecordsError } from './errors.ts';
 import { operatorIdSchema, plainTextSchema } from './operators.ts';
 import { inWriteTransaction } from './transactions.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 
 /** One change made at the depot, with the operator's whole state after it; hostile until parsed. */
 export const depotOperatorChangeSchema = z.strictObject({
@@ -123,14 +124,26 @@ export function createDepotOperators(db: DatabaseSync, now: () => Date) {
         const admin = db.prepare("SELECT 1 FROM operators WHERE id = ? AND role = 'admin' AND disabled_at IS NULL").get(byAdmin);
         if (!admin) throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${byAdmin} is not an enabled admin of this station; an admin resolves a clash.`);
         const local = localOperator.get(operatorId) as { display_name: string; role: Role; pin_hash: string; own: number } | undefined;
-        if (!local?.own) throw new RecordsError('RECORDS_REFUSED', `operator ${operatorId} is not one of this station's own operators awaiting a resolution.`);
+        if (!local?.own) {
+          throw new RecordsError('RECORDS_REFUSED', `operator ${operatorId} is not one of this station's own operators awaiting a resolution.`, {
+            detail: 'NO_CLASH_TO_RESOLVE',
+            params: { operator: displaySafe(operatorId, 64) },
+          });
+        }
         const at = now().toISOString();
         let newId: string | null = null;
         if (resolution === 'rename') {
           const parsed = operatorIdSchema.safeParse(renameTo);
-          if (!parsed.success) throw new RecordsError('RECORDS_REFUSED', `the new id is not valid: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+          if (!parsed.success) {
+            throw new RecordsError('RECORDS_REFUSED', `the new id is not valid: ${parsed.error.issues[0]?.message ?? 'invalid'}`, {
+              detail: 'OPERATOR_ID_INVALID',
+              params: { operator: displaySafe(String(renameTo), 64) },
+            });
+          }
           newId = parsed.data;
-          if (db.prepare('SELECT 1 FROM operators WHERE id = ?').get(newId)) throw new RecordsError('RECORDS_REFUSED', `operator ${newId} already exists on this station; pick another id.`);
+          if (db.prepare('SELECT 1 FROM operators WHERE id = ?').get(newId)) {
+            throw new RecordsError('RECORDS_REFUSED', `operator ${newId} already exists on this station; pick another id.`, { detail: 'OPERATOR_EXISTS', params: { operator: newId } });
+          }
           db.prepare('INSERT INTO operators (id, display_name, role, pin_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)').run(
             newId,
             local.display_name,
@@ -159,10 +172,17 @@ export function createDepotOperators(db: DatabaseSync, now: () => Date) {
     apply(changes: readonly unknown[], offlineSignInS: number): number {
       const parsed = changes.map((change, index) => {
         const result = depotOperatorChangeSchema.safeParse(change);
-        if (!result.success) throw new RecordsError('RECORDS_REFUSED', `the depot's operator change ${index + 1} is not valid: ${result.error.issues[0]?.message ?? 'invalid'}`);
+        if (!result.success) {
+          throw new RecordsError('RECORDS_REFUSED', `the depot's operator change ${index + 1} is not valid: ${result.error.issues[0]?.message ?? 'invalid'}`, {
+            detail: 'DEPOT_CHANGE_INVALID',
+            params: { index: String(index + 1) },
+          });
+        }
         return result.data;
       });
-      if (!Number.isInteger(offlineSignInS) || offlineSignInS <= 0) throw new RecordsError('RECORDS_REFUSED', "the depot's offline sign-in age is not a positive number of seconds");
+      if (!Number.isInteger(offlineSignInS) || offlineSignInS <= 0) {
+        throw new RecordsError('RECORDS_REFUSED', "the depot's offline sign-in age is not a positive number of seconds", { detail: 'DEPOT_SIGN_IN_AGE_INVALID' });
+      }
       return inWriteTransaction(db, () => {
         let applied = 0;
         let last = (lastChange.get() as { id: number }).id;

@@ -40,3 +40,12 @@ export function roleNotAllowed(operator: string, role: Role, roles: readonly Rol
     params: { operator, role, needed: roles.join(',') },
   });
 }
+
+/** A journal id (a handset's row) that is not there; `then`: what the caller does about it, in the station's words. */
+export function noSuchDevice(id: number, then = ''): RecordsError {
+  return new RecordsError('RECORDS_REFUSED', `there is no device ${id} in the journal${then ? `; ${then}` : '.'}`, { detail: 'NO_SUCH_DEVICE', params: { device: String(id) } });
+}
+
+export function noSuchBatch(id: number): RecordsError {
+  return new RecordsError('RECORDS_REFUSED', `there is no batch ${id}.`, { detail: 'NO_SUCH_BATCH', params: { batch: String(id) } });
+}

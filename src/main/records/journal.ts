@@ -17,8 +17,8 @@ import {
 import { FAILURE_CODES } from '../../shared/failures.ts';
 import { stepDataSchema, type StepData, type StepEventFacts } from '../../shared/step-events.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { citationProblem } from './authorisations.ts';
-import { RecordsError } from './errors.ts';
+import { citationRefusal } from './authorisations.ts';
+import { noSuchBatch, noSuchDevice, RecordsError } from './errors.ts';
 import { createTagLeases } from './tag-leases.ts';
 import { inUnsyncedWriteTransaction, inWriteTransaction } from './transactions.ts';
 import { parseInput } from './validation.ts';
@@ -122,7 +122,12 @@ function stepEvent(row: StepRow): StepEvent {
 function storedData(row: StepRow): StepData {
   if (row.unconverted === 1 || row.data_json === null) return null;
   const parsed = stepDataSchema(row.step, row.status).safeParse(JSON.parse(row.data_json));
-  if (!parsed.success) throw new RecordsError('RECORDS_REFUSED', `step event ${row.id} (${row.step} ${row.status}) holds data that does not fit its schema; the journal was altered.`);
+  if (!parsed.success) {
+    throw new RecordsError('RECORDS_REFUSED', `step event ${row.id} (${row.step} ${row.status}) holds data that does not fit its schema; the journal was altered.`, {
+      detail: 'STEP_EVENT_ALTERED',
+      params: { event: String(row.id), step: row.step, status: row.status },
+    });
+  }
   return parsed.data as StepData;
 }
 
@@ -160,8 +165,10 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
 
   function requireActiveOperator(id: string): void {
     const row = db.prepare('SELECT disabled_at FROM operators WHERE id = ?').get(id) as { disabled_at: string | null } | undefined;
-    if (!row) throw new RecordsError('RECORDS_REFUSED', `there is no operator '${id.slice(0, 32)}'.`);
-    if (row.disabled_at) throw new RecordsError('RECORDS_REFUSED', `operator ${id} is disabled and cannot work on handsets.`);
+    if (!row) throw new RecordsError('RECORDS_REFUSED', `there is no operator '${displaySafe(id, 32)}'.`, { detail: 'OPERATOR_UNKNOWN', params: { operator: displaySafe(id, 32) } });
+    if (row.disabled_at) {
+      throw new RecordsError('RECORDS_REFUSED', `operator ${id} is disabled and cannot work on handsets.`, { detail: 'OPERATOR_DISABLED_FOR_WORK', params: { operator: id } });
+    }
   }
 
   function device(row: Record<string, unknown>): DeviceEntry {
@@ -176,7 +183,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
 
   function requireDevice(id: number): DeviceEntry {
     const row = deviceById.get(id);
-    if (!row) throw new RecordsError('RECORDS_REFUSED', `there is no device ${id} in the journal.`);
+    if (!row) throw noSuchDevice(id);
     return device(row);
   }
 
@@ -190,10 +197,11 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       throw new RecordsError(
         'RECORDS_REFUSED',
         `a ${step} step cannot be recorded as ${status}: its authorisation was refused (${displaySafe(decision.reason, 200)}). The step must not run; record it as ${STATUSES_UNDER_REFUSAL.join(' or ')}.`,
+        { detail: 'STEP_UNDER_REFUSAL', params: { step, status } },
       );
     }
-    const problem = citationProblem(db, decision.authorisationId, target, isIrreversible(step) ? step : undefined);
-    if (problem) throw new RecordsError('RECORDS_REFUSED', problem);
+    const refusal = citationRefusal(db, decision.authorisationId, target, isIrreversible(step) ? step : undefined);
+    if (refusal) throw refusal;
   }
 
   return {
@@ -227,7 +235,7 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       return inUnsyncedWriteTransaction(db, () => {
         const known = deviceBySerial.get(entry.batchId, entry.serial);
         if (known) return device(known);
-        if (!batchById.get(entry.batchId)) throw new RecordsError('RECORDS_REFUSED', `there is no batch ${entry.batchId}.`);
+        if (!batchById.get(entry.batchId)) throw noSuchBatch(entry.batchId);
         const { lastInsertRowid } = db
           .prepare('INSERT INTO devices (batch_id, serial, identity_json, registered_at) VALUES (?, ?, ?, ?)')
           .run(entry.batchId, entry.serial, JSON.stringify(entry.identity), now().toISOString());
@@ -247,7 +255,10 @@ export function createJournal(db: DatabaseSync, now: () => Date) {
       const target = requireDevice(event.deviceId);
       requireActiveOperator(event.operatorId);
       if (isIrreversible(event.step) && event.authorisation === null) {
-        throw new RecordsError('RECORDS_REFUSED', `a ${event.step} step event must carry the authorisation decision it ran under.`);
+        throw new RecordsError('RECORDS_REFUSED', `a ${event.step} step event must carry the authorisation decision it ran under.`, {
+          detail: 'STEP_WITHOUT_DECISION',
+          params: { step: event.step },
+        });
       }
       if (event.authorisation) checkDecision(target, event.step, event.status, event.authorisation);
       const decision = event.authorisation;

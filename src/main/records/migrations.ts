@@ -345,6 +345,7 @@ export function applyMigrations(db: DatabaseSync, path: string): void {
       'RECORDS_REFUSED',
       `the records database ${displaySafe(path)} is at schema version ${current}, ` +
         `newer than this Lockstep understands (${SCHEMA_VERSION}). Update Lockstep; do not open it with this version.`,
+      { detail: 'SCHEMA_TOO_NEW', params: { file: displaySafe(path), version: String(current), supported: String(SCHEMA_VERSION) } },
     );
   }
   for (let version = current + 1; version <= SCHEMA_VERSION; version += 1) {

@@ -241,7 +241,9 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
       const pinHash = hashPin(operator.pin);
       return inWriteTransaction(db, () => {
         if (db.prepare('SELECT 1 FROM operators LIMIT 1').get()) {
-          throw new RecordsError('RECORDS_REFUSED', 'this station already has operators; an admin adds new ones with `lockstep operators add --as ADMIN`.');
+          throw new RecordsError('RECORDS_REFUSED', 'this station already has operators; an admin adds new ones with `lockstep operators add --as ADMIN`.', {
+            detail: 'FIRST_ADMIN_EXISTS',
+          });
         }
         insert.run(operator.id, operator.displayName, 'admin', pinHash, now().toISOString(), null);
         return summary(existing(operator.id));

@@ -13,14 +13,15 @@ import {
   type RecordFilter,
 } from '../../shared/records.ts';
 import { formatTag, parseTagPattern } from '../../shared/asset-tag.ts';
-import { citationProblem } from './authorisations.ts';
+import { citationRefusal } from './authorisations.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { GENESIS_HASH, chainHash, linkBreak, type ChainLink } from './chain.ts';
-import { RecordsError } from './errors.ts';
+import { noSuchDevice, RecordsError } from './errors.ts';
 import { filterSql } from './record-filter.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { createTagLeases, type LeasedTag } from './tag-leases.ts';
 import { parseInput } from './validation.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 
 /** What the pipeline commits: the record minus what the store assigns (seq, time, batch and serial of the device). */
 export const newRecordSchema = provisioningRecordBodyV4Schema
@@ -72,7 +73,12 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
   /** The next free tag of `pattern`, its sequence advanced past it; inside the record's transaction. */
   function allocateTag(pattern: string, at: Date): string {
     const parsed = parseTagPattern(pattern);
-    if ('problem' in parsed) throw new RecordsError('RECORDS_REFUSED', `the batch's asset tag pattern is invalid: ${parsed.problem}`);
+    if ('problem' in parsed) {
+      throw new RecordsError('RECORDS_REFUSED', `the batch's asset tag pattern is invalid: ${parsed.problem}`, {
+        detail: 'TAG_PATTERN_INVALID',
+        params: { pattern: displaySafe(pattern, 80) },
+      });
+    }
     let seq = (nextSeq.get(pattern) as { next_seq: number } | undefined)?.next_seq ?? 1;
     // Another pattern may have produced the same text already (LS-{seq} and LS-{seq:1}): skip past it.
     while (tagTaken.get(formatTag(parsed, at, seq))) seq += 1;
@@ -95,12 +101,13 @@ export function createProvisioningLog(db: DatabaseSync, now: () => Date) {
       const record = parseInput(newRecordSchema, input, 'provisioning record');
       return inWriteTransaction(db, () => {
         const device = deviceById.get(record.deviceId) as { batch_id: number; serial: string; asset_tag_pattern: string | null } | undefined;
-        if (!device) throw new RecordsError('RECORDS_REFUSED', `there is no device ${record.deviceId} in the journal; register it first.`);
+        if (!device) throw noSuchDevice(record.deviceId, 'register it first.');
         if (!activeOperator.get(record.operatorId)) {
-          throw new RecordsError('RECORDS_REFUSED', `operator '${record.operatorId.slice(0, 32)}' does not exist or is disabled.`);
+          const operator = displaySafe(record.operatorId, 32);
+          throw new RecordsError('RECORDS_REFUSED', `operator '${operator}' does not exist or is disabled.`, { detail: 'OPERATOR_NOT_ACTIVE', params: { operator } });
         }
-        const problem = record.authorisationId === null ? null : citationProblem(db, record.authorisationId, { batchId: device.batch_id, serial: device.serial });
-        if (problem) throw new RecordsError('RECORDS_REFUSED', problem);
+        const refusal = record.authorisationId === null ? null : citationRefusal(db, record.authorisationId, { batchId: device.batch_id, serial: device.serial });
+        if (refusal) throw refusal;
         const previous = head();
         const at = now();
         const tagged = record.outcome === 'provisioned' && device.asset_tag_pattern !== null;

@@ -59,6 +59,7 @@ function createKeyFile(path: string): KeyObject {
     throw new RecordsError(
       'RECORDS_REFUSED',
       `cannot create the station key ${displaySafe(path)}: ${reason}. Check the data directory's permissions and free space.`,
+      { detail: 'STATION_KEY_NOT_CREATED', params: { file: displaySafe(path) } },
     );
   } finally {
     rmSync(partial, { force: true });
@@ -80,7 +81,10 @@ function syncDirectory(directory: string): void {
 export function readKeyFile(path: string): KeyObject {
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
     const shown = displaySafe(path);
-    throw new RecordsError('RECORDS_REFUSED', `the station key ${shown} is readable by other users; run \`chmod 600 ${shown}\` and retry.`);
+    throw new RecordsError('RECORDS_REFUSED', `the station key ${shown} is readable by other users; run \`chmod 600 ${shown}\` and retry.`, {
+      detail: 'STATION_KEY_EXPOSED',
+      params: { file: shown },
+    });
   }
   try {
     const key = createPrivateKey(readFileSync(path));
@@ -88,7 +92,10 @@ export function readKeyFile(path: string): KeyObject {
     return key;
   } catch (error) {
     const reason = describeFailure(error);
-    throw new RecordsError('RECORDS_REFUSED', `the station key ${displaySafe(path)} is not an Ed25519 private key (${reason}); restore it from backup.`);
+    throw new RecordsError('RECORDS_REFUSED', `the station key ${displaySafe(path)} is not an Ed25519 private key (${reason}); restore it from backup.`, {
+      detail: 'STATION_KEY_INVALID',
+      params: { file: displaySafe(path) },
+    });
   }
 }
 
@@ -123,6 +130,7 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
       'RECORDS_REFUSED',
       `the station key ${displaySafe(keyPath)} is missing but this database belongs to station ${stored.fingerprint}. ` +
         'Restore the key file from backup; a new key would make exports unverifiable against the old one.',
+      { detail: 'STATION_KEY_MISSING', params: { file: displaySafe(keyPath), station: stored.fingerprint } },
     );
   }
   // An empty key file with no identity in the database is what an older, non-atomic first start
@@ -135,6 +143,7 @@ export function loadStationIdentity(db: DatabaseSync, keyPath: string, now: () =
       'RECORDS_REFUSED',
       `the station key ${displaySafe(keyPath)} (fingerprint ${identity.fingerprint}) ` +
         `is not the key of this database (station ${stored.fingerprint}). Use the data directory the database came from.`,
+      { detail: 'STATION_KEY_FOREIGN', params: { file: displaySafe(keyPath), fingerprint: identity.fingerprint, station: stored.fingerprint } },
     );
   }
   if (!stored) {

@@ -9,6 +9,7 @@ import { formatTag, parseTagPattern, type TagPattern } from '../../shared/asset-
 import { tagSupplyWarning, type TagLease, type TagSupply } from '../../shared/depot.ts';
 import { RecordsError } from './errors.ts';
 import { inWriteTransaction } from './transactions.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 
 /** A number of a lease and its tag, not yet taken. */
 export interface LeasedTag {
@@ -27,7 +28,12 @@ interface LeaseRow {
 
 function leasePattern(row: LeaseRow): TagPattern {
   const parsed = parseTagPattern(row.pattern);
-  if ('problem' in parsed) throw new RecordsError('RECORDS_REFUSED', `tag lease ${row.id} carries an invalid pattern: ${parsed.problem}`);
+  if ('problem' in parsed) {
+    throw new RecordsError('RECORDS_REFUSED', `tag lease ${row.id} carries an invalid pattern: ${parsed.problem}`, {
+      detail: 'LEASE_PATTERN_INVALID',
+      params: { lease: String(row.id), pattern: displaySafe(row.pattern, 80) },
+    });
+  }
   return parsed;
 }
 
@@ -118,7 +124,10 @@ export function createTagLeases(db: DatabaseSync, now: () => Date) {
         const held = leaseById.get(lease.id) as LeaseRow | undefined;
         if (held) {
           if (held.pattern !== lease.pattern || held.first_seq !== lease.firstSeq || held.last_seq !== lease.lastSeq) {
-            throw new RecordsError('RECORDS_REFUSED', `the depot's lease ${lease.id} differs from the one this station journaled`);
+            throw new RecordsError('RECORDS_REFUSED', `the depot's lease ${lease.id} differs from the one this station journaled`, {
+              detail: 'LEASE_DIFFERS',
+              params: { lease: String(lease.id) },
+            });
           }
           return false;
         }

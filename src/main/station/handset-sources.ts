@@ -6,6 +6,7 @@
 import type { TransportStatus, StationMode } from '../../shared/types.ts';
 import { accelerate, createSimFleet, DEFAULT_TIMING, DEMO_SPEEDUP, type Scenario, type SimFleet } from '../../sim/index.ts';
 import type { Slot } from '../../shared/handset.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 import { HandsetRegistry } from '../discovery/registry.ts';
 import { SerialBackend } from '../discovery/serial-backend.ts';
 import { SimSerialBackend } from '../discovery/sim-serial-backend.ts';
@@ -59,11 +60,11 @@ export async function openHandsetSources(options: HandsetSourceOptions): Promise
   }
   const fromSettings = parseEndpointList(options.settings.tcpEndpoints);
   const problems = fromSettings.problems.map(
-    (problem): TransportStatus => ({
+    ({ endpoint, problem }): TransportStatus => ({
       transport: 'tcp',
       available: false,
       detail: `${SETTINGS_FILE} tcpEndpoints: ${problem}; this endpoint is not watched until it is fixed`,
-      words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, problem } },
+      words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, endpoint } },
     }),
   );
   const endpoints = [...fromSettings.slots, ...(options.tcpSlots ?? [])];
@@ -75,13 +76,19 @@ export async function openHandsetSources(options: HandsetSourceOptions): Promise
   return started('hardware', registry, problems, async () => {});
 }
 
-/** The TCP slots of endpoint texts (`HOST:PORT`, `HOST:FIRST-LAST`), and a sentence for each text that is none. */
-export function parseEndpointList(texts: readonly string[]): { readonly slots: TcpSlot[]; readonly problems: string[] } {
+/** A configured endpoint text that is no endpoint: the text (escaped) and the station's sentence why. */
+interface EndpointProblem {
+  readonly endpoint: string;
+  readonly problem: string;
+}
+
+/** The TCP slots of endpoint texts (`HOST:PORT`, `HOST:FIRST-LAST`), and each text that is none, with why. */
+export function parseEndpointList(texts: readonly string[]): { readonly slots: TcpSlot[]; readonly problems: EndpointProblem[] } {
   const slots: TcpSlot[] = [];
-  const problems: string[] = [];
+  const problems: EndpointProblem[] = [];
   for (const text of texts) {
     const parsed = parseTcpEndpoints(text);
-    if ('problem' in parsed) problems.push(parsed.problem);
+    if ('problem' in parsed) problems.push({ endpoint: displaySafe(text, 80), problem: parsed.problem });
     else slots.push(...parsed);
   }
   return { slots, problems };

@@ -15,7 +15,7 @@ export function listRecords(records: StationRecords, query: RecordQuery): Record
 
 export function showRecord(records: StationRecords, seq: number): RecordDetail {
   const record = records.log.get(seq);
-  if (!record) throw new RecordsError('RECORDS_REFUSED', `there is no record ${seq}.`);
+  if (!record) throw new RecordsError('RECORDS_REFUSED', `there is no record ${seq}.`, { detail: 'NO_SUCH_RECORD', params: { record: String(seq) } });
   const device = records.journal.findDevice(record.batchId, record.serial);
   return { record, events: device ? records.journal.stepEvents(device.id) : [] };
 }

@@ -31,6 +31,7 @@ import { readSettingsView } from './settings-view.ts';
 import { signedInOnly } from './signed-in-gate.ts';
 import { Topic } from './topic.ts';
 import { STATION_VERSION } from './version.ts';
+import { displaySafe } from '../../shared/untrusted.ts';
 
 export interface StationOptions {
   readonly mode: StationMode;
@@ -255,7 +256,10 @@ export function createStation(options: StationOptions): Station {
       const { started } = requireBatch();
       const store = openRecords();
       const device = store.journal.findDevice(started.info.id, serial);
-      if (!device) throw new RecordsError('RECORDS_REFUSED', `handset ${serial.slice(0, 64)} has not been identified in this batch yet.`);
+      if (!device) {
+        const shown = displaySafe(serial, 64);
+        throw new RecordsError('RECORDS_REFUSED', `handset ${shown} has not been identified in this batch yet.`, { detail: 'HANDSET_NOT_IDENTIFIED', params: { serial: shown } });
+      }
       const shown = started.batch.snapshot.handsets.find((handset) => handset.serial === serial);
       const seq = shown?.recordSeq ?? store.log.provisionedSeq(device.id);
       return {

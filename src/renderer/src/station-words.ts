@@ -10,7 +10,7 @@ import { formatAlternatives } from './format.ts';
 import { deviceText } from './shown-text.ts';
 
 /** Parameters whose value is itself a code with words of its own, and the family that words it. */
-const CODED_PARAMS: Readonly<Record<string, string>> = { step: 'steps', bus: 'transportBus', role: 'roles' };
+const CODED_PARAMS: Readonly<Record<string, string>> = { step: 'steps', bus: 'transportBus', role: 'roles', status: 'eventStatus', condition: 'systemCondition' };
 /** Parameters that list such codes, comma-separated: any one of them will do. */
 const CODED_ALTERNATIVES: Readonly<Record<string, string>> = { needed: 'roles' };
 

@@ -4,14 +4,12 @@
 // stays the station's (the CLI's and the logs').
 import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInstance, type TFunction } from 'i18next';
+import type { TFunction } from 'i18next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleError } from '../../../src/main/bundle/errors.ts';
 import { loadTrustStore } from '../../../src/main/bundle/trust-store.ts';
 import { verifyBundle } from '../../../src/main/bundle/verify.ts';
-import { en } from '../../../src/renderer/src/i18n/en.ts';
-import { zhCN } from '../../../src/renderer/src/i18n/zh-CN.ts';
-import { findingWords } from '../../../src/renderer/src/station-words.ts';
+import { uiLanguages, worded as wordedIn } from '../../support/finding-words.ts';
 import { buildBundle, resign, signingSetup, tempDir, writeImages, type SigningSetup } from './fixture.ts';
 
 const work = tempDir('bundle-words');
@@ -21,14 +19,10 @@ let signing: SigningSetup;
 let images: ReturnType<typeof writeImages>;
 let bundle: string;
 let copies = 0;
-const t: Record<'en' | 'zh-CN', TFunction> = {} as never;
+let t: Record<'en' | 'zh-CN', TFunction>;
 
 beforeAll(async () => {
-  for (const [language, messages] of [['en', en], ['zh-CN', zhCN]] as const) {
-    const i18n = createInstance();
-    await i18n.init({ lng: language, resources: { [language]: { translation: messages } }, interpolation: { escapeValue: false } });
-    t[language] = i18n.t;
-  }
+  t = await uiLanguages();
   signing = await signingSetup(work.path);
   images = writeImages(join(work.path, 'images'));
   bundle = join(work.path, 'bundle');
@@ -43,9 +37,9 @@ function damaged(damage: (dir: string) => void): string {
   return dir;
 }
 
-async function refusal(location: string, trust = signing.trust): Promise<BundleError> {
+async function refusal(location: string, trust = signing.trust, signal?: AbortSignal): Promise<BundleError> {
   try {
-    await verifyBundle(location, { trust });
+    await verifyBundle(location, { trust, signal });
   } catch (error) {
     if (error instanceof BundleError) return error;
     throw error;
@@ -53,21 +47,7 @@ async function refusal(location: string, trust = signing.trust): Promise<BundleE
   throw new Error(`${location} was accepted`);
 }
 
-/** The finding in both languages: worded, every parameter filled in, and no English run of words in the Chinese. */
-function worded(error: BundleError): { en: string; zh: string } {
-  const key = error.detail ?? error.code;
-  const words = { en: findingWords(key, error.params, t.en), zh: findingWords(key, error.params, t['zh-CN']) };
-  expect(words.en, `words for ${key}`).not.toBeNull();
-  expect(words.zh, `words for ${key}`).not.toBeNull();
-  for (const text of [words.en, words.zh]) {
-    expect(text).not.toContain('{{');
-    for (const value of Object.values(error.params)) expect(text).toContain(value);
-  }
-  let chinese = words.zh ?? '';
-  for (const value of Object.values(error.params)) chinese = chinese.replaceAll(value, ' ');
-  expect(chinese).not.toMatch(/[A-Za-z]+[ ,;:]+[A-Za-z]+[ ,;:]+[A-Za-z]+/);
-  return { en: words.en ?? '', zh: words.zh ?? '' };
-}
+const worded = (error: BundleError) => wordedIn(error, t);
 
 describe("a refused bundle in the operator's language", () => {
   it('a missing image: the file the manifest names', async () => {
@@ -139,5 +119,11 @@ describe("a refused bundle in the operator's language", () => {
     const notZip = await refusal(text);
     expect([notZip.code, notZip.detail]).toEqual(['CONTAINER_INVALID', 'ZIP_UNREADABLE']);
     worded(notZip);
+  });
+
+  it('a verification the station cancelled: nothing of the bundle used', async () => {
+    const error = await refusal(bundle, signing.trust, AbortSignal.abort());
+    expect([error.code, error.detail]).toEqual(['CANCELLED', null]);
+    expect(worded(error).zh).toBe('工作站在接受固件包之前停止了读取；其任何内容都未被使用。');
   });
 });

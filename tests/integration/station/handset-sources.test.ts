@@ -24,18 +24,23 @@ describe('handset sources from the station settings', () => {
       const { transports } = await opened.station.owner.scan();
       const tcp = transports.filter((status) => status.transport === 'tcp');
       expect(tcp).toEqual([
-        { transport: 'tcp', available: true, detail: 'TCP: 0 of 1 configured endpoint(s) answering fastboot', words: { key: 'tcpEndpoints', params: { present: '0', total: '1' } } },
+        {
+          transport: 'tcp',
+          available: true,
+          detail: expect.stringMatching(/^TCP: 0 of 1 configured endpoint\(s\) answering fastboot; tcp:127\.0\.0\.1:1 does not: .*ECONNREFUSED/),
+          words: { key: 'tcpEndpointsSilent', params: { present: '0', total: '1', endpoint: 'tcp:127.0.0.1:1', condition: 'refused' } },
+        },
         {
           transport: 'tcp',
           available: false,
           detail: expect.stringMatching(/^station-settings\.json tcpEndpoints: .*70000.*; this endpoint is not watched until it is fixed$/),
-          words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, problem: expect.stringMatching(/70000/) } },
+          words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, endpoint: 'tcp:127.0.0.1:70000' } },
         },
         {
           transport: 'tcp',
           available: false,
           detail: expect.stringMatching(/^station-settings\.json tcpEndpoints: 'not an endpoint' is not HOST:PORT or HOST:FIRST-LAST; /),
-          words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, problem: expect.stringMatching(/^'not an endpoint'/) } },
+          words: { key: 'tcpEndpointInvalid', params: { file: SETTINGS_FILE, endpoint: 'not an endpoint' } },
         },
       ]);
     } finally {

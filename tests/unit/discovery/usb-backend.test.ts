@@ -94,6 +94,8 @@ describe('USB discovery', () => {
     } else {
       expect(status?.available).toBe(false);
       expect(status?.detail).toMatch(/^USB: no USB bus is reachable \(/);
+      // The UI words the condition; the system's text stays in the station's sentence above.
+      expect(status?.words).toEqual({ key: 'noUsbBus', params: { bus: 'system', condition: 'usbBusMissing' } });
       expect(registry.list()).toEqual([]);
     }
     await registry.stop();

@@ -92,4 +92,15 @@ describe('flashImage', () => {
     await expect(flashImage(client, 'boot_a', join(work, 'missing.img'))).rejects.toThrow(/cannot read the image .*missing\.img: ENOENT/);
     expect(commands).toEqual([]);
   });
+
+  it("leaves a fault of the flashing's own as it is: a bug is not reported as an unreadable image", async () => {
+    const { client } = await recordingDevice('0x100000');
+    const bug = new TypeError("Cannot read properties of undefined (reading 'length')");
+    const failure = await flashImage(client, 'boot_a', file, {
+      onProgress: (update) => {
+        if (update.phase === 'flash') throw bug;
+      },
+    }).catch((error: unknown) => error);
+    expect(failure).toBe(bug);
+  });
 });

@@ -15,6 +15,7 @@ import { zhCN } from '../../../src/renderer/src/i18n/zh-CN.ts';
 import { deviceText, stationText } from '../../../src/renderer/src/shown-text.ts';
 import { failureDetailText, transportStatusText } from '../../../src/renderer/src/station-words.ts';
 import { atCheckSchema, checkSummary, type ProfileSummary } from '../../../src/shared/profile.ts';
+import { SYSTEM_CONDITIONS } from '../../../src/shared/types.ts';
 import { displaySafe } from '../../../src/shared/untrusted.ts';
 
 const PROFILES = resolve(import.meta.dirname, '../../../resources/profiles');
@@ -89,6 +90,22 @@ describe('station words', () => {
     const status = { transport: 'usb' as const, available: true, detail: 'Simulated USB: 2 handset(s) in fastboot', words: { key: 'usbHandsets' as const, params: { bus: 'simulated', count: '2' } } };
     expect(transportStatusText(status, t['zh-CN'])).toBe('模拟 USB：2 台手机处于 fastboot 模式');
     expect(transportStatusText(status, t.en)).toBe(status.detail);
+  });
+
+  it("words every host condition a status line names, and leaves the system's own text to the station's sentence", () => {
+    for (const condition of SYSTEM_CONDITIONS) {
+      const status = { transport: 'serial' as const, available: true, detail: 'Serial: 0 AT port(s); … (spawn udevadm ENOENT) …', words: { key: 'serialPortsNoListing' as const, params: { count: '0', condition } } };
+      for (const language of ['en', 'zh-CN'] as const) {
+        const text = transportStatusText(status, t[language]);
+        expect(text).toContain(t[language](`systemCondition.${condition}`));
+        expect(text).not.toContain('{{');
+        expect(text).not.toContain('ENOENT');
+      }
+    }
+    const silent = { key: 'tcpEndpointsSilent' as const, params: { present: '0', total: '2', endpoint: 'tcp:10.0.0.9:5554', condition: 'refused' } };
+    expect(transportStatusText({ transport: 'tcp', available: true, detail: '', words: silent }, t['zh-CN'])).toBe(
+      'TCP：已配置的 2 个端点中有 0 个以 fastboot 应答；tcp:10.0.0.9:5554 没有应答：连接被拒绝：该处没有程序在监听',
+    );
   });
 });
 

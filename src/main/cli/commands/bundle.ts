@@ -15,7 +15,7 @@ import { loadTrustStore, type TrustStore } from '../../bundle/trust-store.ts';
 import { verifyBundle, type VerifiedBundle } from '../../bundle/verify.ts';
 import { parseByteSize } from '../byte-size.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, failureText, jsonLine, type CliIo } from '../io.ts';
 
 const USAGE = [
   'lockstep bundle create --product P [--hw-rev R]... --version V --partition NAME=FILE... [--sparse NAME]... [--boot-slot NAME=none|active|both]...',
@@ -36,7 +36,7 @@ export async function loadTrustFromArgs(values: { trust: string[]; demo: boolean
     for (const warning of trust.warnings) io.err(`warning: ${warning}\n`);
     return trust;
   } catch (error) {
-    if (error instanceof KeyFileError) throw new CliError(error.message);
+    if (error instanceof KeyFileError) throw new CliError(failureText(error));
     throw error;
   }
 }
@@ -59,8 +59,8 @@ export const bundleCommand: CliCommand = {
           throw new CliError(`unknown action '${displaySafe(String(action ?? ''), 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
       }
     } catch (error) {
-      if (error instanceof BundleError) throw new CliError(`bundle refused [${error.code}]: ${error.message}`);
-      if (error instanceof BundleCreateError || error instanceof KeyFileError) throw new CliError(error.message);
+      if (error instanceof BundleError) throw new CliError(`bundle refused ${failureText(error)}`);
+      if (error instanceof BundleCreateError || error instanceof KeyFileError) throw new CliError(failureText(error));
       throw error;
     }
   },
@@ -295,10 +295,19 @@ async function readPrivateKey(path: string, io: CliIo): Promise<KeyObject> {
     [text, { mode }] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
   } catch (error) {
     const reason = describeFailure(error);
-    throw new CliError(`cannot read signing key ${shown} (${reason}). Create one with 'lockstep keys generate --out DIR'.`);
+    throw new KeyFileError('KEY_FILE_UNREADABLE', `cannot read signing key ${shown} (${reason}). Create one with 'lockstep keys generate --out DIR'.`, {
+      cause: error,
+      detail: 'KEY_FILE_UNREADABLE',
+      params: { file: shown },
+    });
   }
   const parsed = parseKeyPem(text, shown);
-  if (parsed.kind !== 'private') throw new CliError(`${shown} is a public key; --key needs the private key (NAME.key.pem) to sign.`);
+  if (parsed.kind !== 'private') {
+    throw new KeyFileError('KEY_FILE_INVALID', `${shown} is a public key; --key needs the private key (NAME.key.pem) to sign.`, {
+      detail: 'KEY_FILE_NOT_PRIVATE',
+      params: { file: shown },
+    });
+  }
   // Like ssh: a signing key others can read may already be someone else's signing key too.
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     const modeText = (mode & 0o777).toString(8);

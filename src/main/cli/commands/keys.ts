@@ -3,9 +3,9 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { generateSigningKeyPair } from '../../bundle/keys.ts';
+import { generateSigningKeyPair, KeyFileError } from '../../bundle/keys.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE } from '../io.ts';
+import { CliError, EXIT_USAGE, failureText } from '../io.ts';
 import { loadTrustFromArgs, TRUST_OPTIONS } from './bundle.ts';
 
 const USAGE = ['lockstep keys generate --out DIR [--name NAME]', 'lockstep keys list [--trust DIR]... [--demo]'].join('\n       ');
@@ -23,7 +23,8 @@ export const keysCommand: CliCommand = {
       const publicPath = join(values.out, `${values.name}.pub.pem`);
       const folder = displaySafe(values.out);
       await mkdir(values.out, { recursive: true, mode: 0o700 }).catch((error: Error) => {
-        throw new CliError(`cannot create the folder ${folder} (${displaySafe(error.message)}): pass a folder path for --out.`);
+        const message = `cannot create the folder ${folder} (${describeFailure(error)}): pass a folder path for --out.`;
+        throw new CliError(failureText(new KeyFileError('KEY_FILE_UNWRITABLE', message, { cause: error, detail: 'KEY_FOLDER_NOT_CREATED', params: { folder } })));
       });
       let wrotePrivate = false;
       try {
@@ -37,10 +38,12 @@ export const keysCommand: CliCommand = {
         if (wrotePrivate) await rm(privatePath, { force: true });
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EEXIST') {
-          throw new CliError(`a key named '${values.name}' already exists in ${folder}: pick another --name; keys are never overwritten.`);
+          const message = `a key named '${values.name}' already exists in ${folder}: pick another --name; keys are never overwritten.`;
+          throw new CliError(failureText(new KeyFileError('KEY_FILE_EXISTS', message, { detail: 'KEY_FILE_EXISTS', params: { name: values.name, folder } })));
         }
         const reason = describeFailure(error);
-        throw new CliError(`cannot write the key pair to ${folder} (${reason}): pick a folder you can write to.`);
+        const message = `cannot write the key pair to ${folder} (${reason}): pick a folder you can write to.`;
+        throw new CliError(failureText(new KeyFileError('KEY_FILE_UNWRITABLE', message, { cause: error, detail: 'KEY_FILE_UNWRITABLE', params: { folder } })));
       }
       io.out(`Key id: ${pair.keyId}\n`);
       io.out(`Private key (keep secret, mode 0600): ${displaySafe(privatePath)}\n`);

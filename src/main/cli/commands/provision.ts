@@ -21,7 +21,7 @@ import { loadSettings, SettingsError } from '../../station/settings.ts';
 import { ensureDemoBundle, ensureDemoOperators, DEMO_OPERATOR, DEMO_SUPERVISOR } from '../../station/demo-station.ts';
 import { startProvisioning, type StartedBatch } from '../../station/provisioning.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, failureText, jsonLine, type CliIo } from '../io.ts';
 import { exitCodeOf, followBatch, summarise, type RunCounts } from '../batch-follow.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { LiveTable, quarantineWords } from '../live-table.ts';
@@ -93,7 +93,7 @@ export const provisionCommand: CliCommand = {
     const graceMs = wholeNumber('--grace', values.grace ?? String(DEFAULT_GRACE_SECONDS), 0, 86_400) * 1000;
     const settings = await setupAsync(() => loadSettings(dataDir));
     const commandLine = parseEndpointList(values.tcp);
-    if (commandLine.problems.length > 0) throw new CliError(`--tcp ${commandLine.problems.join('; ')}`, EXIT_USAGE);
+    if (commandLine.problems.length > 0) throw new CliError(`--tcp ${commandLine.problems.map(({ problem }) => problem).join('; ')}`, EXIT_USAGE);
 
     const dbPath = values.db ?? (demo ? join(await mkdtemp(join(tmpdir(), 'lockstep-demo-')), 'records.sqlite') : undefined);
     if (dbPath === undefined) throw new CliError('name the records database with --db FILE', EXIT_USAGE);
@@ -291,8 +291,8 @@ async function setupAsync<T>(work: () => Promise<T>): Promise<T> {
 }
 
 function asSetupError(error: unknown): unknown {
-  if (error instanceof BundleError) return new CliError(`[${error.code}]: ${describeFailure(error)}`, EXIT_SETUP);
-  if (error instanceof RecordsError || error instanceof ProfileError || error instanceof SettingsError || error instanceof KeyFileError) return new CliError(describeFailure(error), EXIT_SETUP);
+  if (error instanceof BundleError || error instanceof KeyFileError) return new CliError(failureText(error), EXIT_SETUP);
+  if (error instanceof RecordsError || error instanceof ProfileError || error instanceof SettingsError) return new CliError(describeFailure(error), EXIT_SETUP);
   return error;
 }
 

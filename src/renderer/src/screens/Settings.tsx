@@ -4,6 +4,7 @@ import type { Session, StationApi, StationSettingsView } from '../../../shared/a
 import type { ScanResult } from '../../../shared/types.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { ErrorText, StateBadge } from '../components/StateBadge.tsx';
+import { StationOriginal } from '../components/StationOriginal.tsx';
 import { fusesInWords } from '../fuse-words.ts';
 import { chooseLanguage, LANGUAGES, storedLanguage, type Language } from '../i18n/index.ts';
 import { THEMES, type Preferences } from '../preferences.ts';
@@ -195,9 +196,12 @@ function Connections({ station }: { readonly station: StationApi }) {
       {scan && (
         <div data-testid="scan-result">
           <ul className="plain" aria-label={t('settings.transports')}>
-            {scan.transports.map((status) => (
-              <li key={status.transport}>
+            {scan.transports.map((status, index) => (
+              // One transport may have several lines (TCP: the endpoints, and each configured one that does not parse).
+              <li key={`${status.transport}-${index}`}>
                 <StateBadge tone={status.available ? 'done' : 'attention'} label={transportStatusText(status, t)} />
+                {/* The station's sentence, with the system's own text, for a line that names a problem in words. */}
+                {(!status.available || status.words.params['condition'] !== undefined) && <StationOriginal text={status.detail} collapsed />}
               </li>
             ))}
           </ul>
