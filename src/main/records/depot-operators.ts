@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { OPERATOR_CHANGE_KINDS } from '../../shared/api.ts';
 import type { OperatorClashResolution } from '../../shared/depot.ts';
 import { ROLES, type Role } from '../../shared/records.ts';
-import { RecordsError } from './errors.ts';
+import { RecordsError, roleNotAllowed } from './errors.ts';
 import { operatorIdSchema, plainTextSchema } from './operators.ts';
 import { inWriteTransaction } from './transactions.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
@@ -121,8 +121,10 @@ export function createDepotOperators(db: DatabaseSync, now: () => Date) {
      */
     resolveClash(byAdmin: string, operatorId: string, resolution: OperatorClashResolution, renameTo: string | null): void {
       inWriteTransaction(db, () => {
-        const admin = db.prepare("SELECT 1 FROM operators WHERE id = ? AND role = 'admin' AND disabled_at IS NULL").get(byAdmin);
-        if (!admin) throw new RecordsError('ROLE_NOT_ALLOWED', `operator ${byAdmin} is not an enabled admin of this station; an admin resolves a clash.`);
+        const admin = db.prepare('SELECT role FROM operators WHERE id = ? AND disabled_at IS NULL').get(byAdmin) as { role: Role } | undefined;
+        const who = displaySafe(byAdmin, 64);
+        if (!admin) throw new RecordsError('RECORDS_REFUSED', `operator '${who}' does not exist or is disabled.`, { detail: 'OPERATOR_NOT_ACTIVE', params: { operator: who } });
+        if (admin.role !== 'admin') throw roleNotAllowed(who, admin.role, ['admin']);
         const local = localOperator.get(operatorId) as { display_name: string; role: Role; pin_hash: string; own: number } | undefined;
         if (!local?.own) {
           throw new RecordsError('RECORDS_REFUSED', `operator ${operatorId} is not one of this station's own operators awaiting a resolution.`, {

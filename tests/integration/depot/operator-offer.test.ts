@@ -103,7 +103,7 @@ describe.skipIf(POSTGRES_MISSING)("a station's own operators offered to its depo
     // Only an admin resolves, and only to an id neither side holds.
     await expect(
       resolveOperatorClash(station.records.databasePath, credentials, { operatorId: TECHNICIAN.id, resolution: 'rename', renameTo: 'tech.ng2', byAdmin: TECHNICIAN.id }),
-    ).rejects.toThrow(/not an enabled admin/);
+    ).rejects.toMatchObject({ code: 'ROLE_NOT_ALLOWED', params: { operator: TECHNICIAN.id, role: 'technician', needed: 'admin' } });
     await expect(
       resolveOperatorClash(station.records.databasePath, credentials, { operatorId: TECHNICIAN.id, resolution: 'rename', renameTo: DEPOT_ADMIN.id, byAdmin: ADMIN.id }),
     ).rejects.toThrow(/already has an operator depot.admin/);
