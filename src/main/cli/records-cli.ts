@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from '../records/errors.ts';
 import { openStationRecords, type StationRecords } from '../records/station-records.ts';
-import { CliError, EXIT_USAGE } from './io.ts';
+import { CliError, EXIT_USAGE, failureText } from './io.ts';
 
 export function requireOption(value: string | undefined, name: string): string {
   if (value === undefined || value === '') throw new CliError(`missing ${name}.`, EXIT_USAGE);
@@ -18,12 +18,12 @@ export function openCliRecords(database: string | undefined, options: { mustExis
   return openStationRecords({ database: path });
 }
 
-/** Runs a command, reporting a RecordsError as a CliError with the same message. */
+/** Runs a command, reporting a RecordsError as a CliError with its code and message (failureText). */
 export async function asCliErrors(work: () => Promise<number>): Promise<number> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof RecordsError) throw new CliError(error.message);
+    if (error instanceof RecordsError) throw new CliError(failureText(error));
     throw error;
   }
 }

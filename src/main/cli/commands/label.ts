@@ -15,7 +15,7 @@ import { RecordsError } from '../../records/errors.ts';
 import { openStationLabels } from '../../station/label-setup.ts';
 import { SettingsError } from '../../station/settings.ts';
 import type { CliCommand } from '../command.ts';
-import { CliError, EXIT_USAGE, jsonLine, type CliIo } from '../io.ts';
+import { CliError, EXIT_USAGE, failureText, jsonLine, type CliIo } from '../io.ts';
 import { createPinSource, refusePinInArgv } from '../pin-prompt.ts';
 import { openCliRecords, requireOption } from '../records-cli.ts';
 
@@ -158,7 +158,7 @@ export const labelCommand: CliCommand = {
     try {
       return await run(action, values, io);
     } catch (error) {
-      if (error instanceof LabelError || error instanceof RecordsError || error instanceof SettingsError) throw new CliError(error.message);
+      if (error instanceof LabelError || error instanceof RecordsError || error instanceof SettingsError) throw new CliError(failureText(error));
       throw error;
     }
   },

@@ -11,7 +11,6 @@ import { defaultScenario, loadScenario, ScenarioError } from '../../../sim/index
 import { BundleError } from '../../bundle/errors.ts';
 import { startDepotLink, wakeOnOutcomes, type DepotLink } from '../../depot/depot-link.ts';
 import { KeyFileError } from '../../bundle/keys.ts';
-import { describeFailure } from '../../../shared/describe-failure.ts';
 import { ProfileError } from '../../profiles/profile-store.ts';
 import { RecordsError } from '../../records/errors.ts';
 import { openStationRecords } from '../../records/station-records.ts';
@@ -291,8 +290,7 @@ async function setupAsync<T>(work: () => Promise<T>): Promise<T> {
 }
 
 function asSetupError(error: unknown): unknown {
-  if (error instanceof BundleError || error instanceof KeyFileError) return new CliError(failureText(error), EXIT_SETUP);
-  if (error instanceof RecordsError || error instanceof ProfileError || error instanceof SettingsError) return new CliError(describeFailure(error), EXIT_SETUP);
-  return error;
+  const setup = [BundleError, KeyFileError, RecordsError, ProfileError, SettingsError].some((kind) => error instanceof kind);
+  return setup ? new CliError(failureText(error), EXIT_SETUP) : error;
 }
 
