@@ -55,7 +55,7 @@ export interface Station extends StationApi {
    * The station itself answers for its default session (the Electron window, the test bridge).
    */
   forSession(session: OperatorSession): StationApi;
-  /** What the process running the station reads for itself, as no person: it changes nothing. */
+  /** What the process running the station reads for itself, as no person: it changes nothing but the shutdown's pause. */
   readonly owner: StationOwnerView;
   /** Stops the batch (journaling each handset's state) and closes the records. */
   close(): Promise<void>;
@@ -63,13 +63,17 @@ export interface Station extends StationApi {
 
 /**
  * The station as the process that runs it sees it, apart from any operator session (whose channels
- * wait for a sign-in): `lockstep scan`'s bus listing, and the shutdown's watch over steps under way.
+ * wait for a sign-in): `lockstep scan`'s bus listing, and the shutdown's pause and watch over steps
+ * under way. A station is stopped with nobody signed in at it (a locked window, `lockstep serve`,
+ * whose browsers each have their own session), and its handsets must still stop at a step boundary.
  */
 export interface StationOwnerView {
   scan(): Promise<ScanResult>;
   /** The latest pipeline snapshot, or null before any batch started. */
   snapshot(): PipelineSnapshot | null;
   subscribe(listener: (snapshot: PipelineSnapshot) => void): () => void;
+  /** Pauses the running batch (each handset at its next step boundary) because the station is stopping; nothing without one. */
+  pauseForShutdown(): Promise<void>;
 }
 
 /** The batch this station runs, with what the operator asked for when starting it. */
@@ -387,6 +391,7 @@ export function createStation(options: StationOptions): Station {
       scan: () => sessionApi(defaultSession)['devices.scan'](undefined),
       snapshot: () => snapshots.latest,
       subscribe: (listener) => snapshots.subscribe(listener),
+      pauseForShutdown: async () => running?.started.batch.pause(),
     },
     async close() {
       await running?.started.batch.stop();

@@ -11,6 +11,7 @@ import { generateDemoBundle } from '../../../src/main/bundle/demo.ts';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
 import { loadRendererFiles } from '../../../src/main/serve/renderer-files.ts';
 import { serveStation, type ServedStation } from '../../../src/main/serve/server.ts';
+import { ownerShutdownTarget } from '../../../src/main/shell/shutdown.ts';
 import { openStation, type OpenedStation } from '../../../src/main/station/open-station.ts';
 import { apiRequestSchemas } from '../../../src/shared/api.ts';
 import { API_CHANNELS, API_EVENTS, isSignedOutChannel } from '../../../src/shared/channels.ts';
@@ -105,5 +106,20 @@ it('sends a signed-out browser nothing live, refuses it all but the sign-in call
   expect(liveEvents(watcher, seen)).toEqual([]);
   expect(await watcher.call('pipeline.snapshot')).toMatchObject({ ok: false, error: { failure: 'NOT_SIGNED_IN' } });
   await watcher.close();
+  await operator.close();
+});
+
+it("pauses the batch for the shutdown with nobody signed in at the station's own session", async () => {
+  const operator = await browser.connect(await browser.admit());
+  expect(await operator.call('session.signIn', TECHNICIAN)).toMatchObject({ ok: true });
+  expect(await operator.call('batch.resume')).toMatchObject({ ok: true, value: { paused: false } });
+  // The station's default session (the window's) is signed out under `lockstep serve`: a pause through it is refused…
+  await expect(opened.station['batch.pause'](undefined)).rejects.toMatchObject({ code: 'NOT_SIGNED_IN' });
+  expect(opened.station.owner.snapshot()?.paused).toBe(false);
+  // …so the shutdown pauses through the station's own view, as `lockstep serve` and the window do.
+  const target = ownerShutdownTarget(opened.station.owner, async () => undefined);
+  await target.pause();
+  expect(opened.station.owner.snapshot()?.paused).toBe(true);
+  expect(await operator.call('batch.current')).toMatchObject({ ok: true });
   await operator.close();
 });
