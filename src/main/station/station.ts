@@ -76,6 +76,9 @@ export interface StationOwnerView {
   pauseForShutdown(): Promise<void>;
 }
 
+/** The events the station publishes to every session alike (`session.current` is each session's own). */
+type StationEvent = Exclude<ApiEvent, 'session.current'>;
+
 /** The batch this station runs, with what the operator asked for when starting it. */
 interface RunningBatch {
   readonly started: StartedBatch;
@@ -100,7 +103,7 @@ export function createStation(options: StationOptions): Station {
   const snapshots = new Topic<PipelineSnapshot>();
   const progress = new Topic<BundleProgress>();
   const depotStates = new Topic<DepotSyncState>();
-  const topics: { readonly [E in ApiEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress, 'depot.state': depotStates };
+  const topics: { readonly [E in StationEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress, 'depot.state': depotStates };
   // A station in a depot pushes its journal from the start, in the background; one in none has no link (null).
   const depot = createDepotMembership({ databasePath: join(options.dataDir, DATABASE_FILE), onState: (state) => depotStates.publish(state), settings: options.depotSync });
 
@@ -377,9 +380,11 @@ export function createStation(options: StationOptions): Station {
       return depot.join(credentialsPath, openRecords().identity.fingerprint);
     },
     subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
-      const topic = Object.hasOwn(topics, event) ? (topics[event] as Topic<ApiEvents[E]>) : null;
+      // The session is this front end's own: a browser hears its own tabs sign in and out, never another browser.
+      if (event === 'session.current') return session.follow(listener as EventListener<'session.current'>);
+      const topic = Object.hasOwn(topics, event) ? (topics[event as StationEvent] as Topic<unknown>) : null;
       if (!topic) throw new Error(`no such event: ${String(event).slice(0, 40)}`);
-      return topic.subscribe(listener);
+      return topic.subscribe(listener as (value: unknown) => void);
     },
   });
   const forSession = (session: OperatorSession): StationApi => signedInOnly(sessionApi(session), session);
