@@ -101,6 +101,9 @@ describe('HTTP', () => {
     expect((await browser.get('/', { Cookie: cookie, 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
     expect((await browser.get('/', { Cookie: cookie, Host: 'evil.example' })).status).toBe(421);
     expect((await browser.get(`/?token=${TOKEN}`, { Host: `rebound.example:${new URL(served.origin).port}` })).status).toBe(421);
+    expect((await browser.get('/', { Cookie: cookie, Host: '127.0.0.1:1' })).status).toBe(421);
+    // The station's own name without the port (as testssl.sh sends it; no browser does for this port) is its own.
+    expect((await browser.get('/', { Cookie: cookie, Host: '127.0.0.1' })).status).toBe(200);
     await expectUnchangedAndServing();
   });
 });
@@ -112,6 +115,8 @@ describe('WebSocket', () => {
     await expect(browser.connect(cookie, { Origin: 'http://evil.example' })).rejects.toThrow('refused 403');
     await expect(browser.connect(cookie, { Origin: '' })).rejects.toThrow('refused 403');
     await expect(browser.connect(cookie, { Host: 'evil.example' })).rejects.toThrow('refused 421');
+    // Its name without the port passes the Host check; an Origin without the port is still another origin.
+    await expect(browser.connect(cookie, { Host: '127.0.0.1', Origin: 'http://127.0.0.1' })).rejects.toThrow('refused 403');
     await expectUnchangedAndServing();
   });
 
