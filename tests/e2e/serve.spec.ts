@@ -110,11 +110,18 @@ for (const [language, locale] of [['en', 'en-GB'], ['zh-CN', 'zh-CN']] as const)
         await signIn(otherPage, m, DEMO_SUPERVISOR);
         await expect(secondTab.getByTestId('operator')).toContainText('DEMO supervisor');
         await expect(firstCard(secondTab)).toContainText(m.phase.provisioned);
-        // (The clock is the context's: the second tab's own idle lock would fire with the first's below.)
-        await secondTab.close();
-        // Its idle lock (the station's 5 minutes) ends its session alone; a reload of the first keeps the technician's.
-        await otherPage.clock.fastForward('05:30');
+        // Work in the second tab keeps the first, idle in the background, from locking the shared session
+        // (the clock is the context's, both tabs' idle locks count on it)…
+        await otherPage.clock.fastForward('03:00');
+        await secondTab.getByRole('button', { name: m.nav.history }).click();
+        await otherPage.clock.fastForward('02:30');
+        await expect(otherPage.getByTestId('operator')).toContainText('DEMO supervisor');
+        await expect(secondTab.getByTestId('operator')).toContainText('DEMO supervisor');
+        // …until neither tab has been touched for the station's 5 minutes: the idle lock ends this browser's session
+        // alone; a reload of the first browser keeps the technician's.
+        await otherPage.clock.fastForward('03:00');
         await expect(otherPage.getByRole('status')).toContainText(fill(m.signIn.locked_other, { count: 5 }));
+        await expect(secondTab.getByRole('heading', { name: m.signIn.title })).toBeVisible();
         await page.reload();
         await expect(page.getByTestId('operator')).toContainText('DEMO technician');
         await expect(page.getByTestId('counter-done')).toContainText('4');
