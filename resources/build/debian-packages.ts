@@ -32,7 +32,7 @@ export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
     commands: ['lp', 'lpstat', '/usr/sbin/lpadmin', '/usr/sbin/cupsenable', '/usr/sbin/cupsdisable'],
   },
   { name: 'openssl', why: 'the depot TLS test makes its own CA and server certificates', commands: ['openssl'] },
-  { name: 'testssl.sh', why: 'scans `lockstep serve`\'s TLS listener (protocols, cipher strength, forward secrecy) from outside', commands: ['testssl'] },
+  { name: 'testssl.sh', why: 'scans `lockstep serve`\'s TLS listener (protocols, cipher strength, forward secrecy, headers and cookie flags) from outside', commands: ['testssl'] },
   {
     name: 'postgresql',
     why: 'the depot tests start a PostgreSQL server of their own',

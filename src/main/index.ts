@@ -8,7 +8,7 @@ import { describeFailure } from '../shared/describe-failure.ts';
 import { registerStationIpc } from './ipc.ts';
 import { applicationMenu } from './shell/app-menu.ts';
 import { prepareDemo } from './shell/prepare-demo.ts';
-import { shutDownStation } from './shell/shutdown.ts';
+import { ownerShutdownTarget, shutDownStation } from './shell/shutdown.ts';
 import { stationPageCheck } from './shell/trusted-sender.ts';
 import { keepWindowState, loadWindowState, MIN_WINDOW, placeWindow, WINDOW_STATE_FILE, type WindowStateKeeper } from './shell/window-state.ts';
 import { defaultDataDir } from './station/data-dir.ts';
@@ -122,15 +122,12 @@ async function shutDown(): Promise<void> {
   const { station } = opened;
   const closing = opened;
   opened = null;
-  const report = await shutDownStation({
-    latest: async () => station.owner.snapshot(),
-    pause: () => station['batch.pause'](undefined),
-    subscribe: (listener) => station.owner.subscribe(listener),
-    close: async () => {
+  const report = await shutDownStation(
+    ownerShutdownTarget(station.owner, async () => {
       stopIpc?.();
       await closing.close();
-    },
-  });
+    }),
+  );
   if (report.pauseRefused) console.warn(`Lockstep: the batch could not be paused before quitting (${report.pauseRefused})`);
   if (report.interrupted.length > 0) console.warn(`Lockstep: stopped mid-step and journaled for resumption: ${report.interrupted.join(', ')}`);
   if (!report.closed) console.warn('Lockstep: closing the station took too long; quitting with every committed record kept');

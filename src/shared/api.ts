@@ -363,6 +363,8 @@ export interface ApiEvents {
   'pipeline.snapshot': PipelineSnapshot;
   'bundle.progress': BundleProgress;
   'depot.state': DepotSyncState;
+  /** Who is signed in to this front end's session, null once signed out (here, in another tab, or by an idle lock). */
+  'session.current': Session | null;
 }
 
 export type ApiRequest<C extends ApiChannel> = z.input<(typeof apiRequestSchemas)[C]>;

@@ -62,17 +62,18 @@ export function isSignedOutChannel(channel: ApiChannel): boolean {
 
 /**
  * Events the station publishes to every front end; a subscriber gets the latest at once, from the
- * channel of the same name.
+ * channel of the same name. `session.current` is the front end's own operator session (each browser's
+ * own under `lockstep serve`): every tab of a browser hears at once when another signs in or out.
  */
-export const API_EVENTS = ['pipeline.snapshot', 'bundle.progress', 'depot.state'] as const;
+export const API_EVENTS = ['pipeline.snapshot', 'bundle.progress', 'depot.state', 'session.current'] as const;
 export type ApiEvent = (typeof API_EVENTS)[number];
 
 export function isApiEvent(value: unknown): value is ApiEvent {
   return typeof value === 'string' && (API_EVENTS as readonly string[]).includes(value);
 }
 
-/** The events the sign-in screen follows (its header's depot link); the others wait for a sign-in. */
-export const SIGNED_OUT_EVENTS = ['depot.state'] as const satisfies readonly ApiEvent[];
+/** The events the sign-in screen follows (its header's depot link, its own session); the others wait for a sign-in. */
+export const SIGNED_OUT_EVENTS = ['depot.state', 'session.current'] as const satisfies readonly ApiEvent[];
 
 export function isSignedOutEvent(event: ApiEvent): boolean {
   return (SIGNED_OUT_EVENTS as readonly ApiEvent[]).includes(event);

@@ -1,8 +1,8 @@
 // The operator UI in a plain browser over `lockstep serve`'s real HTTP and WebSocket (no test
 // bridge): the station runs as the CLI runs it, in a child process; Chromium opens the address it
 // prints, signs in, runs a short demo batch through the supervisor gate, sees a second browser keep
-// its own session (its idle lock ending it alone), and the page reconnect on its own after the
-// station restarts. In English and in Simplified Chinese.
+// its own session (its idle lock ending it alone) shared by its two tabs (a sign-out in one shows the
+// other the sign-in screen at once), and the page reconnect on its own after the station restarts. In English and in Simplified Chinese.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,9 +94,34 @@ for (const [language, locale] of [['en', 'en-GB'], ['zh-CN', 'zh-CN']] as const)
         await expect(otherPage.getByRole('navigation')).toHaveCount(0);
         await signIn(otherPage, m, DEMO_SUPERVISOR);
         await expect(otherPage.getByTestId('operator')).toContainText('DEMO supervisor');
-        // Its idle lock (the station's 5 minutes) ends its session alone; a reload of the first keeps the technician's.
-        await otherPage.clock.fastForward('05:30');
+        // A second tab of that browser shares its session; signing out there shows the first tab the sign-in
+        // screen at once, its grid and batch dropped, and signing in again there brings the second tab along.
+        const secondTab = await other.newPage();
+        await secondTab.goto(origin);
+        await expect(secondTab.getByTestId('operator')).toContainText('DEMO supervisor');
+        const firstCard = (tab: typeof page) => tab.getByRole('article', { name: fill(m.grid.slotNumber, { number: 1 }), exact: true });
+        await expect(firstCard(otherPage)).toContainText(m.phase.provisioned);
+        await secondTab.getByRole('button', { name: m.nav.signOut }).click();
+        await expect(otherPage.getByRole('status')).toContainText(m.signIn.signedOutElsewhere);
+        await expect(otherPage.getByRole('navigation')).toHaveCount(0);
+        await expect(firstCard(otherPage)).toHaveCount(0);
+        expect(await untranslated(otherPage, language)).toEqual([]);
+        await expect(secondTab.getByRole('status')).toHaveCount(0);
+        await signIn(otherPage, m, DEMO_SUPERVISOR);
+        await expect(secondTab.getByTestId('operator')).toContainText('DEMO supervisor');
+        await expect(firstCard(secondTab)).toContainText(m.phase.provisioned);
+        // Work in the second tab keeps the first, idle in the background, from locking the shared session
+        // (the clock is the context's, both tabs' idle locks count on it)…
+        await otherPage.clock.fastForward('03:00');
+        await secondTab.getByRole('button', { name: m.nav.history }).click();
+        await otherPage.clock.fastForward('02:30');
+        await expect(otherPage.getByTestId('operator')).toContainText('DEMO supervisor');
+        await expect(secondTab.getByTestId('operator')).toContainText('DEMO supervisor');
+        // …until neither tab has been touched for the station's 5 minutes: the idle lock ends this browser's session
+        // alone; a reload of the first browser keeps the technician's.
+        await otherPage.clock.fastForward('03:00');
         await expect(otherPage.getByRole('status')).toContainText(fill(m.signIn.locked_other, { count: 5 }));
+        await expect(secondTab.getByRole('heading', { name: m.signIn.title })).toBeVisible();
         await page.reload();
         await expect(page.getByTestId('operator')).toContainText('DEMO technician');
         await expect(page.getByTestId('counter-done')).toContainText('4');

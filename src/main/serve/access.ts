@@ -40,7 +40,10 @@ export class StationAccess {
   constructor(options: AccessOptions) {
     if (options.cookieKey.length < COOKIE_KEY_BYTES) throw new Error('the cookie key is too short');
     this.#options = options;
-    this.origin = `${options.tls ? 'https' : 'http'}://${options.authority}`;
+    // A browser leaves the scheme's default port out of the origin it sends (and of the Host): so does the station.
+    const scheme = options.tls ? 'https' : 'http';
+    const defaultPort = `:${options.tls ? 443 : 80}`;
+    this.origin = `${scheme}://${options.authority.endsWith(defaultPort) ? hostOf(options.authority) : options.authority}`;
     this.cookieName = options.tls ? '__Host-lockstep' : 'lockstep';
   }
 
@@ -55,7 +58,7 @@ export class StationAccess {
    * then says whether it came from another site.
    */
   sameOrigin(headers: IncomingHttpHeaders, upgrade: boolean): Refusal | null {
-    if (headers.host !== this.#options.authority) return { status: 421, reason: 'this station answers only at its own address' };
+    if (!this.#ownHost(headers.host)) return { status: 421, reason: 'this station answers only at its own address' };
     const origin = headers.origin;
     if (origin === undefined ? upgrade : origin !== this.origin) return { status: 403, reason: 'requests from another origin are refused' };
     const site = headers['sec-fetch-site'];
@@ -63,6 +66,18 @@ export class StationAccess {
       return { status: 403, reason: "requests from another site are refused (paste the station's address into the address bar, do not follow a link to it)" };
     }
     return null;
+  }
+
+  /**
+   * The station's own name, with its port or without one. What stops DNS rebinding is the name: a page of
+   * another site reaches the station only under that site's name, refused here with or without a port.
+   * A browser leaves the port out only for its scheme's default port, never for the station's own (8420,
+   * 8443), so a Host without one comes from a tool such as testssl.sh, which could send any Host anyway;
+   * the Origin a browser sends is still checked with the port, and another port named is refused.
+   */
+  #ownHost(host: string | undefined): boolean {
+    const { authority } = this.#options;
+    return host === authority || host === hostOf(authority);
   }
 
   /** The browser its cookie names, or null when it has none that this station signed. */
@@ -93,6 +108,11 @@ export class StationAccess {
   #mac(id: string): Buffer {
     return createHmac('sha256', this.#options.cookieKey).update(`lockstep-browser:${id}`).digest();
   }
+}
+
+/** `station.example:8443` → `station.example`, `[::1]:8420` → `[::1]`. */
+function hostOf(authority: string): string {
+  return authority.slice(0, authority.lastIndexOf(':'));
 }
 
 function cookieValue(header: string | undefined, name: string): string | null {

@@ -11,6 +11,7 @@ import { STATION_SOCKET_PATH, SOCKET_CLOSE } from '../../shared/station-socket.t
 import { StationAccess } from './access.ts';
 import { authorityOf } from './listen-address.ts';
 import { BrowserSessions } from './browser-sessions.ts';
+import { serveRefusalText } from './refusal-words.ts';
 import type { RendererFiles } from './renderer-files.ts';
 import { serveSocket, type SocketLimits } from './socket-connection.ts';
 
@@ -36,6 +37,8 @@ export interface ServeLimits extends SocketLimits {
   readonly maxSocketsPerBrowser: number;
   /** How long a signed-in browser without a socket stays signed in (a reload, a blip). */
   readonly sessionGraceMs: number;
+  /** New browsers the secret printed at this start admits, each a cookie (ADMISSIONS_PER_START). */
+  readonly admissionsPerStart: number;
 }
 
 /**
@@ -46,6 +49,14 @@ export interface ServeLimits extends SocketLimits {
  */
 export const SOCKETS_PER_BROWSER = 4;
 
+/**
+ * A depot's station has a few displays (a wall screen, a tablet, the supervisor's PC, a technician's
+ * laptop), each admitted once and kept by its cookie across restarts. Six new browsers per start covers
+ * that; whoever else holds the printed secret can then admit at most six (24 of the 32 sockets, at four
+ * a browser), and the station's operator restarts it for a new secret (docs/ui.md).
+ */
+export const ADMISSIONS_PER_START = 6;
+
 export const DEFAULT_SERVE_LIMITS: ServeLimits = {
   maxMessageBytes: 64 * 1024,
   burst: 40,
@@ -53,6 +64,7 @@ export const DEFAULT_SERVE_LIMITS: ServeLimits = {
   maxSockets: 32,
   maxSocketsPerBrowser: SOCKETS_PER_BROWSER,
   sessionGraceMs: 60_000,
+  admissionsPerStart: ADMISSIONS_PER_START,
 };
 
 export interface ServedStation {
@@ -108,6 +120,8 @@ export async function serveStation(options: ServeOptions): Promise<ServedStation
   const sockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
   /** The sockets being served a session: what the station's cap counts. */
   const served = new Set<WebSocket>();
+  /** Browsers the secret admitted since this start. */
+  let admitted = 0;
 
   const answer = (response: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void => {
     response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
@@ -124,6 +138,12 @@ export async function serveStation(options: ServeOptions): Promise<ServedStation
     const token = url.searchParams.get('token');
     if (url.pathname === '/' && token !== null) {
       if (!access.tokenMatches(token)) return answer(response, 403, 'Lockstep: that is not the secret this station printed at start.');
+      // A browser already admitted (the address opened again, a bookmark) keeps its cookie and uses up nothing.
+      if (access.browserOf(request.headers) !== null) return answer(response, 303, 'Lockstep: admitted.', { Location: '/' });
+      if (admitted >= limits.admissionsPerStart) {
+        return answer(response, 403, serveRefusalText('ADMISSIONS_USED_UP', request.headers['accept-language'], limits.admissionsPerStart));
+      }
+      admitted += 1;
       // The secret leaves the address bar at once; the cookie admits this browser from now on.
       return answer(response, 303, 'Lockstep: admitted.', { Location: '/', 'Set-Cookie': access.newBrowserCookie() });
     }

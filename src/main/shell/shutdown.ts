@@ -6,6 +6,7 @@
 // the records database is closed. A handset is never left with a record half written.
 import { describeFailure } from '../../shared/describe-failure.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
+import type { StationOwnerView } from '../station/station.ts';
 
 /** The station as shutdown sees it. */
 export interface ShutdownTarget {
@@ -34,6 +35,16 @@ export interface ShutdownReport {
   readonly closed: boolean;
 }
 
+/** The station's own view as shutdown's target (the window and `lockstep serve` alike), closed by `close`. */
+export function ownerShutdownTarget(owner: StationOwnerView, close: () => Promise<void>): ShutdownTarget {
+  return {
+    latest: async () => owner.snapshot(),
+    pause: () => owner.pauseForShutdown(),
+    subscribe: (listener) => owner.subscribe(listener),
+    close,
+  };
+}
+
 export const DEFAULT_SHUTDOWN: ShutdownOptions = { settleMs: 15_000, closeMs: 15_000 };
 
 /** Slots with a step under way: a handset parked at the pause gate has none running. */
@@ -47,7 +58,7 @@ export async function shutDownStation(target: ShutdownTarget, options: ShutdownO
   const latest = await target.latest();
   let pauseRefused: string | null = null;
   if (latest?.batch && !latest.paused) {
-    // Quitting must close the records even when the pause is refused (e.g. nobody is signed in).
+    // Quitting must close the records even when the pause is refused (a batch that failed to pause).
     pauseRefused = await target.pause().then(
       () => null,
       (error: unknown) => describeFailure(error),

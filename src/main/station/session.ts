@@ -47,6 +47,13 @@ export class OperatorSession {
     return () => void this.#watchers.delete(watcher);
   }
 
+  /** Calls `listener` with who is signed in now, then after every sign-in and sign-out; returns the function that stops it. */
+  follow(listener: (current: Session | null) => void): () => void {
+    const stop = this.watch(() => listener(this.current));
+    listener(this.current);
+    return stop;
+  }
+
   #set(current: SignedIn): void {
     this.#current = current;
     for (const watcher of [...this.#watchers]) watcher();

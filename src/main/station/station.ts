@@ -56,7 +56,7 @@ export interface Station extends StationApi {
    * The station itself answers for its default session (the Electron window, the test bridge).
    */
   forSession(session: OperatorSession): StationApi;
-  /** What the process running the station reads for itself, as no person: it changes nothing. */
+  /** What the process running the station reads for itself, as no person: it changes nothing but the shutdown's pause. */
   readonly owner: StationOwnerView;
   /** Stops the batch (journaling each handset's state) and closes the records. */
   close(): Promise<void>;
@@ -64,14 +64,21 @@ export interface Station extends StationApi {
 
 /**
  * The station as the process that runs it sees it, apart from any operator session (whose channels
- * wait for a sign-in): `lockstep scan`'s bus listing, and the shutdown's watch over steps under way.
+ * wait for a sign-in): `lockstep scan`'s bus listing, and the shutdown's pause and watch over steps
+ * under way. A station is stopped with nobody signed in at it (a locked window, `lockstep serve`,
+ * whose browsers each have their own session), and its handsets must still stop at a step boundary.
  */
 export interface StationOwnerView {
   scan(): Promise<ScanResult>;
   /** The latest pipeline snapshot, or null before any batch started. */
   snapshot(): PipelineSnapshot | null;
   subscribe(listener: (snapshot: PipelineSnapshot) => void): () => void;
+  /** Pauses the running batch (each handset at its next step boundary) because the station is stopping; nothing without one. */
+  pauseForShutdown(): Promise<void>;
 }
+
+/** The events the station publishes to every session alike (`session.current` is each session's own). */
+type StationEvent = Exclude<ApiEvent, 'session.current'>;
 
 /** The batch this station runs, with what the operator asked for when starting it. */
 interface RunningBatch extends Pick<BatchStatus, 'expectedCount' | 'assetTagPattern'> {
@@ -94,7 +101,7 @@ export function createStation(options: StationOptions): Station {
   const snapshots = new Topic<PipelineSnapshot>();
   const progress = new Topic<BundleProgress>();
   const depotStates = new Topic<DepotSyncState>();
-  const topics: { readonly [E in ApiEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress, 'depot.state': depotStates };
+  const topics: { readonly [E in StationEvent]: Topic<ApiEvents[E]> } = { 'pipeline.snapshot': snapshots, 'bundle.progress': progress, 'depot.state': depotStates };
   // A station in a depot pushes its journal from the start, in the background; one in none has no link (null).
   const depot = createDepotMembership({ databasePath: join(options.dataDir, DATABASE_FILE), onState: (state) => depotStates.publish(state), settings: options.depotSync });
 
@@ -374,9 +381,11 @@ export function createStation(options: StationOptions): Station {
       return depot.join(credentialsPath, openRecords().identity.fingerprint);
     },
     subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
-      const topic = Object.hasOwn(topics, event) ? (topics[event] as Topic<ApiEvents[E]>) : null;
+      // The session is this front end's own: a browser hears its own tabs sign in and out, never another browser.
+      if (event === 'session.current') return session.follow(listener as EventListener<'session.current'>);
+      const topic = Object.hasOwn(topics, event) ? (topics[event as StationEvent] as Topic<unknown>) : null;
       if (!topic) throw new Error(`no such event: ${String(event).slice(0, 40)}`);
-      return topic.subscribe(listener);
+      return topic.subscribe(listener as (value: unknown) => void);
     },
   });
   const forSession = (session: OperatorSession): StationApi => signedInOnly(sessionApi(session), session);
@@ -388,6 +397,7 @@ export function createStation(options: StationOptions): Station {
       scan: () => sessionApi(defaultSession)['devices.scan'](undefined),
       snapshot: () => snapshots.latest,
       subscribe: (listener) => snapshots.subscribe(listener),
+      pauseForShutdown: async () => running?.started.batch.pause(),
     },
     async close() {
       await running?.started.batch.stop();

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DEFAULT_IDLE_LOCK_MINUTES, type BatchStatus, type Session, type StationApi, type StationSettingsView } from '../../shared/api.ts';
 import type { StationInfo } from '../../shared/types.ts';
@@ -16,7 +16,7 @@ import { GateDialog } from './screens/GateDialog.tsx';
 import { HandsetDetail } from './screens/HandsetDetail.tsx';
 import { History } from './screens/History.tsx';
 import { Settings } from './screens/Settings.tsx';
-import { SignIn } from './screens/SignIn.tsx';
+import { SignIn, type SignedOutNotice } from './screens/SignIn.tsx';
 import type { SlotActions } from './screens/SlotCard.tsx';
 import { StationGrid } from './screens/StationGrid.tsx';
 import { shownError, type ShownError } from './station-client.ts';
@@ -30,7 +30,7 @@ export function App({ station }: { readonly station: StationApi }) {
   const { t } = useTranslation();
   const [info, setInfo] = useState<StationInfo | null>(null);
   const [session, setSession] = useState<Session | null | undefined>(undefined);
-  const [lockedAfterIdle, setLockedAfterIdle] = useState<number | null>(null);
+  const [signedOutNotice, setSignedOutNotice] = useState<SignedOutNotice | null>(null);
   const [view, setView] = useState<View>('station');
   const [batch, setBatch] = useState<BatchStatus | null>(null);
   const [settings, setSettings] = useState<StationSettingsView | null>(null);
@@ -61,22 +61,56 @@ export function App({ station }: { readonly station: StationApi }) {
 
   // The station's policy; until the settings are read, the station's default.
   const idleLockMinutes = settings?.idleLockMinutes ?? DEFAULT_IDLE_LOCK_MINUTES;
-  const signOut = useCallback(
-    async (idle: boolean) => {
-      setGateOpen(false);
-      setDetailSerial(null);
-      setAborting(null);
-      await station['session.signOut'](undefined).catch(() => undefined);
-      setLockedAfterIdle(idle ? idleLockMinutes : null);
+  /** Whether this page shows someone signed in, for the session event's listener (which outlives renders). */
+  const shownSignedIn = useRef(false);
+  useEffect(() => {
+    shownSignedIn.current = signedIn;
+  }, [signedIn]);
+  /** True while this page signs out itself: the station's event of that sign-out is its own, not another tab's. */
+  const leaving = useRef(false);
+  const closeDialogs = useCallback(() => {
+    setGateOpen(false);
+    setDetailSerial(null);
+    setAborting(null);
+  }, []);
+  const dropSession = useCallback(
+    (notice: SignedOutNotice | null) => {
+      shownSignedIn.current = false;
+      closeDialogs();
+      setSignedOutNotice(notice);
       // What one operator read is not kept for the sign-in screen or the next operator: it is read again.
       setBatch(null);
       setSettings(null);
       setError(null);
       setSession(null);
     },
-    [station, idleLockMinutes],
+    [closeDialogs],
+  );
+  const signOut = useCallback(
+    async (idle: boolean) => {
+      closeDialogs();
+      leaving.current = true;
+      await station['session.signOut'](undefined).catch(() => undefined);
+      leaving.current = false;
+      dropSession(idle ? { kind: 'idle', minutes: idleLockMinutes } : null);
+    },
+    [station, idleLockMinutes, closeDialogs, dropSession],
   );
   useIdleLock(signedIn, idleLockMinutes, () => void signOut(true));
+  // The session is shared by every tab of a browser: signed out in another (by hand or its idle lock), this
+  // page shows the sign-in screen at once and drops what it read; signed in there, this page follows.
+  useEffect(
+    () =>
+      station.subscribe('session.current', (current) => {
+        if (current !== null) {
+          setSignedOutNotice(null);
+          setSession(current);
+        } else if (shownSignedIn.current && !leaving.current) {
+          dropSession({ kind: 'elsewhere' });
+        }
+      }),
+    [station, dropSession],
+  );
 
   const act = useCallback(
     async (call: () => Promise<unknown>) => {
@@ -142,9 +176,9 @@ export function App({ station }: { readonly station: StationApi }) {
       {!signedIn ? (
         <SignIn
           station={station}
-          lockedAfterIdle={lockedAfterIdle}
+          notice={signedOutNotice}
           onSignedIn={(next) => {
-            setLockedAfterIdle(null);
+            setSignedOutNotice(null);
             setSession(next);
           }}
         />

@@ -52,6 +52,8 @@ export class Client {
 export interface BrowserSide {
   readonly host: string;
   get(path: string, headers?: Record<string, string>, method?: string): Promise<Answer>;
+  /** A GET with its body read as UTF-8 text. */
+  text(path: string, headers?: Record<string, string>): Promise<Answer & { readonly body: string }>;
   /** A browser admitted by the secret: its cookie. */
   admit(): Promise<string>;
   /** A station socket as a browser on the station's page opens it, unless `headers` say otherwise. */
@@ -60,11 +62,12 @@ export interface BrowserSide {
 
 export function browserSide(served: ServedStation, token: string): BrowserSide {
   const host = new URL(served.origin).host;
-  const get = (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> =>
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer & { readonly body: string }> =>
     new Promise((resolve, reject) => {
       const request = httpRequest(`${served.origin}${path}`, { method, headers: { Host: host, ...headers } }, (response) => {
-        response.resume();
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
       });
       request.on('error', reject);
       request.end();
@@ -72,6 +75,7 @@ export function browserSide(served: ServedStation, token: string): BrowserSide {
   return {
     host,
     get,
+    text: (path, headers) => get(path, headers),
     async admit() {
       const answer = await get(`/?token=${token}`);
       expect(answer.status).toBe(303);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
 import { loadRendererFiles } from '../../../src/main/serve/renderer-files.ts';
+import { SERVE_REFUSALS } from '../../../src/main/serve/refusal-words.ts';
 import { serveStation, type ServedStation } from '../../../src/main/serve/server.ts';
 import { openStation, type OpenedStation } from '../../../src/main/station/open-station.ts';
 import { SETTINGS_FILE } from '../../../src/main/station/settings.ts';
@@ -16,7 +17,8 @@ import { browserSide, type BrowserSide } from './browser.ts';
 
 const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'";
 const TOKEN = 'the-secret-printed-at-start-0123456789abcdef';
-const LIMITS = { maxMessageBytes: 4096, burst: 20, perSecond: 5, maxSockets: 16, maxSocketsPerBrowser: 2, sessionGraceMs: 60_000 };
+// Admissions are counted in their own test below, on a station of their own; the other tests admit a browser each.
+const LIMITS = { maxMessageBytes: 4096, burst: 20, perSecond: 5, maxSockets: 16, maxSocketsPerBrowser: 2, sessionGraceMs: 60_000, admissionsPerStart: 1000 };
 
 let dir: string;
 let opened: OpenedStation;
@@ -99,6 +101,9 @@ describe('HTTP', () => {
     expect((await browser.get('/', { Cookie: cookie, 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
     expect((await browser.get('/', { Cookie: cookie, Host: 'evil.example' })).status).toBe(421);
     expect((await browser.get(`/?token=${TOKEN}`, { Host: `rebound.example:${new URL(served.origin).port}` })).status).toBe(421);
+    expect((await browser.get('/', { Cookie: cookie, Host: '127.0.0.1:1' })).status).toBe(421);
+    // The station's own name without the port (as testssl.sh sends it; no browser does for this port) is its own.
+    expect((await browser.get('/', { Cookie: cookie, Host: '127.0.0.1' })).status).toBe(200);
     await expectUnchangedAndServing();
   });
 });
@@ -110,6 +115,8 @@ describe('WebSocket', () => {
     await expect(browser.connect(cookie, { Origin: 'http://evil.example' })).rejects.toThrow('refused 403');
     await expect(browser.connect(cookie, { Origin: '' })).rejects.toThrow('refused 403');
     await expect(browser.connect(cookie, { Host: 'evil.example' })).rejects.toThrow('refused 421');
+    // Its name without the port passes the Host check; an Origin without the port is still another origin.
+    await expect(browser.connect(cookie, { Host: '127.0.0.1', Origin: 'http://127.0.0.1' })).rejects.toThrow('refused 403');
     await expectUnchangedAndServing();
   });
 
@@ -182,5 +189,42 @@ describe('browsers', () => {
     for (const client of admitted) expect(await client.call('station.info')).toMatchObject({ ok: true });
     await expectUnchangedAndServing();
     for (const client of admitted) await client.close();
+  });
+});
+
+describe('admissions', () => {
+  it('admits as many new browsers per start as the limit, then refuses with a coded sentence in the browser\'s language', async () => {
+    const ADMISSIONS = 2;
+    const station = await serveStation({
+      station: opened.station,
+      renderer: await loadRendererFiles(join(dir, 'renderer')),
+      host: '127.0.0.1',
+      port: 0,
+      tls: null,
+      token: TOKEN,
+      cookieKey: Buffer.alloc(32, 7),
+      limits: { ...LIMITS, admissionsPerStart: ADMISSIONS },
+    });
+    try {
+      const side = browserSide(station, TOKEN);
+      const cookies = [await side.admit(), await side.admit()];
+      // An admitted browser that opens the address again keeps its cookie and uses up nothing.
+      const again = await side.get(`/?token=${TOKEN}`, { Cookie: cookies[0] as string });
+      expect([again.status, again.headers.location, again.headers['set-cookie']]).toEqual([303, '/', undefined]);
+      const refused = await side.text(`/?token=${TOKEN}`, { 'Accept-Language': 'en-GB,en;q=0.9' });
+      expect(refused.status).toBe(403);
+      expect(refused.headers['set-cookie']).toBeUndefined();
+      expect(refused.body).toBe(`Lockstep (ADMISSIONS_USED_UP): ${SERVE_REFUSALS.ADMISSIONS_USED_UP.en(ADMISSIONS)}\n`);
+      const chinese = await side.text(`/?token=${TOKEN}`, { 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.8' });
+      expect([chinese.status, chinese.body]).toEqual([403, `Lockstep（ADMISSIONS_USED_UP）：${SERVE_REFUSALS.ADMISSIONS_USED_UP['zh-CN'](ADMISSIONS)}\n`]);
+      // The browsers already admitted are served as before.
+      for (const cookie of cookies) {
+        const client = await side.connect(cookie);
+        expect(await client.call('station.info')).toMatchObject({ ok: true });
+        await client.close();
+      }
+    } finally {
+      await station.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { DEFAULT_LISTEN, parseListenAddress } from '../../serve/listen-address.t
 import { loadRendererFiles } from '../../serve/renderer-files.ts';
 import { serveStation } from '../../serve/server.ts';
 import { prepareDemo } from '../../shell/prepare-demo.ts';
-import { shutDownStation } from '../../shell/shutdown.ts';
+import { ownerShutdownTarget, shutDownStation } from '../../shell/shutdown.ts';
 import { defaultDataDir } from '../../station/data-dir.ts';
 import { openStation } from '../../station/open-station.ts';
 import type { CliCommand } from '../command.ts';
@@ -76,15 +76,13 @@ Prints the address with a secret once; a browser that opens it is admitted by an
       process.once('SIGTERM', done);
     });
     io.err('Lockstep: stopping: the batch pauses at its next step boundary, then the station closes.\n');
-    const report = await shutDownStation({
-      latest: async () => station.owner.snapshot(),
-      pause: () => station['batch.pause'](undefined),
-      subscribe: (listener) => station.owner.subscribe(listener),
-      close: async () => {
+    const report = await shutDownStation(
+      ownerShutdownTarget(station.owner, async () => {
         await served.close();
         await opened.close();
-      },
-    });
+      }),
+    );
+    if (report.pauseRefused) io.err(`Lockstep: the batch could not be paused before stopping (${displaySafe(report.pauseRefused)})\n`);
     if (report.interrupted.length > 0) {
       io.err(`Lockstep: stopped mid-step and journaled for resumption: ${report.interrupted.map((slot) => displaySafe(slot)).join(', ')}\n`);
     }

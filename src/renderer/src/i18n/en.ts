@@ -44,6 +44,7 @@ export const en = {
     checking: 'Checking…',
     locked_one: 'The station locked itself after {{count}} minute without activity. Sign in to continue; the batch kept running.',
     locked_other: 'The station locked itself after {{count}} minutes without activity. Sign in to continue; the batch kept running.',
+    signedOutElsewhere: 'Signed out in another tab of this browser (by hand or its idle lock). Sign in to continue; the batch kept running.',
   },
   errors: {
     generic: 'The station refused this',

@@ -38,6 +38,7 @@ export const zhCN: Messages = {
     checking: '正在核对…',
     locked_one: '工作站在 {{count}} 分钟无操作后已自动锁定。请登录以继续；批次仍在运行。',
     locked_other: '工作站在 {{count}} 分钟无操作后已自动锁定。请登录以继续；批次仍在运行。',
+    signedOutElsewhere: '已在此浏览器的另一个标签页中退出登录（手动退出或空闲锁定）。请登录以继续；批次仍在运行。',
   },
   errors: {
     generic: '工作站拒绝了此操作',

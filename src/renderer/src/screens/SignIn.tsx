@@ -4,7 +4,10 @@ import type { Session, StationApi } from '../../../shared/api.ts';
 import { ErrorText } from '../components/StateBadge.tsx';
 import { shownError, type ShownError } from '../station-client.ts';
 
-export function SignIn({ station, lockedAfterIdle, onSignedIn }: { readonly station: StationApi; readonly lockedAfterIdle: number | null; readonly onSignedIn: (session: Session) => void }) {
+/** Why the sign-in screen is shown again: this page's idle lock, or a sign-out in another tab of the same browser. */
+export type SignedOutNotice = { readonly kind: 'idle'; readonly minutes: number } | { readonly kind: 'elsewhere' };
+
+export function SignIn({ station, notice, onSignedIn }: { readonly station: StationApi; readonly notice: SignedOutNotice | null; readonly onSignedIn: (session: Session) => void }) {
   const { t } = useTranslation();
   const [id, setId] = useState('');
   const [pin, setPin] = useState('');
@@ -31,9 +34,9 @@ export function SignIn({ station, lockedAfterIdle, onSignedIn }: { readonly stat
     <main className="sign-in">
       <form className="panel sign-in-panel" onSubmit={submit} aria-labelledby="sign-in-heading">
         <h2 id="sign-in-heading">{t('signIn.title')}</h2>
-        {lockedAfterIdle !== null && (
+        {notice !== null && (
           <p className="notice" role="status">
-            {t('signIn.locked', { count: lockedAfterIdle })}
+            {notice.kind === 'idle' ? t('signIn.locked', { count: notice.minutes }) : t('signIn.signedOutElsewhere')}
           </p>
         )}
         <label className="field">
