@@ -16,7 +16,7 @@ import {
 } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { readCredentialsFile, writeCredentialsFile } from './connection.ts';
-import { DepotError, DepotJoinError, OperatorClashError } from './errors.ts';
+import { DepotError, DepotJoinError, DepotSyncProblemError, OperatorClashError } from './errors.ts';
 import { readOperatorOffer } from './operator-offer.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation } from './station-client.ts';
@@ -55,6 +55,11 @@ export async function writeRefusal(databasePath: string, refusal: DepotRefusal):
   const path = beside(databasePath, DEPOT_REFUSAL_FILE);
   await writeFile(`${path}.tmp`, `${JSON.stringify(refusal)}\n`, { mode: 0o600 });
   await rename(`${path}.tmp`, path);
+}
+
+/** What a refused state keeps on disk. */
+function refusalOf(state: Extract<DepotSyncState, { kind: 'refused' }>): DepotRefusal {
+  return state.problem ? { at: state.at, reason: state.reason, problem: state.problem } : { at: state.at, reason: state.reason };
 }
 
 export async function clearRefusal(databasePath: string): Promise<void> {
@@ -117,7 +122,10 @@ export async function joinDepot(options: {
   try {
     pushed = await sync.drain();
   } catch (error) {
-    if (isRefusal(error)) await writeRefusal(options.databasePath, { at: new Date().toISOString(), reason: (error as Error).message });
+    if (isRefusal(error)) {
+      const problem = error instanceof DepotSyncProblemError ? { problem: error.problem } : {};
+      await writeRefusal(options.databasePath, { at: new Date().toISOString(), reason: (error as Error).message, ...problem });
+    }
     // A clash is shown with the offer below; everything else was uploaded.
     if (!(error instanceof OperatorClashError)) throw error;
     pushed = { ...error.pushed };
@@ -144,7 +152,7 @@ export async function openStationSync(
     settings: options.settings,
     onState: (state) => {
       // If the file cannot be written the refusal is still shown now; the next start would retry once and be refused again.
-      if (state.kind === 'refused') writeRefusal(databasePath, { at: state.at, reason: state.reason }).catch(() => undefined);
+      if (state.kind === 'refused') writeRefusal(databasePath, refusalOf(state)).catch(() => undefined);
       options.onState?.(state);
     },
   });
