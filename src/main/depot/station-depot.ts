@@ -15,7 +15,7 @@ import {
   type OperatorOffer,
 } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { readCredentialsFile, writeCredentialsFile } from './connection.ts';
+import { readCredentialsFile, replaceCredentialsFile, writeCredentialsFile } from './connection.ts';
 import { DepotError, DepotJoinError, DepotSyncProblemError, OperatorClashError } from './errors.ts';
 import { readOperatorOffer } from './operator-offer.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
@@ -115,7 +115,11 @@ export async function joinDepot(options: {
   } finally {
     await probe.close();
   }
-  if (!held) await writeCredentialsFile(beside(options.databasePath, DEPOT_CREDENTIALS_FILE), credentials);
+  // The first join keeps a copy; a join with re-issued credentials (lockstep depot reissue-station:
+  // a new password or CA for the same station of the same depot, just accepted by the depot) replaces it.
+  const copy = beside(options.databasePath, DEPOT_CREDENTIALS_FILE);
+  if (!held) await writeCredentialsFile(copy, credentials);
+  else if (JSON.stringify(held) !== JSON.stringify(credentials)) await replaceCredentialsFile(copy, credentials);
   await clearRefusal(options.databasePath);
   const sync = createDepotSync({ databasePath: options.databasePath, credentials, settings: options.settings });
   let pushed: PushCounts;

@@ -74,12 +74,13 @@ function localHashes(station: StationFixture): string[] {
 
 /** Runs the station's link (as its window or `lockstep provision` does) until it settles on a refusal. */
 async function refusedLink(station: StationFixture): Promise<Extract<DepotSyncState, { kind: 'refused' }>> {
-  let state: DepotSyncState = { kind: 'idle' };
-  const link = await startDepotLink(station.records.databasePath, (next) => (state = next), FAST);
+  const states: DepotSyncState[] = [];
+  const link = await startDepotLink(station.records.databasePath, (next) => states.push(next), FAST);
   cleanups.push(() => link?.stop());
-  await until(() => state.kind === 'refused', 'the link to stop refused');
+  const refused = () => states.find((state): state is Extract<DepotSyncState, { kind: 'refused' }> => state.kind === 'refused');
+  await until(() => refused() !== undefined, 'the link to stop refused');
   await link?.stop();
-  return state as Extract<DepotSyncState, { kind: 'refused' }>;
+  return refused()!;
 }
 
 describe.skipIf(POSTGRES_MISSING)("the depot's copy compared with the station's journal", () => {
