@@ -7,9 +7,12 @@ import { stationNameSchema } from './depot.ts';
 import { sha256HexSchema } from './identifiers.ts';
 import { chainHeadLineSchema, stationPublicKeySchema, type VerifyProblem } from './records.ts';
 
-/** Format 2 adds each station's public key and its newest signed head; format 1 files are still verified by their own rules. */
-export const DEPOT_EXPORT_FORMAT = 'lockstep-depot-export/2';
-export const DEPOT_EXPORT_FORMATS_VERIFIED = ['lockstep-depot-export/1', DEPOT_EXPORT_FORMAT] as const;
+/**
+ * Format 2 adds each station's public key and its newest signed head; format 3 each station's label
+ * jobs and outcomes. Files of formats 1 and 2 are still verified by their own rules.
+ */
+export const DEPOT_EXPORT_FORMAT = 'lockstep-depot-export/3';
+export const DEPOT_EXPORT_FORMATS_VERIFIED = ['lockstep-depot-export/1', 'lockstep-depot-export/2', DEPOT_EXPORT_FORMAT] as const;
 export type DepotExportFormat = (typeof DEPOT_EXPORT_FORMATS_VERIFIED)[number];
 
 const isoMillis = z.iso.datetime({ precision: 3 });
@@ -47,7 +50,53 @@ export const stationHeadLineSchema = stationHeadLineV1Schema.extend({
   publicKey: stationPublicKeySchema.nullable(),
   signedHead: chainHeadLineSchema.nullable(),
 });
-export type StationHeadLine = z.infer<typeof stationHeadLineV1Schema> & Partial<Pick<z.infer<typeof stationHeadLineSchema>, 'publicKey' | 'signedHead'>>;
+/** Format 3 adds how many label job and label outcome lines follow the section's chain lines. */
+export const stationHeadLineV3Schema = stationHeadLineSchema.extend({
+  labelJobs: z.int().nonnegative(),
+  labelOutcomes: z.int().nonnegative(),
+});
+export type StationHeadLine = z.infer<typeof stationHeadLineV1Schema> &
+  Partial<Pick<z.infer<typeof stationHeadLineV3Schema>, 'publicKey' | 'signedHead' | 'labelJobs' | 'labelOutcomes'>>;
+
+const positiveId = z.int().positive();
+
+/**
+ * A label job as the station journaled it (its `label_jobs` row, the columns it pushes: src/main/depot/station-source.ts)
+ * and the depot holds it: each print or reprint of a record's label, asked for by an operator.
+ */
+export const labelJobBodySchema = z.strictObject({
+  id: positiveId,
+  record_seq: positiveId,
+  kind: z.enum(['first', 'reprint']),
+  printer: z.string(),
+  format: z.enum(['zpl', 'pdf', 'png']),
+  template: z.string(),
+  operator_id: z.string(),
+  reason: z.string().nullable(),
+  requested_at: z.string(),
+});
+
+/** A label job's outcome (the station's `labels` row): the printer took it, or failed with its words. `job_id` null: before label jobs. */
+export const labelOutcomeBodySchema = z.strictObject({
+  id: positiveId,
+  record_seq: positiveId,
+  job_id: positiveId.nullable(),
+  printer: z.string(),
+  status: z.enum(['accepted', 'failed']),
+  detail: z.string().nullable(),
+  operator_id: z.string(),
+  at: z.string(),
+});
+
+/**
+ * Format 3: after a section's chain lines, a line per label job, then per outcome, of the records the
+ * section holds in full, in id order. The station does not hash nor sign them: they are what the
+ * depot holds, checked against the section's records, not proven the station's.
+ */
+export const labelJobLineSchema = z.strictObject({ type: z.literal('label-job'), job: labelJobBodySchema });
+export const labelOutcomeLineSchema = z.strictObject({ type: z.literal('label-outcome'), outcome: labelOutcomeBodySchema });
+export type LabelJobLine = z.infer<typeof labelJobLineSchema>;
+export type LabelOutcomeLine = z.infer<typeof labelOutcomeLineSchema>;
 
 /** The last line. `lines` counts every line before it, the format line included. */
 export const depotHeadLineSchema = z.strictObject({

@@ -101,18 +101,45 @@ export interface DepotTagsLow {
 }
 
 /**
+ * What the depot holds of this station is not this station's journal, found when the sync compares
+ * `depot.hello` with its own chain (docs/depot.md, "The depot's copy compared"). Coded, so every front
+ * end words it, and what to do, in the operator's language:
+ * - `DEPOT_CHAIN_DIVERGED`: the depot holds another hash at record `seq` (another station is using this
+ *   station's credentials and key, or this station's database was replaced);
+ * - `DEPOT_AHEAD_OF_STATION`: the depot holds more of `stream` (up to `depotHead`) than this station's
+ *   journal (up to `stationHead`): the station's database was restored from an old backup, or another
+ *   station pushes under its credentials.
+ */
+export const depotSyncProblemSchema = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('DEPOT_CHAIN_DIVERGED'), seq: z.int().positive() }).strict(),
+  z
+    .object({
+      code: z.literal('DEPOT_AHEAD_OF_STATION'),
+      stream: z.enum(DEPOT_STREAMS),
+      depotHead: z.int().positive(),
+      stationHead: z.int().nonnegative(),
+    })
+    .strict(),
+]);
+export type DepotSyncProblem = z.infer<typeof depotSyncProblemSchema>;
+export type DepotSyncProblemCode = DepotSyncProblem['code'];
+
+/**
  * The sync worker's state, for the station UI header, `lockstep provision` and `lockstep depot status`;
- * `tagsLow` rides along whenever the station's tags run low, whatever the link's state.
+ * `tagsLow` rides along whenever the station's tags run low, whatever the link's state. A refusal the
+ * station itself found in the depot's copy carries its `problem`; `reason` is its English wording.
  */
 export type DepotSyncState = (
   | { readonly kind: 'idle' }
   | { readonly kind: 'connected'; readonly backlog: number; readonly at: string }
   | { readonly kind: 'offline'; readonly since: string; readonly backlog: number; readonly reason: string }
-  | { readonly kind: 'refused'; readonly at: string; readonly reason: string }
+  | { readonly kind: 'refused'; readonly at: string; readonly reason: string; readonly problem?: DepotSyncProblem }
 ) & { readonly tagsLow?: DepotTagsLow };
 
-/** A refusal a station keeps on disk (depot-state.json): its sync stays stopped until a person acts. */
-export const depotRefusalSchema = z.object({ at: z.string().max(40), reason: z.string().max(4_000) }).strict();
+/** A refusal a station keeps on disk (depot-refusal.json): its sync stays stopped until a person acts. */
+export const depotRefusalSchema = z
+  .object({ at: z.string().max(40), reason: z.string().max(4_000), problem: depotSyncProblemSchema.optional() })
+  .strict();
 export type DepotRefusal = z.infer<typeof depotRefusalSchema>;
 
 const positiveInteger = z.union([z.string().regex(/^[1-9][0-9]{0,15}$/), z.int().positive()]).transform(Number).pipe(z.int().positive().max(Number.MAX_SAFE_INTEGER));

@@ -12,7 +12,15 @@ import {
   recordFormat4Schema,
   recordLineSchema,
 } from './records.ts';
-import { depotExportStartSchema, depotHeadLineSchema, stationHeadLineSchema, stationHeadLineV1Schema } from './depot-export.ts';
+import {
+  depotExportStartSchema,
+  depotHeadLineSchema,
+  labelJobLineSchema,
+  labelOutcomeLineSchema,
+  stationHeadLineSchema,
+  stationHeadLineV1Schema,
+  stationHeadLineV3Schema,
+} from './depot-export.ts';
 
 /** Where the files live in the repository, and the prefix of their `$id`s. */
 export const RECORDS_JSON_SCHEMA_DIR = 'docs';
@@ -41,9 +49,11 @@ export function recordsJsonSchemaFiles(): { readonly name: string; readonly text
     title: 'One line of a Lockstep JSON Lines export (lockstep-records/1 to /4)',
     description: 'docs/records.md states the rules a schema cannot: canonical bytes, hashes, links, counts, filter and signature.',
   });
-  registry.add(z.union([depotExportStartSchema, recordLineSchema, elidedLineSchema, stationHeadLineSchema, stationHeadLineV1Schema, depotHeadLineSchema]), {
+  const depotLines = [depotExportStartSchema, recordLineSchema, elidedLineSchema, labelJobLineSchema, labelOutcomeLineSchema] as const;
+  registry.add(z.union([...depotLines, stationHeadLineV3Schema, stationHeadLineSchema, stationHeadLineV1Schema, depotHeadLineSchema]), {
     id: 'depot-export-line',
-    title: 'One line of a Lockstep depot export (lockstep-depot-export/2, or /1 whose station heads carry no key nor signed head)',
+    title:
+      'One line of a Lockstep depot export (lockstep-depot-export/3; /2 without label lines nor label counts; /1 whose station heads also carry no key nor signed head)',
     description:
       'docs/records.md ("The depot export") states the rules a schema cannot: canonical bytes, hashes, links, sections, counts, filter, ' +
       'and which station-head form each format takes.',

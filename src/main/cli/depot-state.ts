@@ -57,7 +57,7 @@ export function stationAlarms(station: StationOverview): string[] {
  */
 export function overviewTable(stations: readonly StationOverview[]): string {
   const rows = [
-    ['STATION', 'LAST CONTACT', 'RECORDS HELD', 'HEAD SEQ', 'RECEIVED TODAY', 'FAILED TODAY', 'BACKLOG', 'TAGS LEFT', 'ALARMS'],
+    ['STATION', 'LAST CONTACT', 'RECORDS HELD', 'HEAD SEQ', 'RECEIVED TODAY', 'FAILED TODAY', 'BACKLOG', 'TAGS LEFT', 'LABELS', 'LABELS FAILED', 'ALARMS'],
     ...stations.map((station) => [
       station.name,
       station.lastContactAt ?? 'never',
@@ -67,6 +67,8 @@ export function overviewTable(stations: readonly StationOverview[]): string {
       String(station.failuresToday),
       reportedBacklog(station),
       tagsLeft(station),
+      String(station.labelJobs),
+      String(station.labelsFailed),
       String(stationAlarms(station).length),
     ]),
   ];
@@ -97,8 +99,15 @@ export function intactDepotExportText(outcome: Extract<DepotVerifyOutcome, { int
         ];
   return [
     `Intact depot export of ${displaySafe(head.database)}: ${outcome.lines} lines, ${outcome.records} records, ${head.stations} station(s), exported ${head.exportedAt}`,
-    ...outcome.stations.map((station) => `  ${station.station}  key ${station.keyFingerprint}  chain head record ${station.headSeq} ${station.headHash}, ${station.records} records in range`),
+    ...outcome.stations.map(
+      (station) =>
+        `  ${station.station}  key ${station.keyFingerprint}  chain head record ${station.headSeq} ${station.headHash}, ${station.records} records in range` +
+        (station.labelJobs === undefined ? '' : `, ${station.labelJobs} label jobs and ${station.labelOutcomes ?? 0} outcomes of them`),
+    ),
     'Each chain links and hashes from its first line to the head the depot held.',
+    ...(outcome.format === 'lockstep-depot-export/3'
+      ? ['Label jobs and outcomes are as the depot holds them, each of a record in its section: no station hashed nor signed them.']
+      : []),
     ...signatures,
     '',
   ].join('\n');

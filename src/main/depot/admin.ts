@@ -72,6 +72,61 @@ export async function addStation(config: pg.ClientConfig, station: NewStation): 
   };
 }
 
+/** Where a re-issued station reaches the depot: as for a new station, its name and key already registered. */
+export type ReissuedStation = Omit<NewStation, 'keyFingerprint'>;
+
+/** A re-issue as the depot journaled it (depot.credential_reissues). */
+export interface CredentialReissue {
+  readonly reissuedAt: string;
+  readonly reissuedBy: string;
+  /** Sessions of the old credential ended at once; null when the administrator may not end them. */
+  readonly sessionsEnded: number | null;
+}
+
+/**
+ * Gives a registered station a new password (and, with `tls`, a new CA): the old credential stops
+ * logging in and its open sessions are ended; the new password leaves this process only inside the
+ * returned credentials, which the station joins with as it joined first.
+ */
+export async function reissueStation(config: pg.ClientConfig, station: ReissuedStation): Promise<{ credentials: DepotCredentials; reissue: CredentialReissue }> {
+  const name = stationNameSchema.safeParse(station.name);
+  if (!name.success) throw new DepotError(`station name: ${name.error.issues[0]?.message ?? 'invalid'}`);
+  const password = randomBytes(32).toString('base64url');
+  return withClient(config, async (client) => {
+    const result = await client.query<{ reissued_at: Date; reissued_by: string; key_fingerprint: string; role_name: string }>(
+      `SELECT r.reissued_at, r.reissued_by, s.key_fingerprint, s.role_name
+        FROM depot.reissue_station($1, $2) r JOIN depot.stations s ON s.name = r.station`,
+      [name.data, scramVerifier(password)],
+    );
+    const row = result.rows[0];
+    if (!row) throw new DepotError(`the depot did not answer the re-issue of station ${name.data}`);
+    // Committed: the old password logs in no more. A new password stops new logins only, so the
+    // sessions already in (a station syncing, someone using copied credentials) are ended now.
+    const ended = await client
+      .query<{ n: number }>('SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE usename = $1', [row.role_name])
+      .then((answer) => answer.rows[0]?.n ?? 0)
+      .catch((error: unknown) => {
+        // Neither superuser nor pg_signal_backend: those sessions end when they next reconnect.
+        if ((error as { code?: unknown }).code === '42501') return null;
+        throw error;
+      });
+    return {
+      credentials: {
+        format: CREDENTIALS_FORMAT,
+        station: name.data,
+        keyFingerprint: row.key_fingerprint,
+        host: station.host,
+        port: station.port,
+        database: station.database,
+        user: row.role_name,
+        password,
+        tls: station.tls,
+      },
+      reissue: { reissuedAt: row.reissued_at.toISOString(), reissuedBy: row.reissued_by, sessionsEnded: ended },
+    };
+  });
+}
+
 export interface StationOverview {
   readonly name: string;
   readonly keyFingerprint: string;
@@ -83,6 +138,10 @@ export interface StationOverview {
   readonly failuresToday: number;
   /** Numbers leased to the station that no tag it reported uses yet: what it had left at its last push. */
   readonly tagsLeft: number;
+  /** Label jobs the depot holds of the station (prints and reprints), and their outcomes by status; a job without one was not taken (yet). */
+  readonly labelJobs: number;
+  readonly labelsAccepted: number;
+  readonly labelsFailed: number;
   /** What the station last reported of itself (schema version 4), or null before its first report. */
   readonly report: StationReportHeld | null;
 }
@@ -109,6 +168,9 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
       records_today: string;
       failures_today: string;
       tags_left: string;
+      label_jobs: string;
+      labels_accepted: string;
+      labels_failed: string;
       reported_at: Date | null;
       backlog: Record<string, unknown> | null;
       refusal: string | null;
@@ -122,7 +184,10 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
         count(r.seq) FILTER (WHERE r.received_at >= current_date) AS records_today,
         count(r.seq) FILTER (WHERE r.received_at >= current_date AND r.body::text LIKE '%"outcome":"failed"%') AS failures_today,
         (SELECT coalesce(sum(l.last_seq - l.first_seq + 1), 0) FROM depot.tag_leases l WHERE l.station = s.name)
-          - (SELECT count(*) FROM depot.asset_tags t WHERE t.station = s.name) AS tags_left
+          - (SELECT count(*) FROM depot.asset_tags t WHERE t.station = s.name) AS tags_left,
+        (SELECT count(*) FROM depot.label_jobs j WHERE j.station = s.name) AS label_jobs,
+        (SELECT count(*) FROM depot.label_outcomes o WHERE o.station = s.name AND o.status = 'accepted') AS labels_accepted,
+        (SELECT count(*) FROM depot.label_outcomes o WHERE o.station = s.name AND o.status = 'failed') AS labels_failed
       FROM depot.stations s
       LEFT JOIN depot.station_contacts c ON c.station = s.name
       LEFT JOIN depot.station_reports p ON p.station = s.name
@@ -139,6 +204,9 @@ export function depotOverview(config: pg.ClientConfig): Promise<StationOverview[
       recordsToday: Number(row.records_today),
       failuresToday: Number(row.failures_today),
       tagsLeft: Number(row.tags_left),
+      labelJobs: Number(row.label_jobs),
+      labelsAccepted: Number(row.labels_accepted),
+      labelsFailed: Number(row.labels_failed),
       report: row.reported_at
         ? {
             reportedAt: row.reported_at.toISOString(),

@@ -1,6 +1,6 @@
 // How Lockstep connects to the depot's PostgreSQL: the administrator with a URL (its password from
 // PGPASSWORD or ~/.pgpass, never from the command line), a station with its credentials file.
-import { chmod, link, open, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, open, rename, rm, writeFile } from 'node:fs/promises';
 import type { ClientConfig } from 'pg';
 import { depotCredentialsSchema, type DepotCredentials, type DepotTls } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
@@ -85,6 +85,22 @@ export async function readCredentialsFile(path: string): Promise<DepotCredential
   const parsed = depotCredentialsSchema.safeParse(json);
   if (!parsed.success) throw new DepotError(`the credentials file ${displaySafe(path)} is not valid: ${issueLines(parsed.error).lines.join('; ')}`);
   return parsed.data;
+}
+
+/**
+ * Replaces a station's copy of its credentials with re-issued ones (mode 0600, written under a
+ * temporary name and renamed over the old copy, so the station never holds half a file).
+ */
+export async function replaceCredentialsFile(path: string, credentials: DepotCredentials): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, `${JSON.stringify(depotCredentialsSchema.parse(credentials), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    await chmod(temporary, 0o600);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new DepotError(`cannot write ${displaySafe(path)}: ${displaySafe((error as Error).message)}`);
+  }
 }
 
 /**

@@ -40,7 +40,7 @@ export async function startDepotLink(
     if (opened.refusedBefore) {
       await sync.stop();
       sync = null;
-      report(withTagsLow({ kind: 'refused', at: opened.refusedBefore.at, reason: opened.refusedBefore.reason }, tags));
+      report(withTagsLow({ kind: 'refused', ...opened.refusedBefore }, tags));
     } else {
       report(withTagsLow({ kind: 'idle' }, tags));
       sync.start();

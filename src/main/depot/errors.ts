@@ -1,5 +1,5 @@
 import { CodedError, type CodedErrorOptions } from '../../shared/coded-error.ts';
-import type { DepotStream } from '../../shared/depot.ts';
+import type { DepotStream, DepotSyncProblem } from '../../shared/depot.ts';
 
 /**
  * A refusal or failure of the depot the operator can act on: the message says what went wrong and
@@ -25,6 +25,19 @@ export class OperatorClashError extends DepotError {
     super(message);
     this.name = 'OperatorClashError';
     this.pushed = pushed;
+  }
+}
+
+/**
+ * The depot's copy of this station is not this station's journal (depot-copy-check.ts): a refusal the
+ * station found itself, so its sync stops as if the depot had refused, with a coded problem.
+ */
+export class DepotSyncProblemError extends DepotError {
+  readonly problem: DepotSyncProblem;
+  constructor(message: string, problem: DepotSyncProblem) {
+    super(message);
+    this.name = 'DepotSyncProblemError';
+    this.problem = problem;
   }
 }
 

@@ -75,6 +75,28 @@ export async function* heldRecordPages(client: pg.Client, station: string): Asyn
   }
 }
 
+/** A label job or outcome as the depot holds it: the record it labels and the station's row, the exact text it sent. */
+export interface HeldLabel {
+  readonly id: number;
+  readonly recordSeq: number;
+  readonly body: string;
+}
+
+/** A station's label jobs or outcomes as the depot holds them, in id order, a page at a time. */
+export async function* heldLabelPages(client: pg.Client, table: 'label_jobs' | 'label_outcomes', station: string): AsyncGenerator<HeldLabel[]> {
+  let after = 0;
+  for (;;) {
+    const page = await client.query<{ id: string; record_seq: string; body: string }>(
+      `SELECT id, record_seq, body::text AS body FROM depot.${table} WHERE station = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [station, after, PAGE],
+    );
+    if (page.rows.length === 0) return;
+    const labels = page.rows.map((row) => ({ id: Number(row.id), recordSeq: Number(row.record_seq), body: row.body }));
+    after = labels[labels.length - 1]?.id ?? after;
+    yield labels;
+  }
+}
+
 /** The record's own commit time, compared as text (it is always in Date.toISOString's form). */
 function recordedAt(body: string): string | null {
   try {

@@ -11,7 +11,7 @@ import { unfilteredHeadFields } from '../records/signed-head.ts';
 import type { ChainHeadLine } from '../../shared/records.ts';
 import { writeFileAtomically } from '../records/export-file.ts';
 import { elidedLineText, recordLineText } from '../records/export-line.ts';
-import { heldRecordPages, inRange, withDepotSnapshot, type StationRow } from './export-snapshot.ts';
+import { heldLabelPages, heldRecordPages, inRange, withDepotSnapshot, type StationRow } from './export-snapshot.ts';
 
 export interface DepotExportSummary {
   readonly stations: number;
@@ -36,8 +36,31 @@ export async function newestSignedHead(client: pg.Client, station: StationRow): 
   return { ...fields, signature: row.signature };
 }
 
-/** One station's section: chain lines from the first matching record to the head, then its head line. */
+/**
+ * The section's label lines (format 3): each job, then each outcome, of a record the section holds in
+ * full, in id order, its body as the station sent it (canonical JSON, so the line is too).
+ */
+async function* labelLines(
+  client: pg.Client,
+  station: string,
+  recordSeqs: ReadonlySet<number>,
+  counts: { labelJobs: number; labelOutcomes: number },
+): AsyncGenerator<string> {
+  for (const [table, type, member, count] of [
+    ['label_jobs', 'label-job', 'job', 'labelJobs'],
+    ['label_outcomes', 'label-outcome', 'outcome', 'labelOutcomes'],
+  ] as const) {
+    for await (const page of heldLabelPages(client, table, station)) {
+      const held = page.filter(({ recordSeq }) => recordSeqs.has(recordSeq));
+      counts[count] += held.length;
+      if (held.length > 0) yield held.map(({ body }) => `${canonicalJson({ type, [member]: JSON.parse(body) as unknown })}\n`).join('');
+    }
+  }
+}
+
+/** One station's section: chain lines from the first matching record to the head, its label lines, then its head line. */
 async function* stationSection(client: pg.Client, station: StationRow, filter: DepotExportFilter, counts: { records: number; lines: number }): AsyncGenerator<string> {
+  const recordSeqs = new Set<number>();
   let started = false;
   let first: ChainLink | null = null;
   let last: ChainLink | null = null;
@@ -53,13 +76,18 @@ async function* stationSection(client: pg.Client, station: StationRow, filter: D
       started = true;
       first ??= link;
       lines += 1;
-      if (wanted) records += 1;
+      if (wanted) {
+        records += 1;
+        recordSeqs.add(link.seq);
+      }
       text += `${wanted ? recordLineText(link, body) : elidedLineText(link)}\n`;
     }
     if (text) yield text;
   }
+  const labels = { labelJobs: 0, labelOutcomes: 0 };
+  yield* labelLines(client, station.name, recordSeqs, labels);
   counts.records += records;
-  counts.lines += lines + 1;
+  counts.lines += lines + labels.labelJobs + labels.labelOutcomes + 1;
   const signedHead = await newestSignedHead(client, station);
   const head: StationHeadLine = {
     type: 'station-head',
@@ -73,6 +101,7 @@ async function* stationSection(client: pg.Client, station: StationRow, filter: D
     headHash: last?.hash ?? GENESIS_HASH,
     publicKey: signedHead?.stationPublicKey ?? null,
     signedHead,
+    ...labels,
   };
   yield `${canonicalJson(head)}\n`;
 }

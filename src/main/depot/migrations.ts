@@ -928,8 +928,50 @@ const MIGRATION_6 = `
   GRANT SELECT ON depot.operator_pin_failures TO ${AUDITOR_GROUP};
 `;
 
+/**
+ * Version 7 belongs to the Settings → Depot work on another branch (helper-depotjoin); until the two
+ * branches meet, this branch holds its place with a statement that changes nothing. Replace it with
+ * that branch's MIGRATION_7 when merging (a depot initialised from this branch alone is a test depot).
+ */
+const MIGRATION_7_ELSEWHERE = 'SELECT 1';
+
+// Re-issuing a station's credentials (`lockstep depot reissue-station`): a new password for its login
+// role and a journal row saying who did it and when. Run by the administrator only, like
+// register_station (no role is granted it). The sessions logged in with the old password are ended
+// by the command once this has committed (src/main/depot/admin.ts), so none can log in again before.
+const MIGRATION_8 = `
+  CREATE TABLE depot.credential_reissues (
+    id bigserial PRIMARY KEY,
+    station text NOT NULL REFERENCES depot.stations (name),
+    reissued_at timestamptz NOT NULL DEFAULT now(),
+    reissued_by text NOT NULL DEFAULT session_user
+  );
+  ${appendOnly('credential_reissues')}
+  ${readPolicies('credential_reissues', 'station')}
+
+  CREATE FUNCTION depot.reissue_station(p_name text, p_password_verifier text) RETURNS depot.credential_reissues
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_held depot.stations;
+    v_row depot.credential_reissues;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${REGISTRATION_LOCK});
+    SELECT * INTO v_held FROM depot.stations WHERE name = p_name;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'no station named % is registered in this depot', p_name USING ERRCODE = '${REFUSAL_CODES.unknownStation}';
+    END IF;
+    IF p_password_verifier !~ '^SCRAM-SHA-256\\$' THEN
+      RAISE EXCEPTION 'reissue_station takes a SCRAM-SHA-256 verifier, not a password' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    EXECUTE format('ALTER ROLE %I PASSWORD %L', v_held.role_name, p_password_verifier);
+    INSERT INTO depot.credential_reissues (station) VALUES (p_name) RETURNING * INTO v_row;
+    RETURN v_row;
+  END $fn$;
+  REVOKE ALL ON FUNCTION depot.reissue_station(text, text) FROM PUBLIC;
+`;
+
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7_ELSEWHERE, MIGRATION_8];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

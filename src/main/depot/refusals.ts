@@ -3,7 +3,7 @@
 // (no route, a server restarting, a dropped connection, a timeout) is an outage the sync waits out.
 import pg from 'pg';
 import { describeFailure } from '../../shared/describe-failure.ts';
-import { DepotError } from './errors.ts';
+import { DepotError, DepotSyncProblemError } from './errors.ts';
 
 /**
  * SQLSTATEs that mean "refused": the depot's own (class LS), invalid authorisation (class 28: wrong
@@ -19,8 +19,10 @@ function sqlState(error: unknown): string | null {
   return error instanceof pg.DatabaseError && typeof error.code === 'string' ? error.code : null;
 }
 
-/** Whether the depot refused (as opposed to could not be reached). */
+/** Whether the depot refused, or holds what the station refuses to add to (as opposed to could not be reached). */
 export function isRefusal(error: unknown): boolean {
+  // The station found the depot's copy is not its own: pushing more would only add to the wrong chain.
+  if (error instanceof DepotSyncProblemError) return true;
   if (error instanceof DepotError) return error.code !== null && isRefusalCode(error.code);
   const code = sqlState(error);
   return code !== null && isRefusalCode(code);

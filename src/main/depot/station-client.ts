@@ -1,5 +1,6 @@
 // A station's calls to its depot: one connection as the station's login role, through which it only
 // ever calls the depot's ingest functions (migrations.ts), each checked against its key fingerprint.
+import { Socket } from 'node:net';
 import pg from 'pg';
 import {
   DEPOT_STREAMS,
@@ -57,8 +58,28 @@ export interface StationClient {
   readonly close: () => Promise<void>;
 }
 
+/**
+ * How long closing waits for the server to close its side. node-postgres' end() sends Terminate and
+ * waits for the socket to close, which never happens when the server fell silent (a dead host, a
+ * pulled cable that leaves the socket half-open): the socket is then destroyed.
+ */
+const CLOSE_GRACE_MS = 1_000;
+
 export async function connectStation(credentials: DepotCredentials, timeoutMs: number): Promise<StationClient> {
-  const client = new pg.Client(stationConnection(credentials, timeoutMs));
+  // The socket is ours (TLS, when used, runs over it), so closing can always cut it.
+  let socket: Socket | null = null;
+  const client = new pg.Client({ ...stationConnection(credentials, timeoutMs), stream: () => (socket = new Socket()) });
+  const close = async (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        socket?.destroy();
+        resolve();
+      }, Math.min(timeoutMs, CLOSE_GRACE_MS));
+    });
+    await Promise.race([client.end().catch(() => undefined), cut]);
+    clearTimeout(timer);
+  };
   // A connection that breaks while idle emits 'error' (or just 'end'); the next call then fails and says why.
   let alive = true;
   client.on('error', () => (alive = false));
@@ -66,7 +87,7 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
   try {
     await client.connect();
   } catch (error) {
-    await client.end().catch(() => undefined);
+    await close();
     throw error;
   }
   const key = credentials.keyFingerprint;
@@ -198,6 +219,6 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
         report.tagWarning,
       ]);
     },
-    close: () => client.end().catch(() => undefined),
+    close,
   };
 }

@@ -15,8 +15,8 @@ import {
   type OperatorOffer,
 } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
-import { readCredentialsFile, writeCredentialsFile } from './connection.ts';
-import { DepotError, DepotJoinError, OperatorClashError } from './errors.ts';
+import { readCredentialsFile, replaceCredentialsFile, writeCredentialsFile } from './connection.ts';
+import { DepotError, DepotJoinError, DepotSyncProblemError, OperatorClashError } from './errors.ts';
 import { readOperatorOffer } from './operator-offer.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation } from './station-client.ts';
@@ -55,6 +55,11 @@ export async function writeRefusal(databasePath: string, refusal: DepotRefusal):
   const path = beside(databasePath, DEPOT_REFUSAL_FILE);
   await writeFile(`${path}.tmp`, `${JSON.stringify(refusal)}\n`, { mode: 0o600 });
   await rename(`${path}.tmp`, path);
+}
+
+/** What a refused state keeps on disk. */
+function refusalOf(state: Extract<DepotSyncState, { kind: 'refused' }>): DepotRefusal {
+  return state.problem ? { at: state.at, reason: state.reason, problem: state.problem } : { at: state.at, reason: state.reason };
 }
 
 export async function clearRefusal(databasePath: string): Promise<void> {
@@ -110,14 +115,21 @@ export async function joinDepot(options: {
   } finally {
     await probe.close();
   }
-  if (!held) await writeCredentialsFile(beside(options.databasePath, DEPOT_CREDENTIALS_FILE), credentials);
+  // The first join keeps a copy; a join with re-issued credentials (lockstep depot reissue-station:
+  // a new password or CA for the same station of the same depot, just accepted by the depot) replaces it.
+  const copy = beside(options.databasePath, DEPOT_CREDENTIALS_FILE);
+  if (!held) await writeCredentialsFile(copy, credentials);
+  else if (JSON.stringify(held) !== JSON.stringify(credentials)) await replaceCredentialsFile(copy, credentials);
   await clearRefusal(options.databasePath);
   const sync = createDepotSync({ databasePath: options.databasePath, credentials, settings: options.settings });
   let pushed: PushCounts;
   try {
     pushed = await sync.drain();
   } catch (error) {
-    if (isRefusal(error)) await writeRefusal(options.databasePath, { at: new Date().toISOString(), reason: (error as Error).message });
+    if (isRefusal(error)) {
+      const problem = error instanceof DepotSyncProblemError ? { problem: error.problem } : {};
+      await writeRefusal(options.databasePath, { at: new Date().toISOString(), reason: (error as Error).message, ...problem });
+    }
     // A clash is shown with the offer below; everything else was uploaded.
     if (!(error instanceof OperatorClashError)) throw error;
     pushed = { ...error.pushed };
@@ -144,7 +156,7 @@ export async function openStationSync(
     settings: options.settings,
     onState: (state) => {
       // If the file cannot be written the refusal is still shown now; the next start would retry once and be refused again.
-      if (state.kind === 'refused') writeRefusal(databasePath, { at: state.at, reason: state.reason }).catch(() => undefined);
+      if (state.kind === 'refused') writeRefusal(databasePath, refusalOf(state)).catch(() => undefined);
       options.onState?.(state);
     },
   });

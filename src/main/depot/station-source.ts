@@ -48,6 +48,17 @@ const ROW_QUERIES = {
   label_outcomes: 'SELECT id, record_seq, job_id, printer, status, detail, operator_id, at FROM labels WHERE id > ? ORDER BY id LIMIT ?',
 } as const;
 
+/** The last id (records: seq) of each stream the station holds: what the depot's heads are compared with. */
+const LAST_ID_QUERIES: Record<DepotStream, string> = {
+  batches: 'SELECT coalesce(max(id), 0) AS n FROM batches',
+  authorisations: 'SELECT coalesce(max(id), 0) AS n FROM authorisations',
+  step_events: 'SELECT coalesce(max(id), 0) AS n FROM step_events',
+  records: 'SELECT coalesce(max(seq), 0) AS n FROM provisioning_records',
+  asset_tags: 'SELECT coalesce(max(record_seq), 0) AS n FROM asset_tags WHERE lease_id IS NOT NULL',
+  label_jobs: 'SELECT coalesce(max(id), 0) AS n FROM label_jobs',
+  label_outcomes: 'SELECT coalesce(max(id), 0) AS n FROM labels',
+};
+
 const BACKLOG_QUERIES: Record<DepotStream, string> = {
   batches: 'SELECT count(*) AS n FROM batches WHERE id > ?',
   authorisations: 'SELECT count(*) AS n FROM authorisations WHERE id > ?',
@@ -64,6 +75,8 @@ export interface StationSource {
   readonly records: (after: number, limit: number) => RecordRow[];
   /** How many rows of the stream lie after `after`: the backlog. */
   readonly countAfter: (stream: DepotStream, after: number) => number;
+  /** The stream's last id (records: seq) in the journal, 0 when it has none. */
+  readonly lastId: (stream: DepotStream) => number;
   /** Where the station's asset tags come from and how many its leases have left. */
   readonly tagSupply: () => TagSupply;
   /** The newest lease the station journaled (0 before the first). */
@@ -92,10 +105,10 @@ export function openStationSource(databasePath: string): StationSource {
   const leases = createTagLeases(db, () => new Date());
   const operators = createDepotOperators(db, () => new Date());
   const recordQuery = db.prepare('SELECT seq, prev_hash, hash, body_json FROM provisioning_records WHERE seq > ? ORDER BY seq LIMIT ?');
-  const counts = Object.fromEntries(Object.entries(BACKLOG_QUERIES).map(([stream, sql]) => [stream, db.prepare(sql)])) as Record<
-    DepotStream,
-    ReturnType<DatabaseSync['prepare']>
-  >;
+  const prepareEach = (queries: Record<DepotStream, string>) =>
+    Object.fromEntries(Object.entries(queries).map(([stream, sql]) => [stream, db.prepare(sql)])) as Record<DepotStream, ReturnType<DatabaseSync['prepare']>>;
+  const counts = prepareEach(BACKLOG_QUERIES);
+  const lastIds = prepareEach(LAST_ID_QUERIES);
 
   return {
     rows: (stream, after, limit) => plainRows(stream, after, limit).map((plain) => ({ id: plain.id as number, body: canonicalJson(plain) })),
@@ -116,6 +129,7 @@ export function openStationSource(databasePath: string): StationSource {
     countAfter(stream, after) {
       return (counts[stream].get(after) as { n: number }).n;
     },
+    lastId: (stream) => (lastIds[stream].get() as { n: number }).n,
     tagSupply: () => leases.supply(),
     lastLeaseId: () => leases.lastLeaseId(),
     operatorCopy: () => operators.copy(),

@@ -22,7 +22,8 @@ import { signUnfilteredHead } from '../records/signed-head.ts';
 import { identityOf, readKeyFile, type StationIdentity } from '../records/station-identity.ts';
 import { STATION_KEY_FILE } from '../records/station-records.ts';
 import { RecordsError } from '../records/errors.ts';
-import { DepotError, OperatorClashError } from './errors.ts';
+import { checkDepotCopy } from './depot-copy-check.ts';
+import { DepotError, DepotSyncProblemError, OperatorClashError } from './errors.ts';
 import { journalLeases, journalOperatorChanges } from './station-journal.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
@@ -104,6 +105,8 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
       throw error;
     }
     client = fresh;
+    // After keeping the connection: a refusal found here is reported to the depot on it.
+    checkDepotCopy(source, acknowledged);
     return fresh;
   }
 
@@ -275,7 +278,8 @@ export function createDepotSync(options: DepotSyncOptions): DepotSync {
         if (isRefusal(failure)) await reportRefusal(failure.message);
         await disconnect();
         if (isRefusal(failure)) {
-          setState({ kind: 'refused', at: now().toISOString(), reason: failure.message });
+          const problem = failure instanceof DepotSyncProblemError ? { problem: failure.problem } : {};
+          setState({ kind: 'refused', at: now().toISOString(), reason: failure.message, ...problem });
           return;
         }
         const since = current.kind === 'offline' ? current.since : now().toISOString();

@@ -6,11 +6,16 @@ import {
   DEPOT_EXPORT_FORMAT,
   depotExportStartSchema,
   depotHeadLineSchema,
+  labelJobLineSchema,
+  labelOutcomeLineSchema,
   stationHeadLineSchema,
   stationHeadLineV1Schema,
+  stationHeadLineV3Schema,
   type DepotExportFormat,
   type DepotHeadLine,
   type DepotVerifyOutcome,
+  type LabelJobLine,
+  type LabelOutcomeLine,
   type SectionSignature,
   type StationHeadLine,
 } from '../../shared/depot-export.ts';
@@ -27,12 +32,16 @@ type Parsed =
   | { readonly kind: 'chain'; readonly value: Parameters<typeof checkChainLine>[0] }
   | { readonly kind: 'start'; readonly format: DepotExportFormat }
   | { readonly kind: 'station-head'; readonly value: StationHeadLine }
+  | { readonly kind: 'label-job'; readonly value: LabelJobLine }
+  | { readonly kind: 'label-outcome'; readonly value: LabelOutcomeLine }
   | { readonly kind: 'depot-head'; readonly value: DepotHeadLine };
 
-/** The line schemas of a format (before line 1 is read, the format 2 ones: only the start line is valid there). */
+/** The line schemas of a format (before line 1 is read, the newest format's: only the start line is valid there). */
 function schemasOf(format: DepotExportFormat | null) {
-  const stationHead = format === 'lockstep-depot-export/1' ? stationHeadLineV1Schema : stationHeadLineSchema;
-  return { 'depot-export': depotExportStartSchema, 'station-head': stationHead, 'depot-head': depotHeadLineSchema, elided: elidedLineSchema } as const;
+  const common = { 'depot-export': depotExportStartSchema, 'depot-head': depotHeadLineSchema, elided: elidedLineSchema } as const;
+  if (format === 'lockstep-depot-export/1') return { ...common, 'station-head': stationHeadLineV1Schema };
+  if (format === 'lockstep-depot-export/2') return { ...common, 'station-head': stationHeadLineSchema };
+  return { ...common, 'station-head': stationHeadLineV3Schema, 'label-job': labelJobLineSchema, 'label-outcome': labelOutcomeLineSchema };
 }
 
 function parse(text: string, line: number, format: DepotExportFormat | null): Break | Parsed {
@@ -53,6 +62,8 @@ function parse(text: string, line: number, format: DepotExportFormat | null): Br
   if (value.type !== 'record' && value.type !== 'elided' && text !== canonicalJson(value)) return notAsWritten(line);
   if (value.type === 'record' || value.type === 'elided') return { kind: 'chain', value: value as Parameters<typeof checkChainLine>[0] };
   if (value.type === 'depot-export') return { kind: 'start', format: (parsed.data as { format: DepotExportFormat }).format };
+  if (value.type === 'label-job') return { kind: 'label-job', value: value as LabelJobLine };
+  if (value.type === 'label-outcome') return { kind: 'label-outcome', value: value as LabelOutcomeLine };
   return value.type === 'station-head' ? { kind: 'station-head', value: value as StationHeadLine } : { kind: 'depot-head', value: value as DepotHeadLine };
 }
 
@@ -69,6 +80,10 @@ interface Section {
   readonly records: { readonly line: number; readonly seq: number; readonly recordedAt: string }[];
   /** seq → hash of every chain line, for the station's signed head (format 2). */
   readonly hashes: Map<number, string>;
+  /** Format 3: job id → its record, for each label job line, and how many outcome lines, each after the chain lines. */
+  readonly labelJobs: Map<number, number>;
+  lastOutcomeId: number;
+  labelOutcomes: number;
 }
 
 const emptySection = (): Section => ({
@@ -81,7 +96,31 @@ const emptySection = (): Section => ({
   lines: 0,
   records: [],
   hashes: new Map(),
+  labelJobs: new Map(),
+  lastOutcomeId: 0,
+  labelOutcomes: 0,
 });
+
+/**
+ * A label line against its section so far: after the chain lines, jobs before outcomes, each kind in
+ * id order, labelling a record the section holds in full, an outcome naming a job of that record.
+ */
+function labelProblem(parsed: Extract<Parsed, { kind: 'label-job' | 'label-outcome' }>, section: Section, line: number): Break | null {
+  const body = parsed.kind === 'label-job' ? parsed.value.job : parsed.value.outcome;
+  const what = parsed.kind === 'label-job' ? `label job ${body.id}` : `label outcome ${body.id}`;
+  const lastJob = Math.max(0, ...section.labelJobs.keys());
+  const outOfOrder = parsed.kind === 'label-job' ? section.labelOutcomes > 0 || body.id <= lastJob : body.id <= section.lastOutcomeId;
+  if (outOfOrder) return { line, problem: 'inserted', message: `holds ${what} out of order: a section's label jobs, then its outcomes, each in id order.` };
+  if (!section.records.some(({ seq }) => seq === body.record_seq)) {
+    return { line, problem: 'edited', message: `holds ${what} of record ${body.record_seq}, which the section does not hold in full.` };
+  }
+  if (parsed.kind === 'label-outcome' && parsed.value.outcome.job_id !== null) {
+    const jobRecord = section.labelJobs.get(parsed.value.outcome.job_id);
+    if (jobRecord === undefined) return { line, problem: 'deleted', message: `holds ${what} of label job ${parsed.value.outcome.job_id}, which the section does not hold: it was deleted.` };
+    if (jobRecord !== body.record_seq) return { line, problem: 'edited', message: `holds ${what} of record ${body.record_seq}, but its job ${parsed.value.outcome.job_id} labels record ${jobRecord}.` };
+  }
+  return null;
+}
 
 function linkProblem(link: ChainLink, previous: ChainLink, line: number, previousLine: number): Break | null {
   const broken = linkBreak(previous, link);
@@ -97,6 +136,13 @@ function checkSection(head: StationHeadLine, headLine: number, section: Section,
   const filtered = filter.from !== null || filter.to !== null;
   if (section.lines !== head.lines) return at(`its head line counts ${head.lines} chain lines but the section holds ${section.lines}.`, section.lines < head.lines ? 'deleted' : 'inserted');
   if (section.records.length !== head.records) return at(`its head line counts ${head.records} records but the section holds ${section.records.length}.`);
+  if (head.labelJobs !== undefined && (head.labelJobs !== section.labelJobs.size || head.labelOutcomes !== section.labelOutcomes)) {
+    const held = section.labelJobs.size + section.labelOutcomes;
+    return at(
+      `its head line counts ${head.labelJobs} label jobs and ${head.labelOutcomes} outcomes but the section holds ${section.labelJobs.size} and ${section.labelOutcomes}.`,
+      held < head.labelJobs + (head.labelOutcomes ?? 0) ? 'deleted' : 'inserted',
+    );
+  }
   if (!section.first || !section.last) {
     if (head.firstPrevHash !== head.headHash) return at('its section is empty, so its firstPrevHash must be its headHash.', 'deleted');
     if (!filtered && (head.headSeq !== 0 || head.headHash !== GENESIS_HASH)) return at(`an unfiltered export holds every record, but the section is empty while its head is record ${head.headSeq}.`, 'deleted');
@@ -151,7 +197,20 @@ export async function verifyDepotExport(path: string): Promise<DepotVerifyOutcom
       format = parsed.format;
       continue;
     }
+    if (parsed.kind === 'label-job' || parsed.kind === 'label-outcome') {
+      const problem = labelProblem(parsed, section, lineNumber);
+      if (problem) return failure(problem);
+      if (parsed.kind === 'label-job') section.labelJobs.set(parsed.value.job.id, parsed.value.job.record_seq);
+      else {
+        section.lastOutcomeId = parsed.value.outcome.id;
+        section.labelOutcomes += 1;
+      }
+      continue;
+    }
     if (parsed.kind === 'chain') {
+      if (section.labelJobs.size + section.labelOutcomes > 0) {
+        return failure({ line: lineNumber, problem: 'inserted', message: "is a chain line after its section's label lines: lines were moved or inserted." });
+      }
       const line = parsed.value;
       const broken = checkChainLine(line, read.text, lineNumber);
       if (broken) return failure(broken);
@@ -183,7 +242,9 @@ export async function verifyDepotExport(path: string): Promise<DepotVerifyOutcom
       continue;
     }
     depotHead = parsed.value;
-    if (section.lines > 0) return failure({ line: section.firstLine, problem: 'deleted', message: 'begins a station section that has no station head line: it was deleted.' });
+    if (section.lines + section.labelJobs.size + section.labelOutcomes > 0) {
+      return failure({ line: section.firstLine || lineNumber, problem: 'deleted', message: 'begins a station section that has no station head line: it was deleted.' });
+    }
   }
 
   if (!depotHead) return failure({ line: lineNumber + 1, problem: 'truncated', message: `the file ends after line ${lineNumber} without its depot head line: it was truncated.` });

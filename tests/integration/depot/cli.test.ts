@@ -133,8 +133,8 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
       report: { backlog: { batches: 0, authorisations: 0, step_events: 0, records: 0, asset_tags: 0, label_jobs: 0, label_outcomes: 0 }, refusal: null, tagsLeft, tagWarning: null },
     });
     const table = await runCliAsync(['depot', 'status', '--url', url]);
-    expect(table.stdout).toMatch(/^STATION +LAST CONTACT +RECORDS HELD +HEAD SEQ +RECEIVED TODAY +FAILED TODAY +BACKLOG +TAGS LEFT +ALARMS\n/);
-    expect(table.stdout).toMatch(new RegExp(`^${name} +\\d{4}-\\d\\d-\\d\\dT[^ ]+ +4 +4 +4 +0 +0 +${tagsLeft} +0$`, 'm'));
+    expect(table.stdout).toMatch(/^STATION +LAST CONTACT +RECORDS HELD +HEAD SEQ +RECEIVED TODAY +FAILED TODAY +BACKLOG +TAGS LEFT +LABELS +LABELS FAILED +ALARMS\n/);
+    expect(table.stdout).toMatch(new RegExp(`^${name} +\\d{4}-\\d\\d-\\d\\dT[^ ]+ +4 +4 +4 +0 +0 +${tagsLeft} +0 +0 +0$`, 'm'));
   });
 
   it("offer-operators lists the station's operators the depot lacks, and with an admin's PIN adds them there", async () => {
@@ -170,7 +170,7 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     expect(status.stdout).toMatch(/Backlog: 1 \(records 1\)/);
     // The station told the depot why it stopped: the depot's status raises the alarm.
     const depot = await runCliAsync(['depot', 'status', '--url', url]);
-    expect(depot.stdout).toMatch(new RegExp(`^${name} .* +1 +\\d+ +1$`, 'm'));
+    expect(depot.stdout).toMatch(new RegExp(`^${name} .* +1 +\\d+ +0 +0 +1$`, 'm'));
     expect(depot.stdout).toMatch(new RegExp(`^ALARM ${name}: REFUSED \\(reported .*\\): the depot said: record 5 of station .* does not match its hash`, 'm'));
     const json = JSON.parse((await runCliAsync(['depot', 'status', '--url', url, '--json'])).stdout) as { report: { refusal: string; backlog: { records: number } } }[];
     expect(json[0]?.report).toMatchObject({ refusal: expect.stringMatching(/does not match its hash/), backlog: { records: 1 } });

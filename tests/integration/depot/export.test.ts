@@ -74,7 +74,7 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     if (!first || !second) throw new Error('two stations expected');
     const file = join(first.fixture.dir, 'depot.jsonl');
     const lines = await exportTo(file);
-    expect(lines[0]).toBe('{"format":"lockstep-depot-export/2","type":"depot-export"}');
+    expect(lines[0]).toBe('{"format":"lockstep-depot-export/3","type":"depot-export"}');
     // A station's own unfiltered export, without its signed head, is its section of the depot export.
     const own = join(first.fixture.dir, 'own.jsonl');
     await first.fixture.records.export('jsonl', {}, own);
@@ -275,18 +275,18 @@ describe.skipIf(POSTGRES_MISSING)('the depot export against a real PostgreSQL, v
     if (!first) throw new Error('a station expected');
     const file = join(first.fixture.dir, 'format1.jsonl');
     const lines = await exportTo(file, '--station', first.name);
-    // Format 1 is format 2 without the station heads' key and signed head.
+    // Format 1 is format 3 without the station heads' key, signed head and label counts (these stations printed no labels).
     const older = lines.map((line) => {
       const parsed = JSON.parse(line) as Record<string, unknown>;
       if (parsed.type === 'depot-export') return canonicalJson({ ...parsed, format: 'lockstep-depot-export/1' });
       if (parsed.type !== 'station-head') return line;
-      const { publicKey: _publicKey, signedHead: _signedHead, ...v1 } = parsed;
+      const { publicKey: _publicKey, signedHead: _signedHead, labelJobs: _labelJobs, labelOutcomes: _labelOutcomes, ...v1 } = parsed;
       return canonicalJson(v1);
     });
     writeFileSync(file, `${older.join('\n')}\n`);
     expect(await verify(file)).toMatchObject({ intact: true, format: 'lockstep-depot-export/1', signatures: [] });
     expect((await runCliAsync(['records', 'verify', file])).stdout).toMatch(/A lockstep-depot-export\/1 file holds no station signature/);
-    // A format 2 station head in a format 1 file is not one of its lines.
+    // A format 3 station head in a format 1 file is not one of its lines.
     writeFileSync(file, `${[older[0], ...lines.slice(1)].join('\n')}\n`);
     expect(await verify(file)).toMatchObject({ intact: false, problem: 'malformed' });
   });

@@ -1,10 +1,11 @@
 // A station with realistic records, for the records tests: an admin, a supervisor, a technician,
 // one batch of the reference model authorised for camera and GPS fuses and lock, and handsets
 // committed through the same calls the pipeline makes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATABASE_FILE, openStationRecords, type StationRecords } from '../../../src/main/records/station-records.ts';
+import { DATABASE_FILE, openStationRecords, STATION_KEY_FILE, type StationRecords } from '../../../src/main/records/station-records.ts';
 import type { NewRecord } from '../../../src/main/records/provisioning-log.ts';
 import type { ProvisioningRecord } from '../../../src/shared/records.ts';
 import type { StepEventFacts } from '../../../src/shared/step-events.ts';
@@ -36,20 +37,44 @@ export interface StationFixture {
   readonly cleanup: () => void;
 }
 
-/** `now` is the station clock; tests that cross an expiry pass one they can move. */
-export function createStationFixture(options: { deviceCap?: number; now?: () => Date; assetTagPattern?: string } = {}): StationFixture {
+/**
+ * A copy of another fixture's station as it is now: its journal (a consistent snapshot) and its
+ * signing key, as a backup restored elsewhere or a cloned machine would hold them.
+ */
+function cloneStation(of: StationFixture, dir: string): void {
+  const source = new DatabaseSync(of.records.databasePath, { readOnly: true });
+  try {
+    source.prepare('VACUUM INTO ?').run(join(dir, DATABASE_FILE));
+  } finally {
+    source.close();
+  }
+  copyFileSync(join(of.dir, STATION_KEY_FILE), join(dir, STATION_KEY_FILE));
+}
+
+/**
+ * `now` is the station clock; tests that cross an expiry pass one they can move. `cloneOf` starts from
+ * a copy of another fixture's station (its batch and authorisation go on).
+ */
+export function createStationFixture(
+  options: { deviceCap?: number; now?: () => Date; assetTagPattern?: string; cloneOf?: StationFixture } = {},
+): StationFixture {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-records-'));
+  if (options.cloneOf) cloneStation(options.cloneOf, dir);
   const records = openStationRecords({ database: join(dir, DATABASE_FILE), now: options.now });
-  addDepotOperators(records);
-  const batch = records.startBatch({ name: 'Depot 7 / Nov intake', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id, assetTagPattern: options.assetTagPattern ?? null });
-  const authorisation = records.authorisations.authorise(SUPERVISOR, {
-    batchId: batch.id,
-    fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
-    lock: true,
-    bundleHash: BUNDLE_HASH,
-    deviceCap: options.deviceCap ?? 500,
-    expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
-  });
+  if (!options.cloneOf) addDepotOperators(records);
+  const batch = options.cloneOf
+    ? { id: options.cloneOf.batchId }
+    : records.startBatch({ name: 'Depot 7 / Nov intake', product: 'lockstep-ref', bundleHash: BUNDLE_HASH, bundleVersion: 'LSR-14.2.0', operatorId: TECHNICIAN.id, assetTagPattern: options.assetTagPattern ?? null });
+  const authorisation = options.cloneOf
+    ? { id: options.cloneOf.authorisationId }
+    : records.authorisations.authorise(SUPERVISOR, {
+        batchId: batch.id,
+        fuses: ['CAMERA_DISABLE', 'GPS_DISABLE'],
+        lock: true,
+        bundleHash: BUNDLE_HASH,
+        deviceCap: options.deviceCap ?? 500,
+        expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
+      });
 
   function provision(handset: Handset): ProvisioningRecord {
     const device = records.registerDevice({ batchId: batch.id, serial: handset.serial, identity: { product: 'lockstep-ref', 'hw-revision': 'B2', unlocked: 'yes' } });

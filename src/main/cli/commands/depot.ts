@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, stationNameSchema, type DepotStream, type DepotTls } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
-import { addStation, depotOverview, depotTagSettings, initDepot } from '../../depot/admin.ts';
+import { addStation, depotOverview, depotTagSettings, initDepot, reissueStation } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
 import { DepotError, DepotJoinError } from '../../depot/errors.ts';
 import { exportDepot } from '../../depot/export.ts';
@@ -20,6 +20,7 @@ import { asCliErrors, openCliRecords, requireOption } from '../records-cli.ts';
 
 const USAGE = `lockstep depot init --url postgres://ADMIN@HOST:PORT/DATABASE
        lockstep depot add-station NAME --key-fingerprint HEX --url URL --out FILE [--sslmode MODE] [--ca FILE] [--station-host HOST] [--station-port PORT]
+       lockstep depot reissue-station NAME --url URL --out FILE [--sslmode MODE] [--ca FILE] [--station-host HOST] [--station-port PORT] [--json]
        lockstep depot status --url URL [--json]
        lockstep depot export --url URL --format jsonl|csv|pdf --out FILE [--from TIME] [--to TIME] [--station NAME] [--json]
        lockstep depot demo [--handsets N] [--keep]
@@ -31,6 +32,9 @@ The administrator's password comes from PGPASSWORD or ~/.pgpass, never from the 
 add-station writes the station's credentials file (mode 0600, a fresh password inside); MODE is
 ${SSL_MODES.join(', ')} (default verify-full, which needs --ca, the depot's CA certificate).
 HEX is the station key's fingerprint, as 'lockstep records station-key --db FILE' prints it.
+reissue-station gives a registered station a new password (and the TLS settings given) in a new
+credentials file: the old one stops working at once (its sessions are ended) and the re-issue is
+journaled; at the station, 'lockstep depot join --credentials FILE' with the new file.
 join connects the station whose records database is --db and uploads its journal; sync keeps
 pushing until Ctrl-C (--once: drain the backlog and exit). export writes every station's chain as
 the depot holds it (records committed from --from, inclusive, to --to, exclusive; TIME is ISO 8601),
@@ -132,7 +136,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === 'offer-operators' || argv[0] === 'resolve-operator') return runDepotOffer(argv[0], argv.slice(1), io);
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   const [action, ...rest] = positionals;
-  const unexpected = action === 'add-station' ? rest.slice(1) : rest;
+  const unexpected = action === 'add-station' || action === 'reissue-station' ? rest.slice(1) : rest;
   if (unexpected.length > 0) throw new CliError(`unexpected argument '${displaySafe(unexpected[0] ?? '', 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
   switch (action) {
     case 'init': {
@@ -156,6 +160,34 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       });
       await writeCredentialsFile(out, credentials);
       io.out(`Station ${credentials.station} registered (role ${credentials.user}).\nCredentials (secret, mode 0600): ${displaySafe(out)}\n`);
+      return 0;
+    }
+    case 'reissue-station': {
+      const name = requireOption(rest[0], 'the station NAME');
+      const urlText = requireOption(values.url, '--url postgres://ADMIN@HOST:PORT/DATABASE');
+      const out = requireOption(values.out, '--out FILE (where to write the new credentials file)');
+      const url = new URL(urlText);
+      const tls = await tlsOf(values);
+      const { credentials, reissue } = await reissueStation(adminConnection(urlText), {
+        name,
+        host: values['station-host'] ?? url.hostname,
+        port: stationPort(values, url),
+        database: decodeURIComponent(url.pathname.slice(1)),
+        tls,
+      });
+      await writeCredentialsFile(out, credentials);
+      const ended =
+        reissue.sessionsEnded === null
+          ? 'its open sessions could not be ended by this login (they end when they reconnect)'
+          : `${reissue.sessionsEnded} open session(s) of the old one ended`;
+      if (values.json) io.out(jsonLine({ station: credentials.station, role: credentials.user, credentials: out, ...reissue }));
+      else {
+        io.out(
+          `Station ${credentials.station} re-issued (role ${credentials.user}) by ${displaySafe(reissue.reissuedBy)} at ${reissue.reissuedAt}: ` +
+            `the old credentials no longer log in; ${ended}.\nNew credentials (secret, mode 0600): ${displaySafe(out)}\n` +
+            `At the station: lockstep depot join --db FILE --credentials ${displaySafe(out)}\n`,
+        );
+      }
       return 0;
     }
     case 'export': {

@@ -24,7 +24,7 @@ export function DepotState({ station }: { readonly station: StationApi }) {
           : ['done', t('depot.connected')]
         : state.kind === 'offline'
           ? ['attention', t('depot.offline', { since: formatClockTime(state.since), backlog: formatNumber(state.backlog) })]
-          : ['alarm', t('depot.refused', { reason: state.reason })];
+          : ['alarm', t('depot.refused', { reason: state.problem ? t(`depot.problems.${state.problem.code}`, state.problem) : state.reason })];
   return (
     <p className="depot-state" data-testid="depot-state" data-state={state.kind} title={state.kind === 'offline' ? state.reason : undefined}>
       <StateBadge tone={tone} label={label} />

@@ -1,5 +1,6 @@
 // English: the reference language. Every key here must exist in zh-CN.ts (tests/unit/renderer/i18n.test.ts).
 // `failure` is typed against FAILURE_CODES, so a code without words in both languages fails the typecheck.
+import type { DepotSyncProblemCode } from '../../../shared/depot.ts';
 import type { FailureCode } from '../../../shared/failures.ts';
 
 /** How the UI words a handset's failure: what happened, and what the operator does about it. */
@@ -30,6 +31,15 @@ export const en = {
     tagsLeft_other: '{{count}} tags left; connect the depot',
     tagsPending_one: '{{count}} handset waiting for an asset tag; connect the depot',
     tagsPending_other: '{{count}} handsets waiting for an asset tag; connect the depot',
+    // The depot's copy of this station is not its journal (docs/depot.md): the sync stopped, provisioning goes on.
+    problems: {
+      DEPOT_CHAIN_DIVERGED:
+        "the depot holds another record {{seq}} for this station: another station is using this station's credentials, or its database was replaced. " +
+        'Syncing stopped; provisioning goes on here. Supervisor: stop any other station using these credentials and call the depot administrator before joining again',
+      DEPOT_AHEAD_OF_STATION:
+        "the depot holds this station's {{stream}} up to {{depotHead}}, this station only up to {{stationHead}}: its database was restored from an old backup, " +
+        "or another station is using its credentials. Syncing stopped; provisioning goes on here. Supervisor: restore this station's newest backup or call the depot administrator, then join again",
+    } satisfies Record<DepotSyncProblemCode, string>,
   },
   nav: { label: 'Screens', station: 'Station', history: 'History', settings: 'Settings', signOut: 'Sign out' },
   roles: { technician: 'Technician', supervisor: 'Supervisor', admin: 'Admin' },

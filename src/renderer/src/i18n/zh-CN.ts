@@ -24,6 +24,14 @@ export const zhCN: Messages = {
     tagsLeft_other: '仅剩 {{count}} 个资产标签；请连接仓库',
     tagsPending_one: '{{count}} 台设备在等待资产标签；请连接仓库',
     tagsPending_other: '{{count}} 台设备在等待资产标签；请连接仓库',
+    problems: {
+      DEPOT_CHAIN_DIVERGED:
+        '仓库中本工作站的第 {{seq}} 条记录与本机不同：另一台工作站正在使用本工作站的凭据，或本机数据库已被替换。同步已停止；本机可继续配置设备。' +
+        '主管：请停用使用这些凭据的其他工作站，并在重新加入前联系仓库管理员',
+      DEPOT_AHEAD_OF_STATION:
+        '仓库中本工作站的 {{stream}} 已到 {{depotHead}}，本机只到 {{stationHead}}：本机数据库是从旧备份恢复的，或另一台工作站正在使用本工作站的凭据。' +
+        '同步已停止；本机可继续配置设备。主管：请恢复本工作站最新的备份或联系仓库管理员，然后重新加入',
+    },
   },
   nav: { label: '页面', station: '工作站', history: '历史记录', settings: '设置', signOut: '退出登录' },
   roles: { technician: '技术员', supervisor: '主管', admin: '管理员' },
