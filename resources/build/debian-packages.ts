@@ -33,6 +33,7 @@ export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
   },
   { name: 'openssl', why: 'the depot TLS test makes its own CA and server certificates', commands: ['openssl'] },
   { name: 'testssl.sh', why: 'scans `lockstep serve`\'s TLS listener (protocols, cipher strength, forward secrecy, headers and cookie flags) from outside', commands: ['testssl'] },
+  { name: 'nmap', why: 'its NSE HTTP scripts scan `lockstep serve`\'s plain-HTTP listener (headers, cookie flags, methods) from outside', commands: ['nmap'] },
   {
     name: 'postgresql',
     why: 'the depot tests start a PostgreSQL server of their own',

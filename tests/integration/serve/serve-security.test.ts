@@ -2,10 +2,11 @@
 // start admits a browser by cookie, and each refused approach (no cookie, a wrong secret, a forged
 // cookie, a foreign Origin, a forged Host, a WebSocket from another origin, an undeclared message or
 // payload, an oversized message, a flood) changes nothing while the station goes on serving others.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { openStationRecords } from '../../../src/main/records/station-records.ts';
 import { loadRendererFiles } from '../../../src/main/serve/renderer-files.ts';
 import { SERVE_REFUSALS } from '../../../src/main/serve/refusal-words.ts';
@@ -13,6 +14,7 @@ import { serveStation, type ServedStation } from '../../../src/main/serve/server
 import { openStation, type OpenedStation } from '../../../src/main/station/open-station.ts';
 import { SETTINGS_FILE } from '../../../src/main/station/settings.ts';
 import { ADMIN, addDepotOperators, TECHNICIAN } from '../../depot-operators.ts';
+import { requireTools } from '../../support/tools.ts';
 import { browserSide, type BrowserSide } from './browser.ts';
 
 const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'";
@@ -105,6 +107,38 @@ describe('HTTP', () => {
     // The station's own name without the port (as testssl.sh sends it; no browser does for this port) is its own.
     expect((await browser.get('/', { Cookie: cookie, Host: '127.0.0.1' })).status).toBe(200);
     await expectUnchangedAndServing();
+  });
+});
+
+/** Each NSE script's output from nmap's XML report (`-oX -`), by script id; a script with nothing to say is absent. */
+function nmapScripts(xml: string): Map<string, string> {
+  const unescape = (text: string): string =>
+    text.replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16))).replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) =>
+      ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name] ?? '');
+  return new Map([...xml.matchAll(/<script id="([^"]+)" output="([^"]*)"/g)].map(([, id, output]) => [id as string, unescape(output as string)]));
+}
+
+describe('HTTP, as nmap sees it from outside', () => {
+  // nmap's NSE HTTP scripts (Debian main) over the plain-HTTP listener: testssl.sh, which scans the TLS one, speaks only TLS.
+  // "+" runs each script whatever nmap guesses the port's service to be; the cookie check asks the printed address and
+  // names the station's cookie (the script's own list knows only common session cookie names).
+  it('finds the security headers, no cookie without HttpOnly, no risky method, no TRACE and no server banner', async (context: TestContext) => {
+    requireTools(context, 'nmap');
+    const { hostname, port } = new URL(served.origin);
+    const scripts = ['http-security-headers', 'http-cookie-flags', 'http-methods', 'http-trace', 'http-server-header'].map((name) => `+${name}`);
+    const xml = await new Promise<string>((resolve, reject) => {
+      const args = ['-Pn', '-n', '-p', port, '--script', scripts.join(','), '--script-args', `http-cookie-flags.path='/?token=${TOKEN}',http-cookie-flags.cookie=lockstep`, '-oX', '-', hostname];
+      execFile('nmap', args, { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    const found = nmapScripts(xml);
+    // A finding is what these scripts print when something is wrong; with nothing to report they print nothing.
+    expect([...found.keys()].filter((id) => id !== 'http-security-headers' && id !== 'http-methods')).toEqual([]);
+    expect(found.get('http-methods')).toMatch(/Supported Methods: GET HEAD/);
+    expect(found.get('http-methods')).not.toMatch(/risky/i);
+    const headers = found.get('http-security-headers') ?? '';
+    for (const header of ['X-Frame-Options: DENY', 'X-Content-Type-Options: nosniff', `Content-Security-Policy: default-src 'none'`, 'Cache-Control: no-store']) {
+      expect(headers).toContain(header);
+    }
   });
 });
 
