@@ -40,6 +40,9 @@ export const API_CHANNELS = [
   'labels.unprinted',
   'depot.state',
   'depot.join',
+  'depot.operatorOffer',
+  'depot.offerOperators',
+  'depot.resolveOperator',
 ] as const;
 
 export type ApiChannel = (typeof API_CHANNELS)[number];

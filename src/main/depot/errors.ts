@@ -66,3 +66,14 @@ export class DepotOperatorError extends CodedError<DepotOperatorCode> {
     this.name = 'DepotOperatorError';
   }
 }
+
+/**
+ * The station's own check refused an offer or a clash resolution against what the depot holds now (an
+ * id not offered, no such clash, a new id the depot already uses): nothing was sent or journaled.
+ */
+export class OperatorOfferRefused extends DepotError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperatorOfferRefused';
+  }
+}
