@@ -56,7 +56,8 @@ export function DepotOperatorOffer({ station, offer, action, onChanged }: OfferP
   const locked = action.busy || adminPin === '';
   const nothing = offer.offer.length === 0 && offer.clashes.length === 0;
   return (
-    <section aria-labelledby="depot-offer-heading" data-testid="depot-operator-offer">
+    // A group, not a region: the Operators panel's region is found by its name, which this one's would contain.
+    <div role="group" aria-labelledby="depot-offer-heading" data-testid="depot-operator-offer">
       <h4 id="depot-offer-heading">{t('settings.depotOperators')}</h4>
       {done && (
         <p role="status">
@@ -158,6 +159,6 @@ export function DepotOperatorOffer({ station, offer, action, onChanged }: OfferP
           </table>
         </>
       )}
-    </section>
+    </div>
   );
 }
