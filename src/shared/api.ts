@@ -114,7 +114,10 @@ export const operatorResetPinSchema = z
   .refine((request) => request.pin === request.pinRepeat, { path: ['pinRepeat'], message: 'the two PINs differ' });
 export type OperatorResetPinRequest = z.input<typeof operatorResetPinSchema>;
 
-export const OPERATOR_CHANGE_KINDS = ['added', 'disabled', 'enabled', 'unlocked', 'pin-reset'] as const;
+/** An admin gives an operator another role; the last admin who can sign in keeps theirs. */
+export const operatorSetRoleSchema = z.strictObject({ adminPin, id: operatorId, role: z.enum(ROLES) });
+
+export const OPERATOR_CHANGE_KINDS = ['added', 'disabled', 'enabled', 'unlocked', 'pin-reset', 'role-changed'] as const;
 export type OperatorChangeKind = (typeof OPERATOR_CHANGE_KINDS)[number];
 
 /** One admin change to an operator as the records journal it: who, what and when, never a PIN. */
@@ -173,6 +176,7 @@ export const apiRequestSchemas = {
   'operators.unlock': z.strictObject({ adminPin, id: operatorId }),
   'operators.enable': z.strictObject({ adminPin, id: operatorId }),
   'operators.resetPin': operatorResetPinSchema,
+  'operators.setRole': operatorSetRoleSchema,
   'operators.changes': z.strictObject({ id: operatorId.optional() }),
   'labels.status': z.undefined(),
   'labels.preview': handsetActionSchema,
@@ -359,6 +363,7 @@ export interface ApiResponses {
   'operators.unlock': OperatorSummary;
   'operators.enable': OperatorSummary;
   'operators.resetPin': OperatorSummary;
+  'operators.setRole': OperatorSummary;
   /** Admin only: the newest admin changes to the operators (or to one), newest first. */
   'operators.changes': OperatorChange[];
   'labels.status': LabelStatus;

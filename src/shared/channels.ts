@@ -32,6 +32,7 @@ export const API_CHANNELS = [
   'operators.unlock',
   'operators.enable',
   'operators.resetPin',
+  'operators.setRole',
   'operators.changes',
   'labels.status',
   'labels.preview',

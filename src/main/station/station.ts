@@ -344,6 +344,10 @@ export function createStation(options: StationOptions): Station {
       const admin = { id: session.require(['admin']).id, pin: adminPin };
       return changeOperator(admin, { change: 'pin-reset', id, pin }, (operators) => operators.resetPin(admin, id, pin));
     },
+    'operators.setRole': async ({ adminPin, id, role }) => {
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
+      return changeOperator(admin, { change: 'role-changed', id, role }, (operators) => operators.setRole(admin, id, role));
+    },
     'operators.changes': async ({ id }) => {
       session.require(['admin']);
       return openRecords().operators.changes(id);

@@ -759,6 +759,11 @@ export const en = {
     resetPinRepeat: 'New PIN again',
     resetPinButton: 'Set new PIN',
     pinResetDone: 'Operator {{id}} has a new PIN.',
+    // A change of role (issue 21 #6): the last admin who can sign in keeps theirs.
+    roleOfOperator: 'Role of operator {{id}}',
+    changeRole: 'Change role',
+    changeRoleOperator: 'Change the role of operator {{id}}',
+    roleChangedDone: 'Operator {{id}} is now {{role}}.',
     changes: 'Change journal',
     changesNone: 'No changes yet.',
     changeTime: 'Time',
@@ -772,6 +777,7 @@ export const en = {
       enabled: 'Enabled again',
       unlocked: 'Unlocked',
       'pin-reset': 'PIN reset',
+      'role-changed': 'Role changed',
     },
   },
 } as const;

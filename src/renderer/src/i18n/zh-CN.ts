@@ -732,6 +732,11 @@ export const zhCN: Messages = {
     resetPinRepeat: '再次输入新 PIN 码',
     resetPinButton: '设置新 PIN 码',
     pinResetDone: '操作员 {{id}} 已设置新 PIN 码。',
+    // A change of role (issue 21 #6): the last admin who can sign in keeps theirs.
+    roleOfOperator: '操作员 {{id}} 的角色',
+    changeRole: '更改角色',
+    changeRoleOperator: '更改操作员 {{id}} 的角色',
+    roleChangedDone: '操作员 {{id}} 现在是{{role}}。',
     changes: '变更日志',
     changesNone: '尚无变更。',
     changeTime: '时间',
@@ -745,6 +750,7 @@ export const zhCN: Messages = {
       enabled: '已重新启用',
       unlocked: '已解锁',
       'pin-reset': 'PIN 码已重置',
+      'role-changed': '角色已更改',
     },
   },
 };
