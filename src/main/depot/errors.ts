@@ -58,7 +58,9 @@ export type DepotOperatorCode =
   /** The connection broke after the change was sent: the depot may have made it; the next sync shows. */
   | 'DEPOT_ANSWER_LOST'
   /** The depot refused the change (not an admin there, a wrong PIN, a reused id, the last admin…). */
-  | 'DEPOT_OPERATOR_REFUSED';
+  | 'DEPOT_OPERATOR_REFUSED'
+  /** The station's operators were offered too long after its join: join again, then offer them. */
+  | 'DEPOT_OFFER_EXPIRED';
 
 export class DepotOperatorError extends CodedError<DepotOperatorCode> {
   constructor(code: DepotOperatorCode, message: string, options: CodedErrorOptions = {}) {

@@ -31,6 +31,8 @@ export const REFUSAL_CODES = {
   adminPinLocked: 'LS021',
   noPinProof: 'LS022',
   wrongAdminPin: 'LS023',
+  // Migration 7: an offer of a station's operators made too long after its join.
+  offerWindowClosed: 'LS024',
 } as const;
 
 /**
@@ -928,6 +930,9 @@ const MIGRATION_6 = `
   GRANT SELECT ON depot.operator_pin_failures TO ${AUDITOR_GROUP};
 `;
 
+/** How long after a station's join its own operators may be offered to the depot (migration 7). */
+export const DEPOT_OFFER_WINDOW_MINUTES = 60;
+
 /** What can happen to an operator from migration 7 on: migration 3's kinds and a change of role. */
 const MIGRATION_7_CHANGE_KINDS = [...MIGRATION_3_CHANGE_KINDS, 'role-changed'] as const;
 
@@ -936,7 +941,60 @@ const MIGRATION_7_CHANGE_KINDS = [...MIGRATION_3_CHANGE_KINDS, 'role-changed'] a
 // 6), journaled like any change with the operator's whole state after it. Demoting the depot's last
 // enabled admin is refused, as disabling it is. Both functions are replaced whole, with their
 // signatures, privileges and checks otherwise as migration 6 made them.
+// And an offer window: each join is journaled (depot.record_join, for the calling station), and
+// depot.offer_operators (replaced whole, same signature) accepts a station's offer only within
+// DEPOT_OFFER_WINDOW_MINUTES of its newest join, so an offer is made while the comparison the admin
+// saw at join is fresh; later, the station joins again (which retries nothing else) and offers then.
 const MIGRATION_7 = `
+  CREATE TABLE depot.station_joins (
+    id bigserial PRIMARY KEY,
+    station text NOT NULL REFERENCES depot.stations (name),
+    joined_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX station_joins_station ON depot.station_joins (station, joined_at);
+  ${appendOnly('station_joins')}
+  ${readPolicies('station_joins', 'station')}
+
+  CREATE FUNCTION depot.record_join(p_key_fingerprint text) RETURNS timestamptz
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_at timestamptz;
+  BEGIN
+    INSERT INTO depot.station_joins (station) VALUES (v_station) RETURNING joined_at INTO v_at;
+    RETURN v_at;
+  END $fn$;
+  REVOKE ALL ON FUNCTION depot.record_join(text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.record_join(text) TO ${STATION_GROUP};
+
+  CREATE OR REPLACE FUNCTION depot.offer_operators(p_key_fingerprint text, p_operator_id text[], p_display_name text[], p_role text[], p_pin_hash text[])
+    RETURNS integer
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    n integer := coalesce(cardinality(p_operator_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
+      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    IF NOT EXISTS (SELECT FROM depot.station_joins j WHERE j.station = v_station AND j.joined_at > now() - interval '${DEPOT_OFFER_WINDOW_MINUTES} minutes') THEN
+      RAISE EXCEPTION 'station % offers its operators within ${DEPOT_OFFER_WINDOW_MINUTES} minutes of joining, and its last join is older; join again (lockstep depot join, or Settings → Depot), then offer them', v_station
+        USING ERRCODE = '${REFUSAL_CODES.offerWindowClosed}';
+    END IF;
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    FOR i IN 1 .. n LOOP
+      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      -- The table's checks judge the id, the name, the role and the PIN hash.
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
+    END LOOP;
+    RETURN n;
+  END $fn$;
+
   ALTER TABLE depot.operator_changes DROP CONSTRAINT operator_changes_change_check,
     ADD CONSTRAINT operator_changes_change_check CHECK (change IN (${MIGRATION_7_CHANGE_KINDS.map((kind) => `'${kind}'`).join(', ')}));
 

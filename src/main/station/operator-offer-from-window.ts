@@ -4,7 +4,10 @@
 // resolved by the signed-in admin, whose PIN the station's records check as the CLI's --as does. Each
 // answers the offer as it stands after, and the caller wakes the sync so the depot's operators apply.
 import type { OperatorClashResolution, OperatorOffer } from '../../shared/depot.ts';
+import { DepotOperatorError } from '../depot/errors.ts';
+import { DEPOT_OFFER_WINDOW_MINUTES, REFUSAL_CODES } from '../depot/migrations.ts';
 import { offerOperatorsOver, operatorOfferOver, resolveOperatorClashOver } from '../depot/operator-offer.ts';
+import { asDepotError } from '../depot/refusals.ts';
 import type { StationClient } from '../depot/station-client.ts';
 import type { Credentials } from '../records/operators.ts';
 import type { StationRecords } from '../records/station-records.ts';
@@ -35,7 +38,11 @@ export function readOfferFromWindow(records: StationRecords, timeoutMs: number):
 export function offerFromWindow(records: StationRecords, admin: Credentials, ids: readonly string[] | null, timeoutMs: number): Promise<OperatorOffer> {
   records.operators.authenticate(admin, ['admin']);
   return overDepot(records, timeoutMs, 'DEPOT_ANSWER_LOST', async (client) => {
-    await offerOperatorsOver(client, records.databasePath, ids);
+    await offerOperatorsOver(client, records.databasePath, ids).catch((error: unknown) => {
+      const failure = asDepotError(error);
+      if (failure.code !== REFUSAL_CODES.offerWindowClosed) throw error;
+      throw new DepotOperatorError('DEPOT_OFFER_EXPIRED', failure.message, { params: { minutes: String(DEPOT_OFFER_WINDOW_MINUTES) } });
+    });
     return operatorOfferOver(client, records.databasePath);
   });
 }

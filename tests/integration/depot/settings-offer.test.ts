@@ -6,8 +6,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src/main/api/dispatch.ts';
+import pg from 'pg';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
+import { DEPOT_OFFER_WINDOW_MINUTES } from '../../../src/main/depot/migrations.ts';
 import { changeDepotOperator, depotOperators } from '../../../src/main/depot/operators-admin.ts';
+import { DEPOT_CREDENTIALS_FILE } from '../../../src/main/depot/station-depot.ts';
 import { openStation } from '../../../src/main/station/open-station.ts';
 import type { DepotSyncState } from '../../../src/shared/depot.ts';
 import { ADMIN, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
@@ -33,7 +36,7 @@ async function openedStation(depot: Depot) {
   cleanups.push(() => opened.close());
   const states: DepotSyncState[] = [];
   cleanups.push(opened.station.subscribe('depot.state', (state) => states.push(state)));
-  return { station: opened.station, credentials, credentialsPath, states };
+  return { station: opened.station, credentials, credentialsPath, states, dir };
 }
 
 describe.skipIf(POSTGRES_MISSING)('Settings → Depot: the operators a station had before joining', () => {
@@ -104,6 +107,28 @@ describe.skipIf(POSTGRES_MISSING)('Settings → Depot: the operators a station h
     // Not an admin: neither read nor act.
     expect(await dispatch(station, 'depot.operatorOffer', undefined)).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
     expect(await dispatch(station, 'depot.offerOperators', { adminPin: '86420975', ids: null })).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
+  }, 120_000);
+
+  it('an offer long after the join is DEPOT_OFFER_EXPIRED, with nothing added; joining again opens the window', async () => {
+    const depot = await createDepot(pgServer());
+    const { station, credentials, credentialsPath, dir } = await openedStation(depot);
+    // The station holds its copy of the credentials as a join leaves it, and the depot's only join of it is older than the window.
+    await writeCredentialsFile(join(dir, DEPOT_CREDENTIALS_FILE), credentials);
+    const admin = new pg.Client(depot.admin);
+    await admin.connect();
+    try {
+      await admin.query(`INSERT INTO depot.station_joins (station, joined_at) VALUES ($1, now() - interval '${DEPOT_OFFER_WINDOW_MINUTES + 5} minutes')`, [credentials.station]);
+    } finally {
+      await admin.end();
+    }
+    await station['session.signIn'](ADMIN);
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null })).toMatchObject({
+      ok: false,
+      error: { failure: 'DEPOT_OFFER_EXPIRED', params: { minutes: String(DEPOT_OFFER_WINDOW_MINUTES) }, message: expect.stringMatching(/join again/) },
+    });
+    expect(await depotOperators(depot.admin)).toEqual([]);
+    expect(await dispatch(station, 'depot.join', { credentialsPath })).toMatchObject({ ok: true });
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null })).toEqual({ ok: true, value: { offer: [], clashes: [] } });
   }, 120_000);
 
   it("keeping the depot's operator hands the id over; with the depot stopped, reading and acting are DEPOT_OFFLINE and nothing is journaled", async () => {

@@ -84,6 +84,8 @@ export const en = {
     DEPOT_OFFLINE: 'The depot cannot be reached, so nothing was changed: operators are changed at the depot, which needs the connection ({{reason}})',
     DEPOT_ANSWER_LOST: 'The connection to the depot broke after the change was sent: the depot may have made it. The next sync shows it here ({{reason}})',
     DEPOT_OPERATOR_REFUSED: 'The depot refused this change: {{reason}}',
+    DEPOT_OFFER_EXPIRED:
+      "The depot takes a station's operators within {{minutes}} minutes of its join, and this station joined longer ago: join the depot again above, then offer them",
     VERIFY_NOT_JSONL:
       '{{file}} is a {{format}} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF are views for reading; the signed hash chain is only in the JSON Lines export, so export the same records as JSON Lines and verify that file',
   },

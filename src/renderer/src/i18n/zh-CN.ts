@@ -74,6 +74,7 @@ export const zhCN: Messages = {
     DEPOT_OFFLINE: '无法连接仓库，因此未做任何更改：操作员在仓库更改，需要连接仓库（{{reason}}）',
     DEPOT_ANSWER_LOST: '更改发出后与仓库的连接中断：仓库可能已做出此更改。下次同步后会在此显示（{{reason}}）',
     DEPOT_OPERATOR_REFUSED: '仓库拒绝了此更改：{{reason}}',
+    DEPOT_OFFER_EXPIRED: '仓库只在工作站加入后 {{minutes}} 分钟内接受其操作员，本工作站加入已超过此时间：请在上方重新加入仓库，然后再提供操作员',
     VERIFY_NOT_JSONL:
       '{{file}} 是 {{format}} 导出文件：只有 JSON Lines 导出文件（.jsonl）可以校验。CSV 和 PDF 仅供阅读，带签名的哈希链只在 JSON Lines 导出文件中；请将同样的记录导出为 JSON Lines 并校验该文件',
   },
