@@ -10,7 +10,7 @@ import { connectStation, type StationClient } from '../depot/station-client.ts';
 import { joinedCredentials } from '../depot/station-depot.ts';
 
 /** The depot's or the network's words, escaped, for the window to word with the code. */
-export function depotReason(error: DepotError): { params: { reason: string } } {
+function depotReason(error: DepotError): { params: { reason: string } } {
   return { params: { reason: displaySafe(error.message, 600) } };
 }
 
