@@ -92,7 +92,7 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     expect(demoted.status).toBe(1);
     expect(demoted.stderr).toMatch(/last enabled admin/);
     expect((await runCliAsync(['depot', 'operators', 'set-role', '--url', url, '--id', 'adm.depot'])).status).toBe(64);
-  });
+  }, 90_000);
 
   it('add-station writes a 0600 credentials file, prints no password, and refuses the name a second time', async () => {
     const out = join(station.dir, 'station.credentials.json');
