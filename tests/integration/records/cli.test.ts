@@ -80,7 +80,7 @@ describe('lockstep operators', () => {
     } finally {
       records.close();
     }
-    }, 90_000);
+  }, 90_000);
 });
 
 describe('lockstep operators under parallel guessing', () => {
