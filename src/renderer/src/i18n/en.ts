@@ -764,7 +764,7 @@ export const en = {
     // A change of role (issue 21 #6): the last admin who can sign in keeps theirs.
     roleOfOperator: 'Role of operator {{id}}',
     changeRole: 'Change role',
-    changeRoleOperator: 'Change the role of operator {{id}}',
+    changeRoleOperator: 'Change role of operator {{id}}',
     roleChangedDone: 'Operator {{id}} is now {{role}}.',
     changes: 'Change journal',
     changesNone: 'No changes yet.',

@@ -736,7 +736,7 @@ export const zhCN: Messages = {
     // A change of role (issue 21 #6): the last admin who can sign in keeps theirs.
     roleOfOperator: '操作员 {{id}} 的角色',
     changeRole: '更改角色',
-    changeRoleOperator: '更改操作员 {{id}} 的角色',
+    changeRoleOperator: '更改角色：操作员 {{id}}',
     roleChangedDone: '操作员 {{id}} 现在是{{role}}。',
     changes: '变更日志',
     changesNone: '尚无变更。',
