@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ApiChannel, ApiEvent } from './channels.ts';
 import type { BundleSigner } from './bundle.ts';
-import type { DepotStream, DepotSyncState } from './depot.ts';
+import { OPERATOR_CLASH_RESOLUTIONS, type DepotStream, type DepotSyncState, type OperatorOffer } from './depot.ts';
 import { parseSlot, type SlotNames } from './handset.ts';
 import { batchPreviewSchema, labelPrinterSchema, type LabelJobSummary, type LabelPrinterSettings, type PrinterStatus } from './labels.ts';
 import { handsetActionSchema, type BatchInfo, type PipelineSnapshot } from './pipeline.ts';
@@ -114,7 +114,10 @@ export const operatorResetPinSchema = z
   .refine((request) => request.pin === request.pinRepeat, { path: ['pinRepeat'], message: 'the two PINs differ' });
 export type OperatorResetPinRequest = z.input<typeof operatorResetPinSchema>;
 
-export const OPERATOR_CHANGE_KINDS = ['added', 'disabled', 'enabled', 'unlocked', 'pin-reset'] as const;
+/** An admin gives an operator another role; the last admin who can sign in keeps theirs. */
+export const operatorSetRoleSchema = z.strictObject({ adminPin, id: operatorId, role: z.enum(ROLES) });
+
+export const OPERATOR_CHANGE_KINDS = ['added', 'disabled', 'enabled', 'unlocked', 'pin-reset', 'role-changed'] as const;
 export type OperatorChangeKind = (typeof OPERATOR_CHANGE_KINDS)[number];
 
 /** One admin change to an operator as the records journal it: who, what and when, never a PIN. */
@@ -128,6 +131,18 @@ export interface OperatorChange {
   /** Made at this station, or at its depot and copied by the sync (docs/depot.md, "Operators"). */
   readonly madeAt: 'station' | 'depot';
 }
+
+/** The signed-in admin confirms the operators offered to the depot: these ids, or all of the offer when null (`offer-operators --as`). */
+export const depotOfferSchema = z.strictObject({ adminPin, ids: z.array(operatorId).min(1).max(1000).nullable() });
+
+/** The signed-in admin resolves one clash (`resolve-operator --keep-depot | --rename-to NEW --as`). */
+export const depotResolveSchema = z
+  .strictObject({ adminPin, id: operatorId, resolution: z.enum(OPERATOR_CLASH_RESOLUTIONS), renameTo: operatorId.nullable() })
+  .refine((request) => (request.resolution === 'rename') === (request.renameTo !== null), {
+    path: ['renameTo'],
+    message: 'a new id goes with a rename, and only with it',
+  });
+export type DepotResolveRequest = z.input<typeof depotResolveSchema>;
 
 export const apiRequestSchemas = {
   'station.info': z.undefined(),
@@ -161,6 +176,7 @@ export const apiRequestSchemas = {
   'operators.unlock': z.strictObject({ adminPin, id: operatorId }),
   'operators.enable': z.strictObject({ adminPin, id: operatorId }),
   'operators.resetPin': operatorResetPinSchema,
+  'operators.setRole': operatorSetRoleSchema,
   'operators.changes': z.strictObject({ id: operatorId.optional() }),
   'labels.status': z.undefined(),
   'labels.preview': handsetActionSchema,
@@ -169,12 +185,19 @@ export const apiRequestSchemas = {
   'labels.unprinted': z.undefined(),
   'depot.state': z.undefined(),
   'depot.join': z.strictObject({ credentialsPath: path }),
+  'depot.operatorOffer': z.undefined(),
+  'depot.offerOperators': depotOfferSchema,
+  'depot.resolveOperator': depotResolveSchema,
 } as const satisfies Record<ApiChannel, z.ZodType>;
 
-/** A station that joined its depot from Settings: its name there and the rows its first upload pushed (never the credentials). */
+/**
+ * A station that joined its depot from Settings: its name there, the rows its first upload pushed
+ * (never the credentials), and its own operators against the depot's (offered, clashing).
+ */
 export interface DepotJoined {
   readonly station: string;
   readonly pushed: Readonly<Record<DepotStream, number>>;
+  readonly operators: OperatorOffer;
 }
 
 /** A provisioned handset's label no printer took yet. */
@@ -342,6 +365,7 @@ export interface ApiResponses {
   'operators.unlock': OperatorSummary;
   'operators.enable': OperatorSummary;
   'operators.resetPin': OperatorSummary;
+  'operators.setRole': OperatorSummary;
   /** Admin only: the newest admin changes to the operators (or to one), newest first. */
   'operators.changes': OperatorChange[];
   'labels.status': LabelStatus;
@@ -357,6 +381,12 @@ export interface ApiResponses {
   'depot.state': DepotSyncState | null;
   /** Joins the depot a credentials file names (admins only), as `lockstep depot join`: the journal uploaded. */
   'depot.join': DepotJoined;
+  /** Admin only: the station's own operators the depot lacks and those that clash, read from the depot now; null in no depot. */
+  'depot.operatorOffer': OperatorOffer | null;
+  /** Admin only, with the admin's PIN: the offer added at the depot; answers the offer as it stands after. */
+  'depot.offerOperators': OperatorOffer;
+  /** Admin only, with the admin's PIN: one clash resolved; answers the offer as it stands after. */
+  'depot.resolveOperator': OperatorOffer;
 }
 
 export interface ApiEvents {

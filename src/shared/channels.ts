@@ -32,6 +32,7 @@ export const API_CHANNELS = [
   'operators.unlock',
   'operators.enable',
   'operators.resetPin',
+  'operators.setRole',
   'operators.changes',
   'labels.status',
   'labels.preview',
@@ -40,6 +41,9 @@ export const API_CHANNELS = [
   'labels.unprinted',
   'depot.state',
   'depot.join',
+  'depot.operatorOffer',
+  'depot.offerOperators',
+  'depot.resolveOperator',
 ] as const;
 
 export type ApiChannel = (typeof API_CHANNELS)[number];

@@ -1,7 +1,7 @@
 // Settings → Operators on a station whose depot manages its operators, over the test bridge to a real
 // station core and a real PostgreSQL depot: the panel says changes are made at the depot; an admin adds
-// an operator there from the window (the depot holds it, journaled as made by that admin at this
-// station); with the depot stopped, disabling an operator is refused in words and nothing changes.
+// an operator there from the window and changes another's role (the depot holds both, journaled as made
+// by that admin at this station); with the depot stopped, disabling an operator is refused in words and nothing changes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,14 @@ uiTest("an admin changes the depot's operators from Settings; offline, the chang
       const operators = page.getByRole('table', { name: m.settings.operators });
       await expect(operators.locator('tbody tr').filter({ hasText: NEWCOMER.id })).toContainText(NEWCOMER.name);
       expect((await depotOperatorChanges(depot.admin))[0]).toMatchObject({ operatorId: NEWCOMER.id, change: 'added', madeBy: `${DEPOT_ADMIN.id}@${credentials.station}` });
+
+      // A role changed from here is changed at the depot, journaled as this admin at this station.
+      await panel.getByLabel(m.settings.adminPin).fill(DEPOT_ADMIN.pin);
+      await panel.getByRole('combobox', { name: fill(m.settings.roleOfOperator, { id: DEPOT_TECH.id }) }).selectOption('supervisor');
+      await panel.getByRole('button', { name: fill(m.settings.changeRoleOperator, { id: DEPOT_TECH.id }) }).click();
+      await expect(page.getByRole('status').filter({ hasText: fill(m.settings.roleChangedDone, { id: DEPOT_TECH.id, role: m.roles.supervisor }) })).toBeVisible();
+      await expect(operators.locator('tbody tr').filter({ hasText: DEPOT_TECH.id }).locator('td').nth(2)).toHaveText(m.roles.supervisor);
+      expect((await depotOperatorChanges(depot.admin))[0]).toMatchObject({ operatorId: DEPOT_TECH.id, change: 'role-changed', madeBy: `${DEPOT_ADMIN.id}@${credentials.station}` });
 
       // The depot stopped: refused as offline, in words; the technician stays enabled here and at the depot.
       const before = await depotOperatorChanges(depot.admin);

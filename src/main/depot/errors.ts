@@ -71,11 +71,24 @@ export type DepotOperatorCode =
   /** The connection broke after the change was sent: the depot may have made it; the next sync shows. */
   | 'DEPOT_ANSWER_LOST'
   /** The depot refused the change (not an admin there, a wrong PIN, a reused id, the last admin…). */
-  | 'DEPOT_OPERATOR_REFUSED';
+  | 'DEPOT_OPERATOR_REFUSED'
+  /** The station's operators were offered too long after its join: join again, then offer them. */
+  | 'DEPOT_OFFER_EXPIRED';
 
 export class DepotOperatorError extends CodedError<DepotOperatorCode> {
   constructor(code: DepotOperatorCode, message: string, options: CodedErrorOptions = {}) {
     super(code, message, options);
     this.name = 'DepotOperatorError';
+  }
+}
+
+/**
+ * The station's own check refused an offer or a clash resolution against what the depot holds now (an
+ * id not offered, no such clash, a new id the depot already uses): nothing was sent or journaled.
+ */
+export class OperatorOfferRefused extends DepotError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperatorOfferRefused';
   }
 }

@@ -31,6 +31,8 @@ export const REFUSAL_CODES = {
   adminPinLocked: 'LS021',
   noPinProof: 'LS022',
   wrongAdminPin: 'LS023',
+  // Migration 7: an offer of a station's operators made too long after its join.
+  offerWindowClosed: 'LS024',
 } as const;
 
 /**
@@ -928,12 +930,161 @@ const MIGRATION_6 = `
   GRANT SELECT ON depot.operator_pin_failures TO ${AUDITOR_GROUP};
 `;
 
-/**
- * Version 7 belongs to the Settings → Depot work on another branch (helper-depotjoin); until the two
- * branches meet, this branch holds its place with a statement that changes nothing. Replace it with
- * that branch's MIGRATION_7 when merging (a depot initialised from this branch alone is a test depot).
- */
-const MIGRATION_7_ELSEWHERE = 'SELECT 1';
+/** How long after a station's join its own operators may be offered to the depot (migration 7). */
+export const DEPOT_OFFER_WINDOW_MINUTES = 60;
+
+/** What can happen to an operator from migration 7 on: migration 3's kinds and a change of role. */
+const MIGRATION_7_CHANGE_KINDS = [...MIGRATION_3_CHANGE_KINDS, 'role-changed'] as const;
+
+// An operator's role changed, by the administrator (lockstep depot operators set-role) or by an admin
+// from Settings on a station (depot.station_change_operator, proven by the admin's PIN as in migration
+// 6), journaled like any change with the operator's whole state after it. Demoting the depot's last
+// enabled admin is refused, as disabling it is. Both functions are replaced whole, with their
+// signatures, privileges and checks otherwise as migration 6 made them.
+// And an offer window: each join is journaled (depot.record_join, for the calling station), and
+// depot.offer_operators (replaced whole, same signature) accepts a station's offer only within
+// DEPOT_OFFER_WINDOW_MINUTES of its newest join, so an offer is made while the comparison the admin
+// saw at join is fresh; later, the station joins again (which retries nothing else) and offers then.
+const MIGRATION_7 = `
+  CREATE TABLE depot.station_joins (
+    id bigserial PRIMARY KEY,
+    station text NOT NULL REFERENCES depot.stations (name),
+    joined_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX station_joins_station ON depot.station_joins (station, joined_at);
+  ${appendOnly('station_joins')}
+  ${readPolicies('station_joins', 'station')}
+
+  CREATE FUNCTION depot.record_join(p_key_fingerprint text) RETURNS timestamptz
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_at timestamptz;
+  BEGIN
+    INSERT INTO depot.station_joins (station) VALUES (v_station) RETURNING joined_at INTO v_at;
+    RETURN v_at;
+  END $fn$;
+  REVOKE ALL ON FUNCTION depot.record_join(text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.record_join(text) TO ${STATION_GROUP};
+
+  CREATE OR REPLACE FUNCTION depot.offer_operators(p_key_fingerprint text, p_operator_id text[], p_display_name text[], p_role text[], p_pin_hash text[])
+    RETURNS integer
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    n integer := coalesce(cardinality(p_operator_id), 0);
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
+      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    IF NOT EXISTS (SELECT FROM depot.station_joins j WHERE j.station = v_station AND j.joined_at > now() - interval '${DEPOT_OFFER_WINDOW_MINUTES} minutes') THEN
+      RAISE EXCEPTION 'station % offers its operators within ${DEPOT_OFFER_WINDOW_MINUTES} minutes of joining, and its last join is older; join again (lockstep depot join, or Settings → Depot), then offer them', v_station
+        USING ERRCODE = '${REFUSAL_CODES.offerWindowClosed}';
+    END IF;
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    FOR i IN 1 .. n LOOP
+      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      -- The table's checks judge the id, the name, the role and the PIN hash.
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
+    END LOOP;
+    RETURN n;
+  END $fn$;
+
+  ALTER TABLE depot.operator_changes DROP CONSTRAINT operator_changes_change_check,
+    ADD CONSTRAINT operator_changes_change_check CHECK (change IN (${MIGRATION_7_CHANGE_KINDS.map((kind) => `'${kind}'`).join(', ')}));
+
+  CREATE OR REPLACE FUNCTION depot.record_operator_change(p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text,
+    p_proof_kdf text, p_proof_verifier text, p_by_operator text, p_at_station text) RETURNS bigint
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    v_held depot.operator_changes;
+    v_id bigint;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    IF p_change IN ('added', 'pin-reset') AND (p_proof_kdf IS NULL OR p_proof_verifier IS NULL) THEN
+      RAISE EXCEPTION 'a new PIN comes with its depot verifier' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    SELECT * INTO v_held FROM depot.operator_changes c WHERE c.operator_id = p_operator_id ORDER BY c.id DESC LIMIT 1;
+    IF p_change = 'added' THEN
+      IF FOUND THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; an id is never reused (disabled operators keep theirs)', p_operator_id
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled, made_by_operator, made_at_station)
+        VALUES (p_operator_id, 'added', p_display_name, p_role, p_pin_hash, false, p_by_operator, p_at_station) RETURNING id INTO v_id;
+    ELSE
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no operator % at the depot', p_operator_id USING ERRCODE = '${REFUSAL_CODES.noSuchOperator}';
+      END IF;
+      IF p_change = 'role-changed' AND (p_role IS NULL OR p_role = v_held.role) THEN
+        RAISE EXCEPTION 'a change of role names a role operator % does not have yet', p_operator_id USING ERRCODE = '${REFUSAL_CODES.malformed}';
+      END IF;
+      IF (p_change = 'disabled' OR (p_change = 'role-changed' AND p_role <> 'admin')) AND v_held.role = 'admin' AND NOT v_held.disabled AND NOT EXISTS (
+        SELECT FROM (SELECT DISTINCT ON (c.operator_id) c.operator_id, c.role, c.disabled FROM depot.operator_changes c ORDER BY c.operator_id, c.id DESC) latest
+        WHERE latest.operator_id <> p_operator_id AND latest.role = 'admin' AND NOT latest.disabled) THEN
+        RAISE EXCEPTION 'operator % is the depot''s last enabled admin; add or enable another admin first', p_operator_id USING ERRCODE = '${REFUSAL_CODES.lastAdmin}';
+      END IF;
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled, made_by_operator, made_at_station)
+        VALUES (p_operator_id, p_change, v_held.display_name, CASE WHEN p_change = 'role-changed' THEN p_role ELSE v_held.role END,
+          CASE WHEN p_change = 'pin-reset' THEN p_pin_hash ELSE v_held.pin_hash END,
+          CASE p_change WHEN 'disabled' THEN true WHEN 'enabled' THEN false ELSE v_held.disabled END, p_by_operator, p_at_station)
+        RETURNING id INTO v_id;
+    END IF;
+    IF p_change IN ('added', 'pin-reset') THEN
+      INSERT INTO depot.operator_pin_proofs (change_id, kdf, verifier) VALUES (v_id, p_proof_kdf, p_proof_verifier);
+    END IF;
+    RETURN v_id;
+  END $fn$;
+
+  CREATE OR REPLACE FUNCTION depot.station_change_operator(p_key_fingerprint text, p_admin_id text, p_admin_proof text,
+    p_change text, p_operator_id text, p_display_name text, p_role text, p_pin_hash text, p_proof_kdf text, p_proof_verifier text)
+    RETURNS TABLE (change_id bigint, refused_code text, refused_reason text)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    v_admin depot.operator_changes;
+    v_since timestamptz;
+    v_verifier text;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    IF p_change NOT IN ('added', 'disabled', 'enabled', 'pin-reset', 'role-changed') THEN
+      RAISE EXCEPTION 'a station changes operators by adding, disabling, enabling, re-PINning them or changing their role, not %', p_change
+        USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    SELECT * INTO v_admin FROM depot.operator_changes c WHERE c.operator_id = p_admin_id ORDER BY c.id DESC LIMIT 1;
+    IF NOT FOUND OR v_admin.role <> 'admin' OR v_admin.disabled THEN
+      RAISE EXCEPTION 'operator % is not an enabled admin at the depot; only an admin changes operators', p_admin_id USING ERRCODE = '${REFUSAL_CODES.notAnAdmin}';
+    END IF;
+    -- Wrong PINs count since the admin's PIN was last set or unlocked at the depot, or last proven.
+    SELECT max(c.made_at) INTO v_since FROM depot.operator_changes c
+      WHERE (c.operator_id = p_admin_id AND c.change IN ('added', 'pin-reset', 'unlocked')) OR c.made_by_operator = p_admin_id;
+    IF (SELECT count(*) FROM depot.operator_pin_failures f WHERE f.operator_id = p_admin_id AND f.failed_at > v_since) >= ${DEPOT_MAX_ADMIN_PIN_FAILURES} THEN
+      RAISE EXCEPTION 'the depot refused the PIN of admin % ${DEPOT_MAX_ADMIN_PIN_FAILURES} times; unlock or reset it at the depot (lockstep depot operators)', p_admin_id
+        USING ERRCODE = '${REFUSAL_CODES.adminPinLocked}';
+    END IF;
+    SELECT p.verifier INTO v_verifier FROM depot.operator_pin_proofs p
+      WHERE p.change_id = (SELECT max(c.id) FROM depot.operator_changes c WHERE c.operator_id = p_admin_id AND c.change IN ('added', 'pin-reset'));
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'the PIN of admin % was set before the depot could check PINs; reset it once at the depot (lockstep depot operators reset-pin)', p_admin_id
+        USING ERRCODE = '${REFUSAL_CODES.noPinProof}';
+    END IF;
+    -- Checked in steps: decode() must only see text that is a 32-byte key in base64.
+    IF p_admin_proof ~ '^[A-Za-z0-9+/]{43}=$' THEN
+      IF encode(sha256(decode(p_admin_proof, 'base64')), 'hex') = v_verifier THEN
+        RETURN QUERY SELECT depot.record_operator_change(p_change, p_operator_id, p_display_name, p_role, p_pin_hash, p_proof_kdf, p_proof_verifier, p_admin_id, v_station),
+          NULL::text, NULL::text;
+        RETURN;
+      END IF;
+    END IF;
+    INSERT INTO depot.operator_pin_failures (operator_id, station) VALUES (p_admin_id, v_station);
+    RETURN QUERY SELECT NULL::bigint, '${REFUSAL_CODES.wrongAdminPin}'::text, format('the depot refused the PIN of admin %s', p_admin_id);
+  END $fn$;
+`;
 
 // Re-issuing a station's credentials (`lockstep depot reissue-station`): a new password for its login
 // role and a journal row saying who did it and when. Run by the administrator only, like
@@ -971,7 +1122,7 @@ const MIGRATION_8 = `
 `;
 
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7_ELSEWHERE, MIGRATION_8];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

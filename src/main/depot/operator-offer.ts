@@ -8,7 +8,7 @@ import type { DepotCredentials, OfferedOperator, OperatorClash, OperatorClashRes
 import { depotOperatorChangeSchema, type OwnOperator } from '../records/depot-operators.ts';
 import { operatorIdSchema } from '../records/operators.ts';
 import { RecordsError } from '../records/errors.ts';
-import { DepotError } from './errors.ts';
+import { DepotError, OperatorOfferRefused } from './errors.ts';
 import { asDepotError } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
 import { journalClashResolution } from './station-journal.ts';
@@ -83,9 +83,14 @@ async function offerAgainst(databasePath: string, client: StationClient): Promis
   return { own, depot, view: compareOperators(own, depot) };
 }
 
+/** What the station would offer its depot, and what clashes, as of now, over a connection the caller holds. */
+export async function operatorOfferOver(client: StationClient, databasePath: string): Promise<OperatorOffer> {
+  return (await offerAgainst(databasePath, client)).view;
+}
+
 /** What the station would offer its depot, and what clashes, as of now. */
 export function readOperatorOffer(databasePath: string, credentials: DepotCredentials, timeoutMs = 15_000): Promise<OperatorOffer> {
-  return withStation(credentials, timeoutMs, async (client) => (await offerAgainst(databasePath, client)).view);
+  return withStation(credentials, timeoutMs, (client) => operatorOfferOver(client, databasePath));
 }
 
 /**
@@ -93,16 +98,26 @@ export function readOperatorOffer(databasePath: string, credentials: DepotCreden
  * one call: the depot refuses the whole offer if it holds any of the ids by then. The next sync
  * copies them back, and they become the depot's on this station.
  */
+export async function offerOperatorsOver(client: StationClient, databasePath: string, ids: readonly string[] | null): Promise<OfferedOperator[]> {
+  const { own, view } = await offerAgainst(databasePath, client);
+  const offered = new Set(view.offer.map((operator) => operator.id));
+  const unknown = (ids ?? []).filter((id) => !offered.has(id));
+  if (unknown.length > 0) throw new OperatorOfferRefused(`not offered to the depot (not this station's own, disabled, or already at the depot): ${unknown.join(', ')}`);
+  const wanted = own.filter((operator) => offered.has(operator.id) && (ids === null || ids.includes(operator.id)));
+  if (wanted.length > 0) await client.offerOperators(wanted);
+  return wanted.map(shown);
+}
+
 export function offerOperators(databasePath: string, credentials: DepotCredentials, ids: readonly string[] | null, timeoutMs = 15_000): Promise<OfferedOperator[]> {
-  return withStation(credentials, timeoutMs, async (client) => {
-    const { own, view } = await offerAgainst(databasePath, client);
-    const offered = new Set(view.offer.map((operator) => operator.id));
-    const unknown = (ids ?? []).filter((id) => !offered.has(id));
-    if (unknown.length > 0) throw new DepotError(`not offered to the depot (not this station's own, disabled, or already at the depot): ${unknown.join(', ')}`);
-    const wanted = own.filter((operator) => offered.has(operator.id) && (ids === null || ids.includes(operator.id)));
-    if (wanted.length > 0) await client.offerOperators(wanted);
-    return wanted.map(shown);
-  });
+  return withStation(credentials, timeoutMs, (client) => offerOperatorsOver(client, databasePath, ids));
+}
+
+/** An admin's answer to one clash shown to them. */
+export interface ClashResolutionRequest {
+  readonly operatorId: string;
+  readonly resolution: OperatorClashResolution;
+  readonly renameTo: string | null;
+  readonly byAdmin: string;
 }
 
 /**
@@ -110,19 +125,16 @@ export function offerOperators(databasePath: string, credentials: DepotCredentia
  * station's goes on under `renameTo` (an id neither holds; then offered like any other). Journaled on
  * the station with who resolved it; the next sync applies the depot's operators.
  */
-export function resolveOperatorClash(
-  databasePath: string,
-  credentials: DepotCredentials,
-  resolution: { operatorId: string; resolution: OperatorClashResolution; renameTo: string | null; byAdmin: string },
-  timeoutMs = 15_000,
-): Promise<OperatorOffer> {
-  return withStation(credentials, timeoutMs, async (client) => {
-    const { depot, view } = await offerAgainst(databasePath, client);
-    if (!view.clashes.some((clash) => clash.id === resolution.operatorId)) throw new DepotError(`there is no clash over operator ${resolution.operatorId} with the depot.`);
-    if (resolution.resolution === 'rename' && depot.some((operator) => operator.id === resolution.renameTo)) {
-      throw new DepotError(`the depot already has an operator ${resolution.renameTo}; pick an id neither uses.`);
-    }
-    journalClashResolution(databasePath, resolution);
-    return (await offerAgainst(databasePath, client)).view;
-  });
+export async function resolveOperatorClashOver(client: StationClient, databasePath: string, resolution: ClashResolutionRequest): Promise<OperatorOffer> {
+  const { depot, view } = await offerAgainst(databasePath, client);
+  if (!view.clashes.some((clash) => clash.id === resolution.operatorId)) throw new OperatorOfferRefused(`there is no clash over operator ${resolution.operatorId} with the depot.`);
+  if (resolution.resolution === 'rename' && depot.some((operator) => operator.id === resolution.renameTo)) {
+    throw new OperatorOfferRefused(`the depot already has an operator ${resolution.renameTo}; pick an id neither uses.`);
+  }
+  journalClashResolution(databasePath, resolution);
+  return operatorOfferOver(client, databasePath);
+}
+
+export function resolveOperatorClash(databasePath: string, credentials: DepotCredentials, resolution: ClashResolutionRequest, timeoutMs = 15_000): Promise<OperatorOffer> {
+  return withStation(credentials, timeoutMs, (client) => resolveOperatorClashOver(client, databasePath, resolution));
 }

@@ -4,7 +4,7 @@
 // an admin's PIN is checked in when it acts from a station); the depot never holds a PIN.
 import type pg from 'pg';
 import type { OperatorChangeKind } from '../../shared/api.ts';
-import type { Role } from '../../shared/records.ts';
+import { ROLES, type Role } from '../../shared/records.ts';
 import { newOperatorSchema, operatorIdSchema, pinSchema } from '../records/operators.ts';
 import { hashPin, pinVerifier } from '../records/pin-hash.ts';
 import { withClient } from './admin.ts';
@@ -32,6 +32,7 @@ export interface DepotOperatorChangeEntry {
 export type DepotOperatorRequest =
   | { readonly change: 'added'; readonly id: string; readonly displayName: string; readonly role: Role; readonly pin: string }
   | { readonly change: 'pin-reset'; readonly id: string; readonly pin: string }
+  | { readonly change: 'role-changed'; readonly id: string; readonly role: Role }
   | { readonly change: 'disabled' | 'enabled' | 'unlocked'; readonly id: string };
 
 interface StateRow {
@@ -99,6 +100,9 @@ export function depotOperatorArguments(request: DepotOperatorRequest): DepotOper
     if (request.change === 'pin-reset') {
       if (!pinSchema.safeParse(request.pin).success) throw new DepotError('the new PIN is not valid: a PIN is 6 to 12 digits.');
       pin = request.pin;
+    } else if (request.change === 'role-changed') {
+      if (!(ROLES as readonly string[]).includes(request.role)) throw new DepotError(`--role: one of ${ROLES.join(', ')}.`);
+      role = request.role;
     }
   }
   const proof = pin === null ? null : pinVerifier(pin);

@@ -42,6 +42,8 @@ export interface StationClient {
   /** Every operator the depot holds, in its newest state, as plain objects for the station to validate. */
   readonly depotOperators: () => Promise<unknown[]>;
   /** Adds operators of this station the depot lacks (depot.offer_operators: refused whole if it holds any of the ids). */
+  /** Journals this join at the depot (depot.record_join): the station's own operators may be offered for a while after it. */
+  readonly recordJoin: () => Promise<void>;
   readonly offerOperators: (operators: readonly { id: string; displayName: string; role: string; pinHash: string }[]) => Promise<void>;
   /**
    * Makes a change an admin asked for in Settings, at the depot (depot.station_change_operator): the
@@ -167,6 +169,9 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
         `SELECT DISTINCT ON (operator_id) operator_id, display_name, role, pin_hash, disabled FROM depot.operator_changes ORDER BY operator_id, id DESC`,
       );
       return result.rows.map((row) => ({ id: row.operator_id, displayName: row.display_name, role: row.role, pinHash: row.pin_hash, disabled: row.disabled }));
+    },
+    async recordJoin() {
+      await client.query('SELECT depot.record_join($1)', [key]);
     },
     async offerOperators(operators) {
       await client.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [

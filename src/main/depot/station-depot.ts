@@ -110,6 +110,8 @@ export async function joinDepot(options: {
   });
   try {
     await probe.hello();
+    // From now on, for a while, this station's own operators may be offered to the depot.
+    await probe.recordJoin();
   } catch (error) {
     throw asDepotError(error);
   } finally {

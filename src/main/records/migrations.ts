@@ -19,6 +19,9 @@ function appendOnly(table: string): string {
       BEGIN SELECT RAISE(ABORT, '${table} is append-only: rows cannot be deleted'); END;`;
 }
 
+/** The kinds of change to an operator from migration 12 on (OPERATOR_CHANGE_KINDS then): migration 6's and a change of role. */
+const MIGRATION_12_CHANGE_KINDS = ['added', 'disabled', 'enabled', 'unlocked', 'pin-reset', 'role-changed'] as const;
+
 /** A migration is SQL, or code for what SQL cannot say; either runs inside the version's transaction. */
 const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
   `
@@ -308,6 +311,41 @@ const MIGRATIONS: readonly (string | ((db: DatabaseSync) => void))[] = [
       INSERT INTO record_search (rowid, serial, imei, asset_tag)
         VALUES (NEW.seq, coalesce(NEW.body_json ->> '$.serial', NEW.body_json ->> '$.deviceSerial'), NEW.body_json ->> '$.imei', NEW.body_json ->> '$.assetTag');
     END;
+  `,
+  // 12: an operator's role can change (operators.ts, and a depot's 'role-changed' copied by the sync). SQLite
+  // cannot alter a CHECK, so both journals are rebuilt with the new kind: copied row for row under the same
+  // ids, the old table dropped (DROP TABLE fires no trigger; no table refers to these two), the new one
+  // renamed into its place, and its index and append-only triggers made again.
+  `
+  CREATE TABLE operator_changes_12 (
+    id INTEGER PRIMARY KEY,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    change TEXT NOT NULL CHECK (change IN (${sqlList(MIGRATION_12_CHANGE_KINDS)})),
+    by_id TEXT NOT NULL REFERENCES operators(id),
+    at TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO operator_changes_12 (id, operator_id, change, by_id, at) SELECT id, operator_id, change, by_id, at FROM operator_changes;
+  DROP TABLE operator_changes;
+  ALTER TABLE operator_changes_12 RENAME TO operator_changes;
+  CREATE INDEX operator_changes_operator ON operator_changes (operator_id, id);
+  ${appendOnly('operator_changes')}
+
+  CREATE TABLE depot_operator_changes_12 (
+    id INTEGER PRIMARY KEY,
+    operator_id TEXT NOT NULL REFERENCES operators(id),
+    change TEXT NOT NULL CHECK (change IN (${sqlList(MIGRATION_12_CHANGE_KINDS)})),
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN (${sqlList(ROLES)})),
+    pin_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+    made_at TEXT NOT NULL,
+    made_by TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO depot_operator_changes_12 SELECT id, operator_id, change, display_name, role, pin_hash, disabled, made_at, made_by, applied_at FROM depot_operator_changes;
+  DROP TABLE depot_operator_changes;
+  ALTER TABLE depot_operator_changes_12 RENAME TO depot_operator_changes;
+  ${appendOnly('depot_operator_changes')}
   `,
 ];
 

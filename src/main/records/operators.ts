@@ -219,7 +219,7 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
     proveSignIn,
     redeemSignIn,
 
-    /** Whether the operators are its depot's copy, so adding, disabling, enabling and re-PINning happen at the depot. */
+    /** Whether the operators are its depot's copy, so adding, disabling, enabling, re-PINning and changing roles happen at the depot. */
     managedByDepot: (): boolean => heldCopy() !== undefined,
 
     isEmpty(): boolean {
@@ -302,6 +302,23 @@ export function createOperators(db: DatabaseSync, now: () => Date) {
         existing(id);
         db.prepare('UPDATE operators SET failed_attempts = 0, locked_at = NULL WHERE id = ?').run(id);
         journal(id, 'unlocked', by);
+        return summary(existing(id));
+      });
+    },
+
+    /** Gives an operator another role; the last admin who can sign in stays one, as disabling it is refused. */
+    setRole(admin: Credentials, id: string, role: Role): OperatorSummary {
+      refuseInDepot('roles are changed');
+      const newRole = parseInput(z.enum(ROLES), role, 'role');
+      const by = authenticate(admin, ['admin']);
+      return inWriteTransaction(db, () => {
+        const row = existing(id);
+        if (row.role === newRole) return summary(row);
+        if (row.role === 'admin' && !row.disabled_at && otherActiveAdmins(id) === 0) {
+          throw new RecordsError('LAST_ADMIN', `operator ${id} is the last active admin that is not locked out; add or unlock another admin before changing its role.`);
+        }
+        db.prepare('UPDATE operators SET role = ? WHERE id = ?').run(newRole, id);
+        journal(id, 'role-changed', by);
         return summary(existing(id));
       });
     },

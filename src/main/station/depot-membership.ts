@@ -40,7 +40,7 @@ export function createDepotMembership(options: {
       try {
         await link;
         const joined = await joinDepot({ databasePath: options.databasePath, credentialsPath, stationFingerprint, settings: options.settings });
-        return { station: joined.credentials.station, pushed: joined.pushed };
+        return { station: joined.credentials.station, pushed: joined.pushed, operators: joined.operators };
       } catch (error) {
         if (!(error instanceof DepotError)) throw error;
         // The depot's own words (PostgreSQL's message, escaped) go with the code: they say what to fix.

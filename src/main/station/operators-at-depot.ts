@@ -4,21 +4,13 @@
 // it by the PIN; then this station copies the depot's changes at once, and every other station with
 // its next sync. Nothing is changed here first: an unreachable depot means nothing changed anywhere.
 import type { OperatorSummary } from '../../shared/records.ts';
-import { displaySafe } from '../../shared/untrusted.ts';
-import { DepotError, DepotOperatorError } from '../depot/errors.ts';
 import { depotOperatorArguments, type DepotOperatorRequest } from '../depot/operators-admin.ts';
-import { asDepotError, isRefusal } from '../depot/refusals.ts';
-import { connectStation, type StationClient } from '../depot/station-client.ts';
-import { joinedCredentials } from '../depot/station-depot.ts';
 import { journalOperatorChanges } from '../depot/station-journal.ts';
 import { RecordsError } from '../records/errors.ts';
 import { newOperatorSchema, requireValidPin, type Credentials } from '../records/operators.ts';
 import type { StationRecords } from '../records/station-records.ts';
 import { parseInput } from '../records/validation.ts';
-
-function reason(error: DepotError): { params: { reason: string } } {
-  return { params: { reason: displaySafe(error.message, 600) } };
-}
+import { connectJoinedStation, depotChangeFailure } from './depot-connection.ts';
 
 /** Validated as the station validates its own operators, so the window gets the same codes before anything is sent. */
 function validated(request: DepotOperatorRequest): void {
@@ -43,23 +35,8 @@ export async function changeOperatorAtDepot(options: {
   // The PIN is checked here first: a wrong one counts towards this station's lock-out, and a copy
   // older than the depot's offline age refuses, as for signing in.
   records.operators.authenticate(admin, ['admin']);
-  // A credentials file that cannot be read (other users may read it, say) needs a person, as a refusal does.
-  const credentials = await joinedCredentials(records.databasePath).catch((error: unknown) => {
-    if (!(error instanceof DepotError)) throw error;
-    throw new DepotOperatorError('DEPOT_OPERATOR_REFUSED', error.message, reason(error));
-  });
-  if (!credentials) {
-    const missing = new DepotError("this station's depot credentials are missing; join its depot again (Settings → Depot).");
-    throw new DepotOperatorError('DEPOT_OPERATOR_REFUSED', missing.message, reason(missing));
-  }
   const args = depotOperatorArguments(request);
-  let client: StationClient;
-  try {
-    client = await connectStation(credentials, options.timeoutMs);
-  } catch (error) {
-    const failure = asDepotError(error);
-    throw new DepotOperatorError(isRefusal(failure) ? 'DEPOT_OPERATOR_REFUSED' : 'DEPOT_OFFLINE', failure.message, reason(failure));
-  }
+  const client = await connectJoinedStation(records.databasePath, options.timeoutMs);
   try {
     const after = records.operators.depotChanges().at(-1)?.id ?? 0;
     const copied = await client
@@ -67,8 +44,7 @@ export async function changeOperatorAtDepot(options: {
       .then(() => client.operatorChanges(after))
       .catch((error: unknown) => {
         // Sent: an outage now may have come after the depot committed the change.
-        const failure = asDepotError(error);
-        throw new DepotOperatorError(isRefusal(failure) ? 'DEPOT_OPERATOR_REFUSED' : 'DEPOT_ANSWER_LOST', failure.message, reason(failure));
+        throw depotChangeFailure(error, 'DEPOT_ANSWER_LOST');
       });
     // This station need not wait for its next sync pass: it applies the depot's changes now, as the pass would.
     journalOperatorChanges(records.databasePath, copied.changes, copied.offlineSignInS, options.now);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ApiEvents, BatchStatus, BundleProgress, EventListener, StationApi } from '../../shared/api.ts';
 import type { ApiEvent } from '../../shared/channels.ts';
-import { depotSyncSettingsSchema, type DepotSyncSettings, type DepotSyncState } from '../../shared/depot.ts';
+import { depotSyncSettingsSchema, type DepotSyncSettings, type DepotSyncState, type OperatorOffer } from '../../shared/depot.ts';
 import type { SlotNames } from '../../shared/handset.ts';
 import type { PipelineSnapshot } from '../../shared/pipeline.ts';
 import type { OperatorSummary } from '../../shared/records.ts';
@@ -23,6 +23,7 @@ import { authoriseBatch, liveAuthorisation, startProvisioning, type StartedBatch
 import { openStationLabels, stationTemplates } from './label-setup.ts';
 import { createDepotMembership } from './depot-membership.ts';
 import { changeOperatorAtDepot } from './operators-at-depot.ts';
+import { offerFromWindow, readOfferFromWindow, resolveFromWindow } from './operator-offer-from-window.ts';
 import { listRecords, showRecord } from './records-query.ts';
 import { OperatorSession } from './session.ts';
 import { loadSettings } from './settings.ts';
@@ -129,6 +130,12 @@ export function createStation(options: StationOptions): Station {
   };
   const settingsView = async () =>
     readSettingsView({ dataDir: options.dataDir, mode: options.mode, demo: options.demo, records: openRecords(), profiles: await loadedProfiles() });
+  const depotTimeoutMs = (): number => depotSyncSettingsSchema.parse(options.depotSync ?? {}).timeoutMs;
+  /** A change the depot's operators follow: the sync applies them now rather than at its next poll. */
+  const afterOperatorOffer = async (offer: OperatorOffer): Promise<OperatorOffer> => {
+    (await depot.link())?.wake();
+    return offer;
+  };
   /** An admin's change to the operators: at the depot when the depot manages them, else in this station's records. */
   const changeOperator = async (
     admin: Credentials,
@@ -137,8 +144,7 @@ export function createStation(options: StationOptions): Station {
   ): Promise<OperatorSummary> => {
     const stationRecords = openRecords();
     if (!stationRecords.operators.managedByDepot()) return local(stationRecords.operators);
-    const { timeoutMs } = depotSyncSettingsSchema.parse(options.depotSync ?? {});
-    return changeOperatorAtDepot({ records: stationRecords, admin, request, timeoutMs, now: () => new Date() });
+    return changeOperatorAtDepot({ records: stationRecords, admin, request, timeoutMs: depotTimeoutMs(), now: () => new Date() });
   };
   const requireBatch = (): RunningBatch => {
     if (!running) throw new Error('no batch is running; start one first');
@@ -346,6 +352,10 @@ export function createStation(options: StationOptions): Station {
       const admin = { id: session.require(['admin']).id, pin: adminPin };
       return changeOperator(admin, { change: 'pin-reset', id, pin }, (operators) => operators.resetPin(admin, id, pin));
     },
+    'operators.setRole': async ({ adminPin, id, role }) => {
+      const admin = { id: session.require(['admin']).id, pin: adminPin };
+      return changeOperator(admin, { change: 'role-changed', id, role }, (operators) => operators.setRole(admin, id, role));
+    },
     'operators.changes': async ({ id }) => {
       session.require(['admin']);
       return openRecords().operators.changes(id);
@@ -379,6 +389,19 @@ export function createStation(options: StationOptions): Station {
     'depot.join': async ({ credentialsPath }) => {
       session.require(['admin']);
       return depot.join(credentialsPath, openRecords().identity.fingerprint);
+    },
+    'depot.operatorOffer': async () => {
+      session.require(['admin']);
+      return (await depot.link()) === null ? null : readOfferFromWindow(openRecords(), depotTimeoutMs());
+    },
+    'depot.offerOperators': async ({ adminPin, ids }) => {
+      const admin = session.require(['admin']);
+      return afterOperatorOffer(await offerFromWindow(openRecords(), { id: admin.id, pin: adminPin }, ids, depotTimeoutMs()));
+    },
+    'depot.resolveOperator': async ({ adminPin, id, resolution, renameTo }) => {
+      const admin = session.require(['admin']);
+      const clash = { operatorId: id, resolution, renameTo };
+      return afterOperatorOffer(await resolveFromWindow(openRecords(), { id: admin.id, pin: adminPin }, clash, depotTimeoutMs()));
     },
     subscribe<E extends ApiEvent>(event: E, listener: EventListener<E>) {
       // The session is this front end's own: a browser hears its own tabs sign in and out, never another browser.

@@ -85,7 +85,14 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const unknown = await runCliAsync(['depot', 'operators', 'enable', '--url', url, '--id', 'nobody']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/there is no operator nobody at the depot/);
-  });
+    const promoted = await runCliAsync(['depot', 'operators', 'set-role', '--url', url, '--id', 'sup.depot', '--role', 'admin']);
+    expect(promoted.stdout).toMatch(/^Role changed: sup\.depot\tadmin\tdisabled\tS\. Depot\t\(role-changed .* by postgres\)\n$/);
+    // adm.depot is the only enabled admin: kept an admin.
+    const demoted = await runCliAsync(['depot', 'operators', 'set-role', '--url', url, '--id', 'adm.depot', '--role', 'technician']);
+    expect(demoted.status).toBe(1);
+    expect(demoted.stderr).toMatch(/last enabled admin/);
+    expect((await runCliAsync(['depot', 'operators', 'set-role', '--url', url, '--id', 'adm.depot'])).status).toBe(64);
+  }, 90_000);
 
   it('add-station writes a 0600 credentials file, prints no password, and refuses the name a second time', async () => {
     const out = join(station.dir, 'station.credentials.json');

@@ -3,10 +3,11 @@
 // another name, role or PIN at the depot) is shown and resolved each way by a station admin, never
 // merged; a station's role cannot overwrite a depot operator.
 import { join as joinPath } from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { OperatorClashError } from '../../../src/main/depot/errors.ts';
-import { REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
+import { DEPOT_OFFER_WINDOW_MINUTES, REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { offerOperators, readOperatorOffer, resolveOperatorClash } from '../../../src/main/depot/operator-offer.ts';
 import { changeDepotOperator, depotOperators } from '../../../src/main/depot/operators-admin.ts';
 import { joinDepot } from '../../../src/main/depot/station-depot.ts';
@@ -129,6 +130,19 @@ describe.skipIf(POSTGRES_MISSING)("a station's own operators offered to its depo
     const pinHash = 'scrypt$16384$8$1$c2FsdA==$aGFzaA==';
     const offer = (ids: string[]) =>
       asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [credentials.keyFingerprint, ids, ids.map(() => 'X'), ids.map(() => 'admin'), ids.map(() => pinHash)]);
+    // Only within the offer window after a join: never joined, or last joined too long ago, refused (nothing added).
+    expect(await refusal(offer(['new.one']))).toMatchObject({ code: REFUSAL_CODES.offerWindowClosed, message: expect.stringMatching(/join again/) });
+    const admin = new pg.Client(depot.admin);
+    await admin.connect();
+    try {
+      await admin.query(`INSERT INTO depot.station_joins (station, joined_at) VALUES ($1, now() - interval '${DEPOT_OFFER_WINDOW_MINUTES + 1} minutes')`, [credentials.station]);
+    } finally {
+      await admin.end();
+    }
+    expect(await refusal(offer(['new.one']))).toMatchObject({ code: REFUSAL_CODES.offerWindowClosed });
+    // A station journals its joins only through depot.record_join, never by hand.
+    expect(await refusal(asStation.query('INSERT INTO depot.station_joins (station) VALUES ($1)', [credentials.station]))).toMatchObject({ code: '42501' });
+    await asStation.query('SELECT depot.record_join($1)', [credentials.keyFingerprint]);
     expect(await refusal(offer(['new.one', DEPOT_ADMIN.id]))).toMatchObject({ code: REFUSAL_CODES.operatorExists });
     // Refused whole: the new id of the same call was not added either.
     expect((await depotOperators(depot.admin)).map((operator) => operator.id)).toEqual([DEPOT_ADMIN.id]);

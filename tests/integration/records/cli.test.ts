@@ -69,13 +69,18 @@ describe('lockstep operators', () => {
     expect(reset.stdout, reset.stderr).toMatch(/^PIN reset: tech\.a\tsupervisor\tactive\t/);
     const weak = runCli(['operators', 'reset-pin', '--db', db, '--id', 'tech.a', '--as', 'admin'], { input: '4711235\n12\n' });
     expect(weak.status).toBe(1);
+    const role = runCli(['operators', 'set-role', '--db', db, '--id', 'tech.a', '--role', 'technician', '--as', 'admin'], { input: '4711235\n' });
+    expect(role.stdout, role.stderr).toMatch(/^Role changed: tech\.a\ttechnician\tactive\t/);
+    const lastAdmin = runCli(['operators', 'set-role', '--db', db, '--id', 'admin', '--role', 'supervisor', '--as', 'admin'], { input: '4711235\n' });
+    expect(lastAdmin.status).toBe(1);
+    expect(lastAdmin.stderr).toContain('last active admin');
     const records = openStationRecords({ database: db });
     try {
       expect(records.operators.authenticate({ id: 'tech.a', pin: '87654321' }).id).toBe('tech.a');
     } finally {
       records.close();
     }
-  });
+  }, 90_000);
 });
 
 describe('lockstep operators under parallel guessing', () => {

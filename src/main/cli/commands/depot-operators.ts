@@ -14,6 +14,7 @@ import { requireOption } from '../records-cli.ts';
 export const DEPOT_OPERATORS_USAGE = `lockstep depot operators list --url URL [--json]
        lockstep depot operators add --url URL --id ID --name NAME [--role technician|supervisor|admin] [--json]
        lockstep depot operators disable|enable|unlock|reset-pin --url URL --id ID [--json]
+       lockstep depot operators set-role --url URL --id ID --role technician|supervisor|admin [--json]
        lockstep depot operators changes --url URL [--id ID] [--json]
        lockstep depot operators offline-age --url URL [--hours H] [--json]
 Stations apply each change at their next sync. PINs are typed at a prompt or read from stdin.
@@ -24,8 +25,9 @@ function describe(operator: DepotOperator): string {
   return `${operator.id}\t${operator.role}\t${state}\t${displaySafe(operator.displayName, 80)}\t(${operator.lastChange} ${operator.lastChangeAt} by ${displaySafe(operator.lastChangeBy, 63)})\n`;
 }
 
-function roleOf(value: string | undefined): Role {
-  if (value === undefined) return 'technician';
+function roleOf(value: string | undefined, fallback: Role | null = 'technician'): Role {
+  if (value === undefined && fallback !== null) return fallback;
+  if (value === undefined) throw new CliError(`--role is one of ${ROLES.join(', ')}.`, EXIT_USAGE);
   if (!(ROLES as readonly string[]).includes(value)) throw new CliError(`--role is one of ${ROLES.join(', ')}, not '${displaySafe(value, 40)}'.`, EXIT_USAGE);
   return value as Role;
 }
@@ -73,6 +75,10 @@ export async function runDepotOperators(argv: readonly string[], io: CliIo): Pro
       const pin = await pins.read(`New PIN for ${displaySafe(id, 64)} (6-12 digits): `, { confirm: true });
       return show(await changeDepotOperator(config, { change: 'pin-reset', id, pin }), 'PIN reset');
     }
+    case 'set-role': {
+      const role = roleOf(values.role, null);
+      return show(await changeDepotOperator(config, { change: 'role-changed', id: requireOption(values.id, '--id ID'), role }), 'Role changed');
+    }
     case 'disable':
     case 'enable':
     case 'unlock': {
@@ -94,6 +100,6 @@ export async function runDepotOperators(argv: readonly string[], io: CliIo): Pro
       return 0;
     }
     default:
-      throw new CliError(`say what to do: list, add, disable, enable, unlock, reset-pin, changes or offline-age.\nUsage: ${DEPOT_OPERATORS_USAGE}`, EXIT_USAGE);
+      throw new CliError(`say what to do: list, add, disable, enable, unlock, reset-pin, set-role, changes or offline-age.\nUsage: ${DEPOT_OPERATORS_USAGE}`, EXIT_USAGE);
   }
 }

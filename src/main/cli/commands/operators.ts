@@ -13,6 +13,7 @@ const USAGE = `lockstep operators add --db FILE --id ID --name NAME [--role tech
        lockstep operators unlock --db FILE --id ID --as ADMIN [--json]
        lockstep operators enable --db FILE --id ID --as ADMIN [--json]
        lockstep operators reset-pin --db FILE --id ID --as ADMIN [--json]
+       lockstep operators set-role --db FILE --id ID --role technician|supervisor|admin --as ADMIN [--json]
        lockstep operators recover --db FILE --id ADMIN --reason TEXT [--json]
        lockstep operators recoveries --db FILE [--json]
 With --json standard output is one JSON line: the operator changed, the list, or the recovery.
@@ -102,6 +103,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         io.out(values.json ? jsonLine(changed) : describe(changed));
         return 0;
       }
+      case 'set-role': {
+        const id = requireOption(values.id, '--id ID');
+        const role = roleOf(requireOption(values.role, '--role technician|supervisor|admin'), 'technician');
+        const changed = records.operators.setRole(await admin(), id, role);
+        io.out(values.json ? jsonLine(changed) : `Role changed: ${describe(changed)}`);
+        return 0;
+      }
       case 'reset-pin': {
         const id = requireOption(values.id, '--id ID');
         const by = await admin();
@@ -130,7 +138,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return 0;
       }
       default:
-        throw new CliError(`say what to do: add, list, disable, unlock, enable, reset-pin, recover or recoveries.\nUsage: ${USAGE}`, EXIT_USAGE);
+        throw new CliError(`say what to do: add, list, disable, unlock, enable, reset-pin, set-role, recover or recoveries.\nUsage: ${USAGE}`, EXIT_USAGE);
     }
   } finally {
     records.close();

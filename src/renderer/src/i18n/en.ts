@@ -98,6 +98,8 @@ export const en = {
     // A key file or trust folder the station was given (bundle verification with --trust folders).
     KEY_FILE_INVALID: 'A key file is not a usable Ed25519 key',
     TRUST_FOLDER_UNREADABLE: 'A trust folder cannot be read',
+    DEPOT_OFFER_EXPIRED:
+      "The depot takes a station's operators within {{minutes}} minutes of its join, and this station joined longer ago: join the depot again above, then offer them",
     VERIFY_NOT_JSONL:
       '{{file}} is a {{format}} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF are views for reading; the signed hash chain is only in the JSON Lines export, so export the same records as JSON Lines and verify that file',
   },
@@ -739,6 +741,29 @@ export const en = {
     depotJoin: 'Join the depot',
     depotJoining: "Joining: uploading this station's records…",
     depotJoined: 'Joined the depot as {{station}}; {{records}} records uploaded',
+    // The operators a station had before joining (issue 21 #2): offered to the depot, or clashing there.
+    depotOperators: 'Operators this station had before joining',
+    depotOperatorsHint:
+      "The depot manages the operators. This station's own operators the depot lacks can be offered to it; an id the depot uses for someone else is a clash an admin resolves. Until every clash is resolved, none of the depot's operators is applied here.",
+    depotOperatorsNone: 'The depot holds every operator of this station as it is here.',
+    depotOffered: 'Not at the depot yet',
+    depotOffer: 'Offer',
+    depotOfferOperator: 'Offer operator {{id}} to the depot',
+    depotOfferAll: 'Offer all to the depot',
+    depotOfferDone: 'Offered to the depot: it manages these operators from now on.',
+    depotClashes: 'Clashes: one id, another person at the depot',
+    depotClashStation: 'This station',
+    depotClashDepot: 'The depot',
+    depotClashDiffers: 'Differs in',
+    depotDiffers: { name: 'name', role: 'role', pin: 'PIN' },
+    depotClashDisabled: 'disabled',
+    depotKeepDepot: "Keep the depot's",
+    depotKeepDepotOperator: "Keep the depot's operator {{id}}",
+    depotRenameTo: "New id for this station's {{id}}",
+    depotRename: 'Rename',
+    depotRenameOperator: "Rename this station's operator {{id}}",
+    depotKeptDepot: "The depot's operator {{id}} takes the id over with the next sync.",
+    depotRenamed: "This station's operator {{id}} is now {{newId}}: offer it to the depot.",
     identity: 'Station identity',
     mode: 'Handsets',
     fingerprint: 'Signing key fingerprint (SHA-256)',
@@ -826,6 +851,11 @@ export const en = {
     resetPinRepeat: 'New PIN again',
     resetPinButton: 'Set new PIN',
     pinResetDone: 'Operator {{id}} has a new PIN.',
+    // A change of role (issue 21 #6): the last admin who can sign in keeps theirs.
+    roleOfOperator: 'Role of operator {{id}}',
+    changeRole: 'Change role',
+    changeRoleOperator: 'Change role of operator {{id}}',
+    roleChangedDone: 'Operator {{id}} is now {{role}}.',
     changes: 'Change journal',
     changesNone: 'No changes yet.',
     changeTime: 'Time',
@@ -839,6 +869,7 @@ export const en = {
       enabled: 'Enabled again',
       unlocked: 'Unlocked',
       'pin-reset': 'PIN reset',
+      'role-changed': 'Role changed',
     },
   },
 } as const;

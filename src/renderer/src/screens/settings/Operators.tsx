@@ -1,5 +1,5 @@
 // Operators, for admins only (main refuses everyone else): the list, and adding, disabling, enabling
-// again, unlocking and resetting the PIN of operators, with the journal of those changes. The records
+// again, unlocking, changing the role of and resetting the PIN of operators, with the journal of those changes. The records
 // authorise each change by the signed-in admin's own PIN, typed again here and cleared as it is sent;
 // a wrong one counts towards the admin's lock-out. In a depot that manages the operators, main makes
 // the change at the depot (online only) and says so when it cannot.
@@ -124,6 +124,16 @@ export function Operators({ station, atDepot }: { readonly station: StationApi; 
                       {t('settings.disable')}
                     </button>
                   )}{' '}
+                  <RoleChange
+                    operator={operator}
+                    busy={action.busy || adminPin === ''}
+                    onChange={(role) =>
+                      void change(
+                        (pin) => station['operators.setRole']({ adminPin: pin, id: operator.id, role }),
+                        (changed) => t('settings.roleChangedDone', { id: changed.id, role: t(`roles.${changed.role}`) }),
+                      )
+                    }
+                  />{' '}
                   <button
                     type="button"
                     aria-label={t('settings.resetPinOperator', { id: operator.id })}
@@ -146,6 +156,26 @@ export function Operators({ station, atDepot }: { readonly station: StationApi; 
       <p className="hint">{t('settings.operatorsHint')}</p>
       {changes && <OperatorChanges changes={changes} />}
     </section>
+  );
+}
+
+/** Another role for one operator: picked, then sent with the admin's PIN; the station keeps its last admin. */
+function RoleChange({ operator, busy, onChange }: { readonly operator: OperatorSummary; readonly busy: boolean; readonly onChange: (role: Role) => void }) {
+  const { t } = useTranslation();
+  const [role, setRole] = useState<Role>(operator.role);
+  return (
+    <span className="role-change">
+      <select aria-label={t('settings.roleOfOperator', { id: operator.id })} value={role} onChange={(event) => setRole(event.target.value as Role)}>
+        {ROLES.map((choice) => (
+          <option key={choice} value={choice}>
+            {t(`roles.${choice}`)}
+          </option>
+        ))}
+      </select>{' '}
+      <button type="button" aria-label={t('settings.changeRoleOperator', { id: operator.id })} disabled={busy || role === operator.role} onClick={() => onChange(role)}>
+        {t('settings.changeRole')}
+      </button>
+    </span>
   );
 }
 
