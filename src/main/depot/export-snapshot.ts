@@ -6,9 +6,8 @@ import type { DepotExportFilter } from '../../shared/depot-export.ts';
 import { recordLineSchema, type ProvisioningRecordBody } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { ChainLink } from '../records/chain.ts';
-import { RecordsError } from '../records/errors.ts';
 import { DepotError } from './errors.ts';
-import { asDepotError } from './refusals.ts';
+import { asDepotFailure } from './refusals.ts';
 
 /** Records read per query: one page of a station's chain in memory at a time. */
 const PAGE = 1_000;
@@ -54,7 +53,7 @@ export async function withDepotSnapshot<T>(config: pg.ClientConfig, filter: Depo
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    throw error instanceof RecordsError ? error : asDepotError(error);
+    throw asDepotFailure(error);
   } finally {
     await client.end().catch(() => undefined);
   }

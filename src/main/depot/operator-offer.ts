@@ -7,9 +7,8 @@ import type { z } from 'zod';
 import type { DepotCredentials, OfferedOperator, OperatorClash, OperatorClashResolution, OperatorOffer } from '../../shared/depot.ts';
 import { depotOperatorChangeSchema, type OwnOperator } from '../records/depot-operators.ts';
 import { operatorIdSchema } from '../records/operators.ts';
-import { RecordsError } from '../records/errors.ts';
 import { DepotError, OperatorOfferRefused } from './errors.ts';
-import { asDepotError } from './refusals.ts';
+import { asDepotError, asDepotFailure } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
 import { journalClashResolution } from './station-journal.ts';
 import { openStationSource } from './station-source.ts';
@@ -52,9 +51,7 @@ async function withStation<T>(credentials: DepotCredentials, timeoutMs: number, 
   try {
     return await work(client);
   } catch (error) {
-    // The station's own records refusing (an admin's role, say) is not the depot speaking: it keeps its code.
-    if (error instanceof RecordsError) throw error;
-    throw asDepotError(error);
+    throw asDepotFailure(error);
   } finally {
     await client.close();
   }

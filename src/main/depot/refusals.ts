@@ -3,6 +3,7 @@
 // (no route, a server restarting, a dropped connection, a timeout) is an outage the sync waits out.
 import pg from 'pg';
 import { describeFailure } from '../../shared/describe-failure.ts';
+import { RecordsError } from '../records/errors.ts';
 import { DepotError, DepotSyncProblemError } from './errors.ts';
 
 /**
@@ -34,4 +35,12 @@ export function asDepotError(error: unknown): DepotError {
   const message = describeFailure(error, 600);
   const code = sqlState(error);
   return new DepotError(code ? `the depot said: ${message} (SQLSTATE ${code})` : `cannot reach the depot: ${message}`, code);
+}
+
+/**
+ * A failure while working over a depot connection: the station's own records refusing (an admin's role,
+ * a file that cannot be written) is not the depot speaking and keeps its code; anything else is the depot's.
+ */
+export function asDepotFailure(error: unknown): RecordsError | DepotError {
+  return error instanceof RecordsError ? error : asDepotError(error);
 }
