@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ApiChannel, ApiEvent } from './channels.ts';
 import type { BundleSigner } from './bundle.ts';
-import { OPERATOR_CLASH_RESOLUTIONS, type DepotStream, type DepotSyncState, type OperatorOffer } from './depot.ts';
+import { depotJoinMarkSchema, OPERATOR_CLASH_RESOLUTIONS, type DepotStream, type DepotSyncState, type OperatorOffer } from './depot.ts';
 import { parseSlot, type SlotNames } from './handset.ts';
 import { batchPreviewSchema, labelPrinterSchema, type LabelJobSummary, type LabelPrinterSettings, type PrinterStatus } from './labels.ts';
 import { handsetActionSchema, type BatchInfo, type PipelineSnapshot } from './pipeline.ts';
@@ -133,7 +133,12 @@ export interface OperatorChange {
 }
 
 /** The signed-in admin confirms the operators offered to the depot: these ids, or all of the offer when null (`offer-operators --as`). */
-export const depotOfferSchema = z.strictObject({ adminPin, ids: z.array(operatorId).min(1).max(1000).nullable() });
+export const depotOfferSchema = z.strictObject({
+  adminPin,
+  ids: z.array(operatorId).min(1).max(1000).nullable(),
+  // The join of the offer the window shows (OperatorOffer.join): the depot takes the offer only under the station's latest join.
+  joinId: depotJoinMarkSchema.shape.id.nullable(),
+});
 
 /** The signed-in admin resolves one clash (`resolve-operator --keep-depot | --rename-to NEW --as`). */
 export const depotResolveSchema = z

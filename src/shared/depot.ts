@@ -203,13 +203,23 @@ export interface OperatorClash {
 }
 
 /**
+ * The station's latest join of its depot as the depot journaled it (depot.station_joins): an offer of
+ * the station's operators is made under it, and the depot takes it only while it is the station's
+ * latest join and younger than the offer window. Kept beside the station's database (depot-join.json).
+ */
+export const depotJoinMarkSchema = z.strictObject({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), joinedAt: z.iso.datetime() });
+export type DepotJoinMark = z.infer<typeof depotJoinMarkSchema>;
+
+/**
  * The station's own operators against its depot's, at join and until resolved: those the depot lacks
  * (offered for adding, once an admin confirms) and those that clash. Operators the depot already
- * holds identically, disabled ones and clashes already resolved are in neither list.
+ * holds identically, disabled ones and clashes already resolved are in neither list. `join` is the
+ * join the offer is made under (null when the station keeps none: it joined before the depot knew ids).
  */
 export interface OperatorOffer {
   readonly offer: readonly OfferedOperator[];
   readonly clashes: readonly OperatorClash[];
+  readonly join: DepotJoinMark | null;
 }
 
 /** How an admin resolves a clash: the depot's operator takes the id over, or the station's goes on under a new id. */

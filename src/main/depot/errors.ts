@@ -73,7 +73,9 @@ export type DepotOperatorCode =
   /** The depot refused the change (not an admin there, a wrong PIN, a reused id, the last admin…). */
   | 'DEPOT_OPERATOR_REFUSED'
   /** The station's operators were offered too long after its join: join again, then offer them. */
-  | 'DEPOT_OFFER_EXPIRED';
+  | 'DEPOT_OFFER_EXPIRED'
+  /** The offer shown was compared at a join that is no longer the station's latest: join again, then offer them. */
+  | 'DEPOT_OFFER_SUPERSEDED';
 
 export class DepotOperatorError extends CodedError<DepotOperatorCode> {
   constructor(code: DepotOperatorCode, message: string, options: CodedErrorOptions = {}) {

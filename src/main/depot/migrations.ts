@@ -33,6 +33,8 @@ export const REFUSAL_CODES = {
   wrongAdminPin: 'LS023',
   // Migration 7: an offer of a station's operators made too long after its join.
   offerWindowClosed: 'LS024',
+  // Migration 9: an offer made under a join that is not the station's latest (it joined again since).
+  offerJoinSuperseded: 'LS025',
 } as const;
 
 /**
@@ -1121,8 +1123,68 @@ const MIGRATION_8 = `
   REVOKE ALL ON FUNCTION depot.reissue_station(text, text) FROM PUBLIC;
 `;
 
+// The offer window counted from the join whose comparison the admin saw, not from the station's newest
+// join: depot.record_join (replaced; its return type changes, so dropped first) answers the join's id,
+// which the station keeps with the offer it shows, and depot.offer_operators takes it (a new signature:
+// the one without a join is dropped, so no offer escapes the check). An offer is refused whole when its
+// join is not the station's latest (LS025: the station joined again since, so the comparison shown is
+// not the one the depot would make now) or is older than DEPOT_OFFER_WINDOW_MINUTES (LS024).
+const MIGRATION_9 = `
+  DROP FUNCTION depot.record_join(text);
+  CREATE FUNCTION depot.record_join(p_key_fingerprint text) RETURNS TABLE (join_id bigint, join_at timestamptz)
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+  BEGIN
+    RETURN QUERY INSERT INTO depot.station_joins AS j (station) VALUES (v_station) RETURNING j.id, j.joined_at;
+  END $fn$;
+  REVOKE ALL ON FUNCTION depot.record_join(text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.record_join(text) TO ${STATION_GROUP};
+
+  DROP FUNCTION depot.offer_operators(text, text[], text[], text[], text[]);
+  CREATE FUNCTION depot.offer_operators(p_key_fingerprint text, p_join_id bigint, p_operator_id text[], p_display_name text[], p_role text[],
+    p_pin_hash text[]) RETURNS integer
+  LANGUAGE plpgsql ${DEFINER} AS $fn$
+  DECLARE
+    v_station text := depot.caller(p_key_fingerprint);
+    n integer := coalesce(cardinality(p_operator_id), 0);
+    v_join depot.station_joins;
+  BEGIN
+    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
+      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+    SELECT * INTO v_join FROM depot.station_joins j WHERE j.station = v_station ORDER BY j.id DESC LIMIT 1;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'station % has never joined this depot; join (lockstep depot join, or Settings → Depot), then offer its operators', v_station
+        USING ERRCODE = '${REFUSAL_CODES.offerWindowClosed}';
+    END IF;
+    IF p_join_id IS DISTINCT FROM v_join.id THEN
+      RAISE EXCEPTION 'station % offers its operators as compared at join %, but its latest join is %; join again (lockstep depot join, or Settings → Depot), then offer them',
+        v_station, coalesce(p_join_id::text, '(none)'), v_join.id USING ERRCODE = '${REFUSAL_CODES.offerJoinSuperseded}';
+    END IF;
+    IF v_join.joined_at <= now() - interval '${DEPOT_OFFER_WINDOW_MINUTES} minutes' THEN
+      RAISE EXCEPTION 'station % offers its operators within ${DEPOT_OFFER_WINDOW_MINUTES} minutes of joining, and join % is older; join again (lockstep depot join, or Settings → Depot), then offer them',
+        v_station, v_join.id USING ERRCODE = '${REFUSAL_CODES.offerWindowClosed}';
+    END IF;
+    FOR i IN 1 .. n LOOP
+      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      -- The table's checks judge the id, the name, the role and the PIN hash.
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
+    END LOOP;
+    RETURN n;
+  END $fn$;
+  REVOKE ALL ON FUNCTION depot.offer_operators(text, bigint, text[], text[], text[], text[]) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION depot.offer_operators(text, bigint, text[], text[], text[], text[]) TO ${STATION_GROUP};
+`;
+
 /** Migration N is MIGRATIONS[N - 1]. */
-const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8];
+const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9];
 
 export const DEPOT_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -10,6 +10,7 @@ import { operatorIdSchema } from '../records/operators.ts';
 import { DepotError, OperatorOfferRefused } from './errors.ts';
 import { asDepotError, asDepotFailure } from './refusals.ts';
 import { connectStation, type StationClient } from './station-client.ts';
+import { readJoinMark } from './join-mark.ts';
 import { journalClashResolution } from './station-journal.ts';
 import { openStationSource } from './station-source.ts';
 
@@ -20,7 +21,7 @@ type DepotOperatorState = z.infer<typeof depotOperatorSchema>;
 const shown = (operator: OwnOperator | DepotOperatorState): OfferedOperator => ({ id: operator.id, displayName: operator.displayName, role: operator.role });
 
 /** The station's own operators against the depot's: the enabled ones it lacks are offered, differing ones clash. */
-export function compareOperators(own: readonly OwnOperator[], depot: readonly DepotOperatorState[]): OperatorOffer {
+export function compareOperators(own: readonly OwnOperator[], depot: readonly DepotOperatorState[]): Omit<OperatorOffer, 'join'> {
   const held = new Map(depot.map((operator) => [operator.id, operator]));
   const offer: OfferedOperator[] = [];
   const clashes: OperatorClash[] = [];
@@ -77,7 +78,7 @@ function ownOperators(databasePath: string): OwnOperator[] {
 async function offerAgainst(databasePath: string, client: StationClient): Promise<{ own: OwnOperator[]; depot: DepotOperatorState[]; view: OperatorOffer }> {
   const own = ownOperators(databasePath);
   const depot = await depotOperatorStates(client);
-  return { own, depot, view: compareOperators(own, depot) };
+  return { own, depot, view: { ...compareOperators(own, depot), join: await readJoinMark(databasePath) } };
 }
 
 /** What the station would offer its depot, and what clashes, as of now, over a connection the caller holds. */
@@ -92,16 +93,23 @@ export function readOperatorOffer(databasePath: string, credentials: DepotCreden
 
 /**
  * Adds the offered operators an admin confirmed (`ids`; all of the offer when null) at the depot, in
- * one call: the depot refuses the whole offer if it holds any of the ids by then. The next sync
- * copies them back, and they become the depot's on this station.
+ * one call, under `joinId`, the join of the offer the admin saw (the station's kept join when
+ * undefined: the CLI shows and offers in one run). The depot refuses the whole offer if it holds any
+ * of the ids by then, or if that join is not the station's latest or is older than the offer window.
+ * The next sync copies them back, and they become the depot's on this station.
  */
-export async function offerOperatorsOver(client: StationClient, databasePath: string, ids: readonly string[] | null): Promise<OfferedOperator[]> {
+export async function offerOperatorsOver(
+  client: StationClient,
+  databasePath: string,
+  ids: readonly string[] | null,
+  joinId?: number | null,
+): Promise<OfferedOperator[]> {
   const { own, view } = await offerAgainst(databasePath, client);
   const offered = new Set(view.offer.map((operator) => operator.id));
   const unknown = (ids ?? []).filter((id) => !offered.has(id));
   if (unknown.length > 0) throw new OperatorOfferRefused(`not offered to the depot (not this station's own, disabled, or already at the depot): ${unknown.join(', ')}`);
   const wanted = own.filter((operator) => offered.has(operator.id) && (ids === null || ids.includes(operator.id)));
-  if (wanted.length > 0) await client.offerOperators(wanted);
+  if (wanted.length > 0) await client.offerOperators(joinId === undefined ? (view.join?.id ?? null) : joinId, wanted);
   return wanted.map(shown);
 }
 

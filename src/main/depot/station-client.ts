@@ -4,8 +4,10 @@ import { Socket } from 'node:net';
 import pg from 'pg';
 import {
   DEPOT_STREAMS,
+  depotJoinMarkSchema,
   tagLeaseSchema,
   type DepotCredentials,
+  type DepotJoinMark,
   type DepotHeads,
   type DepotStream,
   type LabelStream,
@@ -41,10 +43,13 @@ export interface StationClient {
   readonly operatorChanges: (after: number) => Promise<{ changes: unknown[]; offlineSignInS: number }>;
   /** Every operator the depot holds, in its newest state, as plain objects for the station to validate. */
   readonly depotOperators: () => Promise<unknown[]>;
-  /** Adds operators of this station the depot lacks (depot.offer_operators: refused whole if it holds any of the ids). */
-  /** Journals this join at the depot (depot.record_join): the station's own operators may be offered for a while after it. */
-  readonly recordJoin: () => Promise<void>;
-  readonly offerOperators: (operators: readonly { id: string; displayName: string; role: string; pinHash: string }[]) => Promise<void>;
+  /** Journals this join at the depot (depot.record_join): the station's own operators may be offered under it for a while. */
+  readonly recordJoin: () => Promise<DepotJoinMark>;
+  /**
+   * Adds operators of this station the depot lacks, under the join whose comparison the admin saw
+   * (depot.offer_operators: refused whole if it holds any of the ids, or the join is not the latest or too old).
+   */
+  readonly offerOperators: (joinId: number | null, operators: readonly { id: string; displayName: string; role: string; pinHash: string }[]) => Promise<void>;
   /**
    * Makes a change an admin asked for in Settings, at the depot (depot.station_change_operator): the
    * admin's PIN proven against the depot's own verifier. Returns the change's id; a refusal throws a
@@ -171,11 +176,15 @@ export async function connectStation(credentials: DepotCredentials, timeoutMs: n
       return result.rows.map((row) => ({ id: row.operator_id, displayName: row.display_name, role: row.role, pinHash: row.pin_hash, disabled: row.disabled }));
     },
     async recordJoin() {
-      await client.query('SELECT depot.record_join($1)', [key]);
+      const row = (await client.query<{ join_id: string; join_at: Date }>('SELECT join_id, join_at FROM depot.record_join($1)', [key])).rows[0];
+      const parsed = depotJoinMarkSchema.safeParse({ id: Number(row?.join_id), joinedAt: row?.join_at instanceof Date ? row.join_at.toISOString() : null });
+      if (!parsed.success) throw new DepotError(`the depot answered the join with no usable id: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      return parsed.data;
     },
-    async offerOperators(operators) {
-      await client.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [
+    async offerOperators(joinId, operators) {
+      await client.query('SELECT depot.offer_operators($1, $2, $3, $4, $5, $6)', [
         key,
+        joinId,
         operators.map((operator) => operator.id),
         operators.map((operator) => operator.displayName),
         operators.map((operator) => operator.role),

@@ -8,6 +8,7 @@ import {
   depotRefusalSchema,
   type DepotCredentials,
   type DepotHeads,
+  type DepotJoinMark,
   type DepotRefusal,
   type DepotStream,
   type DepotSyncSettings,
@@ -17,6 +18,7 @@ import {
 import { displaySafe } from '../../shared/untrusted.ts';
 import { readCredentialsFile, replaceCredentialsFile, writeCredentialsFile } from './connection.ts';
 import { DepotError, DepotJoinError, DepotSyncProblemError, OperatorClashError } from './errors.ts';
+import { writeJoinMark } from './join-mark.ts';
 import { readOperatorOffer } from './operator-offer.ts';
 import { asDepotError, isRefusal } from './refusals.ts';
 import { connectStation } from './station-client.ts';
@@ -108,10 +110,11 @@ export async function joinDepot(options: {
   const probe = await connectStation(credentials, options.settings?.timeoutMs ?? 15_000).catch((error: unknown) => {
     throw asDepotError(error);
   });
+  let joined: DepotJoinMark;
   try {
     await probe.hello();
-    // From now on, for a while, this station's own operators may be offered to the depot.
-    await probe.recordJoin();
+    // From now on, for a while, this station's own operators may be offered to the depot under this join.
+    joined = await probe.recordJoin();
   } catch (error) {
     throw asDepotError(error);
   } finally {
@@ -122,6 +125,7 @@ export async function joinDepot(options: {
   const copy = beside(options.databasePath, DEPOT_CREDENTIALS_FILE);
   if (!held) await writeCredentialsFile(copy, credentials);
   else if (JSON.stringify(held) !== JSON.stringify(credentials)) await replaceCredentialsFile(copy, credentials);
+  await writeJoinMark(options.databasePath, joined);
   await clearRefusal(options.databasePath);
   const sync = createDepotSync({ databasePath: options.databasePath, credentials, settings: options.settings });
   let pushed: PushCounts;

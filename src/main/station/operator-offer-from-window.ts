@@ -34,14 +34,26 @@ export function readOfferFromWindow(records: StationRecords, timeoutMs: number):
   return overDepot(records, timeoutMs, 'DEPOT_OFFLINE', (client) => operatorOfferOver(client, records.databasePath));
 }
 
-/** The admin confirms the offer (`ids`, or all of it when null): added at the depot in one call. */
-export function offerFromWindow(records: StationRecords, admin: Credentials, ids: readonly string[] | null, timeoutMs: number): Promise<OperatorOffer> {
+/**
+ * The admin confirms the offer (`ids`, or all of it when null): added at the depot in one call, under
+ * the join of the offer the window showed (`joinId`), which the depot refuses once it is not the
+ * station's latest join (DEPOT_OFFER_SUPERSEDED) or is older than the window (DEPOT_OFFER_EXPIRED).
+ */
+export function offerFromWindow(
+  records: StationRecords,
+  admin: Credentials,
+  offer: { readonly ids: readonly string[] | null; readonly joinId: number | null },
+  timeoutMs: number,
+): Promise<OperatorOffer> {
   records.operators.authenticate(admin, ['admin']);
   return overDepot(records, timeoutMs, 'DEPOT_ANSWER_LOST', async (client) => {
-    await offerOperatorsOver(client, records.databasePath, ids).catch((error: unknown) => {
+    await offerOperatorsOver(client, records.databasePath, offer.ids, offer.joinId).catch((error: unknown) => {
       const failure = asDepotError(error);
-      if (failure.code !== REFUSAL_CODES.offerWindowClosed) throw error;
-      throw new DepotOperatorError('DEPOT_OFFER_EXPIRED', failure.message, { params: { minutes: String(DEPOT_OFFER_WINDOW_MINUTES) } });
+      if (failure.code === REFUSAL_CODES.offerWindowClosed) {
+        throw new DepotOperatorError('DEPOT_OFFER_EXPIRED', failure.message, { params: { minutes: String(DEPOT_OFFER_WINDOW_MINUTES) } });
+      }
+      if (failure.code === REFUSAL_CODES.offerJoinSuperseded) throw new DepotOperatorError('DEPOT_OFFER_SUPERSEDED', failure.message);
+      throw error;
     });
     return operatorOfferOver(client, records.databasePath);
   });

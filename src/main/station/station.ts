@@ -394,9 +394,9 @@ export function createStation(options: StationOptions): Station {
       session.require(['admin']);
       return (await depot.link()) === null ? null : readOfferFromWindow(openRecords(), depotTimeoutMs());
     },
-    'depot.offerOperators': async ({ adminPin, ids }) => {
+    'depot.offerOperators': async ({ adminPin, ids, joinId }) => {
       const admin = session.require(['admin']);
-      return afterOperatorOffer(await offerFromWindow(openRecords(), { id: admin.id, pin: adminPin }, ids, depotTimeoutMs()));
+      return afterOperatorOffer(await offerFromWindow(openRecords(), { id: admin.id, pin: adminPin }, { ids, joinId }, depotTimeoutMs()));
     },
     'depot.resolveOperator': async ({ adminPin, id, resolution, renameTo }) => {
       const admin = session.require(['admin']);

@@ -149,6 +149,8 @@ describe.skipIf(POSTGRES_MISSING)('lockstep depot against a real PostgreSQL', ()
     const listed = await runCliAsync(['depot', 'offer-operators', '--db', db]);
     expect(listed.stdout).toMatch(/^Operators of this station the depot lacks \(3\):\n {2}admin\tadmin\tDepot Admin\n/);
     expect(listed.stdout).toContain(`Offer them to the depot: lockstep depot offer-operators --db ${db} --as ADMIN`);
+    // The join the offer is made under, which the station kept from its join, and until when the depot takes it.
+    expect(listed.stdout).toMatch(/^Compared at join \d+ \(\d{4}-[^)]+\): the depot takes the offer until \d{4}-\S+, and not after another join; later, join again/m);
     const offered = await runCliAsync(['depot', 'offer-operators', '--db', db, '--as', ADMIN.id, '--id', TECHNICIAN.id, '--json'], { input: `${ADMIN.pin}\n` });
     expect(offered.stderr).toBe('');
     expect(JSON.parse(offered.stdout)).toMatchObject({ offered: [{ id: TECHNICIAN.id, role: 'technician' }], clashes: [] });

@@ -64,11 +64,30 @@ describe.skipIf(POSTGRES_MISSING)("a station's own operators offered to its depo
     const atDepot = await depotOperators(depot.admin);
     expect(atDepot.find((operator) => operator.id === TECHNICIAN.id)).toMatchObject({ lastChange: 'added', lastChangeBy: credentials.user, disabled: false });
     await syncOnce(station, credentials);
-    expect(await readOperatorOffer(station.records.databasePath, credentials)).toEqual({ offer: [], clashes: [] });
+    expect(await readOperatorOffer(station.records.databasePath, credentials)).toEqual({ offer: [], clashes: [], join: joined.operators.join });
     // The same people, the same PINs, now managed at the depot (its admin too).
     expect(signInCode(station, TECHNICIAN)).toBe('signed in');
     expect(signInCode(station, DEPOT_ADMIN)).toBe('signed in');
     expect(station.records.operators.depotChanges().map((change) => change.operatorId)).toContain(TECHNICIAN.id);
+  });
+
+  it('the station keeps the join its offer was compared at: once it joined again elsewhere, that offer is refused until it joins again here', async () => {
+    const { depot, station, credentials, join } = await stationAndDepot();
+    const first = await join();
+    expect(first.operators.join).toEqual({ id: expect.any(Number), joinedAt: expect.any(String) });
+    expect((await readOperatorOffer(station.records.databasePath, credentials)).join).toEqual(first.operators.join);
+    // Another join of this station (its credentials used from elsewhere, say) after the comparison was shown.
+    const elsewhere = await connectAsStation(credentials);
+    cleanups.push(() => elsewhere.end());
+    await elsewhere.query('SELECT depot.record_join($1)', [credentials.keyFingerprint]);
+    await expect(offerOperators(station.records.databasePath, credentials, [TECHNICIAN.id])).rejects.toMatchObject({
+      code: REFUSAL_CODES.offerJoinSuperseded,
+      message: expect.stringMatching(/join again.*then offer them/),
+    });
+    expect(await depotOperators(depot.admin)).toEqual([expect.objectContaining({ id: DEPOT_ADMIN.id })]);
+    const second = await join();
+    expect(second.operators.join?.id).toBeGreaterThan(first.operators.join?.id ?? Infinity);
+    expect((await offerOperators(station.records.databasePath, credentials, [TECHNICIAN.id])).map((operator) => operator.id)).toEqual([TECHNICIAN.id]);
   });
 
   it("a clash is shown at join and nothing of the depot's is applied; keeping the depot's hands the id over", async () => {
@@ -128,22 +147,42 @@ describe.skipIf(POSTGRES_MISSING)("a station's own operators offered to its depo
     const asStation = await connectAsStation(credentials);
     cleanups.push(() => asStation.end());
     const pinHash = 'scrypt$16384$8$1$c2FsdA==$aGFzaA==';
-    const offer = (ids: string[]) =>
-      asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [credentials.keyFingerprint, ids, ids.map(() => 'X'), ids.map(() => 'admin'), ids.map(() => pinHash)]);
+    const offer = (joinId: number | null, ids: string[]) =>
+      asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5, $6)', [
+        credentials.keyFingerprint,
+        joinId,
+        ids,
+        ids.map(() => 'X'),
+        ids.map(() => 'admin'),
+        ids.map(() => pinHash),
+      ]);
+    const recordJoin = async () => Number((await asStation.query<{ join_id: string }>('SELECT join_id FROM depot.record_join($1)', [credentials.keyFingerprint])).rows[0]?.join_id);
     // Only within the offer window after a join: never joined, or last joined too long ago, refused (nothing added).
-    expect(await refusal(offer(['new.one']))).toMatchObject({ code: REFUSAL_CODES.offerWindowClosed, message: expect.stringMatching(/join again/) });
+    expect(await refusal(offer(null, ['new.one']))).toMatchObject({ code: REFUSAL_CODES.offerWindowClosed, message: expect.stringMatching(/join.*then offer/) });
     const admin = new pg.Client(depot.admin);
     await admin.connect();
+    let oldJoin: number;
     try {
-      await admin.query(`INSERT INTO depot.station_joins (station, joined_at) VALUES ($1, now() - interval '${DEPOT_OFFER_WINDOW_MINUTES + 1} minutes')`, [credentials.station]);
+      const old = await admin.query<{ id: string }>(
+        `INSERT INTO depot.station_joins (station, joined_at) VALUES ($1, now() - interval '${DEPOT_OFFER_WINDOW_MINUTES + 1} minutes') RETURNING id`,
+        [credentials.station],
+      );
+      oldJoin = Number(old.rows[0]?.id);
     } finally {
       await admin.end();
     }
-    expect(await refusal(offer(['new.one']))).toMatchObject({ code: REFUSAL_CODES.offerWindowClosed });
+    expect(await refusal(offer(oldJoin, ['new.one']))).toMatchObject({ code: REFUSAL_CODES.offerWindowClosed, message: expect.stringMatching(/join again/) });
     // A station journals its joins only through depot.record_join, never by hand.
     expect(await refusal(asStation.query('INSERT INTO depot.station_joins (station) VALUES ($1)', [credentials.station]))).toMatchObject({ code: '42501' });
-    await asStation.query('SELECT depot.record_join($1)', [credentials.keyFingerprint]);
-    expect(await refusal(offer(['new.one', DEPOT_ADMIN.id]))).toMatchObject({ code: REFUSAL_CODES.operatorExists });
+    // The window counts from the join the offer was compared at: a later join does not reopen an older one's offer.
+    const newJoin = await recordJoin();
+    expect(newJoin).toBeGreaterThan(oldJoin);
+    for (const stale of [oldJoin, null]) {
+      expect(await refusal(offer(stale, ['new.one']))).toMatchObject({ code: REFUSAL_CODES.offerJoinSuperseded, message: expect.stringMatching(/join again.*then offer/) });
+    }
+    // Another station's join, or a join id this station never made, is not its latest either.
+    expect(await refusal(offer(newJoin + 1000, ['new.one']))).toMatchObject({ code: REFUSAL_CODES.offerJoinSuperseded });
+    expect(await refusal(offer(newJoin, ['new.one', DEPOT_ADMIN.id]))).toMatchObject({ code: REFUSAL_CODES.operatorExists });
     // Refused whole: the new id of the same call was not added either.
     expect((await depotOperators(depot.admin)).map((operator) => operator.id)).toEqual([DEPOT_ADMIN.id]);
     for (const sql of [
@@ -154,8 +193,15 @@ describe.skipIf(POSTGRES_MISSING)("a station's own operators offered to its depo
       expect(await refusal(asStation.query(sql))).toMatchObject({ code: '42501' });
     }
     // Another station's key cannot offer through this role.
-    expect(await refusal(asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', ['ab'.repeat(32), ['x.y'], ['X'], ['admin'], [pinHash]]))).toMatchObject({
+    expect(await refusal(asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5, $6)', ['ab'.repeat(32), newJoin, ['x.y'], ['X'], ['admin'], [pinHash]]))).toMatchObject({
       code: REFUSAL_CODES.wrongKey,
     });
+    // The offer without a join (schema 7's) is gone: no station offers past the check.
+    expect(await refusal(asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [credentials.keyFingerprint, ['x.y'], ['X'], ['admin'], [pinHash]]))).toMatchObject({
+      code: '42883',
+    });
+    // Under its latest join, within the window, the offer is taken.
+    await offer(newJoin, ['new.one']);
+    expect((await depotOperators(depot.admin)).map((operator) => operator.id).sort()).toEqual([DEPOT_ADMIN.id, 'new.one']);
   });
 });

@@ -10,6 +10,8 @@ import pg from 'pg';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { DEPOT_OFFER_WINDOW_MINUTES } from '../../../src/main/depot/migrations.ts';
 import { changeDepotOperator, depotOperators } from '../../../src/main/depot/operators-admin.ts';
+import { writeJoinMark } from '../../../src/main/depot/join-mark.ts';
+import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
 import { DEPOT_CREDENTIALS_FILE } from '../../../src/main/depot/station-depot.ts';
 import { openStation } from '../../../src/main/station/open-station.ts';
 import type { DepotSyncState } from '../../../src/shared/depot.ts';
@@ -69,20 +71,27 @@ describe.skipIf(POSTGRES_MISSING)('Settings → Depot: the operators a station h
         },
       },
     });
+    // The window offers under the join its comparison was made at, which the station keeps.
+    const joinId = joined.ok ? joined.value.operators.join?.id : undefined;
+    expect(joinId).toEqual(expect.any(Number));
+    expect(await dispatch(station, 'depot.operatorOffer', undefined)).toMatchObject({ ok: true, value: { join: { id: joinId } } });
     // The running sync shows the clash as its reason, while the depot's operators are not applied.
     await until(() => states.some((state) => state.kind === 'offline' && /operators cannot be applied/.test(state.reason)), 'the sync to show the clash');
     expect(await dispatch(station, 'depot.operatorOffer', undefined)).toMatchObject({ ok: true, value: { clashes: [{ id: TECHNICIAN.id }] } });
 
     // A wrong PIN and an id not offered are refused, with nothing added at the depot.
-    expect(await dispatch(station, 'depot.offerOperators', { adminPin: '00000000', ids: [SUPERVISOR.id] })).toMatchObject({ ok: false, error: { failure: 'SIGN_IN_FAILED' } });
-    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: [TECHNICIAN.id] })).toMatchObject({
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: '00000000', ids: [SUPERVISOR.id], joinId })).toMatchObject({
+      ok: false,
+      error: { failure: 'SIGN_IN_FAILED' },
+    });
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: [TECHNICIAN.id], joinId })).toMatchObject({
       ok: false,
       error: { failure: 'DEPOT_OPERATOR_REFUSED', params: { reason: expect.stringMatching(/not offered to the depot.*tech\.ng/) } },
     });
     expect((await depotOperators(depot.admin)).map((operator) => operator.id).sort()).toEqual([DEPOT_ADMIN.id, TECHNICIAN.id]);
 
-    const afterOffer = await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: [SUPERVISOR.id] });
-    expect(afterOffer).toMatchObject({ ok: true, value: { offer: [{ id: ADMIN.id }], clashes: [{ id: TECHNICIAN.id }] } });
+    const afterOffer = await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: [SUPERVISOR.id], joinId });
+    expect(afterOffer).toMatchObject({ ok: true, value: { offer: [{ id: ADMIN.id }], clashes: [{ id: TECHNICIAN.id }], join: { id: joinId } } });
     expect((await depotOperators(depot.admin)).find((operator) => operator.id === SUPERVISOR.id)).toMatchObject({ lastChange: 'added', lastChangeBy: credentials.user });
 
     // A rename to an id the depot holds is refused; to a free one it is journaled here, and the new id is offered.
@@ -96,7 +105,7 @@ describe.skipIf(POSTGRES_MISSING)('Settings → Depot: the operators a station h
     });
     const renamed = await dispatch(station, 'depot.resolveOperator', { adminPin: ADMIN.pin, id: TECHNICIAN.id, resolution: 'rename', renameTo: 'tech.ng2' });
     expect(renamed).toMatchObject({ ok: true, value: { clashes: [], offer: [{ id: ADMIN.id }, { id: 'tech.ng2' }] } });
-    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null })).toEqual({ ok: true, value: { offer: [], clashes: [] } });
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null, joinId })).toMatchObject({ ok: true, value: { offer: [], clashes: [] } });
 
     // The sync was woken: the depot's operators now hold here, the depot's admin and the renamed technician sign in.
     await until(async () => (await station['operators.list'](undefined)).some((operator) => operator.id === DEPOT_ADMIN.id), "the depot's operators to apply");
@@ -106,29 +115,48 @@ describe.skipIf(POSTGRES_MISSING)('Settings → Depot: the operators a station h
     expect(await dispatch(station, 'session.signIn', { id: TECHNICIAN.id, pin: '86420975' })).toMatchObject({ ok: true, value: { operator: { role: 'supervisor' } } });
     // Not an admin: neither read nor act.
     expect(await dispatch(station, 'depot.operatorOffer', undefined)).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
-    expect(await dispatch(station, 'depot.offerOperators', { adminPin: '86420975', ids: null })).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: '86420975', ids: null, joinId })).toMatchObject({ ok: false, error: { failure: 'ROLE_NOT_ALLOWED' } });
+    // The window must say which join its offer was compared at.
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
   }, 120_000);
 
-  it('an offer long after the join is DEPOT_OFFER_EXPIRED, with nothing added; joining again opens the window', async () => {
+  it('an offer long after its join is DEPOT_OFFER_EXPIRED, one compared before a later join DEPOT_OFFER_SUPERSEDED, nothing added; joining again opens the window', async () => {
     const depot = await createDepot(pgServer());
     const { station, credentials, credentialsPath, dir } = await openedStation(depot);
-    // The station holds its copy of the credentials as a join leaves it, and the depot's only join of it is older than the window.
+    // The station holds its copy of the credentials and its join as a join leaves them, and that join is older than the window.
     await writeCredentialsFile(join(dir, DEPOT_CREDENTIALS_FILE), credentials);
     const admin = new pg.Client(depot.admin);
     await admin.connect();
+    let oldJoin: number;
     try {
-      await admin.query(`INSERT INTO depot.station_joins (station, joined_at) VALUES ($1, now() - interval '${DEPOT_OFFER_WINDOW_MINUTES + 5} minutes')`, [credentials.station]);
+      const old = await admin.query<{ id: string; joined_at: Date }>(
+        `INSERT INTO depot.station_joins (station, joined_at) VALUES ($1, now() - interval '${DEPOT_OFFER_WINDOW_MINUTES + 5} minutes') RETURNING id, joined_at`,
+        [credentials.station],
+      );
+      oldJoin = Number(old.rows[0]?.id);
+      await writeJoinMark(join(dir, DATABASE_FILE), { id: oldJoin, joinedAt: (old.rows[0]?.joined_at as Date).toISOString() });
     } finally {
       await admin.end();
     }
     await station['session.signIn'](ADMIN);
-    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null })).toMatchObject({
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null, joinId: oldJoin })).toMatchObject({
       ok: false,
       error: { failure: 'DEPOT_OFFER_EXPIRED', params: { minutes: String(DEPOT_OFFER_WINDOW_MINUTES) }, message: expect.stringMatching(/join again/) },
     });
     expect(await depotOperators(depot.admin)).toEqual([]);
-    expect(await dispatch(station, 'depot.join', { credentialsPath })).toMatchObject({ ok: true });
-    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null })).toEqual({ ok: true, value: { offer: [], clashes: [] } });
+    const rejoined = await dispatch(station, 'depot.join', { credentialsPath });
+    const newJoin = rejoined.ok ? rejoined.value.operators.join?.id : undefined;
+    expect(newJoin).toBeGreaterThan(oldJoin);
+    // The window still showing the old comparison: the new join does not reopen it.
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null, joinId: oldJoin })).toMatchObject({
+      ok: false,
+      error: { failure: 'DEPOT_OFFER_SUPERSEDED', message: expect.stringMatching(/join again.*then offer them/) },
+    });
+    expect(await depotOperators(depot.admin)).toEqual([]);
+    expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null, joinId: newJoin })).toEqual({
+      ok: true,
+      value: { offer: [], clashes: [], join: { id: newJoin, joinedAt: expect.any(String) } },
+    });
   }, 120_000);
 
   it("keeping the depot's operator hands the id over; with the depot stopped, reading and acting are DEPOT_OFFLINE and nothing is journaled", async () => {

@@ -4,9 +4,10 @@
 // is resolved by keeping the depot's operator or renaming the station's. Each ends with a sync pass,
 // so the station applies the depot's operators at once.
 import { parseArgs } from 'node:util';
-import type { OperatorOffer } from '../../../shared/depot.ts';
+import type { DepotJoinMark, OperatorOffer } from '../../../shared/depot.ts';
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { OperatorClashError } from '../../depot/errors.ts';
+import { DEPOT_OFFER_WINDOW_MINUTES } from '../../depot/migrations.ts';
 import { offerOperators, readOperatorOffer, resolveOperatorClash } from '../../depot/operator-offer.ts';
 import { joinedCredentials } from '../../depot/station-depot.ts';
 import { createDepotSync } from '../../depot/sync.ts';
@@ -20,6 +21,14 @@ offer-operators lists this station's operators the depot lacks and the clashes (
 name, role or PIN at the depot); with --as, the admin's PIN confirms and they are added at the depot
 (all, or each --id). resolve-operator settles a clash: --keep-depot lets the depot's operator take
 the id over on this station; --rename-to gives the station's operator a new id (then offer it).`;
+
+/** Which join an offer is made under, and until when the depot takes it (it counts from that join, not from a later one). */
+function offerWindowText(join: DepotJoinMark | null, db: string): string {
+  const again = `join again (lockstep depot join --db ${displaySafe(db)} --credentials FILE), then offer them`;
+  if (join === null) return `This station keeps no join its operators can be offered under: ${again}.`;
+  const closes = new Date(Date.parse(join.joinedAt) + DEPOT_OFFER_WINDOW_MINUTES * 60_000).toISOString();
+  return `Compared at join ${join.id} (${join.joinedAt}): the depot takes the offer until ${closes}, and not after another join; later, ${again}.`;
+}
 
 /** The offer and the clashes, in words, with what to run next. */
 export function operatorOfferText(view: OperatorOffer, db: string): string {
@@ -38,6 +47,7 @@ export function operatorOfferText(view: OperatorOffer, db: string): string {
     );
   }
   if (lines.length === 0) lines.push("This station's operators are all at the depot as they are here.");
+  else if (view.offer.length > 0) lines.push(offerWindowText(view.join, db));
   return `${lines.join('\n')}\n`;
 }
 

@@ -100,6 +100,8 @@ export const en = {
     TRUST_FOLDER_UNREADABLE: 'A trust folder cannot be read',
     DEPOT_OFFER_EXPIRED:
       "The depot takes a station's operators within {{minutes}} minutes of its join, and this station joined longer ago: join the depot again above, then offer them",
+    DEPOT_OFFER_SUPERSEDED:
+      'This offer was compared at an earlier join, and the station has joined its depot again since: join the depot again above, then offer them',
     VERIFY_NOT_JSONL:
       '{{file}} is a {{format}} export: only JSON Lines exports (.jsonl) can be verified. The CSV and PDF are views for reading; the signed hash chain is only in the JSON Lines export, so export the same records as JSON Lines and verify that file',
   },

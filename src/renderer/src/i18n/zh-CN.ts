@@ -86,6 +86,7 @@ export const zhCN: Messages = {
     KEY_FILE_INVALID: '密钥文件不是可用的 Ed25519 密钥',
     TRUST_FOLDER_UNREADABLE: '无法读取信任文件夹',
     DEPOT_OFFER_EXPIRED: '仓库只在工作站加入后 {{minutes}} 分钟内接受其操作员，本工作站加入已超过此时间：请在上方重新加入仓库，然后再提供操作员',
+    DEPOT_OFFER_SUPERSEDED: '此列表是在较早的一次加入时比较得出的，本工作站此后已重新加入仓库：请在上方重新加入仓库，然后再提供操作员',
     VERIFY_NOT_JSONL:
       '{{file}} 是 {{format}} 导出文件：只有 JSON Lines 导出文件（.jsonl）可以校验。CSV 和 PDF 仅供阅读，带签名的哈希链只在 JSON Lines 导出文件中；请将同样的记录导出为 JSON Lines 并校验该文件',
   },

@@ -44,8 +44,12 @@ export function DepotOperatorOffer({ station, offer, action, onChanged }: OfferP
     setDone(message);
     onChanged(after);
   };
+  // Offered under the join this comparison was made at: the depot refuses it once the station joined again or the window closed.
   const offerIds = (ids: readonly string[] | null): Promise<void> =>
-    confirm((pin) => station['depot.offerOperators']({ adminPin: pin, ids: ids === null ? null : [...ids] }), t('settings.depotOfferDone'));
+    confirm(
+      (pin) => station['depot.offerOperators']({ adminPin: pin, ids: ids === null ? null : [...ids], joinId: offer.join?.id ?? null }),
+      t('settings.depotOfferDone'),
+    );
   const keepDepot = (id: string): Promise<void> =>
     confirm((pin) => station['depot.resolveOperator']({ adminPin: pin, id, resolution: 'keep-depot', renameTo: null }), t('settings.depotKeptDepot', { id }));
   const rename = (event: FormEvent, id: string): void => {
