@@ -14,6 +14,7 @@ import { writeJoinMark } from '../../../src/main/depot/join-mark.ts';
 import { DATABASE_FILE } from '../../../src/main/records/station-records.ts';
 import { DEPOT_CREDENTIALS_FILE } from '../../../src/main/depot/station-depot.ts';
 import { openStation } from '../../../src/main/station/open-station.ts';
+import type { DepotJoined } from '../../../src/shared/api.ts';
 import type { DepotSyncState } from '../../../src/shared/depot.ts';
 import { ADMIN, SUPERVISOR, TECHNICIAN } from '../../depot-operators.ts';
 import { createStationFixture } from '../records/fixture.ts';
@@ -72,7 +73,7 @@ describe.skipIf(POSTGRES_MISSING)('Settings → Depot: the operators a station h
       },
     });
     // The window offers under the join its comparison was made at, which the station keeps.
-    const joinId = joined.ok ? joined.value.operators.join?.id : undefined;
+    const joinId = joined.ok ? (joined.value as DepotJoined).operators.join?.id : undefined;
     expect(joinId).toEqual(expect.any(Number));
     expect(await dispatch(station, 'depot.operatorOffer', undefined)).toMatchObject({ ok: true, value: { join: { id: joinId } } });
     // The running sync shows the clash as its reason, while the depot's operators are not applied.
@@ -145,7 +146,7 @@ describe.skipIf(POSTGRES_MISSING)('Settings → Depot: the operators a station h
     });
     expect(await depotOperators(depot.admin)).toEqual([]);
     const rejoined = await dispatch(station, 'depot.join', { credentialsPath });
-    const newJoin = rejoined.ok ? rejoined.value.operators.join?.id : undefined;
+    const newJoin = rejoined.ok ? (rejoined.value as DepotJoined).operators.join?.id : undefined;
     expect(newJoin).toBeGreaterThan(oldJoin);
     // The window still showing the old comparison: the new join does not reopen it.
     expect(await dispatch(station, 'depot.offerOperators', { adminPin: ADMIN.pin, ids: null, joinId: oldJoin })).toMatchObject({
