@@ -12,10 +12,12 @@ import {
   type DepotRefusal,
   type DepotStream,
   type DepotSyncSettings,
+  type DepotSyncProblem,
   type DepotSyncState,
   type OperatorOffer,
 } from '../../shared/depot.ts';
 import { displaySafe } from '../../shared/untrusted.ts';
+import { depotCopyProblem } from './depot-copy-check.ts';
 import { readCredentialsFile, replaceCredentialsFile, writeCredentialsFile } from './connection.ts';
 import { DepotError, DepotJoinError, DepotSyncProblemError, OperatorClashError } from './errors.ts';
 import { writeJoinMark } from './join-mark.ts';
@@ -172,30 +174,39 @@ export async function openStationSync(
 export interface StationDepotStatus {
   readonly credentials: DepotCredentials;
   readonly refusal: DepotRefusal | null;
-  /** What the depot holds of this station, or why it could not be asked. */
-  readonly depot: { readonly reachable: true; readonly heads: DepotHeads } | { readonly reachable: false; readonly reason: string; readonly refused: boolean };
+  /**
+   * What the depot holds of this station, and whether that is this station's own journal (the sync's
+   * comparison, depot-copy-check.ts: null when it is), or why the depot could not be asked.
+   */
+  readonly depot:
+    | { readonly reachable: true; readonly heads: DepotHeads; readonly copyProblem: DepotSyncProblem | null }
+    | { readonly reachable: false; readonly reason: string; readonly refused: boolean };
   /** Rows the depot does not hold yet (all of them when it could not be asked), per stream. */
   readonly backlog: Record<DepotStream, number>;
 }
 
-/** This station's standing with its depot (null when it joined none); asks the depot once. */
+/**
+ * This station's standing with its depot (null when it joined none); asks the depot once and compares
+ * its copy with the journal as the sync does before pushing, without writing anything.
+ */
 export async function stationDepotStatus(databasePath: string, timeoutMs = 15_000): Promise<StationDepotStatus | null> {
   const credentials = await joinedCredentials(databasePath);
   if (!credentials) return null;
-  let depot: StationDepotStatus['depot'];
+  let asked: DepotHeads | Extract<StationDepotStatus['depot'], { reachable: false }>;
   try {
     const client = await connectStation(credentials, timeoutMs);
     try {
-      depot = { reachable: true, heads: await client.hello() };
+      asked = await client.hello();
     } finally {
       await client.close();
     }
   } catch (error) {
     const failure = asDepotError(error);
-    depot = { reachable: false, reason: failure.message, refused: isRefusal(failure) };
+    asked = { reachable: false, reason: failure.message, refused: isRefusal(failure) };
   }
   const source = openStationSource(databasePath);
   try {
+    const depot: StationDepotStatus['depot'] = 'reachable' in asked ? asked : { reachable: true, heads: asked, copyProblem: depotCopyProblem(source, asked) };
     const after = (stream: DepotStream): number => (depot.reachable ? depot.heads[stream] : 0);
     const backlog = Object.fromEntries(DEPOT_STREAMS.map((stream) => [stream, source.countAfter(stream, after(stream))])) as Record<DepotStream, number>;
     return { credentials, refusal: await readRefusal(databasePath), depot, backlog };

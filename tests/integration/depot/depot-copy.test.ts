@@ -14,6 +14,7 @@ import { startDepotLink } from '../../../src/main/depot/depot-link.ts';
 import { DEPOT_CREDENTIALS_FILE, joinDepot, readRefusal } from '../../../src/main/depot/station-depot.ts';
 import { createDepotSync } from '../../../src/main/depot/sync.ts';
 import type { DepotCredentials, DepotSyncState } from '../../../src/shared/depot.ts';
+import { runCliAsync } from '../../lockstep-cli.ts';
 import { createStationFixture, type StationFixture } from '../records/fixture.ts';
 import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation, until } from './fixture.ts';
 
@@ -133,6 +134,34 @@ describe.skipIf(POSTGRES_MISSING)("the depot's copy compared with the station's 
       joinDepot({ databasePath: backup.records.databasePath, credentialsPath, stationFingerprint: backup.records.identity.fingerprint, settings: FAST }),
     ).rejects.toMatchObject({ problem: { code: 'DEPOT_AHEAD_OF_STATION', depotHead: 4, stationHead: 3 } });
     expect(await depotHashes(credentials.station)).toEqual(depotBefore);
+  }, 120_000);
+
+  it('lockstep depot status --db makes the same comparison itself, before any sync ran: the own journal, a clone, an old backup; nothing written', async () => {
+    const original = fixture();
+    provision(original, 'SO', 1, 2);
+    const backup = fixture({ cloneOf: original });
+    const clone = fixture({ cloneOf: original });
+    provision(original, 'SO', 3, 4);
+    provision(clone, 'SC', 3, 5);
+    const credentials = await joined(original);
+    await withCredentials(backup, credentials);
+    await withCredentials(clone, credentials);
+
+    const own = await runCliAsync(['depot', 'status', '--db', original.records.databasePath]);
+    expect(own.stdout).toContain("Depot's copy: this station's own journal");
+    expect(own.status).toBe(0);
+    const diverged = await runCliAsync(['depot', 'status', '--db', clone.records.databasePath]);
+    expect(diverged.stdout).toMatch(/^DEPOT_CHAIN_DIVERGED: the depot holds another record 4 for this station/m);
+    expect(diverged.status).toBe(1);
+    const ahead = await runCliAsync(['depot', 'status', '--db', backup.records.databasePath, '--json']);
+    expect(JSON.parse(ahead.stdout)).toMatchObject({
+      refusal: null,
+      depot: { reachable: true, copyProblem: { code: 'DEPOT_AHEAD_OF_STATION', stream: 'records', depotHead: 4, stationHead: 2 } },
+    });
+    expect(ahead.status).toBe(1);
+    // A status only reads: the sync has not stopped, and the depot holds what it held.
+    for (const station of [clone, backup]) expect(await readRefusal(station.records.databasePath)).toBeNull();
+    expect(await depotHashes(credentials.station)).toEqual(localHashes(original));
   }, 120_000);
 
   it('a depot behind the station (rows lost, or restored to an older point): the station sends them again from where the depot is', async () => {

@@ -4,6 +4,7 @@ import { DEPOT_STREAMS, SSL_MODES, depotTlsSchema, stationNameSchema, type Depot
 import { displaySafe } from '../../../shared/untrusted.ts';
 import { addStation, depotOverview, depotTagSettings, initDepot, reissueStation } from '../../depot/admin.ts';
 import { adminConnection, writeCredentialsFile } from '../../depot/connection.ts';
+import { describeDepotCopyProblem } from '../../depot/depot-copy-check.ts';
 import { DepotError, DepotJoinError } from '../../depot/errors.ts';
 import { exportDepot } from '../../depot/export.ts';
 import { exportDepotCsv } from '../../depot/export-csv.ts';
@@ -122,6 +123,9 @@ function statusText(status: StationDepotStatus): string {
   if (refusal) lines.push(`REFUSED at ${refusal.at}: ${refusal.reason}`, "  Sync is stopped; fix the cause, then run 'lockstep depot join' again.");
   if (depot.reachable) {
     lines.push(`Depot holds: ${DEPOT_STREAMS.map((stream) => `${STREAM_NAMES[stream]} ${depot.heads[stream]}`).join(', ')} (head hash ${depot.heads.recordHash})`);
+    // The comparison the sync makes before pushing, made here too: a station whose sync has not run yet still learns of it.
+    if (depot.copyProblem) lines.push(`${depot.copyProblem.code}: ${describeDepotCopyProblem(depot.copyProblem)}`);
+    else lines.push("Depot's copy: this station's own journal (the depot is not ahead of it and holds the same head record).");
   } else {
     lines.push(`${depot.refused ? 'Depot refuses this station' : 'Depot unreachable'}: ${depot.reason}`);
   }
@@ -293,7 +297,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const { password: _password, ...shown } = status.credentials;
       if (values.json) io.out(jsonLine({ ...status, credentials: shown }));
       else io.out(statusText(status));
-      return status.refusal || (!status.depot.reachable && status.depot.refused) ? 1 : 0;
+      return status.refusal || (status.depot.reachable ? status.depot.copyProblem !== null : status.depot.refused) ? 1 : 0;
     }
     default:
       throw new CliError(`unknown action '${displaySafe(action ?? '', 40)}'.\nUsage: ${USAGE}`, EXIT_USAGE);
