@@ -15,10 +15,14 @@ import { DepotError } from './errors.ts';
 import { migrateDepot, type MigrationResult } from './migrations.ts';
 import { scramVerifier } from './scram.ts';
 import { asDepotError } from './refusals.ts';
+import { boundedClient } from './bounded-close.ts';
 
-/** Runs `work` with one connection made from `config`, turning PostgreSQL's errors into DepotErrors. */
+/**
+ * Runs `work` with one connection made from `config`, turning PostgreSQL's errors into DepotErrors.
+ * Closing never hangs on a depot fallen silent (bounded-close.ts).
+ */
 export async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
+  const { client, close } = boundedClient(config);
   // A connection that breaks while idle emits 'error'; the next call reports it instead.
   client.on('error', () => undefined);
   try {
@@ -27,7 +31,7 @@ export async function withClient<T>(config: pg.ClientConfig, work: (client: pg.C
   } catch (error) {
     throw asDepotError(error);
   } finally {
-    await client.end().catch(() => undefined);
+    await close();
   }
 }
 

@@ -7,6 +7,7 @@ import { recordLineSchema, type ProvisioningRecordBody } from '../../shared/reco
 import { displaySafe } from '../../shared/untrusted.ts';
 import type { ChainLink } from '../records/chain.ts';
 import { DepotError } from './errors.ts';
+import { boundedClient } from './bounded-close.ts';
 import { asDepotFailure } from './refusals.ts';
 
 /** Records read per query: one page of a station's chain in memory at a time. */
@@ -38,7 +39,7 @@ export interface DepotSnapshot {
  * (EXPORT_NOT_WRITABLE, …); anything PostgreSQL says becomes a DepotError with its SQLSTATE.
  */
 export async function withDepotSnapshot<T>(config: pg.ClientConfig, filter: DepotExportFilter, read: (snapshot: DepotSnapshot) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
+  const { client, close } = boundedClient(config);
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -55,7 +56,7 @@ export async function withDepotSnapshot<T>(config: pg.ClientConfig, filter: Depo
   } catch (error) {
     throw asDepotFailure(error);
   } finally {
-    await client.end().catch(() => undefined);
+    await close();
   }
 }
 

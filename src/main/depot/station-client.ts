@@ -1,6 +1,5 @@
 // A station's calls to its depot: one connection as the station's login role, through which it only
 // ever calls the depot's ingest functions (migrations.ts), each checked against its key fingerprint.
-import { Socket } from 'node:net';
 import pg from 'pg';
 import {
   DEPOT_STREAMS,
@@ -16,6 +15,7 @@ import {
 } from '../../shared/depot.ts';
 import type { ChainHeadLine } from '../../shared/records.ts';
 import { pinProof } from '../records/pin-hash.ts';
+import { boundedClient, CLOSE_GRACE_MS } from './bounded-close.ts';
 import { DepotError } from './errors.ts';
 import { stationConnection } from './connection.ts';
 import { depotOperatorValues, MADE_BY_SQL, type DepotOperatorArguments } from './operators-admin.ts';
@@ -65,28 +65,9 @@ export interface StationClient {
   readonly close: () => Promise<void>;
 }
 
-/**
- * How long closing waits for the server to close its side. node-postgres' end() sends Terminate and
- * waits for the socket to close, which never happens when the server fell silent (a dead host, a
- * pulled cable that leaves the socket half-open): the socket is then destroyed.
- */
-const CLOSE_GRACE_MS = 1_000;
-
 export async function connectStation(credentials: DepotCredentials, timeoutMs: number): Promise<StationClient> {
-  // The socket is ours (TLS, when used, runs over it), so closing can always cut it.
-  let socket: Socket | null = null;
-  const client = new pg.Client({ ...stationConnection(credentials, timeoutMs), stream: () => (socket = new Socket()) });
-  const close = async (): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    const cut = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        socket?.destroy();
-        resolve();
-      }, Math.min(timeoutMs, CLOSE_GRACE_MS));
-    });
-    await Promise.race([client.end().catch(() => undefined), cut]);
-    clearTimeout(timer);
-  };
+  // Closing is bounded (bounded-close.ts), by the sync's timeout when that is shorter.
+  const { client, close } = boundedClient(stationConnection(credentials, timeoutMs), Math.min(timeoutMs, CLOSE_GRACE_MS));
   // A connection that breaks while idle emits 'error' (or just 'end'); the next call then fails and says why.
   let alive = true;
   client.on('error', () => (alive = false));

@@ -2,11 +2,14 @@
 // holds a connection the server dropped, and closing it must not wait on node-postgres' end() for an
 // answer that can never come. Each case awaits stop(); a hang fails the test by its timeout. A restart
 // or a stopped server closes the socket, so end() returns; a server fallen silent (the relay below)
-// made end() wait forever until close() was bounded (station-client.ts).
+// made end() wait forever until close() was bounded (bounded-close.ts, for the stations' and the
+// administrator's connections alike).
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withClient } from '../../../src/main/depot/admin.ts';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
+import { DEPOT_SCHEMA_VERSION } from '../../../src/main/depot/migrations.ts';
 import { connectStation } from '../../../src/main/depot/station-client.ts';
 import { joinDepot } from '../../../src/main/depot/station-depot.ts';
 import { createDepotSync } from '../../../src/main/depot/sync.ts';
@@ -101,6 +104,18 @@ describe.skipIf(POSTGRES_MISSING)('closing a sync whose PostgreSQL restarted und
     await until(() => sync.state().kind === 'connected', 'the sync to connect');
     relay.silence();
     await sync.stop();
+  }, 60_000);
+
+  it("the administrator's connection (lockstep depot init, status, operators…) to a depot fallen silent closes", async () => {
+    const relay = await silentRelay({ host: pgServer().host, port: pgServer().port });
+    cleanups.push(() => relay.close());
+    const answer = await withClient({ ...depot.admin, port: relay.port }, async (client) => {
+      const row = (await client.query<{ version: number }>('SELECT max(version) AS version FROM depot.schema_migrations')).rows[0];
+      // From here on the depot answers nothing, not even the end of the connection.
+      relay.silence();
+      return row?.version;
+    });
+    expect(answer).toBe(DEPOT_SCHEMA_VERSION);
   }, 60_000);
 
   it("a station client closed mid-call after the server went away: close() settles and the call fails", async () => {
