@@ -1197,10 +1197,11 @@ export interface MigrationResult {
 }
 
 /**
- * Brings the depot schema up to date; re-running it changes nothing. The group roles and the schema
- * are created if missing, then each pending migration runs in its own transaction with its version row.
+ * Brings the depot schema up to date (`target`: up to that version only, as an older Lockstep would
+ * leave it; the upgrade tests build such depots); re-running it changes nothing. The group roles and the
+ * schema are created if missing, then each pending migration runs in its own transaction with its version row.
  */
-export async function migrateDepot(client: ClientBase): Promise<MigrationResult> {
+export async function migrateDepot(client: ClientBase, target = DEPOT_SCHEMA_VERSION): Promise<MigrationResult> {
   const encoding = await client.query<{ encoding: string }>('SELECT pg_encoding_to_char(encoding) AS encoding FROM pg_database WHERE datname = current_database()');
   if (encoding.rows[0]?.encoding !== 'UTF8') {
     throw new DepotError(`the database's encoding is ${encoding.rows[0]?.encoding ?? 'unknown'}; the depot needs UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0).`);
@@ -1234,7 +1235,8 @@ export async function migrateDepot(client: ClientBase): Promise<MigrationResult>
   if (from > DEPOT_SCHEMA_VERSION) {
     throw new DepotError(`the depot's schema is at version ${from}, newer than this Lockstep knows (${DEPOT_SCHEMA_VERSION}); update Lockstep.`);
   }
-  for (let version = from + 1; version <= DEPOT_SCHEMA_VERSION; version += 1) {
+  if (!Number.isInteger(target) || target < 1 || target > DEPOT_SCHEMA_VERSION) throw new DepotError(`there is no depot schema version ${target}.`);
+  for (let version = from + 1; version <= target; version += 1) {
     await inTransaction(async () => {
       // Another init may have applied it while this one waited for the lock.
       const done = await client.query('SELECT 1 FROM depot.schema_migrations WHERE version = $1', [version]);
@@ -1243,5 +1245,5 @@ export async function migrateDepot(client: ClientBase): Promise<MigrationResult>
       await client.query('INSERT INTO depot.schema_migrations (version) VALUES ($1)', [version]);
     });
   }
-  return { from, to: DEPOT_SCHEMA_VERSION };
+  return { from, to: Math.max(from, target) };
 }

@@ -1,12 +1,15 @@
 // The depot's rules as PostgreSQL enforces them: the schema's migrations re-run harmlessly, a
 // station's login role can only call the ingest functions for itself, the auditor reads and never
 // writes, a station name belongs to one key, and the ingest function checks every record's chain
-// link and hash itself.
+// link and hash itself; a depot an older Lockstep left at schema 6 is upgraded with its rows kept.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initDepot } from '../../../src/main/depot/admin.ts';
-import { DEPOT_SCHEMA_VERSION, REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
+import { initDepot, withClient } from '../../../src/main/depot/admin.ts';
+import { changeDepotOperator, depotOperators } from '../../../src/main/depot/operators-admin.ts';
+import { scramVerifier } from '../../../src/main/depot/scram.ts';
+import { createDepotSync } from '../../../src/main/depot/sync.ts';
+import { DEPOT_SCHEMA_VERSION, migrateDepot, REFUSAL_CODES } from '../../../src/main/depot/migrations.ts';
 import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
 import { signUnfilteredHead } from '../../../src/main/records/signed-head.ts';
 import { identityOf } from '../../../src/main/records/station-identity.ts';
@@ -14,6 +17,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from '../../../src/main/records/chain.ts';
 import type { DepotCredentials } from '../../../src/shared/depot.ts';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.ts';
+import { createStationFixture } from '../records/fixture.ts';
 import { connectAsStation, createDepot, POSTGRES_MISSING, refusal, registerStation } from './fixture.ts';
 
 const fingerprint = (): string => randomBytes(32).toString('hex');
@@ -256,4 +260,84 @@ describe.skipIf(POSTGRES_MISSING)('the depot schema in a real PostgreSQL', () =>
       }
     });
   });
+});
+
+// A depot an older Lockstep made, at schema 6, holding a station's rows and operators, upgraded by
+// `lockstep depot init` to this version: every row kept, and the rules of migrations 7 to 9 in force.
+describe.skipIf(POSTGRES_MISSING)('a depot at schema 6 upgraded', () => {
+  it('keeps its stations, records and operators, and takes role changes (7), re-issues (8) and offers under a join id (9)', async () => {
+    const database = `upgrade_${process.pid}`;
+    server.createDatabase(database);
+    const config = server.adminConfig(database);
+    expect(await withClient(config, (client) => migrateDepot(client, 6))).toEqual({ from: 0, to: 6 });
+    await changeDepotOperator(config, { change: 'added', id: 'depot.head', displayName: 'Depot Head', role: 'admin', pin: '31415926' });
+    await changeDepotOperator(config, { change: 'added', id: 'tech.old', displayName: 'Old Tech', role: 'technician', pin: '24681357' });
+    const station = createStationFixture();
+    station.provision({ serial: 'UPG00001', imei: null });
+    station.provision({ serial: 'UPG00002', imei: null });
+    const credentials = await registerStation(server, { database, admin: config }, station.records.identity.fingerprint);
+    const drain = async () => {
+      const sync = createDepotSync({ databasePath: station.records.databasePath, credentials });
+      try {
+        return await sync.drain();
+      } finally {
+        await sync.stop();
+      }
+    };
+    const asStation = await connectAsStation(credentials);
+    const admin = new pg.Client(config);
+    await admin.connect();
+    try {
+      expect(await drain()).toMatchObject({ records: 2 });
+      // Schema 6 journals no joins.
+      expect(await refusal(asStation.query('SELECT depot.record_join($1)', [credentials.keyFingerprint]))).toMatchObject({ code: '42883' });
+      const held = async () => ({
+        stations: (await admin.query('SELECT name, key_fingerprint, role_name FROM depot.stations ORDER BY name')).rows,
+        records: (await admin.query('SELECT station, seq, prev_hash, hash, body::text AS body FROM depot.records ORDER BY station, seq')).rows,
+        stepEvents: (await admin.query('SELECT station, id, body::text AS body FROM depot.step_events ORDER BY station, id')).rows,
+        operators: (await admin.query('SELECT id, operator_id, change, display_name, role, pin_hash, disabled, made_by FROM depot.operator_changes ORDER BY id')).rows,
+        proofs: (await admin.query('SELECT change_id, kdf, verifier FROM depot.operator_pin_proofs ORDER BY change_id')).rows,
+        leases: (await admin.query('SELECT id, station, first_seq, last_seq FROM depot.tag_leases ORDER BY id')).rows,
+      });
+      const before = await held();
+      expect(before.records).toHaveLength(2);
+      expect(before.stepEvents.length).toBeGreaterThan(0);
+
+      expect(await initDepot(config)).toEqual({ from: 6, to: DEPOT_SCHEMA_VERSION });
+      expect(await held()).toEqual(before);
+      const versions = await admin.query<{ version: number }>('SELECT version FROM depot.schema_migrations ORDER BY version');
+      expect(versions.rows.map((row) => row.version)).toEqual(Array.from({ length: DEPOT_SCHEMA_VERSION }, (_, i) => i + 1));
+
+      // 7: a role change, journaled on the operator kept from schema 6; demoting the last admin refused.
+      expect(await changeDepotOperator(config, { change: 'role-changed', id: 'tech.old', role: 'supervisor' })).toMatchObject({ role: 'supervisor' });
+      await expect(changeDepotOperator(config, { change: 'role-changed', id: 'depot.head', role: 'technician' })).rejects.toMatchObject({
+        code: REFUSAL_CODES.lastAdmin,
+      });
+      // 9: a join answers its id, an offer is taken under the latest join only, and the offer naming no join is gone.
+      const pinHash = 'scrypt$16384$8$1$c2FsdA==$aGFzaA==';
+      const join = async () => Number((await asStation.query<{ join_id: string }>('SELECT join_id FROM depot.record_join($1)', [credentials.keyFingerprint])).rows[0]?.join_id);
+      const offer = (joinId: number, id: string) =>
+        asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5, $6)', [credentials.keyFingerprint, joinId, [id], ['New One'], ['technician'], [pinHash]]);
+      const first = await join();
+      const second = await join();
+      expect(await refusal(offer(first, 'tech.new'))).toMatchObject({ code: REFUSAL_CODES.offerJoinSuperseded });
+      await offer(second, 'tech.new');
+      expect(
+        await refusal(asStation.query('SELECT depot.offer_operators($1, $2, $3, $4, $5)', [credentials.keyFingerprint, ['x.y'], ['X'], ['admin'], [pinHash]])),
+      ).toMatchObject({ code: '42883' });
+      expect((await depotOperators(config)).map((operator) => operator.id)).toEqual(['depot.head', 'tech.new', 'tech.old']);
+      // The station's sync goes on from where the depot was, the new operator copied back with it.
+      station.provision({ serial: 'UPG00003', imei: null });
+      expect(await drain()).toMatchObject({ records: 1 });
+      expect((await admin.query('SELECT count(*)::int AS n FROM depot.records')).rows).toEqual([{ n: 3 }]);
+      expect(station.records.operators.get('tech.new')?.displayName).toBe('New One');
+      // 8: the station's password re-issued, journaled.
+      await admin.query('SELECT depot.reissue_station($1, $2)', [credentials.station, scramVerifier(randomBytes(32).toString('base64url'))]);
+      expect((await admin.query('SELECT station FROM depot.credential_reissues')).rows).toEqual([{ station: credentials.station }]);
+    } finally {
+      await asStation.end();
+      await admin.end();
+      station.cleanup();
+    }
+  }, 120_000);
 });
