@@ -1,6 +1,6 @@
 // What the depot's administrator does: create or update the schema, register stations.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { parseTagPattern } from '../../shared/asset-tag.ts';
 import {
   CREDENTIALS_FORMAT,

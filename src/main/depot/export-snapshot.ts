@@ -1,7 +1,7 @@
 // What every depot export reads from (`lockstep depot export`, jsonl, csv or pdf): one repeatable-read
 // transaction as the administrator or an auditor, so every station's section is taken at the same
 // moment; the stations in name order; each station's chain a page at a time, in seq order.
-import pg from 'pg';
+import type pg from 'pg';
 import type { DepotExportFilter } from '../../shared/depot-export.ts';
 import { recordLineSchema, type ProvisioningRecordBody } from '../../shared/records.ts';
 import { displaySafe } from '../../shared/untrusted.ts';

@@ -1,6 +1,5 @@
 // A station's calls to its depot: one connection as the station's login role, through which it only
 // ever calls the depot's ingest functions (migrations.ts), each checked against its key fingerprint.
-import pg from 'pg';
 import {
   DEPOT_STREAMS,
   depotJoinMarkSchema,
