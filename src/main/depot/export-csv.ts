@@ -12,6 +12,8 @@ import { viewedRecords, withDepotSnapshot } from './export-snapshot.ts';
 export interface DepotViewSummary {
   readonly stations: number;
   readonly records: number;
+  /** As a station export's (src/main/records/export-source.ts). */
+  readonly warning?: string;
 }
 
 export async function exportDepotCsv(config: pg.ClientConfig, filter: DepotExportFilter, out: string): Promise<DepotViewSummary> {

@@ -90,7 +90,6 @@ export async function exportDepotPdf(config: pg.ClientConfig, filter: DepotExpor
     for (const station of stations) counts.set(station.name, await tally(client, station.name, filter));
     const total = [...counts.values()].reduce((sum, each) => ({ records: sum.records + each.records, failed: sum.failed + each.failed }), { records: 0, failed: 0 });
 
-    write.text('Lockstep depot report', { font: fonts.bold, size: 14, trusted: true });
     // The database name is the administrator's text, checked by PostgreSQL only for its length.
     write.text(`Exported ${exportedAt} from the depot database ${database}`);
     write.gap();
@@ -113,6 +112,7 @@ export async function exportDepotPdf(config: pg.ClientConfig, filter: DepotExpor
     );
     write.text(JSONL_ONLY_VERIFIED, { trusted: true });
     await writeFileAtomically(out, [await savePdfReport(report, `Lockstep depot report ${exportedAt}`)]);
-    return { stations: stations.length, records: total.records };
+    const summary = { stations: stations.length, records: total.records };
+    return report.fontWarning === null ? summary : { ...summary, warning: report.fontWarning };
   });
 }

@@ -206,6 +206,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return 0;
       }
       const summary = await (format === 'csv' ? exportDepotCsv : exportDepotPdf)(config, filter, out);
+      if (summary.warning !== undefined) io.err(`warning: ${displaySafe(summary.warning)}\n`);
       if (values.json) io.out(jsonLine({ path: out, format, ...summary }));
       else {
         io.out(

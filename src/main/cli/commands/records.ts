@@ -191,6 +191,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new CliError(`--format is csv, jsonl or pdf, not '${displaySafe(format, 20)}'.`, EXIT_USAGE);
       const out = requireOption(values.out, '--out FILE');
       const summary = await records.export(format as ExportFormat, filterOf(values), out);
+      if (summary.warning !== undefined) io.err(`warning: ${displaySafe(summary.warning)}\n`);
       if (values.json) io.out(jsonLine({ out, format, ...summary }));
       else io.out(`Wrote ${summary.records} records to ${displaySafe(out)} (chain head record ${summary.headSeq} ${summary.headHash}).\n`);
     } else {
