@@ -25,7 +25,8 @@ const USAGE = `lockstep records list --db FILE ${FILTERS} [--limit N] [--json]
        lockstep records station-key --db FILE [--json]
 With --json standard output is one JSON line; messages for people go to standard error.
 TIME is ISO 8601 (2026-11-24 or 2026-11-24T09:00:00Z); --since is inclusive, --until exclusive.
-PUB is the station's public key: a PEM file, or the base64 key that station-key prints.`;
+PUB is the station's public key: a PEM file, or the base64 key that station-key prints.
+A PDF draws Chinese with a CJK font found on the system or named by LOCKSTEP_PDF_FONT, else shows it escaped and warns.`;
 
 const OPTIONS = {
   db: { type: 'string' },
