@@ -17,7 +17,7 @@ export interface DebianPackage {
 
 export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
   { name: 'chromium', why: 'the UI tests run the renderer in Debian\'s Chromium', commands: ['chromium'] },
-  { name: 'fonts-wqy-microhei', why: 'the UI tests\' zh-CN screenshots (and docs/screenshots) need a CJK font; the UI names this one', commands: [] },
+  { name: 'fonts-wqy-microhei', why: 'the UI tests\' zh-CN screenshots (and docs/screenshots) need a CJK font; the UI names this one, and the PDF reports embed it to draw Chinese', commands: [] },
   { name: 'fastboot', why: 'AOSP fastboot judges the simulator\'s fastboot from outside', commands: ['fastboot'] },
   { name: 'android-sdk-libsparse-utils', why: 'img2simg makes the sparse images the bundle tests read', commands: ['img2simg'] },
   { name: 'socat', why: 'real PTYs for the simulated handsets\' AT ports', commands: ['socat'] },

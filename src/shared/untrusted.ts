@@ -145,16 +145,21 @@ export function isWinAnsiPrintable(codePoint: number): boolean {
 }
 
 /**
- * Text for a PDF drawn with a standard font: shown as `displaySafe`, then every character the
- * font cannot encode replaced by its `\u….` escape, visibly rather than dropped.
+ * Text for a PDF drawn with a font that can draw the characters `canDraw` accepts: shown as
+ * `displaySafe`, then every other character replaced by its `\u{….}` escape, visibly rather than dropped.
  */
-export function winAnsiSafe(text: string, limit = DEFAULT_DISPLAY_LIMIT): string {
+export function pdfFontSafe(text: string, limit: number, canDraw: (codePoint: number) => boolean): string {
   let out = '';
   for (const char of displaySafe(text, limit)) {
     const codePoint = char.codePointAt(0) ?? 0;
-    out += isWinAnsiPrintable(codePoint) ? char : `\\u{${hex(codePoint, 4)}}`;
+    out += canDraw(codePoint) ? char : `\\u{${hex(codePoint, 4)}}`;
   }
   return out;
+}
+
+/** Text for a PDF drawn with a standard font, which encodes WinAnsi only. */
+export function winAnsiSafe(text: string, limit = DEFAULT_DISPLAY_LIMIT): string {
+  return pdfFontSafe(text, limit, isWinAnsiPrintable);
 }
 
 /**

@@ -2,7 +2,8 @@
 // depot's totals, then per station (in name order) a section: its name, registered key fingerprint,
 // the chain head the depot holds and the newest head the station signed, its records and failures
 // in the range, then the devices and failures tables of the station's own report
-// (src/main/records/pdf-report.ts). Nothing in it is signed: the depot holds no station's key, so
+// (src/main/records/pdf-report.ts), then the labels printed for those records (pdf-label-rows.ts).
+// Nothing in it is signed: the depot holds no station's key, so
 // the report says that only the JSON Lines export can be verified.
 import type pg from 'pg';
 import type { DepotExportFilter } from '../../shared/depot-export.ts';
@@ -22,6 +23,8 @@ import {
 } from '../records/pdf-report.ts';
 import type { DepotViewSummary } from './export-csv.ts';
 import { newestSignedHead } from './export.ts';
+import { viewedLabels } from './export-label-views.ts';
+import { LABEL_HEADER, LABELS_LEGEND, labelRows } from './pdf-label-rows.ts';
 import { viewedRecords, withDepotSnapshot, type StationRow } from './export-snapshot.ts';
 
 interface Tally {
@@ -44,7 +47,8 @@ async function heldHead(client: pg.Client, station: string): Promise<{ seq: numb
   return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
-async function stationSection({ write, fonts, heading }: PdfReport, client: pg.Client, station: StationRow, filter: DepotExportFilter, counts: Tally): Promise<void> {
+/** Draws the station's section; returns its label entries' count. */
+async function stationSection({ write, fonts, heading }: PdfReport, client: pg.Client, station: StationRow, filter: DepotExportFilter, counts: Tally): Promise<number> {
   write.ensure(200);
   heading(`Station ${station.name}`);
   write.text(`Registered ${station.registered_at.toISOString()}; key fingerprint (SHA-256):`, { trusted: true });
@@ -69,15 +73,26 @@ async function stationSection({ write, fonts, heading }: PdfReport, client: pg.C
   write.gap();
 
   write.text(`Failures (${counts.failed})`, { font: fonts.bold, trusted: true });
-  if (counts.failed === 0) {
-    write.text('No handset of this station in this report failed.', { trusted: true });
-    return;
+  if (counts.failed === 0) write.text('No handset of this station in this report failed.', { trusted: true });
+  else {
+    const failures = startTable(write, FAILURE_HEADER);
+    for await (const page of viewedRecords(client, station.name, filter)) {
+      for (const { record } of page) if (record.outcome === 'failed') failures.add(failureRows(record));
+    }
+    failures.end();
   }
-  const failures = startTable(write, FAILURE_HEADER);
-  for await (const page of viewedRecords(client, station.name, filter)) {
-    for (const { record } of page) if (record.outcome === 'failed') failures.add(failureRows(record));
+  write.gap();
+
+  const entries = await viewedLabels(client, station.name, filter);
+  write.text(`Labels (${entries.length})`, { font: fonts.bold, trusted: true });
+  if (entries.length === 0) write.text('No label was printed for a handset of this station in this report.', { trusted: true });
+  else {
+    write.text(LABELS_LEGEND, { trusted: true });
+    const labels = startTable(write, LABEL_HEADER);
+    for (const entry of entries) labels.add(labelRows(entry));
+    labels.end();
   }
-  failures.end();
+  return entries.length;
 }
 
 export async function exportDepotPdf(config: pg.ClientConfig, filter: DepotExportFilter, out: string, now: () => Date = () => new Date()): Promise<DepotViewSummary> {
@@ -90,7 +105,6 @@ export async function exportDepotPdf(config: pg.ClientConfig, filter: DepotExpor
     for (const station of stations) counts.set(station.name, await tally(client, station.name, filter));
     const total = [...counts.values()].reduce((sum, each) => ({ records: sum.records + each.records, failed: sum.failed + each.failed }), { records: 0, failed: 0 });
 
-    write.text('Lockstep depot report', { font: fonts.bold, size: 14, trusted: true });
     // The database name is the administrator's text, checked by PostgreSQL only for its length.
     write.text(`Exported ${exportedAt} from the depot database ${database}`);
     write.gap();
@@ -103,7 +117,8 @@ export async function exportDepotPdf(config: pg.ClientConfig, filter: DepotExpor
     write.gap();
     write.text(DEVICES_LEGEND, { trusted: true });
 
-    for (const station of stations) await stationSection(report, client, station, filter, counts.get(station.name) ?? { records: 0, failed: 0 });
+    let labels = 0;
+    for (const station of stations) labels += await stationSection(report, client, station, filter, counts.get(station.name) ?? { records: 0, failed: 0 });
 
     heading('Verification');
     write.text(
@@ -113,6 +128,7 @@ export async function exportDepotPdf(config: pg.ClientConfig, filter: DepotExpor
     );
     write.text(JSONL_ONLY_VERIFIED, { trusted: true });
     await writeFileAtomically(out, [await savePdfReport(report, `Lockstep depot report ${exportedAt}`)]);
-    return { stations: stations.length, records: total.records };
+    const summary = { stations: stations.length, records: total.records, labels };
+    return report.fontWarning === null ? summary : { ...summary, warning: report.fontWarning };
   });
 }

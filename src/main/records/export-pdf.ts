@@ -1,4 +1,4 @@
-// PDF report of records (pdf-lib, standard fonts): scope and counts; a summary per batch (bundle
+// PDF report of records (pdf-lib; a CJK font when the system has one, else the standard fonts): scope and counts; a summary per batch (bundle
 // version and hash, counts by outcome and failure code, supervisors); the evidence per handset on
 // two rows (identity and outcome; batch and bundle, fuses burned and proven by read-back, fuses
 // found set, lock read back, who authorised); the failures with step, code and reason; and the
@@ -41,7 +41,6 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
     // The failed among the filtered records: none when the filter asks for provisioned ones only.
     const failedFilter: RecordFilter = { ...filter, status: 'failed' };
     const counts = { total: log.count(filter), failed: filter.status === 'provisioned' ? 0 : log.count(failedFilter) };
-    write.text('Lockstep provisioning report', { font: fonts.bold, size: 14, trusted: true });
     write.text(`Exported ${exportedAt} by station ${source.identity.fingerprint}`, { trusted: true });
     write.gap();
     write.text(`Filter: batch ${filter.batchId ?? 'all'}, from ${filter.since ?? 'the start'}, until ${filter.until ?? 'now'}, status ${filter.status ?? 'any'}`);
@@ -93,5 +92,5 @@ export async function exportPdf({ source, filter, out }: ExportRequest): Promise
   });
 
   await writeFileAtomically(out, [await savePdfReport(report, `Lockstep report ${exportedAt}`)]);
-  return summary;
+  return report.fontWarning === null ? summary : { ...summary, warning: report.fontWarning };
 }

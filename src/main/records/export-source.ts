@@ -24,6 +24,8 @@ export interface ExportSummary {
   records: number;
   headSeq: number;
   headHash: string;
+  /** Something the operator should know about the file written (a PDF drawn without a CJK font). */
+  warning?: string;
 }
 
 type SnapshotReader<T> = (db: DatabaseSync, log: ProvisioningLog) => T;

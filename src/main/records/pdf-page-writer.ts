@@ -1,10 +1,10 @@
 // Page layout for the PDF report: text and table rows drawn top to bottom over as many A4 pages as
 // they need. Nothing is cut to fit: every value wraps inside its column (at a space, else after
 // punctuation, else between characters), and a row taller than the rest of the page continues on
-// the next one under the repeated table header. Untrusted text passes through winAnsiSafe, whose cap
-// is visible (`…[truncated N chars]`); the standard fonts can only draw WinAnsi.
-import type { PDFDocument, PDFFont, PDFPage } from 'pdf-lib';
-import { winAnsiSafe } from '../../shared/untrusted.ts';
+// the next one under the repeated table header. Untrusted text passes through its font's `safe`
+// (pdf-fonts.ts), whose cap is visible (`…[truncated N chars]`) and which escapes what the font cannot draw.
+import type { PDFDocument, PDFPage } from 'pdf-lib';
+import type { Fonts, ReportFont } from './pdf-fonts.ts';
 
 export const PAGE = { width: 595.28, height: 841.89, margin: 40 } as const;
 /** The width between the margins, which every table's columns add up to. */
@@ -17,17 +17,11 @@ const KEEP_TOGETHER_LINES = 24;
 /** A value a handset sent is shown up to this many characters (before escaping), then marked as cut. */
 export const CELL_LIMIT = 256;
 
-export interface Fonts {
-  readonly regular: PDFFont;
-  readonly bold: PDFFont;
-  readonly mono: PDFFont;
-}
-
 /** A table column: where it starts (points right of the left margin), its width, and a font of its own (hashes in Courier). */
 export interface Column {
   readonly x: number;
   readonly width: number;
-  readonly font?: PDFFont;
+  readonly font?: ReportFont;
 }
 
 /** Lays columns of the given widths side by side, starting `indent` points right of the margin. */
@@ -51,22 +45,22 @@ export interface Row {
 }
 
 /** The longest prefix of `text` (at least one character) whose width fits. */
-function fittingLength(text: string, font: PDFFont, size: number, width: number): number {
+function fittingLength(text: string, font: ReportFont, size: number, width: number): number {
   let low = 1;
   let high = text.length;
   while (low < high) {
     const middle = Math.ceil((low + high) / 2);
-    if (font.widthOfTextAtSize(text.slice(0, middle), size) <= width) low = middle;
+    if (font.width(text.slice(0, middle), size) <= width) low = middle;
     else high = middle - 1;
   }
   return low;
 }
 
 /** Splits `text` into lines no wider than `width`, keeping every character but the spaces it breaks at. */
-export function wrapText(text: string, font: PDFFont, size: number, width: number): string[] {
+export function wrapText(text: string, font: ReportFont, size: number, width: number): string[] {
   const lines: string[] = [];
   let rest = text;
-  while (font.widthOfTextAtSize(rest, size) > width) {
+  while (font.width(rest, size) > width) {
     const fits = fittingLength(rest, font, size, width);
     const head = rest.slice(0, fits);
     const space = rest[fits] === ' ' ? fits : head.lastIndexOf(' ');
@@ -93,19 +87,21 @@ export function wrapText(text: string, font: PDFFont, size: number, width: numbe
 export function createPageWriter(doc: PDFDocument, fonts: Fonts) {
   let page: PDFPage = doc.addPage([PAGE.width, PAGE.height]);
   let content: string[] = [];
-  let fontKeys = new Map<PDFFont, string>();
+  let fontKeys = new Map<ReportFont['pdf'], string>();
   let y = PAGE.height - PAGE.margin;
   let onNewPage: (() => void) | null = null;
 
-  /** `text` must already be WinAnsi-safe (font.encodeText throws on anything else). */
-  function draw(text: string, x: number, font: PDFFont, size: number): void {
+  /** `text` must already be safe for the font (a standard font's encodeText throws on anything but WinAnsi). */
+  function draw(text: string, x: number, font: ReportFont, size: number): void {
     if (text.length === 0) return;
-    let key = fontKeys.get(font);
+    let key = fontKeys.get(font.pdf);
     if (key === undefined) {
-      key = page.node.newFontDictionary(font.name, font.ref).toString();
-      fontKeys.set(font, key);
+      key = page.node.newFontDictionary(font.pdf.name, font.pdf.ref).toString();
+      fontKeys.set(font.pdf, key);
     }
-    content.push(`BT ${key} ${size} Tf ${(PAGE.margin + x).toFixed(2)} ${y.toFixed(2)} Td ${font.encodeText(text).toString()} Tj ET`);
+    const shown = `BT ${key} ${size} Tf ${(PAGE.margin + x).toFixed(2)} ${y.toFixed(2)} Td ${font.encode(text)} Tj ET`;
+    // Render mode 2 fills and strokes the glyphs: a bold for a face that has none.
+    content.push(font.emboldened ? `q 0.3 w 2 Tr ${shown} Q` : shown);
   }
 
   function finishPage(): void {
@@ -129,10 +125,10 @@ export function createPageWriter(doc: PDFDocument, fonts: Fonts) {
      * Text across the page, wrapped to its width. Untrusted unless `trusted` says the station wrote
      * all of it (headings, hashes, keys), in which case it is drawn as is.
      */
-    text(text: string, options: { font?: PDFFont; size?: number; trusted?: boolean; limit?: number } = {}): void {
+    text(text: string, options: { font?: ReportFont; size?: number; trusted?: boolean; limit?: number } = {}): void {
       const font = options.font ?? fonts.regular;
       const size = options.size ?? SIZE;
-      const safe = options.trusted === true ? text : winAnsiSafe(text, options.limit ?? CELL_LIMIT);
+      const safe = options.trusted === true ? text : font.safe(text, options.limit ?? CELL_LIMIT);
       for (const line of wrapText(safe, font, size, USABLE_WIDTH)) {
         ensure(size + 4);
         draw(line, 0, font, size);
@@ -152,8 +148,9 @@ export function createPageWriter(doc: PDFDocument, fonts: Fonts) {
         const wrapped = row.cells.map((cell, index) => {
           const column = row.columns[index];
           if (!column) throw new Error(`a table row has ${row.cells.length} cells for ${row.columns.length} columns`);
-          const safe = row.header ? cell : winAnsiSafe(cell, row.limit ?? CELL_LIMIT);
-          return { column, font: column.font ?? font, lines: wrapText(safe, column.font ?? font, SIZE, column.width - 4) };
+          const cellFont = column.font ?? font;
+          const safe = row.header ? cell : cellFont.safe(cell, row.limit ?? CELL_LIMIT);
+          return { column, font: cellFont, lines: wrapText(safe, cellFont, SIZE, column.width - 4) };
         });
         const height = Math.max(...wrapped.map((cell) => cell.lines.length));
         return Array.from({ length: height }, (_, line) => wrapped.map((cell) => ({ ...cell, text: cell.lines[line] ?? '' })));

@@ -4,10 +4,12 @@
 import { open } from 'node:fs/promises';
 import { displaySafe } from '../../shared/untrusted.ts';
 import { RecordsError } from './errors.ts';
+import { DEPOT_LABELS_CSV_HEADER } from '../depot/export-csv.ts';
 import { CSV_HEADER, DEPOT_CSV_HEADER } from './export-csv.ts';
 
-/** Enough of a file's start to tell a CSV header (the depot's is the longer) or a PDF's signature from a JSON line. */
-const SNIFF_BYTES = DEPOT_CSV_HEADER.length + 8;
+const CSV_HEADERS = [CSV_HEADER, DEPOT_CSV_HEADER, DEPOT_LABELS_CSV_HEADER];
+/** Enough of a file's start to tell a CSV header (a station's, the depot's records' or labels') or a PDF's signature from a JSON line. */
+const SNIFF_BYTES = Math.max(...CSV_HEADERS.map((header) => header.length)) + 8;
 
 /** 'CSV' or 'PDF' when the file starts as a station's or the depot's CSV or PDF export does; null for anything else. */
 async function readingViewFormat(path: string): Promise<'CSV' | 'PDF' | null> {
@@ -25,7 +27,7 @@ async function readingViewFormat(path: string): Promise<'CSV' | 'PDF' | null> {
   }
   if (start.startsWith('%PDF-')) return 'PDF';
   const text = start.replace(/^\xef\xbb\xbf/, '');
-  if ([CSV_HEADER, DEPOT_CSV_HEADER].some((header) => text.startsWith(`${header}\r\n`))) return 'CSV';
+  if (CSV_HEADERS.some((header) => text.startsWith(`${header}\r\n`))) return 'CSV';
   return null;
 }
 

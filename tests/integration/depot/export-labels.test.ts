@@ -1,18 +1,23 @@
 // Label jobs and outcomes in the depot export (format 3) and in the depot status: each section carries
 // the labels of the records it holds in full, as the depot holds them (hostile printer text byte for
-// byte), `records verify` checks them against the section, and a format 2 file still verifies.
-import { readFileSync, writeFileSync } from 'node:fs';
+// byte), `records verify` checks them against the section, and a format 2 file still verifies. The CSV
+// view writes them to a second file, one row per print of a label; the PDF view draws a labels table
+// per station; both show hostile printer text escaped.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { depotOverview } from '../../../src/main/depot/admin.ts';
 import { writeCredentialsFile } from '../../../src/main/depot/connection.ts';
 import { joinDepot } from '../../../src/main/depot/station-depot.ts';
+import { DEPOT_LABELS_CSV_HEADER } from '../../../src/main/depot/export-csv.ts';
 import { canonicalJson } from '../../../src/main/records/canonical-json.ts';
 import { withLabelStore } from '../../../src/main/labels/label-store.ts';
-import type { DepotVerifyOutcome } from '../../../src/shared/depot-export.ts';
+import type { DepotVerifyOutcome, LabelJobLine, LabelOutcomeLine } from '../../../src/shared/depot-export.ts';
 import { runCliAsync } from '../../lockstep-cli.ts';
+import { parseCsv } from '../../support/csv.ts';
 import { createStationFixture, TECHNICIAN, type StationFixture } from '../records/fixture.ts';
+import { layoutText, pageCount, renderPages, unwrapped } from '../records/pdf-reading.ts';
 import { createDepot, POSTGRES_MISSING, postgresPerFile, registerStation } from './fixture.ts';
 
 let depot: Awaited<ReturnType<typeof createDepot>>;
@@ -140,6 +145,84 @@ describe.skipIf(POSTGRES_MISSING)('labels in the depot export and status', () =>
       });
     expect(await verifyLines(file, older)).toMatchObject({ intact: true, format: 'lockstep-depot-export/2' });
     expect(await verifyLines(file, [...older.slice(0, 4), lines[4]!, ...older.slice(4)])).toMatchObject({ intact: false, problem: 'malformed', line: 5 });
+  });
+
+  it('writes the labels of a CSV view to NAME.labels.csv: one row per print, with its job and outcome, hostile text escaped', async () => {
+    const jobs = (await admin.query<{ body: LabelJobLine['job'] }>('SELECT body FROM depot.label_jobs WHERE station = $1 ORDER BY id', [name])).rows.map((row) => row.body);
+    const outcomes = (await admin.query<{ body: LabelOutcomeLine['outcome'] }>('SELECT body FROM depot.label_outcomes WHERE station = $1 ORDER BY id', [name])).rows.map(
+      (row) => row.body,
+    );
+    const [printed, failed, reprint] = jobs;
+    const outcomeOf = (jobId: number | undefined) => outcomes.find((outcome) => outcome.job_id === jobId);
+    const file = join(station.dir, 'views.csv');
+    const run = await runCliAsync(['depot', 'export', '--url', url, '--format', 'csv', '--out', file]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`to ${file} and their 3 label(s) to ${join(station.dir, 'views.labels.csv')} as CSV, for reading;`);
+    const [header, ...rows] = parseCsv(readFileSync(join(station.dir, 'views.labels.csv'), 'utf8'));
+    expect(header?.join(',')).toBe(DEPOT_LABELS_CSV_HEADER);
+    const cell = (row: readonly string[] | undefined, column: string): string | undefined => row?.[header?.indexOf(column) ?? -1];
+    expect(rows.map((row) => [cell(row, 'station'), cell(row, 'record_seq'), cell(row, 'serial'), cell(row, 'job_id'), cell(row, 'kind'), cell(row, 'status')])).toEqual([
+      [name, '1', 'XL00001', String(printed?.id), 'first', 'accepted'],
+      [name, '2', 'XL00002', String(failed?.id), 'first', 'failed'],
+      [name, '2', 'XL00002', String(reprint?.id), 'reprint', 'not taken (yet)'],
+    ]);
+    expect(header?.map((column) => cell(rows[0], column))).toEqual([
+      name,
+      '1',
+      'XL00001',
+      String(printed?.id),
+      'first',
+      printed?.requested_at,
+      TECHNICIAN.id,
+      '',
+      'file:/tmp/label.zpl',
+      'zpl',
+      '4x2-203',
+      'accepted',
+      String(outcomeOf(printed?.id)?.id),
+      outcomeOf(printed?.id)?.at,
+      TECHNICIAN.id,
+      'printed',
+    ]);
+    expect(cell(rows[1], 'printer_detail')).toBe('out of paper \\x07 \\u202E \\x00');
+    expect([cell(rows[2], 'reason'), cell(rows[2], 'outcome_id'), cell(rows[2], 'outcome_at'), cell(rows[2], 'printer_detail')]).toEqual(['jammed; loaded a new roll', '', '', '']);
+
+    // Record 2 only: its two jobs. records verify refuses the labels file as a view.
+    const ranged = join(station.dir, 'range.csv');
+    expect((await runCliAsync(['depot', 'export', '--url', url, '--format', 'csv', '--out', ranged, '--from', '2026-12-01T08:02:00Z', '--to', '2026-12-01T08:03:00Z'])).status).toBe(0);
+    const [, ...rangedRows] = parseCsv(readFileSync(join(station.dir, 'range.labels.csv'), 'utf8'));
+    expect(rangedRows.map((row) => cell(row, 'job_id'))).toEqual([String(failed?.id), String(reprint?.id)]);
+    const verified = await runCliAsync(['records', 'verify', join(station.dir, 'range.labels.csv')]);
+    expect(verified.status).not.toBe(0);
+    expect(`${verified.stdout}${verified.stderr}`).toMatch(/is a CSV export: only JSON Lines exports \(\.jsonl\) can be verified/);
+  });
+
+  it("draws a labels table in each station's PDF section: job, outcome, reason and the printer's words escaped; every page renders", async () => {
+    const file = join(station.dir, 'views.pdf');
+    const run = await runCliAsync(['depot', 'export', '--url', url, '--format', 'pdf', '--out', file]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(', with 3 label(s), as PDF, for reading;');
+    const text = layoutText(file);
+    const labels = unwrapped(text.slice(text.indexOf('Labels (3)')));
+    expect(labels).toContain(unwrapped('Requested (UTC) Requested by Printer Outcome'));
+    for (const shown of ['accepted', 'failed', 'not taken (yet)', 'reprint', 'jammed; loaded a new roll', 'zpl, 4x2-203', `${TECHNICIAN.id}: printed`]) {
+      expect(labels, shown).toContain(unwrapped(shown));
+    }
+    expect(labels).toContain(unwrapped(`${TECHNICIAN.id}: out of paper \\x07 \\u202E \\x00`));
+    expect(text).not.toContain('\u202e');
+    // Each print's first row, by record, then in the order they happened: seq, serial, job, kind, …, outcome.
+    const entries = text.split('\n').filter((line) => /^\d+ +XL\d{5} /.test(line));
+    expect(entries.map((line) => line.split(/ {2,}/).filter((cell) => cell !== ''))).toEqual([
+      ['1', 'XL00001', '1', 'first', expect.stringMatching(/^2026-\d\d-\d\d \d\d:\d\d:\d\d tech\.ng$/), 'file:/tmp/label.zpl', 'accepted'],
+      ['2', 'XL00002', '2', 'first', expect.stringMatching(/ tech\.ng$/), 'file:/tmp/label.zpl', 'failed'],
+      ['2', 'XL00002', '3', 'reprint', expect.stringMatching(/ tech\.ng$/), 'file:/tmp/label.zpl', 'not taken (yet)'],
+    ]);
+    expect(renderPages(file, mkdtempSync(join(station.dir, 'pages-')))).toHaveLength(pageCount(file));
+
+    // Record 3 only: never labelled.
+    const none = join(station.dir, 'none.pdf');
+    expect((await runCliAsync(['depot', 'export', '--url', url, '--format', 'pdf', '--out', none, '--from', '2026-12-01T08:03:00Z'])).status).toBe(0);
+    expect(unwrapped(layoutText(none))).toContain(unwrapped('Labels (0) No label was printed for a handset of this station in this report.'));
   });
 
   it('the depot status counts each station’s label jobs and failed labels', async () => {

@@ -7,6 +7,7 @@ import {
   isUnsafeCodePoint,
   isWinAnsiPrintable,
   neutraliseFormula,
+  pdfFontSafe,
   terminalSafeJson,
   winAnsiSafe,
   zplFieldData,
@@ -54,6 +55,13 @@ describe('untrusted strings', () => {
     expect(winAnsiSafe('Café €5 – ok')).toBe('Café €5 – ok');
     expect(winAnsiSafe('序列号📱\u202E')).toBe('\\u{5E8F}\\u{5217}\\u{53F7}\\u{1F4F1}\\u202E');
     for (const char of winAnsiSafe('\u0000\u202E漢\ud800'.repeat(3))) expect(isWinAnsiPrintable(char.codePointAt(0) ?? 0)).toBe(true);
+  });
+
+  it('draws in a PDF with an embedded font what it has glyphs for, still escaping controls and direction marks', () => {
+    const cjk = (codePoint: number): boolean => codePoint < 0x7f || (codePoint >= 0x4e00 && codePoint <= 0x9fff);
+    expect(pdfFontSafe('序列号📱\u202E\u0007', 256, cjk)).toBe('序列号\\u{1F4F1}\\u202E\\x07');
+    // The truncation marker's ellipsis too is escaped when the font has no glyph for it.
+    expect(pdfFontSafe('闪'.repeat(300), 4, cjk)).toBe('闪闪闪闪\\u{2026}[truncated 296 chars]');
   });
 
   it('hex-escapes ZPL command prefixes, the hex indicator and non-ASCII bytes in field data', () => {

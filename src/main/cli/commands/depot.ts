@@ -40,7 +40,9 @@ join connects the station whose records database is --db and uploads its journal
 pushing until Ctrl-C (--once: drain the backlog and exit). export writes every station's chain as
 the depot holds it (records committed from --from, inclusive, to --to, exclusive; TIME is ISO 8601),
 for 'lockstep records verify FILE'; the URL may name an auditor (lockstep_auditor) instead. csv and
-pdf are views of the same records for reading: only the jsonl export can be verified.
+pdf are views of the same records and their labels for reading (csv writes the labels to
+FILE.labels.csv beside it): only the jsonl export can be verified. A PDF draws Chinese with a CJK
+font found on the system or named by LOCKSTEP_PDF_FONT, else shows it escaped and warns.
 demo starts a throwaway PostgreSQL (the system's, version 15 or later) and three simulated stations
 provisioning N handsets each (default 6), one cut off the depot for part of its batch, then prints
 the depot status and verifies the depot export. tags prints (and with --pattern or --lease-size
@@ -210,10 +212,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return 0;
       }
       const summary = await (format === 'csv' ? exportDepotCsv : exportDepotPdf)(config, filter, out);
+      if (summary.warning !== undefined) io.err(`warning: ${displaySafe(summary.warning)}\n`);
       if (values.json) io.out(jsonLine({ path: out, format, ...summary }));
       else {
+        const labels = summary.labelsPath === undefined ? `, with ${summary.labels} label(s),` : ` and their ${summary.labels} label(s) to ${displaySafe(summary.labelsPath)}`;
         io.out(
-          `Exported ${summary.records} records of ${summary.stations} station(s) to ${displaySafe(out)} as ${format.toUpperCase()}, for reading; ` +
+          `Exported ${summary.records} records of ${summary.stations} station(s) to ${displaySafe(out)}${labels} as ${format.toUpperCase()}, for reading; ` +
             'only the JSON Lines export (--format jsonl) can be verified with lockstep records verify.\n',
         );
       }

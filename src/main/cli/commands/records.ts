@@ -25,7 +25,8 @@ const USAGE = `lockstep records list --db FILE ${FILTERS} [--limit N] [--json]
        lockstep records station-key --db FILE [--json]
 With --json standard output is one JSON line; messages for people go to standard error.
 TIME is ISO 8601 (2026-11-24 or 2026-11-24T09:00:00Z); --since is inclusive, --until exclusive.
-PUB is the station's public key: a PEM file, or the base64 key that station-key prints.`;
+PUB is the station's public key: a PEM file, or the base64 key that station-key prints.
+A PDF draws Chinese with a CJK font found on the system or named by LOCKSTEP_PDF_FONT, else shows it escaped and warns.`;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -191,6 +192,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new CliError(`--format is csv, jsonl or pdf, not '${displaySafe(format, 20)}'.`, EXIT_USAGE);
       const out = requireOption(values.out, '--out FILE');
       const summary = await records.export(format as ExportFormat, filterOf(values), out);
+      if (summary.warning !== undefined) io.err(`warning: ${displaySafe(summary.warning)}\n`);
       if (values.json) io.out(jsonLine({ out, format, ...summary }));
       else io.out(`Wrote ${summary.records} records to ${displaySafe(out)} (chain head record ${summary.headSeq} ${summary.headHash}).\n`);
     } else {
