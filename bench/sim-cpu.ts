@@ -2,8 +2,9 @@
 // `lockstep sim` (the provisioning bench's default timing: 40 MB/s link, 80 MB/s flash), each erased,
 // sent an image by the station's own fastboot client, flashed and hashed, all at once. The figure is
 // the simulator process's user + system CPU seconds (/proc, every thread: its thread pool's file I/O
-// included) per GiB received and per GiB flashed, which does not depend on how busy the machine's
-// other processes keep its cores (not nothing: caches, memory). Run it a few times: the spread is the noise.
+// included) per GiB received and per GiB flashed. It depends less than wall times do on how busy the
+// machine's other processes keep its cores, but not at all is too much (caches, memory): run it a few
+// times, the spread is the noise.
 //   node bench/sim-cpu.ts [--image sparse|raw] [--handsets 16] [--runs 3] [--profile DIR] [--lockstep path/to/bin/lockstep.js ...]
 // Several --lockstep paths (another checkout's bin/lockstep.js) are run in turn, run by run, so two
 // versions of the simulator are compared under the same conditions.
