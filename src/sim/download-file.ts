@@ -1,0 +1,117 @@
+// A download kept in a file next to the handset's state, for a download the simulator's memory budget
+// for downloads cannot hold (download-ram.ts): a fleet of handsets with 256 MiB buffers then costs
+// disk and page cache, not memory. Runs of zeros are left as holes in the file and read back from
+// memory (see zeros.ts).
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { Extents } from './extents.ts';
+import { isZero, ZERO_PIECE, zeros } from './zeros.ts';
+
+/** Download data arrives in link-sized pieces (64 KiB over TCP); it reaches the file in writes of this size. */
+const WRITE_PIECE = 1024 * 1024;
+/** The grain at which runs of zeros are not written: small enough to catch the zeros between a sparse image's data. */
+const HOLE_GRAIN = 64 * 1024;
+
+export class FileDownload {
+  readonly #path: string;
+  #file: FileHandle | null = null;
+  #received = 0;
+  /** Received data not written to the file yet: a run that ends where the download has arrived. */
+  readonly #staged = new Uint8Array(WRITE_PIECE);
+  #stagedBytes = 0;
+  /** The ranges of the download in progress that reached the file; the rest are holes. */
+  #written = new Extents();
+  /** The two buffers `content` reads into, made on first use and kept: a flash should not allocate 2 MiB. */
+  #readBuffers: readonly [Uint8Array, Uint8Array] | null = null;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  /** Empties the file for a new download. */
+  async begin(): Promise<void> {
+    this.#file ??= await open(this.#path, 'w+', 0o600);
+    await this.clear();
+  }
+
+  /** Appends data at the end of what arrived. */
+  async append(data: Uint8Array): Promise<void> {
+    // Cut at the grain's boundaries in the download; zero parts are never copied, only skipped.
+    for (let done = 0; done < data.length; ) {
+      const part = data.subarray(done, done + Math.min(HOLE_GRAIN - (this.#received % HOLE_GRAIN), WRITE_PIECE - this.#stagedBytes));
+      if (isZero(part)) {
+        await this.#flush();
+      } else {
+        this.#staged.set(part, this.#stagedBytes);
+        this.#stagedBytes += part.length;
+      }
+      this.#received += part.length;
+      done += part.length;
+      if (this.#stagedBytes === WRITE_PIECE) await this.#flush();
+    }
+  }
+
+  /** Writes what is staged and sets the file's size, trailing zeros as a hole: the download is complete. */
+  async finish(): Promise<void> {
+    await this.#flush();
+    await this.#file?.truncate(this.#received);
+  }
+
+  /** Writes the staged run of data, which ends where the download has arrived. */
+  async #flush(): Promise<void> {
+    const file = this.#file;
+    if (!file || this.#stagedBytes === 0) return;
+    const at = this.#received - this.#stagedBytes;
+    this.#written.add(at, this.#received);
+    for (let done = 0; done < this.#stagedBytes; ) {
+      const { bytesWritten } = await file.write(this.#staged, done, this.#stagedBytes - done, at + done);
+      done += bytesWritten;
+    }
+    this.#stagedBytes = 0;
+  }
+
+  /** The first `length` bytes of the finished download. */
+  async head(length: number): Promise<Uint8Array> {
+    const bytes = new Uint8Array(length);
+    if (this.#file && length > 0) await this.#file.read(bytes, 0, length, 0);
+    return bytes;
+  }
+
+  /**
+   * The first `size` bytes of the finished download in pieces read into two buffers used in turn, so
+   * reading a 256 MiB download allocates nothing per piece. A piece stays valid until the one after
+   * the next is requested, which covers a reader that joins a header straddling two pieces.
+   */
+  async *content(size: number): AsyncGenerator<Uint8Array> {
+    const file = this.#file;
+    if (!file) throw new RangeError('no download is complete');
+    const buffers = (this.#readBuffers ??= [new Uint8Array(ZERO_PIECE), new Uint8Array(ZERO_PIECE)]);
+    for (let done = 0, turn = 0; done < size; turn ^= 1) {
+      const length = Math.min(ZERO_PIECE, size - done);
+      if (!this.#written.touches(done, done + length)) {
+        yield zeros(length);
+        done += length;
+        continue;
+      }
+      const buffer = buffers[turn] as Uint8Array;
+      const { bytesRead } = await file.read(buffer, 0, length, done);
+      if (bytesRead === 0) throw new RangeError(`the download buffer ended after ${done} of ${size} bytes`);
+      done += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  }
+
+  /** Forgets the content, returning the file's blocks. */
+  async clear(): Promise<void> {
+    this.#received = 0;
+    this.#stagedBytes = 0;
+    this.#written = new Extents();
+    await this.#file?.truncate(0);
+  }
+
+  async dispose(): Promise<void> {
+    const file = this.#file;
+    this.#file = null;
+    await file?.close();
+    await rm(this.#path, { force: true });
+  }
+}
