@@ -1,26 +1,33 @@
-// The bootloader's download buffer, capacity `max-download-size`. A real handset holds it in RAM, and
-// so does the virtual one while its simulator's budget for download memory allows (download-ram.ts);
-// a download beyond that budget goes to a file next to the handset's state (download-file.ts). The
-// host cannot tell which: both take the same bytes and give them back byte for byte.
-import { RamDownload, type DownloadRam } from './download-ram.ts';
-import { FileDownload } from './download-file.ts';
+// The bootloader's download buffer. A real handset holds it in RAM; the virtual one keeps it in a
+// file next to its state so that a fleet of handsets with 256 MiB buffers costs no memory. Runs of
+// zeros are left as holes in the file and read back from memory (see zeros.ts).
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { Extents } from './extents.ts';
+import { isZero, ZERO_PIECE, zeros } from './zeros.ts';
 
-/** The pieces a download held in memory is flashed in: as the file's reads, so the flash is paced as finely. */
-const CONTENT_PIECE = 1024 * 1024;
+const READ_PIECE = ZERO_PIECE;
+/** Download data arrives in link-sized pieces (64 KiB over TCP); it reaches the file in writes of this size. */
+const WRITE_PIECE = 1024 * 1024;
+/** The grain at which runs of zeros are not written: small enough to catch the zeros between a sparse image's data. */
+const HOLE_GRAIN = 64 * 1024;
 
 export class DownloadBuffer {
   readonly capacity: number;
-  readonly #ram: RamDownload;
-  readonly #file: FileDownload;
-  /** Where the download in progress (or the last complete one) is: a block of memory, or the file. */
-  #held: Uint8Array | FileDownload | null = null;
+  readonly #path: string;
+  #file: FileHandle | null = null;
   #expected = 0;
   #received = 0;
+  /** Received data not written to the file yet: a run that ends where the download has arrived. */
+  readonly #staged = new Uint8Array(WRITE_PIECE);
+  #stagedBytes = 0;
+  /** The ranges of the download in progress that reached the file; the rest are holes. */
+  #written = new Extents();
+  /** The two buffers `content` reads into, made on first use and kept: a flash should not allocate 2 MiB. */
+  #readBuffers: readonly [Uint8Array, Uint8Array] | null = null;
 
-  constructor(path: string, capacity: number, ram: DownloadRam) {
+  constructor(path: string, capacity: number) {
+    this.#path = path;
     this.capacity = capacity;
-    this.#ram = new RamDownload(ram);
-    this.#file = new FileDownload(path);
   }
 
   /** Bytes of the last completed download; 0 while none is complete. */
@@ -33,70 +40,101 @@ export class DownloadBuffer {
     return this.#expected - this.#received;
   }
 
-  /** Whether the download in progress (or the last one) is held in memory rather than in the file. */
-  get inMemory(): boolean {
-    return this.#held instanceof Uint8Array;
-  }
-
   /** Starts a download of `size` bytes, dropping what the buffer held. */
   async begin(size: number): Promise<void> {
     if (size <= 0 || size > this.capacity) throw new RangeError(`download of ${size} bytes does not fit the ${this.capacity}-byte buffer`);
-    this.#expected = 0;
-    this.#received = 0;
-    if (this.#held === this.#file) await this.#file.clear();
-    this.#held = this.#ram.hold(size);
-    if (this.#held === null) {
-      await this.#file.begin();
-      this.#held = this.#file;
-    }
+    this.#file ??= await open(this.#path, 'w+', 0o600);
+    await this.#file.truncate(0);
     this.#expected = size;
+    this.#received = 0;
+    this.#stagedBytes = 0;
+    this.#written = new Extents();
   }
 
   /** Appends data of the download in progress (the caller never passes more than `remaining`). */
   async append(data: Uint8Array): Promise<void> {
-    const held = this.#held;
-    if (held === null || data.length > this.remaining) throw new RangeError(`${data.length} bytes arrived but the download expects ${this.remaining}`);
-    if (held instanceof Uint8Array) held.set(data, this.#received);
-    else await held.append(data);
-    this.#received += data.length;
-    // The download is complete only once all of it is held.
-    if (this.remaining === 0 && held instanceof FileDownload) await held.finish();
+    if (!this.#file || data.length > this.remaining) throw new RangeError(`${data.length} bytes arrived but the download expects ${this.remaining}`);
+    // Cut at the grain's boundaries in the download; zero parts are never copied, only skipped.
+    for (let done = 0; done < data.length; ) {
+      const part = data.subarray(done, done + Math.min(HOLE_GRAIN - (this.#received % HOLE_GRAIN), WRITE_PIECE - this.#stagedBytes));
+      if (isZero(part)) {
+        await this.#flush();
+      } else {
+        this.#staged.set(part, this.#stagedBytes);
+        this.#stagedBytes += part.length;
+      }
+      this.#received += part.length;
+      done += part.length;
+      if (this.#stagedBytes === WRITE_PIECE) await this.#flush();
+    }
+    // The download is complete only once all of it is in the file, trailing zeros as a hole.
+    if (this.remaining === 0) {
+      await this.#flush();
+      await this.#file.truncate(this.#expected);
+    }
+  }
+
+  /** Writes the staged run of data, which ends where the download has arrived. */
+  async #flush(): Promise<void> {
+    const file = this.#file;
+    if (!file || this.#stagedBytes === 0) return;
+    const at = this.#received - this.#stagedBytes;
+    this.#written.add(at, this.#received);
+    for (let done = 0; done < this.#stagedBytes; ) {
+      const { bytesWritten } = await file.write(this.#staged, done, this.#stagedBytes - done, at + done);
+      done += bytesWritten;
+    }
+    this.#stagedBytes = 0;
   }
 
   /** The first bytes of the completed download (fewer if it is shorter). */
   async head(length: number): Promise<Uint8Array> {
-    const bytes = Math.min(length, this.size);
-    const held = this.#held;
-    if (held instanceof Uint8Array) return held.slice(0, bytes);
-    return held === null ? new Uint8Array(0) : held.head(bytes);
+    const bytes = new Uint8Array(Math.min(length, this.size));
+    if (this.#file && bytes.length > 0) await this.#file.read(bytes, 0, bytes.length, 0);
+    return bytes;
   }
 
   /**
-   * The completed download in pieces of at most 1 MiB, without allocating per piece; one reading at
-   * a time (one flash per handset). A piece stays valid until the one after the next is requested.
+   * The completed download in pieces read into two buffers used in turn, so reading a 256 MiB
+   * download allocates nothing per piece; one reading at a time (one flash per handset). A piece
+   * stays valid until the one after the next is requested, which covers a reader that joins a
+   * header straddling two pieces.
    */
   async *content(): AsyncGenerator<Uint8Array> {
-    const held = this.#held;
+    const file = this.#file;
     const size = this.size;
-    if (held === null || size === 0) throw new RangeError('no download is complete');
-    if (held instanceof FileDownload) return yield* held.content(size);
-    for (let done = 0; done < size; done += CONTENT_PIECE) yield held.subarray(done, Math.min(size, done + CONTENT_PIECE));
+    if (!file || size === 0) throw new RangeError('no download is complete');
+    const buffers = (this.#readBuffers ??= [new Uint8Array(READ_PIECE), new Uint8Array(READ_PIECE)]);
+    for (let done = 0, turn = 0; done < size; turn ^= 1) {
+      const length = Math.min(READ_PIECE, size - done);
+      if (!this.#written.touches(done, done + length)) {
+        yield zeros(length);
+        done += length;
+        continue;
+      }
+      const buffer = buffers[turn] as Uint8Array;
+      const { bytesRead } = await file.read(buffer, 0, length, done);
+      if (bytesRead === 0) throw new RangeError(`the download buffer ended after ${done} of ${size} bytes`);
+      done += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
   }
 
-  /** Forgets the content, as a reboot clears a bootloader's RAM, and gives its memory back. */
+  /** Forgets the content, as a reboot clears a bootloader's RAM. */
   async clear(): Promise<void> {
     this.#expected = 0;
     this.#received = 0;
-    this.#held = null;
-    this.#ram.release();
-    await this.#file.clear();
+    this.#stagedBytes = 0;
+    this.#written = new Extents();
+    await this.#file?.truncate(0);
   }
 
   async dispose(): Promise<void> {
+    const file = this.#file;
+    this.#file = null;
     this.#expected = 0;
     this.#received = 0;
-    this.#held = null;
-    this.#ram.release();
-    await this.#file.dispose();
+    await file?.close();
+    await rm(this.#path, { force: true });
   }
 }

@@ -2,7 +2,6 @@
 // serial ports of the booted ones and, on request, one fastboot TCP server per handset on
 // consecutive ports and real ttys for the serial ports.
 import { mkdir } from 'node:fs/promises';
-import { DownloadRam } from './download-ram.ts';
 import { SimHandset } from './handset.ts';
 import { servePty, type SimPtyServer } from './pty-server.ts';
 import { DEFAULT_TIMING, type Scenario, type SimTiming } from './scenario.ts';
@@ -16,8 +15,6 @@ export interface SimFleetOptions {
   readonly stateDir: string;
   /** Overrides the scenario's timing, which overrides the defaults. */
   readonly timing?: Partial<SimTiming>;
-  /** Bytes of memory the fleet's handsets may hold downloads in at once (default 1 GiB); a download beyond it goes to a file. */
-  readonly downloadRam?: number;
 }
 
 export interface SimFleet {
@@ -36,9 +33,8 @@ export async function createSimFleet(options: SimFleetOptions): Promise<SimFleet
   const timing: SimTiming = { ...DEFAULT_TIMING, ...options.scenario.timing, ...options.timing };
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const handsets: SimHandset[] = [];
-  const downloadRam = new DownloadRam(options.downloadRam);
   try {
-    for (const device of options.scenario.devices) handsets.push(await SimHandset.create(device, options.stateDir, timing, downloadRam));
+    for (const device of options.scenario.devices) handsets.push(await SimHandset.create(device, options.stateDir, timing));
   } catch (error) {
     await Promise.all(handsets.map((handset) => handset.close()));
     throw error;

@@ -9,7 +9,6 @@ import { displaySafe } from '../shared/untrusted.ts';
 import { SimAtPort } from './at-port.ts';
 import { CommandLog } from './command-log.ts';
 import { DownloadBuffer } from './download-buffer.ts';
-import type { DownloadRam } from './download-ram.ts';
 import type { VariableSource } from './fastboot-variables.ts';
 import { FaultPlan } from './faults.ts';
 import { lockHandsetDirectory } from './handset-lock.ts';
@@ -58,15 +57,7 @@ export class SimHandset {
   #linkHeld = false;
   readonly #linkWaiters = new WaitList();
 
-  private constructor(
-    device: ScenarioDevice,
-    timing: SimTiming,
-    state: HandsetState,
-    partitions: PartitionStore,
-    commandLog: CommandLog,
-    unlock: () => Promise<void>,
-    downloadRam: DownloadRam,
-  ) {
+  private constructor(device: ScenarioDevice, timing: SimTiming, state: HandsetState, partitions: PartitionStore, commandLog: CommandLog, unlock: () => Promise<void>) {
     this.serial = device.serial;
     this.#unlock = unlock;
     this.device = device;
@@ -75,13 +66,12 @@ export class SimHandset {
     this.commandLog = commandLog;
     this.state = state;
     this.partitions = partitions;
-    this.download = new DownloadBuffer(join(state.directory, 'download.buffer'), device.maxDownloadSize, downloadRam);
+    this.download = new DownloadBuffer(join(state.directory, 'download.buffer'), device.maxDownloadSize);
     this.faults = new FaultPlan(device.faults);
     this.#usbDevice = new SimUsbDevice(this);
   }
 
-  /** `downloadRam`: the budget of download memory this handset shares with the others of its simulator. */
-  static async create(device: ScenarioDevice, stateDir: string, timing: SimTiming, downloadRam: DownloadRam): Promise<SimHandset> {
+  static async create(device: ScenarioDevice, stateDir: string, timing: SimTiming): Promise<SimHandset> {
     const directory = join(stateDir, handsetDirectoryName(device.serial));
     await mkdir(directory, { recursive: true, mode: 0o700 });
     const unlock = await lockHandsetDirectory(directory, displaySafe(device.serial, 64));
@@ -90,7 +80,7 @@ export class SimHandset {
       const partitions = await PartitionStore.open(join(state.directory, 'partitions'), REFERENCE_PARTITIONS);
       // A download buffer left by a crashed run is RAM content of a handset that has since lost power.
       for (const name of await readdir(state.directory)) if (name.startsWith('download.buffer')) await rm(join(state.directory, name), { force: true });
-      return new SimHandset(device, timing, state, partitions, await CommandLog.open(state.directory), unlock, downloadRam);
+      return new SimHandset(device, timing, state, partitions, await CommandLog.open(state.directory), unlock);
     } catch (error) {
       await unlock();
       throw error;

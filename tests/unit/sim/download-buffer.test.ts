@@ -4,18 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DownloadBuffer } from '../../../src/sim/download-buffer.ts';
-import { DownloadRam } from '../../../src/sim/download-ram.ts';
 
 const MiB = 1024 * 1024;
 const folders: string[] = [];
 const buffers: DownloadBuffer[] = [];
 
-/** A buffer whose simulator has `ram` bytes of download memory: none (the default) puts every download in the file. */
-function buffer(capacity = 64 * MiB, ram = new DownloadRam(0)): { download: DownloadBuffer; path: string } {
+function buffer(capacity = 64 * MiB): { download: DownloadBuffer; path: string } {
   const folder = mkdtempSync(join(tmpdir(), 'lockstep-download-buffer-'));
   folders.push(folder);
   const path = join(folder, 'download.bin');
-  const download = new DownloadBuffer(path, capacity, ram);
+  const download = new DownloadBuffer(path, capacity);
   buffers.push(download);
   return { download, path };
 }
@@ -36,7 +34,7 @@ async function content(download: DownloadBuffer): Promise<Buffer> {
   return Buffer.concat(pieces);
 }
 
-describe('the simulated download buffer, in its file', () => {
+describe('the simulated download buffer', () => {
   it('gives back exactly what arrived, with runs of zeros kept as holes in its file', async () => {
     const { download, path } = buffer();
     // Data, 20 MiB of zeros, data straddling a 1 MiB boundary, and trailing zeros.
