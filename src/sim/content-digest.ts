@@ -5,6 +5,7 @@
 // writes that made it (ContentLog), so naming it costs the written bytes, not the partition's size;
 // the answer is still the SHA-256 of every byte.
 import { createHash, type Hash } from 'node:crypto';
+import { PieceDigests } from './piece-digests.ts';
 import { ZERO_PIECE, zeros } from './zeros.ts';
 
 /** Distinct contents remembered; a depot's fleet has a handful (one per partition of one bundle). */
@@ -31,9 +32,11 @@ export class ContentDigests {
 
 /**
  * Names a partition's content by the writes that made it since its erase, as they happen: the same
- * writes into an erased partition make the same bytes, so their log is a key of the content that
- * costs hashing the written data once, while it is flashed (paced, so there is time), and nothing
- * at verify. Different writes that happen to make the same bytes only miss the sharing.
+ * writes into an erased partition make the same bytes, so their log (each write's offset, length and
+ * the SHA-256 of its data) is a key of the content, and nothing is hashed at verify. The SHA-256 of a
+ * write's data is shared by the handsets making the same write (`PieceDigests`, which compares the
+ * bytes), so the first one hashes it and the others compare it. Different writes that happen to
+ * make the same bytes only miss the sharing.
  *
  * While the writes go forward (as a flash's pieces and chunks do), the SHA-256 of the content up to
  * the last write is kept too, under the log's key in a table every handset shares: the first handset
@@ -41,7 +44,7 @@ export class ContentDigests {
  * take the result, so a verify only adds the zeros after the last write.
  */
 export class ContentLog {
-  readonly #log = createHash('sha256').update('lockstep-sim-content-v2\n');
+  readonly #log = createHash('sha256').update('lockstep-sim-content-v3\n');
   /** The key under which `prefixes` holds the content's hash up to its last write; null once writes went backwards. */
   #prefixKey: string | null;
 
@@ -52,7 +55,7 @@ export class ContentLog {
 
   wrote(offset: number, data: Uint8Array): void {
     this.#log.update(`${offset}+${data.length}\n`);
-    this.#log.update(data);
+    this.#log.update(pieceDigests.of(offset, data));
     const key = this.#current();
     const before = this.#prefixKey === null ? undefined : prefixes.get(this.#prefixKey);
     if (prefixes.has(key)) this.#prefixKey = key;
@@ -108,3 +111,5 @@ function updateZeros(hash: Hash, length: number): void {
 
 /** Shared by every handset of the process: an answer is a function of its key alone, so sharing cannot leak state between handsets. */
 export const contentDigests = new ContentDigests();
+/** Shared likewise: a digest is given only for bytes equal to those it was computed from. */
+const pieceDigests = new PieceDigests();
