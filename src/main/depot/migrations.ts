@@ -112,6 +112,27 @@ function readPolicies(table: string, ownColumn: string): string {
   GRANT SELECT ON depot.${table} TO ${STATION_GROUP}, ${AUDITOR_GROUP};`;
 }
 
+/**
+ * The parts every version of depot.offer_operators shares (migrations 4, 7 and 9 define it around them): one entry
+ * per operator in each array; each offered operator added, none that the depot already has. Interpolated, so each
+ * migration's SQL is byte for byte what it was when depots applied it.
+ */
+const OFFER_ARRAYS_CHECK = `    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
+       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
+      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
+    END IF;
+`;
+const OFFER_OPERATORS_LOOP = `    FOR i IN 1 .. n LOOP
+      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
+        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
+          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
+      END IF;
+      -- The table's checks judge the id, the name, the role and the PIN hash.
+      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
+        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
+    END LOOP;
+`;
+
 const MIGRATION_1 = `
   CREATE TABLE depot.stations (
     name text PRIMARY KEY CHECK (name ~ '^[a-z0-9][a-z0-9_]{0,31}$'),
@@ -770,21 +791,8 @@ const MIGRATION_5 = `
     v_station text := depot.caller(p_key_fingerprint);
     n integer := coalesce(cardinality(p_operator_id), 0);
   BEGIN
-    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
-       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
-      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
-    END IF;
-    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
-    FOR i IN 1 .. n LOOP
-      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
-        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
-          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
-      END IF;
-      -- The table's checks judge the id, the name, the role and the PIN hash.
-      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
-        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
-    END LOOP;
-    RETURN n;
+${OFFER_ARRAYS_CHECK}    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+${OFFER_OPERATORS_LOOP}    RETURN n;
   END $fn$;
 
   ${readPolicies('label_jobs', 'station')}
@@ -976,25 +984,12 @@ const MIGRATION_7 = `
     v_station text := depot.caller(p_key_fingerprint);
     n integer := coalesce(cardinality(p_operator_id), 0);
   BEGIN
-    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
-       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
-      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
-    END IF;
-    IF NOT EXISTS (SELECT FROM depot.station_joins j WHERE j.station = v_station AND j.joined_at > now() - interval '${DEPOT_OFFER_WINDOW_MINUTES} minutes') THEN
+${OFFER_ARRAYS_CHECK}    IF NOT EXISTS (SELECT FROM depot.station_joins j WHERE j.station = v_station AND j.joined_at > now() - interval '${DEPOT_OFFER_WINDOW_MINUTES} minutes') THEN
       RAISE EXCEPTION 'station % offers its operators within ${DEPOT_OFFER_WINDOW_MINUTES} minutes of joining, and its last join is older; join again (lockstep depot join, or Settings → Depot), then offer them', v_station
         USING ERRCODE = '${REFUSAL_CODES.offerWindowClosed}';
     END IF;
     PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
-    FOR i IN 1 .. n LOOP
-      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
-        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
-          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
-      END IF;
-      -- The table's checks judge the id, the name, the role and the PIN hash.
-      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
-        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
-    END LOOP;
-    RETURN n;
+${OFFER_OPERATORS_LOOP}    RETURN n;
   END $fn$;
 
   ALTER TABLE depot.operator_changes DROP CONSTRAINT operator_changes_change_check,
@@ -1150,11 +1145,7 @@ const MIGRATION_9 = `
     n integer := coalesce(cardinality(p_operator_id), 0);
     v_join depot.station_joins;
   BEGIN
-    IF n IS DISTINCT FROM coalesce(cardinality(p_display_name), 0) OR n IS DISTINCT FROM coalesce(cardinality(p_role), 0)
-       OR n IS DISTINCT FROM coalesce(cardinality(p_pin_hash), 0) THEN
-      RAISE EXCEPTION 'offer_operators: the arrays differ in length' USING ERRCODE = '${REFUSAL_CODES.malformed}';
-    END IF;
-    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
+${OFFER_ARRAYS_CHECK}    PERFORM pg_advisory_xact_lock(${OPERATOR_LOCK});
     SELECT * INTO v_join FROM depot.station_joins j WHERE j.station = v_station ORDER BY j.id DESC LIMIT 1;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'station % has never joined this depot; join (lockstep depot join, or Settings → Depot), then offer its operators', v_station
@@ -1168,16 +1159,7 @@ const MIGRATION_9 = `
       RAISE EXCEPTION 'station % offers its operators within ${DEPOT_OFFER_WINDOW_MINUTES} minutes of joining, and join % is older; join again (lockstep depot join, or Settings → Depot), then offer them',
         v_station, v_join.id USING ERRCODE = '${REFUSAL_CODES.offerWindowClosed}';
     END IF;
-    FOR i IN 1 .. n LOOP
-      IF EXISTS (SELECT FROM depot.operator_changes c WHERE c.operator_id = p_operator_id[i]) THEN
-        RAISE EXCEPTION 'operator % already exists at the depot; station % cannot change it (an admin resolves the clash)', p_operator_id[i], v_station
-          USING ERRCODE = '${REFUSAL_CODES.operatorExists}';
-      END IF;
-      -- The table's checks judge the id, the name, the role and the PIN hash.
-      INSERT INTO depot.operator_changes (operator_id, change, display_name, role, pin_hash, disabled)
-        VALUES (p_operator_id[i], 'added', p_display_name[i], p_role[i], p_pin_hash[i], false);
-    END LOOP;
-    RETURN n;
+${OFFER_OPERATORS_LOOP}    RETURN n;
   END $fn$;
   REVOKE ALL ON FUNCTION depot.offer_operators(text, bigint, text[], text[], text[], text[]) FROM PUBLIC;
   GRANT EXECUTE ON FUNCTION depot.offer_operators(text, bigint, text[], text[], text[], text[]) TO ${STATION_GROUP};
